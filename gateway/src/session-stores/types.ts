@@ -1,0 +1,43 @@
+/**
+ * The one storage contract of the gateway. Every backend (memory, fs, redis, upstash, cloudflare) implements it in
+ * one file of its own; the gateway builds agents, tokens, tickets, presence, tasks and sessions on top of it.
+ *
+ * Keys are `:`-separated segments of `[A-Za-z0-9._-]` (no `/`, no `..`), e.g. `task:01J…`. Values are
+ * JSON-serialisable. TTLs are in seconds and honoured by every backend (memory and fs keep their own expiry,
+ * because unstorage ignores TTL there).
+ *
+ * @module
+ */
+
+export interface SetOptions {
+  /** Seconds until the key disappears. */
+  ttl?: number;
+}
+
+export interface SessionStore {
+  /** Backend name shown in `/health`: `memory`, `fs`, `redis`, `upstash` or `cloudflare`. */
+  readonly name: string;
+  get<T = unknown>(key: string): Promise<T | null>;
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Atomically writes the key only if it is absent. Of concurrent callers exactly one gets `true`. */
+  add(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
+  /** Atomically reads and deletes. Of concurrent callers exactly one gets the value (single-use tickets). */
+  take<T = unknown>(key: string): Promise<T | null>;
+  /** Atomically adds `by` (default 1) to an integer counter that starts at 0; returns the new value. */
+  increment(key: string, by?: number): Promise<number>;
+  /** Every live key starting with `prefix`, sorted ascending (byte order). */
+  keys(prefix: string): Promise<string[]>;
+  /** Closes connections and timers. The store is unusable afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** A typed factory, the shape every backend file exports. */
+export type SessionStoreFactory<Options> = (options: Options) => SessionStore;
+
+/** Throws when a key is not one the contract allows; backends call it before touching their medium. */
+export function assertKey(key: string): void {
+  if (!/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*$/.test(key) || key.split(":").some((s) => s === "." || s === "..")) {
+    throw new Error(`[gateway] [store] invalid key ${JSON.stringify(key)}`);
+  }
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+
+// One `npm test` runs every suite. Suites spawn real runtimes and servers on loopback, so they get generous
+// timeouts; the machine has two cores, hence two workers.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["tests/**/*.test.ts", "gateway/src/**/*.test.ts", "connector/src/**/*.test.ts", "skills-registry/src/**/*.test.ts"],
+          exclude: ["tests/cloudflare/**", "**/node_modules/**"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
