@@ -1,0 +1,137 @@
+/**
+ * `createGateway`: the whole gateway as one Hono app over Web APIs. Runtime entries (runtimes/<name>) pass in a
+ * store, a blob store and either their WebSocket upgrade helper (the agent sockets then live in this process) or
+ * a custom hub (Workers: one Durable Object per agent).
+ *
+ * @example
+ * const gateway = createGateway({ runtime: "bun", store, blobs, upgradeWebSocket });
+ * Bun.serve({ fetch: gateway.fetch, websocket });
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { UpgradeWebSocket } from "hono/ws";
+import type { BlobStore } from "./blob-stores/types.ts";
+import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
+import { errorBody, errors, renderError } from "./errors.ts";
+import type { GatewayEnv } from "./gateway-env.ts";
+import { LocalAgentHome } from "./relay/local-home.ts";
+import type { AgentHub } from "./relay/types.ts";
+import { agentRoutes } from "./routes/agents.ts";
+import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
+import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { taskRoutes } from "./routes/tasks.ts";
+import { ticketRoutes } from "./routes/tickets.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { createCoreServices, type GatewayServices } from "./services.ts";
+import type { SessionStore } from "./session-stores/types.ts";
+
+export const VERSION = "0.1.0";
+
+export interface GatewayOptions {
+  runtime: "bun" | "deno" | "node" | "workerd";
+  store: SessionStore;
+  blobs: BlobStore;
+  config?: Partial<GatewayConfig>;
+  /** Fixes the admin token (AGENT_MESH_ADMIN_TOKEN); otherwise one is generated on first start. */
+  adminToken?: string;
+  /** Fixes the gateway secret used to derive client ids and callback keys. */
+  secret?: string;
+  /** Hosting in this process: the runtime's `upgradeWebSocket` helper. */
+  upgradeWebSocket?: UpgradeWebSocket;
+  /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
+  hosting?: { hub: AgentHub; connect: MiddlewareHandler };
+  onError?: (error: unknown, context: { stage: string }) => void;
+}
+
+export interface Gateway {
+  app: Hono<GatewayEnv>;
+  fetch: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
+  services: GatewayServices;
+  /** Set when agent sockets live in this process. */
+  home: LocalAgentHome | null;
+  /** Makes sure an admin token exists; returns a newly generated one (print it once) or null. */
+  init(): Promise<{ adminToken: string | null }>;
+  dispose(): void;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const config: GatewayConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const core = createCoreServices({
+    config,
+    store: options.store,
+    secret: options.secret,
+    onError: options.onError,
+  });
+  let home: LocalAgentHome | null = null;
+  let hub: AgentHub;
+  let connect: MiddlewareHandler;
+  if (options.hosting) {
+    ({ hub, connect } = options.hosting);
+  } else if (options.upgradeWebSocket) {
+    home = new LocalAgentHome({
+      config,
+      tokens: core.tokens,
+      agents: core.agents,
+      tasks: core.runner,
+      finalizeDone: createAttachmentFinalizer(core),
+      onError: core.onError,
+    });
+    hub = home;
+    connect = localConnectHandler(options.upgradeWebSocket, home);
+  } else {
+    throw new Error("[gateway] pass either `upgradeWebSocket` or `hosting`");
+  }
+  const services: GatewayServices = {
+    ...core,
+    runtime: options.runtime,
+    version: VERSION,
+    blobs: options.blobs,
+    hub,
+  };
+
+  const app = new Hono<GatewayEnv>();
+  app.use(async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  const limit = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw errors.bodyTooLarge(config.maxBodyBytes);
+    },
+  });
+  app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
+  app.get("/v1/connect", requireUpgrade, connect);
+  app.route("/", healthRoutes);
+  app.route("/", tokenRoutes);
+  app.route("/", agentRoutes);
+  app.route("/", ticketRoutes);
+  app.route("/", messageRoutes);
+  app.route("/", taskRoutes);
+  app.route("/", attachmentRoutes);
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+  );
+  app.onError((error, c) => {
+    const { status, body } = renderError(error);
+    if (status >= 500) services.onError(error, { stage: `${c.req.method} ${c.req.path}` });
+    return c.json(body, status);
+  });
+
+  let initialized: Promise<{ adminToken: string | null }> | undefined;
+  return {
+    app,
+    fetch: (request, env, ctx) => app.fetch(request, env, ctx as never),
+    services,
+    home,
+    init() {
+      initialized ??= services.tokens.ensureAdmin(options.adminToken).then((adminToken) => ({ adminToken }));
+      return initialized;
+    },
+    dispose() {
+      home?.dispose();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Tokens: user tokens (created by the admin), agent credentials (redeemed from a connect ticket, bound to one agent
+ * and to the token that created the ticket) and the admin token.
+ *
+ * A token reads `amk_<id>_<secret>` (agent credentials `amc_…`). Only the SHA-256 of the whole token is stored, under
+ * `token:<id>`; verification looks the record up by id and compares hashes in constant time, so lookups never
+ * depend on secret bytes. Revoked tokens stay as tombstones so a connector can be told "revoked" rather than
+ * "unknown".
+ */
+import type { SessionStore } from "../session-stores/types.ts";
+import { randomHex, sha256Hex, timingSafeEqual } from "../util/crypto.ts";
+import { ADMIN_SCOPES, type Scope } from "./scopes.ts";
+
+export interface TokenRecord {
+  id: string;
+  /** The user this token acts for. */
+  user: string;
+  kind: "user" | "agent" | "admin";
+  scopes: Scope[];
+  hash: string;
+  created_at: string;
+  /** Agent credentials only: the agent they may connect as. */
+  agent_id?: string;
+  /** Agent credentials only: the token whose ticket minted them; revoking it revokes them. */
+  parent_id?: string;
+  revoked_at?: string;
+}
+
+export type TokenCheck =
+  | { status: "ok"; record: TokenRecord }
+  | { status: "revoked"; record: TokenRecord }
+  | { status: "invalid" };
+
+const TOKEN_PATTERN = /^am([kc])_([a-z0-9]{1,32})_([0-9a-f]{48})$/;
+export const ADMIN_TOKEN_ID = "admin";
+
+export function createTokenService(store: SessionStore) {
+  async function mint(
+    fields: Omit<TokenRecord, "id" | "hash" | "created_at">,
+    id = randomHex(8),
+  ): Promise<{ token: string; record: TokenRecord }> {
+    const token = `am${fields.kind === "agent" ? "c" : "k"}_${id}_${randomHex(24)}`;
+    const record: TokenRecord = {
+      ...fields,
+      id,
+      hash: await sha256Hex(token),
+      created_at: new Date().toISOString(),
+    };
+    await store.set(`token:${id}`, record);
+    return { token, record };
+  }
+
+  async function verify(token: string): Promise<TokenCheck> {
+    const match = TOKEN_PATTERN.exec(token);
+    // A token fixed through AGENT_MESH_ADMIN_TOKEN can have any shape; it is checked against the admin record.
+    const id = match ? match[2]! : ADMIN_TOKEN_ID;
+    const record = await store.get<TokenRecord>(`token:${id}`);
+    if (!record || !timingSafeEqual(record.hash, await sha256Hex(token))) return { status: "invalid" };
+    if (record.revoked_at) return { status: "revoked", record };
+    if (record.parent_id) {
+      const parent = await store.get<TokenRecord>(`token:${record.parent_id}`);
+      if (!parent || parent.revoked_at) return { status: "revoked", record };
+    }
+    return { status: "ok", record };
+  }
+
+  async function revoke(id: string): Promise<TokenRecord | null> {
+    const record = await store.get<TokenRecord>(`token:${id}`);
+    if (!record) return null;
+    if (!record.revoked_at) {
+      record.revoked_at = new Date().toISOString();
+      await store.set(`token:${id}`, record);
+    }
+    return record;
+  }
+
+  async function get(id: string): Promise<TokenRecord | null> {
+    return /^[a-z0-9]{1,32}$/.test(id) ? store.get<TokenRecord>(`token:${id}`) : null;
+  }
+
+  async function list(): Promise<TokenRecord[]> {
+    const keys = await store.keys("token:");
+    const records = await Promise.all(keys.map((key) => store.get<TokenRecord>(key)));
+    return records.filter((record): record is TokenRecord => record !== null);
+  }
+
+  /**
+   * Makes sure an admin token exists. A fixed token (from the environment) replaces the stored hash; otherwise a
+   * token is generated once and returned so the caller can print it. Returns null when nothing new was made.
+   */
+  async function ensureAdmin(fixedToken?: string): Promise<string | null> {
+    if (fixedToken) {
+      const hash = await sha256Hex(fixedToken);
+      const existing = await store.get<TokenRecord>(`token:${ADMIN_TOKEN_ID}`);
+      if (existing?.hash !== hash || existing.revoked_at) {
+        await store.set(`token:${ADMIN_TOKEN_ID}`, {
+          id: ADMIN_TOKEN_ID,
+          user: "admin",
+          kind: "admin",
+          scopes: ADMIN_SCOPES,
+          hash,
+          created_at: new Date().toISOString(),
+        } satisfies TokenRecord);
+      }
+      return null;
+    }
+    const token = `amk_${ADMIN_TOKEN_ID}_${randomHex(24)}`;
+    const record: TokenRecord = {
+      id: ADMIN_TOKEN_ID,
+      user: "admin",
+      kind: "admin",
+      scopes: ADMIN_SCOPES,
+      hash: await sha256Hex(token),
+      created_at: new Date().toISOString(),
+    };
+    // `add` so that two gateway processes starting on one store agree on a single admin token.
+    return (await store.add(`token:${ADMIN_TOKEN_ID}`, record)) ? token : null;
+  }
+
+  return { mint, verify, get, revoke, list, ensureAdmin };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,78 @@
+/**
+ * Gateway limits and timings. Every value has a default and can be set from the environment
+ * (see `configFromEnv`), so each runtime entry reads them the same way.
+ */
+import { PROTOCOL_DEFAULTS } from "./protocol/index.ts";
+
+export interface GatewayConfig {
+  /** Largest HTTP request body accepted (bytes). */
+  maxBodyBytes: number;
+  /** Largest WebSocket frame accepted (bytes); bigger frames close the socket with 1009. */
+  maxFrameBytes: number;
+  /** Most requests one agent may have in flight. */
+  maxInflightPerAgent: number;
+  /** How long a synchronous (JSON) call waits for the agent's answer. */
+  syncTimeoutMs: number;
+  /** How long an async task may run once delivered before it fails with `task_timeout`. */
+  asyncTimeoutMs: number;
+  /** Interval the connector is asked to ping at; silence for 2.5× this closes the socket. */
+  heartbeatMs: number;
+  /** How long in-flight requests wait for a dropped agent to reconnect. */
+  graceMs: number;
+  /** Deadline for the first frame (`hello`). */
+  helloTimeoutMs: number;
+  /** SSE keepalive comment interval while the agent is silent. */
+  keepaliveMs: number;
+  /** Time to live of a one-time connect ticket. */
+  ticketTtlMs: number;
+  /** How long finished tasks stay readable. */
+  taskTtlMs: number;
+  /** Times a task is re-delivered after its agent vanished before it fails. */
+  maxTaskAttempts: number;
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = {
+  maxBodyBytes: 1024 * 1024,
+  maxFrameBytes: PROTOCOL_DEFAULTS.maxFrameBytes,
+  maxInflightPerAgent: 100,
+  syncTimeoutMs: 300_000,
+  asyncTimeoutMs: 3_600_000,
+  heartbeatMs: PROTOCOL_DEFAULTS.heartbeatMs,
+  graceMs: PROTOCOL_DEFAULTS.graceMs,
+  helloTimeoutMs: PROTOCOL_DEFAULTS.helloTimeoutMs,
+  keepaliveMs: 15_000,
+  ticketTtlMs: 15 * 60_000,
+  taskTtlMs: 7 * 24 * 3_600_000,
+  maxTaskAttempts: 3,
+};
+
+/** Environment variable for each setting, e.g. `AGENT_MESH_GRACE_MS=5000`. */
+const ENV_NAMES: Record<keyof GatewayConfig, string> = {
+  maxBodyBytes: "AGENT_MESH_MAX_BODY_BYTES",
+  maxFrameBytes: "AGENT_MESH_MAX_FRAME_BYTES",
+  maxInflightPerAgent: "AGENT_MESH_MAX_INFLIGHT",
+  syncTimeoutMs: "AGENT_MESH_SYNC_TIMEOUT_MS",
+  asyncTimeoutMs: "AGENT_MESH_ASYNC_TIMEOUT_MS",
+  heartbeatMs: "AGENT_MESH_HEARTBEAT_MS",
+  graceMs: "AGENT_MESH_GRACE_MS",
+  helloTimeoutMs: "AGENT_MESH_HELLO_TIMEOUT_MS",
+  keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
+  ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",
+  taskTtlMs: "AGENT_MESH_TASK_TTL_MS",
+  maxTaskAttempts: "AGENT_MESH_MAX_TASK_ATTEMPTS",
+};
+
+/** Reads overrides from an env record; a value that is not a positive integer is an error naming the variable. */
+export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
+  const config = { ...DEFAULT_CONFIG };
+  for (const key of Object.keys(ENV_NAMES) as Array<keyof GatewayConfig>) {
+    const raw = env[ENV_NAMES[key]];
+    if (raw === undefined || raw === "") continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`[gateway] ${ENV_NAMES[key]} must be a positive integer, got ${JSON.stringify(raw)}`);
+    }
+    config[key] = value;
+  }
+  return config;
+}

@@ -1,0 +1,127 @@
+/**
+ * Agents: records under `agent:<id>` plus a case-insensitive name index `agent-name:<lowercase name>` claimed
+ * atomically, so two owners can never hold the same name.
+ */
+import * as v from "valibot";
+import { errors } from "../errors.ts";
+import type { SessionStore } from "../session-stores/types.ts";
+import { prefixedId } from "../util/ids.ts";
+import type { Caller } from "./caller.ts";
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  owner: string;
+  description: string;
+  type: string;
+  visibility: "private" | "public";
+  capabilities: string[];
+  created_at: string;
+  updated_at: string;
+  last_seen: string | null;
+}
+
+const AGENT_ID = /^ag_[0-9a-f]{16}$/;
+/** Letters, digits, `-` and `_`; nothing path-like, and nothing that could be mistaken for an id. */
+const AgentName = v.pipe(
+  v.string(),
+  v.regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    "name may hold only letters, digits, - and _ (1–64, starting with a letter or digit)",
+  ),
+  v.check((name) => !AGENT_ID.test(name), "name may not look like an agent id"),
+);
+const Capability = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, "capabilities are lowercase tags"),
+);
+
+export const AgentCreate = v.object({
+  name: AgentName,
+  description: v.optional(v.pipe(v.string(), v.maxLength(1024)), ""),
+  type: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,32}$/, "type is a short lowercase word")),
+    "exec",
+  ),
+  visibility: v.optional(v.picklist(["private", "public"]), "private"),
+  capabilities: v.optional(v.pipe(v.array(Capability), v.maxLength(32)), []),
+});
+export const AgentUpdate = v.partial(AgentCreate);
+
+export function createAgentService(store: SessionStore) {
+  async function create(owner: string, input: v.InferOutput<typeof AgentCreate>): Promise<AgentRecord> {
+    const id = prefixedId("ag");
+    if (!(await store.add(`agent-name:${input.name.toLowerCase()}`, id))) {
+      throw errors.conflict(
+        "agent_name_taken",
+        `An agent named \`${input.name}\` already exists; pick another name.`,
+      );
+    }
+    const now = new Date().toISOString();
+    const record: AgentRecord = { id, owner, ...input, created_at: now, updated_at: now, last_seen: null };
+    await store.set(`agent:${id}`, record);
+    return record;
+  }
+
+  async function getById(id: string): Promise<AgentRecord | null> {
+    return AGENT_ID.test(id) ? store.get<AgentRecord>(`agent:${id}`) : null;
+  }
+
+  /** Resolves an id or a name (case-insensitive) to an agent the caller may see; anything else is a 404. */
+  async function resolve(caller: Caller, ref: string): Promise<AgentRecord> {
+    let record = await getById(ref);
+    if (!record && ref.length <= 64) {
+      const id = await store.get<string>(`agent-name:${ref.toLowerCase()}`).catch(() => null);
+      if (id) record = await getById(id);
+    }
+    if (!record || !canSee(caller, record)) throw errors.agentNotFound(ref);
+    return record;
+  }
+
+  async function list(caller: Caller): Promise<AgentRecord[]> {
+    const keys = await store.keys("agent:");
+    const records = await Promise.all(keys.map((key) => store.get<AgentRecord>(key)));
+    return records.filter((r): r is AgentRecord => r !== null && canSee(caller, r));
+  }
+
+  async function update(record: AgentRecord, patch: v.InferOutput<typeof AgentUpdate>): Promise<AgentRecord> {
+    if (patch.name && patch.name.toLowerCase() !== record.name.toLowerCase()) {
+      if (!(await store.add(`agent-name:${patch.name.toLowerCase()}`, record.id))) {
+        throw errors.conflict(
+          "agent_name_taken",
+          `An agent named \`${patch.name}\` already exists; pick another name.`,
+        );
+      }
+      await store.delete(`agent-name:${record.name.toLowerCase()}`);
+    }
+    const next: AgentRecord = { ...record, ...stripUndefined(patch), updated_at: new Date().toISOString() };
+    await store.set(`agent:${record.id}`, next);
+    return next;
+  }
+
+  async function remove(record: AgentRecord): Promise<void> {
+    await store.delete(`agent:${record.id}`);
+    await store.delete(`agent-name:${record.name.toLowerCase()}`);
+  }
+
+  async function touch(id: string): Promise<void> {
+    const record = await getById(id);
+    if (record) await store.set(`agent:${id}`, { ...record, last_seen: new Date().toISOString() });
+  }
+
+  return { create, getById, resolve, list, update, remove, touch };
+}
+
+export type AgentService = ReturnType<typeof createAgentService>;
+
+export function canSee(caller: Caller, agent: AgentRecord): boolean {
+  return agent.visibility === "public" || agent.owner === caller.user || caller.scopes.includes("admin");
+}
+
+export function isOwner(caller: Caller, agent: AgentRecord): boolean {
+  return agent.owner === caller.user || caller.scopes.includes("admin");
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,70 @@
+/**
+ * Every refusal the gateway makes: an HTTP status, a stable snake_case code and a message a person can act on.
+ * Handlers throw `ApiError`; one `onError` renders `{ "error": { "code", "message" } }`.
+ */
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export class ApiError extends HTTPException {
+  readonly code: string;
+  constructor(status: ContentfulStatusCode, code: string, message: string, options?: { cause?: unknown }) {
+    super(status, { message, cause: options?.cause });
+    this.code = code;
+  }
+}
+
+export const errors = {
+  unauthorized: () =>
+    new ApiError(401, "unauthorized", "Send a valid token as `Authorization: Bearer <token>`."),
+  forbidden: (scope: string) => new ApiError(403, "forbidden", `This token lacks the \`${scope}\` scope.`),
+  notFound: (what: string) => new ApiError(404, "not_found", `${what} not found.`),
+  agentNotFound: (ref: string) =>
+    new ApiError(404, "agent_not_found", `No agent \`${ref}\` that you can see. Check the name or id.`),
+  invalidRequest: (message: string) => new ApiError(400, "invalid_request", message),
+  conflict: (code: string, message: string) => new ApiError(409, code, message),
+  invalidJson: () => new ApiError(400, "invalid_json", "The request body is not valid JSON."),
+  bodyTooLarge: (limit: number) =>
+    new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`),
+  agentOffline: (name: string) =>
+    new ApiError(
+      503,
+      "agent_offline",
+      `Agent \`${name}\` is not connected. Start its connector, or send with "async": true to queue the message.`,
+    ),
+  agentBusy: (name: string, limit: number) =>
+    new ApiError(
+      429,
+      "agent_busy",
+      `Agent \`${name}\` is already handling ${limit} requests; retry shortly.`,
+    ),
+};
+
+/** Converts a thrown value into the JSON error body and status. Unknown errors become 500 `internal_error`. */
+export function renderError(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
+  if (error instanceof ApiError) return { status: error.status, body: errorBody(error.code, error.message) };
+  if (error instanceof HTTPException) {
+    return {
+      status: error.status,
+      body: errorBody(codeForStatus(error.status), error.message || "Request refused."),
+    };
+  }
+  return {
+    status: 500,
+    body: errorBody("internal_error", "The gateway hit an unexpected error; it was logged."),
+  };
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+function codeForStatus(status: number): string {
+  if (status === 413) return "body_too_large";
+  if (status === 401) return "unauthorized";
+  if (status === 404) return "not_found";
+  return status >= 500 ? "internal_error" : "invalid_request";
+}

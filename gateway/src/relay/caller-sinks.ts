@@ -1,0 +1,91 @@
+/**
+ * The two ways a live caller waits for an agent: an SSE stream of chunks, or one JSON answer.
+ * Both are `RelaySink`s fed by the hub; neither stores anything.
+ */
+import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import type { RelaySink } from "./types.ts";
+
+const encoder = new TextEncoder();
+
+export interface DonePayload {
+  result: string;
+  session_id: string;
+  attachments: DoneFrame["attachments"];
+}
+
+/** An SSE body: `event: chunk|done|error` frames and keepalive comments. `onCancel` runs if the caller leaves. */
+export function createSseSink(
+  sessionId: string,
+  onCancel: () => void,
+): { sink: RelaySink; body: ReadableStream<Uint8Array> } {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      if (!open) return;
+      open = false;
+      onCancel();
+    },
+  });
+  const write = (text: string) => {
+    if (!open) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      // The caller is gone; the stream's cancel hook already told the agent.
+      open = false;
+    }
+  };
+  const end = () => {
+    if (!open) return;
+    open = false;
+    try {
+      controller.close();
+    } catch {
+      // Already closed by a cancel racing the final frame.
+    }
+  };
+  const sink: RelaySink = {
+    chunk(seq: number, kind: ChunkKind, delta: string) {
+      write(`event: chunk\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`);
+    },
+    done(frame) {
+      const payload: DonePayload = {
+        result: frame.result,
+        session_id: sessionId,
+        attachments: frame.attachments ?? [],
+      };
+      write(`event: done\ndata: ${JSON.stringify(payload)}\n\n`);
+      end();
+    },
+    error(code, message) {
+      write(`event: error\ndata: ${JSON.stringify({ code, message })}\n\n`);
+      end();
+    },
+    keepalive() {
+      write(": keepalive\n\n");
+    },
+  };
+  return { sink, body };
+}
+
+export type SyncOutcome = { ok: true; frame: DoneFrame } | { ok: false; code: string; message: string };
+
+/** Collects a live call into one outcome. */
+export function createSyncSink(): { sink: RelaySink; outcome: Promise<SyncOutcome> } {
+  let settle!: (outcome: SyncOutcome) => void;
+  const outcome = new Promise<SyncOutcome>((resolve) => {
+    settle = resolve;
+  });
+  const sink: RelaySink = {
+    chunk() {
+      // The JSON answer carries the final result only.
+    },
+    done: (frame) => settle({ ok: true, frame }),
+    error: (code, message) => settle({ ok: false, code, message }),
+  };
+  return { sink, outcome };
+}

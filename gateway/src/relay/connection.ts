@@ -1,0 +1,58 @@
+/**
+ * One agent WebSocket as the gateway sees it: its protocol state and, once `hello` succeeded, whose it is.
+ * The home owns the logic; this is the per-socket record (on Workers it is rebuilt from the socket attachment
+ * after hibernation, so keep it plain data plus the socket).
+ */
+import type { WireSocket } from "./types.ts";
+
+export type ConnectionState = "awaiting_hello" | "authenticating" | "open" | "closed";
+
+export interface ConnectionIdentity {
+  agentId: string;
+  agentName: string;
+  tokenId: string;
+  /** For agent credentials: the token whose ticket minted them. */
+  parentTokenId?: string;
+  protocol: number;
+  maxInflight: number;
+}
+
+export class AgentConnection {
+  readonly socket: WireSocket;
+  readonly openedAt: number;
+  /** Agent the upgrade request named (`?agent=`), if any; `hello` must agree with it. */
+  readonly agentHint: string | undefined;
+  state: ConnectionState = "awaiting_hello";
+  identity: ConnectionIdentity | null = null;
+  lastFrameAt: number;
+
+  constructor(socket: WireSocket, now: number, agentHint?: string) {
+    this.socket = socket;
+    this.openedAt = now;
+    this.lastFrameAt = now;
+    this.agentHint = agentHint;
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  send(frame: object): void {
+    if (this.state === "closed") return;
+    try {
+      this.socket.send(JSON.stringify(frame));
+    } catch {
+      // The socket died between our state check and the send; its close event does the cleanup.
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    try {
+      this.socket.close(code, reason.slice(0, 120));
+    } catch {
+      // Already closing: nothing left to tell the peer.
+    }
+  }
+}

@@ -1,0 +1,479 @@
+/**
+ * The home of agent sockets held by this process: authenticates connectors, sends them requests, relays their
+ * chunks to callers exactly once, keeps requests alive across reconnects within the grace window, enforces
+ * heartbeats and limits, and delivers queued tasks. It is the `AgentHub` for Bun, Deno and Node, and the engine
+ * inside each agent's Durable Object on Workers.
+ *
+ * Timing is driven by one sweep (every few hundred ms) instead of a timer per socket or request, so the hot path
+ * (a chunk frame) is: parse once, look up the request, pass it on.
+ */
+import * as v from "valibot";
+import type { TokenService } from "../auth/tokens.ts";
+import type { GatewayConfig } from "../config.ts";
+import type { AgentRecord, AgentService } from "../domain/agents.ts";
+import { errors } from "../errors.ts";
+import {
+  CloseCode,
+  ConnectorFrame,
+  type DoneFrame,
+  type HelloFrame,
+  LIVENESS_FACTOR,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+} from "../protocol/index.ts";
+import { AgentConnection } from "./connection.ts";
+import { PendingRequest } from "./pending.ts";
+import type { TaskRunner } from "./task-runner.ts";
+import type { AgentHub, RelayCall, RelaySink, WireSocket } from "./types.ts";
+
+export interface LocalHomeOptions {
+  config: GatewayConfig;
+  tokens: TokenService;
+  agents: AgentService;
+  tasks: TaskRunner;
+  /** Rewrites a `done` frame before the caller sees it (claims uploaded attachments for the caller). */
+  finalizeDone?: (call: RelayCall, frame: DoneFrame) => Promise<DoneFrame>;
+  onError?: (error: unknown, context: { stage: string }) => void;
+  /** Drive `sweep()` from an interval (default). Workers pass false and call `sweep()` from an alarm. */
+  useInterval?: boolean;
+}
+
+/** Everything the home knows about one agent. */
+interface AgentSlot {
+  id: string;
+  link: AgentConnection | null;
+  pending: Map<string, PendingRequest>;
+  /** Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). */
+  queue: string[];
+  delivering: boolean;
+}
+
+export class LocalAgentHome implements AgentHub {
+  readonly #options: LocalHomeOptions;
+  readonly #config: GatewayConfig;
+  readonly #slots = new Map<string, AgentSlot>();
+  readonly #connections = new Set<AgentConnection>();
+  readonly #interval: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: LocalHomeOptions) {
+    this.#options = options;
+    this.#config = options.config;
+    if (options.useInterval !== false) {
+      const { heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs } = this.#config;
+      const every = Math.max(
+        25,
+        Math.min(1000, Math.min(heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs) / 4),
+      );
+      this.#interval = setInterval(() => this.sweep(Date.now()), every);
+      // Deno and Node keep the process alive for an interval; the server keeps it alive anyway.
+      (this.#interval as { unref?: () => void }).unref?.();
+    }
+  }
+
+  // --- sockets ---
+
+  /** Registers a freshly upgraded socket. Feed it frames with `message` and report its end with `closed`. */
+  accept(socket: WireSocket, agentHint?: string): AgentConnection {
+    const connection = new AgentConnection(socket, Date.now(), agentHint);
+    this.#connections.add(connection);
+    return connection;
+  }
+
+  message(connection: AgentConnection, data: unknown): void {
+    if (connection.state === "closed") return;
+    if (typeof data !== "string")
+      return connection.close(CloseCode.protocolError, "frames must be JSON text");
+    if (data.length > this.#config.maxFrameBytes) {
+      this.#lose(connection, CloseCode.tooBig, `frame larger than ${this.#config.maxFrameBytes} bytes`);
+      return;
+    }
+    connection.lastFrameAt = Date.now();
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return this.#lose(connection, CloseCode.protocolError, "malformed JSON");
+    }
+    const parsed = v.safeParse(ConnectorFrame, json);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const where = issue?.path?.map((p) => String(p.key)).join(".") || "type";
+      return this.#lose(connection, CloseCode.protocolError, `invalid frame at ${where}: ${issue?.message}`);
+    }
+    const frame = parsed.output;
+    if (connection.state === "awaiting_hello") {
+      if (frame.type !== "hello")
+        return this.#lose(connection, CloseCode.protocolError, "first frame must be hello");
+      this.#hello(connection, frame).catch((error) => {
+        this.#report(error, "hello");
+        this.#lose(connection, CloseCode.internal, "gateway error during hello");
+      });
+      return;
+    }
+    if (connection.state !== "open")
+      return this.#lose(connection, CloseCode.protocolError, "wait for welcome");
+    const slot = this.#slots.get(connection.identity!.agentId);
+    if (!slot || slot.link !== connection) return;
+    switch (frame.type) {
+      case "chunk":
+        slot.pending
+          .get(frame.id)
+          ?.chunk(frame.seq, frame.kind ?? "text", frame.delta, connection.lastFrameAt);
+        return;
+      case "done":
+        this.#done(slot, frame);
+        return;
+      case "error": {
+        const pending = slot.pending.get(frame.id);
+        if (!pending) return;
+        this.#finish(slot, pending);
+        pending.fail(frame.code, frame.message);
+        return;
+      }
+      case "ping":
+        connection.send({ type: "pong" });
+        return;
+      case "hello":
+        return this.#lose(connection, CloseCode.protocolError, "hello may be sent only once");
+    }
+  }
+
+  /** The runtime reports the socket closed (any reason). Idempotent. */
+  closed(connection: AgentConnection): void {
+    connection.state = "closed";
+    this.#connections.delete(connection);
+    const identity = connection.identity;
+    if (!identity) return;
+    const slot = this.#slots.get(identity.agentId);
+    if (!slot || slot.link !== connection) return;
+    this.#unlink(slot, { expireNow: false });
+    this.#options.agents.touch(identity.agentId).catch((error) => this.#report(error, "presence"));
+  }
+
+  // --- AgentHub ---
+
+  async isOnline(agentIds: string[]): Promise<Map<string, boolean>> {
+    return new Map(agentIds.map((id) => [id, Boolean(this.#slots.get(id)?.link)]));
+  }
+
+  async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
+    const slot = this.#slots.get(call.agentId);
+    if (!slot?.link) throw errors.agentOffline(call.agentName);
+    const capacity = this.#capacity(slot);
+    if (slot.pending.size >= capacity) throw errors.agentBusy(call.agentName, capacity);
+    const now = Date.now();
+    this.#send(
+      slot,
+      new PendingRequest(call, sink, {
+        isTask: false,
+        deadline: null,
+        idleTimeoutMs: this.#config.syncTimeoutMs,
+        now,
+      }),
+    );
+  }
+
+  async cancel(agentId: string, requestId: string): Promise<void> {
+    const slot = this.#slots.get(agentId);
+    const pending = slot?.pending.get(requestId);
+    if (!slot || !pending) return;
+    this.#finish(slot, pending);
+    pending.fail("canceled", "The request was canceled.");
+    slot.link?.send({ type: "cancel", id: requestId });
+  }
+
+  async taskQueued(agentId: string, taskId: string): Promise<void> {
+    const slot = this.#slots.get(agentId);
+    if (!slot?.link) return; // Delivered from the store when the agent connects.
+    if (!slot.queue.includes(taskId)) slot.queue.push(taskId);
+    await this.#deliver(slot);
+  }
+
+  async disconnectToken(tokenId: string): Promise<void> {
+    for (const slot of this.#slots.values()) {
+      const identity = slot.link?.identity;
+      if (identity && (identity.tokenId === tokenId || identity.parentTokenId === tokenId)) {
+        slot.link!.close(CloseCode.revoked, "token revoked");
+        this.#unlink(slot, { expireNow: true });
+      }
+    }
+  }
+
+  async disconnectAgent(agentId: string): Promise<void> {
+    const slot = this.#slots.get(agentId);
+    if (!slot?.link) return;
+    slot.link.close(CloseCode.agentDeleted, "agent deleted");
+    this.#unlink(slot, { expireNow: true });
+  }
+
+  /** Number of sockets that finished `hello`. */
+  get onlineCount(): number {
+    let count = 0;
+    for (const slot of this.#slots.values()) if (slot.link) count++;
+    return count;
+  }
+
+  /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
+  sweep(now: number): void {
+    const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
+    for (const connection of this.#connections) {
+      if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
+        this.#lose(connection, CloseCode.helloTimeout, "no hello before the deadline");
+      } else if (connection.state === "open" && now - connection.lastFrameAt > liveness) {
+        this.#lose(connection, CloseCode.heartbeatTimeout, "no heartbeat");
+      }
+    }
+    for (const slot of this.#slots.values()) {
+      for (const pending of slot.pending.values()) this.#sweepPending(slot, pending, now);
+      if (!slot.link && slot.pending.size === 0) this.#slots.delete(slot.id);
+    }
+  }
+
+  dispose(): void {
+    if (this.#interval) clearInterval(this.#interval);
+    for (const connection of this.#connections)
+      connection.close(CloseCode.goingAway, "gateway shutting down");
+  }
+
+  // --- internal ---
+
+  async #hello(connection: AgentConnection, frame: HelloFrame): Promise<void> {
+    connection.state = "authenticating";
+    const protocol = Math.min(frame.protocol.max, PROTOCOL_VERSION);
+    if (protocol < Math.max(frame.protocol.min, MIN_PROTOCOL_VERSION)) {
+      return this.#lose(
+        connection,
+        CloseCode.versionUnsupported,
+        `gateway speaks protocol ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}; upgrade the connector`,
+      );
+    }
+    const resolved = await this.#authenticate(frame, connection.agentHint);
+    if ("close" in resolved) return this.#lose(connection, resolved.close, resolved.reason);
+    if (connection.isClosed) return; // The socket went away while we were checking its token.
+    const { agent, tokenId, parentTokenId } = resolved;
+    connection.identity = {
+      agentId: agent.id,
+      agentName: agent.name,
+      tokenId,
+      parentTokenId,
+      protocol,
+      maxInflight: frame.max_inflight ?? this.#config.maxInflightPerAgent,
+    };
+    const slot = this.#slot(agent.id);
+    const previous = slot.link;
+    slot.link = connection;
+    connection.state = "open";
+    if (previous && previous !== connection) {
+      previous.close(CloseCode.replaced, "replaced by a newer connection");
+      this.#connections.delete(previous);
+    }
+    const { resume, drop } = await this.#resume(slot, frame.inflight ?? []);
+    connection.send({
+      type: "welcome",
+      protocol,
+      agent: { id: agent.id, name: agent.name },
+      heartbeat_ms: this.#config.heartbeatMs,
+      grace_ms: this.#config.graceMs,
+      max_frame_bytes: this.#config.maxFrameBytes,
+      resume,
+      drop,
+    });
+    this.#options.agents.touch(agent.id).catch((error) => this.#report(error, "presence"));
+    await this.#loadBacklog(slot);
+  }
+
+  async #authenticate(
+    frame: HelloFrame,
+    hint: string | undefined,
+  ): Promise<
+    { agent: AgentRecord; tokenId: string; parentTokenId?: string } | { close: number; reason: string }
+  > {
+    const check = await this.#options.tokens.verify(frame.token);
+    if (check.status === "invalid") return { close: CloseCode.authFailed, reason: "authentication failed" };
+    if (check.status === "revoked") return { close: CloseCode.revoked, reason: "token revoked" };
+    const token = check.record;
+    const ref = frame.agent ?? hint;
+    let agent: AgentRecord | null = null;
+    if (token.kind === "agent") {
+      agent = await this.#options.agents.getById(token.agent_id ?? "");
+      if (!agent) return { close: CloseCode.agentDeleted, reason: "agent deleted" };
+      if (ref && !matches(agent, ref))
+        return { close: CloseCode.authFailed, reason: `credential is for ${agent.name}` };
+    } else {
+      if (!token.scopes.includes("connect"))
+        return { close: CloseCode.authFailed, reason: "token lacks connect scope" };
+      if (!ref) return { close: CloseCode.authFailed, reason: "hello.agent is required with a user token" };
+      const caller = { tokenId: token.id, user: token.user, kind: token.kind, scopes: token.scopes };
+      agent = await this.#options.agents.resolve(caller, ref).catch(() => null);
+      if (!agent || (agent.owner !== token.user && token.kind !== "admin")) {
+        return { close: CloseCode.authFailed, reason: `no agent ${ref} owned by ${token.user}` };
+      }
+    }
+    if (hint && !matches(agent, hint))
+      return { close: CloseCode.authFailed, reason: "agent does not match the URL" };
+    return { agent, tokenId: token.id, parentTokenId: token.parent_id };
+  }
+
+  /** Matches the connector's held requests against ours after a (re)connect. */
+  async #resume(slot: AgentSlot, held: Array<{ id: string; seq: number }>) {
+    const resume: Array<{ id: string; seq: number }> = [];
+    const drop: string[] = [];
+    const heldIds = new Set<string>();
+    for (const { id, seq } of held) {
+      heldIds.add(id);
+      let pending = slot.pending.get(id);
+      if (!pending) {
+        // Not in memory: the gateway restarted (or the Durable Object was evicted). A durable task survives that.
+        pending = (await this.#options.tasks.reattach(slot.id, id, seq, this.#config)) ?? undefined;
+        if (pending) slot.pending.set(id, pending);
+      }
+      if (pending) {
+        pending.graceDeadline = null;
+        resume.push({ id, seq: pending.lastSeq });
+      } else {
+        drop.push(id);
+      }
+    }
+    for (const pending of slot.pending.values()) {
+      if (!heldIds.has(pending.call.requestId))
+        this.#expire(slot, pending, "the agent restarted and lost the request");
+    }
+    return { resume, drop };
+  }
+
+  async #loadBacklog(slot: AgentSlot): Promise<void> {
+    const tasks = await this.#options.tasks.backlog(slot.id);
+    const ordered = tasks.filter((task) => !slot.pending.has(task.id)).map((task) => task.id);
+    const loaded = new Set(ordered);
+    // Tasks queued while the listing ran are kept after the listed ones.
+    slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
+    await this.#deliver(slot);
+  }
+
+  async #deliver(slot: AgentSlot): Promise<void> {
+    if (slot.delivering) return;
+    slot.delivering = true;
+    try {
+      while (slot.link && slot.queue.length > 0 && slot.pending.size < this.#capacity(slot)) {
+        const taskId = slot.queue.shift()!;
+        if (slot.pending.has(taskId)) continue;
+        const pending = await this.#options.tasks.start(taskId, this.#config);
+        if (!pending) continue;
+        if (!slot.link) {
+          await this.#options.tasks.requeue(pending);
+          break;
+        }
+        this.#send(slot, pending);
+      }
+    } catch (error) {
+      this.#report(error, "deliver");
+    } finally {
+      slot.delivering = false;
+    }
+  }
+
+  #send(slot: AgentSlot, pending: PendingRequest): void {
+    const { call } = pending;
+    slot.pending.set(call.requestId, pending);
+    slot.link!.send({
+      type: "request",
+      id: call.requestId,
+      session_id: call.sessionId,
+      client_id: call.clientId,
+      message: call.message,
+      task: pending.isTask || undefined,
+    });
+  }
+
+  #done(slot: AgentSlot, frame: DoneFrame): void {
+    const pending = slot.pending.get(frame.id);
+    if (!pending) return;
+    this.#finish(slot, pending);
+    slot.link?.send({ type: "ack", id: frame.id });
+    const finalize = this.#options.finalizeDone;
+    if (!finalize || !frame.attachments?.length) return pending.done(frame);
+    finalize(pending.call, frame).then(
+      (final) => pending.done(final),
+      (error) => {
+        this.#report(error, "attachments");
+        pending.fail("attachments_failed", "The agent's files could not be stored.");
+      },
+    );
+  }
+
+  /** Removes a request that ended and lets queued tasks take its place. */
+  #finish(slot: AgentSlot, pending: PendingRequest): void {
+    slot.pending.delete(pending.call.requestId);
+    if (slot.queue.length > 0) this.#deliver(slot);
+  }
+
+  /** The agent is gone for good for this request (grace over, agent restarted, revoked). */
+  #expire(slot: AgentSlot, pending: PendingRequest, why: string): void {
+    slot.pending.delete(pending.call.requestId);
+    if (pending.isTask) {
+      this.#options.tasks.requeue(pending).catch((error) => this.#report(error, "requeue"));
+      pending.abandon();
+    } else {
+      pending.fail("agent_offline", `Agent ${pending.call.agentName} went offline: ${why}.`);
+    }
+  }
+
+  #sweepPending(slot: AgentSlot, pending: PendingRequest, now: number): void {
+    if (pending.graceDeadline !== null && now >= pending.graceDeadline) {
+      return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
+    }
+    const idleTooLong = pending.idleTimeoutMs !== null && now - pending.lastActivity > pending.idleTimeoutMs;
+    if ((pending.deadline !== null && now >= pending.deadline) || idleTooLong) {
+      slot.pending.delete(pending.call.requestId);
+      slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
+      pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
+      return;
+    }
+    if (pending.graceDeadline === null && now - pending.lastWriteAt >= this.#config.keepaliveMs) {
+      pending.keepalive(now);
+    }
+  }
+
+  #unlink(slot: AgentSlot, options: { expireNow: boolean }): void {
+    const link = slot.link;
+    slot.link = null;
+    slot.queue = [];
+    if (link) this.#connections.delete(link);
+    const deadline = Date.now() + this.#config.graceMs;
+    for (const pending of slot.pending.values()) {
+      if (options.expireNow) this.#expire(slot, pending, "its connection was closed");
+      else pending.graceDeadline = deadline;
+    }
+  }
+
+  /** Closes a socket for a protocol reason and forgets it at once (the runtime's close event may come late). */
+  #lose(connection: AgentConnection, code: number, reason: string): void {
+    connection.close(code, reason);
+    this.closed(connection);
+  }
+
+  #slot(agentId: string): AgentSlot {
+    let slot = this.#slots.get(agentId);
+    if (!slot) {
+      slot = { id: agentId, link: null, pending: new Map(), queue: [], delivering: false };
+      this.#slots.set(agentId, slot);
+    }
+    return slot;
+  }
+
+  #capacity(slot: AgentSlot): number {
+    return Math.min(
+      this.#config.maxInflightPerAgent,
+      slot.link?.identity?.maxInflight ?? Number.POSITIVE_INFINITY,
+    );
+  }
+
+  #report(error: unknown, stage: string): void {
+    if (this.#options.onError) this.#options.onError(error, { stage });
+    else console.error(`[gateway] [relay] ${stage}:`, error);
+  }
+}
+
+function matches(agent: AgentRecord, ref: string): boolean {
+  return agent.id === ref || agent.name.toLowerCase() === ref.toLowerCase();
+}

@@ -1,0 +1,151 @@
+/**
+ * Runs durable tasks through the relay: marks them working, turns their agent's answer into a stored result
+ * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
+ */
+import type { GatewayConfig } from "../config.ts";
+import { isTerminal, type TaskRecord, type TaskService, taskView } from "../domain/tasks.ts";
+import type { DoneFrame } from "../protocol/index.ts";
+import { hmacSha256Hex } from "../util/crypto.ts";
+import { PendingRequest } from "./pending.ts";
+import type { RelayCall, RelaySink } from "./types.ts";
+
+export interface TaskRunnerOptions {
+  tasks: TaskService;
+  /** Gateway secret; callback signatures use a key derived from it per task. */
+  secret: () => Promise<string>;
+  maxAttempts: number;
+  onError: (error: unknown, context: { stage: string }) => void;
+  /** Retry delays for callbacks (ms). */
+  callbackRetryMs?: number[];
+}
+
+export function createTaskRunner(options: TaskRunnerOptions) {
+  const { tasks } = options;
+  const retryDelays = options.callbackRetryMs ?? [1000, 5000, 30_000];
+
+  function callOf(task: TaskRecord): RelayCall {
+    return {
+      requestId: task.id,
+      agentId: task.agent_id,
+      agentName: task.agent_name,
+      user: task.owner,
+      sessionId: task.session_id,
+      clientId: task.client_id,
+      message: task.message,
+      origin: task.origin,
+    };
+  }
+
+  function pendingFor(task: TaskRecord, config: GatewayConfig, lastSeq = 0): PendingRequest {
+    const now = Date.now();
+    const pending = new PendingRequest(callOf(task), sinkFor(task), {
+      isTask: true,
+      deadline: now + config.asyncTimeoutMs,
+      idleTimeoutMs: null,
+      now,
+    });
+    pending.lastSeq = lastSeq;
+    return pending;
+  }
+
+  function sinkFor(task: TaskRecord): RelaySink {
+    return {
+      chunk() {
+        // Progress of a task is not stored chunk by chunk; only the outcome is durable.
+      },
+      done(frame: DoneFrame) {
+        finish(task.id, (t) => {
+          t.status = frame.input_required ? "input-required" : "completed";
+          t.result = frame.result;
+          t.attachments = frame.attachments ?? [];
+        });
+      },
+      error(code, message) {
+        finish(task.id, (t) => {
+          t.status = code === "canceled" ? "canceled" : "failed";
+          t.error = { code, message };
+        });
+      },
+    };
+  }
+
+  /** Re-reads the task so a concurrent cancel is not overwritten, applies the outcome, then calls back. */
+  function finish(taskId: string, apply: (task: TaskRecord) => void): void {
+    (async () => {
+      const task = await tasks.get(taskId);
+      if (!task || isTerminal(task.status)) return;
+      apply(task);
+      await tasks.save(task);
+      if (task.callback_url) await callback(task);
+    })().catch((error) => options.onError(error, { stage: "task-finish" }));
+  }
+
+  async function callback(task: TaskRecord): Promise<void> {
+    const body = JSON.stringify(taskView(task));
+    const signature = await hmacSha256Hex(await callbackKey(task.id), body);
+    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
+      try {
+        const res = await fetch(task.callback_url!, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-agent-mesh-signature": `sha256=${signature}` },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.ok) return;
+      } catch {
+        // Unreachable callback: retried below, then given up (the task stays readable via GET).
+      }
+      const delay = retryDelays[attempt];
+      if (delay === undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    options.onError(new Error(`callback to ${task.callback_url} failed`), { stage: "task-callback" });
+  }
+
+  /** The per-task key a caller uses to verify the callback's `x-agent-mesh-signature`. */
+  async function callbackKey(taskId: string): Promise<string> {
+    return hmacSha256Hex(await options.secret(), `callback:${taskId}`);
+  }
+
+  return {
+    callbackKey,
+    backlog: (agentId: string) => tasks.unfinished(agentId),
+
+    /** Marks a queued task working and returns it ready to send, or null when it no longer needs running. */
+    async start(taskId: string, config: GatewayConfig): Promise<PendingRequest | null> {
+      const task = await tasks.get(taskId);
+      if (!task || isTerminal(task.status)) return null;
+      task.status = "working";
+      task.attempts += 1;
+      await tasks.save(task);
+      return pendingFor(task, config);
+    },
+
+    /** After a gateway restart: a connector still holds this task; pick it up where it is. */
+    async reattach(agentId: string, taskId: string, seq: number, config: GatewayConfig) {
+      const task = await tasks.get(taskId);
+      if (!task || task.agent_id !== agentId || task.status !== "working") return null;
+      return pendingFor(task, config, seq);
+    },
+
+    /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
+    async requeue(pending: PendingRequest): Promise<void> {
+      const task = await tasks.get(pending.call.requestId);
+      if (!task || isTerminal(task.status)) return;
+      if (task.attempts >= options.maxAttempts) {
+        task.status = "failed";
+        task.error = {
+          code: "agent_offline",
+          message: `The agent went offline ${task.attempts} times while running this task.`,
+        };
+        await tasks.save(task);
+        if (task.callback_url) await callback(task);
+        return;
+      }
+      task.status = "submitted";
+      await tasks.save(task);
+    },
+  };
+}
+
+export type TaskRunner = ReturnType<typeof createTaskRunner>;

@@ -1,0 +1,58 @@
+/**
+ * Types shared by everything that relays: where an agent's socket lives (`AgentHub`), what a relayed call looks
+ * like, and where its output goes (`RelaySink`).
+ * @module
+ */
+import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+
+/** The two operations the relay needs from a WebSocket, whatever runtime accepted it. */
+export interface WireSocket {
+  send(data: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** One message on its way to an agent, after auth, lookup and validation. */
+export interface RelayCall {
+  requestId: string;
+  agentId: string;
+  agentName: string;
+  /** The calling user. */
+  user: string;
+  sessionId: string;
+  clientId: string;
+  message: string;
+  /** Public origin the caller used (for absolute attachment URLs). */
+  origin?: string;
+}
+
+/** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */
+export interface RelaySink {
+  chunk(seq: number, kind: ChunkKind, delta: string): void;
+  done(frame: DoneFrame): void;
+  error(code: string, message: string): void;
+  /** Called while the agent is silent, so streams can send a keepalive. */
+  keepalive?(): void;
+}
+
+/** How a caller waits: a live stream/sync call or a durable task. */
+export type RelayMode = "live" | "task";
+
+/**
+ * Where agents' sockets live. In one process (Bun, Deno, Node) this is the local home itself; on Workers each
+ * agent's socket lives in its own Durable Object and the hub forwards to it; across Redis-connected nodes the hub
+ * will forward to the node that holds the socket.
+ */
+export interface AgentHub {
+  /** Accepts an agent WebSocket upgrade for the agent named in the request (`?agent=`). */
+  isOnline(agentIds: string[]): Promise<Map<string, boolean>>;
+  /** Sends a live call. Throws `agent_offline` / `agent_busy` ApiErrors when it cannot start. */
+  dispatch(call: RelayCall, sink: RelaySink): Promise<void>;
+  /** Stops a live call or a delivered task (sends `cancel` to the agent). */
+  cancel(agentId: string, requestId: string): Promise<void>;
+  /** Tells the agent's home that a task was queued (delivers it now when the agent is online). */
+  taskQueued(agentId: string, taskId: string): Promise<void>;
+  /** Closes every socket authenticated with this token or a credential issued under it. */
+  disconnectToken(tokenId: string): Promise<void>;
+  /** Closes the agent's socket (deleted agent). */
+  disconnectAgent(agentId: string): Promise<void>;
+}

@@ -1,0 +1,123 @@
+/**
+ * Files an agent produced for a caller. The connector uploads each file for a request it is running
+ * (`PUT /v1/attachments/:request/:name`, agent auth); when its `done` frame lists the file, the gateway hands it to
+ * that request's caller. Only that caller can download it; everyone else gets 404.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requireAuth } from "../auth/middleware.ts";
+import { isOwner } from "../domain/agents.ts";
+import { errors } from "../errors.ts";
+import type { GatewayEnv } from "../gateway-env.ts";
+import type { DoneFrame } from "../protocol/index.ts";
+import type { RelayCall } from "../relay/types.ts";
+import type { GatewayServices } from "../services.ts";
+import { sha256Hex } from "../util/crypto.ts";
+
+export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+interface AttachmentMeta {
+  name: string;
+  size: number;
+  agent_id: string;
+  /** Set when the agent's `done` frame hands the file to its caller. */
+  owner: string | null;
+}
+
+async function keyOf(requestId: string, name: string): Promise<string> {
+  return `attachment:${requestId}:${(await sha256Hex(name)).slice(0, 40)}`;
+}
+
+function checkName(name: string): string {
+  if (
+    !name ||
+    name.length > 255 ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    /[\u0000-\u001f\\]/.test(name) ||
+    name.split("/").some((p) => p === ".." || p === "")
+  ) {
+    throw errors.invalidRequest(
+      "Attachment names are relative paths without `..`, empty parts or control characters.",
+    );
+  }
+  return name;
+}
+
+export const attachmentRoutes = new Hono<GatewayEnv>()
+  .put(
+    "/v1/attachments/:request/:name",
+    requireAuth("connect"),
+    bodyLimit({
+      maxSize: MAX_ATTACHMENT_BYTES,
+      onError: () => {
+        throw errors.bodyTooLarge(MAX_ATTACHMENT_BYTES);
+      },
+    }),
+    async (c) => {
+      const { agents, store, blobs } = c.var.services;
+      const caller = c.var.caller;
+      const requestId = c.req.param("request");
+      if (!REQUEST_ID.test(requestId)) throw errors.invalidRequest("Bad request id.");
+      const name = checkName(c.req.param("name"));
+      const agentRef = caller.agentId ?? c.req.query("agent");
+      if (!agentRef) throw errors.invalidRequest("Say which agent uploads: `?agent=<ref>`.");
+      const agent = await agents.resolve(caller, agentRef);
+      if (!isOwner(caller, agent) && caller.agentId !== agent.id) throw errors.agentNotFound(agentRef);
+      const data = new Uint8Array(await c.req.arrayBuffer());
+      const key = await keyOf(requestId, name);
+      const existing = await store.get<AttachmentMeta>(key);
+      if (existing && existing.agent_id !== agent.id)
+        throw errors.conflict("attachment_exists", "Name already used.");
+      await blobs.put(key, data);
+      await store.set(key, {
+        name,
+        size: data.byteLength,
+        agent_id: agent.id,
+        owner: null,
+      } satisfies AttachmentMeta);
+      return c.json({ name, size: data.byteLength }, 201);
+    },
+  )
+  .get("/v1/attachments/:request/:name", requireAuth(), async (c) => {
+    const { store, blobs } = c.var.services;
+    const requestId = c.req.param("request");
+    const name = c.req.param("name");
+    if (!REQUEST_ID.test(requestId)) throw errors.notFound("Attachment");
+    const key = await keyOf(requestId, name);
+    const meta = await store.get<AttachmentMeta>(key);
+    if (!meta || meta.owner !== c.var.caller.user) throw errors.notFound("Attachment");
+    const data = await blobs.get(key);
+    if (!data) throw errors.notFound("Attachment");
+    return new Response(data as Uint8Array<ArrayBuffer>, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(data.byteLength),
+        "content-disposition": `attachment; filename="${encodeURIComponent(meta.name.split("/").pop()!)}"`,
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });
+
+/**
+ * Hands the files a `done` frame lists to the request's caller, keeping only files this agent really uploaded
+ * for this request, and rewrites their URLs to the gateway's download route.
+ */
+export function createAttachmentFinalizer(services: Pick<GatewayServices, "store">) {
+  return async (call: RelayCall, frame: DoneFrame): Promise<DoneFrame> => {
+    const attachments = [];
+    for (const attachment of frame.attachments ?? []) {
+      const key = await keyOf(call.requestId, attachment.name);
+      const meta = await services.store.get<AttachmentMeta>(key);
+      if (!meta || meta.agent_id !== call.agentId) continue;
+      await services.store.set(key, { ...meta, owner: call.user });
+      const path = `/v1/attachments/${encodeURIComponent(call.requestId)}/${encodeURIComponent(meta.name)}`;
+      attachments.push({
+        name: meta.name,
+        size: meta.size,
+        url: call.origin ? `${call.origin}${path}` : path,
+      });
+    }
+    return { ...frame, attachments };
+  };
+}

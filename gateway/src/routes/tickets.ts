@@ -1,0 +1,73 @@
+/**
+ * One-time connect tickets. The owner creates one (`POST /v1/agents/:ref/tickets`) and hands its URL to a machine;
+ * the connector redeems it with `POST` (never `GET`, so link previews cannot burn it) for an agent credential.
+ */
+import { Hono } from "hono";
+import { requireAuth } from "../auth/middleware.ts";
+import { isOwner } from "../domain/agents.ts";
+import { ApiError, errors } from "../errors.ts";
+import type { GatewayEnv } from "../gateway-env.ts";
+import { randomHex, sha256Hex } from "../util/crypto.ts";
+
+interface TicketRecord {
+  agent_id: string;
+  user: string;
+  parent_id: string;
+  expires_at: string;
+}
+
+export const ticketRoutes = new Hono<GatewayEnv>()
+  .post("/v1/agents/:ref/tickets", requireAuth("connect"), async (c) => {
+    const { agents, store, config } = c.var.services;
+    const agent = await agents.resolve(c.var.caller, c.req.param("ref"));
+    if (!isOwner(c.var.caller, agent) || c.var.caller.kind === "agent")
+      throw errors.agentNotFound(c.req.param("ref"));
+    const ticket = `amt_${randomHex(24)}`;
+    const ttl = Math.ceil(config.ticketTtlMs / 1000);
+    const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
+    const record: TicketRecord = {
+      agent_id: agent.id,
+      user: agent.owner,
+      parent_id: c.var.caller.tokenId,
+      expires_at: expiresAt,
+    };
+    await store.set(`ticket:${await sha256Hex(ticket)}`, record, { ttl });
+    const url = new URL(`/v1/tickets/${ticket}`, c.req.url).toString();
+    return c.json({ ticket, url, expires_at: expiresAt, agent: { id: agent.id, name: agent.name } }, 201);
+  })
+  .post("/v1/tickets/:ticket", async (c) => {
+    const { store, tokens, agents } = c.var.services;
+    const hash = await sha256Hex(c.req.param("ticket"));
+    // `take` is atomic: of two concurrent redemptions exactly one gets the record.
+    const record = await store.take<TicketRecord>(`ticket:${hash}`);
+    if (!record) {
+      if (await store.get(`ticket-used:${hash}`)) {
+        throw new ApiError(
+          409,
+          "ticket_used",
+          "This ticket was already redeemed. Create a new one for this machine.",
+        );
+      }
+      throw new ApiError(
+        404,
+        "ticket_invalid",
+        "This ticket is unknown or expired (tickets last 15 minutes). Create a new one.",
+      );
+    }
+    await store.set(`ticket-used:${hash}`, true, { ttl: 24 * 3600 });
+    const agent = await agents.getById(record.agent_id);
+    if (!agent) throw errors.notFound("Agent");
+    const { token, record: credential } = await tokens.mint({
+      user: record.user,
+      kind: "agent",
+      scopes: ["connect"],
+      agent_id: agent.id,
+      parent_id: record.parent_id,
+    });
+    return c.json({
+      token,
+      token_id: credential.id,
+      agent: { id: agent.id, name: agent.name, type: agent.type },
+      gateway_url: new URL("/", c.req.url).toString().replace(/\/$/, ""),
+    });
+  });

@@ -1,0 +1,74 @@
+/** `/v1/tokens` (admin) and `/v1/me`. */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { requireAuth } from "../auth/middleware.ts";
+import { DEFAULT_USER_SCOPES, SCOPES } from "../auth/scopes.ts";
+import { ADMIN_TOKEN_ID } from "../auth/tokens.ts";
+import { ApiError, errors } from "../errors.ts";
+import type { GatewayEnv } from "../gateway-env.ts";
+import { readJson } from "../util/body.ts";
+
+/** User names double as skill authors and appear in paths, so they are lowercase slugs. */
+export const USER_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/;
+
+const TokenCreate = v.object({
+  name: v.pipe(
+    v.string(),
+    v.regex(USER_NAME, "name must be a lowercase user name (letters, digits, - and _)"),
+  ),
+  scopes: v.optional(v.array(v.picklist(SCOPES))),
+});
+
+export const tokenRoutes = new Hono<GatewayEnv>()
+  .get("/v1/me", requireAuth(), (c) => {
+    const caller = c.var.caller;
+    return c.json({
+      user: caller.user,
+      token_id: caller.tokenId,
+      kind: caller.kind,
+      scopes: caller.scopes,
+      agent_id: caller.agentId,
+    });
+  })
+  .post("/v1/tokens", requireAuth("admin"), async (c) => {
+    const input = await readJson(c, TokenCreate);
+    if (input.name === "admin") throw errors.invalidRequest("`admin` is reserved for the admin token.");
+    const { token, record } = await c.var.services.tokens.mint({
+      user: input.name,
+      kind: "user",
+      scopes: input.scopes ?? DEFAULT_USER_SCOPES,
+    });
+    return c.json(
+      { id: record.id, name: record.user, scopes: record.scopes, token, created_at: record.created_at },
+      201,
+    );
+  })
+  .get("/v1/tokens", requireAuth("admin"), async (c) => {
+    const records = await c.var.services.tokens.list();
+    return c.json({
+      tokens: records.map((r) => ({
+        id: r.id,
+        name: r.user,
+        kind: r.kind,
+        scopes: r.scopes,
+        agent_id: r.agent_id,
+        parent_id: r.parent_id,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at ?? null,
+      })),
+    });
+  })
+  .delete("/v1/tokens/:id", requireAuth(), async (c) => {
+    const { tokens, hub } = c.var.services;
+    const caller = c.var.caller;
+    const id = c.req.param("id");
+    const record = await tokens.get(id);
+    // Users may revoke their own tokens; only the admin may revoke anyone's. Others see 404, not 403.
+    if (!record || (record.user !== caller.user && !caller.scopes.includes("admin")))
+      throw errors.notFound("Token");
+    if (id === ADMIN_TOKEN_ID)
+      throw new ApiError(400, "invalid_request", "The admin token cannot be revoked.");
+    await tokens.revoke(id);
+    await hub.disconnectToken(id);
+    return c.json({ id, revoked: true });
+  });

@@ -1,0 +1,72 @@
+/**
+ * Everything a route needs, built once per gateway from the store, the blob store and the hub.
+ */
+import { createTokenService, type TokenService } from "./auth/tokens.ts";
+import type { BlobStore } from "./blob-stores/types.ts";
+import type { GatewayConfig } from "./config.ts";
+import { type AgentService, createAgentService } from "./domain/agents.ts";
+import { createTaskService, type TaskService } from "./domain/tasks.ts";
+import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
+import type { AgentHub } from "./relay/types.ts";
+import type { SessionStore } from "./session-stores/types.ts";
+import { hmacSha256Hex, randomHex } from "./util/crypto.ts";
+
+export interface GatewayServices {
+  runtime: string;
+  version: string;
+  config: GatewayConfig;
+  store: SessionStore;
+  blobs: BlobStore;
+  tokens: TokenService;
+  agents: AgentService;
+  tasks: TaskService;
+  runner: TaskRunner;
+  hub: AgentHub;
+  /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
+  clientId(user: string, agentId: string): Promise<string>;
+  onError(error: unknown, context: { stage: string }): void;
+}
+
+export interface CoreServicesOptions {
+  config: GatewayConfig;
+  store: SessionStore;
+  /** A fixed gateway secret; otherwise one is generated once and kept in the store. */
+  secret?: string;
+  onError?: (error: unknown, context: { stage: string }) => void;
+}
+
+/** The store-backed services, without a hub (the hub needs them to exist first). */
+export function createCoreServices(options: CoreServicesOptions) {
+  const { store, config } = options;
+  const onError =
+    options.onError ?? ((error, context) => console.error(`[gateway] ${context.stage}:`, error));
+  let secretPromise: Promise<string> | undefined;
+  const secret = () => {
+    secretPromise ??= options.secret
+      ? Promise.resolve(options.secret)
+      : (async () => {
+          // `add` makes concurrent first starts agree on one secret.
+          await store.add("meta:secret", randomHex(32));
+          return (await store.get<string>("meta:secret"))!;
+        })();
+    return secretPromise;
+  };
+  const tokens = createTokenService(store);
+  const agents = createAgentService(store);
+  const tasks = createTaskService(store, { ttlSeconds: Math.ceil(config.taskTtlMs / 1000) });
+  const runner = createTaskRunner({ tasks, secret, maxAttempts: config.maxTaskAttempts, onError });
+  const clientIds = new Map<string, string>();
+  async function clientId(user: string, agentId: string): Promise<string> {
+    const key = `${user}\n${agentId}`;
+    let id = clientIds.get(key);
+    if (!id) {
+      id = (await hmacSha256Hex(await secret(), `client:${key}`)).slice(0, 32);
+      if (clientIds.size > 10_000) clientIds.clear();
+      clientIds.set(key, id);
+    }
+    return id;
+  }
+  return { config, store, tokens, agents, tasks, runner, secret, clientId, onError };
+}
+
+export type CoreServices = ReturnType<typeof createCoreServices>;

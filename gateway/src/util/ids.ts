@@ -1,0 +1,34 @@
+/** Identifiers. Time-ordered ids sort by creation, so store listings come out in arrival order. */
+import { randomHex } from "./crypto.ts";
+
+const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
+let lastTime = 0;
+let counter = 0;
+
+/**
+ * A 26-character, lowercase, time-ordered id (ULID layout: 10 chars of milliseconds, 16 of randomness).
+ * Ids made in the same millisecond by this process still sort in creation order.
+ */
+export function timeOrderedId(): string {
+  let now = Date.now();
+  if (now <= lastTime) {
+    now = lastTime;
+    counter++;
+  } else {
+    lastTime = now;
+    counter = 0;
+  }
+  let time = "";
+  for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  let seq = "";
+  for (let i = 0, c = counter; i < 4; i++, c = Math.floor(c / 32)) seq = CROCKFORD[c % 32] + seq;
+  const random = crypto.getRandomValues(new Uint8Array(12));
+  let tail = "";
+  for (const byte of random) tail += CROCKFORD[byte % 32];
+  return time + seq + tail;
+}
+
+/** An opaque random id with a readable prefix, e.g. `ag_3f9c…`. */
+export function prefixedId(prefix: string, bytes = 8): string {
+  return `${prefix}_${randomHex(bytes)}`;
+}
