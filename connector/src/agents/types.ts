@@ -7,8 +7,35 @@
 import type { ChunkKind } from "../../../gateway/src/protocol/index.ts";
 
 export interface AgentChunk {
-  kind: ChunkKind;
-  delta: string;
+  readonly kind: ChunkKind;
+  readonly delta: string;
+}
+
+/**
+ * Stable codes an adapter or the runtime reports. `agent_error`: the runtime ran and reported a failed turn
+ * (model/API error); `adapter_failed`: the process crashed or exited non-zero without a verdict;
+ * `resume_not_found`: the stored conversation id is unknown to the runtime (the request runner starts afresh).
+ */
+export type AgentErrorCode =
+  | "adapter_missing"
+  | "adapter_failed"
+  | "agent_error"
+  | "agent_timeout"
+  | "agent_busy"
+  | "canceled"
+  | "invalid_client_id"
+  | "resume_not_found";
+
+/** Options every process-spawning adapter takes. */
+export interface ProcessAdapterOptions {
+  /** Binary name looked up on PATH, or an explicit path. Defaults to the runtime's usual binary name. */
+  command?: string;
+  /** Extra arguments placed before the adapter's own flags. */
+  args?: string[];
+  /** Extra environment for every run (merged over process.env, under the request's env). */
+  env?: Record<string, string>;
+  /** Kill the process and fail with `agent_timeout` after this long without any output. Default 15 min. */
+  idleTimeoutMs?: number;
 }
 
 export interface AgentRunRequest {
@@ -39,8 +66,8 @@ export interface AgentRunResult {
 
 /** Raised by an adapter for a failure the caller should see with a stable code. */
 export class AgentRunError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: AgentErrorCode;
+  constructor(code: AgentErrorCode, message: string) {
     super(message);
     this.code = code;
   }
@@ -51,6 +78,9 @@ export interface AgentAdapter {
   readonly type: string;
   /** Resolves when the runtime can run here; rejects with an AgentRunError (`adapter_missing`) saying what to install. */
   check(): Promise<void>;
-  /** Runs one turn, calling `emit` for every chunk as it arrives. Rejects with AgentRunError on failure. */
+  /**
+   * Runs one turn, calling `emit` for every chunk as it arrives (the chunk object may be reused: copy it to keep
+   * it). Rejects with AgentRunError on failure, `canceled` when `request.signal` aborts.
+   */
   run(request: AgentRunRequest, emit: (chunk: AgentChunk) => void): Promise<AgentRunResult>;
 }

@@ -1,0 +1,5 @@
+/**
+ * Session resume store.
+ * @module
+ */
+export * from "./resume-store.ts";
