@@ -1,0 +1,24 @@
+/**
+ * `agent-mesh skills ...`: publish to and install from the gateway's skills registry. One file per subcommand
+ * group under `commands/skills/`; see docs/skills.md.
+ * @module
+ */
+import type { Command } from "commander";
+import { register as browse } from "./skills/browse.ts";
+import { register as init } from "./skills/init.ts";
+import { register as install } from "./skills/install.ts";
+import { register as installed } from "./skills/installed.ts";
+import { register as manage } from "./skills/manage.ts";
+import { register as publish } from "./skills/publish.ts";
+import { register as remove } from "./skills/remove.ts";
+import { register as update } from "./skills/update.ts";
+import { register as version } from "./skills/version.ts";
+
+export function register(program: Command): void {
+  const skills = program
+    .command("skills")
+    .description(
+      "publish skills to the gateway's registry and install them into projects (see docs/skills.md)",
+    );
+  for (const add of [init, publish, version, browse, manage, install, update, remove, installed]) add(skills);
+}
