@@ -1,0 +1,90 @@
+/**
+ * Session store on a Cloudflare Durable Object: the client half. Every call goes to one named instance of the
+ * `GatewayStoreObject` class (runtimes/cloudflare/store-object.ts) over Workers RPC. A Durable Object runs one
+ * request at a time against its storage, so `add`, `take` and `increment` are atomic there, and its storage is
+ * durable. Values cross the RPC boundary as JSON text so every backend has the same value semantics.
+ *
+ * The namespace is taken through a structural type, so the gateway core needs no Workers types.
+ * @module
+ */
+import { StoreError } from "./_errors.ts";
+import { assertIncrementStep, assertPrefix, encodeValue, ttlMilliseconds } from "./_values.ts";
+import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
+
+/** The RPC surface of `GatewayStoreObject`; values are JSON text, TTLs are milliseconds. */
+export interface GatewayStoreRpc {
+  get(key: string): Promise<string | null>;
+  set(key: string, json: string, ttlMs: number | null): Promise<void>;
+  delete(key: string): Promise<void>;
+  add(key: string, json: string, ttlMs: number | null): Promise<boolean>;
+  take(key: string): Promise<string | null>;
+  increment(key: string, by: number): Promise<number>;
+  keys(prefix: string): Promise<string[]>;
+}
+
+/** The part of a `DurableObjectNamespace` binding this store uses. */
+export interface GatewayStoreNamespaceLike<Id = unknown> {
+  idFromName(name: string): Id;
+  get(id: Id): GatewayStoreRpc;
+}
+
+export interface CloudflareSessionStoreOptions {
+  /** The Durable Object binding of `GatewayStoreObject` (e.g. `env.STORE`). */
+  namespace: GatewayStoreNamespaceLike;
+  /** Name of the object instance; one instance holds the whole store. Default `gateway`. */
+  name?: string;
+}
+
+/**
+ * @example
+ * const store = cloudflareSessionStore({ namespace: env.STORE });
+ * await store.set("agent:a1", { online: true }, { ttl: 90 });
+ */
+export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreOptions> = (options) => {
+  if (!options?.namespace) {
+    throw new StoreError(
+      "missing_option",
+      "cloudflareSessionStore needs `namespace`, the Durable Object binding of GatewayStoreObject",
+    );
+  }
+  const { namespace } = options;
+  const stub = namespace.get(namespace.idFromName(options.name ?? "gateway"));
+  const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
+
+  const store: SessionStore = {
+    name: "cloudflare",
+    async get<T>(key: string) {
+      assertKey(key);
+      return parse<T>(await stub.get(key));
+    },
+    async set(key: string, value: unknown, setOptions?: SetOptions) {
+      assertKey(key);
+      await stub.set(key, encodeValue(value), ttlMilliseconds(setOptions));
+    },
+    async delete(key: string) {
+      assertKey(key);
+      await stub.delete(key);
+    },
+    async add(key: string, value: unknown, setOptions?: SetOptions) {
+      assertKey(key);
+      return await stub.add(key, encodeValue(value), ttlMilliseconds(setOptions));
+    },
+    async take<T>(key: string) {
+      assertKey(key);
+      return parse<T>(await stub.take(key));
+    },
+    async increment(key: string, by = 1) {
+      assertKey(key);
+      assertIncrementStep(by);
+      return await stub.increment(key, by);
+    },
+    async keys(prefix: string) {
+      assertPrefix(prefix);
+      return await stub.keys(prefix);
+    },
+    async dispose() {
+      // RPC stubs hold no connection worth closing.
+    },
+  };
+  return store;
+};

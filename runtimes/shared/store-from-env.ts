@@ -1,0 +1,93 @@
+/**
+ * Picks the session store and blob store for the Bun, Deno and Node entries from environment variables:
+ *
+ * - `AGENT_MESH_STORE`: `memory`, `fs` (default), `redis` or `upstash`
+ * - `AGENT_MESH_DATA_DIR`: directory of the fs backend (default `./.data`)
+ * - `REDIS_URL`: for `redis`
+ * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
+ * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
+ *
+ * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too.
+ */
+import { mkdirSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
+import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
+import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
+import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+
+export interface Stores {
+  store: SessionStore;
+  blobs: BlobStore;
+}
+
+type Env = Record<string, string | undefined>;
+
+const BACKENDS = ["memory", "fs", "redis", "upstash"] as const;
+
+/**
+ * @example
+ * const { store, blobs } = await createStoresFromEnv(process.env);
+ */
+export async function createStoresFromEnv(env: Env): Promise<Stores> {
+  const backend = env.AGENT_MESH_STORE || "fs";
+  const prefix = env.AGENT_MESH_STORE_PREFIX || undefined;
+  switch (backend) {
+    case "memory":
+      return { store: memorySessionStore({}), blobs: memoryBlobStore() };
+    case "fs":
+      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data");
+    case "redis": {
+      const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
+      return withKvBlobs(redisSessionStore({ url, prefix }));
+    }
+    case "upstash": {
+      const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");
+      const token = required(env, "UPSTASH_REDIS_REST_TOKEN", "<token from the Upstash console>");
+      return withKvBlobs(upstashSessionStore({ url, token, prefix }));
+    }
+    default:
+      throw configError(
+        `AGENT_MESH_STORE=${JSON.stringify(backend)} is not a store; set AGENT_MESH_STORE to one of ${BACKENDS.join(", ")}`,
+      );
+  }
+}
+
+function openFsStores(dataDir: string): Stores {
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
+  // The lock goes with the session store, the one the entries dispose on shutdown.
+  const store: SessionStore = {
+    ...sessions,
+    async dispose() {
+      await sessions.dispose();
+      unlock();
+    },
+  };
+  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
+}
+
+function withKvBlobs(store: SessionStore): Stores {
+  return { store, blobs: kvBlobStore({ store }) };
+}
+
+function required(env: Env, name: string, example: string): string {
+  const value = env[name];
+  if (!value) {
+    throw configError(
+      `AGENT_MESH_STORE=${env.AGENT_MESH_STORE} needs ${name}; set ${name} (e.g. ${name}=${example})`,
+    );
+  }
+  return value;
+}
+
+function configError(message: string): Error {
+  return Object.assign(new Error(`[gateway] [store] ${message}`), { code: "invalid_store_config" });
+}

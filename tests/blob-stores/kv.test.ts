@@ -1,0 +1,23 @@
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { testBlobStore } from "../contracts/blob-store.ts";
+import {
+  kvBlobHarness,
+  redisForFile,
+  redisSessionHarness,
+  upstashSessionHarness,
+} from "../helpers/store-harness.ts";
+
+testBlobStore("kv over memory", async () => {
+  const store = memorySessionStore({});
+  return kvBlobHarness({ store, cleanup: () => store.dispose() });
+});
+const redis = await redisForFile({ upstash: true });
+if (redis)
+  testBlobStore("kv over redis", async () => kvBlobHarness(await redisSessionHarness(redis.url)), {
+    durable: true,
+  });
+if (redis?.upstash) {
+  testBlobStore("kv over upstash", async () => kvBlobHarness(await upstashSessionHarness(redis.upstash!)), {
+    durable: true,
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * The contract every SessionStore backend passes: one call per backend from tests/session-stores/<name>.test.ts
+ * (Node) or tests/cloudflare/ (workerd). Web APIs only, so it runs inside workerd too.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+
+export interface SessionStoreUnderTest {
+  store: SessionStore;
+  /** Removes what the test wrote and disposes every store instance it opened. */
+  cleanup(): Promise<void>;
+  /** Durable backends: a second, independent instance over the same data (same dir, server or object). */
+  reopen?(): Promise<SessionStore>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const INVALID_KEYS = ["../x", "a/b", "", "a::b", "a:..:b", ":a", "a b", "a*"];
+
+export interface SessionStoreContractOptions {
+  /** Data outlives the store instance (fs, redis, upstash, cloudflare): adds the re-open test. */
+  durable?: boolean;
+}
+
+/**
+ * @example
+ * testSessionStore("memory", async () => { const store = memorySessionStore({}); return { store, cleanup: () => store.dispose() }; });
+ */
+export function testSessionStore(
+  name: string,
+  open: () => Promise<SessionStoreUnderTest>,
+  options: SessionStoreContractOptions = {},
+): void {
+  describe(`session store contract: ${name}`, () => {
+    let subject: SessionStoreUnderTest;
+    let store: SessionStore;
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    it("round-trips objects, numbers, strings, booleans and arrays", async () => {
+      const values: Record<string, unknown> = {
+        object: { id: "t1", nested: { list: [1, "two", null], text: "ünïcødé ✓" } },
+        number: 42.5,
+        zero: 0,
+        string: "hello",
+        numericString: "123",
+        booleanString: "true",
+        nullString: "null",
+        jsonString: '{"a":1}',
+        empty: "",
+        boolean: false,
+        array: [{ a: 1 }, [2]],
+      };
+      for (const [key, value] of Object.entries(values)) await store.set(`v:${key}`, value);
+      for (const [key, value] of Object.entries(values)) expect(await store.get(`v:${key}`)).toEqual(value);
+    });
+
+    it("returns null for missing keys and copies values in and out", async () => {
+      expect(await store.get("missing")).toBeNull();
+      expect(await store.take("missing")).toBeNull();
+      const value = { list: [1] };
+      await store.set("copy", value);
+      value.list.push(2);
+      const read = await store.get<{ list: number[] }>("copy");
+      expect(read).toEqual({ list: [1] });
+      read!.list.push(3);
+      expect(await store.get("copy")).toEqual({ list: [1] });
+    });
+
+    it("overwrites and deletes; deleting a missing key is fine", async () => {
+      await store.set("k", 1);
+      await store.set("k", { v: 2 });
+      expect(await store.get("k")).toEqual({ v: 2 });
+      await store.delete("k");
+      expect(await store.get("k")).toBeNull();
+      await store.delete("k");
+      expect(await store.keys("k")).toEqual([]);
+    });
+
+    it("expires keys after their TTL everywhere (get, keys, add, take, increment)", async () => {
+      await store.set("ttl:get", "a", { ttl: 1 });
+      await store.set("ttl:take", "b", { ttl: 1 });
+      await store.set("ttl:count", 5, { ttl: 1 });
+      expect(await store.add("ttl:add", "c", { ttl: 1 })).toBe(true);
+      await store.set("ttl:cleared", "d", { ttl: 1 });
+      await store.set("ttl:cleared", "d2"); // a plain set removes the earlier TTL
+      await store.set("ttl:forever", "e");
+      expect(await store.get("ttl:get")).toBe("a");
+      expect(await store.keys("ttl:")).toEqual([
+        "ttl:add",
+        "ttl:cleared",
+        "ttl:count",
+        "ttl:forever",
+        "ttl:get",
+        "ttl:take",
+      ]);
+      await sleep(1300);
+      expect(await store.get("ttl:get")).toBeNull();
+      expect(await store.take("ttl:take")).toBeNull();
+      expect(await store.increment("ttl:count")).toBe(1);
+      expect(await store.add("ttl:add", "c2")).toBe(true);
+      expect(await store.get("ttl:cleared")).toBe("d2");
+      expect(await store.keys("ttl:")).toEqual(["ttl:add", "ttl:cleared", "ttl:count", "ttl:forever"]);
+    });
+
+    it("add writes only when the key is absent", async () => {
+      expect(await store.add("once", { n: 1 })).toBe(true);
+      expect(await store.add("once", { n: 2 })).toBe(false);
+      expect(await store.get("once")).toEqual({ n: 1 });
+      await store.delete("once");
+      expect(await store.add("once", { n: 3 })).toBe(true);
+    });
+
+    it("of 50 concurrent adds of one key exactly one wins", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.add("race:add", i, { ttl: 30 })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.get("race:add")).toBe(results.indexOf(true));
+    });
+
+    it("take returns the value once; of 50 concurrent takes exactly one gets it", async () => {
+      await store.set("ticket", { agent: "a1" });
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.take("ticket")));
+      expect(results.filter((value) => value !== null)).toEqual([{ agent: "a1" }]);
+      expect(await store.get("ticket")).toBeNull();
+    });
+
+    it("100 concurrent increments count to 100, each seeing a distinct value", async () => {
+      const results = await Promise.all(Array.from({ length: 100 }, () => store.increment("seq")));
+      expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(await store.get("seq")).toBe(100);
+      expect(await store.increment("seq", 5)).toBe(105);
+      expect(await store.increment("seq", -105)).toBe(0);
+      await store.set("text", "abc");
+      await expect(store.increment("text")).rejects.toThrow();
+    });
+
+    it("lists live keys by prefix, sorted, including keys that prefix other keys", async () => {
+      for (const key of [
+        "agent:b",
+        "agent:abc:x",
+        "agent:abc",
+        "agent:a-b",
+        "agents",
+        "task:1",
+        "agent:abc:x:y",
+      ]) {
+        await store.set(key, key);
+      }
+      expect(await store.get("agent:abc")).toBe("agent:abc");
+      expect(await store.get("agent:abc:x")).toBe("agent:abc:x");
+      expect(await store.keys("agent:")).toEqual([
+        "agent:a-b",
+        "agent:abc",
+        "agent:abc:x",
+        "agent:abc:x:y",
+        "agent:b",
+      ]);
+      expect(await store.keys("agent:abc")).toEqual(["agent:abc", "agent:abc:x", "agent:abc:x:y"]);
+      expect(await store.keys("agent:abc:")).toEqual(["agent:abc:x", "agent:abc:x:y"]);
+      expect(await store.keys("agent")).toHaveLength(6);
+      expect(await store.keys("")).toHaveLength(7);
+      expect(await store.keys("nothing:")).toEqual([]);
+      await store.delete("agent:abc");
+      expect(await store.get("agent:abc:x")).toBe("agent:abc:x");
+      expect(await store.keys("agent:abc")).toEqual(["agent:abc:x", "agent:abc:x:y"]);
+    });
+
+    it("rejects invalid keys, values, TTLs and prefixes", async () => {
+      for (const key of INVALID_KEYS) {
+        await expect(store.get(key), key).rejects.toThrow(/invalid key/);
+        await expect(store.set(key, 1), key).rejects.toThrow(/invalid key/);
+        await expect(store.add(key, 1), key).rejects.toThrow(/invalid key/);
+        await expect(store.take(key), key).rejects.toThrow(/invalid key/);
+        await expect(store.increment(key), key).rejects.toThrow(/invalid key/);
+        await expect(store.delete(key), key).rejects.toThrow(/invalid key/);
+      }
+      await expect(store.set("k", undefined)).rejects.toThrow(/JSON/);
+      await expect(store.set("k", 1, { ttl: 0 })).rejects.toThrow(/ttl/);
+      await expect(store.set("k", 1, { ttl: -1 })).rejects.toThrow(/ttl/);
+      await expect(store.keys("a*")).rejects.toThrow(/prefix/);
+      await expect(store.keys("../")).rejects.toThrow(/prefix/);
+      expect(await store.keys("")).toEqual([]);
+    });
+
+    if (!options.durable) return;
+    it("keeps values when the store is opened again", async () => {
+      if (!subject.reopen) throw new Error(`${name} is declared durable but its harness has no reopen()`);
+      await store.set("durable:object", { id: 1 });
+      await store.set("durable:ttl", "soon", { ttl: 60 });
+      await store.increment("durable:seq", 7);
+      const again = await subject.reopen();
+      expect(await again.get("durable:object")).toEqual({ id: 1 });
+      expect(await again.get("durable:ttl")).toBe("soon");
+      expect(await again.increment("durable:seq")).toBe(8);
+      expect(await again.keys("durable:")).toEqual(["durable:object", "durable:seq", "durable:ttl"]);
+    });
+  });
+}
