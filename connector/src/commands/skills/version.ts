@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import semver from "semver";
-import { isMap, parseDocument, Scalar } from "yaml";
+import { isMap, isScalar, parseDocument, Scalar } from "yaml";
 import { splitFrontmatter } from "../../../../skills-registry/src/validate/skill-md.ts";
 import { CliError } from "../../cli/errors.ts";
 import { print } from "./api.ts";
@@ -26,7 +26,10 @@ export function bumpVersion(current: string | undefined, bump: string): string {
   return next;
 }
 
-/** Returns the file text with `metadata.version` set, and the old value. */
+/**
+ * Returns the file text with `metadata.version` set, and the old value. An existing value is replaced in place
+ * (by its source range) so every other byte stays; otherwise the key is added through the YAML document.
+ */
 export function setVersion(
   text: string,
   bump: string,
@@ -34,16 +37,22 @@ export function setVersion(
   const parts = splitFrontmatter(text);
   if (!parts) throw new CliError("frontmatter_missing", "SKILL.md has no frontmatter between `---` lines");
   const document = parseDocument(parts.yaml);
-  const metadata = document.get("metadata");
-  const old = isMap(metadata) ? metadata.get("version") : undefined;
-  const from = typeof old === "string" ? old : undefined;
+  const metadata = document.get("metadata", true);
+  const node = isMap(metadata) ? metadata.get("version", true) : undefined;
+  const from = isScalar(node) && typeof node.value === "string" ? node.value : undefined;
   const to = bumpVersion(from, bump);
+  const start = text.indexOf(parts.yaml);
+  if (isScalar(node) && node.range) {
+    const [valueStart, valueEnd] = node.range;
+    const yaml = `${parts.yaml.slice(0, valueStart)}"${to}"${parts.yaml.slice(valueEnd)}`;
+    return { text: `${text.slice(0, start)}${yaml}${text.slice(start + parts.yaml.length)}`, from, to };
+  }
   const value = new Scalar(to);
   value.type = Scalar.QUOTE_DOUBLE;
   if (isMap(metadata)) metadata.set("version", value);
   else document.set("metadata", document.createNode({ version: value }));
-  const yaml = document.toString().replace(/\n$/, "");
-  return { text: `---\n${yaml}\n---\n${parts.body}`, from, to };
+  const yaml = document.toString({ lineWidth: 0 }).replace(/\n$/, "");
+  return { text: `${text.slice(0, start)}${yaml}${text.slice(start + parts.yaml.length)}`, from, to };
 }
 
 export function register(skills: Command): void {
