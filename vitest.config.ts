@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 // One `npm test` runs every suite. Suites spawn real runtimes and servers on loopback, so they get generous
@@ -13,6 +14,21 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           maxWorkers: 2,
+        },
+      },
+      {
+        // The same contract suites inside workerd: the store Durable Object and the KV blob store.
+        plugins: [
+          cloudflareTest({
+            main: "./tests/cloudflare/worker.ts",
+            wrangler: { configPath: "./tests/cloudflare/wrangler.jsonc" },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["tests/cloudflare/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -50,12 +50,11 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     return entry.json;
   }
 
-  async increment(key: string, by: number): Promise<number> {
+  /** The new value, or `null` when the key holds something other than an integer (the client reports it). */
+  async increment(key: string, by: number): Promise<number | null> {
     const entry = await this.#readLive(key);
     const current = entry ? (JSON.parse(entry.json) as unknown) : 0;
-    if (typeof current !== "number" || !Number.isSafeInteger(current)) {
-      throw new Error(`[gateway] [store] cannot increment ${key}: it holds ${entry?.json}`);
-    }
+    if (typeof current !== "number" || !Number.isSafeInteger(current)) return null;
     const next = current + by;
     // Like Redis INCRBY, a live key keeps its TTL.
     await this.#write(key, String(next), entry?.expiresAt ?? null);

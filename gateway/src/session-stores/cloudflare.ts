@@ -18,7 +18,8 @@ export interface GatewayStoreRpc {
   delete(key: string): Promise<void>;
   add(key: string, json: string, ttlMs: number | null): Promise<boolean>;
   take(key: string): Promise<string | null>;
-  increment(key: string, by: number): Promise<number>;
+  /** `null` when the key holds something other than an integer. */
+  increment(key: string, by: number): Promise<number | null>;
   keys(prefix: string): Promise<string[]>;
 }
 
@@ -76,7 +77,11 @@ export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreO
     async increment(key: string, by = 1) {
       assertKey(key);
       assertIncrementStep(by);
-      return await stub.increment(key, by);
+      const next = await stub.increment(key, by);
+      if (next === null) {
+        throw new StoreError("not_an_integer", `cannot increment ${key}: it does not hold an integer`);
+      }
+      return next;
     },
     async keys(prefix: string) {
       assertPrefix(prefix);
