@@ -1,0 +1,108 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
+import { redisForFile } from "../helpers/store-harness.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const SMOKE = join(ROOT, "tests/helpers/store-smoke.ts");
+const RUNTIMES: Record<string, string[]> = {
+  node: [join(ROOT, "node_modules/.bin/tsx"), SMOKE],
+  bun: [join(ROOT, "node_modules/bun/bin/bun.exe"), SMOKE],
+  deno: [join(ROOT, "node_modules/deno/deno"), "run", "-A", SMOKE],
+};
+const EXPECTED_SMOKE = {
+  value: { ok: true },
+  added: [true, false],
+  counted: [1, 2, 3],
+  keys: ["smoke:once", "smoke:seq", "smoke:value"],
+  blob: [1, 2, 255],
+};
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "agent-mesh-env-"));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const redis = await redisForFile();
+
+describe("createStoresFromEnv", () => {
+  it("defaults to fs under AGENT_MESH_DATA_DIR and locks the directory with its PID", async () => {
+    const dir = tempDir();
+    const { store, blobs } = await createStoresFromEnv({ AGENT_MESH_DATA_DIR: dir });
+    expect([store.name, blobs.name]).toEqual(["fs", "fs"]);
+    await store.set("agent:a", 1);
+    await blobs.put("att:a", Uint8Array.of(1));
+    expect(existsSync(join(dir, "sessions/agent/a@.json"))).toBe(true);
+    expect(existsSync(join(dir, "blobs/att/a@.bin"))).toBe(true);
+    expect(readFileSync(join(dir, "gateway.lock"), "utf8")).toBe(String(process.pid));
+    await store.dispose();
+    expect(existsSync(join(dir, "gateway.lock"))).toBe(false);
+  });
+
+  it("refuses a data dir held by another live process and takes over a dead one's lock", async () => {
+    const dir = tempDir();
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    try {
+      writeFileSync(join(dir, "gateway.lock"), String(holder.pid));
+      await expect(createStoresFromEnv({ AGENT_MESH_DATA_DIR: dir })).rejects.toThrow(
+        `in use by process ${holder.pid}`,
+      );
+    } finally {
+      holder.kill();
+    }
+    const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+    writeFileSync(join(dir, "gateway.lock"), String(dead));
+    const { store } = await createStoresFromEnv({ AGENT_MESH_DATA_DIR: dir });
+    expect(readFileSync(join(dir, "gateway.lock"), "utf8")).toBe(String(process.pid));
+    await store.dispose();
+  });
+
+  it("opens memory, and names the variable to set when the config is wrong", async () => {
+    const { store } = await createStoresFromEnv({ AGENT_MESH_STORE: "memory" });
+    expect(store.name).toBe("memory");
+    await store.dispose();
+    await expect(createStoresFromEnv({ AGENT_MESH_STORE: "mongo" })).rejects.toThrow(
+      /set AGENT_MESH_STORE to one of/,
+    );
+    await expect(createStoresFromEnv({ AGENT_MESH_STORE: "redis" })).rejects.toThrow(/set REDIS_URL/);
+    await expect(createStoresFromEnv({ AGENT_MESH_STORE: "upstash" })).rejects.toThrow(
+      /set UPSTASH_REDIS_REST_URL/,
+    );
+    await expect(
+      createStoresFromEnv({ AGENT_MESH_STORE: "upstash", UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1" }),
+    ).rejects.toThrow(/set UPSTASH_REDIS_REST_TOKEN/);
+  });
+
+  it.runIf(redis)("opens redis with a key prefix and keeps blobs apart from session keys", async () => {
+    const env = { AGENT_MESH_STORE: "redis", REDIS_URL: redis!.url, AGENT_MESH_STORE_PREFIX: "env-test:" };
+    const { store, blobs } = await createStoresFromEnv(env);
+    await blobs.put("att:a", Uint8Array.of(7));
+    await store.set("agent:a", 1);
+    expect(await store.keys("")).toEqual(["agent:a", "blob:att:a"]);
+    await store.delete("agent:a");
+    await blobs.delete("att:a");
+    await store.dispose();
+  });
+
+  for (const [runtime, command] of Object.entries(RUNTIMES)) {
+    it(`runs on ${runtime} with the fs backend`, async () => {
+      const [binary, ...args] = command as [string, ...string[]];
+      const run = spawnSync(binary, args, {
+        cwd: ROOT,
+        env: { ...process.env, AGENT_MESH_STORE: "fs", AGENT_MESH_DATA_DIR: tempDir() },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.stderr).not.toMatch(/error/i);
+      expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toEqual({ name: "fs", ...EXPECTED_SMOKE });
+    });
+  }
+});
