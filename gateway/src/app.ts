@@ -117,6 +117,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.onError((error, c) => {
     const { status, body } = renderError(error);
     if (status >= 500) services.onError(error, { stage: `${c.req.method} ${c.req.path}` });
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    if (status === 413) c.header("connection", "close");
     return c.json(body, status);
   });
 

@@ -31,7 +31,10 @@ export const ticketRoutes = new Hono<GatewayEnv>()
       parent_id: c.var.caller.tokenId,
       expires_at: expiresAt,
     };
-    await store.set(`ticket:${await sha256Hex(ticket)}`, record, { ttl });
+    const hash = await sha256Hex(ticket);
+    await store.set(`ticket:${hash}`, record, { ttl });
+    // Outlives the ticket, so a late or second redemption can be told "used" or "expired" instead of "unknown".
+    await store.set(`ticket-issued:${hash}`, expiresAt, { ttl: ttl + 24 * 3600 });
     const url = new URL(`/v1/tickets/${ticket}`, c.req.url).toString();
     return c.json({ ticket, url, expires_at: expiresAt, agent: { id: agent.id, name: agent.name } }, 201);
   })
@@ -41,20 +44,26 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     // `take` is atomic: of two concurrent redemptions exactly one gets the record.
     const record = await store.take<TicketRecord>(`ticket:${hash}`);
     if (!record) {
-      if (await store.get(`ticket-used:${hash}`)) {
+      const issued = await store.get<string>(`ticket-issued:${hash}`);
+      if (!issued)
         throw new ApiError(
-          409,
-          "ticket_used",
-          "This ticket was already redeemed. Create a new one for this machine.",
+          404,
+          "ticket_invalid",
+          "This ticket is unknown. Check the URL or create a new one.",
+        );
+      if (Date.parse(issued) <= Date.now()) {
+        throw new ApiError(
+          410,
+          "ticket_expired",
+          "This ticket expired (tickets last 15 minutes). Create a new one.",
         );
       }
       throw new ApiError(
-        404,
-        "ticket_invalid",
-        "This ticket is unknown or expired (tickets last 15 minutes). Create a new one.",
+        409,
+        "ticket_used",
+        "This ticket was already redeemed. Create a new one for this machine.",
       );
     }
-    await store.set(`ticket-used:${hash}`, true, { ttl: 24 * 3600 });
     const agent = await agents.getById(record.agent_id);
     if (!agent) throw errors.notFound("Agent");
     const { token, record: credential } = await tokens.mint({

@@ -1,0 +1,282 @@
+/**
+ * The agent side of the wire protocol: a reconnecting WebSocket client that authenticates in its first frame,
+ * keeps a heartbeat, and never loses a request's output across a reconnect. Every frame it sends for a request
+ * is numbered and kept until the gateway acknowledges the request; after a reconnect the gateway says which seq
+ * it has and the client resends the rest, so the caller sees each chunk exactly once.
+ *
+ * @example
+ * const client = new AgentClient({ url, token, agent: "upper", onRequest: (request, reply) => reply.done("hi") });
+ * await client.start();
+ */
+
+import * as v from "valibot";
+import WebSocket from "ws";
+import {
+  type Attachment,
+  type ChunkKind,
+  GatewayFrame,
+  isTerminalClose,
+  LIVENESS_FACTOR,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type RequestFrame,
+  type WelcomeFrame,
+} from "../../../gateway/src/protocol/index.ts";
+import { type BackoffOptions, nextDelay } from "./backoff.ts";
+
+/** How the agent answers one request. Calls after `done`/`error` (or after a cancel) are ignored. */
+export interface RequestReply {
+  chunk(delta: string, kind?: ChunkKind): void;
+  done(result: string, options?: { attachments?: Attachment[]; inputRequired?: boolean }): void;
+  error(code: string, message: string): void;
+  /** Aborted when the caller cancels, the gateway drops the request, or the client stops. */
+  readonly signal: AbortSignal;
+}
+
+export type ClientStatus =
+  | { type: "connecting"; attempt: number }
+  | { type: "connected"; welcome: WelcomeFrame }
+  | { type: "disconnected"; code: number; reason: string; retryInMs: number }
+  | { type: "stopped"; code: number; reason: string };
+
+export interface AgentClientOptions {
+  /** Gateway base URL (http, https, ws or wss). */
+  url: string;
+  /** User token (with `agent`) or agent credential. */
+  token: string;
+  agent?: string;
+  /** Requests the connector accepts at once (running + queued); the gateway sends no more. */
+  maxInflight?: number;
+  onRequest(request: RequestFrame, reply: RequestReply): void;
+  onStatus?(status: ClientStatus): void;
+  backoff?: Partial<BackoffOptions>;
+  client?: { name: string; version: string; adapter?: string };
+}
+
+/** A request this client received and has not seen acknowledged yet. */
+interface HeldRequest {
+  id: string;
+  seq: number;
+  /** Serialized frames by seq (index = seq - 1), kept for replay until the gateway acks. */
+  frames: string[];
+  finished: boolean;
+  abort: AbortController;
+}
+
+const PING = JSON.stringify({ type: "ping" });
+
+export class AgentClient {
+  readonly #options: AgentClientOptions;
+  readonly #held = new Map<string, HeldRequest>();
+  #socket: WebSocket | null = null;
+  #welcomed = false;
+  #stopped = false;
+  #attempt = 0;
+  #lastFrameAt = 0;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #firstWelcome: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(options: AgentClientOptions) {
+    this.#options = options;
+  }
+
+  /** Connects; resolves on the first welcome, rejects if the gateway refuses for good (auth, revoked…). */
+  start(): Promise<WelcomeFrame> {
+    this.#stopped = false;
+    return new Promise((resolve, reject) => {
+      this.#firstWelcome = { resolve, reject };
+      this.#connect();
+    });
+  }
+
+  /** Closes the socket and aborts every held request. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    clearInterval(this.#heartbeat);
+    for (const held of this.#held.values()) held.abort.abort();
+    this.#held.clear();
+    this.#socket?.close(1000, "connector stopping");
+    this.#socket = null;
+  }
+
+  get connected(): boolean {
+    return this.#welcomed;
+  }
+
+  /** Requests received and not yet acknowledged by the gateway. */
+  get activeRequests(): number {
+    let count = 0;
+    for (const held of this.#held.values()) if (!held.finished) count++;
+    return count;
+  }
+
+  /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
+  dropConnection(): void {
+    this.#socket?.terminate();
+  }
+
+  // --- internal ---
+
+  #connect(): void {
+    if (this.#stopped) return;
+    this.#options.onStatus?.({ type: "connecting", attempt: this.#attempt });
+    const url = new URL("/v1/connect", this.#options.url.replace(/^http/, "ws"));
+    if (this.#options.agent) url.searchParams.set("agent", this.#options.agent);
+    const socket = new WebSocket(url, { maxPayload: 8 * 1024 * 1024 });
+    this.#socket = socket;
+    this.#welcomed = false;
+    socket.on("open", () => this.#sendHello(socket));
+    socket.on("message", (data, isBinary) => {
+      if (socket !== this.#socket || isBinary) return;
+      this.#lastFrameAt = Date.now();
+      this.#onFrame(data.toString());
+    });
+    socket.on("close", (code, reason) => {
+      if (socket === this.#socket) this.#onClose(code, reason.toString());
+    });
+    socket.on("error", () => {
+      // A failed connect or a reset: the close event that follows schedules the retry.
+    });
+  }
+
+  #sendHello(socket: WebSocket): void {
+    const inflight = [...this.#held.values()].map((held) => ({ id: held.id, seq: held.seq }));
+    socket.send(
+      JSON.stringify({
+        type: "hello",
+        protocol: { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+        token: this.#options.token,
+        agent: this.#options.agent,
+        max_inflight: this.#options.maxInflight,
+        inflight,
+        client: this.#options.client,
+      }),
+    );
+  }
+
+  #onFrame(text: string): void {
+    let frame: GatewayFrame;
+    try {
+      frame = v.parse(GatewayFrame, JSON.parse(text));
+    } catch {
+      return; // A newer gateway may send frames this client does not know; ignoring them is safe.
+    }
+    switch (frame.type) {
+      case "welcome":
+        return this.#onWelcome(frame);
+      case "request":
+        return this.#onRequest(frame);
+      case "cancel": {
+        const held = this.#held.get(frame.id);
+        if (held) {
+          this.#held.delete(frame.id);
+          held.finished = true;
+          held.abort.abort();
+        }
+        return;
+      }
+      case "ack":
+        this.#held.delete(frame.id);
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  #onWelcome(welcome: WelcomeFrame): void {
+    this.#welcomed = true;
+    this.#attempt = 0;
+    for (const id of welcome.drop) {
+      this.#held.get(id)?.abort.abort();
+      this.#held.delete(id);
+    }
+    for (const { id, seq } of welcome.resume) {
+      const held = this.#held.get(id);
+      if (!held) continue;
+      for (const frame of held.frames.slice(seq)) this.#socket?.send(frame);
+    }
+    clearInterval(this.#heartbeat);
+    this.#lastFrameAt = Date.now();
+    this.#heartbeat = setInterval(() => {
+      // A silent gateway (half-open TCP) is treated like a drop, so the reconnect logic takes over.
+      if (Date.now() - this.#lastFrameAt > welcome.heartbeat_ms * LIVENESS_FACTOR) this.#socket?.terminate();
+      else this.#socket?.send(PING);
+    }, welcome.heartbeat_ms);
+    this.#heartbeat.unref?.();
+    this.#options.onStatus?.({ type: "connected", welcome });
+    this.#firstWelcome?.resolve(welcome);
+    this.#firstWelcome = undefined;
+  }
+
+  #onRequest(request: RequestFrame): void {
+    if (this.#held.has(request.id)) return;
+    const held: HeldRequest = {
+      id: request.id,
+      seq: 0,
+      frames: [],
+      finished: false,
+      abort: new AbortController(),
+    };
+    this.#held.set(request.id, held);
+    const emit = (frame: Record<string, unknown>) => {
+      if (held.finished || this.#held.get(held.id) !== held) return;
+      held.seq += 1;
+      const text = JSON.stringify({ ...frame, id: held.id, seq: held.seq });
+      held.frames.push(text);
+      if (this.#welcomed) this.#socket?.send(text);
+    };
+    const reply: RequestReply = {
+      chunk: (delta, kind = "text") => emit({ type: "chunk", delta, kind }),
+      done: (result, options) => {
+        emit({
+          type: "done",
+          result,
+          attachments: options?.attachments,
+          input_required: options?.inputRequired,
+        });
+        held.finished = true;
+      },
+      error: (code, message) => {
+        emit({ type: "error", code, message: message.slice(0, 4096) });
+        held.finished = true;
+      },
+      signal: held.abort.signal,
+    };
+    try {
+      this.#options.onRequest(request, reply);
+    } catch (error) {
+      reply.error("agent_error", error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#welcomed = false;
+    clearInterval(this.#heartbeat);
+    if (this.#stopped) return;
+    if (isTerminalClose(code)) {
+      this.#stopped = true;
+      for (const held of this.#held.values()) held.abort.abort();
+      this.#held.clear();
+      this.#options.onStatus?.({ type: "stopped", code, reason });
+      this.#firstWelcome?.reject(new ConnectionRefused(code, reason));
+      this.#firstWelcome = undefined;
+      return;
+    }
+    const delay = nextDelay(this.#attempt++, this.#options.backoff);
+    this.#options.onStatus?.({ type: "disconnected", code, reason, retryInMs: delay });
+    this.#retry = setTimeout(() => this.#connect(), delay);
+  }
+}
+
+/** The gateway closed with a "don't reconnect" code. */
+export class ConnectionRefused extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: string) {
+    super(`gateway refused the connection (${code}): ${reason}`);
+    this.code = code;
+    this.reason = reason;
+  }
+}

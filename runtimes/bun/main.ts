@@ -1,0 +1,25 @@
+/** Bun entry: `npm start`. */
+import { upgradeWebSocket, websocket } from "hono/bun";
+import { boot, listening } from "../shared/boot.ts";
+
+const { gateway, hostname, port, maxFrameBytes } = await boot("bun", Bun.env, upgradeWebSocket);
+
+const server = Bun.serve({
+  hostname,
+  port,
+  fetch: gateway.fetch,
+  // SSE streams can be quiet between keepalives; the gateway times requests out itself.
+  idleTimeout: 0,
+  websocket: { ...websocket, maxPayloadLength: maxFrameBytes, idleTimeout: 0 },
+});
+
+console.log(listening("bun", server.url.toString().replace(/\/$/, ""), gateway.services.store.name));
+
+const shutdown = async () => {
+  gateway.dispose();
+  await server.stop(true);
+  await gateway.services.store.dispose();
+  process.exit(0);
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

@@ -1,0 +1,143 @@
+/** HTTP API contract: health, tokens, agents, tickets, limits. */
+import { describe, expect, it } from "vitest";
+import { apiClient } from "../../helpers/api.ts";
+import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import type { GatewayContext } from "./index.ts";
+
+export function apiContract(ctx: () => GatewayContext): void {
+  describe("http api", () => {
+    it("reports health with runtime, store and version", async () => {
+      const res = await apiClient(ctx().gateway.url).get("/health");
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        ok: true,
+        runtime: ctx().runtime,
+        store: expect.any(String),
+        version: expect.any(String),
+      });
+    });
+
+    it("refuses missing, malformed and unknown tokens with 401 and a stable code", async () => {
+      for (const token of [undefined, "nope", "amk_abc_0123"]) {
+        const res = await apiClient(ctx().gateway.url, token).get("/v1/me");
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe("unauthorized");
+      }
+    });
+
+    it("lets the admin create user tokens shown once, and revoke them", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const alice = await createUser(url, adminToken, "alice-api");
+      expect(alice.token).toMatch(/^amk_/);
+      const me = await alice.api.get("/v1/me");
+      expect(me.body).toMatchObject({ user: "alice-api", scopes: ["agents", "connect", "call", "publish"] });
+      const listed = await apiClient(url, adminToken).get("/v1/tokens");
+      expect(JSON.stringify(listed.body)).not.toContain(alice.token);
+      expect((await alice.api.post("/v1/tokens", { name: "eve" })).status).toBe(403);
+      expect((await apiClient(url, adminToken).call("DELETE", `/v1/tokens/${alice.id}`)).status).toBe(200);
+      const after = await alice.api.get("/v1/me");
+      expect(after.status).toBe(401);
+      expect(after.body.error.code).toBe("token_revoked");
+    });
+
+    it("validates token requests", async () => {
+      const admin = apiClient(ctx().gateway.url, ctx().gateway.adminToken);
+      expect((await admin.post("/v1/tokens", { name: "../etc" })).body.error.code).toBe("invalid_request");
+      expect((await admin.post("/v1/tokens", "{not json")).body.error.code).toBe("invalid_json");
+      expect((await admin.post("/v1/tokens", { name: "bob", scopes: ["root"] })).status).toBe(400);
+    });
+
+    it("creates, finds (by id or any-case name), updates and deletes agents", async () => {
+      const bob = await createUser(ctx().gateway.url, ctx().gateway.adminToken, "bob-api");
+      const created = await bob.api.post("/v1/agents", {
+        name: "Helper-One",
+        description: "sums numbers",
+        capabilities: ["math"],
+        visibility: "public",
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        name: "Helper-One",
+        online: false,
+        last_seen: null,
+        visibility: "public",
+      });
+      expect((await bob.api.get("/v1/agents/helper-one")).body.id).toBe(created.body.id);
+      expect((await bob.api.get(`/v1/agents/${created.body.id}`)).body.name).toBe("Helper-One");
+      const dup = await bob.api.post("/v1/agents", { name: "HELPER-ONE" });
+      expect(dup.status).toBe(409);
+      expect(dup.body.error.code).toBe("agent_name_taken");
+      const found = await bob.api.get("/v1/agents?capability=math&q=sums");
+      expect(found.body.agents.map((a: { name: string }) => a.name)).toContain("Helper-One");
+      const patched = await bob.api.call("PATCH", "/v1/agents/helper-one", { description: "adds" });
+      expect(patched.body.description).toBe("adds");
+      expect((await bob.api.call("DELETE", "/v1/agents/helper-one")).status).toBe(200);
+      expect((await bob.api.get("/v1/agents/helper-one")).status).toBe(404);
+    });
+
+    it("rejects path-like or invalid agent names with 400", async () => {
+      const bob = await createUser(ctx().gateway.url, ctx().gateway.adminToken, "bob-names");
+      for (const name of ["../x", "a/b", "", "x".repeat(65), "with space", "ag_0123456789abcdef"]) {
+        const res = await bob.api.post("/v1/agents", { name });
+        expect(res.status, name).toBe(400);
+        expect(res.body.error.code).toBe("invalid_request");
+      }
+    });
+
+    it("hides private agents from other users (404) and shows public ones", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const owner = await createUser(url, adminToken, "owner-vis");
+      const other = await createUser(url, adminToken, "other-vis");
+      const secret = await createAgent(owner.api, { visibility: "private" });
+      const open = await createAgent(owner.api, { visibility: "public" });
+      expect((await other.api.get(`/v1/agents/${secret.name}`)).status).toBe(404);
+      expect((await other.api.post(`/v1/agents/${secret.name}/messages`, { message: "hi" })).status).toBe(
+        404,
+      );
+      expect((await other.api.call("DELETE", `/v1/agents/${open.name}`)).status).toBe(404);
+      const names = (await other.api.get("/v1/agents")).body.agents.map((a: { name: string }) => a.name);
+      expect(names).toContain(open.name);
+      expect(names).not.toContain(secret.name);
+    });
+
+    it("issues single-use connect tickets that yield an agent credential", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const carol = await createUser(url, adminToken, "carol-tickets");
+      const agent = await createAgent(carol.api);
+      const ticket = await carol.api.post(`/v1/agents/${agent.name}/tickets`);
+      expect(ticket.status).toBe(201);
+      expect(ticket.body.url).toContain("/v1/tickets/");
+      expect(Date.parse(ticket.body.expires_at) - Date.now()).toBeGreaterThan(14 * 60_000);
+      const redeem = await Promise.all([
+        apiClient(url).post(new URL(ticket.body.url).pathname),
+        apiClient(url).post(new URL(ticket.body.url).pathname),
+      ]);
+      const statuses = redeem.map((r) => r.status).sort();
+      expect(statuses, JSON.stringify(redeem.map((r) => r.body))).toEqual([200, 409]);
+      const winner = redeem.find((r) => r.status === 200)!;
+      expect(redeem.find((r) => r.status === 409)!.body.error.code).toBe("ticket_used");
+      expect(winner.body.agent.id).toBe(agent.id);
+      const connected = await connectAgent(url, winner.body.token, undefined);
+      expect((await carol.api.get(`/v1/agents/${agent.name}`)).body.online).toBe(true);
+      connected.stop();
+      expect((await apiClient(url).post("/v1/tickets/amt_unknown")).body.error.code).toBe("ticket_invalid");
+    });
+
+    it("refuses bodies over the cap with 413 body_too_large", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const dave = await createUser(url, adminToken, "dave-limits");
+      const agent = await createAgent(dave.api);
+      const res = await dave.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "x".repeat(1024 * 1024 + 10),
+      });
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toBe("body_too_large");
+    });
+
+    it("answers unknown routes with a JSON 404", async () => {
+      const res = await apiClient(ctx().gateway.url).get("/nope");
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe("not_found");
+    });
+  });
+}

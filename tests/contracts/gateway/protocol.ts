@@ -1,0 +1,132 @@
+/** Wire-protocol contract with a raw WebSocket: bad frames never crash the gateway, they close the socket with a clear code. */
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { apiClient } from "../../helpers/api.ts";
+import { createAgent, createUser } from "../../helpers/fixtures.ts";
+import type { GatewayContext } from "./index.ts";
+
+interface Closed {
+  code: number;
+  reason: string;
+  frames: any[];
+  ms: number;
+}
+
+/** Opens a socket, sends `frames` once open, and resolves with how it closed. */
+function session(url: string, frames: Array<string | Buffer>, query = ""): Promise<Closed> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const ws = new WebSocket(`${url.replace(/^http/, "ws")}/v1/connect${query}`, {
+      maxPayload: 64 * 1024 * 1024,
+    });
+    const received: any[] = [];
+    ws.on("open", () => {
+      for (const frame of frames) ws.send(frame);
+    });
+    ws.on("message", (data) => received.push(JSON.parse(data.toString())));
+    ws.on("close", (code, reason) =>
+      resolve({ code, reason: reason.toString(), frames: received, ms: Date.now() - started }),
+    );
+    ws.on("error", reject);
+  });
+}
+
+export function protocolContract(ctx: () => GatewayContext): void {
+  describe("wire protocol", () => {
+    async function hello() {
+      const { url, adminToken } = ctx().gateway;
+      const user = await createUser(url, adminToken, `proto-${Math.random().toString(36).slice(2, 8)}`);
+      const agent = await createAgent(user.api);
+      return JSON.stringify({
+        type: "hello",
+        protocol: { min: 1, max: 1 },
+        token: user.token,
+        agent: agent.name,
+      });
+    }
+
+    it("answers plain HTTP on the socket route with 426", async () => {
+      const res = await apiClient(ctx().gateway.url).get("/v1/connect");
+      expect(res.status).toBe(426);
+      expect(res.body.error.code).toBe("upgrade_required");
+    });
+
+    it("closes with 1002 on malformed JSON, unknown frame types, frames before hello and a second hello", async () => {
+      const { url } = ctx().gateway;
+      expect((await session(url, ["{nope"])).code).toBe(1002);
+      expect((await session(url, [JSON.stringify({ type: "teleport" })])).code).toBe(1002);
+      const early = await session(url, [JSON.stringify({ type: "chunk", id: "x", seq: 1, delta: "hi" })]);
+      expect(early).toMatchObject({ code: 1002, reason: "first frame must be hello" });
+      const h = await hello();
+      const twice = await session(url, [h]);
+      expect(twice.code).not.toBe(1002); // sanity: a single hello is fine (closed later by the heartbeat)
+      const second = await new Promise<Closed>((resolve) => {
+        const ws = new WebSocket(`${url.replace(/^http/, "ws")}/v1/connect`);
+        const frames: any[] = [];
+        ws.on("open", () => ws.send(h));
+        ws.on("message", (data) => {
+          frames.push(JSON.parse(data.toString()));
+          ws.send(h);
+        });
+        ws.on("close", (code, reason) => resolve({ code, reason: reason.toString(), frames, ms: 0 }));
+      });
+      expect(second.frames[0].type).toBe("welcome");
+      expect(second.code).toBe(1002);
+    });
+
+    it("rejects a bad credential with the auth-failed code and an unsupported version with its own code", async () => {
+      const { url } = ctx().gateway;
+      const bad = await session(url, [
+        JSON.stringify({ type: "hello", protocol: { min: 1, max: 1 }, token: "amk_x_0", agent: "a" }),
+      ]);
+      expect(bad.code).toBe(4100);
+      const future = await session(url, [
+        JSON.stringify({ type: "hello", protocol: { min: 7, max: 9 }, token: "t", agent: "a" }),
+      ]);
+      expect(future.code).toBe(4104);
+    });
+
+    it("negotiates the highest shared version from a range", async () => {
+      const h = JSON.parse(await hello());
+      const res = await session(ctx().gateway.url, [JSON.stringify({ ...h, protocol: { min: 1, max: 5 } })]);
+      expect(res.frames[0]).toMatchObject({ type: "welcome", protocol: 1, resume: [], drop: [] });
+    });
+
+    it("closes with 1009 on a frame over the size cap, and keeps serving", async () => {
+      const { url } = ctx().gateway;
+      const big = await session(url, [
+        await hello(),
+        JSON.stringify({ type: "ping", pad: "x".repeat(5 * 1024 * 1024) }),
+      ]);
+      expect(big.code).toBe(1009);
+      expect((await apiClient(url).get("/health")).status).toBe(200);
+    });
+
+    it("closes sockets that never say hello (4001) and agents that stop heartbeating (4000)", async () => {
+      const { url } = ctx().gateway;
+      const silent = await session(url, []);
+      expect(silent.code).toBe(4001);
+      const quiet = await session(url, [await hello()]);
+      expect(quiet.frames[0].type).toBe("welcome");
+      expect(quiet.code).toBe(4000);
+      expect(quiet.ms).toBeGreaterThanOrEqual(900);
+    });
+
+    it("answers pings with pongs", async () => {
+      const { url } = ctx().gateway;
+      const h = await hello();
+      const frames = await new Promise<any[]>((resolve) => {
+        const ws = new WebSocket(`${url.replace(/^http/, "ws")}/v1/connect`);
+        const got: any[] = [];
+        ws.on("open", () => ws.send(h));
+        ws.on("message", (data) => {
+          got.push(JSON.parse(data.toString()));
+          if (got.length === 1) ws.send(JSON.stringify({ type: "ping" }));
+          else ws.close();
+        });
+        ws.on("close", () => resolve(got));
+      });
+      expect(frames.map((f) => f.type)).toEqual(["welcome", "pong"]);
+    });
+  });
+}

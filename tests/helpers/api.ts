@@ -1,0 +1,74 @@
+/** A tiny HTTP client for tests: JSON calls and SSE streams parsed with eventsource-parser. */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+
+export interface JsonResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function apiClient(baseUrl: string, token?: string) {
+  const headers = (extra?: Record<string, string>) => ({
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...extra,
+  });
+  async function call<T = any>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
+    const res = await fetch(new URL(path, baseUrl), {
+      method,
+      headers: headers(body === undefined ? {} : { "content-type": "application/json" }),
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: tests look at the text.
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+  /** POSTs with `Accept: text/event-stream` and collects every event until the stream ends. */
+  async function stream(
+    path: string,
+    body: unknown,
+    options: { signal?: AbortSignal; onEvent?: (e: EventSourceMessage) => void } = {},
+  ) {
+    const res = await fetch(new URL(path, baseUrl), {
+      method: "POST",
+      headers: headers({ "content-type": "application/json", accept: "text/event-stream" }),
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
+    const events: EventSourceMessage[] = [];
+    let comments = 0;
+    if (!res.headers.get("content-type")?.includes("text/event-stream")) {
+      return { status: res.status, events, comments, body: await res.json().catch(() => null) };
+    }
+    const parser = createParser({
+      onEvent: (event) => {
+        events.push(event);
+        options.onEvent?.(event);
+      },
+      onComment: () => {
+        comments++;
+      },
+    });
+    const decoder = new TextDecoder();
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(part, { stream: true }));
+    return { status: res.status, events, comments, body: null };
+  }
+  return {
+    call,
+    stream,
+    get: <T = any>(p: string) => call<T>("GET", p),
+    post: <T = any>(p: string, b?: unknown) => call<T>("POST", p, b ?? {}),
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** Data of the events named `name`, parsed as JSON. */
+export function eventData(events: EventSourceMessage[], name: string): any[] {
+  return events.filter((e) => e.event === name).map((e) => JSON.parse(e.data));
+}

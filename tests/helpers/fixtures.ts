@@ -1,0 +1,70 @@
+/** Users, agents and connected test agents (the real protocol client from connector/) for gateway tests. */
+import {
+  AgentClient,
+  type ClientStatus,
+  type RequestReply,
+} from "../../connector/src/client/agent-client.ts";
+import type { RequestFrame } from "../../gateway/src/protocol/index.ts";
+import { type ApiClient, apiClient } from "./api.ts";
+
+export async function createUser(url: string, adminToken: string, name: string) {
+  const admin = apiClient(url, adminToken);
+  const res = await admin.post("/v1/tokens", { name });
+  if (res.status !== 201) throw new Error(`cannot create user ${name}: ${JSON.stringify(res.body)}`);
+  return { ...res.body, api: apiClient(url, res.body.token) } as {
+    id: string;
+    name: string;
+    token: string;
+    api: ApiClient;
+  };
+}
+
+let counter = 0;
+export async function createAgent(api: ApiClient, fields: Record<string, unknown> = {}) {
+  const res = await api.post("/v1/agents", {
+    name: `agent-${Date.now().toString(36)}-${counter++}`,
+    ...fields,
+  });
+  if (res.status !== 201) throw new Error(`cannot create agent: ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; name: string };
+}
+
+export type Handler = (request: RequestFrame, reply: RequestReply) => void | Promise<void>;
+
+/** Echo: streams the message back in one chunk and finishes with it. */
+export const echo: Handler = (request, reply) => {
+  reply.chunk(request.message);
+  reply.done(request.message);
+};
+
+export interface TestAgent {
+  client: AgentClient;
+  statuses: ClientStatus[];
+  requests: RequestFrame[];
+  stop(): void;
+}
+
+export async function connectAgent(
+  url: string,
+  token: string,
+  agent: string | undefined,
+  handler: Handler = echo,
+  options: { maxInflight?: number } = {},
+): Promise<TestAgent> {
+  const statuses: ClientStatus[] = [];
+  const requests: RequestFrame[] = [];
+  const client = new AgentClient({
+    url,
+    token,
+    agent,
+    maxInflight: options.maxInflight,
+    backoff: { initialMs: 50, maxMs: 300 },
+    onStatus: (status) => statuses.push(status),
+    onRequest: (request, reply) => {
+      requests.push(request);
+      Promise.resolve(handler(request, reply)).catch((error) => reply.error("test_handler", String(error)));
+    },
+  });
+  await client.start();
+  return { client, statuses, requests, stop: () => client.stop() };
+}
