@@ -92,17 +92,31 @@ describe("createStoresFromEnv", () => {
     await store.dispose();
   });
 
+  const backends: Record<string, Record<string, string>> = {
+    fs: { AGENT_MESH_STORE: "fs" },
+    ...(redis ? { redis: { AGENT_MESH_STORE: "redis", REDIS_URL: redis.url } } : {}),
+  };
   for (const [runtime, command] of Object.entries(RUNTIMES)) {
-    it(`runs on ${runtime} with the fs backend`, async () => {
-      const [binary, ...args] = command as [string, ...string[]];
-      const run = spawnSync(binary, args, {
-        cwd: ROOT,
-        env: { ...process.env, AGENT_MESH_STORE: "fs", AGENT_MESH_DATA_DIR: tempDir() },
-        encoding: "utf8",
-        timeout: 30_000,
+    for (const [backend, backendEnv] of Object.entries(backends)) {
+      it(`runs on ${runtime} with the ${backend} backend`, async () => {
+        const [binary, ...args] = command as [string, ...string[]];
+        const run = spawnSync(binary, args, {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            ...backendEnv,
+            AGENT_MESH_DATA_DIR: tempDir(),
+            AGENT_MESH_STORE_PREFIX: `smoke-${runtime}-${Date.now()}:`,
+          },
+          encoding: "utf8",
+          timeout: 30_000,
+        });
+        expect(run.stderr).not.toMatch(/error/i);
+        expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toEqual({
+          name: backend,
+          ...EXPECTED_SMOKE,
+        });
       });
-      expect(run.stderr).not.toMatch(/error/i);
-      expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toEqual({ name: "fs", ...EXPECTED_SMOKE });
-    });
+    }
   }
 });

@@ -7,7 +7,7 @@
  * 123 on read, and has no atomic operations, so the raw client would be needed anyway.
  * @module
  */
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import { StoreError } from "./_errors.ts";
 import { assertIncrementStep, assertPrefix, decodeValue, encodeValue, ttlMilliseconds } from "./_values.ts";
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
