@@ -10,6 +10,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket } from "hono/ws";
+import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
+import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { errorBody, errors, renderError } from "./errors.ts";
@@ -21,6 +23,7 @@ import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachment
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { mountSkills } from "./routes/skills.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -111,6 +114,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", messageRoutes);
   app.route("/", taskRoutes);
   app.route("/", attachmentRoutes);
+  mountSkills(
+    app,
+    createSkillsRegistry({
+      store: options.store,
+      blobs: options.blobs,
+      // Skill authors are gateway users: the same tokens, the same user names.
+      authenticate: async (request) => {
+        const token = bearerToken(request.headers.get("authorization") ?? undefined);
+        const check = token ? await core.tokens.verify(token) : null;
+        if (check?.status !== "ok") return null;
+        return { user: check.record.user, tokenId: check.record.id, scopes: check.record.scopes };
+      },
+    }),
+  );
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
   );
