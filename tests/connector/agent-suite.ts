@@ -27,7 +27,8 @@ export interface AgentSuiteConfig {
 }
 
 export function defineAgentSuite(config: AgentSuiteConfig): void {
-  describe(`${config.name} (real binary against a fake model)`, () => {
+  // Real CLIs start in 0.1–3 s each and a test runs up to three turns; under a loaded CI machine that needs room.
+  describe(`${config.name} (real binary against a fake model)`, { timeout: 90_000 }, () => {
     let fake: FakeServer;
     let home: string;
     let project: string;
