@@ -70,21 +70,23 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   const loadIndex = async (): Promise<Map<string, number>> => {
     const keys = await files.list();
     const index = new Map<string, number>();
-    for (let i = 0; i < keys.length; i += SCAN_CONCURRENCY) {
-      await Promise.all(
-        keys.slice(i, i + SCAN_CONCURRENCY).map(async (key) => {
-          const bytes = await files.read(key);
-          if (bytes === null) return;
-          let expiresAt: number | undefined;
-          try {
-            expiresAt = (JSON.parse(decoder.decode(bytes)) as StoredFile).expiresAt;
-          } catch {
-            // Unreadable entries stay listed; `get` reports them with a clear error.
-          }
-          index.set(key, expiresAt ?? NO_EXPIRY);
-        }),
-      );
-    }
+    let next = 0;
+    // A small pool of readers: enough to keep the thread pool busy without opening thousands of files at once.
+    const reader = async (): Promise<void> => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        const bytes = await files.read(key);
+        if (bytes === null) continue;
+        let expiresAt: number | undefined;
+        try {
+          expiresAt = (JSON.parse(decoder.decode(bytes)) as StoredFile).expiresAt;
+        } catch {
+          // Unreadable entries stay listed; `get` reports them with a clear error.
+        }
+        index.set(key, expiresAt ?? NO_EXPIRY);
+      }
+    };
+    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, reader));
     return index;
   };
   const index = (): Promise<Map<string, number>> => {
