@@ -19,22 +19,34 @@ export interface GatewayContractOptions {
   start: () => Promise<GatewayProcess>;
   /** Runtime name `/health` must report. */
   runtime: string;
+  /** Extra words in the suite name (e.g. the store). */
+  label?: string;
+  /** When set, the whole suite is skipped and this reason printed (a backing service is missing). */
+  skipReason?: string | null;
+  /** Stops what `start` depended on (e.g. a Redis server), after the gateway. */
+  teardown?: () => Promise<void>;
 }
 
 export function gatewayContract(options: GatewayContractOptions): void {
-  describe(`gateway on ${options.runtime}`, () => {
-    const context = {} as GatewayContext;
-    beforeAll(async () => {
-      context.gateway = await options.start();
-      context.runtime = options.runtime;
-    });
-    afterAll(async () => {
-      await context.gateway?.stop();
-    });
-    const get = () => context;
-    apiContract(get);
-    relayContract(get);
-    protocolContract(get);
-    resilienceContract(get);
-  });
+  if (options.skipReason)
+    console.warn(`SKIPPED: gateway on ${options.runtime} ${options.label ?? ""} (${options.skipReason})`);
+  describe.skipIf(Boolean(options.skipReason))(
+    `gateway on ${options.runtime} ${options.label ?? ""}`.trim(),
+    () => {
+      const context = {} as GatewayContext;
+      beforeAll(async () => {
+        context.gateway = await options.start();
+        context.runtime = options.runtime;
+      });
+      afterAll(async () => {
+        await context.gateway?.stop();
+        await options.teardown?.();
+      });
+      const get = () => context;
+      apiContract(get);
+      relayContract(get);
+      protocolContract(get);
+      resilienceContract(get);
+    },
+  );
 }
