@@ -15,7 +15,6 @@ import {
   startFakeServer,
 } from "./fake-server.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: Messages API content blocks are free-form here.
 type Block = any;
 
 export function startAnthropicFake(): Promise<FakeServer> {

@@ -16,7 +16,6 @@ export interface LoggedRequest {
   method: string;
   path: string;
   headers: IncomingMessage["headers"];
-  // biome-ignore lint/suspicious/noExplicitAny: request bodies are free-form JSON the tests dig into.
   body: any;
 }
 

@@ -16,7 +16,6 @@ import {
   startFakeServer,
 } from "./fake-server.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: Gemini content parts are free-form here.
 type Part = any;
 
 export function startGeminiFake(): Promise<FakeServer> {

@@ -14,7 +14,6 @@ import {
   startFakeServer,
 } from "./fake-server.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: Responses API items are free-form here.
 type Item = any;
 
 export function startOpenAIResponsesFake(): Promise<FakeServer> {
