@@ -103,15 +103,28 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     await files.remove(key);
   };
 
-  /** The stored file of a live key; expired keys are removed on the way. */
-  const readLive = async (entries: Map<string, number>, key: string): Promise<StoredFile | null> => {
+  /** Removes `key` if it is still expired once its lock is free (it may have been rewritten meanwhile). */
+  const dropIfExpired = (entries: Map<string, number>, key: string): void => {
+    void withKey(key, async () => {
+      if (entries.has(key) && !live(entries, key)) await forget(entries, key);
+    }).catch(() => {
+      // A failed removal only leaves an expired file behind; reads keep treating it as absent.
+    });
+  };
+
+  /**
+   * The stored file of a live key, or null. Expired keys are queued for removal rather than removed inline, so an
+   * unlocked `get` never deletes a value a concurrent `set` has just written.
+   */
+  const readLive = async (entries: Map<string, number>, key: string, isLocked: boolean) => {
     if (!live(entries, key)) {
-      if (entries.has(key)) await forget(entries, key);
+      if (entries.has(key)) dropIfExpired(entries, key);
       return null;
     }
     const bytes = await files.read(key);
     if (bytes === null) {
-      entries.delete(key);
+      // Only a lock holder may correct the index; without the lock the file may be mid-replacement.
+      if (isLocked) entries.delete(key);
       return null;
     }
     return parse(key, bytes);
@@ -129,11 +142,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
     for (const key of entries.keys()) {
-      if (live(entries, key, now)) continue;
-      // Re-checked under the lock: the key may have been rewritten since.
-      void withKey(key, () => (live(entries, key) ? Promise.resolve() : forget(entries, key))).catch(() => {
-        // A failed sweep only leaves an expired file behind; reads keep treating it as absent.
-      });
+      if (!live(entries, key, now)) dropIfExpired(entries, key);
     }
   };
 
@@ -153,7 +162,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     name: "fs",
     async get<T>(key: string) {
       assertKey(key);
-      const stored = await readLive(await index(), key);
+      const stored = await readLive(await index(), key, false);
       return stored === null ? null : (stored.value as T);
     },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
@@ -171,7 +180,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
       return locked(key, async (entries) => {
-        if ((await readLive(entries, key)) !== null) return false;
+        if ((await readLive(entries, key, true)) !== null) return false;
         await write(entries, key, text, expiresAt);
         return true;
       });
@@ -179,7 +188,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     async take<T>(key: string) {
       assertKey(key);
       return locked(key, async (entries) => {
-        const stored = await readLive(entries, key);
+        const stored = await readLive(entries, key, true);
         if (stored === null) return null;
         await forget(entries, key);
         return stored.value as T;
@@ -189,7 +198,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
       assertKey(key);
       assertIncrementStep(by);
       return locked(key, async (entries) => {
-        const stored = await readLive(entries, key);
+        const stored = await readLive(entries, key, true);
         const next = (stored === null ? 0 : counterValue(key, stored.value)) + by;
         // Like Redis INCRBY, a live key keeps its TTL.
         await write(entries, key, String(next), stored?.expiresAt ?? null);

@@ -41,10 +41,17 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     await storage.removeItem(key);
   };
 
-  /** The JSON text of a live key, dropping it when it has expired. */
+  /** Removes `key` if it is still expired once its lock is free (it may have been rewritten meanwhile). */
+  const dropIfExpired = (key: string): void => {
+    void withKey(key, async () => {
+      if (!isLive(expiries.get(key))) await forget(key);
+    });
+  };
+
+  /** The JSON text of a live key, or null; expired keys are queued for removal under their lock. */
   const readLive = async (key: string): Promise<string | null> => {
     if (!isLive(expiries.get(key))) {
-      await forget(key);
+      dropIfExpired(key);
       return null;
     }
     return (await storage.getItemRaw<string>(key)) ?? null;
@@ -62,8 +69,7 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
     for (const [key, expiresAt] of expiries) {
-      if (!isLive(expiresAt, now))
-        void withKey(key, () => (isLive(expiries.get(key)) ? Promise.resolve() : forget(key)));
+      if (!isLive(expiresAt, now)) dropIfExpired(key);
     }
   };
 
