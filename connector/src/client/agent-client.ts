@@ -112,6 +112,11 @@ export class AgentClient {
     return count;
   }
 
+  /** Requests whose frames are still kept for replay (finished ones leave when the gateway acks them). */
+  get heldRequests(): number {
+    return this.#held.size;
+  }
+
   /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
   dropConnection(): void {
     this.#socket?.terminate();

@@ -21,7 +21,7 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
 } from "../protocol/index.ts";
-import { AgentConnection } from "./connection.ts";
+import { AgentConnection, type ConnectionIdentity } from "./connection.ts";
 import { PendingRequest } from "./pending.ts";
 import type { TaskRunner } from "./task-runner.ts";
 import type { AgentHub, RelayCall, RelaySink, WireSocket } from "./types.ts";
@@ -36,6 +36,22 @@ export interface LocalHomeOptions {
   onError?: (error: unknown, context: { stage: string }) => void;
   /** Drive `sweep()` from an interval (default). Workers pass false and call `sweep()` from an alarm. */
   useInterval?: boolean;
+  /**
+   * Called when a socket becomes its agent's link, before `welcome` is sent (awaited, so presence written here is
+   * visible once the connector sees `welcome`). Workers save the identity on the socket and publish presence.
+   */
+  onLinked?: (connection: AgentConnection) => Promise<void> | void;
+  /** Called when an agent's link goes away (closed, replaced by nothing, revoked, deleted). Not awaited. */
+  onUnlinked?: (identity: ConnectionIdentity) => void;
+}
+
+/** What an alarm-driven host saves per socket so `restore` can rebuild the connection after hibernation. */
+export interface SavedConnection {
+  openedAt: number;
+  lastFrameAt: number;
+  agentHint?: string;
+  /** Set once `hello` succeeded. */
+  identity: ConnectionIdentity | null;
 }
 
 /** Everything the home knows about one agent. */
@@ -59,12 +75,7 @@ export class LocalAgentHome implements AgentHub {
     this.#options = options;
     this.#config = options.config;
     if (options.useInterval !== false) {
-      const { heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs } = this.#config;
-      const every = Math.max(
-        25,
-        Math.min(1000, Math.min(heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs) / 4),
-      );
-      this.#interval = setInterval(() => this.sweep(Date.now()), every);
+      this.#interval = setInterval(() => this.sweep(Date.now()), this.sweepEveryMs);
       // Deno and Node keep the process alive for an interval; the server keeps it alive anyway.
       (this.#interval as { unref?: () => void }).unref?.();
     }
@@ -76,6 +87,23 @@ export class LocalAgentHome implements AgentHub {
   accept(socket: WireSocket, agentHint?: string): AgentConnection {
     const connection = new AgentConnection(socket, Date.now(), agentHint);
     this.#connections.add(connection);
+    return connection;
+  }
+
+  /**
+   * Rebuilds a connection the host kept across hibernation (Workers) from what it saved. An authenticated one
+   * becomes its agent's link again unless another socket holds that role.
+   */
+  restore(socket: WireSocket, saved: SavedConnection): AgentConnection {
+    const connection = new AgentConnection(socket, saved.openedAt, saved.agentHint);
+    connection.lastFrameAt = saved.lastFrameAt;
+    this.#connections.add(connection);
+    if (saved.identity) {
+      connection.identity = saved.identity;
+      connection.state = "open";
+      const slot = this.#slot(saved.identity.agentId);
+      slot.link ??= connection;
+    }
     return connection;
   }
 
@@ -127,6 +155,7 @@ export class LocalAgentHome implements AgentHub {
         const pending = slot.pending.get(frame.id);
         if (!pending) return;
         this.#finish(slot, pending);
+        connection.send({ type: "ack", id: frame.id });
         pending.fail(frame.code, frame.message);
         return;
       }
@@ -185,7 +214,8 @@ export class LocalAgentHome implements AgentHub {
   async taskQueued(agentId: string, taskId: string): Promise<void> {
     const slot = this.#slots.get(agentId);
     if (!slot?.link) return; // Delivered from the store when the agent connects.
-    if (!slot.queue.includes(taskId)) slot.queue.push(taskId);
+    // No duplicate check: delivery skips tasks already running or finished.
+    slot.queue.push(taskId);
     await this.#deliver(slot);
   }
 
@@ -211,6 +241,34 @@ export class LocalAgentHome implements AgentHub {
     let count = 0;
     for (const slot of this.#slots.values()) if (slot.link) count++;
     return count;
+  }
+
+  /** How often `sweep` must run while requests are pending (keepalives, grace windows, timeouts). */
+  get sweepEveryMs(): number {
+    const { heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs } = this.#config;
+    return Math.max(25, Math.min(1000, Math.min(heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs) / 4));
+  }
+
+  /**
+   * When `sweep` next has something to check, or null when nothing is watched (no sockets, no pending requests),
+   * so an alarm-driven host can let itself sleep. Pending requests need the regular cadence; idle sockets only
+   * their hello deadline or liveness window.
+   */
+  nextSweepAt(now: number): number | null {
+    let next = Number.POSITIVE_INFINITY;
+    for (const slot of this.#slots.values()) {
+      if (slot.pending.size > 0) {
+        next = now + this.sweepEveryMs;
+        break;
+      }
+    }
+    const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
+    for (const connection of this.#connections) {
+      if (connection.state === "awaiting_hello")
+        next = Math.min(next, connection.openedAt + this.#config.helloTimeoutMs + 1);
+      else if (connection.state === "open") next = Math.min(next, connection.lastFrameAt + liveness + 1);
+    }
+    return Number.isFinite(next) ? next : null;
   }
 
   /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
@@ -267,6 +325,8 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
+    await this.#options.onLinked?.(connection);
+    if (connection.isClosed) return this.closed(connection); // The host refused it (or it went away meanwhile).
     const { resume, drop } = await this.#resume(slot, frame.inflight ?? []);
     connection.send({
       type: "welcome",
@@ -439,6 +499,7 @@ export class LocalAgentHome implements AgentHub {
     slot.link = null;
     slot.queue = [];
     if (link) this.#connections.delete(link);
+    if (link?.identity) this.#options.onUnlinked?.(link.identity);
     const deadline = Date.now() + this.#config.graceMs;
     for (const pending of slot.pending.values()) {
       if (options.expireNow) this.#expire(slot, pending, "its connection was closed");

@@ -98,6 +98,8 @@ export function relayContract(ctx: () => GatewayContext): void {
       const sync = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "x" });
       expect(sync.status).toBe(502);
       expect(sync.body.error.code).toBe("adapter_failed");
+      // The gateway acknowledges errors as it does results, so the connector forgets them.
+      await waitFor(() => connected.client.heldRequests === 0, { what: "acks" });
       connected.stop();
     });
 
