@@ -1,0 +1,71 @@
+/**
+ * Sends a message to an agent over SSE (`Accept: text/event-stream`) and hands each event to the caller as it
+ * arrives, parsed with eventsource-parser. Resolves with the `done` payload; an `error` event becomes a
+ * CliError with the agent's code. Aborting the signal closes the stream, which cancels the request upstream.
+ * @module
+ */
+import { createParser } from "eventsource-parser";
+import { CliError } from "./errors.ts";
+import { type GatewayApi, gatewayError, segment } from "./gateway-api.ts";
+
+export interface ChunkEvent {
+  seq: number;
+  kind: string;
+  delta: string;
+}
+
+export interface DoneEvent {
+  result: string;
+  session_id: string;
+  attachments: { name: string; size: number; url: string }[];
+}
+
+export type StreamEvent =
+  | { event: "chunk"; data: ChunkEvent }
+  | { event: "done"; data: DoneEvent }
+  | { event: "error"; data: { code: string; message: string } };
+
+export interface StreamOptions {
+  sessionId?: string;
+  signal?: AbortSignal;
+  onEvent(event: StreamEvent): void;
+}
+
+export async function streamMessage(
+  api: GatewayApi,
+  agent: string,
+  message: string,
+  options: StreamOptions,
+): Promise<DoneEvent> {
+  const res = await api.fetch("POST", `/v1/agents/${segment(agent)}/messages`, {
+    body: { message, session_id: options.sessionId },
+    headers: { accept: "text/event-stream" },
+    signal: options.signal,
+  });
+  let done: DoneEvent | undefined;
+  let failure: { code: string; message: string } | undefined;
+  const parser = createParser({
+    onEvent: ({ event, data }) => {
+      if (event !== "chunk" && event !== "done" && event !== "error") return;
+      const parsed = JSON.parse(data);
+      if (event === "done") done = parsed;
+      if (event === "error") failure = parsed;
+      options.onEvent({ event, data: parsed } as StreamEvent);
+    },
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(part, { stream: true }));
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason ?? error;
+    throw new CliError(
+      "stream_interrupted",
+      `the stream from the gateway broke off: ${(error as Error).message}`,
+    );
+  }
+  if (failure) throw gatewayError(failure.code, failure.message);
+  if (!done)
+    throw new CliError("stream_interrupted", "the gateway closed the stream before the agent finished.");
+  return done;
+}

@@ -1,0 +1,113 @@
+/**
+ * Prints an agent's stream for a person: text as it arrives, thinking dimmed (or hidden), tool calls as one
+ * compact line each (`⏺ Bash(ls -la)` / `  ⎿ 12 lines`), status notices dimmed, attachments listed at the end.
+ * @module
+ */
+import type { ChunkEvent, DoneEvent } from "./message-stream.ts";
+import { dim } from "./output.ts";
+
+export interface RenderOptions {
+  thinking: boolean;
+}
+
+export class StreamRenderer {
+  readonly #options: RenderOptions;
+  /** What the last printed chunk was, to put line breaks between kinds. */
+  #lastKind: string | undefined;
+  #atLineStart = true;
+
+  constructor(options: RenderOptions) {
+    this.#options = options;
+  }
+
+  chunk(chunk: ChunkEvent): void {
+    switch (chunk.kind) {
+      case "thinking":
+        if (!this.#options.thinking) return;
+        this.#switchTo("thinking");
+        return this.#write(dim(chunk.delta), chunk.delta);
+      case "tool_start":
+        return this.#line(`⏺ ${toolStart(chunk.delta)}`);
+      case "tool_result":
+        return this.#line(dim(`  ⎿ ${toolResult(chunk.delta)}`));
+      case "status":
+        return this.#line(dim(`· ${chunk.delta}`));
+      default:
+        this.#switchTo("text");
+        return this.#write(chunk.delta, chunk.delta);
+    }
+  }
+
+  /** Ends the output: a final newline, then the attachments. */
+  done(done: DoneEvent, streamedText: boolean): void {
+    if (!streamedText && done.result) this.#write(done.result, done.result);
+    this.finish();
+    for (const file of done.attachments)
+      process.stdout.write(`${dim(`attachment: ${file.name} (${file.size} bytes) ${file.url}`)}\n`);
+  }
+
+  finish(): void {
+    if (!this.#atLineStart) process.stdout.write("\n");
+    this.#atLineStart = true;
+    this.#lastKind = undefined;
+  }
+
+  #switchTo(kind: string): void {
+    if (this.#lastKind && this.#lastKind !== kind && !this.#atLineStart) {
+      process.stdout.write("\n");
+      this.#atLineStart = true;
+    }
+    this.#lastKind = kind;
+  }
+
+  #write(styled: string, plain: string): void {
+    if (!plain) return;
+    process.stdout.write(styled);
+    this.#atLineStart = plain.endsWith("\n");
+  }
+
+  #line(text: string): void {
+    if (!this.#atLineStart) process.stdout.write("\n");
+    process.stdout.write(`${text}\n`);
+    this.#atLineStart = true;
+    this.#lastKind = "tool";
+  }
+}
+
+const MAX_SUMMARY = 80;
+
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
+}
+
+/** `{id, name, input}` → `Bash(ls -la)`; the input's first string value stands for the whole. */
+function toolStart(delta: string): string {
+  try {
+    const { name, input } = JSON.parse(delta) as { name?: string; input?: unknown };
+    const first =
+      input && typeof input === "object"
+        ? Object.values(input).find((v) => typeof v === "string")
+        : typeof input === "string"
+          ? input
+          : undefined;
+    const args = first ?? (input && Object.keys(input).length ? JSON.stringify(input) : "");
+    return `${name ?? "tool"}(${shorten(String(args))})`;
+  } catch {
+    return shorten(delta);
+  }
+}
+
+/** `{id, output, is_error}` → the first line of the output and how many lines there were. */
+function toolResult(delta: string): string {
+  try {
+    const { output, is_error } = JSON.parse(delta) as { output?: unknown; is_error?: boolean };
+    const text = typeof output === "string" ? output : JSON.stringify(output ?? "");
+    const lines = text.split("\n").filter((l) => l.trim());
+    const head = lines.length ? shorten(lines[0]!) : "(no output)";
+    const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : "";
+    return `${is_error ? "error: " : ""}${head}${more}`;
+  } catch {
+    return shorten(delta);
+  }
+}

@@ -1,0 +1,53 @@
+/** The gateway's agent record as the CLI prints it. */
+import { dim, printTable } from "../../cli/output.ts";
+
+export interface AgentView {
+  id: string;
+  name: string;
+  owner: string;
+  description: string;
+  type: string;
+  visibility: "private" | "public";
+  capabilities: string[];
+  created_at: string;
+  updated_at: string;
+  last_seen: string | null;
+  online: boolean;
+}
+
+export function printAgent(agent: AgentView): void {
+  const rows: [string, string][] = [
+    ["id", agent.id],
+    ["name", agent.name],
+    ["owner", agent.owner],
+    ["type", agent.type],
+    ["visibility", agent.visibility],
+    ["online", agent.online ? "yes" : "no"],
+    ["capabilities", agent.capabilities.join(", ") || "-"],
+    ["description", agent.description || "-"],
+    ["last seen", agent.last_seen ?? "never"],
+    ["created", agent.created_at],
+  ];
+  process.stdout.write(`${rows.map(([k, v]) => `${dim(k.padEnd(13))}${v}`).join("\n")}\n`);
+}
+
+export function printAgentTable(agents: AgentView[], empty: string): void {
+  printTable(
+    ["NAME", "ID", "TYPE", "OWNER", "VISIBILITY", "ONLINE", "CAPABILITIES"],
+    agents.map((a) => [
+      a.name,
+      a.id,
+      a.type,
+      a.owner,
+      a.visibility,
+      a.online ? "yes" : "no",
+      a.capabilities.join(",") || "-",
+    ]),
+    empty,
+  );
+}
+
+/** Repeatable `--capability <c>` collector for commander. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,97 @@
+/**
+ * `agent-mesh call <agent> --task "..."`: one request for scripts. By default prints the final result;
+ * `--stream` prints text as it arrives; `--json` prints one JSON event per line; `--async` queues a durable
+ * task and prints its id (follow it with `agent-mesh task <id> --wait`).
+ * @module
+ */
+import type { Command } from "commander";
+import { agentRef, userContext } from "../cli/context.ts";
+import { CliError } from "../cli/errors.ts";
+import { segment } from "../cli/gateway-api.ts";
+import { streamMessage } from "../cli/message-stream.ts";
+import { StreamRenderer } from "../cli/render-stream.ts";
+
+interface Options {
+  task: string;
+  stream?: boolean;
+  json?: boolean;
+  async?: boolean;
+  timeout?: string;
+  session?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("call")
+    .description("send one task to an agent and print the answer")
+    .argument("<agent>", "agent id, name or local alias")
+    .requiredOption("--task <message>", "what to ask")
+    .option("--stream", "print the answer as it streams")
+    .option("--json", "print one JSON event per line (chunk, done, error)")
+    .option("--async", "queue a durable task and print its id")
+    .option("--timeout <seconds>", "give up (and cancel) after this many seconds")
+    .option("--session <id>", "continue an earlier conversation")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  agent-mesh call upper --task "hello" --json
+  agent-mesh call reviewer --task "review src/" --async      # prints a task id`,
+    )
+    .action(async (agent: string, options: Options) => {
+      const { api, config } = userContext();
+      const ref = agentRef(config, agent);
+      if (options.async) {
+        const task = await api.json<{ task_id: string }>("POST", `/v1/agents/${segment(ref)}/messages`, {
+          body: { message: options.task, session_id: options.session, async: true },
+        });
+        process.stdout.write(
+          options.json ? `${JSON.stringify({ event: "task", data: task })}\n` : `${task.task_id}\n`,
+        );
+        return;
+      }
+      const abort = new AbortController();
+      const seconds = options.timeout === undefined ? undefined : Number(options.timeout);
+      if (seconds !== undefined && !(seconds > 0))
+        throw new CliError("invalid_option", "--timeout must be a number of seconds > 0.");
+      const timer = seconds
+        ? setTimeout(
+            () =>
+              abort.abort(
+                new CliError(
+                  "timeout",
+                  `no answer within ${seconds} s; the request was canceled. [timeout]`,
+                  124,
+                ),
+              ),
+            seconds * 1000,
+          )
+        : undefined;
+      const renderer = new StreamRenderer({ thinking: true });
+      let streamedText = false;
+      let printedError = false;
+      try {
+        const done = await streamMessage(api, ref, options.task, {
+          sessionId: options.session,
+          signal: abort.signal,
+          onEvent: (event) => {
+            if (event.event === "error") printedError = true;
+            if (options.json) return void process.stdout.write(`${JSON.stringify(event)}\n`);
+            if (!options.stream || event.event !== "chunk") return;
+            if (event.data.kind === "text" || !event.data.kind) streamedText = true;
+            renderer.chunk(event.data);
+          },
+        });
+        if (!options.json) renderer.done(done, options.stream === true && streamedText);
+      } catch (error) {
+        // --json callers read errors from stdout too, so a script sees every outcome as one line.
+        if (options.json && error instanceof CliError && !printedError)
+          process.stdout.write(
+            `${JSON.stringify({ event: "error", data: { code: error.code, message: error.message } })}\n`,
+          );
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+}

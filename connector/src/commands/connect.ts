@@ -1,0 +1,207 @@
+/**
+ * `agent-mesh connect [type] --agent <ref> [--project <dir>] [-- <command and args>]`: puts a local agent on
+ * the gateway and stays connected. `--setup <ticket-url>` redeems a one-time ticket first (one command on a
+ * fresh machine). Whatever is given is saved for the agent, so `connect --agent <ref>` (and `start`) later
+ * reuse the type, project and command.
+ * @module
+ */
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { runningConnector } from "../background/process-state.ts";
+import { agentRef } from "../cli/context.ts";
+import { CliError } from "../cli/errors.ts";
+import { GatewayApi, segment } from "../cli/gateway-api.ts";
+import {
+  aliasFor,
+  type Config,
+  DEFAULT_MAX_CONCURRENT,
+  findLocalAgent,
+  gatewaySettings,
+  type LocalAgent,
+  loadConfig,
+  updateConfig,
+} from "../config.ts";
+import { buildAdapter } from "../connection/build-adapter.ts";
+import { redeemTicket } from "../connection/redeem-ticket.ts";
+import { runConnector } from "../connection/run-connector.ts";
+import { createAgentRuntime } from "../runtime/run-request.ts";
+
+interface Options {
+  agent?: string;
+  setup?: string;
+  project?: string;
+  permissionMode?: string;
+  maxConcurrent?: string;
+}
+
+/** What the command line asked for, before it is merged with the saved agent. */
+interface Wanted {
+  type?: string;
+  command?: string;
+  args?: string[];
+  project?: string;
+  permissionMode?: string;
+  maxConcurrent?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command("connect")
+    .description("connect a local agent to the gateway and stay connected")
+    .argument("[type]", "echo, exec, claude, codex or gemini (default: the agent's saved type)")
+    .argument("[command...]", "after --: the program to run (exec) or the agent binary and extra args")
+    .option("--agent <ref>", "agent id, name or local alias")
+    .option("--setup <ticket-url>", "redeem a one-time connect ticket, save it, and connect")
+    .option("--project <dir>", "project the agent works in (default: the current directory)")
+    .option("--permission-mode <mode>", "claude: --permission-mode; codex: sandbox; gemini: approval mode")
+    .option("--max-concurrent <n>", "requests run at once by this connector")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  agent-mesh connect exec --agent upper -- tr a-z A-Z
+  agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
+  agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
+  agent-mesh connect --agent reviewer          # reuse the saved type, project and command`,
+    )
+    .action(async (typeArg: string | undefined, rest: string[], options: Options, command: Command) => {
+      const wanted = parseWanted(command, typeArg, rest, options);
+      const { alias, agent, url, token, announce } = options.setup
+        ? await fromTicket(options.setup, wanted)
+        : await fromRef(options.agent, wanted);
+      const adapter = await buildAdapter(agent);
+      const running = runningConnector(alias);
+      if (running && running.pid !== process.pid) {
+        throw new CliError(
+          "already_running",
+          `a connector for ${alias} is already running (pid ${running.pid}); stop it with \`agent-mesh stop ${alias}\`.`,
+        );
+      }
+      const config = updateConfig((fresh) => {
+        fresh.agents[alias] = agent;
+      });
+      const runtime = createAgentRuntime({
+        agent: agent.id,
+        adapter,
+        projectDir: agent.project,
+        maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+      });
+      const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+      log(
+        `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once`,
+      );
+      await runConnector({
+        url,
+        token,
+        agent: announce,
+        alias,
+        agentName: agent.name,
+        type: agent.type,
+        runtime,
+        log,
+      });
+    });
+}
+
+function parseWanted(
+  command: Command,
+  typeArg: string | undefined,
+  rest: string[],
+  options: Options,
+): Wanted {
+  // Commander puts everything after `--` among the operands; find out whether the type came before it.
+  const raw = (command.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? [];
+  const dashes = raw.indexOf("--");
+  const operands = [typeArg, ...rest].filter((value): value is string => value !== undefined);
+  const passthrough = dashes === -1 ? [] : raw.slice(dashes + 1);
+  const before = operands.slice(0, operands.length - passthrough.length);
+  if (before.length > 1)
+    throw new CliError("invalid_arguments", `unexpected "${before[1]}": put the command after \`--\`.`);
+  const wanted: Wanted = { type: before[0], permissionMode: options.permissionMode };
+  if (passthrough.length) {
+    wanted.command = passthrough[0];
+    wanted.args = passthrough.slice(1);
+  }
+  if (options.project) {
+    wanted.project = resolve(options.project);
+    if (!statSync(wanted.project, { throwIfNoEntry: false })?.isDirectory())
+      throw new CliError("project_not_found", `project folder ${wanted.project} does not exist.`);
+  }
+  if (options.maxConcurrent !== undefined) {
+    const n = Number(options.maxConcurrent);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliError("invalid_option", "--max-concurrent must be a positive integer.");
+    wanted.maxConcurrent = n;
+  }
+  return wanted;
+}
+
+interface Resolved {
+  alias: string;
+  agent: LocalAgent;
+  url: string;
+  token: string;
+  /** Agent id to name in `hello` (only with a user token). */
+  announce?: string;
+}
+
+/** Merges what was asked for over what was saved; a new type drops the old type's command. */
+function merge(
+  saved: Partial<LocalAgent>,
+  wanted: Wanted,
+  fallbackType: string,
+): Omit<LocalAgent, "id" | "name"> {
+  const type = wanted.type ?? saved.type ?? fallbackType;
+  const keepCommand = type === saved.type && !wanted.command;
+  const merged = {
+    ...saved,
+    type,
+    project: wanted.project ?? saved.project ?? process.cwd(),
+    command: wanted.command ?? (keepCommand ? saved.command : undefined),
+    args: wanted.command ? wanted.args : keepCommand ? saved.args : undefined,
+    permissionMode: wanted.permissionMode ?? (type === saved.type ? saved.permissionMode : undefined),
+    maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
+  };
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
+    LocalAgent,
+    "id" | "name"
+  >;
+}
+
+async function fromTicket(ticketUrl: string, wanted: Wanted): Promise<Resolved> {
+  const { alias, agent } = await redeemTicket(ticketUrl, merge({}, wanted, ""));
+  const full = { ...agent, ...merge(agent, wanted, agent.type) };
+  return { alias, agent: full, url: connectUrl(loadConfig(), full), token: agent.token! };
+}
+
+async function fromRef(ref: string | undefined, wanted: Wanted): Promise<Resolved> {
+  if (!ref) {
+    throw new CliError(
+      "missing_option",
+      "say which agent: `agent-mesh connect <type> --agent <ref>` or `agent-mesh connect --setup <ticket-url>`.",
+    );
+  }
+  const config = loadConfig();
+  const found = findLocalAgent(config, ref);
+  if (found?.[1].token) {
+    // An agent credential from a ticket names its own agent; no user login needed.
+    const [alias, saved] = found;
+    const agent = { ...saved, ...merge(saved, wanted, saved.type) };
+    return { alias, agent, url: connectUrl(config, agent), token: saved.token! };
+  }
+  const { url, token } = gatewaySettings(config);
+  const record = await new GatewayApi(url, token).get<{ id: string; name: string; type: string }>(
+    `/v1/agents/${segment(agentRef(config, ref))}`,
+  );
+  const [alias, saved] = found ?? [aliasFor(record.name), {}];
+  const agent: LocalAgent = { ...merge(saved, wanted, record.type), id: record.id, name: record.name };
+  return { alias, agent, url, token, announce: record.id };
+}
+
+function connectUrl(config: Config, agent: LocalAgent): string {
+  const url = process.env.AGENT_MESH_URL || agent.url || config.url;
+  if (!url)
+    throw new CliError("gateway_unknown", "no gateway URL: run `agent-mesh login` or set AGENT_MESH_URL.");
+  return url.replace(/\/+$/, "");
+}

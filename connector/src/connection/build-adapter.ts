@@ -1,0 +1,56 @@
+/**
+ * Turns a local agent's saved settings into an adapter and checks it can run here (binary present), so a
+ * missing `claude` or a mistyped exec command fails at connect time with a message saying what to install.
+ * `--permission-mode` is the owner's choice, passed to each runtime's own flag: Claude `--permission-mode`,
+ * Codex `-s` (sandbox), Gemini `--approval-mode`. Nothing is ever loosened by default.
+ * @module
+ */
+import { ADAPTER_TYPES, type AgentAdapter, AgentRunError, createAdapter } from "../agents/index.ts";
+import { CliError } from "../cli/errors.ts";
+import type { LocalAgent } from "../config.ts";
+
+const PERMISSION_MODES: Record<string, readonly string[]> = {
+  claude: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"],
+  codex: ["read-only", "workspace-write", "danger-full-access"],
+  gemini: ["default", "auto_edit", "yolo", "plan"],
+};
+
+export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
+  if (!(ADAPTER_TYPES as readonly string[]).includes(agent.type)) {
+    throw new CliError(
+      "unknown_agent_type",
+      `unknown agent type "${agent.type}"; use one of ${ADAPTER_TYPES.join(", ")}.`,
+    );
+  }
+  if (agent.type === "exec" && !agent.command) {
+    throw new CliError(
+      "missing_command",
+      `the exec adapter needs a command: agent-mesh connect exec --agent ${agent.name} -- <command> [args...]`,
+    );
+  }
+  const mode = agent.permissionMode;
+  if (mode) {
+    const allowed = PERMISSION_MODES[agent.type];
+    if (!allowed?.includes(mode)) {
+      throw new CliError(
+        "invalid_permission_mode",
+        allowed
+          ? `--permission-mode for ${agent.type} is one of ${allowed.join(", ")}.`
+          : `the ${agent.type} adapter takes no --permission-mode.`,
+      );
+    }
+  }
+  const base = { command: agent.command, args: agent.args };
+  const options: Record<string, unknown> = { ...base };
+  if (agent.type === "claude") options.permissionMode = mode;
+  if (agent.type === "codex") options.sandbox = mode;
+  if (agent.type === "gemini") options.approvalMode = mode;
+  try {
+    const adapter = createAdapter(agent.type, options);
+    await adapter.check();
+    return adapter;
+  } catch (error) {
+    if (error instanceof AgentRunError) throw new CliError(error.code, `${error.message} [${error.code}]`);
+    throw error;
+  }
+}

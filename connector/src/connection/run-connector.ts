@@ -1,0 +1,133 @@
+/**
+ * A connected agent: the reconnecting protocol client feeding requests to the local runtime (queue → workspace
+ * → adapter), uploading the files the agent wrote before `done`, printing one status line per event, and
+ * keeping `run/<alias>.pid` / `run/<alias>.json` current for `list`, `status` and `stop`. Resolves when stopped
+ * by a signal; rejects with a CliError when the gateway refuses for good (revoked, deleted, replaced…).
+ * @module
+ */
+
+import { type ConnectorState, clearRunFiles, writePid, writeState } from "../background/process-state.ts";
+import { VERSION } from "../cli/main.ts";
+import { AgentClient, type ClientStatus } from "../client/agent-client.ts";
+import { type AgentRuntime, runAgentRequest } from "../runtime/run-request.ts";
+import { refusalError } from "./close-reasons.ts";
+import { uploadAttachments } from "./upload-attachments.ts";
+
+export interface ConnectorOptions {
+  url: string;
+  token: string;
+  /** Agent id to announce; omitted with an agent credential (it names its agent). */
+  agent?: string;
+  alias: string;
+  agentName: string;
+  type: string;
+  runtime: AgentRuntime;
+  /** Where status lines go (stdout for a foreground connector, the log file in the background). */
+  log: (line: string) => void;
+}
+
+/** How often the state file is refreshed while requests come and go. */
+const STATE_EVERY_MS = 1_000;
+
+export async function runConnector(options: ConnectorOptions): Promise<void> {
+  const { runtime, log } = options;
+  const startedAt = new Date().toISOString();
+  let connected = false;
+  let lastStatus = "connecting";
+  let client!: AgentClient;
+  const saveState = () => {
+    const state: ConnectorState = {
+      pid: process.pid,
+      alias: options.alias,
+      agent_id: runtime.agent,
+      agent_name: options.agentName,
+      type: options.type,
+      url: options.url,
+      connected,
+      active_requests: client?.activeRequests ?? 0,
+      started_at: startedAt,
+      updated_at: new Date().toISOString(),
+      last_status: lastStatus,
+    };
+    writeState(state);
+  };
+
+  writePid(options.alias, process.pid);
+  saveState();
+  const timer = setInterval(saveState, STATE_EVERY_MS);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onStatus = (status: ClientStatus) => {
+        lastStatus = describe(status, options.url);
+        connected = status.type === "connected";
+        log(lastStatus);
+        saveState();
+        if (status.type === "stopped") reject(refusalError(status.code, status.reason, options.agentName));
+      };
+      client = new AgentClient({
+        url: options.url,
+        token: options.token,
+        agent: options.agent,
+        maxInflight: runtime.maxInflight,
+        client: { name: "agent-mesh", version: VERSION, adapter: options.type },
+        onStatus,
+        onRequest: (request, reply) => {
+          const started = Date.now();
+          log(
+            `request ${request.id} from client ${request.client_id.slice(0, 8)}… (session ${request.session_id})`,
+          );
+          void runAgentRequest(
+            runtime,
+            request,
+            {
+              onChunk: (kind, delta) => reply.chunk(delta, kind),
+              onDone: async (result, files) => {
+                const attachments = await uploadAttachments(
+                  { url: options.url, token: options.token, agentId: options.agent },
+                  request.id,
+                  files,
+                  (text) => reply.chunk(text, "status"),
+                );
+                reply.done(result, { attachments });
+                log(
+                  `request ${request.id} done in ${Date.now() - started} ms (${attachments.length} file(s))`,
+                );
+              },
+              onError: (code, message) => {
+                reply.error(code, message);
+                log(`request ${request.id} failed: ${code}: ${message.split("\n")[0]}`);
+              },
+            },
+            reply.signal,
+          ).finally(saveState);
+        },
+      });
+      const stop = (signal: string) => {
+        log(`received ${signal}; disconnecting`);
+        client.stop();
+        resolve();
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      // The first refusal also rejects start(); onStatus("stopped") has already turned it into a CliError.
+      client.start().catch(() => {});
+    });
+  } finally {
+    clearInterval(timer);
+    clearRunFiles(options.alias, process.pid);
+  }
+}
+
+function describe(status: ClientStatus, url: string): string {
+  switch (status.type) {
+    case "connecting":
+      return status.attempt === 0 ? `connecting to ${url}` : `reconnecting (attempt ${status.attempt + 1})`;
+    case "connected":
+      return `connected as ${status.welcome.agent.name} (${status.welcome.agent.id}); waiting for requests`;
+    case "disconnected":
+      return `disconnected (${status.code}${status.reason ? ` ${status.reason}` : ""}); retrying in ${(status.retryInMs / 1000).toFixed(1)} s`;
+    case "stopped":
+      return `refused by the gateway (${status.code}${status.reason ? ` ${status.reason}` : ""}); stopping`;
+  }
+}
