@@ -115,7 +115,7 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
       timer = setTimeout(() => resolve(null), services.config.syncTimeoutMs);
     });
     const result = await Promise.race([outcome, timeout]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     if (!result) {
       cancel();
       throw new ApiError(

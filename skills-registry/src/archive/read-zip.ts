@@ -56,7 +56,7 @@ function readEntries(bytes: Uint8Array, limits: ZipLimits): Entry[] {
   if (count === 0xffff || directoryOffset === 0xffffffff)
     fail("archive_invalid", "zip64 archives are not supported");
   if (count > limits.fileCount) fail("too_many_files", `more than ${limits.fileCount} files in the archive`);
-  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const decoder = new TextDecoder("utf-8");
   const entries: Entry[] = [];
   let offset = directoryOffset;
   for (let index = 0; index < count; index++) {

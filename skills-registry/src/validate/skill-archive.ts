@@ -32,7 +32,7 @@ export function validateSkillArchive(archive: Uint8Array, slug: string, version:
       path: "SKILL.md",
     });
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(skillMd);
+  const text = new TextDecoder("utf-8").decode(skillMd);
   const frontmatter = validateSkillMd(text, slug, problems);
   if (frontmatter) {
     if (frontmatter.version === undefined) {
