@@ -10,11 +10,15 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 
 export type RuntimeName = "bun" | "deno" | "node" | "workerd";
 
-/** The command that runs each runtime's entry. Native binaries are called directly so the PID is the server. */
-export const RUNTIME_COMMANDS: Record<Exclude<RuntimeName, "workerd">, string[]> = {
+/**
+ * The command that runs each runtime's entry. Native binaries are called directly so the PID is the server.
+ * workerd runs under `wrangler dev` (Node, then workerd children), so it gets its own process group, stopped whole.
+ */
+export const RUNTIME_COMMANDS: Record<RuntimeName, string[]> = {
   bun: [join(ROOT, "node_modules/bun/bin/bun.exe"), "runtimes/bun/main.ts"],
   deno: [join(ROOT, "node_modules/deno/deno"), "run", "-A", "runtimes/deno/main.ts"],
   node: [process.execPath, "--import", "tsx", "runtimes/node/main.ts"],
+  workerd: [process.execPath, "runtimes/cloudflare/dev.mjs"],
 };
 
 export interface GatewayProcess {
@@ -49,10 +53,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
   let port = options.port ?? 0;
   let child: ChildProcess | undefined;
   let log = "";
+  const grouped = options.runtime === "workerd";
 
   async function launch(): Promise<string> {
-    if (options.runtime === "workerd")
-      throw new Error("workerd is started by tests/helpers/workerd-process.ts");
     const [command, ...args] = RUNTIME_COMMANDS[options.runtime];
     child = spawn(command!, args, {
       cwd: ROOT,
@@ -67,6 +70,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: grouped,
     });
     return await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${log}`)), 20_000);
@@ -93,10 +97,19 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        if (grouped) process.kill(-proc.pid!, name);
+        else proc.kill(name);
+      } catch {
+        // Already gone.
+      }
+    };
+    signal("SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 3000);
     await exited;
     clearTimeout(timer);
+    if (grouped) await reapGroup(proc.pid!);
   }
 
   const url = await launch();
@@ -116,4 +129,23 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
     },
   };
   return gateway;
+}
+
+/** Waits until no process of the group is left (workerd may outlive its wrangler parent by a moment). */
+async function reapGroup(pgid: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    if (i === 30) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,0 +1,60 @@
+/**
+ * `durableObjectHub`: the `AgentHub` of the Worker. Each agent's socket lives in its own `AgentObject`
+ * (`idFromName(agentId)`); the hub forwards calls there and turns the object's NDJSON answer back into sink calls.
+ * Presence and revocation are answered from the store (runtimes/cloudflare/presence.ts), so neither wakes idle
+ * objects.
+ */
+import { ApiError, errors } from "../../gateway/src/errors.ts";
+import type { AgentHub, RelayCall, RelaySink } from "../../gateway/src/relay/types.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import type { AgentObject } from "./agent-object.ts";
+import { agentsOfToken, presenceKey } from "./presence.ts";
+import { ObjectRoute, pumpEvents } from "./relay-wire.ts";
+
+export function durableObjectHub(
+  namespace: DurableObjectNamespace<AgentObject>,
+  store: SessionStore,
+): AgentHub {
+  const stub = (agentId: string) => namespace.get(namespace.idFromName(agentId));
+
+  async function post(agentId: string, route: string, body: unknown): Promise<Response> {
+    return stub(agentId).fetch(route, { method: "POST", body: JSON.stringify(body) });
+  }
+
+  async function command(agentId: string, route: string, body: unknown): Promise<void> {
+    const res = await post(agentId, route, body);
+    if (!res.ok) throw new Error(`agent object ${agentId} answered ${res.status} to ${route}`);
+  }
+
+  return {
+    async isOnline(agentIds) {
+      const records = await Promise.all(agentIds.map((id) => store.get(presenceKey(id))));
+      return new Map(agentIds.map((id, i) => [id, records[i] !== null]));
+    },
+
+    async dispatch(call: RelayCall, sink: RelaySink) {
+      const res = await post(call.agentId, ObjectRoute.relay, call);
+      if (!res.ok || !res.body) {
+        // The object threw the same ApiError the local home throws (agent_offline, agent_busy); rethrow it here.
+        const body = (await res.json().catch(() => null)) as {
+          error?: { code: string; message: string };
+        } | null;
+        if (body?.error) throw new ApiError(res.status as 503, body.error.code, body.error.message);
+        throw errors.agentOffline(call.agentName);
+      }
+      // Not awaited: the caller's response streams while the agent answers.
+      pumpEvents(res.body, sink);
+    },
+
+    cancel: (agentId, requestId) => command(agentId, ObjectRoute.cancel, { agentId, requestId }),
+    taskQueued: (agentId, taskId) => command(agentId, ObjectRoute.taskQueued, { agentId, taskId }),
+    disconnectAgent: (agentId) => command(agentId, ObjectRoute.disconnectAgent, { agentId }),
+
+    async disconnectToken(tokenId) {
+      const agentIds = await agentsOfToken(store, tokenId);
+      await Promise.all(
+        agentIds.map((agentId) => command(agentId, ObjectRoute.disconnectToken, { agentId, tokenId })),
+      );
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * What the Worker (the hub) and an agent's Durable Object say to each other over `stub.fetch`: the control
+ * routes, and the newline-delimited JSON events a relayed call streams back (one JSON object per line).
+ */
+import type { ChunkKind, DoneFrame } from "../../gateway/src/protocol/index.ts";
+import type { RelaySink } from "../../gateway/src/relay/types.ts";
+
+/** Paths on the object's internal origin; only the Worker can reach them (objects have no public URL). */
+export const ObjectRoute = {
+  connect: "https://agent/connect",
+  relay: "https://agent/relay",
+  cancel: "https://agent/cancel",
+  taskQueued: "https://agent/task-queued",
+  disconnectToken: "https://agent/disconnect-token",
+  disconnectAgent: "https://agent/disconnect-agent",
+} as const;
+
+export type RelayEvent =
+  | { type: "chunk"; seq: number; kind: ChunkKind; delta: string }
+  | { type: "done"; frame: DoneFrame }
+  | { type: "error"; code: string; message: string }
+  | { type: "keepalive" };
+
+const encoder = new TextEncoder();
+
+/** A sink that writes each call as one NDJSON line; `onBroken` runs once if the reader is gone. */
+export function ndjsonSink(writer: WritableStreamDefaultWriter<Uint8Array>, onBroken: () => void): RelaySink {
+  let broken = false;
+  const write = (event: RelayEvent, last = false) => {
+    if (broken) return;
+    writer.write(encoder.encode(`${JSON.stringify(event)}\n`)).catch(() => {
+      if (broken) return;
+      broken = true;
+      onBroken();
+    });
+    if (last) writer.close().catch(() => {});
+  };
+  return {
+    chunk: (seq, kind, delta) => write({ type: "chunk", seq, kind, delta }),
+    done: (frame) => write({ type: "done", frame }, true),
+    error: (code, message) => write({ type: "error", code, message }, true),
+    keepalive: () => write({ type: "keepalive" }),
+  };
+}
+
+/**
+ * Reads an NDJSON event stream into a sink. A stream that ends without `done`/`error` (the object was evicted
+ * or restarted mid-call) fails the call with `agent_offline`, so the caller always gets exactly one ending.
+ */
+export async function pumpEvents(body: ReadableStream<Uint8Array>, sink: RelaySink): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let ended = false;
+  const handle = (line: string) => {
+    if (!line || ended) return;
+    const event = JSON.parse(line) as RelayEvent;
+    if (event.type === "chunk") sink.chunk(event.seq, event.kind, event.delta);
+    else if (event.type === "keepalive") sink.keepalive?.();
+    else {
+      ended = true;
+      if (event.type === "done") sink.done(event.frame);
+      else sink.error(event.code, event.message);
+    }
+  };
+  try {
+    for await (const part of body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(part, { stream: true });
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        handle(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf("\n");
+      }
+    }
+    handle(buffered);
+  } catch {
+    // The object's response broke off; reported below like any other early end.
+  }
+  if (!ended) sink.error("agent_offline", "The agent's connection was lost while answering; retry.");
+}
