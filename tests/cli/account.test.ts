@@ -1,0 +1,184 @@
+/** login / status / logout, agents lifecycle, discover, config and --help through the real CLI. */
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { cleanupCli, cliOk, configDir, freshHome, loggedInHome, runCli } from "./helpers.ts";
+
+let gateway: GatewayProcess;
+let alice: { token: string };
+let bob: { token: string };
+
+beforeAll(async () => {
+  gateway = await startGateway({ runtime: "node", store: "fs" });
+  alice = await createUser(gateway.url, gateway.adminToken, "alice");
+  bob = await createUser(gateway.url, gateway.adminToken, "bob");
+});
+
+afterAll(async () => {
+  await cleanupCli();
+  await gateway?.stop();
+});
+
+describe("login, status, logout", () => {
+  it("refuses a bad token with the gateway's code and saves nothing", async () => {
+    const home = freshHome();
+    const result = await runCli(["login", "--url", gateway.url, "--token", "amk_nope"], { home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^agent-mesh: .*\[unauthorized\]/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const status = JSON.parse(await cliOk(["status", "--json"], { home }));
+    expect(status.gateway.url).toBeNull();
+  });
+
+  it("says which flag is missing when there is no terminal to prompt on", async () => {
+    const result = await runCli(["login", "--url", gateway.url], { home: freshHome() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("pass --token");
+  });
+
+  it("logs in, writes a 0600 config in a 0700 folder, reports status, logs out", async () => {
+    const home = freshHome();
+    const out = await cliOk(["login", "--url", `${gateway.url}/`, "--token", alice.token], { home });
+    expect(out).toContain("as alice");
+    const dir = configDir(home);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "config.json")).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(saved).toMatchObject({ url: gateway.url, token: alice.token });
+
+    const status = JSON.parse(await cliOk(["status", "--json"], { home }));
+    expect(status).toMatchObject({ user: "alice", gateway: { url: gateway.url, reachable: true } });
+    expect(await cliOk(["status"], { home })).toContain("alice");
+
+    expect(await cliOk(["logout"], { home })).toContain("Logged out");
+    const after = await runCli(["agents", "list"], { home });
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain("not logged in");
+  });
+
+  it("AGENT_MESH_URL and AGENT_MESH_TOKEN override the config", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const env = { AGENT_MESH_TOKEN: bob.token };
+    expect(JSON.parse(await cliOk(["status", "--json"], { home, env })).user).toBe("bob");
+    const bad = await runCli(["agents", "list"], { home, env: { AGENT_MESH_URL: "http://127.0.0.1:9" } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("cannot reach the gateway");
+  });
+});
+
+describe("agents and discover", () => {
+  it("creates, lists, shows, updates, publishes, unpublishes and deletes", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const created = JSON.parse(
+      await cliOk(
+        [
+          "agents",
+          "create",
+          "--name",
+          "Reviewer",
+          "--type",
+          "claude",
+          "--capability",
+          "code-review",
+          "--json",
+        ],
+        { home },
+      ),
+    );
+    expect(created).toMatchObject({ name: "Reviewer", type: "claude", visibility: "private", online: false });
+    expect(created.capabilities).toEqual(["code-review"]);
+
+    const list = JSON.parse(await cliOk(["agents", "list", "--json"], { home }));
+    expect(list.map((a: { id: string }) => a.id)).toContain(created.id);
+    expect(await cliOk(["agents", "list"], { home })).toMatch(/Reviewer\s+ag_/);
+
+    // Refs resolve by id and by name, case-insensitively.
+    const byName = JSON.parse(await cliOk(["agents", "show", "reviewer", "--json"], { home }));
+    expect(byName.id).toBe(created.id);
+    expect(JSON.parse(await cliOk(["agents", "show", created.id, "--json"], { home })).name).toBe("Reviewer");
+
+    const updated = JSON.parse(
+      await cliOk(["agents", "update", "REVIEWER", "--description", "Reviews PRs", "--json"], { home }),
+    );
+    expect(updated.description).toBe("Reviews PRs");
+    const nothing = await runCli(["agents", "update", "reviewer"], { home });
+    expect(nothing.stderr).toContain("nothing to update");
+
+    // Bob cannot see a private agent, can discover a public one, and cannot modify it.
+    const bobHome = await loggedInHome(gateway.url, bob.token);
+    const hidden = await runCli(["agents", "show", "reviewer"], { home: bobHome });
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toContain("[agent_not_found]");
+    expect(await cliOk(["agents", "publish", "reviewer"], { home })).toContain("public");
+    const found = JSON.parse(
+      await cliOk(["discover", "--capability", "code-review", "--json"], { home: bobHome }),
+    );
+    expect(found.map((a: { name: string }) => a.name)).toEqual(["Reviewer"]);
+    expect(JSON.parse(await cliOk(["discover", "--online", "--json"], { home: bobHome }))).toEqual([]);
+    expect(JSON.parse(await cliOk(["agents", "list", "--json"], { home: bobHome }))).toEqual([]);
+    const steal = await runCli(["agents", "delete", "reviewer"], { home: bobHome });
+    expect(steal.stderr).toContain("[agent_not_found]");
+
+    expect(await cliOk(["agents", "unpublish", "reviewer"], { home })).toContain("private");
+    expect(JSON.parse(await cliOk(["discover", "--json"], { home: bobHome }))).toEqual([]);
+
+    const taken = await runCli(["agents", "create", "--name", "reviewer"], { home: bobHome });
+    expect(taken.stderr).toContain("[agent_name_taken]");
+
+    expect(await cliOk(["agents", "delete", "reviewer"], { home })).toContain("Deleted");
+    const gone = await runCli(["agents", "show", created.id], { home });
+    expect(gone.stderr).toContain("[agent_not_found]");
+  });
+});
+
+describe("config and help", () => {
+  it("sets max-concurrent and shows the config with tokens masked", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    await cliOk(["config", "--max-concurrent", "3"], { home });
+    const shown = JSON.parse(await cliOk(["config", "--show", "--json"], { home }));
+    expect(shown.maxConcurrent).toBe(3);
+    expect(shown.token).not.toBe(alice.token);
+    expect(await cliOk(["config", "--show"], { home })).not.toContain(alice.token);
+    const bad = await runCli(["config", "--max-concurrent", "0"], { home });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("positive integer");
+  });
+
+  it("every command has --help with an example", { timeout: 90_000 }, async () => {
+    const home = freshHome();
+    const commands = [
+      ["login"],
+      ["status"],
+      ["logout"],
+      ["agents", "create"],
+      ["agents", "list"],
+      ["agents", "show"],
+      ["agents", "update"],
+      ["agents", "publish"],
+      ["agents", "unpublish"],
+      ["agents", "delete"],
+      ["connect"],
+      ["chat"],
+      ["call"],
+      ["task"],
+      ["cancel"],
+      ["discover"],
+      ["start"],
+      ["stop"],
+      ["restart"],
+      ["logs"],
+      ["list"],
+      ["config"],
+    ];
+    const results = await Promise.all(commands.map((c) => runCli([...c, "--help"], { home })));
+    results.forEach((result, i) => {
+      expect(result.code, commands[i]!.join(" ")).toBe(0);
+      expect(result.stdout, commands[i]!.join(" ")).toMatch(/Usage: agent-mesh .*\n[\s\S]*Example/);
+    });
+    const top = await cliOk(["--help"], { home });
+    for (const name of ["login", "connect", "chat", "call", "discover", "start", "skills"])
+      expect(top).toContain(name);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * `connect exec` end to end: a real gateway, the real CLI as connector and as caller. chat (one-shot and REPL),
+ * call --json, call --async + task --wait, cancel, attachments, and the connect-time failures.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAgent, createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { waitFor } from "../helpers/wait.ts";
+import {
+  type CliProcess,
+  cleanupCli,
+  cliOk,
+  configDir,
+  connect,
+  loggedInHome,
+  runCli,
+  tempDir,
+} from "./helpers.ts";
+
+let gateway: GatewayProcess;
+let user: Awaited<ReturnType<typeof createUser>>;
+let home: string;
+let upper: CliProcess;
+
+beforeAll(async () => {
+  gateway = await startGateway({ runtime: "node", store: "fs" });
+  user = await createUser(gateway.url, gateway.adminToken, "carol");
+  home = await loggedInHome(gateway.url, user.token);
+  await cliOk(["agents", "create", "--name", "upper"], { home });
+  upper = await connect(
+    ["exec", "--agent", "upper", "--project", tempDir("project"), "--", "tr", "a-z", "A-Z"],
+    {
+      home,
+    },
+  );
+});
+
+afterAll(async () => {
+  await cleanupCli();
+  await gateway?.stop();
+});
+
+describe("connect exec -- tr a-z A-Z", () => {
+  it("chat prints the agent's answer", async () => {
+    expect(await cliOk(["chat", "upper", "hello"], { home })).toBe("HELLO\n");
+    expect(upper.output()).toMatch(/request rq_\w+ done/);
+  });
+
+  it("saves the agent locally, so list and status show it connected", async () => {
+    const config = JSON.parse(readFileSync(join(configDir(home), "config.json"), "utf8"));
+    expect(config.agents.upper).toMatchObject({ type: "exec", command: "tr", args: ["a-z", "A-Z"] });
+    const [row] = JSON.parse(await cliOk(["list", "--json"], { home }));
+    expect(row).toMatchObject({ alias: "upper", pid: upper.pid, connected: true, active_requests: 0 });
+    const status = JSON.parse(await cliOk(["status", "--json"], { home }));
+    expect(status.agents[0]).toMatchObject({ alias: "upper", connected: true });
+  });
+
+  it("chat without a message is a REPL that keeps one session until /quit", async () => {
+    const out = await cliOk(["chat", "upper"], { home, input: "hello\nworld\n/quit\nnot sent\n" });
+    expect(out).toBe("HELLO\nWORLD\n");
+    const sessions = [...upper.output().matchAll(/\(session ([\w-]+)\)/g)].map((m) => m[1]);
+    expect(sessions.at(-1)).toBe(sessions.at(-2));
+  });
+
+  it("chat --session continues a conversation", async () => {
+    const events = (await cliOk(["call", "upper", "--task", "one", "--json"], { home })).trim().split("\n");
+    const sessionId = JSON.parse(events.at(-1)!).data.session_id;
+    expect(await cliOk(["chat", "upper", "two", "--session", sessionId], { home })).toBe("TWO\n");
+    expect(upper.output()).toContain(`(session ${sessionId})`);
+  });
+
+  it("call --json prints one JSON event per line", async () => {
+    const out = await cliOk(["call", "upper", "--task", "json please", "--json"], { home });
+    const events = out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.map((e) => e.event)).toEqual(["chunk", "done"]);
+    expect(events[0].data).toMatchObject({ kind: "text", delta: "JSON PLEASE" });
+    expect(events[1].data).toMatchObject({ result: "JSON PLEASE", attachments: [] });
+    expect(await cliOk(["call", "upper", "--task", "plain"], { home })).toBe("PLAIN\n");
+    expect(await cliOk(["call", "upper", "--task", "streamed", "--stream"], { home })).toBe("STREAMED\n");
+  });
+
+  it("call --async prints a task id; task --wait prints the result", async () => {
+    const id = (await cliOk(["call", "upper", "--task", "later", "--async"], { home })).trim();
+    expect(id).toMatch(/^ag_[0-9a-f]{16}\.[0-9a-z]{26}$/);
+    expect(await cliOk(["task", id, "--wait"], { home })).toBe("LATER\n");
+    const task = JSON.parse(await cliOk(["task", id, "--json"], { home }));
+    expect(task).toMatchObject({ id, status: "completed", result: "LATER" });
+  });
+
+  it("an unknown agent or task fails with the gateway's code", async () => {
+    const agent = await runCli(["chat", "nobody", "hi"], { home });
+    expect(agent.code).toBe(1);
+    expect(agent.stderr).toBe(
+      "agent-mesh: No agent `nobody` that you can see. Check the name or id. [agent_not_found]\n",
+    );
+    const task = await runCli(["task", "ag_0000000000000000.00000000000000000000000000"], { home });
+    expect(task.stderr).toContain("[task_not_found]");
+  });
+});
+
+describe("other exec agents", () => {
+  it("cancel stops a running async task and its process", async () => {
+    const project = tempDir("slow");
+    await createAgent(user.api, { name: "slow" });
+    const marker = join(project, "finished");
+    const slow = await connect(
+      ["exec", "--agent", "slow", "--project", project, "--", "sh", "-c", `sleep 4; touch ${marker}`],
+      { home },
+    );
+    const id = (await cliOk(["call", "slow", "--task", "x", "--async"], { home })).trim();
+    await slow.waitFor(/request ag_\S+ from/);
+    expect(await cliOk(["cancel", id], { home })).toContain(`Canceled task ${id}`);
+    await slow.waitFor(/failed: canceled/);
+    const task = JSON.parse(await cliOk(["task", id, "--json"], { home }));
+    expect(task.status).toBe("canceled");
+    const again = await runCli(["cancel", id], { home });
+    expect(again.stderr).toContain("[task_finished]");
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect(existsSync(marker)).toBe(false); // the sleep was killed, not left to finish
+    slow.kill();
+    expect(await slow.exited).toBe(0);
+  });
+
+  it("files the agent writes come back as attachments", async () => {
+    await createAgent(user.api, { name: "writer" });
+    const writer = await connect(
+      [
+        "exec",
+        "--agent",
+        "writer",
+        "--project",
+        tempDir("writer"),
+        "--",
+        "sh",
+        "-c",
+        "cat > note.txt; echo wrote",
+      ],
+      { home },
+    );
+    const out = await cliOk(["call", "writer", "--task", "file body", "--json"], { home });
+    const done = JSON.parse(out.trim().split("\n").at(-1)!);
+    expect(done.data.attachments).toHaveLength(1);
+    const [file] = done.data.attachments;
+    expect(file).toMatchObject({ name: "note.txt", size: 9 });
+    const res = await fetch(file.url, { headers: { authorization: `Bearer ${user.token}` } });
+    expect(await res.text()).toBe("file body");
+    expect(await cliOk(["chat", "writer", "again"], { home })).toMatch(
+      /wrote\nattachment: note\.txt \(5 bytes\)/,
+    );
+    writer.kill();
+    await writer.exited;
+  });
+
+  it("a missing adapter binary fails at connect time with what to install", async () => {
+    await createAgent(user.api, { name: "ghost", type: "claude" });
+    const exec = await runCli(["connect", "exec", "--agent", "ghost", "--", "/nonexistent/agent-bin"], {
+      home,
+    });
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toMatch(
+      /^agent-mesh: `\/nonexistent\/agent-bin` was not found .*\[adapter_missing\]/,
+    );
+    const claude = await runCli(["connect", "--agent", "ghost"], { home, env: { PATH: "/nonexistent" } });
+    expect(claude.code).toBe(1);
+    expect(claude.stderr).toContain("npm install -g @anthropic-ai/claude-code");
+    expect(claude.stderr).toContain("[adapter_missing]");
+    const noCommand = await runCli(["connect", "exec", "--agent", "ghost"], { home });
+    expect(noCommand.code).toBe(1);
+    expect(noCommand.stderr).toContain("the exec adapter needs a command");
+  });
+
+  it("connect refuses a second connector for the same agent on this machine", async () => {
+    const second = await runCli(["connect", "--agent", "upper"], { home });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`already running (pid ${upper.pid})`);
+    await waitFor(() => upper.output().includes("waiting for requests"));
+    expect(upper.child.exitCode).toBeNull();
+  });
+});
