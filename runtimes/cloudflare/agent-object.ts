@@ -193,6 +193,8 @@ export class AgentObject extends DurableObject<Env> {
     ws.serializeAttachment({ ...saved, identity, lastFrameAt: connection.lastFrameAt } satisfies Attachment);
     this.#presenceWrittenAt = Date.now();
     await this.#presence(() => publishPresence(this.#store, identity, this.#presenceTtlSeconds));
+    // hello finished after the event that carried it was handled: the liveness deadline starts now.
+    await this.#schedule();
   }
 
   #refreshPresence(now: number): void {
