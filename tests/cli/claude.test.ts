@@ -1,0 +1,49 @@
+/**
+ * The real Claude Code binary (pinned in tests/agents) behind `agent-mesh connect claude`, answering through a
+ * fake Messages API on loopback; `agent-mesh chat` prints its reply.
+ */
+import { delimiter } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
+import { type FakeServer, startAnthropicFake } from "../fakes/anthropic.ts";
+import { createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { cleanupCli, cliOk, connect, freshHome, loggedInHome, tempDir } from "./helpers.ts";
+
+let gateway: GatewayProcess;
+let fake: FakeServer;
+
+beforeAll(async () => {
+  agentBinary("claude"); // fails with the install command when tests/agents is not installed
+  gateway = await startGateway({ runtime: "node", store: "fs" });
+  fake = await startAnthropicFake();
+});
+
+afterAll(async () => {
+  await cleanupCli();
+  await fake?.close();
+  await gateway?.stop();
+});
+
+describe("connect claude", () => {
+  it("chat reaches the real claude binary and prints the model's reply", { timeout: 60_000 }, async () => {
+    const user = await createUser(gateway.url, gateway.adminToken, "grace");
+    const owner = await loggedInHome(gateway.url, user.token);
+    await cliOk(["agents", "create", "--name", "claudia", "--type", "claude"], { home: owner });
+    const machineHome = freshHome();
+    await cliOk(["login", "--url", gateway.url, "--token", user.token], { home: machineHome });
+    const conn = await connect(["claude", "--agent", "claudia", "--project", tempDir("claude-project")], {
+      home: machineHome,
+      env: {
+        PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: "dummy",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+      },
+    });
+    expect(await cliOk(["chat", "claudia", "hi"], { home: owner, timeoutMs: 45_000 })).toBe("echo: hi\n");
+    expect(fake.requests.some((r) => r.method === "POST" && r.path.startsWith("/v1/messages"))).toBe(true);
+    expect(conn.output()).toMatch(/request rq_\w+ done/);
+  });
+});
