@@ -69,7 +69,7 @@ describe("login, status, logout", () => {
 });
 
 describe("agents and discover", () => {
-  it("creates, lists, shows, updates, publishes, unpublishes and deletes", async () => {
+  it("creates, lists, shows, updates, publishes, unpublishes and deletes", { timeout: 90_000 }, async () => {
     const home = await loggedInHome(gateway.url, alice.token);
     const created = JSON.parse(
       await cliOk(

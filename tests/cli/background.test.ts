@@ -1,5 +1,5 @@
 /** start / list / logs / restart / stop: detached connectors with PID files and logs under the config folder. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "../helpers/fixtures.ts";
@@ -100,10 +100,22 @@ describe("background connectors", () => {
     const fg = await connect(["echo", "--agent", "bg-broken"], { home });
     fg.kill();
     await fg.exited;
-    await cliOk(["agents", "delete", "bg-broken"], { home });
-    // The deletion also removed the local entry; put it back to simulate a stale config.
-    const unknown = await runCli(["start", "bg-broken"], { home });
+    // A bogus saved credential: the background connector is refused (auth_failed) and exits at once.
+    const path = join(configDir(home), "config.json");
+    const config = JSON.parse(readFileSync(path, "utf8"));
+    config.agents["bg-broken"].token = "amk_0000000000000000_bogus";
+    writeFileSync(path, JSON.stringify(config));
+    const result = await runCli(["start", "bg-broken"], { home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the connector for bg-broken exited \(code 3\):\n[\s\S]*\[auth_failed\]/);
+    expect(
+      JSON.parse(await cliOk(["list", "--json"], { home })).find(
+        (r: { alias: string }) => r.alias === "bg-broken",
+      ).pid,
+    ).toBeNull();
+
+    const unknown = await runCli(["start", "nobody"], { home });
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no local agent "bg-broken"');
+    expect(unknown.stderr).toContain('no local agent "nobody"');
   });
 });
