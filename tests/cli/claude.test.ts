@@ -5,7 +5,8 @@
 import { delimiter } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
-import { type FakeServer, startAnthropicFake } from "../fakes/anthropic.ts";
+import { startAnthropicFake } from "../fakes/anthropic.ts";
+import type { FakeServer } from "../fakes/fake-server.ts";
 import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { cleanupCli, cliOk, connect, freshHome, loggedInHome, tempDir } from "./helpers.ts";
