@@ -61,7 +61,7 @@ export class AgentObject extends DurableObject<Env> {
       finalizeDone: createAttachmentFinalizer(core),
       onError: core.onError,
       useInterval: false,
-      onLinked: (connection) => this.#linked(connection),
+      beforeLink: (connection) => this.#beforeLink(connection),
       onUnlinked: (identity) => this.#presence(() => clearPresence(store, identity)),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -180,7 +180,7 @@ export class AgentObject extends DurableObject<Env> {
   }
 
   /** Saves the identity on the socket (it must survive hibernation) and publishes presence before `welcome`. */
-  async #linked(connection: AgentConnection): Promise<void> {
+  async #beforeLink(connection: AgentConnection): Promise<void> {
     const ws = this.#socketOf(connection);
     const identity = connection.identity!;
     if (!ws) return;
@@ -193,8 +193,10 @@ export class AgentObject extends DurableObject<Env> {
     ws.serializeAttachment({ ...saved, identity, lastFrameAt: connection.lastFrameAt } satisfies Attachment);
     this.#presenceWrittenAt = Date.now();
     await this.#presence(() => publishPresence(this.#store, identity, this.#presenceTtlSeconds));
-    // hello finished after the event that carried it was handled: the liveness deadline starts now.
-    await this.#schedule();
+    if (connection.isClosed && !(await this.#home.isOnline([identity.agentId])).get(identity.agentId)) {
+      // It went away while presence was written, and no older socket holds the agent.
+      await this.#presence(() => clearPresence(this.#store, identity));
+    }
   }
 
   #refreshPresence(now: number): void {

@@ -37,10 +37,11 @@ export interface LocalHomeOptions {
   /** Drive `sweep()` from an interval (default). Workers pass false and call `sweep()` from an alarm. */
   useInterval?: boolean;
   /**
-   * Called when a socket becomes its agent's link, before `welcome` is sent (awaited, so presence written here is
-   * visible once the connector sees `welcome`). Workers save the identity on the socket and publish presence.
+   * Called once a socket authenticated (its `identity` is set), just before it becomes its agent's link and gets
+   * `welcome`; awaited, so presence written here is visible once the connector sees `welcome`. Workers save the
+   * identity on the socket and publish presence; closing the connection here refuses it.
    */
-  onLinked?: (connection: AgentConnection) => Promise<void> | void;
+  beforeLink?: (connection: AgentConnection) => Promise<void> | void;
   /** Called when an agent's link goes away (closed, replaced by nothing, revoked, deleted). Not awaited. */
   onUnlinked?: (identity: ConnectionIdentity) => void;
 }
@@ -266,7 +267,8 @@ export class LocalAgentHome implements AgentHub {
     for (const connection of this.#connections) {
       if (connection.state === "awaiting_hello")
         next = Math.min(next, connection.openedAt + this.#config.helloTimeoutMs + 1);
-      else if (connection.state === "open") next = Math.min(next, connection.lastFrameAt + liveness + 1);
+      // "authenticating" too: its hello may finish after the host last asked, and liveness starts from it.
+      else if (connection.state !== "closed") next = Math.min(next, connection.lastFrameAt + liveness + 1);
     }
     return Number.isFinite(next) ? next : null;
   }
@@ -317,6 +319,11 @@ export class LocalAgentHome implements AgentHub {
       protocol,
       maxInflight: frame.max_inflight ?? this.#config.maxInflightPerAgent,
     };
+    if (this.#options.beforeLink) {
+      // Before linking, so nothing can be delivered to this socket while the host is still busy with it.
+      await this.#options.beforeLink(connection);
+      if (connection.isClosed) return; // The host refused it, or it went away meanwhile.
+    }
     const slot = this.#slot(agent.id);
     const previous = slot.link;
     slot.link = connection;
@@ -325,8 +332,6 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
-    await this.#options.onLinked?.(connection);
-    if (connection.isClosed) return this.closed(connection); // The host refused it (or it went away meanwhile).
     const { resume, drop } = await this.#resume(slot, frame.inflight ?? []);
     connection.send({
       type: "welcome",
