@@ -27,8 +27,8 @@ export interface GatewayProcess {
   dataDir: string;
   output: () => string;
   stop(): Promise<void>;
-  /** Stops and starts the same runtime on the same data dir and port. */
-  restart(): Promise<void>;
+  /** Stops and starts the same runtime on the same data dir and port; `whileDown` runs in between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export const TEST_ENV = {
@@ -123,8 +123,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
       await stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await stop();
+      await whileDown?.();
       await launch();
     },
   };

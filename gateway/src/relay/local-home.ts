@@ -384,12 +384,12 @@ export class LocalAgentHome implements AgentHub {
     const resume: Array<{ id: string; seq: number }> = [];
     const drop: string[] = [];
     const heldIds = new Set<string>();
-    for (const { id, seq } of held) {
+    for (const { id } of held) {
       heldIds.add(id);
       let pending = slot.pending.get(id);
       if (!pending) {
         // Not in memory: the gateway restarted (or the Durable Object was evicted). A durable task survives that.
-        pending = (await this.#options.tasks.reattach(slot.id, id, seq, this.#config)) ?? undefined;
+        pending = (await this.#options.tasks.reattach(slot.id, id, this.#config)) ?? undefined;
         if (pending) slot.pending.set(id, pending);
       }
       if (pending) {

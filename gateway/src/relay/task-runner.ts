@@ -36,16 +36,14 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     };
   }
 
-  function pendingFor(task: TaskRecord, config: GatewayConfig, lastSeq = 0): PendingRequest {
+  function pendingFor(task: TaskRecord, config: GatewayConfig): PendingRequest {
     const now = Date.now();
-    const pending = new PendingRequest(callOf(task), sinkFor(task), {
+    return new PendingRequest(callOf(task), sinkFor(task), {
       isTask: true,
       deadline: now + config.asyncTimeoutMs,
       idleTimeoutMs: null,
       now,
     });
-    pending.lastSeq = lastSeq;
-    return pending;
   }
 
   function sinkFor(task: TaskRecord): RelaySink {
@@ -121,11 +119,15 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       return pendingFor(task, config);
     },
 
-    /** After a gateway restart: a connector still holds this task; pick it up where it is. */
-    async reattach(agentId: string, taskId: string, seq: number, config: GatewayConfig) {
+    /**
+     * After a gateway restart: a connector still holds this task. Its frames are replayed from the start (seq 0):
+     * chunks of a task are not stored, so replaying them costs nothing, and a `done` the agent produced while the
+     * gateway was down arrives that way.
+     */
+    async reattach(agentId: string, taskId: string, config: GatewayConfig) {
       const task = await tasks.get(taskId);
       if (!task || task.agent_id !== agentId || task.status !== "working") return null;
-      return pendingFor(task, config, seq);
+      return pendingFor(task, config);
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */

@@ -118,5 +118,35 @@ export function resilienceContract(ctx: () => GatewayContext): void {
       expect(connected.requests.length).toBe(1);
       connected.stop();
     });
+
+    it("completes a task whose agent finished while the gateway was down", async () => {
+      const { gateway } = ctx();
+      const { user, agent } = await setup("done-while-down");
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const connected = await connectAgent(gateway.url, user.token, agent.name, async (request, reply) => {
+        reply.chunk("working");
+        await released;
+        reply.done(`finished:${request.message}`);
+      });
+      const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "offline",
+        async: true,
+      });
+      await waitFor(() => connected.requests.length === 1, { what: "delivery" });
+      await gateway.restart(async () => {
+        release();
+        await sleep(50);
+      });
+      const task = await waitFor(
+        async () => {
+          const res = await user.api.get(`/v1/tasks/${accepted.body.task_id}`);
+          return res.body.status === "completed" ? res.body : null;
+        },
+        { timeoutMs: 10_000, what: "task completion" },
+      );
+      expect(task.result).toBe("finished:offline");
+      connected.stop();
+    });
   });
 }
