@@ -76,6 +76,9 @@ export class AgentObject extends DurableObject<Env> {
       });
       this.#sockets.set(ws, connection);
     }
+    if (env.AGENT_MESH_LOG_WAKES === "1" && this.#sockets.size > 0) {
+      console.log(`[gateway] [agent-object] woke from hibernation with ${this.#sockets.size} socket(s)`);
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -27,6 +27,8 @@ export interface Env {
   AGENT_MESH_ADMIN_TOKEN?: string;
   /** Optional fixed gateway secret (`wrangler secret put AGENT_MESH_SECRET`); otherwise generated into the store. */
   AGENT_MESH_SECRET?: string;
+  /** `"1"` logs each time an agent object wakes from hibernation with sockets to restore (tests, debugging). */
+  AGENT_MESH_LOG_WAKES?: string;
   /** Timings and limits (`AGENT_MESH_GRACE_MS`, ...) as plain vars; see gateway/src/config.ts. */
   [name: string]: unknown;
 }
