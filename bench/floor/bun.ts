@@ -1,0 +1,39 @@
+/** Floor relay on Bun: `Bun.serve` with its native WebSocket handler. */
+import { createFloorRelay, handleMessage } from "./web-handler.ts";
+
+/** The slice of Bun's API used here (the root tsconfig type-checks bench/ with Node types only). */
+interface BunSocket {
+  send(text: string): void;
+}
+declare const Bun: {
+  serve(options: {
+    hostname: string;
+    port: number;
+    idleTimeout: number;
+    fetch(request: Request, server: { upgrade(request: Request): boolean }): Response | Promise<Response>;
+    websocket: {
+      message(socket: BunSocket, data: string | Uint8Array): void;
+      close(socket: BunSocket): void;
+    };
+  }): { url: URL };
+};
+
+const relay = createFloorRelay();
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: Number(process.env.PORT ?? 0),
+  idleTimeout: 0,
+  fetch(request, server) {
+    if (new URL(request.url).pathname === "/v1/connect") {
+      return server.upgrade(request)
+        ? (undefined as unknown as Response)
+        : new Response(null, { status: 400 });
+    }
+    return handleMessage(relay, request);
+  },
+  websocket: {
+    message: (socket, data) => relay.agentMessage(socket, String(data)),
+    close: (socket) => relay.agentClosed(socket),
+  },
+});
+console.log(`floor (bun) listening on ${server.url.toString().replace(/\/$/, "")}`);

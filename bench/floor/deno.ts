@@ -1,0 +1,30 @@
+/** Floor relay on Deno: `Deno.serve` and `Deno.upgradeWebSocket`. */
+import { createFloorRelay, handleMessage } from "./web-handler.ts";
+
+/** The slice of Deno's API used here (the root tsconfig type-checks bench/ with Node types only). */
+declare const Deno: {
+  env: { get(name: string): string | undefined };
+  serve(
+    options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): unknown;
+  upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
+};
+
+const relay = createFloorRelay();
+Deno.serve(
+  {
+    hostname: "127.0.0.1",
+    port: Number(Deno.env.get("PORT") ?? 0),
+    onListen: ({ hostname, port }) => console.log(`floor (deno) listening on http://${hostname}:${port}`),
+  },
+  (request) => {
+    if (new URL(request.url).pathname === "/v1/connect") {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onmessage = (event) => relay.agentMessage(socket, String(event.data));
+      socket.onclose = () => relay.agentClosed(socket);
+      return response;
+    }
+    return handleMessage(relay, request);
+  },
+);

@@ -1,0 +1,35 @@
+/** Floor relay on Node: `node:http` and a `ws` server on the same port. */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+import { createFloorRelay, doneEvent, doneJson, JSON_HEADERS, SSE_HEADERS } from "./relay.ts";
+
+const relay = createFloorRelay();
+const server = createServer((req, res) => {
+  const parts: Buffer[] = [];
+  req.on("data", (part: Buffer) => parts.push(part));
+  req.on("end", () => {
+    const { message } = JSON.parse(Buffer.concat(parts).toString()) as { message: string };
+    const stream = req.headers.accept?.includes("text/event-stream") ?? false;
+    const relayed = relay.call(message, {
+      chunk: (event) => {
+        if (stream) res.write(event);
+      },
+      done: (result) => {
+        if (stream) res.end(doneEvent(result));
+        else res.writeHead(200, JSON_HEADERS).end(doneJson(result));
+      },
+    });
+    if (!relayed) res.writeHead(503).end("no agent");
+    else if (stream) res.writeHead(200, SSE_HEADERS).flushHeaders();
+  });
+});
+const sockets = new WebSocketServer({ server, path: "/v1/connect" });
+sockets.on("connection", (socket) => {
+  socket.on("message", (data) => relay.agentMessage(socket, String(data)));
+  socket.on("close", () => relay.agentClosed(socket));
+});
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(`floor (node) listening on http://127.0.0.1:${port}`);
+});

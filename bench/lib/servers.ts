@@ -1,0 +1,80 @@
+/**
+ * Starts the servers under test: a gateway or a floor relay on Bun, Deno or Node, on a random loopback port.
+ * Gateways run with production timings (not the tests' short ones), so heartbeats and sweeps cost what they
+ * cost in real use.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BenchProcess, ROOT, startProcess } from "./processes.ts";
+
+export type LocalRuntime = "bun" | "deno" | "node";
+export const LOCAL_RUNTIMES: LocalRuntime[] = ["bun", "deno", "node"];
+
+/** The same binaries the runtime contract suite uses, called directly so the PID is the server. */
+const RUNTIME_COMMAND: Record<LocalRuntime, string[]> = {
+  bun: [join(ROOT, "node_modules/bun/bin/bun.exe")],
+  deno: [join(ROOT, "node_modules/deno/deno"), "run", "-A"],
+  node: [process.execPath, "--import", "tsx"],
+};
+
+export interface Server {
+  url: string;
+  process: BenchProcess;
+  stop(): Promise<void>;
+}
+
+export interface GatewayServer extends Server {
+  adminToken: string;
+}
+
+const LISTENING = /listening on (http:\/\/[^\s]+)/;
+
+export async function startGateway(
+  runtime: LocalRuntime,
+  options: { store: "memory" | "fs"; env?: Record<string, string> },
+): Promise<GatewayServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-"));
+  const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
+  const proc = startProcess(
+    `gateway-${runtime}`,
+    [...RUNTIME_COMMAND[runtime], `runtimes/${runtime}/main.ts`],
+    {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      AGENT_MESH_STORE: options.store,
+      AGENT_MESH_DATA_DIR: dataDir,
+      AGENT_MESH_ADMIN_TOKEN: adminToken,
+      ...options.env,
+    },
+  );
+  const stop = async () => {
+    await proc.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [, url] = await proc.waitFor(LISTENING);
+    return { url: url!, adminToken, process: proc, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export async function startFloor(runtime: LocalRuntime): Promise<Server> {
+  const proc = startProcess(`floor-${runtime}`, [...RUNTIME_COMMAND[runtime], `bench/floor/${runtime}.ts`], {
+    PORT: "0",
+  });
+  try {
+    const [, url] = await proc.waitFor(LISTENING);
+    return { url: url!, process: proc, stop: () => proc.stop() };
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+}
+
+/** Starts a Node helper script from bench/ (agents, lean sockets) with tsx. */
+export function startNodeScript(name: string, script: string, args: string[]): BenchProcess {
+  return startProcess(name, [process.execPath, "--import", "tsx", script, ...args]);
+}
