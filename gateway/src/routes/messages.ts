@@ -97,7 +97,7 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
     if (c.req.header("accept")?.includes("text/event-stream")) {
       const { sink, body } = createSseSink(sessionId, cancel);
       await services.hub.dispatch(call, sink);
-      c.req.raw.signal.addEventListener("abort", cancel, { once: true });
+      // A caller that goes away cancels the body stream, which cancels the request (see createSseSink).
       return new Response(body, {
         headers: {
           "content-type": "text/event-stream; charset=utf-8",

@@ -2,10 +2,12 @@
 
 const encoder = new TextEncoder();
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let out = "";
-  for (const byte of view) out += byte.toString(16).padStart(2, "0");
+  for (const byte of view) out += HEX[byte];
   return out;
 }
 
