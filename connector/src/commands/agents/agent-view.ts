@@ -1,19 +1,9 @@
 /** The gateway's agent record as the CLI prints it. */
+import type { AgentRecord } from "../../../../gateway/src/domain/agents.ts";
 import { dim, printTable } from "../../cli/output.ts";
 
-export interface AgentView {
-  id: string;
-  name: string;
-  owner: string;
-  description: string;
-  type: string;
-  visibility: "private" | "public";
-  capabilities: string[];
-  created_at: string;
-  updated_at: string;
-  last_seen: string | null;
-  online: boolean;
-}
+/** What `GET /v1/agents/:ref` returns: the stored record plus presence. */
+export type AgentView = AgentRecord & { online: boolean };
 
 export function printAgent(agent: AgentView): void {
   const rows: [string, string][] = [
