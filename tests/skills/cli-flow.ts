@@ -3,7 +3,7 @@
  * `/v1/skills` (the standalone entry, the Node gateway). Every command is a real `node connector/bin/agent-mesh.mjs`
  * process with its own HOME, config folder and project folders.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -33,6 +33,33 @@ export function cli(
     timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like `cli`, without blocking the test process (for servers that live inside it). */
+export function cliAsync(
+  args: string[],
+  options: { cwd: string; home: string; url: string; token?: string },
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [join(ROOT, "connector/bin/agent-mesh.mjs"), ...args], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: options.home,
+      AGENT_MESH_HOME: join(options.home, ".agent-mesh"),
+      AGENT_MESH_URL: options.url,
+      ...(options.token ? { AGENT_MESH_TOKEN: options.token } : {}),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 function ok(run: CliRun): CliRun {

@@ -100,12 +100,12 @@ function entryData(bytes: Uint8Array, entry: Entry): Uint8Array {
 }
 
 /** Inflates with a hard cap: throws as soon as the output would exceed `maxBytes`. */
-function inflateCapped(compressed: Uint8Array, maxBytes: number, path: string): Uint8Array {
+function inflateCapped(compressed: Uint8Array, maxBytes: number, path: string, code: string): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const inflater = new Inflate((chunk) => {
     total += chunk.length;
-    if (total > maxBytes) fail("decompression_limit", `unpacks to more than ${maxBytes} bytes`, path);
+    if (total > maxBytes) fail(code, `unpacks to more than ${maxBytes} bytes`, path);
     chunks.push(chunk);
   });
   // Small input slices bound how much one push can expand before the count above stops it.
@@ -159,7 +159,8 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = LIMITS): Map<stri
     if (entry.isDirectory) continue;
     const raw = entryData(bytes, entry);
     const budget = Math.min(limits.fileBytes, limits.unpackedBytes - unpacked);
-    const data = entry.method === 0 ? raw : inflateCapped(raw, budget, entry.path);
+    const code = budget === limits.fileBytes ? "file_too_large" : "decompression_limit";
+    const data = entry.method === 0 ? raw : inflateCapped(raw, budget, entry.path, code);
     if (data.length > limits.fileBytes) {
       fail("file_too_large", `larger than ${limits.fileBytes} bytes`, entry.path);
     }
