@@ -1,7 +1,5 @@
 /**
- * Author commands on published skills: `skills unpublish <author/slug>@<version>` (within 72 h),
- * `skills deprecate <author/slug>[@range] "<message>"` (empty message un-deprecates) and
- * `skills dist-tag add <author/slug>@<version> <tag> | rm <author/slug> <tag> | ls <author/slug>`.
+ * `agent-mesh skills dist-tag add <author/slug>@<version> <tag> | rm <author/slug> <tag> | ls <author/slug> [--json]`.
  * @module
  */
 import type { Command } from "commander";
@@ -9,34 +7,6 @@ import { CliError } from "../../cli/errors.ts";
 import { createRegistryClient, parseSkillRef, print, printJson } from "./api.ts";
 
 export function register(skills: Command): void {
-  skills
-    .command("unpublish <skill>")
-    .description("remove author/slug@version within 72 hours of publishing (the number stays reserved)")
-    .action(async (skill: string) => {
-      const { author, slug, spec } = parseSkillRef(skill);
-      if (!spec) throw new CliError("version_required", "name the version: author/slug@1.2.3");
-      await createRegistryClient().json("DELETE", `/${author}/${slug}/${encodeURIComponent(spec)}`);
-      print(`unpublished ${author}/${slug}@${spec}`);
-    });
-
-  skills
-    .command("deprecate <skill> <message>")
-    .description('mark author/slug[@range] deprecated with a message ("" removes it)')
-    .action(async (skill: string, message: string) => {
-      const { author, slug, spec } = parseSkillRef(skill);
-      const result = await createRegistryClient().json<{ versions: string[] }>(
-        "POST",
-        `/${author}/${slug}/-/deprecate`,
-        {
-          range: spec ?? "*",
-          message,
-        },
-      );
-      print(
-        `${message === "" ? "un-deprecated" : "deprecated"} ${author}/${slug}: ${result.versions.join(", ")}`,
-      );
-    });
-
   const distTag = skills.command("dist-tag").description("manage dist-tags");
   distTag
     .command("add <skill> <tag>")
