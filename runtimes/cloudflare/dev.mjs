@@ -58,7 +58,8 @@ const args = [
 
 const child = spawn(process.execPath, args, {
   cwd: root,
-  env: { ...env, WRANGLER_SEND_METRICS: "false" },
+  // No metrics, and no fetch of the `Request.cf` object from the network (offline it only warns and falls back).
+  env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...env, WRANGLER_SEND_METRICS: "false" },
   stdio: ["ignore", "pipe", "pipe"],
 });
 
@@ -68,12 +69,25 @@ child.stdout.on("data", (data) => {
   process.stdout.write(data);
   if (announced) return;
   buffered += data.toString();
-  if (/Ready on http:\/\//.test(buffered)) {
+  const ready = /Ready on (http:\/\/\S+)/.exec(buffered);
+  if (ready) {
     announced = true;
-    const url = `http://${host}:${port}`;
-    console.log(`agent-mesh gateway (workerd, store=cloudflare) listening on ${url}`);
+    announceWhenServing(ready[1]);
   }
 });
+
+/** wrangler says "Ready" a moment before its port accepts connections; announce only once it answers. */
+async function announceWhenServing(url) {
+  for (let i = 0; i < 200; i++) {
+    const answered = await fetch(`${url}/health`).then(
+      (res) => res.body?.cancel().then(() => true) ?? true,
+      () => false,
+    );
+    if (answered) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`agent-mesh gateway (workerd, store=cloudflare) listening on ${url}`);
+}
 child.stderr.on("data", (data) => process.stderr.write(data));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

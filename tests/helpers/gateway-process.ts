@@ -56,6 +56,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
   const grouped = options.runtime === "workerd";
 
   async function launch(): Promise<string> {
+    // After a restart the log still holds the previous run's "listening" line; only this run's output counts.
+    const logStart = log.length;
     const [command, ...args] = RUNTIME_COMMANDS[options.runtime];
     child = spawn(command!, args, {
       cwd: ROOT,
@@ -76,7 +78,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
       const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${log}`)), 20_000);
       const onData = (data: Buffer) => {
         log += data.toString();
-        const match = /listening on (http:\/\/[^\s]+)/.exec(log);
+        const match = /listening on (http:\/\/[^\s]+)/.exec(log.slice(logStart));
         if (match) {
           clearTimeout(timer);
           resolveUrl(match[1]!);

@@ -252,16 +252,15 @@ export class LocalAgentHome implements AgentHub {
 
   /**
    * When `sweep` next has something to check, or null when nothing is watched (no sockets, no pending requests),
-   * so an alarm-driven host can let itself sleep. Pending requests need the regular cadence; idle sockets only
-   * their hello deadline or liveness window.
+   * so an alarm-driven host can let itself sleep: each pending request's next deadline (grace, timeout, keepalive),
+   * but at most `pendingWakeMs` apart so a host that evicts idle state (Workers hibernate after ~10 s) never does
+   * so while requests live only in memory; idle sockets only need their hello deadline or liveness window.
    */
-  nextSweepAt(now: number): number | null {
+  nextSweepAt(now: number, pendingWakeMs = 5000): number | null {
     let next = Number.POSITIVE_INFINITY;
     for (const slot of this.#slots.values()) {
-      if (slot.pending.size > 0) {
-        next = now + this.sweepEveryMs;
-        break;
-      }
+      for (const pending of slot.pending.values()) next = Math.min(next, this.#nextCheck(pending));
+      if (slot.pending.size > 0) next = Math.min(next, now + pendingWakeMs);
     }
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
     for (const connection of this.#connections) {
@@ -481,6 +480,16 @@ export class LocalAgentHome implements AgentHub {
     } else {
       pending.fail("agent_offline", `Agent ${pending.call.agentName} went offline: ${why}.`);
     }
+  }
+
+  /** The earliest time `#sweepPending` would act on this request. */
+  #nextCheck(pending: PendingRequest): number {
+    let at = pending.graceDeadline ?? Number.POSITIVE_INFINITY;
+    if (pending.deadline !== null) at = Math.min(at, pending.deadline);
+    if (pending.idleTimeoutMs !== null) at = Math.min(at, pending.lastActivity + pending.idleTimeoutMs + 1);
+    if (!pending.isTask && pending.graceDeadline === null)
+      at = Math.min(at, pending.lastWriteAt + this.#config.keepaliveMs);
+    return at;
   }
 
   #sweepPending(slot: AgentSlot, pending: PendingRequest, now: number): void {
