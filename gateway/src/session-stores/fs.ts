@@ -10,11 +10,14 @@
  */
 import { StoreError } from "./_errors.ts";
 import { createFileTree, type FileSystemLike } from "./_fs-files.ts";
+import { createKeyIndex, type KeyIndex } from "./_key-index.ts";
 import { createKeyLock } from "./_key-lock.ts";
+import { createTextCache } from "./_text-cache.ts";
 import {
   assertIncrementStep,
   assertPrefix,
   counterValue,
+  decodeValue,
   encodeValue,
   expiryFor,
   isLive,
@@ -30,6 +33,10 @@ export interface FsSessionStoreOptions {
   fs: FileSystemLike;
   /** How often (ms) a write may sweep expired keys from disk. Default 60 s. */
   sweepIntervalMs?: number;
+  /** Most values kept parsed-ready in memory so `get` skips the disk. Default 10,000; 0 turns the cache off. */
+  cacheEntries?: number;
+  /** Most characters of JSON text the cache holds in all. Default 16 Mi (a longer single value is not cached). */
+  cacheChars?: number;
 }
 
 interface StoredFile {
@@ -37,8 +44,18 @@ interface StoredFile {
   expiresAt?: number;
 }
 
+/** What the index knows of a key. A new object per write, so a reader can tell whether the key changed under it. */
+interface IndexEntry {
+  /** Epoch ms, or NO_EXPIRY. */
+  readonly expiresAt: number;
+}
+
+type Index = KeyIndex<IndexEntry>;
+
 const NO_EXPIRY = 0;
 const SCAN_CONCURRENCY = 32;
+const CACHE_ENTRIES = 10_000;
+const CACHE_CHARS = 16 * 1024 * 1024;
 
 /**
  * @example
@@ -53,8 +70,15 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   const withKey = createKeyLock();
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   const decoder = new TextDecoder();
+  // Reading through a cache is safe because this process is the only writer of the directory (the data-dir lock,
+  // `gateway.lock`, keeps other gateways off it), so a cached value can only go stale through our own writes,
+  // which update it. Files edited by hand while the gateway runs are not seen until it restarts.
+  const cache = createTextCache({
+    maxEntries: options.cacheEntries ?? CACHE_ENTRIES,
+    maxChars: options.cacheChars ?? CACHE_CHARS,
+  });
   let nextSweep = Date.now() + sweepIntervalMs;
-  let indexLoad: Promise<Map<string, number>> | undefined;
+  let indexLoad: Promise<Index> | undefined;
 
   const parse = (key: string, bytes: Uint8Array): StoredFile => {
     try {
@@ -66,10 +90,10 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     }
   };
 
-  /** Key → expiry (epoch ms, or NO_EXPIRY), from one scan of the directory. */
-  const loadIndex = async (): Promise<Map<string, number>> => {
+  /** Every key with its expiry, from one scan of the directory. */
+  const loadIndex = async (): Promise<Index> => {
     const keys = await files.list();
-    const index = new Map<string, number>();
+    const index = createKeyIndex<IndexEntry>();
     let next = 0;
     // A small pool of readers: enough to keep the thread pool busy without opening thousands of files at once.
     const reader = async (): Promise<void> => {
@@ -83,73 +107,96 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
         } catch {
           // Unreadable entries stay listed; `get` reports them with a clear error.
         }
-        index.set(key, expiresAt ?? NO_EXPIRY);
+        index.set(key, { expiresAt: expiresAt ?? NO_EXPIRY });
       }
     };
     await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, reader));
     return index;
   };
-  const index = (): Promise<Map<string, number>> => {
+  const loadedIndex = (): Promise<Index> => {
     indexLoad ??= loadIndex();
     return indexLoad;
   };
-  const live = (entries: Map<string, number>, key: string, now = Date.now()): boolean => {
-    const expiresAt = entries.get(key);
-    return expiresAt !== undefined && (expiresAt === NO_EXPIRY || isLive(expiresAt, now));
+  const isLiveEntry = (entry: IndexEntry, now = Date.now()): boolean =>
+    entry.expiresAt === NO_EXPIRY || isLive(entry.expiresAt, now);
+  const live = (index: Index, key: string): boolean => {
+    const entry = index.get(key);
+    return entry !== undefined && isLiveEntry(entry);
   };
 
-  const forget = async (entries: Map<string, number>, key: string): Promise<void> => {
-    entries.delete(key);
+  /** Drops `key` from memory (index and cache); the file is the caller's business. */
+  const unindex = (index: Index, key: string): void => {
+    index.delete(key);
+    cache.delete(key);
+  };
+
+  const forget = async (index: Index, key: string): Promise<void> => {
+    unindex(index, key);
     await files.remove(key);
   };
 
   /** Removes `key` if it is still expired once its lock is free (it may have been rewritten meanwhile). */
-  const dropIfExpired = (entries: Map<string, number>, key: string): void => {
+  const dropIfExpired = (index: Index, key: string): void => {
     void withKey(key, async () => {
-      if (entries.has(key) && !live(entries, key)) await forget(entries, key);
+      if (index.has(key) && !live(index, key)) await forget(index, key);
     }).catch(() => {
       // A failed removal only leaves an expired file behind; reads keep treating it as absent.
     });
   };
 
   /**
-   * The stored file of a live key, or null. Expired keys are queued for removal rather than removed inline, so an
-   * unlocked `get` never deletes a value a concurrent `set` has just written.
+   * A fresh copy of the value of a live key, or null: from the cache, else from its file. Expired keys are queued
+   * for removal rather than removed inline, so an unlocked `get` never deletes a value a concurrent `set` has just
+   * written.
    */
-  const readLive = async (entries: Map<string, number>, key: string, isLocked: boolean) => {
-    if (!live(entries, key)) {
-      if (entries.has(key)) dropIfExpired(entries, key);
+  const readLive = async (
+    index: Index,
+    key: string,
+    isLocked: boolean,
+  ): Promise<{ value: unknown } | null> => {
+    const entry = index.get(key);
+    if (entry === undefined) return null;
+    if (!isLiveEntry(entry)) {
+      dropIfExpired(index, key);
       return null;
     }
+    const text = cache.get(key);
+    if (text !== undefined) return { value: decodeValue(text) };
     const bytes = await files.read(key);
     if (bytes === null) {
       // Only a lock holder may correct the index; without the lock the file may be mid-replacement.
-      if (isLocked) entries.delete(key);
+      if (isLocked) unindex(index, key);
       return null;
     }
-    return parse(key, bytes);
+    const stored = parse(key, bytes);
+    // Cache what we read only if no write or delete replaced the entry meanwhile: an unlocked read may have opened
+    // the file just before a rename, and must not put the older bytes over the text that write has cached.
+    const valueText = JSON.stringify(stored.value) as string | undefined;
+    if (index.get(key) === entry && valueText !== undefined) cache.set(key, valueText);
+    return stored;
   };
 
-  const write = async (entries: Map<string, number>, key: string, text: string, expiresAt: number | null) => {
+  const write = async (index: Index, key: string, text: string, expiresAt: number | null) => {
     const body = expiresAt === null ? `{"value":${text}}` : `{"value":${text},"expiresAt":${expiresAt}}`;
     await files.write(key, body);
-    entries.set(key, expiresAt ?? NO_EXPIRY);
-    sweepWhenDue(entries);
+    index.set(key, { expiresAt: expiresAt ?? NO_EXPIRY });
+    cache.set(key, text);
+    sweepWhenDue(index);
   };
 
-  const sweepWhenDue = (entries: Map<string, number>): void => {
+  const sweepWhenDue = (index: Index): void => {
     const now = Date.now();
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
-    for (const key of entries.keys()) {
-      if (!live(entries, key, now)) dropIfExpired(entries, key);
+    for (const [key, entry] of index.entries()) {
+      if (!isLiveEntry(entry, now)) dropIfExpired(index, key);
     }
   };
 
   const inFlight = new Set<Promise<unknown>>();
   /** Runs `work` with the index loaded and the key locked; `dispose` waits for it. */
-  const locked = <T>(key: string, work: (entries: Map<string, number>) => Promise<T>): Promise<T> => {
-    const operation = index().then((entries) => withKey(key, () => work(entries)));
+  const locked = <T>(key: string, work: (index: Index) => Promise<T>): Promise<T> => {
+    const operation = loadedIndex().then((index) => withKey(key, () => work(index)));
     const settled: Promise<unknown> = operation.then(
       () => inFlight.delete(settled),
       () => inFlight.delete(settled),
@@ -162,62 +209,60 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     name: "fs",
     async get<T>(key: string) {
       assertKey(key);
-      const stored = await readLive(await index(), key, false);
+      const stored = await readLive(await loadedIndex(), key, false);
       return stored === null ? null : (stored.value as T);
     },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
-      return locked(key, (entries) => write(entries, key, text, expiresAt));
+      return locked(key, (index) => write(index, key, text, expiresAt));
     },
     async delete(key: string) {
       assertKey(key);
-      return locked(key, (entries) => forget(entries, key));
+      return locked(key, (index) => forget(index, key));
     },
     async add(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
-      return locked(key, async (entries) => {
-        if ((await readLive(entries, key, true)) !== null) return false;
-        await write(entries, key, text, expiresAt);
+      return locked(key, async (index) => {
+        if ((await readLive(index, key, true)) !== null) return false;
+        await write(index, key, text, expiresAt);
         return true;
       });
     },
     async take<T>(key: string) {
       assertKey(key);
-      return locked(key, async (entries) => {
-        const stored = await readLive(entries, key, true);
+      return locked(key, async (index) => {
+        const stored = await readLive(index, key, true);
         if (stored === null) return null;
-        await forget(entries, key);
+        await forget(index, key);
         return stored.value as T;
       });
     },
     async increment(key: string, by = 1) {
       assertKey(key);
       assertIncrementStep(by);
-      return locked(key, async (entries) => {
-        const stored = await readLive(entries, key, true);
+      return locked(key, async (index) => {
+        const stored = await readLive(index, key, true);
         const next = (stored === null ? 0 : counterValue(key, stored.value)) + by;
         // Like Redis INCRBY, a live key keeps its TTL.
-        await write(entries, key, String(next), stored?.expiresAt ?? null);
+        const expiresAt = stored === null ? NO_EXPIRY : (index.get(key)?.expiresAt ?? NO_EXPIRY);
+        await write(index, key, String(next), expiresAt === NO_EXPIRY ? null : expiresAt);
         return next;
       });
     },
     async keys(prefix: string) {
       assertPrefix(prefix);
-      const entries = await index();
+      const index = await loadedIndex();
       const now = Date.now();
-      const result: string[] = [];
-      for (const key of entries.keys()) {
-        if (key.startsWith(prefix) && live(entries, key, now)) result.push(key);
-      }
-      return result.sort();
+      return index.keys(prefix, (entry) => isLiveEntry(entry, now));
     },
     async dispose() {
       // Let in-flight writes finish; the files are the state, so there is nothing else to flush.
       await Promise.all(inFlight);
+      cache.clear();
     },
   };
   return store;

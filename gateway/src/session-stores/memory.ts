@@ -1,12 +1,13 @@
 /**
- * In-process session store on unstorage's memory driver. Values are copied through JSON on the way in and out, like
- * every other backend. unstorage ignores TTLs here, so expiries live in a map beside the values; atomic operations
- * run under a per-key lock. Data is lost when the process exits.
+ * In-process session store on a plain Map (through the shared key index). Values are kept as JSON text and parsed
+ * on the way out, so callers get copies like from every other backend. Every operation runs synchronously inside
+ * its promise, so `add`, `take` and `increment` are atomic without a lock. Data is lost when the process exits.
+ *
+ * Not on unstorage's memory driver: it ignores TTLs and its `getKeys` walks every key, while the gateway lists
+ * `task:<agentId>:` on every agent connect; the key index answers that from the agent's own keys.
  * @module
  */
-import { createStorage } from "unstorage";
-import memoryDriver from "unstorage/drivers/memory";
-import { createKeyLock } from "./_key-lock.ts";
+import { createKeyIndex } from "./_key-index.ts";
 import {
   assertIncrementStep,
   assertPrefix,
@@ -23,44 +24,36 @@ export interface MemorySessionStoreOptions {
   sweepIntervalMs?: number;
 }
 
+interface MemoryEntry {
+  /** JSON text, so strings such as "123" do not come back as numbers and callers never share an object. */
+  text: string;
+  /** Epoch ms, or null when the key never expires. */
+  expiresAt: number | null;
+}
+
+const isLiveEntry = (entry: MemoryEntry): boolean => isLive(entry.expiresAt);
+
 /**
  * @example
  * const store = memorySessionStore({});
  * await store.set("ticket:abc", { agent: "a1" }, { ttl: 30 });
  */
 export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> = (options = {}) => {
-  // Values are stored as JSON text (raw) so strings such as "123" do not come back as numbers.
-  const storage = createStorage<string>({ driver: memoryDriver() });
-  const expiries = new Map<string, number>();
-  const withKey = createKeyLock();
+  const index = createKeyIndex<MemoryEntry>();
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   let nextSweep = Date.now() + sweepIntervalMs;
 
-  const forget = async (key: string): Promise<void> => {
-    expiries.delete(key);
-    await storage.removeItem(key);
+  /** The live entry of `key`; an expired one is dropped on the spot (nothing can interleave: all of this is sync). */
+  const readLive = (key: string): MemoryEntry | null => {
+    const entry = index.get(key);
+    if (entry === undefined) return null;
+    if (isLiveEntry(entry)) return entry;
+    index.delete(key);
+    return null;
   };
 
-  /** Removes `key` if it is still expired once its lock is free (it may have been rewritten meanwhile). */
-  const dropIfExpired = (key: string): void => {
-    void withKey(key, async () => {
-      if (!isLive(expiries.get(key))) await forget(key);
-    });
-  };
-
-  /** The JSON text of a live key, or null; expired keys are queued for removal under their lock. */
-  const readLive = async (key: string): Promise<string | null> => {
-    if (!isLive(expiries.get(key))) {
-      dropIfExpired(key);
-      return null;
-    }
-    return (await storage.getItemRaw<string>(key)) ?? null;
-  };
-
-  const write = async (key: string, text: string, expiresAt: number | null): Promise<void> => {
-    await storage.setItemRaw(key, text);
-    if (expiresAt === null) expiries.delete(key);
-    else expiries.set(key, expiresAt);
+  const write = (key: string, text: string, expiresAt: number | null): void => {
+    index.set(key, { text, expiresAt });
     sweepWhenDue();
   };
 
@@ -68,8 +61,8 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     const now = Date.now();
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
-    for (const [key, expiresAt] of expiries) {
-      if (!isLive(expiresAt, now)) dropIfExpired(key);
+    for (const [key, entry] of index.entries()) {
+      if (!isLive(entry.expiresAt, now)) index.delete(key); // deleting the visited entry is safe in a Map
     }
   };
 
@@ -77,58 +70,48 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     name: "memory",
     async get<T>(key: string) {
       assertKey(key);
-      const text = await readLive(key);
-      return text === null ? null : decodeValue<T>(text);
+      const entry = readLive(key);
+      return entry === null ? null : decodeValue<T>(entry.text);
     },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
-      const text = encodeValue(value);
-      const expiresAt = expiryFor(setOptions);
-      return withKey(key, () => write(key, text, expiresAt));
+      write(key, encodeValue(value), expiryFor(setOptions));
     },
     async delete(key: string) {
       assertKey(key);
-      return withKey(key, () => forget(key));
+      index.delete(key);
     },
     async add(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
-      return withKey(key, async () => {
-        if ((await readLive(key)) !== null) return false;
-        await write(key, text, expiresAt);
-        return true;
-      });
+      if (readLive(key) !== null) return false;
+      write(key, text, expiresAt);
+      return true;
     },
     async take<T>(key: string) {
       assertKey(key);
-      return withKey(key, async () => {
-        const text = await readLive(key);
-        if (text === null) return null;
-        await forget(key);
-        return decodeValue<T>(text);
-      });
+      const entry = readLive(key);
+      if (entry === null) return null;
+      index.delete(key);
+      return decodeValue<T>(entry.text);
     },
     async increment(key: string, by = 1) {
       assertKey(key);
       assertIncrementStep(by);
-      return withKey(key, async () => {
-        const text = await readLive(key);
-        const next = (text === null ? 0 : counterValue(key, decodeValue(text))) + by;
-        // Like Redis INCRBY, a live key keeps its TTL.
-        await write(key, String(next), text === null ? null : (expiries.get(key) ?? null));
-        return next;
-      });
+      const entry = readLive(key);
+      const next = (entry === null ? 0 : counterValue(key, decodeValue(entry.text))) + by;
+      // Like Redis INCRBY, a live key keeps its TTL.
+      write(key, String(next), entry?.expiresAt ?? null);
+      return next;
     },
     async keys(prefix: string) {
       assertPrefix(prefix);
       const now = Date.now();
-      const all = await storage.getKeys();
-      return all.filter((key) => key.startsWith(prefix) && isLive(expiries.get(key), now)).sort();
+      return index.keys(prefix, (entry) => isLive(entry.expiresAt, now));
     },
     async dispose() {
-      expiries.clear();
-      await storage.dispose();
+      index.clear();
     },
   };
   return store;
