@@ -324,6 +324,11 @@ export class LocalAgentHome implements AgentHub {
       if (connection.isClosed) return; // The host refused it, or it went away meanwhile.
     }
     const slot = this.#slot(agent.id);
+    const held = frame.inflight ?? [];
+    const reattached = await this.#reattachTasks(slot, held);
+    if (connection.isClosed) return;
+    // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
+    // what to resume (it would hold frames the gateway never asks for).
     const previous = slot.link;
     slot.link = connection;
     connection.state = "open";
@@ -331,7 +336,7 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
-    const { resume, drop } = await this.#resume(slot, frame.inflight ?? []);
+    const { resume, drop } = this.#resume(slot, held, reattached);
     connection.send({
       type: "welcome",
       protocol,
@@ -379,18 +384,31 @@ export class LocalAgentHome implements AgentHub {
   }
 
   /** Matches the connector's held requests against ours after a (re)connect. */
-  async #resume(slot: AgentSlot, held: Array<{ id: string; seq: number }>) {
+  /**
+   * Durable tasks the connector still holds but this process does not know (the gateway restarted, or the
+   * Durable Object was evicted). Only reads the store; nothing is linked yet.
+   */
+  async #reattachTasks(slot: AgentSlot, held: Array<{ id: string }>): Promise<PendingRequest[]> {
+    const found: PendingRequest[] = [];
+    for (const { id } of held) {
+      if (slot.pending.has(id)) continue;
+      const pending = await this.#options.tasks.reattach(slot.id, id, this.#config);
+      if (pending) found.push(pending);
+    }
+    return found;
+  }
+
+  /** Matches the connector's held requests against ours. Synchronous, so nothing slips in before `welcome`. */
+  #resume(slot: AgentSlot, held: Array<{ id: string }>, reattached: PendingRequest[]) {
+    for (const pending of reattached) {
+      if (!slot.pending.has(pending.call.requestId)) slot.pending.set(pending.call.requestId, pending);
+    }
     const resume: Array<{ id: string; seq: number }> = [];
     const drop: string[] = [];
     const heldIds = new Set<string>();
     for (const { id } of held) {
       heldIds.add(id);
-      let pending = slot.pending.get(id);
-      if (!pending) {
-        // Not in memory: the gateway restarted (or the Durable Object was evicted). A durable task survives that.
-        pending = (await this.#options.tasks.reattach(slot.id, id, this.#config)) ?? undefined;
-        if (pending) slot.pending.set(id, pending);
-      }
+      const pending = slot.pending.get(id);
       if (pending) {
         pending.graceDeadline = null;
         resume.push({ id, seq: pending.lastSeq });
