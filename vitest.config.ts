@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["tests/**/*.test.ts", "gateway/src/**/*.test.ts", "connector/src/**/*.test.ts", "skills-registry/src/**/*.test.ts"],
+          include: [
+            "tests/**/*.test.ts",
+            "gateway/src/**/*.test.ts",
+            "connector/src/**/*.test.ts",
+            "skills-registry/src/**/*.test.ts",
+          ],
           exclude: ["tests/cloudflare/**", "**/node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
