@@ -2,21 +2,14 @@
  * `agent-mesh skills` end to end against the real Node gateway (`runtimes/node/main.ts`), which mounts the
  * registry with `mountSkills`. The admin creates alice's and bob's tokens through `POST /v1/tokens`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { runCliFlow } from "./cli-flow.ts";
-import { ROOT } from "./helpers.ts";
 
-// The lead wires `mountSkills` into the gateway app; until then this suite says so instead of failing.
-const appSource = join(ROOT, "gateway/src/app.ts");
-const isMounted = existsSync(appSource) && readFileSync(appSource, "utf8").includes("mountSkills");
-if (!isMounted)
-  console.warn("[skills] gateway suite skipped: gateway/src/app.ts does not call mountSkills yet");
-
-describe.skipIf(!isMounted)("agent-mesh skills against the Node gateway", () => {
+describe("agent-mesh skills against the Node gateway", () => {
   let gateway: GatewayProcess;
   const work = mkdtempSync(join(tmpdir(), "skills-gateway-"));
   const tokens: Record<string, string> = {};
@@ -40,7 +33,10 @@ describe.skipIf(!isMounted)("agent-mesh skills against the Node gateway", () => 
 
   it("publishes, searches, installs, locks, updates, removes and restores offline", async () => {
     await runCliFlow({ url: gateway.url, aliceToken: tokens.alice!, bobToken: tokens.bob!, work });
-    const index = await fetch(`${gateway.url}/skills/alice/.well-known/agent-skills/index.json`);
+    const indexUrl = `${gateway.url}/skills/alice/.well-known/agent-skills/index.json`;
+    // The CLI runs above block this process (spawnSync), so the pooled keep-alive socket from beforeAll may have
+    // been closed by the server without us noticing; one retry on a fresh socket is the honest fix.
+    const index = await fetch(indexUrl).catch(() => fetch(indexUrl));
     expect(index.status).toBe(200);
     expect(((await index.json()) as { skills: unknown[] }).skills).toHaveLength(1);
   }, 180_000);

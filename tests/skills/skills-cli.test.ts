@@ -7,22 +7,49 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, type RunningProcess, skillMd, startStandaloneRegistry, zip } from "./helpers.ts";
+import { startGateway } from "../helpers/gateway-process.ts";
+import { ROOT, skillMd, startStandaloneRegistry, zip } from "./helpers.ts";
 
 const SKILLS_BIN = join(ROOT, "tests/agents/node_modules/.bin/skills");
 
-describe("npx skills add <gateway>/skills/<author>", () => {
-  let server: RunningProcess;
+interface Server {
+  url: string;
+  aliceToken: string;
+  stop(): Promise<void>;
+}
+
+async function standalone(): Promise<Server> {
+  const server = await startStandaloneRegistry();
+  return { url: server.url, aliceToken: "alice-token", stop: () => server.stop() };
+}
+
+/** The Node gateway, with alice's token made by the admin through `POST /v1/tokens`. */
+async function gateway(): Promise<Server> {
+  const server = await startGateway({ runtime: "node", store: "memory" });
+  const response = await fetch(`${server.url}/v1/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "alice" }),
+  });
+  const { token } = (await response.json()) as { token: string };
+  return { url: server.url, aliceToken: token, stop: () => server.stop() };
+}
+
+describe.each([
+  ["the standalone registry", standalone],
+  ["the Node gateway", gateway],
+])("npx skills add <server>/skills/<author> against %s", (_name, start) => {
+  let server: Server;
   const work = mkdtempSync(join(tmpdir(), "skills-cli-"));
 
   beforeAll(async () => {
     if (!existsSync(SKILLS_BIN))
       throw new Error(`the skills CLI is not installed: run npm ci --prefix tests/agents`);
-    server = await startStandaloneRegistry();
+    server = await start();
     const put = (slug: string, version: string, files: Record<string, string>) =>
       fetch(`${server.url}/v1/skills/alice/${slug}/${version}`, {
         method: "PUT",
-        headers: { authorization: "Bearer alice-token" },
+        headers: { authorization: `Bearer ${server.aliceToken}` },
         body: zip(files) as Uint8Array<ArrayBuffer>,
       });
     expect((await put("git-helper", "1.0.0", { "SKILL.md": skillMd("git-helper", "1.0.0") })).status).toBe(
