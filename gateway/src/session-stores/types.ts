@@ -37,7 +37,10 @@ export type SessionStoreFactory<Options> = (options: Options) => SessionStore;
 
 /** Throws when a key is not one the contract allows; backends call it before touching their medium. */
 export function assertKey(key: string): void {
-  if (!/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*$/.test(key) || key.split(":").some((s) => s === "." || s === "..")) {
+  if (
+    !/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)*$/.test(key) ||
+    key.split(":").some((s) => s === "." || s === "..")
+  ) {
     throw new Error(`[gateway] [store] invalid key ${JSON.stringify(key)}`);
   }
 }
