@@ -4,11 +4,11 @@
  * @module
  */
 import type { Command } from "commander";
+import { configHome } from "../../config.ts";
 import { createRegistryClient, print, printJson } from "./api.ts";
 import { installedDigest } from "./install-target.ts";
 import { fetchPackage, pickVersion, scopeFor } from "./installer.ts";
 import { readLock } from "./lock-file.ts";
-import { configHome } from "./settings.ts";
 
 interface Row {
   name: string;

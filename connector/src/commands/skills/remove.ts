@@ -5,11 +5,11 @@
  */
 import type { Command } from "commander";
 import { CliError } from "../../cli/errors.ts";
+import { configHome } from "../../config.ts";
 import { print } from "./api.ts";
 import { removeSkill } from "./install-target.ts";
 import { scopeFor } from "./installer.ts";
 import { readLock, writeLock } from "./lock-file.ts";
-import { configHome } from "./settings.ts";
 
 export function register(skills: Command): void {
   skills
