@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 // timeouts; the machine has two cores, hence two workers.
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -18,7 +19,6 @@ export default defineConfig({
           exclude: ["tests/cloudflare/**", "**/node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          maxWorkers: 2,
         },
       },
       {
