@@ -1,7 +1,8 @@
 /**
  * Session store on the local file system: one JSON file per key (`{ "value": …, "expiresAt": epochMs }`), written
  * atomically (temp file + rename; not fsynced). An in-memory index of keys and expiries, loaded by one scan on first
- * use, answers `keys()` and expiry checks without touching the disk, so writes stay flat as the key count grows.
+ * use, answers `keys()` (by prefix group, see `_key-index.ts`) and expiry checks without touching the disk, so writes
+ * stay flat as the key count grows; a bounded cache of recently used values answers most `get`s without it too.
  * Single-process: atomic operations run under a per-key lock, and only one process may use a directory at a time.
  *
  * unstorage's fs drivers are not used: they write in place (no rename) and map `agent:abc` to a path that cannot
@@ -33,7 +34,7 @@ export interface FsSessionStoreOptions {
   fs: FileSystemLike;
   /** How often (ms) a write may sweep expired keys from disk. Default 60 s. */
   sweepIntervalMs?: number;
-  /** Most values kept parsed-ready in memory so `get` skips the disk. Default 10,000; 0 turns the cache off. */
+  /** Most values kept in memory (as JSON text) so `get` skips the disk. Default 10,000; 0 turns the cache off. */
   cacheEntries?: number;
   /** Most characters of JSON text the cache holds in all. Default 16 Mi (a longer single value is not cached). */
   cacheChars?: number;
