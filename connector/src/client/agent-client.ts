@@ -183,7 +183,7 @@ export class AgentClient {
         return;
       }
       case "ack":
-        this.#held.delete(frame.id);
+        for (const id of frame.ids) this.#held.delete(id);
         return;
       case "pong":
         return;
@@ -216,6 +216,7 @@ export class AgentClient {
   }
 
   #onRequest(request: RequestFrame): void {
+    for (const id of request.acks ?? []) this.#held.delete(id);
     if (this.#held.has(request.id)) return;
     const held: HeldRequest = {
       id: request.id,

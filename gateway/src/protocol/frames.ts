@@ -100,11 +100,16 @@ export const RequestFrame = v.object({
   message: v.string(),
   /** When true the caller waits on a durable task (async); otherwise a live stream. */
   task: v.optional(v.boolean()),
+  /** Acknowledgements riding along (see AckFrame), saving a frame per request under load. */
+  acks: v.optional(v.array(v.string())),
 });
 
 export const CancelFrame = v.object({ type: v.literal("cancel"), id, reason: v.optional(v.string()) });
-/** The gateway has the final frame of a request: the connector may forget it. */
-export const AckFrame = v.object({ type: v.literal("ack"), id });
+/**
+ * The gateway has the final frames of these requests: the connector may forget them. Acks are batched: they ride
+ * on the next `request` frame or go out on the gateway's next sweep, so a request costs no extra frame.
+ */
+export const AckFrame = v.object({ type: v.literal("ack"), ids: v.array(v.string()) });
 export const PongFrame = v.object({ type: v.literal("pong"), t: v.optional(v.number()) });
 
 export const GatewayFrame = v.variant("type", [WelcomeFrame, RequestFrame, CancelFrame, AckFrame, PongFrame]);

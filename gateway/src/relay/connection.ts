@@ -25,6 +25,8 @@ export class AgentConnection {
   state: ConnectionState = "awaiting_hello";
   identity: ConnectionIdentity | null = null;
   lastFrameAt: number;
+  /** Requests whose final frame arrived and whose ack has not been sent yet. */
+  pendingAcks: string[] = [];
 
   constructor(socket: WireSocket, now: number, agentHint?: string) {
     this.socket = socket;
@@ -44,6 +46,24 @@ export class AgentConnection {
     } catch {
       // The socket died between our state check and the send; its close event does the cleanup.
     }
+  }
+
+  /** Queues an ack; it leaves with the next request frame or the next `flushAcks`. */
+  ack(id: string): void {
+    this.pendingAcks.push(id);
+  }
+
+  /** Takes the queued acks (for a request frame), leaving none behind. */
+  takeAcks(): string[] | undefined {
+    if (this.pendingAcks.length === 0) return undefined;
+    const ids = this.pendingAcks;
+    this.pendingAcks = [];
+    return ids;
+  }
+
+  flushAcks(): void {
+    const ids = this.takeAcks();
+    if (ids) this.send({ type: "ack", ids });
   }
 
   close(code: number, reason: string): void {

@@ -156,7 +156,7 @@ export class LocalAgentHome implements AgentHub {
         const pending = slot.pending.get(frame.id);
         if (!pending) return;
         this.#finish(slot, pending);
-        connection.send({ type: "ack", id: frame.id });
+        connection.ack(frame.id);
         pending.fail(frame.code, frame.message);
         return;
       }
@@ -280,6 +280,8 @@ export class LocalAgentHome implements AgentHub {
         this.#lose(connection, CloseCode.helloTimeout, "no hello before the deadline");
       } else if (connection.state === "open" && now - connection.lastFrameAt > liveness) {
         this.#lose(connection, CloseCode.heartbeatTimeout, "no heartbeat");
+      } else if (connection.state === "open") {
+        connection.flushAcks();
       }
     }
     for (const slot of this.#slots.values()) {
@@ -464,6 +466,7 @@ export class LocalAgentHome implements AgentHub {
       client_id: call.clientId,
       message: call.message,
       task: pending.isTask || undefined,
+      acks: slot.link!.takeAcks(),
     });
   }
 
@@ -471,7 +474,7 @@ export class LocalAgentHome implements AgentHub {
     const pending = slot.pending.get(frame.id);
     if (!pending) return;
     this.#finish(slot, pending);
-    slot.link?.send({ type: "ack", id: frame.id });
+    slot.link?.ack(frame.id);
     const finalize = this.#options.finalizeDone;
     if (!finalize || !frame.attachments?.length) return pending.done(frame);
     finalize(pending.call, frame).then(
