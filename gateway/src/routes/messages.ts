@@ -68,7 +68,7 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
         client_id: clientId,
         message: input.message,
         callback_url: input.callback_url,
-        origin: new URL(c.req.url).origin,
+        origin: originOf(c.req.url),
       });
       services.hub
         .taskQueued(agent.id, task.id)
@@ -86,7 +86,7 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
       sessionId,
       clientId,
       message: input.message,
-      origin: new URL(c.req.url).origin,
+      origin: originOf(c.req.url),
     };
     const cancel = () => {
       services.hub
@@ -132,3 +132,9 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
     });
   },
 );
+
+/** `https://host:port` of an absolute URL, without the cost of parsing it (this runs on every call). */
+function originOf(url: string): string {
+  const end = url.indexOf("/", url.indexOf("//") + 2);
+  return end === -1 ? url : url.slice(0, end);
+}
