@@ -23,14 +23,16 @@ import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachment
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { openapiRoutes } from "./routes/openapi.ts";
 import { mountSkills } from "./routes/skills.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { createCoreServices, type GatewayServices } from "./services.ts";
 import type { SessionStore } from "./session-stores/types.ts";
+import { VERSION } from "./version.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export interface GatewayOptions {
   runtime: "bun" | "deno" | "node" | "workerd";
@@ -108,6 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
+  app.route("/", openapiRoutes);
   app.route("/", tokenRoutes);
   app.route("/", agentRoutes);
   app.route("/", ticketRoutes);

@@ -134,6 +134,22 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect(res.body.error.code).toBe("body_too_large");
     });
 
+    it("serves an OpenAPI document whose every path is a real route", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const doc = await apiClient(url).get("/openapi.json");
+      expect(doc.body).toMatchObject({ openapi: "3.1.0", info: { title: "Agent Mesh gateway" } });
+      const admin = apiClient(url, adminToken);
+      for (const [path, item] of Object.entries<Record<string, unknown>>(doc.body.paths)) {
+        const method = ["get", "post", "delete"].find((m) => m in item)!;
+        const res = await admin.call(
+          method.toUpperCase(),
+          path.replace(/\{[^}]+\}/g, "x"),
+          method === "post" ? {} : undefined,
+        );
+        expect(String(res.body?.error?.message ?? ""), `${method} ${path}`).not.toMatch(/^No route/);
+      }
+    });
+
     it("answers unknown routes with a JSON 404", async () => {
       const res = await apiClient(ctx().gateway.url).get("/nope");
       expect(res.status).toBe(404);
