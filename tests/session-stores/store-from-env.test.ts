@@ -40,7 +40,7 @@ describe("createStoresFromEnv", () => {
     expect([store.name, blobs.name]).toEqual(["fs", "fs"]);
     await store.set("agent:a", 1);
     await blobs.put("att:a", Uint8Array.of(1));
-    expect(existsSync(join(dir, "sessions/agent/a@.json"))).toBe(true);
+    expect(readFileSync(join(dir, "sessions/journal.ndjson"), "utf8")).toBe('{"k":"agent:a","v":1}\n');
     expect(existsSync(join(dir, "blobs/att/a@.bin"))).toBe(true);
     expect(readFileSync(join(dir, "gateway.lock"), "utf8")).toBe(String(process.pid));
     await store.dispose();

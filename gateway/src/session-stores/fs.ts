@@ -1,19 +1,21 @@
 /**
- * Session store on the local file system: one JSON file per key (`{ "value": …, "expiresAt": epochMs }`), written
- * atomically (temp file + rename; not fsynced). An in-memory index of keys and expiries, loaded by one scan on first
- * use, answers `keys()` (by prefix group, see `_key-index.ts`) and expiry checks without touching the disk, so writes
- * stay flat as the key count grows; a bounded cache of recently used values answers most `get`s without it too.
- * Single-process: atomic operations run under a per-key lock, and only one process may use a directory at a time.
+ * Session store on the local file system, log-structured like Redis's append-only file: the whole live dataset is
+ * held in memory (key → JSON text and expiry, in the shared prefix index), and every mutation appends one line to
+ * `<dir>/journal.ndjson` (format in `_journal-lines.ts`). Lines written in the same tick share one `write` (group
+ * commit, `_journal-file.ts`); a mutation resolves once its line is in the OS (not fsynced). Opening the store
+ * replays the journal; a torn last line is cut off. When the journal outgrows the live data it is rewritten as a
+ * snapshot of the live entries.
  *
- * unstorage's fs drivers are not used: they write in place (no rename) and map `agent:abc` to a path that cannot
- * coexist with `agent:abc:x`.
+ * Every operation checks and updates memory in one synchronous step before it appends, so `add`, `take` and
+ * `increment` are atomic without locks. Single-process: only one process may use a directory at a time (the
+ * data-dir lock in `runtimes/shared/data-dir-lock.ts`).
  * @module
  */
 import { StoreError } from "./_errors.ts";
-import { createFileTree, type FileSystemLike } from "./_fs-files.ts";
-import { createKeyIndex, type KeyIndex } from "./_key-index.ts";
-import { createKeyLock } from "./_key-lock.ts";
-import { createTextCache } from "./_text-cache.ts";
+import { isNotFound } from "./_fs-files.ts";
+import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
+import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
+import { createKeyIndex } from "./_key-index.ts";
 import {
   assertIncrementStep,
   assertPrefix,
@@ -25,38 +27,33 @@ import {
 } from "./_values.ts";
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
 
-export type { FileSystemLike } from "./_fs-files.ts";
+export type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
 
 export interface FsSessionStoreOptions {
-  /** Directory that holds the data (created on first write). */
+  /** Directory that holds the journal (created on first use). */
   dir: string;
   /** File-system API: pass `node:fs/promises`. */
-  fs: FileSystemLike;
-  /** How often (ms) a write may sweep expired keys from disk. Default 60 s. */
+  fs: JournalFileSystem;
+  /** How often (ms) a write may sweep expired keys. Default 60 s. */
   sweepIntervalMs?: number;
-  /** Most values kept in memory (as JSON text) so `get` skips the disk. Default 10,000; 0 turns the cache off. */
-  cacheEntries?: number;
-  /** Most characters of JSON text the cache holds in all. Default 16 Mi (a longer single value is not cached). */
-  cacheChars?: number;
+  /** The journal is compacted only once it is at least this big (and twice the live data). Default 4 MiB. */
+  compactionMinBytes?: number;
 }
 
-interface StoredFile {
-  value: unknown;
-  expiresAt?: number;
+/** A new object per write, so a compaction snapshot can hold on to entries while the Map moves on. */
+interface Entry {
+  /** JSON text; parsed on every `get`, so callers never share an object with the store. */
+  readonly text: string;
+  /** Epoch ms, or null when the key never expires. */
+  readonly expiresAt: number | null;
 }
 
-/** What the index knows of a key. A new object per write, so a reader can tell whether the key changed under it. */
-interface IndexEntry {
-  /** Epoch ms, or NO_EXPIRY. */
-  readonly expiresAt: number;
-}
+export const JOURNAL_FILE = "journal.ndjson";
+const COMPACTION_MIN_BYTES = 4 * 1024 * 1024;
+/** Bytes of a journal line besides key and value (`{"k":"","e":1730000000000,"v":}` plus newline). */
+const LINE_OVERHEAD = 32;
 
-type Index = KeyIndex<IndexEntry>;
-
-const NO_EXPIRY = 0;
-const SCAN_CONCURRENCY = 32;
-const CACHE_ENTRIES = 10_000;
-const CACHE_CHARS = 16 * 1024 * 1024;
+const entrySize = (key: string, entry: Entry): number => key.length + entry.text.length + LINE_OVERHEAD;
 
 /**
  * @example
@@ -67,203 +64,185 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   if (!options?.dir) throw new StoreError("missing_option", "fsSessionStore needs `dir`, the data directory");
   if (!options.fs)
     throw new StoreError("missing_option", "fsSessionStore needs `fs`: pass `node:fs/promises`");
-  const files = createFileTree({ dir: options.dir, fs: options.fs, extension: ".json" });
-  const withKey = createKeyLock();
+  const { fs } = options;
+  const dir = options.dir.replace(/[\\/]+$/, "") || "/";
+  const path = `${dir}/${JOURNAL_FILE}`;
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-  const decoder = new TextDecoder();
-  // Reading through a cache is safe because this process is the only writer of the directory (the data-dir lock,
-  // `gateway.lock`, keeps other gateways off it), so a cached value can only go stale through our own writes,
-  // which update it. Files edited by hand while the gateway runs are not seen until it restarts.
-  const cache = createTextCache({
-    maxEntries: options.cacheEntries ?? CACHE_ENTRIES,
-    maxChars: options.cacheChars ?? CACHE_CHARS,
-  });
+  const compactionMinBytes = options.compactionMinBytes ?? COMPACTION_MIN_BYTES;
+  const index = createKeyIndex<Entry>();
+  /** Approximate size of the live data as journal lines (characters, not bytes: a cheap estimate suffices). */
+  let liveSize = 0;
   let nextSweep = Date.now() + sweepIntervalMs;
-  let indexLoad: Promise<Index> | undefined;
+  let journal: JournalFile | null = null;
+  let opening: Promise<JournalFile> | undefined;
 
-  const parse = (key: string, bytes: Uint8Array): StoredFile => {
+  const put = (key: string, entry: Entry): void => {
+    const previous = index.get(key);
+    if (previous !== undefined) liveSize -= entrySize(key, previous);
+    index.set(key, entry);
+    liveSize += entrySize(key, entry);
+  };
+  const remove = (key: string): boolean => {
+    const previous = index.get(key);
+    if (previous === undefined) return false;
+    index.delete(key);
+    liveSize -= entrySize(key, previous);
+    return true;
+  };
+
+  const open = async (): Promise<JournalFile> => {
+    await fs.mkdir(dir, { recursive: true });
+    await removeCompactionLeftovers();
+    const bytes = await readJournal();
+    const { validBytes } = replayJournal(bytes, path, (change) => {
+      if (change.text === null) remove(change.key);
+      else put(change.key, { text: change.text, expiresAt: change.expiresAt });
+    });
+    const now = Date.now();
+    for (const [key, entry] of index.entries()) {
+      if (!isLive(entry.expiresAt, now)) remove(key); // dropped from memory; the next compaction drops the line
+    }
+    journal = await openJournalFile({ fs, path, fileBytes: bytes.length, validBytes });
+    return journal;
+  };
+  const readJournal = async (): Promise<Uint8Array> => {
     try {
-      return JSON.parse(decoder.decode(bytes)) as StoredFile;
-    } catch (cause) {
-      throw new StoreError("corrupt_entry", `the file of ${key} in ${options.dir} is not valid JSON`, {
-        cause,
-      });
+      return await fs.readFile(path);
+    } catch (error) {
+      if (isNotFound(error)) return new Uint8Array();
+      throw error;
     }
   };
-
-  /** Every key with its expiry, from one scan of the directory. */
-  const loadIndex = async (): Promise<Index> => {
-    const keys = await files.list();
-    const index = createKeyIndex<IndexEntry>();
-    let next = 0;
-    // A small pool of readers: enough to keep the thread pool busy without opening thousands of files at once.
-    const reader = async (): Promise<void> => {
-      while (next < keys.length) {
-        const key = keys[next++]!;
-        const bytes = await files.read(key);
-        if (bytes === null) continue;
-        let expiresAt: number | undefined;
-        try {
-          expiresAt = (JSON.parse(decoder.decode(bytes)) as StoredFile).expiresAt;
-        } catch {
-          // Unreadable entries stay listed; `get` reports them with a clear error.
-        }
-        index.set(key, { expiresAt: expiresAt ?? NO_EXPIRY });
+  /** Temp snapshots of a compaction a crash interrupted; the journal itself is still complete. */
+  const removeCompactionLeftovers = async (): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      if (entry.name.startsWith(`${JOURNAL_FILE}.`) && entry.name.endsWith(".tmp")) {
+        await fs.unlink(`${dir}/${entry.name}`).catch(() => {}); // best effort
       }
-    };
-    await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, reader));
-    return index;
+    }
   };
-  const loadedIndex = (): Promise<Index> => {
-    indexLoad ??= loadIndex();
-    return indexLoad;
-  };
-  const isLiveEntry = (entry: IndexEntry, now = Date.now()): boolean =>
-    entry.expiresAt === NO_EXPIRY || isLive(entry.expiresAt, now);
-  const live = (index: Index, key: string): boolean => {
-    const entry = index.get(key);
-    return entry !== undefined && isLiveEntry(entry);
+  /** The open journal, after loading it on first use. */
+  const ready = (): JournalFile | Promise<JournalFile> => {
+    if (journal !== null) return journal;
+    opening ??= open();
+    return opening;
   };
 
-  /** Drops `key` from memory (index and cache); the file is the caller's business. */
-  const unindex = (index: Index, key: string): void => {
-    index.delete(key);
-    cache.delete(key);
-  };
-
-  const forget = async (index: Index, key: string): Promise<void> => {
-    unindex(index, key);
-    await files.remove(key);
-  };
-
-  /** Removes `key` if it is still expired once its lock is free (it may have been rewritten meanwhile). */
-  const dropIfExpired = (index: Index, key: string): void => {
-    void withKey(key, async () => {
-      if (index.has(key) && !live(index, key)) await forget(index, key);
-    }).catch(() => {
-      // A failed removal only leaves an expired file behind; reads keep treating it as absent.
-    });
-  };
-
-  /**
-   * A fresh copy of the value of a live key, or null: from the cache, else from its file. Expired keys are queued
-   * for removal rather than removed inline, so an unlocked `get` never deletes a value a concurrent `set` has just
-   * written.
-   */
-  const readLive = async (
-    index: Index,
-    key: string,
-    isLocked: boolean,
-  ): Promise<{ value: unknown } | null> => {
+  /** The live entry of `key`; an expired one is removed (and the removal journaled) on the spot. */
+  const readLive = (log: JournalFile, key: string): Entry | null => {
     const entry = index.get(key);
     if (entry === undefined) return null;
-    if (!isLiveEntry(entry)) {
-      dropIfExpired(index, key);
-      return null;
-    }
-    const text = cache.get(key);
-    if (text !== undefined) return { value: decodeValue(text) };
-    const bytes = await files.read(key);
-    if (bytes === null) {
-      // Only a lock holder may correct the index; without the lock the file may be mid-replacement.
-      if (isLocked) unindex(index, key);
-      return null;
-    }
-    const stored = parse(key, bytes);
-    // Cache what we read only if no write or delete replaced the entry meanwhile: an unlocked read may have opened
-    // the file just before a rename, and must not put the older bytes over the text that write has cached.
-    const valueText = JSON.stringify(stored.value) as string | undefined;
-    if (index.get(key) === entry && valueText !== undefined) cache.set(key, valueText);
-    return stored;
+    if (isLive(entry.expiresAt)) return entry;
+    expire(log, key);
+    return null;
+  };
+  const expire = (log: JournalFile, key: string): void => {
+    remove(key);
+    // Nobody waits for this line; if it fails, the journal is stopped and the next write reports why.
+    void log.append(deleteLine(key)).catch(() => {});
   };
 
-  const write = async (index: Index, key: string, text: string, expiresAt: number | null) => {
-    const body = expiresAt === null ? `{"value":${text}}` : `{"value":${text},"expiresAt":${expiresAt}}`;
-    await files.write(key, body);
-    index.set(key, { expiresAt: expiresAt ?? NO_EXPIRY });
-    cache.set(key, text);
-    sweepWhenDue(index);
+  const write = (log: JournalFile, key: string, text: string, expiresAt: number | null): Promise<void> => {
+    log.assertWritable(); // a stopped journal must not let memory run ahead of the disk
+    put(key, { text, expiresAt });
+    const written = log.append(setLine(key, text, expiresAt));
+    afterMutation(log);
+    return written;
+  };
+  const erase = (log: JournalFile, key: string): Promise<void> => {
+    log.assertWritable();
+    if (!remove(key)) return Promise.resolve();
+    const written = log.append(deleteLine(key));
+    afterMutation(log);
+    return written;
   };
 
-  const sweepWhenDue = (index: Index): void => {
+  const afterMutation = (log: JournalFile): void => {
     const now = Date.now();
-    if (now < nextSweep) return;
-    nextSweep = now + sweepIntervalMs;
-    for (const [key, entry] of index.entries()) {
-      if (!isLiveEntry(entry, now)) dropIfExpired(index, key);
+    if (now >= nextSweep) {
+      nextSweep = now + sweepIntervalMs;
+      for (const [key, entry] of index.entries()) {
+        if (!isLive(entry.expiresAt, now)) expire(log, key); // deleting the visited entry is safe in a Map
+      }
+    }
+    if (
+      !log.compacting &&
+      log.size >= compactionMinBytes &&
+      log.size > 2 * liveSize &&
+      log.size > 2 * log.baseSize
+    ) {
+      // The writers' promises already cover their lines; a failed compaction leaves the old journal in use.
+      void log.rewrite(snapshot).catch(() => {});
     }
   };
-
-  const inFlight = new Set<Promise<unknown>>();
-  /** Runs `work` with the index loaded and the key locked; `dispose` waits for it. */
-  const locked = <T>(key: string, work: (index: Index) => Promise<T>): Promise<T> => {
-    const operation = loadedIndex().then((index) => withKey(key, () => work(index)));
-    const settled: Promise<unknown> = operation.then(
-      () => inFlight.delete(settled),
-      () => inFlight.delete(settled),
-    );
-    inFlight.add(settled);
-    return operation;
+  /** Every live entry as a set line; the entry list is copied now, the lines are built as the rewrite asks. */
+  const snapshot = (): Iterable<string> => {
+    const entries = [...index.entries()];
+    return (function* lines() {
+      const now = Date.now();
+      for (const [key, entry] of entries) {
+        if (isLive(entry.expiresAt, now)) yield setLine(key, entry.text, entry.expiresAt);
+      }
+    })();
   };
 
   const store: SessionStore = {
     name: "fs",
     async get<T>(key: string) {
       assertKey(key);
-      const stored = await readLive(await loadedIndex(), key, false);
-      return stored === null ? null : (stored.value as T);
+      const entry = readLive(journal ?? (await ready()), key);
+      return entry === null ? null : decodeValue<T>(entry.text);
     },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
-      return locked(key, (index) => write(index, key, text, expiresAt));
+      return write(journal ?? (await ready()), key, text, expiresAt);
     },
     async delete(key: string) {
       assertKey(key);
-      return locked(key, (index) => forget(index, key));
+      return erase(journal ?? (await ready()), key);
     },
     async add(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       const text = encodeValue(value);
       const expiresAt = expiryFor(setOptions);
-      return locked(key, async (index) => {
-        if ((await readLive(index, key, true)) !== null) return false;
-        await write(index, key, text, expiresAt);
-        return true;
-      });
+      const log = journal ?? (await ready());
+      // From here to the append nothing awaits, so no other operation can slip in between check and write.
+      if (readLive(log, key) !== null) return false;
+      await write(log, key, text, expiresAt);
+      return true;
     },
     async take<T>(key: string) {
       assertKey(key);
-      return locked(key, async (index) => {
-        const stored = await readLive(index, key, true);
-        if (stored === null) return null;
-        await forget(index, key);
-        return stored.value as T;
-      });
+      const log = journal ?? (await ready());
+      const entry = readLive(log, key);
+      if (entry === null) return null;
+      await erase(log, key);
+      return decodeValue<T>(entry.text);
     },
     async increment(key: string, by = 1) {
       assertKey(key);
       assertIncrementStep(by);
-      return locked(key, async (index) => {
-        const stored = await readLive(index, key, true);
-        const next = (stored === null ? 0 : counterValue(key, stored.value)) + by;
-        // Like Redis INCRBY, a live key keeps its TTL.
-        const expiresAt = stored === null ? NO_EXPIRY : (index.get(key)?.expiresAt ?? NO_EXPIRY);
-        await write(index, key, String(next), expiresAt === NO_EXPIRY ? null : expiresAt);
-        return next;
-      });
+      const log = journal ?? (await ready());
+      const entry = readLive(log, key);
+      const next = (entry === null ? 0 : counterValue(key, decodeValue(entry.text))) + by;
+      // Like Redis INCRBY, a live key keeps its TTL.
+      await write(log, key, String(next), entry?.expiresAt ?? null);
+      return next;
     },
     async keys(prefix: string) {
       assertPrefix(prefix);
-      const index = await loadedIndex();
+      await ready();
       const now = Date.now();
-      return index.keys(prefix, (entry) => isLiveEntry(entry, now));
+      return index.keys(prefix, (entry) => isLive(entry.expiresAt, now));
     },
     async dispose() {
-      // Let in-flight writes finish; the files are the state, so there is nothing else to flush.
-      await Promise.all(inFlight);
-      cache.clear();
+      const log = journal ?? (await opening?.catch(() => null));
+      await log?.close(); // writes what is still queued first
+      index.clear();
+      liveSize = 0;
     },
   };
   return store;

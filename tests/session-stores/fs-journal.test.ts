@@ -1,0 +1,165 @@
+import * as fs from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type FileHandleLike,
+  fsSessionStore,
+  type JournalFileSystem,
+} from "../../gateway/src/session-stores/fs.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const journalLines = async (dir: string) =>
+  (await fs.readFile(join(dir, "journal.ndjson"), "utf8")).split("\n").filter(Boolean);
+
+/** The real `node:fs/promises`, counting the writes made on journal handles, optionally failing them. */
+function countingFs(options: { failWrites?: () => boolean } = {}) {
+  const counts = { writes: 0 };
+  const wrapped: JournalFileSystem = {
+    ...fs,
+    async open(path: string, flags: string): Promise<FileHandleLike> {
+      const handle = await fs.open(path, flags);
+      return {
+        write(data, offset, length, position) {
+          counts.writes++;
+          if (options.failWrites?.()) {
+            return Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
+          }
+          return handle.write(data, offset, length, position);
+        },
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    },
+  };
+  return { fs: wrapped, counts };
+}
+
+describe("fs session store journal", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(join(tmpdir(), "agent-mesh-fs-journal-"));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("restores every key, value, delete and TTL when reopened", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.set("task:a:1", { status: "submitted", list: [1, "two"] });
+    await store.set("task:a:2", "123");
+    await store.set("ticket:short", 1, { ttl: 0.3 });
+    await store.set("ticket:long", 2, { ttl: 60 });
+    await store.increment("seq", 41);
+    expect(await store.add("once", true)).toBe(true);
+    await store.set("gone", 1);
+    await store.delete("gone");
+    expect(await store.take("task:a:2")).toBe("123");
+    await store.dispose();
+
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("")).toEqual(["once", "seq", "task:a:1", "ticket:long", "ticket:short"]);
+    expect(await reopened.get("task:a:1")).toEqual({ status: "submitted", list: [1, "two"] });
+    expect(await reopened.increment("seq")).toBe(42);
+    expect(await reopened.add("once", false)).toBe(false);
+    await sleep(400);
+    expect(await reopened.get("ticket:short")).toBeNull(); // its expiry came back from the journal
+    expect(await reopened.keys("ticket:")).toEqual(["ticket:long"]);
+    await reopened.dispose();
+  });
+
+  it("drops entries that expired while the store was closed", async () => {
+    await fs.writeFile(
+      join(dir, "journal.ndjson"),
+      `{"k":"ticket:old","e":${Date.now() - 1000},"v":1}\n{"k":"ticket:new","e":${Date.now() + 60_000},"v":2}\n`,
+    );
+    const store = fsSessionStore({ dir, fs });
+    expect(await store.keys("ticket:")).toEqual(["ticket:new"]);
+    expect(await store.add("ticket:old", 3)).toBe(true);
+    expect(await store.take("ticket:new")).toBe(2);
+    await store.dispose();
+  });
+
+  it("ignores a torn last line and cuts it off before appending", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.set("task:1", { state: "done" });
+    await store.set("task:2", { state: "working" });
+    await store.dispose();
+    const path = join(dir, "journal.ndjson");
+    const intact = (await fs.stat(path)).size;
+    await fs.appendFile(path, '{"k":"task:3","v":{"sta'); // a crash in the middle of a write
+
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("")).toEqual(["task:1", "task:2"]);
+    expect((await fs.stat(path)).size).toBe(intact);
+    await reopened.set("task:4", "after");
+    await reopened.dispose();
+
+    const third = fsSessionStore({ dir, fs });
+    expect(await third.keys("")).toEqual(["task:1", "task:2", "task:4"]);
+    await third.dispose();
+  });
+
+  it("treats a garbage last line as torn but refuses damage in the middle", async () => {
+    const path = join(dir, "journal.ndjson");
+    await fs.writeFile(path, '{"k":"a","v":1}\n\u0000\u0000\u0000\n');
+    const store = fsSessionStore({ dir, fs });
+    expect(await store.get("a")).toBe(1);
+    await store.dispose();
+    expect(await fs.readFile(path, "utf8")).toBe('{"k":"a","v":1}\n');
+
+    await fs.writeFile(path, '{"k":"a","v":1}\nnot json\n{"k":"b","v":2}\n');
+    const damaged = fsSessionStore({ dir, fs });
+    await expect(damaged.get("a")).rejects.toMatchObject({ code: "corrupt_journal" });
+    await expect(damaged.keys("")).rejects.toThrow(/line 2 of .*journal\.ndjson/);
+    await damaged.dispose();
+  });
+
+  it("writes the lines of concurrent mutations in one write per batch", async () => {
+    const counting = countingFs();
+    const store = fsSessionStore({ dir, fs: counting.fs });
+    await store.keys(""); // opens the journal
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`task:${i}`, { i })));
+    expect(counting.counts.writes).toBeLessThanOrEqual(2);
+    expect(await journalLines(dir)).toHaveLength(200);
+    await store.dispose();
+  });
+
+  it("flushes queued writes on dispose", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.keys("");
+    const writes = Array.from({ length: 50 }, (_, i) => store.set(`k:${i}`, i));
+    await store.dispose();
+    await Promise.all(writes);
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("k:")).toHaveLength(50);
+    await reopened.dispose();
+  });
+
+  it("stops taking writes after a failed write instead of letting memory drift from disk", async () => {
+    let failing = false;
+    const counting = countingFs({ failWrites: () => failing });
+    const store = fsSessionStore({ dir, fs: counting.fs });
+    await store.set("kept", 1);
+    failing = true;
+    await expect(store.set("lost", 2)).rejects.toMatchObject({ code: "journal_write_failed" });
+    failing = false;
+    await expect(store.set("later", 3)).rejects.toMatchObject({ code: "journal_write_failed" });
+    expect(await store.get("later")).toBeNull();
+    await store.dispose();
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("")).toEqual(["kept"]);
+    await reopened.dispose();
+  });
+
+  it("removes the temp file of an interrupted compaction and keeps the journal", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.set("a", 1);
+    await store.dispose();
+    await fs.writeFile(join(dir, "journal.ndjson.crashed.tmp"), '{"k":"a","v":');
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.get("a")).toBe(1);
+    expect(await fs.readdir(dir)).toEqual(["journal.ndjson"]);
+    await reopened.dispose();
+  });
+});
