@@ -1,7 +1,7 @@
 /**
  * The durable-task access pattern on the fs session store: 32 concurrent workers; each task is created (`set`),
  * read three times and written once more (`get` ×3, then `set`), on a store that already holds `keys` task
- * records. Reports tasks/s and the mean `get` latency, so the read cache's effect shows apart from the write rate.
+ * records. Reports tasks/s and the mean `get` latency, so the read path's cost shows apart from the write rate.
  * A measurement, not a test.
  *
  *   npx tsx bench/fs-session-store-reads.ts [keys=20000] [tasks=20000] [workers=32]
