@@ -50,6 +50,6 @@ await store.dispose();
 const reopenStarted = performance.now();
 const reopened = fsSessionStore({ dir, fs });
 await reopened.keys("task:");
-console.log(`re-open (index scan of ${total} files): ${Math.round(performance.now() - reopenStarted)} ms`);
+console.log(`re-open (journal replay of ${total} keys): ${Math.round(performance.now() - reopenStarted)} ms`);
 await reopened.dispose();
 await fs.rm(dir, { recursive: true, force: true });

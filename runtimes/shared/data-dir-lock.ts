@@ -1,7 +1,7 @@
 /**
- * Keeps two gateway processes off one data directory: the fs store's index and locks live in one process, so a
- * second writer would corrupt its view. A `gateway.lock` file holds the owner's PID; a lock whose process is gone
- * (crash, kill -9) is taken over.
+ * Keeps two gateway processes off one data directory: the fs store holds its dataset in one process's memory and
+ * appends to one journal, so a second writer would corrupt both views. A `gateway.lock` file holds the owner's PID;
+ * a lock whose process is gone (crash, kill -9) is taken over.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";

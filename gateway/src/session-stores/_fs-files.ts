@@ -1,5 +1,6 @@
 /**
- * One file per key under a directory, shared by the fs session store and the fs blob store.
+ * One file per key under a directory: the layout of the fs blob store. (The fs session store keeps a journal
+ * instead, see `fs.ts`; it shares only the file-system types and `isNotFound`.)
  *
  * Layout: the key `agent:abc:x` lives at `<dir>/agent/abc/x@<ext>`. Key characters never include `@`, so a value
  * file never collides with a directory and `agent:abc` may coexist with `agent:abc:x`. Writes go to a temp file
@@ -46,8 +47,8 @@ export function isNotFound(error: unknown): boolean {
 
 /**
  * @example
- * const tree = createFileTree({ dir: "./.data/sessions", fs: await import("node:fs/promises"), extension: ".json" });
- * await tree.write("task:01J", "{}");
+ * const tree = createFileTree({ dir: "./.data/blobs", fs: await import("node:fs/promises"), extension: ".bin" });
+ * await tree.write("att:01J", new Uint8Array([1, 2]));
  */
 export function createFileTree(options: { dir: string; fs: FileSystemLike; extension: string }): FileTree {
   const { fs } = options;
