@@ -136,6 +136,16 @@ describe("fs session store journal", () => {
     await reopened.dispose();
   });
 
+  it("refuses work after dispose instead of reopening the journal", async () => {
+    const unused = fsSessionStore({ dir, fs });
+    await unused.dispose();
+    await expect(unused.set("a", 1)).rejects.toMatchObject({ code: "store_disposed" });
+    const used = fsSessionStore({ dir, fs });
+    await used.set("a", 1);
+    await used.dispose();
+    await expect(used.set("b", 2)).rejects.toMatchObject({ code: "store_disposed" });
+  });
+
   it("stops taking writes after a failed write instead of letting memory drift from disk", async () => {
     let failing = false;
     const counting = countingFs({ failWrites: () => failing });

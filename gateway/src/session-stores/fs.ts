@@ -75,6 +75,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   let nextSweep = Date.now() + sweepIntervalMs;
   let journal: JournalFile | null = null;
   let opening: Promise<JournalFile> | undefined;
+  let disposed = false;
 
   const put = (key: string, entry: Entry): void => {
     const previous = index.get(key);
@@ -125,6 +126,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   /** The open journal, after loading it on first use. */
   const ready = (): JournalFile | Promise<JournalFile> => {
     if (journal !== null) return journal;
+    if (disposed) throw new StoreError("store_disposed", `the session store on ${dir} was disposed`);
     opening ??= open();
     return opening;
   };
@@ -239,6 +241,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
       return index.keys(prefix, (entry) => isLive(entry.expiresAt, now));
     },
     async dispose() {
+      disposed = true;
       const log = journal ?? (await opening?.catch(() => null));
       await log?.close(); // writes what is still queued first
       index.clear();
