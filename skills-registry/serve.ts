@@ -8,6 +8,7 @@
  *   (a plain user name gets the `publish` scope), e.g. `{"s3cret":"alice"}`
  * - `SKILLS_REGISTRY_STORE`: `memory` (default) or `fs`; `SKILLS_REGISTRY_DATA_DIR` for `fs` (default ./.data/skills)
  */
+import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -17,6 +18,7 @@ import { memoryBlobStore } from "../gateway/src/blob-stores/memory.ts";
 import { mountSkills } from "../gateway/src/routes/skills.ts";
 import { fsSessionStore } from "../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../gateway/src/session-stores/memory.ts";
+import { lockDataDir } from "../runtimes/shared/data-dir-lock.ts";
 import { createSkillsRegistry, type Principal } from "./src/index.ts";
 
 function parseTokens(raw: string | undefined): Map<string, Principal> {
@@ -35,6 +37,9 @@ function parseTokens(raw: string | undefined): Map<string, Principal> {
 const tokens = parseTokens(process.env.SKILLS_REGISTRY_TOKENS);
 const dataDir = process.env.SKILLS_REGISTRY_DATA_DIR || "./.data/skills";
 const onDisk = process.env.SKILLS_REGISTRY_STORE === "fs";
+// The fs store keeps its dataset in this process and appends to one journal: one process per directory.
+if (onDisk) mkdirSync(dataDir, { recursive: true });
+const unlock = onDisk ? lockDataDir(dataDir) : () => {};
 const store = onDisk ? fsSessionStore({ dir: join(dataDir, "meta"), fs }) : memorySessionStore({});
 const blobs = onDisk ? fsBlobStore({ dir: join(dataDir, "blobs"), fs }) : memoryBlobStore();
 
@@ -57,6 +62,7 @@ const shutdown = async () => {
   server.close();
   await store.dispose();
   await blobs.dispose();
+  unlock();
   process.exit(0);
 };
 process.on("SIGTERM", shutdown);
