@@ -7,22 +7,23 @@
  * Timing is driven by one sweep (every few hundred ms) instead of a timer per socket or request, so the hot path
  * (a chunk frame) is: parse once, look up the request, pass it on.
  */
-import * as v from "valibot";
 import type { TokenService } from "../auth/tokens.ts";
 import type { GatewayConfig } from "../config.ts";
-import type { AgentRecord, AgentService } from "../domain/agents.ts";
+import type { AgentService } from "../domain/agents.ts";
 import { errors } from "../errors.ts";
 import {
   CloseCode,
-  ConnectorFrame,
   type DoneFrame,
   type HelloFrame,
   LIVENESS_FACTOR,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
 } from "../protocol/index.ts";
+import { authenticateHello } from "./authenticate-hello.ts";
 import { AgentConnection, type ConnectionIdentity } from "./connection.ts";
+import { parseConnectorFrame } from "./parse-frame.ts";
 import { PendingRequest } from "./pending.ts";
+import { matchHeldRequests } from "./resume.ts";
 import type { TaskRunner } from "./task-runner.ts";
 import type { AgentHub, RelayCall, RelaySink, WireSocket } from "./types.ts";
 
@@ -110,26 +111,10 @@ export class LocalAgentHome implements AgentHub {
 
   message(connection: AgentConnection, data: unknown): void {
     if (connection.state === "closed") return;
-    if (typeof data !== "string")
-      return connection.close(CloseCode.protocolError, "frames must be JSON text");
-    if (data.length > this.#config.maxFrameBytes) {
-      this.#lose(connection, CloseCode.tooBig, `frame larger than ${this.#config.maxFrameBytes} bytes`);
-      return;
-    }
+    const parsed = parseConnectorFrame(data, this.#config.maxFrameBytes);
+    if ("close" in parsed) return this.#lose(connection, parsed.close, parsed.reason);
     connection.lastFrameAt = Date.now();
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return this.#lose(connection, CloseCode.protocolError, "malformed JSON");
-    }
-    const parsed = v.safeParse(ConnectorFrame, json);
-    if (!parsed.success) {
-      const issue = parsed.issues[0];
-      const where = issue?.path?.map((p) => String(p.key)).join(".") || "type";
-      return this.#lose(connection, CloseCode.protocolError, `invalid frame at ${where}: ${issue?.message}`);
-    }
-    const frame = parsed.output;
+    const { frame } = parsed;
     if (connection.state === "awaiting_hello") {
       if (frame.type !== "hello")
         return this.#lose(connection, CloseCode.protocolError, "first frame must be hello");
@@ -259,7 +244,8 @@ export class LocalAgentHome implements AgentHub {
   nextSweepAt(now: number, pendingWakeMs = 5000): number | null {
     let next = Number.POSITIVE_INFINITY;
     for (const slot of this.#slots.values()) {
-      for (const pending of slot.pending.values()) next = Math.min(next, this.#nextCheck(pending));
+      for (const pending of slot.pending.values())
+        next = Math.min(next, pending.nextCheckAt(this.#config.keepaliveMs));
       if (slot.pending.size > 0) next = Math.min(next, now + pendingWakeMs);
     }
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
@@ -308,7 +294,7 @@ export class LocalAgentHome implements AgentHub {
         `gateway speaks protocol ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}; upgrade the connector`,
       );
     }
-    const resolved = await this.#authenticate(frame, connection.agentHint);
+    const resolved = await authenticateHello(frame, connection.agentHint, this.#options);
     if ("close" in resolved) return this.#lose(connection, resolved.close, resolved.reason);
     if (connection.isClosed) return; // The socket went away while we were checking its token.
     const { agent, tokenId, parentTokenId } = resolved;
@@ -338,7 +324,8 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
-    const { resume, drop } = this.#resume(slot, held, reattached);
+    const { resume, drop, lost } = matchHeldRequests(slot.pending, held, reattached);
+    for (const pending of lost) this.#expire(slot, pending, "the agent restarted and lost the request");
     connection.send({
       type: "welcome",
       protocol,
@@ -353,39 +340,6 @@ export class LocalAgentHome implements AgentHub {
     await this.#loadBacklog(slot);
   }
 
-  async #authenticate(
-    frame: HelloFrame,
-    hint: string | undefined,
-  ): Promise<
-    { agent: AgentRecord; tokenId: string; parentTokenId?: string } | { close: number; reason: string }
-  > {
-    const check = await this.#options.tokens.verify(frame.token);
-    if (check.status === "invalid") return { close: CloseCode.authFailed, reason: "authentication failed" };
-    if (check.status === "revoked") return { close: CloseCode.revoked, reason: "token revoked" };
-    const token = check.record;
-    const ref = frame.agent ?? hint;
-    let agent: AgentRecord | null = null;
-    if (token.kind === "agent") {
-      agent = await this.#options.agents.getById(token.agent_id ?? "");
-      if (!agent) return { close: CloseCode.agentDeleted, reason: "agent deleted" };
-      if (ref && !matches(agent, ref))
-        return { close: CloseCode.authFailed, reason: `credential is for ${agent.name}` };
-    } else {
-      if (!token.scopes.includes("connect"))
-        return { close: CloseCode.authFailed, reason: "token lacks connect scope" };
-      if (!ref) return { close: CloseCode.authFailed, reason: "hello.agent is required with a user token" };
-      const caller = { tokenId: token.id, user: token.user, kind: token.kind, scopes: token.scopes };
-      agent = await this.#options.agents.resolve(caller, ref).catch(() => null);
-      if (!agent || (agent.owner !== token.user && token.kind !== "admin")) {
-        return { close: CloseCode.authFailed, reason: `no agent ${ref} owned by ${token.user}` };
-      }
-    }
-    if (hint && !matches(agent, hint))
-      return { close: CloseCode.authFailed, reason: "agent does not match the URL" };
-    return { agent, tokenId: token.id, parentTokenId: token.parent_id };
-  }
-
-  /** Matches the connector's held requests against ours after a (re)connect. */
   /**
    * Durable tasks the connector still holds but this process does not know (the gateway restarted, or the
    * Durable Object was evicted). Only reads the store; nothing is linked yet.
@@ -398,31 +352,6 @@ export class LocalAgentHome implements AgentHub {
       if (pending) found.push(pending);
     }
     return found;
-  }
-
-  /** Matches the connector's held requests against ours. Synchronous, so nothing slips in before `welcome`. */
-  #resume(slot: AgentSlot, held: Array<{ id: string }>, reattached: PendingRequest[]) {
-    for (const pending of reattached) {
-      if (!slot.pending.has(pending.call.requestId)) slot.pending.set(pending.call.requestId, pending);
-    }
-    const resume: Array<{ id: string; seq: number }> = [];
-    const drop: string[] = [];
-    const heldIds = new Set<string>();
-    for (const { id } of held) {
-      heldIds.add(id);
-      const pending = slot.pending.get(id);
-      if (pending) {
-        pending.graceDeadline = null;
-        resume.push({ id, seq: pending.lastSeq });
-      } else {
-        drop.push(id);
-      }
-    }
-    for (const pending of slot.pending.values()) {
-      if (!heldIds.has(pending.call.requestId))
-        this.#expire(slot, pending, "the agent restarted and lost the request");
-    }
-    return { resume, drop };
   }
 
   async #loadBacklog(slot: AgentSlot): Promise<void> {
@@ -503,29 +432,18 @@ export class LocalAgentHome implements AgentHub {
     }
   }
 
-  /** The earliest time `#sweepPending` would act on this request. */
-  #nextCheck(pending: PendingRequest): number {
-    let at = pending.graceDeadline ?? Number.POSITIVE_INFINITY;
-    if (pending.deadline !== null) at = Math.min(at, pending.deadline);
-    if (pending.idleTimeoutMs !== null) at = Math.min(at, pending.lastActivity + pending.idleTimeoutMs + 1);
-    if (!pending.isTask && pending.graceDeadline === null)
-      at = Math.min(at, pending.lastWriteAt + this.#config.keepaliveMs);
-    return at;
-  }
-
   #sweepPending(slot: AgentSlot, pending: PendingRequest, now: number): void {
-    if (pending.graceDeadline !== null && now >= pending.graceDeadline) {
-      return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
-    }
-    const idleTooLong = pending.idleTimeoutMs !== null && now - pending.lastActivity > pending.idleTimeoutMs;
-    if ((pending.deadline !== null && now >= pending.deadline) || idleTooLong) {
-      slot.pending.delete(pending.call.requestId);
-      slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
-      pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
-      return;
-    }
-    if (pending.graceDeadline === null && now - pending.lastWriteAt >= this.#config.keepaliveMs) {
-      pending.keepalive(now);
+    switch (pending.due(now, this.#config.keepaliveMs)) {
+      case "grace":
+        return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
+      case "timeout":
+        slot.pending.delete(pending.call.requestId);
+        slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
+        pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
+        return;
+      case "keepalive":
+        pending.keepalive(now);
+        return;
     }
   }
 
@@ -568,8 +486,4 @@ export class LocalAgentHome implements AgentHub {
     if (this.#options.onError) this.#options.onError(error, { stage });
     else console.error(`[gateway] [relay] ${stage}:`, error);
   }
-}
-
-function matches(agent: AgentRecord, ref: string): boolean {
-  return agent.id === ref || agent.name.toLowerCase() === ref.toLowerCase();
 }

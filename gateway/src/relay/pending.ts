@@ -68,6 +68,24 @@ export class PendingRequest {
     if (!this.#finished) this.#sink.keepalive?.();
   }
 
+  /** The earliest time `due` could return something. */
+  nextCheckAt(keepaliveMs: number): number {
+    let at = this.graceDeadline ?? Number.POSITIVE_INFINITY;
+    if (this.deadline !== null) at = Math.min(at, this.deadline);
+    if (this.idleTimeoutMs !== null) at = Math.min(at, this.lastActivity + this.idleTimeoutMs + 1);
+    if (!this.isTask && this.graceDeadline === null) at = Math.min(at, this.lastWriteAt + keepaliveMs);
+    return at;
+  }
+
+  /** What the sweep must do now: give up (grace over), time out, send a keepalive, or nothing. */
+  due(now: number, keepaliveMs: number): "grace" | "timeout" | "keepalive" | null {
+    if (this.graceDeadline !== null && now >= this.graceDeadline) return "grace";
+    if (this.deadline !== null && now >= this.deadline) return "timeout";
+    if (this.idleTimeoutMs !== null && now - this.lastActivity > this.idleTimeoutMs) return "timeout";
+    const isWaiting = this.graceDeadline === null && !this.isTask;
+    return isWaiting && now - this.lastWriteAt >= keepaliveMs ? "keepalive" : null;
+  }
+
   /** Ends the request without telling its sink (a task handed back to the queue). */
   abandon(): void {
     this.#finished = true;

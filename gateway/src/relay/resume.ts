@@ -1,0 +1,38 @@
+/**
+ * After a connector (re)connects: which of the requests it still holds the gateway waits for (resume them from
+ * the gateway's last seq), which the gateway gave up on (drop), and which the gateway waits for but the connector
+ * no longer holds (lost: it restarted).
+ */
+import type { PendingRequest } from "./pending.ts";
+
+export interface HeldMatch {
+  resume: Array<{ id: string; seq: number }>;
+  drop: string[];
+  lost: PendingRequest[];
+}
+
+/** Adds `reattached` (durable tasks found in the store) to `pending`, then matches it against `held`. */
+export function matchHeldRequests(
+  pending: Map<string, PendingRequest>,
+  held: Array<{ id: string }>,
+  reattached: PendingRequest[],
+): HeldMatch {
+  for (const request of reattached) {
+    if (!pending.has(request.call.requestId)) pending.set(request.call.requestId, request);
+  }
+  const resume: HeldMatch["resume"] = [];
+  const drop: string[] = [];
+  const heldIds = new Set<string>();
+  for (const { id } of held) {
+    heldIds.add(id);
+    const request = pending.get(id);
+    if (request) {
+      request.graceDeadline = null;
+      resume.push({ id, seq: request.lastSeq });
+    } else {
+      drop.push(id);
+    }
+  }
+  const lost = [...pending.values()].filter((request) => !heldIds.has(request.call.requestId));
+  return { resume, drop, lost };
+}
