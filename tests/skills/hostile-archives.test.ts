@@ -106,20 +106,19 @@ describe("agent-mesh skills install refuses what a hostile server sends", () => 
     return cliAsync(["skills", "install", "mallory/hello"], { cwd: project, home: join(work, "home"), url });
   }
 
-  it.each(Object.keys(HOSTILE).filter((n) => n !== "not a zip"))(
-    "refuses %s and writes nothing",
-    async (name) => {
-      const archive = HOSTILE[name]![0]();
-      served = { archive, integrity: sri(archive) };
-      const project = join(work, name.replace(/\W+/g, "-"), "project");
-      const result = await installInto(project);
-      expect(result.code, result.stdout + result.stderr).toBe(1);
-      expect(result.stderr).toContain("refusing mallory/hello@1.0.0");
-      expect(readdirSync(join(project, ".."))).toEqual(["project"]);
-      expect(readdirSync(project)).toEqual([]);
-      expect(existsSync("/tmp/evil.txt")).toBe(false);
-    },
-  );
+  it.each(
+    Object.keys(HOSTILE).filter((n) => n !== "not a zip"),
+  )("refuses %s and writes nothing", async (name) => {
+    const archive = HOSTILE[name]![0]();
+    served = { archive, integrity: sri(archive) };
+    const project = join(work, name.replace(/\W+/g, "-"), "project");
+    const result = await installInto(project);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stderr).toContain("refusing mallory/hello@1.0.0");
+    expect(readdirSync(join(project, ".."))).toEqual(["project"]);
+    expect(readdirSync(project)).toEqual([]);
+    expect(existsSync("/tmp/evil.txt")).toBe(false);
+  });
 
   it("refuses an archive whose bytes do not match the integrity, before unpacking", async () => {
     const archive = zip({ "SKILL.md": SKILL, "../evil.txt": "pwned" });
