@@ -19,11 +19,18 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
 } from "../protocol/index.ts";
+import { AgentSlot } from "./agent-slot.ts";
 import { authenticateHello } from "./authenticate-hello.ts";
 import { AgentConnection, type ConnectionIdentity } from "./connection.ts";
 import { parseConnectorFrame } from "./parse-frame.ts";
 import { PendingRequest } from "./pending.ts";
 import { matchHeldRequests } from "./resume.ts";
+import {
+  deliverQueuedTasks,
+  loadTaskBacklog,
+  reattachHeldTasks,
+  type TaskDeliveryContext,
+} from "./task-delivery.ts";
 import type { TaskRunner } from "./task-runner.ts";
 import type { AgentHub, RelayCall, RelaySink, WireSocket } from "./types.ts";
 
@@ -56,26 +63,22 @@ export interface SavedConnection {
   identity: ConnectionIdentity | null;
 }
 
-/** Everything the home knows about one agent. */
-interface AgentSlot {
-  id: string;
-  link: AgentConnection | null;
-  pending: Map<string, PendingRequest>;
-  /** Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). */
-  queue: string[];
-  delivering: boolean;
-}
-
 export class LocalAgentHome implements AgentHub {
   readonly #options: LocalHomeOptions;
   readonly #config: GatewayConfig;
   readonly #slots = new Map<string, AgentSlot>();
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
+  readonly #delivery: TaskDeliveryContext;
 
   constructor(options: LocalHomeOptions) {
     this.#options = options;
     this.#config = options.config;
+    this.#delivery = {
+      tasks: options.tasks,
+      config: options.config,
+      report: (error, stage) => this.#report(error, stage),
+    };
     if (options.useInterval !== false) {
       this.#interval = setInterval(() => this.sweep(Date.now()), this.sweepEveryMs);
       // Deno and Node keep the process alive for an interval; the server keeps it alive anyway.
@@ -174,11 +177,10 @@ export class LocalAgentHome implements AgentHub {
   async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
     const slot = this.#slots.get(call.agentId);
     if (!slot?.link) throw errors.agentOffline(call.agentName);
-    const capacity = this.#capacity(slot);
+    const capacity = slot.capacity(this.#config.maxInflightPerAgent);
     if (slot.pending.size >= capacity) throw errors.agentBusy(call.agentName, capacity);
     const now = Date.now();
-    this.#send(
-      slot,
+    slot.send(
       new PendingRequest(call, sink, {
         isTask: false,
         deadline: null,
@@ -202,7 +204,7 @@ export class LocalAgentHome implements AgentHub {
     if (!slot?.link) return; // Delivered from the store when the agent connects.
     // No duplicate check: delivery skips tasks already running or finished.
     slot.queue.push(taskId);
-    await this.#deliver(slot);
+    await deliverQueuedTasks(slot, this.#delivery);
   }
 
   async disconnectToken(tokenId: string): Promise<void> {
@@ -313,7 +315,7 @@ export class LocalAgentHome implements AgentHub {
     }
     const slot = this.#slot(agent.id);
     const held = frame.inflight ?? [];
-    const reattached = await this.#reattachTasks(slot, held);
+    const reattached = await reattachHeldTasks(slot, held, this.#delivery);
     if (connection.isClosed) return;
     // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
     // what to resume (it would hold frames the gateway never asks for).
@@ -337,66 +339,7 @@ export class LocalAgentHome implements AgentHub {
       drop,
     });
     this.#options.agents.touch(agent.id).catch((error) => this.#report(error, "presence"));
-    await this.#loadBacklog(slot);
-  }
-
-  /**
-   * Durable tasks the connector still holds but this process does not know (the gateway restarted, or the
-   * Durable Object was evicted). Only reads the store; nothing is linked yet.
-   */
-  async #reattachTasks(slot: AgentSlot, held: Array<{ id: string }>): Promise<PendingRequest[]> {
-    const found: PendingRequest[] = [];
-    for (const { id } of held) {
-      if (slot.pending.has(id)) continue;
-      const pending = await this.#options.tasks.reattach(slot.id, id, this.#config);
-      if (pending) found.push(pending);
-    }
-    return found;
-  }
-
-  async #loadBacklog(slot: AgentSlot): Promise<void> {
-    const tasks = await this.#options.tasks.backlog(slot.id);
-    const ordered = tasks.filter((task) => !slot.pending.has(task.id)).map((task) => task.id);
-    const loaded = new Set(ordered);
-    // Tasks queued while the listing ran are kept after the listed ones.
-    slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
-    await this.#deliver(slot);
-  }
-
-  async #deliver(slot: AgentSlot): Promise<void> {
-    if (slot.delivering) return;
-    slot.delivering = true;
-    try {
-      while (slot.link && slot.queue.length > 0 && slot.pending.size < this.#capacity(slot)) {
-        const taskId = slot.queue.shift()!;
-        if (slot.pending.has(taskId)) continue;
-        const pending = await this.#options.tasks.start(taskId, this.#config);
-        if (!pending) continue;
-        if (!slot.link) {
-          await this.#options.tasks.requeue(pending);
-          break;
-        }
-        this.#send(slot, pending);
-      }
-    } catch (error) {
-      this.#report(error, "deliver");
-    } finally {
-      slot.delivering = false;
-    }
-  }
-
-  #send(slot: AgentSlot, pending: PendingRequest): void {
-    const { call } = pending;
-    slot.pending.set(call.requestId, pending);
-    slot.link!.send({
-      type: "request",
-      id: call.requestId,
-      session_id: call.sessionId,
-      client_id: call.clientId,
-      message: call.message,
-      task: pending.isTask || undefined,
-      acks: slot.link!.takeAcks(),
-    });
+    await loadTaskBacklog(slot, this.#delivery);
   }
 
   #done(slot: AgentSlot, frame: DoneFrame): void {
@@ -418,7 +361,7 @@ export class LocalAgentHome implements AgentHub {
   /** Removes a request that ended and lets queued tasks take its place. */
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.pending.delete(pending.call.requestId);
-    if (slot.queue.length > 0) this.#deliver(slot);
+    if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
   }
 
   /** The agent is gone for good for this request (grace over, agent restarted, revoked). */
@@ -469,17 +412,10 @@ export class LocalAgentHome implements AgentHub {
   #slot(agentId: string): AgentSlot {
     let slot = this.#slots.get(agentId);
     if (!slot) {
-      slot = { id: agentId, link: null, pending: new Map(), queue: [], delivering: false };
+      slot = new AgentSlot(agentId);
       this.#slots.set(agentId, slot);
     }
     return slot;
-  }
-
-  #capacity(slot: AgentSlot): number {
-    return Math.min(
-      this.#config.maxInflightPerAgent,
-      slot.link?.identity?.maxInflight ?? Number.POSITIVE_INFINITY,
-    );
   }
 
   #report(error: unknown, stage: string): void {

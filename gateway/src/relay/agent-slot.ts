@@ -1,0 +1,37 @@
+/** Everything the home knows about one agent: its live socket (if any), its in-flight requests, its task queue. */
+import type { AgentConnection } from "./connection.ts";
+import type { PendingRequest } from "./pending.ts";
+
+export class AgentSlot {
+  readonly id: string;
+  link: AgentConnection | null = null;
+  readonly pending = new Map<string, PendingRequest>();
+  /** Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). */
+  queue: string[] = [];
+  /** A delivery loop is running (one at a time, so tasks go out in order). */
+  delivering = false;
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  /** Requests the agent may hold at once: the gateway's cap, or less if its connector asked for less. */
+  capacity(maxInflightPerAgent: number): number {
+    return Math.min(maxInflightPerAgent, this.link?.identity?.maxInflight ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Tracks a request as pending and sends it on the link, with any acks waiting to go out. */
+  send(pending: PendingRequest): void {
+    const { call } = pending;
+    this.pending.set(call.requestId, pending);
+    this.link!.send({
+      type: "request",
+      id: call.requestId,
+      session_id: call.sessionId,
+      client_id: call.clientId,
+      message: call.message,
+      task: pending.isTask || undefined,
+      acks: this.link!.takeAcks(),
+    });
+  }
+}

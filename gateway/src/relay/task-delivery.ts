@@ -1,0 +1,69 @@
+/**
+ * Durable tasks on their way to a connected agent: picked up again after a restart, loaded from the store when the
+ * agent connects, and sent in order as capacity frees up.
+ */
+import type { GatewayConfig } from "../config.ts";
+import type { AgentSlot } from "./agent-slot.ts";
+import type { PendingRequest } from "./pending.ts";
+import type { TaskRunner } from "./task-runner.ts";
+
+export interface TaskDeliveryContext {
+  tasks: TaskRunner;
+  config: GatewayConfig;
+  report(error: unknown, stage: string): void;
+}
+
+/**
+ * Tasks the connector still holds but this process does not know (the gateway restarted, or the Durable Object
+ * was evicted). Only reads the store; nothing is linked yet.
+ */
+export async function reattachHeldTasks(
+  slot: AgentSlot,
+  held: Array<{ id: string }>,
+  context: TaskDeliveryContext,
+): Promise<PendingRequest[]> {
+  const found: PendingRequest[] = [];
+  for (const { id } of held) {
+    if (slot.pending.has(id)) continue;
+    const pending = await context.tasks.reattach(slot.id, id, context.config);
+    if (pending) found.push(pending);
+  }
+  return found;
+}
+
+/** Queues the agent's unfinished tasks from the store (oldest first), then delivers what fits. */
+export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
+  const tasks = await context.tasks.backlog(slot.id);
+  const ordered = tasks.filter((task) => !slot.pending.has(task.id)).map((task) => task.id);
+  const loaded = new Set(ordered);
+  // Tasks queued while the listing ran are kept after the listed ones.
+  slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
+  await deliverQueuedTasks(slot, context);
+}
+
+/** Sends queued tasks while the agent is linked and has room. Never rejects. */
+export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
+  if (slot.delivering) return;
+  slot.delivering = true;
+  try {
+    while (
+      slot.link &&
+      slot.queue.length > 0 &&
+      slot.pending.size < slot.capacity(context.config.maxInflightPerAgent)
+    ) {
+      const taskId = slot.queue.shift()!;
+      if (slot.pending.has(taskId)) continue;
+      const pending = await context.tasks.start(taskId, context.config);
+      if (!pending) continue;
+      if (!slot.link) {
+        await context.tasks.requeue(pending);
+        break;
+      }
+      slot.send(pending);
+    }
+  } catch (error) {
+    context.report(error, "deliver");
+  } finally {
+    slot.delivering = false;
+  }
+}
