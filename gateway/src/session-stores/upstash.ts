@@ -9,8 +9,8 @@
  */
 import { Redis } from "@upstash/redis";
 import { StoreError } from "./_errors.ts";
-import { assertIncrementStep, assertPrefix, decodeValue, encodeValue, ttlMilliseconds } from "./_values.ts";
-import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
+import { createRedisCommandStore } from "./_redis-commands.ts";
+import type { SessionStoreFactory } from "./types.ts";
 
 /** The part of an `@upstash/redis` client this store uses. Create it with `automaticDeserialization: false`. */
 export interface UpstashClientLike {
@@ -36,8 +36,6 @@ export type UpstashSessionStoreOptions = (
   prefix?: string;
 };
 
-const SCAN_BATCH = 1000;
-
 /**
  * @example
  * const store = upstashSessionStore({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
@@ -50,8 +48,6 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
       "upstashSessionStore needs `url` and `token` (UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN) or `client`",
     );
   }
-  const prefix = options.prefix ?? "agent-mesh:";
-  assertPrefix(prefix);
   const client: UpstashClientLike =
     options.client ??
     new Redis({
@@ -60,68 +56,11 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
       automaticDeserialization: false,
       enableTelemetry: false,
     });
-  const at = (key: string): string => {
-    assertKey(key);
-    return prefix + key;
-  };
-  const ttlArgs = (setOptions: SetOptions | undefined): (string | number)[] => {
-    const ms = ttlMilliseconds(setOptions);
-    return ms === null ? [] : ["PX", ms];
-  };
-  const decode = <T>(raw: unknown): T | null => (raw === null ? null : decodeValue<T>(String(raw)));
-
-  const store: SessionStore = {
+  return createRedisCommandStore({
     name: "upstash",
-    async get<T>(key: string) {
-      return decode<T>(await client.exec(["GET", at(key)]));
-    },
-    async set(key: string, value: unknown, setOptions?: SetOptions) {
-      await client.exec(["SET", at(key), encodeValue(value), ...ttlArgs(setOptions)]);
-    },
-    async delete(key: string) {
-      await client.exec(["UNLINK", at(key)]);
-    },
-    async add(key: string, value: unknown, setOptions?: SetOptions) {
-      const reply = await client.exec(["SET", at(key), encodeValue(value), "NX", ...ttlArgs(setOptions)]);
-      return reply === "OK";
-    },
-    async take<T>(key: string) {
-      return decode<T>(await client.exec(["GETDEL", at(key)]));
-    },
-    async increment(key: string, by = 1) {
-      const target = at(key);
-      assertIncrementStep(by);
-      try {
-        return Number(await client.exec(["INCRBY", target, by]));
-      } catch (cause) {
-        if (!String(cause).includes("not an integer")) throw cause;
-        throw new StoreError("not_an_integer", `cannot increment ${key}: it does not hold an integer`, {
-          cause,
-        });
-      }
-    },
-    async keys(keyPrefix: string) {
-      assertPrefix(keyPrefix);
-      const found = new Set<string>();
-      let cursor = "0";
-      do {
-        const reply = await client.exec<[string | number, string[]]>([
-          "SCAN",
-          cursor,
-          "MATCH",
-          `${prefix}${keyPrefix}*`,
-          "COUNT",
-          SCAN_BATCH,
-        ]);
-        cursor = String(reply[0]);
-        // SCAN may return a key more than once; the set removes repeats.
-        for (const key of reply[1]) found.add(key.slice(prefix.length));
-      } while (cursor !== "0");
-      return [...found].sort();
-    },
-    async dispose() {
-      // REST over fetch: no connection to close.
-    },
-  };
-  return store;
+    prefix: options.prefix ?? "agent-mesh:",
+    send: (command) => client.exec(command),
+    // REST over fetch: no connection to close.
+    close: async () => {},
+  });
 };

@@ -1,0 +1,92 @@
+/**
+ * The SessionStore contract in Redis commands, shared by the redis (ioredis over TCP) and upstash (REST) backends,
+ * which differ only in how a command reaches the server. Every operation is one native command, so all of them
+ * are atomic across processes: `add` = `SET NX PX`, `take` = `GETDEL` (Redis ≥ 6.2), `increment` = `INCRBY`, TTLs
+ * via `PX`, `keys` via `SCAN`. Values are JSON text; keys carry a per-deployment prefix.
+ */
+import { StoreError } from "./_errors.ts";
+import { assertIncrementStep, assertPrefix, decodeValue, encodeValue, ttlMilliseconds } from "./_values.ts";
+import { assertKey, type SessionStore, type SetOptions } from "./types.ts";
+
+export type RedisCommand = [command: string, ...args: (string | number)[]];
+
+export interface RedisCommandStoreOptions {
+  name: string;
+  /** Prepended to every key. */
+  prefix: string;
+  /** Sends one command and resolves with its reply. */
+  send(command: RedisCommand): Promise<unknown>;
+  /** Closes the connection, when the store owns one. */
+  close(): Promise<void>;
+}
+
+const SCAN_BATCH = 1000;
+
+export function createRedisCommandStore({
+  name,
+  prefix,
+  send,
+  close,
+}: RedisCommandStoreOptions): SessionStore {
+  assertPrefix(prefix);
+  const at = (key: string): string => {
+    assertKey(key);
+    return prefix + key;
+  };
+  const ttlArgs = (options: SetOptions | undefined): (string | number)[] => {
+    const ms = ttlMilliseconds(options);
+    return ms === null ? [] : ["PX", ms];
+  };
+  const decode = <T>(raw: unknown): T | null => (raw === null ? null : decodeValue<T>(String(raw)));
+
+  return {
+    name,
+    async get<T>(key: string) {
+      return decode<T>(await send(["GET", at(key)]));
+    },
+    async set(key: string, value: unknown, options?: SetOptions) {
+      await send(["SET", at(key), encodeValue(value), ...ttlArgs(options)]);
+    },
+    async delete(key: string) {
+      await send(["UNLINK", at(key)]);
+    },
+    async add(key: string, value: unknown, options?: SetOptions) {
+      return (await send(["SET", at(key), encodeValue(value), "NX", ...ttlArgs(options)])) === "OK";
+    },
+    async take<T>(key: string) {
+      return decode<T>(await send(["GETDEL", at(key)]));
+    },
+    async increment(key: string, by = 1) {
+      const target = at(key);
+      assertIncrementStep(by);
+      try {
+        return Number(await send(["INCRBY", target, by]));
+      } catch (cause) {
+        if (!String(cause).includes("not an integer")) throw cause;
+        throw new StoreError("not_an_integer", `cannot increment ${key}: it does not hold an integer`, {
+          cause,
+        });
+      }
+    },
+    async keys(keyPrefix: string) {
+      assertPrefix(keyPrefix);
+      const found = new Set<string>();
+      let cursor = "0";
+      do {
+        const reply = (await send([
+          "SCAN",
+          cursor,
+          "MATCH",
+          `${prefix}${keyPrefix}*`,
+          "COUNT",
+          SCAN_BATCH,
+        ])) as [string | number, string[]];
+        cursor = String(reply[0]);
+        // SCAN may return a key more than once; the set removes repeats.
+        for (const key of reply[1]) found.add(key.slice(prefix.length));
+      } while (cursor !== "0");
+      return [...found].sort();
+    },
+    dispose: close,
+  };
+}
