@@ -8,13 +8,12 @@
  * Bun.serve({ fetch: gateway.fetch, websocket });
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket } from "hono/ws";
 import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
-import { errorBody, errors, renderError } from "./errors.ts";
+import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -30,6 +29,7 @@ import { ticketRoutes } from "./routes/tickets.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { createCoreServices, type GatewayServices } from "./services.ts";
 import type { SessionStore } from "./session-stores/types.ts";
+import { limitBody } from "./util/body-limit.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION };
@@ -101,12 +101,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     c.set("services", services);
     await next();
   });
-  const limit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: () => {
-      throw errors.bodyTooLarge(config.maxBodyBytes);
-    },
-  });
+  const limit = limitBody(config.maxBodyBytes);
   app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);

@@ -4,7 +4,6 @@
  * that request's caller. Only that caller can download it; everyone else gets 404.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requireAuth } from "../auth/middleware.ts";
 import { isOwner } from "../domain/agents.ts";
 import { errors } from "../errors.ts";
@@ -12,6 +11,7 @@ import type { GatewayEnv } from "../gateway-env.ts";
 import type { DoneFrame } from "../protocol/index.ts";
 import type { RelayCall } from "../relay/types.ts";
 import type { GatewayServices } from "../services.ts";
+import { limitBody } from "../util/body-limit.ts";
 import { sha256Hex } from "../util/crypto.ts";
 
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
@@ -48,12 +48,7 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
   .put(
     "/v1/attachments/:request/:name",
     requireAuth("connect"),
-    bodyLimit({
-      maxSize: MAX_ATTACHMENT_BYTES,
-      onError: () => {
-        throw errors.bodyTooLarge(MAX_ATTACHMENT_BYTES);
-      },
-    }),
+    limitBody(MAX_ATTACHMENT_BYTES),
     async (c) => {
       const { agents, store, blobs } = c.var.services;
       const caller = c.var.caller;

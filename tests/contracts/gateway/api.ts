@@ -150,6 +150,34 @@ export function apiContract(ctx: () => GatewayContext): void {
       }
     });
 
+    it("counts bodies without a declared length (chunked) against the cap too", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const erin = await createUser(url, adminToken, "erin-chunked");
+      const agent = await createAgent(erin.api);
+      const piece = new TextEncoder().encode("x".repeat(64 * 1024));
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent === 0) controller.enqueue(new TextEncoder().encode('{"message":"'));
+          if (sent > 1.5 * 1024 * 1024) {
+            controller.enqueue(new TextEncoder().encode('"}'));
+            controller.close();
+            return;
+          }
+          sent += piece.byteLength;
+          controller.enqueue(piece);
+        },
+      });
+      const res = await fetch(`${url}/v1/agents/${agent.name}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${erin.token}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as any).error.code).toBe("body_too_large");
+    });
+
     it("answers unknown routes with a JSON 404", async () => {
       const res = await apiClient(ctx().gateway.url).get("/nope");
       expect(res.status).toBe(404);
