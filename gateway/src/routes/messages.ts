@@ -79,7 +79,7 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
     }
 
     const call: RelayCall = {
-      requestId: `rq_${randomHex(12)}`,
+      requestId: nextRequestId(),
       agentId: agent.id,
       agentName: agent.name,
       user: caller.user,
@@ -137,4 +137,17 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
 function originOf(url: string): string {
   const end = url.indexOf("/", url.indexOf("//") + 2);
   return end === -1 ? url : url.slice(0, end);
+}
+
+/**
+ * Request ids only need to be unique, not secret (every route that uses one checks who asks), so a random
+ * per-process prefix and a counter do, without drawing random bytes on every call.
+ */
+let requestIdPrefix: string | undefined;
+let requestCounter = 0;
+function nextRequestId(): string {
+  // Drawn on first use, not at import: Workers forbid randomness in global scope.
+  requestIdPrefix ??= `rq_${randomHex(8)}`;
+  requestCounter += 1;
+  return `${requestIdPrefix}${requestCounter.toString(36)}`;
 }

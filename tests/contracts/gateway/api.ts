@@ -154,28 +154,31 @@ export function apiContract(ctx: () => GatewayContext): void {
       const { url, adminToken } = ctx().gateway;
       const erin = await createUser(url, adminToken, "erin-chunked");
       const agent = await createAgent(erin.api);
-      const piece = new TextEncoder().encode("x".repeat(64 * 1024));
-      let sent = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (sent === 0) controller.enqueue(new TextEncoder().encode('{"message":"'));
-          if (sent > 1.5 * 1024 * 1024) {
-            controller.enqueue(new TextEncoder().encode('"}'));
-            controller.close();
-            return;
-          }
-          sent += piece.byteLength;
-          controller.enqueue(piece);
-        },
+      // node:http on a connection of its own: no Content-Length means chunked, and the half-sent body must not
+      // poison a pooled connection other tests reuse.
+      const { request } = await import("node:http");
+      const res = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(
+          `${url}/v1/agents/${agent.name}/messages`,
+          {
+            method: "POST",
+            agent: false,
+            headers: { authorization: `Bearer ${erin.token}`, "content-type": "application/json" },
+          },
+          (response) => {
+            let text = "";
+            response.on("data", (part) => (text += part));
+            response.on("end", () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+          },
+        );
+        req.on("error", reject);
+        req.write('{"message":"');
+        const piece = "x".repeat(64 * 1024);
+        for (let sent = 0; sent < 1.5 * 1024 * 1024; sent += piece.length) req.write(piece);
+        req.end('"}');
       });
-      const res = await fetch(`${url}/v1/agents/${agent.name}/messages`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${erin.token}`, "content-type": "application/json" },
-        body,
-        duplex: "half",
-      } as RequestInit);
       expect(res.status).toBe(413);
-      expect(((await res.json()) as any).error.code).toBe("body_too_large");
+      expect(res.body.error.code).toBe("body_too_large");
     });
 
     it("answers unknown routes with a JSON 404", async () => {
