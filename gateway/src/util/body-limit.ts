@@ -42,13 +42,17 @@ export function limitBody(maxSize: number): MiddlewareHandler {
 }
 
 /** Reads and drops up to `limit` more bytes, then cancels whatever is left. */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+async function drain(
+  // Structural: runtimes extend the reader type differently (Bun adds readMany).
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> },
+  limit: number,
+): Promise<void> {
   let dropped = 0;
   try {
     while (dropped <= limit) {
       const { done, value } = await reader.read();
       if (done) return;
-      dropped += value.byteLength;
+      dropped += value?.byteLength ?? 0;
     }
     await reader.cancel();
   } catch {
