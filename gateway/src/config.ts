@@ -29,6 +29,11 @@ export interface GatewayConfig {
   taskTtlMs: number;
   /** Times a task is re-delivered after its agent vanished before it fails. */
   maxTaskAttempts: number;
+  /**
+   * Whether `callback_url` may name loopback, private or link-local addresses. Off by default: a caller could
+   * otherwise make the gateway POST into its own network.
+   */
+  allowPrivateCallbacks: boolean;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -44,10 +49,15 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   ticketTtlMs: 15 * 60_000,
   taskTtlMs: 7 * 24 * 3_600_000,
   maxTaskAttempts: 3,
+  allowPrivateCallbacks: false,
 };
 
-/** Environment variable for each setting, e.g. `AGENT_MESH_GRACE_MS=5000`. */
-const ENV_NAMES: Record<keyof GatewayConfig, string> = {
+type NumericSetting = {
+  [K in keyof GatewayConfig]: GatewayConfig[K] extends number ? K : never;
+}[keyof GatewayConfig];
+
+/** Environment variable for each numeric setting, e.g. `AGENT_MESH_GRACE_MS=5000`. */
+const ENV_NAMES: Record<NumericSetting, string> = {
   maxBodyBytes: "AGENT_MESH_MAX_BODY_BYTES",
   maxFrameBytes: "AGENT_MESH_MAX_FRAME_BYTES",
   maxInflightPerAgent: "AGENT_MESH_MAX_INFLIGHT",
@@ -62,10 +72,13 @@ const ENV_NAMES: Record<keyof GatewayConfig, string> = {
   maxTaskAttempts: "AGENT_MESH_MAX_TASK_ATTEMPTS",
 };
 
-/** Reads overrides from an env record; a value that is not a positive integer is an error naming the variable. */
+/**
+ * Reads overrides from an env record. A number that is not a positive integer, or a flag that is not
+ * `1|true|0|false`, is an error naming the variable.
+ */
 export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
   const config = { ...DEFAULT_CONFIG };
-  for (const key of Object.keys(ENV_NAMES) as Array<keyof GatewayConfig>) {
+  for (const key of Object.keys(ENV_NAMES) as NumericSetting[]) {
     const raw = env[ENV_NAMES[key]];
     if (raw === undefined || raw === "") continue;
     const value = Number(raw);
@@ -73,6 +86,15 @@ export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
       throw new Error(`[gateway] ${ENV_NAMES[key]} must be a positive integer, got ${JSON.stringify(raw)}`);
     }
     config[key] = value;
+  }
+  const flag = env.AGENT_MESH_ALLOW_PRIVATE_CALLBACKS;
+  if (flag !== undefined && flag !== "") {
+    if (!["1", "true", "0", "false"].includes(String(flag))) {
+      throw new Error(
+        `[gateway] AGENT_MESH_ALLOW_PRIVATE_CALLBACKS must be 1, true, 0 or false, got ${JSON.stringify(flag)}`,
+      );
+    }
+    config.allowPrivateCallbacks = flag === "1" || flag === "true";
   }
   return config;
 }

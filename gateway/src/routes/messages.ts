@@ -11,6 +11,7 @@ import { createSseSink, createSyncSink } from "../relay/caller-sinks.ts";
 import type { RelayCall } from "../relay/types.ts";
 import { readJson } from "../util/body.ts";
 import { randomHex } from "../util/crypto.ts";
+import { isPrivateHost } from "../util/private-address.ts";
 
 const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -46,6 +47,14 @@ export const messageRoutes = new Hono<GatewayEnv>().post(
     const input = await readJson(c, MessageBody);
     if (input.callback_url && !input.async) {
       throw new ApiError(400, "invalid_request", 'callback_url needs "async": true.');
+    }
+    const callbackUrl = input.callback_url ? new URL(input.callback_url) : null;
+    if (callbackUrl && !services.config.allowPrivateCallbacks && isPrivateHost(callbackUrl)) {
+      throw new ApiError(
+        400,
+        "callback_url_forbidden",
+        "callback_url points at a loopback or private address; the gateway operator can allow that with AGENT_MESH_ALLOW_PRIVATE_CALLBACKS=1.",
+      );
     }
     const sessionId = input.session_id ?? crypto.randomUUID();
     if (input.session_id) {
