@@ -224,6 +224,7 @@ export const OPENAPI_DOCUMENT = {
             content: { "application/json": { schema: ref("Result") }, "text/event-stream": {} },
           },
           "202": ok("Task queued", ref("Task")),
+          "400": errorResponse("invalid_request, callback_url_forbidden"),
           "413": errorResponse("body_too_large"),
           "429": errorResponse("agent_busy"),
           "503": errorResponse("agent_offline"),
