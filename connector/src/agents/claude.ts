@@ -6,7 +6,7 @@
  * @module
  */
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
-import { DEFAULT_IDLE_TIMEOUT_MS, describeExit, runEnv, runProcess } from "./process.ts";
+import { describeExit, runAgentCli } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -45,17 +45,9 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): AgentAd
       if (options.model) args.push("--model", options.model);
       if (request.resumeId) args.push("--resume", request.resumeId);
       const parser = new ClaudeStreamParser(emit);
-      const outcome = await runProcess({
-        command,
-        args,
-        cwd: request.cwd,
-        env: runEnv(options.env, request),
-        stdin: request.message,
-        signal: request.signal,
-        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-        label: "claude",
-        onLine: (line) => parser.line(line),
-      });
+      const outcome = await runAgentCli("claude", command, args, request, options, (line) =>
+        parser.line(line),
+      );
       const final = parser.final;
       if (final?.error) throw final.error;
       if (final) return { result: final.text, resumeId: parser.sessionId };

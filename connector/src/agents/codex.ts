@@ -5,7 +5,7 @@
  * @module
  */
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
-import { DEFAULT_IDLE_TIMEOUT_MS, describeExit, runEnv, runProcess } from "./process.ts";
+import { describeExit, runAgentCli } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -38,17 +38,9 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): AgentAdap
       if (request.resumeId) args.push("resume", request.resumeId);
       args.push("-");
       const parser = new CodexEventParser(emit);
-      const outcome = await runProcess({
-        command,
-        args,
-        cwd: request.cwd,
-        env: runEnv(options.env, request),
-        stdin: request.message,
-        signal: request.signal,
-        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-        label: "codex",
-        onLine: (line) => parser.line(line),
-      });
+      const outcome = await runAgentCli("codex", command, args, request, options, (line) =>
+        parser.line(line),
+      );
       if (parser.failure) throw new AgentRunError("agent_error", parser.failure);
       if (outcome.exitCode !== 0) {
         const detail = parser.lastError ? `: ${parser.lastError}` : "";

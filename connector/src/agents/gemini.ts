@@ -6,7 +6,7 @@
  * @module
  */
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
-import { DEFAULT_IDLE_TIMEOUT_MS, describeExit, runEnv, runProcess } from "./process.ts";
+import { describeExit, runAgentCli } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -35,17 +35,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): AgentAd
       if (options.model) args.push("-m", options.model);
       if (request.resumeId) args.push("--resume", request.resumeId);
       const parser = new GeminiEventParser(emit);
-      const outcome = await runProcess({
-        command,
-        args,
-        cwd: request.cwd,
-        env: runEnv(options.env, request),
-        stdin: request.message,
-        signal: request.signal,
-        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-        label: "gemini",
-        onLine: (line) => parser.line(line),
-      });
+      const outcome = await runAgentCli("gemini", command, args, request, options, (line) =>
+        parser.line(line),
+      );
       if (parser.failure) throw new AgentRunError("agent_error", parser.failure);
       if (parser.succeeded) return { result: parser.finalText, resumeId: parser.sessionId };
       if (request.resumeId && !parser.sessionId && /session|resume/i.test(outcome.stderrTail)) {

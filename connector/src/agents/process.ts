@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import { AgentRunError } from "./types.ts";
+import { AgentRunError, type AgentRunRequest, type ProcessAdapterOptions } from "./types.ts";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 /** After SIGTERM, the group gets this long before SIGKILL. */
@@ -174,4 +174,29 @@ export function describeExit(label: string, outcome: ProcessOutcome): string {
     : `exited with code ${outcome.exitCode}`;
   const tail = outcome.stderrTail.trim().split("\n").slice(-10).join("\n");
   return tail ? `${label} ${how}: ${tail}` : `${label} ${how} (no stderr).`;
+}
+
+/**
+ * One turn of a CLI agent that prints JSON lines (claude, codex, gemini): the message on stdin, in the caller's
+ * workspace, with the adapter's environment and idle limit; every stdout line goes to `onLine`.
+ */
+export function runAgentCli(
+  label: string,
+  command: string,
+  args: string[],
+  request: AgentRunRequest,
+  options: ProcessAdapterOptions,
+  onLine: (line: string) => void,
+): Promise<ProcessOutcome> {
+  return runProcess({
+    command,
+    args,
+    cwd: request.cwd,
+    env: runEnv(options.env, request),
+    stdin: request.message,
+    signal: request.signal,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    label,
+    onLine,
+  });
 }
