@@ -15,19 +15,23 @@ export interface CliRun {
   stderr: string;
 }
 
-export function cli(
-  args: string[],
-  options: { cwd: string; home: string; url: string; token?: string },
-): CliRun {
+type CliOptions = { cwd: string; home: string; url: string; token?: string };
+
+/** A bare environment: the CLI sees only its own home, gateway and token. */
+function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: options.home,
+    AGENT_MESH_HOME: join(options.home, ".agent-mesh"),
+    AGENT_MESH_URL: options.url,
+    ...(options.token ? { AGENT_MESH_TOKEN: options.token } : {}),
+  };
+}
+
+export function cli(args: string[], options: CliOptions): CliRun {
   const result = spawnSync(process.execPath, [join(ROOT, "connector/bin/agent-mesh.mjs"), ...args], {
     cwd: options.cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: options.home,
-      AGENT_MESH_HOME: join(options.home, ".agent-mesh"),
-      AGENT_MESH_URL: options.url,
-      ...(options.token ? { AGENT_MESH_TOKEN: options.token } : {}),
-    },
+    env: cliEnv(options),
     stdio: ["ignore", "pipe", "pipe"],
     encoding: "utf8",
     timeout: 60_000,
@@ -36,19 +40,10 @@ export function cli(
 }
 
 /** Like `cli`, without blocking the test process (for servers that live inside it). */
-export function cliAsync(
-  args: string[],
-  options: { cwd: string; home: string; url: string; token?: string },
-): Promise<CliRun> {
+export function cliAsync(args: string[], options: CliOptions): Promise<CliRun> {
   const child = spawn(process.execPath, [join(ROOT, "connector/bin/agent-mesh.mjs"), ...args], {
     cwd: options.cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: options.home,
-      AGENT_MESH_HOME: join(options.home, ".agent-mesh"),
-      AGENT_MESH_URL: options.url,
-      ...(options.token ? { AGENT_MESH_TOKEN: options.token } : {}),
-    },
+    env: cliEnv(options),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
