@@ -3,7 +3,7 @@
  * `/v1/skills` (the API the CLI uses) and `/skills` (short URLs for `npx skills add <gateway>/skills/<author>`).
  * @module
  */
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import { mount } from "hono/mount";
 
 /** Anything with a Web `fetch`, e.g. the result of `createSkillsRegistry(...)`. */
@@ -25,11 +25,7 @@ export const SKILLS_MOUNT_PREFIXES = ["/v1/skills", "/skills"] as const;
  * mountSkills(app, createSkillsRegistry({ store, blobs, authenticate }));
  * ```
  */
-export function mountSkills(
-  // biome-ignore lint/suspicious/noExplicitAny: the lead's app has its own Env generics; any Hono app may host this.
-  app: Hono<any>,
-  registry: FetchHandler,
-): void {
+export function mountSkills<E extends Env>(app: Hono<E>, registry: FetchHandler): void {
   for (const prefix of SKILLS_MOUNT_PREFIXES) {
     const handler = (request: Request, ...rest: unknown[]) => {
       const headers = new Headers(request.headers);
