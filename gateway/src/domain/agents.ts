@@ -22,11 +22,12 @@ export interface AgentRecord {
 }
 
 const AGENT_ID = /^ag_[0-9a-f]{16}$/;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Letters, digits, `-` and `_`; nothing path-like, and nothing that could be mistaken for an id. */
 const AgentName = v.pipe(
   v.string(),
   v.regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    NAME_PATTERN,
     "name may hold only letters, digits, - and _ (1–64, starting with a letter or digit)",
   ),
   v.check((name) => !AGENT_ID.test(name), "name may not look like an agent id"),
@@ -70,8 +71,9 @@ export function createAgentService(store: SessionStore) {
   /** Resolves an id or a name (case-insensitive) to an agent the caller may see; anything else is a 404. */
   async function resolve(caller: Caller, ref: string): Promise<AgentRecord> {
     let record = await getById(ref);
-    if (!record && ref.length <= 64) {
-      const id = await store.get<string>(`agent-name:${ref.toLowerCase()}`).catch(() => null);
+    // A ref that cannot be a name is never looked up, so store failures are not mistaken for "not found".
+    if (!record && NAME_PATTERN.test(ref)) {
+      const id = await store.get<string>(`agent-name:${ref.toLowerCase()}`);
       if (id) record = await getById(id);
     }
     if (!record || !canSee(caller, record)) throw errors.agentNotFound(ref);

@@ -5,6 +5,7 @@
  */
 import type { TokenService } from "../auth/tokens.ts";
 import type { AgentRecord, AgentService } from "../domain/agents.ts";
+import { ApiError } from "../errors.ts";
 import { CloseCode, type HelloFrame } from "../protocol/index.ts";
 
 export type HelloIdentity = { agent: AgentRecord; tokenId: string; parentTokenId?: string };
@@ -31,7 +32,10 @@ export async function authenticateHello(
       return { close: CloseCode.authFailed, reason: "token lacks connect scope" };
     if (!ref) return { close: CloseCode.authFailed, reason: "hello.agent is required with a user token" };
     const caller = { tokenId: token.id, user: token.user, kind: token.kind, scopes: token.scopes };
-    agent = await services.agents.resolve(caller, ref).catch(() => null);
+    agent = await services.agents.resolve(caller, ref).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error; // A store failure is the gateway's problem (1011), not an auth failure.
+    });
     if (!agent || (agent.owner !== token.user && token.kind !== "admin")) {
       return { close: CloseCode.authFailed, reason: `no agent ${ref} owned by ${token.user}` };
     }

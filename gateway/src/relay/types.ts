@@ -43,7 +43,7 @@ export type RelayMode = "live" | "task";
  * will forward to the node that holds the socket.
  */
 export interface AgentHub {
-  /** Accepts an agent WebSocket upgrade for the agent named in the request (`?agent=`). */
+  /** Which of these agents have a live socket right now. */
   isOnline(agentIds: string[]): Promise<Map<string, boolean>>;
   /** Sends a live call. Throws `agent_offline` / `agent_busy` ApiErrors when it cannot start. */
   dispatch(call: RelayCall, sink: RelaySink): Promise<void>;
