@@ -13,6 +13,8 @@ import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
+import { createCallService } from "./domain/calls.ts";
+import type { TaskRecord } from "./domain/tasks.ts";
 import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
   hosting?: { hub: AgentHub; connect: MiddlewareHandler };
   onError?: (error: unknown, context: { stage: string }) => void;
+  /** Told after every task state change (A2A push notifications hang here). */
+  onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
 export interface Gateway {
@@ -68,6 +72,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     store: options.store,
     secret: options.secret,
     onError: options.onError,
+    onTaskChange: options.onTaskChange,
   });
   let home: LocalAgentHome | null = null;
   let hub: AgentHub;
@@ -94,6 +99,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: VERSION,
     blobs: options.blobs,
     hub,
+    calls: createCallService({ ...core, hub }),
   };
 
   const app = new Hono<GatewayEnv>();

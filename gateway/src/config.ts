@@ -21,6 +21,11 @@ export interface GatewayConfig {
   graceMs: number;
   /** Deadline for the first frame (`hello`). */
   helloTimeoutMs: number;
+  /**
+   * How long a live call whose caller dropped keeps running (and how long its ending is kept) so the caller can
+   * re-attach with `Last-Event-ID`; after that it is canceled.
+   */
+  resumeWindowMs: number;
   /** SSE keepalive comment interval while the agent is silent. */
   keepaliveMs: number;
   /** Time to live of a one-time connect ticket. */
@@ -46,6 +51,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   graceMs: PROTOCOL_DEFAULTS.graceMs,
   helloTimeoutMs: PROTOCOL_DEFAULTS.helloTimeoutMs,
   keepaliveMs: 15_000,
+  resumeWindowMs: 10_000,
   ticketTtlMs: 15 * 60_000,
   taskTtlMs: 7 * 24 * 3_600_000,
   maxTaskAttempts: 3,
@@ -67,6 +73,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   graceMs: "AGENT_MESH_GRACE_MS",
   helloTimeoutMs: "AGENT_MESH_HELLO_TIMEOUT_MS",
   keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
+  resumeWindowMs: "AGENT_MESH_RESUME_MS",
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",
   taskTtlMs: "AGENT_MESH_TASK_TTL_MS",
   maxTaskAttempts: "AGENT_MESH_MAX_TASK_ATTEMPTS",

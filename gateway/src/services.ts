@@ -5,7 +5,8 @@ import { createTokenService, type TokenService } from "./auth/tokens.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type AgentService, createAgentService } from "./domain/agents.ts";
-import { createTaskService, type TaskService } from "./domain/tasks.ts";
+import type { CallService } from "./domain/calls.ts";
+import { createTaskService, type TaskRecord, type TaskService } from "./domain/tasks.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
 import type { SessionStore } from "./session-stores/types.ts";
@@ -22,6 +23,8 @@ export interface GatewayServices {
   tasks: TaskService;
   runner: TaskRunner;
   hub: AgentHub;
+  /** What every door uses to start, follow and stop work. */
+  calls: CallService;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
@@ -33,6 +36,8 @@ export interface CoreServicesOptions {
   /** A fixed gateway secret; otherwise one is generated once and kept in the store. */
   secret?: string;
   onError?: (error: unknown, context: { stage: string }) => void;
+  /** Told after every task state change the runner saves (see `TaskRunnerOptions.onTaskChange`). */
+  onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
 /** The store-backed services, without a hub (the hub needs them to exist first). */
@@ -54,7 +59,13 @@ export function createCoreServices(options: CoreServicesOptions) {
   const tokens = createTokenService(store);
   const agents = createAgentService(store);
   const tasks = createTaskService(store, { ttlSeconds: Math.ceil(config.taskTtlMs / 1000) });
-  const runner = createTaskRunner({ tasks, secret, maxAttempts: config.maxTaskAttempts, onError });
+  const runner = createTaskRunner({
+    tasks,
+    secret,
+    maxAttempts: config.maxTaskAttempts,
+    onError,
+    onTaskChange: options.onTaskChange,
+  });
   const clientIds = new Map<string, string>();
   async function clientId(user: string, agentId: string): Promise<string> {
     const key = `${user}\n${agentId}`;

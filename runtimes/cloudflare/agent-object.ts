@@ -30,6 +30,13 @@ import { ndjsonSink, ObjectRoute } from "./relay-wire.ts";
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
 
+interface AttachBody {
+  agentId: string;
+  requestId: string;
+  user: string;
+  afterSeq: number;
+}
+
 /** What each socket carries through hibernation. `home` is the agent id the Worker routed it for. */
 interface Attachment extends SavedConnection {
   home: string;
@@ -90,6 +97,8 @@ export class AgentObject extends DurableObject<Env> {
       switch (route) {
         case ObjectRoute.relay:
           return await this.#relay(body as unknown as RelayCall);
+        case ObjectRoute.attach:
+          return await this.#attach(body as unknown as AttachBody);
         case ObjectRoute.cancel:
           await this.#home.cancel(body.agentId!, body.requestId!);
           break;
@@ -173,13 +182,33 @@ export class AgentObject extends DurableObject<Env> {
   }
 
   async #relay(call: RelayCall): Promise<Response> {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    // If the Worker stops reading (its caller left, or it was evicted), stop the agent's work too.
-    const sink = ndjsonSink(writable.getWriter(), () => {
-      this.#home.cancel(call.agentId, call.requestId).catch(() => {});
-    });
+    const { sink, response } = this.#stream(call.agentId, call.requestId);
     await this.#home.dispatch(call, sink);
-    return new Response(readable, { headers: { "content-type": "application/x-ndjson" } });
+    return response;
+  }
+
+  async #attach(body: AttachBody): Promise<Response> {
+    const { sink, response } = this.#stream(body.agentId, body.requestId);
+    const follower = { user: body.user, afterSeq: body.afterSeq };
+    const outcome = await this.#home.attach(body.agentId, body.requestId, follower, sink);
+    if (outcome === "attached") return response;
+    const status = outcome === "gap" ? 410 : 404;
+    return Response.json({ error: { code: outcome, message: outcome } }, { status });
+  }
+
+  /**
+   * An NDJSON response fed by a sink. If the Worker stops reading (its caller left, or it was evicted), the
+   * caller is released: a live call then runs on for the resume window, as on every other runtime.
+   */
+  #stream(agentId: string, requestId: string) {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const sink = ndjsonSink(writable.getWriter(), () => {
+      this.#home.release(agentId, requestId, sink).catch(() => {});
+    });
+    return {
+      sink,
+      response: new Response(readable, { headers: { "content-type": "application/x-ndjson" } }),
+    };
   }
 
   /** Saves the identity on the socket (it must survive hibernation) and publishes presence before `welcome`. */

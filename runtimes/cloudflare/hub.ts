@@ -16,6 +16,21 @@ export function durableObjectHub(
   store: SessionStore,
 ): AgentHub {
   const stub = (agentId: string) => namespace.get(namespace.idFromName(agentId));
+  /** Streams being pumped, by the sink they feed, so `release` can stop one. */
+  const pumps = new Map<RelaySink, AbortController>();
+
+  function pump(body: ReadableStream<Uint8Array>, sink: RelaySink): void {
+    const controller = new AbortController();
+    pumps.set(sink, controller);
+    // Not awaited: the caller's response streams while the agent answers.
+    pumpEvents(body, sink, controller.signal).finally(() => pumps.delete(sink));
+  }
+
+  /** The object's refusal (the same ApiError the local home throws), rethrown here. */
+  async function refusal(res: Response): Promise<ApiError | null> {
+    const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    return body?.error ? new ApiError(res.status as 503, body.error.code, body.error.message) : null;
+  }
 
   async function post(agentId: string, route: string, body: unknown): Promise<Response> {
     return stub(agentId).fetch(route, { method: "POST", body: JSON.stringify(body) });
@@ -34,16 +49,21 @@ export function durableObjectHub(
 
     async dispatch(call: RelayCall, sink: RelaySink) {
       const res = await post(call.agentId, ObjectRoute.relay, call);
-      if (!res.ok || !res.body) {
-        // The object threw the same ApiError the local home throws (agent_offline, agent_busy); rethrow it here.
-        const body = (await res.json().catch(() => null)) as {
-          error?: { code: string; message: string };
-        } | null;
-        if (body?.error) throw new ApiError(res.status as 503, body.error.code, body.error.message);
-        throw errors.agentOffline(call.agentName);
-      }
-      // Not awaited: the caller's response streams while the agent answers.
-      pumpEvents(res.body, sink);
+      if (!res.ok || !res.body) throw (await refusal(res)) ?? errors.agentOffline(call.agentName);
+      pump(res.body, sink);
+    },
+
+    async attach(agentId, requestId, follower, sink) {
+      const res = await post(agentId, ObjectRoute.attach, { agentId, requestId, ...follower });
+      if (res.status === 404) return "not_found";
+      if (res.status === 410) return "gap";
+      if (!res.ok || !res.body) throw (await refusal(res)) ?? new Error(`attach answered ${res.status}`);
+      pump(res.body, sink);
+      return "attached";
+    },
+
+    async release(_agentId, _requestId, sink) {
+      pumps.get(sink)?.abort();
     },
 
     cancel: (agentId, requestId) => command(agentId, ObjectRoute.cancel, { agentId, requestId }),

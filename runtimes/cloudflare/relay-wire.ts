@@ -9,6 +9,7 @@ import type { RelaySink } from "../../gateway/src/relay/types.ts";
 export const ObjectRoute = {
   connect: "https://agent/connect",
   relay: "https://agent/relay",
+  attach: "https://agent/attach",
   cancel: "https://agent/cancel",
   taskQueued: "https://agent/task-queued",
   disconnectToken: "https://agent/disconnect-token",
@@ -47,12 +48,19 @@ export function ndjsonSink(writer: WritableStreamDefaultWriter<Uint8Array>, onBr
  * Reads an NDJSON event stream into a sink. A stream that ends without `done`/`error` (the object was evicted
  * or restarted mid-call) fails the call with `agent_offline`, so the caller always gets exactly one ending.
  */
-export async function pumpEvents(body: ReadableStream<Uint8Array>, sink: RelaySink): Promise<void> {
+export async function pumpEvents(
+  body: ReadableStream<Uint8Array>,
+  sink: RelaySink,
+  signal?: AbortSignal,
+): Promise<void> {
   const decoder = new TextDecoder();
   let buffered = "";
   let ended = false;
+  const reader = body.getReader();
+  // The caller left (`release`): stop reading, so the object sees its writes fail and lets go of the call.
+  signal?.addEventListener("abort", () => reader.cancel().catch(() => {}), { once: true });
   const handle = (line: string) => {
-    if (!line || ended) return;
+    if (!line || ended || signal?.aborted) return;
     const event = JSON.parse(line) as RelayEvent;
     if (event.type === "chunk") sink.chunk(event.seq, event.kind, event.delta);
     else if (event.type === "keepalive") sink.keepalive?.();
@@ -63,7 +71,9 @@ export async function pumpEvents(body: ReadableStream<Uint8Array>, sink: RelaySi
     }
   };
   try {
-    for await (const part of body as unknown as AsyncIterable<Uint8Array>) {
+    for (;;) {
+      const { value: part, done } = await reader.read();
+      if (done) break;
       buffered += decoder.decode(part, { stream: true });
       let newline = buffered.indexOf("\n");
       while (newline >= 0) {
@@ -76,5 +86,6 @@ export async function pumpEvents(body: ReadableStream<Uint8Array>, sink: RelaySi
   } catch {
     // The object's response broke off; reported below like any other early end.
   }
-  if (!ended) sink.error("agent_offline", "The agent's connection was lost while answering; retry.");
+  if (!ended && !signal?.aborted)
+    sink.error("agent_offline", "The agent's connection was lost while answering; retry.");
 }

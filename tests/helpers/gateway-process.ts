@@ -37,6 +37,8 @@ export const TEST_ENV = {
   AGENT_MESH_HELLO_TIMEOUT_MS: "1000",
   AGENT_MESH_KEEPALIVE_MS: "300",
   AGENT_MESH_SYNC_TIMEOUT_MS: "5000",
+  // A stream whose caller left runs on this long for a re-attach, then is canceled.
+  AGENT_MESH_RESUME_MS: "1000",
   // The callback tests listen on 127.0.0.1; gateways refuse private callback hosts by default.
   AGENT_MESH_ALLOW_PRIVATE_CALLBACKS: "1",
 };

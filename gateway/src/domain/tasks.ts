@@ -1,6 +1,10 @@
 /**
  * Durable async tasks. A task lives under `task:<agentId>:<ulid>` and its public id is `<agentId>.<ulid>`, so
- * accepting one costs a single store write and an agent's backlog is one ordered key listing.
+ * an agent's backlog is one ordered key listing. A second key, `task-owner:<user>:<ulid>:<agentId>`, lists a
+ * caller's tasks newest first without reading any of them.
+ *
+ * A task that ends `input-required` can be continued with another message: it runs again as turn 2, 3, …, each
+ * turn a relay request of its own (`requestIdOf`), earlier turns kept in `history`.
  *
  * States map 1:1 onto A2A v1.0 task states (`TASK_STATE_SUBMITTED` …), see `A2A_TASK_STATE`.
  */
@@ -48,6 +52,12 @@ export interface TaskRecord {
   callback_url?: string;
   /** Public origin the caller used, for absolute attachment URLs. */
   origin?: string;
+  /** 1 for the first message; each continuation of an input-required task adds one. Absent = 1. */
+  turn?: number;
+  /** Earlier turns (the current one is `message` / `result`), oldest first. */
+  history?: Array<{ role: "user" | "agent"; text: string }>;
+  /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
+  extensions?: Record<string, unknown>;
   attempts: number;
   created_at: string;
   updated_at: string;
@@ -58,6 +68,31 @@ const TASK_ID = /^(ag_[0-9a-f]{16})\.([0-9a-z]{26})$/;
 function keyOf(id: string): string | null {
   const match = TASK_ID.exec(id);
   return match ? `task:${match[1]}:${match[2]}` : null;
+}
+
+function ownerKeyOf(task: Pick<TaskRecord, "id" | "owner" | "agent_id">): string {
+  const ulid = task.id.slice(task.id.indexOf(".") + 1);
+  return `task-owner:${task.owner}:${ulid}:${task.agent_id}`;
+}
+
+/** The relay request id of a task's current turn: the task id, then `<id>~<turn>` for continuations. */
+export function requestIdOf(task: Pick<TaskRecord, "id" | "turn">): string {
+  return (task.turn ?? 1) > 1 ? `${task.id}~${task.turn}` : task.id;
+}
+
+/** The task a relay request id belongs to. */
+export function taskIdOfRequest(requestId: string): string {
+  const tilde = requestId.indexOf("~");
+  return tilde === -1 ? requestId : requestId.slice(0, tilde);
+}
+
+export interface TaskListFilter {
+  agentId?: string;
+  status?: TaskState;
+  /** Page size (1–100). */
+  limit: number;
+  /** Continue after this task id (the previous page's `next_cursor`). */
+  cursor?: string;
 }
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
@@ -74,7 +109,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       created_at: now,
       updated_at: now,
     };
-    await store.set(`task:${fields.agent_id}:${ulid}`, task);
+    await Promise.all([store.set(`task:${fields.agent_id}:${ulid}`, task), store.set(ownerKeyOf(task), 1)]);
     return task;
   }
 
@@ -88,8 +123,57 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     const key = keyOf(task.id);
     if (!key) throw new Error(`[gateway] [tasks] bad task id ${task.id}`);
     task.updated_at = new Date().toISOString();
-    await store.set(key, task, isTerminal(task.status) ? { ttl: options.ttlSeconds } : undefined);
+    if (isTerminal(task.status)) {
+      const ttl = { ttl: options.ttlSeconds };
+      await Promise.all([store.set(key, task, ttl), store.set(ownerKeyOf(task), 1, ttl)]);
+    } else {
+      await store.set(key, task);
+    }
     return task;
+  }
+
+  /** Turns an input-required task into the next turn with the caller's new message (not saved). */
+  function nextTurn(task: TaskRecord, message: string): TaskRecord {
+    const history = [...(task.history ?? []), { role: "user" as const, text: task.message }];
+    if (task.result !== undefined) history.push({ role: "agent", text: task.result });
+    return {
+      ...task,
+      history,
+      message,
+      status: "submitted",
+      turn: (task.turn ?? 1) + 1,
+      result: undefined,
+      error: undefined,
+      attachments: undefined,
+      attempts: 0,
+    };
+  }
+
+  /** A caller's tasks, newest first, one page at a time. */
+  async function listOf(
+    owner: string,
+    filter: TaskListFilter,
+  ): Promise<{ tasks: TaskRecord[]; nextCursor: string | null }> {
+    const prefix = `task-owner:${owner}:`;
+    let keys = (await store.keys(prefix)).reverse();
+    if (filter.cursor) {
+      const after = filter.cursor.slice(filter.cursor.indexOf(".") + 1);
+      keys = keys.filter((key) => key.slice(prefix.length, prefix.length + 26) < after);
+    }
+    const found: TaskRecord[] = [];
+    for (let i = 0; i < keys.length && found.length <= filter.limit; i += 64) {
+      const batch = keys.slice(i, i + 64).flatMap((key) => {
+        const [ulid, agentId] = key.slice(prefix.length).split(":") as [string, string];
+        return filter.agentId && filter.agentId !== agentId ? [] : [`${agentId}.${ulid}`];
+      });
+      const records = await Promise.all(batch.map((id) => get(id)));
+      for (const task of records) {
+        if (task && task.owner === owner && (!filter.status || task.status === filter.status))
+          found.push(task);
+      }
+    }
+    const page = found.slice(0, filter.limit);
+    return { tasks: page, nextCursor: found.length > filter.limit ? page[page.length - 1]!.id : null };
   }
 
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
@@ -99,7 +183,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
   }
 
-  return { create, get, save, unfinished };
+  return { create, get, save, unfinished, nextTurn, listOf };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;
@@ -113,6 +197,7 @@ export function taskView(task: TaskRecord) {
     session_id: task.session_id,
     status: task.status,
     a2a_state: A2A_TASK_STATE[task.status],
+    turn: task.turn ?? 1,
     result: task.result,
     error: task.error,
     attachments: task.attachments ?? [],

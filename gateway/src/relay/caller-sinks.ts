@@ -13,7 +13,11 @@ export interface DonePayload {
   attachments: DoneFrame["attachments"];
 }
 
-/** An SSE body: `event: chunk|done|error` frames and keepalive comments. `onCancel` runs if the caller leaves. */
+/**
+ * An SSE body: `event: chunk|done|error` frames and keepalive comments. Chunks and done carry `id: <seq>`, so a
+ * caller that lost the stream can re-attach with `Last-Event-ID` and get the rest. `onCancel` runs if the
+ * caller leaves.
+ */
 export function createSseSink(
   sessionId: string,
   onCancel: () => void,
@@ -50,7 +54,7 @@ export function createSseSink(
   };
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
-      write(`event: chunk\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`);
+      write(`event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`);
     },
     done(frame) {
       const payload: DonePayload = {
@@ -58,7 +62,7 @@ export function createSseSink(
         session_id: sessionId,
         attachments: frame.attachments ?? [],
       };
-      write(`event: done\ndata: ${JSON.stringify(payload)}\n\n`);
+      write(`event: done\nid: ${frame.seq}\ndata: ${JSON.stringify(payload)}\n\n`);
       end();
     },
     error(code, message) {

@@ -32,7 +32,7 @@ import {
   type TaskDeliveryContext,
 } from "./task-delivery.ts";
 import type { TaskRunner } from "./task-runner.ts";
-import type { AgentHub, RelayCall, RelaySink, WireSocket } from "./types.ts";
+import type { AgentHub, AttachOutcome, RelayCall, RelaySink, WireSocket } from "./types.ts";
 
 export interface LocalHomeOptions {
   config: GatewayConfig;
@@ -70,6 +70,8 @@ export class LocalAgentHome implements AgentHub {
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
   readonly #delivery: TaskDeliveryContext;
+  /** Live requests that ended while no caller was attached, kept for the resume window so one can come back. */
+  readonly #recent = new Map<string, { pending: PendingRequest; agentId: string; until: number }>();
 
   constructor(options: LocalHomeOptions) {
     this.#options = options;
@@ -190,6 +192,25 @@ export class LocalAgentHome implements AgentHub {
     );
   }
 
+  async attach(
+    agentId: string,
+    requestId: string,
+    follower: { user: string; afterSeq: number },
+    sink: RelaySink,
+  ): Promise<AttachOutcome> {
+    const pending = this.#slots.get(agentId)?.pending.get(requestId) ?? this.#recent.get(requestId)?.pending;
+    if (!pending || pending.call.agentId !== agentId || pending.call.user !== follower.user)
+      return "not_found";
+    return pending.attach(sink, follower.afterSeq);
+  }
+
+  async release(agentId: string, requestId: string, sink: RelaySink): Promise<void> {
+    const pending = this.#slots.get(agentId)?.pending.get(requestId);
+    if (!pending || pending.detach(sink) > 0 || pending.isTask) return;
+    // The last caller left a live request: it keeps running for the resume window, then is canceled.
+    pending.orphanDeadline = Date.now() + this.#config.resumeWindowMs;
+  }
+
   async cancel(agentId: string, requestId: string): Promise<void> {
     const slot = this.#slots.get(agentId);
     const pending = slot?.pending.get(requestId);
@@ -276,6 +297,7 @@ export class LocalAgentHome implements AgentHub {
       for (const pending of slot.pending.values()) this.#sweepPending(slot, pending, now);
       if (!slot.link && slot.pending.size === 0) this.#slots.delete(slot.id);
     }
+    for (const [requestId, recent] of this.#recent) if (now >= recent.until) this.#recent.delete(requestId);
   }
 
   dispose(): void {
@@ -361,6 +383,11 @@ export class LocalAgentHome implements AgentHub {
   /** Removes a request that ended and lets queued tasks take its place. */
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.pending.delete(pending.call.requestId);
+    if (!pending.isTask && pending.callerCount === 0) {
+      // Its caller is away (a dropped stream): keep the ending for the resume window.
+      const until = Date.now() + this.#config.resumeWindowMs;
+      this.#recent.set(pending.call.requestId, { pending, agentId: slot.id, until });
+    }
     if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
   }
 
@@ -383,6 +410,11 @@ export class LocalAgentHome implements AgentHub {
         slot.pending.delete(pending.call.requestId);
         slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
         pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
+        return;
+      case "orphaned":
+        this.#finish(slot, pending);
+        slot.link?.send({ type: "cancel", id: pending.call.requestId });
+        pending.fail("canceled", "Every caller left and none came back within the resume window.");
         return;
       case "keepalive":
         pending.keepalive(now);

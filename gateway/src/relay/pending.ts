@@ -1,18 +1,33 @@
 /**
  * A request the gateway has sent to an agent and not yet finished. It outlives the socket it was sent on:
- * when the agent drops, it waits out the grace window for the agent to come back and resume by seq.
+ * when the agent drops, it waits out the grace window for the agent to come back and resume by seq. It also
+ * outlives its callers: it keeps the chunks it relayed (bounded), so a caller whose connection dropped can
+ * re-attach and get every chunk it missed, once (`attach` with the last seq it saw).
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
 
+/** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
+export const HISTORY_LIMITS = { chunks: 10_000, chars: 4 * 1024 * 1024 };
+
+interface RelayedChunk {
+  seq: number;
+  kind: ChunkKind;
+  delta: string;
+}
+
+type Outcome = { done: DoneFrame } | { error: { code: string; message: string } };
+
+export type AttachResult = "attached" | "gap";
+
 export class PendingRequest {
   readonly call: RelayCall;
   readonly isTask: boolean;
-  /** Highest seq passed to the sink; lower or equal seqs are replays and are dropped. */
+  /** Highest seq passed to the sinks; lower or equal seqs are replays and are dropped. */
   lastSeq = 0;
   /** Timestamp (ms) of the last frame from the agent, or of dispatch. */
   lastActivity: number;
-  /** Timestamp (ms) of the last thing written to the sink (chunk or keepalive). */
+  /** Timestamp (ms) of the last thing written to the sinks (chunk or keepalive). */
   lastWriteAt: number;
   /** When set, the request fails (or its task is re-queued) at this time unless its agent resumes it. */
   graceDeadline: number | null = null;
@@ -20,8 +35,16 @@ export class PendingRequest {
   deadline: number | null;
   /** Idle deadline span for live streams (no frame for this long = timeout). */
   readonly idleTimeoutMs: number | null;
-  #sink: RelaySink;
-  #finished = false;
+  /** A live request whose every caller left: canceled at this time unless one re-attaches. */
+  orphanDeadline: number | null = null;
+  /** Sinks that never detach (a task's store writer); callers come and go beside them. */
+  readonly #owners: RelaySink[];
+  #callers: RelaySink[] = [];
+  #history: RelayedChunk[] = [];
+  #historyChars = 0;
+  /** Seq of the oldest chunk still in `#history` minus one: resuming from before it is impossible. */
+  #droppedThrough = 0;
+  #outcome: Outcome | null = null;
 
   constructor(
     call: RelayCall,
@@ -29,8 +52,10 @@ export class PendingRequest {
     options: { isTask: boolean; deadline: number | null; idleTimeoutMs: number | null; now: number },
   ) {
     this.call = call;
-    this.#sink = sink;
     this.isTask = options.isTask;
+    // A task's sink records its outcome; a live call's sink is its first caller, who may leave and come back.
+    this.#owners = options.isTask ? [sink] : [];
+    if (!options.isTask) this.#callers.push(sink);
     this.deadline = options.deadline;
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.lastActivity = options.now;
@@ -38,56 +63,114 @@ export class PendingRequest {
   }
 
   get finished(): boolean {
-    return this.#finished;
+    return this.#outcome !== null;
+  }
+
+  /** Callers currently following the request (not counting a task's store writer). */
+  get callerCount(): number {
+    return this.#callers.length;
   }
 
   /** Passes a chunk on unless it is a replay of one already delivered (exactly-once across reconnects). */
   chunk(seq: number, kind: ChunkKind, delta: string, now: number): void {
     this.lastActivity = now;
-    if (seq <= this.lastSeq || this.#finished) return;
+    if (seq <= this.lastSeq || this.#outcome) return;
     this.lastSeq = seq;
     this.lastWriteAt = now;
-    this.#sink.chunk(seq, kind, delta);
+    this.#remember({ seq, kind, delta });
+    for (const sink of this.#owners) sink.chunk(seq, kind, delta);
+    for (const sink of this.#callers) sink.chunk(seq, kind, delta);
   }
 
   done(frame: DoneFrame): void {
-    if (this.#finished) return;
-    this.#finished = true;
+    if (this.#outcome) return;
+    this.#outcome = { done: frame };
     this.lastSeq = frame.seq;
-    this.#sink.done(frame);
+    for (const sink of this.#owners) sink.done(frame);
+    for (const sink of this.#callers) sink.done(frame);
+    this.#callers = [];
   }
 
   fail(code: string, message: string): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#sink.error(code, message);
+    if (this.#outcome) return;
+    this.#outcome = { error: { code, message } };
+    for (const sink of this.#owners) sink.error(code, message);
+    for (const sink of this.#callers) sink.error(code, message);
+    this.#callers = [];
   }
 
   keepalive(now: number): void {
     this.lastWriteAt = now;
-    if (!this.#finished) this.#sink.keepalive?.();
+    if (this.#outcome) return;
+    for (const sink of this.#callers) sink.keepalive?.();
+  }
+
+  /**
+   * Adds a caller that saw every chunk up to `afterSeq`: it gets the chunks after that (and the ending, if the
+   * request already ended), then follows live. "gap" when chunks it needs were already dropped from the history.
+   */
+  attach(sink: RelaySink, afterSeq: number): AttachResult {
+    if (afterSeq < this.#droppedThrough) return "gap";
+    for (const chunk of this.#history)
+      if (chunk.seq > afterSeq) sink.chunk(chunk.seq, chunk.kind, chunk.delta);
+    const outcome = this.#outcome;
+    if (outcome && "done" in outcome) sink.done(outcome.done);
+    else if (outcome) sink.error(outcome.error.code, outcome.error.message);
+    else {
+      this.#callers.push(sink);
+      this.orphanDeadline = null;
+    }
+    return "attached";
+  }
+
+  /** Removes a caller; returns how many are left. */
+  detach(sink: RelaySink): number {
+    this.#callers = this.#callers.filter((s) => s !== sink);
+    return this.#callers.length;
   }
 
   /** The earliest time `due` could return something. */
   nextCheckAt(keepaliveMs: number): number {
     let at = this.graceDeadline ?? Number.POSITIVE_INFINITY;
     if (this.deadline !== null) at = Math.min(at, this.deadline);
+    if (this.orphanDeadline !== null) at = Math.min(at, this.orphanDeadline);
     if (this.idleTimeoutMs !== null) at = Math.min(at, this.lastActivity + this.idleTimeoutMs + 1);
-    if (!this.isTask && this.graceDeadline === null) at = Math.min(at, this.lastWriteAt + keepaliveMs);
+    if (this.#callers.length > 0 && this.graceDeadline === null)
+      at = Math.min(at, this.lastWriteAt + keepaliveMs);
     return at;
   }
 
-  /** What the sweep must do now: give up (grace over), time out, send a keepalive, or nothing. */
-  due(now: number, keepaliveMs: number): "grace" | "timeout" | "keepalive" | null {
+  /** What the sweep must do now: give up (grace over), time out, cancel an orphan, send a keepalive, or nothing. */
+  due(now: number, keepaliveMs: number): "grace" | "timeout" | "orphaned" | "keepalive" | null {
     if (this.graceDeadline !== null && now >= this.graceDeadline) return "grace";
     if (this.deadline !== null && now >= this.deadline) return "timeout";
     if (this.idleTimeoutMs !== null && now - this.lastActivity > this.idleTimeoutMs) return "timeout";
-    const isWaiting = this.graceDeadline === null && !this.isTask;
+    if (this.orphanDeadline !== null && now >= this.orphanDeadline) return "orphaned";
+    const isWaiting = this.graceDeadline === null && this.#callers.length > 0;
     return isWaiting && now - this.lastWriteAt >= keepaliveMs ? "keepalive" : null;
   }
 
-  /** Ends the request without telling its sink (a task handed back to the queue). */
+  /**
+   * Ends the request without telling its owners (a task handed back to the queue). Callers following it are told
+   * `task_requeued`, so they can wait for its next delivery.
+   */
   abandon(): void {
-    this.#finished = true;
+    if (this.#outcome) return;
+    this.#outcome = { error: { code: "task_requeued", message: "The task went back to the queue." } };
+    for (const sink of this.#callers) sink.error("task_requeued", "The task went back to the queue.");
+    this.#callers = [];
+  }
+
+  #remember(chunk: RelayedChunk): void {
+    this.#history.push(chunk);
+    this.#historyChars += chunk.delta.length;
+    while (
+      this.#history.length > HISTORY_LIMITS.chunks ||
+      (this.#historyChars > HISTORY_LIMITS.chars && this.#history.length > 1)
+    ) {
+      const dropped = this.#history.shift()!;
+      this.#historyChars -= dropped.delta.length;
+      this.#droppedThrough = dropped.seq;
+    }
   }
 }

@@ -3,6 +3,7 @@
  * agent connects, and sent in order as capacity frees up.
  */
 import type { GatewayConfig } from "../config.ts";
+import { requestIdOf } from "../domain/tasks.ts";
 import type { AgentSlot } from "./agent-slot.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -34,7 +35,7 @@ export async function reattachHeldTasks(
 /** Queues the agent's unfinished tasks from the store (oldest first), then delivers what fits. */
 export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
   const tasks = await context.tasks.backlog(slot.id);
-  const ordered = tasks.filter((task) => !slot.pending.has(task.id)).map((task) => task.id);
+  const ordered = tasks.filter((task) => !slot.pending.has(requestIdOf(task))).map((task) => task.id);
   const loaded = new Set(ordered);
   // Tasks queued while the listing ran are kept after the listed ones.
   slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
@@ -52,8 +53,7 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       slot.pending.size < slot.capacity(context.config.maxInflightPerAgent)
     ) {
       const taskId = slot.queue.shift()!;
-      if (slot.pending.has(taskId)) continue;
-      const pending = await context.tasks.start(taskId, context.config);
+      const pending = await context.tasks.start(taskId, context.config, (id) => slot.pending.has(id));
       if (!pending) continue;
       if (!slot.link) {
         await context.tasks.requeue(pending);

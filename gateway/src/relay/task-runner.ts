@@ -3,7 +3,14 @@
  * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
  */
 import type { GatewayConfig } from "../config.ts";
-import { isTerminal, type TaskRecord, type TaskService, taskView } from "../domain/tasks.ts";
+import {
+  isTerminal,
+  requestIdOf,
+  type TaskRecord,
+  type TaskService,
+  taskIdOfRequest,
+  taskView,
+} from "../domain/tasks.ts";
 import type { DoneFrame } from "../protocol/index.ts";
 import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
@@ -17,6 +24,11 @@ export interface TaskRunnerOptions {
   onError: (error: unknown, context: { stage: string }) => void;
   /** Retry delays for callbacks (ms). */
   callbackRetryMs?: number[];
+  /**
+   * Told after every state change the runner saves (working, back to submitted, ended), not awaited. Doors hang
+   * their notifications here (A2A push notifications), so they fire wherever the task runs (a Durable Object too).
+   */
+  onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
 export function createTaskRunner(options: TaskRunnerOptions) {
@@ -25,7 +37,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   function callOf(task: TaskRecord): RelayCall {
     return {
-      requestId: task.id,
+      requestId: requestIdOf(task),
       agentId: task.agent_id,
       agentName: task.agent_name,
       user: task.owner,
@@ -52,14 +64,14 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         // Progress of a task is not stored chunk by chunk; only the outcome is durable.
       },
       done(frame: DoneFrame) {
-        finish(task.id, (t) => {
+        finish(task, (t) => {
           t.status = frame.input_required ? "input-required" : "completed";
           t.result = frame.result;
           t.attachments = frame.attachments ?? [];
         });
       },
       error(code, message) {
-        finish(task.id, (t) => {
+        finish(task, (t) => {
           t.status = code === "canceled" ? "canceled" : "failed";
           t.error = { code, message };
         });
@@ -67,15 +79,27 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     };
   }
 
-  /** Re-reads the task so a concurrent cancel is not overwritten, applies the outcome, then calls back. */
-  function finish(taskId: string, apply: (task: TaskRecord) => void): void {
+  /**
+   * Re-reads the task so a concurrent cancel is not overwritten (nor a later turn by an earlier one's ending),
+   * applies the outcome, then calls back.
+   */
+  function finish(ran: TaskRecord, apply: (task: TaskRecord) => void): void {
     (async () => {
-      const task = await tasks.get(taskId);
-      if (!task || isTerminal(task.status)) return;
+      const task = await tasks.get(ran.id);
+      if (!task || isTerminal(task.status) || requestIdOf(task) !== requestIdOf(ran)) return;
       apply(task);
-      await tasks.save(task);
+      await saved(task);
       if (task.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
+  }
+
+  /** Saves a state change and tells the listener. */
+  async function saved(task: TaskRecord): Promise<void> {
+    await tasks.save(task);
+    if (!options.onTaskChange) return;
+    Promise.resolve(options.onTaskChange(task)).catch((error) =>
+      options.onError(error, { stage: "task-change" }),
+    );
   }
 
   async function callback(task: TaskRecord): Promise<void> {
@@ -109,13 +133,20 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     callbackKey,
     backlog: (agentId: string) => tasks.unfinished(agentId),
 
-    /** Marks a queued task working and returns it ready to send, or null when it no longer needs running. */
-    async start(taskId: string, config: GatewayConfig): Promise<PendingRequest | null> {
+    /**
+     * Marks a queued task working and returns it ready to send, or null when it no longer needs running (ended,
+     * or its current turn is already running here).
+     */
+    async start(
+      taskId: string,
+      config: GatewayConfig,
+      isRunning: (requestId: string) => boolean,
+    ): Promise<PendingRequest | null> {
       const task = await tasks.get(taskId);
-      if (!task || isTerminal(task.status)) return null;
+      if (!task || isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
       task.status = "working";
       task.attempts += 1;
-      await tasks.save(task);
+      await saved(task);
       return pendingFor(task, config);
     },
 
@@ -124,28 +155,29 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      * chunks of a task are not stored, so replaying them costs nothing, and a `done` the agent produced while the
      * gateway was down arrives that way.
      */
-    async reattach(agentId: string, taskId: string, config: GatewayConfig) {
-      const task = await tasks.get(taskId);
+    async reattach(agentId: string, requestId: string, config: GatewayConfig) {
+      const task = await tasks.get(taskIdOfRequest(requestId));
       if (!task || task.agent_id !== agentId || task.status !== "working") return null;
+      if (requestIdOf(task) !== requestId) return null; // An earlier turn the connector still holds.
       return pendingFor(task, config);
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
     async requeue(pending: PendingRequest): Promise<void> {
-      const task = await tasks.get(pending.call.requestId);
-      if (!task || isTerminal(task.status)) return;
+      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
+      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
       if (task.attempts >= options.maxAttempts) {
         task.status = "failed";
         task.error = {
           code: "agent_offline",
           message: `The agent went offline ${task.attempts} times while running this task.`,
         };
-        await tasks.save(task);
+        await saved(task);
         if (task.callback_url) await callback(task);
         return;
       }
       task.status = "submitted";
-      await tasks.save(task);
+      await saved(task);
     },
   };
 }

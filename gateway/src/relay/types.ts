@@ -34,6 +34,8 @@ export interface RelaySink {
   keepalive?(): void;
 }
 
+export type AttachOutcome = "attached" | "gap" | "not_found";
+
 /** How a caller waits: a live stream/sync call or a durable task. */
 export type RelayMode = "live" | "task";
 
@@ -47,6 +49,22 @@ export interface AgentHub {
   isOnline(agentIds: string[]): Promise<Map<string, boolean>>;
   /** Sends a live call. Throws `agent_offline` / `agent_busy` ApiErrors when it cannot start. */
   dispatch(call: RelayCall, sink: RelaySink): Promise<void>;
+  /**
+   * Adds a caller to a running request (a live call or a delivered task) of `follower.user`: the sink gets every
+   * chunk after `afterSeq`, then follows live. A live call that ended while its caller was away is still found
+   * for the resume window. "gap": the chunks it asks for are no longer kept; "not_found": no such request here.
+   */
+  attach(
+    agentId: string,
+    requestId: string,
+    follower: { user: string; afterSeq: number },
+    sink: RelaySink,
+  ): Promise<AttachOutcome>;
+  /**
+   * A caller stops following (its connection dropped). A live call left with no caller keeps running for the
+   * resume window, then is canceled; a task runs on regardless.
+   */
+  release(agentId: string, requestId: string, sink: RelaySink): Promise<void>;
   /** Stops a live call or a delivered task (sends `cancel` to the agent). */
   cancel(agentId: string, requestId: string): Promise<void>;
   /** Tells the agent's home that a task was queued (delivers it now when the agent is online). */

@@ -1,32 +1,81 @@
-/** `GET|DELETE /v1/tasks/:id`: read or cancel an async task. Only its creator sees it. */
+/**
+ * `/v1/tasks`: a caller's async tasks. List (newest first, paginated), read, cancel, follow live over SSE
+ * (re-attach with `Last-Event-ID`), and answer an input-required task with a new message. Only the creator
+ * sees a task; anyone else gets the same 404 as for a task that does not exist.
+ */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
-import { isTerminal, taskView } from "../domain/tasks.ts";
+import { TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domain/tasks.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
+import { readJson } from "../util/body.ts";
+import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
 
-const notFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
+const ContinueBody = v.object({ message: v.pipe(v.string(), v.minLength(1, "message must not be empty")) });
+
+const encoder = new TextEncoder();
 
 export const taskRoutes = new Hono<GatewayEnv>()
+  .get("/v1/tasks", requireAuth(), async (c) => {
+    const { calls } = c.var.services;
+    const status = c.req.query("status");
+    if (status && !TASK_STATES.includes(status as TaskState)) {
+      throw new ApiError(400, "invalid_request", `status must be one of ${TASK_STATES.join(", ")}.`);
+    }
+    const limit = Number(c.req.query("limit") ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new ApiError(400, "invalid_request", "limit must be an integer from 1 to 100.");
+    const agentRef = c.req.query("agent");
+    const agentId = agentRef ? (await calls.resolveAgent(c.var.caller, agentRef)).id : undefined;
+    const page = await calls.listTasks(c.var.caller, {
+      agentId,
+      status: status as TaskState | undefined,
+      limit,
+      cursor: c.req.query("cursor"),
+    });
+    return c.json({ tasks: page.tasks.map(taskView), next_cursor: page.nextCursor });
+  })
   .get("/v1/tasks/:id", requireAuth(), async (c) => {
-    const task = await c.var.services.tasks.get(c.req.param("id"));
-    if (!task || task.owner !== c.var.caller.user) throw notFound(c.req.param("id"));
-    return c.json(taskView(task));
+    return c.json(taskView(await c.var.services.calls.getTask(c.var.caller, c.req.param("id"))));
   })
   .delete("/v1/tasks/:id", requireAuth(), async (c) => {
-    const { tasks, hub } = c.var.services;
-    const task = await tasks.get(c.req.param("id"));
-    if (!task || task.owner !== c.var.caller.user) throw notFound(c.req.param("id"));
-    if (isTerminal(task.status)) {
-      throw new ApiError(
-        409,
-        "task_finished",
-        `Task ${task.id} already ended (${task.status}); nothing to cancel.`,
-      );
-    }
-    task.status = "canceled";
-    task.error = { code: "canceled", message: "Canceled by the caller." };
-    await tasks.save(task);
-    await hub.cancel(task.agent_id, task.id);
-    return c.json(taskView(task));
+    return c.json(taskView(await c.var.services.calls.cancelTask(c.var.caller, c.req.param("id"))));
+  })
+  .post("/v1/tasks/:id/messages", requireAuth("call"), async (c) => {
+    const { message } = await readJson(c, ContinueBody);
+    const task = await c.var.services.calls.continueTask(c.var.caller, c.req.param("id"), message);
+    return c.json(taskView(task), 202);
+  })
+  .get("/v1/tasks/:id/events", requireAuth(), async (c) => {
+    const { calls } = c.var.services;
+    const task = await calls.getTask(c.var.caller, c.req.param("id"));
+    const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
+    let follow: { stop(): void } | undefined;
+    let open = true;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const write = (text: string) => {
+          if (open) controller.enqueue(encoder.encode(text));
+        };
+        follow = calls.followTask(c.var.caller, task, afterSeq, {
+          running: (t) => write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
+          chunk: (seq, kind, delta) =>
+            write(`event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`),
+          keepalive: () => write(": keepalive\n\n"),
+          end: (t: TaskRecord) => {
+            write(
+              `event: ${t.status === "failed" ? "error" : "done"}\ndata: ${JSON.stringify(taskView(t))}\n\n`,
+            );
+            open = false;
+            controller.close();
+          },
+        });
+      },
+      cancel() {
+        open = false;
+        follow?.stop();
+      },
+    });
+    return new Response(body, { headers: SSE_HEADERS });
   });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
+import { followContract } from "./follow.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
@@ -45,6 +46,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       const get = () => context;
       apiContract(get);
       relayContract(get);
+      followContract(get);
       protocolContract(get);
       resilienceContract(get);
     },

@@ -1,0 +1,304 @@
+/**
+ * The one place every door (`/v1`, A2A, MCP, share links, the web UI) starts, follows and stops work. A door
+ * translates its protocol to these calls and back; it never touches sockets or the store itself, so a call is
+ * the same call whichever door it came through: same sessions, tasks, limits and permissions.
+ *
+ * @example
+ * const agent = await calls.resolveAgent(caller, "reviewer");
+ * const task = await calls.startTask(caller, agent, { message: "hi" });
+ * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
+ */
+import type { GatewayConfig } from "../config.ts";
+import { ApiError } from "../errors.ts";
+import type { ChunkKind } from "../protocol/index.ts";
+import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
+import type { SessionStore } from "../session-stores/types.ts";
+import { randomHex } from "../util/crypto.ts";
+import type { AgentRecord, AgentService } from "./agents.ts";
+import type { Caller } from "./caller.ts";
+import {
+  isTerminal,
+  requestIdOf,
+  type TaskListFilter,
+  type TaskRecord,
+  type TaskService,
+  type TaskState,
+} from "./tasks.ts";
+
+export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** What a door hears while it follows a task's current turn. */
+export interface TaskFollower {
+  /** The turn is running on the agent; chunks follow. Called again if it is re-delivered. */
+  running?(task: TaskRecord): void;
+  chunk(seq: number, kind: ChunkKind, delta: string): void;
+  /** The turn ended (also at once when it had already ended): the task as it now stands. */
+  end(task: TaskRecord): void;
+  /** Nothing happened for a while; streams send a keepalive. */
+  keepalive?(): void;
+}
+
+export interface StartInput {
+  message: string;
+  sessionId?: string;
+  origin?: string;
+  callbackUrl?: string;
+  extensions?: Record<string, unknown>;
+}
+
+export interface CallServiceDeps {
+  config: GatewayConfig;
+  store: SessionStore;
+  agents: AgentService;
+  tasks: TaskService;
+  hub: AgentHub;
+  clientId(user: string, agentId: string): Promise<string>;
+  onError(error: unknown, context: { stage: string }): void;
+}
+
+const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
+
+export function createCallService(deps: CallServiceDeps) {
+  const { store, tasks, hub, config } = deps;
+
+  /**
+   * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
+   * since ids are not secrets), or a new one.
+   */
+  async function claimSession(caller: Caller, agent: AgentRecord, sessionId?: string): Promise<string> {
+    if (!sessionId) return crypto.randomUUID();
+    if (!SESSION_ID.test(sessionId))
+      throw new ApiError(400, "invalid_request", "session_id: 1–128 letters, digits, . _ -");
+    const key = `session:${agent.id}:${sessionId}`;
+    const owner =
+      (await store.get<string>(key)) ??
+      ((await store.add(key, caller.user)) ? caller.user : await store.get<string>(key));
+    if (owner !== caller.user)
+      throw new ApiError(404, "session_not_found", `No session ${sessionId} of yours with this agent.`);
+    return sessionId;
+  }
+
+  /** Queues a durable task; the agent gets it now if connected, else when it connects. */
+  async function startTask(caller: Caller, agent: AgentRecord, input: StartInput): Promise<TaskRecord> {
+    const sessionId = await claimSession(caller, agent, input.sessionId);
+    const task = await tasks.create({
+      agent_id: agent.id,
+      agent_name: agent.name,
+      owner: caller.user,
+      session_id: sessionId,
+      client_id: await deps.clientId(caller.user, agent.id),
+      message: input.message,
+      callback_url: input.callbackUrl,
+      origin: input.origin,
+      extensions: input.extensions,
+    });
+    queued(task);
+    return task;
+  }
+
+  /** Answers an input-required task: its next turn runs with this message, in the same session. */
+  async function continueTask(caller: Caller, id: string, message: string): Promise<TaskRecord> {
+    const task = await getTask(caller, id);
+    if (task.status !== "input-required") {
+      throw new ApiError(
+        409,
+        "task_not_waiting",
+        `Task ${task.id} is ${task.status}, not waiting for input; send a new message instead.`,
+      );
+    }
+    const next = await tasks.save(tasks.nextTurn(task, message));
+    queued(next);
+    return next;
+  }
+
+  function queued(task: TaskRecord): void {
+    hub.taskQueued(task.agent_id, task.id).catch((error) => deps.onError(error, { stage: "task-queued" }));
+  }
+
+  /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
+  async function callLive(
+    caller: Caller,
+    agent: AgentRecord,
+    input: Omit<StartInput, "callbackUrl" | "extensions">,
+    sink: RelaySink,
+  ): Promise<RelayCall> {
+    const call: RelayCall = {
+      requestId: nextRequestId(),
+      agentId: agent.id,
+      agentName: agent.name,
+      user: caller.user,
+      sessionId: await claimSession(caller, agent, input.sessionId),
+      clientId: await deps.clientId(caller.user, agent.id),
+      message: input.message,
+      origin: input.origin,
+    };
+    await hub.dispatch(call, sink);
+    return call;
+  }
+
+  /** A task of the caller's, or 404 (someone else's task looks exactly like a missing one). */
+  async function getTask(caller: Caller, id: string): Promise<TaskRecord> {
+    const task = await tasks.get(id);
+    if (!task || task.owner !== caller.user) throw taskNotFound(id);
+    return task;
+  }
+
+  async function listTasks(caller: Caller, filter: TaskListFilter) {
+    return tasks.listOf(caller.user, filter);
+  }
+
+  async function cancelTask(caller: Caller, id: string): Promise<TaskRecord> {
+    const task = await getTask(caller, id);
+    if (isTerminal(task.status)) {
+      throw new ApiError(
+        409,
+        "task_finished",
+        `Task ${task.id} already ended (${task.status}); nothing to cancel.`,
+      );
+    }
+    task.status = "canceled";
+    task.error = { code: "canceled", message: "Canceled by the caller." };
+    await tasks.save(task);
+    await hub.cancel(task.agent_id, requestIdOf(task));
+    return task;
+  }
+
+  /**
+   * Follows the current turn of a task until it ends: replays the chunks after `afterSeq` if it is running,
+   * waits (polling the store) while it is queued or between deliveries, and ends at once if it already ended.
+   * Chunks of a turn that ran before the gateway restarted are not kept; its ending is (it is in the store).
+   */
+  function followTask(
+    caller: Caller,
+    task: TaskRecord,
+    afterSeq: number,
+    follower: TaskFollower,
+  ): { stop(): void } {
+    let stopped = false;
+    let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
+    let lastSeq = afterSeq;
+    let wake: (() => void) | null = null;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+
+    async function run(): Promise<void> {
+      let quietSince = Date.now();
+      while (!stopped) {
+        const now = await tasks.get(task.id);
+        if (!now || now.owner !== caller.user) return;
+        if (isTerminal(now.status) || requestIdOf(now) !== requestIdOf(task)) return follower.end(now);
+        if (now.status === "working") {
+          const outcome = await attachOnce(now);
+          if (outcome === "ended") return;
+        }
+        if (Date.now() - quietSince >= config.keepaliveMs) {
+          quietSince = Date.now();
+          follower.keepalive?.();
+        }
+        await pause(now.status === "working" ? 200 : 500);
+      }
+    }
+
+    /** Follows one delivery of the turn; "again" when it went back to the queue or is not held here (yet). */
+    async function attachOnce(now: TaskRecord): Promise<"ended" | "again"> {
+      let settle!: (value: "ended" | "again") => void;
+      const settled = new Promise<"ended" | "again">((resolve) => {
+        settle = resolve;
+      });
+      const sink: RelaySink = {
+        chunk(seq, kind, delta) {
+          lastSeq = seq;
+          follower.chunk(seq, kind, delta);
+        },
+        done(frame) {
+          settle("ended");
+          follower.end({
+            ...now,
+            status: frame.input_required ? "input-required" : "completed",
+            result: frame.result,
+            attachments: frame.attachments ?? [],
+            updated_at: new Date().toISOString(),
+          });
+        },
+        error(code, message) {
+          if (code === "task_requeued") {
+            // Its next delivery starts again from seq 1.
+            lastSeq = 0;
+            return settle("again");
+          }
+          settle("ended");
+          const status: TaskState = code === "canceled" ? "canceled" : "failed";
+          follower.end({ ...now, status, error: { code, message }, updated_at: new Date().toISOString() });
+        },
+        keepalive: () => follower.keepalive?.(),
+      };
+      const requestId = requestIdOf(now);
+      const follow = { user: caller.user, afterSeq: lastSeq };
+      let result = await hub.attach(now.agent_id, requestId, follow, sink);
+      // Chunks it missed are gone (a very long turn): follow from here on rather than not at all.
+      if (result === "gap")
+        result = await hub.attach(now.agent_id, requestId, { ...follow, afterSeq: 2 ** 31 }, sink);
+      if (result !== "attached") return "again";
+      current = { agentId: now.agent_id, requestId, sink };
+      follower.running?.(now);
+      const outcome = await settled;
+      current = null;
+      return outcome;
+    }
+
+    run().catch((error) => {
+      deps.onError(error, { stage: "follow-task" });
+      if (!stopped)
+        follower.end({
+          ...task,
+          status: "failed",
+          error: { code: "internal_error", message: "Lost track." },
+        });
+    });
+    return {
+      stop() {
+        stopped = true;
+        (wake as (() => void) | null)?.();
+        const following = current as typeof current;
+        if (following) hub.release(following.agentId, following.requestId, following.sink).catch(() => {});
+      },
+    };
+  }
+
+  return {
+    resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
+    claimSession,
+    startTask,
+    continueTask,
+    callLive,
+    getTask,
+    listTasks,
+    cancelTask,
+    followTask,
+    /** Follows a live call of the caller's after a dropped connection (see `AgentHub.attach`). */
+    followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>
+      hub.attach(agentId, requestId, { user: caller.user, afterSeq }, sink),
+    release: (agentId: string, requestId: string, sink: RelaySink) => hub.release(agentId, requestId, sink),
+  };
+}
+
+export type CallService = ReturnType<typeof createCallService>;
+
+/**
+ * Request ids only need to be unique, not secret (every route that uses one checks who asks), so a random
+ * per-process prefix and a counter do, without drawing random bytes on every call.
+ */
+let requestIdPrefix: string | undefined;
+let requestCounter = 0;
+export function nextRequestId(): string {
+  // Drawn on first use, not at import: Workers forbid randomness in global scope.
+  requestIdPrefix ??= `rq_${randomHex(8)}`;
+  requestCounter += 1;
+  return `${requestIdPrefix}${requestCounter.toString(36)}`;
+}

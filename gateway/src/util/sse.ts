@@ -1,0 +1,15 @@
+/** Small pieces every SSE answer shares, whichever door sends it. */
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+} as const;
+
+/** The seq a re-attaching caller last saw, from `Last-Event-ID` (or `?after=`); 0 when absent or not a number. */
+export function afterSeqOf(value: string | undefined): number {
+  if (!value) return 0;
+  // Task streams may prefix the turn (`2:17`); the seq is the last part.
+  const seq = Number(value.slice(value.lastIndexOf(":") + 1));
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+}
