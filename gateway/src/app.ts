@@ -23,6 +23,7 @@ import { agentRoutes } from "./routes/agents.ts";
 import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { inboxRoutes } from "./routes/inbox.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { openapiRoutes } from "./routes/openapi.ts";
 import { mountSkills } from "./routes/skills.ts";
@@ -108,7 +109,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     await next();
   });
   const limit = limitBody(config.maxBodyBytes);
-  app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
+  app.on(
+    ["POST", "PATCH"],
+    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/v1/tasks/*"],
+    limit,
+  );
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
   app.route("/", openapiRoutes);
@@ -117,6 +122,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", ticketRoutes);
   app.route("/", messageRoutes);
   app.route("/", taskRoutes);
+  app.route("/", inboxRoutes);
   app.route("/", attachmentRoutes);
   mountSkills(
     app,

@@ -6,6 +6,7 @@ import type { BlobStore } from "./blob-stores/types.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type AgentService, createAgentService } from "./domain/agents.ts";
 import type { CallService } from "./domain/calls.ts";
+import { createInboxService, type InboxService } from "./domain/inbox.ts";
 import { createTaskService, type TaskRecord, type TaskService } from "./domain/tasks.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -22,6 +23,7 @@ export interface GatewayServices {
   agents: AgentService;
   tasks: TaskService;
   runner: TaskRunner;
+  inbox: InboxService;
   hub: AgentHub;
   /** What every door uses to start, follow and stop work. */
   calls: CallService;
@@ -77,7 +79,8 @@ export function createCoreServices(options: CoreServicesOptions) {
     }
     return id;
   }
-  return { config, store, tokens, agents, tasks, runner, secret, clientId, onError };
+  const inbox = createInboxService(store);
+  return { config, store, tokens, agents, tasks, runner, inbox, secret, clientId, onError };
 }
 
 export type CoreServices = ReturnType<typeof createCoreServices>;

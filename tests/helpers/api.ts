@@ -7,9 +7,10 @@ export interface JsonResponse<T = any> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string, token?: string) {
+export function apiClient(baseUrl: string, token?: string, always: Record<string, string> = {}) {
   const headers = (extra?: Record<string, string>) => ({
     ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...always,
     ...extra,
   });
   async function call<T = any>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
+import { inboxContract } from "./inbox.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
@@ -47,6 +48,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       apiContract(get);
       relayContract(get);
       followContract(get);
+      inboxContract(get);
       protocolContract(get);
       resilienceContract(get);
     },
