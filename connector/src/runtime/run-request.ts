@@ -43,6 +43,8 @@ export interface AgentRequest {
   session_id: string;
   client_id: string;
   message: string;
+  /** Agents whose requests led here (see the protocol's `RequestFrame.chain`). */
+  chain?: string[];
 }
 
 export interface AgentRequestCallbacks {
@@ -137,7 +139,10 @@ async function runInWorkspace(
         cwd,
         resumeId,
         signal,
-        env: runtime.env,
+        // Calls this agent makes (through `agent-mesh mcp`) carry the chain on, so the gateway can stop loops.
+        env: request.chain?.length
+          ? { ...runtime.env, AGENT_MESH_CHAIN: request.chain.join(",") }
+          : runtime.env,
       },
       emit,
     );

@@ -27,6 +27,45 @@ import {
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** A call may be at most this many agent hops deep (a person → A → B → C → D). */
+export const MAX_CALL_DEPTH = 4;
+
+/**
+ * The chain a call arrives with (`X-Agent-Mesh-Chain: ag_…,ag_…`, set by `agent-mesh mcp` from the
+ * AGENT_MESH_CHAIN its agent was started with). Malformed ids are a 400; the chain only ever stops calls.
+ */
+export function chainFrom(header: string | undefined): string[] {
+  if (!header) return [];
+  const ids = header.split(",").map((id) => id.trim());
+  if (ids.length > 16 || ids.some((id) => !/^ag_[0-9a-f]{16}$/.test(id)))
+    throw new ApiError(
+      400,
+      "invalid_request",
+      "X-Agent-Mesh-Chain must be a comma-separated list of agent ids.",
+    );
+  return ids;
+}
+
+/** The chain for a call to `agent`, or the refusal when it would loop or go too deep. */
+function extendChain(chain: string[] | undefined, agent: AgentRecord): string[] | undefined {
+  if (!chain?.length) return undefined;
+  if (chain.includes(agent.id)) {
+    throw new ApiError(
+      409,
+      "call_loop",
+      `Agent ${agent.name} is already working on a request further up this chain; it cannot be called back.`,
+    );
+  }
+  if (chain.length >= MAX_CALL_DEPTH) {
+    throw new ApiError(
+      409,
+      "call_depth_exceeded",
+      `This call would be ${chain.length + 1} agents deep; the gateway allows ${MAX_CALL_DEPTH}.`,
+    );
+  }
+  return [...chain, agent.id];
+}
+
 /** What a door hears while it follows a task's current turn. */
 export interface TaskFollower {
   /** The turn is running on the agent; chunks follow. Called again if it is re-delivered. */
@@ -40,6 +79,8 @@ export interface TaskFollower {
 
 export interface StartInput {
   message: string;
+  /** The calling agents' chain from `X-Agent-Mesh-Chain` (see `chainFrom`); empty for a person's call. */
+  chain?: string[];
   sessionId?: string;
   origin?: string;
   callbackUrl?: string;
@@ -80,6 +121,7 @@ export function createCallService(deps: CallServiceDeps) {
 
   /** Queues a durable task; the agent gets it now if connected, else when it connects. */
   async function startTask(caller: Caller, agent: AgentRecord, input: StartInput): Promise<TaskRecord> {
+    const chain = extendChain(input.chain, agent);
     const sessionId = await claimSession(caller, agent, input.sessionId);
     const task = await tasks.create({
       agent_id: agent.id,
@@ -91,6 +133,7 @@ export function createCallService(deps: CallServiceDeps) {
       callback_url: input.callbackUrl,
       origin: input.origin,
       extensions: input.extensions,
+      chain,
     });
     queued(task);
     return task;
@@ -122,6 +165,7 @@ export function createCallService(deps: CallServiceDeps) {
     input: Omit<StartInput, "callbackUrl" | "extensions">,
     sink: RelaySink,
   ): Promise<RelayCall> {
+    const chain = extendChain(input.chain, agent);
     const call: RelayCall = {
       requestId: nextRequestId(),
       agentId: agent.id,
@@ -131,6 +175,7 @@ export function createCallService(deps: CallServiceDeps) {
       clientId: await deps.clientId(caller.user, agent.id),
       message: input.message,
       origin: input.origin,
+      chain,
     };
     await hub.dispatch(call, sink);
     return call;

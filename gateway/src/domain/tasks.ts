@@ -56,6 +56,8 @@ export interface TaskRecord {
   turn?: number;
   /** Earlier turns (the current one is `message` / `result`), oldest first. */
   history?: Array<{ role: "user" | "agent"; text: string }>;
+  /** Agents whose requests led to this task, ending with its agent (see `RequestFrame.chain`). */
+  chain?: string[];
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
   attempts: number;

@@ -100,6 +100,12 @@ export const RequestFrame = v.object({
   message: v.string(),
   /** When true the caller waits on a durable task (async); otherwise a live stream. */
   task: v.optional(v.boolean()),
+  /**
+   * Ids of the agents whose requests led to this one, outermost first, ending with this agent. The connector
+   * hands it to the agent's process (AGENT_MESH_CHAIN) so calls the agent makes carry it on, and the gateway can
+   * stop loops and chains past the depth limit.
+   */
+  chain: v.optional(v.array(v.string())),
   /** Acknowledgements riding along (see AckFrame), saving a frame per request under load. */
   acks: v.optional(v.array(v.string())),
 });

@@ -45,6 +45,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       clientId: task.client_id,
       message: task.message,
       origin: task.origin,
+      chain: task.chain,
     };
   }
 

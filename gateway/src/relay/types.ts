@@ -23,6 +23,8 @@ export interface RelayCall {
   message: string;
   /** Public origin the caller used (for absolute attachment URLs). */
   origin?: string;
+  /** Agents whose requests led to this call, ending with this agent (see `RequestFrame.chain`). */
+  chain?: string[];
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */

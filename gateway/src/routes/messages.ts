@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
-import { SESSION_ID } from "../domain/calls.ts";
+import { chainFrom, SESSION_ID } from "../domain/calls.ts";
 import { taskView } from "../domain/tasks.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
@@ -55,7 +55,8 @@ export const messageRoutes = new Hono<GatewayEnv>()
       );
     }
     const origin = originOf(c.req.url);
-    const start = { message: input.message, sessionId: input.session_id, origin };
+    const chain = chainFrom(c.req.header("x-agent-mesh-chain"));
+    const start = { message: input.message, sessionId: input.session_id, origin, chain };
 
     if (input.async) {
       const task = await calls.startTask(caller, agent, { ...start, callbackUrl: input.callback_url });
