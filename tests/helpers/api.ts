@@ -32,7 +32,11 @@ export function apiClient(baseUrl: string, token?: string, always: Record<string
   async function stream(
     path: string,
     body: unknown,
-    options: { signal?: AbortSignal; onEvent?: (e: EventSourceMessage) => void } = {},
+    options: {
+      signal?: AbortSignal;
+      onEvent?: (e: EventSourceMessage) => void;
+      onResponse?: (res: Response) => void;
+    } = {},
   ) {
     const res = await fetch(new URL(path, baseUrl), {
       method: "POST",
@@ -40,6 +44,7 @@ export function apiClient(baseUrl: string, token?: string, always: Record<string
       body: JSON.stringify(body),
       signal: options.signal,
     });
+    options.onResponse?.(res);
     const events: EventSourceMessage[] = [];
     let comments = 0;
     if (!res.headers.get("content-type")?.includes("text/event-stream")) {

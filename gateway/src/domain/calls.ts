@@ -10,7 +10,7 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
-import type { ChunkKind } from "../protocol/index.ts";
+import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
@@ -98,6 +98,12 @@ export interface CallServiceDeps {
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
+const promptNotFound = (answer: PromptAnswer) =>
+  new ApiError(
+    404,
+    "prompt_not_found",
+    `No open permission prompt ${answer.prompt_id} here: it was answered, timed out (denied), or is not yours.`,
+  );
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
@@ -206,6 +212,38 @@ export function createCallService(deps: CallServiceDeps) {
     await tasks.save(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
+  }
+
+  /**
+   * Passes a caller's answer to a permission prompt to the agent: of a task of theirs (`taskId`), or of a live
+   * call of theirs (`agentId` + `requestId`).
+   */
+  async function answerPrompt(
+    caller: Caller,
+    target: { taskId: string } | { agentId: string; requestId: string },
+    answer: PromptAnswer,
+  ): Promise<TaskRecord | null> {
+    const task = "taskId" in target ? await getTask(caller, target.taskId) : null;
+    if (task && (task.status !== "working" || task.prompt?.prompt_id !== answer.prompt_id))
+      throw promptNotFound(answer);
+    const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
+    const requestId = task ? requestIdOf(task) : (target as { requestId: string }).requestId;
+    const outcome = await hub.answer(agentId, requestId, caller.user, answer);
+    if (outcome === "unsupported") {
+      throw new ApiError(
+        409,
+        "prompts_unsupported",
+        "The agent's connector is too old to receive answers to permission prompts; its owner should update it.",
+      );
+    }
+    if (outcome === "not_found") throw promptNotFound(answer);
+    if (!task) return null;
+    const now = await tasks.get(task.id);
+    if (now?.prompt?.prompt_id === answer.prompt_id) {
+      now.prompt = undefined;
+      return tasks.save(now);
+    }
+    return now;
   }
 
   /**
@@ -325,6 +363,7 @@ export function createCallService(deps: CallServiceDeps) {
     getTask,
     listTasks,
     cancelTask,
+    answerPrompt,
     followTask,
     /** Follows a live call of the caller's after a dropped connection (see `AgentHub.attach`). */
     followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>

@@ -10,6 +10,7 @@ import { chainFrom, SESSION_ID } from "../domain/calls.ts";
 import { taskView } from "../domain/tasks.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
+import { PromptAnswer } from "../protocol/index.ts";
 import { createSseSink, createSyncSink } from "../relay/caller-sinks.ts";
 import { readJson } from "../util/body.ts";
 import { isPrivateHost } from "../util/private-address.ts";
@@ -111,6 +112,14 @@ export const messageRoutes = new Hono<GatewayEnv>()
       session_id: call.sessionId,
       attachments: result.frame.attachments ?? [],
     });
+  })
+  .post("/v1/agents/:ref/messages/:request_id/input", requireAuth("call"), async (c) => {
+    const { calls } = c.var.services;
+    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const answer = await readJson(c, PromptAnswer);
+    const target = { agentId: agent.id, requestId: c.req.param("request_id") };
+    await calls.answerPrompt(c.var.caller, target, answer);
+    return c.json({ answered: answer.prompt_id, decision: answer.decision });
   })
   .get("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
     const { calls, onError } = c.var.services;

@@ -7,6 +7,7 @@ import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { inboxContract } from "./inbox.ts";
+import { promptsContract } from "./prompts.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
@@ -49,6 +50,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       relayContract(get);
       followContract(get);
       inboxContract(get);
+      promptsContract(get);
       protocolContract(get);
       resilienceContract(get);
     },
