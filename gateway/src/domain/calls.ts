@@ -16,6 +16,7 @@ import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import type { Caller } from "./caller.ts";
+import type { InboxService } from "./inbox.ts";
 import {
   isTerminal,
   requestIdOf,
@@ -87,11 +88,18 @@ export interface StartInput {
   extensions?: Record<string, unknown>;
 }
 
+/**
+ * How an agent takes work right now: `served` (a connector runs each request), `interactive` (a person's
+ * session reads its inbox), or `offline`.
+ */
+export type Reachability = "served" | "interactive" | "offline";
+
 export interface CallServiceDeps {
   config: GatewayConfig;
   store: SessionStore;
   agents: AgentService;
   tasks: TaskService;
+  inbox: InboxService;
   hub: AgentHub;
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
@@ -354,7 +362,16 @@ export function createCallService(deps: CallServiceDeps) {
     };
   }
 
+  /** How each agent takes work now; a connector wins over an interactive session of the same agent. */
+  async function reachability(agentIds: string[]): Promise<Map<string, Reachability>> {
+    const [served, interactive] = await Promise.all([hub.isOnline(agentIds), deps.inbox.present(agentIds)]);
+    return new Map(
+      agentIds.map((id) => [id, served.get(id) ? "served" : interactive.has(id) ? "interactive" : "offline"]),
+    );
+  }
+
   return {
+    reachability,
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
     claimSession,
     startTask,

@@ -25,6 +25,8 @@ export const INBOX_LIMITS = {
   ackedTtlSeconds: 24 * 3600,
   /** An unanswered ask is forgotten after this long. */
   askTtlSeconds: 24 * 3600,
+  /** An interactive session counts as online this long after its last presence beat. */
+  presenceTtlSeconds: 60,
 };
 
 /** Who sent a message: always set by the gateway from the credential. */
@@ -198,7 +200,25 @@ export function createInboxService(store: SessionStore) {
     return null;
   }
 
-  return { send, fetch, ack, reply, awaitReply };
+  /**
+   * Marks the agent online as an interactive session (a person's `agent-mesh claude --as`): asks and messages
+   * to it go to its inbox. The session beats well within the TTL; a session that dies drops off by itself.
+   */
+  async function markPresent(agentId: string): Promise<void> {
+    await store.set(`inbox-present:${agentId}`, Date.now(), { ttl: INBOX_LIMITS.presenceTtlSeconds });
+  }
+
+  async function leave(agentId: string): Promise<void> {
+    await store.delete(`inbox-present:${agentId}`);
+  }
+
+  /** Which of these agents have an interactive session right now. */
+  async function present(agentIds: string[]): Promise<Set<string>> {
+    const beats = await Promise.all(agentIds.map((id) => store.get<number>(`inbox-present:${id}`)));
+    return new Set(agentIds.filter((_, i) => beats[i] !== null));
+  }
+
+  return { send, fetch, ack, reply, awaitReply, markPresent, leave, present };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;

@@ -80,6 +80,21 @@ export const inboxRoutes = new Hono<GatewayEnv>()
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })
+  .put("/v1/agents/:ref/inbox/presence", requireAuth(), async (c) => {
+    const agent = await readableInbox(c);
+    await c.var.services.inbox.markPresent(agent.id);
+    return c.json({
+      agent_id: agent.id,
+      online: true,
+      mode: "interactive",
+      ttl_seconds: INBOX_LIMITS.presenceTtlSeconds,
+    });
+  })
+  .delete("/v1/agents/:ref/inbox/presence", requireAuth(), async (c) => {
+    const agent = await readableInbox(c);
+    await c.var.services.inbox.leave(agent.id);
+    return c.json({ agent_id: agent.id, online: false });
+  })
   .post("/v1/agents/:ref/inbox/ack", requireAuth(), async (c) => {
     const agent = await readableInbox(c);
     const { ids } = await readJson(c, AckBody);

@@ -76,6 +76,11 @@ export const OPENAPI_DOCUMENT = {
           visibility: { enum: ["private", "public"] },
           capabilities: { type: "array", items: { type: "string" } },
           online: { type: "boolean" },
+          mode: {
+            enum: ["served", "interactive", "offline"],
+            description:
+              "served: a connector runs each request; interactive: a person's session reads the inbox",
+          },
           last_seen: { type: ["string", "null"], format: "date-time" },
           created_at: { type: "string", format: "date-time" },
           updated_at: { type: "string", format: "date-time" },
@@ -346,6 +351,15 @@ export const OPENAPI_DOCUMENT = {
           }),
         },
       },
+    },
+    "/v1/agents/{ref}/inbox/presence": {
+      parameters: [refParam],
+      put: {
+        description:
+          "Owner or the agent's credential: the agent is online as an interactive session for 60 s (beat every 20 s); asks and messages to it then go to its inbox.",
+        responses: { "200": ok("Present", { type: "object" }) },
+      },
+      delete: { responses: { "200": ok("Gone", { type: "object" }) } },
     },
     "/v1/agents/{ref}/inbox/ack": {
       parameters: [refParam],

@@ -95,5 +95,16 @@ export function inboxContract(ctx: () => GatewayContext): void {
         expect.objectContaining({ kind: "reply", text: "late but here", in_reply_to: ask.id }),
       ]);
     });
+
+    it("shows an agent with an interactive session as online in interactive mode", async () => {
+      const { alice, dev } = await setup("inbox-presence");
+      const before = await alice.api.get(`/v1/agents/${dev.name}`);
+      expect(before.body).toMatchObject({ online: false, mode: "offline" });
+      expect((await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`)).status).toBe(200);
+      const during = await alice.api.get(`/v1/agents/${dev.name}`);
+      expect(during.body).toMatchObject({ online: true, mode: "interactive" });
+      await alice.api.call("DELETE", `/v1/agents/${dev.name}/inbox/presence`);
+      expect((await alice.api.get(`/v1/agents/${dev.name}`)).body.mode).toBe("offline");
+    });
   });
 }
