@@ -6,10 +6,12 @@ import { register as chat } from "./chat.ts";
 import { register as config } from "./config.ts";
 import { register as connect } from "./connect.ts";
 import { register as discover } from "./discover.ts";
+import { register as interactive } from "./interactive.ts";
 import { register as list } from "./list.ts";
 import { register as login } from "./login.ts";
 import { register as logout } from "./logout.ts";
 import { register as logs } from "./logs.ts";
+import { register as mcp } from "./mcp.ts";
 import { register as restart } from "./restart.ts";
 import { register as skills } from "./skills.ts";
 import { register as start } from "./start.ts";
@@ -29,6 +31,8 @@ export const COMMANDS: Array<(program: Command) => void> = [
   task,
   cancel,
   discover,
+  mcp,
+  interactive,
   start,
   stop,
   restart,
