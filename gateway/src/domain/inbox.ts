@@ -4,8 +4,9 @@
  * unacknowledged). Every message carries a sender the gateway verified from the credential, never one the
  * caller wrote.
  *
- * Keys: `inbox:<agentId>:<ulid>` (one message), `ask:<ulid>` (an ask waiting for its reply; the reply is
- * written into it, so the asker's wait is one key read).
+ * Keys: `inbox:<agentId>:<ulid>` (one message), `inbox-unread:<agentId>` (a counter, so the size cap costs no
+ * listing), `ask:<ulid>` (an ask waiting for its reply; the reply is written into it, so the asker's wait is one
+ * key read).
  *
  * @example
  * const sent = await inbox.send(to, sender, { text: "build is green" });
@@ -21,8 +22,6 @@ import type { AgentRecord } from "./agents.ts";
 export const INBOX_LIMITS = {
   messageChars: 64 * 1024,
   unread: 10_000,
-  /** Acknowledged messages stay readable by id this long, then vanish. */
-  ackedTtlSeconds: 24 * 3600,
   /** An unanswered ask is forgotten after this long. */
   askTtlSeconds: 24 * 3600,
   /** An interactive session counts as online this long after its last presence beat. */
@@ -49,7 +48,6 @@ export interface InboxMessage {
   /** How many times it was handed out; above 1 means redelivered after an expired lease. */
   deliveries: number;
   leased_until?: number;
-  acked_at?: string;
 }
 
 interface AskRecord {
@@ -79,8 +77,9 @@ export function createInboxService(store: SessionStore) {
         `An inbox message holds at most ${INBOX_LIMITS.messageChars} characters; send a file link for more.`,
       );
     }
-    const unread = await store.keys(`inbox:${to.id}:`);
-    if (unread.length >= INBOX_LIMITS.unread) {
+    const unread = await store.increment(`inbox-unread:${to.id}`);
+    if (unread > INBOX_LIMITS.unread) {
+      await store.increment(`inbox-unread:${to.id}`, -1);
       throw new ApiError(
         429,
         "inbox_full",
@@ -106,6 +105,11 @@ export function createInboxService(store: SessionStore) {
     return message;
   }
 
+  async function deliver(agentId: string, message: InboxMessage): Promise<void> {
+    await store.increment(`inbox-unread:${agentId}`);
+    await store.set(`inbox:${agentId}:${message.id.slice(4)}`, message);
+  }
+
   /**
    * Hands out up to `limit` unacknowledged messages, oldest first, skipping those leased to an earlier fetch;
    * each is leased for `leaseSeconds` (redelivered after that unless acknowledged).
@@ -122,7 +126,7 @@ export function createInboxService(store: SessionStore) {
       const batch = keys.slice(i, i + 32);
       const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
       for (const [j, message] of records.entries()) {
-        if (!message || message.acked_at) continue;
+        if (!message) continue;
         unread++;
         if ((message.leased_until ?? 0) > now || out.length >= options.limit) continue;
         message.deliveries += 1;
@@ -134,19 +138,22 @@ export function createInboxService(store: SessionStore) {
     return { messages: out, unread };
   }
 
-  /** Acknowledges messages of this inbox; unknown or already acknowledged ids are reported, not errors. */
+  /**
+   * Acknowledges messages of this inbox: they are deleted at once (an acknowledged message is never handed out
+   * again). Unknown or already acknowledged ids are reported, not errors.
+   */
   async function ack(agentId: string, ids: string[]): Promise<{ acked: string[]; unknown: string[] }> {
     const acked: string[] = [];
     const unknown: string[] = [];
     for (const id of ids) {
       const key = keyOf(agentId, id);
-      const message = key ? await store.get<InboxMessage>(key) : null;
-      if (!key || !message || message.acked_at) {
+      // `take` is atomic: of two concurrent acks of one message exactly one counts it.
+      const message = key ? await store.take<InboxMessage>(key) : null;
+      if (!message) {
         unknown.push(id);
         continue;
       }
-      // Gone from the unread listing at once; nothing re-reads it by id, so deleting is the honest "expired".
-      await store.delete(key);
+      await store.increment(`inbox-unread:${agentId}`, -1);
       acked.push(id);
     }
     return { acked, unknown };
@@ -180,7 +187,7 @@ export function createInboxService(store: SessionStore) {
       deliveries: 0,
     };
     await store.set(`ask:${match![1]}`, { ...ask, reply: message }, { ttl: INBOX_LIMITS.askTtlSeconds });
-    if (ask.from.agent_id) await store.set(`inbox:${ask.from.agent_id}:${message.id.slice(4)}`, message);
+    if (ask.from.agent_id) await deliver(ask.from.agent_id, message);
     return message;
   }
 
