@@ -15,6 +15,7 @@ import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
+import { mcpDoor } from "./doors/mcp/index.ts";
 import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -118,6 +119,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", messageRoutes);
   app.route("/", taskRoutes);
   app.route("/", attachmentRoutes);
+  app.route("/", mcpDoor);
   mountSkills(
     app,
     createSkillsRegistry({
