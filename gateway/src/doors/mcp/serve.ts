@@ -80,8 +80,8 @@ function handlerFor(services: GatewayServices): McpHttpHandler {
 }
 
 /** Answers one MCP HTTP request with mesh tools over `mesh`, acting as `principal` (a token or share id). */
-export function serveMcp(
-  c: Context<GatewayEnv>,
+export function serveMcp<E extends GatewayEnv>(
+  c: Context<E>,
   principal: string,
   mesh: Mesh,
   options: { tools?: MeshToolDefinition<never>[]; instructions?: string } = {},
