@@ -42,7 +42,7 @@ export const DOOR_PATHS = {
               type: "object",
               properties: {
                 label: { type: "string", maxLength: 200 },
-                expires_in: { type: "integer", minimum: 60, maximum: 7776000, default: 604800 },
+                expires_in: { type: "integer", minimum: 1, maximum: 7776000, default: 604800 },
                 rate_limit: {
                   type: "integer",
                   minimum: 1,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
+import { mcpContract } from "./mcp.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
@@ -49,6 +50,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       followContract(get);
       protocolContract(get);
       resilienceContract(get);
+      mcpContract(get);
     },
   );
 }

@@ -17,7 +17,7 @@ const ShareCreate = v.object({
     v.pipe(
       v.number(),
       v.integer("expires_in: whole seconds"),
-      v.minValue(60, "expires_in: at least 60 seconds"),
+      v.minValue(1, "expires_in: at least 1 second"),
       v.maxValue(SHARE_MAX_TTL_SECONDS, `expires_in: at most ${SHARE_MAX_TTL_SECONDS} seconds (90 days)`),
     ),
   ),
