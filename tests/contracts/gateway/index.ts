@@ -10,6 +10,7 @@ import { mcpContract } from "./mcp.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
+import { sharesContract } from "./shares.ts";
 
 export interface GatewayContext {
   gateway: GatewayProcess;
@@ -51,6 +52,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       protocolContract(get);
       resilienceContract(get);
       mcpContract(get);
+      sharesContract(get);
     },
   );
 }
