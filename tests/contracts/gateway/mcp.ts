@@ -7,6 +7,7 @@ import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts
 import { type Era, mcpClient, resultText } from "../../helpers/mcp-client.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
+import { mcpClientsContract } from "./mcp-clients.ts";
 
 const ERAS: Era[] = ["legacy", "modern"];
 const TOOL_NAMES = [
@@ -20,6 +21,7 @@ const TOOL_NAMES = [
 ];
 
 export function mcpContract(ctx: () => GatewayContext): void {
+  mcpClientsContract(ctx);
   async function setup(name: string) {
     const { url, adminToken } = ctx().gateway;
     const user = await createUser(url, adminToken, name);
