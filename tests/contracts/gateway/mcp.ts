@@ -229,6 +229,11 @@ export function mcpContract(ctx: () => GatewayContext): void {
       );
       const unknown = await rpcError(await post('{"jsonrpc":"2.0","id":7,"method":"no/such/method"}'));
       expect(unknown.code).toBe(-32601);
+      expect((await rpcError(await post('{"jsonrpc":"2.0","id":1}'))).code).toBe(-32600);
+      const noTool = await rpcError(
+        await post('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nope","arguments":{}}}'),
+      );
+      expect(noTool.code).toBe(-32602);
       // A notification (no id) is acknowledged with 202 and no body.
       expect((await post('{"jsonrpc":"2.0","method":"notifications/initialized"}')).status).toBe(202);
       for (const path of [
