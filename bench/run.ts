@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,doors] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow }
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
+import { DOORS, measureDoors } from "./measure/doors.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
@@ -24,7 +25,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async").split(","));
+const only = new Set((argument("only") ?? "relay,idle,async,doors").split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -177,6 +178,38 @@ try {
       );
     }
   }
+  if (only.has("doors")) {
+    for (const runtime of runtimes) {
+      const start =
+        runtime === "workerd" ? startWorkerdTarget : () => startGatewayTarget(runtime as LocalRuntime);
+      const doors = await attempt(`MCP ask_agent vs /v1 on ${runtime}`, async () => {
+        const target = await start();
+        try {
+          return await measureDoors(target);
+        } finally {
+          await target.stop();
+        }
+      });
+      if (doors) {
+        rows.push(
+          latencyRow(
+            "MCP ask_agent round trip p50 (floor = /v1 JSON)",
+            runtime,
+            doors.mcp.p50Ms,
+            doors.v1.p50Ms,
+            1.3,
+          ),
+          latencyRow(
+            "MCP ask_agent round trip p99 (floor = /v1 JSON)",
+            runtime,
+            doors.mcp.p99Ms,
+            doors.v1.p99Ms,
+            1.3,
+          ),
+        );
+      }
+    }
+  }
 } finally {
   await stopAll();
 }
@@ -187,12 +220,13 @@ const method = [
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 3 || runtimes.length < 4;
+const partial = only.size < 4 || runtimes.length < 4;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

@@ -4,7 +4,7 @@
  */
 import { startGateway } from "../../tests/helpers/gateway-process.ts";
 import { apiPost, type RelayTarget } from "./relay-target.ts";
-import { startNodeScript } from "./servers.ts";
+import { BENCH_RATE_LIMIT, startNodeScript } from "./servers.ts";
 
 /** Production timings instead of the contract suite's short ones. */
 const PRODUCTION_TIMINGS = {
@@ -13,6 +13,7 @@ const PRODUCTION_TIMINGS = {
   AGENT_MESH_HELLO_TIMEOUT_MS: "10000",
   AGENT_MESH_KEEPALIVE_MS: "15000",
   AGENT_MESH_SYNC_TIMEOUT_MS: "300000",
+  AGENT_MESH_RATE_LIMIT: BENCH_RATE_LIMIT,
 };
 
 export async function startWorkerdTarget(): Promise<RelayTarget> {

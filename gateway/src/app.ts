@@ -15,6 +15,8 @@ import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
+import { mcpDoor } from "./doors/mcp/index.ts";
+import { shareDoor } from "./doors/share/index.ts";
 import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -124,6 +126,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", taskRoutes);
   app.route("/", inboxRoutes);
   app.route("/", attachmentRoutes);
+  app.route("/", mcpDoor);
+  app.route("/", shareDoor);
   mountSkills(
     app,
     createSkillsRegistry({
@@ -143,7 +147,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   app.onError((error, c) => {
     const { status, body } = renderError(error);
-    if (status >= 500) services.onError(error, { stage: `${c.req.method} ${c.req.path}` });
+    // A share link's path is its secret: never let it reach a log line.
+    const path = c.req.path.replace(/^\/s\/[^/]+/, "/s/<secret>");
+    if (status >= 500) services.onError(error, { stage: `${c.req.method} ${path}` });
     // The rest of an oversized body is never read, so the connection cannot be reused.
     if (status === 413) c.header("connection", "close");
     return c.json(body, status);

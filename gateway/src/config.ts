@@ -39,6 +39,18 @@ export interface GatewayConfig {
    * otherwise make the gateway POST into its own network.
    */
   allowPrivateCallbacks: boolean;
+  /** Requests per window each token may make on the calling doors (/v1 messages, /mcp, /a2a); null = off. */
+  rateLimit: RateLimit | null;
+  /** Requests per window each share link may take (a share can lower its own); null = off. */
+  shareRateLimit: RateLimit | null;
+  /** Hostnames besides localhost-class ones and the gateway's own that may send an `Origin` to `/mcp`. */
+  allowedOrigins: string[];
+}
+
+/** At most `limit` requests per `windowSeconds` (a fixed window). */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -56,6 +68,9 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   taskTtlMs: 7 * 24 * 3_600_000,
   maxTaskAttempts: 3,
   allowPrivateCallbacks: false,
+  rateLimit: { limit: 600, windowSeconds: 60 },
+  shareRateLimit: { limit: 60, windowSeconds: 60 },
+  allowedOrigins: [],
 };
 
 type NumericSetting = {
@@ -103,5 +118,35 @@ export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
     }
     config.allowPrivateCallbacks = flag === "1" || flag === "true";
   }
+  const rate = env.AGENT_MESH_RATE_LIMIT;
+  if (rate !== undefined && rate !== "") config.rateLimit = parseRateLimit("AGENT_MESH_RATE_LIMIT", rate);
+  const shareRate = env.AGENT_MESH_SHARE_RATE_LIMIT;
+  if (shareRate !== undefined && shareRate !== "")
+    config.shareRateLimit = parseRateLimit("AGENT_MESH_SHARE_RATE_LIMIT", shareRate);
+  const origins = env.AGENT_MESH_ALLOWED_ORIGINS;
+  if (typeof origins === "string" && origins !== "")
+    config.allowedOrigins = origins
+      .split(",")
+      .map((o) => o.trim().toLowerCase())
+      .filter(Boolean);
   return config;
+}
+
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/**
+ * `<n>/<window>`: `600/60s`, `100/1m`, `5000/1h` (a bare number of seconds works too); `off` disables.
+ */
+export function parseRateLimit(name: string, raw: unknown): RateLimit | null {
+  const text = String(raw).trim().toLowerCase();
+  if (text === "off" || text === "0") return null;
+  const match = /^(\d+)\/(\d+)([smh]?)$/.exec(text);
+  const limit = match ? Number(match[1]) : 0;
+  const windowSeconds = match ? Number(match[2]) * WINDOW_UNITS[match[3] || "s"]! : 0;
+  if (!match || limit <= 0 || windowSeconds <= 0 || windowSeconds > 86_400) {
+    throw new Error(
+      `[gateway] ${name} must look like 600/60s (requests per window of s, m or h, at most 24 h) or off, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return { limit, windowSeconds };
 }

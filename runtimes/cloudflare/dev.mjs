@@ -59,6 +59,13 @@ const vars = Object.fromEntries(
     ]),
 );
 
+// wrangler's dev server logs every request line with its path, and a share link's path is its secret.
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) =>
+    write(String(chunk).replace(/\/s\/ams_[0-9a-f]+_[0-9a-f]+/g, "/s/<secret>"), ...rest);
+}
+
 const worker = await startWorker({
   config: join(here, "wrangler.jsonc"),
   bindings: vars,

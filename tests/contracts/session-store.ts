@@ -107,6 +107,18 @@ export function testSessionStore(
       expect(await store.keys("ttl:")).toEqual(["ttl:add", "ttl:cleared", "ttl:count", "ttl:forever"]);
     });
 
+    it("increment keeps the TTL that add gave a counter (rate-limit windows)", async () => {
+      expect(await store.add("rate:w", 0, { ttl: 1 })).toBe(true);
+      expect(await store.increment("rate:w")).toBe(1);
+      expect(await store.increment("rate:w", 2)).toBe(3);
+      expect(await store.add("rate:w", 0, { ttl: 1 })).toBe(false);
+      await sleep(1300);
+      // Had an increment dropped the TTL, the counter would still be 3 here.
+      expect(await store.get("rate:w")).toBeNull();
+      expect(await store.keys("rate:")).toEqual([]);
+      expect(await store.increment("rate:w")).toBe(1);
+    });
+
     it("add writes only when the key is absent", async () => {
       expect(await store.add("once", { n: 1 })).toBe(true);
       expect(await store.add("once", { n: 2 })).toBe(false);

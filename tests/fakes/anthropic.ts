@@ -51,6 +51,9 @@ function answer(req: LoggedRequest, res: ServerResponse) {
         : (toolResult.content ?? []).map((c: Block) => c.text ?? "").join("");
     return streamText(res, `tool said: ${content}`);
   }
+  // `MCP_CALL:<tool> <json input>`: call an MCP tool (e.g. mcp__mesh__ask_agent); its result comes back above.
+  const mcp = /MCP_CALL:(\S+) (\{.*\})/.exec(userText(blocks));
+  if (mcp) return streamTool(res, mcp[1]!, JSON.parse(mcp[2]!));
   const script = scriptFor(userText(blocks));
   if (script.kind === "fail") {
     res.writeHead(script.status, { "content-type": "application/json" });

@@ -3,11 +3,14 @@
  * `GET /v1/agents/:ref/messages/:request_id`: re-attach to a live stream after a dropped connection
  * (`Last-Event-ID` = the last seq seen) and get every chunk missed, once.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
+import type { AgentRecord } from "../domain/agents.ts";
+import type { Caller } from "../domain/caller.ts";
 import { chainFrom, SESSION_ID } from "../domain/calls.ts";
 import { taskView } from "../domain/tasks.ts";
+import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
@@ -38,80 +41,93 @@ const STATUS_FOR: Record<string, 409 | 429 | 502 | 503 | 504> = {
   canceled: 409,
 };
 
+/**
+ * Handles a message body for `agent` on behalf of `caller`: the one implementation behind `/v1` and share links
+ * (`{share}/messages`), so both take the same bodies and give the same answers.
+ */
+export async function handleMessage<E extends GatewayEnv>(
+  c: Context<E>,
+  caller: Caller,
+  agent: AgentRecord,
+): Promise<Response> {
+  const { calls, config, runner, onError } = c.var.services;
+  const input = await readJson(c, MessageBody);
+  if (input.callback_url && !input.async) {
+    throw new ApiError(400, "invalid_request", 'callback_url needs "async": true.');
+  }
+  const callbackUrl = input.callback_url ? new URL(input.callback_url) : null;
+  if (callbackUrl && !config.allowPrivateCallbacks && isPrivateHost(callbackUrl)) {
+    throw new ApiError(
+      400,
+      "callback_url_forbidden",
+      "callback_url points at a loopback or private address; the gateway operator can allow that with AGENT_MESH_ALLOW_PRIVATE_CALLBACKS=1.",
+    );
+  }
+  const origin = originOf(c.req.url);
+  const chain = chainFrom(c.req.header("x-agent-mesh-chain"));
+  const start = { message: input.message, sessionId: input.session_id, origin, chain };
+
+  if (input.async) {
+    const task = await calls.startTask(caller, agent, { ...start, callbackUrl: input.callback_url });
+    const body: Record<string, unknown> = { ...taskView(task) };
+    if (input.callback_url) body.callback_secret = await runner.callbackKey(task.id);
+    return c.json(body, 202);
+  }
+
+  if (c.req.header("accept")?.includes("text/event-stream")) {
+    // The session id is only known once claimed; the sink needs it for `done`, so claim first.
+    const sessionId = await calls.claimSession(caller, agent, input.session_id);
+    let requestId = "";
+    const { sink, body } = createSseSink(sessionId, () => {
+      // The caller went away: the call keeps running for the resume window (see the GET route below).
+      calls
+        .release(agent.id, requestId, sink)
+        .catch((error: unknown) => onError(error, { stage: "release" }));
+    });
+    ({ requestId } = await calls.callLive(caller, agent, { ...start, sessionId }, sink));
+    return new Response(body, {
+      headers: {
+        ...SSE_HEADERS,
+        "x-agent-mesh-request-id": requestId,
+        "x-agent-mesh-session-id": sessionId,
+      },
+    });
+  }
+
+  const { sink, outcome } = createSyncSink();
+  const call = await calls.callLive(caller, agent, start, sink);
+  const cancel = () => {
+    c.var.services.hub
+      .cancel(agent.id, call.requestId)
+      .catch((error: unknown) => onError(error, { stage: "cancel" }));
+  };
+  c.req.raw.signal.addEventListener("abort", cancel, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), config.syncTimeoutMs);
+  });
+  const result = await Promise.race([outcome, timeout]);
+  if (timer !== undefined) clearTimeout(timer);
+  if (!result) {
+    cancel();
+    throw new ApiError(
+      504,
+      "agent_timeout",
+      `No answer within ${config.syncTimeoutMs} ms; use "async": true for long work.`,
+    );
+  }
+  if (!result.ok) throw new ApiError(STATUS_FOR[result.code] ?? 502, result.code, result.message);
+  return c.json({
+    result: result.frame.result,
+    session_id: call.sessionId,
+    attachments: result.frame.attachments ?? [],
+  });
+}
+
 export const messageRoutes = new Hono<GatewayEnv>()
-  .post("/v1/agents/:ref/messages", requireAuth("call"), async (c) => {
-    const { calls, config, runner, onError } = c.var.services;
-    const caller = c.var.caller;
-    const agent = await calls.resolveAgent(caller, c.req.param("ref"));
-    const input = await readJson(c, MessageBody);
-    if (input.callback_url && !input.async) {
-      throw new ApiError(400, "invalid_request", 'callback_url needs "async": true.');
-    }
-    const callbackUrl = input.callback_url ? new URL(input.callback_url) : null;
-    if (callbackUrl && !config.allowPrivateCallbacks && isPrivateHost(callbackUrl)) {
-      throw new ApiError(
-        400,
-        "callback_url_forbidden",
-        "callback_url points at a loopback or private address; the gateway operator can allow that with AGENT_MESH_ALLOW_PRIVATE_CALLBACKS=1.",
-      );
-    }
-    const origin = originOf(c.req.url);
-    const chain = chainFrom(c.req.header("x-agent-mesh-chain"));
-    const start = { message: input.message, sessionId: input.session_id, origin, chain };
-
-    if (input.async) {
-      const task = await calls.startTask(caller, agent, { ...start, callbackUrl: input.callback_url });
-      const body: Record<string, unknown> = { ...taskView(task) };
-      if (input.callback_url) body.callback_secret = await runner.callbackKey(task.id);
-      return c.json(body, 202);
-    }
-
-    if (c.req.header("accept")?.includes("text/event-stream")) {
-      // The session id is only known once claimed; the sink needs it for `done`, so claim first.
-      const sessionId = await calls.claimSession(caller, agent, input.session_id);
-      let requestId = "";
-      const { sink, body } = createSseSink(sessionId, () => {
-        // The caller went away: the call keeps running for the resume window (see the GET route below).
-        calls.release(agent.id, requestId, sink).catch((error) => onError(error, { stage: "release" }));
-      });
-      ({ requestId } = await calls.callLive(caller, agent, { ...start, sessionId }, sink));
-      return new Response(body, {
-        headers: {
-          ...SSE_HEADERS,
-          "x-agent-mesh-request-id": requestId,
-          "x-agent-mesh-session-id": sessionId,
-        },
-      });
-    }
-
-    const { sink, outcome } = createSyncSink();
-    const call = await calls.callLive(caller, agent, start, sink);
-    const cancel = () => {
-      c.var.services.hub
-        .cancel(agent.id, call.requestId)
-        .catch((error) => onError(error, { stage: "cancel" }));
-    };
-    c.req.raw.signal.addEventListener("abort", cancel, { once: true });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), config.syncTimeoutMs);
-    });
-    const result = await Promise.race([outcome, timeout]);
-    if (timer !== undefined) clearTimeout(timer);
-    if (!result) {
-      cancel();
-      throw new ApiError(
-        504,
-        "agent_timeout",
-        `No answer within ${config.syncTimeoutMs} ms; use "async": true for long work.`,
-      );
-    }
-    if (!result.ok) throw new ApiError(STATUS_FOR[result.code] ?? 502, result.code, result.message);
-    return c.json({
-      result: result.frame.result,
-      session_id: call.sessionId,
-      attachments: result.frame.attachments ?? [],
-    });
+  .post("/v1/agents/:ref/messages", requireAuth("call"), rateLimit(), async (c) => {
+    const agent = await c.var.services.calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    return handleMessage(c, c.var.caller, agent);
   })
   .post("/v1/agents/:ref/messages/:request_id/input", requireAuth("call"), async (c) => {
     const { calls } = c.var.services;

@@ -3,6 +3,7 @@
  * Kept next to the routes it describes; the contract suite checks that every path here answers.
  */
 import { Hono } from "hono";
+import { DOOR_PATHS } from "../doors/openapi-paths.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { VERSION } from "../version.ts";
 
@@ -412,6 +413,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { "201": ok("Stored", { type: "object" }) },
       },
     },
+    ...DOOR_PATHS,
   },
 } as const;
 

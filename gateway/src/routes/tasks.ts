@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domain/tasks.ts";
+import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
@@ -48,7 +49,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
     const task = await c.var.services.calls.answerPrompt(c.var.caller, { taskId: c.req.param("id") }, answer);
     return c.json(taskView(task!));
   })
-  .post("/v1/tasks/:id/messages", requireAuth("call"), async (c) => {
+  .post("/v1/tasks/:id/messages", requireAuth("call"), rateLimit(), async (c) => {
     const { message } = await readJson(c, ContinueBody);
     const task = await c.var.services.calls.continueTask(c.var.caller, c.req.param("id"), message);
     return c.json(taskView(task), 202);

@@ -7,10 +7,12 @@ import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { inboxContract } from "./inbox.ts";
+import { mcpContract } from "./mcp.ts";
 import { promptsContract } from "./prompts.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
+import { sharesContract } from "./shares.ts";
 
 export interface GatewayContext {
   gateway: GatewayProcess;
@@ -53,6 +55,8 @@ export function gatewayContract(options: GatewayContractOptions): void {
       promptsContract(get);
       protocolContract(get);
       resilienceContract(get);
+      mcpContract(get);
+      sharesContract(get);
     },
   );
 }

@@ -1,0 +1,22 @@
+/**
+ * The MCP door: `{gateway}/mcp`, Streamable HTTP for both MCP eras, authenticated with the caller's bearer token
+ * (`call` scope), offering the mesh tools (tools.ts) over the call service. No OAuth: `/.well-known/oauth-*`
+ * answers a JSON 404 and nothing advertises OAuth metadata.
+ */
+import { Hono } from "hono";
+import { requireAuth } from "../../auth/middleware.ts";
+import type { GatewayEnv } from "../../gateway-env.ts";
+import { rateLimit } from "../rate-limit.ts";
+import { createGatewayMesh } from "./gateway-mesh.ts";
+import { oauthNotSupported, requireAllowedOrigin, serveMcp } from "./serve.ts";
+
+export const mcpDoor = new Hono<GatewayEnv>()
+  .all("/.well-known/oauth-*", (c) => oauthNotSupported(c))
+  .all("/mcp", requireAllowedOrigin(), requireAuth("call"), rateLimit(), (c) => {
+    const mesh = createGatewayMesh({
+      services: c.var.services,
+      caller: c.var.caller,
+      origin: new URL(c.req.url).origin,
+    });
+    return serveMcp(c, c.var.caller.tokenId, mesh);
+  });

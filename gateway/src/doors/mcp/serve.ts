@@ -1,0 +1,107 @@
+/**
+ * Serving an MCP request from a Hono route: `Origin` validation, and the SDK's `createMcpHandler` (both eras,
+ * 2026-07-28 and 2025-11-25, from one endpoint) building a fresh server per request over the caller's `Mesh`.
+ * Nothing is kept between requests, so it works on Workers and on several nodes.
+ */
+import { createMcpHandler, type McpHttpHandler } from "@modelcontextprotocol/server";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../errors.ts";
+import type { GatewayEnv } from "../../gateway-env.ts";
+import type { GatewayServices } from "../../services.ts";
+import type { Mesh } from "./mesh.ts";
+import { createMeshServer } from "./server.ts";
+import type { MeshToolDefinition } from "./tools.ts";
+
+const LOCALHOST = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/**
+ * A present `Origin` must name localhost or a host in AGENT_MESH_ALLOWED_ORIGINS: browsers send it, MCP clients
+ * do not, so a wrong one means a web page (or a DNS-rebinding attack) is trying to use the endpoint.
+ */
+export function requireAllowedOrigin() {
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin !== undefined) {
+      let hostname = "";
+      try {
+        hostname = new URL(origin).hostname.toLowerCase();
+      } catch {
+        // Unparseable: refused below.
+      }
+      if (!LOCALHOST.has(hostname) && !c.var.services.config.allowedOrigins.includes(hostname)) {
+        throw new ApiError(
+          403,
+          "origin_forbidden",
+          `Origin ${JSON.stringify(origin)} may not use this MCP endpoint; the gateway operator can allow its host with AGENT_MESH_ALLOWED_ORIGINS.`,
+        );
+      }
+    }
+    await next();
+  });
+}
+
+interface MeshAuthExtra {
+  [key: string]: unknown;
+  mesh: Mesh;
+  tools?: MeshToolDefinition<never>[];
+  instructions?: string;
+}
+
+const handlers = new WeakMap<GatewayServices, McpHttpHandler>();
+
+function handlerFor(services: GatewayServices): McpHttpHandler {
+  let handler = handlers.get(services);
+  if (!handler) {
+    handler = createMcpHandler(
+      (ctx) => {
+        const extra = ctx.authInfo?.extra as MeshAuthExtra | undefined;
+        if (!extra) throw new Error("[gateway] MCP request without a mesh");
+        return createMeshServer({
+          mesh: extra.mesh,
+          tools: extra.tools,
+          instructions: extra.instructions,
+          version: services.version,
+          progressEveryMs: Math.min(services.config.keepaliveMs, 20_000),
+          onError: (error) => services.onError(error, { stage: "mcp-tool" }),
+        });
+      },
+      {
+        legacy: "stateless",
+        // Tool calls answer as SSE: Claude Code drops plain JSON answers after about 60 s.
+        responseMode: "sse",
+        keepAliveMs: services.config.keepaliveMs,
+        maxRequestBodySize: services.config.maxBodyBytes,
+      },
+    );
+    handlers.set(services, handler);
+  }
+  return handler;
+}
+
+/** Answers one MCP HTTP request with mesh tools over `mesh`, acting as `principal` (a token or share id). */
+export function serveMcp<E extends GatewayEnv>(
+  c: Context<E>,
+  principal: string,
+  mesh: Mesh,
+  options: { tools?: MeshToolDefinition<never>[]; instructions?: string } = {},
+): Promise<Response> {
+  const extra: MeshAuthExtra = { mesh, ...options };
+  return handlerFor(c.var.services).fetch(c.req.raw, {
+    authInfo: { token: "", clientId: principal, scopes: ["call"], extra },
+  });
+}
+
+/** `/.well-known/oauth-*`: we do not do OAuth; say so in JSON so clients fall back to their static headers. */
+export function oauthNotSupported(c: Context): Response {
+  return c.json(
+    {
+      error: {
+        code: "oauth_not_supported",
+        message:
+          "This gateway does not do OAuth. Send `Authorization: Bearer <token>`, or use a share link's MCP URL, which needs no header.",
+      },
+    },
+    404,
+  );
+}

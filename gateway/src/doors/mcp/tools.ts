@@ -1,0 +1,265 @@
+/**
+ * The mesh tools, once, for every MCP server we run (`{gateway}/mcp`, share links, a stdio `agent-mesh mcp`):
+ * plain definitions over the abstract `Mesh` (mesh.ts). Names and argument shapes follow meshbot's, so skills
+ * written for it keep working.
+ *
+ * Results are text a model reads directly (no `structuredContent`: Claude Code would then show the model only
+ * that JSON): the agent's answer first, then a short block with the session id and attachment links.
+ *
+ * @example
+ * for (const tool of MESH_TOOLS) server.registerTool(...)   // see server.ts, registerMeshTools
+ */
+import * as v from "valibot";
+import type { Mesh, MeshAgent, MeshAnswer, MeshAttachment, MeshTask } from "./mesh.ts";
+
+export interface ToolText {
+  content: Array<{ type: "text"; text: string }>;
+  isError?: boolean;
+}
+
+export interface ToolContext {
+  mesh: Mesh;
+  /** Reports progress to the client (a no-op when it sent no progress token). */
+  progress(message: string): void;
+  /** How often a long call reports progress while the agent is silent (keep below 30 s for Claude Code). */
+  progressEveryMs: number;
+  signal?: AbortSignal;
+}
+
+export interface MeshToolDefinition<S extends v.ObjectSchema<v.ObjectEntries, undefined>> {
+  name: string;
+  title: string;
+  description: string;
+  input: S;
+  annotations: {
+    readOnlyHint?: boolean;
+    destructiveHint?: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+  };
+  run(args: v.InferOutput<S>, context: ToolContext): Promise<ToolText>;
+}
+
+const text = (value: string): ToolText => ({ content: [{ type: "text", text: value }] });
+const described = (description: string) => v.pipe(v.string(), v.minLength(1), v.description(description));
+const AGENT = described("Agent name (as list_agents shows it) or id.");
+const TASK_ID = described("Task id returned by send_message or broadcast.");
+
+function agentLine(agent: MeshAgent): string {
+  const caps = agent.capabilities.length > 0 ? ` [${agent.capabilities.join(", ")}]` : "";
+  const description = agent.description ? ` — ${agent.description}` : "";
+  return `- ${agent.name} (${agent.online ? "online" : "offline"})${caps}${description}`;
+}
+
+function attachmentLines(attachments: MeshAttachment[]): string[] {
+  return attachments.map((a) => `- [${a.name}](${a.url}) (${a.size} bytes)`);
+}
+
+function answerText(answer: MeshAnswer): ToolText {
+  const meta = [
+    `agent: ${answer.agent}`,
+    `session_id: ${answer.session_id} (pass it to continue this conversation)`,
+  ];
+  if (answer.attachments.length > 0) meta.push("attachments:", ...attachmentLines(answer.attachments));
+  return {
+    content: [
+      { type: "text", text: answer.text },
+      { type: "text", text: meta.join("\n") },
+    ],
+  };
+}
+
+function taskText(task: MeshTask): ToolText {
+  const lines = [`task_id: ${task.task_id}`, `agent: ${task.agent}`, `status: ${task.status}`];
+  lines.push(`session_id: ${task.session_id}`);
+  if (task.error) lines.push(`error: ${task.error.code}: ${task.error.message}`);
+  if (task.attachments.length > 0) lines.push("attachments:", ...attachmentLines(task.attachments));
+  if (task.result !== undefined) lines.push("result:", task.result);
+  return text(lines.join("\n"));
+}
+
+const NoInput = v.object({});
+const listAgents: MeshToolDefinition<typeof NoInput> = {
+  name: "list_agents",
+  title: "List agents",
+  description:
+    "List the agents on the mesh you may call: name, whether it is online now, capabilities and description. " +
+    "Call this first to find who can help; then use ask_agent (wait for an answer) or send_message (queue work).",
+  input: NoInput,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(_args, { mesh }) {
+    const agents = await mesh.listAgents();
+    if (agents.length === 0) return text("No agents you can call.");
+    return text(agents.map(agentLine).join("\n"));
+  },
+};
+
+const GetStatusInput = v.object({ name: AGENT });
+const getAgentStatus: MeshToolDefinition<typeof GetStatusInput> = {
+  name: "get_agent_status",
+  title: "Get an agent's status",
+  description:
+    "Whether one agent is online (connected and able to answer now), with its capabilities and description.",
+  input: GetStatusInput,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ name }, { mesh }) {
+    return text(agentLine(await mesh.agentStatus(name)).slice(2));
+  },
+};
+
+const AskInput = v.object({
+  to: AGENT,
+  message: described("What to ask or tell the agent, self-contained: it does not see your conversation."),
+  session_id: v.optional(
+    described("Continue an earlier conversation with this agent: the session_id a previous answer gave."),
+  ),
+  timeout_seconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(3600),
+      v.description("Give up after this many seconds (default 300, at most 3600)."),
+    ),
+  ),
+});
+const askAgent: MeshToolDefinition<typeof AskInput> = {
+  name: "ask_agent",
+  title: "Ask an agent and wait for the answer",
+  description:
+    "Send a message to another agent and wait for its reply (it may take minutes; progress is reported while " +
+    "it works). Returns the agent's answer and a session_id: pass that session_id next time to continue the " +
+    "same conversation. The agent must be online (see list_agents); for work that can wait, use send_message.",
+  input: AskInput,
+  annotations: { readOnlyHint: false, openWorldHint: true },
+  async run({ to, message, session_id, timeout_seconds }, { mesh, progress, progressEveryMs, signal }) {
+    let chunks = 0;
+    let lastReport = Date.now();
+    progress(`asked ${to}; waiting for its answer`);
+    // Claude Code gives up on a tool call after 300 s without progress: report while the agent is silent too.
+    const heartbeat = setInterval(
+      () => {
+        if (Date.now() - lastReport < progressEveryMs) return;
+        lastReport = Date.now();
+        progress(chunks > 0 ? `${to} is working (${chunks} updates so far)` : `${to} is working`);
+      },
+      Math.max(50, Math.floor(progressEveryMs / 2)),
+    );
+    try {
+      const answer = await mesh.ask(to, message, {
+        sessionId: session_id,
+        timeoutMs: (timeout_seconds ?? 300) * 1000,
+        signal,
+        onProgress(update) {
+          chunks = update.chunks;
+          if (Date.now() - lastReport < 1000) return;
+          lastReport = Date.now();
+          progress(update.latest ? `${to}: ${update.latest}` : `${to} is working (${chunks} updates so far)`);
+        },
+      });
+      return answerText(answer);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  },
+};
+
+const SendInput = v.object({
+  to: AGENT,
+  message: described("The work to hand over, self-contained: the agent does not see your conversation."),
+});
+const sendMessage: MeshToolDefinition<typeof SendInput> = {
+  name: "send_message",
+  title: "Queue a message for an agent",
+  description:
+    "Hand work to another agent without waiting: queues a durable task (delivered now, or when the agent " +
+    "connects) and returns its task_id at once. Check on it later with get_task; stop it with cancel_task.",
+  input: SendInput,
+  annotations: { readOnlyHint: false, openWorldHint: true },
+  async run({ to, message }, { mesh }) {
+    return taskText(await mesh.send(to, message));
+  },
+};
+
+const TaskInput = v.object({ task_id: TASK_ID });
+const getTask: MeshToolDefinition<typeof TaskInput> = {
+  name: "get_task",
+  title: "Get a task's status and result",
+  description:
+    "Status of a task you started with send_message or broadcast (submitted, working, input-required, " +
+    "completed, failed, canceled) and, once it ended, the agent's result.",
+  input: TaskInput,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ task_id }, { mesh }) {
+    return taskText(await mesh.getTask(task_id));
+  },
+};
+
+const cancelTask: MeshToolDefinition<typeof TaskInput> = {
+  name: "cancel_task",
+  title: "Cancel a task",
+  description: "Stop a task you started that has not ended yet; the agent is told to stop.",
+  input: TaskInput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run({ task_id }, { mesh }) {
+    return taskText(await mesh.cancelTask(task_id));
+  },
+};
+
+const BroadcastInput = v.object({
+  message: described("The message every matching agent gets, self-contained."),
+  capability: v.optional(described("Only agents with this capability tag.")),
+  exclude: v.optional(
+    v.pipe(v.array(v.string()), v.maxLength(100), v.description("Agent names to leave out (e.g. yourself).")),
+  ),
+});
+const broadcast: MeshToolDefinition<typeof BroadcastInput> = {
+  name: "broadcast",
+  title: "Send a message to every online agent",
+  description:
+    "Queue the same message as one task per online agent you may call (optionally only those with a " +
+    "capability, minus the excluded names). Returns the task ids; read each answer with get_task.",
+  input: BroadcastInput,
+  annotations: { readOnlyHint: false, openWorldHint: true },
+  async run({ message, capability, exclude }, { mesh }) {
+    const skip = new Set((exclude ?? []).map((name) => name.toLowerCase()));
+    const targets = (await mesh.listAgents()).filter(
+      (agent) =>
+        agent.online &&
+        !skip.has(agent.name.toLowerCase()) &&
+        (!capability || agent.capabilities.includes(capability)),
+    );
+    if (targets.length === 0) return text("No online agent matched; nothing was sent.");
+    const lines = await Promise.all(
+      targets.map(async (agent) => {
+        try {
+          const task = await mesh.send(agent.name, message);
+          return `- ${agent.name}: task_id ${task.task_id}`;
+        } catch (error) {
+          return `- ${agent.name}: not sent (${errorLine(error)})`;
+        }
+      }),
+    );
+    return text(`Sent to ${targets.length} agent(s):\n${lines.join("\n")}`);
+  },
+};
+
+/** Every mesh tool, in the order clients list them. */
+// biome-ignore lint/suspicious/noExplicitAny: a list of definitions with different input schemas.
+export const MESH_TOOLS: MeshToolDefinition<any>[] = [
+  listAgents,
+  getAgentStatus,
+  askAgent,
+  sendMessage,
+  getTask,
+  cancelTask,
+  broadcast,
+];
+
+/** `code: message` of a refusal, or a generic line for anything unexpected (details stay in the logs). */
+export function errorLine(error: unknown): string {
+  if (error && typeof error === "object" && "code" in error && typeof error.code === "string") {
+    return `${error.code}: ${(error as unknown as Error).message}`;
+  }
+  return "internal_error: the mesh hit an unexpected error";
+}

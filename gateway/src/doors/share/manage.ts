@@ -1,0 +1,74 @@
+/**
+ * Managing share links (owner only): `POST /v1/agents/:ref/shares`, `GET /v1/agents/:ref/shares`,
+ * `DELETE /v1/shares/:id`. The secret is shown once, inside the returned `url`.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { requireAuth } from "../../auth/middleware.ts";
+import { isOwner } from "../../domain/agents.ts";
+import { ApiError, errors } from "../../errors.ts";
+import type { GatewayEnv } from "../../gateway-env.ts";
+import { readJson } from "../../util/body.ts";
+import { createShareService, SHARE_DEFAULT_TTL_SECONDS, SHARE_MAX_TTL_SECONDS, shareView } from "./shares.ts";
+
+const ShareCreate = v.object({
+  label: v.optional(v.pipe(v.string(), v.maxLength(200, "label: at most 200 characters"))),
+  expires_in: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer("expires_in: whole seconds"),
+      v.minValue(1, "expires_in: at least 1 second"),
+      v.maxValue(SHARE_MAX_TTL_SECONDS, `expires_in: at most ${SHARE_MAX_TTL_SECONDS} seconds (90 days)`),
+    ),
+  ),
+  rate_limit: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer("rate_limit: requests per minute, a whole number"),
+      v.minValue(1, "rate_limit: at least 1 request per minute"),
+      v.maxValue(100_000),
+    ),
+  ),
+});
+
+const shareNotFound = (id: string) =>
+  new ApiError(404, "share_not_found", `No share ${id} of an agent you own.`);
+
+export const shareManagement = new Hono<GatewayEnv>()
+  .post("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
+    const { calls, store } = c.var.services;
+    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    if (!isOwner(c.var.caller, agent)) throw errors.agentNotFound(c.req.param("ref"));
+    const input = await readJson(c, ShareCreate);
+    const { secret, record } = await createShareService(store).create(agent, c.var.caller.user, {
+      label: input.label,
+      expiresInSeconds: input.expires_in ?? SHARE_DEFAULT_TTL_SECONDS,
+      rateLimit: input.rate_limit,
+    });
+    c.header("cache-control", "no-store");
+    return c.json(
+      { ...shareView(record), url: `${new URL(c.req.url).origin}/s/${secret}/`, agent_name: agent.name },
+      201,
+    );
+  })
+  .get("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
+    const { calls, store } = c.var.services;
+    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    if (!isOwner(c.var.caller, agent)) throw errors.agentNotFound(c.req.param("ref"));
+    const shares = await createShareService(store).listOf(agent.id);
+    return c.json({ shares: shares.map(shareView) });
+  })
+  .delete("/v1/shares/:id", requireAuth("agents"), async (c) => {
+    const { agents, store } = c.var.services;
+    const shares = createShareService(store);
+    const id = c.req.param("id");
+    const record = await shares.get(id);
+    if (!record) throw shareNotFound(id);
+    const agent = await agents.getById(record.agent_id);
+    const allowed =
+      record.created_by === c.var.caller.user ||
+      c.var.caller.scopes.includes("admin") ||
+      (agent !== null && isOwner(c.var.caller, agent));
+    if (!allowed) throw shareNotFound(id);
+    return c.json(shareView(await shares.revoke(record)));
+  });

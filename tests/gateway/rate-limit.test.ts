@@ -1,0 +1,98 @@
+/**
+ * Per-token rate limits on the calling doors (/v1 messages, /mcp), counted in the session store: two gateways on
+ * one store share the count, a 429 carries `Retry-After`, and the setting parses (or refuses) from the env.
+ */
+import { upgradeWebSocket } from "@hono/node-server";
+import { afterAll, describe, expect, it } from "vitest";
+import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import { configFromEnv, createGateway } from "../../gateway/src/index.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+
+describe("rate limits", () => {
+  it("reads AGENT_MESH_RATE_LIMIT / AGENT_MESH_SHARE_RATE_LIMIT and refuses nonsense", () => {
+    expect(configFromEnv({}).rateLimit).toEqual({ limit: 600, windowSeconds: 60 });
+    expect(configFromEnv({}).shareRateLimit).toEqual({ limit: 60, windowSeconds: 60 });
+    expect(configFromEnv({ AGENT_MESH_RATE_LIMIT: "100/1m" }).rateLimit).toEqual({
+      limit: 100,
+      windowSeconds: 60,
+    });
+    expect(configFromEnv({ AGENT_MESH_RATE_LIMIT: "5000/1h" }).rateLimit).toEqual({
+      limit: 5000,
+      windowSeconds: 3600,
+    });
+    expect(configFromEnv({ AGENT_MESH_RATE_LIMIT: "10/30" }).rateLimit).toEqual({
+      limit: 10,
+      windowSeconds: 30,
+    });
+    expect(configFromEnv({ AGENT_MESH_SHARE_RATE_LIMIT: "off" }).shareRateLimit).toBeNull();
+    for (const bad of ["lots", "10/0s", "0/10s", "10/2d", "-1/5s"]) {
+      expect(() => configFromEnv({ AGENT_MESH_RATE_LIMIT: bad }), bad).toThrow(/AGENT_MESH_RATE_LIMIT/);
+    }
+  });
+
+  describe("two gateways on one store", () => {
+    const store = memorySessionStore({});
+    const make = () =>
+      createGateway({
+        runtime: "node",
+        store,
+        blobs: memoryBlobStore(),
+        upgradeWebSocket,
+        adminToken: "admin-rate-token",
+        // An hour-long window: a test never straddles two windows.
+        config: configFromEnv({ AGENT_MESH_RATE_LIMIT: "4/1h" }),
+      });
+    const [a, b] = [make(), make()];
+    afterAll(() => {
+      a.dispose();
+      b.dispose();
+    });
+
+    async function post(gateway: typeof a, path: string, token: string, body: unknown) {
+      const res = await gateway.app.request(path, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.text()) as string };
+    }
+
+    it("count a token's calls across doors and nodes, and answer 429 rate_limited with Retry-After", async () => {
+      await a.init();
+      const user = JSON.parse((await post(a, "/v1/tokens", "admin-rate-token", { name: "rate-user" })).body);
+      const other = JSON.parse(
+        (await post(a, "/v1/tokens", "admin-rate-token", { name: "rate-other" })).body,
+      );
+      await post(a, "/v1/agents", user.token, { name: "rate-agent" });
+      const message = { message: "x", async: true };
+      expect((await post(a, "/v1/agents/rate-agent/messages", user.token, message)).status).toBe(202);
+      expect((await post(b, "/v1/agents/rate-agent/messages", user.token, message)).status).toBe(202);
+      const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
+      expect((await post(a, "/mcp", user.token, ping)).status).toBe(200);
+      expect((await post(b, "/mcp", user.token, ping)).status).toBe(200);
+      for (const [gateway, path, body] of [
+        [a, "/v1/agents/rate-agent/messages", message],
+        [b, "/mcp", ping],
+      ] as const) {
+        const refused = await post(gateway, path, user.token, body);
+        expect(refused.status, path).toBe(429);
+        expect(JSON.parse(refused.body).error.code).toBe("rate_limited");
+        const retry = Number(refused.headers.get("retry-after"));
+        expect(retry).toBeGreaterThanOrEqual(1);
+        expect(retry).toBeLessThanOrEqual(3600);
+      }
+      // Another token has its own budget; management routes are not counted.
+      expect((await post(a, "/mcp", other.token, ping)).status).toBe(200);
+      expect(
+        (await a.app.request("/v1/me", { headers: { authorization: `Bearer ${user.token}` } })).status,
+      ).toBe(200);
+      // The counter lives in the store, with a TTL (it vanishes when its window ends).
+      const keys = await store.keys("rate:");
+      expect(keys.length).toBe(2);
+    });
+  });
+});
