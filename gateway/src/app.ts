@@ -13,6 +13,7 @@ import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
+import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -20,6 +21,7 @@ import type { AgentHub } from "./relay/types.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { openapiRoutes } from "./routes/openapi.ts";
@@ -47,6 +49,8 @@ export interface GatewayOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
   hosting?: { hub: AgentHub; connect: MiddlewareHandler };
+  /** Where the connector tarball comes from (`/dl/`, tickets' `command`); without it neither exists. */
+  connector?: ConnectorPackageSource;
   onError?: (error: unknown, context: { stage: string }) => void;
 }
 
@@ -94,6 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: VERSION,
     blobs: options.blobs,
     hub,
+    connector: connectorPackage(options.connector),
   };
 
   const app = new Hono<GatewayEnv>();
@@ -105,6 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
+  app.route("/", downloadRoutes);
   app.route("/", openapiRoutes);
   app.route("/", tokenRoutes);
   app.route("/", agentRoutes);

@@ -4,6 +4,7 @@
 import { createTokenService, type TokenService } from "./auth/tokens.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { ConnectorPackage } from "./connector-package.ts";
 import { type AgentService, createAgentService } from "./domain/agents.ts";
 import { createTaskService, type TaskService } from "./domain/tasks.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
@@ -22,6 +23,8 @@ export interface GatewayServices {
   tasks: TaskService;
   runner: TaskRunner;
   hub: AgentHub;
+  /** The connector tarball served at `/dl/` and named in tickets' `command`; null when this gateway has none. */
+  connector: ConnectorPackage | null;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;

@@ -7,9 +7,9 @@
  */
 
 import { type ConnectorState, clearRunFiles, writePid, writeState } from "../background/process-state.ts";
-import { VERSION } from "../cli/main.ts";
 import { AgentClient, type ClientStatus } from "../client/agent-client.ts";
 import { type AgentRuntime, runAgentRequest } from "../runtime/run-request.ts";
+import { VERSION } from "../version.ts";
 import { refusalError } from "./close-reasons.ts";
 import { uploadAttachments } from "./upload-attachments.ts";
 
