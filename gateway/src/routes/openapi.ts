@@ -219,7 +219,9 @@ export const OPENAPI_DOCUMENT = {
         parameters: [{ name: "file", in: "path", required: true, schema: { type: "string" } }],
         responses: {
           "200": { description: "The tarball", content: { "application/gzip": {} } },
-          "404": errorResponse("not_found or connector_unavailable"),
+          "404": {
+            description: "not_found or connector_unavailable (plain text `<code>: <message>`, for npm)",
+          },
         },
       },
     },

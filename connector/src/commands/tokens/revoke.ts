@@ -7,7 +7,7 @@ export function register(tokens: Command): void {
   tokens
     .command("revoke <id>")
     .description("revoke a token (and close the agent sockets that use it)")
-    .addHelpText("after", "\nExample:\n  agent-mesh tokens revoke amt_1a2b3c")
+    .addHelpText("after", "\nExample:\n  agent-mesh tokens revoke 57c43035c8af8a6b")
     .action(async (id: string) => {
       const { api } = userContext();
       await api.json("DELETE", `/v1/tokens/${segment(id)}`);
