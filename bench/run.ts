@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow }
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
+import { measureConnector } from "./measure/connector-suite.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
@@ -24,7 +25,8 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async").split(","));
+const SECTIONS = ["relay", "idle", "async", "connector"];
+const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -115,6 +117,7 @@ function workerdRows(result: RelayResult): Row[] {
 }
 
 const machine = machineInfo();
+const connectorMethod: string[] = [];
 try {
   if (only.has("relay")) {
     for (const runtime of localRuntimes) {
@@ -177,6 +180,16 @@ try {
       );
     }
   }
+  if (only.has("connector")) {
+    const suite = await attempt("the connector (installed package)", () =>
+      measureConnector((what) => console.error(`  · ${what}`)),
+    );
+    if (suite) {
+      rows.push(...suite.rows);
+      notes.push(...suite.notes);
+      connectorMethod.push(...suite.method);
+    }
+  }
 } finally {
   await stopAll();
 }
@@ -187,12 +200,13 @@ const method = [
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  ...connectorMethod,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 3 || runtimes.length < 4;
+const partial = only.size < SECTIONS.length || runtimes.length < 4;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

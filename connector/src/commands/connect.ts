@@ -25,6 +25,7 @@ import {
 import { buildAdapter } from "../connection/build-adapter.ts";
 import { redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
+import { createStatusLog } from "../connection/status-log.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
 
 interface Options {
@@ -91,7 +92,8 @@ Examples:
         projectDir: agent.project,
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
-      const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+      const status = createStatusLog();
+      const log = status.now;
       log(
         `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once`,
       );
@@ -104,6 +106,7 @@ Examples:
         type: agent.type,
         runtime,
         log,
+        logRequest: status.soon,
       });
     });
 }

@@ -24,6 +24,8 @@ export interface ConnectorOptions {
   runtime: AgentRuntime;
   /** Where status lines go (stdout for a foreground connector, the log file in the background). */
   log: (line: string) => void;
+  /** Where the per-request lines go (batched); `log` when not given. */
+  logRequest?: (line: string) => void;
 }
 
 /** How often the state file is refreshed while requests come and go. */
@@ -31,6 +33,7 @@ const STATE_EVERY_MS = 1_000;
 
 export async function runConnector(options: ConnectorOptions): Promise<void> {
   const { runtime, log } = options;
+  const logRequest = options.logRequest ?? log;
   const startedAt = new Date().toISOString();
   let connected = false;
   let lastStatus = "connecting";
@@ -74,7 +77,7 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
         onStatus,
         onRequest: (request, reply) => {
           const started = Date.now();
-          log(
+          logRequest(
             `request ${request.id} from client ${request.client_id.slice(0, 8)}… (session ${request.session_id})`,
           );
           void runAgentRequest(
@@ -90,17 +93,19 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
                   (text) => reply.chunk(text, "status"),
                 );
                 reply.done(result, { attachments });
-                log(
+                logRequest(
                   `request ${request.id} done in ${Date.now() - started} ms (${attachments.length} file(s))`,
                 );
               },
               onError: (code, message) => {
                 reply.error(code, message);
-                log(`request ${request.id} failed: ${code}: ${message.split("\n")[0]}`);
+                logRequest(`request ${request.id} failed: ${code}: ${message.split("\n")[0]}`);
               },
             },
             reply.signal,
-          ).finally(saveState);
+          );
+          // The state file (active requests) is refreshed by the timer: a file write per request would cost
+          // more than the rest of the connector's work on it.
         },
       });
       const stop = (signal: string) => {

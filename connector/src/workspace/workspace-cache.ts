@@ -6,7 +6,7 @@
  * as our look would keep the same mtime), so the next request looks again.
  * @module
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { prepareWorkspace, workspacePath } from "./prepare.ts";
 
 /** Younger mtimes may still change within the same timestamp tick. */
@@ -26,10 +26,10 @@ export class WorkspaceCache {
   async workspace(clientId: string): Promise<string> {
     const dir = workspacePath(this.projectDir, clientId);
     const known = this.#prepared.get(clientId);
-    if (known !== undefined && (await this.#fingerprint(dir)) === known) return dir;
+    if (known !== undefined && this.#fingerprint(dir) === known) return dir;
     this.#prepared.delete(clientId);
     await prepareWorkspace(this.projectDir, clientId);
-    const settled = await this.#fingerprint(dir, Date.now() - SETTLE_MS);
+    const settled = this.#fingerprint(dir, Date.now() - SETTLE_MS);
     if (settled !== undefined) {
       if (this.#prepared.size >= MAX_ENTRIES) this.#prepared.clear();
       this.#prepared.set(clientId, settled);
@@ -37,12 +37,14 @@ export class WorkspaceCache {
     return dir;
   }
 
-  /** Identity and mtime of both directories; undefined if one is missing or changed after `settledBefore`. */
-  async #fingerprint(dir: string, settledBefore?: number): Promise<string | undefined> {
-    const [project, workspace] = await Promise.all([
-      stat(this.projectDir, { bigint: true }).catch(() => undefined),
-      stat(dir, { bigint: true }).catch(() => undefined),
-    ]);
+  /**
+   * Identity and mtime of both directories; undefined if one is missing or changed after `settledBefore`.
+   * Synchronous on purpose: two stats of local directories take microseconds, a trip through the thread pool
+   * costs more than that on every request.
+   */
+  #fingerprint(dir: string, settledBefore?: number): string | undefined {
+    const project = statSync(this.projectDir, { bigint: true, throwIfNoEntry: false });
+    const workspace = statSync(dir, { bigint: true, throwIfNoEntry: false });
     if (!project || !workspace) return undefined;
     if (settledBefore !== undefined) {
       const limit = BigInt(settledBefore) * 1_000_000n;
