@@ -38,6 +38,7 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
   let connected = false;
   let lastStatus = "connecting";
   let client!: AgentClient;
+  let written = "";
   const saveState = () => {
     const state: ConnectorState = {
       pid: process.pid,
@@ -52,6 +53,10 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
       updated_at: new Date().toISOString(),
       last_status: lastStatus,
     };
+    // A file write (and rename) blocks the event loop for a while on a busy disk: only when something changed.
+    const content = JSON.stringify({ ...state, updated_at: undefined });
+    if (content === written) return;
+    written = content;
     writeState(state);
   };
 
