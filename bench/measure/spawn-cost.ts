@@ -1,7 +1,8 @@
 /**
- * What spawning the exec adapter's program costs by itself: spawn `command`, write the message to its stdin,
- * read its stdout to the end, wait for exit — from this process, no gateway, no connector. The floor the exec
- * round trip is held against (with the echo round trip through the same connector).
+ * What spawning the exec adapter's program costs by itself: spawn `command` the way the adapter must (its own
+ * process group, three pipes, a copy of the environment), write the message to its stdin, read its stdout to
+ * the end, wait for exit — from this process, no gateway, no connector. The floor the exec round trip is held
+ * against (with the echo round trip through the same connector).
  */
 import { spawn } from "node:child_process";
 
@@ -9,7 +10,12 @@ export const SPAWN = { runs: 300, warmup: 20 };
 
 function once(command: string, args: string[], message: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn(command, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, AGENT_MESH_REQUEST_ID: "bench" },
+    });
+    child.stderr.resume();
     let out = "";
     child.stdout.on("data", (data: Buffer) => {
       out += data.toString();
