@@ -3,8 +3,10 @@
  * chosen by `AGENT_MESH_STORE`, build the gateway (serving the connector tarball if it was built), and print a
  * newly generated admin token once.
  */
+
+import { existsSync } from "node:fs";
 import type { UpgradeWebSocket } from "hono/ws";
-import { connectorTarball } from "./connector-tarball.ts";
+import { connectorTarball, connectorTarballPath } from "./connector-tarball.ts";
 import { type Boot, gatewayFromEnv, listening } from "./gateway-from-env.ts";
 import { createStoresFromEnv } from "./store-from-env.ts";
 
@@ -16,5 +18,10 @@ export async function boot(
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Boot> {
   const stores = await createStoresFromEnv(env);
+  if (!existsSync(connectorTarballPath(env))) {
+    console.log(
+      "  No connector package to serve at /dl/ yet: `npm run build:connector` builds it (until then, tickets carry no `command`).",
+    );
+  }
   return gatewayFromEnv({ runtime, env, upgradeWebSocket, stores, connector: connectorTarball(env) });
 }

@@ -8,10 +8,15 @@ import { fileURLToPath } from "node:url";
 import { connectorFileName } from "../../gateway/src/connector-package.ts";
 import { type ConnectorPackageSource, VERSION } from "../../gateway/src/index.ts";
 
-export function connectorTarball(env: Record<string, string | undefined>): ConnectorPackageSource {
-  const path =
+export function connectorTarballPath(env: Record<string, string | undefined>): string {
+  return (
     env.AGENT_MESH_CONNECTOR_TARBALL ||
-    fileURLToPath(new URL(`../../connector/tarball/${connectorFileName(VERSION)}`, import.meta.url));
+    fileURLToPath(new URL(`../../connector/tarball/${connectorFileName(VERSION)}`, import.meta.url))
+  );
+}
+
+export function connectorTarball(env: Record<string, string | undefined>): ConnectorPackageSource {
+  const path = connectorTarballPath(env);
   return { version: VERSION, load: () => readTarball(path) };
 }
 
