@@ -16,6 +16,15 @@ afterAll(removeTempDirs);
 /** Longer than the cache's settle window, so the second call is a real cache hit. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
+/** The project watcher reports changes a moment after they happen: ask until the workspace shows it. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("the workspace never caught up with the project");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("WorkspaceCache", () => {
   it("links entries added to the project after the workspace was cached, and drops removed ones", async () => {
     const project = await makeProject();
@@ -27,13 +36,13 @@ describe("WorkspaceCache", () => {
     await settle();
     await writeFile(join(project, "NEW.md"), "new");
     await mkdir(join(project, "lib"));
-    expect((await readdir(await cache.workspace(id))).sort()).toEqual(
-      ["AGENTS.md", "CLAUDE.md", "NEW.md", "lib", "src"].sort(),
-    );
+    await eventually(async () => (await readdir(await cache.workspace(id))).length === 5);
+    expect((await readdir(dir)).sort()).toEqual(["AGENTS.md", "CLAUDE.md", "NEW.md", "lib", "src"].sort());
     await settle();
     await cache.workspace(id);
     await rm(join(project, "NEW.md"));
-    expect(await readdir(await cache.workspace(id))).not.toContain("NEW.md");
+    await eventually(async () => !(await readdir(await cache.workspace(id))).includes("NEW.md"));
+    cache.close();
   });
 
   it("restores a link the caller's agent deleted, and keeps the caller's own files", async () => {

@@ -127,10 +127,11 @@ async function runInWorkspace(
   signal: AbortSignal,
   emit: (chunk: AgentChunk) => void,
 ): Promise<{ result: string; attachments: WorkspaceFile[] }> {
-  const cwd = await runtime.workspaces.workspace(request.client_id);
-  const key = { agent: runtime.agent, clientId: request.client_id, sessionId: request.session_id };
-  // An adapter that cannot write files cannot leave attachments: no snapshots, no directory walks.
+  // An adapter that cannot write files can neither change its workspace nor leave attachments: no workspace
+  // check, no snapshots, no directory walks.
   const writes = runtime.adapter.writesFiles !== false;
+  const cwd = await runtime.workspaces.workspace(request.client_id, writes);
+  const key = { agent: runtime.agent, clientId: request.client_id, sessionId: request.session_id };
   const before = writes ? await snapshot(cwd, runtime.attachmentLimits) : undefined;
   const run = (resumeId: string | undefined): Promise<AgentRunResult> =>
     runtime.adapter.run(
