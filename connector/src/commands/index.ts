@@ -78,7 +78,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "config", summary: "show the configuration or change settings", load: () => import("./config.ts") },
   {
     name: "tokens",
-    summary: "admin: create, list and revoke user tokens",
+    summary: "admin: create, list and revoke user tokens (log in with the admin token first)",
     load: () => import("./tokens.ts"),
   },
   {
