@@ -170,6 +170,25 @@ describe("the ticket's command on a fresh machine", () => {
     }
   });
 
+  it("ends an expired ticket with one sentence", async () => {
+    const shortLived = await startGateway({ runtime: "node", env: { AGENT_MESH_TICKET_TTL_MS: "1000" } });
+    try {
+      const owner = await createUser(shortLived.url, shortLived.adminToken, "hasty");
+      const agent = await createAgent(owner.api, { name: "late", type: "echo" });
+      const ticket = await owner.api.post(`/v1/agents/${agent.name}/tickets`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const result = await run(
+        [installed.bin, "connect", "--setup", ticket.body.url],
+        installed.env,
+        tempDir("cwd"),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^agent-mesh: This ticket expired [^\n]*\[ticket_expired\]\n$/);
+    } finally {
+      await shortLived.stop();
+    }
+  });
+
   it("a tarball URL that 404s fails npx with a non-zero exit", async () => {
     const machine = freshMachine();
     const result = await run(

@@ -19,6 +19,7 @@ export function register(tokens: Command): void {
     .description("list tokens: id, user, kind, scopes, agent, created, revoked")
     .option("--all", "include revoked tokens")
     .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  agent-mesh tokens list\n  agent-mesh tokens list --all --json")
     .action(async (options: { all?: boolean; json?: boolean }) => {
       const { api } = userContext();
       const { tokens: all } = await api.get<{ tokens: TokenView[] }>("/v1/tokens");
