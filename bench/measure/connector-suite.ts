@@ -58,7 +58,16 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       ["--help", cold.helpMs],
     ] as const) {
       rows.push(
-        row(`CLI cold start, agent-mesh ${flag}`, "node", fmt.ms(ms), baseline, "", "≤ 150 ms", ms <= 150),
+        // The ratio column shows what the CLI adds to Node's own start, which a loaded machine inflates less.
+        row(
+          `CLI cold start, agent-mesh ${flag}`,
+          "node",
+          fmt.ms(ms),
+          baseline,
+          `+${fmt.ms(ms - cold.nodeMs)}`,
+          "≤ 150 ms",
+          ms <= 150,
+        ),
       );
     }
 
