@@ -13,6 +13,7 @@ import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
+import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
@@ -24,6 +25,7 @@ import type { AgentHub } from "./relay/types.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inboxRoutes } from "./routes/inbox.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -52,6 +54,8 @@ export interface GatewayOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
   hosting?: { hub: AgentHub; connect: MiddlewareHandler };
+  /** Where the connector tarball comes from (`/dl/`, tickets' `command`); without it neither exists. */
+  connector?: ConnectorPackageSource;
   onError?: (error: unknown, context: { stage: string }) => void;
   /** Told after every task state change (A2A push notifications hang here). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
@@ -103,6 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     blobs: options.blobs,
     hub,
     calls: createCallService({ ...core, hub }),
+    connector: connectorPackage(options.connector),
   };
 
   const app = new Hono<GatewayEnv>();
@@ -118,6 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
+  app.route("/", downloadRoutes);
   app.route("/", openapiRoutes);
   app.route("/", tokenRoutes);
   app.route("/", agentRoutes);

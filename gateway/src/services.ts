@@ -4,6 +4,7 @@
 import { createTokenService, type TokenService } from "./auth/tokens.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { ConnectorPackage } from "./connector-package.ts";
 import { type AgentService, createAgentService } from "./domain/agents.ts";
 import type { CallService } from "./domain/calls.ts";
 import { createInboxService, type InboxService } from "./domain/inbox.ts";
@@ -27,6 +28,8 @@ export interface GatewayServices {
   hub: AgentHub;
   /** What every door uses to start, follow and stop work. */
   calls: CallService;
+  /** The connector tarball served at `/dl/` and named in tickets' `command`; null when this gateway has none. */
+  connector: ConnectorPackage | null;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;

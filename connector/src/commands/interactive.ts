@@ -18,7 +18,7 @@ const SYSTEM_PROMPT =
   "them messages, and read your own inbox. Other agents and people may write to you: call check_messages when " +
   "you start and between tasks, answer asks with reply, and acknowledge what you handled (ack_messages).";
 
-type Cli = "claude" | "codex" | "gemini";
+export type Cli = "claude" | "codex" | "gemini";
 
 const PACKAGES: Record<Cli, string> = {
   claude: "@anthropic-ai/claude-code",
@@ -26,18 +26,17 @@ const PACKAGES: Record<Cli, string> = {
   gemini: "@google/gemini-cli",
 };
 
-export function register(program: Command): void {
-  for (const cli of ["claude", "codex", "gemini"] as const) {
-    program
-      .command(`${cli} [args...]`)
-      .description(`start ${cli} interactively with the mesh tools, online as one of your agents`)
-      .requiredOption("--as <agent>", "the agent of yours this session speaks as")
-      .allowUnknownOption()
-      .addHelpText("after", `\nExample:\n  agent-mesh ${cli} --as dev -- --model <model>`)
-      .action(async (args: string[], options: { as: string }) => {
-        process.exitCode = await startInteractive(cli, options.as, args ?? []);
-      });
-  }
+/** Registers `agent-mesh <cli>` (claude.ts, codex.ts and gemini.ts each register theirs). */
+export function registerInteractive(program: Command, cli: Cli): void {
+  program
+    .command(`${cli} [args...]`)
+    .description(`start ${cli} interactively with the mesh tools, online as one of your agents`)
+    .requiredOption("--as <agent>", "the agent of yours this session speaks as")
+    .allowUnknownOption()
+    .addHelpText("after", `\nExample:\n  agent-mesh ${cli} --as dev -- --model <model>`)
+    .action(async (args: string[], options: { as: string }) => {
+      process.exitCode = await startInteractive(cli, options.as, args ?? []);
+    });
 }
 
 async function startInteractive(cli: Cli, agent: string, extra: string[]): Promise<number> {

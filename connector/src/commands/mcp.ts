@@ -1,7 +1,7 @@
 /** `agent-mesh mcp [--as <agent>]`: the mesh tools for a local agent, over stdio (see mesh/stdio-bridge.ts). */
 import type { Command } from "commander";
-import { VERSION } from "../cli/main.ts";
 import { gatewaySettings, loadConfig } from "../config.ts";
+import { VERSION } from "../version.ts";
 
 export function register(program: Command): void {
   program

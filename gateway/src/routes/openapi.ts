@@ -223,8 +223,33 @@ export const OPENAPI_DOCUMENT = {
     "/v1/agents/{ref}/tickets": {
       parameters: [refParam],
       post: {
-        description: "One-time connect ticket (15 minutes).",
+        description:
+          "One-time connect ticket (15 minutes): `{ticket, url, expires_at, agent, command?}`; `command` is the line to paste on the agent's machine when this gateway serves the connector package.",
         responses: { "201": ok("Ticket", { type: "object" }) },
+      },
+    },
+    "/dl/agent-mesh.tgz": {
+      get: {
+        security: [],
+        description: "Redirects (302) to the connector package of this gateway's version.",
+        responses: {
+          "302": { description: "To /dl/agent-mesh-<version>.tgz" },
+          "404": errorResponse("connector_unavailable"),
+        },
+      },
+    },
+    "/dl/{file}": {
+      get: {
+        security: [],
+        description:
+          "The connector package (`agent-mesh-<version>.tgz`, an npm tarball; `npx -y <url> --help`).",
+        parameters: [{ name: "file", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": { description: "The tarball", content: { "application/gzip": {} } },
+          "404": {
+            description: "not_found or connector_unavailable (plain text `<code>: <message>`, for npm)",
+          },
+        },
       },
     },
     "/v1/tickets/{ticket}": {
