@@ -232,6 +232,17 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/v1/agents/{ref}/messages/{request_id}": {
+      parameters: [refParam, { name: "request_id", in: "path", required: true, schema: { type: "string" } }],
+      delete: {
+        description:
+          "Stops a running live call of yours now (the agent gets `cancel`; attached streams end with `error canceled`).",
+        responses: {
+          "200": ok("Stopped", { type: "object" }),
+          "404": errorResponse("No running call of yours"),
+        },
+      },
+    },
     "/v1/tasks/{id}": {
       parameters: [idParam],
       get: { responses: { "200": ok("The task", ref("Task")), "404": errorResponse("task_not_found") } },
