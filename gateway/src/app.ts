@@ -15,7 +15,7 @@ import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
-import { errorBody, renderError } from "./errors.ts";
+import { renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -33,6 +33,7 @@ import { createCoreServices, type GatewayServices } from "./services.ts";
 import type { SessionStore } from "./session-stores/types.ts";
 import { limitBody } from "./util/body-limit.ts";
 import { VERSION } from "./version.ts";
+import { notFound, webRoutes } from "./web/routes.ts";
 
 export { VERSION };
 
@@ -132,9 +133,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
-  app.notFound((c) =>
-    c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
-  );
+  app.route("/", webRoutes);
+  app.notFound(notFound);
   app.onError((error, c) => {
     const { status, body } = renderError(error);
     if (status >= 500) services.onError(error, { stage: `${c.req.method} ${c.req.path}` });
