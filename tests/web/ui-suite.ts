@@ -173,6 +173,8 @@ export function webUiSuite(runtime: RuntimeName): void {
     expect(await reply.locator("details.tool summary").textContent()).toContain("read_file README.md");
     expect(await reply.locator(".tool-result").textContent()).toContain("# Agent Mesh");
     expect(await reply.locator(".status-line").textContent()).toBe("Reading done");
+    await reply.locator("details.tool summary").click();
+    await shot("chat-tools");
     await box.fill("file");
     await box.press("Enter");
     const link = page.getByRole("link", { name: /report\.txt/ });

@@ -189,7 +189,7 @@ export function inline(text: string): Node[] {
 
 function link(label: string, url: string, image: boolean): Node {
   const href = safeUrl(url);
-  const text = image ? `🖼 ${label || url}` : label || url;
+  const text = image ? `Image: ${label || url}` : label || url;
   if (!href) return document.createTextNode(image ? text : `${label} (${url})`);
   return h(
     "a",

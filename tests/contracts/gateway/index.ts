@@ -9,6 +9,7 @@ import { followContract } from "./follow.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
+import { webContract } from "./web.ts";
 
 export interface GatewayContext {
   gateway: GatewayProcess;
@@ -49,6 +50,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       followContract(get);
       protocolContract(get);
       resilienceContract(get);
+      webContract(get);
     },
   );
 }

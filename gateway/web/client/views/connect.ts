@@ -13,7 +13,7 @@ interface Ticket {
   command?: string;
 }
 
-export function connectPanel(agent: Agent, alive: () => boolean): HTMLElement {
+export function connectPanel(agent: Agent, alive: () => boolean, connected: () => void): HTMLElement {
   const panel = h("section", { class: "connect", "aria-label": `Connect ${agent.name}` });
   const start = h(
     "button",
@@ -47,6 +47,7 @@ export function connectPanel(agent: Agent, alive: () => boolean): HTMLElement {
             done = true;
             replace(state, onlineDot(true), ` ${agent.name} is connected.`);
             state.classList.add("ok");
+            connected();
           }
         },
         1000,

@@ -178,7 +178,7 @@ function agentCard(agent: Agent, found: Features, alive: () => boolean, changed:
         h("a", { class: "button small", href: `#/chat/${encodeURIComponent(a.name)}` }, "Chat"),
         del,
       ),
-      connectPanel(a, alive),
+      connectPanel(a, alive, changed),
       doorsPanel(a, found),
       problem,
     );

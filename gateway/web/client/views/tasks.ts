@@ -29,7 +29,7 @@ export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
     h("option", { value: "" }, "Any agent"),
     agents.map((a) => h("option", { value: a.name }, a.name)),
   );
-  const list = h("ul", { class: "tasks", "aria-label": "Tasks" });
+  const list = h("ul", { class: "tasks card", "aria-label": "Tasks" });
   const problem = h("div");
   const more = h("button", { type: "button", class: "ghost", hidden: true }, "Load more");
   let pages = 1;
@@ -79,7 +79,8 @@ export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
       if (cursor) query.set("cursor", cursor);
       const res = await api<{ tasks: Task[]; next_cursor: string | null }>("GET", `/v1/tasks?${query}`);
       tasks.push(...res.tasks);
-      cursor = res.next_cursor;
+      // A short page is the last one, whatever the cursor says.
+      cursor = res.tasks.length < PAGE ? null : res.next_cursor;
       if (!cursor) break;
     }
     more.hidden = !cursor;
