@@ -8,8 +8,11 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { ROOT } from "../helpers/gateway-process.ts";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-export const CHROMIUM = CANDIDATES.find((path): path is string => Boolean(path && existsSync(path))) ?? null;
+// CHROMIUM_PATH, when set, is the only candidate (so a missing browser can be simulated).
+const CANDIDATES = process.env.CHROMIUM_PATH
+  ? [process.env.CHROMIUM_PATH]
+  : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+export const CHROMIUM = CANDIDATES.find((path) => existsSync(path)) ?? null;
 
 /** Why the suite cannot run here, or null. Throws under REQUIRE_CHROMIUM=1 so CI cannot pass without a browser. */
 export function chromiumSkipReason(): string | null {

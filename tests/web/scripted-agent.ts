@@ -44,6 +44,15 @@ export function scriptedHandler(
       }
       return reply.done(MARKDOWN_REPLY.join(""));
     }
+    if (message === "long") {
+      // A long reply: 400 paragraphs in 2,000 chunks, fast.
+      for (let i = 1; i <= 400; i++) {
+        for (const part of [`Paragraph ${i} `, "has **some** ", "`code` and ", "words.", "\n\n"])
+          reply.chunk(part);
+        if (i % 20 === 0) await sleep(10);
+      }
+      return reply.done("(long)");
+    }
     if (message === "hostile") {
       reply.chunk(HOSTILE_REPLY);
       return reply.done(HOSTILE_REPLY);

@@ -150,6 +150,23 @@ export function webUiSuite(runtime: RuntimeName): void {
     await shot("chat");
   });
 
+  it("keeps a long reply's finished blocks while it streams (only the tail is re-rendered)", async () => {
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("long");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    const first = reply.locator(".md p").first();
+    await first.waitFor();
+    // Mark the first paragraph's DOM node; a full re-render would replace it and lose the mark.
+    await first.evaluate((p) => {
+      (p as HTMLElement).dataset.mark = "kept";
+    });
+    await reply.locator(".msg-tools").waitFor({ timeout: 15_000 });
+    expect(await reply.locator(".md p").count()).toBe(400);
+    expect(await reply.locator(".md p").first().getAttribute("data-mark")).toBe("kept");
+    expect(await reply.locator(".md p").last().textContent()).toBe("Paragraph 400 has some code and words.");
+  });
+
   it("renders a hostile reply as inert text", async () => {
     const box = page.getByRole("textbox", { name: "Message" });
     await box.fill("hostile");
@@ -215,6 +232,12 @@ export function webUiSuite(runtime: RuntimeName): void {
     expect(await page.locator("article.msg").count()).toBe(0);
     await sessions.selectOption(current);
     await eventually(() => page.locator("article.msg.user").count()).toBeGreaterThan(3);
+    // The next message continues that session on the gateway.
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("again");
+    await box.press("Enter");
+    await page.locator("article.msg.agent .md").last().getByText("echo: again").waitFor();
+    expect(agent.requests.at(-1)).toMatchObject({ message: "again", session_id: current });
   });
 
   it("shows an offline agent's error inline with its code", async () => {
