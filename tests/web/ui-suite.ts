@@ -88,6 +88,7 @@ export function webUiSuite(runtime: RuntimeName): void {
     await page.getByRole("button", { name: "Sign in" }).click();
     await eventually(() => page.getByRole("alert").textContent()).toContain("did not accept this token");
     expect(await page.getByRole("alert").textContent()).toContain("unauthorized");
+    await shot("signin-error");
   });
 
   it("signs in from the address fragment, which is gone at once and never sent", async () => {

@@ -60,7 +60,7 @@ function shell(): HTMLElement {
     h(
       "span",
       { class: "user", title: `token ${me?.token_id} · ${me?.scopes.join(", ")}` },
-      "Signed in as ",
+      h("span", { class: "label" }, "Signed in as "),
       h("strong", null, me?.user ?? ""),
     ),
     h(
@@ -152,6 +152,9 @@ async function route(): Promise<void> {
     if (!m) continue;
     const params = m.slice(1).map(decodeURIComponent);
     await view({ root: main, params, alive: () => mine === generation });
+    // A new page moves focus to its heading (screen readers announce it) unless the view focused a control.
+    if (mine === generation && document.activeElement === document.body)
+      main.querySelector<HTMLElement>("h1")?.focus({ preventScroll: true });
     return;
   }
 }
