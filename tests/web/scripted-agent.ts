@@ -8,7 +8,7 @@ import { sleep } from "../helpers/wait.ts";
 
 export const MARKDOWN_REPLY = [
   "## Plan\n\n",
-  "Here is **bold** and `inline code`.\n\n",
+  "Here is **bold** and `inline code`, not emphasis: snake_case_name, file_name_.txt, 2*3*4.\n\n",
   "- first item\n",
   "- second item\n\n",
   "```ts\nconst answer = 42;\n```\n\n",

@@ -86,6 +86,10 @@ export function callerTests(ctx: UiContext): void {
     expect(lengths.size).toBeGreaterThan(4); // seen growing, not all at once
     expect(await reply.locator("h4, h3").first().textContent()).toBe("Plan");
     expect(await reply.locator("strong").first().textContent()).toBe("bold");
+    expect(await reply.locator("p").nth(0).textContent()).toContain(
+      "snake_case_name, file_name_.txt, 2*3*4.",
+    );
+    expect(await reply.locator("em").count()).toBe(0);
     expect(await reply.locator("pre code").textContent()).toBe("const answer = 42;");
     expect(await reply.locator("li").count()).toBe(2);
     expect(await reply.locator('a[href="https://example.com/docs"]').getAttribute("rel")).toContain(

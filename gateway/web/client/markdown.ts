@@ -160,20 +160,19 @@ function startsBlock(line: string, next: string | undefined): boolean {
   );
 }
 
+// Underscore emphasis must not start inside a word (snake_case_names stay text), as in CommonMark.
 const INLINE =
-  /(`+)([\s\S]*?[^`])\1(?!`)|(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|<((?:https?:\/\/|mailto:)[^>\s]+)>|(\*\*|__)(?=\S)([\s\S]*?\S)\7|(\*|_)(?=\S)([\s\S]*?\S)\9(?![\w*])|~~(?=\S)([\s\S]*?\S)~~|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])|\\([\\`*_{}[\]()#+\-.!~|<>])/;
+  /(`+)([\s\S]*?[^`])\1(?!`)|(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|<((?:https?:\/\/|mailto:)[^>\s]+)>|(\*\*|(?<!\w)__)(?=\S)([\s\S]*?\S)\7|(\*|(?<!\w)_)(?=\S)([\s\S]*?\S)\9(?![\w*])|~~(?=\S)([\s\S]*?\S)~~|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])|\\([\\`*_{}[\]()#+\-.!~|<>])/g;
 
 /** Inline Markdown → nodes. Everything that is not markup becomes a text node. */
 export function inline(text: string): Node[] {
   const nodes: Node[] = [];
-  let rest = text;
-  while (rest) {
-    const m = INLINE.exec(rest);
-    if (!m) {
-      nodes.push(document.createTextNode(rest));
-      break;
-    }
-    if (m.index > 0) nodes.push(document.createTextNode(rest.slice(0, m.index)));
+  // One regex over the whole text (not slices), so lookbehinds see the characters before a match.
+  const re = new RegExp(INLINE.source, "g");
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > at) nodes.push(document.createTextNode(text.slice(at, m.index)));
+    at = m.index + m[0].length;
     if (m[1]) nodes.push(h("code", null, m[2]!.trim() || m[2]!));
     else if (m[5] !== undefined) nodes.push(link(m[4]!, m[5]!, m[3] === "!"));
     else if (m[6]) nodes.push(link(m[6], m[6], false));
@@ -182,8 +181,8 @@ export function inline(text: string): Node[] {
     else if (m[11]) nodes.push(h("del", null, inline(m[11])));
     else if (m[12]) nodes.push(link(m[12], m[12], false));
     else if (m[13]) nodes.push(document.createTextNode(m[13]));
-    rest = rest.slice(m.index + m[0].length);
   }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
   return nodes;
 }
 
