@@ -121,6 +121,13 @@ export function callerTests(ctx: UiContext): void {
   it("renders a hostile reply as inert text", async () => {
     const { page } = ctx;
     const box = page.getByRole("textbox", { name: "Message" });
+    // Shift+Enter adds a line instead of sending.
+    const sent = await page.locator("article.msg.user").count();
+    await box.fill("first line");
+    await box.press("Shift+Enter");
+    await box.pressSequentially("second");
+    expect(await box.inputValue()).toBe("first line\nsecond");
+    expect(await page.locator("article.msg.user").count()).toBe(sent);
     await box.fill("hostile");
     await box.press("Enter");
     const reply = page.locator("article.msg.agent").last();

@@ -24,6 +24,19 @@ export function ownerTests(ctx: UiContext): void {
     await page.getByText("echo: background job").waitFor();
   });
 
+  it("follows a running task live and cancels it; the agent sees the cancel", async () => {
+    const { gateway, page, state } = ctx;
+    await page.goto(`${gateway.url}/#/tasks`);
+    await page.getByLabel("Task", { exact: true }).fill("slow");
+    await page.getByRole("button", { name: "Queue task" }).click();
+    await page.locator(".ok a").click();
+    await eventually(() => page.locator(".task-live").textContent()).toContain("tick 2");
+    const before = state.canceled.length;
+    await page.getByRole("button", { name: "Cancel task" }).click();
+    await eventually(() => page.locator(".task-status").textContent()).toBe("canceled");
+    await eventually(() => state.canceled.length).toBeGreaterThan(before);
+  });
+
   it("creates an agent, shows its connect command, and sees it come online without a reload", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/mine`);
