@@ -25,11 +25,14 @@ function serveAsset(asset: WebAsset, cache: string): Response {
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
+/** The app shell never changes while the process runs (its asset paths are fixed at build time). */
+let shell: string | undefined;
 
 export const webRoutes = new Hono<GatewayEnv>()
   .get("/", (c) => {
     if (!wantsHtml(c.req.header("accept"))) return jsonNotFound(c);
-    return c.html(renderPage(), 200, { ...PAGE_SECURITY_HEADERS, "cache-control": "no-cache" });
+    shell ??= renderPage();
+    return c.html(shell, 200, { ...PAGE_SECURITY_HEADERS, "cache-control": "no-cache" });
   })
   .get(WEB_ASSETS.js.path, () => serveAsset(WEB_ASSETS.js, IMMUTABLE))
   .get(WEB_ASSETS.css.path, () => serveAsset(WEB_ASSETS.css, IMMUTABLE))
