@@ -19,6 +19,7 @@ export function ownerTests(ctx: UiContext): void {
     await page.getByRole("button", { name: "Queue task" }).click();
     const row = page.locator(".task-row").first();
     await eventually(() => row.getAttribute("data-status")).toBe("completed");
+    expect(await page.getByRole("button", { name: "Load more" }).isVisible()).toBe(false);
     await ctx.shot("tasks");
     await row.getByRole("link").click();
     await page.getByText("echo: background job").waitFor();
