@@ -18,7 +18,7 @@ import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
 import { shareDoor } from "./doors/share/index.ts";
-import { errorBody, renderError } from "./errors.ts";
+import { renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -38,6 +38,7 @@ import { createCoreServices, type GatewayServices } from "./services.ts";
 import type { SessionStore } from "./session-stores/types.ts";
 import { limitBody } from "./util/body-limit.ts";
 import { VERSION } from "./version.ts";
+import { notFound, webRoutes } from "./web/routes.ts";
 
 export { VERSION };
 
@@ -148,9 +149,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
-  app.notFound((c) =>
-    c.json(errorBody("not_found", `No route ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
-  );
+  app.route("/", webRoutes);
+  app.notFound(notFound);
   app.onError((error, c) => {
     const { status, body } = renderError(error);
     // A share link's path is its secret: never let it reach a log line.

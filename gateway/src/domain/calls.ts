@@ -370,6 +370,24 @@ export function createCallService(deps: CallServiceDeps) {
     );
   }
 
+  /**
+   * Stops a running live call of the caller's at once (a Stop button), instead of waiting out the resume window
+   * after the stream closes. Ownership is checked by attaching a silent follower (the hub knows the call's user);
+   * callers still attached get `error canceled`. False when there is no such call of theirs.
+   */
+  async function cancelLive(caller: Caller, agentId: string, requestId: string): Promise<boolean> {
+    const silent: RelaySink = { chunk() {}, done() {}, error() {} };
+    // Far past any seq: nothing is replayed to the silent follower.
+    const outcome = await hub.attach(agentId, requestId, { user: caller.user, afterSeq: 2 ** 31 }, silent);
+    if (outcome !== "attached") return false;
+    try {
+      await hub.cancel(agentId, requestId);
+    } finally {
+      await hub.release(agentId, requestId, silent);
+    }
+    return true;
+  }
+
   return {
     reachability,
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
@@ -386,6 +404,7 @@ export function createCallService(deps: CallServiceDeps) {
     followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>
       hub.attach(agentId, requestId, { user: caller.user, afterSeq }, sink),
     release: (agentId: string, requestId: string, sink: RelaySink) => hub.release(agentId, requestId, sink),
+    cancelLive,
   };
 }
 

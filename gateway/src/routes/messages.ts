@@ -1,7 +1,7 @@
 /**
  * `POST /v1/agents/:ref/messages`: stream (SSE), wait (JSON) or queue (async task) a message to an agent.
  * `GET /v1/agents/:ref/messages/:request_id`: re-attach to a live stream after a dropped connection
- * (`Last-Event-ID` = the last seq seen) and get every chunk missed, once.
+ * (`Last-Event-ID` = the last seq seen) and get every chunk missed, once. `DELETE` on it stops the call now.
  */
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
@@ -162,6 +162,15 @@ export const messageRoutes = new Hono<GatewayEnv>()
       );
     }
     return new Response(body, { headers: { ...SSE_HEADERS, "x-agent-mesh-request-id": requestId } });
+  })
+  .delete("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
+    const { calls } = c.var.services;
+    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const requestId = c.req.param("request_id");
+    if (!(await calls.cancelLive(c.var.caller, agent.id, requestId))) {
+      throw new ApiError(404, "request_not_found", `No running call ${requestId} of yours to stop.`);
+    }
+    return c.json({ request_id: requestId, canceled: true });
   });
 
 /** `https://host:port` of an absolute URL, without the cost of parsing it (this runs on every call). */

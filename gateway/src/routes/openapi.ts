@@ -286,6 +286,14 @@ export const OPENAPI_DOCUMENT = {
     },
     "/v1/agents/{ref}/messages/{request_id}": {
       parameters: [refParam, { name: "request_id", in: "path", required: true, schema: { type: "string" } }],
+      delete: {
+        description:
+          "Stops a running live call of yours now (the agent gets `cancel`; attached streams end with `error canceled`).",
+        responses: {
+          "200": ok("Stopped", { type: "object" }),
+          "404": errorResponse("No running call of yours"),
+        },
+      },
       get: {
         description:
           "Re-attach to a live SSE call after a dropped connection: send `Last-Event-ID` (the last `id` seen) and get every later event once. The id comes in the call's `x-agent-mesh-request-id` header; calls stay re-attachable for `AGENT_MESH_RESUME_MS` after the caller left.",

@@ -13,6 +13,7 @@ import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
 import { sharesContract } from "./shares.ts";
+import { webContract } from "./web.ts";
 
 export interface GatewayContext {
   gateway: GatewayProcess;
@@ -57,6 +58,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       resilienceContract(get);
       mcpContract(get);
       sharesContract(get);
+      webContract(get);
     },
   );
 }

@@ -1,0 +1,32 @@
+/** Shapes of the gateway's JSON answers that the page reads. */
+export interface Agent {
+  id: string;
+  name: string;
+  owner: string;
+  description: string;
+  type: string;
+  visibility: "private" | "public";
+  capabilities: string[];
+  online: boolean;
+  last_seen: string | null;
+}
+
+export interface Attachment {
+  name: string;
+  size: number;
+  url: string;
+}
+
+export interface Task {
+  task_id: string;
+  agent?: string;
+  agent_id?: string;
+  status: string;
+  result?: string;
+  error?: { code: string; message: string };
+  attachments?: Attachment[];
+  session_id?: string;
+  message?: string;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,0 +1,77 @@
+/** Small shared pieces: error boxes with their code, copy buttons, online dots, page titles, polling. */
+import { ApiFailure } from "./api.ts";
+import { h } from "./dom.ts";
+
+export function errorBox(error: unknown): HTMLElement {
+  const code = error instanceof ApiFailure ? error.code : "client_error";
+  const message = error instanceof Error ? error.message : String(error);
+  return h("div", { class: "error", role: "alert" }, h("code", { class: "code" }, code), " ", message);
+}
+
+export function copyButton(getText: () => string, label = "Copy"): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "copy small" }, label);
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(getText());
+      button.textContent = "Copied";
+    } catch {
+      // Clipboard refused (no permission): select the text nearby instead.
+      button.textContent = "Press Ctrl+C";
+    }
+    setTimeout(() => {
+      button.textContent = label;
+    }, 1500);
+  });
+  return button;
+}
+
+/** A command line with its copy button. */
+export function commandLine(command: string, label?: string): HTMLElement {
+  return h(
+    "div",
+    { class: "command" },
+    h("code", { class: "cmd" }, command),
+    copyButton(() => command, label ?? "Copy"),
+  );
+}
+
+export function onlineDot(online: boolean): HTMLElement {
+  return h(
+    "span",
+    { class: `presence ${online ? "on" : "off"}`, "data-online": String(online) },
+    h("span", { class: "dot", "aria-hidden": "true" }),
+    online ? "online" : "offline",
+  );
+}
+
+export function pageHeader(title: string, ...actions: (Node | null)[]): HTMLElement {
+  return h(
+    "div",
+    { class: "page-head" },
+    h("h1", { tabindex: "-1" }, title),
+    h("div", { class: "actions" }, actions),
+  );
+}
+
+/**
+ * Runs `tick` now and every `ms` while the view is mounted and the tab visible; stops when `alive()` says so.
+ * Polling keeps presence and task status live without a second channel the gateway does not have.
+ */
+export function poll(tick: () => Promise<void>, ms: number, alive: () => boolean): void {
+  const run = async () => {
+    if (!alive()) return;
+    if (document.visibilityState === "visible") {
+      try {
+        await tick();
+      } catch {
+        // Shown by the view on its next successful tick; a transient failure must not stop polling.
+      }
+    }
+    if (alive()) setTimeout(run, ms);
+  };
+  void run();
+}
+
+export function statusBadge(status: string): HTMLElement {
+  return h("span", { class: `badge st-${status}` }, status);
+}

@@ -1,0 +1,113 @@
+/** Admin (admin token): users and their tokens — create (shown once), list, revoke. */
+import { api } from "../api.ts";
+import { field, h, replace, timeAgo } from "../dom.ts";
+import type { ViewContext } from "../main.ts";
+import { commandLine, errorBox, pageHeader } from "../ui.ts";
+
+interface TokenRow {
+  id: string;
+  name: string;
+  kind: string;
+  scopes: string[];
+  agent_id?: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export async function renderAdmin({ root }: ViewContext): Promise<void> {
+  const table = h("tbody");
+  const problem = h("div");
+  const name = h("input", { id: "user-name", required: true, pattern: "[a-z0-9_\\-]+", autocomplete: "off" });
+  const made = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "card" },
+    h("h2", null, "New user token"),
+    field("User name", name, "Lowercase letters, digits, - and _; a new name creates that user"),
+    h("button", { type: "submit", class: "primary" }, "Create token"),
+    made,
+  );
+  const load = async () => {
+    try {
+      const { tokens } = await api<{ tokens: TokenRow[] }>("GET", "/v1/tokens");
+      replace(
+        table,
+        tokens.map((t) =>
+          h(
+            "tr",
+            null,
+            h("td", null, t.name),
+            h("td", null, t.kind),
+            h("td", null, t.scopes.join(", ")),
+            h("td", null, timeAgo(t.created_at)),
+            h(
+              "td",
+              null,
+              t.revoked_at
+                ? h("span", { class: "muted" }, "revoked")
+                : h(
+                    "button",
+                    { type: "button", class: "danger small", onclick: () => void revoke(t.id) },
+                    "Revoke",
+                    h("span", { class: "sr-only" }, ` token of ${t.name}`),
+                  ),
+            ),
+          ),
+        ),
+      );
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  };
+  const revoke = async (id: string) => {
+    try {
+      await api("DELETE", `/v1/tokens/${encodeURIComponent(id)}`);
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+    await load();
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const res = await api<{ token: string; name: string }>("POST", "/v1/tokens", {
+        name: name.value.trim(),
+      });
+      replace(
+        made,
+        h("p", null, `Token for ${res.name} (shown once):`),
+        commandLine(res.token, "Copy token"),
+      );
+      form.reset();
+      await load();
+    } catch (error) {
+      replace(made, errorBox(error));
+    }
+  });
+  replace(
+    root,
+    pageHeader("Admin"),
+    form,
+    problem,
+    h(
+      "div",
+      { class: "table-wrap card" },
+      h(
+        "table",
+        null,
+        h("caption", { class: "sr-only" }, "Tokens"),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["User", "Kind", "Scopes", "Created", ""].map((c) => h("th", { scope: "col" }, c)),
+          ),
+        ),
+        table,
+      ),
+    ),
+  );
+  await load();
+}

@@ -1,0 +1,204 @@
+/**
+ * Tasks: your async tasks with live status (polled list, SSE on an open task), a form to queue a new one,
+ * and cancel. `GET /v1/tasks?agent=&status=&limit=&cursor=` pages through them, newest first.
+ */
+import { ApiFailure, api, stream } from "../api.ts";
+import { field, h, replace, timeAgo } from "../dom.ts";
+import type { ViewContext } from "../main.ts";
+import { markdown } from "../markdown.ts";
+import { downloadLink } from "../reply.ts";
+import type { Agent, Task } from "../types.ts";
+import { errorBox, pageHeader, poll, statusBadge } from "../ui.ts";
+
+const STATUSES = ["submitted", "working", "input-required", "completed", "failed", "canceled"];
+const TERMINAL = new Set(["completed", "failed", "canceled"]);
+const PAGE = 20;
+
+export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
+  const agents = (await api<{ agents: Agent[] }>("GET", "/v1/agents")).agents;
+  const names = new Map(agents.map((a) => [a.id, a.name]));
+  const status = h(
+    "select",
+    { id: "status-filter" },
+    h("option", { value: "" }, "Any status"),
+    STATUSES.map((s) => h("option", { value: s }, s)),
+  );
+  const agentFilter = h(
+    "select",
+    { id: "agent-filter" },
+    h("option", { value: "" }, "Any agent"),
+    agents.map((a) => h("option", { value: a.name }, a.name)),
+  );
+  const list = h("ul", { class: "tasks card", "aria-label": "Tasks" });
+  const problem = h("div");
+  const more = h("button", { type: "button", class: "ghost", hidden: true }, "Load more");
+  let pages = 1;
+  let cursor: string | null = null;
+
+  // The new-task form: queues a message as an async task.
+  const target = h(
+    "select",
+    { id: "task-agent", required: true },
+    agents.map((a) => h("option", { value: a.name }, a.name)),
+  );
+  const text = h("textarea", { id: "task-message", rows: 2, required: true });
+  const queued = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "card new-task" },
+    h("h2", null, "New task"),
+    h("div", { class: "row wrap" }, field("Agent", target), field("Task", text)),
+    h("button", { type: "submit", class: "primary" }, "Queue task"),
+    queued,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const task = await api<Task>("POST", `/v1/agents/${encodeURIComponent(target.value)}/messages`, {
+        message: text.value,
+        async: true,
+      });
+      text.value = "";
+      replace(
+        queued,
+        h("p", { class: "ok" }, "Queued ", h("a", { href: `#/tasks/${task.task_id}` }, task.task_id), "."),
+      );
+      await load();
+    } catch (error) {
+      replace(queued, errorBox(error));
+    }
+  });
+
+  async function load(): Promise<void> {
+    const tasks: Task[] = [];
+    cursor = null;
+    for (let page = 0; page < pages; page++) {
+      const query = new URLSearchParams({ limit: String(PAGE) });
+      if (status.value) query.set("status", status.value);
+      if (agentFilter.value) query.set("agent", agentFilter.value);
+      if (cursor) query.set("cursor", cursor);
+      const res = await api<{ tasks: Task[]; next_cursor: string | null }>("GET", `/v1/tasks?${query}`);
+      tasks.push(...res.tasks);
+      // A short page is the last one, whatever the cursor says.
+      cursor = res.tasks.length < PAGE ? null : res.next_cursor;
+      if (!cursor) break;
+    }
+    more.hidden = !cursor;
+    replace(
+      list,
+      tasks.length
+        ? tasks.map((t) =>
+            h(
+              "li",
+              { class: "task-row", "data-task": t.task_id, "data-status": t.status },
+              h("a", { href: `#/tasks/${t.task_id}` }, h("code", null, t.task_id)),
+              statusBadge(t.status),
+              h("span", null, names.get(t.agent_id ?? "") ?? t.agent_id),
+              h("span", { class: "muted" }, timeAgo(t.updated_at)),
+            ),
+          )
+        : h("li", { class: "empty muted" }, "No tasks yet."),
+    );
+  }
+  const reload = async () => {
+    try {
+      await load();
+      replace(problem);
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  };
+  status.addEventListener("change", reload);
+  agentFilter.addEventListener("change", reload);
+  more.addEventListener("click", () => {
+    pages++;
+    void reload();
+  });
+  replace(
+    root,
+    pageHeader("Tasks"),
+    agents.length ? form : null,
+    h("div", { class: "filters" }, field("Show status", status), field("Show agent", agentFilter)),
+    problem,
+    list,
+    more,
+  );
+  poll(load, 2000, alive);
+}
+
+export async function renderTask({ root, params, alive }: ViewContext): Promise<void> {
+  const id = params[0]!;
+  const head = pageHeader("Task");
+  const body = h("div", { class: "card task" });
+  const chunks = h("pre", { class: "task-live", hidden: true });
+  replace(root, h("p", null, h("a", { href: "#/tasks" }, "← All tasks")), head, body, chunks);
+  let task: Task;
+  const draw = (t: Task) => {
+    task = t;
+    const cancel = TERMINAL.has(t.status)
+      ? null
+      : h("button", { type: "button", class: "danger", onclick: cancelTask }, "Cancel task");
+    replace(
+      body,
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", null, "Id"),
+        h("dd", null, h("code", null, t.task_id)),
+        h("dt", null, "Status"),
+        h("dd", { class: "task-status" }, statusBadge(t.status)),
+        h("dt", null, "Updated"),
+        h("dd", null, timeAgo(t.updated_at)),
+      ),
+      t.result ? h("section", null, h("h2", null, "Result"), markdown(t.result)) : null,
+      t.error ? errorBox(new ApiFailure(0, t.error.code, t.error.message)) : null,
+      t.attachments?.length
+        ? h(
+            "ul",
+            { class: "attachments" },
+            t.attachments.map((a) => h("li", null, downloadLink(a))),
+          )
+        : null,
+      cancel,
+    );
+  };
+  async function cancelTask(): Promise<void> {
+    try {
+      draw(await api<Task>("DELETE", `/v1/tasks/${encodeURIComponent(id)}`));
+    } catch (error) {
+      body.appendChild(errorBox(error));
+    }
+  }
+  try {
+    draw(await api<Task>("GET", `/v1/tasks/${encodeURIComponent(id)}`));
+  } catch (error) {
+    replace(body, errorBox(error));
+    return;
+  }
+  // Follow the running turn live; the stream ends with the final task.
+  while (alive() && !TERMINAL.has(task!.status) && task!.status !== "input-required") {
+    const controller = new AbortController();
+    try {
+      await stream(`/v1/tasks/${encodeURIComponent(id)}/events`, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (!alive()) return controller.abort();
+          const data = JSON.parse(event.data);
+          if (event.event === "chunk" && data.kind === "text") {
+            chunks.hidden = false;
+            chunks.append(data.delta);
+          } else if (event.event !== "chunk") draw(data as Task);
+        },
+      });
+    } catch {
+      if (!alive()) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (!alive()) return;
+    if (!TERMINAL.has(task!.status)) {
+      await new Promise((r) => setTimeout(r, 300));
+      draw(await api<Task>("GET", `/v1/tasks/${encodeURIComponent(id)}`));
+    }
+  }
+  chunks.hidden = true;
+}

@@ -1,0 +1,214 @@
+/**
+ * The web UI for a caller, in real Chromium: headers, sign-in, directory with live presence, and chat (streaming
+ * Markdown, a long reply, hostile output, thinking/tools/status, attachments, Stop and Esc, sessions, offline).
+ */
+import { readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { connectAgent } from "../helpers/fixtures.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { scriptedHandler } from "./scripted-agent.ts";
+import { eventually, type UiContext } from "./ui-context.ts";
+
+export function callerTests(ctx: UiContext): void {
+  it("serves the app with a strict CSP to browsers and JSON errors to API clients", async () => {
+    const { gateway } = ctx;
+    const html = await fetch(`${gateway.url}/`, { headers: { accept: "text/html" } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(html.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(html.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(html.headers.get("referrer-policy")).toBe("no-referrer");
+    const api = await fetch(`${gateway.url}/nope`, { headers: { accept: "application/json" } });
+    expect(api.status).toBe(404);
+    expect((await api.json()).error.code).toBe("not_found");
+  });
+
+  it("refuses a wrong token with a clear message", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/`);
+    await page.getByLabel("Token").fill("am_wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await eventually(() => page.getByRole("alert").textContent()).toContain("did not accept this token");
+    expect(await page.getByRole("alert").textContent()).toContain("unauthorized");
+    await ctx.shot("signin-error");
+  });
+
+  it("signs in from the address fragment, which is gone at once and never sent", async () => {
+    const { gateway, page, alice, w } = ctx;
+    await page.goto(`${gateway.url}/#token=${alice.token}`);
+    await page.getByText("Signed in as").waitFor();
+    expect(page.url()).not.toContain("token");
+    expect(await page.locator(".who strong").textContent()).toBe("alice");
+    expect(w.requestUrls.some((u) => u.includes(alice.token))).toBe(false);
+  });
+
+  it("lists callable agents with live presence, search and a capability filter", async () => {
+    const { gateway, page, alice, state } = ctx;
+    await page.goto(`${gateway.url}/#/agents`);
+    const card = page.locator('[data-agent="helper"]');
+    await eventually(() => card.locator(".presence").getAttribute("data-online")).toBe("true");
+    expect(await card.textContent()).toContain("Answers questions about the repository.");
+    expect(await card.textContent()).toContain("by alice");
+    expect(await page.locator('[data-agent="quiet"] .presence').getAttribute("data-online")).toBe("false");
+    await page.getByLabel("Capability").selectOption("ops");
+    await eventually(() => page.locator("[data-agent]").count()).toBe(1);
+    await page.getByLabel("Capability").selectOption("");
+    await page.getByLabel("Search").fill("repository");
+    await eventually(() => page.locator("[data-agent]").count()).toBe(1);
+    await ctx.shot("directory");
+    // Presence is live: the agent goes offline and the dot follows without a reload.
+    ctx.agent.stop();
+    await eventually(() => card.locator(".presence").getAttribute("data-online")).toBe("false");
+    ctx.agent = await connectAgent(
+      gateway.url,
+      alice.token,
+      "helper",
+      scriptedHandler(gateway.url, alice.token, (await alice.api.get("/v1/agents/helper")).body.id, state),
+    );
+    await eventually(() => card.locator(".presence").getAttribute("data-online")).toBe("true");
+  });
+
+  it("streams a Markdown reply token by token", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/chat/helper`);
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("stream");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    const lengths = new Set<number>();
+    await waitFor(
+      async () => {
+        lengths.add(((await reply.locator(".md").textContent()) ?? "").length);
+        return !(await reply.getAttribute("class"))?.includes("streaming");
+      },
+      { timeoutMs: 15_000, what: "the reply to finish" },
+    );
+    expect(lengths.size).toBeGreaterThan(4); // seen growing, not all at once
+    expect(await reply.locator("h4, h3").first().textContent()).toBe("Plan");
+    expect(await reply.locator("strong").first().textContent()).toBe("bold");
+    expect(await reply.locator("p").nth(0).textContent()).toContain(
+      "snake_case_name, file_name_.txt, 2*3*4.",
+    );
+    expect(await reply.locator("em").count()).toBe(0);
+    expect(await reply.locator("pre code").textContent()).toBe("const answer = 42;");
+    expect(await reply.locator("li").count()).toBe(2);
+    expect(await reply.locator('a[href="https://example.com/docs"]').getAttribute("rel")).toContain(
+      "noopener",
+    );
+    await reply.getByRole("button", { name: "Copy reply" }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("**bold**");
+    await ctx.shot("chat");
+  });
+
+  it("keeps a long reply's finished blocks while it streams (only the tail is re-rendered)", async () => {
+    const { page } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("long");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    const first = reply.locator(".md p").first();
+    await first.waitFor();
+    // Mark the first paragraph's DOM node; a full re-render would replace it and lose the mark.
+    await first.evaluate((p) => {
+      (p as HTMLElement).dataset.mark = "kept";
+    });
+    await reply.locator(".msg-tools").waitFor({ timeout: 15_000 });
+    expect(await reply.locator(".md p").count()).toBe(400);
+    expect(await reply.locator(".md p").first().getAttribute("data-mark")).toBe("kept");
+    expect(await reply.locator(".md p").last().textContent()).toBe("Paragraph 400 has some code and words.");
+  });
+
+  it("renders a hostile reply as inert text", async () => {
+    const { page } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    // Shift+Enter adds a line instead of sending.
+    const sent = await page.locator("article.msg.user").count();
+    await box.fill("first line");
+    await box.press("Shift+Enter");
+    await box.pressSequentially("second");
+    expect(await box.inputValue()).toBe("first line\nsecond");
+    expect(await page.locator("article.msg.user").count()).toBe(sent);
+    await box.fill("hostile");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    await reply.locator(".msg-tools").waitFor();
+    expect(await reply.textContent()).toContain("<script>window.__pwned");
+    expect(await reply.locator("script, img, iframe").count()).toBe(0);
+    const hrefs = await reply.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    expect(hrefs.every((h) => h?.startsWith("https:") || h?.startsWith("http:"))).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+  });
+
+  it("shows thinking, tool cards and status lines; downloads an attachment", async () => {
+    const { page } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("tools");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    await reply.locator(".msg-tools").waitFor();
+    expect(await reply.locator("details.thinking").getAttribute("open")).toBeNull();
+    expect(await reply.locator("details.tool summary").textContent()).toContain("read_file README.md");
+    expect(await reply.locator(".tool-result").textContent()).toContain("# Agent Mesh");
+    expect(await reply.locator(".status-line").textContent()).toBe("Reading done");
+    await reply.locator("details.tool summary").click();
+    await ctx.shot("chat-tools");
+    await box.fill("file");
+    await box.press("Enter");
+    const link = page.getByRole("link", { name: /report\.txt/ });
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe("report.txt");
+    expect(readFileSync((await download.path())!, "utf8")).toBe("quarterly numbers\n");
+  });
+
+  it("Stop cancels the call on the server, and the agent sees it", async () => {
+    const { page, state } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("slow");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    await eventually(() => reply.textContent()).toContain("tick 2");
+    const before = state.canceled.length;
+    await page.getByRole("button", { name: "Stop" }).click();
+    // Well inside the 1 s resume window the tests give a dropped stream: this was an explicit cancel.
+    await waitFor(() => state.canceled.length > before, {
+      timeoutMs: 800,
+      what: "the agent to see the cancel",
+    });
+    await reply.getByText("Stopped.").waitFor();
+    // Esc stops too.
+    await box.fill("slow");
+    await box.press("Enter");
+    await eventually(() => page.locator("article.msg.agent").last().textContent()).toContain("tick 1");
+    await box.press("Escape");
+    await waitFor(() => state.canceled.length > before + 1, { timeoutMs: 800, what: "Esc to cancel" });
+    await page.locator("article.msg.agent").last().getByText("Stopped.").waitFor();
+  });
+
+  it("continues the session and starts a new chat", async () => {
+    const { page } = ctx;
+    const sessions = page.getByLabel("Conversation");
+    const current = await sessions.inputValue();
+    expect(current).not.toBe("");
+    await page.getByRole("button", { name: "New chat" }).click();
+    expect(await page.locator("article.msg").count()).toBe(0);
+    await sessions.selectOption(current);
+    await eventually(() => page.locator("article.msg.user").count()).toBeGreaterThan(3);
+    // The next message continues that session on the gateway.
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("again");
+    await box.press("Enter");
+    await page.locator("article.msg.agent .md").last().getByText("echo: again").waitFor();
+    expect(ctx.agent.requests.at(-1)).toMatchObject({ message: "again", session_id: current });
+  });
+
+  it("shows an offline agent's error inline with its code", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/chat/quiet`);
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("hello?");
+    await box.press("Enter");
+    const alert = page.locator("article.msg.agent").last().getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("agent_offline");
+  });
+}

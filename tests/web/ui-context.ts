@@ -1,0 +1,81 @@
+/**
+ * What the web UI suites share on one runtime: a real gateway process, user alice with a connected scripted agent
+ * (`helper`, public) and a never-connected one (`quiet`), a published skill, and one Chromium page that is watched
+ * for console errors and requests outside the gateway. Filled in by `beforeAll`, torn down by `afterAll`.
+ */
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+import { cleanupCli } from "../cli/helpers.ts";
+import { connectAgent, createUser, type TestAgent } from "../helpers/fixtures.ts";
+import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
+import { skillZip } from "../skills/helpers.ts";
+import { launch, openPage, SCREENSHOTS, type WatchedPage } from "./browser.ts";
+import { type ScriptedAgentState, scriptedHandler } from "./scripted-agent.ts";
+
+export interface UiContext {
+  runtime: RuntimeName;
+  gateway: GatewayProcess;
+  browser: Browser;
+  alice: Awaited<ReturnType<typeof createUser>>;
+  /** The connected `helper` agent (replaced when a test reconnects it). */
+  agent: TestAgent;
+  w: WatchedPage;
+  page: Page;
+  state: ScriptedAgentState;
+  shot(name: string): Promise<unknown>;
+}
+
+/** Page state is polled: presence and task lists refresh every few seconds. */
+export const eventually = <T>(read: () => Promise<T> | T) =>
+  expect.poll(read, { timeout: 10_000, interval: 100 });
+
+export function setupUiContext(runtime: RuntimeName): UiContext {
+  const ctx = {
+    runtime,
+    state: { canceled: [] },
+    shot: (name: string) =>
+      ctx.page.screenshot({ path: join(SCREENSHOTS, `${runtime}-${name}.png`), fullPage: false }),
+  } as unknown as UiContext;
+
+  beforeAll(async () => {
+    ctx.gateway = await startGateway({ runtime, store: "fs" });
+    const { url, adminToken } = ctx.gateway;
+    ctx.alice = await createUser(url, adminToken, "alice");
+    const helper = await ctx.alice.api.post("/v1/agents", {
+      name: "helper",
+      description: "Answers questions about the repository.",
+      visibility: "public",
+      capabilities: ["code", "docs"],
+    });
+    await ctx.alice.api.post("/v1/agents", {
+      name: "quiet",
+      description: "Never connected.",
+      capabilities: ["ops"],
+    });
+    ctx.agent = await connectAgent(
+      url,
+      ctx.alice.token,
+      "helper",
+      scriptedHandler(url, ctx.alice.token, helper.body.id, ctx.state),
+    );
+    const published = await fetch(`${url}/v1/skills/alice/git-helper/1.0.0`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ctx.alice.token}`, "content-type": "application/zip" },
+      body: skillZip("git-helper", "1.0.0", { "scripts/run.sh": "echo hi\n" }) as Uint8Array<ArrayBuffer>,
+    });
+    expect(published.status).toBe(201);
+    ctx.browser = await launch();
+    ctx.w = await openPage(ctx.browser, url);
+    ctx.page = ctx.w.page;
+    ctx.page.setDefaultTimeout(10_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await ctx.browser?.close();
+    ctx.agent?.stop();
+    await cleanupCli();
+    await ctx.gateway?.stop();
+  });
+  return ctx;
+}

@@ -1,0 +1,131 @@
+/**
+ * The web UI for owners and admins, in real Chromium: tasks, creating and connecting an agent with the page's own
+ * command, skills, admin tokens, dark mode and 360 px, and the page-wide checks (no console error, no request
+ * outside the gateway).
+ */
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { spawnCli, tempDir } from "../cli/helpers.ts";
+import { apiClient } from "../helpers/api.ts";
+import { openPage, SCREENSHOTS } from "./browser.ts";
+import { eventually, type UiContext } from "./ui-context.ts";
+
+export function ownerTests(ctx: UiContext): void {
+  it("queues a task, shows it completing, and opens it", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/tasks`);
+    await page.getByLabel("Agent", { exact: true }).selectOption("helper");
+    await page.getByLabel("Task", { exact: true }).fill("background job");
+    await page.getByRole("button", { name: "Queue task" }).click();
+    const row = page.locator(".task-row").first();
+    await eventually(() => row.getAttribute("data-status")).toBe("completed");
+    expect(await page.getByRole("button", { name: "Load more" }).isVisible()).toBe(false);
+    await ctx.shot("tasks");
+    await row.getByRole("link").click();
+    await page.getByText("echo: background job").waitFor();
+  });
+
+  it("follows a running task live and cancels it; the agent sees the cancel", async () => {
+    const { gateway, page, state } = ctx;
+    await page.goto(`${gateway.url}/#/tasks`);
+    await page.getByLabel("Task", { exact: true }).fill("slow");
+    await page.getByRole("button", { name: "Queue task" }).click();
+    await page.locator(".ok a").click();
+    await eventually(() => page.locator(".task-live").textContent()).toContain("tick 2");
+    const before = state.canceled.length;
+    await page.getByRole("button", { name: "Cancel task" }).click();
+    await eventually(() => page.locator(".task-status").textContent()).toBe("canceled");
+    await eventually(() => state.canceled.length).toBeGreaterThan(before);
+  });
+
+  it("creates an agent, shows its connect command, and sees it come online without a reload", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/mine`);
+    await page.getByLabel("Name").fill("laptop");
+    await page.getByLabel("Description").first().fill("My laptop");
+    await page.getByLabel("Type").selectOption("echo");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    const card = page.locator('[data-agent="laptop"]');
+    await card.waitFor();
+    await card.getByRole("button", { name: "Connect…" }).click();
+    const command = (await card.locator(".cmd").first().textContent())!;
+    expect(command).toMatch(
+      /agent-mesh connect --setup http:\/\/127\.0\.0\.1:\d+\/v1\/tickets\/amt_[0-9a-f]+/,
+    );
+    await card.screenshot({ path: join(SCREENSHOTS, `${ctx.runtime}-connect.png`) });
+    // Run the exact command's arguments through the same CLI `npx agent-mesh` resolves to here.
+    const [npx, bin, ...args] = command.trim().split(/\s+/);
+    expect([npx, bin]).toEqual(["npx", "agent-mesh"]);
+    const machine = tempDir("web-machine");
+    const proc = spawnCli(args, { home: machine, cwd: machine });
+    await proc.waitFor(/connected as /);
+    await card.getByText("laptop is connected.").waitFor({ timeout: 10_000 });
+    await card.screenshot({ path: join(SCREENSHOTS, `${ctx.runtime}-connected.png`) });
+    await card.getByRole("button", { name: "Publish" }).click();
+    await card.getByRole("button", { name: "Unpublish" }).waitFor();
+    proc.kill();
+    await card.getByRole("button", { name: "Delete" }).click();
+    await card.getByRole("button", { name: "Really delete laptop?" }).click();
+    await card.waitFor({ state: "detached" });
+  });
+
+  it("browses skills and shows install commands and the README", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/skills`);
+    await page.getByLabel("Search").fill("git");
+    await page.getByRole("link", { name: "alice/git-helper" }).click();
+    await page.getByText("agent-mesh skills install alice/git-helper").waitFor();
+    expect(await page.getByText(`npx skills add ${gateway.url}/skills/alice`).count()).toBe(1);
+    await page.locator(".readme").getByText("Do the thing.").waitFor();
+    expect(await page.locator(".files").textContent()).toContain("scripts/run.sh");
+    await ctx.shot("skill");
+  });
+
+  it("lets an admin create and revoke a user token", async () => {
+    const { gateway, browser } = ctx;
+    const admin = await openPage(browser, gateway.url);
+    admin.page.setDefaultTimeout(10_000);
+    await admin.page.goto(`${gateway.url}/#token=${gateway.adminToken}`);
+    await admin.page.getByRole("link", { name: "Admin" }).click();
+    await admin.page.getByLabel("User name").fill("bob");
+    await admin.page.getByRole("button", { name: "Create token" }).click();
+    const token = (await admin.page.locator(".command .cmd").textContent())!;
+    expect((await apiClient(gateway.url, token).get("/v1/me")).body.user).toBe("bob");
+    await admin.page.getByRole("button", { name: "Revoke token of bob" }).click();
+    await eventually(async () => (await apiClient(gateway.url, token).get("/v1/me")).status).toBe(401);
+    expect(admin.consoleErrors.filter((e) => !e.includes("401"))).toEqual([]);
+    await admin.context.close();
+  });
+
+  it("renders dark mode and a 360 px layout", async () => {
+    const { gateway, page } = ctx;
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${gateway.url}/#/chat/helper`);
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("stream");
+    await box.press("Enter");
+    await page.locator("article.msg.agent .msg-tools").last().waitFor({ timeout: 15_000 });
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe("rgb(14, 17, 23)");
+    await ctx.shot("chat-dark");
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.emulateMedia({ colorScheme: "light" });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await ctx.shot("chat-360");
+    await page.goto(`${gateway.url}/#/agents`);
+    await page.locator("[data-agent]").first().waitFor();
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await ctx.shot("directory-360");
+  });
+
+  it("logged no console errors and made no request outside the gateway", () => {
+    const { w } = ctx;
+    // The wrong-token sign-in answers 401 by design, and the offline agent 503; the browser logs those loads.
+    const unexpected = w.consoleErrors.filter((e) => !/status of (401|503)/.test(e));
+    expect(unexpected).toEqual([]);
+    expect(w.foreignRequests).toEqual([]);
+  });
+}

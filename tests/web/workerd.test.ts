@@ -1,0 +1,4 @@
+import { chromiumSkipReason } from "./browser.ts";
+import { describeWebUi } from "./ui-suite.ts";
+
+describeWebUi("workerd", chromiumSkipReason());
