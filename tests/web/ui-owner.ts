@@ -48,7 +48,7 @@ export function ownerTests(ctx: UiContext): void {
     const card = page.locator('[data-agent="laptop"]');
     await card.waitFor();
     await card.getByRole("button", { name: "Connect…" }).click();
-    const command = (await card.locator(".cmd").first().textContent())!;
+    const command = (await card.locator(".connect .cmd").first().textContent())!;
     expect(command).toMatch(
       /agent-mesh connect --setup http:\/\/127\.0\.0\.1:\d+\/v1\/tickets\/amt_[0-9a-f]+/,
     );
