@@ -54,12 +54,16 @@ export interface CallServiceDeps {
   hub: AgentHub;
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
+  /** Tells the gateway's task-change listeners (push notifications, followers) about a state this service saved. */
+  notifyTaskChange?(task: TaskRecord): void;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
+  /** Followers of each task waiting for its next state change in this process (see `taskChanged`). */
+  const waiting = new Map<string, Set<() => void>>();
 
   /**
    * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
@@ -97,7 +101,12 @@ export function createCallService(deps: CallServiceDeps) {
   }
 
   /** Answers an input-required task: its next turn runs with this message, in the same session. */
-  async function continueTask(caller: Caller, id: string, message: string): Promise<TaskRecord> {
+  async function continueTask(
+    caller: Caller,
+    id: string,
+    message: string,
+    extensions?: Record<string, unknown>,
+  ): Promise<TaskRecord> {
     const task = await getTask(caller, id);
     if (task.status !== "input-required") {
       throw new ApiError(
@@ -106,7 +115,10 @@ export function createCallService(deps: CallServiceDeps) {
         `Task ${task.id} is ${task.status}, not waiting for input; send a new message instead.`,
       );
     }
-    const next = await tasks.save(tasks.nextTurn(task, message));
+    const turn = tasks.nextTurn(task, message);
+    // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
+    if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
+    const next = await tasks.save(turn);
     queued(next);
     return next;
   }
@@ -159,6 +171,7 @@ export function createCallService(deps: CallServiceDeps) {
     task.status = "canceled";
     task.error = { code: "canceled", message: "Canceled by the caller." };
     await tasks.save(task);
+    deps.notifyTaskChange?.(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
   }
@@ -178,17 +191,26 @@ export function createCallService(deps: CallServiceDeps) {
     let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
     let lastSeq = afterSeq;
     let wake: (() => void) | null = null;
+    /** Waits `ms`, or less when this process saves a new state of the task (then the store is read again). */
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake = () => {
+        const listeners = waiting.get(task.id) ?? new Set<() => void>();
+        waiting.set(task.id, listeners);
+        const done = () => {
           clearTimeout(timer);
+          listeners.delete(done);
+          if (listeners.size === 0 && waiting.get(task.id) === listeners) waiting.delete(task.id);
           resolve();
         };
+        const timer = setTimeout(done, ms);
+        listeners.add(done);
+        wake = done;
       });
 
     async function run(): Promise<void> {
       let quietSince = Date.now();
+      // Polls start short and grow: on Workers the state changes in another isolate, so nothing wakes us.
+      let idleRounds = 0;
       while (!stopped) {
         const now = await tasks.get(task.id);
         if (!now || now.owner !== caller.user) return;
@@ -201,7 +223,7 @@ export function createCallService(deps: CallServiceDeps) {
           quietSince = Date.now();
           follower.keepalive?.();
         }
-        await pause(now.status === "working" ? 200 : 500);
+        await pause(Math.min(now.status === "working" ? 200 : 500, 25 * 2 ** idleRounds++));
       }
     }
 
@@ -271,8 +293,34 @@ export function createCallService(deps: CallServiceDeps) {
     };
   }
 
+  /**
+   * A task's state was saved in this process: followers waiting on it look again. Deferred to the next
+   * macrotask so the runner has registered the delivery it just started before a follower tries to attach.
+   */
+  function taskChanged(task: TaskRecord): void {
+    const listeners = waiting.get(task.id);
+    if (!listeners) return;
+    setTimeout(() => {
+      for (const wakeUp of [...listeners]) wakeUp();
+    }, 0);
+  }
+
+  /** Door data kept beside one of the caller's tasks (404 for anyone else's). */
+  async function taskData<T>(caller: Caller, id: string, name: string): Promise<T | null> {
+    await getTask(caller, id);
+    return tasks.data<T>(id, name);
+  }
+
+  async function setTaskData(caller: Caller, id: string, name: string, value: unknown): Promise<void> {
+    await getTask(caller, id);
+    await tasks.setData(id, name, value);
+  }
+
   return {
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
+    taskChanged,
+    taskData,
+    setTaskData,
     claimSession,
     startTask,
     continueTask,
