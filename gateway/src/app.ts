@@ -15,6 +15,8 @@ import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
+import { a2aRoutes } from "./doors/a2a/index.ts";
+import { createA2aPushNotifier } from "./doors/a2a/push.ts";
 import { errorBody, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -67,12 +69,14 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, ...options.config };
+  // Bound below, once the call service exists: followers, A2A push notifications, then the embedder's hook.
+  let taskChanged: (task: TaskRecord) => void = () => {};
   const core = createCoreServices({
     config,
     store: options.store,
     secret: options.secret,
     onError: options.onError,
-    onTaskChange: options.onTaskChange,
+    onTaskChange: (task) => taskChanged(task),
   });
   let home: LocalAgentHome | null = null;
   let hub: AgentHub;
@@ -101,6 +105,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     hub,
     calls: createCallService({ ...core, hub }),
   };
+  const pushA2a = createA2aPushNotifier(core);
+  taskChanged = (task) => {
+    services.calls.taskChanged(task);
+    void pushA2a(task);
+    if (options.onTaskChange) core.notifyExternal(options.onTaskChange, task);
+  };
 
   const app = new Hono<GatewayEnv>();
   app.use(async (c, next) => {
@@ -118,6 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", messageRoutes);
   app.route("/", taskRoutes);
   app.route("/", attachmentRoutes);
+  app.route("/", a2aRoutes);
   mountSkills(
     app,
     createSkillsRegistry({
