@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
+import { a2aContract } from "./a2a.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { protocolContract } from "./protocol.ts";
@@ -49,6 +50,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       followContract(get);
       protocolContract(get);
       resilienceContract(get);
+      a2aContract(get);
     },
   );
 }

@@ -83,8 +83,7 @@ export function streamTask(
     keepalive: () => out.comment(),
     end(final) {
       if (final.status === "completed") {
-        // A replayed stream saw only part of the text: the closing chunk then carries the whole result.
-        const last = lastChunkEvent(final, streamed, afterSeq === 0 && anyText);
+        const last = lastChunkEvent(final, streamed, anyText, afterSeq > 0);
         if (last) out.event(last);
       }
       out.event(statusEvent(final));

@@ -137,13 +137,15 @@ export function textChunkEvent(task: TaskRecord, delta: string, first: boolean) 
 }
 
 /**
- * Closes the result artifact. When the streamed text is the whole result only attachments (if any) are appended;
- * otherwise (the agent's final answer differs from what it streamed) the artifact is replaced by the result.
+ * Closes the result artifact. When the streamed text is the whole result (after a replay: its end) only
+ * attachments (if any) are appended; otherwise (the agent's final answer differs from what it streamed) the
+ * artifact is replaced by the result.
  */
-export function lastChunkEvent(task: TaskRecord, streamed: string, anyStreamed: boolean) {
+export function lastChunkEvent(task: TaskRecord, streamed: string, anyStreamed: boolean, replayed = false) {
   const artifact = resultArtifact(task);
   if (!artifact) return null;
-  const replace = !anyStreamed || streamed !== (task.result ?? "");
+  const result = task.result ?? "";
+  const replace = !anyStreamed || (replayed ? !result.endsWith(streamed) : streamed !== result);
   const parts = replace ? artifact.parts : artifact.parts.filter((part) => !("text" in part));
   return {
     artifactUpdate: {
