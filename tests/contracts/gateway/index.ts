@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { a2aContract } from "./a2a.ts";
+import { a2aBadInputContract } from "./a2a-bad-input.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { protocolContract } from "./protocol.ts";
@@ -51,6 +52,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       protocolContract(get);
       resilienceContract(get);
       a2aContract(get);
+      a2aBadInputContract(get);
     },
   );
 }
