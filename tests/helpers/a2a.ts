@@ -87,3 +87,12 @@ export function streamedText(events: StreamResponse[]): string {
 }
 
 export const cases = (events: StreamResponse[]) => events.map((e) => e.payload?.$case);
+
+/** A promise the test opens when it wants the agent to go on. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}

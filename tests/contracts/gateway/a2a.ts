@@ -1,10 +1,9 @@
 /**
  * The A2A v1.0 door with the real A2A SDK client on both bindings (JSON-RPC and HTTP+JSON): card discovery,
- * SendMessage (blocking and returnImmediately), SendStreamingMessage, GetTask, ListTasks, CancelTask,
- * SubscribeToTask with a cut connection and replay, multi-turn input-required, and push notifications to a
- * webhook on 127.0.0.1. Refusals of bad input are in a2a-bad-input.ts.
+ * SendMessage (blocking and returnImmediately), SendStreamingMessage, GetTask, ListTasks, CancelTask
+ * and multi-turn input-required. Following tasks (subscribe, push, restart) is in a2a-follow.ts, refusals of bad
+ * input in a2a-bad-input.ts.
  */
-import { createServer, type Server } from "node:http";
 import { CancelTaskRequest, ListTasksRequest, TaskState } from "@a2a-js/sdk";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,6 +12,7 @@ import {
   BINDINGS,
   cases,
   collect,
+  gate,
   streamedText,
   textOf,
   userMessage,
@@ -20,14 +20,6 @@ import {
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
 
 export function a2aContract(ctx: () => GatewayContext): void {
   async function setup(name: string, fields: Record<string, unknown> = {}) {
@@ -248,141 +240,6 @@ export function a2aContract(ctx: () => GatewayContext): void {
             name: "TaskNotCancelableError",
           });
           connected.stop();
-        });
-
-        it("SubscribeToTask re-attaches after a cut connection and replays what was missed (Last-Event-ID)", async () => {
-          const { user, agent, base } = await setup(`a2a-subscribe-${tag}`);
-          const release = gate();
-          const connected = await connectAgent(
-            ctx().gateway.url,
-            user.token,
-            agent.name,
-            async (_r, reply) => {
-              reply.chunk("a1 ");
-              reply.chunk("a2 ");
-              reply.chunk("a3 ");
-              await release.opened;
-              reply.chunk("b1 ");
-              reply.done("a1 a2 a3 b1 ");
-            },
-          );
-          const client = await a2aClient(binding, base, user.token);
-          const task = asTask(
-            await client.sendMessage(userMessage("go", { configuration: { returnImmediately: true } })),
-          );
-          const cut = new AbortController();
-          const seen = await collect(
-            client.resubscribeTask({ id: task.id, tenant: "" }, { signal: cut.signal }),
-            (events) => {
-              if (streamedText(events) !== "a1 a2 ") return false;
-              cut.abort();
-              return true;
-            },
-          );
-          expect(seen[0]?.payload?.$case).toBe("task");
-          const rest = await collect(
-            client.resubscribeTask(
-              { id: task.id, tenant: "" },
-              { serviceParameters: { "Last-Event-ID": "1:2" } },
-            ),
-            (events) => {
-              if (streamedText(events) === "a3 ") release.open();
-              return false;
-            },
-          );
-          expect(rest[0]?.payload?.$case).toBe("task");
-          expect(streamedText(rest)).toBe("a3 b1 ");
-          const last = rest.at(-1)?.payload;
-          expect(last?.$case === "statusUpdate" && last.value.status?.state).toBe(
-            TaskState.TASK_STATE_COMPLETED,
-          );
-          await expect(collect(client.resubscribeTask({ id: task.id, tenant: "" }))).rejects.toMatchObject({
-            name: "UnsupportedOperationError",
-          });
-          connected.stop();
-        });
-
-        it("pushes task events to a webhook with the config's credentials; configs can be read and deleted", async () => {
-          const { user, agent, base } = await setup(`a2a-push-${tag}`);
-          const received: Array<{ auth?: string; token?: string; body: Record<string, any> }> = [];
-          const server: Server = createServer((req, res) => {
-            let body = "";
-            req.on("data", (d) => (body += d));
-            req.on("end", () => {
-              received.push({
-                auth: req.headers.authorization,
-                token: req.headers["x-a2a-notification-token"] as string | undefined,
-                body: JSON.parse(body),
-              });
-              res.end();
-            });
-          });
-          await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-          const hook = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-          try {
-            const release = gate();
-            const connected = await connectAgent(
-              ctx().gateway.url,
-              user.token,
-              agent.name,
-              async (_r, reply) => {
-                await release.opened;
-                reply.done("pushed");
-              },
-            );
-            const client = await a2aClient(binding, base, user.token);
-            const task = asTask(
-              await client.sendMessage(
-                userMessage("notify me", {
-                  configuration: {
-                    returnImmediately: true,
-                    taskPushNotificationConfig: {
-                      id: "first",
-                      url: hook,
-                      token: "tok-1",
-                      authentication: { scheme: "Bearer", credentials: "hook-secret" },
-                    },
-                  },
-                }),
-              ),
-            );
-            const second = await client.createTaskPushNotificationConfig({
-              tenant: "",
-              id: "second",
-              taskId: task.id,
-              url: `${hook}?n=2`,
-              token: "",
-              authentication: undefined,
-            });
-            expect(second).toMatchObject({ id: "second", taskId: task.id });
-            const listed = await client.listTaskPushNotificationConfig({
-              tenant: "",
-              taskId: task.id,
-              pageSize: 0,
-              pageToken: "",
-            });
-            expect(listed.configs.map((c) => c.id).sort()).toEqual(["first", "second"]);
-            await client.deleteTaskPushNotificationConfig({ tenant: "", taskId: task.id, id: "second" });
-            await expect(
-              client.getTaskPushNotificationConfig({ tenant: "", taskId: task.id, id: "second" }),
-            ).rejects.toThrow(/no push config/);
-            expect(
-              (await client.getTaskPushNotificationConfig({ tenant: "", taskId: task.id, id: "first" })).url,
-            ).toBe(hook);
-            release.open();
-            const final = await waitFor(
-              () => received.find((r) => r.body.statusUpdate?.status?.state === "TASK_STATE_COMPLETED"),
-              { what: "COMPLETED push" },
-            );
-            expect(final).toMatchObject({ auth: "Bearer hook-secret", token: "tok-1" });
-            expect(final.body.statusUpdate.taskId).toBe(task.id);
-            const artifact = received.find((r) => r.body.artifactUpdate);
-            expect(artifact?.body.artifactUpdate.artifact.parts).toEqual([{ text: "pushed" }]);
-            expect(received.every((r) => r.auth === "Bearer hook-secret")).toBe(true);
-            connected.stop();
-          } finally {
-            server.close();
-          }
         });
       });
     }

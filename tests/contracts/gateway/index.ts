@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { a2aContract } from "./a2a.ts";
 import { a2aBadInputContract } from "./a2a-bad-input.ts";
+import { a2aFollowContract } from "./a2a-follow.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { protocolContract } from "./protocol.ts";
@@ -52,6 +53,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       protocolContract(get);
       resilienceContract(get);
       a2aContract(get);
+      a2aFollowContract(get);
       a2aBadInputContract(get);
     },
   );
