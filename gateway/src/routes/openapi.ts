@@ -3,6 +3,7 @@
  * Kept next to the routes it describes; the contract suite checks that every path here answers.
  */
 import { Hono } from "hono";
+import { A2A_OPENAPI_PATHS } from "../doors/a2a/openapi.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { VERSION } from "../version.ts";
 
@@ -251,6 +252,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { "201": ok("Stored", { type: "object" }) },
       },
     },
+    ...A2A_OPENAPI_PATHS,
   },
 } as const;
 
