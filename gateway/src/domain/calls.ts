@@ -294,15 +294,12 @@ export function createCallService(deps: CallServiceDeps) {
   }
 
   /**
-   * A task's state was saved in this process: followers waiting on it look again. Deferred to the next
-   * macrotask so the runner has registered the delivery it just started before a follower tries to attach.
+   * A task's state was saved in this process: followers waiting on it look again now. (A follower that finds the
+   * turn working but not yet attachable waits a short pause, or until the next change.)
    */
   function taskChanged(task: TaskRecord): void {
     const listeners = waiting.get(task.id);
-    if (!listeners) return;
-    setTimeout(() => {
-      for (const wakeUp of [...listeners]) wakeUp();
-    }, 0);
+    if (listeners) for (const wakeUp of [...listeners]) wakeUp();
   }
 
   /** Door data kept beside one of the caller's tasks (404 for anyone else's). */
