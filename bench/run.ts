@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,a2a] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { type RelayTarget, startFloorTarget, startGatewayTarget } from "./lib/re
 import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow } from "./lib/report.ts";
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
+import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
@@ -24,7 +25,8 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async").split(","));
+const GROUPS = ["relay", "idle", "async", "a2a"];
+const only = new Set((argument("only") ?? GROUPS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -177,8 +179,44 @@ try {
       );
     }
   }
+  if (only.has("a2a")) {
+    const starters: Array<[string, () => Promise<RelayTarget>]> = [
+      ...localRuntimes.map((runtime): [string, () => Promise<RelayTarget>] => [
+        runtime,
+        () => startGatewayTarget(runtime),
+      ]),
+      ...(runtimes.includes("workerd")
+        ? [["workerd", startWorkerdTarget] as [string, () => Promise<RelayTarget>]]
+        : []),
+    ];
+    for (const [runtime, start] of starters) {
+      const result = await attempt(`A2A door vs /v1 on ${runtime}`, async () => {
+        const target = await start();
+        try {
+          return await measureA2a(target);
+        } finally {
+          await target.stop();
+        }
+      });
+      if (result) rows.push(...a2aRows(runtime, result));
+    }
+  }
 } finally {
   await stopAll();
+}
+
+function a2aRows(runtime: string, result: A2aResult): Row[] {
+  return [
+    latencyRow("A2A SendMessage p50 (floor: /v1 JSON call)", runtime, result.a2a.p50Ms, result.v1.p50Ms, 1.3),
+    throughputRow(
+      "A2A stream chunks/s (floor: /v1 SSE)",
+      runtime,
+      result.a2aChunksPerSecond,
+      result.v1ChunksPerSecond,
+      fmt.perSecond,
+      0.8,
+    ),
+  ];
 }
 
 const method = [
@@ -187,12 +225,13 @@ const method = [
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 3 || runtimes.length < 4;
+const partial = GROUPS.some((group) => !only.has(group)) || runtimes.length < 4;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

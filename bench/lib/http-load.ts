@@ -10,7 +10,7 @@ export interface HttpResult {
 }
 
 export interface HttpClient {
-  post(path: string, body: string, accept?: string): Promise<HttpResult>;
+  post(path: string, body: string, accept?: string, headers?: Record<string, string>): Promise<HttpResult>;
   close(): void;
 }
 
@@ -18,7 +18,7 @@ export function httpClient(baseUrl: string, token: string | null, sockets: numbe
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   return {
-    post(path, body, accept = "application/json") {
+    post(path, body, accept = "application/json", extra = {}) {
       return new Promise((resolve, reject) => {
         const req = request(
           {
@@ -32,6 +32,7 @@ export function httpClient(baseUrl: string, token: string | null, sockets: numbe
               "content-length": Buffer.byteLength(body),
               accept,
               ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...extra,
             },
           },
           (res) => {

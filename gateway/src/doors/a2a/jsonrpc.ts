@@ -84,10 +84,11 @@ export async function dispatchJsonRpc(
   lastEventId: string | undefined,
 ): Promise<Response> {
   const { id, method, params } = request;
-  const envelope = (result: unknown) => ({ jsonrpc: "2.0", id, result });
-  if (method === "SendStreamingMessage") return sseResponse(envelope, await streamMessage(call, params));
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+  const wrap = (result: string) => `${head}${result}}`;
+  if (method === "SendStreamingMessage") return sseResponse(wrap, await streamMessage(call, params));
   if (method === "SubscribeToTask")
-    return sseResponse(envelope, await subscribeToTask(call, params, lastEventId));
+    return sseResponse(wrap, await subscribeToTask(call, params, lastEventId));
   const result = await UNARY[method]!(call, params);
-  return Response.json(envelope(result));
+  return Response.json({ jsonrpc: "2.0", id, result });
 }

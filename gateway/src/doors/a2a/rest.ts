@@ -29,7 +29,7 @@ export function restErrorResponse(error: unknown): Response {
 }
 
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: A2A_JSON });
-const bare = (result: unknown) => result;
+const bare = (result: string) => result;
 
 async function bodyObject(request: RestRequest): Promise<Params> {
   const body = await request.body();

@@ -9,19 +9,24 @@ import { SSE_HEADERS } from "../../util/sse.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
 import { type A2aCall, beginSend, ownTask } from "./operations.ts";
 import { sendInputOf } from "./parse.ts";
-import { lastChunkEvent, progressEvent, statusEvent, taskToWire, textChunkEvent } from "./wire.ts";
+import { lastChunkEvent, progressEvent, statusEvent, taskToWire, textChunkEncoder } from "./wire.ts";
 
 export interface EventWriter {
   event(result: unknown, id?: string): void;
+  /** An event whose result object is already JSON text (the hot path: one per agent chunk). */
+  json(result: string, id?: string): void;
   comment(): void;
   close(): void;
 }
 
 const encoder = new TextEncoder();
 
-/** An SSE response whose events `envelope` wraps (JSON-RPC: a full response per event; REST: the bare object). */
+/**
+ * An SSE response whose events `wrap` puts into their envelope, given the result's JSON text (JSON-RPC: a full
+ * response per event; REST: the bare object).
+ */
 export function sseResponse(
-  envelope: (result: unknown) => unknown,
+  wrap: (result: string) => string,
   run: (out: EventWriter) => { stop(): void },
 ): Response {
   let handle: { stop(): void } | undefined;
@@ -29,11 +34,19 @@ export function sseResponse(
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       const write = (text: string) => {
-        if (open) controller.enqueue(encoder.encode(text));
+        if (!open) return;
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          // The client is gone; cancel() stops the follower.
+          open = false;
+        }
       };
+      const json = (result: string, id?: string) =>
+        write(id ? `id: ${id}\ndata: ${wrap(result)}\n\n` : `data: ${wrap(result)}\n\n`);
       handle = run({
-        event: (result, id) =>
-          write(`${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(envelope(result))}\n\n`),
+        event: (result, id) => json(JSON.stringify(result), id),
+        json,
         comment: () => write(": keepalive\n\n"),
         close: () => {
           if (!open) return;
@@ -71,12 +84,13 @@ export function streamTask(
   let streamed = "";
   // After a replay point the client already holds the start of the artifact: everything appends.
   let anyText = afterSeq > 0;
+  const textChunk = textChunkEncoder(task);
   return call.services.calls.followTask(call.caller, task, afterSeq, {
     running: (running) => out.event(statusEvent({ ...running, status: "working" })),
     chunk(seq, kind, delta) {
       const id = `${turn}:${seq}`;
       if (kind !== "text") return out.event(progressEvent(task, seq, kind, delta), id);
-      out.event(textChunkEvent(task, delta, !anyText), id);
+      out.json(textChunk.json(delta, !anyText), id);
       anyText = true;
       streamed += delta;
     },

@@ -124,15 +124,20 @@ export function progressEvent(task: TaskRecord, seq: number, kind: ChunkKind, de
   });
 }
 
-export function textChunkEvent(task: TaskRecord, delta: string, first: boolean) {
+/**
+ * The `artifactUpdate` of each answer-text chunk, as JSON text. Everything but the text is the same for every
+ * chunk of a turn, so it is serialized once (streams carry tens of thousands of chunks).
+ */
+export function textChunkEncoder(task: TaskRecord) {
+  const head = JSON.stringify({
+    taskId: task.id,
+    contextId: task.session_id,
+    artifact: { artifactId: artifactIdOf(task), name: "result", parts: [] },
+  }).slice(0, -3); // up to the `[` of parts: `…"parts":[`
+  const prefix = `{"artifactUpdate":${head}{"text":`;
   return {
-    artifactUpdate: {
-      taskId: task.id,
-      contextId: task.session_id,
-      artifact: { artifactId: artifactIdOf(task), name: "result", parts: [{ text: delta }] },
-      append: !first,
-      lastChunk: false,
-    },
+    json: (delta: string, first: boolean) =>
+      `${prefix}${JSON.stringify(delta)}}]},"append":${!first},"lastChunk":false}}`,
   };
 }
 
