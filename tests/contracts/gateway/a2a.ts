@@ -205,6 +205,15 @@ export function a2aContract(ctx: () => GatewayContext): void {
           );
           expect(second.tasks.map((t) => t.id)).toEqual([ids[0]]);
           expect(second.nextPageToken).toBe("");
+          const middle = await client.getTask({ id: ids[1]!, tenant: "" });
+          const byContext = await client.listTasks(
+            ListTasksRequest.fromJSON({ contextId: middle.contextId }),
+          );
+          expect(byContext.tasks.map((t) => t.id)).toEqual([ids[1]]);
+          const done = await client.listTasks(ListTasksRequest.fromJSON({ status: "TASK_STATE_COMPLETED" }));
+          expect(done.tasks).toEqual([]);
+          const bare = await client.listTasks(ListTasksRequest.fromJSON({ historyLength: 0, pageSize: 1 }));
+          expect(bare.tasks[0]?.history).toEqual([]);
           const stranger = await createUser(url, ctx().gateway.adminToken, `a2a-list-stranger-${tag}`);
           await user.api.call("PATCH", `/v1/agents/${agent.name}`, { visibility: "public" });
           const theirs = await a2aClient(binding, base, stranger.token);
