@@ -9,14 +9,7 @@ import type { TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
 import type { GatewayServices } from "../../services.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
-import {
-  historyLengthOf,
-  isObject,
-  pushConfigOf,
-  type SendInput,
-  sendInputOf,
-  stateFilterOf,
-} from "./parse.ts";
+import { historyLengthOf, pushConfigOf, type SendInput, sendInputOf, stateFilterOf } from "./parse.ts";
 import { checkedPushConfig, MAX_PUSH_CONFIGS, PUSH_DATA, type PushConfig, pushConfigToWire } from "./push.ts";
 import { taskToWire } from "./wire.ts";
 
@@ -199,7 +192,3 @@ export async function deletePushConfig(call: A2aCall, params: Params) {
   );
   return {};
 }
-
-export { isObject };
-
-export const invalidBody = () => a2aErrors.invalidParams("The body must be a JSON object.");

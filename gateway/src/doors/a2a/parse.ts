@@ -25,7 +25,7 @@ export interface SendInput {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json =>
+export const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 function optionalString(object: Json, field: string, path: string): string | undefined {
@@ -135,5 +135,3 @@ export function stateFilterOf(value: unknown): TaskState | undefined {
     );
   return state;
 }
-
-export { isObject };

@@ -2,7 +2,7 @@
  * The HTTP+JSON (REST) binding: routes relative to the agent's base URL, JSON bodies in and out
  * (`application/a2a+json`), errors as `google.rpc.Status` bodies with the matching HTTP status.
  */
-import { A2aError, restErrorBody, toA2aError } from "./errors.ts";
+import { A2aError, a2aErrors, restErrorBody, toA2aError } from "./errors.ts";
 import * as ops from "./operations.ts";
 import { isObject } from "./parse.ts";
 import { sseResponse, streamMessage, subscribeToTask } from "./stream.ts";
@@ -33,7 +33,7 @@ const bare = (result: string) => result;
 
 async function bodyObject(request: RestRequest): Promise<Params> {
   const body = await request.body();
-  if (!isObject(body)) throw ops.invalidBody();
+  if (!isObject(body)) throw a2aErrors.invalidParams("The body must be a JSON object.");
   return body;
 }
 
