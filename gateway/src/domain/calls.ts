@@ -209,7 +209,8 @@ export function createCallService(deps: CallServiceDeps) {
 
     async function run(): Promise<void> {
       let quietSince = Date.now();
-      // Polls start short and grow: on Workers the state changes in another isolate, so nothing wakes us.
+      // Polls start short (5 ms) and double: on Workers the state changes in another isolate, so nothing wakes us,
+      // and a quick task should not wait a long first pause.
       let idleRounds = 0;
       while (!stopped) {
         const now = await tasks.get(task.id);
@@ -223,7 +224,7 @@ export function createCallService(deps: CallServiceDeps) {
           quietSince = Date.now();
           follower.keepalive?.();
         }
-        await pause(Math.min(now.status === "working" ? 200 : 500, 25 * 2 ** idleRounds++));
+        await pause(Math.min(now.status === "working" ? 200 : 500, 5 * 2 ** idleRounds++));
       }
     }
 
