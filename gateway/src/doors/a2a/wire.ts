@@ -132,12 +132,13 @@ export function textChunkEncoder(task: TaskRecord) {
   const head = JSON.stringify({
     taskId: task.id,
     contextId: task.session_id,
-    artifact: { artifactId: artifactIdOf(task), name: "result", parts: [] },
+    artifact: { artifactId: artifactIdOf(task), parts: [] },
   }).slice(0, -3); // up to the `[` of parts: `…"parts":[`
   const prefix = `{"artifactUpdate":${head}{"text":`;
+  // ProtoJSON leaves out default values: `append: false` and `lastChunk: false` are not written.
   return {
     json: (delta: string, first: boolean) =>
-      `${prefix}${JSON.stringify(delta)}}]},"append":${!first},"lastChunk":false}}`,
+      `${prefix}${JSON.stringify(delta)}}]}${first ? "" : ',"append":true'}}}`,
   };
 }
 
