@@ -44,6 +44,11 @@ export interface StartInput {
   origin?: string;
   callbackUrl?: string;
   extensions?: Record<string, unknown>;
+  /**
+   * Return only once the task was handed to its agent (or found it offline), so a caller about to follow it finds
+   * it running instead of polling for the start (on Workers the hand-off happens in another isolate).
+   */
+  awaitHandoff?: boolean;
 }
 
 export interface CallServiceDeps {
@@ -96,7 +101,8 @@ export function createCallService(deps: CallServiceDeps) {
       origin: input.origin,
       extensions: input.extensions,
     });
-    queued(task);
+    const handoff = queued(task);
+    if (input.awaitHandoff) await handoff;
     return task;
   }
 
@@ -106,6 +112,7 @@ export function createCallService(deps: CallServiceDeps) {
     id: string,
     message: string,
     extensions?: Record<string, unknown>,
+    options: { awaitHandoff?: boolean } = {},
   ): Promise<TaskRecord> {
     const task = await getTask(caller, id);
     if (task.status !== "input-required") {
@@ -119,12 +126,15 @@ export function createCallService(deps: CallServiceDeps) {
     // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
     if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
     const next = await tasks.save(turn);
-    queued(next);
+    const handoff = queued(next);
+    if (options.awaitHandoff) await handoff;
     return next;
   }
 
-  function queued(task: TaskRecord): void {
-    hub.taskQueued(task.agent_id, task.id).catch((error) => deps.onError(error, { stage: "task-queued" }));
+  function queued(task: TaskRecord): Promise<void> {
+    return hub
+      .taskQueued(task.agent_id, task.id)
+      .catch((error) => deps.onError(error, { stage: "task-queued" }));
   }
 
   /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
