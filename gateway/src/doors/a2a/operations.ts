@@ -61,15 +61,21 @@ export async function beginSend(call: A2aCall, input: SendInput): Promise<TaskRe
       );
     const turn = String((current.turn ?? 1) + 1);
     const a2a = (current.extensions?.a2a as { messageIds?: Record<string, string> } | undefined) ?? {};
-    task = await calls.continueTask(call.caller, current.id, input.text, {
-      a2a: { ...a2a, messageIds: { ...a2a.messageIds, [turn]: input.messageId } },
-    });
+    task = await calls.continueTask(
+      call.caller,
+      current.id,
+      input.text,
+      { a2a: { ...a2a, messageIds: { ...a2a.messageIds, [turn]: input.messageId } } },
+      { awaitHandoff: !input.returnImmediately },
+    );
   } else {
     task = await calls.startTask(call.caller, call.agent, {
       message: input.text,
       sessionId: input.contextId,
       origin: call.origin,
       extensions: { a2a: { messageIds: { "1": input.messageId } } },
+      // The caller follows the task next (unless returnImmediately): let it find the task running.
+      awaitHandoff: !input.returnImmediately,
     });
   }
   if (push) await savePushConfig(call, task.id, { ...push, taskId: task.id });
