@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async,doors,mesh,connector] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,doors,a2a,mesh,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { type RelayTarget, startFloorTarget, startGatewayTarget } from "./lib/re
 import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow } from "./lib/report.ts";
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
+import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
 import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
@@ -27,7 +28,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const SECTIONS = ["relay", "idle", "async", "doors", "mesh", "connector"];
+const SECTIONS = ["relay", "idle", "async", "doors", "a2a", "mesh", "connector"];
 const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
@@ -214,6 +215,28 @@ try {
       }
     }
   }
+  if (only.has("a2a")) {
+    const starters: Array<[string, () => Promise<RelayTarget>]> = [
+      ...localRuntimes.map((runtime): [string, () => Promise<RelayTarget>] => [
+        runtime,
+        () => startGatewayTarget(runtime),
+      ]),
+      ...(runtimes.includes("workerd")
+        ? [["workerd", startWorkerdTarget] as [string, () => Promise<RelayTarget>]]
+        : []),
+    ];
+    for (const [runtime, start] of starters) {
+      const result = await attempt(`A2A door vs /v1 on ${runtime}`, async () => {
+        const target = await start();
+        try {
+          return await measureA2a(target);
+        } finally {
+          await target.stop();
+        }
+      });
+      if (result) rows.push(...a2aRows(runtime, result));
+    }
+  }
   if (only.has("mesh")) {
     const mesh = await attempt("agents calling agents (agent-mesh mcp, inboxes) on bun", measureMesh);
     if (mesh) {
@@ -263,6 +286,20 @@ try {
   await stopAll();
 }
 
+function a2aRows(runtime: string, result: A2aResult): Row[] {
+  return [
+    latencyRow("A2A SendMessage p50 (floor: /v1 JSON call)", runtime, result.a2a.p50Ms, result.v1.p50Ms, 1.3),
+    throughputRow(
+      "A2A stream chunks/s (floor: /v1 SSE)",
+      runtime,
+      result.a2aChunksPerSecond,
+      result.v1ChunksPerSecond,
+      fmt.perSecond,
+      0.8,
+    ),
+  ];
+}
+
 const method = [
   `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows.`,
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
@@ -271,6 +308,7 @@ const method = [
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
+  `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   ...connectorMethod,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];

@@ -16,6 +16,8 @@ import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
+import { a2aRoutes } from "./doors/a2a/index.ts";
+import { createA2aPushNotifier } from "./doors/a2a/push.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
 import { shareDoor } from "./doors/share/index.ts";
 import { renderError } from "./errors.ts";
@@ -75,12 +77,14 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, ...options.config };
+  // Bound below, once the call service exists: followers, A2A push notifications, then the embedder's hook.
+  let taskChanged: (task: TaskRecord) => void = () => {};
   const core = createCoreServices({
     config,
     store: options.store,
     secret: options.secret,
     onError: options.onError,
-    onTaskChange: options.onTaskChange,
+    onTaskChange: (task) => taskChanged(task),
   });
   let home: LocalAgentHome | null = null;
   let hub: AgentHub;
@@ -110,6 +114,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     calls: createCallService({ ...core, hub }),
     connector: connectorPackage(options.connector),
   };
+  const pushA2a = createA2aPushNotifier(core);
+  taskChanged = (task) => {
+    services.calls.taskChanged(task);
+    void pushA2a(task);
+    if (options.onTaskChange) core.notifyExternal(options.onTaskChange, task);
+  };
 
   const app = new Hono<GatewayEnv>();
   app.use(async (c, next) => {
@@ -135,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.route("/", attachmentRoutes);
   app.route("/", mcpDoor);
   app.route("/", shareDoor);
+  app.route("/", a2aRoutes);
   mountSkills(
     app,
     createSkillsRegistry({

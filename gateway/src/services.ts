@@ -82,8 +82,32 @@ export function createCoreServices(options: CoreServicesOptions) {
     }
     return id;
   }
-  const inbox = createInboxService(store);
-  return { config, store, tokens, agents, tasks, runner, inbox, secret, clientId, onError };
+  /** Calls a task-change listener without letting it throw into the caller. */
+  function notifyExternal(listener: (task: TaskRecord) => Promise<void> | void, task: TaskRecord): void {
+    try {
+      Promise.resolve(listener(task)).catch((error) => onError(error, { stage: "task-change" }));
+    } catch (error) {
+      onError(error, { stage: "task-change" });
+    }
+  }
+  /** For state changes saved outside the runner (a cancel): tells the same listener. */
+  function notifyTaskChange(task: TaskRecord): void {
+    if (options.onTaskChange) notifyExternal(options.onTaskChange, task);
+  }
+  return {
+    config,
+    store,
+    tokens,
+    agents,
+    tasks,
+    runner,
+    inbox: createInboxService(store),
+    secret,
+    clientId,
+    onError,
+    notifyTaskChange,
+    notifyExternal,
+  };
 }
 
 export type CoreServices = ReturnType<typeof createCoreServices>;

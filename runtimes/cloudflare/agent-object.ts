@@ -13,6 +13,8 @@
  * their hello there with the usual close codes.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { TaskRecord } from "../../gateway/src/domain/tasks.ts";
+import { createA2aPushNotifier } from "../../gateway/src/doors/a2a/push.ts";
 import { renderError } from "../../gateway/src/errors.ts";
 import { CloseCode } from "../../gateway/src/protocol/close-codes.ts";
 import { LIVENESS_FACTOR, type PromptAnswer } from "../../gateway/src/protocol/index.ts";
@@ -63,7 +65,10 @@ export class AgentObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const { config, store, secret } = bindingsOf(env);
-    const core = createCoreServices({ config, store, secret });
+    // Tasks run here, so A2A push notifications for them go out from here too.
+    let pushA2a: ((task: TaskRecord) => Promise<void>) | undefined;
+    const core = createCoreServices({ config, store, secret, onTaskChange: (task) => pushA2a?.(task) });
+    pushA2a = createA2aPushNotifier(core);
     this.#store = store;
     const liveness = config.heartbeatMs * LIVENESS_FACTOR;
     this.#presenceTtlSeconds = Math.max(120, Math.ceil((4 * liveness) / 1000));

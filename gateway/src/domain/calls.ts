@@ -86,6 +86,11 @@ export interface StartInput {
   origin?: string;
   callbackUrl?: string;
   extensions?: Record<string, unknown>;
+  /**
+   * Return only once the task was handed to its agent (or found it offline), so a caller about to follow it finds
+   * it running instead of polling for the start (on Workers the hand-off happens in another isolate).
+   */
+  awaitHandoff?: boolean;
 }
 
 /**
@@ -103,6 +108,8 @@ export interface CallServiceDeps {
   hub: AgentHub;
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
+  /** Tells the gateway's task-change listeners (push notifications, followers) about a state this service saved. */
+  notifyTaskChange?(task: TaskRecord): void;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
@@ -115,6 +122,8 @@ const promptNotFound = (answer: PromptAnswer) =>
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
+  /** Followers of each task waiting for its next state change in this process (see `taskChanged`). */
+  const waiting = new Map<string, Set<() => void>>();
 
   /**
    * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
@@ -149,12 +158,19 @@ export function createCallService(deps: CallServiceDeps) {
       extensions: input.extensions,
       chain,
     });
-    queued(task);
+    const handoff = queued(task);
+    if (input.awaitHandoff) await handoff;
     return task;
   }
 
   /** Answers an input-required task: its next turn runs with this message, in the same session. */
-  async function continueTask(caller: Caller, id: string, message: string): Promise<TaskRecord> {
+  async function continueTask(
+    caller: Caller,
+    id: string,
+    message: string,
+    extensions?: Record<string, unknown>,
+    options: { awaitHandoff?: boolean } = {},
+  ): Promise<TaskRecord> {
     const task = await getTask(caller, id);
     if (task.status !== "input-required") {
       throw new ApiError(
@@ -163,13 +179,19 @@ export function createCallService(deps: CallServiceDeps) {
         `Task ${task.id} is ${task.status}, not waiting for input; send a new message instead.`,
       );
     }
-    const next = await tasks.save(tasks.nextTurn(task, message));
-    queued(next);
+    const turn = tasks.nextTurn(task, message);
+    // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
+    if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
+    const next = await tasks.save(turn);
+    const handoff = queued(next);
+    if (options.awaitHandoff) await handoff;
     return next;
   }
 
-  function queued(task: TaskRecord): void {
-    hub.taskQueued(task.agent_id, task.id).catch((error) => deps.onError(error, { stage: "task-queued" }));
+  function queued(task: TaskRecord): Promise<void> {
+    return hub
+      .taskQueued(task.agent_id, task.id)
+      .catch((error) => deps.onError(error, { stage: "task-queued" }));
   }
 
   /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
@@ -218,6 +240,7 @@ export function createCallService(deps: CallServiceDeps) {
     task.status = "canceled";
     task.error = { code: "canceled", message: "Canceled by the caller." };
     await tasks.save(task);
+    deps.notifyTaskChange?.(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
   }
@@ -269,17 +292,27 @@ export function createCallService(deps: CallServiceDeps) {
     let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
     let lastSeq = afterSeq;
     let wake: (() => void) | null = null;
+    /** Waits `ms`, or less when this process saves a new state of the task (then the store is read again). */
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake = () => {
+        const listeners = waiting.get(task.id) ?? new Set<() => void>();
+        waiting.set(task.id, listeners);
+        const done = () => {
           clearTimeout(timer);
+          listeners.delete(done);
+          if (listeners.size === 0 && waiting.get(task.id) === listeners) waiting.delete(task.id);
           resolve();
         };
+        const timer = setTimeout(done, ms);
+        listeners.add(done);
+        wake = done;
       });
 
     async function run(): Promise<void> {
       let quietSince = Date.now();
+      // Polls start short (5 ms) and double: on Workers the state changes in another isolate, so nothing wakes us,
+      // and a quick task should not wait a long first pause.
+      let idleRounds = 0;
       while (!stopped) {
         const now = await tasks.get(task.id);
         if (!now || now.owner !== caller.user) return;
@@ -292,7 +325,7 @@ export function createCallService(deps: CallServiceDeps) {
           quietSince = Date.now();
           follower.keepalive?.();
         }
-        await pause(now.status === "working" ? 200 : 500);
+        await pause(Math.min(now.status === "working" ? 200 : 500, 5 * 2 ** idleRounds++));
       }
     }
 
@@ -388,9 +421,32 @@ export function createCallService(deps: CallServiceDeps) {
     return true;
   }
 
+  /**
+   * A task's state was saved in this process: followers waiting on it look again now. (A follower that finds the
+   * turn working but not yet attachable waits a short pause, or until the next change.)
+   */
+  function taskChanged(task: TaskRecord): void {
+    const listeners = waiting.get(task.id);
+    if (listeners) for (const wakeUp of [...listeners]) wakeUp();
+  }
+
+  /** Door data kept beside one of the caller's tasks (404 for anyone else's). */
+  async function taskData<T>(caller: Caller, id: string, name: string): Promise<T | null> {
+    await getTask(caller, id);
+    return tasks.data<T>(id, name);
+  }
+
+  async function setTaskData(caller: Caller, id: string, name: string, value: unknown): Promise<void> {
+    await getTask(caller, id);
+    await tasks.setData(id, name, value);
+  }
+
   return {
     reachability,
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
+    taskChanged,
+    taskData,
+    setTaskData,
     claimSession,
     startTask,
     continueTask,

@@ -100,6 +100,10 @@ export interface TaskListFilter {
   limit: number;
   /** Continue after this task id (the previous page's `next_cursor`). */
   cursor?: string;
+  /** Only tasks of this session (A2A `contextId`). */
+  sessionId?: string;
+  /** Only tasks changed after this ISO time. */
+  updatedAfter?: string;
 }
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
@@ -175,12 +179,24 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       });
       const records = await Promise.all(batch.map((id) => get(id)));
       for (const task of records) {
-        if (task && task.owner === owner && (!filter.status || task.status === filter.status))
-          found.push(task);
+        if (task && task.owner === owner && matches(task, filter)) found.push(task);
       }
     }
     const page = found.slice(0, filter.limit);
     return { tasks: page, nextCursor: found.length > filter.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /**
+   * Door-specific data kept beside a task under its own key (e.g. A2A push-notification configs), so writing it
+   * never races the runner's writes of the task itself. Lives as long as a finished task.
+   */
+  async function data<T>(id: string, name: string): Promise<T | null> {
+    return keyOf(id) ? store.get<T>(`task-data:${id}:${name}`) : null;
+  }
+
+  async function setData(id: string, name: string, value: unknown): Promise<void> {
+    if (!keyOf(id)) throw new Error(`[gateway] [tasks] bad task id ${id}`);
+    await store.set(`task-data:${id}:${name}`, value, { ttl: options.ttlSeconds });
   }
 
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
@@ -190,10 +206,18 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
   }
 
-  return { create, get, save, unfinished, nextTurn, listOf };
+  return { create, get, save, unfinished, nextTurn, listOf, data, setData };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;
+
+function matches(task: TaskRecord, filter: TaskListFilter): boolean {
+  return (
+    (!filter.status || task.status === filter.status) &&
+    (!filter.sessionId || task.session_id === filter.sessionId) &&
+    (!filter.updatedAfter || task.updated_at > filter.updatedAfter)
+  );
+}
 
 /** The public JSON shape of a task. */
 export function taskView(task: TaskRecord) {

@@ -3,6 +3,7 @@
  * Kept next to the routes it describes; the contract suite checks that every path here answers.
  */
 import { Hono } from "hono";
+import { A2A_OPENAPI_PATHS } from "../doors/a2a/openapi.ts";
 import { DOOR_PATHS } from "../doors/openapi-paths.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { VERSION } from "../version.ts";
@@ -447,6 +448,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     ...DOOR_PATHS,
+    ...A2A_OPENAPI_PATHS,
   },
 } as const;
 

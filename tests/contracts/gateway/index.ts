@@ -4,6 +4,9 @@
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
+import { a2aContract } from "./a2a.ts";
+import { a2aBadInputContract } from "./a2a-bad-input.ts";
+import { a2aFollowContract } from "./a2a-follow.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { inboxContract } from "./inbox.ts";
@@ -59,6 +62,9 @@ export function gatewayContract(options: GatewayContractOptions): void {
       mcpContract(get);
       sharesContract(get);
       webContract(get);
+      a2aContract(get);
+      a2aFollowContract(get);
+      a2aBadInputContract(get);
     },
   );
 }

@@ -1,0 +1,129 @@
+/**
+ * Measurement: the A2A door against our own /v1 on the same gateway, agent and process. Round trip: a blocking
+ * A2A `SendMessage` (JSON-RPC; it runs as a durable task) vs a /v1 JSON call, sequential p50. Streaming: A2A
+ * `message:stream` (REST, every chunk an `artifactUpdate`) vs /v1 SSE, chunks per second, median of runs.
+ */
+import { httpClient, type LatencyStats } from "../lib/http-load.ts";
+import type { RelayTarget } from "../lib/relay-target.ts";
+
+export const A2A = { warmup: 2000, warmupMs: 4000, requests: 3000, maxMs: 8000, chunks: 20_000, runs: 5 };
+
+export interface A2aResult {
+  v1: LatencyStats;
+  a2a: LatencyStats;
+  v1ChunksPerSecond: number;
+  a2aChunksPerSecond: number;
+}
+
+const A2A_HEADERS = { "a2a-version": "1.0" };
+let messageCounter = 0;
+
+function sendMessageBody(text: string): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id: ++messageCounter,
+    method: "SendMessage",
+    params: { message: { messageId: `bench-${messageCounter}`, role: "ROLE_USER", parts: [{ text }] } },
+  });
+}
+
+function streamBody(text: string): string {
+  return JSON.stringify({
+    message: { messageId: `bench-s-${++messageCounter}`, role: "ROLE_USER", parts: [{ text }] },
+  });
+}
+
+/** Calls `first` then `second`, round after round, timing each on its own. */
+async function alternate(
+  first: () => Promise<void>,
+  second: () => Promise<void>,
+  options: { requests: number; maxMs: number },
+): Promise<[LatencyStats, LatencyStats]> {
+  const samples: [number[], number[]] = [[], []];
+  const started = performance.now();
+  while (samples[0].length < options.requests && performance.now() - started < options.maxMs) {
+    for (const [i, call] of [first, second].entries()) {
+      const t0 = performance.now();
+      await call();
+      samples[i]!.push(performance.now() - t0);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return [stats(samples[0], seconds), stats(samples[1], seconds)];
+}
+
+function stats(samples: number[], seconds: number): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { requests: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), perSecond: sorted.length / seconds };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export async function measureA2a(target: RelayTarget, agent = "echo"): Promise<A2aResult> {
+  const client = httpClient(target.url, target.token, 1);
+  const rpcPath = `/a2a/${agent}/`;
+  const v1Body = JSON.stringify({ message: "hello from the bench" });
+  const v1 = async () => {
+    const res = await client.post(target.messagesPath, v1Body);
+    if (res.status !== 200) throw new Error(`/v1 ${target.runtime}: ${res.status} ${res.body}`);
+  };
+  const a2a = async () => {
+    const res = await client.post(
+      rpcPath,
+      sendMessageBody("hello from the bench"),
+      "application/json",
+      A2A_HEADERS,
+    );
+    const state =
+      res.status === 200 ? JSON.parse(res.body.toString()).result?.task?.status?.state : undefined;
+    if (state !== "TASK_STATE_COMPLETED") throw new Error(`A2A ${target.runtime}: ${res.status} ${res.body}`);
+  };
+  try {
+    // Interleaved, one call of each per round: both see the same machine load, JIT state and store size.
+    await alternate(v1, a2a, { requests: A2A.warmup, maxMs: A2A.warmupMs });
+    const [v1Stats, a2aStats] = await alternate(v1, a2a, { requests: A2A.requests, maxMs: A2A.maxMs });
+
+    const v1Rates: number[] = [];
+    const a2aRates: number[] = [];
+    for (let i = 0; i <= A2A.runs; i++) {
+      let started = performance.now();
+      const plain = await client.post(
+        target.messagesPath,
+        JSON.stringify({ message: `stream ${A2A.chunks}` }),
+        "text/event-stream",
+      );
+      const v1Seconds = (performance.now() - started) / 1000;
+      const v1Chunks = plain.body.toString().split("event: chunk\n").length - 1;
+      started = performance.now();
+      const door = await client.post(
+        `/a2a/${agent}/message:stream`,
+        streamBody(`stream ${A2A.chunks}`),
+        "text/event-stream",
+        A2A_HEADERS,
+      );
+      const a2aSeconds = (performance.now() - started) / 1000;
+      const text = door.body.toString();
+      // Chunk events carry an id; the closing artifact update and the status events do not.
+      const a2aChunks = text.split("\nid: ").length - 1 + (text.startsWith("id: ") ? 1 : 0);
+      if (v1Chunks !== A2A.chunks || a2aChunks !== A2A.chunks || !text.includes("TASK_STATE_COMPLETED"))
+        throw new Error(
+          `streams on ${target.runtime}: /v1 ${v1Chunks}, A2A ${a2aChunks} of ${A2A.chunks} chunks`,
+        );
+      if (i === 0) continue; // warm-up
+      v1Rates.push(v1Chunks / v1Seconds);
+      a2aRates.push(a2aChunks / a2aSeconds);
+    }
+    return {
+      v1: v1Stats,
+      a2a: a2aStats,
+      v1ChunksPerSecond: median(v1Rates),
+      a2aChunksPerSecond: median(a2aRates),
+    };
+  } finally {
+    client.close();
+  }
+}
