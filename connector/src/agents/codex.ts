@@ -4,8 +4,10 @@
  * `exec --json` prints whole items, not token deltas, so each agent message arrives as one text chunk.
  * @module
  */
+
+import { codexTempDirEnv } from "./codex-temp-dir.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
-import { describeExit, runAgentCli } from "./process.ts";
+import { describeExit, runAgentCli, runEnv } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -38,8 +40,16 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): AgentAdap
       if (request.resumeId) args.push("resume", request.resumeId);
       args.push("-");
       const parser = new CodexEventParser(emit);
-      const outcome = await runAgentCli("codex", command, args, request, options, (line) =>
-        parser.line(line),
+      // Codex starts its own bubblewrap sandbox, so inside ours it needs user namespaces (see docs/sandbox.md).
+      const extra = { env: codexTempDirEnv(runEnv(options.env, request)), nestedSandbox: true };
+      const outcome = await runAgentCli(
+        "codex",
+        command,
+        args,
+        request,
+        options,
+        (line) => parser.line(line),
+        extra,
       );
       if (parser.failure) throw new AgentRunError("agent_error", parser.failure);
       if (outcome.exitCode !== 0) {
