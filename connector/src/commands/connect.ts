@@ -26,6 +26,7 @@ import { buildAdapter } from "../connection/build-adapter.ts";
 import { redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
+import { parseAllowHost } from "../sandbox/network.ts";
 
 interface Options {
   agent?: string;
@@ -33,6 +34,8 @@ interface Options {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: string;
+  sandbox?: boolean;
+  allowHost?: string[];
 }
 
 /** What the command line asked for, before it is merged with the saved agent. */
@@ -43,6 +46,8 @@ interface Wanted {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: number;
+  sandbox?: boolean;
+  allowHosts?: string[];
 }
 
 export function register(program: Command): void {
@@ -56,6 +61,13 @@ export function register(program: Command): void {
     .option("--project <dir>", "project the agent works in (default: the current directory)")
     .option("--permission-mode <mode>", "claude: --permission-mode; codex: sandbox; gemini: approval mode")
     .option("--max-concurrent <n>", "requests run at once by this connector")
+    .option("--sandbox", "run every agent process in a sandbox (saved; docs/sandbox.md)")
+    .option("--no-sandbox", "run agent processes unsandboxed (saved)")
+    .option(
+      "--allow-host <host>",
+      "sandbox: a host the agent may reach besides its model API (repeatable, saved)",
+      (value: string, previous: string[] = []) => [...previous, parseAllowHost(value)],
+    )
     .addHelpText(
       "after",
       `
@@ -63,6 +75,8 @@ Examples:
   agent-mesh connect exec --agent upper -- tr a-z A-Z
   agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
   agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
+  agent-mesh connect exec --agent probe --sandbox -- sh
+  agent-mesh connect codex --agent coder --sandbox --allow-host proxy.internal:8443
   agent-mesh connect --agent reviewer          # reuse the saved type, project and command`,
     )
     .action(async (typeArg: string | undefined, rest: string[], options: Options, command: Command) => {
@@ -88,8 +102,9 @@ Examples:
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
       const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+      const confined = agent.sandbox ? "; sandboxed (docs/sandbox.md)" : "";
       log(
-        `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once`,
+        `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once${confined}`,
       );
       await runConnector({
         url,
@@ -118,7 +133,12 @@ function parseWanted(
   const before = operands.slice(0, operands.length - passthrough.length);
   if (before.length > 1)
     throw new CliError("invalid_arguments", `unexpected "${before[1]}": put the command after \`--\`.`);
-  const wanted: Wanted = { type: before[0], permissionMode: options.permissionMode };
+  const wanted: Wanted = {
+    type: before[0],
+    permissionMode: options.permissionMode,
+    sandbox: options.sandbox,
+    allowHosts: options.allowHost,
+  };
   if (passthrough.length) {
     wanted.command = passthrough[0];
     wanted.args = passthrough.slice(1);
@@ -162,6 +182,8 @@ function merge(
     args: wanted.command ? wanted.args : keepCommand ? saved.args : undefined,
     permissionMode: wanted.permissionMode ?? (type === saved.type ? saved.permissionMode : undefined),
     maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
+    sandbox: wanted.sandbox ?? saved.sandbox,
+    allowHosts: wanted.allowHosts ?? saved.allowHosts,
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
     LocalAgent,

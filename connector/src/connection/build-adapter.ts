@@ -8,6 +8,7 @@
 import { ADAPTER_TYPES, type AgentAdapter, AgentRunError, createAdapter } from "../agents/index.ts";
 import { CliError } from "../cli/errors.ts";
 import type { LocalAgent } from "../config.ts";
+import { startSandbox } from "../sandbox/sandbox.ts";
 
 const PERMISSION_MODES: Record<string, readonly string[]> = {
   claude: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"],
@@ -42,6 +43,20 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
   }
   const base = { command: agent.command, args: agent.args };
   const options: Record<string, unknown> = { ...base };
+  if (agent.sandbox) {
+    if (agent.type === "echo") {
+      throw new CliError(
+        "invalid_option",
+        "the echo agent runs no process: --sandbox applies to exec, claude, codex and gemini.",
+      );
+    }
+    // Fails closed: refuses to connect unless a sandboxed command has really run (docs/sandbox.md).
+    options.processSandbox = await startSandbox({
+      agentType: agent.type,
+      projectDir: agent.project,
+      allowHosts: agent.allowHosts,
+    });
+  }
   if (agent.type === "claude") options.permissionMode = mode;
   if (agent.type === "codex") options.sandbox = mode;
   if (agent.type === "gemini") options.approvalMode = mode;
