@@ -34,14 +34,20 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): AgentAdap
     async run(request, emit) {
       const command = await resolveBinary(binary, { npmPackage: NPM_PACKAGE });
       const args = [...(options.args ?? []), "exec", "--json", "--skip-git-repo-check"];
-      if (options.sandbox) args.push("-s", options.sandbox);
+      // Under --sandbox ours replaces Codex's own: its bubblewrap cannot start inside ours (no user namespaces
+      // there, by design), so Codex runs unconfined *inside* our sandbox and its read-only mode becomes a
+      // read-only workspace mount (docs/sandbox.md).
+      if (options.processSandbox) args.push("-s", "danger-full-access");
+      else if (options.sandbox) args.push("-s", options.sandbox);
       if (options.model) args.push("-m", options.model);
       for (const entry of options.config ?? []) args.push("-c", entry);
       if (request.resumeId) args.push("resume", request.resumeId);
       args.push("-");
       const parser = new CodexEventParser(emit);
-      // Codex starts its own bubblewrap sandbox, so inside ours it needs user namespaces (see docs/sandbox.md).
-      const extra = { env: codexTempDirEnv(runEnv(options.env, request)), nestedSandbox: true };
+      const extra = {
+        env: codexTempDirEnv(runEnv(options.env, request)),
+        readOnlyWorkspace: (options.sandbox ?? "read-only") === "read-only",
+      };
       const outcome = await runAgentCli(
         "codex",
         command,

@@ -37,7 +37,7 @@ export interface ProcessSpec {
   /** Human label for messages ("claude"). */
   label: string;
   /** Confine the process (and everything it starts) in this sandbox; the caller is `clientId`. */
-  sandbox?: { runner: ProcessSandbox; clientId: string; nestedSandbox?: boolean };
+  sandbox?: { runner: ProcessSandbox; clientId: string; readOnlyWorkspace?: boolean };
 }
 
 export interface ProcessOutcome {
@@ -53,14 +53,14 @@ export interface ProcessOutcome {
 export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   if (!spec.sandbox) return spawnProcess(spec);
   if (spec.signal.aborted) throw canceledError(spec.label);
-  const { runner, clientId, nestedSandbox } = spec.sandbox;
+  const { runner, clientId, readOnlyWorkspace } = spec.sandbox;
   const launch = await runner.wrap({
     command: spec.command,
     args: spec.args,
     env: spec.env,
     cwd: spec.cwd,
     clientId,
-    nestedSandbox,
+    readOnlyWorkspace,
   });
   try {
     return await spawnProcess({ ...spec, command: launch.command, args: launch.args, env: launch.env });
@@ -213,7 +213,7 @@ export function runAgentCli(
   request: AgentRunRequest,
   options: ProcessAdapterOptions,
   onLine: (line: string) => void,
-  extra: { env?: Record<string, string>; nestedSandbox?: boolean } = {},
+  extra: { env?: Record<string, string>; readOnlyWorkspace?: boolean } = {},
 ): Promise<ProcessOutcome> {
   return runProcess({
     command,
@@ -225,7 +225,7 @@ export function runAgentCli(
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     label,
     onLine,
-    sandbox: sandboxFor(options, request, extra.nestedSandbox),
+    sandbox: sandboxFor(options, request, extra.readOnlyWorkspace),
   });
 }
 
@@ -233,9 +233,9 @@ export function runAgentCli(
 export function sandboxFor(
   options: ProcessAdapterOptions,
   request: AgentRunRequest,
-  nestedSandbox = false,
+  readOnlyWorkspace = false,
 ): ProcessSpec["sandbox"] {
   return options.processSandbox
-    ? { runner: options.processSandbox, clientId: request.clientId, nestedSandbox }
+    ? { runner: options.processSandbox, clientId: request.clientId, readOnlyWorkspace }
     : undefined;
 }

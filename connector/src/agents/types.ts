@@ -48,8 +48,8 @@ export interface SandboxLaunch {
   /** The caller's workspace (the process's cwd). */
   cwd: string;
   clientId: string;
-  /** The program starts a sandbox of its own (Codex): it needs user namespaces inside ours. */
-  nestedSandbox?: boolean;
+  /** Mount the workspace read-only (how Codex's `read-only` mode is kept when ours replaces its sandbox). */
+  readOnlyWorkspace?: boolean;
 }
 
 /** The same process, confined: spawn `command args` with `env`, then call `release()` once it has exited. */

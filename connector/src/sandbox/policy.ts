@@ -6,7 +6,7 @@
  * agent's configured home, the connector's config folder — and `<project>/.agent-mesh` (every caller's workspace
  * and state). Re-opened inside those: the project itself (the workspace links into it), the caller's own
  * workspace, HOME and TMPDIR, and the install folders of the program being run when they sit in a private folder.
- * Writes: only the caller's workspace, HOME and TMPDIR. Symlinks are resolved by the kernel inside the sandbox, so
+ * Writes: only the caller's workspace (unless read-only was asked for), HOME and TMPDIR. Symlinks are resolved by the kernel inside the sandbox, so
  * a write through a workspace link into the project lands on a read-only mount and fails.
  * @module
  */
@@ -31,13 +31,14 @@ export function callerFilesystemPolicy(input: {
   paths: CallerSandboxPaths;
   privateDirs: readonly string[];
   programDirs: readonly string[];
+  readOnlyWorkspace?: boolean;
 }): FilesystemPolicy {
   const { paths } = input;
   const own = [paths.workspace, paths.home, paths.tmp];
   return {
     denyRead: unique([...input.privateDirs, paths.stateDir]),
     allowRead: unique([paths.project, ...own, ...input.programDirs]),
-    allowWrite: own,
+    allowWrite: input.readOnlyWorkspace ? [paths.home, paths.tmp] : own,
     denyWrite: SHARED_WRITABLE,
   };
 }

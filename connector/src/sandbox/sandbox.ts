@@ -83,7 +83,12 @@ export class AgentSandbox implements ProcessSandbox {
     const programDirs = [launch.command, nodeOnPath(env)]
       .map((program) => (program ? programInstallDir(program, privateDirs) : undefined))
       .filter((dir): dir is string => dir !== undefined);
-    const filesystem = callerFilesystemPolicy({ paths, privateDirs, programDirs });
+    const filesystem = callerFilesystemPolicy({
+      paths,
+      privateDirs,
+      programDirs,
+      readOnlyWorkspace: launch.readOnlyWorkspace,
+    });
     // The proxy binds a connection to this run's allow list by this id: 128 random bits, as the runtime requires.
     const commandId = randomBytes(16).toString("base64url");
     SandboxManager.registerCommandNetworkLists(commandId, {
@@ -103,7 +108,7 @@ export class AgentSandbox implements ProcessSandbox {
       const { argv } = await SandboxManager.wrapWithSandboxArgv(
         inner,
         undefined,
-        { filesystem, allowNestedUserNamespaces: launch.nestedSandbox === true },
+        { filesystem },
         undefined,
         launch.cwd,
         { commandId },
