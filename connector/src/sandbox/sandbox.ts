@@ -61,7 +61,14 @@ export async function startSandbox(options: SandboxOptions): Promise<AgentSandbo
   }
   await initializeRuntime();
   const sandbox = new AgentSandbox(options);
-  await sandbox.probe();
+  try {
+    await sandbox.probe();
+  } catch (error) {
+    // Stop the runtime's proxies: a refused connector must be free to exit.
+    runtimeReady = undefined;
+    await SandboxManager.reset().catch(() => {});
+    throw error;
+  }
   return sandbox;
 }
 
