@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,sandbox] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
+import { measureSandboxExec, SANDBOX_EXEC } from "./measure/sandbox-exec.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
 
 interface RelayResult {
@@ -24,7 +25,8 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async").split(","));
+const ALL = "relay,idle,async,sandbox";
+const only = new Set((argument("only") ?? ALL).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -177,6 +179,32 @@ try {
       );
     }
   }
+  if (only.has("sandbox")) {
+    const exec = await attempt("exec agent round trip without and with --sandbox", measureSandboxExec);
+    if (exec) {
+      const added = exec.sandboxed.p50Ms - exec.plain.p50Ms;
+      rows.push(
+        row(
+          "Exec agent round trip p50, --sandbox",
+          "node",
+          fmt.ms(exec.sandboxed.p50Ms),
+          fmt.ms(exec.plain.p50Ms),
+          `+${fmt.ms(added)}`,
+          "≤ +30 ms",
+          added <= 30,
+        ),
+        row(
+          "Exec agent round trip p99, --sandbox",
+          "node",
+          fmt.ms(exec.sandboxed.p99Ms),
+          fmt.ms(exec.plain.p99Ms),
+          `+${fmt.ms(exec.sandboxed.p99Ms - exec.plain.p99Ms)}`,
+          "",
+          null,
+        ),
+      );
+    }
+  }
 } finally {
   await stopAll();
 }
@@ -187,12 +215,13 @@ const method = [
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 3 || runtimes.length < 4;
+const partial = only.size < ALL.split(",").length || runtimes.length < 4;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

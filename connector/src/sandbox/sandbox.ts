@@ -42,6 +42,10 @@ function initializeRuntime(): Promise<void> {
   runtimeReady ??= SandboxManager.initialize({
     network: { allowedDomains: [], deniedDomains: [] },
     filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
+    // The runtime looks for files that must never be written (.bashrc, .git/hooks, …) below the connector's own
+    // working directory on every wrap; no caller may write there anyway (writes go to its workspace, HOME and
+    // TMPDIR only), so the shallowest search keeps that scan from costing every request.
+    mandatoryDenySearchDepth: 1,
   }).catch((error: unknown) => {
     runtimeReady = undefined;
     throw sandboxUnavailable(`the sandbox runtime did not initialize (${(error as Error).message}).`);
