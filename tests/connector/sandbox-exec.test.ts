@@ -2,6 +2,7 @@
  * The sandbox, probed from inside: an `exec` agent runs the caller's message as a shell script (`sh`) in the real
  * sandbox (bubblewrap, socat, ripgrep). Every escape is checked on the host, not by trusting the probe's output.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -15,7 +16,7 @@ import {
   runAgentRequest,
 } from "../../connector/src/runtime/run-request.ts";
 import { type AgentSandbox, startSandbox } from "../../connector/src/sandbox/sandbox.ts";
-import { workspacePath } from "../../connector/src/workspace/prepare.ts";
+import { prepareWorkspace, workspacePath } from "../../connector/src/workspace/prepare.ts";
 import { makeProject, randomClientId, recorder, removeTempDirs, tempDir, waitFor } from "./helpers.ts";
 import { sandboxAvailable } from "./sandbox-support.ts";
 
@@ -83,6 +84,7 @@ describe.skipIf(!available)("exec agent in the sandbox (real bubblewrap)", { tim
         `cat ${workspacePath(project, other)}/theirs.txt`,
         `ls ${join(project, ".agent-mesh", "clients")}`,
         `cat ${join(project, ".agent-mesh", "sessions.json")}`,
+        `cat ${join(project, ".env")} ../../../.env`, // not linked into workspaces, so not readable either
         "cat src/index.ts", // the project itself stays readable through the workspace link
         "echo END",
       ].join("; "),
@@ -185,6 +187,28 @@ describe.skipIf(!available)("exec agent in the sandbox (real bubblewrap)", { tim
     expect(rb.text()).not.toContain(a);
     expect(readFileSync(join(workspacePath(project, a), "own.txt"), "utf8")).toBe(`${a}-data\n`);
     expect(readFileSync(join(workspacePath(project, b), "own.txt"), "utf8")).toBe(`${b}-data\n`);
+  });
+
+  it("mounts the workspace read-only when the launch asks for it (how Codex's read-only mode is kept)", async () => {
+    const clientId = randomClientId();
+    const cwd = await prepareWorkspace(project, clientId);
+    const launch = await sandbox.wrap({
+      command: "sh",
+      args: ["-c", "echo x > ro.txt; echo t > $TMPDIR/t && echo TMP-OK"],
+      env: process.env,
+      cwd,
+      clientId,
+      readOnlyWorkspace: true,
+    });
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(launch.command, launch.args, { cwd, env: launch.env });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("close", () => resolve(text));
+    });
+    launch.release();
+    expect(out).toContain("TMP-OK");
+    expect(existsSync(join(cwd, "ro.txt"))).toBe(false);
   });
 
   it("refuses network to a loopback port that is not allowed, and reaches one that is", async () => {

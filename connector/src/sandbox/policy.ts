@@ -3,15 +3,16 @@
  * process-wide one, so two callers wrapped at once cannot see each other's rules).
  *
  * Reads: everything of the system (programs, libraries), except the private folders — the owner's home, the
- * agent's configured home, the connector's config folder — and `<project>/.agent-mesh` (every caller's workspace
- * and state). Re-opened inside those: the project itself (the workspace links into it), the caller's own
+ * agent's configured home, the connector's config folder —, `<project>/.agent-mesh` (every caller's workspace
+ * and state) and the top-level project entries a workspace never links (`.git`, `.env*`, key files,
+ * `node_modules`: the agent reads exactly what its workspace shows). Re-opened inside those: the project itself (the workspace links into it), the caller's own
  * workspace, HOME and TMPDIR, and the install folders of the program being run when they sit in a private folder.
  * Writes: only the caller's workspace (unless read-only was asked for), HOME and TMPDIR. Symlinks are resolved by the kernel inside the sandbox, so
  * a write through a workspace link into the project lands on a read-only mount and fails.
  * @module
  */
 import { realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CallerSandboxPaths } from "./caller-paths.ts";
 
 export interface FilesystemPolicy {
@@ -31,12 +32,15 @@ export function callerFilesystemPolicy(input: {
   paths: CallerSandboxPaths;
   privateDirs: readonly string[];
   programDirs: readonly string[];
+  /** Top-level project entries the workspace does not link (`.git`, `.env*`, keys, `node_modules`). */
+  hiddenProjectEntries?: readonly string[];
   readOnlyWorkspace?: boolean;
 }): FilesystemPolicy {
   const { paths } = input;
   const own = [paths.workspace, paths.home, paths.tmp];
+  const hidden = (input.hiddenProjectEntries ?? []).map((name) => join(paths.project, name));
   return {
-    denyRead: unique([...input.privateDirs, paths.stateDir]),
+    denyRead: unique([...input.privateDirs, paths.stateDir, ...hidden]),
     allowRead: unique([paths.project, ...own, ...input.programDirs]),
     allowWrite: input.readOnlyWorkspace ? [paths.home, paths.tmp] : own,
     denyWrite: SHARED_WRITABLE,

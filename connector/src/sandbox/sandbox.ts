@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { SandboxManager } from "@anthropic-ai/sandbox-runtime";
@@ -20,6 +20,7 @@ import {
   type SandboxLaunch,
 } from "../agents/types.ts";
 import { configHome } from "../config.ts";
+import { isLinkedEntry, STATE_DIR } from "../workspace/prepare.ts";
 import { callerSandboxPaths } from "./caller-paths.ts";
 import { assertPrerequisites, explainStartFailure, sandboxUnavailable } from "./diagnose.ts";
 import { allowedHosts } from "./network.ts";
@@ -94,10 +95,14 @@ export class AgentSandbox implements ProcessSandbox {
     const programDirs = [launch.command, nodeOnPath(env)]
       .map((program) => (program ? programInstallDir(program, privateDirs) : undefined))
       .filter((dir): dir is string => dir !== undefined);
+    const hiddenProjectEntries = (await readdir(paths.project)).filter(
+      (name) => name !== STATE_DIR && !isLinkedEntry(name),
+    );
     const filesystem = callerFilesystemPolicy({
       paths,
       privateDirs,
       programDirs,
+      hiddenProjectEntries,
       readOnlyWorkspace: launch.readOnlyWorkspace,
     });
     // The proxy binds a connection to this run's allow list by this id: 128 random bits, as the runtime requires.
