@@ -8,7 +8,6 @@
 import { ADAPTER_TYPES, type AgentAdapter, AgentRunError, createAdapter } from "../agents/index.ts";
 import { CliError } from "../cli/errors.ts";
 import type { LocalAgent } from "../config.ts";
-import { startSandbox } from "../sandbox/sandbox.ts";
 
 const PERMISSION_MODES: Record<string, readonly string[]> = {
   claude: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"],
@@ -50,7 +49,9 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
         "the echo agent runs no process: --sandbox applies to exec, claude, codex and gemini.",
       );
     }
-    // Fails closed: refuses to connect unless a sandboxed command has really run (docs/sandbox.md).
+    // Fails closed: refuses to connect unless a sandboxed command has really run (docs/sandbox.md). Loaded
+    // only here: the sandbox runtime is a large module that no other command needs at start-up.
+    const { startSandbox } = await import("../sandbox/sandbox.ts");
     options.processSandbox = await startSandbox({
       agentType: agent.type,
       projectDir: agent.project,
