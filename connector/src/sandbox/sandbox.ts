@@ -130,7 +130,11 @@ export class AgentSandbox implements ProcessSandbox {
         { commandId },
       );
       const [command, ...args] = argv;
-      if (!command || command === inner) throw new Error("the runtime returned the command unwrapped");
+      // The runtime hands a command back unchanged when it finds nothing to restrict: never run that.
+      const confiner = process.platform === "darwin" ? "sandbox-exec" : "bwrap";
+      if (!command || args.at(-1) === inner || !args.join(" ").includes(confiner)) {
+        throw new Error("the runtime returned the command without a sandbox around it");
+      }
       return { command, args, env, release };
     } catch (error) {
       release();
