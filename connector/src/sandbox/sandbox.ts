@@ -92,12 +92,15 @@ export class AgentSandbox implements ProcessSandbox {
     const env = callerEnv(launch.env, paths.home, paths.tmp);
     await mkdir(env.CODEX_HOME as string, { recursive: true, mode: 0o700 });
     const privateDirs = privateFolders(launch.env);
-    const programDirs = [launch.command, nodeOnPath(env)]
-      .map((program) => (program ? programInstallDir(program, privateDirs) : undefined))
-      .filter((dir): dir is string => dir !== undefined);
     const hiddenProjectEntries = (await readdir(paths.project)).filter(
       (name) => name !== STATE_DIR && !isLinkedEntry(name),
     );
+    // The program itself (and the node its launcher runs) stays readable even where it is installed in a hidden
+    // place: the owner's home, or the project's node_modules.
+    const hidden = [...privateDirs, ...hiddenProjectEntries.map((name) => join(paths.project, name))];
+    const programDirs = [launch.command, nodeOnPath(env)]
+      .map((program) => (program ? programInstallDir(program, hidden) : undefined))
+      .filter((dir): dir is string => dir !== undefined);
     const filesystem = callerFilesystemPolicy({
       paths,
       privateDirs,
