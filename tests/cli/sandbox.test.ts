@@ -41,13 +41,17 @@ describe.skipIf(!available)("connect --sandbox", { timeout: 60_000 }, () => {
       { home },
     );
     expect(connector.output()).toContain("sandboxed");
-    const script = `cat ${join(configDir(home), "config.json")}; echo "home=$HOME"; echo END`;
+    const script = `cat ${join(configDir(home), "config.json")}; echo "home=$HOME"; curl -s -m 5 http://not-allowed.example/ >/dev/null; echo END`;
     const out = await cliOk(["chat", "probe", script], { home });
     expect(out).toContain("END");
     expect(out).not.toContain(token);
     expect(out).toContain(`home=${join(project, ".agent-mesh", "sandbox")}`);
     const saved = JSON.parse(readFileSync(join(configDir(home), "config.json"), "utf8")).agents.probe;
     expect(saved).toMatchObject({ sandbox: true, command: "sh" });
+    // The owner learns from the log which host was refused and how to allow it.
+    await connector.waitFor(
+      /sandbox refused a connection to not-allowed\.example:80: not on the allow list \(add --allow-host not-allowed\.example:80/,
+    );
     connector.kill();
     await connector.exited;
   });

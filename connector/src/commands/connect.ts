@@ -84,7 +84,8 @@ Examples:
       const { alias, agent, url, token, announce } = options.setup
         ? await fromTicket(options.setup, wanted)
         : await fromRef(options.agent, wanted);
-      const adapter = await buildAdapter(agent);
+      const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+      const adapter = await buildAdapter(agent, log);
       const running = runningConnector(alias);
       if (running && running.pid !== process.pid) {
         throw new CliError(
@@ -101,7 +102,6 @@ Examples:
         projectDir: agent.project,
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
-      const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
       const confined = agent.sandbox ? "; sandboxed (docs/sandbox.md)" : "";
       log(
         `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once${confined}`,

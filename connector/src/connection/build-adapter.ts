@@ -15,7 +15,7 @@ const PERMISSION_MODES: Record<string, readonly string[]> = {
   gemini: ["default", "auto_edit", "yolo", "plan"],
 };
 
-export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
+export async function buildAdapter(agent: LocalAgent, log?: (line: string) => void): Promise<AgentAdapter> {
   if (!(ADAPTER_TYPES as readonly string[]).includes(agent.type)) {
     throw new CliError(
       "unknown_agent_type",
@@ -56,6 +56,7 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
       agentType: agent.type,
       projectDir: agent.project,
       allowHosts: agent.allowHosts,
+      log,
     });
   }
   if (agent.type === "claude") options.permissionMode = mode;

@@ -25,6 +25,7 @@ import { callerSandboxPaths } from "./caller-paths.ts";
 import { assertPrerequisites, explainStartFailure, sandboxUnavailable } from "./diagnose.ts";
 import { allowedHosts } from "./network.ts";
 import { callerFilesystemPolicy, isInside, programInstallDir } from "./policy.ts";
+import { reportNetworkRefusals } from "./refusal-notices.ts";
 import { callerEnv, seedCallerHome } from "./seed-home.ts";
 
 export interface SandboxOptions {
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   projectDir: string;
   /** The owner's `--allow-host` entries, on top of the defaults. */
   allowHosts?: readonly string[];
+  /** Where to report refused hosts (the connector's log); omitted → not reported. */
+  log?: (line: string) => void;
 }
 
 /** The runtime is a process-wide singleton: it is initialized once, with everything denied; each call adds its own. */
@@ -74,6 +77,7 @@ export async function startSandbox(options: SandboxOptions): Promise<AgentSandbo
     await SandboxManager.reset().catch(() => {});
     throw error;
   }
+  if (options.log) reportNetworkRefusals(options.log);
   return sandbox;
 }
 
