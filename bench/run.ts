@@ -203,6 +203,11 @@ try {
           null,
         ),
       );
+      notes.push(
+        `Sandbox: fastest call ${fmt.ms(exec.sandboxed.minMs)} sandboxed vs ${fmt.ms(exec.plain.minMs)} plain ` +
+          `(+${fmt.ms(exec.sandboxed.minMs - exec.plain.minMs)}); load average ${exec.loadAverage.toFixed(1)} at the end ` +
+          "of the run. Each sandboxed call starts bubblewrap, two socat bridges, the seccomp helper and three shells.",
+      );
     }
   }
 } finally {
