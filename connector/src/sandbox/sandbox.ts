@@ -128,9 +128,10 @@ export class AgentSandbox implements ProcessSandbox {
       // The runtime sets TMPDIR to a shared folder and exempts loopback from the proxy; inside there is no direct
       // network at all, so everything (the tests' loopback model servers too) must go through the proxy.
       const inner = `TMPDIR=${quote(paths.tmp)} NO_PROXY= no_proxy= exec ${[launch.command, ...launch.args].map(quote).join(" ")}`;
+      // /bin/sh (dash on Debian) starts faster than bash, and the wrapper runs three shells per call.
       const { argv } = await SandboxManager.wrapWithSandboxArgv(
         inner,
-        undefined,
+        "/bin/sh",
         { filesystem },
         undefined,
         launch.cwd,
