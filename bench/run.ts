@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async,doors,a2a,mesh,connector] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,doors,a2a,mesh,sandbox,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import { DOORS, measureDoors } from "./measure/doors.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
+import { measureSandboxExec, SANDBOX_EXEC } from "./measure/sandbox-exec.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
 
 interface RelayResult {
@@ -28,7 +29,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const SECTIONS = ["relay", "idle", "async", "doors", "a2a", "mesh", "connector"];
+const SECTIONS = ["relay", "idle", "async", "doors", "a2a", "mesh", "sandbox", "connector"];
 const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
@@ -272,6 +273,37 @@ try {
       );
     }
   }
+  if (only.has("sandbox")) {
+    const exec = await attempt("exec agent round trip without and with --sandbox", measureSandboxExec);
+    if (exec) {
+      const added = exec.sandboxed.p50Ms - exec.plain.p50Ms;
+      rows.push(
+        row(
+          "Exec agent round trip p50, --sandbox",
+          "node",
+          fmt.ms(exec.sandboxed.p50Ms),
+          fmt.ms(exec.plain.p50Ms),
+          `+${fmt.ms(added)}`,
+          "≤ +30 ms",
+          added <= 30,
+        ),
+        row(
+          "Exec agent round trip p99, --sandbox",
+          "node",
+          fmt.ms(exec.sandboxed.p99Ms),
+          fmt.ms(exec.plain.p99Ms),
+          `+${fmt.ms(exec.sandboxed.p99Ms - exec.plain.p99Ms)}`,
+          "",
+          null,
+        ),
+      );
+      notes.push(
+        `Sandbox: fastest call ${fmt.ms(exec.sandboxed.minMs)} sandboxed vs ${fmt.ms(exec.plain.minMs)} plain ` +
+          `(+${fmt.ms(exec.sandboxed.minMs - exec.plain.minMs)}); load average ${exec.loadAverage.toFixed(1)} at the end ` +
+          "of the run. Each sandboxed call starts bubblewrap, two socat bridges, the seccomp helper and three shells.",
+      );
+    }
+  }
   if (only.has("connector")) {
     const suite = await attempt("the connector (installed package)", () =>
       measureConnector((what) => console.error(`  · ${what}`)),
@@ -309,6 +341,7 @@ const method = [
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
+  `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   ...connectorMethod,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];

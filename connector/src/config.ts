@@ -31,6 +31,10 @@ export interface LocalAgent {
   permissionMode?: string;
   /** Gateway this agent's credential belongs to (from its ticket); defaults to the top-level `url`. */
   url?: string;
+  /** Run every agent process in the sandbox (`connect --sandbox`; docs/sandbox.md). */
+  sandbox?: boolean;
+  /** Hosts the sandboxed agent may reach besides its model API (`--allow-host`). */
+  allowHosts?: string[];
 }
 
 export interface Config {

@@ -16,8 +16,15 @@ import { makeProject, randomClientId, recorder, removeTempDirs, tempDir } from "
 export interface AgentSuiteConfig {
   name: string;
   startFake(): Promise<FakeServer>;
-  /** Builds the adapter for this fake; `home` is an isolated HOME for the binary. `writes` → allow file edits. */
-  adapter(fakeUrl: string, home: string, options: { writes: boolean }): Promise<AgentAdapter>;
+  /**
+   * Builds the adapter for this fake; `home` is an isolated HOME for the binary, `project` the project the runtime
+   * serves. `writes` → allow file edits.
+   */
+  adapter(
+    fakeUrl: string,
+    home: string,
+    options: { writes: boolean; project: string },
+  ): Promise<AgentAdapter>;
   /** The requests that are model turns (not preflights, classifiers or summaries). */
   isTurn(request: LoggedRequest): boolean;
   /** Tool name expected in the tool_start chunk of a shell call. */
@@ -41,12 +48,12 @@ export function defineAgentSuite(config: AgentSuiteConfig): void {
       project = await makeProject();
       runtime = createAgentRuntime({
         agent: config.name,
-        adapter: await config.adapter(fake.url, home, { writes: false }),
+        adapter: await config.adapter(fake.url, home, { writes: false, project }),
         projectDir: project,
       });
       writingRuntime = createAgentRuntime({
         agent: config.name,
-        adapter: await config.adapter(fake.url, home, { writes: true }),
+        adapter: await config.adapter(fake.url, home, { writes: true, project }),
         projectDir: project,
       });
     });

@@ -4,8 +4,10 @@
  * `exec --json` prints whole items, not token deltas, so each agent message arrives as one text chunk.
  * @module
  */
+
+import { codexTempDirEnv } from "./codex-temp-dir.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
-import { describeExit, runAgentCli } from "./process.ts";
+import { describeExit, runAgentCli, runEnv } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -32,14 +34,28 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): AgentAdap
     async run(request, emit) {
       const command = await resolveBinary(binary, { npmPackage: NPM_PACKAGE });
       const args = [...(options.args ?? []), "exec", "--json", "--skip-git-repo-check"];
-      if (options.sandbox) args.push("-s", options.sandbox);
+      // Under --sandbox ours replaces Codex's own: its bubblewrap cannot start inside ours (no user namespaces
+      // there, by design), so Codex runs unconfined *inside* our sandbox and its read-only mode becomes a
+      // read-only workspace mount (docs/sandbox.md).
+      if (options.processSandbox) args.push("-s", "danger-full-access");
+      else if (options.sandbox) args.push("-s", options.sandbox);
       if (options.model) args.push("-m", options.model);
       for (const entry of options.config ?? []) args.push("-c", entry);
       if (request.resumeId) args.push("resume", request.resumeId);
       args.push("-");
       const parser = new CodexEventParser(emit);
-      const outcome = await runAgentCli("codex", command, args, request, options, (line) =>
-        parser.line(line),
+      const extra = {
+        env: codexTempDirEnv(runEnv(options.env, request)),
+        readOnlyWorkspace: (options.sandbox ?? "read-only") === "read-only",
+      };
+      const outcome = await runAgentCli(
+        "codex",
+        command,
+        args,
+        request,
+        options,
+        (line) => parser.line(line),
+        extra,
       );
       if (parser.failure) throw new AgentRunError("agent_error", parser.failure);
       if (outcome.exitCode !== 0) {

@@ -4,7 +4,7 @@
  * The command sees AGENT_MESH_SESSION_ID, AGENT_MESH_CLIENT_ID and AGENT_MESH_REQUEST_ID.
  * @module
  */
-import { DEFAULT_IDLE_TIMEOUT_MS, describeExit, runEnv, runProcess } from "./process.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, describeExit, runEnv, runProcess, sandboxFor } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
 import { type AgentAdapter, AgentRunError, type ProcessAdapterOptions } from "./types.ts";
 
@@ -33,6 +33,7 @@ export function createExecAdapter(options: ExecAdapterOptions): AgentAdapter {
         signal: request.signal,
         idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
         label,
+        sandbox: sandboxFor(options, request),
         onStdout: (text) => {
           stdout += text;
           emit({ kind: "text", delta: text });

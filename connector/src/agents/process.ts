@@ -6,7 +6,12 @@
  */
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import { AgentRunError, type AgentRunRequest, type ProcessAdapterOptions } from "./types.ts";
+import {
+  AgentRunError,
+  type AgentRunRequest,
+  type ProcessAdapterOptions,
+  type ProcessSandbox,
+} from "./types.ts";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 /** After SIGTERM, the group gets this long before SIGKILL. */
@@ -31,6 +36,8 @@ export interface ProcessSpec {
   onLine?: (line: string) => void;
   /** Human label for messages ("claude"). */
   label: string;
+  /** Confine the process (and everything it starts) in this sandbox; the caller is `clientId`. */
+  sandbox?: { runner: ProcessSandbox; clientId: string; readOnlyWorkspace?: boolean };
 }
 
 export interface ProcessOutcome {
@@ -43,7 +50,26 @@ export interface ProcessOutcome {
  * Resolves when the process has exited (whatever its exit code); rejects with `canceled`, `agent_timeout`
  * or `adapter_missing`/`adapter_failed` when it could not be started.
  */
-export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+  if (!spec.sandbox) return spawnProcess(spec);
+  if (spec.signal.aborted) throw canceledError(spec.label);
+  const { runner, clientId, readOnlyWorkspace } = spec.sandbox;
+  const launch = await runner.wrap({
+    command: spec.command,
+    args: spec.args,
+    env: spec.env,
+    cwd: spec.cwd,
+    clientId,
+    readOnlyWorkspace,
+  });
+  try {
+    return await spawnProcess({ ...spec, command: launch.command, args: launch.args, env: launch.env });
+  } finally {
+    launch.release();
+  }
+}
+
+function spawnProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   return new Promise<ProcessOutcome>((resolvePromise, rejectPromise) => {
     if (spec.signal.aborted) return rejectPromise(canceledError(spec.label));
     const child = spawn(spec.command, spec.args, {
@@ -187,16 +213,29 @@ export function runAgentCli(
   request: AgentRunRequest,
   options: ProcessAdapterOptions,
   onLine: (line: string) => void,
+  extra: { env?: Record<string, string>; readOnlyWorkspace?: boolean } = {},
 ): Promise<ProcessOutcome> {
   return runProcess({
     command,
     args,
     cwd: request.cwd,
-    env: runEnv(options.env, request),
+    env: { ...runEnv(options.env, request), ...extra.env },
     stdin: request.message,
     signal: request.signal,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     label,
     onLine,
+    sandbox: sandboxFor(options, request, extra.readOnlyWorkspace),
   });
+}
+
+/** The sandbox part of a ProcessSpec, when the adapter was given one. */
+export function sandboxFor(
+  options: ProcessAdapterOptions,
+  request: AgentRunRequest,
+  readOnlyWorkspace = false,
+): ProcessSpec["sandbox"] {
+  return options.processSandbox
+    ? { runner: options.processSandbox, clientId: request.clientId, readOnlyWorkspace }
+    : undefined;
 }

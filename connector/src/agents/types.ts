@@ -36,6 +36,36 @@ export interface ProcessAdapterOptions {
   env?: Record<string, string>;
   /** Kill the process and fail with `agent_timeout` after this long without any output. Default 15 min. */
   idleTimeoutMs?: number;
+  /** Runs every process of this adapter inside a sandbox (`connector/src/sandbox/`); absent → plain spawn. */
+  processSandbox?: ProcessSandbox;
+}
+
+/** What a sandbox needs to know to confine one agent process. */
+export interface SandboxLaunch {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** The caller's workspace (the process's cwd). */
+  cwd: string;
+  clientId: string;
+  /** Mount the workspace read-only (how Codex's `read-only` mode is kept when ours replaces its sandbox). */
+  readOnlyWorkspace?: boolean;
+}
+
+/** The same process, confined: spawn `command args` with `env`, then call `release()` once it has exited. */
+export interface SandboxedLaunch {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  release(): void;
+}
+
+/**
+ * Confines agent processes. `wrap` rejects (with an AgentRunError) rather than ever returning an unconfined
+ * launch: a process is never started unsandboxed because wrapping failed.
+ */
+export interface ProcessSandbox {
+  wrap(launch: SandboxLaunch): Promise<SandboxedLaunch>;
 }
 
 export interface AgentRunRequest {

@@ -27,6 +27,7 @@ import { redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
 import { createStatusLog } from "../connection/status-log.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
+import { parseAllowHost } from "../sandbox/network.ts";
 
 interface Options {
   agent?: string;
@@ -35,6 +36,8 @@ interface Options {
   permissionMode?: string;
   maxConcurrent?: string;
   chunks?: string;
+  sandbox?: boolean;
+  allowHost?: string[];
 }
 
 /** What the command line asked for, before it is merged with the saved agent. */
@@ -46,6 +49,8 @@ interface Wanted {
   permissionMode?: string;
   maxConcurrent?: number;
   chunks?: number;
+  sandbox?: boolean;
+  allowHosts?: string[];
 }
 
 export function register(program: Command): void {
@@ -60,6 +65,13 @@ export function register(program: Command): void {
     .option("--permission-mode <mode>", "claude: --permission-mode; codex: sandbox; gemini: approval mode")
     .option("--max-concurrent <n>", "requests run at once by this connector")
     .option("--chunks <n>", "echo: stream each message n times, one chunk each (a load generator)")
+    .option("--sandbox", "run every agent process in a sandbox (saved; docs/sandbox.md)")
+    .option("--no-sandbox", "run agent processes unsandboxed (saved)")
+    .option(
+      "--allow-host <host>",
+      "sandbox: a host the agent may reach besides its model API (repeatable, saved)",
+      (value: string, previous: string[] = []) => [...previous, parseAllowHost(value)],
+    )
     .addHelpText(
       "after",
       `
@@ -67,15 +79,19 @@ Examples:
   agent-mesh connect exec --agent upper -- tr a-z A-Z
   agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
   agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
-  agent-mesh connect --agent reviewer          # reuse the saved type, project and command
-  agent-mesh connect echo --agent bench --chunks 20000`,
+  agent-mesh connect echo --agent bench --chunks 20000
+  agent-mesh connect exec --agent probe --sandbox -- sh
+  agent-mesh connect codex --agent coder --sandbox --allow-host proxy.internal:8443
+  agent-mesh connect --agent reviewer          # reuse the saved type, project and command`,
     )
     .action(async (typeArg: string | undefined, rest: string[], options: Options, command: Command) => {
       const wanted = parseWanted(command, typeArg, rest, options);
       const { alias, agent, url, token, announce } = options.setup
         ? await fromTicket(options.setup, wanted)
         : await fromRef(options.agent, wanted);
-      const adapter = await buildAdapter(agent);
+      const status = createStatusLog();
+      const log = status.now;
+      const adapter = await buildAdapter(agent, log);
       const running = runningConnector(alias);
       if (running && running.pid !== process.pid) {
         throw new CliError(
@@ -92,10 +108,9 @@ Examples:
         projectDir: agent.project,
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
-      const status = createStatusLog();
-      const log = status.now;
+      const confined = agent.sandbox ? "; sandboxed (docs/sandbox.md)" : "";
       log(
-        `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once`,
+        `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once${confined}`,
       );
       await runConnector({
         url,
@@ -125,7 +140,12 @@ function parseWanted(
   const before = operands.slice(0, operands.length - passthrough.length);
   if (before.length > 1)
     throw new CliError("invalid_arguments", `unexpected "${before[1]}": put the command after \`--\`.`);
-  const wanted: Wanted = { type: before[0], permissionMode: options.permissionMode };
+  const wanted: Wanted = {
+    type: before[0],
+    permissionMode: options.permissionMode,
+    sandbox: options.sandbox,
+    allowHosts: options.allowHost,
+  };
   if (passthrough.length) {
     wanted.command = passthrough[0];
     wanted.args = passthrough.slice(1);
@@ -176,6 +196,8 @@ function merge(
     permissionMode: wanted.permissionMode ?? (type === saved.type ? saved.permissionMode : undefined),
     maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
     chunks: wanted.chunks ?? (type === saved.type ? saved.chunks : undefined),
+    sandbox: wanted.sandbox ?? saved.sandbox,
+    allowHosts: wanted.allowHosts ?? saved.allowHosts,
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
     LocalAgent,

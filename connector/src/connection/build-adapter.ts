@@ -15,7 +15,7 @@ const PERMISSION_MODES: Record<string, readonly string[]> = {
   gemini: ["default", "auto_edit", "yolo", "plan"],
 };
 
-export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
+export async function buildAdapter(agent: LocalAgent, log?: (line: string) => void): Promise<AgentAdapter> {
   if (!(ADAPTER_TYPES as readonly string[]).includes(agent.type)) {
     throw new CliError(
       "unknown_agent_type",
@@ -44,6 +44,23 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
   }
   const base = { command: agent.command, args: agent.args };
   const options: Record<string, unknown> = { ...base };
+  if (agent.sandbox) {
+    if (agent.type === "echo") {
+      throw new CliError(
+        "invalid_option",
+        "the echo agent runs no process: --sandbox applies to exec, claude, codex and gemini.",
+      );
+    }
+    // Fails closed: refuses to connect unless a sandboxed command has really run (docs/sandbox.md). Loaded
+    // only here: the sandbox runtime is a large module that no other command needs at start-up.
+    const { startSandbox } = await import("../sandbox/sandbox.ts");
+    options.processSandbox = await startSandbox({
+      agentType: agent.type,
+      projectDir: agent.project,
+      allowHosts: agent.allowHosts,
+      log,
+    });
+  }
   if (agent.type === "claude") options.permissionMode = mode;
   if (agent.type === "codex") options.sandbox = mode;
   if (agent.type === "gemini") options.approvalMode = mode;
