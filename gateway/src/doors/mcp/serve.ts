@@ -68,8 +68,9 @@ function handlerFor(services: GatewayServices): McpHttpHandler {
       },
       {
         legacy: "stateless",
-        // Tool calls answer as SSE: Claude Code drops plain JSON answers after about 60 s.
-        responseMode: "sse",
+        // One JSON body unless the handler sends something first: ask_agent's progress after a second turns a
+        // lasting call into SSE (Claude Code drops plain JSON answers after about 60 s; see tools.ts).
+        responseMode: "auto",
         keepAliveMs: services.config.keepaliveMs,
         maxRequestBodySize: services.config.maxBodyBytes,
       },
