@@ -110,7 +110,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     await next();
   });
   const limit = limitBody(config.maxBodyBytes);
-  app.on(["POST", "PATCH"], ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*"], limit);
+  app.on(
+    ["POST", "PATCH"],
+    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/mcp", "/s/*"],
+    limit,
+  );
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
   app.route("/", openapiRoutes);
