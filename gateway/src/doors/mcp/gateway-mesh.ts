@@ -98,7 +98,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
           attachments: result.frame.attachments ?? [],
         };
       } finally {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", cancel);
       }
     },
