@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async,doors] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,idle,async,doors,mesh,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,8 +14,10 @@ import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow }
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
+import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
 import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
+import { MESH, measureMesh } from "./measure/mesh.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
 
@@ -25,7 +27,8 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async,doors").split(","));
+const SECTIONS = ["relay", "idle", "async", "doors", "mesh", "connector"];
+const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -116,6 +119,7 @@ function workerdRows(result: RelayResult): Row[] {
 }
 
 const machine = machineInfo();
+const connectorMethod: string[] = [];
 try {
   if (only.has("relay")) {
     for (const runtime of localRuntimes) {
@@ -210,6 +214,51 @@ try {
       }
     }
   }
+  if (only.has("mesh")) {
+    const mesh = await attempt("agents calling agents (agent-mesh mcp, inboxes) on bun", measureMesh);
+    if (mesh) {
+      const added = mesh.mcpStdio.p50Ms - mesh.v1.p50Ms;
+      rows.push(
+        row(
+          "ask_agent via agent-mesh mcp (stdio) p50, added over /v1 JSON",
+          "bun",
+          fmt.ms(mesh.mcpStdio.p50Ms),
+          fmt.ms(mesh.v1.p50Ms),
+          `+${fmt.ms(added)}`,
+          "≤ +2 ms",
+          added <= 2,
+        ),
+        row(
+          "Inbox messages sent + acknowledged/s, empty inbox (fs)",
+          "bun",
+          fmt.perSecond(mesh.inboxEmpty),
+          "",
+          "",
+          "≥ 5,000/s",
+          mesh.inboxEmpty >= 5000,
+        ),
+        row(
+          `Inbox messages sent + acknowledged/s, ${MESH.backlog.toLocaleString("en-US")} unread waiting (fs)`,
+          "bun",
+          fmt.perSecond(mesh.inboxBacklog),
+          "",
+          `${Math.round((mesh.inboxBacklog / mesh.inboxEmpty) * 100)}% of empty`,
+          "≥ 5,000/s and ≥ 90% of empty",
+          mesh.inboxBacklog >= 5000 && mesh.inboxBacklog >= 0.9 * mesh.inboxEmpty,
+        ),
+      );
+    }
+  }
+  if (only.has("connector")) {
+    const suite = await attempt("the connector (installed package)", () =>
+      measureConnector((what) => console.error(`  · ${what}`)),
+    );
+    if (suite) {
+      rows.push(...suite.rows);
+      notes.push(...suite.notes);
+      connectorMethod.push(...suite.method);
+    }
+  }
 } finally {
   await stopAll();
 }
@@ -221,12 +270,14 @@ const method = [
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
+  `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
+  ...connectorMethod,
   `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 4 || runtimes.length < 4;
+const partial = only.size < SECTIONS.length || runtimes.length < 4;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

@@ -11,40 +11,54 @@ export interface HttpResult {
 
 export interface HttpClient {
   post(path: string, body: string, accept?: string, headers?: Record<string, string>): Promise<HttpResult>;
+  get(path: string): Promise<HttpResult>;
   close(): void;
 }
 
 export function httpClient(baseUrl: string, token: string | null, sockets: number): HttpClient {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  function send(
+    method: string,
+    path: string,
+    body: string,
+    accept: string,
+    extra: Record<string, string>,
+  ): Promise<HttpResult> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method,
+          path,
+          agent,
+          headers: {
+            ...(body
+              ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+              : {}),
+            accept,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...extra,
+          },
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (part: Buffer) => parts.push(part));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
   return {
     post(path, body, accept = "application/json", extra = {}) {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          {
-            host: url.hostname,
-            port: url.port,
-            method: "POST",
-            path,
-            agent,
-            headers: {
-              "content-type": "application/json",
-              "content-length": Buffer.byteLength(body),
-              accept,
-              ...(token ? { authorization: `Bearer ${token}` } : {}),
-              ...extra,
-            },
-          },
-          (res) => {
-            const parts: Buffer[] = [];
-            res.on("data", (part: Buffer) => parts.push(part));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
-            res.on("error", reject);
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
+      return send("POST", path, body, accept, extra);
+    },
+    get(path) {
+      return send("GET", path, "", "application/json", {});
     },
     close: () => agent.destroy(),
   };

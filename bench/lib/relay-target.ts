@@ -58,8 +58,11 @@ export async function startFloorTarget(runtime: LocalRuntime): Promise<RelayTarg
   };
 }
 
-export async function startGatewayTarget(runtime: LocalRuntime): Promise<RelayTarget> {
-  const gateway = await startGateway(runtime, { store: "memory" });
+export async function startGatewayTarget(
+  runtime: LocalRuntime,
+  options: { store: "memory" | "fs" } = { store: "memory" },
+): Promise<RelayTarget> {
+  const gateway = await startGateway(runtime, options);
   let agent: BenchProcess | undefined;
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "bench" });

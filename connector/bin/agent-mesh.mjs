@@ -1,7 +1,28 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx so the CLI needs nothing but Node 20 and `npm install`.
-import { register } from "tsx/esm/api";
+// The `agent-mesh` command. Installed from the package it runs the prebuilt JavaScript in ../dist; in a source
+// checkout (src/ next to bin/) it runs the TypeScript sources through tsx, so contributors never build first.
+// Plain syntax old Node versions parse, so the version check below can speak before anything newer loads.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const REQUIRED_MAJOR = 20;
+const version = process.versions.node;
+if (!(Number(version.split(".")[0]) >= REQUIRED_MAJOR)) {
+  process.stderr.write(
+    `agent-mesh: needs Node.js ${REQUIRED_MAJOR} or newer, but this is Node.js ${version}; install Node.js ` +
+      `${REQUIRED_MAJOR}+ (https://nodejs.org) and run the command again. [node_too_old]\n`,
+  );
+  process.exit(1);
+}
+
+const fromSource = existsSync(new URL("../src/cli/main.ts", import.meta.url));
+const cli = fromSource
+  ? import("tsx/esm/api").then((tsx) => {
+      tsx.register();
+      return import("../src/cli/main.ts");
+    })
+  : import("../dist/agent-mesh.mjs");
+cli.then((loaded) =>
+  loaded.main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  }),
+);

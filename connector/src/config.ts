@@ -25,6 +25,8 @@ export interface LocalAgent {
   /** Agent credential redeemed from a ticket; without it the user token connects. */
   token?: string;
   maxConcurrent?: number;
+  /** echo: how many times each message is streamed back (`--chunks`). */
+  chunks?: number;
   /** Claude's `--permission-mode`, the owner's explicit choice. */
   permissionMode?: string;
   /** Gateway this agent's credential belongs to (from its ticket); defaults to the top-level `url`. */

@@ -13,6 +13,7 @@ import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
+import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
@@ -24,7 +25,9 @@ import type { AgentHub } from "./relay/types.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
 import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
+import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { inboxRoutes } from "./routes/inbox.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { openapiRoutes } from "./routes/openapi.ts";
 import { mountSkills } from "./routes/skills.ts";
@@ -51,6 +54,8 @@ export interface GatewayOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
   hosting?: { hub: AgentHub; connect: MiddlewareHandler };
+  /** Where the connector tarball comes from (`/dl/`, tickets' `command`); without it neither exists. */
+  connector?: ConnectorPackageSource;
   onError?: (error: unknown, context: { stage: string }) => void;
   /** Told after every task state change (A2A push notifications hang here). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
@@ -102,6 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     blobs: options.blobs,
     hub,
     calls: createCallService({ ...core, hub }),
+    connector: connectorPackage(options.connector),
   };
 
   const app = new Hono<GatewayEnv>();
@@ -112,17 +118,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limit = limitBody(config.maxBodyBytes);
   app.on(
     ["POST", "PATCH"],
-    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/mcp", "/s/*"],
+    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/v1/tasks/*", "/mcp", "/s/*"],
     limit,
   );
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
+  app.route("/", downloadRoutes);
   app.route("/", openapiRoutes);
   app.route("/", tokenRoutes);
   app.route("/", agentRoutes);
   app.route("/", ticketRoutes);
   app.route("/", messageRoutes);
   app.route("/", taskRoutes);
+  app.route("/", inboxRoutes);
   app.route("/", attachmentRoutes);
   app.route("/", mcpDoor);
   app.route("/", shareDoor);

@@ -4,8 +4,10 @@
 import { createTokenService, type TokenService } from "./auth/tokens.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { ConnectorPackage } from "./connector-package.ts";
 import { type AgentService, createAgentService } from "./domain/agents.ts";
 import type { CallService } from "./domain/calls.ts";
+import { createInboxService, type InboxService } from "./domain/inbox.ts";
 import { createTaskService, type TaskRecord, type TaskService } from "./domain/tasks.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -22,9 +24,12 @@ export interface GatewayServices {
   agents: AgentService;
   tasks: TaskService;
   runner: TaskRunner;
+  inbox: InboxService;
   hub: AgentHub;
   /** What every door uses to start, follow and stop work. */
   calls: CallService;
+  /** The connector tarball served at `/dl/` and named in tickets' `command`; null when this gateway has none. */
+  connector: ConnectorPackage | null;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
@@ -77,7 +82,8 @@ export function createCoreServices(options: CoreServicesOptions) {
     }
     return id;
   }
-  return { config, store, tokens, agents, tasks, runner, secret, clientId, onError };
+  const inbox = createInboxService(store);
+  return { config, store, tokens, agents, tasks, runner, inbox, secret, clientId, onError };
 }
 
 export type CoreServices = ReturnType<typeof createCoreServices>;

@@ -15,7 +15,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { renderError } from "../../gateway/src/errors.ts";
 import { CloseCode } from "../../gateway/src/protocol/close-codes.ts";
-import { LIVENESS_FACTOR } from "../../gateway/src/protocol/index.ts";
+import { LIVENESS_FACTOR, type PromptAnswer } from "../../gateway/src/protocol/index.ts";
 import type { AgentConnection } from "../../gateway/src/relay/connection.ts";
 import { LocalAgentHome, type SavedConnection } from "../../gateway/src/relay/local-home.ts";
 import type { RelayCall } from "../../gateway/src/relay/types.ts";
@@ -29,6 +29,13 @@ import { ndjsonSink, ObjectRoute } from "./relay-wire.ts";
 /** The one frame the runtime answers for us; the connector sends exactly this text. */
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
+
+interface AnswerBody {
+  agentId: string;
+  requestId: string;
+  user: string;
+  answer: PromptAnswer;
+}
 
 interface AttachBody {
   agentId: string;
@@ -99,6 +106,10 @@ export class AgentObject extends DurableObject<Env> {
           return await this.#relay(body as unknown as RelayCall);
         case ObjectRoute.attach:
           return await this.#attach(body as unknown as AttachBody);
+        case ObjectRoute.answer: {
+          const { agentId, requestId, user, answer } = body as unknown as AnswerBody;
+          return Response.json({ outcome: await this.#home.answer(agentId, requestId, user, answer) });
+        }
         case ObjectRoute.cancel:
           await this.#home.cancel(body.agentId!, body.requestId!);
           break;

@@ -62,6 +62,12 @@ export function durableObjectHub(
       return "attached";
     },
 
+    async answer(agentId, requestId, user, answer) {
+      const res = await post(agentId, ObjectRoute.answer, { agentId, requestId, user, answer });
+      if (!res.ok) throw (await refusal(res)) ?? new Error(`answer answered ${res.status}`);
+      return ((await res.json()) as { outcome: "sent" | "not_found" | "unsupported" }).outcome;
+    },
+
     async release(_agentId, _requestId, sink) {
       pumps.get(sink)?.abort();
     },

@@ -10,6 +10,7 @@ export const ObjectRoute = {
   connect: "https://agent/connect",
   relay: "https://agent/relay",
   attach: "https://agent/attach",
+  answer: "https://agent/answer",
   cancel: "https://agent/cancel",
   taskQueued: "https://agent/task-queued",
   disconnectToken: "https://agent/disconnect-token",

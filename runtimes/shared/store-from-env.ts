@@ -9,23 +9,15 @@
  *
  * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too.
  */
-import { mkdirSync } from "node:fs";
-import * as fs from "node:fs/promises";
-import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
-import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
-import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
-import { lockDataDir } from "./data-dir-lock.ts";
+import { openFsStores, type Stores } from "./fs-stores.ts";
 
-export interface Stores {
-  store: SessionStore;
-  blobs: BlobStore;
-}
+export type { Stores };
 
 type Env = Record<string, string | undefined>;
 
@@ -57,21 +49,6 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
         `AGENT_MESH_STORE=${JSON.stringify(backend)} is not a store; set AGENT_MESH_STORE to one of ${BACKENDS.join(", ")}`,
       );
   }
-}
-
-function openFsStores(dataDir: string): Stores {
-  mkdirSync(dataDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
-  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
-  // The lock goes with the session store, the one the entries dispose on shutdown.
-  const store: SessionStore = {
-    ...sessions,
-    async dispose() {
-      await sessions.dispose();
-      unlock();
-    },
-  };
-  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
 }
 
 function withKvBlobs(store: SessionStore): Stores {

@@ -45,6 +45,7 @@ describe("connect claude", () => {
     });
     expect(await cliOk(["chat", "claudia", "hi"], { home: owner, timeoutMs: 45_000 })).toBe("echo: hi\n");
     expect(fake.requests.some((r) => r.method === "POST" && r.path.startsWith("/v1/messages"))).toBe(true);
-    expect(conn.output()).toMatch(/request rq_\w+ done/);
+    // Per-request lines are written in batches, a moment after the answer.
+    await conn.waitFor(/request rq_\w+ done/);
   });
 });

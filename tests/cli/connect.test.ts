@@ -45,7 +45,8 @@ afterAll(async () => {
 describe("connect exec -- tr a-z A-Z", () => {
   it("chat prints the agent's answer", async () => {
     expect(await cliOk(["chat", "upper", "hello"], { home })).toBe("HELLO\n");
-    expect(upper.output()).toMatch(/request rq_\w+ done/);
+    // Per-request lines are written in batches, a moment after the answer.
+    await upper.waitFor(/request rq_\w+ done/);
   });
 
   it("saves the agent locally, so list and status show it connected", async () => {
@@ -68,7 +69,7 @@ describe("connect exec -- tr a-z A-Z", () => {
     const events = (await cliOk(["call", "upper", "--task", "one", "--json"], { home })).trim().split("\n");
     const sessionId = JSON.parse(events.at(-1)!).data.session_id;
     expect(await cliOk(["chat", "upper", "two", "--session", sessionId], { home })).toBe("TWO\n");
-    expect(upper.output()).toContain(`(session ${sessionId})`);
+    await upper.waitFor(new RegExp(`\\(session ${sessionId}\\)`));
   });
 
   it("call --json prints one JSON event per line", async () => {

@@ -7,9 +7,10 @@ export interface JsonResponse<T = any> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string, token?: string) {
+export function apiClient(baseUrl: string, token?: string, always: Record<string, string> = {}) {
   const headers = (extra?: Record<string, string>) => ({
     ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...always,
     ...extra,
   });
   async function call<T = any>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
@@ -31,7 +32,11 @@ export function apiClient(baseUrl: string, token?: string) {
   async function stream(
     path: string,
     body: unknown,
-    options: { signal?: AbortSignal; onEvent?: (e: EventSourceMessage) => void } = {},
+    options: {
+      signal?: AbortSignal;
+      onEvent?: (e: EventSourceMessage) => void;
+      onResponse?: (res: Response) => void;
+    } = {},
   ) {
     const res = await fetch(new URL(path, baseUrl), {
       method: "POST",
@@ -39,6 +44,7 @@ export function apiClient(baseUrl: string, token?: string) {
       body: JSON.stringify(body),
       signal: options.signal,
     });
+    options.onResponse?.(res);
     const events: EventSourceMessage[] = [];
     let comments = 0;
     if (!res.headers.get("content-type")?.includes("text/event-stream")) {

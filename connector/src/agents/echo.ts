@@ -18,6 +18,7 @@ export function createEchoAdapter(options: EchoAdapterOptions = {}): AgentAdapte
   const count = Math.max(1, Math.floor(options.chunks ?? 1));
   return {
     type: "echo",
+    writesFiles: false,
     check: async () => {},
     async run(request: AgentRunRequest, emit: (chunk: AgentChunk) => void): Promise<AgentRunResult> {
       const chunk: AgentChunk = { kind: "text", delta: request.message };

@@ -76,6 +76,11 @@ export class AgentRunError extends Error {
 export interface AgentAdapter {
   /** `exec`, `echo`, `claude`, `codex` or `gemini`. */
   readonly type: string;
+  /**
+   * `false` when the adapter never writes files (echo): the runner then takes no before/after snapshot of the
+   * workspace. Anything that runs a process may write, so the default is `true`.
+   */
+  readonly writesFiles?: boolean;
   /** Resolves when the runtime can run here; rejects with an AgentRunError (`adapter_missing`) saying what to install. */
   check(): Promise<void>;
   /**

@@ -6,9 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { CliError } from "../cli/errors.ts";
 import type { LocalAgent } from "../config.ts";
+import { BIN_PATH } from "../package-root.ts";
 import {
   clearRunFiles,
   ensureDirs,
@@ -19,7 +19,7 @@ import {
   runningConnector,
 } from "./process-state.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/agent-mesh.mjs", import.meta.url));
+const BIN = BIN_PATH;
 /** Logs rotate to `<alias>.log.1` when they pass this size at start. */
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
 const START_TIMEOUT_MS = 15_000;

@@ -73,9 +73,13 @@ export async function errorFrom(res: Response): Promise<CliError> {
   } catch {
     // not a gateway error body: fall through to the status line
   }
+  // Not our error shape: most likely not an Agent Mesh gateway (a wrong URL, a proxy page). One line, no HTML.
+  const origin = res.url ? ` at ${new URL(res.url).origin}` : "";
+  const short = text.replace(/\s+/g, " ").trim();
+  const detail = short && !short.startsWith("<") ? `: ${short.slice(0, 160)}` : "";
   return new CliError(
     `http_${res.status}`,
-    `the gateway answered ${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ""}`,
+    `the server${origin} answered ${res.status} ${res.statusText}${detail}; check that the URL points to an Agent Mesh gateway.`,
   );
 }
 

@@ -1,28 +1,46 @@
 /**
- * The `agent-mesh` CLI. Each command lives in `src/commands/<name>.ts` and exports `register(program)`;
- * `main` builds the program and runs it, so tests can call it in-process.
+ * The `agent-mesh` CLI. Each command lives in `src/commands/<name>.ts` and exports `register(program)`; the list
+ * in `src/commands/index.ts` loads only the module of the command that runs, so start-up stays fast. `main`
+ * builds the program and runs it, so tests can call it in-process.
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "../commands/index.ts";
+import { VERSION } from "../version.ts";
 import { CliError } from "./errors.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
-export function createProgram(): Command {
+/** The program with `loaded` commands registered in full and every other command as a one-line stub for help. */
+export async function createProgram(loaded: readonly string[] = []): Promise<Command> {
   const program = new Command("agent-mesh")
     .description("Put local AI agents on the network through a self-hosted Agent Mesh gateway")
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const modules = await Promise.all(
+    COMMANDS.map((entry) => (loaded.includes(entry.name) ? entry.load() : undefined)),
+  );
+  COMMANDS.forEach((entry, i) => {
+    const module = modules[i];
+    if (module) module.register(program);
+    else program.command(entry.name).description(entry.summary);
+  });
   return program;
+}
+
+/** The command `args` will run (`help <name>` counts as `<name>`), if any. */
+export function commandNamed(args: readonly string[]): string | undefined {
+  const first = args.findIndex((arg) => !arg.startsWith("-"));
+  if (first === -1) return undefined;
+  return args[first] === "help" ? args[first + 1] : args[first];
 }
 
 /** Runs the CLI with `args` (without `node` and the script). Returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const program = createProgram();
   try {
+    const wanted = commandNamed(args);
+    const program = await createProgram(wanted ? [wanted] : []);
     await program.parseAsync(args, { from: "user" });
     return 0;
   } catch (error) {

@@ -18,7 +18,9 @@ import {
   isTerminalClose,
   LIVENESS_FACTOR,
   MIN_PROTOCOL_VERSION,
+  type PermissionPrompt,
   PROTOCOL_VERSION,
+  type PromptAnswer,
   type RequestFrame,
   type WelcomeFrame,
 } from "../../../gateway/src/protocol/index.ts";
@@ -29,6 +31,11 @@ export interface RequestReply {
   chunk(delta: string, kind?: ChunkKind): void;
   done(result: string, options?: { attachments?: Attachment[]; inputRequired?: boolean }): void;
   error(code: string, message: string): void;
+  /**
+   * Asks the caller for permission (a `permission` chunk) and resolves with their answer. It never resolves on
+   * its own: race it against your timeout (then treat silence as deny) and the signal.
+   */
+  ask(prompt: PermissionPrompt): Promise<PromptAnswer>;
   /** Aborted when the caller cancels, the gateway drops the request, or the client stops. */
   readonly signal: AbortSignal;
 }
@@ -61,6 +68,8 @@ interface HeldRequest {
   frames: string[];
   finished: boolean;
   abort: AbortController;
+  /** Permission prompts waiting for the caller's answer, by prompt id. */
+  prompts: Map<string, (answer: PromptAnswer) => void>;
 }
 
 const PING = JSON.stringify({ type: "ping" });
@@ -187,6 +196,14 @@ export class AgentClient {
         return;
       case "pong":
         return;
+      case "input": {
+        const { type: _type, id, ...answer } = frame;
+        const waiter = this.#held.get(id)?.prompts.get(answer.prompt_id);
+        if (!waiter) return; // Already answered, or timed out here.
+        this.#held.get(id)!.prompts.delete(answer.prompt_id);
+        waiter(answer);
+        return;
+      }
     }
   }
 
@@ -224,6 +241,7 @@ export class AgentClient {
       frames: [],
       finished: false,
       abort: new AbortController(),
+      prompts: new Map(),
     };
     this.#held.set(request.id, held);
     const emit = (frame: Record<string, unknown>) => {
@@ -248,6 +266,11 @@ export class AgentClient {
         emit({ type: "error", code, message: message.slice(0, 4096) });
         held.finished = true;
       },
+      ask: (prompt) =>
+        new Promise<PromptAnswer>((resolve) => {
+          held.prompts.set(prompt.prompt_id, resolve);
+          emit({ type: "chunk", kind: "permission", delta: JSON.stringify(prompt) });
+        }),
       signal: held.abort.signal,
     };
     try {

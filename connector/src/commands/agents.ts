@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as connectCommand } from "./agents/connect-command.ts";
 import { register as create } from "./agents/create.ts";
 import { register as remove } from "./agents/delete.ts";
 import { register as list } from "./agents/list.ts";
@@ -14,6 +15,6 @@ import { register as visibility } from "./agents/visibility.ts";
 export function register(program: Command): void {
   const agents = program
     .command("agents")
-    .description("create, list, show, update, publish, unpublish and delete agents on the gateway");
-  for (const add of [create, list, show, update, visibility, remove]) add(agents);
+    .description("create, list, show, update, publish, unpublish and delete agents; print a connect command");
+  for (const add of [create, list, show, update, visibility, remove, connectCommand]) add(agents);
 }

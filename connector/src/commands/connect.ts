@@ -25,6 +25,7 @@ import {
 import { buildAdapter } from "../connection/build-adapter.ts";
 import { redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
+import { createStatusLog } from "../connection/status-log.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
 
 interface Options {
@@ -33,6 +34,7 @@ interface Options {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: string;
+  chunks?: string;
 }
 
 /** What the command line asked for, before it is merged with the saved agent. */
@@ -43,6 +45,7 @@ interface Wanted {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: number;
+  chunks?: number;
 }
 
 export function register(program: Command): void {
@@ -56,6 +59,7 @@ export function register(program: Command): void {
     .option("--project <dir>", "project the agent works in (default: the current directory)")
     .option("--permission-mode <mode>", "claude: --permission-mode; codex: sandbox; gemini: approval mode")
     .option("--max-concurrent <n>", "requests run at once by this connector")
+    .option("--chunks <n>", "echo: stream each message n times, one chunk each (a load generator)")
     .addHelpText(
       "after",
       `
@@ -63,7 +67,8 @@ Examples:
   agent-mesh connect exec --agent upper -- tr a-z A-Z
   agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
   agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
-  agent-mesh connect --agent reviewer          # reuse the saved type, project and command`,
+  agent-mesh connect --agent reviewer          # reuse the saved type, project and command
+  agent-mesh connect echo --agent bench --chunks 20000`,
     )
     .action(async (typeArg: string | undefined, rest: string[], options: Options, command: Command) => {
       const wanted = parseWanted(command, typeArg, rest, options);
@@ -87,7 +92,8 @@ Examples:
         projectDir: agent.project,
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
-      const log = (line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
+      const status = createStatusLog();
+      const log = status.now;
       log(
         `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once`,
       );
@@ -100,6 +106,7 @@ Examples:
         type: agent.type,
         runtime,
         log,
+        logRequest: status.soon,
       });
     });
 }
@@ -134,6 +141,12 @@ function parseWanted(
       throw new CliError("invalid_option", "--max-concurrent must be a positive integer.");
     wanted.maxConcurrent = n;
   }
+  if (options.chunks !== undefined) {
+    const n = Number(options.chunks);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000_000)
+      throw new CliError("invalid_option", "--chunks must be a whole number from 1 to 10000000.");
+    wanted.chunks = n;
+  }
   return wanted;
 }
 
@@ -162,6 +175,7 @@ function merge(
     args: wanted.command ? wanted.args : keepCommand ? saved.args : undefined,
     permissionMode: wanted.permissionMode ?? (type === saved.type ? saved.permissionMode : undefined),
     maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
+    chunks: wanted.chunks ?? (type === saved.type ? saved.chunks : undefined),
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
     LocalAgent,

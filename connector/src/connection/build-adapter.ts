@@ -28,6 +28,8 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
       `the exec adapter needs a command: agent-mesh connect exec --agent ${agent.name} -- <command> [args...]`,
     );
   }
+  if (agent.chunks !== undefined && agent.type !== "echo")
+    throw new CliError("invalid_option", `--chunks is for the echo adapter, not ${agent.type}.`);
   const mode = agent.permissionMode;
   if (mode) {
     const allowed = PERMISSION_MODES[agent.type];
@@ -45,6 +47,7 @@ export async function buildAdapter(agent: LocalAgent): Promise<AgentAdapter> {
   if (agent.type === "claude") options.permissionMode = mode;
   if (agent.type === "codex") options.sandbox = mode;
   if (agent.type === "gemini") options.approvalMode = mode;
+  if (agent.type === "echo" && agent.chunks) options.chunks = agent.chunks;
   try {
     const adapter = createAdapter(agent.type, options);
     await adapter.check();

@@ -7,9 +7,9 @@
  */
 
 import { type ConnectorState, clearRunFiles, writePid, writeState } from "../background/process-state.ts";
-import { VERSION } from "../cli/main.ts";
 import { AgentClient, type ClientStatus } from "../client/agent-client.ts";
 import { type AgentRuntime, runAgentRequest } from "../runtime/run-request.ts";
+import { VERSION } from "../version.ts";
 import { refusalError } from "./close-reasons.ts";
 import { uploadAttachments } from "./upload-attachments.ts";
 
@@ -24,6 +24,8 @@ export interface ConnectorOptions {
   runtime: AgentRuntime;
   /** Where status lines go (stdout for a foreground connector, the log file in the background). */
   log: (line: string) => void;
+  /** Where the per-request lines go (batched); `log` when not given. */
+  logRequest?: (line: string) => void;
 }
 
 /** How often the state file is refreshed while requests come and go. */
@@ -31,10 +33,12 @@ const STATE_EVERY_MS = 1_000;
 
 export async function runConnector(options: ConnectorOptions): Promise<void> {
   const { runtime, log } = options;
+  const logRequest = options.logRequest ?? log;
   const startedAt = new Date().toISOString();
   let connected = false;
   let lastStatus = "connecting";
   let client!: AgentClient;
+  let written = "";
   const saveState = () => {
     const state: ConnectorState = {
       pid: process.pid,
@@ -49,6 +53,10 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
       updated_at: new Date().toISOString(),
       last_status: lastStatus,
     };
+    // A file write (and rename) blocks the event loop for a while on a busy disk: only when something changed.
+    const content = JSON.stringify({ ...state, updated_at: undefined });
+    if (content === written) return;
+    written = content;
     writeState(state);
   };
 
@@ -74,7 +82,7 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
         onStatus,
         onRequest: (request, reply) => {
           const started = Date.now();
-          log(
+          logRequest(
             `request ${request.id} from client ${request.client_id.slice(0, 8)}… (session ${request.session_id})`,
           );
           void runAgentRequest(
@@ -90,17 +98,19 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
                   (text) => reply.chunk(text, "status"),
                 );
                 reply.done(result, { attachments });
-                log(
+                logRequest(
                   `request ${request.id} done in ${Date.now() - started} ms (${attachments.length} file(s))`,
                 );
               },
               onError: (code, message) => {
                 reply.error(code, message);
-                log(`request ${request.id} failed: ${code}: ${message.split("\n")[0]}`);
+                logRequest(`request ${request.id} failed: ${code}: ${message.split("\n")[0]}`);
               },
             },
             reply.signal,
-          ).finally(saveState);
+          );
+          // The state file (active requests) is refreshed by the timer: a file write per request would cost
+          // more than the rest of the connector's work on it.
         },
       });
       const stop = (signal: string) => {

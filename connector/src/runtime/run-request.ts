@@ -28,7 +28,6 @@ import type { ChunkKind } from "../../../gateway/src/protocol/index.ts";
 import { type AgentAdapter, type AgentChunk, AgentRunError, type AgentRunResult } from "../agents/types.ts";
 import { ResumeStore } from "../sessions/resume-store.ts";
 import { assertClientId } from "../workspace/client-id.ts";
-import { prepareWorkspace } from "../workspace/prepare.ts";
 import {
   type AttachmentLimits,
   diffSnapshots,
@@ -36,6 +35,7 @@ import {
   snapshot,
   type WorkspaceFile,
 } from "../workspace/snapshot.ts";
+import { WorkspaceCache } from "../workspace/workspace-cache.ts";
 import { type QueueOptions, RequestQueue } from "./queue.ts";
 
 export interface AgentRequest {
@@ -43,6 +43,8 @@ export interface AgentRequest {
   session_id: string;
   client_id: string;
   message: string;
+  /** Agents whose requests led here (see the protocol's `RequestFrame.chain`). */
+  chain?: string[];
 }
 
 export interface AgentRequestCallbacks {
@@ -68,6 +70,8 @@ export interface AgentRuntime {
   readonly projectDir: string;
   readonly queue: RequestQueue;
   readonly resumes: ResumeStore;
+  /** Caller workspaces, prepared once and refreshed when the project's or the workspace's top level changes. */
+  readonly workspaces: WorkspaceCache;
   readonly attachmentLimits: Partial<AttachmentLimits>;
   readonly env: Record<string, string> | undefined;
   /** Running + queued requests this runtime accepts. */
@@ -85,6 +89,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     projectDir: options.projectDir,
     queue,
     resumes: new ResumeStore(options.projectDir),
+    workspaces: new WorkspaceCache(options.projectDir),
     attachmentLimits: options.attachmentLimits ?? {},
     env: options.env,
     maxInflight: queue.maxConcurrent + queue.maxQueued,
@@ -124,9 +129,12 @@ async function runInWorkspace(
   signal: AbortSignal,
   emit: (chunk: AgentChunk) => void,
 ): Promise<{ result: string; attachments: WorkspaceFile[] }> {
-  const cwd = await prepareWorkspace(runtime.projectDir, request.client_id);
+  // An adapter that cannot write files can neither change its workspace nor leave attachments: no workspace
+  // check, no snapshots, no directory walks.
+  const writes = runtime.adapter.writesFiles !== false;
+  const cwd = await runtime.workspaces.workspace(request.client_id, writes);
   const key = { agent: runtime.agent, clientId: request.client_id, sessionId: request.session_id };
-  const before = await snapshot(cwd, runtime.attachmentLimits);
+  const before = writes ? await snapshot(cwd, runtime.attachmentLimits) : undefined;
   const run = (resumeId: string | undefined): Promise<AgentRunResult> =>
     runtime.adapter.run(
       {
@@ -137,7 +145,10 @@ async function runInWorkspace(
         cwd,
         resumeId,
         signal,
-        env: runtime.env,
+        // Calls this agent makes (through `agent-mesh mcp`) carry the chain on, so the gateway can stop loops.
+        env: request.chain?.length
+          ? { ...runtime.env, AGENT_MESH_CHAIN: request.chain.join(",") }
+          : runtime.env,
       },
       emit,
     );
@@ -153,6 +164,7 @@ async function runInWorkspace(
     outcome = await run(undefined);
   }
   if (outcome.resumeId) await runtime.resumes.set(key, outcome.resumeId);
+  if (!before) return { result: outcome.result, attachments: [] };
   const changed = diffSnapshots(before, await snapshot(cwd, runtime.attachmentLimits));
   const { files, skipped } = await readChangedFiles(cwd, changed, runtime.attachmentLimits);
   for (const file of skipped) {

@@ -5,3 +5,4 @@
 export * from "./client-id.ts";
 export * from "./prepare.ts";
 export * from "./snapshot.ts";
+export * from "./workspace-cache.ts";

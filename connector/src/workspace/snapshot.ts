@@ -4,7 +4,7 @@
  * points elsewhere) are never followed, and sizes are capped.
  * @module
  */
-import { constants } from "node:fs";
+import { constants, type Dirent } from "node:fs";
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 
@@ -57,22 +57,24 @@ export async function snapshot(dir: string, limits: Partial<AttachmentLimits> = 
   const maxEntries = limits.maxEntries ?? DEFAULT_ATTACHMENT_LIMITS.maxEntries;
   const files: Snapshot = new Map();
   let seen = 0;
+  // Directory entries carry their type, so the links into the project (most of a fresh workspace) cost no
+  // syscall at all: only real files are stat-ed, and only real directories are entered.
   const walk = async (abs: string, rel: string): Promise<void> => {
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = await readdir(abs);
+      entries = await readdir(abs, { withFileTypes: true });
     } catch {
       return; // vanished or unreadable while we walked
     }
-    for (const name of names) {
+    for (const entry of entries) {
       if (++seen > maxEntries) return;
-      const childRel = rel ? `${rel}/${name}` : name;
-      const stat = await lstat(join(abs, name), { bigint: true }).catch(() => undefined);
-      if (!stat || stat.isSymbolicLink()) continue;
-      if (stat.isDirectory()) {
-        if (!SKIPPED_DIRS.has(name)) await walk(join(abs, name), childRel);
-      } else if (stat.isFile()) {
-        files.set(childRel, `${stat.size}:${stat.mtimeNs}:${stat.ino}`);
+      if (entry.isSymbolicLink()) continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) await walk(join(abs, entry.name), childRel);
+      } else if (entry.isFile()) {
+        const stat = await lstat(join(abs, entry.name), { bigint: true }).catch(() => undefined);
+        if (stat?.isFile()) files.set(childRel, `${stat.size}:${stat.mtimeNs}:${stat.ino}`);
       }
     }
   };

@@ -10,12 +10,13 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { ApiError } from "../errors.ts";
-import type { ChunkKind } from "../protocol/index.ts";
+import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import type { Caller } from "./caller.ts";
+import type { InboxService } from "./inbox.ts";
 import {
   isTerminal,
   requestIdOf,
@@ -26,6 +27,45 @@ import {
 } from "./tasks.ts";
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** A call may be at most this many agent hops deep (a person → A → B → C → D). */
+export const MAX_CALL_DEPTH = 4;
+
+/**
+ * The chain a call arrives with (`X-Agent-Mesh-Chain: ag_…,ag_…`, set by `agent-mesh mcp` from the
+ * AGENT_MESH_CHAIN its agent was started with). Malformed ids are a 400; the chain only ever stops calls.
+ */
+export function chainFrom(header: string | undefined): string[] {
+  if (!header) return [];
+  const ids = header.split(",").map((id) => id.trim());
+  if (ids.length > 16 || ids.some((id) => !/^ag_[0-9a-f]{16}$/.test(id)))
+    throw new ApiError(
+      400,
+      "invalid_request",
+      "X-Agent-Mesh-Chain must be a comma-separated list of agent ids.",
+    );
+  return ids;
+}
+
+/** The chain for a call to `agent`, or the refusal when it would loop or go too deep. */
+function extendChain(chain: string[] | undefined, agent: AgentRecord): string[] | undefined {
+  if (!chain?.length) return undefined;
+  if (chain.includes(agent.id)) {
+    throw new ApiError(
+      409,
+      "call_loop",
+      `Agent ${agent.name} is already working on a request further up this chain; it cannot be called back.`,
+    );
+  }
+  if (chain.length >= MAX_CALL_DEPTH) {
+    throw new ApiError(
+      409,
+      "call_depth_exceeded",
+      `This call would be ${chain.length + 1} agents deep; the gateway allows ${MAX_CALL_DEPTH}.`,
+    );
+  }
+  return [...chain, agent.id];
+}
 
 /** What a door hears while it follows a task's current turn. */
 export interface TaskFollower {
@@ -40,23 +80,38 @@ export interface TaskFollower {
 
 export interface StartInput {
   message: string;
+  /** The calling agents' chain from `X-Agent-Mesh-Chain` (see `chainFrom`); empty for a person's call. */
+  chain?: string[];
   sessionId?: string;
   origin?: string;
   callbackUrl?: string;
   extensions?: Record<string, unknown>;
 }
 
+/**
+ * How an agent takes work right now: `served` (a connector runs each request), `interactive` (a person's
+ * session reads its inbox), or `offline`.
+ */
+export type Reachability = "served" | "interactive" | "offline";
+
 export interface CallServiceDeps {
   config: GatewayConfig;
   store: SessionStore;
   agents: AgentService;
   tasks: TaskService;
+  inbox: InboxService;
   hub: AgentHub;
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
+const promptNotFound = (answer: PromptAnswer) =>
+  new ApiError(
+    404,
+    "prompt_not_found",
+    `No open permission prompt ${answer.prompt_id} here: it was answered, timed out (denied), or is not yours.`,
+  );
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
@@ -80,6 +135,7 @@ export function createCallService(deps: CallServiceDeps) {
 
   /** Queues a durable task; the agent gets it now if connected, else when it connects. */
   async function startTask(caller: Caller, agent: AgentRecord, input: StartInput): Promise<TaskRecord> {
+    const chain = extendChain(input.chain, agent);
     const sessionId = await claimSession(caller, agent, input.sessionId);
     const task = await tasks.create({
       agent_id: agent.id,
@@ -91,6 +147,7 @@ export function createCallService(deps: CallServiceDeps) {
       callback_url: input.callbackUrl,
       origin: input.origin,
       extensions: input.extensions,
+      chain,
     });
     queued(task);
     return task;
@@ -122,6 +179,7 @@ export function createCallService(deps: CallServiceDeps) {
     input: Omit<StartInput, "callbackUrl" | "extensions">,
     sink: RelaySink,
   ): Promise<RelayCall> {
+    const chain = extendChain(input.chain, agent);
     const call: RelayCall = {
       requestId: nextRequestId(),
       agentId: agent.id,
@@ -131,6 +189,7 @@ export function createCallService(deps: CallServiceDeps) {
       clientId: await deps.clientId(caller.user, agent.id),
       message: input.message,
       origin: input.origin,
+      chain,
     };
     await hub.dispatch(call, sink);
     return call;
@@ -161,6 +220,38 @@ export function createCallService(deps: CallServiceDeps) {
     await tasks.save(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
+  }
+
+  /**
+   * Passes a caller's answer to a permission prompt to the agent: of a task of theirs (`taskId`), or of a live
+   * call of theirs (`agentId` + `requestId`).
+   */
+  async function answerPrompt(
+    caller: Caller,
+    target: { taskId: string } | { agentId: string; requestId: string },
+    answer: PromptAnswer,
+  ): Promise<TaskRecord | null> {
+    const task = "taskId" in target ? await getTask(caller, target.taskId) : null;
+    if (task && (task.status !== "working" || task.prompt?.prompt_id !== answer.prompt_id))
+      throw promptNotFound(answer);
+    const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
+    const requestId = task ? requestIdOf(task) : (target as { requestId: string }).requestId;
+    const outcome = await hub.answer(agentId, requestId, caller.user, answer);
+    if (outcome === "unsupported") {
+      throw new ApiError(
+        409,
+        "prompts_unsupported",
+        "The agent's connector is too old to receive answers to permission prompts; its owner should update it.",
+      );
+    }
+    if (outcome === "not_found") throw promptNotFound(answer);
+    if (!task) return null;
+    const now = await tasks.get(task.id);
+    if (now?.prompt?.prompt_id === answer.prompt_id) {
+      now.prompt = undefined;
+      return tasks.save(now);
+    }
+    return now;
   }
 
   /**
@@ -271,7 +362,16 @@ export function createCallService(deps: CallServiceDeps) {
     };
   }
 
+  /** How each agent takes work now; a connector wins over an interactive session of the same agent. */
+  async function reachability(agentIds: string[]): Promise<Map<string, Reachability>> {
+    const [served, interactive] = await Promise.all([hub.isOnline(agentIds), deps.inbox.present(agentIds)]);
+    return new Map(
+      agentIds.map((id) => [id, served.get(id) ? "served" : interactive.has(id) ? "interactive" : "offline"]),
+    );
+  }
+
   return {
+    reachability,
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
     claimSession,
     startTask,
@@ -280,6 +380,7 @@ export function createCallService(deps: CallServiceDeps) {
     getTask,
     listTasks,
     cancelTask,
+    answerPrompt,
     followTask,
     /** Follows a live call of the caller's after a dropped connection (see `AgentHub.attach`). */
     followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>

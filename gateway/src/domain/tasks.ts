@@ -8,7 +8,7 @@
  *
  * States map 1:1 onto A2A v1.0 task states (`TASK_STATE_SUBMITTED` …), see `A2A_TASK_STATE`.
  */
-import type { Attachment } from "../protocol/index.ts";
+import type { Attachment, PermissionPrompt } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
 
@@ -56,6 +56,13 @@ export interface TaskRecord {
   turn?: number;
   /** Earlier turns (the current one is `message` / `result`), oldest first. */
   history?: Array<{ role: "user" | "agent"; text: string }>;
+  /** Agents whose requests led to this task, ending with its agent (see `RequestFrame.chain`). */
+  chain?: string[];
+  /**
+   * A permission prompt the running agent waits on (answered with `POST /v1/tasks/:id/input`). While set, the
+   * task shows as `input-required`, though its turn is still running.
+   */
+  prompt?: PermissionPrompt;
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
   attempts: number;
@@ -195,13 +202,19 @@ export function taskView(task: TaskRecord) {
     task_id: task.id,
     agent_id: task.agent_id,
     session_id: task.session_id,
-    status: task.status,
-    a2a_state: A2A_TASK_STATE[task.status],
+    status: shownStatus(task),
+    a2a_state: A2A_TASK_STATE[shownStatus(task)],
     turn: task.turn ?? 1,
+    prompt: task.status === "working" ? task.prompt : undefined,
     result: task.result,
     error: task.error,
     attachments: task.attachments ?? [],
     created_at: task.created_at,
     updated_at: task.updated_at,
   };
+}
+
+/** What callers see: a running turn that waits on a permission prompt is `input-required`. */
+export function shownStatus(task: TaskRecord): TaskState {
+  return task.status === "working" && task.prompt ? "input-required" : task.status;
 }

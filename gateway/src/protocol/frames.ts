@@ -13,14 +13,43 @@
 import * as v from "valibot";
 
 /** The protocol versions this build speaks. `hello` offers a range; the gateway picks the highest shared one. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** The first version with permission prompts (`permission` chunks and `input` frames). */
+export const PROMPTS_SINCE_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 const seq = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-export const CHUNK_KINDS = ["text", "thinking", "tool_start", "tool_result", "status"] as const;
+export const CHUNK_KINDS = ["text", "thinking", "tool_start", "tool_result", "status", "permission"] as const;
 export type ChunkKind = (typeof CHUNK_KINDS)[number];
+
+/**
+ * The delta of a `permission` chunk (JSON): the agent wants to use a tool that needs the caller's approval and
+ * waits for an `input` frame with the same `prompt_id` (or denies by itself after its own timeout).
+ */
+export const PermissionPrompt = v.object({
+  prompt_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  tool: v.pipe(v.string(), v.maxLength(256)),
+  /** The tool's input as the agent would run it (for `allow` with edits, send back a changed copy). */
+  input: v.optional(v.unknown()),
+  /** One line a person can judge, e.g. `Write notes.md (12 lines)`. */
+  summary: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+  /** Seconds until the agent denies by itself. */
+  timeout_s: v.optional(v.number()),
+});
+export type PermissionPrompt = v.InferOutput<typeof PermissionPrompt>;
+
+/** A caller's answer to a permission prompt, as the gateway passes it to the connector. */
+export const PromptAnswer = v.object({
+  prompt_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  decision: v.picklist(["allow", "deny"]),
+  /** With `allow`: the tool input to use instead of the agent's (allow with edits). */
+  updated_input: v.optional(v.record(v.string(), v.unknown())),
+  /** Told to the model with a deny (why), or with an allow (a note). */
+  message: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+});
+export type PromptAnswer = v.InferOutput<typeof PromptAnswer>;
 
 export const AttachmentSchema = v.object({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
@@ -100,11 +129,19 @@ export const RequestFrame = v.object({
   message: v.string(),
   /** When true the caller waits on a durable task (async); otherwise a live stream. */
   task: v.optional(v.boolean()),
+  /**
+   * Ids of the agents whose requests led to this one, outermost first, ending with this agent. The connector
+   * hands it to the agent's process (AGENT_MESH_CHAIN) so calls the agent makes carry it on, and the gateway can
+   * stop loops and chains past the depth limit.
+   */
+  chain: v.optional(v.array(v.string())),
   /** Acknowledgements riding along (see AckFrame), saving a frame per request under load. */
   acks: v.optional(v.array(v.string())),
 });
 
 export const CancelFrame = v.object({ type: v.literal("cancel"), id, reason: v.optional(v.string()) });
+/** The caller answered a permission prompt of request `id` (protocol ≥ 2). */
+export const InputFrame = v.object({ type: v.literal("input"), id, ...PromptAnswer.entries });
 /**
  * The gateway has the final frames of these requests: the connector may forget them. Acks are batched: they ride
  * on the next `request` frame or go out on the gateway's next sweep, so a request costs no extra frame.
@@ -112,7 +149,14 @@ export const CancelFrame = v.object({ type: v.literal("cancel"), id, reason: v.o
 export const AckFrame = v.object({ type: v.literal("ack"), ids: v.array(v.string()) });
 export const PongFrame = v.object({ type: v.literal("pong"), t: v.optional(v.number()) });
 
-export const GatewayFrame = v.variant("type", [WelcomeFrame, RequestFrame, CancelFrame, AckFrame, PongFrame]);
+export const GatewayFrame = v.variant("type", [
+  WelcomeFrame,
+  RequestFrame,
+  CancelFrame,
+  AckFrame,
+  PongFrame,
+  InputFrame,
+]);
 
 export type HelloFrame = v.InferOutput<typeof HelloFrame>;
 export type ChunkFrame = v.InferOutput<typeof ChunkFrame>;
@@ -123,6 +167,7 @@ export type ConnectorFrame = v.InferOutput<typeof ConnectorFrame>;
 export type WelcomeFrame = v.InferOutput<typeof WelcomeFrame>;
 export type RequestFrame = v.InferOutput<typeof RequestFrame>;
 export type CancelFrame = v.InferOutput<typeof CancelFrame>;
+export type InputFrame = v.InferOutput<typeof InputFrame>;
 export type AckFrame = v.InferOutput<typeof AckFrame>;
 export type PongFrame = v.InferOutput<typeof PongFrame>;
 export type GatewayFrame = v.InferOutput<typeof GatewayFrame>;

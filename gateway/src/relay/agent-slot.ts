@@ -31,6 +31,7 @@ export class AgentSlot {
       client_id: call.clientId,
       message: call.message,
       task: pending.isTask || undefined,
+      chain: call.chain,
       acks: this.link!.takeAcks(),
     });
   }

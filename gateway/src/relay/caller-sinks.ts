@@ -3,6 +3,7 @@
  * Both are `RelaySink`s fed by the hub; neither stores anything.
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import { sseChunk } from "../util/sse.ts";
 import type { RelaySink } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -54,7 +55,7 @@ export function createSseSink(
   };
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
-      write(`event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`);
+      write(sseChunk(seq, kind, delta));
     },
     done(frame) {
       const payload: DonePayload = {

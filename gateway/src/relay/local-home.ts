@@ -17,7 +17,9 @@ import {
   type HelloFrame,
   LIVENESS_FACTOR,
   MIN_PROTOCOL_VERSION,
+  PROMPTS_SINCE_VERSION,
   PROTOCOL_VERSION,
+  type PromptAnswer,
 } from "../protocol/index.ts";
 import { AgentSlot } from "./agent-slot.ts";
 import { authenticateHello } from "./authenticate-hello.ts";
@@ -209,6 +211,24 @@ export class LocalAgentHome implements AgentHub {
     if (!pending || pending.detach(sink) > 0 || pending.isTask) return;
     // The last caller left a live request: it keeps running for the resume window, then is canceled.
     pending.orphanDeadline = Date.now() + this.#config.resumeWindowMs;
+  }
+
+  async answer(
+    agentId: string,
+    requestId: string,
+    user: string,
+    answer: PromptAnswer,
+  ): Promise<"sent" | "not_found" | "unsupported"> {
+    const slot = this.#slots.get(agentId);
+    const pending = slot?.pending.get(requestId);
+    if (!slot || !pending || pending.call.user !== user || !pending.openPrompts.has(answer.prompt_id))
+      return "not_found";
+    const link = slot.link;
+    if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
+    if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
+    pending.openPrompts.delete(answer.prompt_id);
+    link.send({ type: "input", id: requestId, ...answer });
+    return "sent";
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {

@@ -4,7 +4,9 @@
  * outlives its callers: it keeps the chunks it relayed (bounded), so a caller whose connection dropped can
  * re-attach and get every chunk it missed, once (`attach` with the last seq it saw).
  */
-import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+
+import * as v from "valibot";
+import { type ChunkKind, type DoneFrame, PermissionPrompt } from "../protocol/index.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
 
 /** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
@@ -45,6 +47,8 @@ export class PendingRequest {
   /** Seq of the oldest chunk still in `#history` minus one: resuming from before it is impossible. */
   #droppedThrough = 0;
   #outcome: Outcome | null = null;
+  /** Permission prompts the agent is waiting on, by id (a caller may answer each once). */
+  readonly openPrompts = new Map<string, PermissionPrompt>();
 
   constructor(
     call: RelayCall,
@@ -77,6 +81,7 @@ export class PendingRequest {
     if (seq <= this.lastSeq || this.#outcome) return;
     this.lastSeq = seq;
     this.lastWriteAt = now;
+    if (kind === "permission") this.#promptOpened(delta);
     this.#remember({ seq, kind, delta });
     for (const sink of this.#owners) sink.chunk(seq, kind, delta);
     for (const sink of this.#callers) sink.chunk(seq, kind, delta);
@@ -159,6 +164,17 @@ export class PendingRequest {
     this.#outcome = { error: { code: "task_requeued", message: "The task went back to the queue." } };
     for (const sink of this.#callers) sink.error("task_requeued", "The task went back to the queue.");
     this.#callers = [];
+  }
+
+  #promptOpened(delta: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(delta);
+    } catch {
+      return; // Not a prompt anyone can answer; callers still see the chunk.
+    }
+    const prompt = v.safeParse(PermissionPrompt, parsed);
+    if (prompt.success) this.openPrompts.set(prompt.output.prompt_id, prompt.output);
   }
 
   #remember(chunk: RelayedChunk): void {

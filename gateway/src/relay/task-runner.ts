@@ -2,6 +2,8 @@
  * Runs durable tasks through the relay: marks them working, turns their agent's answer into a stored result
  * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
  */
+
+import * as v from "valibot";
 import type { GatewayConfig } from "../config.ts";
 import {
   isTerminal,
@@ -11,7 +13,7 @@ import {
   taskIdOfRequest,
   taskView,
 } from "../domain/tasks.ts";
-import type { DoneFrame } from "../protocol/index.ts";
+import { type DoneFrame, PermissionPrompt } from "../protocol/index.ts";
 import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
@@ -45,6 +47,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       clientId: task.client_id,
       message: task.message,
       origin: task.origin,
+      chain: task.chain,
     };
   }
 
@@ -60,11 +63,14 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   function sinkFor(task: TaskRecord): RelaySink {
     return {
-      chunk() {
-        // Progress of a task is not stored chunk by chunk; only the outcome is durable.
+      chunk(_seq, kind, delta) {
+        // Progress of a task is not stored chunk by chunk; only the outcome is durable, and an open permission
+        // prompt (so a caller who looks at the task sees that it waits for them).
+        if (kind === "permission") promptOpened(task, delta);
       },
       done(frame: DoneFrame) {
         finish(task, (t) => {
+          t.prompt = undefined;
           t.status = frame.input_required ? "input-required" : "completed";
           t.result = frame.result;
           t.attachments = frame.attachments ?? [];
@@ -72,6 +78,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       },
       error(code, message) {
         finish(task, (t) => {
+          t.prompt = undefined;
           t.status = code === "canceled" ? "canceled" : "failed";
           t.error = { code, message };
         });
@@ -91,6 +98,17 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       await saved(task);
       if (task.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
+  }
+
+  function promptOpened(ran: TaskRecord, delta: string): void {
+    (async () => {
+      const prompt = v.safeParse(PermissionPrompt, JSON.parse(delta));
+      const task = await tasks.get(ran.id);
+      if (!prompt.success || !task || task.status !== "working" || requestIdOf(task) !== requestIdOf(ran))
+        return;
+      task.prompt = prompt.output;
+      await saved(task);
+    })().catch((error) => options.onError(error, { stage: "task-prompt" }));
   }
 
   /** Saves a state change and tells the listener. */

@@ -3,7 +3,7 @@
  * like, and where its output goes (`RelaySink`).
  * @module
  */
-import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import type { ChunkKind, DoneFrame, PromptAnswer } from "../protocol/index.ts";
 
 /** The two operations the relay needs from a WebSocket, whatever runtime accepted it. */
 export interface WireSocket {
@@ -23,6 +23,8 @@ export interface RelayCall {
   message: string;
   /** Public origin the caller used (for absolute attachment URLs). */
   origin?: string;
+  /** Agents whose requests led to this call, ending with this agent (see `RequestFrame.chain`). */
+  chain?: string[];
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */
@@ -65,6 +67,16 @@ export interface AgentHub {
    * resume window, then is canceled; a task runs on regardless.
    */
   release(agentId: string, requestId: string, sink: RelaySink): Promise<void>;
+  /**
+   * Passes a caller's answer to a permission prompt of its running request to the agent. "not_found": no such
+   * request of this user here, or no such open prompt; "unsupported": the agent's connector predates prompts.
+   */
+  answer(
+    agentId: string,
+    requestId: string,
+    user: string,
+    answer: PromptAnswer,
+  ): Promise<"sent" | "not_found" | "unsupported">;
   /** Stops a live call or a delivered task (sends `cancel` to the agent). */
   cancel(agentId: string, requestId: string): Promise<void>;
   /** Tells the agent's home that a task was queued (delivers it now when the agent is online). */

@@ -2,42 +2,42 @@
 import { Hono } from "hono";
 import { requireAuth } from "../auth/middleware.ts";
 import { AgentCreate, type AgentRecord, AgentUpdate, isOwner } from "../domain/agents.ts";
+import type { CallService, Reachability } from "../domain/calls.ts";
 import { errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
-import type { AgentHub } from "../relay/types.ts";
 import { readJson } from "../util/body.ts";
 
 export const agentRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents", requireAuth("agents"), async (c) => {
     const input = await readJson(c, AgentCreate);
     const record = await c.var.services.agents.create(c.var.caller.user, input);
-    return c.json(await withPresence(c.var.services.hub, record), 201);
+    return c.json(await withPresence(c.var.services.calls, record), 201);
   })
   .get("/v1/agents", requireAuth(), async (c) => {
-    const { agents, hub } = c.var.services;
+    const { agents, calls } = c.var.services;
     const capability = c.req.query("capability");
     const onlineOnly = c.req.query("online") === "true";
     const q = c.req.query("q")?.toLowerCase();
     let records = await agents.list(c.var.caller);
     if (capability) records = records.filter((r) => r.capabilities.includes(capability));
     if (q) records = records.filter((r) => `${r.name}\n${r.description}`.toLowerCase().includes(q));
-    const online = await hub.isOnline(records.map((r) => r.id));
+    const reach = await calls.reachability(records.map((r) => r.id));
     const views = records
-      .map((r) => view(r, online.get(r.id) ?? false))
+      .map((r) => view(r, reach.get(r.id) ?? "offline"))
       .filter((r) => !onlineOnly || r.online)
       .sort((a, b) => a.name.localeCompare(b.name));
     return c.json({ agents: views });
   })
   .get("/v1/agents/:ref", requireAuth(), async (c) => {
     const record = await c.var.services.agents.resolve(c.var.caller, c.req.param("ref"));
-    return c.json(await withPresence(c.var.services.hub, record));
+    return c.json(await withPresence(c.var.services.calls, record));
   })
   .patch("/v1/agents/:ref", requireAuth("agents"), async (c) => {
-    const { agents, hub } = c.var.services;
+    const { agents, calls } = c.var.services;
     const record = await agents.resolve(c.var.caller, c.req.param("ref"));
     if (!isOwner(c.var.caller, record)) throw errors.agentNotFound(c.req.param("ref"));
     const patch = await readJson(c, AgentUpdate);
-    return c.json(await withPresence(hub, await agents.update(record, patch)));
+    return c.json(await withPresence(calls, await agents.update(record, patch)));
   })
   .delete("/v1/agents/:ref", requireAuth("agents"), async (c) => {
     const { agents, hub } = c.var.services;
@@ -48,11 +48,12 @@ export const agentRoutes = new Hono<GatewayEnv>()
     return c.json({ id: record.id, deleted: true });
   });
 
-async function withPresence(hub: AgentHub, record: AgentRecord) {
-  const online = await hub.isOnline([record.id]);
-  return view(record, online.get(record.id) ?? false);
+async function withPresence(calls: CallService, record: AgentRecord) {
+  const reach = await calls.reachability([record.id]);
+  return view(record, reach.get(record.id) ?? "offline");
 }
 
-function view(record: AgentRecord, online: boolean) {
-  return { ...record, online };
+/** `online` is true for a connected connector or an interactive session; `mode` says which. */
+function view(record: AgentRecord, reach: Reachability) {
+  return { ...record, online: reach !== "offline", mode: reach };
 }

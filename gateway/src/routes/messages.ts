@@ -8,11 +8,12 @@ import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import type { AgentRecord } from "../domain/agents.ts";
 import type { Caller } from "../domain/caller.ts";
-import { SESSION_ID } from "../domain/calls.ts";
+import { chainFrom, SESSION_ID } from "../domain/calls.ts";
 import { taskView } from "../domain/tasks.ts";
 import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
+import { PromptAnswer } from "../protocol/index.ts";
 import { createSseSink, createSyncSink } from "../relay/caller-sinks.ts";
 import { readJson } from "../util/body.ts";
 import { isPrivateHost } from "../util/private-address.ts";
@@ -63,7 +64,8 @@ export async function handleMessage<E extends GatewayEnv>(
     );
   }
   const origin = originOf(c.req.url);
-  const start = { message: input.message, sessionId: input.session_id, origin };
+  const chain = chainFrom(c.req.header("x-agent-mesh-chain"));
+  const start = { message: input.message, sessionId: input.session_id, origin, chain };
 
   if (input.async) {
     const task = await calls.startTask(caller, agent, { ...start, callbackUrl: input.callback_url });
@@ -126,6 +128,14 @@ export const messageRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/messages", requireAuth("call"), rateLimit(), async (c) => {
     const agent = await c.var.services.calls.resolveAgent(c.var.caller, c.req.param("ref"));
     return handleMessage(c, c.var.caller, agent);
+  })
+  .post("/v1/agents/:ref/messages/:request_id/input", requireAuth("call"), async (c) => {
+    const { calls } = c.var.services;
+    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const answer = await readJson(c, PromptAnswer);
+    const target = { agentId: agent.id, requestId: c.req.param("request_id") };
+    await calls.answerPrompt(c.var.caller, target, answer);
+    return c.json({ answered: answer.prompt_id, decision: answer.decision });
   })
   .get("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
     const { calls, onError } = c.var.services;

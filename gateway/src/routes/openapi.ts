@@ -45,6 +45,27 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
+      InboxMessage: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          kind: { enum: ["message", "ask", "reply"] },
+          to: { type: "object" },
+          from: {
+            type: "object",
+            description: "Verified by the gateway",
+            properties: {
+              user: { type: "string" },
+              agent_id: { type: "string" },
+              agent_name: { type: "string" },
+            },
+          },
+          text: { type: "string" },
+          in_reply_to: { type: "string" },
+          created_at: { type: "string", format: "date-time" },
+          deliveries: { type: "integer" },
+        },
+      },
       Agent: {
         type: "object",
         properties: {
@@ -56,6 +77,11 @@ export const OPENAPI_DOCUMENT = {
           visibility: { enum: ["private", "public"] },
           capabilities: { type: "array", items: { type: "string" } },
           online: { type: "boolean" },
+          mode: {
+            enum: ["served", "interactive", "offline"],
+            description:
+              "served: a connector runs each request; interactive: a person's session reads the inbox",
+          },
           last_seen: { type: ["string", "null"], format: "date-time" },
           created_at: { type: "string", format: "date-time" },
           updated_at: { type: "string", format: "date-time" },
@@ -197,8 +223,33 @@ export const OPENAPI_DOCUMENT = {
     "/v1/agents/{ref}/tickets": {
       parameters: [refParam],
       post: {
-        description: "One-time connect ticket (15 minutes).",
+        description:
+          "One-time connect ticket (15 minutes): `{ticket, url, expires_at, agent, command?}`; `command` is the line to paste on the agent's machine when this gateway serves the connector package.",
         responses: { "201": ok("Ticket", { type: "object" }) },
+      },
+    },
+    "/dl/agent-mesh.tgz": {
+      get: {
+        security: [],
+        description: "Redirects (302) to the connector package of this gateway's version.",
+        responses: {
+          "302": { description: "To /dl/agent-mesh-<version>.tgz" },
+          "404": errorResponse("connector_unavailable"),
+        },
+      },
+    },
+    "/dl/{file}": {
+      get: {
+        security: [],
+        description:
+          "The connector package (`agent-mesh-<version>.tgz`, an npm tarball; `npx -y <url> --help`).",
+        parameters: [{ name: "file", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": { description: "The tarball", content: { "application/gzip": {} } },
+          "404": {
+            description: "not_found or connector_unavailable (plain text `<code>: <message>`, for npm)",
+          },
+        },
       },
     },
     "/v1/tickets/{ticket}": {
@@ -233,10 +284,145 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/v1/agents/{ref}/messages/{request_id}": {
+      parameters: [refParam, { name: "request_id", in: "path", required: true, schema: { type: "string" } }],
+      get: {
+        description:
+          "Re-attach to a live SSE call after a dropped connection: send `Last-Event-ID` (the last `id` seen) and get every later event once. The id comes in the call's `x-agent-mesh-request-id` header; calls stay re-attachable for `AGENT_MESH_RESUME_MS` after the caller left.",
+        responses: {
+          "200": { description: "The rest of the event stream", content: { "text/event-stream": {} } },
+          "404": errorResponse("request_not_found"),
+          "410": errorResponse("resume_gap"),
+        },
+      },
+    },
+    "/v1/tasks": {
+      get: {
+        description: "The caller's tasks, newest first.",
+        parameters: [
+          { name: "agent", in: "query", schema: { type: "string" } },
+          { name: "status", in: "query", schema: { type: "string" } },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 50 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: {
+          "200": ok("A page of tasks", {
+            type: "object",
+            properties: {
+              tasks: { type: "array", items: ref("Task") },
+              next_cursor: { type: ["string", "null"] },
+            },
+          }),
+        },
+      },
+    },
     "/v1/tasks/{id}": {
       parameters: [idParam],
       get: { responses: { "200": ok("The task", ref("Task")), "404": errorResponse("task_not_found") } },
       delete: { responses: { "200": ok("Canceled", ref("Task")), "409": errorResponse("task_finished") } },
+    },
+    "/v1/tasks/{id}/events": {
+      parameters: [idParam],
+      get: {
+        description:
+          "Follow the task's current turn over SSE: `status`, `chunk` (with `id: <seq>`), then `done` or `error` with the task. `Last-Event-ID` replays what a re-attaching follower missed.",
+        responses: { "200": { description: "Event stream", content: { "text/event-stream": {} } } },
+      },
+    },
+    "/v1/tasks/{id}/messages": {
+      parameters: [idParam],
+      post: {
+        description:
+          "Answer an input-required task: its next turn runs with this message in the same session.",
+        requestBody: json({
+          type: "object",
+          required: ["message"],
+          properties: { message: { type: "string" } },
+        }),
+        responses: { "202": ok("Next turn queued", ref("Task")), "409": errorResponse("task_not_waiting") },
+      },
+    },
+    "/v1/agents/{ref}/inbox": {
+      parameters: [refParam],
+      post: {
+        description:
+          "Leave a message in the agent's inbox (anyone who may call it). The sender is taken from the credential; `X-Agent-Mesh-As: <your agent>` sends as one of your agents.",
+        requestBody: json({
+          type: "object",
+          required: ["message"],
+          properties: { message: { type: "string" } },
+        }),
+        responses: {
+          "201": ok("Stored", ref("InboxMessage")),
+          "403": errorResponse("not_your_agent"),
+          "413": errorResponse("message_too_large"),
+          "429": errorResponse("inbox_full"),
+        },
+      },
+      get: {
+        description:
+          "Owner or the agent's own credential: unacknowledged messages, oldest first, each leased for `lease` seconds (redelivered after that unless acknowledged). `wait` long-polls up to 30 s.",
+        parameters: [
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+          { name: "wait", in: "query", schema: { type: "integer", minimum: 0, maximum: 30, default: 0 } },
+          { name: "lease", in: "query", schema: { type: "integer", minimum: 1, maximum: 3600, default: 60 } },
+        ],
+        responses: {
+          "200": ok("Messages", {
+            type: "object",
+            properties: {
+              messages: { type: "array", items: ref("InboxMessage") },
+              unread: { type: "integer" },
+            },
+          }),
+        },
+      },
+    },
+    "/v1/agents/{ref}/inbox/presence": {
+      parameters: [refParam],
+      put: {
+        description:
+          "Owner or the agent's credential: the agent is online as an interactive session for 60 s (beat every 20 s); asks and messages to it then go to its inbox.",
+        responses: { "200": ok("Present", { type: "object" }) },
+      },
+      delete: { responses: { "200": ok("Gone", { type: "object" }) } },
+    },
+    "/v1/agents/{ref}/inbox/ack": {
+      parameters: [refParam],
+      post: {
+        requestBody: json({
+          type: "object",
+          properties: { ids: { type: "array", items: { type: "string" } } },
+        }),
+        responses: { "200": ok("Acknowledged (gone) and unknown ids", { type: "object" }) },
+      },
+    },
+    "/v1/agents/{ref}/inbox/{message_id}/reply": {
+      parameters: [refParam, { name: "message_id", in: "path", required: true, schema: { type: "string" } }],
+      post: {
+        description: "Answer an ask addressed to this agent; the asker's waiting call returns the reply.",
+        requestBody: json({
+          type: "object",
+          required: ["message"],
+          properties: { message: { type: "string" } },
+        }),
+        responses: { "201": ok("The reply", ref("InboxMessage")), "404": errorResponse("ask_not_found") },
+      },
+    },
+    "/v1/agents/{ref}/asks": {
+      parameters: [refParam],
+      post: {
+        description: "Put an ask in the agent's inbox and wait for its reply.",
+        requestBody: json({
+          type: "object",
+          required: ["message"],
+          properties: { message: { type: "string" }, timeout_seconds: { type: "integer", default: 120 } },
+        }),
+        responses: {
+          "200": ok("The reply", { type: "object" }),
+          "504": errorResponse("ask_timeout"),
+        },
+      },
     },
     "/v1/attachments/{request}/{name}": {
       parameters: [

@@ -10,8 +10,9 @@ import { TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domai
 import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
+import { PromptAnswer } from "../protocol/index.ts";
 import { readJson } from "../util/body.ts";
-import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
+import { afterSeqOf, SSE_HEADERS, sseChunk } from "../util/sse.ts";
 
 const ContinueBody = v.object({ message: v.pipe(v.string(), v.minLength(1, "message must not be empty")) });
 
@@ -43,6 +44,11 @@ export const taskRoutes = new Hono<GatewayEnv>()
   .delete("/v1/tasks/:id", requireAuth(), async (c) => {
     return c.json(taskView(await c.var.services.calls.cancelTask(c.var.caller, c.req.param("id"))));
   })
+  .post("/v1/tasks/:id/input", requireAuth("call"), async (c) => {
+    const answer = await readJson(c, PromptAnswer);
+    const task = await c.var.services.calls.answerPrompt(c.var.caller, { taskId: c.req.param("id") }, answer);
+    return c.json(taskView(task!));
+  })
   .post("/v1/tasks/:id/messages", requireAuth("call"), rateLimit(), async (c) => {
     const { message } = await readJson(c, ContinueBody);
     const task = await c.var.services.calls.continueTask(c.var.caller, c.req.param("id"), message);
@@ -61,8 +67,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
         };
         follow = calls.followTask(c.var.caller, task, afterSeq, {
           running: (t) => write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
-          chunk: (seq, kind, delta) =>
-            write(`event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`),
+          chunk: (seq, kind, delta) => write(sseChunk(seq, kind, delta)),
           keepalive: () => write(": keepalive\n\n"),
           end: (t: TaskRecord) => {
             write(

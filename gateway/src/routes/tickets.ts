@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { requireAuth } from "../auth/middleware.ts";
+import { connectCommand } from "../connector-package.ts";
 import { isOwner } from "../domain/agents.ts";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
@@ -18,7 +19,7 @@ interface TicketRecord {
 
 export const ticketRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/tickets", requireAuth("connect"), async (c) => {
-    const { agents, store, config } = c.var.services;
+    const { agents, store, config, connector } = c.var.services;
     const agent = await agents.resolve(c.var.caller, c.req.param("ref"));
     if (!isOwner(c.var.caller, agent) || c.var.caller.kind === "agent")
       throw errors.agentNotFound(c.req.param("ref"));
@@ -36,7 +37,15 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     // Outlives the ticket, so a late or second redemption can be told "used" or "expired" instead of "unknown".
     await store.set(`ticket-issued:${hash}`, expiresAt, { ttl: ttl + 24 * 3600 });
     const url = new URL(`/v1/tickets/${ticket}`, c.req.url).toString();
-    return c.json({ ticket, url, expires_at: expiresAt, agent: { id: agent.id, name: agent.name } }, 201);
+    // Only a gateway that can serve the connector names it: a command that 404s helps nobody.
+    const command =
+      connector && (await connector.bytes())
+        ? connectCommand(new URL(c.req.url).origin, connector.fileName, url)
+        : undefined;
+    return c.json(
+      { ticket, url, expires_at: expiresAt, agent: { id: agent.id, name: agent.name }, command },
+      201,
+    );
   })
   .post("/v1/tickets/:ticket", async (c) => {
     const { store, tokens, agents } = c.var.services;

@@ -13,3 +13,20 @@ export function afterSeqOf(value: string | undefined): number {
   const seq = Number(value.slice(value.lastIndexOf(":") + 1));
   return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
 }
+
+/**
+ * One relayed chunk as an SSE event with `id: <seq>`. A permission prompt is its own event (`permission`, with
+ * the prompt parsed), so a caller that only knows chunks never mistakes it for text.
+ */
+export function sseChunk(seq: number, kind: string, delta: string): string {
+  if (kind === "permission") {
+    let prompt: unknown = null;
+    try {
+      prompt = JSON.parse(delta);
+    } catch {
+      // Shown as sent; it cannot be answered.
+    }
+    return `event: permission\nid: ${seq}\ndata: ${JSON.stringify({ seq, kind, delta, prompt })}\n\n`;
+  }
+  return `event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`;
+}

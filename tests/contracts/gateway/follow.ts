@@ -207,5 +207,28 @@ export function followContract(ctx: () => GatewayContext): void {
       expect(again.body.error.code).toBe("task_not_waiting");
       connected.stop();
     });
+
+    it("carries the chain of calling agents to the agent, and stops loops and chains past the depth", async () => {
+      const { url, user, agent } = await setup("call-chain");
+      const connected = await connectAgent(url, user.token, agent.name);
+      const upstream = ["ag_00000000000000a1", "ag_00000000000000a2"];
+      const post = (chain: string) =>
+        fetch(`${url}/v1/agents/${agent.name}/messages`, {
+          method: "POST",
+          headers: auth(user.token, { "content-type": "application/json", "x-agent-mesh-chain": chain }),
+          body: JSON.stringify({ message: "hop" }),
+        });
+      expect((await post(upstream.join(","))).status).toBe(200);
+      expect(connected.requests[0]!.chain).toEqual([...upstream, agent.id]);
+      const loop = await post(`${upstream[0]},${agent.id}`);
+      expect(loop.status).toBe(409);
+      expect((await loop.json()).error.code).toBe("call_loop");
+      const deep = await post([...upstream, "ag_00000000000000a3", "ag_00000000000000a4"].join(","));
+      expect((await deep.json()).error.code).toBe("call_depth_exceeded");
+      const bad = await post("not-an-id");
+      expect(bad.status).toBe(400);
+      expect(connected.requests).toHaveLength(1);
+      connected.stop();
+    });
   });
 }

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { GatewayProcess } from "../../helpers/gateway-process.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
+import { inboxContract } from "./inbox.ts";
 import { mcpContract } from "./mcp.ts";
+import { promptsContract } from "./prompts.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
@@ -49,6 +51,8 @@ export function gatewayContract(options: GatewayContractOptions): void {
       apiContract(get);
       relayContract(get);
       followContract(get);
+      inboxContract(get);
+      promptsContract(get);
       protocolContract(get);
       resilienceContract(get);
       mcpContract(get);

@@ -18,6 +18,9 @@ const TOOL_NAMES = [
   "get_task",
   "cancel_task",
   "broadcast",
+  "check_messages",
+  "reply",
+  "ack_messages",
 ];
 
 export function mcpContract(ctx: () => GatewayContext): void {

@@ -4,11 +4,19 @@
  */
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
+import type { InboxMessage, Sender } from "../../domain/inbox.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { createSyncSink } from "../../relay/caller-sinks.ts";
 import type { RelaySink } from "../../relay/types.ts";
 import type { GatewayServices } from "../../services.ts";
-import { type Mesh, type MeshAgent, MeshError, type MeshTask } from "./mesh.ts";
+import {
+  type Mesh,
+  type MeshAgent,
+  type MeshAnswer,
+  MeshError,
+  type MeshInboxMessage,
+  type MeshTask,
+} from "./mesh.ts";
 
 export interface GatewayMeshOptions {
   services: GatewayServices;
@@ -17,11 +25,16 @@ export interface GatewayMeshOptions {
   origin: string;
   /** Share links: the only agent this mesh reaches. */
   onlyAgent?: AgentRecord;
+  /** Who the caller speaks as (an agent of theirs, from `X-Agent-Mesh-As` or an agent credential). */
+  sender?: Sender;
+  /** Agents whose requests led to this caller (`X-Agent-Mesh-Chain`). */
+  chain?: string[];
 }
 
 export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
-  const { services, caller, origin, onlyAgent } = options;
-  const { calls, hub } = services;
+  const { services, caller, origin, onlyAgent, chain } = options;
+  const { calls, hub, inbox } = services;
+  const sender: Sender = options.sender ?? { user: caller.user };
 
   async function resolve(ref: string): Promise<AgentRecord> {
     if (!onlyAgent) return calls.resolveAgent(caller, ref);
@@ -30,12 +43,12 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
   }
 
   async function describe(agents: AgentRecord[]): Promise<MeshAgent[]> {
-    const online = await hub.isOnline(agents.map((a) => a.id));
+    const reach = await calls.reachability(agents.map((a) => a.id));
     return agents.map((agent) => ({
       name: agent.name,
       description: agent.description,
       capabilities: agent.capabilities,
-      online: online.get(agent.id) ?? false,
+      online: (reach.get(agent.id) ?? "offline") !== "offline",
       ...(onlyAgent ? {} : { owner: agent.owner }),
     }));
   }
@@ -64,6 +77,9 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     },
     async ask(to, message, { sessionId, timeoutMs, signal, onProgress }) {
       const agent = await resolve(to);
+      // A person's interactive session answers from its inbox (reply); a served agent answers through the relay.
+      if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive")
+        return askInbox(agent, message, timeoutMs, signal);
       const { sink: syncSink, outcome } = createSyncSink();
       let chunks = 0;
       const sink: RelaySink = {
@@ -74,7 +90,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
           onProgress?.({ chunks, latest: latest || undefined });
         },
       };
-      const call = await calls.callLive(caller, agent, { message, sessionId, origin }, sink);
+      const call = await calls.callLive(caller, agent, { message, sessionId, origin, chain }, sink);
       const cancel = () => hub.cancel(agent.id, call.requestId).catch(() => {});
       signal?.addEventListener("abort", cancel, { once: true });
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -104,8 +120,12 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     },
     async send(to, message, sendOptions) {
       const agent = await resolve(to);
+      if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive") {
+        const sent = await inbox.send(agent, sender, { text: message });
+        return { message_id: sent.id, agent: agent.name, delivered: "inbox" as const };
+      }
       return taskOf(
-        await calls.startTask(caller, agent, { message, sessionId: sendOptions?.sessionId, origin }),
+        await calls.startTask(caller, agent, { message, sessionId: sendOptions?.sessionId, origin, chain }),
       );
     },
     async getTask(taskId) {
@@ -114,5 +134,68 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     async cancelTask(taskId) {
       return taskOf(await calls.cancelTask(caller, taskId));
     },
+    inbox: ownInbox(),
+  };
+
+  async function askInbox(
+    agent: AgentRecord,
+    message: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<MeshAnswer> {
+    const ask = await inbox.send(agent, sender, { text: message, kind: "ask" });
+    const reply = await inbox.awaitReply(ask.id, timeoutMs, signal);
+    if (!reply) {
+      throw new MeshError(
+        "ask_timeout",
+        `${agent.name} (an interactive session) did not reply within ${Math.round(timeoutMs / 1000)} s. ` +
+          `Its reply, if it comes, lands in your inbox (ask ${ask.id}).`,
+      );
+    }
+    return { agent: agent.name, text: reply.text, session_id: "", attachments: [] };
+  }
+
+  /** The acting agent's own inbox, if the caller acts as one of its agents. */
+  function ownInbox(): Mesh["inbox"] {
+    const selfId = sender.agent_id;
+    if (!selfId || onlyAgent) return undefined;
+    const self = async () => {
+      const record = await services.agents.getById(selfId);
+      if (!record) throw new MeshError("agent_not_found", "The agent you act as no longer exists.");
+      return record;
+    };
+    return {
+      agent: sender.agent_name ?? selfId,
+      async check({ limit, leaseSeconds }) {
+        const page = await inbox.fetch(selfId, { limit, leaseSeconds });
+        return { messages: page.messages.map(inboxView), unread: page.unread };
+      },
+      ack: (ids) => inbox.ack(selfId, ids),
+      async reply(to, messageId, text) {
+        const me = await self();
+        // An ask addressed to us: answer it (the asker's waiting call returns). Otherwise a plain reply message.
+        try {
+          return inboxView(await inbox.reply(me, sender, messageId, text));
+        } catch (error) {
+          if ((error as { code?: string }).code !== "ask_not_found") throw error;
+        }
+        const target = await resolve(to);
+        return inboxView(await inbox.send(target, sender, { text, inReplyTo: messageId }));
+      },
+    };
+  }
+}
+
+function inboxView(message: InboxMessage): MeshInboxMessage {
+  const { from } = message;
+  return {
+    id: message.id,
+    kind: message.kind,
+    from: from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user,
+    from_agent: from.agent_name,
+    text: message.text,
+    in_reply_to: message.in_reply_to,
+    created_at: message.created_at,
+    deliveries: message.deliveries,
   };
 }

@@ -5,18 +5,23 @@
  */
 import { Hono } from "hono";
 import { requireAuth } from "../../auth/middleware.ts";
+import { chainFrom } from "../../domain/calls.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
+import { senderOf } from "../../routes/inbox.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { createGatewayMesh } from "./gateway-mesh.ts";
 import { oauthNotSupported, requireAllowedOrigin, serveMcp } from "./serve.ts";
 
 export const mcpDoor = new Hono<GatewayEnv>()
   .all("/.well-known/oauth-*", (c) => oauthNotSupported(c))
-  .all("/mcp", requireAllowedOrigin(), requireAuth("call"), rateLimit(), (c) => {
+  .all("/mcp", requireAllowedOrigin(), requireAuth("call"), rateLimit(), async (c) => {
     const mesh = createGatewayMesh({
       services: c.var.services,
       caller: c.var.caller,
       origin: new URL(c.req.url).origin,
+      // `X-Agent-Mesh-As: <agent>` (checked against the owner): the tools speak as that agent, with its inbox.
+      sender: await senderOf(c),
+      chain: chainFrom(c.req.header("x-agent-mesh-chain")),
     });
     return serveMcp(c, c.var.caller.tokenId, mesh);
   });

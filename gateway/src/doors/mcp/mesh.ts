@@ -43,6 +43,27 @@ export interface MeshTask {
   updated_at: string;
 }
 
+/** A message left in an interactive agent's inbox (instead of a task): it reads it in its own time. */
+export interface MeshDelivery {
+  message_id: string;
+  agent: string;
+  delivered: "inbox";
+}
+
+/** A message in the caller's own inbox, with the sender the gateway verified. */
+export interface MeshInboxMessage {
+  id: string;
+  kind: "message" | "ask" | "reply";
+  /** `agent (owner user)` or `user`. */
+  from: string;
+  /** The agent name to pass to `reply` (absent when a person without an agent wrote). */
+  from_agent?: string;
+  text: string;
+  in_reply_to?: string;
+  created_at: string;
+  deliveries: number;
+}
+
 /** Progress of a live call, reported while the agent works. */
 export interface AskProgress {
   /** Chunks received so far. */
@@ -66,10 +87,23 @@ export interface Mesh {
   agentStatus(name: string): Promise<MeshAgent>;
   /** A live call: resolves with the agent's answer. */
   ask(to: string, message: string, options: AskOptions): Promise<MeshAnswer>;
-  /** A durable task: returns at once; the agent gets it now or when it connects. */
-  send(to: string, message: string, options?: { sessionId?: string }): Promise<MeshTask>;
+  /**
+   * A durable task (returns at once; the agent gets it now or when it connects), or, for an agent that is an
+   * interactive session, a message left in its inbox.
+   */
+  send(to: string, message: string, options?: { sessionId?: string }): Promise<MeshTask | MeshDelivery>;
   getTask(taskId: string): Promise<MeshTask>;
   cancelTask(taskId: string): Promise<MeshTask>;
+  /** The caller's own inbox; absent when the caller acts as no agent (`--as` / `X-Agent-Mesh-As`). */
+  inbox?: {
+    agent: string;
+    check(options: {
+      limit: number;
+      leaseSeconds: number;
+    }): Promise<{ messages: MeshInboxMessage[]; unread: number }>;
+    ack(ids: string[]): Promise<{ acked: string[]; unknown: string[] }>;
+    reply(to: string, messageId: string, message: string): Promise<MeshInboxMessage>;
+  };
 }
 
 /** A refusal with a stable code; tools turn it into an `isError` result the model can read. */

@@ -10,7 +10,15 @@
  * for (const tool of MESH_TOOLS) server.registerTool(...)   // see server.ts, registerMeshTools
  */
 import * as v from "valibot";
-import type { Mesh, MeshAgent, MeshAnswer, MeshAttachment, MeshTask } from "./mesh.ts";
+import type {
+  Mesh,
+  MeshAgent,
+  MeshAnswer,
+  MeshAttachment,
+  MeshDelivery,
+  MeshInboxMessage,
+  MeshTask,
+} from "./mesh.ts";
 
 export interface ToolText {
   content: Array<{ type: "text"; text: string }>;
@@ -67,6 +75,14 @@ function answerText(answer: MeshAnswer): ToolText {
       { type: "text", text: meta.join("\n") },
     ],
   };
+}
+
+function sentText(sent: MeshTask | MeshDelivery): ToolText {
+  if ("task_id" in sent) return taskText(sent);
+  return text(
+    `Left in ${sent.agent}'s inbox (message_id ${sent.message_id}): ${sent.agent} is a person's interactive ` +
+      "session and reads it in its own time; its answer, if any, comes to your inbox (check_messages).",
+  );
 }
 
 function taskText(task: MeshTask): ToolText {
@@ -182,7 +198,7 @@ const sendMessage: MeshToolDefinition<typeof SendInput> = {
   input: SendInput,
   annotations: { readOnlyHint: false, openWorldHint: true },
   async run({ to, message }, { mesh }) {
-    return taskText(await mesh.send(to, message));
+    return sentText(await mesh.send(to, message));
   },
 };
 
@@ -238,14 +254,116 @@ const broadcast: MeshToolDefinition<typeof BroadcastInput> = {
     const lines = await Promise.all(
       targets.map(async (agent) => {
         try {
-          const task = await mesh.send(agent.name, message);
-          return `- ${agent.name}: task_id ${task.task_id}`;
+          const sent = await mesh.send(agent.name, message);
+          return "task_id" in sent
+            ? `- ${agent.name}: task_id ${sent.task_id}`
+            : `- ${agent.name}: in its inbox (message_id ${sent.message_id})`;
         } catch (error) {
           return `- ${agent.name}: not sent (${errorLine(error)})`;
         }
       }),
     );
     return text(`Sent to ${targets.length} agent(s):\n${lines.join("\n")}`);
+  },
+};
+
+const NO_INBOX =
+  "You act as no agent, so you have no inbox: start the MCP server as one of your agents " +
+  "(`agent-mesh mcp --as <agent>`, or the X-Agent-Mesh-As header).";
+
+function inboxLines(messages: MeshInboxMessage[]): string {
+  return messages
+    .map((m) => {
+      const head = [`- id: ${m.id}`, `  kind: ${m.kind}`, `  from: ${m.from}`, `  at: ${m.created_at}`];
+      if (m.in_reply_to) head.push(`  in_reply_to: ${m.in_reply_to}`);
+      if (m.deliveries > 1) head.push(`  delivered: ${m.deliveries} times (not acknowledged before)`);
+      return [...head, "  text: |", ...m.text.split("\n").map((line) => `    ${line}`)].join("\n");
+    })
+    .join("\n");
+}
+
+const CheckInput = v.object({
+  limit: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(100),
+      v.description("At most this many (default 20)."),
+    ),
+  ),
+  lease_seconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(3600),
+      v.description("Messages you do not acknowledge within this many seconds come back (default 300)."),
+    ),
+  ),
+});
+const checkMessages: MeshToolDefinition<typeof CheckInput> = {
+  name: "check_messages",
+  title: "Read your inbox",
+  description:
+    "Read unacknowledged messages and asks that other agents and people sent you, oldest first, each with its " +
+    "id, verified sender and time. Answer an ask with reply; when you have handled messages, acknowledge them " +
+    "with ack_messages — unacknowledged ones come back after lease_seconds, so nothing is lost.",
+  input: CheckInput,
+  annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
+  async run({ limit, lease_seconds }, { mesh }) {
+    if (!mesh.inbox) return { ...text(NO_INBOX), isError: true };
+    const page = await mesh.inbox.check({ limit: limit ?? 20, leaseSeconds: lease_seconds ?? 300 });
+    if (page.messages.length === 0) return text(`No new messages for ${mesh.inbox.agent}.`);
+    const more =
+      page.unread > page.messages.length ? `\n(${page.unread} unread in all; call again for more)` : "";
+    return text(
+      `${page.messages.length} message(s) for ${mesh.inbox.agent}:\n${inboxLines(page.messages)}${more}\n` +
+        "Acknowledge handled ones with ack_messages {ids}.",
+    );
+  },
+};
+
+const AckInput = v.object({
+  ids: v.pipe(
+    v.array(v.pipe(v.string(), v.maxLength(64))),
+    v.minLength(1),
+    v.maxLength(100),
+    v.description("Message ids from check_messages."),
+  ),
+});
+const ackMessages: MeshToolDefinition<typeof AckInput> = {
+  name: "ack_messages",
+  title: "Acknowledge inbox messages",
+  description: "Mark messages from check_messages as handled: they are removed and never delivered again.",
+  input: AckInput,
+  annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+  async run({ ids }, { mesh }) {
+    if (!mesh.inbox) return { ...text(NO_INBOX), isError: true };
+    const { acked, unknown } = await mesh.inbox.ack(ids);
+    const lines = [`acknowledged: ${acked.length}`];
+    if (unknown.length > 0) lines.push(`not found (already acknowledged?): ${unknown.join(", ")}`);
+    return text(lines.join("\n"));
+  },
+};
+
+const ReplyInput = v.object({
+  to: AGENT,
+  message_id: described("The id of the message or ask you answer (from check_messages)."),
+  message: described("Your answer."),
+});
+const reply: MeshToolDefinition<typeof ReplyInput> = {
+  name: "reply",
+  title: "Reply to a message",
+  description:
+    "Answer a message or ask from your inbox. Replying to an ask completes the asker's waiting ask_agent; " +
+    "other replies land in the sender's inbox. Acknowledge the original with ack_messages afterwards.",
+  input: ReplyInput,
+  annotations: { readOnlyHint: false, openWorldHint: true },
+  async run({ to, message_id, message }, { mesh }) {
+    if (!mesh.inbox) return { ...text(NO_INBOX), isError: true };
+    const sent = await mesh.inbox.reply(to, message_id, message);
+    return text(`Replied (message_id ${sent.id}, in reply to ${message_id}).`);
   },
 };
 
@@ -259,6 +377,9 @@ export const MESH_TOOLS: MeshToolDefinition<any>[] = [
   getTask,
   cancelTask,
   broadcast,
+  checkMessages,
+  reply,
+  ackMessages,
 ];
 
 /** `code: message` of a refusal, or a generic line for anything unexpected (details stay in the logs). */

@@ -64,7 +64,9 @@ const shareAuth = createMiddleware<ShareEnv>(async (c, next) => {
   await next();
 });
 
-const SHARE_TOOLS = MESH_TOOLS.filter((tool) => tool.name !== "broadcast") as MeshToolDefinition<never>[];
+/** A link reaches one agent and has no inbox of its own. */
+const LINK_LESS = new Set(["broadcast", "check_messages", "reply", "ack_messages"]);
+const SHARE_TOOLS = MESH_TOOLS.filter((tool) => !LINK_LESS.has(tool.name)) as MeshToolDefinition<never>[];
 
 export const shareLinks = new Hono<ShareEnv>()
   .use("/s/:secret", shareAuth)

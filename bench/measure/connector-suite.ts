@@ -1,0 +1,161 @@
+/**
+ * The connector rows of `npm run bench` (`--only=connector`): the path real users take, gateway → the
+ * installed `agent-mesh connect` → adapter, against the floor relay measured in the same run.
+ *
+ * - CLI cold start (`--version`, `--help`) of the installed package, next to a bare `node -e 0`.
+ * - Round trip (echo) with an empty project and with this repository as the project, vs the floor relay with
+ *   the bare protocol client.
+ * - Exec round trip (`cat`) vs the echo round trip through the same kind of connector plus one spawn of `cat`.
+ * - Streaming via `connect echo --chunks n` vs the bare protocol client on the same gateway runtime.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ConnectorInstall, installConnector } from "../lib/connector-install.ts";
+import { startConnectorTarget } from "../lib/connector-target.ts";
+import { ROOT } from "../lib/processes.ts";
+import { type RelayTarget, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
+import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
+import type { LocalRuntime } from "../lib/servers.ts";
+import { COLD_START, measureColdStart } from "./cold-start.ts";
+import { measureEchoStreaming } from "./connector-streaming.ts";
+import { measureRoundTrip } from "./round-trip.ts";
+import { measureSpawn } from "./spawn-cost.ts";
+import { measureStreaming, STREAMING } from "./streaming.ts";
+
+/** The gateway runtime of the connector rows: `npm start`'s. */
+const RUNTIME: LocalRuntime = "bun";
+const BENCH_MESSAGE = "hello from the bench";
+
+export interface ConnectorSuite {
+  rows: Row[];
+  notes: string[];
+  method: string[];
+}
+
+async function during<T>(start: () => Promise<RelayTarget>, measure: (t: RelayTarget) => Promise<T>) {
+  const target = await start();
+  try {
+    return await measure(target);
+  } finally {
+    await target.stop();
+  }
+}
+
+export async function measureConnector(log: (what: string) => void): Promise<ConnectorSuite> {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  log("build and install the connector tarball");
+  const install: ConnectorInstall = installConnector();
+  const empty = mkdtempSync(join(tmpdir(), "agent-mesh-bench-project-"));
+  const hadState = existsSync(join(ROOT, ".agent-mesh"));
+  try {
+    log("CLI cold start");
+    const cold = measureColdStart(install);
+    const baseline = `${fmt.ms(cold.nodeMs)} (node -e 0)`;
+    for (const [flag, ms] of [
+      ["--version", cold.versionMs],
+      ["--help", cold.helpMs],
+    ] as const) {
+      rows.push(
+        // The ratio column shows what the CLI adds to Node's own start, which a loaded machine inflates less.
+        row(
+          `CLI cold start, agent-mesh ${flag}`,
+          "node",
+          fmt.ms(ms),
+          baseline,
+          `+${fmt.ms(ms - cold.nodeMs)}`,
+          "≤ 150 ms",
+          ms <= 150,
+        ),
+      );
+    }
+
+    log(`floor relay on ${RUNTIME}`);
+    const floor = await during(() => startFloorTarget(RUNTIME), measureRoundTrip);
+    const viaConnector = async (label: string, project: string, connect: string[]) => {
+      log(`round trip via the connector (${label})`);
+      return during(
+        () => startConnectorTarget(RUNTIME, install, { connect, project, label }),
+        measureRoundTrip,
+      );
+    };
+    const echoEmpty = await viaConnector("echo, empty project", empty, ["echo"]);
+    const echoRepo = await viaConnector("echo, this repository", ROOT, ["echo"]);
+    for (const [label, result] of [
+      ["empty project", echoEmpty],
+      ["this repository as project", echoRepo],
+    ] as const) {
+      const f = floor.sequential;
+      const s = result.sequential;
+      rows.push(latencyRow(`Round trip p50 via connector (echo, ${label})`, RUNTIME, s.p50Ms, f.p50Ms, 1.5));
+      rows.push(
+        row(
+          `Round trip p99 via connector (echo, ${label})`,
+          RUNTIME,
+          fmt.ms(s.p99Ms),
+          fmt.ms(f.p99Ms),
+          `${(s.p99Ms / f.p99Ms).toFixed(2)}×`,
+          "",
+          null,
+        ),
+      );
+    }
+
+    log("exec round trip and the cost of one spawn");
+    const exec = await viaConnector("exec cat, empty project", empty, ["exec", "--", "cat"]);
+    const spawnMs = await measureSpawn("cat", [], BENCH_MESSAGE);
+    const budget = echoEmpty.sequential.p50Ms + spawnMs;
+    rows.push(
+      latencyRow("Exec round trip p50 (cat) vs echo + one spawn", RUNTIME, exec.sequential.p50Ms, budget, 1),
+    );
+    notes.push(
+      `Exec budget: echo round trip via the connector ${fmt.ms(echoEmpty.sequential.p50Ms)} + spawning \`cat\` alone ${fmt.ms(spawnMs)} = ${fmt.ms(budget)}.`,
+    );
+
+    log("gateway with the bare protocol client: round trip and streaming");
+    const bare = await during(
+      () => startGatewayTarget(RUNTIME),
+      async (target) => ({
+        roundTrip: await measureRoundTrip(target),
+        streaming: await measureStreaming(target),
+      }),
+    );
+    rows.push(
+      latencyRow(
+        "Round trip p50, gateway + bare protocol client (for reference)",
+        RUNTIME,
+        bare.roundTrip.sequential.p50Ms,
+        floor.sequential.p50Ms,
+        1.25,
+      ),
+    );
+    const chunks = String(STREAMING.chunks);
+    const streamed = await during(
+      () =>
+        startConnectorTarget(RUNTIME, install, {
+          connect: ["echo", "--chunks", chunks],
+          project: empty,
+          label: "echo --chunks",
+        }),
+      measureEchoStreaming,
+    );
+    rows.push(
+      throughputRow(
+        "Stream chunks/s via connector (echo --chunks) vs bare client",
+        RUNTIME,
+        streamed,
+        bare.streaming.chunksPerSecond,
+        fmt.perSecond,
+      ),
+    );
+  } finally {
+    install.remove();
+    rmSync(empty, { recursive: true, force: true });
+    if (!hadState) rmSync(join(ROOT, ".agent-mesh"), { recursive: true, force: true });
+  }
+  const method = [
+    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client, measured in the same run. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on the same gateway runtime.`,
+  ];
+  return { rows, notes, method };
+}

@@ -1,0 +1,112 @@
+/**
+ * Agents calling agents (issue: the mesh from inside an agent), on Bun with the fs store:
+ *
+ * - `ask_agent` through a real `agent-mesh mcp` stdio process (the MCP SDK client over stdio, as Claude Code
+ *   runs it) to a served echo agent, against a plain `/v1` JSON call to the same agent in the same run; the
+ *   target is at most 2 ms added at p50.
+ * - Inbox throughput: messages sent and acknowledged per second over HTTP (32 senders; fetch + ack in batches of
+ *   100), from an empty inbox and with 10,000 unread messages already waiting; target ≥ 5,000/s and flat.
+ */
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
+import { ROOT } from "../lib/processes.ts";
+import { apiPost, type RelayTarget, startGatewayTarget } from "../lib/relay-target.ts";
+
+export const MESH = {
+  warmup: 300,
+  requests: 2000,
+  maxMs: 8000,
+  inboxMessages: 5000,
+  backlog: 10_000,
+  senders: 32,
+};
+
+export interface MeshResult {
+  v1: LatencyStats;
+  mcpStdio: LatencyStats;
+  inboxEmpty: number;
+  inboxBacklog: number;
+}
+
+export async function measureMesh(): Promise<MeshResult> {
+  const target = await startGatewayTarget("bun", { store: "fs" });
+  try {
+    const { v1, mcpStdio } = await askThroughStdio(target);
+    await inboxRate(target, 0, "warmup"); // the gateway's JIT warms up on the same path first
+    const inboxEmpty = await inboxRate(target, 0, "empty");
+    const inboxBacklog = await inboxRate(target, MESH.backlog, "backlog");
+    return { v1, mcpStdio, inboxEmpty, inboxBacklog };
+  } finally {
+    await target.stop();
+  }
+}
+
+async function askThroughStdio(target: RelayTarget) {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [`${ROOT}/connector/bin/agent-mesh.mjs`, "mcp"],
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        AGENT_MESH_URL: target.url,
+        AGENT_MESH_TOKEN: target.token,
+      },
+    }),
+  );
+  try {
+    const http = httpClient(target.url, target.token, 1);
+    const body = JSON.stringify({ message: "ping" });
+    const v1 = async () => {
+      const res = await http.post(target.messagesPath, body);
+      if (res.status !== 200) throw new Error(`/v1: ${res.status}`);
+    };
+    const ask = async () => {
+      const result = await client.callTool({ name: "ask_agent", arguments: { to: "echo", message: "ping" } });
+      if (result.isError) throw new Error(`ask_agent: ${JSON.stringify(result.content)}`);
+    };
+    const warm = { requests: MESH.warmup, concurrency: 1, maxMs: 3000 };
+    const run = { requests: MESH.requests, concurrency: 1, maxMs: MESH.maxMs };
+    await measureLatency(v1, warm);
+    await measureLatency(ask, warm);
+    return { v1: await measureLatency(v1, run), mcpStdio: await measureLatency(ask, run) };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Messages sent and acknowledged per second, with `backlog` unread messages left waiting in another inbox. */
+async function inboxRate(target: RelayTarget, backlog: number, label: string): Promise<number> {
+  const name = `inbox-${label}`;
+  await apiPost(target.url, target.token, "/v1/agents", { name });
+  const http = httpClient(target.url, target.token, MESH.senders);
+  const send = async () => {
+    const res = await http.post(`/v1/agents/${name}/inbox`, JSON.stringify({ message: "m" }));
+    if (res.status !== 201) throw new Error(`inbox send: ${res.status} ${res.body}`);
+  };
+  // The backlog: unread messages the drain below never acknowledges (it reads a fresh inbox each round).
+  await measureLatency(send, { requests: backlog, concurrency: MESH.senders, maxMs: 120_000 });
+  const fresh = `${name}-drain`;
+  await apiPost(target.url, target.token, "/v1/agents", { name: fresh });
+  const started = performance.now();
+  const sendFresh = async () => {
+    const res = await http.post(`/v1/agents/${fresh}/inbox`, JSON.stringify({ message: "m" }));
+    if (res.status !== 201) throw new Error(`inbox send: ${res.status}`);
+  };
+  await measureLatency(sendFresh, { requests: MESH.inboxMessages, concurrency: MESH.senders, maxMs: 60_000 });
+  let acked = 0;
+  while (acked < MESH.inboxMessages) {
+    const page = await http.get(`/v1/agents/${fresh}/inbox?limit=100&lease=300`);
+    const { messages } = JSON.parse(page.body.toString()) as { messages: Array<{ id: string }> };
+    if (messages.length === 0) break;
+    const ids = JSON.stringify({ ids: messages.map((m) => m.id) });
+    const res = await http.post(`/v1/agents/${fresh}/inbox/ack`, ids);
+    if (res.status !== 200) throw new Error(`ack: ${res.status}`);
+    acked += messages.length;
+  }
+  if (acked < MESH.inboxMessages)
+    throw new Error(`only ${acked} of ${MESH.inboxMessages} messages came back`);
+  return MESH.inboxMessages / ((performance.now() - started) / 1000);
+}

@@ -1,0 +1,97 @@
+/**
+ * `agent-mesh mcp`: the mesh tools for a local agent over stdio. It is a bridge, not a second implementation:
+ * every tools/list and tools/call goes to the gateway's own MCP door (`{gateway}/mcp`) with the user's token,
+ * the agent it acts as (`X-Agent-Mesh-As`, checked by the gateway against the owner) and the chain of calling
+ * agents (`X-Agent-Mesh-Chain`, from AGENT_MESH_CHAIN when a connector started this agent). So the tools, their
+ * descriptions and their permissions are defined once, in the gateway.
+ *
+ * Progress notifications from long `ask_agent` calls are passed through, so the local client's timers keep
+ * resetting while the other agent works.
+ */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Server } from "@modelcontextprotocol/server";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
+
+export interface BridgeOptions {
+  gatewayUrl: string;
+  token: string;
+  /** Agent (name or id) to act as; the gateway refuses agents the token's user does not own. */
+  as?: string;
+  /** From AGENT_MESH_CHAIN: the agents whose requests led to this session. */
+  chain?: string;
+  /** A person's session: keep the agent online as `interactive` while this runs. */
+  interactive?: boolean;
+  version: string;
+  log: (line: string) => void;
+}
+
+/** What the model is told about the tools (MCP `instructions`). */
+const INSTRUCTIONS =
+  "Tools of the Agent Mesh: find other agents (list_agents), ask one and wait for the answer (ask_agent), leave a " +
+  "message or start a background task (send_message, broadcast), and read your own inbox (check_messages, " +
+  "then reply or ack_messages). Messages in your inbox stay until you acknowledge them.";
+
+export async function runStdioBridge(options: BridgeOptions): Promise<void> {
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
+  if (options.as) headers["x-agent-mesh-as"] = options.as;
+  if (options.chain) headers["x-agent-mesh-chain"] = options.chain;
+  const remote = new Client({ name: "agent-mesh-mcp", version: options.version });
+  await remote.connect(
+    new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), { requestInit: { headers } }),
+  );
+  const presence = options.interactive && options.as ? keepPresent(options, headers) : null;
+
+  const handle = serveStdio(() => {
+    const server = new Server(
+      { name: "agent-mesh", version: options.version },
+      { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    );
+    server.setRequestHandler("tools/list", (request) => remote.listTools(request.params));
+    server.setRequestHandler("tools/call", (request, ctx) => {
+      const progressToken = request.params._meta?.progressToken;
+      return remote.callTool(request.params, {
+        signal: ctx.mcpReq.signal,
+        // A long ask may take minutes; progress from the gateway keeps the call alive on both sides.
+        timeout: 600_000,
+        resetTimeoutOnProgress: true,
+        onprogress:
+          progressToken === undefined
+            ? undefined
+            : (progress) =>
+                void ctx.mcpReq
+                  .notify({ method: "notifications/progress", params: { ...progress, progressToken } })
+                  .catch(() => {}),
+      });
+    });
+    return server;
+  });
+
+  await new Promise<void>((resolve) => {
+    process.stdin.once("end", resolve);
+    process.stdin.once("close", resolve);
+  });
+  await presence?.stop();
+  await handle.close().catch(() => {});
+  await remote.close().catch(() => {});
+}
+
+/** Beats `PUT …/inbox/presence` every 20 s (the gateway forgets a session after 60 s), and leaves at the end. */
+function keepPresent(options: BridgeOptions, headers: Record<string, string>) {
+  const url = new URL(`/v1/agents/${encodeURIComponent(options.as!)}/inbox/presence`, options.gatewayUrl);
+  const beat = () =>
+    fetch(url, { method: "PUT", headers }).then(
+      (res) => {
+        if (!res.ok) options.log(`presence refused: ${res.status}`);
+      },
+      (error: unknown) => options.log(`presence failed: ${String(error)}`),
+    );
+  void beat();
+  const timer = setInterval(beat, 20_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await fetch(url, { method: "DELETE", headers }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * Durable inboxes: messages and asks addressed to an agent, kept in the session store until the agent
+ * acknowledges them (at least once: a fetched message is leased, and comes back when its lease runs out
+ * unacknowledged). Every message carries a sender the gateway verified from the credential, never one the
+ * caller wrote.
+ *
+ * Keys: `inbox:<agentId>:<ulid>` (one message), `inbox-unread:<agentId>` (a counter, so the size cap costs no
+ * listing), `ask:<ulid>` (an ask waiting for its reply; the reply is written into it, so the asker's wait is one
+ * key read).
+ *
+ * @example
+ * const sent = await inbox.send(to, sender, { text: "build is green" });
+ * const { messages } = await inbox.fetch(to.id, { limit: 20, leaseSeconds: 60 });
+ * await inbox.ack(to.id, messages.map((m) => m.id));
+ */
+import { ApiError } from "../errors.ts";
+import type { SessionStore } from "../session-stores/types.ts";
+import { timeOrderedId } from "../util/ids.ts";
+import type { AgentRecord } from "./agents.ts";
+
+/** Documented caps: one message, and how many unacknowledged messages an inbox holds. */
+export const INBOX_LIMITS = {
+  messageChars: 64 * 1024,
+  unread: 10_000,
+  /** An unanswered ask is forgotten after this long. */
+  askTtlSeconds: 24 * 3600,
+  /** An interactive session counts as online this long after its last presence beat. */
+  presenceTtlSeconds: 60,
+};
+
+/** Who sent a message: always set by the gateway from the credential. */
+export interface Sender {
+  user: string;
+  /** Set when the sender acts as one of its agents (an agent credential, or `X-Agent-Mesh-As`). */
+  agent_id?: string;
+  agent_name?: string;
+}
+
+export interface InboxMessage {
+  id: string;
+  kind: "message" | "ask" | "reply";
+  to: { agent_id: string; agent_name: string };
+  from: Sender;
+  text: string;
+  /** The ask or message this answers. */
+  in_reply_to?: string;
+  created_at: string;
+  /** How many times it was handed out; above 1 means redelivered after an expired lease. */
+  deliveries: number;
+  leased_until?: number;
+}
+
+interface AskRecord {
+  id: string;
+  from: Sender;
+  to_agent_id: string;
+  reply?: InboxMessage;
+}
+
+const MESSAGE_ID = /^msg_([0-9a-z]{26})$/;
+
+export function createInboxService(store: SessionStore) {
+  const keyOf = (agentId: string, id: string) => {
+    const match = MESSAGE_ID.exec(id);
+    return match ? `inbox:${agentId}:${match[1]}` : null;
+  };
+
+  async function send(
+    to: AgentRecord,
+    from: Sender,
+    input: { text: string; kind?: "message" | "ask"; inReplyTo?: string },
+  ): Promise<InboxMessage> {
+    if (input.text.length > INBOX_LIMITS.messageChars) {
+      throw new ApiError(
+        413,
+        "message_too_large",
+        `An inbox message holds at most ${INBOX_LIMITS.messageChars} characters; send a file link for more.`,
+      );
+    }
+    const unread = await store.increment(`inbox-unread:${to.id}`);
+    if (unread > INBOX_LIMITS.unread) {
+      await store.increment(`inbox-unread:${to.id}`, -1);
+      throw new ApiError(
+        429,
+        "inbox_full",
+        `Agent ${to.name}'s inbox holds ${INBOX_LIMITS.unread} unread messages; wait until it reads them.`,
+      );
+    }
+    const ulid = timeOrderedId();
+    const message: InboxMessage = {
+      id: `msg_${ulid}`,
+      kind: input.kind ?? "message",
+      to: { agent_id: to.id, agent_name: to.name },
+      from,
+      text: input.text,
+      in_reply_to: input.inReplyTo,
+      created_at: new Date().toISOString(),
+      deliveries: 0,
+    };
+    if (message.kind === "ask") {
+      const ask: AskRecord = { id: message.id, from, to_agent_id: to.id };
+      await store.set(`ask:${ulid}`, ask, { ttl: INBOX_LIMITS.askTtlSeconds });
+    }
+    await store.set(`inbox:${to.id}:${ulid}`, message);
+    return message;
+  }
+
+  async function deliver(agentId: string, message: InboxMessage): Promise<void> {
+    await store.increment(`inbox-unread:${agentId}`);
+    await store.set(`inbox:${agentId}:${message.id.slice(4)}`, message);
+  }
+
+  /**
+   * Hands out up to `limit` unacknowledged messages, oldest first, skipping those leased to an earlier fetch;
+   * each is leased for `leaseSeconds` (redelivered after that unless acknowledged).
+   */
+  async function fetch(
+    agentId: string,
+    options: { limit: number; leaseSeconds: number },
+  ): Promise<{ messages: InboxMessage[]; unread: number }> {
+    const keys = await store.keys(`inbox:${agentId}:`);
+    const now = Date.now();
+    const out: InboxMessage[] = [];
+    let unread = 0;
+    for (let i = 0; i < keys.length && out.length < options.limit; i += 32) {
+      const batch = keys.slice(i, i + 32);
+      const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
+      for (const [j, message] of records.entries()) {
+        if (!message) continue;
+        unread++;
+        if ((message.leased_until ?? 0) > now || out.length >= options.limit) continue;
+        message.deliveries += 1;
+        message.leased_until = now + options.leaseSeconds * 1000;
+        await store.set(batch[j]!, message);
+        out.push(message);
+      }
+    }
+    return { messages: out, unread };
+  }
+
+  /**
+   * Acknowledges messages of this inbox: they are deleted at once (an acknowledged message is never handed out
+   * again). Unknown or already acknowledged ids are reported, not errors.
+   */
+  async function ack(agentId: string, ids: string[]): Promise<{ acked: string[]; unknown: string[] }> {
+    const acked: string[] = [];
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const key = keyOf(agentId, id);
+      // `take` is atomic: of two concurrent acks of one message exactly one counts it.
+      const message = key ? await store.take<InboxMessage>(key) : null;
+      if (!message) {
+        unknown.push(id);
+        continue;
+      }
+      await store.increment(`inbox-unread:${agentId}`, -1);
+      acked.push(id);
+    }
+    return { acked, unknown };
+  }
+
+  /**
+   * Answers an ask addressed to `replier`: the asker's waiting `awaitReply` returns it. If the asker is an agent
+   * the reply also lands in its inbox, so a reply that comes after the asker stopped waiting is not lost;
+   * `awaitReply` acknowledges that copy when it hands the reply over itself.
+   */
+  async function reply(
+    replier: AgentRecord,
+    from: Sender,
+    askId: string,
+    text: string,
+  ): Promise<InboxMessage> {
+    const match = MESSAGE_ID.exec(askId);
+    const ask = match ? await store.get<AskRecord>(`ask:${match[1]}`) : null;
+    if (!ask || ask.to_agent_id !== replier.id) {
+      throw new ApiError(404, "ask_not_found", `No ask ${askId} addressed to ${replier.name} is waiting.`);
+    }
+    if (ask.reply) throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
+    const message: InboxMessage = {
+      id: `msg_${timeOrderedId()}`,
+      kind: "reply",
+      to: { agent_id: ask.from.agent_id ?? "", agent_name: ask.from.agent_name ?? ask.from.user },
+      from,
+      text,
+      in_reply_to: askId,
+      created_at: new Date().toISOString(),
+      deliveries: 0,
+    };
+    await store.set(`ask:${match![1]}`, { ...ask, reply: message }, { ttl: INBOX_LIMITS.askTtlSeconds });
+    if (ask.from.agent_id) await deliver(ask.from.agent_id, message);
+    return message;
+  }
+
+  /** Waits for the reply to an ask (polling its one key), or null at the deadline. */
+  async function awaitReply(askId: string, timeoutMs: number, signal?: AbortSignal) {
+    const match = MESSAGE_ID.exec(askId);
+    if (!match) return null;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !signal?.aborted) {
+      const ask = await store.get<AskRecord>(`ask:${match[1]}`);
+      if (ask?.reply) {
+        if (ask.from.agent_id) await ack(ask.from.agent_id, [ask.reply.id]);
+        return ask.reply;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
+    }
+    return null;
+  }
+
+  /**
+   * Marks the agent online as an interactive session (a person's `agent-mesh claude --as`): asks and messages
+   * to it go to its inbox. The session beats well within the TTL; a session that dies drops off by itself.
+   */
+  async function markPresent(agentId: string): Promise<void> {
+    await store.set(`inbox-present:${agentId}`, Date.now(), { ttl: INBOX_LIMITS.presenceTtlSeconds });
+  }
+
+  async function leave(agentId: string): Promise<void> {
+    await store.delete(`inbox-present:${agentId}`);
+  }
+
+  /** Which of these agents have an interactive session right now. */
+  async function present(agentIds: string[]): Promise<Set<string>> {
+    const beats = await Promise.all(agentIds.map((id) => store.get<number>(`inbox-present:${id}`)));
+    return new Set(agentIds.filter((_, i) => beats[i] !== null));
+  }
+
+  return { send, fetch, ack, reply, awaitReply, markPresent, leave, present };
+}
+
+export type InboxService = ReturnType<typeof createInboxService>;

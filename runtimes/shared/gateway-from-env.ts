@@ -1,0 +1,63 @@
+/**
+ * Builds a self-hosted gateway (Bun, Deno, Node, `agent-mesh gateway`) from the environment and opened stores,
+ * and prints a newly generated admin token once. Kept apart from the store choice (store-from-env.ts) so the
+ * connector package, which embeds only the fs store, does not carry the Redis and Upstash clients.
+ */
+import type { UpgradeWebSocket } from "hono/ws";
+import {
+  type ConnectorPackageSource,
+  configFromEnv,
+  createGateway,
+  type Gateway,
+} from "../../gateway/src/index.ts";
+import type { Stores } from "./fs-stores.ts";
+
+export interface Boot {
+  gateway: Gateway;
+  hostname: string;
+  port: number;
+  /** Largest WebSocket frame the runtime should let through to the gateway (which enforces its own cap). */
+  maxFrameBytes: number;
+}
+
+export interface GatewayFromEnvOptions {
+  runtime: "bun" | "deno" | "node";
+  env: Record<string, string | undefined>;
+  upgradeWebSocket: UpgradeWebSocket;
+  stores: Stores;
+  connector?: ConnectorPackageSource;
+}
+
+export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Boot> {
+  const { env, stores } = options;
+  const config = configFromEnv(env);
+  const gateway = createGateway({
+    runtime: options.runtime,
+    store: stores.store,
+    blobs: stores.blobs,
+    config,
+    upgradeWebSocket: options.upgradeWebSocket,
+    connector: options.connector,
+    adminToken: env.AGENT_MESH_ADMIN_TOKEN || undefined,
+    secret: env.AGENT_MESH_SECRET || undefined,
+  });
+  const { adminToken } = await gateway.init();
+  if (adminToken) {
+    console.log(`\n  Admin token (shown once, stored hashed; keep it safe):\n\n    ${adminToken}\n`);
+  }
+  const port = Number(env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  // A little above the gateway's cap so oversized frames reach the gateway and get its 1009 close with a reason.
+  return {
+    gateway,
+    hostname: env.HOST ?? "127.0.0.1",
+    port,
+    maxFrameBytes: config.maxFrameBytes + 64 * 1024,
+  };
+}
+
+/** The line every entry prints once it listens (tests wait for it). */
+export function listening(runtime: string, url: string, store: string): string {
+  return `agent-mesh gateway (${runtime}, store=${store}) listening on ${url}`;
+}

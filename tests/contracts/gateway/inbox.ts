@@ -1,0 +1,110 @@
+/** Inbox contract: verified senders, at-least-once delivery with leases and acks, asks answered by replies. */
+import { describe, expect, it } from "vitest";
+import { apiClient } from "../../helpers/api.ts";
+import { createAgent, createUser } from "../../helpers/fixtures.ts";
+import { sleep } from "../../helpers/wait.ts";
+import type { GatewayContext } from "./index.ts";
+
+export function inboxContract(ctx: () => GatewayContext): void {
+  async function setup(name: string) {
+    const { url, adminToken } = ctx().gateway;
+    const alice = await createUser(url, adminToken, `${name}-a`);
+    const bob = await createUser(url, adminToken, `${name}-b`);
+    const dev = await createAgent(alice.api, { visibility: "public" });
+    const tester = await createAgent(bob.api, { visibility: "public" });
+    /** Bob's client acting as his agent `tester`. */
+    const asTester = apiClient(url, bob.token, { "x-agent-mesh-as": tester.name });
+    return { url, alice, bob, dev, tester, asTester };
+  }
+
+  describe("inbox", () => {
+    it("stores messages with the verified sender and redelivers them until acknowledged", async () => {
+      const { alice, dev, tester, asTester } = await setup("inbox-basic");
+      const sent = await asTester.post(`/v1/agents/${dev.name}/inbox`, { message: "build is green" });
+      expect(sent.status).toBe(201);
+      expect(sent.body.from).toEqual({
+        user: expect.any(String),
+        agent_id: tester.id,
+        agent_name: tester.name,
+      });
+      const first = await alice.api.get(`/v1/agents/${dev.name}/inbox?lease=1`);
+      expect(first.body.messages.map((m: { text: string }) => m.text)).toEqual(["build is green"]);
+      expect(first.body.messages[0].deliveries).toBe(1);
+      // Leased: a second fetch right away does not hand it out again.
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages).toEqual([]);
+      await sleep(1100);
+      const again = await alice.api.get(`/v1/agents/${dev.name}/inbox`);
+      expect(again.body.messages[0]).toMatchObject({ id: sent.body.id, deliveries: 2 });
+      const acked = await alice.api.post(`/v1/agents/${dev.name}/inbox/ack`, {
+        ids: [sent.body.id, "msg_x"],
+      });
+      expect(acked.body).toEqual({ acked: [sent.body.id], unknown: ["msg_x"] });
+      await sleep(1100);
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body).toEqual({ messages: [], unread: 0 });
+    });
+
+    it("refuses forged senders, strangers reading, and oversized messages", async () => {
+      const { url, alice, bob, dev } = await setup("inbox-refuse");
+      const forged = apiClient(url, bob.token, { "x-agent-mesh-as": dev.name });
+      const res = await forged.post(`/v1/agents/${dev.name}/inbox`, { message: "I am dev" });
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe("not_your_agent");
+      const peek = await bob.api.get(`/v1/agents/${dev.name}/inbox`);
+      expect(peek.status).toBe(404);
+      const big = await bob.api.post(`/v1/agents/${dev.name}/inbox`, { message: "x".repeat(70_000) });
+      expect(big.status).toBe(413);
+      expect(big.body.error.code).toBe("message_too_large");
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages).toEqual([]);
+    });
+
+    it("long-polls for a message, and answers an ask with a reply the asker receives", async () => {
+      const { alice, dev, tester, asTester } = await setup("inbox-ask");
+      const asking = asTester.post(`/v1/agents/${dev.name}/asks`, {
+        message: "is main green?",
+        timeout_seconds: 10,
+      });
+      const polled = await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`);
+      const ask = polled.body.messages[0];
+      expect(ask).toMatchObject({ kind: "ask", text: "is main green?", from: { agent_id: tester.id } });
+      const replied = await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, {
+        message: "yes",
+      });
+      expect(replied.status).toBe(201);
+      const answer = await asking;
+      expect(answer.status).toBe(200);
+      expect(answer.body.reply).toMatchObject({ kind: "reply", text: "yes", in_reply_to: ask.id });
+      expect(answer.body.reply.from).toMatchObject({ agent_id: dev.id });
+      const twice = await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, {
+        message: "again",
+      });
+      expect(twice.body.error.code).toBe("already_replied");
+    });
+
+    it("ends an unanswered ask with ask_timeout, and the late reply lands in the asker's inbox", async () => {
+      const { bob, dev, tester, alice, asTester } = await setup("inbox-late");
+      const res = await asTester.post(`/v1/agents/${dev.name}/asks`, {
+        message: "anyone?",
+        timeout_seconds: 1,
+      });
+      expect(res.status).toBe(504);
+      expect(res.body.error.code).toBe("ask_timeout");
+      const [ask] = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages;
+      await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: "late but here" });
+      const inbox = await bob.api.get(`/v1/agents/${tester.name}/inbox`);
+      expect(inbox.body.messages).toEqual([
+        expect.objectContaining({ kind: "reply", text: "late but here", in_reply_to: ask.id }),
+      ]);
+    });
+
+    it("shows an agent with an interactive session as online in interactive mode", async () => {
+      const { alice, dev } = await setup("inbox-presence");
+      const before = await alice.api.get(`/v1/agents/${dev.name}`);
+      expect(before.body).toMatchObject({ online: false, mode: "offline" });
+      expect((await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`)).status).toBe(200);
+      const during = await alice.api.get(`/v1/agents/${dev.name}`);
+      expect(during.body).toMatchObject({ online: true, mode: "interactive" });
+      await alice.api.call("DELETE", `/v1/agents/${dev.name}/inbox/presence`);
+      expect((await alice.api.get(`/v1/agents/${dev.name}`)).body.mode).toBe("offline");
+    });
+  });
+}

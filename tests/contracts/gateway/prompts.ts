@@ -1,0 +1,92 @@
+/** Permission prompts: an agent asks, the caller (and only the caller) answers, on a live call or a task. */
+import { describe, expect, it } from "vitest";
+import { eventData } from "../../helpers/api.ts";
+import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import type { GatewayContext } from "./index.ts";
+
+export function promptsContract(ctx: () => GatewayContext): void {
+  async function setup(name: string) {
+    const { url, adminToken } = ctx().gateway;
+    const user = await createUser(url, adminToken, name);
+    const agent = await createAgent(user.api, { visibility: "public" });
+    // The agent asks before writing a file, then reports what the caller decided.
+    const connected = await connectAgent(url, user.token, agent.name, async (_request, reply) => {
+      const answer = await reply.ask({
+        prompt_id: "p1",
+        tool: "Write",
+        input: { file_path: "notes.md" },
+        summary: "Write notes.md",
+      });
+      reply.done(`${answer.decision}${answer.message ? `: ${answer.message}` : ""}`);
+    });
+    return { url, user, agent, connected };
+  }
+
+  describe("permission prompts", () => {
+    it("streams a permission event on a live call and passes the caller's answer to the agent", async () => {
+      const { user, agent, connected } = await setup("prompt-live");
+      let requestId = "";
+      const streamed = user.api.stream(
+        `/v1/agents/${agent.name}/messages`,
+        { message: "write it" },
+        {
+          onEvent: (event) => {
+            if (event.event !== "permission") return;
+            void user.api.post(`/v1/agents/${agent.name}/messages/${requestId}/input`, {
+              prompt_id: "p1",
+              decision: "deny",
+              message: "not today",
+            });
+          },
+          onResponse: (res) => {
+            requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
+          },
+        },
+      );
+      const res = await streamed;
+      const [permission] = eventData(res.events, "permission");
+      expect(permission.prompt).toMatchObject({ prompt_id: "p1", tool: "Write", summary: "Write notes.md" });
+      expect(eventData(res.events, "done")[0].result).toBe("deny: not today");
+      connected.stop();
+    });
+
+    it("shows a waiting task as input-required, takes the answer once, and refuses other callers", async () => {
+      const { url, user, agent, connected } = await setup("prompt-task");
+      const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "x",
+        async: true,
+      });
+      const taskId = accepted.body.task_id;
+      const waiting = await waitFor(async () => {
+        const res = await user.api.get(`/v1/tasks/${taskId}`);
+        return res.body.status === "input-required" ? res.body : null;
+      });
+      expect(waiting).toMatchObject({ a2a_state: "TASK_STATE_INPUT_REQUIRED", prompt: { prompt_id: "p1" } });
+      const stranger = await createUser(url, ctx().gateway.adminToken, "prompt-stranger");
+      const stolen = await stranger.api.post(`/v1/tasks/${taskId}/input`, {
+        prompt_id: "p1",
+        decision: "allow",
+      });
+      expect(stolen.status).toBe(404);
+      const wrong = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p9", decision: "allow" });
+      expect(wrong.body.error.code).toBe("prompt_not_found");
+      const bad = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p1", decision: "maybe" });
+      expect(bad.status).toBe(400);
+      const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
+        prompt_id: "p1",
+        decision: "allow",
+      });
+      expect(answered.status).toBe(200);
+      const done = await waitFor(async () => {
+        const res = await user.api.get(`/v1/tasks/${taskId}`);
+        return res.body.status === "completed" ? res.body : null;
+      });
+      expect(done.result).toBe("allow");
+      expect(done.prompt).toBeUndefined();
+      const again = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p1", decision: "allow" });
+      expect(again.body.error.code).toBe("prompt_not_found");
+      connected.stop();
+    });
+  });
+}
