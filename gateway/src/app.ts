@@ -129,7 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limit = limitBody(config.maxBodyBytes);
   app.on(
     ["POST", "PATCH"],
-    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/v1/tasks/*"],
+    ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/v1/tasks/*", "/mcp", "/s/*"],
     limit,
   );
   app.get("/v1/connect", requireUpgrade, connect);

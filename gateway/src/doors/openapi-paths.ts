@@ -23,7 +23,7 @@ export const DOOR_PATHS = {
       description:
         "MCP Streamable HTTP (2026-07-28 and 2025-11-25) with the mesh tools list_agents, get_agent_status, ask_agent, send_message, get_task, cancel_task, broadcast. Bearer token with the `call` scope.",
       responses: {
-        "200": { description: "JSON-RPC answer (SSE for requests)" },
+        "200": { description: "JSON-RPC answer: JSON, or SSE once a tool call reports progress" },
         "401": err("unauthorized"),
         "403": err("origin_forbidden"),
         "429": rateLimited,

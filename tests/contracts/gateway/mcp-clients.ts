@@ -15,7 +15,9 @@ import type { GatewayContext } from "./index.ts";
 
 const AGENTS = resolve(import.meta.dirname, "../../agents/node_modules");
 const BIN = join(AGENTS, ".bin");
-const NODE22 = join(AGENTS, "node/bin/node");
+/** Node 22 and the conformance suite live in a prefix of their own (see tests/agents/ensure-installed.mjs). */
+const NODE22_MODULES = resolve(import.meta.dirname, "../../agents/node22/node_modules");
+const NODE22 = join(NODE22_MODULES, "node/bin/node");
 const CONFORMANCE_SCENARIOS = [
   "server-initialize",
   "ping",
@@ -112,13 +114,13 @@ export function mcpClientsContract(ctx: () => GatewayContext): void {
       const share = await user.api.post(`/v1/agents/${agent.name}/shares`, {});
       // dns-rebinding-protection insists on a localhost URL.
       const target = `${share.body.url.replace("127.0.0.1", "localhost")}mcp`;
-      const env = { PATH: `${join(AGENTS, "node/bin")}:${process.env.PATH}`, HOME: await home() };
+      const env = { PATH: `${join(NODE22_MODULES, "node/bin")}:${process.env.PATH}`, HOME: await home() };
       try {
         for (const scenario of CONFORMANCE_SCENARIOS) {
           const result = await run(
             NODE22,
             [
-              join(AGENTS, "@modelcontextprotocol/conformance/dist/index.js"),
+              join(NODE22_MODULES, "@modelcontextprotocol/conformance/dist/index.js"),
               "server",
               "--url",
               target,

@@ -3,7 +3,7 @@
  * 2026-07-28 and 2025-11-25, from one endpoint) building a fresh server per request over the caller's `Mesh`.
  * Nothing is kept between requests, so it works on Workers and on several nodes.
  */
-import { createMcpHandler, type McpHttpHandler } from "@modelcontextprotocol/server";
+import { createMcpHandler, isJsonContentType, type McpHttpHandler } from "@modelcontextprotocol/server";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../errors.ts";
@@ -68,8 +68,9 @@ function handlerFor(services: GatewayServices): McpHttpHandler {
       },
       {
         legacy: "stateless",
-        // Tool calls answer as SSE: Claude Code drops plain JSON answers after about 60 s.
-        responseMode: "sse",
+        // One JSON body unless the handler sends something first: ask_agent's progress after a second turns a
+        // lasting call into SSE (Claude Code drops plain JSON answers after about 60 s; see tools.ts).
+        responseMode: "auto",
         keepAliveMs: services.config.keepaliveMs,
         maxRequestBodySize: services.config.maxBodyBytes,
       },
@@ -80,16 +81,29 @@ function handlerFor(services: GatewayServices): McpHttpHandler {
 }
 
 /** Answers one MCP HTTP request with mesh tools over `mesh`, acting as `principal` (a token or share id). */
-export function serveMcp<E extends GatewayEnv>(
+export async function serveMcp<E extends GatewayEnv>(
   c: Context<E>,
   principal: string,
   mesh: Mesh,
   options: { tools?: MeshToolDefinition<never>[]; instructions?: string } = {},
 ): Promise<Response> {
   const extra: MeshAuthExtra = { mesh, ...options };
-  return handlerFor(c.var.services).fetch(c.req.raw, {
-    authInfo: { token: "", clientId: principal, scopes: ["call"], extra },
-  });
+  const authInfo = { token: "", clientId: principal, scopes: ["call"], extra };
+  const handler = handlerFor(c.var.services);
+  if (c.req.method !== "POST" || !isJsonContentType(c.req.header("content-type") ?? "")) {
+    return handler.fetch(c.req.raw, { authInfo });
+  }
+  // Parsed once here (the body is already size-capped): the SDK would otherwise clone the request and parse it twice.
+  let parsedBody: unknown;
+  try {
+    parsedBody = await c.req.json();
+  } catch {
+    return c.json(
+      { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error: the body is not JSON." } },
+      400,
+    );
+  }
+  return handler.fetch(c.req.raw, { authInfo, parsedBody });
 }
 
 /** `/.well-known/oauth-*`: we do not do OAuth; say so in JSON so clients fall back to their static headers. */

@@ -150,16 +150,20 @@ const askAgent: MeshToolDefinition<typeof AskInput> = {
   annotations: { readOnlyHint: false, openWorldHint: true },
   async run({ to, message, session_id, timeout_seconds }, { mesh, progress, progressEveryMs, signal }) {
     let chunks = 0;
+    let reports = 0;
     let lastReport = Date.now();
-    progress(`asked ${to}; waiting for its answer`);
-    // Claude Code gives up on a tool call after 300 s without progress: report while the agent is silent too.
+    // A quick answer goes back as one JSON body. A call that lasts gets its first progress after a second, which
+    // turns the answer into an SSE stream (Claude Code drops plain JSON answers after about 60 s), then progress
+    // at least every `progressEveryMs` while the agent is silent (Claude Code gives up after 300 s without).
+    const firstReportMs = Math.min(1000, progressEveryMs);
     const heartbeat = setInterval(
       () => {
-        if (Date.now() - lastReport < progressEveryMs) return;
+        if (Date.now() - lastReport < (reports === 0 ? firstReportMs : progressEveryMs)) return;
         lastReport = Date.now();
+        reports += 1;
         progress(chunks > 0 ? `${to} is working (${chunks} updates so far)` : `${to} is working`);
       },
-      Math.max(50, Math.floor(progressEveryMs / 2)),
+      Math.max(50, Math.floor(firstReportMs / 2)),
     );
     try {
       const answer = await mesh.ask(to, message, {
@@ -170,6 +174,7 @@ const askAgent: MeshToolDefinition<typeof AskInput> = {
           chunks = update.chunks;
           if (Date.now() - lastReport < 1000) return;
           lastReport = Date.now();
+          reports += 1;
           progress(update.latest ? `${to}: ${update.latest}` : `${to} is working (${chunks} updates so far)`);
         },
       });
