@@ -33,6 +33,10 @@ interface Options {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: string;
+  askCaller?: boolean;
+  askTimeout?: string;
+  allowTool?: string[];
+  denyTool?: string[];
 }
 
 /** What the command line asked for, before it is merged with the saved agent. */
@@ -43,7 +47,13 @@ interface Wanted {
   project?: string;
   permissionMode?: string;
   maxConcurrent?: number;
+  askCaller?: boolean;
+  askTimeoutS?: number;
+  allowTools?: string[];
+  denyTools?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
   program
@@ -56,12 +66,25 @@ export function register(program: Command): void {
     .option("--project <dir>", "project the agent works in (default: the current directory)")
     .option("--permission-mode <mode>", "claude: --permission-mode; codex: sandbox; gemini: approval mode")
     .option("--max-concurrent <n>", "requests run at once by this connector")
+    .option("--ask-caller", "claude: ask the caller to allow or deny each tool use that needs approval")
+    .option("--no-ask-caller", "claude: stop asking the caller (tools needing approval are denied)")
+    .option(
+      "--ask-timeout <seconds>",
+      "claude: seconds the caller has to answer before the tool use is denied (default 120)",
+    )
+    .option(
+      "--allow-tool <rule>",
+      'claude: allow a tool without asking, e.g. "Bash(git status)" (repeatable)',
+      collect,
+    )
+    .option("--deny-tool <rule>", "claude: deny a tool without asking, e.g. WebFetch (repeatable)", collect)
     .addHelpText(
       "after",
       `
 Examples:
   agent-mesh connect exec --agent upper -- tr a-z A-Z
   agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
+  agent-mesh connect claude --agent helper --ask-caller --allow-tool "Bash(git status)" --deny-tool WebFetch
   agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
   agent-mesh connect --agent reviewer          # reuse the saved type, project and command`,
     )
@@ -118,7 +141,19 @@ function parseWanted(
   const before = operands.slice(0, operands.length - passthrough.length);
   if (before.length > 1)
     throw new CliError("invalid_arguments", `unexpected "${before[1]}": put the command after \`--\`.`);
-  const wanted: Wanted = { type: before[0], permissionMode: options.permissionMode };
+  const wanted: Wanted = {
+    type: before[0],
+    permissionMode: options.permissionMode,
+    askCaller: options.askCaller,
+    allowTools: options.allowTool,
+    denyTools: options.denyTool,
+  };
+  if (options.askTimeout !== undefined) {
+    const seconds = Number(options.askTimeout);
+    if (!Number.isInteger(seconds) || seconds < 1)
+      throw new CliError("invalid_option", "--ask-timeout must be a whole number of seconds.");
+    wanted.askTimeoutS = seconds;
+  }
   if (passthrough.length) {
     wanted.command = passthrough[0];
     wanted.args = passthrough.slice(1);
@@ -154,6 +189,7 @@ function merge(
 ): Omit<LocalAgent, "id" | "name"> {
   const type = wanted.type ?? saved.type ?? fallbackType;
   const keepCommand = type === saved.type && !wanted.command;
+  const ifSameType = <T>(value: T | undefined) => (type === saved.type ? value : undefined);
   const merged = {
     ...saved,
     type,
@@ -162,6 +198,11 @@ function merge(
     args: wanted.command ? wanted.args : keepCommand ? saved.args : undefined,
     permissionMode: wanted.permissionMode ?? (type === saved.type ? saved.permissionMode : undefined),
     maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
+    // Permission settings belong to the type they were set for; given ones replace the saved ones.
+    askCaller: wanted.askCaller ?? ifSameType(saved.askCaller),
+    askTimeoutS: wanted.askTimeoutS ?? ifSameType(saved.askTimeoutS),
+    allowTools: wanted.allowTools ?? ifSameType(saved.allowTools),
+    denyTools: wanted.denyTools ?? ifSameType(saved.denyTools),
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
     LocalAgent,

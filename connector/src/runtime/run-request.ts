@@ -24,8 +24,14 @@
  *   (running + queued) is what to announce to the gateway as `max_inflight`.
  * @module
  */
-import type { ChunkKind } from "../../../gateway/src/protocol/index.ts";
-import { type AgentAdapter, type AgentChunk, AgentRunError, type AgentRunResult } from "../agents/types.ts";
+import type { ChunkKind, PermissionPrompt, PromptAnswer } from "../../../gateway/src/protocol/index.ts";
+import {
+  type AgentAdapter,
+  type AgentChunk,
+  AgentRunError,
+  type AgentRunRequest,
+  type AgentRunResult,
+} from "../agents/types.ts";
 import { ResumeStore } from "../sessions/resume-store.ts";
 import { assertClientId } from "../workspace/client-id.ts";
 import { prepareWorkspace } from "../workspace/prepare.ts";
@@ -51,6 +57,8 @@ export interface AgentRequestCallbacks {
   onChunk(kind: ChunkKind, delta: string): void;
   onDone(result: string, attachments: WorkspaceFile[]): void | Promise<void>;
   onError(code: string, message: string): void | Promise<void>;
+  /** Asks the caller for permission (the protocol client's `reply.ask`); adapters that relay prompts use it. */
+  onPermission?(prompt: PermissionPrompt): Promise<PromptAnswer>;
 }
 
 export interface AgentRuntimeOptions extends QueueOptions {
@@ -107,7 +115,7 @@ export async function runAgentRequest(
     assertClientId(request.client_id);
     const sessionKey = JSON.stringify([request.client_id, request.session_id]);
     const { result, attachments } = await runtime.queue.run(sessionKey, signal, () =>
-      runInWorkspace(runtime, request, signal, onChunk),
+      runInWorkspace(runtime, request, signal, onChunk, callbacks.onPermission),
     );
     finished = true;
     await callbacks.onDone(result, attachments);
@@ -125,6 +133,7 @@ async function runInWorkspace(
   request: AgentRequest,
   signal: AbortSignal,
   emit: (chunk: AgentChunk) => void,
+  ask: AgentRunRequest["ask"],
 ): Promise<{ result: string; attachments: WorkspaceFile[] }> {
   const cwd = await prepareWorkspace(runtime.projectDir, request.client_id);
   const key = { agent: runtime.agent, clientId: request.client_id, sessionId: request.session_id };
@@ -139,6 +148,7 @@ async function runInWorkspace(
         cwd,
         resumeId,
         signal,
+        ask,
         // Calls this agent makes (through `agent-mesh mcp`) carry the chain on, so the gateway can stop loops.
         env: request.chain?.length
           ? { ...runtime.env, AGENT_MESH_CHAIN: request.chain.join(",") }

@@ -1,0 +1,236 @@
+/**
+ * Permission prompts relayed to the caller, end to end: the real Claude Code binary behind the real
+ * `agent-mesh connect claude --ask-caller`, a real gateway process, and a fake Messages API on loopback whose
+ * model asks for a `Write` (or `Bash`) tool use. Claude calls the connector's prompt tool; the caller sees a
+ * `permission` event (or an input-required task) and answers; only that caller can.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
+import { startAnthropicFake } from "../fakes/anthropic.ts";
+import type { FakeServer } from "../fakes/fake-server.ts";
+import { eventData } from "../helpers/api.ts";
+import { createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { cleanupCli, connect, freshHome, loggedInHome, tempDir } from "./helpers.ts";
+
+type User = Awaited<ReturnType<typeof createUser>>;
+
+let gateway: GatewayProcess;
+let fake: FakeServer;
+let alice: User;
+let bob: User;
+const projects: Record<string, string> = {};
+
+/** Creates a public claude agent of Alice's and connects it with `args`, in a project of its own. */
+async function connectClaude(name: string, args: string[]): Promise<void> {
+  const created = await alice.api.post("/v1/agents", { name, type: "claude", visibility: "public" });
+  if (created.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(created.body)}`);
+  const machine = await loggedInHome(gateway.url, alice.token);
+  projects[name] = tempDir(`${name}-project`);
+  await connect(["claude", "--agent", name, "--project", projects[name]!, ...args], {
+    home: machine,
+    env: {
+      PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: "dummy",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+    },
+  });
+}
+
+/** The file as the caller's agent left it in its workspace (any caller's: each test writes a unique name). */
+function workspaceFile(agent: string, name: string): string | undefined {
+  const clients = join(projects[agent]!, ".agent-mesh", "clients");
+  for (const client of existsSync(clients) ? readdirSync(clients) : []) {
+    const path = join(clients, client, name);
+    if (existsSync(path)) return readFileSync(path, "utf8");
+  }
+  return undefined;
+}
+
+/** The tool_result Claude sent back to the model for the newest turn that carried one. */
+function lastToolResult(): { content: string; is_error?: boolean } | undefined {
+  for (const request of [...fake.requests].reverse()) {
+    const last = request.body?.messages?.at?.(-1);
+    const block = Array.isArray(last?.content)
+      ? last.content.find((b: { type: string }) => b.type === "tool_result")
+      : undefined;
+    if (block) {
+      const content =
+        typeof block.content === "string"
+          ? block.content
+          : block.content.map((c: { text?: string }) => c.text ?? "").join("");
+      return { content, is_error: block.is_error };
+    }
+  }
+  return undefined;
+}
+
+/** A live call to `agent`; `onPrompt` runs for each permission event with the request id to answer. */
+function liveCall(agent: string, message: string, onPrompt?: (prompt: any, requestId: string) => void) {
+  let requestId = "";
+  return alice.api.stream(
+    `/v1/agents/${agent}/messages`,
+    { message },
+    {
+      onResponse: (res) => {
+        requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
+      },
+      onEvent: (event) => {
+        if (event.event === "permission") onPrompt?.(JSON.parse(event.data).prompt, requestId);
+      },
+    },
+  );
+}
+
+beforeAll(async () => {
+  agentBinary("claude"); // fails with the install command when tests/agents is not installed
+  // Claude's start-up plus a caller thinking is longer than the helper's 5 s idle limit for live calls.
+  gateway = await startGateway({
+    runtime: "node",
+    store: "fs",
+    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
+  });
+  fake = await startAnthropicFake();
+  alice = await createUser(gateway.url, gateway.adminToken, "alice");
+  bob = await createUser(gateway.url, gateway.adminToken, "bob");
+  await Promise.all([
+    connectClaude("asker", ["--ask-caller", "--ask-timeout", "60"]),
+    connectClaude("hasty", ["--ask-caller", "--ask-timeout", "2"]),
+    connectClaude("ruled", [
+      "--ask-caller",
+      "--ask-timeout",
+      "60",
+      "--allow-tool",
+      "Bash(mkdir made-by-rule)",
+      "--deny-tool",
+      "Bash(touch:*)",
+    ]),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  await cleanupCli();
+  await fake?.close();
+  await gateway?.stop();
+});
+
+describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
+  it("asks the caller on a live call; allow → the file is written in the caller's workspace", async () => {
+    const prompts: any[] = [];
+    let strangerStatus = 0;
+    const res = await liveCall("asker", "WRITE_FILE:allowed.txt", async (prompt, requestId) => {
+      prompts.push(prompt);
+      const path = `/v1/agents/asker/messages/${requestId}/input`;
+      // Another caller (who may call this public agent) cannot answer Alice's prompt.
+      strangerStatus = (await bob.api.post(path, { prompt_id: prompt.prompt_id, decision: "allow" })).status;
+      await alice.api.post(path, { prompt_id: prompt.prompt_id, decision: "allow" });
+    });
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toMatchObject({ tool: "Write", timeout_s: 60 });
+    expect(prompts[0].summary).toMatch(/^Write \/.*\/allowed\.txt \(1 lines\)$/);
+    expect(prompts[0].input).toMatchObject({ content: "content of allowed.txt" });
+    expect(strangerStatus).toBe(404);
+    expect(eventData(res.events, "done")[0].result).toMatch(/^tool said: File created successfully/);
+    expect(workspaceFile("asker", "allowed.txt")).toBe("content of allowed.txt");
+  });
+
+  it("deny → no file, and the model is told why", async () => {
+    const res = await liveCall("asker", "WRITE_FILE:denied.txt", (prompt, requestId) => {
+      void alice.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
+        prompt_id: prompt.prompt_id,
+        decision: "deny",
+        message: "not in my repo",
+      });
+    });
+    expect(eventData(res.events, "permission")).toHaveLength(1);
+    expect(workspaceFile("asker", "denied.txt")).toBeUndefined();
+    expect(lastToolResult()).toEqual({
+      content: "The caller denied this Write call: not in my repo",
+      is_error: true,
+    });
+    expect(eventData(res.events, "done")[0].result).toBe(
+      "tool said: The caller denied this Write call: not in my repo",
+    );
+  });
+
+  it("a task waits as input-required; allow with edits writes the caller's version; strangers get 404", async () => {
+    const accepted = await alice.api.post("/v1/agents/asker/messages", {
+      message: "WRITE_FILE:edited.txt",
+      async: true,
+    });
+    const taskId = accepted.body.task_id;
+    const waiting = await waitFor(
+      async () => {
+        const task = (await alice.api.get(`/v1/tasks/${taskId}`)).body;
+        return task.status === "input-required" ? task : null;
+      },
+      { timeoutMs: 30_000, what: "input-required" },
+    );
+    const prompt = waiting.prompt;
+    expect(prompt).toMatchObject({ tool: "Write" });
+    const stolen = await bob.api.post(`/v1/tasks/${taskId}/input`, {
+      prompt_id: prompt.prompt_id,
+      decision: "allow",
+    });
+    expect(stolen.status).toBe(404);
+    const answered = await alice.api.post(`/v1/tasks/${taskId}/input`, {
+      prompt_id: prompt.prompt_id,
+      decision: "allow",
+      updated_input: { ...prompt.input, content: "the caller's edit" },
+    });
+    expect(answered.status).toBe(200);
+    await waitFor(async () => (await alice.api.get(`/v1/tasks/${taskId}`)).body.status === "completed", {
+      timeoutMs: 30_000,
+      what: "completed",
+    });
+    expect(workspaceFile("asker", "edited.txt")).toBe("the caller's edit");
+  });
+
+  it("no answer within --ask-timeout → denied, with a status line saying so", async () => {
+    const res = await liveCall("hasty", "WRITE_FILE:unanswered.txt");
+    expect(eventData(res.events, "permission")[0].prompt).toMatchObject({ tool: "Write", timeout_s: 2 });
+    const statuses = eventData(res.events, "chunk")
+      .filter((c) => c.kind === "status")
+      .map((c) => c.delta);
+    expect(statuses).toContain("No answer to the permission prompt for Write within 2 s: denied.");
+    expect(workspaceFile("hasty", "unanswered.txt")).toBeUndefined();
+    expect(lastToolResult()?.content).toBe(
+      "The caller did not answer within 2 s, so this Write call was denied.",
+    );
+  });
+
+  it("the owner's --allow-tool / --deny-tool rules decide without asking; other uses still ask", async () => {
+    const allowed = await liveCall("ruled", "RUN_TOOL:mkdir made-by-rule");
+    expect(eventData(allowed.events, "permission")).toEqual([]);
+    expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "made-by-rule")))).toBe(true);
+
+    const denied = await liveCall("ruled", "RUN_TOOL:touch touched-by-model.txt");
+    expect(eventData(denied.events, "permission")).toEqual([]);
+    expect(workspaceFile("ruled", "touched-by-model.txt")).toBeUndefined();
+    expect(lastToolResult()).toMatchObject({ is_error: true });
+    expect(lastToolResult()?.content).toMatch(/denied/);
+
+    // Control: a command no rule covers is asked about (so the two above really were the rules' doing).
+    const asked = await liveCall("ruled", "RUN_TOOL:mkdir not-covered", (prompt, requestId) => {
+      void alice.api.post(`/v1/agents/ruled/messages/${requestId}/input`, {
+        prompt_id: prompt.prompt_id,
+        decision: "deny",
+      });
+    });
+    expect(eventData(asked.events, "permission")[0].prompt).toMatchObject({
+      tool: "Bash",
+      summary: "Run: mkdir not-covered",
+    });
+    expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "not-covered")))).toBe(false);
+  });
+});
+
+function workspaceDirs(agent: string): string[] {
+  const clients = join(projects[agent]!, ".agent-mesh", "clients");
+  return existsSync(clients) ? readdirSync(clients).map((client) => join(clients, client)) : [];
+}
