@@ -14,7 +14,7 @@ import { eventData } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { cleanupCli, connect, freshHome, loggedInHome, tempDir } from "./helpers.ts";
+import { cleanupCli, configDir, connect, loggedInHome, runCli, tempDir } from "./helpers.ts";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 
@@ -23,12 +23,14 @@ let fake: FakeServer;
 let alice: User;
 let bob: User;
 const projects: Record<string, string> = {};
+const machines: Record<string, string> = {};
 
 /** Creates a public claude agent of Alice's and connects it with `args`, in a project of its own. */
 async function connectClaude(name: string, args: string[]): Promise<void> {
   const created = await alice.api.post("/v1/agents", { name, type: "claude", visibility: "public" });
   if (created.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(created.body)}`);
   const machine = await loggedInHome(gateway.url, alice.token);
+  machines[name] = machine;
   projects[name] = tempDir(`${name}-project`);
   await connect(["claude", "--agent", name, "--project", projects[name]!, ...args], {
     home: machine,
@@ -227,6 +229,48 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       summary: "Run: mkdir not-covered",
     });
     expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "not-covered")))).toBe(false);
+  });
+});
+
+describe("connect --ask-caller settings", { timeout: 30_000 }, () => {
+  let refusalHome: string | undefined;
+
+  it("are saved with the agent, like the other connect settings", () => {
+    const config = JSON.parse(readFileSync(join(configDir(machines.ruled!), "config.json"), "utf8"));
+    expect(config.agents.ruled).toMatchObject({
+      type: "claude",
+      askCaller: true,
+      askTimeoutS: 60,
+      allowTools: ["Bash(mkdir made-by-rule)"],
+      denyTools: ["Bash(touch:*)"],
+    });
+  });
+
+  it.each([
+    [["codex", "--ask-caller"], "ask_caller_unsupported", /codex exec.*never asks/],
+    [["gemini", "--ask-caller"], "ask_caller_unsupported", /Gemini CLI/],
+    [["codex", "--deny-tool", "Bash"], "tool_rules_unsupported", /Claude Code rules/],
+    [["claude", "--allow-tool", "Bash(rm -rf /"], "invalid_tool_rule", /is not a tool rule/],
+    [
+      ["claude", "--ask-caller", "--permission-mode", "bypassPermissions"],
+      "ask_caller_conflict",
+      /nothing to ask/,
+    ],
+    [["claude", "--ask-caller", "--ask-timeout", "0"], "invalid_option", /--ask-timeout/],
+  ])("connect %j is refused (%s)", async (args, code, message) => {
+    const name = `refused-${code}-${args[0]}`.replaceAll("_", "-");
+    await alice.api.post("/v1/agents", { name, type: args[0] });
+    refusalHome ??= await loggedInHome(gateway.url, alice.token);
+    const home = refusalHome;
+    const result = await runCli(["connect", ...args, "--agent", name, "--project", tempDir("refused")], {
+      home,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    if (code !== "invalid_option") expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // a sentence, not a stack
+    // Nothing is saved for a refused connect (the file holds the login only).
+    const saved = JSON.parse(readFileSync(join(configDir(home), "config.json"), "utf8"));
+    expect(saved.agents).toEqual({});
   });
 });
 
