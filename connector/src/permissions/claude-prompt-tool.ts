@@ -14,6 +14,8 @@ import { promptRelay } from "./relay-server.ts";
 const SERVER_NAME = "agent_mesh_prompts";
 export const CLAUDE_PROMPT_TOOL = `mcp__${SERVER_NAME}__approve`;
 const SECRET_ENV = "AGENT_MESH_PROMPT_SECRET";
+/** The channel's URL, also in the environment so a process wrapper (the sandbox) can let this one port through. */
+const URL_ENV = "AGENT_MESH_PROMPT_URL";
 
 export interface CallerPromptOptions {
   /** How long the caller has to answer before the tool use is denied. Default 120 s. */
@@ -52,7 +54,7 @@ export async function wireClaudePrompts(
   };
   return {
     args: ["--mcp-config", JSON.stringify(config), "--permission-prompt-tool", CLAUDE_PROMPT_TOOL],
-    env: { [SECRET_ENV]: channel.secret },
+    env: { [SECRET_ENV]: channel.secret, [URL_ENV]: channel.url },
     close: () => channel.close(),
   };
 }
