@@ -14,7 +14,7 @@ import { eventData } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { cleanupCli, configDir, connect, loggedInHome, runCli, tempDir } from "./helpers.ts";
+import { cleanupCli, cliOk, configDir, connect, loggedInHome, runCli, tempDir } from "./helpers.ts";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 
@@ -229,6 +229,45 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       summary: "Run: mkdir not-covered",
     });
     expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "not-covered")))).toBe(false);
+  });
+});
+
+describe("the caller's terminal", { timeout: 60_000 }, () => {
+  it("chat shows the prompt and sends y as allow", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const out = await cliOk(["chat", "asker", "WRITE_FILE:from-chat.txt"], {
+      home,
+      input: "y\n",
+      timeoutMs: 45_000,
+    });
+    expect(out).toMatch(
+      /\? The agent asks to Write \/.*from-chat\.txt \(1 lines\) \(60 s\)\. Allow\? \[y\/N\]/,
+    );
+    expect(out).toContain("tool said: File created successfully");
+    expect(workspaceFile("asker", "from-chat.txt")).toBe("content of from-chat.txt");
+  });
+
+  it("chat denies when stdin ends without an answer", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const out = await cliOk(["chat", "asker", "WRITE_FILE:no-tty.txt"], { home, timeoutMs: 45_000 });
+    expect(out).toContain("tool said: The caller denied this Write call: Denied from the terminal.");
+    expect(workspaceFile("asker", "no-tty.txt")).toBeUndefined();
+  });
+
+  it("call --json prints the permission event with the request id to answer at", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const out = await cliOk(["call", "hasty", "--task", "WRITE_FILE:json.txt", "--json"], {
+      home,
+      timeoutMs: 45_000,
+    });
+    const events = out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const permission = events.find((e) => e.event === "permission");
+    expect(permission.data.prompt).toMatchObject({ tool: "Write", timeout_s: 2 });
+    expect(permission.data.request_id).toMatch(/^rq_/);
+    expect(events.at(-1).event).toBe("done");
   });
 });
 
