@@ -141,6 +141,45 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
     expect(workspaceFile("asker", "allowed.txt")).toBe("content of allowed.txt");
   });
 
+  it("two callers at once each see and answer only their own prompt", async () => {
+    const call = (user: User, file: string, decision: "allow" | "deny") => {
+      let requestId = "";
+      const prompts: any[] = [];
+      return user.api
+        .stream(
+          "/v1/agents/asker/messages",
+          { message: `WRITE_FILE:${file}` },
+          {
+            onResponse: (res) => {
+              requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
+            },
+            onEvent: (event) => {
+              if (event.event !== "permission") return;
+              const prompt = JSON.parse(event.data).prompt;
+              prompts.push(prompt);
+              void user.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
+                prompt_id: prompt.prompt_id,
+                decision,
+              });
+            },
+          },
+        )
+        .then((res) => ({ res, prompts }));
+    };
+    const [mine, theirs] = await Promise.all([
+      call(alice, "alice-only.txt", "allow"),
+      call(bob, "bob-only.txt", "deny"),
+    ]);
+    expect(mine.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/alice-only\.txt/)]);
+    expect(theirs.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/bob-only\.txt/)]);
+    expect(workspaceFile("asker", "alice-only.txt")).toBe("content of alice-only.txt");
+    expect(workspaceFile("asker", "bob-only.txt")).toBeUndefined();
+    // Each ran in its own caller's workspace.
+    const holders = workspaceDirs("asker").filter((dir) => existsSync(join(dir, "alice-only.txt")));
+    expect(holders).toHaveLength(1);
+    expect(existsSync(join(holders[0]!, "bob-only.txt"))).toBe(false);
+  });
+
   it("deny → no file, and the model is told why", async () => {
     const res = await liveCall("asker", "WRITE_FILE:denied.txt", (prompt, requestId) => {
       void alice.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
