@@ -146,7 +146,7 @@ describe("claudePermissionOptions", () => {
     ["claude", { denyTools: ["Bash(a)(b)"] }, "invalid_tool_rule"],
     ["claude", { allowTools: [""] }, "invalid_tool_rule"],
     ["claude", { askCaller: true, permissionMode: "dontAsk" }, "ask_caller_conflict"],
-    ["claude", { askCaller: true, askTimeoutS: 3_601 }, "invalid_option"],
+    ["claude", { askCaller: true, askTimeoutS: 601 }, "invalid_option"],
     ["claude", { askCaller: true, askTimeoutS: 1.5 }, "invalid_option"],
   ] as const)("%s %j → %s", (type, settings, code) => {
     expect(refused(type, settings as Parameters<typeof claudePermissionOptions>[1])).toBe(code);

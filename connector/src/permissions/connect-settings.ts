@@ -21,7 +21,8 @@ export interface ClaudePermissionOptions {
   disallowedTools?: string[];
 }
 
-export const MAX_ASK_TIMEOUT_S = 3_600;
+/** Under the connector's 15-minute idle limit: Claude prints nothing while it waits for an answer. */
+export const MAX_ASK_TIMEOUT_S = 600;
 
 /** A tool name, optionally with a specifier in parentheses: `Write`, `Bash(git status)`, `mcp__github`. */
 const TOOL_RULE = /^[A-Za-z][\w-]*(\([^()]*\))?$/;
