@@ -4,7 +4,7 @@
  * model asks for a `Write` (or `Bash`) tool use. Claude calls the connector's prompt tool; the caller sees a
  * `permission` event (or an input-required task) and answers; only that caller can.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
@@ -14,6 +14,7 @@ import { eventData } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { lastToolResult, liveCall, workspaceDirs, workspaceFile } from "./ask-caller-helpers.ts";
 import { cleanupCli, cliOk, configDir, connect, loggedInHome, runCli, tempDir } from "./helpers.ts";
 
 type User = Awaited<ReturnType<typeof createUser>>;
@@ -42,51 +43,6 @@ async function connectClaude(name: string, args: string[]): Promise<void> {
       CLAUDE_CODE_MAX_RETRIES: "0",
     },
   });
-}
-
-/** The file as the caller's agent left it in its workspace (any caller's: each test writes a unique name). */
-function workspaceFile(agent: string, name: string): string | undefined {
-  const clients = join(projects[agent]!, ".agent-mesh", "clients");
-  for (const client of existsSync(clients) ? readdirSync(clients) : []) {
-    const path = join(clients, client, name);
-    if (existsSync(path)) return readFileSync(path, "utf8");
-  }
-  return undefined;
-}
-
-/** The tool_result Claude sent back to the model for the newest turn that carried one. */
-function lastToolResult(): { content: string; is_error?: boolean } | undefined {
-  for (const request of [...fake.requests].reverse()) {
-    const last = request.body?.messages?.at?.(-1);
-    const block = Array.isArray(last?.content)
-      ? last.content.find((b: { type: string }) => b.type === "tool_result")
-      : undefined;
-    if (block) {
-      const content =
-        typeof block.content === "string"
-          ? block.content
-          : block.content.map((c: { text?: string }) => c.text ?? "").join("");
-      return { content, is_error: block.is_error };
-    }
-  }
-  return undefined;
-}
-
-/** A live call to `agent`; `onPrompt` runs for each permission event with the request id to answer. */
-function liveCall(agent: string, message: string, onPrompt?: (prompt: any, requestId: string) => void) {
-  let requestId = "";
-  return alice.api.stream(
-    `/v1/agents/${agent}/messages`,
-    { message },
-    {
-      onResponse: (res) => {
-        requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
-      },
-      onEvent: (event) => {
-        if (event.event === "permission") onPrompt?.(JSON.parse(event.data).prompt, requestId);
-      },
-    },
-  );
 }
 
 beforeAll(async () => {
@@ -125,7 +81,7 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
   it("asks the caller on a live call; allow → the file is written in the caller's workspace", async () => {
     const prompts: any[] = [];
     let strangerStatus = 0;
-    const res = await liveCall("asker", "WRITE_FILE:allowed.txt", async (prompt, requestId) => {
+    const res = await liveCall(alice.api, "asker", "WRITE_FILE:allowed.txt", async (prompt, requestId) => {
       prompts.push(prompt);
       const path = `/v1/agents/asker/messages/${requestId}/input`;
       // Another caller (who may call this public agent) cannot answer Alice's prompt.
@@ -138,33 +94,20 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
     expect(prompts[0].input).toMatchObject({ content: "content of allowed.txt" });
     expect(strangerStatus).toBe(404);
     expect(eventData(res.events, "done")[0].result).toMatch(/^tool said: File created successfully/);
-    expect(workspaceFile("asker", "allowed.txt")).toBe("content of allowed.txt");
+    expect(workspaceFile(projects.asker!, "allowed.txt")).toBe("content of allowed.txt");
   });
 
   it("two callers at once each see and answer only their own prompt", async () => {
-    const call = (user: User, file: string, decision: "allow" | "deny") => {
-      let requestId = "";
+    const call = async (user: User, file: string, decision: "allow" | "deny") => {
       const prompts: any[] = [];
-      return user.api
-        .stream(
-          "/v1/agents/asker/messages",
-          { message: `WRITE_FILE:${file}` },
-          {
-            onResponse: (res) => {
-              requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
-            },
-            onEvent: (event) => {
-              if (event.event !== "permission") return;
-              const prompt = JSON.parse(event.data).prompt;
-              prompts.push(prompt);
-              void user.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
-                prompt_id: prompt.prompt_id,
-                decision,
-              });
-            },
-          },
-        )
-        .then((res) => ({ res, prompts }));
+      const res = await liveCall(user.api, "asker", `WRITE_FILE:${file}`, (prompt, requestId) => {
+        prompts.push(prompt);
+        void user.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
+          prompt_id: prompt.prompt_id,
+          decision,
+        });
+      });
+      return { res, prompts };
     };
     const [mine, theirs] = await Promise.all([
       call(alice, "alice-only.txt", "allow"),
@@ -172,16 +115,16 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
     ]);
     expect(mine.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/alice-only\.txt/)]);
     expect(theirs.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/bob-only\.txt/)]);
-    expect(workspaceFile("asker", "alice-only.txt")).toBe("content of alice-only.txt");
-    expect(workspaceFile("asker", "bob-only.txt")).toBeUndefined();
+    expect(workspaceFile(projects.asker!, "alice-only.txt")).toBe("content of alice-only.txt");
+    expect(workspaceFile(projects.asker!, "bob-only.txt")).toBeUndefined();
     // Each ran in its own caller's workspace.
-    const holders = workspaceDirs("asker").filter((dir) => existsSync(join(dir, "alice-only.txt")));
+    const holders = workspaceDirs(projects.asker!).filter((dir) => existsSync(join(dir, "alice-only.txt")));
     expect(holders).toHaveLength(1);
     expect(existsSync(join(holders[0]!, "bob-only.txt"))).toBe(false);
   });
 
   it("deny → no file, and the model is told why", async () => {
-    const res = await liveCall("asker", "WRITE_FILE:denied.txt", (prompt, requestId) => {
+    const res = await liveCall(alice.api, "asker", "WRITE_FILE:denied.txt", (prompt, requestId) => {
       void alice.api.post(`/v1/agents/asker/messages/${requestId}/input`, {
         prompt_id: prompt.prompt_id,
         decision: "deny",
@@ -189,8 +132,8 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       });
     });
     expect(eventData(res.events, "permission")).toHaveLength(1);
-    expect(workspaceFile("asker", "denied.txt")).toBeUndefined();
-    expect(lastToolResult()).toEqual({
+    expect(workspaceFile(projects.asker!, "denied.txt")).toBeUndefined();
+    expect(lastToolResult(fake)).toEqual({
       content: "The caller denied this Write call: not in my repo",
       is_error: true,
     });
@@ -229,35 +172,35 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       timeoutMs: 30_000,
       what: "completed",
     });
-    expect(workspaceFile("asker", "edited.txt")).toBe("the caller's edit");
+    expect(workspaceFile(projects.asker!, "edited.txt")).toBe("the caller's edit");
   });
 
   it("no answer within --ask-timeout → denied, with a status line saying so", async () => {
-    const res = await liveCall("hasty", "WRITE_FILE:unanswered.txt");
+    const res = await liveCall(alice.api, "hasty", "WRITE_FILE:unanswered.txt");
     expect(eventData(res.events, "permission")[0].prompt).toMatchObject({ tool: "Write", timeout_s: 2 });
     const statuses = eventData(res.events, "chunk")
       .filter((c) => c.kind === "status")
       .map((c) => c.delta);
     expect(statuses).toContain("No answer to the permission prompt for Write within 2 s: denied.");
-    expect(workspaceFile("hasty", "unanswered.txt")).toBeUndefined();
-    expect(lastToolResult()?.content).toBe(
+    expect(workspaceFile(projects.hasty!, "unanswered.txt")).toBeUndefined();
+    expect(lastToolResult(fake)?.content).toBe(
       "The caller did not answer within 2 s, so this Write call was denied.",
     );
   });
 
   it("the owner's --allow-tool / --deny-tool rules decide without asking; other uses still ask", async () => {
-    const allowed = await liveCall("ruled", "RUN_TOOL:mkdir made-by-rule");
+    const allowed = await liveCall(alice.api, "ruled", "RUN_TOOL:mkdir made-by-rule");
     expect(eventData(allowed.events, "permission")).toEqual([]);
-    expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "made-by-rule")))).toBe(true);
+    expect(workspaceDirs(projects.ruled!).some((dir) => existsSync(join(dir, "made-by-rule")))).toBe(true);
 
-    const denied = await liveCall("ruled", "RUN_TOOL:touch touched-by-model.txt");
+    const denied = await liveCall(alice.api, "ruled", "RUN_TOOL:touch touched-by-model.txt");
     expect(eventData(denied.events, "permission")).toEqual([]);
-    expect(workspaceFile("ruled", "touched-by-model.txt")).toBeUndefined();
-    expect(lastToolResult()).toMatchObject({ is_error: true });
-    expect(lastToolResult()?.content).toMatch(/denied/);
+    expect(workspaceFile(projects.ruled!, "touched-by-model.txt")).toBeUndefined();
+    expect(lastToolResult(fake)).toMatchObject({ is_error: true });
+    expect(lastToolResult(fake)?.content).toMatch(/denied/);
 
     // Control: a command no rule covers is asked about (so the two above really were the rules' doing).
-    const asked = await liveCall("ruled", "RUN_TOOL:mkdir not-covered", (prompt, requestId) => {
+    const asked = await liveCall(alice.api, "ruled", "RUN_TOOL:mkdir not-covered", (prompt, requestId) => {
       void alice.api.post(`/v1/agents/ruled/messages/${requestId}/input`, {
         prompt_id: prompt.prompt_id,
         decision: "deny",
@@ -267,7 +210,7 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       tool: "Bash",
       summary: "Run: mkdir not-covered",
     });
-    expect(workspaceDirs("ruled").some((dir) => existsSync(join(dir, "not-covered")))).toBe(false);
+    expect(workspaceDirs(projects.ruled!).some((dir) => existsSync(join(dir, "not-covered")))).toBe(false);
   });
 });
 
@@ -283,14 +226,14 @@ describe("the caller's terminal", { timeout: 60_000 }, () => {
       /\? The agent asks to Write \/.*from-chat\.txt \(1 lines\) \(60 s\)\. Allow\? \[y\/N\]/,
     );
     expect(out).toContain("tool said: File created successfully");
-    expect(workspaceFile("asker", "from-chat.txt")).toBe("content of from-chat.txt");
+    expect(workspaceFile(projects.asker!, "from-chat.txt")).toBe("content of from-chat.txt");
   });
 
   it("chat denies when stdin ends without an answer", async () => {
     const home = await loggedInHome(gateway.url, alice.token);
     const out = await cliOk(["chat", "asker", "WRITE_FILE:no-tty.txt"], { home, timeoutMs: 45_000 });
     expect(out).toContain("tool said: The caller denied this Write call: Denied from the terminal.");
-    expect(workspaceFile("asker", "no-tty.txt")).toBeUndefined();
+    expect(workspaceFile(projects.asker!, "no-tty.txt")).toBeUndefined();
   });
 
   it("call --json prints the permission event with the request id to answer at", async () => {
@@ -348,8 +291,3 @@ describe("connect --ask-caller settings", { timeout: 30_000 }, () => {
     expect(saved.agents).toEqual({});
   });
 });
-
-function workspaceDirs(agent: string): string[] {
-  const clients = join(projects[agent]!, ".agent-mesh", "clients");
-  return existsSync(clients) ? readdirSync(clients).map((client) => join(clients, client)) : [];
-}
