@@ -29,6 +29,12 @@ export interface LocalAgent {
   chunks?: number;
   /** Claude's `--permission-mode`, the owner's explicit choice. */
   permissionMode?: string;
+  /** Claude: relay permission prompts to the caller (`--ask-caller`), who has `askTimeoutS` seconds to answer. */
+  askCaller?: boolean;
+  askTimeoutS?: number;
+  /** Claude: tool rules allowed / denied without asking anyone (`--allow-tool`, `--deny-tool`). */
+  allowTools?: string[];
+  denyTools?: string[];
   /** Gateway this agent's credential belongs to (from its ticket); defaults to the top-level `url`. */
   url?: string;
   /** Run every agent process in the sandbox (`connect --sandbox`; docs/sandbox.md). */

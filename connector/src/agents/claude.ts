@@ -5,6 +5,7 @@
  * option: nothing here ever turns on bypassPermissions by itself.
  * @module
  */
+import { type CallerPromptOptions, wireClaudePrompts } from "../permissions/claude-prompt-tool.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
 import { describeExit, runAgentCli } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
@@ -17,8 +18,15 @@ export interface ClaudeAdapterOptions extends ProcessAdapterOptions {
   permissionMode?: ClaudePermissionMode;
   /** Passed as `--allowedTools` (e.g. `Bash(npm test:*)`). */
   allowedTools?: string[];
+  /** Passed as `--disallowedTools` (e.g. `Bash(git push:*)`): denied without asking anyone. */
+  disallowedTools?: string[];
   /** Passed as `--model`. */
   model?: string;
+  /**
+   * Relay permission prompts to the caller of each request (`agent-mesh connect claude --ask-caller`): tool uses
+   * that need approval are asked through `request.ask`; no answer within the timeout denies.
+   */
+  askCaller?: CallerPromptOptions;
 }
 
 const NPM_PACKAGE = "@anthropic-ai/claude-code";
@@ -42,12 +50,18 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): AgentAd
       ];
       if (options.permissionMode) args.push("--permission-mode", options.permissionMode);
       if (options.allowedTools?.length) args.push("--allowedTools", options.allowedTools.join(","));
+      if (options.disallowedTools?.length) args.push("--disallowedTools", options.disallowedTools.join(","));
       if (options.model) args.push("--model", options.model);
       if (request.resumeId) args.push("--resume", request.resumeId);
       const parser = new ClaudeStreamParser(emit);
-      const outcome = await runAgentCli("claude", command, args, request, options, (line) =>
+      const prompts = options.askCaller
+        ? await wireClaudePrompts(request.ask, request, emit, options.askCaller)
+        : undefined;
+      if (prompts) args.push(...prompts.args);
+      const run = prompts ? { ...request, env: { ...request.env, ...prompts.env } } : request;
+      const outcome = await runAgentCli("claude", command, args, run, options, (line) =>
         parser.line(line),
-      );
+      ).finally(() => prompts?.close());
       const final = parser.final;
       if (final?.error) throw final.error;
       if (final) return { result: final.text, resumeId: parser.sessionId };

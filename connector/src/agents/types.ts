@@ -4,7 +4,7 @@
  * how to turn its output into chunks.
  * @module
  */
-import type { ChunkKind } from "../../../gateway/src/protocol/index.ts";
+import type { ChunkKind, PermissionPrompt, PromptAnswer } from "../../../gateway/src/protocol/index.ts";
 
 export interface AgentChunk {
   readonly kind: ChunkKind;
@@ -85,6 +85,11 @@ export interface AgentRunRequest {
   signal: AbortSignal;
   /** Extra environment for the spawned process (merged over process.env). */
   env?: Record<string, string>;
+  /**
+   * Asks the caller of this request for permission (the protocol client's `reply.ask`); absent when no caller
+   * can be asked. Never resolves by itself: adapters race it with their own timeout.
+   */
+  ask?: (prompt: PermissionPrompt) => Promise<PromptAnswer>;
 }
 
 export interface AgentRunResult {

@@ -5,6 +5,7 @@
  * @module
  */
 import { createParser } from "eventsource-parser";
+import type { PermissionPrompt } from "../../../gateway/src/protocol/index.ts";
 import { CliError } from "./errors.ts";
 import { type GatewayApi, gatewayError, segment } from "./gateway-api.ts";
 
@@ -20,8 +21,16 @@ export interface DoneEvent {
   attachments: { name: string; size: number; url: string }[];
 }
 
+/** The agent asks the caller for permission; answer at `/v1/agents/<ref>/messages/<request_id>/input`. */
+export interface PermissionEvent {
+  seq: number;
+  prompt: PermissionPrompt;
+  request_id: string;
+}
+
 export type StreamEvent =
   | { event: "chunk"; data: ChunkEvent }
+  | { event: "permission"; data: PermissionEvent }
   | { event: "done"; data: DoneEvent }
   | { event: "error"; data: { code: string; message: string } };
 
@@ -42,10 +51,15 @@ export async function streamMessage(
     headers: { accept: "text/event-stream" },
     signal: options.signal,
   });
+  const requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
   let done: DoneEvent | undefined;
   let failure: { code: string; message: string } | undefined;
   const parser = createParser({
     onEvent: ({ event, data }) => {
+      if (event === "permission") {
+        const { seq, prompt } = JSON.parse(data);
+        return options.onEvent({ event, data: { seq, prompt, request_id: requestId } });
+      }
       if (event !== "chunk" && event !== "done" && event !== "error") return;
       const parsed = JSON.parse(data);
       if (event === "done") done = parsed;

@@ -77,6 +77,13 @@ Examples:
           onEvent: (event) => {
             if (event.event === "error") printedError = true;
             if (options.json) return void process.stdout.write(`${JSON.stringify(event)}\n`);
+            if (event.event === "permission") {
+              // call is for scripts: say what waits and where to answer; the agent's timeout denies otherwise.
+              const { prompt, request_id } = event.data;
+              return void process.stderr.write(
+                `agent-mesh: the agent asks to ${prompt.summary ?? prompt.tool}; answer with POST /v1/agents/${segment(ref)}/messages/${request_id}/input {"prompt_id":"${prompt.prompt_id}","decision":"allow"|"deny"} (or use chat)\n`,
+              );
+            }
             if (!options.stream || event.event !== "chunk") return;
             if (event.data.kind === "text" || !event.data.kind) streamedText = true;
             renderer.chunk(event.data);

@@ -3,8 +3,9 @@
  * answer and exits; without, it is a REPL (`/quit` or Ctrl-D ends it) that keeps one conversation going.
  * @module
  */
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
+import { answerPrompt } from "../cli/answer-prompt.ts";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
 import type { GatewayApi } from "../cli/gateway-api.ts";
@@ -45,7 +46,13 @@ Examples:
 }
 
 /** Sends one message and renders the answer; returns the session id to continue with. */
-async function turn(api: GatewayApi, ref: string, message: string, options: Options): Promise<string> {
+async function turn(
+  api: GatewayApi,
+  ref: string,
+  message: string,
+  options: Options,
+  rl?: Interface,
+): Promise<string> {
   const renderer = new StreamRenderer({ thinking: options.thinking });
   const abort = new AbortController();
   const onInterrupt = () =>
@@ -57,6 +64,14 @@ async function turn(api: GatewayApi, ref: string, message: string, options: Opti
       sessionId: options.session,
       signal: abort.signal,
       onEvent: (event) => {
+        if (event.event === "permission") {
+          renderer.finish();
+          // The agent waits for this answer (or its own timeout); the stream goes on meanwhile.
+          answerPrompt(api, ref, event.data, rl).catch((error: Error) =>
+            process.stderr.write(`agent-mesh: could not send the answer: ${error.message}\n`),
+          );
+          return;
+        }
         if (event.event !== "chunk") return;
         if (event.data.kind === "text" || !event.data.kind) streamedText = true;
         renderer.chunk(event.data);
@@ -93,7 +108,7 @@ async function repl(api: GatewayApi, ref: string, name: string, options: Options
       continue;
     }
     try {
-      session = await turn(api, ref, text, { ...options, session });
+      session = await turn(api, ref, text, { ...options, session }, rl);
     } catch (error) {
       if (!(error instanceof CliError) || error.code === "unauthorized") throw error;
       // One failed turn (agent offline, busy…) does not end the conversation.

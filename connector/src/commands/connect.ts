@@ -38,6 +38,10 @@ interface Options {
   chunks?: string;
   sandbox?: boolean;
   allowHost?: string[];
+  askCaller?: boolean;
+  askTimeout?: string;
+  allowTool?: string[];
+  denyTool?: string[];
 }
 
 /** What the command line asked for, before it is merged with the saved agent. */
@@ -51,7 +55,13 @@ interface Wanted {
   chunks?: number;
   sandbox?: boolean;
   allowHosts?: string[];
+  askCaller?: boolean;
+  askTimeoutS?: number;
+  allowTools?: string[];
+  denyTools?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
   program
@@ -72,12 +82,25 @@ export function register(program: Command): void {
       "sandbox: a host the agent may reach besides its model API (repeatable, saved)",
       (value: string, previous: string[] = []) => [...previous, parseAllowHost(value)],
     )
+    .option("--ask-caller", "claude: ask the caller to allow or deny each tool use that needs approval")
+    .option("--no-ask-caller", "claude: stop asking the caller (tools needing approval are denied)")
+    .option(
+      "--ask-timeout <seconds>",
+      "claude: seconds the caller has to answer before the tool use is denied (default 120)",
+    )
+    .option(
+      "--allow-tool <rule>",
+      'claude: allow a tool without asking, e.g. "Bash(git status)" (repeatable)',
+      collect,
+    )
+    .option("--deny-tool <rule>", "claude: deny a tool without asking, e.g. WebFetch (repeatable)", collect)
     .addHelpText(
       "after",
       `
 Examples:
   agent-mesh connect exec --agent upper -- tr a-z A-Z
   agent-mesh connect claude --agent reviewer --project ~/code/app --permission-mode acceptEdits
+  agent-mesh connect claude --agent helper --ask-caller --allow-tool "Bash(git status)" --deny-tool WebFetch
   agent-mesh connect --setup https://gateway.example/v1/tickets/amt_...
   agent-mesh connect echo --agent bench --chunks 20000
   agent-mesh connect exec --agent probe --sandbox -- sh
@@ -145,7 +168,16 @@ function parseWanted(
     permissionMode: options.permissionMode,
     sandbox: options.sandbox,
     allowHosts: options.allowHost,
+    askCaller: options.askCaller,
+    allowTools: options.allowTool,
+    denyTools: options.denyTool,
   };
+  if (options.askTimeout !== undefined) {
+    const seconds = Number(options.askTimeout);
+    if (!Number.isInteger(seconds) || seconds < 1)
+      throw new CliError("invalid_option", "--ask-timeout must be a whole number of seconds.");
+    wanted.askTimeoutS = seconds;
+  }
   if (passthrough.length) {
     wanted.command = passthrough[0];
     wanted.args = passthrough.slice(1);
@@ -187,6 +219,7 @@ function merge(
 ): Omit<LocalAgent, "id" | "name"> {
   const type = wanted.type ?? saved.type ?? fallbackType;
   const keepCommand = type === saved.type && !wanted.command;
+  const ifSameType = <T>(value: T | undefined) => (type === saved.type ? value : undefined);
   const merged = {
     ...saved,
     type,
@@ -198,6 +231,11 @@ function merge(
     chunks: wanted.chunks ?? (type === saved.type ? saved.chunks : undefined),
     sandbox: wanted.sandbox ?? saved.sandbox,
     allowHosts: wanted.allowHosts ?? saved.allowHosts,
+    // Permission settings belong to the type they were set for; given ones replace the saved ones.
+    askCaller: wanted.askCaller ?? ifSameType(saved.askCaller),
+    askTimeoutS: wanted.askTimeoutS ?? ifSameType(saved.askTimeoutS),
+    allowTools: wanted.allowTools ?? ifSameType(saved.allowTools),
+    denyTools: wanted.denyTools ?? ifSameType(saved.denyTools),
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Omit<
     LocalAgent,

@@ -8,6 +8,7 @@
 import { ADAPTER_TYPES, type AgentAdapter, AgentRunError, createAdapter } from "../agents/index.ts";
 import { CliError } from "../cli/errors.ts";
 import type { LocalAgent } from "../config.ts";
+import { claudePermissionOptions } from "../permissions/connect-settings.ts";
 
 const PERMISSION_MODES: Record<string, readonly string[]> = {
   claude: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"],
@@ -43,7 +44,7 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
     }
   }
   const base = { command: agent.command, args: agent.args };
-  const options: Record<string, unknown> = { ...base };
+  const options: Record<string, unknown> = { ...base, ...claudePermissionOptions(agent.type, agent) };
   if (agent.sandbox) {
     if (agent.type === "echo") {
       throw new CliError(

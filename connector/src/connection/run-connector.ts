@@ -90,6 +90,12 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
             request,
             {
               onChunk: (kind, delta) => reply.chunk(delta, kind),
+              onPermission: (prompt) => {
+                log(
+                  `request ${request.id} asks its caller about ${prompt.tool} (prompt ${prompt.prompt_id})`,
+                );
+                return reply.ask(prompt);
+              },
               onDone: async (result, files) => {
                 const attachments = await uploadAttachments(
                   { url: options.url, token: options.token, agentId: options.agent },

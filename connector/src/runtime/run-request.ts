@@ -24,8 +24,14 @@
  *   (running + queued) is what to announce to the gateway as `max_inflight`.
  * @module
  */
-import type { ChunkKind } from "../../../gateway/src/protocol/index.ts";
-import { type AgentAdapter, type AgentChunk, AgentRunError, type AgentRunResult } from "../agents/types.ts";
+import type { ChunkKind, PermissionPrompt, PromptAnswer } from "../../../gateway/src/protocol/index.ts";
+import {
+  type AgentAdapter,
+  type AgentChunk,
+  AgentRunError,
+  type AgentRunRequest,
+  type AgentRunResult,
+} from "../agents/types.ts";
 import { ResumeStore } from "../sessions/resume-store.ts";
 import { assertClientId } from "../workspace/client-id.ts";
 import {
@@ -51,6 +57,8 @@ export interface AgentRequestCallbacks {
   onChunk(kind: ChunkKind, delta: string): void;
   onDone(result: string, attachments: WorkspaceFile[]): void | Promise<void>;
   onError(code: string, message: string): void | Promise<void>;
+  /** Asks the caller for permission (the protocol client's `reply.ask`); adapters that relay prompts use it. */
+  onPermission?(prompt: PermissionPrompt): Promise<PromptAnswer>;
 }
 
 export interface AgentRuntimeOptions extends QueueOptions {
@@ -110,7 +118,7 @@ export async function runAgentRequest(
     assertClientId(request.client_id);
     const sessionKey = JSON.stringify([request.client_id, request.session_id]);
     const { result, attachments } = await runtime.queue.run(sessionKey, signal, () =>
-      runInWorkspace(runtime, request, signal, onChunk),
+      runInWorkspace(runtime, request, signal, onChunk, callbacks.onPermission),
     );
     finished = true;
     await callbacks.onDone(result, attachments);
@@ -128,6 +136,7 @@ async function runInWorkspace(
   request: AgentRequest,
   signal: AbortSignal,
   emit: (chunk: AgentChunk) => void,
+  ask: AgentRunRequest["ask"],
 ): Promise<{ result: string; attachments: WorkspaceFile[] }> {
   // An adapter that cannot write files can neither change its workspace nor leave attachments: no workspace
   // check, no snapshots, no directory walks.
@@ -145,6 +154,7 @@ async function runInWorkspace(
         cwd,
         resumeId,
         signal,
+        ask,
         // Calls this agent makes (through `agent-mesh mcp`) carry the chain on, so the gateway can stop loops.
         env: request.chain?.length
           ? { ...runtime.env, AGENT_MESH_CHAIN: request.chain.join(",") }

@@ -1,0 +1,51 @@
+/**
+ * The caller's side of a permission prompt in the terminal: shows what the agent wants to do, reads y/N, and
+ * sends the answer to the gateway. Anything but `y`/`yes` denies; a closed stdin denies too (nobody is there to
+ * approve), so a script never approves by accident.
+ * @module
+ */
+import type { Interface } from "node:readline";
+import { createInterface } from "node:readline";
+import { type GatewayApi, segment } from "./gateway-api.ts";
+import type { PermissionEvent } from "./message-stream.ts";
+
+/** Asks on the REPL's own readline when there is one (its next line is the answer), else on a fresh one. */
+export async function answerPrompt(
+  api: GatewayApi,
+  agent: string,
+  event: PermissionEvent,
+  rl?: Interface,
+): Promise<"allow" | "deny"> {
+  const { prompt } = event;
+  const wait = prompt.timeout_s ? ` (${prompt.timeout_s} s)` : "";
+  const question = `? The agent asks to ${prompt.summary ?? prompt.tool}${wait}. Allow? [y/N] `;
+  const line = await ask(question, rl);
+  const decision = line !== undefined && /^\s*y(es)?\s*$/i.test(line) ? "allow" : "deny";
+  await api.json("POST", `/v1/agents/${segment(agent)}/messages/${segment(event.request_id)}/input`, {
+    body: {
+      prompt_id: prompt.prompt_id,
+      decision,
+      message: decision === "deny" ? "Denied from the terminal." : undefined,
+    },
+  });
+  return decision;
+}
+
+function ask(question: string, shared?: Interface): Promise<string | undefined> {
+  if (shared) return new Promise((resolve) => shared.question(question, resolve));
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  return new Promise((resolve) => {
+    let answered = false;
+    rl.question(question, (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    rl.once("close", () => {
+      if (!answered) {
+        process.stdout.write("\n");
+        resolve(undefined);
+      }
+    });
+  });
+}
