@@ -159,7 +159,7 @@ describe("config and help", () => {
       ["agents", "publish"],
       ["agents", "unpublish"],
       ["agents", "delete"],
-      ["connect"],
+      ["connect", "call"],
       ["chat"],
       ["call"],
       ["task"],

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
-import { createUser } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { cleanupCli, cliOk, connect, freshHome, loggedInHome, tempDir } from "./helpers.ts";
 
@@ -47,5 +47,41 @@ describe("connect claude", () => {
     expect(fake.requests.some((r) => r.method === "POST" && r.path.startsWith("/v1/messages"))).toBe(true);
     // Per-request lines are written in batches, a moment after the answer.
     await conn.waitFor(/request rq_\w+ done/);
+  });
+
+  it("gives the connected claude the mesh tools: it asks a second agent and the answer reaches the first caller", {
+    timeout: 90_000,
+  }, async () => {
+    const user = await createUser(gateway.url, gateway.adminToken, "hedy");
+    const owner = await loggedInHome(gateway.url, user.token);
+    await cliOk(["agents", "create", "--name", "reviewer", "--type", "claude"], { home: owner });
+    const tester = await createAgent(user.api, { name: "tester" });
+    const second = await connectAgent(gateway.url, user.token, tester.name, (request, reply) =>
+      reply.done(`TESTED(${request.message}) chain=${(request.chain ?? []).length}`),
+    );
+    const machineHome = freshHome();
+    await cliOk(["login", "--url", gateway.url, "--token", user.token], { home: machineHome });
+    await connect(["claude", "--agent", "reviewer", "--project", tempDir("claude-mesh-project")], {
+      home: machineHome,
+      env: {
+        PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: "dummy",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+        ENABLE_TOOL_SEARCH: "false",
+      },
+    });
+    // The fake model calls the mesh tool with this input, then answers with what the tool said.
+    const ask = JSON.stringify({ to: "tester", message: "run the suite" });
+    const reply = await cliOk(["chat", "reviewer", `MCP_CALL:mcp__mesh__ask_agent ${ask}`], {
+      home: owner,
+      timeoutMs: 75_000,
+    });
+    expect(reply).toContain("TESTED(run the suite)");
+    // The second agent saw the chain caller → reviewer → tester.
+    expect(second.requests[0]!.chain).toHaveLength(2);
+    expect(reply).toContain("chain=2");
+    second.stop();
   });
 });

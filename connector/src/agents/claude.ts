@@ -5,6 +5,8 @@
  * option: nothing here ever turns on bypassPermissions by itself.
  * @module
  */
+
+import { CLAUDE_MESH_TOOLS, type MeshServer } from "../mesh/agent-tools.ts";
 import { type CallerPromptOptions, wireClaudePrompts } from "../permissions/claude-prompt-tool.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
 import { describeExit, runAgentCli } from "./process.ts";
@@ -27,6 +29,8 @@ export interface ClaudeAdapterOptions extends ProcessAdapterOptions {
    * that need approval are asked through `request.ask`; no answer within the timeout denies.
    */
   askCaller?: CallerPromptOptions;
+  /** The mesh tools (`agent-mesh mcp --as <this agent>`), on unless the owner connected with --no-mesh-tools. */
+  meshTools?: MeshServer;
 }
 
 const NPM_PACKAGE = "@anthropic-ai/claude-code";
@@ -49,7 +53,8 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): AgentAd
         "--include-partial-messages",
       ];
       if (options.permissionMode) args.push("--permission-mode", options.permissionMode);
-      if (options.allowedTools?.length) args.push("--allowedTools", options.allowedTools.join(","));
+      const allowed = [...(options.allowedTools ?? []), ...(options.meshTools ? [CLAUDE_MESH_TOOLS] : [])];
+      if (allowed.length) args.push("--allowedTools", allowed.join(","));
       if (options.disallowedTools?.length) args.push("--disallowedTools", options.disallowedTools.join(","));
       if (options.model) args.push("--model", options.model);
       if (request.resumeId) args.push("--resume", request.resumeId);
@@ -57,7 +62,7 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): AgentAd
       const prompts = options.askCaller
         ? await wireClaudePrompts(request.ask, request, emit, options.askCaller)
         : undefined;
-      if (prompts) args.push(...prompts.args);
+      args.push(...mcpArgs(prompts?.args ?? [], options.meshTools));
       const run = prompts ? { ...request, env: { ...request.env, ...prompts.env } } : request;
       const outcome = await runAgentCli("claude", command, args, run, options, (line) =>
         parser.line(line),
@@ -69,6 +74,22 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): AgentAd
       throw new AgentRunError("adapter_failed", describeExit("claude", outcome));
     },
   };
+}
+
+/**
+ * One `--mcp-config` with every MCP server this run needs: the permission-prompt channel (its flags come from
+ * wireClaudePrompts) and the mesh tools.
+ */
+function mcpArgs(promptArgs: string[], mesh: MeshServer | undefined): string[] {
+  if (!mesh) return promptArgs;
+  const at = promptArgs.indexOf("--mcp-config");
+  const config =
+    at === -1
+      ? { mcpServers: {} }
+      : (JSON.parse(promptArgs[at + 1]!) as { mcpServers: Record<string, unknown> });
+  config.mcpServers.mesh = { type: "stdio", ...mesh };
+  const rest = at === -1 ? promptArgs : [...promptArgs.slice(0, at), ...promptArgs.slice(at + 2)];
+  return ["--mcp-config", JSON.stringify(config), ...rest];
 }
 
 interface Block {

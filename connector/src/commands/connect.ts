@@ -37,6 +37,7 @@ interface Options {
   maxConcurrent?: string;
   chunks?: string;
   sandbox?: boolean;
+  meshTools?: boolean;
   allowHost?: string[];
   askCaller?: boolean;
   askTimeout?: string;
@@ -54,6 +55,7 @@ interface Wanted {
   maxConcurrent?: number;
   chunks?: number;
   sandbox?: boolean;
+  meshTools?: boolean;
   allowHosts?: string[];
   askCaller?: boolean;
   askTimeoutS?: number;
@@ -77,6 +79,7 @@ export function register(program: Command): void {
     .option("--chunks <n>", "echo: stream each message n times, one chunk each (a load generator)")
     .option("--sandbox", "run every agent process in a sandbox (saved; docs/sandbox.md)")
     .option("--no-sandbox", "run agent processes unsandboxed (saved)")
+    .option("--no-mesh-tools", "claude: do not give the agent the mesh tools (ask and message other agents)")
     .option(
       "--allow-host <host>",
       "sandbox: a host the agent may reach besides its model API (repeatable, saved)",
@@ -167,6 +170,7 @@ function parseWanted(
     type: before[0],
     permissionMode: options.permissionMode,
     sandbox: options.sandbox,
+    meshTools: options.meshTools === false ? false : undefined,
     allowHosts: options.allowHost,
     askCaller: options.askCaller,
     allowTools: options.allowTool,
@@ -230,6 +234,7 @@ function merge(
     maxConcurrent: wanted.maxConcurrent ?? saved.maxConcurrent,
     chunks: wanted.chunks ?? (type === saved.type ? saved.chunks : undefined),
     sandbox: wanted.sandbox ?? saved.sandbox,
+    meshTools: wanted.meshTools ?? saved.meshTools,
     allowHosts: wanted.allowHosts ?? saved.allowHosts,
     // Permission settings belong to the type they were set for; given ones replace the saved ones.
     askCaller: wanted.askCaller ?? ifSameType(saved.askCaller),

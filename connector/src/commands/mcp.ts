@@ -1,6 +1,6 @@
 /** `agent-mesh mcp [--as <agent>]`: the mesh tools for a local agent, over stdio (see mesh/stdio-bridge.ts). */
 import type { Command } from "commander";
-import { gatewaySettings, loadConfig } from "../config.ts";
+import { findLocalAgent, gatewaySettings, gatewayUrl, loadConfig } from "../config.ts";
 import { VERSION } from "../version.ts";
 
 export function register(program: Command): void {
@@ -16,7 +16,13 @@ export function register(program: Command): void {
       '\nExample (Claude Code):\n  claude mcp add mesh -- agent-mesh mcp --as dev\n  {"mcpServers":{"mesh":{"type":"stdio","command":"agent-mesh","args":["mcp","--as","dev"]}}}',
     )
     .action(async (options: { as?: string; interactive?: boolean }) => {
-      const { url, token } = gatewaySettings(loadConfig());
+      const config = loadConfig();
+      // An agent connected with a ticket has its own credential (it speaks as that agent); else the user's login.
+      const local = options.as ? findLocalAgent(config, options.as)?.[1] : undefined;
+      const { url, token } =
+        local?.token && !process.env.AGENT_MESH_TOKEN
+          ? { url: local.url ?? gatewayUrl(config) ?? "", token: local.token }
+          : gatewaySettings(config);
       const { runStdioBridge } = await import("../mesh/stdio-bridge.ts");
       await runStdioBridge({
         gatewayUrl: url,

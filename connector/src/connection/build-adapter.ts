@@ -8,6 +8,7 @@
 import { ADAPTER_TYPES, type AgentAdapter, AgentRunError, createAdapter } from "../agents/index.ts";
 import { CliError } from "../cli/errors.ts";
 import type { LocalAgent } from "../config.ts";
+import { meshServerFor } from "../mesh/agent-tools.ts";
 import { claudePermissionOptions } from "../permissions/connect-settings.ts";
 
 const PERMISSION_MODES: Record<string, readonly string[]> = {
@@ -61,6 +62,16 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
       allowHosts: agent.allowHosts,
       log,
     });
+  }
+  if (agent.type === "claude" && agent.meshTools !== false) {
+    if (agent.sandbox) {
+      // The mesh server reads the connector's config folder for its credential, which the sandbox hides.
+      log?.(
+        "mesh tools are off inside the sandbox (the agent cannot reach its credential); see docs/sandbox.md",
+      );
+    } else {
+      options.meshTools = meshServerFor(agent.id);
+    }
   }
   if (agent.type === "claude") options.permissionMode = mode;
   if (agent.type === "codex") options.sandbox = mode;

@@ -48,8 +48,8 @@ export function chainFrom(header: string | undefined): string[] {
 }
 
 /** The chain for a call to `agent`, or the refusal when it would loop or go too deep. */
-function extendChain(chain: string[] | undefined, agent: AgentRecord): string[] | undefined {
-  if (!chain?.length) return undefined;
+function extendChain(chain: string[] | undefined, agent: AgentRecord): string[] {
+  if (!chain?.length) return [agent.id];
   if (chain.includes(agent.id)) {
     throw new ApiError(
       409,

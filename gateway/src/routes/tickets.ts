@@ -78,7 +78,8 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     const { token, record: credential } = await tokens.mint({
       user: record.user,
       kind: "agent",
-      scopes: ["connect"],
+      // `call` too: an agent on the mesh asks other agents (mesh tools), always speaking as itself.
+      scopes: ["connect", "call"],
       agent_id: agent.id,
       parent_id: record.parent_id,
     });
