@@ -3,6 +3,7 @@
  *
  * - `AGENT_MESH_STORE`: `memory`, `fs` (default), `redis` or `upstash`
  * - `AGENT_MESH_DATA_DIR`: directory of the fs backend (default `./.data`)
+ * - `AGENT_MESH_FS_SYNC`: fs only, when a write is synced to disk: `always` (default), `<ms>` or `off`
  * - `REDIS_URL`: for `redis`
  * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
@@ -15,7 +16,7 @@ import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
-import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
+import { fsSessionStore, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
@@ -42,7 +43,7 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
     case "memory":
       return { store: memorySessionStore({}), blobs: memoryBlobStore() };
     case "fs":
-      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data");
+      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC);
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
       return withKvBlobs(redisSessionStore({ url, prefix }));
@@ -59,10 +60,16 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
   }
 }
 
-function openFsStores(dataDir: string): Stores {
+function openFsStores(dataDir: string, syncSetting: string | undefined): Stores {
+  let sync: ReturnType<typeof parseFsSyncMode>;
+  try {
+    sync = parseFsSyncMode(syncSetting);
+  } catch (error) {
+    throw configError((error as Error).message);
+  }
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
+  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs, sync });
   // The lock goes with the session store, the one the entries dispose on shutdown.
   const store: SessionStore = {
     ...sessions,

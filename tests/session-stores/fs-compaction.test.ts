@@ -33,6 +33,8 @@ function gatedFs() {
           return handle.write(data, offset, length, position);
         },
         truncate: (length) => handle.truncate(length),
+        datasync: () => handle.datasync(),
+        sync: () => handle.sync(),
         close: () => handle.close(),
       };
     },

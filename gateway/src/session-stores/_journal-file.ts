@@ -1,25 +1,34 @@
 /**
  * The append-only journal file of the fs session store, with group commit and compaction.
  *
- * - **Group commit**: `append(line)` queues the line; every line queued while the previous write was in flight (or
- *   in the same tick, when idle) goes out in ONE `write` on a file handle kept open in append mode. The promise of a
- *   line settles when its batch's write has completed: the bytes are in the OS, not fsynced. Writes never overlap.
+ * - **Group commit**: `append(line)` queues the line; every line queued while the previous write (and sync) was in
+ *   flight (or in the same tick, when idle) goes out in ONE `write` on a file handle kept open in append mode,
+ *   followed, in sync mode `always`, by ONE `fdatasync`. The promise of a line settles when its batch is on disk
+ *   (`always`) or in the OS (a sync window, `off`; see `_journal-sync.ts`). Writes and syncs never overlap.
  * - **Compaction** (`rewrite`) is a job in the same queue: it captures the live dataset synchronously when its turn
  *   comes, writes it to a temp file in chunks (the event loop keeps running, writers keep appending to memory and
- *   to the queue), renames it over the journal and reopens the handle; then the queue goes on with the lines
- *   appended meanwhile. Lines still queued when the capture was taken are already in the snapshot, so they are
- *   not written again: their promises settle with the rename.
- * - **Fail-stop**: when a write fails (disk full, permissions) the journal can no longer match memory, so every
- *   later `append` rejects with `journal_write_failed` until the store is reopened.
+ *   to the queue), fsyncs it, renames it over the journal, fsyncs the directory and reopens the handle; then the
+ *   queue goes on with the lines appended meanwhile. Lines still queued when the capture was taken are already in
+ *   the snapshot, so they are not written again: their promises settle once the directory is synced. A crash at
+ *   any step leaves either the complete old journal or the complete new one (tests/session-stores/fs-crash.test.ts).
+ * - **Fail-stop**: when a write or sync fails (disk full, permissions, I/O error) the journal can no longer match
+ *   memory, so every later `append` rejects with `journal_write_failed` until the store is reopened. A failed
+ *   fsync is never retried: the kernel may have dropped the dirty pages, so a retry could report success falsely.
  * @module
  */
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
+import { type Batch, newBatch, writeAll } from "./_journal-batch.ts";
+import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 
 /** The subset of a `node:fs/promises` FileHandle the journal uses. */
 export interface FileHandleLike {
   write(data: Uint8Array, offset: number, length: number, position: null): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
+  /** `fdatasync`: the data and the size, enough to read it back. */
+  datasync(): Promise<void>;
+  /** `fsync`: data and all metadata (used for compaction files and directories). */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +43,8 @@ export interface JournalFile {
   /** Size right after the last compaction (or at open): the journal compacts again only once it has doubled. */
   readonly baseSize: number;
   readonly compacting: boolean;
+  /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory). */
+  readonly syncs: number;
   /** Throws when appends would be refused (write failure, closed): check before changing memory. */
   assertWritable(): void;
   /** Queues `line` (ending in a newline); resolves once its batch is written. */
@@ -47,34 +58,8 @@ export interface JournalFile {
   close(): Promise<void>;
 }
 
-interface Batch {
-  lines: string[];
-  done: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /** Snapshot text is written in pieces of about this many characters, so no single string gets huge. */
 const REWRITE_CHUNK_CHARS = 1 << 20;
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const done = new Promise<void>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  // A batch nobody awaits (an expiry removal) must not surface as an unhandled rejection.
-  done.catch(() => {});
-  return { lines: [], done, resolve, reject };
-}
-
-async function writeAll(handle: FileHandleLike, data: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
-    offset += bytesWritten;
-  }
-}
 
 /**
  * Opens `path` for appending after cutting it to `validBytes` (a torn last line a crash left behind).
@@ -85,15 +70,31 @@ async function writeAll(handle: FileHandleLike, data: Uint8Array): Promise<void>
 export async function openJournalFile(options: {
   fs: JournalFileSystem;
   path: string;
+  /** Directory of `path`, synced when the file is created or replaced. */
+  dir: string;
+  sync: FsSyncMode;
+  /** Whether the file did not exist before this open. */
+  created: boolean;
   /** Bytes in the file now. */
   fileBytes: number;
   /** Bytes worth keeping; the rest is cut off before the first append. */
   validBytes: number;
 }): Promise<JournalFile> {
-  const { fs, path } = options;
+  const { fs, path, dir, sync } = options;
   const encoder = new TextEncoder();
+  let syncs = 0;
   let handle = await fs.open(path, "a");
-  if (options.validBytes < options.fileBytes) await handle.truncate(options.validBytes);
+  if (options.validBytes < options.fileBytes) {
+    await handle.truncate(options.validBytes);
+    if (sync !== "off") {
+      await handle.datasync();
+      syncs++;
+    }
+  }
+  if (options.created && sync !== "off") {
+    await syncDirectory(fs, dir); // the new journal's directory entry
+    syncs++;
+  }
   let size = options.validBytes;
   let baseSize = size;
   let batch: Batch | null = null;
@@ -102,6 +103,10 @@ export async function openJournalFile(options: {
   let failure: StoreError | null = null;
   let closed = false;
   let compacting = false;
+  /** Sync-window mode: written lines not yet synced, and the pending timer that will sync them. */
+  let unsynced = false;
+  let syncTimer: ReturnType<typeof setTimeout> | null = null;
+  let syncDue = false;
   const tempTag = Math.random().toString(36).slice(2, 10);
 
   const fail = (cause: unknown): StoreError => {
@@ -120,13 +125,39 @@ export async function openJournalFile(options: {
       const data = encoder.encode(current.lines.join(""));
       await writeAll(handle, data);
       size += data.length;
+      if (sync === "always") {
+        await handle.datasync();
+        syncs++;
+      } else if (typeof sync === "object") {
+        unsynced = true;
+        syncTimer ??= setTimeout(() => {
+          syncTimer = null;
+          syncDue = true;
+          schedule();
+        }, sync.everyMs);
+      }
       current.resolve();
     } catch (error) {
       current.reject(fail(error));
     }
   };
 
-  /** Writes the snapshot to a temp file, then renames it over the journal. Returns false if nothing changed. */
+  /** Sync-window mode: syncs what was written since the last sync. Nobody waits; a failure stops the journal. */
+  const syncWritten = async (): Promise<void> => {
+    if (!unsynced || failure) return;
+    unsynced = false;
+    try {
+      await handle.datasync();
+      syncs++;
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  /**
+   * Writes the snapshot to a temp file, fsyncs it, renames it over the journal and fsyncs the directory. Returns
+   * false if nothing changed (the old journal is still complete and in use).
+   */
   const replaceFile = async (lines: Iterable<string>): Promise<boolean> => {
     const temp = `${path}.${tempTag}.tmp`;
     let written = 0;
@@ -145,6 +176,9 @@ export async function openJournalFile(options: {
         const data = encoder.encode(chunk);
         await writeAll(out, data);
         written += data.length;
+        // Before the rename: otherwise a power cut could leave the new name pointing at an empty file.
+        await out.sync();
+        syncs++;
       } finally {
         await out.close();
       }
@@ -157,6 +191,9 @@ export async function openJournalFile(options: {
     await handle.close().catch(() => {});
     handle = await fs.open(path, "a");
     size = written;
+    unsynced = false; // the snapshot holds everything written so far, and it is synced
+    await syncDirectory(fs, dir); // makes the rename durable; until then a power cut brings the old journal back
+    syncs++;
     return true;
   };
 
@@ -182,14 +219,19 @@ export async function openJournalFile(options: {
   };
 
   const pump = async (): Promise<void> => {
-    while (batch !== null || rewriteJob !== null) {
+    while (batch !== null || rewriteJob !== null || syncDue) {
       if (rewriteJob !== null) {
         const job = rewriteJob;
         rewriteJob = null;
         await runRewrite(job);
         continue;
       }
-      const current = batch!;
+      if (batch === null) {
+        syncDue = false;
+        await syncWritten();
+        continue;
+      }
+      const current = batch;
       batch = null;
       await writeBatch(current);
     }
@@ -209,6 +251,9 @@ export async function openJournalFile(options: {
     },
     get compacting() {
       return compacting;
+    },
+    get syncs() {
+      return syncs;
     },
     assertWritable() {
       if (closed) throw new StoreError("store_disposed", `the journal ${path} is closed`);
@@ -240,6 +285,9 @@ export async function openJournalFile(options: {
       if (closed) return;
       closed = true;
       while (pumping !== null) await pumping;
+      if (syncTimer !== null) clearTimeout(syncTimer);
+      syncTimer = null;
+      await syncWritten();
       // After a failed reopen the handle is already closed; there is nothing left to lose.
       await handle.close().catch((error: unknown) => {
         if (!failure) throw error;
