@@ -1,11 +1,40 @@
 /**
  * Turns one WebSocket message from a connector into a validated frame, or into the close code and reason the
  * gateway answers with. Each frame is parsed exactly once.
+ *
+ * The schema is picked by `type` from a table instead of `v.variant`: a variant tries the options in order and
+ * builds a full issue object for every option whose `type` does not match, which made a ping (the last option)
+ * cost four throw-away issues and every chunk one. The accepted frames and the error messages are the same.
  */
 import * as v from "valibot";
-import { CloseCode, ConnectorFrame } from "../protocol/index.ts";
+import {
+  ChunkFrame,
+  CloseCode,
+  type ConnectorFrame,
+  DoneFrame,
+  ErrorFrame,
+  HelloFrame,
+  PingFrame,
+} from "../protocol/index.ts";
 
 export type ParsedFrame = { frame: ConnectorFrame } | { close: number; reason: string };
+
+const SCHEMA_BY_TYPE = new Map<unknown, v.GenericSchema<unknown, ConnectorFrame>>([
+  ["hello", HelloFrame],
+  ["chunk", ChunkFrame],
+  ["done", DoneFrame],
+  ["error", ErrorFrame],
+  ["ping", PingFrame],
+]);
+const TYPES = `(${[...SCHEMA_BY_TYPE.keys()].map((type) => `"${type}"`).join(" | ")})`;
+
+/** How valibot prints a received value in its messages. */
+const describe = (value: unknown): string =>
+  typeof value === "string"
+    ? `"${value}"`
+    : value === undefined || typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : typeof value;
 
 export function parseConnectorFrame(data: unknown, maxFrameBytes: number): ParsedFrame {
   if (typeof data !== "string") return { close: CloseCode.protocolError, reason: "frames must be JSON text" };
@@ -17,7 +46,15 @@ export function parseConnectorFrame(data: unknown, maxFrameBytes: number): Parse
   } catch {
     return { close: CloseCode.protocolError, reason: "malformed JSON" };
   }
-  const parsed = v.safeParse(ConnectorFrame, json);
+  const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+  const schema = SCHEMA_BY_TYPE.get(type);
+  if (schema === undefined) {
+    return {
+      close: CloseCode.protocolError,
+      reason: `invalid frame at type: Invalid type: Expected ${TYPES} but received ${describe(type)}`,
+    };
+  }
+  const parsed = v.safeParse(schema, json);
   if (parsed.success) return { frame: parsed.output };
   const issue = parsed.issues[0];
   const where = issue?.path?.map((p) => String(p.key)).join(".") || "type";
