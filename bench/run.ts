@@ -14,7 +14,7 @@ import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow }
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
-import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
+import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
 
@@ -24,7 +24,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const only = new Set((argument("only") ?? "relay,idle,async").split(","));
+const only = new Set((argument("only") ?? "relay,capacity,async").split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
 
@@ -134,17 +134,19 @@ try {
       }
     }
   }
-  if (only.has("idle")) {
-    const idle = await attempt(`idle memory of ${IDLE.agents} agents on bun`, measureIdleRss);
-    if (idle) {
-      rows.push(
-        row("RSS per idle agent", "bun", fmt.kb(idle.kbPerAgent), "", "", "≤ 10 KB", idle.kbPerAgent <= 10),
+  if (only.has("capacity")) {
+    for (const runtime of localRuntimes.filter((name) => name !== "deno")) {
+      const result = await attempt(
+        `capacity: ${CAPACITY.agents.toLocaleString("en-US")} idle agents on ${runtime}`,
+        () => measureCapacity(runtime),
       );
-      notes.push(
-        `Idle agents (bun, memory store): RSS ${fmt.kb(idle.rssBeforeKb)} with ${idle.agents} agents created, ` +
-          `${fmt.kb(idle.rssAfterKb)} with all connected; created ${fmt.perSecond(idle.createdPerSecond)}, ` +
-          `connected ${fmt.perSecond(idle.connectedPerSecond)} (hello → welcome); ${idle.heartbeatsSeen} pongs seen.`,
-      );
+      if (result) rows.push(...capacityRows(result));
+      if (result && CAPACITY.agents < TARGET_AGENTS) {
+        notes.push(
+          `Capacity on ${runtime}: measured with ${CAPACITY.agents.toLocaleString("en-US")} agents, not ${TARGET_AGENTS.toLocaleString("en-US")}: ` +
+            `bench processes get at most ${CAPACITY.fileLimit.toLocaleString("en-US")} open files here (the hard limit; this container cannot raise it), and every agent socket is a file in the gateway.`,
+        );
+      }
     }
   }
   if (only.has("async")) {
@@ -209,13 +211,13 @@ const method = [
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
-  `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw ws sockets from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts, ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target).`,
   `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window.toLocaleString("en-US")} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window.toLocaleString("en-US")} more. Journal syncs/s: fsync + fdatasync calls of the gateway process during the same windows, counted with perf stat on the syscall tracepoints.`,
 ];
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < 3 || runtimes.length < 4;
+const partial = only.size < 3 || runtimes.length < 4 || process.env.BENCH_AGENTS !== undefined;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);
