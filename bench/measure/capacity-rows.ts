@@ -27,6 +27,15 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       gateway.connectedPerSecond >= 10_000,
     ),
     row(
+      "Server CPU per connect (upgrade + hello → welcome)",
+      runtime,
+      `${gateway.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / gateway.cpuPerConnectUs)} per core)`,
+      `${floor.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / floor.cpuPerConnectUs)} per core)`,
+      ratio(gateway.cpuPerConnectUs, floor.cpuPerConnectUs),
+      "≤ 100 µs (10,000/s on one core)",
+      gateway.cpuPerConnectUs <= 100,
+    ),
+    row(
       `Idle CPU over one heartbeat, ${n} agents`,
       runtime,
       `${gateway.idleCpuPercent.toFixed(1)}% of a core`,

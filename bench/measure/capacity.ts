@@ -53,6 +53,8 @@ export interface ServerCapacity {
   rssAfterKb: number;
   kbPerAgent: number;
   connectedPerSecond: number;
+  /** Server CPU time per connect (upgrade + hello → welcome), µs: what the rate would be on a core of its own. */
+  cpuPerConnectUs: number;
   /** CPU share of one core used over one heartbeat interval with every agent connected and idle. */
   idleCpuPercent: number;
   pongs: number;
@@ -140,8 +142,11 @@ async function measureServer(
 ): Promise<{ result: ServerCapacity; fleet: BenchProcess[] }> {
   await sleep(CAPACITY.settleMs);
   const rssBeforeKb = await readRssKb(server.process.pid);
+  const cpuBeforeConnect = await readCpuSeconds(server.process.pid);
   const fleet = await connectFleet(server.url, token, reconnect);
   try {
+    const cpuPerConnectUs =
+      (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / CAPACITY.agents) * 1e6;
     const connected = fleetTotals(fleet);
     const connectedPerSecond = CAPACITY.agents / ((connected.lastWelcomeAt - connected.firstOpenAt) / 1000);
     await sleep(CAPACITY.settleMs); // the connect burst's garbage and buffers settle
@@ -161,6 +166,7 @@ async function measureServer(
         rssAfterKb,
         kbPerAgent: (rssAfterKb - rssBeforeKb) / CAPACITY.agents,
         connectedPerSecond,
+        cpuPerConnectUs,
         idleCpuPercent,
         pongs: totals.pongs,
       },
