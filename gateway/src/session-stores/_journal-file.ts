@@ -11,9 +11,8 @@
  *   queue goes on with the lines appended meanwhile. Lines still queued when the capture was taken are already in
  *   the snapshot, so they are not written again: their promises settle once the directory is synced. A crash at
  *   any step leaves either the complete old journal or the complete new one (tests/session-stores/fs-crash.test.ts).
- * - **Fail-stop**: when a write or sync fails (disk full, permissions, I/O error) the journal can no longer match
- *   memory, so every later `append` rejects with `journal_write_failed` until the store is reopened. A failed
- *   fsync is never retried: the kernel may have dropped the dirty pages, so a retry could report success falsely.
+ * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
+ *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).
  * @module
  */
 import { StoreError } from "./_errors.ts";
@@ -60,7 +59,6 @@ export interface JournalFile {
 
 /** Snapshot text is written in pieces of about this many characters, so no single string gets huge. */
 const REWRITE_CHUNK_CHARS = 1 << 20;
-
 /**
  * Opens `path` for appending after cutting it to `validBytes` (a torn last line a crash left behind).
  * @example
@@ -130,11 +128,15 @@ export async function openJournalFile(options: {
         syncs++;
       } else if (typeof sync === "object") {
         unsynced = true;
-        syncTimer ??= setTimeout(() => {
-          syncTimer = null;
-          syncDue = true;
-          schedule();
-        }, sync.everyMs);
+        if (syncTimer === null) {
+          syncTimer = setTimeout(() => {
+            syncTimer = null;
+            syncDue = true;
+            schedule();
+          }, sync.everyMs);
+          // A pending sync must not keep a CLI process alive; `close` syncs what is left.
+          (syncTimer as { unref?: () => void }).unref?.();
+        }
       }
       current.resolve();
     } catch (error) {
