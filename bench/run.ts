@@ -6,6 +6,7 @@
  *   npm run bench [-- --only=relay,idle,async] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { machineInfo } from "./lib/machine.ts";
 import { killAllNow, ROOT, stopAll } from "./lib/processes.ts";
@@ -139,6 +140,7 @@ function workerdRows(result: RelayResult): Row[] {
 }
 
 const machine = machineInfo();
+const loadAtStart = loadavg()[0]!;
 try {
   if (only.has("relay")) {
     for (const runtime of localRuntimes) {
@@ -248,6 +250,11 @@ const method = [
   `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw ws sockets from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts, ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target).`,
   `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window.toLocaleString("en-US")} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window.toLocaleString("en-US")} more. Journal syncs/s: fsync + fdatasync calls of the gateway process during the same windows, counted with perf stat on the syscall tracepoints.`,
 ];
+// Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.
+notes.push(
+  `Machine load (1-min average on ${cpus().length} cores): ${loadAtStart.toFixed(1)} at the start of the run, ` +
+    `${loadavg()[0]!.toFixed(1)} at the end${loadAtStart > cpus().length || loadavg()[0]! > cpus().length ? "; other work ran concurrently" : ""}.`,
+);
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
