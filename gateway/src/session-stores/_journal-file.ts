@@ -5,12 +5,12 @@
  *   flight (or in the same tick, when idle) goes out in ONE `write` on a file handle kept open in append mode,
  *   followed, in sync mode `always`, by ONE `fdatasync`. The promise of a line settles when its batch is on disk
  *   (`always`) or in the OS (a sync window, `off`; see `_journal-sync.ts`). Writes and syncs never overlap.
- * - **Compaction** (`rewrite`) is a job in the same queue: it captures the live dataset synchronously when its turn
- *   comes, writes it to a temp file in chunks (the event loop keeps running, writers keep appending to memory and
- *   to the queue), fsyncs it, renames it over the journal, fsyncs the directory and reopens the handle; then the
- *   queue goes on with the lines appended meanwhile. Lines still queued when the capture was taken are already in
- *   the snapshot, so they are not written again: their promises settle once the directory is synced. A crash at
- *   any step leaves either the complete old journal or the complete new one (tests/session-stores/fs-crash.test.ts).
+ * - **Compaction** (`rewrite`): when its turn in the queue comes, the live dataset is captured synchronously and
+ *   written to a temp file in the background while batches keep going to the old file (acknowledged as usual) and
+ *   are remembered. Once the snapshot is written, the queue pauses briefly: the remembered lines are appended to
+ *   the temp file, it is fsynced and renamed over the journal, the directory is fsynced and the handle reopened
+ *   (`_journal-snapshot.ts`). A crash at any step leaves either the complete old journal or the complete new one
+ *   (tests/session-stores/fs-crash.test.ts).
  * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
  *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).
  * @module
@@ -18,6 +18,7 @@
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
 import { type Batch, newBatch, writeAll } from "./_journal-batch.ts";
+import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
 import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 
 /** The subset of a `node:fs/promises` FileHandle the journal uses. */
@@ -57,8 +58,14 @@ export interface JournalFile {
   close(): Promise<void>;
 }
 
-/** Snapshot text is written in pieces of about this many characters, so no single string gets huge. */
-const REWRITE_CHUNK_CHARS = 1 << 20;
+interface Rewrite {
+  settled: Batch;
+  /** Lines written to the old file since the capture: the new file needs them too. */
+  tail: string[];
+  /** Set once the snapshot is written: the file, or null if writing it failed. */
+  snapshot: SnapshotFile | null | undefined;
+  written: Promise<void>;
+}
 /**
  * Opens `path` for appending after cutting it to `validBytes` (a torn last line a crash left behind).
  * @example
@@ -97,6 +104,7 @@ export async function openJournalFile(options: {
   let baseSize = size;
   let batch: Batch | null = null;
   let rewriteJob: { capture: () => Iterable<string>; settled: Batch } | null = null;
+  let rewriting: Rewrite | null = null;
   let pumping: Promise<void> | null = null;
   let failure: StoreError | null = null;
   let closed = false;
@@ -123,6 +131,7 @@ export async function openJournalFile(options: {
       const data = encoder.encode(current.lines.join(""));
       await writeAll(handle, data);
       size += data.length;
+      rewriting?.tail.push(...current.lines);
       if (sync === "always") {
         await handle.datasync();
         syncs++;
@@ -156,76 +165,63 @@ export async function openJournalFile(options: {
     }
   };
 
-  /**
-   * Writes the snapshot to a temp file, fsyncs it, renames it over the journal and fsyncs the directory. Returns
-   * false if nothing changed (the old journal is still complete and in use).
-   */
-  const replaceFile = async (lines: Iterable<string>): Promise<boolean> => {
-    const temp = `${path}.${tempTag}.tmp`;
-    let written = 0;
-    try {
-      const out = await fs.open(temp, "w");
-      try {
-        let chunk = "";
-        for (const line of lines) {
-          chunk += line;
-          if (chunk.length < REWRITE_CHUNK_CHARS) continue;
-          const data = encoder.encode(chunk);
-          await writeAll(out, data);
-          written += data.length;
-          chunk = "";
-        }
-        const data = encoder.encode(chunk);
-        await writeAll(out, data);
-        written += data.length;
-        // Before the rename: otherwise a power cut could leave the new name pointing at an empty file.
-        await out.sync();
-        syncs++;
-      } finally {
-        await out.close();
-      }
-      await fs.rename(temp, path);
-    } catch {
-      await fs.unlink(temp).catch(() => {}); // best effort: the old journal is still complete and in use
-      return false;
-    }
-    // From here the old handle points at a file that is gone: a failure to reopen is a write failure.
-    await handle.close().catch(() => {});
-    handle = await fs.open(path, "a");
-    size = written;
-    unsynced = false; // the snapshot holds everything written so far, and it is synced
-    await syncDirectory(fs, dir); // makes the rename durable; until then a power cut brings the old journal back
-    syncs++;
-    return true;
+  /** Captures the live dataset now and writes it to a temp file in the background; batches go on meanwhile. */
+  const startRewrite = (job: { capture: () => Iterable<string>; settled: Batch }): void => {
+    const lines = job.capture();
+    const rewrite: Rewrite = {
+      settled: job.settled,
+      tail: [],
+      snapshot: undefined,
+      written: Promise.resolve(),
+    };
+    rewrite.written = writeSnapshot(fs, `${path}.${tempTag}.tmp`, lines).then((snapshot) => {
+      rewrite.snapshot = snapshot;
+      schedule(); // the pump finishes it
+    });
+    rewriting = rewrite;
   };
 
-  const runRewrite = async (job: { capture: () => Iterable<string>; settled: Batch }): Promise<void> => {
-    // Taken in the same synchronous step as the capture, so these lines are exactly the ones the snapshot covers.
-    const covered = batch;
-    batch = null;
-    const lines = job.capture();
+  /** With the queue paused: the new file gets the tail, replaces the journal, and the directory is synced. */
+  const finishRewrite = async (rewrite: Rewrite): Promise<void> => {
+    rewriting = null;
+    const snapshot = rewrite.snapshot;
+    baseSize = size; // also after a failure, so a broken compaction is not retried on every append
+    if (!snapshot || failure) {
+      if (snapshot) await discardSnapshot(fs, snapshot.temp, snapshot.out);
+      return failure ? rewrite.settled.reject(failure) : rewrite.settled.resolve();
+    }
+    let newSize: number;
     try {
-      if (failure) throw failure;
-      if (await replaceFile(lines)) {
-        covered?.resolve();
-      } else if (covered) {
-        await writeBatch(covered); // compaction failed: the queued lines go to the old journal as usual
-      }
-      baseSize = size; // also after a failure, so a broken compaction is not retried on every append
-      job.settled.resolve();
+      newSize = await commitSnapshot(fs, snapshot, rewrite.tail, path);
+      syncs++;
+    } catch {
+      return rewrite.settled.resolve(); // the old journal is still complete and in use
+    }
+    try {
+      // From here the old handle points at a file that is gone: a failure to reopen is a write failure.
+      await handle.close().catch(() => {});
+      handle = await fs.open(path, "a");
+      size = baseSize = newSize;
+      unsynced = false; // the new file holds everything written so far, and it is synced
+      await syncDirectory(fs, dir); // makes the rename durable; until then a power cut brings the old journal back
+      syncs++;
+      rewrite.settled.resolve();
     } catch (error) {
-      const stopped = fail(error);
-      covered?.reject(stopped);
-      job.settled.reject(stopped);
+      rewrite.settled.reject(fail(error));
     }
   };
 
   const pump = async (): Promise<void> => {
-    while (batch !== null || rewriteJob !== null || syncDue) {
-      if (rewriteJob !== null) {
+    const rewriteDue = () => (rewriteJob !== null && rewriting === null) || rewriting?.snapshot !== undefined;
+    while (batch !== null || syncDue || rewriteDue()) {
+      if (rewriteJob !== null && rewriting === null) {
         const job = rewriteJob;
         rewriteJob = null;
-        await runRewrite(job);
+        startRewrite(job);
+        continue;
+      }
+      if (rewriting !== null && rewriting.snapshot !== undefined) {
+        await finishRewrite(rewriting);
         continue;
       }
       if (batch === null) {
@@ -273,6 +269,7 @@ export async function openJournalFile(options: {
       if (closed) return Promise.reject(new StoreError("store_disposed", `the journal ${path} is closed`));
       if (failure) return Promise.reject(failure);
       if (rewriteJob !== null) return rewriteJob.settled.done;
+      if (rewriting !== null) return rewriting.settled.done;
       const job = { capture, settled: newBatch() };
       rewriteJob = job;
       compacting = true;
@@ -286,7 +283,8 @@ export async function openJournalFile(options: {
     async close() {
       if (closed) return;
       closed = true;
-      while (pumping !== null) await pumping;
+      // A compaction still writing its snapshot finishes first (its completion restarts the pump).
+      while (pumping !== null || rewriting !== null) await (pumping ?? rewriting?.written);
       if (syncTimer !== null) clearTimeout(syncTimer);
       syncTimer = null;
       await syncWritten();
