@@ -14,6 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The real `node:fs/promises`, but writes to a compaction's temp file wait at a gate until `release()`. */
 function gatedFs() {
   let release!: () => void;
+  let released = false;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
@@ -39,7 +40,17 @@ function gatedFs() {
       };
     },
   };
-  return { fs: gated, compactionStarted, release };
+  return {
+    fs: gated,
+    compactionStarted,
+    get released() {
+      return released;
+    },
+    release() {
+      released = true;
+      release();
+    },
+  };
 }
 
 /** The store's state as a plain object, read through its public API. */
@@ -103,14 +114,14 @@ describe("fs session store compaction", () => {
       started = true;
     });
     while (!started) {
-      // The write that starts the compaction is acknowledged only with the snapshot, so do not wait for it alone.
+      // Stop as soon as the compaction has started writing its snapshot.
       await Promise.race([store.set("hot", { round, pad: "y".repeat(100) }), gated.compactionStarted]);
       expected.hot = { round, pad: "y".repeat(100) };
       round++;
       if (round > 500) throw new Error("compaction never started");
     }
 
-    // 32 concurrent writers mutate while the snapshot is held back; their writes are acknowledged after it.
+    // 32 concurrent writers mutate while the snapshot is held back; their writes go to the old journal meanwhile.
     const acknowledged: Promise<void>[] = [];
     const writers = Array.from({ length: 32 }, async (_, w) => {
       for (let i = 0; i < 20; i++) {
@@ -125,9 +136,12 @@ describe("fs session store compaction", () => {
     const adds = Array.from({ length: 50 }, (_, i) => store.add("race:add", i));
     const increments = Array.from({ length: 50 }, () => store.increment("race:seq"));
     await sleep(50);
-    expect(await store.get("w:0:5")).toEqual({ w: 0, i: 5 }); // visible in memory before it is written
-    gated.release();
+    expect(await store.get("w:0:5")).toEqual({ w: 0, i: 5 }); // visible in memory at once
+    // Acknowledged while the snapshot is still held: a compaction does not stall writers.
     await Promise.all(writers);
+    await Promise.all(acknowledged);
+    expect(gated.released).toBe(false);
+    gated.release();
     await Promise.all(acknowledged);
     const added = await Promise.all(adds);
     expect(added.filter(Boolean)).toHaveLength(1);
