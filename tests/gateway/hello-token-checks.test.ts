@@ -37,7 +37,7 @@ describe("token checks for agent hellos", () => {
     expect(checks.every((check) => check.status === "ok")).toBe(true);
     // The first 100 run concurrently (each reads before any remembers); the next 100 are answered from memory.
     expect(counts.tokenReads).toBe(100);
-    expect((await tokens.verifyForHello("amk_nope_" + "0".repeat(48))).status).toBe("invalid");
+    expect((await tokens.verifyForHello(`amk_nope_${"0".repeat(48)}`)).status).toBe("invalid");
   });
 
   it("refuses at once a token revoked through the same service or announced by the hub", async () => {
