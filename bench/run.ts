@@ -6,6 +6,7 @@
  *   npm run bench [-- --only=relay,idle,async,doors,a2a,mesh,sandbox,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { machineInfo } from "./lib/machine.ts";
 import { killAllNow, ROOT, stopAll } from "./lib/processes.ts";
@@ -15,9 +16,9 @@ import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
+import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
 import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
-import { IDLE, measureIdleRss } from "./measure/idle-rss.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureSandboxExec, SANDBOX_EXEC } from "./measure/sandbox-exec.ts";
@@ -29,7 +30,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const SECTIONS = ["relay", "idle", "async", "doors", "a2a", "mesh", "sandbox", "connector"];
+const SECTIONS = ["relay", "capacity", "async", "doors", "a2a", "mesh", "sandbox", "connector"];
 const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
@@ -71,12 +72,36 @@ async function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayRes
   }
 }
 
+const RELAY_ROUNDS = 2;
+
+/** Per measurement, the best of several rounds: lowest latency, highest rate. */
+function bestOf(results: (RelayResult | null)[]): RelayResult | null {
+  const done = results.filter((result): result is RelayResult => result !== null);
+  if (done.length === 0) return null;
+  const latency = (pick: (r: RelayResult) => RoundTripResult["sequential"]) => ({
+    p50Ms: Math.min(...done.map((r) => pick(r).p50Ms)),
+    p99Ms: Math.min(...done.map((r) => pick(r).p99Ms)),
+    perSecond: Math.max(...done.map((r) => pick(r).perSecond)),
+  });
+  return {
+    roundTrip: {
+      sequential: { ...done[0]!.roundTrip.sequential, ...latency((r) => r.roundTrip.sequential) },
+      concurrent: { ...done[0]!.roundTrip.concurrent, ...latency((r) => r.roundTrip.concurrent) },
+    },
+    streaming: {
+      ...done[0]!.streaming,
+      chunksPerSecond: Math.max(...done.map((r) => r.streaming.chunksPerSecond)),
+      payloadMBps: Math.max(...done.map((r) => r.streaming.payloadMBps)),
+    },
+  };
+}
+
 function relayRows(runtime: string, gateway: RelayResult, floor: RelayResult): Row[] {
   const { sequential: gs, concurrent: gc } = gateway.roundTrip;
   const { sequential: fs, concurrent: fc } = floor.roundTrip;
   const c = ROUND_TRIP.concurrency;
   return [
-    latencyRow("Round trip p50, sequential", runtime, gs.p50Ms, fs.p50Ms),
+    latencyRow("Round trip p50, sequential", runtime, gs.p50Ms, fs.p50Ms, 1.2),
     latencyRow("Round trip p99, sequential", runtime, gs.p99Ms, fs.p99Ms),
     throughputRow("Round trips/s, sequential", runtime, gs.perSecond, fs.perSecond, fmt.perSecond),
     latencyRow(`Round trip p50, ${c} concurrent`, runtime, gc.p50Ms, fc.p50Ms),
@@ -88,7 +113,7 @@ function relayRows(runtime: string, gateway: RelayResult, floor: RelayResult): R
       gateway.streaming.chunksPerSecond,
       floor.streaming.chunksPerSecond,
       fmt.perSecond,
-      0.5,
+      0.9,
     ),
     throughputRow(
       "Stream payload MB/s",
@@ -96,7 +121,7 @@ function relayRows(runtime: string, gateway: RelayResult, floor: RelayResult): R
       gateway.streaming.payloadMBps,
       floor.streaming.payloadMBps,
       fmt.mbps,
-      0.5,
+      0.9,
     ),
   ];
 }
@@ -122,13 +147,24 @@ function workerdRows(result: RelayResult): Row[] {
 
 const machine = machineInfo();
 const connectorMethod: string[] = [];
+const loadAtStart = loadavg()[0]!;
 try {
   if (only.has("relay")) {
     for (const runtime of localRuntimes) {
-      const floor = await attempt(`floor on ${runtime}`, () => measureRelay(() => startFloorTarget(runtime)));
-      const gateway = await attempt(`gateway on ${runtime}`, () =>
-        measureRelay(() => startGatewayTarget(runtime)),
-      );
+      // Floor and gateway alternate twice and each keeps its better round, so a burst of load from other work
+      // on the machine during one round does not decide the ratio.
+      const rounds: { floor: RelayResult | null; gateway: RelayResult | null }[] = [];
+      for (let round = 1; round <= RELAY_ROUNDS; round++) {
+        const floor = await attempt(`floor on ${runtime} (round ${round})`, () =>
+          measureRelay(() => startFloorTarget(runtime)),
+        );
+        const gateway = await attempt(`gateway on ${runtime} (round ${round})`, () =>
+          measureRelay(() => startGatewayTarget(runtime)),
+        );
+        rounds.push({ floor, gateway });
+      }
+      const floor = bestOf(rounds.map((r) => r.floor));
+      const gateway = bestOf(rounds.map((r) => r.gateway));
       if (floor && gateway) rows.push(...relayRows(runtime, gateway, floor));
     }
     if (runtimes.includes("workerd")) {
@@ -141,17 +177,19 @@ try {
       }
     }
   }
-  if (only.has("idle")) {
-    const idle = await attempt(`idle memory of ${IDLE.agents} agents on bun`, measureIdleRss);
-    if (idle) {
-      rows.push(
-        row("RSS per idle agent", "bun", fmt.kb(idle.kbPerAgent), "", "", "≤ 10 KB", idle.kbPerAgent <= 10),
+  if (only.has("capacity")) {
+    for (const runtime of localRuntimes.filter((name) => name !== "deno")) {
+      const result = await attempt(
+        `capacity: ${CAPACITY.agents.toLocaleString("en-US")} idle agents on ${runtime}`,
+        () => measureCapacity(runtime),
       );
-      notes.push(
-        `Idle agents (bun, memory store): RSS ${fmt.kb(idle.rssBeforeKb)} with ${idle.agents} agents created, ` +
-          `${fmt.kb(idle.rssAfterKb)} with all connected; created ${fmt.perSecond(idle.createdPerSecond)}, ` +
-          `connected ${fmt.perSecond(idle.connectedPerSecond)} (hello → welcome); ${idle.heartbeatsSeen} pongs seen.`,
-      );
+      if (result) rows.push(...capacityRows(result));
+      if (result && CAPACITY.agents < TARGET_AGENTS) {
+        notes.push(
+          `Capacity on ${runtime}: measured with ${CAPACITY.agents.toLocaleString("en-US")} agents, not ${TARGET_AGENTS.toLocaleString("en-US")}: ` +
+            `bench processes get at most ${CAPACITY.fileLimit.toLocaleString("en-US")} open files here (the hard limit; this container cannot raise it), and every agent socket is a file in the gateway.`,
+        );
+      }
     }
   }
   if (only.has("async")) {
@@ -159,27 +197,50 @@ try {
       const tasks = await attempt(`async tasks on ${runtime} (fs store)`, () => measureAsyncTasks(runtime));
       if (!tasks) continue;
       const { coldPerSecond: cold, atEmptyPerSecond: empty, atBacklogPerSecond: full } = tasks;
+      const backlog = ASYNC.backlog.toLocaleString("en-US");
+      const syncs = (perSecond: number | null, tasksPerSecond: number) =>
+        perSecond === null
+          ? "not counted (perf unavailable)"
+          : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`;
       notes.push(
         `Async tasks on ${runtime}: the first ${ASYNC.coldWindow} tasks of a fresh process ran at ${fmt.perSecond(cold)}.`,
       );
       rows.push(
         row(
-          "Async tasks accepted/s, backlog 0",
+          "Durable tasks accepted/s, backlog 0",
           runtime,
           fmt.perSecond(empty),
           "",
           "",
-          "≥ 6,000/s",
-          empty >= 6000,
+          "≥ 10,000/s",
+          empty >= 10_000,
         ),
         row(
-          `Async tasks accepted/s, backlog ${ASYNC.backlog.toLocaleString("en-US")}`,
+          "Journal syncs/s, backlog 0",
+          runtime,
+          syncs(tasks.syncsAtEmptyPerSecond, empty),
+          "",
+          "",
+          "",
+          null,
+        ),
+        row(
+          `Durable tasks accepted/s, backlog ${backlog}`,
           runtime,
           fmt.perSecond(full),
           "",
           `${Math.round((full / empty) * 100)}% of backlog 0`,
-          "≥ 6,000/s and ≥ 90% of backlog 0",
-          full >= 6000 && full >= 0.9 * empty,
+          "≥ 10,000/s and ≥ 90% of backlog 0",
+          full >= 10_000 && full >= 0.9 * empty,
+        ),
+        row(
+          `Journal syncs/s, backlog ${backlog}`,
+          runtime,
+          syncs(tasks.syncsAtBacklogPerSecond, full),
+          "",
+          "",
+          "",
+          null,
         ),
       );
     }
@@ -333,22 +394,27 @@ function a2aRows(runtime: string, result: A2aResult): Row[] {
 }
 
 const method = [
-  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows.`,
+  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows. Floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio.`,
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
-  `Idle RSS: ${IDLE.agents.toLocaleString("en-US")} agents created through the API (memory store), then as many raw ws sockets from ${IDLE.processes} Node processes send hello and ping every ${IDLE.heartbeatMs / 1000} s (heartbeat shortened so each socket pings within the run); VmRSS from /proc/<pid>/status before connecting and after all are welcomed plus one heartbeat.`,
+  `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw ws sockets from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts, ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target).`,
+  `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window.toLocaleString("en-US")} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window.toLocaleString("en-US")} more. Journal syncs/s: fsync + fdatasync calls of the gateway process during the same windows, counted with perf stat on the syscall tracepoints.`,
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   ...connectorMethod,
-  `Async tasks: fs store, agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window} more.`,
 ];
+// Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.
+notes.push(
+  `Machine load (1-min average on ${cpus().length} cores): ${loadAtStart.toFixed(1)} at the start of the run, ` +
+    `${loadavg()[0]!.toFixed(1)} at the end${loadAtStart > cpus().length || loadavg()[0]! > cpus().length ? "; other work ran concurrently" : ""}.`,
+);
 const output = table(rows);
 console.log(`\n${output}\n`);
 for (const note of notes) console.log(`- ${note}`);
-const partial = only.size < SECTIONS.length || runtimes.length < 4;
+const partial = only.size < SECTIONS.length || runtimes.length < 4 || process.env.BENCH_AGENTS !== undefined;
 const file = partial ? "RESULTS.partial.md" : "RESULTS.md";
 writeFileSync(join(ROOT, "bench", file), resultsMarkdown(machine, rows, notes, method));
 console.log(`\nwrote bench/${file}`);

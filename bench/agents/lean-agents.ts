@@ -1,74 +1,128 @@
 /**
  * Many idle agents from one process, as lean as the protocol allows: a raw `ws` socket per agent that sends
- * `hello`, then only pings at the interval the welcome asks for. Prints one status line per second and
- * `lean ready` once every socket got its welcome.
+ * `hello`, then only pings at the interval the welcome asks for (one timer for the whole process, pinging a slice
+ * of the sockets per tick, so the generator itself stays light). Sockets are spread over several loopback source
+ * addresses, because one source address reaches one server port through at most ~28,000 ephemeral ports.
  *
- *   node --import tsx bench/agents/lean-agents.ts <url> <token> <namePrefix> <first> <count>
+ * With `reconnect`, a closed socket reconnects after the connector's own jittered backoff
+ * (connector/src/client/backoff.ts), as a fleet of real connectors does after a gateway restart.
+ *
+ * Prints `lean {json}` once a second: sockets welcomed now, ever, closes, pongs, and the epoch ms of the first
+ * open attempt and of the latest welcome; `lean ready` each time every socket is welcomed.
+ *
+ *   node --import tsx bench/agents/lean-agents.ts '<json options>'   (see LeanOptions)
  */
 import WebSocket from "ws";
+import { nextDelay } from "../../connector/src/client/backoff.ts";
 
-const [url, token, prefix, firstArg, countArg] = process.argv.slice(2);
-if (!url || !token || !prefix)
-  throw new Error("usage: lean-agents.ts <url> <token> <prefix> <first> <count>");
-const connectUrl = new URL("/v1/connect", url.replace(/^http/, "ws"));
-const first = Number(firstArg);
-const count = Number(countArg);
-/** Sockets opening at once: enough to connect quickly, few enough not to trip the hello deadline. */
-const OPENING_AT_ONCE = 100;
+interface LeanOptions {
+  url: string;
+  token: string;
+  /** Agents are named `${prefix}${index}` for index in [first, first + count). */
+  prefix: string;
+  first: number;
+  count: number;
+  /** Loopback source addresses to spread the sockets over (e.g. 127.0.0.2). */
+  sourceAddresses: string[];
+  /** Handshakes in flight at once. */
+  openingAtOnce: number;
+  reconnect: boolean;
+}
+
+const options = JSON.parse(process.argv[2] ?? "{}") as LeanOptions;
+if (!options.url || !options.token) throw new Error("usage: lean-agents.ts '<json options>'");
+const connectUrl = new URL("/v1/connect", options.url.replace(/^http/, "ws"));
 const PING = JSON.stringify({ type: "ping" });
+const TICK_MS = 250;
 
-const counts = { welcomed: 0, closed: 0, pongs: 0 };
-const sockets: WebSocket[] = [];
-const timers: ReturnType<typeof setInterval>[] = [];
-let next = first;
+const counts = { welcomed: 0, everWelcomed: 0, closed: 0, pongs: 0, firstOpenAt: 0, lastWelcomeAt: 0 };
+const sockets: (WebSocket | null)[] = new Array(options.count).fill(null);
+const welcomed: boolean[] = new Array(options.count).fill(false);
+const attempts: number[] = new Array(options.count).fill(0);
+const waiting: number[] = [];
+let heartbeatMs = 15_000;
 let opening = 0;
+let stopping = false;
 
-function open(index: number): void {
+function open(slot: number): void {
   opening++;
-  const socket = new WebSocket(connectUrl);
-  sockets.push(socket);
-  let welcomed = false;
+  counts.firstOpenAt ||= Date.now();
+  const index = options.first + slot;
+  const localAddress = options.sourceAddresses[slot % options.sourceAddresses.length];
+  const socket = new WebSocket(connectUrl, { localAddress, perMessageDeflate: false });
+  sockets[slot] = socket;
+  let settled = false;
+  const handshakeOver = () => {
+    if (settled) return;
+    settled = true;
+    opening--;
+    openMore();
+  };
   socket.on("open", () => {
-    const hello = { type: "hello", protocol: { min: 1, max: 1 }, token, agent: `${prefix}${index}` };
+    const hello = {
+      type: "hello",
+      protocol: { min: 1, max: 1 },
+      token: options.token,
+      agent: `${options.prefix}${index}`,
+    };
     socket.send(JSON.stringify(hello));
   });
   socket.on("message", (data) => {
     const frame = JSON.parse(String(data)) as { type: string; heartbeat_ms?: number };
     if (frame.type === "pong") counts.pongs++;
-    if (frame.type !== "welcome" || welcomed) return;
-    welcomed = true;
+    if (frame.type !== "welcome" || welcomed[slot]) return;
+    welcomed[slot] = true;
+    attempts[slot] = 0;
     counts.welcomed++;
-    opening--;
-    // Spread the pings over the interval so the gateway sees a steady trickle, not a burst.
-    const every = frame.heartbeat_ms ?? 15_000;
-    setTimeout(() => {
-      socket.send(PING);
-      timers.push(setInterval(() => socket.send(PING), every));
-    }, Math.random() * every);
-    openMore();
+    counts.everWelcomed++;
+    counts.lastWelcomeAt = Date.now();
+    heartbeatMs = frame.heartbeat_ms ?? heartbeatMs;
+    handshakeOver();
   });
   socket.on("close", () => {
     counts.closed++;
-    if (!welcomed) opening--;
-    openMore();
+    if (welcomed[slot]) counts.welcomed--;
+    welcomed[slot] = false;
+    sockets[slot] = null;
+    handshakeOver();
+    if (!options.reconnect || stopping) return;
+    setTimeout(
+      () => {
+        waiting.push(slot);
+        openMore();
+      },
+      nextDelay(attempts[slot]!++),
+    );
   });
   socket.on("error", () => {
-    // The close event that follows is counted.
+    // The close event that follows does the bookkeeping.
   });
 }
 
 function openMore(): void {
-  while (opening < OPENING_AT_ONCE && next < first + count) open(next++);
+  while (opening < options.openingAtOnce && waiting.length > 0) open(waiting.shift()!);
 }
 
+// One timer pings the sockets of one bucket per tick, so each socket pings once per heartbeat.
+let tick = 0;
+const pinger = setInterval(() => {
+  const buckets = Math.max(1, Math.round(heartbeatMs / TICK_MS));
+  const bucket = tick++ % buckets;
+  for (let slot = bucket; slot < options.count; slot += buckets) {
+    if (welcomed[slot]) sockets[slot]!.send(PING);
+  }
+}, TICK_MS);
+
+for (let slot = 0; slot < options.count; slot++) waiting.push(slot);
 openMore();
 const report = setInterval(() => {
   console.log(`lean ${JSON.stringify(counts)}`);
-  if (counts.welcomed === count) console.log("lean ready");
+  if (counts.welcomed === options.count) console.log("lean ready");
 }, 1000);
 process.on("SIGTERM", () => {
+  stopping = true;
   clearInterval(report);
-  for (const timer of timers) clearInterval(timer);
-  for (const socket of sockets) socket.terminate();
+  clearInterval(pinger);
+  for (const socket of sockets) socket?.terminate();
   process.exit(0);
 });

@@ -3,7 +3,7 @@
  * when a measurement throws or the run is interrupted. Commands run under `bash -c 'ulimit -n N; exec ...'` so the
  * PID we hold is the runtime itself (exec replaces the shell) and its open-file limit is raised.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -20,8 +20,18 @@ export interface BenchProcess {
 
 const running = new Set<BenchProcess>();
 
-/** Open files allowed to benchmark children: 10,000 sockets need more than the usual 1,024. */
-export const FILE_LIMIT = 65_536;
+/**
+ * Open files allowed to benchmark children: the capacity run holds 100,000 sockets in one gateway. Raised here, for
+ * bench processes only (root may raise the hard limit; others fall back to their hard limit), never in tests.
+ */
+export const FILE_LIMIT = 262_144;
+
+/** The open-files limit bench children actually get (FILE_LIMIT, or the hard limit when it cannot be raised). */
+export function childFileLimit(): number {
+  const script = `ulimit -n ${FILE_LIMIT} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; ulimit -n`;
+  const limit = Number(spawnSync("bash", ["-c", script], { encoding: "utf8" }).stdout.trim());
+  return Number.isFinite(limit) ? limit : 1024;
+}
 
 export function startProcess(
   name: string,
@@ -32,6 +42,7 @@ export function startProcess(
   const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
   // `ulimit -n` cannot exceed the hard limit; fall back to the hard limit rather than failing.
   const script = `ulimit -n ${fileLimit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${quoted}`;
+  // Note: `ulimit -n N` sets soft and hard limit; as root that lifts the hard limit for this child only.
   const child: ChildProcess = spawn("bash", ["-c", script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -106,6 +117,15 @@ export function killAllNow(): void {
     }
   }
   running.clear();
+}
+
+/** CPU time (user + system) a process used so far, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export async function readCpuSeconds(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at ")": utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Resident set size of a process in KiB, from /proc/<pid>/status. */

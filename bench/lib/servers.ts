@@ -35,15 +35,23 @@ export const BENCH_RATE_LIMIT = "1000000000/1h";
 
 export async function startGateway(
   runtime: LocalRuntime,
-  options: { store: "memory" | "fs"; env?: Record<string, string> },
+  options: {
+    store: "memory" | "fs";
+    env?: Record<string, string>;
+    /** Reuse this data directory (a restart); it is then left in place on stop. Default: a fresh temp dir. */
+    dataDir?: string;
+    port?: number;
+    adminToken?: string;
+  },
 ): Promise<GatewayServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-"));
-  const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "agent-mesh-bench-"));
+  const adminToken = options.adminToken ?? `bench-admin-${Math.random().toString(36).slice(2)}`;
   const proc = startProcess(
     `gateway-${runtime}`,
     [...RUNTIME_COMMAND[runtime], `runtimes/${runtime}/main.ts`],
     {
-      PORT: "0",
+      PORT: String(options.port ?? 0),
       HOST: "127.0.0.1",
       AGENT_MESH_STORE: options.store,
       AGENT_MESH_DATA_DIR: dataDir,
@@ -55,7 +63,7 @@ export async function startGateway(
   );
   const stop = async () => {
     await proc.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const [, url] = await proc.waitFor(LISTENING);
@@ -64,6 +72,19 @@ export async function startGateway(
     await stop();
     throw error;
   }
+}
+
+/** A port that was free a moment ago (for a server that must come back on the same port after a restart). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startFloor(runtime: LocalRuntime): Promise<Server> {

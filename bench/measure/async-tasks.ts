@@ -1,27 +1,37 @@
 /**
- * Measurement 4: durable async tasks accepted per second on the fs store, with 32 concurrent senders and the
- * agent offline so every task stays queued. Measured from a backlog of 0, then again once 10,000 tasks wait.
+ * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
+ * with 32 concurrent senders and the agent offline so every task stays queued. Measured from a backlog of 0, then
+ * again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
  * The warm-up goes to another agent, so the measured agent's queue really starts empty.
  */
 import { httpClient } from "../lib/http-load.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { type LocalRuntime, startGateway } from "../lib/servers.ts";
+import { countSyncs } from "../lib/sync-counter.ts";
 
 /**
  * Bun's JIT needs about 10,000 requests on this path to reach its steady rate (the first thousand run ~10× slower),
  * so the warm-up is long; its first window is reported as the cold rate.
  */
-export const ASYNC = { senders: 32, warmup: 10_000, coldWindow: 1000, window: 3000, backlog: 10_000 };
+export const ASYNC = { senders: 32, warmup: 10_000, coldWindow: 1000, window: 10_000, backlog: 100_000 };
 
 export interface AsyncTasksResult {
   /** The first tasks of a fresh process, before the JIT warmed up. */
   coldPerSecond: number;
   atEmptyPerSecond: number;
   atBacklogPerSecond: number;
+  /** fsync + fdatasync calls per second during each measured window; null when they could not be counted. */
+  syncsAtEmptyPerSecond: number | null;
+  syncsAtBacklogPerSecond: number | null;
+}
+
+interface Window {
+  perSecond: number;
+  syncsPerSecond: number | null;
 }
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
-  const gateway = await startGateway(runtime, { store: "fs" });
+  const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
     await apiPost(gateway.url, user.token, "/v1/agents", { name: "warmup" });
@@ -42,13 +52,27 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
       );
       return count / ((performance.now() - started) / 1000);
     };
+    const measured = async (agent: string, count: number): Promise<Window> => {
+      const counter = await countSyncs(gateway.process.pid);
+      const started = performance.now();
+      const perSecond = await send(agent, count);
+      const seconds = (performance.now() - started) / 1000;
+      const syncs = await counter.stop();
+      return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds };
+    };
     try {
       const coldPerSecond = await send("warmup", ASYNC.coldWindow);
       await send("warmup", ASYNC.warmup - ASYNC.coldWindow);
-      const atEmptyPerSecond = await send("queue", ASYNC.window);
+      const empty = await measured("queue", ASYNC.window);
       await send("queue", ASYNC.backlog - ASYNC.window);
-      const atBacklogPerSecond = await send("queue", ASYNC.window);
-      return { coldPerSecond, atEmptyPerSecond, atBacklogPerSecond };
+      const full = await measured("queue", ASYNC.window);
+      return {
+        coldPerSecond,
+        atEmptyPerSecond: empty.perSecond,
+        atBacklogPerSecond: full.perSecond,
+        syncsAtEmptyPerSecond: empty.syncsPerSecond,
+        syncsAtBacklogPerSecond: full.syncsPerSecond,
+      };
     } finally {
       client.close();
     }

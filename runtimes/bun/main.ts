@@ -1,6 +1,6 @@
 /** Bun entry: `npm start`. */
-import { upgradeWebSocket, websocket } from "hono/bun";
 import { boot, listening } from "../shared/boot.ts";
+import { upgradeWebSocket, websocket } from "./websocket.ts";
 
 const { gateway, hostname, port, maxFrameBytes } = await boot("bun", Bun.env, upgradeWebSocket);
 

@@ -1,7 +1,9 @@
 /** Node entry: `npm run start:node`. */
-import { serve, upgradeWebSocket } from "@hono/node-server";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { boot, listening } from "../shared/boot.ts";
+import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
 const { gateway, hostname, port, maxFrameBytes } = await boot("node", process.env, upgradeWebSocket);
 
@@ -10,10 +12,15 @@ const server = serve(
     fetch: gateway.fetch,
     hostname,
     port,
-    websocket: { server: new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes }) },
   },
   (info) =>
     console.log(listening("node", `http://${info.address}:${info.port}`, gateway.services.store.name)),
+);
+
+attachWebSockets(
+  server as Server,
+  new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false }),
+  gateway.fetch,
 );
 
 const shutdown = async () => {

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
-import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
+import { fsSessionStore, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
@@ -15,10 +15,12 @@ export interface Stores {
   blobs: BlobStore;
 }
 
-export function openFsStores(dataDir: string): Stores {
+/** `syncSetting` is AGENT_MESH_FS_SYNC: `always` (default), `<ms>` or `off` (docs/storage.md). */
+export function openFsStores(dataDir: string, syncSetting?: string): Stores {
+  const sync = parseFsSyncMode(syncSetting);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
+  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs, sync });
   // The lock goes with the session store, the one the entries dispose on shutdown.
   const store: SessionStore = {
     ...sessions,

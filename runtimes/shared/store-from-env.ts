@@ -3,6 +3,7 @@
  *
  * - `AGENT_MESH_STORE`: `memory`, `fs` (default), `redis` or `upstash`
  * - `AGENT_MESH_DATA_DIR`: directory of the fs backend (default `./.data`)
+ * - `AGENT_MESH_FS_SYNC`: fs only, when a write is synced to disk: `always` (default), `<ms>` or `off`
  * - `REDIS_URL`: for `redis`
  * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
@@ -11,6 +12,7 @@
  */
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
@@ -34,7 +36,12 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
     case "memory":
       return { store: memorySessionStore({}), blobs: memoryBlobStore() };
     case "fs":
-      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data");
+      try {
+        parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
+      } catch (error) {
+        throw configError((error as Error).message);
+      }
+      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC);
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
       return withKvBlobs(redisSessionStore({ url, prefix }));

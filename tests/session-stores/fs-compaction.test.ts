@@ -14,6 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The real `node:fs/promises`, but writes to a compaction's temp file wait at a gate until `release()`. */
 function gatedFs() {
   let release!: () => void;
+  let released = false;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
@@ -33,11 +34,23 @@ function gatedFs() {
           return handle.write(data, offset, length, position);
         },
         truncate: (length) => handle.truncate(length),
+        datasync: () => handle.datasync(),
+        sync: () => handle.sync(),
         close: () => handle.close(),
       };
     },
   };
-  return { fs: gated, compactionStarted, release };
+  return {
+    fs: gated,
+    compactionStarted,
+    get released() {
+      return released;
+    },
+    release() {
+      released = true;
+      release();
+    },
+  };
 }
 
 /** The store's state as a plain object, read through its public API. */
@@ -101,14 +114,14 @@ describe("fs session store compaction", () => {
       started = true;
     });
     while (!started) {
-      // The write that starts the compaction is acknowledged only with the snapshot, so do not wait for it alone.
+      // Stop as soon as the compaction has started writing its snapshot.
       await Promise.race([store.set("hot", { round, pad: "y".repeat(100) }), gated.compactionStarted]);
       expected.hot = { round, pad: "y".repeat(100) };
       round++;
       if (round > 500) throw new Error("compaction never started");
     }
 
-    // 32 concurrent writers mutate while the snapshot is held back; their writes are acknowledged after it.
+    // 32 concurrent writers mutate while the snapshot is held back; their writes go to the old journal meanwhile.
     const acknowledged: Promise<void>[] = [];
     const writers = Array.from({ length: 32 }, async (_, w) => {
       for (let i = 0; i < 20; i++) {
@@ -123,9 +136,12 @@ describe("fs session store compaction", () => {
     const adds = Array.from({ length: 50 }, (_, i) => store.add("race:add", i));
     const increments = Array.from({ length: 50 }, () => store.increment("race:seq"));
     await sleep(50);
-    expect(await store.get("w:0:5")).toEqual({ w: 0, i: 5 }); // visible in memory before it is written
-    gated.release();
+    expect(await store.get("w:0:5")).toEqual({ w: 0, i: 5 }); // visible in memory at once
+    // Acknowledged while the snapshot is still held: a compaction does not stall writers.
     await Promise.all(writers);
+    await Promise.all(acknowledged);
+    expect(gated.released).toBe(false);
+    gated.release();
     await Promise.all(acknowledged);
     const added = await Promise.all(adds);
     expect(added.filter(Boolean)).toHaveLength(1);
@@ -157,8 +173,9 @@ describe("fs session store compaction", () => {
     const counts = await Promise.all(Array.from({ length: 50 }, () => store.increment("seq")));
     expect(new Set(counts).size).toBe(50);
     await store.dispose();
-    // 155 mutations were journaled; compaction must have folded them.
-    expect((await fs.readFile(journal, "utf8")).split("\n").filter(Boolean).length).toBeLessThan(100);
+    // 155 mutations were journaled; compaction must have folded them. (Lines written while a snapshot was being
+    // written follow it in the new file, so the count depends on timing; it stays well below the mutations.)
+    expect((await fs.readFile(journal, "utf8")).split("\n").filter(Boolean).length).toBeLessThan(140);
 
     const reopened = fsSessionStore({ dir, fs });
     expect(await reopened.keys("ticket:")).toEqual([]);

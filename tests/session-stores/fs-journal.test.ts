@@ -28,6 +28,8 @@ function countingFs(options: { failWrites?: () => boolean } = {}) {
           return handle.write(data, offset, length, position);
         },
         truncate: (length) => handle.truncate(length),
+        datasync: () => handle.datasync(),
+        sync: () => handle.sync(),
         close: () => handle.close(),
       };
     },

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { FsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
 
@@ -79,6 +80,30 @@ describe("createStoresFromEnv", () => {
     await expect(
       createStoresFromEnv({ AGENT_MESH_STORE: "upstash", UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1" }),
     ).rejects.toThrow(/set UPSTASH_REDIS_REST_TOKEN/);
+    for (const wrong of ["sometimes", "0", "1.5", "-5", "60001"]) {
+      await expect(
+        createStoresFromEnv({ AGENT_MESH_DATA_DIR: tempDir(), AGENT_MESH_FS_SYNC: wrong }),
+      ).rejects.toMatchObject({ code: "invalid_store_config", message: /AGENT_MESH_FS_SYNC=.*use "always"/ });
+    }
+  });
+
+  it("passes AGENT_MESH_FS_SYNC to the fs store: always syncs every acknowledged batch, off never", async () => {
+    const syncsAfterWrites = async (setting: string | undefined) => {
+      const { store } = await createStoresFromEnv({
+        AGENT_MESH_DATA_DIR: tempDir(),
+        AGENT_MESH_FS_SYNC: setting,
+      });
+      await store.keys("");
+      const before = (store as FsSessionStore).syncCount();
+      for (let i = 0; i < 3; i++) await store.set(`k:${i}`, i);
+      const syncs = (store as FsSessionStore).syncCount() - before;
+      await store.dispose();
+      return syncs;
+    };
+    expect(await syncsAfterWrites(undefined)).toBe(3);
+    expect(await syncsAfterWrites("ALWAYS")).toBe(3);
+    expect(await syncsAfterWrites("off")).toBe(0);
+    expect(await syncsAfterWrites("60000")).toBe(0); // synced later (or on dispose), never before the answer
   });
 
   it.runIf(redis)("opens redis with a key prefix and keeps blobs apart from session keys", async () => {

@@ -32,6 +32,13 @@ export type TokenCheck =
   | { status: "invalid" };
 
 const TOKEN_PATTERN = /^am([kc])_([a-z0-9]{1,32})_([0-9a-f]{48})$/;
+/**
+ * How long an agent hello may reuse a successful token check. A revocation made through this service (and every
+ * `forgetChecks` the hub does when it closes a revoked token's sockets) takes effect at once; one made by another
+ * gateway process sharing the store is seen by new hellos here within this time.
+ */
+export const HELLO_CHECK_TTL_MS = 1000;
+const HELLO_CHECK_ENTRIES = 4096;
 export const ADMIN_TOKEN_ID = "admin";
 
 export function createTokenService(store: SessionStore) {
@@ -76,13 +83,46 @@ export function createTokenService(store: SessionStore) {
     return { status: "ok", record };
   }
 
+  /** Successful checks by token, for hellos: a reconnect wave of one fleet costs one store read per token. */
+  const recentChecks = new Map<string, { record: TokenRecord; until: number }>();
+  /** Bumped by every revocation, so a check that read the store before it is not remembered after it. */
+  let revocations = 0;
+
+  /**
+   * `verify` for agent hellos: a token that verified in the last `HELLO_CHECK_TTL_MS` is answered from memory, so
+   * a reconnect storm does not read the same records once per socket. HTTP requests keep using `verify`.
+   */
+  async function verifyForHello(token: string): Promise<TokenCheck> {
+    const now = Date.now();
+    const recent = recentChecks.get(token);
+    if (recent !== undefined && recent.until > now) return { status: "ok", record: recent.record };
+    const revocationsBefore = revocations;
+    const check = await verify(token);
+    recentChecks.delete(token);
+    if (check.status === "ok" && revocations === revocationsBefore) {
+      if (recentChecks.size >= HELLO_CHECK_ENTRIES) recentChecks.delete(recentChecks.keys().next().value!);
+      recentChecks.set(token, { record: check.record, until: now + HELLO_CHECK_TTL_MS });
+    }
+    return check;
+  }
+
+  /** Drops remembered checks of token `id` and of the credentials it minted (called on revocation). */
+  function forgetChecks(id: string): void {
+    revocations++;
+    for (const [token, recent] of recentChecks) {
+      if (recent.record.id === id || recent.record.parent_id === id) recentChecks.delete(token);
+    }
+  }
+
   async function revoke(id: string): Promise<TokenRecord | null> {
+    forgetChecks(id);
     const record = await store.get<TokenRecord>(`token:${id}`);
     if (!record) return null;
     if (!record.revoked_at) {
       record.revoked_at = new Date().toISOString();
       await store.set(`token:${id}`, record);
     }
+    forgetChecks(id); // a hello may have re-verified it while the write was in flight
     return record;
   }
 
@@ -129,7 +169,7 @@ export function createTokenService(store: SessionStore) {
     return (await store.add(`token:${ADMIN_TOKEN_ID}`, record)) ? token : null;
   }
 
-  return { mint, verify, get, revoke, list, ensureAdmin };
+  return { mint, verify, verifyForHello, forgetChecks, get, revoke, list, ensureAdmin };
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;

@@ -16,7 +16,7 @@ export async function authenticateHello(
   hint: string | undefined,
   services: { tokens: TokenService; agents: AgentService },
 ): Promise<HelloIdentity | HelloRefusal> {
-  const check = await services.tokens.verify(frame.token);
+  const check = await services.tokens.verifyForHello(frame.token);
   if (check.status === "invalid") return { close: CloseCode.authFailed, reason: "authentication failed" };
   if (check.status === "revoked") return { close: CloseCode.revoked, reason: "token revoked" };
   const token = check.record;

@@ -249,6 +249,7 @@ export class LocalAgentHome implements AgentHub {
   }
 
   async disconnectToken(tokenId: string): Promise<void> {
+    this.#options.tokens.forgetChecks(tokenId); // no hello may pass on a check made before the revocation
     for (const slot of this.#slots.values()) {
       const identity = slot.link?.identity;
       if (identity && (identity.tokenId === tokenId || identity.parentTokenId === tokenId)) {

@@ -1,25 +1,34 @@
 /**
  * The append-only journal file of the fs session store, with group commit and compaction.
  *
- * - **Group commit**: `append(line)` queues the line; every line queued while the previous write was in flight (or
- *   in the same tick, when idle) goes out in ONE `write` on a file handle kept open in append mode. The promise of a
- *   line settles when its batch's write has completed: the bytes are in the OS, not fsynced. Writes never overlap.
- * - **Compaction** (`rewrite`) is a job in the same queue: it captures the live dataset synchronously when its turn
- *   comes, writes it to a temp file in chunks (the event loop keeps running, writers keep appending to memory and
- *   to the queue), renames it over the journal and reopens the handle; then the queue goes on with the lines
- *   appended meanwhile. Lines still queued when the capture was taken are already in the snapshot, so they are
- *   not written again: their promises settle with the rename.
- * - **Fail-stop**: when a write fails (disk full, permissions) the journal can no longer match memory, so every
- *   later `append` rejects with `journal_write_failed` until the store is reopened.
+ * - **Group commit**: `append(line)` queues the line; every line queued while the previous write (and sync) was in
+ *   flight (or in the same tick, when idle) goes out in ONE `write` on a file handle kept open in append mode,
+ *   followed, in sync mode `always`, by ONE `fdatasync`. The promise of a line settles when its batch is on disk
+ *   (`always`) or in the OS (a sync window, `off`; see `_journal-sync.ts`). Writes and syncs never overlap.
+ * - **Compaction** (`rewrite`): when its turn in the queue comes, the live dataset is captured synchronously and
+ *   written to a temp file in the background while batches keep going to the old file (acknowledged as usual) and
+ *   are remembered. Once the snapshot is written, the queue pauses briefly: the remembered lines are appended to
+ *   the temp file, it is fsynced and renamed over the journal, the directory is fsynced and the handle reopened
+ *   (`_journal-snapshot.ts`). A crash at any step leaves either the complete old journal or the complete new one
+ *   (tests/session-stores/fs-crash.test.ts).
+ * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
+ *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).
  * @module
  */
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
+import { type Batch, newBatch, writeAll } from "./_journal-batch.ts";
+import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
+import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 
 /** The subset of a `node:fs/promises` FileHandle the journal uses. */
 export interface FileHandleLike {
   write(data: Uint8Array, offset: number, length: number, position: null): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
+  /** `fdatasync`: the data and the size, enough to read it back. */
+  datasync(): Promise<void>;
+  /** `fsync`: data and all metadata (used for compaction files and directories). */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +43,8 @@ export interface JournalFile {
   /** Size right after the last compaction (or at open): the journal compacts again only once it has doubled. */
   readonly baseSize: number;
   readonly compacting: boolean;
+  /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory). */
+  readonly syncs: number;
   /** Throws when appends would be refused (write failure, closed): check before changing memory. */
   assertWritable(): void;
   /** Queues `line` (ending in a newline); resolves once its batch is written. */
@@ -47,35 +58,14 @@ export interface JournalFile {
   close(): Promise<void>;
 }
 
-interface Batch {
-  lines: string[];
-  done: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
+interface Rewrite {
+  settled: Batch;
+  /** Lines written to the old file since the capture: the new file needs them too. */
+  tail: string[];
+  /** Set once the snapshot is written: the file, or null if writing it failed. */
+  snapshot: SnapshotFile | null | undefined;
+  written: Promise<void>;
 }
-
-/** Snapshot text is written in pieces of about this many characters, so no single string gets huge. */
-const REWRITE_CHUNK_CHARS = 1 << 20;
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const done = new Promise<void>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  // A batch nobody awaits (an expiry removal) must not surface as an unhandled rejection.
-  done.catch(() => {});
-  return { lines: [], done, resolve, reject };
-}
-
-async function writeAll(handle: FileHandleLike, data: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
-    offset += bytesWritten;
-  }
-}
-
 /**
  * Opens `path` for appending after cutting it to `validBytes` (a torn last line a crash left behind).
  * @example
@@ -85,23 +75,44 @@ async function writeAll(handle: FileHandleLike, data: Uint8Array): Promise<void>
 export async function openJournalFile(options: {
   fs: JournalFileSystem;
   path: string;
+  /** Directory of `path`, synced when the file is created or replaced. */
+  dir: string;
+  sync: FsSyncMode;
+  /** Whether the file did not exist before this open. */
+  created: boolean;
   /** Bytes in the file now. */
   fileBytes: number;
   /** Bytes worth keeping; the rest is cut off before the first append. */
   validBytes: number;
 }): Promise<JournalFile> {
-  const { fs, path } = options;
+  const { fs, path, dir, sync } = options;
   const encoder = new TextEncoder();
+  let syncs = 0;
   let handle = await fs.open(path, "a");
-  if (options.validBytes < options.fileBytes) await handle.truncate(options.validBytes);
+  if (options.validBytes < options.fileBytes) {
+    await handle.truncate(options.validBytes);
+    if (sync !== "off") {
+      await handle.datasync();
+      syncs++;
+    }
+  }
+  if (options.created && sync !== "off") {
+    await syncDirectory(fs, dir); // the new journal's directory entry
+    syncs++;
+  }
   let size = options.validBytes;
   let baseSize = size;
   let batch: Batch | null = null;
   let rewriteJob: { capture: () => Iterable<string>; settled: Batch } | null = null;
+  let rewriting: Rewrite | null = null;
   let pumping: Promise<void> | null = null;
   let failure: StoreError | null = null;
   let closed = false;
   let compacting = false;
+  /** Sync-window mode: written lines not yet synced, and the pending timer that will sync them. */
+  let unsynced = false;
+  let syncTimer: ReturnType<typeof setTimeout> | null = null;
+  let syncDue = false;
   const tempTag = Math.random().toString(36).slice(2, 10);
 
   const fail = (cause: unknown): StoreError => {
@@ -120,76 +131,105 @@ export async function openJournalFile(options: {
       const data = encoder.encode(current.lines.join(""));
       await writeAll(handle, data);
       size += data.length;
+      rewriting?.tail.push(...current.lines);
+      if (sync === "always") {
+        await handle.datasync();
+        syncs++;
+      } else if (typeof sync === "object") {
+        unsynced = true;
+        if (syncTimer === null) {
+          syncTimer = setTimeout(() => {
+            syncTimer = null;
+            syncDue = true;
+            schedule();
+          }, sync.everyMs);
+          // A pending sync must not keep a CLI process alive; `close` syncs what is left.
+          (syncTimer as { unref?: () => void }).unref?.();
+        }
+      }
       current.resolve();
     } catch (error) {
       current.reject(fail(error));
     }
   };
 
-  /** Writes the snapshot to a temp file, then renames it over the journal. Returns false if nothing changed. */
-  const replaceFile = async (lines: Iterable<string>): Promise<boolean> => {
-    const temp = `${path}.${tempTag}.tmp`;
-    let written = 0;
+  /** Sync-window mode: syncs what was written since the last sync. Nobody waits; a failure stops the journal. */
+  const syncWritten = async (): Promise<void> => {
+    if (!unsynced || failure) return;
+    unsynced = false;
     try {
-      const out = await fs.open(temp, "w");
-      try {
-        let chunk = "";
-        for (const line of lines) {
-          chunk += line;
-          if (chunk.length < REWRITE_CHUNK_CHARS) continue;
-          const data = encoder.encode(chunk);
-          await writeAll(out, data);
-          written += data.length;
-          chunk = "";
-        }
-        const data = encoder.encode(chunk);
-        await writeAll(out, data);
-        written += data.length;
-      } finally {
-        await out.close();
-      }
-      await fs.rename(temp, path);
-    } catch {
-      await fs.unlink(temp).catch(() => {}); // best effort: the old journal is still complete and in use
-      return false;
+      await handle.datasync();
+      syncs++;
+    } catch (error) {
+      fail(error);
     }
-    // From here the old handle points at a file that is gone: a failure to reopen is a write failure.
-    await handle.close().catch(() => {});
-    handle = await fs.open(path, "a");
-    size = written;
-    return true;
   };
 
-  const runRewrite = async (job: { capture: () => Iterable<string>; settled: Batch }): Promise<void> => {
-    // Taken in the same synchronous step as the capture, so these lines are exactly the ones the snapshot covers.
-    const covered = batch;
-    batch = null;
+  /** Captures the live dataset now and writes it to a temp file in the background; batches go on meanwhile. */
+  const startRewrite = (job: { capture: () => Iterable<string>; settled: Batch }): void => {
     const lines = job.capture();
+    const rewrite: Rewrite = {
+      settled: job.settled,
+      tail: [],
+      snapshot: undefined,
+      written: Promise.resolve(),
+    };
+    rewrite.written = writeSnapshot(fs, `${path}.${tempTag}.tmp`, lines).then((snapshot) => {
+      rewrite.snapshot = snapshot;
+      schedule(); // the pump finishes it
+    });
+    rewriting = rewrite;
+  };
+
+  /** With the queue paused: the new file gets the tail, replaces the journal, and the directory is synced. */
+  const finishRewrite = async (rewrite: Rewrite): Promise<void> => {
+    rewriting = null;
+    const snapshot = rewrite.snapshot;
+    baseSize = size; // also after a failure, so a broken compaction is not retried on every append
+    if (!snapshot || failure) {
+      if (snapshot) await discardSnapshot(fs, snapshot.temp, snapshot.out);
+      return failure ? rewrite.settled.reject(failure) : rewrite.settled.resolve();
+    }
+    let newSize: number;
     try {
-      if (failure) throw failure;
-      if (await replaceFile(lines)) {
-        covered?.resolve();
-      } else if (covered) {
-        await writeBatch(covered); // compaction failed: the queued lines go to the old journal as usual
-      }
-      baseSize = size; // also after a failure, so a broken compaction is not retried on every append
-      job.settled.resolve();
+      newSize = await commitSnapshot(fs, snapshot, rewrite.tail, path);
+      syncs++;
+    } catch {
+      return rewrite.settled.resolve(); // the old journal is still complete and in use
+    }
+    try {
+      // From here the old handle points at a file that is gone: a failure to reopen is a write failure.
+      await handle.close().catch(() => {});
+      handle = await fs.open(path, "a");
+      size = baseSize = newSize;
+      unsynced = false; // the new file holds everything written so far, and it is synced
+      await syncDirectory(fs, dir); // makes the rename durable; until then a power cut brings the old journal back
+      syncs++;
+      rewrite.settled.resolve();
     } catch (error) {
-      const stopped = fail(error);
-      covered?.reject(stopped);
-      job.settled.reject(stopped);
+      rewrite.settled.reject(fail(error));
     }
   };
 
   const pump = async (): Promise<void> => {
-    while (batch !== null || rewriteJob !== null) {
-      if (rewriteJob !== null) {
+    const rewriteDue = () => (rewriteJob !== null && rewriting === null) || rewriting?.snapshot !== undefined;
+    while (batch !== null || syncDue || rewriteDue()) {
+      if (rewriteJob !== null && rewriting === null) {
         const job = rewriteJob;
         rewriteJob = null;
-        await runRewrite(job);
+        startRewrite(job);
         continue;
       }
-      const current = batch!;
+      if (rewriting !== null && rewriting.snapshot !== undefined) {
+        await finishRewrite(rewriting);
+        continue;
+      }
+      if (batch === null) {
+        syncDue = false;
+        await syncWritten();
+        continue;
+      }
+      const current = batch;
       batch = null;
       await writeBatch(current);
     }
@@ -210,6 +250,9 @@ export async function openJournalFile(options: {
     get compacting() {
       return compacting;
     },
+    get syncs() {
+      return syncs;
+    },
     assertWritable() {
       if (closed) throw new StoreError("store_disposed", `the journal ${path} is closed`);
       if (failure) throw failure;
@@ -226,6 +269,7 @@ export async function openJournalFile(options: {
       if (closed) return Promise.reject(new StoreError("store_disposed", `the journal ${path} is closed`));
       if (failure) return Promise.reject(failure);
       if (rewriteJob !== null) return rewriteJob.settled.done;
+      if (rewriting !== null) return rewriting.settled.done;
       const job = { capture, settled: newBatch() };
       rewriteJob = job;
       compacting = true;
@@ -239,7 +283,11 @@ export async function openJournalFile(options: {
     async close() {
       if (closed) return;
       closed = true;
-      while (pumping !== null) await pumping;
+      // A compaction still writing its snapshot finishes first (its completion restarts the pump).
+      while (pumping !== null || rewriting !== null) await (pumping ?? rewriting?.written);
+      if (syncTimer !== null) clearTimeout(syncTimer);
+      syncTimer = null;
+      await syncWritten();
       // After a failed reopen the handle is already closed; there is nothing left to lose.
       await handle.close().catch((error: unknown) => {
         if (!failure) throw error;

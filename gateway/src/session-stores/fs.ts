@@ -1,10 +1,10 @@
 /**
  * Session store on the local file system, log-structured like Redis's append-only file: the whole live dataset is
  * held in memory (key → JSON text and expiry, in the shared prefix index), and every mutation appends one line to
- * `<dir>/journal.ndjson` (format in `_journal-lines.ts`). Lines written in the same tick share one `write` (group
- * commit, `_journal-file.ts`); a mutation resolves once its line is in the OS (not fsynced). Opening the store
- * replays the journal; a torn last line is cut off. When the journal outgrows the live data it is rewritten as a
- * snapshot of the live entries.
+ * `<dir>/journal.ndjson` (format in `_journal-lines.ts`). Lines written while the previous write is in flight share
+ * one `write` and one `fdatasync` (group commit, `_journal-file.ts`); by default a mutation resolves once its line
+ * is on disk (the `sync` option, `_journal-sync.ts`). Opening the store replays the journal; a torn last line is
+ * cut off. When the journal outgrows the live data it is rewritten as a snapshot of the live entries.
  *
  * Every operation checks and updates memory in one synchronous step before it appends, so `add`, `take` and
  * `increment` are atomic without locks. Single-process: only one process may use a directory at a time (the
@@ -15,6 +15,7 @@ import { StoreError } from "./_errors.ts";
 import { isNotFound } from "./_fs-files.ts";
 import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
 import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
+import { assertFsSyncMode, type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 import { createKeyIndex } from "./_key-index.ts";
 import {
   assertIncrementStep,
@@ -28,6 +29,7 @@ import {
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
 
 export type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
+export { type FsSyncMode, parseFsSyncMode } from "./_journal-sync.ts";
 
 export interface FsSessionStoreOptions {
   /** Directory that holds the journal (created on first use). */
@@ -38,6 +40,17 @@ export interface FsSessionStoreOptions {
   sweepIntervalMs?: number;
   /** The journal is compacted only once it is at least this big (and twice the live data). Default 4 MiB. */
   compactionMinBytes?: number;
+  /**
+   * When a write reaches the disk before it is acknowledged: `"always"` (default, fdatasync before resolving,
+   * shared by every write of a batch), `{ everyMs }` (resolve once in the OS, sync within that window) or `"off"`.
+   */
+  sync?: FsSyncMode;
+}
+
+/** The fs store also reports its journal's activity, for benches and health checks. */
+export interface FsSessionStore extends SessionStore {
+  /** `fsync`/`fdatasync` calls so far (0 before the journal is opened). */
+  syncCount(): number;
 }
 
 /** A new object per write, so a compaction snapshot can hold on to entries while the Map moves on. */
@@ -53,6 +66,15 @@ const COMPACTION_MIN_BYTES = 4 * 1024 * 1024;
 /** Bytes of a journal line besides key and value (`{"k":"","e":1730000000000,"v":}` plus newline). */
 const LINE_OVERHEAD = 32;
 
+/** What `readJournal` returns when there is no journal yet (compared by identity). */
+const MISSING = new Uint8Array();
+
+const lastSegment = (path: string): string => path.replace(/[\\/]+$/, "").replace(/^.*[\\/]/, "");
+const parentOf = (path: string): string => {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+};
+
 const entrySize = (key: string, entry: Entry): number => key.length + entry.text.length + LINE_OVERHEAD;
 
 /**
@@ -60,7 +82,7 @@ const entrySize = (key: string, entry: Entry): number => key.length + entry.text
  * import * as fs from "node:fs/promises";
  * const store = fsSessionStore({ dir: "./.data/sessions", fs });
  */
-export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (options) => {
+export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessionStore> = (options) => {
   if (!options?.dir) throw new StoreError("missing_option", "fsSessionStore needs `dir`, the data directory");
   if (!options.fs)
     throw new StoreError("missing_option", "fsSessionStore needs `fs`: pass `node:fs/promises`");
@@ -69,6 +91,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   const path = `${dir}/${JOURNAL_FILE}`;
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   const compactionMinBytes = options.compactionMinBytes ?? COMPACTION_MIN_BYTES;
+  const sync = options.sync ?? "always";
+  assertFsSyncMode(sync);
   const index = createKeyIndex<Entry>();
   /** Approximate size of the live data as journal lines (characters, not bytes: a cheap estimate suffices). */
   let liveSize = 0;
@@ -92,7 +116,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
   };
 
   const open = async (): Promise<JournalFile> => {
-    await fs.mkdir(dir, { recursive: true });
+    const firstCreated = await fs.mkdir(dir, { recursive: true });
+    if (typeof firstCreated === "string" && sync !== "off") await syncCreatedDirectories(firstCreated);
     await removeCompactionLeftovers();
     const bytes = await readJournal();
     const { validBytes } = replayJournal(bytes, path, (change) => {
@@ -103,16 +128,32 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     for (const [key, entry] of index.entries()) {
       if (!isLive(entry.expiresAt, now)) remove(key); // dropped from memory; the next compaction drops the line
     }
-    journal = await openJournalFile({ fs, path, fileBytes: bytes.length, validBytes });
+    const created = bytes === MISSING;
+    journal = await openJournalFile({ fs, path, dir, sync, created, fileBytes: bytes.length, validBytes });
     return journal;
   };
   const readJournal = async (): Promise<Uint8Array> => {
     try {
       return await fs.readFile(path);
     } catch (error) {
-      if (isNotFound(error)) return new Uint8Array();
+      if (isNotFound(error)) return MISSING;
       throw error;
     }
+  };
+  /**
+   * `mkdir -p` created `firstCreated` and everything below it down to `dir`: each new entry's parent is synced.
+   * Runtimes report `firstCreated` relative or absolute, so the walk goes up to the highest ancestor of that name:
+   * syncing a directory too many costs a millisecond once, one too few could lose the store on a power cut.
+   */
+  const syncCreatedDirectories = async (firstCreated: string): Promise<void> => {
+    const name = lastSegment(firstCreated);
+    const chain = [dir];
+    for (let parent = parentOf(dir); parent !== chain.at(-1); parent = parentOf(parent)) chain.push(parent);
+    let top = 0;
+    chain.forEach((path, i) => {
+      if (lastSegment(path) === name) top = i;
+    });
+    for (let i = 0; i <= top; i++) await syncDirectory(fs, parentOf(chain[i]!));
   };
   /** Temp snapshots of a compaction a crash interrupted; the journal itself is still complete. */
   const removeCompactionLeftovers = async (): Promise<void> => {
@@ -189,8 +230,9 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions> = (optio
     })();
   };
 
-  const store: SessionStore = {
+  const store: FsSessionStore = {
     name: "fs",
+    syncCount: () => journal?.syncs ?? 0,
     async get<T>(key: string) {
       assertKey(key);
       const entry = readLive(journal ?? (await ready()), key);

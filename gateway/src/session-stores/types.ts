@@ -33,7 +33,9 @@ export interface SessionStore {
 }
 
 /** A typed factory, the shape every backend file exports. */
-export type SessionStoreFactory<Options> = (options: Options) => SessionStore;
+export type SessionStoreFactory<Options, Store extends SessionStore = SessionStore> = (
+  options: Options,
+) => Store;
 
 /** Throws when a key is not one the contract allows; backends call it before touching their medium. */
 export function assertKey(key: string): void {

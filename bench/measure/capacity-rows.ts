@@ -1,0 +1,57 @@
+/** Table rows of the capacity measurement (bench/measure/capacity.ts), with the issue's targets. */
+import { fmt, type Row, row } from "../lib/report.ts";
+import { CAPACITY, type CapacityResult, measureCapacity, TARGET_AGENTS } from "./capacity.ts";
+
+export { CAPACITY, measureCapacity, TARGET_AGENTS };
+
+export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult): Row[] {
+  const n = agents.toLocaleString("en-US");
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return [
+    row(
+      `RSS per idle agent, ${n} agents`,
+      runtime,
+      fmt.kb(gateway.kbPerAgent),
+      fmt.kb(floor.kbPerAgent),
+      ratio(gateway.kbPerAgent, floor.kbPerAgent),
+      "≤ 3 KB",
+      gateway.kbPerAgent <= 3,
+    ),
+    row(
+      `Connects/s (hello → welcome), ${n} agents`,
+      runtime,
+      fmt.perSecond(gateway.connectedPerSecond),
+      fmt.perSecond(floor.connectedPerSecond),
+      `${Math.round((gateway.connectedPerSecond / floor.connectedPerSecond) * 100)}%`,
+      "≥ 10,000/s",
+      gateway.connectedPerSecond >= 10_000,
+    ),
+    row(
+      "Server CPU per connect (upgrade + hello → welcome)",
+      runtime,
+      `${gateway.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / gateway.cpuPerConnectUs)} per core)`,
+      `${floor.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / floor.cpuPerConnectUs)} per core)`,
+      ratio(gateway.cpuPerConnectUs, floor.cpuPerConnectUs),
+      "≤ 100 µs (10,000/s on one core)",
+      gateway.cpuPerConnectUs <= 100,
+    ),
+    row(
+      `Idle CPU over one heartbeat, ${n} agents`,
+      runtime,
+      `${gateway.idleCpuPercent.toFixed(1)}% of a core`,
+      `${floor.idleCpuPercent.toFixed(1)}% of a core`,
+      "",
+      "",
+      null,
+    ),
+    row(
+      `Restart settle (all back online), ${n} agents`,
+      runtime,
+      `${gateway.restartSettleSeconds.toFixed(1)} s (listening after ${gateway.restartListeningSeconds.toFixed(1)} s)`,
+      "",
+      "",
+      "≤ 30 s",
+      gateway.restartSettleSeconds <= 30,
+    ),
+  ];
+}

@@ -1,0 +1,247 @@
+/**
+ * Measurement 3: capacity of one node. N idle agents (100,000, or as many as the open-files limit allows) (bench/agents/lean-agents.ts, a few Node processes) connect
+ * to a gateway on the fs store (the default, sync always) and then to a floor (bench/floor/<runtime>.ts: a bare
+ * WebSocket server answering hello and ping, nothing else) in the same run:
+ *
+ * - RSS per agent: the server's VmRSS after every socket is welcomed and one full heartbeat passed, minus before
+ *   connecting (for the gateway: after its N agents were created), divided by N.
+ * - Connect rate: N ÷ (latest welcome − first open attempt), hello → welcome, all generator processes together.
+ * - Idle CPU: the server's CPU time over one heartbeat interval with everyone connected (pings, one sweep).
+ * - Restart settle (gateway): SIGTERM (the gateway closes every socket with 1001), start again on the same port and
+ *   data directory; the time from the stop signal until every agent is welcomed again, the agents reconnecting
+ *   with the connector's jittered backoff.
+ */
+import { httpClient } from "../lib/http-load.ts";
+import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
+import { apiPost } from "../lib/relay-target.ts";
+import {
+  freePort,
+  type LocalRuntime,
+  type Server,
+  startFloor,
+  startGateway,
+  startNodeScript,
+} from "../lib/servers.ts";
+
+/** The issue's target fleet. */
+export const TARGET_AGENTS = 100_000;
+/**
+ * Each socket is a file descriptor in the server and in a generator, so the fleet is capped by the open-files limit
+ * the bench can give its children (1,000 kept for the server's own files). `BENCH_AGENTS` asks for fewer.
+ */
+const fileLimit = childFileLimit();
+const agents = Math.min(
+  Number(process.env.BENCH_AGENTS ?? TARGET_AGENTS),
+  Math.floor((fileLimit - 1000) / 1000) * 1000,
+);
+export const CAPACITY = {
+  agents,
+  fileLimit,
+  /** Sockets per generator process: at least two processes, each within the open-files limit. */
+  perProcess: Math.min(fileLimit - 1000, Math.ceil(agents / 2)),
+  /** Handshakes in flight per generator process: the servers' listen backlog (511) must not overflow. */
+  openingAtOnce: 128,
+  sourceAddresses: Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`),
+  /** The gateway's production heartbeat; the idle window waits one full interval so every socket pings. */
+  heartbeatMs: 15_000,
+  settleMs: 3000,
+  connectTimeoutMs: 300_000,
+};
+
+export interface ServerCapacity {
+  rssBeforeKb: number;
+  rssAfterKb: number;
+  kbPerAgent: number;
+  connectedPerSecond: number;
+  /** Server CPU time per connect (upgrade + hello → welcome), µs: what the rate would be on a core of its own. */
+  cpuPerConnectUs: number;
+  /** CPU share of one core used over one heartbeat interval with every agent connected and idle. */
+  idleCpuPercent: number;
+  pongs: number;
+}
+
+export interface CapacityResult {
+  runtime: LocalRuntime;
+  agents: number;
+  gateway: ServerCapacity & { restartSettleSeconds: number; restartListeningSeconds: number };
+  floor: ServerCapacity;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface LeanCounts {
+  welcomed: number;
+  everWelcomed: number;
+  closed: number;
+  pongs: number;
+  firstOpenAt: number;
+  lastWelcomeAt: number;
+}
+
+function lastCounts(proc: BenchProcess): LeanCounts {
+  const lines = proc.output().match(/^lean (\{.*\})$/gm) ?? [];
+  const last = lines.at(-1);
+  return last
+    ? JSON.parse(last.slice(5))
+    : { welcomed: 0, everWelcomed: 0, closed: 0, pongs: 0, firstOpenAt: 0, lastWelcomeAt: 0 };
+}
+
+/** Starts the generator processes; resolves once all agents are welcomed, with the fleet's handles. */
+async function connectFleet(url: string, token: string, reconnect: boolean): Promise<BenchProcess[]> {
+  const fleet: BenchProcess[] = [];
+  for (let first = 0; first < CAPACITY.agents; first += CAPACITY.perProcess) {
+    const options = {
+      url,
+      token,
+      prefix: "idle-",
+      first,
+      count: Math.min(CAPACITY.perProcess, CAPACITY.agents - first),
+      sourceAddresses: CAPACITY.sourceAddresses,
+      openingAtOnce: CAPACITY.openingAtOnce,
+      reconnect,
+    };
+    fleet.push(startNodeScript(`lean-${first}`, "bench/agents/lean-agents.ts", [JSON.stringify(options)]));
+  }
+  await waitUntilAllWelcomed(fleet, 0);
+  return fleet;
+}
+
+/** Waits until every generator reports all its sockets welcomed in a status line printed after `since`. */
+async function waitUntilAllWelcomed(fleet: BenchProcess[], since: number): Promise<void> {
+  const deadline = Date.now() + CAPACITY.connectTimeoutMs;
+  for (;;) {
+    const counts = fleet.map(lastCounts);
+    const welcomed = counts.reduce((sum, c) => sum + c.welcomed, 0);
+    if (welcomed === CAPACITY.agents && counts.every((c) => c.lastWelcomeAt >= since)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `only ${welcomed} of ${CAPACITY.agents} agents welcomed after ${CAPACITY.connectTimeoutMs} ms`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+function fleetTotals(fleet: BenchProcess[]): LeanCounts {
+  const counts = fleet.map(lastCounts);
+  return {
+    welcomed: counts.reduce((sum, c) => sum + c.welcomed, 0),
+    everWelcomed: counts.reduce((sum, c) => sum + c.everWelcomed, 0),
+    closed: counts.reduce((sum, c) => sum + c.closed, 0),
+    pongs: counts.reduce((sum, c) => sum + c.pongs, 0),
+    firstOpenAt: Math.min(...counts.map((c) => c.firstOpenAt)),
+    lastWelcomeAt: Math.max(...counts.map((c) => c.lastWelcomeAt)),
+  };
+}
+
+/** Connects the fleet to `server`, measures, and leaves the fleet connected (returned for the caller to stop). */
+async function measureServer(
+  server: Server,
+  token: string,
+  reconnect: boolean,
+): Promise<{ result: ServerCapacity; fleet: BenchProcess[] }> {
+  await sleep(CAPACITY.settleMs);
+  const rssBeforeKb = await readRssKb(server.process.pid);
+  const cpuBeforeConnect = await readCpuSeconds(server.process.pid);
+  const fleet = await connectFleet(server.url, token, reconnect);
+  try {
+    const cpuPerConnectUs =
+      (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / CAPACITY.agents) * 1e6;
+    const connected = fleetTotals(fleet);
+    const connectedPerSecond = CAPACITY.agents / ((connected.lastWelcomeAt - connected.firstOpenAt) / 1000);
+    await sleep(CAPACITY.settleMs); // the connect burst's garbage and buffers settle
+    const cpuBefore = await readCpuSeconds(server.process.pid);
+    const idleStarted = performance.now();
+    await sleep(CAPACITY.heartbeatMs);
+    const cpuSeconds = (await readCpuSeconds(server.process.pid)) - cpuBefore;
+    const idleCpuPercent = (cpuSeconds / ((performance.now() - idleStarted) / 1000)) * 100;
+    const rssAfterKb = await readRssKb(server.process.pid);
+    const totals = fleetTotals(fleet);
+    if (totals.closed > 0)
+      throw new Error(`${totals.closed} idle sockets were closed during the measurement`);
+    return {
+      fleet,
+      result: {
+        rssBeforeKb,
+        rssAfterKb,
+        kbPerAgent: (rssAfterKb - rssBeforeKb) / CAPACITY.agents,
+        connectedPerSecond,
+        cpuPerConnectUs,
+        idleCpuPercent,
+        pongs: totals.pongs,
+      },
+    };
+  } catch (error) {
+    await Promise.all(fleet.map((proc) => proc.stop()));
+    throw error;
+  }
+}
+
+async function measureFloor(runtime: LocalRuntime): Promise<ServerCapacity> {
+  const floor = await startFloor(runtime);
+  try {
+    const { result, fleet } = await measureServer(floor, "floor-token-ignored", false);
+    await Promise.all(fleet.map((proc) => proc.stop()));
+    return result;
+  } finally {
+    await floor.stop();
+  }
+}
+
+async function createAgents(url: string, token: string): Promise<void> {
+  const client = httpClient(url, token, 32);
+  let created = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (created < CAPACITY.agents) {
+          const res = await client.post("/v1/agents", JSON.stringify({ name: `idle-${created++}` }));
+          if (res.status !== 201) throw new Error(`creating an agent: ${res.status} ${res.body}`);
+        }
+      }),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function measureGateway(runtime: LocalRuntime): Promise<CapacityResult["gateway"]> {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-capacity-"));
+  const port = await freePort();
+  const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
+  const start = () => startGateway(runtime, { store: "fs", dataDir, port, adminToken });
+  let gateway = await start();
+  let fleet: BenchProcess[] = [];
+  try {
+    const user = await apiPost(gateway.url, adminToken, "/v1/tokens", { name: "capacity" });
+    await createAgents(gateway.url, user.token);
+    const measured = await measureServer(gateway, user.token, true);
+    fleet = measured.fleet;
+
+    const stopAt = Date.now();
+    await gateway.stop();
+    const restartedAt = Date.now();
+    gateway = await start();
+    const listeningAt = Date.now();
+    await waitUntilAllWelcomed(fleet, restartedAt);
+    const settledAt = fleetTotals(fleet).lastWelcomeAt;
+    return {
+      ...measured.result,
+      restartSettleSeconds: (settledAt - stopAt) / 1000,
+      restartListeningSeconds: (listeningAt - stopAt) / 1000,
+    };
+  } finally {
+    await Promise.all(fleet.map((proc) => proc.stop()));
+    await gateway.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function measureCapacity(runtime: LocalRuntime): Promise<CapacityResult> {
+  const floor = await measureFloor(runtime);
+  const gateway = await measureGateway(runtime);
+  return { runtime, agents: CAPACITY.agents, gateway, floor };
+}

@@ -1,0 +1,204 @@
+/**
+ * An in-memory file system with the durability rules of a POSIX disk, for crash tests of the fs session store.
+ * It stands in for the kernel, not for our code: the store runs unchanged on top of it.
+ *
+ * - A file's bytes become durable only with `sync`/`datasync` on a handle of it.
+ * - A name (created, renamed, unlinked) becomes durable only with `sync` on a handle of its directory.
+ * - `crashAt(n)`: the n-th operation (counting from 1) and every later one fail without effect, as if the process
+ *   died just before it. `afterCrash(kind)` then returns the disk a restarted process would find:
+ *   - `"process"`: the process died, the kernel did not: everything written is still there (page cache).
+ *   - `"power"`: only what was synced survives.
+ *   - `"power-torn"`: as `"power"`, but a file that only grew keeps a random part of its unsynced tail, as a disk
+ *     that wrote some sectors before power went out (seeded, so a failure can be replayed).
+ * Directories themselves are created durable (the store creates its directory once; that path has its own test).
+ */
+import type { DirectoryEntryLike } from "../../gateway/src/session-stores/_fs-files.ts";
+import type { FileHandleLike, JournalFileSystem } from "../../gateway/src/session-stores/fs.ts";
+
+export type CrashKind = "process" | "power" | "power-torn";
+
+interface Inode {
+  data: Uint8Array;
+  durable: Uint8Array;
+}
+
+const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
+const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+const fsError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code });
+
+export class PowerCutDisk {
+  /** Operations attempted so far (each fs call and each handle call is one). */
+  operations = 0;
+  /** Syncs of files and directories that took effect. */
+  syncs = 0;
+  /** Renames that took effect (a compaction makes one). */
+  renames = 0;
+  private crashAtOperation = Number.POSITIVE_INFINITY;
+  private readonly names = new Map<string, Inode>();
+  private readonly durableNames = new Map<string, Inode>();
+  private readonly directories = new Set<string>(["/"]);
+
+  get crashed(): boolean {
+    return this.operations >= this.crashAtOperation;
+  }
+
+  crashAt(operation: number): void {
+    this.crashAtOperation = operation;
+  }
+
+  /** The disk a restarted process finds (see the module comment). */
+  afterCrash(kind: CrashKind, seed = 1): PowerCutDisk {
+    const next = new PowerCutDisk();
+    for (const directory of this.directories) next.directories.add(directory);
+    let random = seed;
+    const nextRandom = () => {
+      random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
+      return random / 2 ** 31;
+    };
+    const survivors = kind === "process" ? this.names : this.durableNames;
+    const copies = new Map<Inode, Inode>();
+    for (const [path, inode] of survivors) {
+      let copy = copies.get(inode);
+      if (copy === undefined) {
+        let data = kind === "process" ? inode.data : inode.durable;
+        if (kind === "power-torn" && grewFrom(inode.data, inode.durable)) {
+          const extra = Math.floor(nextRandom() * (inode.data.length - inode.durable.length + 1));
+          data = inode.data.subarray(0, inode.durable.length + extra);
+        }
+        copy = { data: data.slice(), durable: data.slice() };
+        copies.set(inode, copy);
+      }
+      next.names.set(path, copy);
+      next.durableNames.set(path, copy);
+    }
+    return next;
+  }
+
+  /** The file's current bytes as text (for assertions), or null when there is no such file. */
+  text(path: string): string | null {
+    const inode = this.names.get(path);
+    return inode ? new TextDecoder().decode(inode.data) : null;
+  }
+
+  /** One operation: fails without effect once the crash point is reached. */
+  private step(): void {
+    this.operations++;
+    if (this.crashed) throw fsError("EIO", "simulated crash: the process is gone");
+  }
+
+  private file(path: string): Inode {
+    const inode = this.names.get(path);
+    if (!inode) throw fsError("ENOENT", `no such file ${path}`);
+    return inode;
+  }
+
+  private syncDirectory(directory: string): void {
+    for (const path of [...this.durableNames.keys()]) {
+      if (parentOf(path) === directory && !this.names.has(path)) this.durableNames.delete(path);
+    }
+    for (const [path, inode] of this.names) {
+      if (parentOf(path) === directory) this.durableNames.set(path, inode);
+    }
+    this.syncs++;
+  }
+
+  private handle(path: string, inode: Inode | null): FileHandleLike {
+    const isDirectory = inode === null;
+    const op = async <T>(work: () => T): Promise<T> => {
+      await Promise.resolve(); // an I/O boundary, so other work can interleave as with a real disk
+      this.step();
+      return work();
+    };
+    const syncFile = () =>
+      op(() => {
+        if (isDirectory) this.syncDirectory(path);
+        else {
+          inode.durable = inode.data.slice();
+          this.syncs++;
+        }
+      });
+    return {
+      write: (data, offset, length) =>
+        op(() => {
+          if (isDirectory) throw fsError("EISDIR", path);
+          const next = new Uint8Array(inode.data.length + length);
+          next.set(inode.data);
+          next.set(data.subarray(offset, offset + length), inode.data.length);
+          inode.data = next;
+          return { bytesWritten: length };
+        }),
+      truncate: (length) =>
+        op(() => {
+          if (isDirectory) throw fsError("EISDIR", path);
+          inode.data = inode.data.slice(0, length);
+        }),
+      datasync: syncFile,
+      sync: syncFile,
+      close: () => op(() => {}),
+    };
+  }
+
+  /** The `node:fs/promises` subset the fs session store takes. */
+  readonly fs: JournalFileSystem = {
+    open: async (path, flags) => {
+      await Promise.resolve();
+      this.step();
+      if (this.directories.has(path)) return this.handle(path, null);
+      if (!this.directories.has(parentOf(path))) throw fsError("ENOENT", `no directory ${parentOf(path)}`);
+      let inode = this.names.get(path);
+      if (flags === "r") return this.handle(path, this.file(path));
+      if (inode === undefined) {
+        inode = { data: new Uint8Array(), durable: new Uint8Array() };
+        this.names.set(path, inode);
+      } else if (flags === "w") {
+        inode.data = new Uint8Array();
+      }
+      return this.handle(path, inode);
+    },
+    readFile: async (path) => {
+      await Promise.resolve();
+      this.step();
+      return this.file(path).data.slice();
+    },
+    writeFile: async () => {
+      throw new Error("the fs session store does not use writeFile");
+    },
+    rename: async (from, to) => {
+      await Promise.resolve();
+      this.step();
+      this.names.set(to, this.file(from));
+      this.names.delete(from);
+      this.renames++;
+    },
+    unlink: async (path) => {
+      await Promise.resolve();
+      this.step();
+      this.file(path);
+      this.names.delete(path);
+    },
+    mkdir: async (path) => {
+      await Promise.resolve();
+      this.step();
+      if (this.directories.has(path)) return undefined;
+      for (let current = path; !this.directories.has(current); current = parentOf(current)) {
+        this.directories.add(current);
+      }
+      return path;
+    },
+    readdir: async (path) => {
+      await Promise.resolve();
+      this.step();
+      const entries: DirectoryEntryLike[] = [];
+      for (const file of this.names.keys()) {
+        if (parentOf(file) === path) entries.push({ name: nameOf(file), isDirectory: () => false });
+      }
+      return entries;
+    },
+  };
+}
+
+function grewFrom(data: Uint8Array, durable: Uint8Array): boolean {
+  if (data.length <= durable.length) return false;
+  for (let i = 0; i < durable.length; i++) if (data[i] !== durable[i]) return false;
+  return true;
+}
