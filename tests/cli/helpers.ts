@@ -168,7 +168,9 @@ export async function cleanupCli(): Promise<void> {
       }
     }
   }
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // Retries: a process that was just stopped (an agent CLI in a terminal) may still be writing into its folder.
+  for (const dir of dirs.splice(0))
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 /** Creates a user on the gateway and logs a fresh home in as them. */

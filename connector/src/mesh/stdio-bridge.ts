@@ -39,8 +39,6 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
   await remote.connect(
     new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), { requestInit: { headers } }),
   );
-  const presence = options.interactive && options.as ? keepPresent(options, headers) : null;
-
   const handle = serveStdio(() => {
     const server = new Server(
       { name: "agent-mesh", version: options.version },
@@ -65,6 +63,8 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
     });
     return server;
   });
+  // Online only once the tools are served.
+  const presence = options.interactive && options.as ? keepPresent(options, headers) : null;
 
   await new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
