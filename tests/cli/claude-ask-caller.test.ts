@@ -5,9 +5,9 @@
  * `permission` event (or an input-required task) and answers; only that caller can.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
+import { agentBinary, fakeClaudeEnv } from "../connector/helpers.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
 import { eventData } from "../helpers/api.ts";
@@ -35,13 +35,7 @@ async function connectClaude(name: string, args: string[]): Promise<void> {
   projects[name] = tempDir(`${name}-project`);
   await connect(["claude", "--agent", name, "--project", projects[name]!, ...args], {
     home: machine,
-    env: {
-      PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: fake.url,
-      ANTHROPIC_API_KEY: "dummy",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
+    env: fakeClaudeEnv(fake.url),
   });
 }
 

@@ -2,9 +2,8 @@
  * The real Claude Code binary (pinned in tests/agents) behind `agent-mesh connect claude`, answering through a
  * fake Messages API on loopback; `agent-mesh chat` prints its reply.
  */
-import { delimiter } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
+import { agentBinary, fakeClaudeEnv } from "../connector/helpers.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
@@ -35,13 +34,7 @@ describe("connect claude", () => {
     await cliOk(["login", "--url", gateway.url, "--token", user.token], { home: machineHome });
     const conn = await connect(["claude", "--agent", "claudia", "--project", tempDir("claude-project")], {
       home: machineHome,
-      env: {
-        PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "dummy",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-      },
+      env: fakeClaudeEnv(fake.url),
     });
     expect(await cliOk(["chat", "claudia", "hi"], { home: owner, timeoutMs: 45_000 })).toBe("echo: hi\n");
     expect(fake.requests.some((r) => r.method === "POST" && r.path.startsWith("/v1/messages"))).toBe(true);
@@ -63,14 +56,7 @@ describe("connect claude", () => {
     await cliOk(["login", "--url", gateway.url, "--token", user.token], { home: machineHome });
     await connect(["claude", "--agent", "reviewer", "--project", tempDir("claude-mesh-project")], {
       home: machineHome,
-      env: {
-        PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_API_KEY: "dummy",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        CLAUDE_CODE_MAX_RETRIES: "0",
-        ENABLE_TOOL_SEARCH: "false",
-      },
+      env: { ...fakeClaudeEnv(fake.url), ENABLE_TOOL_SEARCH: "false" },
     });
     // The fake model calls the mesh tool with this input, then answers with what the tool said.
     const ask = JSON.stringify({ to: "tester", message: "run the suite" });

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import type { AgentRequestCallbacks } from "../../connector/src/runtime/run-request.ts";
 import type { WorkspaceFile } from "../../connector/src/workspace/snapshot.ts";
 import type { ChunkKind } from "../../gateway/src/protocol/index.ts";
@@ -14,6 +14,17 @@ import type { ChunkKind } from "../../gateway/src/protocol/index.ts";
 export const AGENT_BIN = resolve(import.meta.dirname, "../agents/node_modules/.bin");
 
 /** Path of a real agent binary; fails loudly (with the install command) if tests/agents was not installed. */
+/** The environment that runs the pinned `claude` against a fake Messages API on loopback. */
+export function fakeClaudeEnv(fakeUrl: string): Record<string, string> {
+  return {
+    PATH: `${AGENT_BIN}${delimiter}${process.env.PATH}`,
+    ANTHROPIC_BASE_URL: fakeUrl,
+    ANTHROPIC_API_KEY: "dummy",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_CODE_MAX_RETRIES: "0",
+  };
+}
+
 export function agentBinary(name: "claude" | "codex" | "gemini"): string {
   const path = join(AGENT_BIN, name);
   if (!existsSync(path)) {

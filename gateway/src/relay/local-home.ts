@@ -65,6 +65,10 @@ export interface SavedConnection {
   identity: ConnectionIdentity | null;
 }
 
+/** Endings kept for re-attaching callers: at most this many, and those of attached callers only when this small. */
+const MAX_RECENT = 2_000;
+const SMALL_ENDING_CHARS = 16 * 1024;
+
 export class LocalAgentHome implements AgentHub {
   readonly #options: LocalHomeOptions;
   readonly #config: GatewayConfig;
@@ -404,10 +408,13 @@ export class LocalAgentHome implements AgentHub {
   /** Removes a request that ended and lets queued tasks take its place. */
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.pending.delete(pending.call.requestId);
-    if (!pending.isTask && pending.callerCount === 0) {
-      // Its caller is away (a dropped stream): keep the ending for the resume window.
+    // Keep a live call's ending for the resume window when its caller is away (a dropped stream), and also when
+    // it is small: a caller whose connection broke just as the call ended may not have been seen leaving yet.
+    if (!pending.isTask && (pending.callerCount === 0 || pending.historyChars <= SMALL_ENDING_CHARS)) {
       const until = Date.now() + this.#config.resumeWindowMs;
       this.#recent.set(pending.call.requestId, { pending, agentId: slot.id, until });
+      // Bounded: the oldest endings go first (a Map iterates in insertion order).
+      if (this.#recent.size > MAX_RECENT) this.#recent.delete(this.#recent.keys().next().value!);
     }
     if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
   }

@@ -70,6 +70,11 @@ export class PendingRequest {
     return this.#outcome !== null;
   }
 
+  /** Characters of relayed chunks still kept for re-attaching callers. */
+  get historyChars(): number {
+    return this.#historyChars;
+  }
+
   /** Callers currently following the request (not counting a task's store writer). */
   get callerCount(): number {
     return this.#callers.length;
