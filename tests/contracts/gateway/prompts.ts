@@ -88,5 +88,35 @@ export function promptsContract(ctx: () => GatewayContext): void {
       expect(again.body.error.code).toBe("prompt_not_found");
       connected.stop();
     });
+
+    it("over A2A: a blocking SendMessage stops at INPUT_REQUIRED, and a message on the task answers it", async () => {
+      const { url, user, agent, connected } = await setup("prompt-a2a");
+      const rpc = async (id: number, message: Record<string, unknown>) => {
+        const res = await fetch(`${url}/a2a/${agent.name}/`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${user.token}`,
+            "content-type": "application/json",
+            "a2a-version": "1.0",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message } }),
+        });
+        return (await res.json()) as { result?: { task: any }; error?: unknown };
+      };
+      const first = await rpc(1, { messageId: "m1", role: "ROLE_USER", parts: [{ text: "write it" }] });
+      const task = first.result!.task;
+      expect(task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
+      expect(task.status.message.metadata.prompt).toMatchObject({ prompt_id: "p1", tool: "Write" });
+      const answered = await rpc(2, {
+        messageId: "m2",
+        role: "ROLE_USER",
+        taskId: task.id,
+        parts: [{ text: "deny: not today" }],
+      });
+      expect(answered.result!.task.status.state).toBe("TASK_STATE_COMPLETED");
+      const done = await user.api.get(`/v1/tasks/${task.id}`);
+      expect(done.body.result).toBe("deny: not today");
+      connected.stop();
+    });
   });
 }

@@ -7,11 +7,12 @@ import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
+import type { PromptAnswer } from "../../protocol/index.ts";
 import type { GatewayServices } from "../../services.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
 import { historyLengthOf, pushConfigOf, type SendInput, sendInputOf, stateFilterOf } from "./parse.ts";
 import { checkedPushConfig, MAX_PUSH_CONFIGS, PUSH_DATA, type PushConfig, pushConfigToWire } from "./push.ts";
-import { taskToWire } from "./wire.ts";
+import { promptOf, taskToWire } from "./wire.ts";
 
 export interface A2aCall {
   caller: Caller;
@@ -55,6 +56,11 @@ export async function beginSend(call: A2aCall, input: SendInput): Promise<TaskRe
   let task: TaskRecord;
   if (input.taskId) {
     const current = await ownTask(call, input.taskId);
+    if (current.status === "working" && current.prompt) {
+      // The turn waits on a permission prompt: this message is the caller's answer (see promptAnswerOf).
+      const answer = promptAnswerOf(current.prompt.prompt_id, input.text);
+      return (await calls.answerPrompt(call.caller, { taskId: current.id }, answer)) ?? current;
+    }
     if (input.contextId && input.contextId !== current.session_id)
       throw a2aErrors.invalidParams(
         `message.contextId ${input.contextId} is not the context of task ${current.id} (${current.session_id}).`,
@@ -98,7 +104,15 @@ function untilTurnEnds(call: A2aCall, task: TaskRecord): Promise<TaskRecord> {
     const current = () => calls.getTask(call.caller, task.id).then(finish, () => finish(task));
     const timer = setTimeout(current, config.syncTimeoutMs);
     call.signal.addEventListener("abort", current, { once: true });
-    const follow = calls.followTask(call.caller, task, 0, { chunk() {}, end: finish });
+    const follow = calls.followTask(call.caller, task, 0, {
+      // Blocking waits for a terminal *or interrupted* state: a permission prompt interrupts the turn.
+      chunk(_seq, kind, delta) {
+        const prompt = kind === "permission" ? promptOf(delta) : null;
+        if (prompt)
+          void promptStillOpen(call, task.id, prompt.prompt_id).then((open) => open && finish(open));
+      },
+      end: finish,
+    });
   });
 }
 
@@ -197,4 +211,42 @@ export async function deletePushConfig(call: A2aCall, params: Params) {
     configs.filter((c) => c.id !== id),
   );
   return {};
+}
+
+/**
+ * A message that answers a permission prompt: a data part `{"decision":"allow"|"deny", "updated_input"?,
+ * "message"?}`, or text that starts with allow / yes / approve (allow) or deny / no (deny); the rest of the text
+ * goes to the model as the note. Anything else is refused with a message saying what to send.
+ */
+export function promptAnswerOf(promptId: string, text: string): PromptAnswer {
+  const trimmed = text.trim();
+  try {
+    const data = JSON.parse(trimmed) as Partial<PromptAnswer>;
+    if (data && (data.decision === "allow" || data.decision === "deny"))
+      return { ...data, prompt_id: promptId, decision: data.decision };
+  } catch {
+    // Not JSON: read it as words.
+  }
+  const match = /^(allow|yes|approve|deny|no)\b[\s:,.-]*(.*)$/is.exec(trimmed);
+  if (!match) {
+    throw a2aErrors.invalidParams(
+      'This task waits for a permission answer: send "allow" or "deny" (optionally followed by a note), or a data part {"decision":"allow"|"deny"}.',
+    );
+  }
+  const decision = /^(allow|yes|approve)$/i.test(match[1]!) ? "allow" : "deny";
+  return { prompt_id: promptId, decision, ...(match[2] ? { message: match[2] } : {}) };
+}
+
+/**
+ * The task once the store shows this prompt open, or null if it never does within a second: a replayed prompt
+ * the caller already answered is not an interruption (the runner records a fresh one within milliseconds).
+ */
+async function promptStillOpen(call: A2aCall, taskId: string, promptId: string): Promise<TaskRecord | null> {
+  for (let waited = 0; waited < 1000; waited += 50) {
+    const task = await call.services.calls.getTask(call.caller, taskId).catch(() => null);
+    if (task?.status !== "working") return null;
+    if (task.prompt?.prompt_id === promptId) return task;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return null;
 }

@@ -4,8 +4,9 @@
  * turn's result is the `result` artifact (attachments as `url` parts).
  */
 
-import { A2A_TASK_STATE, type TaskRecord } from "../../domain/tasks.ts";
-import type { ChunkKind } from "../../protocol/index.ts";
+import * as v from "valibot";
+import { A2A_TASK_STATE, shownStatus, type TaskRecord } from "../../domain/tasks.ts";
+import { type ChunkKind, PermissionPrompt } from "../../protocol/index.ts";
 
 export type Part =
   | { text: string; mediaType?: string }
@@ -69,9 +70,21 @@ function historyOf(task: TaskRecord): WireMessage[] {
 
 export function statusOf(task: TaskRecord) {
   const status: { state: string; timestamp: string; message?: WireMessage } = {
-    state: A2A_TASK_STATE[task.status],
+    // A running turn that waits on a permission prompt is INPUT_REQUIRED; answer it with "allow" or "deny".
+    state: A2A_TASK_STATE[shownStatus(task)],
     timestamp: task.updated_at,
   };
+  if (task.status === "working" && task.prompt) {
+    const { tool, summary } = task.prompt;
+    status.message = {
+      ...agentMessage(
+        task,
+        `Permission needed: ${summary ?? tool}. Reply "allow" or "deny" (with an optional note).`,
+        "p",
+      ),
+      metadata: { kind: "permission", prompt: task.prompt },
+    };
+  }
   if (task.status === "input-required" && task.result !== undefined)
     status.message = agentMessage(task, task.result);
   if ((task.status === "failed" || task.status === "canceled") && task.error)
@@ -117,6 +130,22 @@ export function statusEvent(task: TaskRecord, status = statusOf(task)) {
 
 /** A progress chunk that is not answer text (thinking, tool use, status lines): a WORKING status with a message. */
 export function progressEvent(task: TaskRecord, seq: number, kind: ChunkKind, delta: string) {
+  if (kind === "permission") {
+    // The agent waits for the caller: INPUT_REQUIRED, answered by a message on this task ("allow" / "deny").
+    const prompt = promptOf(delta);
+    return statusEvent(task, {
+      state: "TASK_STATE_INPUT_REQUIRED",
+      timestamp: new Date().toISOString(),
+      message: {
+        ...agentMessage(
+          task,
+          `Permission needed: ${prompt?.summary ?? prompt?.tool ?? "a tool use"}. Reply "allow" or "deny".`,
+          `-${seq}`,
+        ),
+        metadata: { kind, prompt },
+      },
+    });
+  }
   return statusEvent(task, {
     state: "TASK_STATE_WORKING",
     timestamp: new Date().toISOString(),
@@ -162,4 +191,14 @@ export function lastChunkEvent(task: TaskRecord, streamed: string, anyStreamed: 
       lastChunk: true,
     },
   };
+}
+
+/** The prompt a `permission` chunk carries, or null when it is not one anyone can answer. */
+export function promptOf(delta: string): PermissionPrompt | null {
+  try {
+    const parsed = v.safeParse(PermissionPrompt, JSON.parse(delta));
+    return parsed.success ? parsed.output : null;
+  } catch {
+    return null;
+  }
 }
