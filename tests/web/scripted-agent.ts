@@ -53,6 +53,11 @@ export function scriptedHandler(
       }
       return reply.done("(long)");
     }
+    if (message === "ask") {
+      // Asks the caller before writing a file, then says what they decided.
+      const answer = await reply.ask({ prompt_id: "w1", tool: "Write", summary: "Write notes.md (3 lines)" });
+      return reply.done(`The caller said ${answer.decision}.`);
+    }
     if (message === "hostile") {
       reply.chunk(HOSTILE_REPLY);
       return reply.done(HOSTILE_REPLY);

@@ -160,6 +160,20 @@ export function callerTests(ctx: UiContext): void {
     expect(readFileSync((await download.path())!, "utf8")).toBe("quarterly numbers\n");
   });
 
+  it("asks the caller for permission with Allow and Deny, and the agent gets the answer", async () => {
+    const { page } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("ask");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    const card = reply.getByRole("group", { name: "Permission for Write" });
+    await card.waitFor();
+    expect(await card.textContent()).toContain("Write notes.md (3 lines)");
+    await card.getByRole("button", { name: "Allow" }).click();
+    await reply.getByText("The caller said allow.").waitFor();
+    expect(await card.locator(".permission-state").textContent()).toBe("Allowed.");
+  });
+
   it("Stop cancels the call on the server, and the agent sees it", async () => {
     const { page, state } = ctx;
     const box = page.getByRole("textbox", { name: "Message" });

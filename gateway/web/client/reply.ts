@@ -83,6 +83,41 @@ export class Reply {
     }
   }
 
+  /**
+   * The agent waits for the caller's permission to use a tool: a card with Allow and Deny. The agent denies by
+   * itself after its own timeout; a late click then says so (404 prompt_not_found).
+   */
+  permission(
+    prompt: { tool: string; summary?: string },
+    answer: (decision: "allow" | "deny") => Promise<void>,
+  ) {
+    this.#flush();
+    const state = h("span", { class: "permission-state", "aria-live": "polite" });
+    const choose = (decision: "allow" | "deny") => async () => {
+      for (const button of card.querySelectorAll("button")) button.disabled = true;
+      state.textContent = decision === "allow" ? "Allowing…" : "Denying…";
+      try {
+        await answer(decision);
+        state.textContent = decision === "allow" ? "Allowed." : "Denied.";
+      } catch (error) {
+        state.replaceChildren(errorBox(error));
+      }
+    };
+    const allow = h("button", { type: "button", class: "primary small" }, "Allow");
+    const deny = h("button", { type: "button", class: "small" }, "Deny");
+    allow.addEventListener("click", choose("allow"));
+    deny.addEventListener("click", choose("deny"));
+    const card = h(
+      "div",
+      { class: "permission", role: "group", "aria-label": `Permission for ${prompt.tool}` },
+      h("p", null, `The agent asks to use ${prompt.tool}: ${prompt.summary ?? prompt.tool}`),
+      allow,
+      deny,
+      state,
+    );
+    this.#body.appendChild(card);
+  }
+
   done(result: string, attachments: Attachment[]): void {
     // An agent that sends no text chunks still has a result.
     if (!this.#text && result) this.chunk("text", result);

@@ -144,7 +144,15 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
           const wasNear = nearBottom();
           const data = JSON.parse(event.data);
           if (event.event === "chunk") reply.chunk(data.kind, data.delta);
-          else if (event.event === "done") {
+          else if (event.event === "permission" && data.prompt) {
+            const requestId = running?.requestId;
+            reply.permission(data.prompt, async (decision) => {
+              if (!requestId)
+                throw new ApiFailure(0, "request_unknown", "This reply has no request id to answer.");
+              const path = `/v1/agents/${encodeURIComponent(agent.name)}/messages/${encodeURIComponent(requestId)}/input`;
+              await api("POST", path, { prompt_id: data.prompt.prompt_id, decision });
+            });
+          } else if (event.event === "done") {
             finished = true;
             sessionId = data.session_id ?? sessionId;
             reply.done(data.result ?? "", (data.attachments ?? []) as Attachment[]);
