@@ -15,6 +15,7 @@ import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
+import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
 import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
@@ -65,7 +66,7 @@ function openFsStores(dataDir: string): Stores {
   const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
   // The lock goes with the session store, the one the entries dispose on shutdown.
   const store: SessionStore = {
-    ...sessions,
+    ...withWriteHealth(sessions),
     async dispose() {
       await sessions.dispose();
       unlock();

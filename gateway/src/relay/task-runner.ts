@@ -11,6 +11,7 @@ import {
   taskIdOfRequest,
   taskView,
 } from "../domain/tasks.ts";
+import { storeRefusal } from "../errors.ts";
 import type { DoneFrame } from "../protocol/index.ts";
 import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
@@ -30,6 +31,9 @@ export interface TaskRunnerOptions {
    */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
+
+/** How long a finished task's outcome waits for an unreachable store before it is given up (and logged). */
+const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
 
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
@@ -85,12 +89,31 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    */
   function finish(ran: TaskRecord, apply: (task: TaskRecord) => void): void {
     (async () => {
-      const task = await tasks.get(ran.id);
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== requestIdOf(ran)) return;
-      apply(task);
-      await saved(task);
-      if (task.callback_url) await callback(task);
+      const task = await whileStoreDown(async () => {
+        const current = await tasks.get(ran.id);
+        if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
+        apply(current);
+        await saved(current);
+        return current;
+      });
+      if (task?.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
+  }
+
+  /**
+   * An agent's answer is not dropped because the store blinked: the outcome is saved once the store answers again
+   * (tried every 500 ms for up to STORE_OUTAGE_RETRY_MS), so the task does not have to run twice.
+   */
+  async function whileStoreDown<T>(run: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + STORE_OUTAGE_RETRY_MS;
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        if (storeRefusal(error)?.code !== "store_unavailable" || Date.now() > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   /** Saves a state change and tells the listener. */

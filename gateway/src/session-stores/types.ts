@@ -14,6 +14,16 @@ export interface SetOptions {
   ttl?: number;
 }
 
+/** What `/health` reports about the store: `up`, or why it cannot serve (the gateway then answers 503). */
+export interface StoreHealth {
+  /** `unavailable`: cannot be reached (redis, upstash); `read_only`: writes fail (fs: disk full, read-only). */
+  state: "up" | "unavailable" | "read_only";
+  /** ISO time the state began. */
+  since?: string;
+  /** What is wrong, for an operator. */
+  message?: string;
+}
+
 export interface SessionStore {
   /** Backend name shown in `/health`: `memory`, `fs`, `redis`, `upstash` or `cloudflare`. */
   readonly name: string;
@@ -28,6 +38,8 @@ export interface SessionStore {
   increment(key: string, by?: number): Promise<number>;
   /** Every live key starting with `prefix`, sorted ascending (byte order). */
   keys(prefix: string): Promise<string[]>;
+  /** Current health; absent on backends that cannot fail apart from their process (memory). */
+  health?(): StoreHealth;
   /** Closes connections and timers. The store is unusable afterwards. */
   dispose(): Promise<void>;
 }
