@@ -193,6 +193,21 @@ export function testSessionStore(
       expect(await store.keys("")).toEqual([]);
     });
 
+    it("sorted sets (where offered) order by score, then member, and forget removed members", async (context) => {
+      const sets = store.sortedSets;
+      if (!sets) return context.skip(`${name} lists by prefix from memory and offers no sorted sets`);
+      await sets.add("z:set", "b", 2);
+      await sets.add("z:set", "c", 1);
+      await sets.add("z:set", "a", 2);
+      await sets.add("z:set", "c", 3); // moves
+      expect(await sets.range("z:set")).toEqual(["a", "b", "c"]);
+      await sets.remove("z:set", "b");
+      await sets.remove("z:set", "missing");
+      expect(await sets.range("z:set")).toEqual(["a", "c"]);
+      expect(await sets.range("z:none")).toEqual([]);
+      await expect(sets.add("z:set", "a b", 1)).rejects.toThrow(/invalid key/);
+    });
+
     it("a store outage fails every operation within 2 s with store_unavailable, then recovers with the data", async (context) => {
       if (!subject.outage) return context.skip(`${name} has no outage to simulate (it lives in the process)`);
       await store.set("outage:before", { kept: true });
