@@ -4,6 +4,7 @@
  */
 import type { UpgradeWebSocket } from "hono/ws";
 import { configFromEnv, createGateway, type Gateway } from "../../gateway/src/index.ts";
+import { assertClusterConfig } from "./cluster-config.ts";
 import { createStoresFromEnv } from "./store-from-env.ts";
 
 export interface Boot {
@@ -20,6 +21,7 @@ export async function boot(
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Boot> {
   const config = configFromEnv(env);
+  assertClusterConfig(env);
   const { store, blobs } = await createStoresFromEnv(env);
   const gateway = createGateway({
     runtime,

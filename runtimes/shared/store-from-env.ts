@@ -6,14 +6,12 @@
  * - `REDIS_URL`: for `redis`
  * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
+ * - `AGENT_MESH_BLOBS`: where blobs go (see `blobs-from-env.ts`; by default beside the session store)
  *
  * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too.
  */
 import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
-import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
-import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
 import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
@@ -21,6 +19,7 @@ import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
+import { createBlobsFromEnv } from "./blobs-from-env.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 export interface Stores {
@@ -37,21 +36,31 @@ const BACKENDS = ["memory", "fs", "redis", "upstash"] as const;
  * const { store, blobs } = await createStoresFromEnv(process.env);
  */
 export async function createStoresFromEnv(env: Env): Promise<Stores> {
+  const store = await openSessionStore(env);
+  try {
+    return { store, blobs: createBlobsFromEnv(env, store, env.AGENT_MESH_DATA_DIR || "./.data") };
+  } catch (error) {
+    await store.dispose();
+    throw error;
+  }
+}
+
+async function openSessionStore(env: Env): Promise<SessionStore> {
   const backend = env.AGENT_MESH_STORE || "fs";
   const prefix = env.AGENT_MESH_STORE_PREFIX || undefined;
   switch (backend) {
     case "memory":
-      return { store: memorySessionStore({}), blobs: memoryBlobStore() };
+      return memorySessionStore({});
     case "fs":
       return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data");
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
-      return withKvBlobs(redisSessionStore({ url, prefix }));
+      return redisSessionStore({ url, prefix });
     }
     case "upstash": {
       const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");
       const token = required(env, "UPSTASH_REDIS_REST_TOKEN", "<token from the Upstash console>");
-      return withKvBlobs(upstashSessionStore({ url, token, prefix }));
+      return upstashSessionStore({ url, token, prefix });
     }
     default:
       throw configError(
@@ -60,7 +69,7 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
   }
 }
 
-function openFsStores(dataDir: string): Stores {
+function openFsStores(dataDir: string): SessionStore {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs });
@@ -72,11 +81,7 @@ function openFsStores(dataDir: string): Stores {
       unlock();
     },
   };
-  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
-}
-
-function withKvBlobs(store: SessionStore): Stores {
-  return { store, blobs: kvBlobStore({ store }) };
+  return store;
 }
 
 function required(env: Env, name: string, example: string): string {
