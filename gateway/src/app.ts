@@ -12,6 +12,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
+import { type ClusterOptions, clusterHooks } from "./cluster/cluster-hooks.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { createCallService } from "./domain/calls.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   /** Hosting elsewhere (Workers): where agent sockets live, and the handler for `/v1/connect`. */
   hosting?: { hub: AgentHub; connect: MiddlewareHandler };
   onError?: (error: unknown, context: { stage: string }) => void;
+  /** Several nodes on one Redis (`AGENT_MESH_CLUSTER=redis`): agents on other nodes are reached through it. */
+  cluster?: ClusterOptions;
   /** Told after every task state change (A2A push notifications hang here). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
@@ -75,12 +78,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     onTaskChange: options.onTaskChange,
   });
   let home: LocalAgentHome | null = null;
+  let cluster: ReturnType<typeof clusterHooks> | null = null;
   let hub: AgentHub;
   let connect: MiddlewareHandler;
   if (options.hosting) {
     ({ hub, connect } = options.hosting);
   } else if (options.upgradeWebSocket) {
+    cluster = options.cluster ? clusterHooks(options.cluster, config, core.onError) : null;
     home = new LocalAgentHome({
+      beforeLink: cluster?.beforeLink,
+      onUnlinked: cluster?.onUnlinked,
       config,
       tokens: core.tokens,
       agents: core.agents,
@@ -88,7 +95,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       finalizeDone: createAttachmentFinalizer(core),
       onError: core.onError,
     });
-    hub = home;
+    hub = cluster ? cluster.wrap(home) : home;
     connect = localConnectHandler(options.upgradeWebSocket, home);
   } else {
     throw new Error("[gateway] pass either `upgradeWebSocket` or `hosting`");
@@ -154,6 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return initialized;
     },
     dispose() {
+      cluster?.dispose();
       home?.dispose();
     },
   };

@@ -4,7 +4,8 @@
  */
 import type { UpgradeWebSocket } from "hono/ws";
 import { configFromEnv, createGateway, type Gateway } from "../../gateway/src/index.ts";
-import { assertClusterConfig } from "./cluster-config.ts";
+import { clusterConfigFromEnv } from "./cluster-config.ts";
+import { openCluster } from "./cluster-from-env.ts";
 import { createStoresFromEnv } from "./store-from-env.ts";
 
 export interface Boot {
@@ -21,14 +22,16 @@ export async function boot(
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Boot> {
   const config = configFromEnv(env);
-  assertClusterConfig(env);
+  const clusterSettings = clusterConfigFromEnv(env);
   const { store, blobs } = await createStoresFromEnv(env);
+  const cluster = clusterSettings ? openCluster(clusterSettings) : null;
   const gateway = createGateway({
     runtime,
     store,
     blobs,
     config,
     upgradeWebSocket,
+    cluster: cluster?.options,
     adminToken: env.AGENT_MESH_ADMIN_TOKEN || undefined,
     secret: env.AGENT_MESH_SECRET || undefined,
   });

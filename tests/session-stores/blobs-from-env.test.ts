@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { assertClusterConfig } from "../../runtimes/shared/cluster-config.ts";
+import { clusterConfigFromEnv } from "../../runtimes/shared/cluster-config.ts";
 import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
 import { startFakeS3 } from "../fakes/s3.ts";
 import { startGateway } from "../helpers/gateway-process.ts";
@@ -48,26 +48,37 @@ describe("AGENT_MESH_BLOBS", () => {
 
 describe("AGENT_MESH_CLUSTER", () => {
   it("is off when unset and refuses anything that cannot be shared, saying why", () => {
-    expect(() => assertClusterConfig({})).not.toThrow();
-    expect(() => assertClusterConfig({ AGENT_MESH_CLUSTER: "etcd" })).toThrow(/not a cluster mode/);
-    expect(() => assertClusterConfig({ AGENT_MESH_CLUSTER: "redis", AGENT_MESH_STORE: "fs" })).toThrow(
+    expect(clusterConfigFromEnv({})).toBeNull();
+    expect(() => clusterConfigFromEnv({ AGENT_MESH_CLUSTER: "etcd" })).toThrow(/not a cluster mode/);
+    expect(() => clusterConfigFromEnv({ AGENT_MESH_CLUSTER: "redis", AGENT_MESH_STORE: "fs" })).toThrow(
       /needs AGENT_MESH_STORE=redis .*every node must share one store/,
     );
     expect(() =>
-      assertClusterConfig({ AGENT_MESH_CLUSTER: "redis", AGENT_MESH_STORE: "redis", AGENT_MESH_BLOBS: "fs" }),
+      clusterConfigFromEnv({
+        AGENT_MESH_CLUSTER: "redis",
+        AGENT_MESH_STORE: "redis",
+        AGENT_MESH_BLOBS: "fs",
+      }),
     ).toThrow(
       /would stay on this node, and a caller the load balancer sends to another node would not find them/,
     );
-    // Shared blobs pass the blob check; the relay itself is not in this version and says so.
+    const shared = {
+      AGENT_MESH_CLUSTER: "redis",
+      AGENT_MESH_STORE: "redis",
+      REDIS_URL: "redis://127.0.0.1:6379",
+    };
     for (const blobs of [undefined, "store", "s3"]) {
-      expect(() =>
-        assertClusterConfig({
-          AGENT_MESH_CLUSTER: "redis",
-          AGENT_MESH_STORE: "redis",
-          AGENT_MESH_BLOBS: blobs,
-        }),
-      ).toThrow(/no cross-node relay yet/);
+      expect(clusterConfigFromEnv({ ...shared, AGENT_MESH_BLOBS: blobs })?.nodeId).toMatch(
+        /^node-[0-9a-f]{8}$/,
+      );
     }
+    expect(clusterConfigFromEnv({ ...shared, AGENT_MESH_NODE_ID: "n1" })).toEqual({
+      redisUrl: "redis://127.0.0.1:6379",
+      nodeId: "n1",
+      prefix: "agent-mesh:",
+    });
+    expect(() => clusterConfigFromEnv({ ...shared, AGENT_MESH_NODE_ID: "a|b" })).toThrow(/is not a node id/);
+    expect(() => clusterConfigFromEnv({ ...shared, REDIS_URL: "" })).toThrow(/needs REDIS_URL/);
   });
 
   it("a node with a node-local blob store exits at start with that sentence", async () => {
