@@ -9,7 +9,7 @@ import type { AgentConnection, ConnectionIdentity } from "../relay/connection.ts
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import { RedisAgentHub, type RedisHubOptions } from "./redis-hub.ts";
 
-export type ClusterOptions = Omit<RedisHubOptions, "keepaliveMs" | "onError">;
+export type ClusterOptions = Omit<RedisHubOptions, "keepaliveMs" | "graceMs" | "onError">;
 
 export function clusterHooks(
   options: ClusterOptions,
@@ -28,7 +28,7 @@ export function clusterHooks(
       if (epoch !== undefined) hub?.unlinked(identity.agentId, epoch);
     },
     wrap(home: LocalAgentHome): RedisAgentHub {
-      hub = new RedisAgentHub(home, { ...options, keepaliveMs: config.keepaliveMs, onError });
+      hub = new RedisAgentHub(home, { ...options, keepaliveMs: config.keepaliveMs, graceMs: config.graceMs, onError });
       return hub;
     },
     dispose(): void {

@@ -12,6 +12,7 @@
  * @module
  */
 import { ApiError, errors } from "../errors.ts";
+import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { logSink } from "./log-sink.ts";
@@ -29,6 +30,8 @@ export interface RedisHubOptions {
   presenceTtlMs?: number;
   ackTimeoutMs?: number;
   keepaliveMs: number;
+  /** How long an agent may be away before its requests fail (the gateway's grace window). */
+  graceMs: number;
   onError: (error: unknown, context: { stage: string }) => void;
 }
 
@@ -51,6 +54,7 @@ export class RedisAgentHub implements AgentHub {
   >();
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
   readonly #listening: { stop(): void };
+  #lastHeartbeat = Date.now();
 
   constructor(local: LocalAgentHome, options: RedisHubOptions) {
     this.#local = local;
@@ -93,14 +97,30 @@ export class RedisAgentHub implements AgentHub {
   async #heartbeat(ttlMs: number): Promise<void> {
     try {
       const lost = await this.#presence.refresh(this.#held);
+      this.#lastHeartbeat = Date.now();
       for (const agentId of lost) {
-        // Another node holds the agent now: this socket is stale and must not serve it.
+        // Another node holds the agent now (this node was frozen or cut off): never serve it from here again.
         this.#held.delete(agentId);
-        await this.#local.disconnectAgent(agentId);
+        this.#local.closeAgent(agentId, CloseCode.replaced, "the agent connected to another node", {
+          expireNow: true,
+        });
       }
       await this.#presence.reapDeadNodes(ttlMs * 3);
     } catch (error) {
       this.#report(error, "cluster-heartbeat");
+      if (Date.now() - this.#lastHeartbeat > ttlMs) this.#failClosed();
+    }
+  }
+
+  /**
+   * Cut off from Redis longer than a presence TTL: other nodes already count our agents offline, and a revocation
+   * could not reach us. Close their sockets with "retry later" so connectors come back through the load balancer
+   * to a node that has Redis (their requests wait out the grace window meanwhile).
+   */
+  #failClosed(): void {
+    for (const agentId of this.#local.linkedAgents()) {
+      this.#held.delete(agentId);
+      this.#local.closeAgent(agentId, CloseCode.retryLater, "this gateway node lost its Redis", { expireNow: false });
     }
   }
 
@@ -270,11 +290,25 @@ export class RedisAgentHub implements AgentHub {
 
   #follow(node: string, agentId: string, requestId: string, afterSeq: number, sink: RelaySink): void {
     let quietSince = Date.now();
+    let homeLostAt: number | null = null;
     const keepalive = setInterval(() => {
       if (Date.now() - quietSince >= this.#options.keepaliveMs) {
         quietSince = Date.now();
         sink.keepalive?.();
       }
+      // The node running the request died or lost the agent: once the agent has been away from it for the grace
+      // window (it would have come back there by then), the caller gets a clean agent_offline instead of silence.
+      this.#presence
+        .homes([agentId])
+        .then((homes) => {
+          if (homes.get(agentId)?.node === node) homeLostAt = null;
+          else if (homeLostAt === null) homeLostAt = Date.now();
+          else if (Date.now() - homeLostAt > this.#options.graceMs) {
+            stop();
+            sink.error("agent_offline", "The agent's gateway node went away while it was answering.");
+          }
+        })
+        .catch(() => {});
     }, this.#options.keepaliveMs);
     const following = this.#log.follow(
       requestId,

@@ -239,10 +239,23 @@ export class LocalAgentHome implements AgentHub {
   }
 
   async disconnectAgent(agentId: string): Promise<void> {
+    this.closeAgent(agentId, CloseCode.agentDeleted, "agent deleted", { expireNow: true });
+  }
+
+  /**
+   * Closes the agent's socket with `code`. `expireNow` fails its requests at once; otherwise they wait out the
+   * grace window for the agent to come back (clusters: another node took the agent, or this node lost Redis).
+   */
+  closeAgent(agentId: string, code: number, reason: string, options: { expireNow: boolean }): void {
     const slot = this.#slots.get(agentId);
     if (!slot?.link) return;
-    slot.link.close(CloseCode.agentDeleted, "agent deleted");
-    this.#unlink(slot, { expireNow: true });
+    slot.link.close(code, reason);
+    this.#unlink(slot, options);
+  }
+
+  /** Ids of the agents whose socket is linked here. */
+  linkedAgents(): string[] {
+    return [...this.#slots.values()].filter((slot) => slot.link).map((slot) => slot.id);
   }
 
   /** Number of sockets that finished `hello`. */
