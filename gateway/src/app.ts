@@ -88,6 +88,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     home = new LocalAgentHome({
       beforeLink: cluster?.beforeLink,
       onUnlinked: cluster?.onUnlinked,
+      adoptHeld: cluster?.adoptHeld,
+      onRequestSent: cluster?.onRequestSent,
       config,
       tokens: core.tokens,
       agents: core.agents,

@@ -29,8 +29,9 @@ export async function startBalancer(backends: () => string[]): Promise<TcpBalanc
       track(upstream);
       upstream.once("connect", () => {
         upstream.removeAllListeners("error");
-        upstream.on("error", () => client.destroy());
-        upstream.on("close", () => client.destroy());
+        upstream.on("error", () => client.end());
+        // `end`, not `destroy`: bytes the node wrote just before closing (a 413 answer) still reach the client.
+        upstream.on("close", () => client.end());
         client.on("close", () => upstream.destroy());
         client.pipe(upstream);
         upstream.pipe(client);

@@ -7,9 +7,10 @@
 import type { GatewayConfig } from "../config.ts";
 import type { AgentConnection, ConnectionIdentity } from "../relay/connection.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
+import type { PendingRequest } from "../relay/pending.ts";
 import { RedisAgentHub, type RedisHubOptions } from "./redis-hub.ts";
 
-export type ClusterOptions = Omit<RedisHubOptions, "keepaliveMs" | "graceMs" | "onError">;
+export type ClusterOptions = Omit<RedisHubOptions, "keepaliveMs" | "graceMs" | "syncTimeoutMs" | "onError">;
 
 export function clusterHooks(
   options: ClusterOptions,
@@ -27,8 +28,24 @@ export function clusterHooks(
       const epoch = epochs.get(identity);
       if (epoch !== undefined) hub?.unlinked(identity.agentId, epoch);
     },
+    adoptHeld(
+      agentId: string,
+      unknown: Array<{ id: string; seq: number }>,
+      held: Array<{ id: string; seq: number }>,
+    ): Promise<PendingRequest[]> {
+      return hub ? hub.adoptHeld(agentId, unknown, held) : Promise.resolve([]);
+    },
+    onRequestSent(pending: PendingRequest): void {
+      hub?.requestSent(pending);
+    },
     wrap(home: LocalAgentHome): RedisAgentHub {
-      hub = new RedisAgentHub(home, { ...options, keepaliveMs: config.keepaliveMs, graceMs: config.graceMs, onError });
+      hub = new RedisAgentHub(home, {
+        ...options,
+        keepaliveMs: config.keepaliveMs,
+        graceMs: config.graceMs,
+        syncTimeoutMs: config.syncTimeoutMs,
+        onError,
+      });
       return hub;
     },
     dispose(): void {

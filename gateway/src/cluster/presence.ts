@@ -33,12 +33,13 @@ export interface Home {
   epoch: number;
 }
 
-/** Takes the agent for this node: a new epoch, the home key, the node's set. Returns the epoch. */
+/** Takes the agent for this node: a new epoch, the home key, the node's set. Returns the epoch and the old home. */
 const CLAIM = `
+local previous = redis.call('GET', KEYS[2]) or redis.call('GET', KEYS[4])
 local epoch = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1] .. '|' .. epoch, 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
-return epoch`;
+return {epoch, previous or ''}`;
 
 /**
  * Keeps the claim alive while it is still ours: the home key names us, or it expired and nobody claimed since (the
@@ -54,14 +55,24 @@ end
 redis.call('SREM', KEYS[2], ARGV[4])
 return 0`;
 
-/** Deletes the home key only if it is exactly `ARGV[1]` (`node|epoch`), or, with ARGV[2] = '1', any epoch of that node. */
+/**
+ * Deletes the home key only if it is exactly `ARGV[1]` (`node|epoch`), or, with ARGV[2] = '1', any epoch of that
+ * node; remembers it for a while as the agent's last home (KEYS[3]), so the node that takes the agent next can tell
+ * this one which requests the connector still holds.
+ */
 const RELEASE = `
 local home = redis.call('GET', KEYS[1])
 local mine = home == ARGV[1] or (ARGV[2] == '1' and home and string.sub(home, 1, #ARGV[1] + 1) == ARGV[1] .. '|')
-if mine then redis.call('DEL', KEYS[1]) end
+if mine then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[3], home, 'PX', ARGV[4])
+end
 redis.call('SREM', KEYS[2], ARGV[3])
 if mine then return 1 end
 return 0`;
+
+/** How long a released agent's last home is remembered (well above any grace window). */
+const LAST_HOME_MS = 60_000;
 
 export class ClusterPresence {
   readonly #redis: RedisCaller;
@@ -85,11 +96,32 @@ export class ClusterPresence {
   #epoch = (agentId: string) => `${this.#prefix}cluster:epoch:${agentId}`;
   #agentsOf = (node: string) => `${this.#prefix}cluster:node-agents:${node}`;
   #nodes = () => `${this.#prefix}cluster:nodes`;
+  #lastHome = (agentId: string) => `${this.#prefix}cluster:last-home:${agentId}`;
 
   /** Makes this node the agent's home (an agent said hello here); every earlier owner is fenced off. */
   async claim(agentId: string): Promise<number> {
-    const keys = [this.#epoch(agentId), this.#home(agentId), this.#agentsOf(this.#node)];
-    return Number(await this.#redis.call("EVAL", CLAIM, 3, ...keys, this.#node, this.#ttlMs, agentId));
+    return (await this.claimFrom(agentId)).epoch;
+  }
+
+  /** `claim`, also telling which node held the agent before (null when none, or this node). */
+  async claimFrom(agentId: string): Promise<{ epoch: number; previous: string | null }> {
+    const keys = [
+      this.#epoch(agentId),
+      this.#home(agentId),
+      this.#agentsOf(this.#node),
+      this.#lastHome(agentId),
+    ];
+    const [epoch, previous] = (await this.#redis.call(
+      "EVAL",
+      CLAIM,
+      4,
+      ...keys,
+      this.#node,
+      this.#ttlMs,
+      agentId,
+    )) as [number, string];
+    const node = previous ? previous.slice(0, previous.lastIndexOf("|")) : "";
+    return { epoch: Number(epoch), previous: node && node !== this.#node ? node : null };
   }
 
   /**
@@ -111,8 +143,9 @@ export class ClusterPresence {
 
   /** The agent's socket here closed: removes the claim unless a newer one replaced it. */
   async release(agentId: string, epoch: number): Promise<boolean> {
-    const keys = [this.#home(agentId), this.#agentsOf(this.#node)];
-    const reply = await this.#redis.call("EVAL", RELEASE, 2, ...keys, `${this.#node}|${epoch}`, "0", agentId);
+    const keys = [this.#home(agentId), this.#agentsOf(this.#node), this.#lastHome(agentId)];
+    const args = [`${this.#node}|${epoch}`, "0", agentId, LAST_HOME_MS];
+    const reply = await this.#redis.call("EVAL", RELEASE, 3, ...keys, ...args);
     return Number(reply) === 1;
   }
 
@@ -150,7 +183,18 @@ export class ClusterPresence {
       const agents = (await this.#redis.call("SMEMBERS", this.#agentsOf(node))) as string[];
       await Promise.all(
         agents.map((agentId) =>
-          this.#redis.call("EVAL", RELEASE, 2, this.#home(agentId), this.#agentsOf(node), node, "1", agentId),
+          this.#redis.call(
+            "EVAL",
+            RELEASE,
+            3,
+            this.#home(agentId),
+            this.#agentsOf(node),
+            this.#lastHome(agentId),
+            node,
+            "1",
+            agentId,
+            LAST_HOME_MS,
+          ),
         ),
       );
       await this.#redis.call("DEL", this.#agentsOf(node));

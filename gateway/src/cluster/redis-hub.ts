@@ -14,8 +14,9 @@
 import { ApiError, errors } from "../errors.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
+import type { PendingRequest } from "../relay/pending.ts";
 import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
-import { logSink } from "./log-sink.ts";
+import { type Ack, AgentSide } from "./agent-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
 import { RequestLog } from "./request-log.ts";
@@ -32,10 +33,10 @@ export interface RedisHubOptions {
   keepaliveMs: number;
   /** How long an agent may be away before its requests fail (the gateway's grace window). */
   graceMs: number;
+  /** A live call fails after this long without output (the gateway's sync timeout). */
+  syncTimeoutMs: number;
   onError: (error: unknown, context: { stage: string }) => void;
 }
-
-type Ack = { ok: true; user: string } | { ok: false; status: number; code: string; message: string };
 
 export class RedisAgentHub implements AgentHub {
   readonly #local: LocalAgentHome;
@@ -45,8 +46,9 @@ export class RedisAgentHub implements AgentHub {
   readonly #inbox: NodeInbox;
   /** Agents whose socket is here, with the epoch of their claim. */
   readonly #held = new Map<string, number>();
-  /** Requests this node runs for callers elsewhere: their log-writing sinks. */
-  readonly #served = new Map<string, RelaySink>();
+  readonly #agentSide: AgentSide;
+  /** Agents that said hello here while another node held them, until that node is told. */
+  readonly #previousOwner = new Map<string, string>();
   /** Requests this node follows for its callers: caller sink → what to stop. */
   readonly #following = new Map<
     RelaySink,
@@ -68,11 +70,20 @@ export class RedisAgentHub implements AgentHub {
     });
     this.#log = new RequestLog({ redis: options.redis, prefix: options.prefix });
     this.#inbox = new NodeInbox(options.redis, options.prefix);
+    this.#agentSide = new AgentSide({
+      onClaimed: (agentId, held) => this.#lostTo(agentId, held),
+      local,
+      redis: options.redis,
+      log: this.#log,
+      prefix: options.prefix,
+      syncTimeoutMs: options.syncTimeoutMs,
+      report: (error, stage) => this.#report(error, stage),
+    });
     this.#listening = this.#inbox.listen(
       options.nodeId,
       options.wakes.subscribe,
-      (c) => this.#handle(c),
-      (e) => this.#report(e, "cluster-inbox"),
+      (command) => this.#agentSide.handle(command),
+      (error) => this.#report(error, "cluster-inbox"),
     );
     const heartbeat = setInterval(() => void this.#heartbeat(ttlMs), Math.max(100, ttlMs / 3));
     (heartbeat as { unref?: () => void }).unref?.();
@@ -83,9 +94,20 @@ export class RedisAgentHub implements AgentHub {
   // --- presence hooks (LocalAgentHome beforeLink / onUnlinked) ---
 
   async linked(agentId: string): Promise<number> {
-    const epoch = await this.#presence.claim(agentId);
+    const { epoch, previous } = await this.#presence.claimFrom(agentId);
     this.#held.set(agentId, epoch);
+    if (previous) this.#previousOwner.set(agentId, previous);
     return epoch;
+  }
+
+  /** Another node took the agent (it said so, or our claim was fenced): stop serving it here. */
+  #lostTo(agentId: string, heldThere: string[] | null): void {
+    this.#held.delete(agentId);
+    this.#agentSide.handOver(agentId, heldThere);
+    // Not expired here: the new node continues what the connector held (tasks included); the rest failed above.
+    this.#local.closeAgent(agentId, CloseCode.replaced, "the agent connected to another node", {
+      expireNow: false,
+    });
   }
 
   unlinked(agentId: string, epoch: number): void {
@@ -98,13 +120,8 @@ export class RedisAgentHub implements AgentHub {
     try {
       const lost = await this.#presence.refresh(this.#held);
       this.#lastHeartbeat = Date.now();
-      for (const agentId of lost) {
-        // Another node holds the agent now (this node was frozen or cut off): never serve it from here again.
-        this.#held.delete(agentId);
-        this.#local.closeAgent(agentId, CloseCode.replaced, "the agent connected to another node", {
-          expireNow: true,
-        });
-      }
+      // Another node holds these agents now (this node was frozen or cut off): never serve them from here again.
+      for (const agentId of lost) this.#lostTo(agentId, null);
       await this.#presence.reapDeadNodes(ttlMs * 3);
     } catch (error) {
       this.#report(error, "cluster-heartbeat");
@@ -120,7 +137,9 @@ export class RedisAgentHub implements AgentHub {
   #failClosed(): void {
     for (const agentId of this.#local.linkedAgents()) {
       this.#held.delete(agentId);
-      this.#local.closeAgent(agentId, CloseCode.retryLater, "this gateway node lost its Redis", { expireNow: false });
+      this.#local.closeAgent(agentId, CloseCode.retryLater, "this gateway node lost its Redis", {
+        expireNow: false,
+      });
     }
   }
 
@@ -133,9 +152,15 @@ export class RedisAgentHub implements AgentHub {
     return new Map(agentIds.map((id) => [id, Boolean(local.get(id) || homes.get(id))]));
   }
 
+  /**
+   * Every live call goes through its log, also when the agent is on this node: then any node can re-attach its
+   * caller, and another node can take it over if the agent reconnects there.
+   */
   async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
-    if ((await this.#local.isOnline([call.agentId])).get(call.agentId))
-      return this.#local.dispatch(call, sink);
+    if ((await this.#local.isOnline([call.agentId])).get(call.agentId)) {
+      await this.#agentSide.dispatch(call);
+      return this.#follow(this.#options.nodeId, call.agentId, call.requestId, 0, sink);
+    }
     const home = (await this.#presence.homes([call.agentId])).get(call.agentId);
     if (!home) throw errors.agentOffline(call.agentName);
     await this.#inbox.send(home.node, { type: "dispatch", call });
@@ -145,21 +170,43 @@ export class RedisAgentHub implements AgentHub {
     this.#follow(home.node, call.agentId, call.requestId, 0, sink);
   }
 
+  /** LocalAgentHome hooks: take over held requests on reconnect, log tasks' output. */
+  async adoptHeld(
+    agentId: string,
+    unknown: Array<{ id: string; seq: number }>,
+    held: Array<{ id: string; seq: number }>,
+  ): Promise<PendingRequest[]> {
+    const adopted = await this.#agentSide.adopt(agentId, unknown);
+    // The node that had the agent hands over what was adopted here and fails, at once, what the agent lost.
+    const previous = this.#previousOwner.get(agentId);
+    this.#previousOwner.delete(agentId);
+    if (previous) {
+      await this.#inbox.send(previous, { type: "claimed", agentId, held: held.map(({ id }) => id) });
+    }
+    return adopted;
+  }
+
+  requestSent(pending: PendingRequest): void {
+    this.#agentSide.requestSent(pending);
+  }
+
   async attach(
     agentId: string,
     requestId: string,
     follower: { user: string; afterSeq: number },
     sink: RelaySink,
   ): Promise<AttachOutcome> {
-    const local = await this.#local.attach(agentId, requestId, follower, sink);
-    if (local !== "not_found") return local;
-    const ack = await this.#readAck(requestId);
-    const home = (await this.#presence.homes([agentId])).get(agentId);
-    if (!ack?.ok || ack.user !== follower.user || !home) return "not_found";
+    const ack = await this.#agentSide.readAck(requestId);
+    if (!ack?.ok || ack.call.agentId !== agentId)
+      return this.#local.attach(agentId, requestId, follower, sink);
+    if (ack.user !== follower.user) return "not_found";
     const entries = await this.#log.read(requestId, follower.afterSeq, 1);
     if (entries === "gap") return "gap";
-    await this.#inbox.send(home.node, { type: "attach", agentId, requestId, user: follower.user });
-    this.#follow(home.node, agentId, requestId, follower.afterSeq, sink);
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    const node = home?.node ?? this.#options.nodeId;
+    if (node === this.#options.nodeId) await this.#agentSide.reattach(agentId, requestId, follower.user);
+    else await this.#inbox.send(node, { type: "attach", agentId, requestId, user: follower.user });
+    this.#follow(node, agentId, requestId, follower.afterSeq, sink);
     return "attached";
   }
 
@@ -168,7 +215,10 @@ export class RedisAgentHub implements AgentHub {
     if (!following) return this.#local.release(agentId, requestId, sink);
     following.stop();
     this.#following.delete(sink);
-    await this.#inbox.send(following.node, { type: "release", agentId, requestId });
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    const node = home?.node ?? following.node;
+    if (node === this.#options.nodeId) await this.#agentSide.release(agentId, requestId);
+    else await this.#inbox.send(node, { type: "release", agentId, requestId });
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {
@@ -206,67 +256,7 @@ export class RedisAgentHub implements AgentHub {
     for (const following of this.#following.values()) following.stop();
   }
 
-  // --- the agent's node: commands from callers' nodes ---
-
-  #handle(command: Record<string, unknown>): void {
-    const run = async () => {
-      switch (command.type) {
-        case "dispatch": {
-          const call = command.call as RelayCall;
-          const sink = logSink(this.#log, call.requestId, (e) => this.#report(e, "cluster-log"));
-          let ack: Ack;
-          try {
-            await this.#local.dispatch(call, sink);
-            this.#served.set(call.requestId, sink);
-            ack = { ok: true, user: call.user };
-          } catch (error) {
-            const api = error instanceof ApiError ? error : errors.agentOffline(call.agentName);
-            ack = { ok: false, status: api.status, code: api.code, message: api.message };
-          }
-          await this.#options.redis.call(
-            "SET",
-            this.#ackKey(call.requestId),
-            JSON.stringify(ack),
-            "PX",
-            60_000,
-          );
-          await this.#options.redis.call("PUBLISH", this.#log.channel(call.requestId), "ack");
-          return;
-        }
-        case "attach": {
-          const sink = this.#served.get(String(command.requestId));
-          if (sink) {
-            const follower = { user: String(command.user), afterSeq: 2 ** 31 };
-            await this.#local.attach(String(command.agentId), String(command.requestId), follower, sink);
-          }
-          return;
-        }
-        case "release": {
-          const sink = this.#served.get(String(command.requestId));
-          if (sink) await this.#local.release(String(command.agentId), String(command.requestId), sink);
-          return;
-        }
-        case "cancel":
-          return this.#local.cancel(String(command.agentId), String(command.requestId));
-        case "taskQueued":
-          return this.#local.taskQueued(String(command.agentId), String(command.taskId));
-        case "disconnectToken":
-          return this.#local.disconnectToken(String(command.tokenId));
-        case "disconnectAgent":
-          return this.#local.disconnectAgent(String(command.agentId));
-      }
-    };
-    run().catch((error) => this.#report(error, `cluster-${String(command.type)}`));
-  }
-
   // --- the caller's node ---
-
-  #ackKey = (requestId: string) => `${this.#options.prefix}cluster:ack:${requestId}`;
-
-  async #readAck(requestId: string): Promise<Ack | null> {
-    const raw = await this.#options.redis.call("GET", this.#ackKey(requestId));
-    return raw ? (JSON.parse(String(raw)) as Ack) : null;
-  }
 
   /** Waits for the agent's node to accept or refuse the call; null when it does not answer in time. */
   async #awaitAck(requestId: string): Promise<Ack | null> {
@@ -275,7 +265,7 @@ export class RedisAgentHub implements AgentHub {
     const unsubscribe = this.#options.wakes.subscribe(this.#log.channel(requestId), () => wake());
     try {
       while (Date.now() < deadline) {
-        const ack = await this.#readAck(requestId);
+        const ack = await this.#agentSide.readAck(requestId);
         if (ack) return ack;
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -301,7 +291,9 @@ export class RedisAgentHub implements AgentHub {
       this.#presence
         .homes([agentId])
         .then((homes) => {
-          if (homes.get(agentId)?.node === node) homeLostAt = null;
+          const now = homes.get(agentId)?.node;
+          if (now === node) homeLostAt = null;
+          else if (now && homeLostAt !== null && Date.now() - quietSince < this.#options.graceMs) node = now;
           else if (homeLostAt === null) homeLostAt = Date.now();
           else if (Date.now() - homeLostAt > this.#options.graceMs) {
             stop();
@@ -316,6 +308,7 @@ export class RedisAgentHub implements AgentHub {
       this.#options.wakes.subscribe,
       (entry) => {
         quietSince = Date.now();
+        homeLostAt = null; // output flows: whichever node writes it (one that took the request over) is fine
         if (entry.type === "chunk") return sink.chunk(entry.seq, entry.kind, entry.delta);
         stop();
         if (entry.type === "done") sink.done(entry.frame);

@@ -71,6 +71,14 @@ export class RequestLog {
     return true;
   }
 
+  /** The highest seq stored for the request (0 when none). */
+  async lastSeq(requestId: string): Promise<number> {
+    const [last] = (await this.#redis.call("XREVRANGE", this.#key(requestId), "+", "-", "COUNT", 1)) as Array<
+      [string, string[]]
+    >;
+    return last ? Number(last[0].split("-")[0]) : 0;
+  }
+
   /** Entries after `afterSeq`, oldest first (at most `limit`), or `gap` when some of them were trimmed away. */
   async read(requestId: string, afterSeq: number, limit = 500): Promise<LogEntry[] | "gap"> {
     const key = this.#key(requestId);

@@ -52,6 +52,17 @@ export interface LocalHomeOptions {
   beforeLink?: (connection: AgentConnection) => Promise<void> | void;
   /** Called when an agent's link goes away (closed, replaced by nothing, revoked, deleted). Not awaited. */
   onUnlinked?: (identity: ConnectionIdentity) => void;
+  /**
+   * Clusters: requests a reconnecting connector holds that this process does not know, taken over from the node
+   * that had the agent before (their output continues in a shared log). Returned requests are resumed like local ones.
+   */
+  adoptHeld?: (
+    agentId: string,
+    unknown: Array<{ id: string; seq: number }>,
+    held: Array<{ id: string; seq: number }>,
+  ) => Promise<PendingRequest[]>;
+  /** Told of every request sent to an agent. */
+  onRequestSent?: (pending: PendingRequest) => void;
 }
 
 /** What an alarm-driven host saves per socket so `restore` can rebuild the connection after hibernation. */
@@ -351,6 +362,11 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slot(agent.id);
     const held = frame.inflight ?? [];
     const reattached = await reattachHeldTasks(slot, held, this.#delivery);
+    if (this.#options.adoptHeld) {
+      const known = new Set(reattached.map((pending) => pending.call.requestId));
+      const unknown = held.filter(({ id }) => !slot.pending.has(id) && !known.has(id));
+      reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
+    }
     if (connection.isClosed) return;
     // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
     // what to resume (it would hold frames the gateway never asks for).
@@ -458,6 +474,7 @@ export class LocalAgentHome implements AgentHub {
     let slot = this.#slots.get(agentId);
     if (!slot) {
       slot = new AgentSlot(agentId);
+      slot.onSend = this.#options.onRequestSent;
       this.#slots.set(agentId, slot);
     }
     return slot;

@@ -13,6 +13,8 @@ import { resilienceContract } from "./resilience.ts";
 export interface GatewayContext {
   gateway: GatewayProcess;
   runtime: string;
+  /** Checks a setup cannot pass for a reason outside the gateway, each with that reason (printed when skipped). */
+  notThrough?: { bodyCap?: string };
 }
 
 export interface GatewayContractOptions {
@@ -24,6 +26,7 @@ export interface GatewayContractOptions {
   label?: string;
   /** When set, the whole suite is skipped and this reason printed (a backing service is missing). */
   skipReason?: string | null;
+  notThrough?: GatewayContext["notThrough"];
   /** Stops what `start` depended on (e.g. a Redis server), after the gateway. */
   teardown?: () => Promise<void>;
 }
@@ -38,6 +41,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       beforeAll(async () => {
         context.gateway = await options.start();
         context.runtime = options.runtime;
+        context.notThrough = options.notThrough;
       });
       afterAll(async () => {
         await context.gateway?.stop();
