@@ -15,6 +15,8 @@ export interface TestCluster {
   redis: Redis;
   /** Index in `nodes` of the node that holds the agent's socket now, or -1. */
   homeOf(agentId: string): Promise<number>;
+  /** The whole cluster seen as one gateway (for the runtime contract suite): restart restarts every node. */
+  asGateway(): GatewayProcess;
   stop(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
   );
   const balancer = await startBalancer(() => nodes.map((node) => node.url));
   const redis = new Redis(server.url);
-  return {
+  const cluster: TestCluster = {
     nodes,
     url: balancer.url,
     adminToken,
@@ -50,6 +52,35 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
       const home = await redis.get(`${prefix}cluster:home:${agentId}`);
       return home ? Number(home.split("|")[0]!.replace("node-", "")) : -1;
     },
+    asGateway() {
+      return {
+        url: balancer.url,
+        adminToken,
+        dataDir: "",
+        output: () => nodes.map((node) => node.output()).join("\n"),
+        signal: () => {
+          throw new Error("signal one node of the cluster, not the cluster");
+        },
+        stop: () => cluster.stop(),
+        async restart(whileDown) {
+          // Every node goes down, `whileDown` runs once, then every node comes back on its port.
+          let down = 0;
+          let allDown!: () => void;
+          const barrier = new Promise<void>((resolve) => (allDown = resolve));
+          await Promise.all(
+            nodes.map((node) =>
+              node.restart(async () => {
+                if (++down === nodes.length) {
+                  await whileDown?.();
+                  allDown();
+                }
+                await barrier;
+              }),
+            ),
+          );
+        },
+      };
+    },
     async stop() {
       redis.disconnect();
       await balancer.stop();
@@ -57,4 +88,5 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
       await server.stop();
     },
   };
+  return cluster;
 }

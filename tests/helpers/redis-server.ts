@@ -101,7 +101,7 @@ function tmpdir(): string {
   return process.env.TMPDIR || "/tmp";
 }
 
-function onPath(binary: string): boolean {
+export function onPath(binary: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, binary)));
 }
 
