@@ -17,6 +17,7 @@ import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
 import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type Ack, AgentSide } from "./agent-side.ts";
+import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
 import { RequestLog } from "./request-log.ts";
@@ -258,70 +259,25 @@ export class RedisAgentHub implements AgentHub {
 
   // --- the caller's node ---
 
-  /** Waits for the agent's node to accept or refuse the call; null when it does not answer in time. */
-  async #awaitAck(requestId: string): Promise<Ack | null> {
-    const deadline = Date.now() + (this.#options.ackTimeoutMs ?? 2000);
-    let wake: () => void = () => {};
-    const unsubscribe = this.#options.wakes.subscribe(this.#log.channel(requestId), () => wake());
-    try {
-      while (Date.now() < deadline) {
-        const ack = await this.#agentSide.readAck(requestId);
-        if (ack) return ack;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 50);
-        });
-      }
-      return null;
-    } finally {
-      unsubscribe();
-    }
+  #awaitAck(requestId: string): Promise<Ack | null> {
+    const { wakes, ackTimeoutMs } = this.#options;
+    const channel = this.#log.channel(requestId);
+    return awaitAck(() => this.#agentSide.readAck(requestId), wakes.subscribe, channel, ackTimeoutMs ?? 2000);
   }
 
   #follow(node: string, agentId: string, requestId: string, afterSeq: number, sink: RelaySink): void {
-    let quietSince = Date.now();
-    let homeLostAt: number | null = null;
-    const keepalive = setInterval(() => {
-      if (Date.now() - quietSince >= this.#options.keepaliveMs) {
-        quietSince = Date.now();
-        sink.keepalive?.();
-      }
-      // The node running the request died or lost the agent: once the agent has been away from it for the grace
-      // window (it would have come back there by then), the caller gets a clean agent_offline instead of silence.
-      this.#presence
-        .homes([agentId])
-        .then((homes) => {
-          const now = homes.get(agentId)?.node;
-          if (now === node) homeLostAt = null;
-          else if (now && homeLostAt !== null && Date.now() - quietSince < this.#options.graceMs) node = now;
-          else if (homeLostAt === null) homeLostAt = Date.now();
-          else if (Date.now() - homeLostAt > this.#options.graceMs) {
-            stop();
-            sink.error("agent_offline", "The agent's gateway node went away while it was answering.");
-          }
-        })
-        .catch(() => {});
-    }, this.#options.keepaliveMs);
-    const following = this.#log.follow(
-      requestId,
-      afterSeq,
-      this.#options.wakes.subscribe,
-      (entry) => {
-        quietSince = Date.now();
-        homeLostAt = null; // output flows: whichever node writes it (one that took the request over) is fine
-        if (entry.type === "chunk") return sink.chunk(entry.seq, entry.kind, entry.delta);
-        stop();
-        if (entry.type === "done") sink.done(entry.frame);
-        else sink.error(entry.code, entry.message);
-      },
-      { onGap: () => sink.error("resume_gap", "Part of this request's output is no longer kept.") },
-    );
-    const stop = () => {
-      clearInterval(keepalive);
-      following.stop();
-      this.#following.delete(sink);
+    const { wakes, keepaliveMs, graceMs } = this.#options;
+    const deps = {
+      log: this.#log,
+      presence: this.#presence,
+      subscribe: wakes.subscribe,
+      keepaliveMs,
+      graceMs,
     };
-    this.#following.set(sink, { stop, node, agentId, requestId });
+    const following = followRequest(deps, { node, agentId, requestId, afterSeq }, sink, () =>
+      this.#following.delete(sink),
+    );
+    this.#following.set(sink, { stop: following.stop, node, agentId, requestId });
   }
 
   async #nodes(): Promise<string[]> {
