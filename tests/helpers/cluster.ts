@@ -13,6 +13,8 @@ export interface TestCluster {
   url: string;
   adminToken: string;
   redis: Redis;
+  /** Cuts every connection through the load balancer (agents reconnect, likely to another node). */
+  dropConnections(): void;
   /** Index in `nodes` of the node that holds the agent's socket now, or -1. */
   homeOf(agentId: string): Promise<number>;
   /** The whole cluster seen as one gateway (for the runtime contract suite): restart restarts every node. */
@@ -48,6 +50,7 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
     url: balancer.url,
     adminToken,
     redis,
+    dropConnections: () => balancer.dropAll(),
     async homeOf(agentId) {
       const home = await redis.get(`${prefix}cluster:home:${agentId}`);
       return home ? Number(home.split("|")[0]!.replace("node-", "")) : -1;

@@ -7,6 +7,8 @@ import { createConnection, createServer, type Socket } from "node:net";
 
 export interface TcpBalancer {
   url: string;
+  /** Cuts every connection passing through (a network blip): clients reconnect, likely to another node. */
+  dropAll(): void;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,9 @@ export async function startBalancer(backends: () => string[]): Promise<TcpBalanc
   const address = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}`,
+    dropAll() {
+      for (const socket of sockets) socket.destroy();
+    },
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,85 @@
+/**
+ * Faults around the shared Redis and the network, three nodes (Bun, Deno, Bun): a killed pub/sub connection loses
+ * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { apiClient, eventData } from "../helpers/api.ts";
+import { startCluster } from "../helpers/cluster.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
+
+const cluster = await startCluster(["bun", "deno", "bun"]);
+
+describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
+  afterAll(async () => cluster?.stop());
+  const c = cluster!;
+
+  it("CLIENT KILL TYPE pubsub mid-stream: the caller on another node gets every chunk once, in order", async () => {
+    const user = await createUser(c.url, c.adminToken, "pubsub-user");
+    const agent = await createAgent(user.api);
+    const connected = await connectAgent(c.url, user.token, agent.name, async (_request, reply) => {
+      for (let i = 1; i <= 200; i++) {
+        reply.chunk(`${i};`);
+        if (i % 20 === 0) await sleep(20);
+      }
+      reply.done("end");
+    });
+    const home = (await waitFor(async () => (await c.homeOf(agent.id)) + 1)) - 1;
+    const caller = apiClient(c.nodes[(home + 1) % 3]!.url, user.token);
+    const streamed = caller.stream(`/v1/agents/${agent.name}/messages`, { message: "go" });
+    await sleep(60);
+    await c.redis.call("CLIENT", "KILL", "TYPE", "pubsub");
+    const res = await streamed;
+    const chunks = res.events.filter((event) => event.event === "chunk").map((event) => Number(event.id));
+    expect(chunks).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(eventData(res.events, "done")[0].result).toBe("end");
+    connected.stop();
+  });
+
+  it("200 async tasks to an agent whose connection hops between nodes are each run once", async () => {
+    const user = await createUser(c.url, c.adminToken, "hop-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      await sleep(5);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const homes = new Set<number>();
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      // Callers go straight to the nodes (round robin), so cutting the balancer's connections only moves the agent.
+      const node = c.nodes[i % 3]!;
+      const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
+        message: `t${i}`,
+        async: true,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      ids.push(res.body.task_id);
+      if (i % 50 === 25) {
+        homes.add(await c.homeOf(agent.id));
+        c.dropConnections();
+      }
+    }
+    const viaAny = apiClient(c.nodes[0]!.url, user.token);
+    await waitFor(
+      async () => {
+        for (const id of ids) {
+          const task = await viaAny.get(`/v1/tasks/${id}`);
+          if (task.body.status !== "completed") return false;
+        }
+        return true;
+      },
+      { timeoutMs: 20_000, what: "every task completed" },
+    );
+    homes.add(await c.homeOf(agent.id));
+    expect(homes.size, "the agent should have moved between nodes").toBeGreaterThan(1);
+    expect([...runs.keys()].sort()).toEqual([...ids].sort());
+    expect(
+      [...runs.values()].every((count) => count === 1),
+      JSON.stringify([...runs]),
+    ).toBe(true);
+    connected.stop();
+  });
+});
