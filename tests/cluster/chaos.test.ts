@@ -82,4 +82,58 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     ).toBe(true);
     connected.stop();
   });
+
+  it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
+    const user = await createUser(c.url, c.adminToken, "redis-restart-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const outcomes: Array<{ status: number; code?: string; ms: number }> = [];
+    const accepted: string[] = [];
+    let running = true;
+    const load = (async () => {
+      for (let i = 0; running; i++) {
+        const node = c.nodes[i % 3]!;
+        const started = Date.now();
+        const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
+          message: `m${i}`,
+          async: i % 2 === 0,
+        });
+        outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+        if (res.status === 202) accepted.push(res.body.task_id);
+        await sleep(20);
+      }
+    })();
+    await sleep(300);
+    await c.server.halt();
+    await sleep(800);
+    await c.server.start();
+    await sleep(2000);
+    running = false;
+    await load;
+    const refused = outcomes.filter((outcome) => outcome.status === 503);
+    expect(refused.length, "some requests must have met the outage").toBeGreaterThan(0);
+    expect(new Set(refused.map((outcome) => outcome.code))).toEqual(new Set(["store_unavailable"]));
+    expect(
+      outcomes.every((outcome) => [200, 202, 503].includes(outcome.status)),
+      JSON.stringify(outcomes),
+    ).toBe(true);
+    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2000);
+    expect(outcomes.slice(-5).every((outcome) => outcome.status !== 503)).toBe(true); // recovered
+    const viaAny = apiClient(c.nodes[0]!.url, user.token);
+    await waitFor(
+      async () => {
+        for (const id of accepted)
+          if ((await viaAny.get(`/v1/tasks/${id}`)).body.status !== "completed") return false;
+        return true;
+      },
+      { timeoutMs: 10_000, what: "every acknowledged task completed" },
+    );
+    for (const id of accepted) expect(runs.get(id), id).toBe(1);
+    connected.stop();
+  });
 });

@@ -4,7 +4,7 @@
  */
 import Redis from "ioredis";
 import { type GatewayProcess, type RuntimeName, startGateway } from "./gateway-process.ts";
-import { startRedis } from "./redis-server.ts";
+import { type RestartableRedis, startRestartableRedis } from "./redis-server.ts";
 import { startBalancer } from "./tcp-balancer.ts";
 
 export interface TestCluster {
@@ -13,6 +13,8 @@ export interface TestCluster {
   url: string;
   adminToken: string;
   redis: Redis;
+  /** The redis-server (append-only file: it can be halted and started again with its data). */
+  server: RestartableRedis;
   /** Cuts every connection through the load balancer (agents reconnect, likely to another node). */
   dropConnections(): void;
   /** Index in `nodes` of the node that holds the agent's socket now, or -1. */
@@ -23,7 +25,7 @@ export interface TestCluster {
 }
 
 export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster | null> {
-  const server = await startRedis();
+  const server = await startRestartableRedis();
   if (!server) return null;
   const prefix = `cluster-${Date.now().toString(36)}:`;
   const adminToken = `cluster-admin-${Date.now().toString(36)}`;
@@ -45,8 +47,10 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
   );
   const balancer = await startBalancer(() => nodes.map((node) => node.url));
   const redis = new Redis(server.url);
+  redis.on("error", () => {}); // Redis is stopped on purpose in some tests
   const cluster: TestCluster = {
     nodes,
+    server,
     url: balancer.url,
     adminToken,
     redis,
