@@ -106,8 +106,17 @@ export class AgentSide {
   }
 
   async #writeAck(requestId: string, ack: Ack): Promise<void> {
-    await this.#redis.call("SET", this.#ackKey(requestId), JSON.stringify(ack), "PX", ACK_TTL_MS);
-    await this.#redis.call("PUBLISH", this.#log.channel(requestId), "ack");
+    const script =
+      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], 'ack') return 1";
+    await this.#redis.call(
+      "EVAL",
+      script,
+      1,
+      this.#ackKey(requestId),
+      JSON.stringify(ack),
+      ACK_TTL_MS,
+      this.#log.channel(requestId),
+    );
   }
 
   /** Runs a live call on the local agent with its output to the log; throws agent_offline / agent_busy. */

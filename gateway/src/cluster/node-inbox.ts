@@ -10,6 +10,11 @@ import type { WakeSubscribe } from "./request-log.ts";
 
 export type InboxHandler = (command: Record<string, unknown>) => void;
 
+const SEND = `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', 10000, '*', 'c', ARGV[1])
+redis.call('PUBLISH', ARGV[2], '1')
+return 1`;
+
 export class NodeInbox {
   readonly #redis: RedisCaller;
   readonly #prefix: string;
@@ -22,18 +27,9 @@ export class NodeInbox {
   #stream = (node: string) => `${this.#prefix}cluster:inbox:${node}`;
   #channel = (node: string) => `${this.#prefix}cluster:wake-node:${node}`;
 
+  /** Appends the command to the node's inbox and wakes it, in one round trip. */
   async send(node: string, command: Record<string, unknown>): Promise<void> {
-    await this.#redis.call(
-      "XADD",
-      this.#stream(node),
-      "MAXLEN",
-      "~",
-      10_000,
-      "*",
-      "c",
-      JSON.stringify(command),
-    );
-    await this.#redis.call("PUBLISH", this.#channel(node), "1");
+    await this.#redis.call("EVAL", SEND, 1, this.#stream(node), JSON.stringify(command), this.#channel(node));
   }
 
   /** Handles the commands sent to `node` from now on, in order. */

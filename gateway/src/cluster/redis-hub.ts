@@ -105,6 +105,7 @@ export class RedisAgentHub implements AgentHub {
   #lostTo(agentId: string, heldThere: string[] | null): void {
     this.#held.delete(agentId);
     this.#agentSide.handOver(agentId, heldThere);
+    this.#local.forgetTasks(agentId);
     // Not expired here: the new node continues what the connector held (tasks included); the rest failed above.
     this.#local.closeAgent(agentId, CloseCode.replaced, "the agent connected to another node", {
       expireNow: false,

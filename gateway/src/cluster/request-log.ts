@@ -31,6 +31,17 @@ export interface RequestLogOptions {
 /** Subscribes to a wake-up channel; returns the unsubscribe. (One shared subscriber connection per node.) */
 export type WakeSubscribe = (channel: string, wake: () => void) => () => void;
 
+/** Append, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one. */
+const APPEND = `
+local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'e', ARGV[3])
+if type(added) == 'table' and added.err then
+  if string.find(added.err, 'equal or smaller') then return 0 end
+  return redis.error_reply(added.err)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[2])
+return 1`;
+
 export class RequestLog {
   readonly #redis: RedisCaller;
   readonly #prefix: string;
@@ -50,25 +61,18 @@ export class RequestLog {
 
   /** Stores one entry under its seq and wakes readers. False when that seq (or a later one) is already stored. */
   async append(requestId: string, entry: LogEntry): Promise<boolean> {
-    const key = this.#key(requestId);
-    try {
-      await this.#redis.call(
-        "XADD",
-        key,
-        "MAXLEN",
-        "~",
-        this.#maxEntries,
-        `${entry.seq}-0`,
-        "e",
-        JSON.stringify(entry),
-      );
-    } catch (error) {
-      if (String(error).includes("equal or smaller")) return false; // a replay: stored already
-      throw error;
-    }
-    await this.#redis.call("PEXPIRE", key, this.#ttlMs);
-    await this.#redis.call("PUBLISH", this.channel(requestId), String(entry.seq));
-    return true;
+    const reply = await this.#redis.call(
+      "EVAL",
+      APPEND,
+      1,
+      this.#key(requestId),
+      this.#maxEntries,
+      `${entry.seq}-0`,
+      JSON.stringify(entry),
+      this.#ttlMs,
+      this.channel(requestId),
+    );
+    return Number(reply) === 1; // 0: a replay, stored already
   }
 
   /** The highest seq stored for the request (0 when none). */
@@ -136,6 +140,12 @@ export class RequestLog {
           }
           for (const entry of entries) {
             if (stopped || entry.seq <= last) continue;
+            if (entry.type === "chunk" && entry.seq > last + 1) {
+              // A hole (an append that never made it): say so rather than skip output silently.
+              stop();
+              options.onGap?.();
+              return;
+            }
             last = entry.seq;
             deliver(entry);
             if (entry.type !== "chunk") return stop();

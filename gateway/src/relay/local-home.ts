@@ -264,6 +264,22 @@ export class LocalAgentHome implements AgentHub {
     this.#unlink(slot, options);
   }
 
+  /**
+   * Clusters: the agent moved to another node, which runs the tasks its connector still holds and delivers the
+   * rest from the store (unfinished tasks stay in its backlog). This node forgets them without re-queueing, so a
+   * late grace expiry here never turns a task running elsewhere back into a queued one.
+   */
+  forgetTasks(agentId: string): void {
+    const slot = this.#slots.get(agentId);
+    if (!slot) return;
+    for (const pending of [...slot.pending.values()]) {
+      if (!pending.isTask) continue;
+      slot.pending.delete(pending.call.requestId);
+      pending.abandon();
+    }
+    slot.queue = [];
+  }
+
   /** Ids of the agents whose socket is linked here. */
   linkedAgents(): string[] {
     return [...this.#slots.values()].filter((slot) => slot.link).map((slot) => slot.id);
