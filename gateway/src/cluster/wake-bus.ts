@@ -24,8 +24,16 @@ export class WakeBus {
     if (!listeners) {
       listeners = new Set();
       this.#listeners.set(channel, listeners);
-      // A failed SUBSCRIBE (connection down) is made good by ioredis on reconnect and by the readers' polls.
-      this.#subscriber.subscribe(channel).catch(() => {});
+      // Once the subscription is active, every listener looks once: what was published before it took effect would
+      // otherwise wait for the next poll. A failed SUBSCRIBE (connection down) is made good by ioredis on reconnect
+      // and by the readers' polls.
+      const current = listeners;
+      this.#subscriber
+        .subscribe(channel)
+        .then(() => {
+          for (const listener of current) listener();
+        })
+        .catch(() => {});
     }
     listeners.add(wake);
     return () => {

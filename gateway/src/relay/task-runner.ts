@@ -52,14 +52,19 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     };
   }
 
+  /** The task's attempt count when each pending request was made from it (see `requeue`). */
+  const attemptOf = new WeakMap<PendingRequest, number>();
+
   function pendingFor(task: TaskRecord, config: GatewayConfig): PendingRequest {
     const now = Date.now();
-    return new PendingRequest(callOf(task), sinkFor(task), {
+    const pending = new PendingRequest(callOf(task), sinkFor(task), {
       isTask: true,
       deadline: now + config.asyncTimeoutMs,
       idleTimeoutMs: null,
       now,
     });
+    attemptOf.set(pending, task.attempts);
+    return pending;
   }
 
   function sinkFor(task: TaskRecord): RelaySink {
@@ -189,6 +194,9 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     async requeue(pending: PendingRequest): Promise<void> {
       const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
       if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
+      // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
+      const attempt = attemptOf.get(pending);
+      if (attempt !== undefined && task.attempts > attempt) return;
       if (task.attempts >= options.maxAttempts) {
         task.status = "failed";
         task.error = {
