@@ -3,7 +3,7 @@
  * Bun, and durable task intake on the fs store. Prints a table and writes bench/RESULTS.md. Targets are tracked,
  * never asserted; the run exits non-zero only when a measurement could not be taken.
  *
- *   npm run bench [-- --only=relay,idle,async,doors,a2a,mesh,sandbox,connector] [-- --runtimes=bun,deno,node,workerd]
+ *   npm run bench [-- --only=relay,capacity,async,doors,a2a,mesh,sandbox,cluster,connector] [-- --runtimes=bun,deno,node,workerd]
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -17,6 +17,8 @@ import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
 import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
+import { type ClusterResult, measureCluster } from "./measure/cluster.ts";
+import { measureClusterRecovery } from "./measure/cluster-recovery.ts";
 import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
@@ -30,7 +32,7 @@ interface RelayResult {
 }
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-const SECTIONS = ["relay", "capacity", "async", "doors", "a2a", "mesh", "sandbox", "connector"];
+const SECTIONS = ["relay", "capacity", "async", "doors", "a2a", "mesh", "sandbox", "cluster", "connector"];
 const only = new Set((argument("only") ?? SECTIONS.join(",")).split(","));
 const runtimes = (argument("runtimes") ?? "bun,deno,node,workerd").split(",");
 const localRuntimes = LOCAL_RUNTIMES.filter((runtime) => runtimes.includes(runtime));
@@ -141,6 +143,42 @@ function workerdRows(result: RelayResult): Row[] {
       "",
       "",
       null,
+    ),
+  ];
+}
+
+/** Cross-node against same-node, both in cluster mode (the "floor" column holds the same-node figure). */
+function clusterRows(result: ClusterResult): Row[] {
+  const { same, cross } = result;
+  return [
+    latencyRow(
+      "Cluster round trip p50, cross-node vs same-node",
+      "bun",
+      cross.roundTrip.sequential.p50Ms,
+      same.roundTrip.sequential.p50Ms,
+      1.5,
+    ),
+    latencyRow(
+      "Cluster round trip p99, cross-node vs same-node",
+      "bun",
+      cross.roundTrip.sequential.p99Ms,
+      same.roundTrip.sequential.p99Ms,
+      1.5,
+    ),
+    throughputRow(
+      `Cluster round trips/s, ${ROUND_TRIP.concurrency} concurrent, cross vs same`,
+      "bun",
+      cross.roundTrip.concurrent.perSecond,
+      same.roundTrip.concurrent.perSecond,
+      fmt.perSecond,
+    ),
+    throughputRow(
+      "Cluster stream chunks/s, cross-node vs same-node",
+      "bun",
+      cross.streaming.chunksPerSecond,
+      same.streaming.chunksPerSecond,
+      fmt.perSecond,
+      0.6,
     ),
   ];
 }
@@ -365,6 +403,39 @@ try {
       );
     }
   }
+  if (only.has("cluster")) {
+    const cluster = await attempt("cluster: 2 bun nodes on one redis-server", measureCluster);
+    if (cluster) rows.push(...clusterRows(cluster));
+    const recovery = await attempt(
+      "cluster recovery: SIGKILL of the agent's node, Redis restart",
+      measureClusterRecovery,
+    );
+    if (recovery) {
+      rows.push(
+        row(
+          "Cluster: agent back online after its node's SIGKILL",
+          "bun",
+          fmt.ms(recovery.agentBackMs),
+          "",
+          "",
+          "",
+          null,
+        ),
+        row(
+          "Cluster: service back after a Redis restart",
+          "bun",
+          fmt.ms(recovery.serviceBackMs),
+          "",
+          "",
+          "",
+          null,
+        ),
+      );
+    }
+    notes.push(
+      "Cluster rows not measured yet: 1,000 concurrent streams over 3 nodes, 10,000 idle agents over 3 nodes (RSS per agent per node, Redis memory per agent).",
+    );
+  }
   if (only.has("connector")) {
     const suite = await attempt("the connector (installed package)", () =>
       measureConnector((what) => console.error(`  · ${what}`)),
@@ -404,6 +475,7 @@ const method = [
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
+  "Cluster: two Bun nodes (AGENT_MESH_CLUSTER=redis, redis store) on one local redis-server, the bench agent on node A; the round-trip and streaming measurements above with the caller on node A (same node; in cluster mode that call also goes through the Redis output log) and on node B (cross-node). The floor column holds the same-node figure.",
   ...connectorMethod,
 ];
 // Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.

@@ -28,7 +28,7 @@ export async function apiPost(url: string, token: string, path: string, body: un
   return JSON.parse(text);
 }
 
-async function connectAgent(url: string, token: string, agent: string): Promise<BenchProcess> {
+export async function connectAgent(url: string, token: string, agent: string): Promise<BenchProcess> {
   const proc = startNodeScript("bench-agent", "bench/agents/bench-agent.ts", [url, token, agent]);
   await proc.waitFor(/bench agent connected/);
   return proc;

@@ -12,6 +12,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 import { bearerToken } from "./auth/middleware.ts";
 import type { BlobStore } from "./blob-stores/types.ts";
+import { type ClusterOptions, clusterHooks } from "./cluster/cluster-hooks.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { createCallService } from "./domain/calls.ts";
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   /** Where the connector tarball comes from (`/dl/`, tickets' `command`); without it neither exists. */
   connector?: ConnectorPackageSource;
   onError?: (error: unknown, context: { stage: string }) => void;
+  /** Several nodes on one Redis (`AGENT_MESH_CLUSTER=redis`): agents on other nodes are reached through it. */
+  cluster?: ClusterOptions;
   /** Told after every task state change (A2A push notifications hang here). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
@@ -87,12 +90,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     onTaskChange: (task) => taskChanged(task),
   });
   let home: LocalAgentHome | null = null;
+  let cluster: ReturnType<typeof clusterHooks> | null = null;
   let hub: AgentHub;
   let connect: MiddlewareHandler;
   if (options.hosting) {
     ({ hub, connect } = options.hosting);
   } else if (options.upgradeWebSocket) {
+    cluster = options.cluster ? clusterHooks(options.cluster, config, core.onError) : null;
     home = new LocalAgentHome({
+      beforeLink: cluster?.beforeLink,
+      onUnlinked: cluster?.onUnlinked,
+      adoptHeld: cluster?.adoptHeld,
+      onRequestSent: cluster?.onRequestSent,
       config,
       tokens: core.tokens,
       agents: core.agents,
@@ -100,7 +109,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       finalizeDone: createAttachmentFinalizer(core),
       onError: core.onError,
     });
-    hub = home;
+    hub = cluster ? cluster.wrap(home) : home;
     connect = localConnectHandler(options.upgradeWebSocket, home);
   } else {
     throw new Error("[gateway] pass either `upgradeWebSocket` or `hosting`");
@@ -183,6 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return initialized;
     },
     dispose() {
+      cluster?.dispose();
       home?.dispose();
     },
   };

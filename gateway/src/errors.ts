@@ -42,6 +42,8 @@ export const errors = {
 /** Converts a thrown value into the JSON error body and status. Unknown errors become 500 `internal_error`. */
 export function renderError(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof ApiError) return { status: error.status, body: errorBody(error.code, error.message) };
+  const refusal = storeRefusal(error);
+  if (refusal) return { status: 503, body: errorBody(refusal.code, refusal.message) };
   if (error instanceof HTTPException) {
     return {
       status: error.status,
@@ -67,4 +69,35 @@ function codeForStatus(status: number): string {
   if (status === 401) return "unauthorized";
   if (status === 404) return "not_found";
   return status >= 500 ? "internal_error" : "invalid_request";
+}
+
+/** File-system error codes that mean "this medium takes no more writes". */
+const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
+
+/**
+ * A storage failure as a 503 the caller can act on: `store_unavailable` (redis/upstash unreachable) or
+ * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions). Looks through `cause`
+ * chains, since a store error may wrap the system error. Null for anything else.
+ */
+export function storeRefusal(error: unknown): { code: string; message: string } | null {
+  for (let at: unknown = error, depth = 0; at && typeof at === "object" && depth < 5; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (code === "store_unavailable") {
+      const detail = String((at as Error).message ?? "").replace(/^\[gateway\] \[store\] /, "");
+      return {
+        code: "store_unavailable",
+        message: `The gateway cannot reach its store: ${detail}. Retry in a few seconds.`,
+      };
+    }
+    if (code === "journal_write_failed" || (typeof code === "string" && UNWRITABLE.has(code))) {
+      return {
+        code: "store_read_only",
+        message:
+          "The gateway's data folder cannot be written (disk full or read-only); reads still work, writes are " +
+          "refused until an operator frees space or fixes permissions and restarts the gateway.",
+      };
+    }
+    at = (at as { cause?: unknown }).cause;
+  }
+  return null;
 }

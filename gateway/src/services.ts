@@ -9,6 +9,7 @@ import { type AgentService, createAgentService } from "./domain/agents.ts";
 import type { CallService } from "./domain/calls.ts";
 import { createInboxService, type InboxService } from "./domain/inbox.ts";
 import { createTaskService, type TaskRecord, type TaskService } from "./domain/tasks.ts";
+import { storeRefusal } from "./errors.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
 import type { SessionStore } from "./session-stores/types.ts";
@@ -48,8 +49,12 @@ export interface CoreServicesOptions {
 /** The store-backed services, without a hub (the hub needs them to exist first). */
 export function createCoreServices(options: CoreServicesOptions) {
   const { store, config } = options;
-  const onError =
-    options.onError ?? ((error, context) => console.error(`[gateway] ${context.stage}:`, error));
+  const report =
+    options.onError ?? ((error, context) => console.error(`[gateway] [${context.stage}]`, error));
+  // A store outage is logged once by the store when it begins and ends, not once per refused request.
+  const onError = (error: unknown, context: { stage: string }) => {
+    if (storeRefusal(error)?.code !== "store_unavailable") report(error, context);
+  };
   let secretPromise: Promise<string> | undefined;
   const secret = () => {
     secretPromise ??= options.secret

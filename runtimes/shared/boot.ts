@@ -6,6 +6,8 @@
 
 import { existsSync } from "node:fs";
 import type { UpgradeWebSocket } from "hono/ws";
+import { clusterConfigFromEnv } from "./cluster-config.ts";
+import { openCluster } from "./cluster-from-env.ts";
 import { connectorTarball, connectorTarballPath } from "./connector-tarball.ts";
 import { type Boot, gatewayFromEnv, listening } from "./gateway-from-env.ts";
 import { createStoresFromEnv } from "./store-from-env.ts";
@@ -17,11 +19,21 @@ export async function boot(
   env: Record<string, string | undefined>,
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Boot> {
+  // Validated first: a cluster setting that cannot work (node-local blobs, no Redis) stops before anything opens.
+  const clusterSettings = clusterConfigFromEnv(env);
   const stores = await createStoresFromEnv(env);
   if (!existsSync(connectorTarballPath(env))) {
     console.log(
       "  No connector package to serve at /dl/ yet: `npm run build:connector` builds it (until then, tickets carry no `command`).",
     );
   }
-  return gatewayFromEnv({ runtime, env, upgradeWebSocket, stores, connector: connectorTarball(env) });
+  const cluster = clusterSettings ? openCluster(clusterSettings) : null;
+  return gatewayFromEnv({
+    runtime,
+    env,
+    upgradeWebSocket,
+    stores,
+    connector: connectorTarball(env),
+    cluster: cluster?.options,
+  });
 }

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
+import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
 import { fsSessionStore, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
@@ -23,7 +24,8 @@ export function openFsStores(dataDir: string, syncSetting?: string): Stores {
   const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs, sync });
   // The lock goes with the session store, the one the entries dispose on shutdown.
   const store: SessionStore = {
-    ...sessions,
+    // A full disk or a read-only folder answers 503 store_read_only, and /health says so.
+    ...withWriteHealth(sessions),
     async dispose() {
       await sessions.dispose();
       unlock();

@@ -9,6 +9,7 @@ import {
   configFromEnv,
   createGateway,
   type Gateway,
+  type GatewayOptions,
 } from "../../gateway/src/index.ts";
 import type { Stores } from "./fs-stores.ts";
 
@@ -26,6 +27,8 @@ export interface GatewayFromEnvOptions {
   upgradeWebSocket: UpgradeWebSocket;
   stores: Stores;
   connector?: ConnectorPackageSource;
+  /** AGENT_MESH_CLUSTER=redis: where agent sockets live across nodes (docs/cluster.md). */
+  cluster?: GatewayOptions["cluster"];
 }
 
 export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Boot> {
@@ -38,6 +41,7 @@ export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Bo
     config,
     upgradeWebSocket: options.upgradeWebSocket,
     connector: options.connector,
+    cluster: options.cluster,
     adminToken: env.AGENT_MESH_ADMIN_TOKEN || undefined,
     secret: env.AGENT_MESH_SECRET || undefined,
   });

@@ -7,16 +7,16 @@
  * - `REDIS_URL`: for `redis`
  * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
+ * - `AGENT_MESH_BLOBS`: where blobs go (see `blobs-from-env.ts`; by default beside the session store)
  *
  * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too.
  */
-import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
+import { createBlobsFromEnv } from "./blobs-from-env.ts";
 import { openFsStores, type Stores } from "./fs-stores.ts";
 
 export type { Stores };
@@ -30,36 +30,42 @@ const BACKENDS = ["memory", "fs", "redis", "upstash"] as const;
  * const { store, blobs } = await createStoresFromEnv(process.env);
  */
 export async function createStoresFromEnv(env: Env): Promise<Stores> {
+  const store = await openSessionStore(env);
+  try {
+    return { store, blobs: createBlobsFromEnv(env, store, env.AGENT_MESH_DATA_DIR || "./.data") };
+  } catch (error) {
+    await store.dispose();
+    throw error;
+  }
+}
+
+async function openSessionStore(env: Env): Promise<SessionStore> {
   const backend = env.AGENT_MESH_STORE || "fs";
   const prefix = env.AGENT_MESH_STORE_PREFIX || undefined;
   switch (backend) {
     case "memory":
-      return { store: memorySessionStore({}), blobs: memoryBlobStore() };
+      return memorySessionStore({});
     case "fs":
       try {
         parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
       } catch (error) {
         throw configError((error as Error).message);
       }
-      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC);
+      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC).store;
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
-      return withKvBlobs(redisSessionStore({ url, prefix }));
+      return redisSessionStore({ url, prefix });
     }
     case "upstash": {
       const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");
       const token = required(env, "UPSTASH_REDIS_REST_TOKEN", "<token from the Upstash console>");
-      return withKvBlobs(upstashSessionStore({ url, token, prefix }));
+      return upstashSessionStore({ url, token, prefix });
     }
     default:
       throw configError(
         `AGENT_MESH_STORE=${JSON.stringify(backend)} is not a store; set AGENT_MESH_STORE to one of ${BACKENDS.join(", ")}`,
       );
   }
-}
-
-function withKvBlobs(store: SessionStore): Stores {
-  return { store, blobs: kvBlobStore({ store }) };
 }
 
 function required(env: Env, name: string, example: string): string {

@@ -3,6 +3,7 @@
  * (Node) or tests/cloudflare/ (workerd). Web APIs only, so it runs inside workerd too.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { storeRefusal } from "../../gateway/src/errors.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 
 export interface SessionStoreUnderTest {
@@ -11,6 +12,10 @@ export interface SessionStoreUnderTest {
   cleanup(): Promise<void>;
   /** Durable backends: a second, independent instance over the same data (same dir, server or object). */
   reopen?(): Promise<SessionStore>;
+  /** Networked backends: make the server unreachable, then bring it back with its data. */
+  outage?: { begin(): Promise<void>; end(): Promise<void> };
+  /** Disk backends: make every later write fail as on a full disk. */
+  fillDisk?(): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -198,6 +203,79 @@ export function testSessionStore(
       await expect(store.keys("a*")).rejects.toThrow(/prefix/);
       await expect(store.keys("../")).rejects.toThrow(/prefix/);
       expect(await store.keys("")).toEqual([]);
+    });
+
+    it("sorted sets (where offered) order by score, then member, and forget removed members", async (context) => {
+      const sets = store.sortedSets;
+      if (!sets) return context.skip(`${name} lists by prefix from memory and offers no sorted sets`);
+      await sets.add("z:set", "b", 2);
+      await sets.add("z:set", "c", 1);
+      await sets.add("z:set", "a", 2);
+      await sets.add("z:set", "c", 3); // moves
+      expect(await sets.range("z:set")).toEqual(["a", "b", "c"]);
+      await sets.remove("z:set", "b");
+      await sets.remove("z:set", "missing");
+      expect(await sets.range("z:set")).toEqual(["a", "c"]);
+      expect(await sets.range("z:none")).toEqual([]);
+      await expect(sets.add("z:set", "a b", 1)).rejects.toThrow(/invalid key/);
+    });
+
+    it("a store outage fails every operation within 2 s with store_unavailable, then recovers with the data", async (context) => {
+      if (!subject.outage) return context.skip(`${name} has no outage to simulate (it lives in the process)`);
+      await store.set("outage:before", { kept: true });
+      await subject.outage.begin();
+      const operations: Array<[string, () => Promise<unknown>]> = [
+        ["get", () => store.get("outage:before")],
+        ["set", () => store.set("outage:x", 1)],
+        ["add", () => store.add("outage:y", 1)],
+        ["take", () => store.take("outage:before")],
+        ["increment", () => store.increment("outage:n")],
+        ["delete", () => store.delete("outage:before")],
+        ["keys", () => store.keys("outage:")],
+      ];
+      for (const [label, operation] of operations) {
+        const started = Date.now();
+        const error = await operation().then(
+          () => null,
+          (failure: unknown) => failure,
+        );
+        expect(storeRefusal(error)?.code, label).toBe("store_unavailable");
+        expect(Date.now() - started, label).toBeLessThan(2000);
+      }
+      expect(store.health?.().state).toBe("unavailable");
+      await subject.outage.end();
+      const deadline = Date.now() + 5000;
+      let value: unknown = null;
+      while (Date.now() < deadline) {
+        value = await store.get("outage:before").catch(() => null);
+        if (value !== null) break;
+        await sleep(100);
+      }
+      expect(value).toEqual({ kept: true });
+      expect(store.health?.().state).toBe("up");
+      expect(await store.increment("outage:n")).toBe(1);
+    });
+
+    it("a full disk refuses writes with store_read_only and keeps serving reads", async (context) => {
+      if (!subject.fillDisk) return context.skip(`${name} writes to no local disk`);
+      await store.set("disk:before", "kept");
+      await store.increment("disk:n");
+      subject.fillDisk();
+      const failed = await store.set("disk:after", "lost").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(storeRefusal(failed)?.code).toBe("store_read_only");
+      // Later writes are refused at once, before memory changes, so memory and disk stay the same.
+      const again = await store.increment("disk:n").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(storeRefusal(again)?.code).toBe("store_read_only");
+      expect(await store.get("disk:before")).toBe("kept");
+      expect(await store.get("disk:n")).toBe(1);
+      expect(await store.keys("disk:")).toEqual(expect.arrayContaining(["disk:before", "disk:n"]));
+      if (store.health) expect(store.health().state).toBe("read_only");
     });
 
     if (!options.durable) return;

@@ -26,6 +26,8 @@ export interface GatewayProcess {
   adminToken: string;
   dataDir: string;
   output: () => string;
+  /** Sends a signal to the server process (cluster tests: SIGKILL, SIGSTOP, SIGCONT). */
+  signal(name: NodeJS.Signals): void;
   stop(): Promise<void>;
   /** Stops and starts the same runtime on the same data dir and port; `whileDown` runs in between. */
   restart(whileDown?: () => Promise<void>): Promise<void>;
@@ -125,6 +127,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
     adminToken,
     dataDir,
     output: () => log,
+    signal(name) {
+      child?.kill(name);
+    },
     async stop() {
       await stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });

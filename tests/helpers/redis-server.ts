@@ -3,13 +3,70 @@
  * Without the binary it prints one loud SKIPPED line and returns null, unless REQUIRE_REDIS=1 (CI), where it throws.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+}
+
+/** A Redis that can go away and come back on the same port with its data (append-only file, fsync always). */
+export interface RestartableRedis extends RedisServer {
+  /** Stops the server (SIGTERM: the AOF is complete); `start` brings it back. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  /** The server's PID (for SIGSTOP/SIGKILL tests). */
+  pid(): number;
+}
+
+/** Like `startRedis`, for outage tests: data survives `halt()` / `start()` on the same port. */
+export async function startRestartableRedis(): Promise<RestartableRedis | null> {
+  if (!onPath("redis-server")) {
+    if (process.env.REQUIRE_REDIS === "1") throw new Error("REQUIRE_REDIS=1 but redis-server is not on PATH");
+    console.warn("SKIPPED: redis (install redis-server)");
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "agent-mesh-redis-"));
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  let output = "";
+  const start = async () => {
+    if (child) return;
+    child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"].concat([
+        "--appendfsync",
+        "always",
+        "--dir",
+        dir,
+      ]),
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout?.on("data", (chunk) => (output += chunk));
+    child.stderr?.on("data", (chunk) => (output += chunk));
+    try {
+      await waitForPong(port, child);
+    } catch (error) {
+      throw new Error(`redis-server did not start: ${String(error)}\n${output}`);
+    }
+  };
+  const halt = async () => {
+    if (child) await stopChild(child);
+    child = null;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    halt,
+    start,
+    pid: () => child?.pid ?? -1,
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startRedis(): Promise<RedisServer | null> {
@@ -44,7 +101,7 @@ function tmpdir(): string {
   return process.env.TMPDIR || "/tmp";
 }
 
-function onPath(binary: string): boolean {
+export function onPath(binary: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, binary)));
 }
 

@@ -8,13 +8,15 @@ import { join } from "node:path";
 import { afterAll, it } from "vitest";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
+import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
 import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
 import type { BlobStoreUnderTest } from "../contracts/blob-store.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
-import { startRedis } from "./redis-server.ts";
+import { fillableDisk } from "./full-disk.ts";
+import { type RestartableRedis, startRestartableRedis } from "./redis-server.ts";
 import { startUpstashServer, type UpstashServer } from "./upstash-server.ts";
 
 let counter = 0;
@@ -22,7 +24,8 @@ const uniquePrefix = () => `test-${process.pid}-${Date.now().toString(36)}-${cou
 
 /** Starts Redis (and the Upstash bridge when asked) for one test file; registers a loud skip when missing. */
 export async function redisForFile(options: { upstash?: boolean } = {}) {
-  const redis = await startRedis();
+  // Restartable (append-only file): the outage test stops it and brings it back with its data.
+  const redis = await startRestartableRedis();
   if (!redis) {
     it.skip("SKIPPED: redis-server is not installed", () => {});
     return null;
@@ -32,7 +35,7 @@ export async function redisForFile(options: { upstash?: boolean } = {}) {
     await upstash?.stop();
     await redis.stop();
   });
-  return { url: redis.url, upstash };
+  return { url: redis.url, upstash, redis };
 }
 
 /** Disposes every instance, then the data: works for any backend whose instances share one medium. */
@@ -57,20 +60,34 @@ const deleteAll = async (store: SessionStore) => {
 
 export async function fsSessionHarness(): Promise<SessionStoreUnderTest> {
   const dir = await fs.mkdtemp(join(tmpdir(), "agent-mesh-fs-store-"));
-  return harness(
-    () => fsSessionStore({ dir, fs }),
-    () => fs.rm(dir, { recursive: true, force: true }),
-  );
+  const disk = fillableDisk();
+  return {
+    // As the runtimes open it: with the wrapper that reports a full disk to /health.
+    ...harness(
+      () => withWriteHealth(fsSessionStore({ dir, fs: disk.fs }), () => {}),
+      () => fs.rm(dir, { recursive: true, force: true }),
+    ),
+    fillDisk: disk.fill,
+  };
 }
 
-export async function redisSessionHarness(url: string): Promise<SessionStoreUnderTest> {
+export async function redisSessionHarness(
+  url: string,
+  server?: RestartableRedis,
+): Promise<SessionStoreUnderTest> {
   const prefix = uniquePrefix();
-  return harness(() => redisSessionStore({ url, prefix }), deleteAll);
+  return {
+    ...harness(() => redisSessionStore({ url, prefix }), deleteAll),
+    outage: server && { begin: () => server.halt(), end: () => server.start() },
+  };
 }
 
 export async function upstashSessionHarness(server: UpstashServer): Promise<SessionStoreUnderTest> {
   const prefix = uniquePrefix();
-  return harness(() => upstashSessionStore({ url: server.url, token: server.token, prefix }), deleteAll);
+  return {
+    ...harness(() => upstashSessionStore({ url: server.url, token: server.token, prefix }), deleteAll),
+    outage: { begin: () => server.halt(), end: () => server.resume() },
+  };
 }
 
 export async function fsBlobHarness(): Promise<BlobStoreUnderTest> {

@@ -12,6 +12,9 @@ export interface UpstashServer {
   url: string;
   token: string;
   stop(): Promise<void>;
+  /** Stops listening (the endpoint refuses connections) until `resume`, which listens on the same port. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 type Command = [string, ...(string | number)[]];
@@ -66,12 +69,24 @@ export async function startUpstashServer(redisUrl: string): Promise<UpstashServe
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  let listening = true;
+  const halt = async () => {
+    if (!listening) return;
+    listening = false;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     token,
+    halt,
+    async resume() {
+      if (listening) return;
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      listening = true;
+    },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await halt();
       await redis.quit();
     },
   };

@@ -138,7 +138,9 @@ export class AgentClient {
     this.#options.onStatus?.({ type: "connecting", attempt: this.#attempt });
     const url = new URL("/v1/connect", this.#options.url.replace(/^http/, "ws"));
     if (this.#options.agent) url.searchParams.set("agent", this.#options.agent);
-    const socket = new WebSocket(url, { maxPayload: 8 * 1024 * 1024 });
+    // A gateway that accepts the TCP connection but never answers the upgrade (a frozen node behind a load
+    // balancer) must not hold the connector forever: give up and reconnect, likely to another node.
+    const socket = new WebSocket(url, { maxPayload: 8 * 1024 * 1024, handshakeTimeout: 5000 });
     this.#socket = socket;
     this.#welcomed = false;
     socket.on("open", () => this.#sendHello(socket));

@@ -3,6 +3,10 @@
  * an agent's backlog is one ordered key listing. A second key, `task-owner:<user>:<ulid>:<agentId>`, lists a
  * caller's tasks newest first without reading any of them.
  *
+ * On stores whose key listing is a keyspace scan (redis, upstash), an agent's backlog is instead a sorted set,
+ * `task-backlog:<agentId>` (ulid scored by creation time), so an agent connecting costs the size of its backlog:
+ * tasks join it when created or continued and leave it when they end (see `createBacklogIndex`).
+ *
  * A task that ends `input-required` can be continued with another message: it runs again as turn 2, 3, …, each
  * turn a relay request of its own (`requestIdOf`), earlier turns kept in `history`.
  *
@@ -11,6 +15,7 @@
 import type { Attachment, PermissionPrompt } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
+import { createBacklogIndex } from "./task-backlog.ts";
 
 export const TASK_STATES = [
   "submitted",
@@ -107,6 +112,7 @@ export interface TaskListFilter {
 }
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
+  const backlog = createBacklogIndex(store);
   async function create(
     fields: Omit<TaskRecord, "id" | "status" | "attempts" | "created_at" | "updated_at">,
   ) {
@@ -120,7 +126,11 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       created_at: now,
       updated_at: now,
     };
-    await Promise.all([store.set(`task:${fields.agent_id}:${ulid}`, task), store.set(ownerKeyOf(task), 1)]);
+    await Promise.all([
+      store.set(`task:${fields.agent_id}:${ulid}`, task),
+      store.set(ownerKeyOf(task), 1),
+      backlog.track(task),
+    ]);
     return task;
   }
 
@@ -136,9 +146,13 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     task.updated_at = new Date().toISOString();
     if (isTerminal(task.status)) {
       const ttl = { ttl: options.ttlSeconds };
-      await Promise.all([store.set(key, task, ttl), store.set(ownerKeyOf(task), 1, ttl)]);
+      await Promise.all([
+        store.set(key, task, ttl),
+        store.set(ownerKeyOf(task), 1, ttl),
+        backlog.untrack(task),
+      ]);
     } else {
-      await store.set(key, task);
+      await Promise.all([store.set(key, task), backlog.track(task)]);
     }
     return task;
   }
@@ -201,9 +215,11 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
 
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
   async function unfinished(agentId: string): Promise<TaskRecord[]> {
-    const keys = await store.keys(`task:${agentId}:`);
+    const keys = await backlog.keysOf(agentId);
     const tasks = await Promise.all(keys.map((key) => store.get<TaskRecord>(key)));
-    return tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
+    const live = tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
+    if (live.length < keys.length) await backlog.prune(agentId, keys, tasks);
+    return live;
   }
 
   return { create, get, save, unfinished, nextTurn, listOf, data, setData };

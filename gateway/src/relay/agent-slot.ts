@@ -10,6 +10,8 @@ export class AgentSlot {
   queue: string[] = [];
   /** A delivery loop is running (one at a time, so tasks go out in order). */
   delivering = false;
+  /** Told of every request sent to the agent (clusters log tasks' output for followers on other nodes). */
+  onSend: ((pending: PendingRequest) => void) | undefined;
 
   constructor(id: string) {
     this.id = id;
@@ -24,6 +26,7 @@ export class AgentSlot {
   send(pending: PendingRequest): void {
     const { call } = pending;
     this.pending.set(call.requestId, pending);
+    this.onSend?.(pending);
     this.link!.send({
       type: "request",
       id: call.requestId,

@@ -54,6 +54,17 @@ export interface LocalHomeOptions {
   beforeLink?: (connection: AgentConnection) => Promise<void> | void;
   /** Called when an agent's link goes away (closed, replaced by nothing, revoked, deleted). Not awaited. */
   onUnlinked?: (identity: ConnectionIdentity) => void;
+  /**
+   * Clusters: requests a reconnecting connector holds that this process does not know, taken over from the node
+   * that had the agent before (their output continues in a shared log). Returned requests are resumed like local ones.
+   */
+  adoptHeld?: (
+    agentId: string,
+    unknown: Array<{ id: string; seq: number }>,
+    held: Array<{ id: string; seq: number }>,
+  ) => Promise<PendingRequest[]>;
+  /** Told of every request sent to an agent. */
+  onRequestSent?: (pending: PendingRequest) => void;
 }
 
 /** What an alarm-driven host saves per socket so `restore` can rebuild the connection after hibernation. */
@@ -264,10 +275,39 @@ export class LocalAgentHome implements AgentHub {
   }
 
   async disconnectAgent(agentId: string): Promise<void> {
+    this.closeAgent(agentId, CloseCode.agentDeleted, "agent deleted", { expireNow: true });
+  }
+
+  /**
+   * Closes the agent's socket with `code`. `expireNow` fails its requests at once; otherwise they wait out the
+   * grace window for the agent to come back (clusters: another node took the agent, or this node lost Redis).
+   */
+  closeAgent(agentId: string, code: number, reason: string, options: { expireNow: boolean }): void {
     const slot = this.#slots.get(agentId);
     if (!slot?.link) return;
-    slot.link.close(CloseCode.agentDeleted, "agent deleted");
-    this.#unlink(slot, { expireNow: true });
+    slot.link.close(code, reason);
+    this.#unlink(slot, options);
+  }
+
+  /**
+   * Clusters: the agent moved to another node, which runs the tasks its connector still holds and delivers the
+   * rest from the store (unfinished tasks stay in its backlog). This node forgets them without re-queueing, so a
+   * late grace expiry here never turns a task running elsewhere back into a queued one.
+   */
+  forgetTasks(agentId: string): void {
+    const slot = this.#slots.get(agentId);
+    if (!slot) return;
+    for (const pending of [...slot.pending.values()]) {
+      if (!pending.isTask) continue;
+      slot.pending.delete(pending.call.requestId);
+      pending.abandon();
+    }
+    slot.queue = [];
+  }
+
+  /** Ids of the agents whose socket is linked here. */
+  linkedAgents(): string[] {
+    return [...this.#slots.values()].filter((slot) => slot.link).map((slot) => slot.id);
   }
 
   /** Number of sockets that finished `hello`. */
@@ -363,6 +403,11 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slot(agent.id);
     const held = frame.inflight ?? [];
     const reattached = await reattachHeldTasks(slot, held, this.#delivery);
+    if (this.#options.adoptHeld) {
+      const known = new Set(reattached.map((pending) => pending.call.requestId));
+      const unknown = held.filter(({ id }) => !slot.pending.has(id) && !known.has(id));
+      reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
+    }
     if (connection.isClosed) return;
     // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
     // what to resume (it would hold frames the gateway never asks for).
@@ -473,6 +518,7 @@ export class LocalAgentHome implements AgentHub {
     let slot = this.#slots.get(agentId);
     if (!slot) {
       slot = new AgentSlot(agentId);
+      slot.onSend = this.#options.onRequestSent;
       this.#slots.set(agentId, slot);
     }
     return slot;

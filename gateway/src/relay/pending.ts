@@ -133,6 +133,11 @@ export class PendingRequest {
     return "attached";
   }
 
+  /** Adds a sink that gets everything from now on and never counts as a caller (a cluster's shared output log). */
+  addOwner(sink: RelaySink): void {
+    this.#owners.push(sink);
+  }
+
   /** Removes a caller; returns how many are left. */
   detach(sink: RelaySink): number {
     this.#callers = this.#callers.filter((s) => s !== sink);

@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { requestIdOf } from "../domain/tasks.ts";
+import { storeRefusal } from "../errors.ts";
 import type { AgentSlot } from "./agent-slot.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -42,17 +43,21 @@ export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryCont
   await deliverQueuedTasks(slot, context);
 }
 
+/** While the store is unreachable, queued tasks are retried this often (they stay in the slot's queue). */
+const STORE_RETRY_MS = 500;
+
 /** Sends queued tasks while the agent is linked and has room. Never rejects. */
 export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
   if (slot.delivering) return;
   slot.delivering = true;
+  let taskId: string | undefined;
   try {
     while (
       slot.link &&
       slot.queue.length > 0 &&
       slot.pending.size < slot.capacity(context.config.maxInflightPerAgent)
     ) {
-      const taskId = slot.queue.shift()!;
+      taskId = slot.queue.shift()!;
       const pending = await context.tasks.start(taskId, context.config, (id) => slot.pending.has(id));
       if (!pending) continue;
       if (!slot.link) {
@@ -60,9 +65,15 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
         break;
       }
       slot.send(pending);
+      taskId = undefined;
     }
   } catch (error) {
     context.report(error, "deliver");
+    if (taskId !== undefined && storeRefusal(error)?.code === "store_unavailable") {
+      // The task is still queued in the store: keep it first in line and try again once the store answers.
+      slot.queue.unshift(taskId);
+      setTimeout(() => void deliverQueuedTasks(slot, context), STORE_RETRY_MS);
+    }
   } finally {
     slot.delivering = false;
   }

@@ -13,6 +13,7 @@ import {
   taskIdOfRequest,
   taskView,
 } from "../domain/tasks.ts";
+import { storeRefusal } from "../errors.ts";
 import { type DoneFrame, PermissionPrompt } from "../protocol/index.ts";
 import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
@@ -33,6 +34,9 @@ export interface TaskRunnerOptions {
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
+/** How long a finished task's outcome waits for an unreachable store before it is given up (and logged). */
+const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
+
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
   const retryDelays = options.callbackRetryMs ?? [1000, 5000, 30_000];
@@ -51,14 +55,19 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     };
   }
 
+  /** The task's attempt count when each pending request was made from it (see `requeue`). */
+  const attemptOf = new WeakMap<PendingRequest, number>();
+
   function pendingFor(task: TaskRecord, config: GatewayConfig): PendingRequest {
     const now = Date.now();
-    return new PendingRequest(callOf(task), sinkFor(task), {
+    const pending = new PendingRequest(callOf(task), sinkFor(task), {
       isTask: true,
       deadline: now + config.asyncTimeoutMs,
       idleTimeoutMs: null,
       now,
     });
+    attemptOf.set(pending, task.attempts);
+    return pending;
   }
 
   function sinkFor(task: TaskRecord): RelaySink {
@@ -92,11 +101,14 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    */
   function finish(ran: TaskRecord, apply: (task: TaskRecord) => void): void {
     (async () => {
-      const task = await tasks.get(ran.id);
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== requestIdOf(ran)) return;
-      apply(task);
-      await saved(task);
-      if (task.callback_url) await callback(task);
+      const task = await whileStoreDown(async () => {
+        const current = await tasks.get(ran.id);
+        if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
+        apply(current);
+        await saved(current);
+        return current;
+      });
+      if (task?.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
   }
 
@@ -109,6 +121,22 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       task.prompt = prompt.output;
       await saved(task);
     })().catch((error) => options.onError(error, { stage: "task-prompt" }));
+  }
+
+  /**
+   * An agent's answer is not dropped because the store blinked: the outcome is saved once the store answers again
+   * (tried every 500 ms for up to STORE_OUTAGE_RETRY_MS), so the task does not have to run twice.
+   */
+  async function whileStoreDown<T>(run: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + STORE_OUTAGE_RETRY_MS;
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        if (storeRefusal(error)?.code !== "store_unavailable" || Date.now() > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   /** Saves a state change and tells the listener. */
@@ -184,6 +212,9 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     async requeue(pending: PendingRequest): Promise<void> {
       const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
       if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
+      // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
+      const attempt = attemptOf.get(pending);
+      if (attempt !== undefined && task.attempts > attempt) return;
       if (task.attempts >= options.maxAttempts) {
         task.status = "failed";
         task.error = {

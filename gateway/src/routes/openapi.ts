@@ -150,7 +150,17 @@ export const OPENAPI_DOCUMENT = {
               ok: { type: "boolean" },
               runtime: { type: "string" },
               store: { type: "string" },
+              store_state: { type: "string", enum: ["up", "unavailable", "read_only"] },
               version: { type: "string" },
+            },
+          }),
+          "503": ok("The store cannot serve (unreachable, or its disk takes no writes)", {
+            type: "object",
+            properties: {
+              ok: { type: "boolean" },
+              store: { type: "string" },
+              store_state: { type: "string" },
+              store_health: { type: "object" },
             },
           }),
         },

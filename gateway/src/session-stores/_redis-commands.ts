@@ -2,7 +2,7 @@
  * The SessionStore contract in Redis commands, shared by the redis (ioredis over TCP) and upstash (REST) backends,
  * which differ only in how a command reaches the server. Every operation is one native command, so all of them
  * are atomic across processes: `add` = `SET NX PX`, `take` = `GETDEL` (Redis ≥ 6.2), `increment` = `INCRBY`, TTLs
- * via `PX`, `keys` via `SCAN`. Values are JSON text; keys carry a per-deployment prefix.
+ * via `PX`, `keys` via `SCAN` (kept off hot paths: indexes use the sorted sets, `ZADD` / `ZRANGE`). Values are JSON text; keys carry a per-deployment prefix.
  */
 import { StoreError } from "./_errors.ts";
 import { assertIncrementStep, assertPrefix, decodeValue, encodeValue, ttlMilliseconds } from "./_values.ts";
@@ -86,6 +86,18 @@ export function createRedisCommandStore({
         for (const key of reply[1]) found.add(key.slice(prefix.length));
       } while (cursor !== "0");
       return [...found].sort();
+    },
+    sortedSets: {
+      async add(key, member, score) {
+        assertKey(member);
+        await send(["ZADD", at(key), score, member]);
+      },
+      async remove(key, member) {
+        await send(["ZREM", at(key), member]);
+      },
+      async range(key) {
+        return ((await send(["ZRANGE", at(key), 0, -1])) as unknown[]).map(String);
+      },
     },
     dispose: close,
   };

@@ -2,11 +2,16 @@
  * Session store on Redis through ioredis: one native command per operation (see `_redis-commands.ts`), so every
  * operation is atomic across processes.
  *
+ * Outages: the store owns its client's connection events, so a stopped Redis turns every operation into an immediate
+ * `store_unavailable` (see `_availability.ts`) and ioredis reconnects every ≤ 1 s; no command waits in an offline
+ * queue for a server that is gone.
+ *
  * unstorage's redis driver is not used: it cannot take an existing client, turns the string "123" into the number
  * 123 on read, and has no atomic operations, so the raw client would be needed anyway.
  * @module
  */
-import { Redis } from "ioredis";
+import { Redis, ReplyError } from "ioredis";
+import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
 import type { SessionStoreFactory } from "./types.ts";
@@ -38,13 +43,53 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions> = 
     throw new StoreError("missing_option", "redisSessionStore needs `url` (e.g. REDIS_URL) or `client`");
   }
   const ownsClient = !options.client;
-  const client: RedisClientLike = options.client ?? new Redis(options.url, { lazyConnect: false });
-  return createRedisCommandStore({
+  const client: RedisClientLike = options.client ?? new Redis(options.url, CLIENT_OPTIONS);
+  const availability = createAvailability({
+    what: `redis at ${options.url ? hostOf(options.url) : "the given client"}`,
+    probe: () => client.call("PING"),
+  });
+  watchConnection(client, availability);
+  const store = createRedisCommandStore({
     name: "redis",
     prefix: options.prefix ?? "agent-mesh:",
-    send: ([command, ...args]) => client.call(command, ...args),
+    send: ([command, ...args]) => availability.guard(() => client.call(command, ...args), isOutage),
     close: async () => {
-      if (ownsClient) await client.quit();
+      availability.dispose();
+      if (ownsClient) await client.quit().catch(() => {});
     },
   });
+  return { ...store, health: () => availability.health() };
 };
+
+/**
+ * Fail fast instead of queueing: one retry of a command caught by a reconnect, reconnect attempts every 100 ms to
+ * 1 s forever, and a bounded connect time.
+ */
+const CLIENT_OPTIONS = {
+  lazyConnect: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+};
+
+/** Everything but a Redis reply error (wrong type, not an integer…) means the server could not be reached. */
+const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
+
+/** Follows an ioredis client's connection; `error` events are handled here, so they are never "unhandled". */
+function watchConnection(client: RedisClientLike, availability: ReturnType<typeof createAvailability>): void {
+  const events = client as Partial<Pick<Redis, "on" | "status">>;
+  if (typeof events.on !== "function") return;
+  events.on("error", (error: Error) => availability.markDown(error));
+  events.on("close", () => availability.markDown());
+  events.on("ready", () => availability.markUp());
+}
+
+/** `host:port` of a Redis URL, never its password. */
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "6379"}`;
+  } catch {
+    return "the configured REDIS_URL";
+  }
+}

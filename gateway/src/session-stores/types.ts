@@ -14,6 +14,29 @@ export interface SetOptions {
   ttl?: number;
 }
 
+/** What `/health` reports about the store: `up`, or why it cannot serve (the gateway then answers 503). */
+export interface StoreHealth {
+  /** `unavailable`: cannot be reached (redis, upstash); `read_only`: writes fail (fs: disk full, read-only). */
+  state: "up" | "unavailable" | "read_only";
+  /** ISO time the state began. */
+  since?: string;
+  /** What is wrong, for an operator. */
+  message?: string;
+}
+
+/**
+ * Sorted sets (Redis `ZADD` / `ZREM` / `ZRANGE`): an index the store keeps natively, so a listing costs the size of
+ * the answer instead of a keyspace scan. Offered by the redis and upstash backends, whose `keys` is a SCAN; memory
+ * and fs already answer `keys(prefix)` from an in-memory prefix index and leave it out.
+ */
+export interface SortedSets {
+  /** Adds `member` (or moves it) with `score`. */
+  add(key: string, member: string, score: number): Promise<void>;
+  remove(key: string, member: string): Promise<void>;
+  /** Every member, lowest score first (ties in byte order of the member). */
+  range(key: string): Promise<string[]>;
+}
+
 export interface SessionStore {
   /** Backend name shown in `/health`: `memory`, `fs`, `redis`, `upstash` or `cloudflare`. */
   readonly name: string;
@@ -28,6 +51,10 @@ export interface SessionStore {
   increment(key: string, by?: number): Promise<number>;
   /** Every live key starting with `prefix`, sorted ascending (byte order). */
   keys(prefix: string): Promise<string[]>;
+  /** Native sorted sets, on backends whose `keys` is a scan (redis, upstash). */
+  sortedSets?: SortedSets;
+  /** Current health; absent on backends that cannot fail apart from their process (memory). */
+  health?(): StoreHealth;
   /** Closes connections and timers. The store is unusable afterwards. */
   dispose(): Promise<void>;
 }

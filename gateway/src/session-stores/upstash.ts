@@ -3,11 +3,15 @@
  * native commands as the redis backend, so the same guarantees: `add` = `SET NX PX`, `take` = `GETDEL`,
  * `increment` = `INCRBY`, TTLs via `PX`, `keys` via `SCAN`.
  *
+ * Outages: an unreachable endpoint (refused, reset, no answer within 1.5 s) makes every operation fail at once with
+ * `store_unavailable` until a PING gets through again (see `_availability.ts`).
+ *
  * unstorage's upstash driver is not used: it cannot take an existing client, and the client's automatic JSON
  * deserialisation would turn stored strings such as "123" into numbers.
  * @module
  */
-import { Redis } from "@upstash/redis";
+import { Redis, errors as upstashErrors } from "@upstash/redis";
+import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
 import type { SessionStoreFactory } from "./types.ts";
@@ -55,12 +59,35 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
       token: options.token,
       automaticDeserialization: false,
       enableTelemetry: false,
+      // One quick retry of a failed fetch; the availability guard bounds the wait.
+      retry: { retries: 1, backoff: () => 50 },
+      signal: () => AbortSignal.timeout(1500),
     });
-  return createRedisCommandStore({
+  const availability = createAvailability({
+    what: `upstash at ${options.url ? originOf(options.url) : "the given client"}`,
+    probe: () => client.exec(["PING"]),
+  });
+  const store = createRedisCommandStore({
     name: "upstash",
     prefix: options.prefix ?? "agent-mesh:",
-    send: (command) => client.exec(command),
+    send: (command) => availability.guard(() => client.exec(command), isOutage),
     // REST over fetch: no connection to close.
-    close: async () => {},
+    close: async () => availability.dispose(),
   });
+  return { ...store, health: () => availability.health() };
 };
+
+/**
+ * A reply the server sent (UpstashError: wrong type, not an integer…) is not an outage; a failed fetch, an abort
+ * or a body that is not the REST protocol's JSON (a proxy's error page) is.
+ */
+const isOutage = (error: unknown): boolean =>
+  !(error instanceof upstashErrors.UpstashError) || error instanceof upstashErrors.UpstashJSONParseError;
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "the configured UPSTASH_REDIS_REST_URL";
+  }
+}

@@ -11,7 +11,8 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         ok: true,
-        runtime: ctx().runtime,
+        // A cluster of mixed runtimes behind a load balancer passes `bun|deno`: any of them may answer.
+        runtime: expect.stringMatching(new RegExp(`^(${ctx().runtime})$`)),
         store: expect.any(String),
         version: expect.any(String),
       });
@@ -123,7 +124,12 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await apiClient(url).post("/v1/tickets/amt_unknown")).body.error.code).toBe("ticket_invalid");
     });
 
-    it("refuses bodies over the cap with 413 body_too_large", async () => {
+    it("refuses bodies over the cap with 413 body_too_large", async (context) => {
+      const proxied = ctx().notThrough?.bodyCap;
+      if (proxied) {
+        console.warn(`SKIPPED: 413 for an oversized body (${proxied})`);
+        return context.skip(proxied);
+      }
       const { url, adminToken } = ctx().gateway;
       const dave = await createUser(url, adminToken, "dave-limits");
       const agent = await createAgent(dave.api);

@@ -21,6 +21,8 @@ import { webContract } from "./web.ts";
 export interface GatewayContext {
   gateway: GatewayProcess;
   runtime: string;
+  /** Checks a setup cannot pass for a reason outside the gateway, each with that reason (printed when skipped). */
+  notThrough?: { bodyCap?: string };
 }
 
 export interface GatewayContractOptions {
@@ -32,6 +34,7 @@ export interface GatewayContractOptions {
   label?: string;
   /** When set, the whole suite is skipped and this reason printed (a backing service is missing). */
   skipReason?: string | null;
+  notThrough?: GatewayContext["notThrough"];
   /** Stops what `start` depended on (e.g. a Redis server), after the gateway. */
   teardown?: () => Promise<void>;
 }
@@ -46,6 +49,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       beforeAll(async () => {
         context.gateway = await options.start();
         context.runtime = options.runtime;
+        context.notThrough = options.notThrough;
       });
       afterAll(async () => {
         await context.gateway?.stop();

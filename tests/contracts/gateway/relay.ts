@@ -253,7 +253,7 @@ export function relayContract(ctx: () => GatewayContext): void {
         what: "replaced close",
       });
       const res = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "who" });
-      expect(res.body.result).toBe("second:who");
+      expect(res.body.result, JSON.stringify(res.body)).toBe("second:who");
       second.stop();
     });
 

@@ -1,0 +1,222 @@
+/**
+ * The agent's side of cluster relaying, on the node that holds the agent's socket: runs calls sent from other
+ * nodes' inboxes through the local home, writes each request's acknowledgement (accepted with the call, or the
+ * refusal) and its output into the shared log, and takes over requests a connector still holds when it
+ * reconnects here after its node died (their output continues in the same log, by seq, so callers elsewhere see
+ * each chunk once).
+ * @module
+ */
+
+import { ApiError, errors } from "../errors.ts";
+import type { PromptAnswer } from "../protocol/index.ts";
+import type { LocalAgentHome } from "../relay/local-home.ts";
+import { PendingRequest } from "../relay/pending.ts";
+import type { RelayCall, RelaySink } from "../relay/types.ts";
+import { logSink } from "./log-sink.ts";
+import type { RedisCaller } from "./presence.ts";
+import type { RequestLog } from "./request-log.ts";
+
+export type Ack =
+  | { ok: true; user: string; call: RelayCall }
+  | { ok: false; status: number; code: string; message: string };
+
+/** Acknowledgements outlive any request (tasks can run for hours); they are small. */
+const ACK_TTL_MS = 24 * 60 * 60 * 1000;
+
+export class AgentSide {
+  readonly #local: LocalAgentHome;
+  readonly #redis: RedisCaller;
+  readonly #log: RequestLog;
+  readonly #prefix: string;
+  readonly #syncTimeoutMs: number;
+  readonly #report: (error: unknown, stage: string) => void;
+  /**
+   * Requests served here whose output goes to the log. `caller` stands for the callers on other nodes (released
+   * and re-attached as they come and go, so an abandoned call is canceled as on one node); `log` is an owner of
+   * the request, so the log gets all output whether or not a caller is following.
+   */
+  readonly #served = new Map<
+    string,
+    { agentId: string; caller: RelaySink; log: RelaySink; muted: boolean }
+  >();
+
+  readonly #onClaimed: (agentId: string, held: string[]) => void;
+
+  constructor(options: {
+    onClaimed: (agentId: string, held: string[]) => void;
+    local: LocalAgentHome;
+    redis: RedisCaller;
+    log: RequestLog;
+    prefix: string;
+    syncTimeoutMs: number;
+    report: (error: unknown, stage: string) => void;
+  }) {
+    this.#local = options.local;
+    this.#onClaimed = options.onClaimed;
+    this.#redis = options.redis;
+    this.#log = options.log;
+    this.#prefix = options.prefix;
+    this.#syncTimeoutMs = options.syncTimeoutMs;
+    this.#report = options.report;
+  }
+
+  #ackKey = (requestId: string) => `${this.#prefix}cluster:ack:${requestId}`;
+  /** Registers a request served here; returns the sink that stands for its remote callers. */
+  #serve(agentId: string, requestId: string, afterSeq = 0): RelaySink {
+    const caller: RelaySink = { chunk() {}, done() {}, error() {} };
+    const writer = logSink(this.#log, requestId, (error) => this.#report(error, "cluster-log"), afterSeq);
+    // A muted request was taken over by another node: this node must not write into its log any more. Forgotten
+    // once it ends: later release/attach commands for it have nothing left to do.
+    const log: RelaySink = {
+      chunk: (seq, kind, delta) => {
+        if (!entry.muted) writer.chunk(seq, kind, delta);
+      },
+      done: (frame) => {
+        if (!entry.muted) writer.done(frame);
+        this.#served.delete(requestId);
+      },
+      error: (code, message) => {
+        if (!entry.muted) writer.error(code, message);
+        this.#served.delete(requestId);
+      },
+    };
+    const entry = { agentId, caller, log, muted: false };
+    this.#served.set(requestId, entry);
+    return caller;
+  }
+
+  /**
+   * Another node took the agent over. Requests it continues (`heldThere`, or all of them when unknown) stop
+   * writing here; the others fail here as the agent lost them, which reaches their callers through the log.
+   */
+  handOver(agentId: string, heldThere: string[] | null): void {
+    for (const [requestId, entry] of this.#served) {
+      if (entry.agentId !== agentId) continue;
+      if (heldThere !== null && !heldThere.includes(requestId)) {
+        entry.log.error(
+          "agent_offline",
+          "The agent restarted on another gateway node and lost this request.",
+        );
+      }
+      entry.muted = true;
+    }
+  }
+
+  async readAck(requestId: string): Promise<Ack | null> {
+    const raw = await this.#redis.call("GET", this.#ackKey(requestId));
+    return raw ? (JSON.parse(String(raw)) as Ack) : null;
+  }
+
+  async #writeAck(requestId: string, ack: Ack): Promise<void> {
+    const script =
+      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], 'ack') return 1";
+    await this.#redis.call(
+      "EVAL",
+      script,
+      1,
+      this.#ackKey(requestId),
+      JSON.stringify(ack),
+      ACK_TTL_MS,
+      this.#log.channel(requestId),
+    );
+  }
+
+  /** Runs a live call on the local agent with its output to the log; throws agent_offline / agent_busy. */
+  async dispatch(call: RelayCall): Promise<void> {
+    const caller = this.#serve(call.agentId, call.requestId);
+    try {
+      await this.#local.dispatch(call, caller);
+    } catch (error) {
+      this.#served.delete(call.requestId);
+      throw error;
+    }
+    await this.#writeAck(call.requestId, { ok: true, user: call.user, call });
+  }
+
+  /** A request went out to the local agent: a task's output goes to the log too, for followers elsewhere. */
+  requestSent(pending: PendingRequest): void {
+    const { call } = pending;
+    const served = this.#served.get(call.requestId);
+    if (served) return pending.addOwner(served.log); // a live call dispatched through `dispatch`
+    if (!pending.isTask) return;
+    this.#serve(call.agentId, call.requestId, pending.lastSeq);
+    pending.addOwner(this.#served.get(call.requestId)!.log);
+    this.#writeAck(call.requestId, { ok: true, user: call.user, call }).catch((e) =>
+      this.#report(e, "cluster-ack"),
+    );
+  }
+
+  /** A connector reconnected here holding requests this node never saw: continue those whose call is known. */
+  async adopt(agentId: string, held: Array<{ id: string; seq: number }>): Promise<PendingRequest[]> {
+    const adopted: PendingRequest[] = [];
+    for (const { id } of held) {
+      const ack = await this.readAck(id);
+      if (!ack?.ok || ack.call.agentId !== agentId) continue;
+      const lastSeq = await this.#log.lastSeq(id);
+      const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), {
+        isTask: false,
+        deadline: null,
+        idleTimeoutMs: this.#syncTimeoutMs,
+        now: Date.now(),
+      });
+      pending.lastSeq = lastSeq;
+      pending.addOwner(this.#served.get(id)!.log);
+      adopted.push(pending);
+    }
+    return adopted;
+  }
+
+  async release(agentId: string, requestId: string): Promise<void> {
+    const served = this.#served.get(requestId);
+    if (served) await this.#local.release(agentId, requestId, served.caller);
+  }
+
+  /** A caller elsewhere follows the request again: it must not be canceled as abandoned. */
+  async reattach(agentId: string, requestId: string, user: string): Promise<void> {
+    const served = this.#served.get(requestId);
+    if (served) await this.#local.attach(agentId, requestId, { user, afterSeq: 2 ** 31 }, served.caller);
+  }
+
+  /** Handles one command from another node's inbox. */
+  handle(command: Record<string, unknown>): void {
+    const agentId = String(command.agentId);
+    const requestId = String(command.requestId);
+    const run = async () => {
+      switch (command.type) {
+        case "dispatch": {
+          const call = command.call as RelayCall;
+          try {
+            await this.dispatch(call);
+          } catch (error) {
+            const api = error instanceof ApiError ? error : errors.agentOffline(call.agentName);
+            await this.#writeAck(call.requestId, {
+              ok: false,
+              status: api.status,
+              code: api.code,
+              message: api.message,
+            });
+          }
+          return;
+        }
+        case "attach":
+          return this.reattach(agentId, requestId, String(command.user));
+        case "release":
+          return this.release(agentId, requestId);
+        case "cancel":
+          return this.#local.cancel(agentId, requestId);
+        case "answer":
+          await this.#local.answer(agentId, requestId, String(command.user), command.answer as PromptAnswer);
+          return;
+        case "taskQueued":
+          return this.#local.taskQueued(agentId, String(command.taskId));
+        case "disconnectToken":
+          return this.#local.disconnectToken(String(command.tokenId));
+        case "disconnectAgent":
+          return this.#local.disconnectAgent(agentId);
+        case "claimed":
+          return this.#onClaimed(agentId, command.held as string[]);
+      }
+    };
+    run().catch((error) => this.#report(error, `cluster-${String(command.type)}`));
+  }
+}

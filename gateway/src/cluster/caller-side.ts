@@ -1,0 +1,105 @@
+/**
+ * The caller's side of cluster relaying, on the node that took the HTTP call: wait for the agent's node to accept
+ * it, then follow the request's log into the caller's sink (keepalives while the agent is silent, a clean
+ * `agent_offline` when the node running the request is gone and nobody took it over within the grace window).
+ * @module
+ */
+import type { RelaySink } from "../relay/types.ts";
+import type { Ack } from "./agent-side.ts";
+import type { ClusterPresence } from "./presence.ts";
+import type { RequestLog, WakeSubscribe } from "./request-log.ts";
+
+/** Waits for the agent's node to accept or refuse a call; null when it does not answer in time. */
+export async function awaitAck(
+  read: () => Promise<Ack | null>,
+  subscribe: WakeSubscribe,
+  channel: string,
+  timeoutMs: number,
+): Promise<Ack | null> {
+  const deadline = Date.now() + timeoutMs;
+  let wake: () => void = () => {};
+  const unsubscribe = subscribe(channel, () => wake());
+  try {
+    while (Date.now() < deadline) {
+      const ack = await read();
+      if (ack) return ack;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    return null;
+  } finally {
+    unsubscribe();
+  }
+}
+
+export interface FollowDeps {
+  log: RequestLog;
+  presence: ClusterPresence;
+  subscribe: WakeSubscribe;
+  keepaliveMs: number;
+  graceMs: number;
+}
+
+/** Feeds the request's log (after `afterSeq`) into `sink` until it ends; `onStop` runs once it stops. */
+export function followRequest(
+  deps: FollowDeps,
+  request: { node: string; agentId: string; requestId: string; afterSeq: number },
+  sink: RelaySink,
+  onStop: () => void,
+): { stop(): void } {
+  const { agentId } = request;
+  let node = request.node;
+  let quietSince = Date.now();
+  let homeLostAt: number | null = null;
+  const keepalive = setInterval(() => {
+    if (Date.now() - quietSince >= deps.keepaliveMs) {
+      quietSince = Date.now();
+      sink.keepalive?.();
+    }
+    // The node running the request died or lost the agent: once the agent has been away from it for the grace
+    // window (it would have come back there by then), the caller gets a clean agent_offline instead of silence.
+    deps.presence
+      .homes([agentId])
+      .then((homes) => {
+        const now = homes.get(agentId)?.node;
+        if (now === node) homeLostAt = null;
+        else if (now && homeLostAt !== null && Date.now() - quietSince < deps.graceMs) node = now;
+        else if (homeLostAt === null) homeLostAt = Date.now();
+        else if (Date.now() - homeLostAt > deps.graceMs) {
+          stop();
+          sink.error("agent_offline", "The agent's gateway node went away while it was answering.");
+        }
+      })
+      .catch(() => {});
+  }, deps.keepaliveMs);
+  const following = deps.log.follow(
+    request.requestId,
+    request.afterSeq,
+    deps.subscribe,
+    (entry) => {
+      quietSince = Date.now();
+      homeLostAt = null; // output flows: whichever node writes it (one that took the request over) is fine
+      if (entry.type === "chunk") return sink.chunk(entry.seq, entry.kind, entry.delta);
+      stop();
+      if (entry.type === "done") sink.done(entry.frame);
+      else sink.error(entry.code, entry.message);
+    },
+    {
+      onGap: () => {
+        stop();
+        sink.error("resume_gap", "Part of this request's output is no longer kept.");
+      },
+    },
+  );
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(keepalive);
+    following.stop();
+    onStop();
+  };
+  return { stop };
+}

@@ -1,0 +1,316 @@
+/**
+ * The `AgentHub` of a gateway node in a cluster (`AGENT_MESH_CLUSTER=redis`): beside the in-process home and the
+ * Durable Object hub, it wraps this node's `LocalAgentHome` and reaches agents whose socket another node holds.
+ *
+ * - Presence (`presence.ts`): a node claims an agent when its socket says hello here (a new epoch fences the earlier
+ *   owner), refreshes its claims every `ttlMs / 3`, and closes the sockets of agents another node took over.
+ * - A call for an agent on another node goes to that node's inbox (`node-inbox.ts`); that node dispatches it to its
+ *   local home, so per-agent in-flight limits and the agent's queue work as on one node, writes an acknowledgement
+ *   (accepted, or the refusal: agent_offline / agent_busy) and then every chunk into the request's log
+ *   (`request-log.ts`), which the caller's node follows by seq: each chunk once, a lost wake-up only delays.
+ * - No answer within `ackTimeoutMs` means the owner is gone: `agent_offline`, as on one node.
+ * @module
+ */
+import { ApiError, errors } from "../errors.ts";
+import type { PromptAnswer } from "../protocol/index.ts";
+import { CloseCode } from "../protocol/index.ts";
+import type { LocalAgentHome } from "../relay/local-home.ts";
+import type { PendingRequest } from "../relay/pending.ts";
+import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
+import { type Ack, AgentSide } from "./agent-side.ts";
+import { awaitAck, followRequest } from "./caller-side.ts";
+import { NodeInbox } from "./node-inbox.ts";
+import { ClusterPresence, type RedisCaller } from "./presence.ts";
+import { RequestLog } from "./request-log.ts";
+import type { WakeBus } from "./wake-bus.ts";
+
+export interface RedisHubOptions {
+  redis: RedisCaller;
+  wakes: WakeBus;
+  prefix: string;
+  nodeId: string;
+  /** Presence TTL; a node that stops refreshing loses its agents after this long. Default 3 s. */
+  presenceTtlMs?: number;
+  ackTimeoutMs?: number;
+  keepaliveMs: number;
+  /** How long an agent may be away before its requests fail (the gateway's grace window). */
+  graceMs: number;
+  /** A live call fails after this long without output (the gateway's sync timeout). */
+  syncTimeoutMs: number;
+  onError: (error: unknown, context: { stage: string }) => void;
+}
+
+export class RedisAgentHub implements AgentHub {
+  readonly #local: LocalAgentHome;
+  readonly #options: RedisHubOptions;
+  readonly #presence: ClusterPresence;
+  readonly #log: RequestLog;
+  readonly #inbox: NodeInbox;
+  /** Agents whose socket is here, with the epoch of their claim. */
+  readonly #held = new Map<string, number>();
+  readonly #agentSide: AgentSide;
+  /** Agents that said hello here while another node held them, until that node is told. */
+  readonly #previousOwner = new Map<string, string>();
+  /** Requests this node follows for its callers: caller sink → what to stop. */
+  readonly #following = new Map<
+    RelaySink,
+    { stop(): void; node: string; agentId: string; requestId: string }
+  >();
+  readonly #timers: Array<ReturnType<typeof setInterval>> = [];
+  readonly #listening: { stop(): void };
+  #lastHeartbeat = Date.now();
+
+  constructor(local: LocalAgentHome, options: RedisHubOptions) {
+    this.#local = local;
+    this.#options = options;
+    const ttlMs = options.presenceTtlMs ?? 3000;
+    this.#presence = new ClusterPresence({
+      redis: options.redis,
+      prefix: options.prefix,
+      nodeId: options.nodeId,
+      ttlMs,
+    });
+    this.#log = new RequestLog({ redis: options.redis, prefix: options.prefix });
+    this.#inbox = new NodeInbox(options.redis, options.prefix);
+    this.#agentSide = new AgentSide({
+      onClaimed: (agentId, held) => this.#lostTo(agentId, held),
+      local,
+      redis: options.redis,
+      log: this.#log,
+      prefix: options.prefix,
+      syncTimeoutMs: options.syncTimeoutMs,
+      report: (error, stage) => this.#report(error, stage),
+    });
+    this.#listening = this.#inbox.listen(
+      options.nodeId,
+      options.wakes.subscribe,
+      (command) => this.#agentSide.handle(command),
+      (error) => this.#report(error, "cluster-inbox"),
+    );
+    const heartbeat = setInterval(() => void this.#heartbeat(ttlMs), Math.max(100, ttlMs / 3));
+    (heartbeat as { unref?: () => void }).unref?.();
+    this.#timers.push(heartbeat);
+    void this.#heartbeat(ttlMs);
+  }
+
+  // --- presence hooks (LocalAgentHome beforeLink / onUnlinked) ---
+
+  async linked(agentId: string): Promise<number> {
+    const { epoch, previous } = await this.#presence.claimFrom(agentId);
+    this.#held.set(agentId, epoch);
+    if (previous) this.#previousOwner.set(agentId, previous);
+    return epoch;
+  }
+
+  /** Another node took the agent (it said so, or our claim was fenced): stop serving it here. */
+  #lostTo(agentId: string, heldThere: string[] | null): void {
+    this.#held.delete(agentId);
+    this.#agentSide.handOver(agentId, heldThere);
+    this.#local.forgetTasks(agentId);
+    // Not expired here: the new node continues what the connector held (tasks included); the rest failed above.
+    this.#local.closeAgent(agentId, CloseCode.replaced, "the agent connected to another node", {
+      expireNow: false,
+    });
+  }
+
+  unlinked(agentId: string, epoch: number): void {
+    if (this.#held.get(agentId) !== epoch) return; // a newer socket of the agent is linked here
+    this.#held.delete(agentId);
+    this.#presence.release(agentId, epoch).catch((error) => this.#report(error, "cluster-release"));
+  }
+
+  async #heartbeat(ttlMs: number): Promise<void> {
+    try {
+      const lost = await this.#presence.refresh(this.#held);
+      this.#lastHeartbeat = Date.now();
+      // Another node holds these agents now (this node was frozen or cut off): never serve them from here again.
+      for (const agentId of lost) this.#lostTo(agentId, null);
+      await this.#presence.reapDeadNodes(ttlMs * 3);
+    } catch (error) {
+      this.#report(error, "cluster-heartbeat");
+      if (Date.now() - this.#lastHeartbeat > ttlMs) this.#failClosed();
+    }
+  }
+
+  /**
+   * Cut off from Redis longer than a presence TTL: other nodes already count our agents offline, and a revocation
+   * could not reach us. Close their sockets with "retry later" so connectors come back through the load balancer
+   * to a node that has Redis (their requests wait out the grace window meanwhile).
+   */
+  #failClosed(): void {
+    for (const agentId of this.#local.linkedAgents()) {
+      this.#held.delete(agentId);
+      this.#local.closeAgent(agentId, CloseCode.retryLater, "this gateway node lost its Redis", {
+        expireNow: false,
+      });
+    }
+  }
+
+  // --- AgentHub ---
+
+  async isOnline(agentIds: string[]): Promise<Map<string, boolean>> {
+    const local = await this.#local.isOnline(agentIds);
+    const elsewhere = agentIds.filter((id) => !local.get(id));
+    const homes = await this.#presence.homes(elsewhere);
+    return new Map(agentIds.map((id) => [id, Boolean(local.get(id) || homes.get(id))]));
+  }
+
+  /**
+   * Every live call goes through its log, also when the agent is on this node: then any node can re-attach its
+   * caller, and another node can take it over if the agent reconnects there.
+   */
+  async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
+    if ((await this.#local.isOnline([call.agentId])).get(call.agentId)) {
+      await this.#agentSide.dispatch(call);
+      return this.#follow(this.#options.nodeId, call.agentId, call.requestId, 0, sink);
+    }
+    const home = (await this.#presence.homes([call.agentId])).get(call.agentId);
+    if (!home) throw errors.agentOffline(call.agentName);
+    await this.#inbox.send(home.node, { type: "dispatch", call });
+    const ack = await this.#awaitAck(call.requestId);
+    if (!ack) throw errors.agentOffline(call.agentName);
+    if (!ack.ok) throw new ApiError(ack.status as 429, ack.code, ack.message);
+    this.#follow(home.node, call.agentId, call.requestId, 0, sink);
+  }
+
+  /** LocalAgentHome hooks: take over held requests on reconnect, log tasks' output. */
+  async adoptHeld(
+    agentId: string,
+    unknown: Array<{ id: string; seq: number }>,
+    held: Array<{ id: string; seq: number }>,
+  ): Promise<PendingRequest[]> {
+    const adopted = await this.#agentSide.adopt(agentId, unknown);
+    // The node that had the agent hands over what was adopted here and fails, at once, what the agent lost.
+    const previous = this.#previousOwner.get(agentId);
+    this.#previousOwner.delete(agentId);
+    if (previous) {
+      await this.#inbox.send(previous, { type: "claimed", agentId, held: held.map(({ id }) => id) });
+    }
+    return adopted;
+  }
+
+  requestSent(pending: PendingRequest): void {
+    this.#agentSide.requestSent(pending);
+  }
+
+  async attach(
+    agentId: string,
+    requestId: string,
+    follower: { user: string; afterSeq: number },
+    sink: RelaySink,
+  ): Promise<AttachOutcome> {
+    const ack = await this.#agentSide.readAck(requestId);
+    if (!ack?.ok || ack.call.agentId !== agentId)
+      return this.#local.attach(agentId, requestId, follower, sink);
+    if (ack.user !== follower.user) return "not_found";
+    const entries = await this.#log.read(requestId, follower.afterSeq, 1);
+    if (entries === "gap") return "gap";
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    const node = home?.node ?? this.#options.nodeId;
+    if (node === this.#options.nodeId) await this.#agentSide.reattach(agentId, requestId, follower.user);
+    else await this.#inbox.send(node, { type: "attach", agentId, requestId, user: follower.user });
+    this.#follow(node, agentId, requestId, follower.afterSeq, sink);
+    return "attached";
+  }
+
+  async release(agentId: string, requestId: string, sink: RelaySink): Promise<void> {
+    const following = this.#following.get(sink);
+    if (!following) return this.#local.release(agentId, requestId, sink);
+    following.stop();
+    this.#following.delete(sink);
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    const node = home?.node ?? following.node;
+    if (node === this.#options.nodeId) await this.#agentSide.release(agentId, requestId);
+    else await this.#inbox.send(node, { type: "release", agentId, requestId });
+  }
+
+  /**
+   * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
+   * that node's verdict (the call service has already checked the task and its open prompt in the store).
+   */
+  async answer(
+    agentId: string,
+    requestId: string,
+    user: string,
+    answer: PromptAnswer,
+  ): Promise<"sent" | "not_found" | "unsupported"> {
+    const local = await this.#local.answer(agentId, requestId, user, answer);
+    if (local !== "not_found") return local;
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    if (!home || home.node === this.#options.nodeId) return "not_found";
+    await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
+    return "sent";
+  }
+
+  async cancel(agentId: string, requestId: string): Promise<void> {
+    await this.#local.cancel(agentId, requestId);
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    if (home && home.node !== this.#options.nodeId) {
+      await this.#inbox.send(home.node, { type: "cancel", agentId, requestId });
+    }
+  }
+
+  async taskQueued(agentId: string, taskId: string): Promise<void> {
+    if ((await this.#local.isOnline([agentId])).get(agentId)) return this.#local.taskQueued(agentId, taskId);
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    // Offline everywhere: the task waits in the store and is delivered when the agent connects.
+    if (home) await this.#inbox.send(home.node, { type: "taskQueued", agentId, taskId });
+  }
+
+  async disconnectToken(tokenId: string): Promise<void> {
+    await this.#local.disconnectToken(tokenId);
+    for (const node of await this.#nodes())
+      await this.#inbox.send(node, { type: "disconnectToken", tokenId });
+  }
+
+  async disconnectAgent(agentId: string): Promise<void> {
+    await this.#local.disconnectAgent(agentId);
+    const home = (await this.#presence.homes([agentId])).get(agentId);
+    if (home && home.node !== this.#options.nodeId) {
+      await this.#inbox.send(home.node, { type: "disconnectAgent", agentId });
+    }
+  }
+
+  dispose(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#listening.stop();
+    for (const following of this.#following.values()) following.stop();
+  }
+
+  // --- the caller's node ---
+
+  #awaitAck(requestId: string): Promise<Ack | null> {
+    const { wakes, ackTimeoutMs } = this.#options;
+    const channel = this.#log.channel(requestId);
+    return awaitAck(() => this.#agentSide.readAck(requestId), wakes.subscribe, channel, ackTimeoutMs ?? 2000);
+  }
+
+  #follow(node: string, agentId: string, requestId: string, afterSeq: number, sink: RelaySink): void {
+    const { wakes, keepaliveMs, graceMs } = this.#options;
+    const deps = {
+      log: this.#log,
+      presence: this.#presence,
+      subscribe: wakes.subscribe,
+      keepaliveMs,
+      graceMs,
+    };
+    const following = followRequest(deps, { node, agentId, requestId, afterSeq }, sink, () =>
+      this.#following.delete(sink),
+    );
+    this.#following.set(sink, { stop: following.stop, node, agentId, requestId });
+  }
+
+  async #nodes(): Promise<string[]> {
+    const nodes = (await this.#options.redis.call(
+      "ZRANGE",
+      `${this.#options.prefix}cluster:nodes`,
+      0,
+      -1,
+    )) as string[];
+    return nodes.filter((node) => node !== this.#options.nodeId);
+  }
+
+  #report(error: unknown, stage: string): void {
+    this.#options.onError(error, { stage });
+  }
+}

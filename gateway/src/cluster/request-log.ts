@@ -1,0 +1,166 @@
+/**
+ * The output of one relayed request when its caller and its agent sit on different nodes (building block of the
+ * Redis `AgentHub`; not wired into the gateway yet). The agent's node appends every chunk to a per-request Redis
+ * stream whose entry id IS the chunk's seq (`<seq>-0`), then publishes a wake-up; the caller's node reads the stream
+ * after the last seq it delivered. Pub/sub carries only "look": a lost wake-up (Redis restart, a killed subscriber
+ * connection, an output-buffer disconnect) costs at most one poll interval, never a chunk, and since entries are
+ * read strictly after the last delivered seq, none is delivered twice. A chunk replayed by a reconnecting agent
+ * has an id the stream already passed, so Redis refuses it: each seq is stored once.
+ *
+ * The stream is trimmed to `maxEntries` and expires `ttlMs` after its last append; a reader that asks for seqs
+ * already trimmed away gets `gap`, like a local re-attach that came too late.
+ * @module
+ */
+import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import type { RedisCaller } from "./presence.ts";
+
+export type LogEntry =
+  | { type: "chunk"; seq: number; kind: ChunkKind; delta: string }
+  | { type: "done"; seq: number; frame: DoneFrame }
+  | { type: "error"; seq: number; code: string; message: string };
+
+export interface RequestLogOptions {
+  redis: RedisCaller;
+  prefix: string;
+  /** Entries kept per request (older ones are trimmed). Default 10,000. */
+  maxEntries?: number;
+  /** How long a finished or abandoned request's log stays readable. Default 60 s. */
+  ttlMs?: number;
+}
+
+/** Subscribes to a wake-up channel; returns the unsubscribe. (One shared subscriber connection per node.) */
+export type WakeSubscribe = (channel: string, wake: () => void) => () => void;
+
+/** Append, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one. */
+const APPEND = `
+local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'e', ARGV[3])
+if type(added) == 'table' and added.err then
+  if string.find(added.err, 'equal or smaller') then return 0 end
+  return redis.error_reply(added.err)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[2])
+return 1`;
+
+export class RequestLog {
+  readonly #redis: RedisCaller;
+  readonly #prefix: string;
+  readonly #maxEntries: number;
+  readonly #ttlMs: number;
+
+  constructor(options: RequestLogOptions) {
+    this.#redis = options.redis;
+    this.#prefix = options.prefix;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+  }
+
+  #key = (requestId: string) => `${this.#prefix}cluster:log:${requestId}`;
+  /** The wake-up channel of a request. */
+  channel = (requestId: string) => `${this.#prefix}cluster:wake:${requestId}`;
+
+  /** Stores one entry under its seq and wakes readers. False when that seq (or a later one) is already stored. */
+  async append(requestId: string, entry: LogEntry): Promise<boolean> {
+    const reply = await this.#redis.call(
+      "EVAL",
+      APPEND,
+      1,
+      this.#key(requestId),
+      this.#maxEntries,
+      `${entry.seq}-0`,
+      JSON.stringify(entry),
+      this.#ttlMs,
+      this.channel(requestId),
+    );
+    return Number(reply) === 1; // 0: a replay, stored already
+  }
+
+  /** The highest seq stored for the request (0 when none). */
+  async lastSeq(requestId: string): Promise<number> {
+    const [last] = (await this.#redis.call("XREVRANGE", this.#key(requestId), "+", "-", "COUNT", 1)) as Array<
+      [string, string[]]
+    >;
+    return last ? Number(last[0].split("-")[0]) : 0;
+  }
+
+  /** Entries after `afterSeq`, oldest first (at most `limit`), or `gap` when some of them were trimmed away. */
+  async read(requestId: string, afterSeq: number, limit = 500): Promise<LogEntry[] | "gap"> {
+    const key = this.#key(requestId);
+    const replies = (await this.#redis.call("XRANGE", key, `(${afterSeq}-0`, "+", "COUNT", limit)) as Array<
+      [string, string[]]
+    >;
+    const entries = replies.map(([, fields]) => JSON.parse(fields[1]!) as LogEntry);
+    if (afterSeq > 0 && (entries.length === 0 || entries[0]!.seq > afterSeq + 1)) {
+      // Nothing right after afterSeq: fine if the log simply has not got there, a gap if it was trimmed past it.
+      const [first] = (await this.#redis.call("XRANGE", key, "-", "+", "COUNT", 1)) as Array<
+        [string, string[]]
+      >;
+      const firstSeq = first ? Number(first[0].split("-")[0]) : null;
+      if (firstSeq !== null && firstSeq > afterSeq + 1) return "gap";
+    }
+    return entries;
+  }
+
+  /**
+   * Delivers every entry after `afterSeq` to `deliver`, each once and in order, until a `done` / `error` entry or
+   * `stop()`. Reads on each wake-up and every `pollMs` regardless, so a lost wake-up only delays.
+   */
+  follow(
+    requestId: string,
+    afterSeq: number,
+    subscribe: WakeSubscribe,
+    deliver: (entry: LogEntry) => void,
+    options: { pollMs?: number; onGap?: () => void; onError?: (error: unknown) => void } = {},
+  ): { stop(): void } {
+    let last = afterSeq;
+    let stopped = false;
+    let reading = false;
+    let again = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      clearInterval(timer);
+    };
+    const pump = async (): Promise<void> => {
+      if (stopped) return;
+      if (reading) {
+        again = true; // a wake-up during a read: read once more after it
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          again = false;
+          const entries = await this.read(requestId, last);
+          if (entries === "gap") {
+            stop();
+            options.onGap?.();
+            return;
+          }
+          for (const entry of entries) {
+            if (stopped || entry.seq <= last) continue;
+            if (entry.type === "chunk" && entry.seq > last + 1) {
+              // A hole (an append that never made it): say so rather than skip output silently.
+              stop();
+              options.onGap?.();
+              return;
+            }
+            last = entry.seq;
+            deliver(entry);
+            if (entry.type !== "chunk") return stop();
+          }
+          if (entries.length === 500) again = true;
+        } while (again && !stopped);
+      } catch (error) {
+        options.onError?.(error); // the next wake-up or poll tries again
+      } finally {
+        reading = false;
+      }
+    };
+    const unsubscribe = subscribe(this.channel(requestId), () => void pump());
+    const timer = setInterval(() => void pump(), options.pollMs ?? 250);
+    void pump();
+    return { stop };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Opens what a cluster node needs beside its session store: a Redis connection for the hub's commands and one for
+ * wake-up subscriptions (a subscribed connection runs nothing else). The command connection fails like the session
+ * store does while Redis is unreachable: at once, with `store_unavailable` (503), never a hang or a 500; both
+ * connections handle their own `error` events and reconnect every ≤ 1 s.
+ */
+import { Redis, ReplyError } from "ioredis";
+import type { ClusterOptions } from "../../gateway/src/cluster/cluster-hooks.ts";
+import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
+import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
+import { createAvailability } from "../../gateway/src/session-stores/_availability.ts";
+import type { ClusterSettings } from "./cluster-config.ts";
+
+const CLIENT_OPTIONS = {
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+};
+
+export function openCluster(settings: ClusterSettings): { options: ClusterOptions; close(): void } {
+  const redis = new Redis(settings.redisUrl, CLIENT_OPTIONS);
+  const subscriber = new Redis(settings.redisUrl, CLIENT_OPTIONS);
+  subscriber.on("error", () => {}); // its outage is the command connection's, reported by the store
+  const availability = createAvailability({
+    what: `the cluster's redis at ${hostOf(settings.redisUrl)}`,
+    probe: () => redis.call("PING"),
+    log: () => {}, // the session store, on the same Redis, logs the outage once
+  });
+  redis.on("error", (error: Error) => availability.markDown(error));
+  redis.on("close", () => availability.markDown());
+  redis.on("ready", () => availability.markUp());
+  const guarded: RedisCaller = {
+    call: (command, ...args) =>
+      availability.guard(
+        () => redis.call(command, ...args),
+        (error) => !(error instanceof ReplyError),
+      ),
+  };
+  return {
+    options: {
+      redis: guarded,
+      wakes: new WakeBus(subscriber),
+      prefix: settings.prefix,
+      nodeId: settings.nodeId,
+    },
+    close() {
+      availability.dispose();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "6379"}`;
+  } catch {
+    return "REDIS_URL";
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Faults around the shared Redis and the network, three nodes (Bun, Deno, Bun): a killed pub/sub connection loses
+ * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { apiClient, eventData } from "../helpers/api.ts";
+import { startCluster } from "../helpers/cluster.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
+
+const cluster = await startCluster(["bun", "deno", "bun"]);
+
+describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
+  afterAll(async () => cluster?.stop());
+  const c = cluster!;
+
+  it("CLIENT KILL TYPE pubsub mid-stream: the caller on another node gets every chunk once, in order", async () => {
+    const user = await createUser(c.url, c.adminToken, "pubsub-user");
+    const agent = await createAgent(user.api);
+    const connected = await connectAgent(c.url, user.token, agent.name, async (_request, reply) => {
+      for (let i = 1; i <= 200; i++) {
+        reply.chunk(`${i};`);
+        if (i % 20 === 0) await sleep(20);
+      }
+      reply.done("end");
+    });
+    const home = (await waitFor(async () => (await c.homeOf(agent.id)) + 1)) - 1;
+    const caller = apiClient(c.nodes[(home + 1) % 3]!.url, user.token);
+    const streamed = caller.stream(`/v1/agents/${agent.name}/messages`, { message: "go" });
+    await sleep(60);
+    await c.redis.call("CLIENT", "KILL", "TYPE", "pubsub");
+    const res = await streamed;
+    const chunks = res.events.filter((event) => event.event === "chunk").map((event) => Number(event.id));
+    expect(chunks).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(eventData(res.events, "done")[0].result).toBe("end");
+    connected.stop();
+  });
+
+  it("200 async tasks to an agent whose connection hops between nodes are each run once", async () => {
+    const user = await createUser(c.url, c.adminToken, "hop-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      await sleep(5);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const homes = new Set<number>();
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      // Callers go straight to the nodes (round robin), so cutting the balancer's connections only moves the agent.
+      const node = c.nodes[i % 3]!;
+      const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
+        message: `t${i}`,
+        async: true,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      ids.push(res.body.task_id);
+      if (i % 50 === 25) {
+        homes.add(await c.homeOf(agent.id));
+        c.dropConnections();
+      }
+    }
+    const viaAny = apiClient(c.nodes[0]!.url, user.token);
+    await waitFor(
+      async () => {
+        for (const id of ids) {
+          const task = await viaAny.get(`/v1/tasks/${id}`);
+          if (task.body.status !== "completed") return false;
+        }
+        return true;
+      },
+      { timeoutMs: 20_000, what: "every task completed" },
+    );
+    homes.add(await c.homeOf(agent.id));
+    expect(homes.size, "the agent should have moved between nodes").toBeGreaterThan(1);
+    expect([...runs.keys()].sort()).toEqual([...ids].sort());
+    expect(
+      [...runs.values()].every((count) => count === 1),
+      JSON.stringify([...runs]),
+    ).toBe(true);
+    connected.stop();
+  });
+
+  it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
+    const user = await createUser(c.url, c.adminToken, "redis-restart-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const outcomes: Array<{ status: number; code?: string; ms: number }> = [];
+    const accepted: string[] = [];
+    let running = true;
+    const load = (async () => {
+      for (let i = 0; running; i++) {
+        const node = c.nodes[i % 3]!;
+        const started = Date.now();
+        const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
+          message: `m${i}`,
+          async: i % 2 === 0,
+        });
+        outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+        if (res.status === 202) accepted.push(res.body.task_id);
+        await sleep(20);
+      }
+    })();
+    await sleep(300);
+    await c.server.halt();
+    await sleep(100);
+    // Requests that arrive during the outage are refused fast with the store's code, on every node.
+    for (const node of c.nodes) {
+      const started = Date.now();
+      const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
+        message: "x",
+      });
+      outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+    }
+    await sleep(500);
+    await c.server.start();
+    await sleep(2000);
+    running = false;
+    await load;
+    const refused = outcomes.filter((outcome) => outcome.status === 503);
+    expect(refused.length, "some requests must have met the outage").toBeGreaterThan(0);
+    expect(new Set(refused.map((outcome) => outcome.code))).toEqual(new Set(["store_unavailable"]));
+    expect(
+      outcomes.every((outcome) => [200, 202, 503].includes(outcome.status)),
+      JSON.stringify(outcomes),
+    ).toBe(true);
+    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2000);
+    expect(outcomes.slice(-5).every((outcome) => outcome.status !== 503)).toBe(true); // recovered
+    const viaAny = apiClient(c.nodes[0]!.url, user.token);
+    await waitFor(
+      async () => {
+        for (const id of accepted)
+          if ((await viaAny.get(`/v1/tasks/${id}`)).body.status !== "completed") return false;
+        return true;
+      },
+      { timeoutMs: 10_000, what: "every acknowledged task completed" },
+    );
+    for (const id of accepted) expect(runs.get(id), id).toBe(1);
+    connected.stop();
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Two gateway nodes (Bun and Deno) on one redis-server with AGENT_MESH_CLUSTER=redis: the agent's socket is on node
+ * A, every call comes in through node B. Stream, sync, async, busy, offline and revocation behave as on one node.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient, eventData } from "../helpers/api.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const redis = await startRedis();
+
+describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
+  let nodeA: GatewayProcess;
+  let nodeB: GatewayProcess;
+  const adminToken = `cluster-admin-${Date.now().toString(36)}`;
+  beforeAll(async () => {
+    const prefix = `cluster-${Date.now().toString(36)}:`;
+    const env = (nodeId: string) => ({
+      AGENT_MESH_CLUSTER: "redis",
+      AGENT_MESH_NODE_ID: nodeId,
+      REDIS_URL: (redis as RedisServer).url,
+      AGENT_MESH_ADMIN_TOKEN: adminToken,
+      AGENT_MESH_SECRET: "cluster-test-secret",
+      AGENT_MESH_STORE_PREFIX: prefix,
+    });
+    [nodeA, nodeB] = await Promise.all([
+      startGateway({ runtime: "bun", store: "redis", env: env("node-a") }),
+      startGateway({ runtime: "deno", store: "redis", env: env("node-b") }),
+    ]);
+  });
+  afterAll(async () => {
+    if (process.env.DEBUG_CLUSTER) console.log(nodeA?.output(), "\n-----\n", nodeB?.output());
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+    await redis?.stop();
+  });
+
+  async function setup(name: string) {
+    const user = await createUser(nodeA.url, adminToken, name);
+    const agent = await createAgent(user.api);
+    return { user, agent, viaB: apiClient(nodeB.url, user.token) };
+  }
+
+  it("reaches an agent on node A from node B: online, sync, stream in order, async task", async () => {
+    const { user, agent, viaB } = await setup("cross-user");
+    const connected = await connectAgent(nodeA.url, user.token, agent.name, (request, reply) => {
+      for (let i = 1; i <= 50; i++) reply.chunk(`${i},`);
+      reply.done(`done:${request.message}`);
+    });
+    const shown = await waitFor(async () => {
+      const res = await viaB.get(`/v1/agents/${agent.name}`);
+      return res.body.online ? res.body : null;
+    });
+    expect(shown.online).toBe(true);
+    const sync = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "hi" });
+    expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+    expect(sync.body.result).toBe("done:hi");
+    const stream = await viaB.stream(`/v1/agents/${agent.name}/messages`, { message: "s" });
+    const chunks = eventData(stream.events, "chunk").map((c) => c.delta ?? c.text ?? c);
+    expect(chunks.join("")).toBe(Array.from({ length: 50 }, (_, i) => `${i + 1},`).join(""));
+    expect(stream.events.filter((e) => e.event === "chunk").map((e) => Number(e.id))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect(eventData(stream.events, "done")[0].result).toBe("done:s");
+    const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "later", async: true });
+    expect(accepted.status).toBe(202);
+    const task = await waitFor(async () => {
+      const res = await viaB.get(`/v1/tasks/${accepted.body.task_id}`);
+      return res.body.status === "completed" ? res.body : null;
+    });
+    expect(task.result).toBe("done:later");
+    connected.stop();
+  });
+
+  it("says agent_busy across nodes at the agent's limit and agent_offline once it left", async () => {
+    const { user, agent, viaB } = await setup("busy-user");
+    const connected = await connectAgent(nodeA.url, user.token, agent.name, () => {}, { maxInflight: 1 });
+    await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
+    const controller = new AbortController();
+    const first = viaB.stream(
+      `/v1/agents/${agent.name}/messages`,
+      { message: "hold" },
+      { signal: controller.signal },
+    );
+    await waitFor(() => connected.requests.length === 1, { what: "first request on node A" });
+    const second = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "more" });
+    expect(second.status).toBe(429);
+    expect(second.body.error.code).toBe("agent_busy");
+    controller.abort();
+    await first.catch(() => {});
+    connected.stop();
+    const offline = await waitFor(async () => {
+      const res = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "anyone?" });
+      return res.status === 503 ? res : null;
+    });
+    expect(offline.body.error.code).toBe("agent_offline");
+  });
+
+  it("revoking a token on node B closes the agent's socket on node A within 1 s", async () => {
+    const { user, agent } = await setup("revoke-user");
+    const connected = await connectAgent(nodeA.url, user.token, agent.name);
+    const started = Date.now();
+    await apiClient(nodeB.url, adminToken).call("DELETE", `/v1/tokens/${user.id}`);
+    const stopped = await waitFor(() => connected.statuses.find((s) => s.type === "stopped"), {
+      timeoutMs: 1000,
+      what: "revocation close",
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(stopped).toMatchObject({ code: 4101 });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * A request's output across nodes on a real Redis: each chunk reaches the follower exactly once and in order, even
+ * when the subscriber connection is killed mid-stream (`CLIENT KILL TYPE pubsub`) or wake-ups are never sent;
+ * replayed seqs are stored once; a reader that comes back after its seqs were trimmed gets `gap`.
+ */
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LogEntry, RequestLog } from "../../gateway/src/cluster/request-log.ts";
+import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
+import { startRedis } from "../helpers/redis-server.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
+
+const server = await startRedis();
+
+describe.skipIf(!server)("cluster request log", () => {
+  let writer: Redis;
+  let reader: Redis;
+  let subscriber: Redis;
+  let bus: WakeBus;
+  let counter = 0;
+  beforeAll(() => {
+    writer = new Redis(server!.url);
+    reader = new Redis(server!.url);
+    subscriber = new Redis(server!.url);
+    bus = new WakeBus(subscriber);
+  });
+  afterAll(async () => {
+    for (const client of [writer, reader, subscriber]) client?.disconnect();
+    await server?.stop();
+  });
+  const chunk = (seq: number): LogEntry => ({ type: "chunk", seq, kind: "text", delta: `c${seq}` });
+
+  it("delivers 1,000 chunks once each, in order, through a killed subscriber connection", async () => {
+    const requestId = `req-${counter++}`;
+    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const readLog = new RequestLog({ redis: reader, prefix: "log-test:" });
+    const seen: number[] = [];
+    let ended = false;
+    readLog.follow(requestId, 0, bus.subscribe, (entry) => {
+      seen.push(entry.seq);
+      if (entry.type === "done") ended = true;
+    });
+    for (let seq = 1; seq <= 1000; seq++) {
+      await writeLog.append(requestId, chunk(seq));
+      if (seq === 300) await writer.call("CLIENT", "KILL", "TYPE", "pubsub");
+      if (seq % 100 === 0) expect(await writeLog.append(requestId, chunk(seq - 5))).toBe(false); // replayed
+    }
+    await writeLog.append(requestId, {
+      type: "done",
+      seq: 1001,
+      frame: { type: "done", id: requestId, seq: 1001, result: "ok" } as never,
+    });
+    await waitFor(() => ended, { what: "the done entry" });
+    expect(seen).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
+  });
+
+  it("a follower that never gets a wake-up still gets everything by polling; a late one resumes after its seq", async () => {
+    const requestId = `req-${counter++}`;
+    const log = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const deaf = () => () => {}; // no wake-ups at all
+    const seen: number[] = [];
+    const follower = log.follow(requestId, 0, deaf, (entry) => seen.push(entry.seq), { pollMs: 50 });
+    for (let seq = 1; seq <= 20; seq++) await log.append(requestId, chunk(seq));
+    await waitFor(() => seen.length === 20, { what: "polled chunks" });
+    follower.stop();
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const rest = await log.read(requestId, 15);
+    expect(rest !== "gap" && rest.map((entry) => entry.seq)).toEqual([16, 17, 18, 19, 20]);
+  });
+
+  it("answers gap when the seqs after the reader's were trimmed away", async () => {
+    const requestId = `req-${counter++}`;
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxEntries: 10 });
+    for (let seq = 1; seq <= 500; seq++) await log.append(requestId, chunk(seq));
+    await sleep(10);
+    expect(await log.read(requestId, 3)).toBe("gap");
+    const tail = await log.read(requestId, 495);
+    expect(tail !== "gap" && tail.map((entry) => entry.seq)).toEqual([496, 497, 498, 499, 500]);
+    expect(await log.read(`req-${counter++}`, 0)).toEqual([]);
+  });
+});

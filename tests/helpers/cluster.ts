@@ -1,0 +1,99 @@
+/**
+ * A test cluster: one redis-server, gateway nodes of the given runtimes with AGENT_MESH_CLUSTER=redis (one store
+ * prefix, admin token and secret), and a TCP load balancer in front. Everything is stopped by PID in `stop()`.
+ */
+import Redis from "ioredis";
+import { type GatewayProcess, type RuntimeName, startGateway } from "./gateway-process.ts";
+import { type RestartableRedis, startRestartableRedis } from "./redis-server.ts";
+import { startBalancer } from "./tcp-balancer.ts";
+
+export interface TestCluster {
+  nodes: GatewayProcess[];
+  /** The load balancer's URL: what agents and callers use. */
+  url: string;
+  adminToken: string;
+  redis: Redis;
+  /** The redis-server (append-only file: it can be halted and started again with its data). */
+  server: RestartableRedis;
+  /** Cuts every connection through the load balancer (agents reconnect, likely to another node). */
+  dropConnections(): void;
+  /** Index in `nodes` of the node that holds the agent's socket now, or -1. */
+  homeOf(agentId: string): Promise<number>;
+  /** The whole cluster seen as one gateway (for the runtime contract suite): restart restarts every node. */
+  asGateway(): GatewayProcess;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster | null> {
+  const server = await startRestartableRedis();
+  if (!server) return null;
+  const prefix = `cluster-${Date.now().toString(36)}:`;
+  const adminToken = `cluster-admin-${Date.now().toString(36)}`;
+  const nodes = await Promise.all(
+    runtimes.map((runtime, i) =>
+      startGateway({
+        runtime,
+        store: "redis",
+        env: {
+          AGENT_MESH_CLUSTER: "redis",
+          AGENT_MESH_NODE_ID: `node-${i}`,
+          REDIS_URL: server.url,
+          AGENT_MESH_ADMIN_TOKEN: adminToken,
+          AGENT_MESH_SECRET: "cluster-test-secret",
+          AGENT_MESH_STORE_PREFIX: prefix,
+        },
+      }),
+    ),
+  );
+  const balancer = await startBalancer(() => nodes.map((node) => node.url));
+  const redis = new Redis(server.url);
+  redis.on("error", () => {}); // Redis is stopped on purpose in some tests
+  const cluster: TestCluster = {
+    nodes,
+    server,
+    url: balancer.url,
+    adminToken,
+    redis,
+    dropConnections: () => balancer.dropAll(),
+    async homeOf(agentId) {
+      const home = await redis.get(`${prefix}cluster:home:${agentId}`);
+      return home ? Number(home.split("|")[0]!.replace("node-", "")) : -1;
+    },
+    asGateway() {
+      return {
+        url: balancer.url,
+        adminToken,
+        dataDir: "",
+        output: () => nodes.map((node) => node.output()).join("\n"),
+        signal: () => {
+          throw new Error("signal one node of the cluster, not the cluster");
+        },
+        stop: () => cluster.stop(),
+        async restart(whileDown) {
+          // Every node goes down, `whileDown` runs once, then every node comes back on its port.
+          let down = 0;
+          let allDown!: () => void;
+          const barrier = new Promise<void>((resolve) => (allDown = resolve));
+          await Promise.all(
+            nodes.map((node) =>
+              node.restart(async () => {
+                if (++down === nodes.length) {
+                  await whileDown?.();
+                  allDown();
+                }
+                await barrier;
+              }),
+            ),
+          );
+        },
+      };
+    },
+    async stop() {
+      redis.disconnect();
+      await balancer.stop();
+      await Promise.all(nodes.map((node) => node.stop()));
+      await server.stop();
+    },
+  };
+  return cluster;
+}
