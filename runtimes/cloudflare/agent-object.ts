@@ -207,7 +207,11 @@ export class AgentObject extends DurableObject<Env> {
     const { sink, response } = this.#stream(body.agentId, body.requestId);
     const follower = { user: body.user, afterSeq: body.afterSeq };
     const outcome = await this.#home.attach(body.agentId, body.requestId, follower, sink);
-    if (outcome === "attached") return response;
+    // An ending replayed at once is said in a header: the Worker cannot see it before it reads the stream.
+    if (outcome === "attached" || outcome === "ended")
+      return new Response(response.body, {
+        headers: { ...Object.fromEntries(response.headers), "x-attach": outcome },
+      });
     const status = outcome === "gap" ? 410 : 404;
     return Response.json({ error: { code: outcome, message: outcome } }, { status });
   }

@@ -59,7 +59,7 @@ export function durableObjectHub(
       if (res.status === 410) return "gap";
       if (!res.ok || !res.body) throw (await refusal(res)) ?? new Error(`attach answered ${res.status}`);
       pump(res.body, sink);
-      return "attached";
+      return res.headers.get("x-attach") === "ended" ? "ended" : "attached";
     },
 
     async answer(agentId, requestId, user, answer) {

@@ -368,7 +368,7 @@ export function createCallService(deps: CallServiceDeps) {
       // Chunks it missed are gone (a very long turn): follow from here on rather than not at all.
       if (result === "gap")
         result = await hub.attach(now.agent_id, requestId, { ...follow, afterSeq: 2 ** 31 }, sink);
-      if (result !== "attached") return "again";
+      if (result !== "attached" && result !== "ended") return "again";
       current = { agentId: now.agent_id, requestId, sink };
       follower.running?.(now);
       const outcome = await settled;
@@ -409,10 +409,20 @@ export function createCallService(deps: CallServiceDeps) {
    * callers still attached get `error canceled`. False when there is no such call of theirs.
    */
   async function cancelLive(caller: Caller, agentId: string, requestId: string): Promise<boolean> {
-    const silent: RelaySink = { chunk() {}, done() {}, error() {} };
+    // An ending kept for the resume window is replayed to the follower at once: that call is over, not running.
+    let ended = false;
+    const silent: RelaySink = {
+      chunk() {},
+      done: () => {
+        ended = true;
+      },
+      error: () => {
+        ended = true;
+      },
+    };
     // Far past any seq: nothing is replayed to the silent follower.
     const outcome = await hub.attach(agentId, requestId, { user: caller.user, afterSeq: 2 ** 31 }, silent);
-    if (outcome !== "attached") return false;
+    if (outcome !== "attached" || ended) return false; // "ended": nothing left to stop
     try {
       await hub.cancel(agentId, requestId);
     } finally {

@@ -20,7 +20,8 @@ interface RelayedChunk {
 
 type Outcome = { done: DoneFrame } | { error: { code: string; message: string } };
 
-export type AttachResult = "attached" | "gap";
+/** "ended": the request was already over; the follower got the rest and the ending at once. */
+export type AttachResult = "attached" | "ended" | "gap";
 
 export class PendingRequest {
   readonly call: RelayCall;
@@ -124,13 +125,14 @@ export class PendingRequest {
     for (const chunk of this.#history)
       if (chunk.seq > afterSeq) sink.chunk(chunk.seq, chunk.kind, chunk.delta);
     const outcome = this.#outcome;
-    if (outcome && "done" in outcome) sink.done(outcome.done);
-    else if (outcome) sink.error(outcome.error.code, outcome.error.message);
-    else {
+    if (!outcome) {
       this.#callers.push(sink);
       this.orphanDeadline = null;
+      return "attached";
     }
-    return "attached";
+    if ("done" in outcome) sink.done(outcome.done);
+    else sink.error(outcome.error.code, outcome.error.message);
+    return "ended";
   }
 
   /** Adds a sink that gets everything from now on and never counts as a caller (a cluster's shared output log). */

@@ -36,7 +36,8 @@ export interface RelaySink {
   keepalive?(): void;
 }
 
-export type AttachOutcome = "attached" | "gap" | "not_found";
+/** "ended": the request was already over (the sink got its rest and ending at once). */
+export type AttachOutcome = "attached" | "ended" | "gap" | "not_found";
 
 /** How a caller waits: a live stream/sync call or a durable task. */
 export type RelayMode = "live" | "task";
