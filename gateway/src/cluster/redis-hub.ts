@@ -205,6 +205,17 @@ export class RedisAgentHub implements AgentHub {
     if (ack.user !== follower.user) return "not_found";
     const entries = await this.#log.read(requestId, follower.afterSeq, 1);
     if (entries === "gap") return "gap";
+    // Already over: hand the follower the rest and the ending from the log, and say so.
+    const rest = await this.#log.read(requestId, follower.afterSeq);
+    const last = rest === "gap" ? undefined : rest[rest.length - 1];
+    if (rest !== "gap" && last && last.type !== "chunk") {
+      for (const entry of rest) {
+        if (entry.type === "chunk") sink.chunk(entry.seq, entry.kind, entry.delta);
+        else if (entry.type === "done") sink.done(entry.frame);
+        else sink.error(entry.code, entry.message);
+      }
+      return "ended";
+    }
     const home = (await this.#presence.homes([agentId])).get(agentId);
     const node = home?.node ?? this.#options.nodeId;
     if (node === this.#options.nodeId) await this.#agentSide.reattach(agentId, requestId, follower.user);

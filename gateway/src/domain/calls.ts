@@ -420,8 +420,12 @@ export function createCallService(deps: CallServiceDeps) {
         ended = true;
       },
     };
-    // Far past any seq: nothing is replayed to the silent follower.
-    const outcome = await hub.attach(agentId, requestId, { user: caller.user, afterSeq: 2 ** 31 }, silent);
+    // From the start, so a hub that can only tell from the history (a cluster's log) sees the ending too; a
+    // history too long to replay still lets the follower attach from now on.
+    const follow = (afterSeq: number) =>
+      hub.attach(agentId, requestId, { user: caller.user, afterSeq }, silent);
+    let outcome = await follow(0);
+    if (outcome === "gap") outcome = await follow(2 ** 31);
     if (outcome !== "attached" || ended) return false; // "ended": nothing left to stop
     try {
       await hub.cancel(agentId, requestId);

@@ -98,9 +98,12 @@ export function sharesContract(ctx: () => GatewayContext): void {
         expect(hijack.status).toBe(404);
         expect(hijack.body.error.code).toBe("session_not_found");
         expect((await link.post("messages", { message: "" })).body.error.code).toBe("invalid_request");
-        const huge = await link.post("messages", { message: "x".repeat(1100 * 1024) });
-        expect(huge.status).toBe(413);
-        expect(huge.body.error.code).toBe("body_too_large");
+        // Through a plain TCP balancer the node's reset loses the 413 (see the api contract's body-cap check).
+        if (!ctx().notThrough?.bodyCap) {
+          const huge = await link.post("messages", { message: "x".repeat(1100 * 1024) });
+          expect(huge.status).toBe(413);
+          expect(huge.body.error.code).toBe("body_too_large");
+        }
       } finally {
         live.stop();
       }
