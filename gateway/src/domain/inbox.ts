@@ -121,21 +121,22 @@ export function createInboxService(store: SessionStore) {
     const keys = await store.keys(`inbox:${agentId}:`);
     const now = Date.now();
     const out: InboxMessage[] = [];
-    let unread = 0;
+    const leases: Promise<void>[] = [];
     for (let i = 0; i < keys.length && out.length < options.limit; i += 32) {
       const batch = keys.slice(i, i + 32);
       const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
       for (const [j, message] of records.entries()) {
-        if (!message) continue;
-        unread++;
-        if ((message.leased_until ?? 0) > now || out.length >= options.limit) continue;
+        if (!message || (message.leased_until ?? 0) > now || out.length >= options.limit) continue;
         message.deliveries += 1;
         message.leased_until = now + options.leaseSeconds * 1000;
-        await store.set(batch[j]!, message);
+        // The leases are written together: with a syncing store they share one commit.
+        leases.push(store.set(batch[j]!, message));
         out.push(message);
       }
     }
-    return { messages: out, unread };
+    await Promise.all(leases);
+    const unread = (await store.get<number>(`inbox-unread:${agentId}`)) ?? out.length;
+    return { messages: out, unread: Math.max(unread, out.length) };
   }
 
   /**
@@ -143,19 +144,17 @@ export function createInboxService(store: SessionStore) {
    * again). Unknown or already acknowledged ids are reported, not errors.
    */
   async function ack(agentId: string, ids: string[]): Promise<{ acked: string[]; unknown: string[] }> {
-    const acked: string[] = [];
-    const unknown: string[] = [];
-    for (const id of ids) {
-      const key = keyOf(agentId, id);
-      // `take` is atomic: of two concurrent acks of one message exactly one counts it.
-      const message = key ? await store.take<InboxMessage>(key) : null;
-      if (!message) {
-        unknown.push(id);
-        continue;
-      }
-      await store.increment(`inbox-unread:${agentId}`, -1);
-      acked.push(id);
-    }
+    // `take` is atomic: of two concurrent acks of one message exactly one counts it. All at once, so a syncing
+    // store commits them together.
+    const taken = await Promise.all(
+      ids.map(async (id) => {
+        const key = keyOf(agentId, id);
+        return key ? store.take<InboxMessage>(key) : null;
+      }),
+    );
+    const acked = ids.filter((_, i) => taken[i]);
+    const unknown = ids.filter((_, i) => !taken[i]);
+    if (acked.length > 0) await store.increment(`inbox-unread:${agentId}`, -acked.length);
     return { acked, unknown };
   }
 
