@@ -2,6 +2,9 @@
 import type { AgentConnection } from "./connection.ts";
 import type { PendingRequest } from "./pending.ts";
 
+/** Enough to cover every turn that can end while one backlog listing is in flight. */
+const MAX_ENDED = 1024;
+
 export class AgentSlot {
   readonly id: string;
   link: AgentConnection | null = null;
@@ -10,11 +13,27 @@ export class AgentSlot {
   queue: string[] = [];
   /** A delivery loop is running (one at a time, so tasks go out in order). */
   delivering = false;
+  /**
+   * Task turns that ended here lately (bounded). A backlog listed from the store just before a turn's `done` still
+   * shows it working until the outcome is saved; without this the turn would be sent to the agent a second time.
+   */
+  readonly ended = new Set<string>();
   /** Told of every request sent to the agent (clusters log tasks' output for followers on other nodes). */
   onSend: ((pending: PendingRequest) => void) | undefined;
 
   constructor(id: string) {
     this.id = id;
+  }
+
+  /** The request is running here, or is a task turn that ended here lately: never start it again from the queue. */
+  isBusyWith(requestId: string): boolean {
+    return this.pending.has(requestId) || this.ended.has(requestId);
+  }
+
+  /** Remembers a task turn that ended here (see `ended`). */
+  markEnded(requestId: string): void {
+    this.ended.add(requestId);
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value!);
   }
 
   /** Requests the agent may hold at once: the gateway's cap, or less if its connector asked for less. */

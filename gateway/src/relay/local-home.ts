@@ -453,6 +453,7 @@ export class LocalAgentHome implements AgentHub {
   /** Removes a request that ended and lets queued tasks take its place. */
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.pending.delete(pending.call.requestId);
+    if (pending.isTask) slot.markEnded(pending.call.requestId);
     // Keep a live call's ending for the resume window when its caller is away (a dropped stream), and also when
     // it is small: a caller whose connection broke just as the call ended may not have been seen leaving yet.
     if (!pending.isTask && (pending.callerCount === 0 || pending.historyChars <= SMALL_ENDING_CHARS)) {
@@ -481,6 +482,7 @@ export class LocalAgentHome implements AgentHub {
         return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
       case "timeout":
         slot.pending.delete(pending.call.requestId);
+        if (pending.isTask) slot.markEnded(pending.call.requestId);
         slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
         pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
         return;

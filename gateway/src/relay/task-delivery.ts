@@ -36,7 +36,7 @@ export async function reattachHeldTasks(
 /** Queues the agent's unfinished tasks from the store (oldest first), then delivers what fits. */
 export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
   const tasks = await context.tasks.backlog(slot.id);
-  const ordered = tasks.filter((task) => !slot.pending.has(requestIdOf(task))).map((task) => task.id);
+  const ordered = tasks.filter((task) => !slot.isBusyWith(requestIdOf(task))).map((task) => task.id);
   const loaded = new Set(ordered);
   // Tasks queued while the listing ran are kept after the listed ones.
   slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
@@ -58,7 +58,7 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       slot.pending.size < slot.capacity(context.config.maxInflightPerAgent)
     ) {
       taskId = slot.queue.shift()!;
-      const pending = await context.tasks.start(taskId, context.config, (id) => slot.pending.has(id));
+      const pending = await context.tasks.start(taskId, context.config, (id) => slot.isBusyWith(id));
       if (!pending) continue;
       if (!slot.link) {
         await context.tasks.requeue(pending);

@@ -237,11 +237,14 @@ export function mcpContract(ctx: () => GatewayContext): void {
         await post('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nope","arguments":{}}}'),
       );
       expect(noTool.code).toBe(-32602);
-      const huge = await post(
-        JSON.stringify({ jsonrpc: "2.0", id: 3, method: "ping", params: { x: "x".repeat(1100 * 1024) } }),
-      );
-      expect(huge.status).toBe(413);
-      expect((await huge.json()).error.code).toBe("body_too_large");
+      // Through a plain TCP balancer the node's reset loses the 413 (see the api contract's body-cap check).
+      if (!ctx().notThrough?.bodyCap) {
+        const huge = await post(
+          JSON.stringify({ jsonrpc: "2.0", id: 3, method: "ping", params: { x: "x".repeat(1100 * 1024) } }),
+        );
+        expect(huge.status).toBe(413);
+        expect((await huge.json()).error.code).toBe("body_too_large");
+      }
       // A notification (no id) is acknowledged with 202 and no body.
       expect((await post('{"jsonrpc":"2.0","method":"notifications/initialized"}')).status).toBe(202);
       for (const path of [
