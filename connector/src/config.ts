@@ -35,7 +35,7 @@ export interface LocalAgent {
   /** Claude: tool rules allowed / denied without asking anyone (`--allow-tool`, `--deny-tool`). */
   allowTools?: string[];
   denyTools?: string[];
-  /** Claude: false when the owner connected with --no-mesh-tools (the agent gets no mesh tools). */
+  /** claude, codex, gemini: false when the owner connected with --no-mesh-tools (the agent gets no mesh tools). */
   meshTools?: boolean;
   /** Gateway this agent's credential belongs to (from its ticket); defaults to the top-level `url`. */
   url?: string;

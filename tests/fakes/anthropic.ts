@@ -8,6 +8,7 @@ import {
   type FakeServer,
   findCwd,
   type LoggedRequest,
+  mcpCallFor,
   pieces,
   scriptFor,
   sendEvent,
@@ -52,8 +53,8 @@ function answer(req: LoggedRequest, res: ServerResponse) {
     return streamText(res, `tool said: ${content}`);
   }
   // `MCP_CALL:<tool> <json input>`: call an MCP tool (e.g. mcp__mesh__ask_agent); its result comes back above.
-  const mcp = /MCP_CALL:(\S+) (\{.*\})/.exec(userText(blocks));
-  if (mcp) return streamTool(res, mcp[1]!, JSON.parse(mcp[2]!));
+  const mcp = mcpCallFor(userText(blocks));
+  if (mcp) return streamTool(res, mcp.tool, mcp.input);
   const script = scriptFor(userText(blocks));
   if (script.kind === "fail") {
     res.writeHead(script.status, { "content-type": "application/json" });

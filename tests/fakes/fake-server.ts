@@ -6,6 +6,7 @@
  *   RUN_TOOL:<cmd>      the model calls the runtime's shell tool with <cmd> (to the end of the line)
  *   WRITE_FILE:<name>   the model calls the runtime's file-writing tool to create <name> with `content of <name>`
  *   FAIL_<status>       the model answers with that HTTP error status
+ *   MCP_CALL:<tool> <json input>   the model calls that (MCP) tool, named as the runtime names it to the model
  * Anything else is answered with `echo: <text>` streamed in several deltas.
  * @module
  */
@@ -76,6 +77,12 @@ export function scriptFor(userText: string): Script {
   const write = /WRITE_FILE:(\S+)/.exec(userText);
   if (write) return { kind: "write", name: write[1]!, content: `content of ${write[1]}` };
   return { kind: "text", text: `echo: ${userText}` };
+}
+
+/** `MCP_CALL:<tool> <json input>` in the text: the tool call the model makes (its result comes back next turn). */
+export function mcpCallFor(userText: string): { tool: string; input: Record<string, unknown> } | undefined {
+  const mcp = /MCP_CALL:(\S+) (\{.*\})/.exec(userText);
+  return mcp ? { tool: mcp[1]!, input: JSON.parse(mcp[2]!) } : undefined;
 }
 
 /** Splits a reply in a few pieces so the client really streams deltas. */

@@ -9,6 +9,7 @@ import {
   type FakeServer,
   findCwd,
   type LoggedRequest,
+  mcpCallFor,
   pieces,
   scriptFor,
   sendEvent,
@@ -55,6 +56,9 @@ function answer(req: LoggedRequest, res: ServerResponse) {
       res,
       pieces(`tool said: ${JSON.stringify(response.response)}`).map((text) => ({ text })),
     );
+  // Gemini names an MCP server's tools `mcp_<server>_<tool>`.
+  const mcp = mcpCallFor(userText(contents));
+  if (mcp) return streamParts(res, [{ functionCall: { name: mcp.tool, args: mcp.input } }]);
   const script = scriptFor(userText(contents));
   if (script.kind === "fail") {
     res.writeHead(script.status, { "content-type": "application/json" });

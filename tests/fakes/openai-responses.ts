@@ -1,5 +1,5 @@
 /**
- * Fake OpenAI Responses API (SSE, `exec_command` function calls) for driving the real `codex` binary on
+ * Fake OpenAI Responses API (SSE, `exec_command` and MCP function calls) for driving the real `codex` binary on
  * loopback through a custom model provider. Scripted from the newest user text (see fake-server.ts).
  * @module
  */
@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import {
   type FakeServer,
   type LoggedRequest,
+  mcpCallFor,
   pieces,
   scriptFor,
   sendEvent,
@@ -42,6 +43,12 @@ function answer(req: LoggedRequest, res: ServerResponse) {
     const output = typeof last.output === "string" ? last.output : JSON.stringify(last.output);
     return streamText(res, `tool said: ${output}`);
   }
+  // Codex offers an MCP server's tools in a namespace (`mcp__<server>`): the call names both.
+  const mcp = mcpCallFor(userText(input));
+  if (mcp) {
+    const at = mcp.tool.lastIndexOf("__");
+    return streamCall(res, { namespace: mcp.tool.slice(0, at), name: mcp.tool.slice(at + 2) }, mcp.input);
+  }
   const script = scriptFor(userText(input));
   if (script.kind === "fail") {
     res.writeHead(script.status, { "content-type": "application/json" });
@@ -51,8 +58,11 @@ function answer(req: LoggedRequest, res: ServerResponse) {
       }),
     );
   }
-  if (script.kind === "tool") return streamCall(res, script.command);
-  if (script.kind === "write") return streamCall(res, `printf '%s' '${script.content}' > ${script.name}`);
+  if (script.kind === "tool") return streamCall(res, { name: "exec_command" }, { cmd: script.command });
+  if (script.kind === "write") {
+    const cmd = `printf '%s' '${script.content}' > ${script.name}`;
+    return streamCall(res, { name: "exec_command" }, { cmd });
+  }
   streamText(res, script.text);
 }
 
@@ -104,16 +114,20 @@ function streamText(res: ServerResponse, text: string): void {
   res.end();
 }
 
-function streamCall(res: ServerResponse, cmd: string): void {
+function streamCall(
+  res: ServerResponse,
+  tool: { name: string; namespace?: string },
+  args: Record<string, unknown>,
+): void {
   const s = new Stream(res);
   const id = `resp_${Date.now()}`;
   const item = {
     id: `fc_${Date.now()}`,
     type: "function_call",
     status: "completed",
-    name: "exec_command",
+    ...tool,
     call_id: `call_${Date.now()}`,
-    arguments: JSON.stringify({ cmd }),
+    arguments: JSON.stringify(args),
   };
   s.send("response.created", { response: response(id, "in_progress", []) });
   s.send("response.output_item.added", { output_index: 0, item: { ...item, arguments: "" } });

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { MeshServer } from "../mesh/agent-tools.ts";
+import { codexMeshOverrides } from "../mesh/runtime-configs.ts";
 import { codexTempDirEnv } from "./codex-temp-dir.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
 import { describeExit, runAgentCli, runEnv } from "./process.ts";
@@ -20,6 +22,8 @@ export interface CodexAdapterOptions extends ProcessAdapterOptions {
   model?: string;
   /** `key=value` config overrides, each passed as `-c` (e.g. a custom model provider). */
   config?: string[];
+  /** The mesh tools (`agent-mesh mcp --as <this agent>`), on unless the owner connected with --no-mesh-tools. */
+  meshTools?: MeshServer;
 }
 
 const NPM_PACKAGE = "@openai/codex";
@@ -41,6 +45,7 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): AgentAdap
       else if (options.sandbox) args.push("-s", options.sandbox);
       if (options.model) args.push("-m", options.model);
       for (const entry of options.config ?? []) args.push("-c", entry);
+      if (options.meshTools) args.push(...codexMeshOverrides(options.meshTools));
       if (request.resumeId) args.push("resume", request.resumeId);
       args.push("-");
       const parser = new CodexEventParser(emit);

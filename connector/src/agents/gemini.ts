@@ -5,6 +5,10 @@
  * even register the shell tool).
  * @module
  */
+import { join } from "node:path";
+import type { MeshServer } from "../mesh/agent-tools.ts";
+import { geminiMeshEntry } from "../mesh/runtime-configs.ts";
+import { syncGeminiMeshSettings } from "./gemini-mesh-settings.ts";
 import { type JsonEvent, parseJsonLine, toolResultDelta, toolStartDelta } from "./json-lines.ts";
 import { describeExit, runAgentCli } from "./process.ts";
 import { resolveBinary } from "./resolve-binary.ts";
@@ -17,6 +21,13 @@ export interface GeminiAdapterOptions extends ProcessAdapterOptions {
   approvalMode?: GeminiApprovalMode;
   /** Passed as `-m` (also skips Gemini's routing call). */
   model?: string;
+  /**
+   * The mesh tools (`agent-mesh mcp --as <this agent>`), on unless the owner connected with --no-mesh-tools:
+   * written into each caller's workspace settings (gemini-mesh-settings.ts).
+   */
+  meshTools?: MeshServer;
+  /** The project whose `.gemini` folder the workspace settings start from. */
+  projectDir?: string;
 }
 
 const NPM_PACKAGE = "@google/gemini-cli";
@@ -35,6 +46,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): AgentAd
       if (options.model) args.push("-m", options.model);
       if (request.resumeId) args.push("--resume", request.resumeId);
       const parser = new GeminiEventParser(emit);
+      await syncMesh(request.cwd, options, emit);
       const outcome = await runAgentCli("gemini", command, args, request, options, (line) =>
         parser.line(line),
       );
@@ -48,6 +60,20 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): AgentAd
       throw new AgentRunError("adapter_failed", describeExit("gemini", outcome) + detail);
     },
   };
+}
+
+/** Workspace settings with (or, once turned off, without) the mesh server; a failure only costs the tools. */
+async function syncMesh(cwd: string, options: GeminiAdapterOptions, emit: (chunk: AgentChunk) => void) {
+  const project = options.projectDir ? join(options.projectDir, ".gemini") : undefined;
+  try {
+    await syncGeminiMeshSettings(cwd, project, options.meshTools && geminiMeshEntry(options.meshTools));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const what = options.meshTools
+      ? "The mesh tools are off for this turn"
+      : "Removing the mesh tools failed";
+    emit({ kind: "status", delta: `${what}: ${reason}.` });
+  }
 }
 
 export class GeminiEventParser {

@@ -79,7 +79,10 @@ export function register(program: Command): void {
     .option("--chunks <n>", "echo: stream each message n times, one chunk each (a load generator)")
     .option("--sandbox", "run every agent process in a sandbox (saved; docs/sandbox.md)")
     .option("--no-sandbox", "run agent processes unsandboxed (saved)")
-    .option("--no-mesh-tools", "claude: do not give the agent the mesh tools (ask and message other agents)")
+    .option(
+      "--no-mesh-tools",
+      "claude, codex, gemini: no mesh tools for the agent (asking and messaging other agents)",
+    )
     .option(
       "--allow-host <host>",
       "sandbox: a host the agent may reach besides its model API (repeatable, saved)",

@@ -11,6 +11,9 @@ import type { LocalAgent } from "../config.ts";
 import { meshServerFor } from "../mesh/agent-tools.ts";
 import { claudePermissionOptions } from "../permissions/connect-settings.ts";
 
+/** The agent CLIs that take an MCP configuration, so get the mesh tools (runtime-configs.ts). */
+const MESH_TOOL_TYPES = new Set(["claude", "codex", "gemini"]);
+
 const PERMISSION_MODES: Record<string, readonly string[]> = {
   claude: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"],
   codex: ["read-only", "workspace-write", "danger-full-access"],
@@ -63,7 +66,7 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
       log,
     });
   }
-  if (agent.type === "claude" && agent.meshTools !== false) {
+  if (MESH_TOOL_TYPES.has(agent.type) && agent.meshTools !== false) {
     if (agent.sandbox) {
       // The mesh server reads the connector's config folder for its credential, which the sandbox hides.
       log?.(
@@ -75,7 +78,10 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
   }
   if (agent.type === "claude") options.permissionMode = mode;
   if (agent.type === "codex") options.sandbox = mode;
-  if (agent.type === "gemini") options.approvalMode = mode;
+  if (agent.type === "gemini") {
+    options.approvalMode = mode;
+    options.projectDir = agent.project;
+  }
   if (agent.type === "echo" && agent.chunks) options.chunks = agent.chunks;
   try {
     const adapter = createAdapter(agent.type, options);
