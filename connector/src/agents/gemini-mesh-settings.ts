@@ -57,11 +57,13 @@ export async function syncGeminiMeshSettings(
   }
   const link = stat?.isSymbolicLink() ? resolve(cwd, await readlink(dir)) : undefined;
   const base = link ?? (marker || (await existingDir(projectGemini)));
+  // Read first: settings we cannot merge leave the workspace as it was.
+  const settings = base ? await readSettings(join(base, SETTINGS)) : {};
   if (link) await rm(dir, { force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await linkEntries(dir, base);
-  await writeSettings(dir, base ? await readSettings(join(base, SETTINGS)) : {}, entry);
   await writeFile(join(dir, MARKER), base ?? "");
+  await linkEntries(dir, base);
+  await writeSettings(dir, settings, entry);
 }
 
 async function existingDir(path: string | undefined): Promise<string | undefined> {
