@@ -3,15 +3,22 @@
  * configured (`agent-mesh mcp --as <agent> --interactive`), the agent online as an interactive session while it
  * runs, and a short system prompt that tells the model the tools exist and to check its inbox.
  *
- * Claude Code takes the MCP server on its command line (`--mcp-config`) and the prompt with
- * `--append-system-prompt`. Codex takes MCP servers as `-c mcp_servers.<name>.…` overrides; Gemini reads them only
- * from its settings file, so for Gemini we print the settings entry to add instead of starting it.
+ * - Claude Code takes the MCP server on its command line (`--mcp-config`) and the prompt with
+ *   `--append-system-prompt`.
+ * - Codex takes it as `-c mcp_servers.mesh.*` overrides (runtime-configs.ts; `required`, so a server that cannot
+ *   start says so at once) and the prompt as `developer_instructions`. Tool calls still ask the person, as in
+ *   Claude; `-c mcp_servers.mesh.default_tools_approval_mode="approve"` after `--` allows them up front.
+ * - Gemini reads MCP servers only from settings files: the session gets a home of its own whose settings add the
+ *   server (gemini-session-home.ts). Gemini has no flag to add to its system prompt; the bridge's MCP
+ *   instructions (check the inbox, acknowledge) reach the model instead, as Gemini loads them into its context.
  */
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { resolveBinary } from "../agents/resolve-binary.ts";
 import { CliError } from "../cli/errors.ts";
-import { gatewaySettings, loadConfig } from "../config.ts";
+import { configHome, gatewaySettings, loadConfig } from "../config.ts";
+import type { MeshServer } from "../mesh/agent-tools.ts";
+import { codexMeshOverrides, geminiMeshEntry } from "../mesh/runtime-configs.ts";
 
 const SYSTEM_PROMPT =
   "You are on the Agent Mesh as agent `{agent}`. Its tools (mcp__mesh__*) let you list agents, ask them, send " +
@@ -39,42 +46,53 @@ export function registerInteractive(program: Command, cli: Cli): void {
     });
 }
 
+/** Variables a person may use instead of the config file; codex passes them to the server by name. */
+const CREDENTIAL_VARS = ["AGENT_MESH_URL", "AGENT_MESH_TOKEN"];
+
 async function startInteractive(cli: Cli, agent: string, extra: string[]): Promise<number> {
   gatewaySettings(loadConfig()); // Fails with a clear sentence when not logged in.
-  const self = [process.execPath, ...process.execArgv, process.argv[1]!];
-  const mcpArgs = [...self.slice(1), "mcp", "--as", agent, "--interactive"];
+  const server: MeshServer = {
+    command: process.execPath,
+    args: [...process.execArgv, process.argv[1]!, "mcp", "--as", agent, "--interactive"],
+    // Codex starts servers with a reduced environment: the config folder this session uses is named.
+    env: { AGENT_MESH_HOME: configHome() },
+  };
   const prompt = SYSTEM_PROMPT.replace("{agent}", agent);
-  let args: string[];
-  if (cli === "claude") {
-    const config = { mcpServers: { mesh: { type: "stdio", command: self[0], args: mcpArgs } } };
-    args = ["--mcp-config", JSON.stringify(config), "--append-system-prompt", prompt, ...extra];
-  } else if (cli === "codex") {
-    const toml = (value: unknown) => JSON.stringify(value);
-    args = [
-      "-c",
-      `mcp_servers.mesh.command=${toml(self[0])}`,
-      "-c",
-      `mcp_servers.mesh.args=${toml(mcpArgs)}`,
-      "-c",
-      `developer_instructions=${toml(prompt)}`,
-      ...extra,
-    ];
-  } else {
-    const entry = { mcpServers: { mesh: { command: self[0], args: mcpArgs } } };
-    throw new CliError(
-      "mcp_config_needed",
-      `gemini reads MCP servers only from its settings; add this to ~/.gemini/settings.json, then run gemini:\n${JSON.stringify(entry, null, 2)}`,
-    );
-  }
   const binary = await resolveBinary(cli, { npmPackage: PACKAGES[cli] }).catch((error: Error) => {
     throw new CliError("adapter_missing", error.message);
   });
-  const child = spawn(binary, args, { stdio: "inherit" });
-  return await new Promise<number>((resolve) => {
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-    child.on("error", (error) => {
-      process.stderr.write(`agent-mesh: ${cli} failed to start: ${error.message}\n`);
-      resolve(1);
+  if (cli === "claude") {
+    const config = { mcpServers: { mesh: { type: "stdio", ...server } } };
+    return run(binary, ["--mcp-config", JSON.stringify(config), "--append-system-prompt", prompt, ...extra]);
+  }
+  if (cli === "codex") {
+    const mesh = codexMeshOverrides(server, CREDENTIAL_VARS, { approve: false });
+    return run(binary, [...mesh, "-c", `developer_instructions=${JSON.stringify(prompt)}`, ...extra]);
+  }
+  const { geminiSessionHome } = await import("../mesh/gemini-session-home.ts");
+  const session = await geminiSessionHome(geminiMeshEntry(server));
+  try {
+    return await run(binary, extra, { GEMINI_CLI_HOME: session.home });
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs the agent CLI in this terminal; signals that would end us go to it, so cleanup still runs after it. */
+async function run(binary: string, args: string[], env?: Record<string, string>): Promise<number> {
+  const child = spawn(binary, args, { stdio: "inherit", env: env ? { ...process.env, ...env } : undefined });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, forward);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      child.on("error", (error) => {
+        process.stderr.write(`agent-mesh: ${binary} failed to start: ${error.message}\n`);
+        resolve(1);
+      });
     });
-  });
+  } finally {
+    for (const signal of signals) process.off(signal, forward);
+  }
 }

@@ -29,9 +29,14 @@ function toml(value: string | string[] | Record<string, string>): string {
 
 /**
  * `-c key=value` pairs (flags included) that give codex the mesh server. `passEnv` names variables codex passes
- * through from its own environment (the chain; a person's AGENT_MESH_URL/TOKEN overrides).
+ * through from its own environment (the chain; a person's AGENT_MESH_URL/TOKEN overrides). `approve: false`
+ * leaves each tool call to codex's approval prompt (a person's session).
  */
-export function codexMeshOverrides(mesh: MeshServer, passEnv: string[] = [MESH_CHAIN_VAR]): string[] {
+export function codexMeshOverrides(
+  mesh: MeshServer,
+  passEnv: string[] = [MESH_CHAIN_VAR],
+  options: { approve?: boolean } = {},
+): string[] {
   // Placeholders like `${AGENT_MESH_CHAIN}` are Claude's syntax: codex gets the variable through env_vars.
   const fixed = Object.fromEntries(Object.entries(mesh.env).filter(([, value]) => !value.includes("${")));
   const entries: [string, string][] = [
@@ -39,10 +44,10 @@ export function codexMeshOverrides(mesh: MeshServer, passEnv: string[] = [MESH_C
     ["args", toml(mesh.args)],
     ["env", toml(fixed)],
     ["env_vars", toml(passEnv)],
-    ["default_tools_approval_mode", toml("approve")],
     ["required", "true"],
     ["tool_timeout_sec", String(MESH_TOOL_TIMEOUT_S)],
   ];
+  if (options.approve !== false) entries.push(["default_tools_approval_mode", toml("approve")]);
   return entries.flatMap(([key, value]) => ["-c", `mcp_servers.mesh.${key}=${value}`]);
 }
 
