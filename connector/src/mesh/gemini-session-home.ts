@@ -91,6 +91,6 @@ async function readSettings(path: string): Promise<Settings> {
   throw new CliError(
     "gemini_settings_unreadable",
     `${path} is not a plain JSON object (comments?), so the mesh server cannot be added for this session; ` +
-      "add it yourself with `gemini mcp add mesh agent-mesh mcp --as <agent> --interactive`, then run gemini.",
+      "add it yourself with `gemini mcp add -s user mesh agent-mesh mcp --as <agent> --interactive`, then run gemini.",
   );
 }
