@@ -65,8 +65,11 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): AgentAd
 /** Workspace settings with (or, once turned off, without) the mesh server; a failure only costs the tools. */
 async function syncMesh(cwd: string, options: GeminiAdapterOptions, emit: (chunk: AgentChunk) => void) {
   const project = options.projectDir ? join(options.projectDir, ".gemini") : undefined;
+  const sync = () =>
+    syncGeminiMeshSettings(cwd, project, options.meshTools && geminiMeshEntry(options.meshTools));
   try {
-    await syncGeminiMeshSettings(cwd, project, options.meshTools && geminiMeshEntry(options.meshTools));
+    // A second request of the same caller may be replacing the same link at this moment: once more then.
+    await sync().catch(sync);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const what = options.meshTools

@@ -19,11 +19,16 @@ import { MESH_CHAIN_VAR, type MeshServer } from "./agent-tools.ts";
 /** How long a mesh tool call may take: a long `ask_agent` waits minutes for the other agent. */
 export const MESH_TOOL_TIMEOUT_S = 900;
 
-/** A TOML value for a string, list of strings or flat table (JSON strings are valid TOML basic strings). */
+/**
+ * A TOML value for a string, list of strings or flat table. JSON strings are TOML basic strings once DEL, which
+ * JSON leaves raw and TOML forbids, is escaped too.
+ */
 function toml(value: string | string[] | Record<string, string>): string {
-  if (typeof value === "string" || Array.isArray(value)) return JSON.stringify(value);
+  const text = (item: string) => JSON.stringify(item).replaceAll("\x7f", "\\u007f");
+  if (typeof value === "string") return text(value);
+  if (Array.isArray(value)) return `[${value.map(text).join(",")}]`;
   return `{${Object.entries(value)
-    .map(([key, item]) => `${key}=${JSON.stringify(item)}`)
+    .map(([key, item]) => `${key}=${text(item)}`)
     .join(",")}}`;
 }
 
