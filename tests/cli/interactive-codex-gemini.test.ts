@@ -68,7 +68,15 @@ describe("agent-mesh codex --as", () => {
         home,
         cwd: tempDir("codex-session"),
         input: "MCP_CALL:mcp__mesh__check_messages {}",
-        env: { PATH: path, CODEX_HOME: home, FAKE_OPENAI_KEY: "dummy" },
+        // The config folder is not under HOME: the server must be told where it is (codex passes a reduced
+        // environment to MCP servers).
+        env: {
+          PATH: path,
+          HOME: tempDir("codex-other-home"),
+          AGENT_MESH_HOME: join(home, ".agent-mesh"),
+          CODEX_HOME: home,
+          FAKE_OPENAI_KEY: "dummy",
+        },
         timeoutMs: 60_000,
       },
     );
