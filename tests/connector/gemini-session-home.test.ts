@@ -4,7 +4,7 @@
  * changed settings go back (without the mesh entry) while the temporary home disappears.
  */
 import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { geminiSessionHome } from "../../connector/src/mesh/gemini-session-home.ts";
@@ -24,6 +24,7 @@ describe("gemini session home", () => {
     const own = { model: { name: "m1" }, mcpServers: { mesh: { command: "mine" }, other: { command: "o" } } };
     await writeFile(join(real, ".gemini", "settings.json"), JSON.stringify(own));
     await writeFile(join(real, ".gemini", "oauth_creds.json"), "{}");
+    await writeFile(join(real, ".gemini", "state.json"), '{"n":1}');
 
     const session = await geminiSessionHome(entry, real);
     const overlay = join(session.home, ".gemini");
@@ -33,14 +34,18 @@ describe("gemini session home", () => {
     expect(readlinkSync(join(session.home, ".agents"))).toBe(join(real, ".agents"));
     expect(json(join(real, ".gemini", "settings.json"))).toEqual(own); // the person's file is untouched
 
-    // What gemini does during a session: trust a folder (a new file), change the model (settings).
+    // What gemini does during a session: trust a folder (a new file), rewrite a file by replacing it (the link
+    // goes), change the model (settings).
     await writeFile(join(overlay, "trustedFolders.json"), '{"/p":"TRUST_FOLDER"}');
+    await writeFile(join(overlay, "state.json.tmp"), '{"n":2}');
+    await rename(join(overlay, "state.json.tmp"), join(overlay, "state.json"));
     const changed = json(join(overlay, "settings.json"));
     await writeFile(join(overlay, "settings.json"), JSON.stringify({ ...changed, model: { name: "m2" } }));
     await session.close();
 
     expect(existsSync(session.home)).toBe(false);
     expect(readFileSync(join(real, ".gemini", "trustedFolders.json"), "utf8")).toBe('{"/p":"TRUST_FOLDER"}');
+    expect(readFileSync(join(real, ".gemini", "state.json"), "utf8")).toBe('{"n":2}');
     // Their own "mesh" entry is theirs again; ours never reaches their file.
     expect(json(join(real, ".gemini", "settings.json"))).toEqual({ ...own, model: { name: "m2" } });
     expect(lstatSync(join(real, ".gemini", "tmp")).isDirectory()).toBe(true);

@@ -7,10 +7,10 @@
  * stay theirs and are written in place) except `settings.json`, which is their settings plus the mesh server.
  * Nothing the person owns is changed, and no other Gemini session sees the server.
  *
- * When the session ends, what Gemini wrote into the temporary home goes back: files it created at the top of
- * `.gemini` (e.g. `trustedFolders.json` after a trust prompt) move to the real folder, and settings the person
- * changed during the session (`/settings`, `/model`) are written back without the mesh entry. Verified with
- * gemini 0.61.0.
+ * When the session ends, what Gemini wrote into the temporary home goes back: files it created (or rewrote by
+ * replacing a link) at the top of `.gemini`, e.g. `trustedFolders.json` after a trust prompt, move to the real
+ * folder, and settings the person changed during the session (`/settings`, `/model`) are written back without the
+ * mesh entry. Verified with gemini 0.61.0, also in its terminal UI (`/mcp list` shows the server ready).
  * @module
  */
 import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
@@ -60,12 +60,18 @@ export async function geminiSessionHome(
   };
 }
 
-/** Moves files Gemini created in the temporary `.gemini` to the real one; settings changes go back too. */
+/**
+ * Moves what Gemini wrote into the temporary `.gemini` to the real one; settings changes go back too. Every entry
+ * that existed was linked at the start, so a plain file here is newer than the real one: Gemini created it, or
+ * replaced the link with it (a write through rename); it wins. A folder only moves where there is none.
+ */
 async function carryBack(overlay: string, real: string, original: Settings, written: string): Promise<void> {
   for (const name of await readdir(overlay)) {
     const from = join(overlay, name);
-    if (name === SETTINGS || (await lstat(from)).isSymbolicLink()) continue;
-    if (!(await lstat(join(real, name)).catch(() => undefined))) await rename(from, join(real, name));
+    const stat = await lstat(from);
+    if (name === SETTINGS || stat.isSymbolicLink()) continue;
+    const there = await lstat(join(real, name)).catch(() => undefined);
+    if (!there || (stat.isFile() && !there.isDirectory())) await rename(from, join(real, name));
   }
   const now = await readFile(join(overlay, SETTINGS), "utf8").catch(() => written);
   if (now === written) return;
