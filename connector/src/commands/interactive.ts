@@ -78,12 +78,18 @@ async function startInteractive(cli: Cli, agent: string, extra: string[]): Promi
   }
 }
 
-/** Runs the agent CLI in this terminal; signals that would end us go to it, so cleanup still runs after it. */
+/**
+ * Runs the agent CLI in this terminal and waits for it, so cleanup still runs after it. Ctrl-C and a closed
+ * terminal reach the CLI from the terminal itself (same process group): we only must not die of them. A
+ * SIGTERM sent to us alone is passed on.
+ */
 async function run(binary: string, args: string[], env?: Record<string, string>): Promise<number> {
   const child = spawn(binary, args, { stdio: "inherit", env: env ? { ...process.env, ...env } : undefined });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const signal of signals) process.on(signal, forward);
+  const ignore = () => {};
+  const forward = () => child.kill("SIGTERM");
+  process.on("SIGINT", ignore);
+  process.on("SIGHUP", ignore);
+  process.on("SIGTERM", forward);
   try {
     return await new Promise<number>((resolve) => {
       child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -93,6 +99,8 @@ async function run(binary: string, args: string[], env?: Record<string, string>)
       });
     });
   } finally {
-    for (const signal of signals) process.off(signal, forward);
+    process.off("SIGINT", ignore);
+    process.off("SIGHUP", ignore);
+    process.off("SIGTERM", forward);
   }
 }
