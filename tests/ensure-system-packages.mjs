@@ -11,7 +11,7 @@ const NEEDED = [
   ["socat", "socat"],
   ["rg", "ripgrep"],
   ["curl", "curl"], // sandbox probes
-  ["tmux", "tmux"], // the interactive agent-mesh claude test
+  ["tmux", "tmux"], // the interactive agent-mesh claude|codex|gemini tests
 ];
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
