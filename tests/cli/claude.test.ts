@@ -15,7 +15,13 @@ let fake: FakeServer;
 
 beforeAll(async () => {
   agentBinary("claude"); // fails with the install command when tests/agents is not installed
-  gateway = await startGateway({ runtime: "node", store: "fs" });
+  // A real binary's first output may take seconds on a busy machine (its start, the mesh server's, a model
+  // call): a wider stream idle limit than the suites' 5 s.
+  gateway = await startGateway({
+    runtime: "node",
+    store: "fs",
+    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
+  });
   fake = await startAnthropicFake();
 });
 

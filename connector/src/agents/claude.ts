@@ -87,7 +87,10 @@ function mcpArgs(promptArgs: string[], mesh: MeshServer | undefined): string[] {
     at === -1
       ? { mcpServers: {} }
       : (JSON.parse(promptArgs[at + 1]!) as { mcpServers: Record<string, unknown> });
-  config.mcpServers.mesh = { type: "stdio", ...mesh };
+  // `alwaysLoad`: `claude -p` does not wait for MCP servers by default, so a mesh server slower to start than the
+  // first model call ("still connecting", claude 2.1.197) left the model without the tools; this one it waits for
+  // (a server that fails to start still only costs the tools).
+  config.mcpServers.mesh = { type: "stdio", ...mesh, alwaysLoad: true };
   const rest = at === -1 ? promptArgs : [...promptArgs.slice(0, at), ...promptArgs.slice(at + 2)];
   return ["--mcp-config", JSON.stringify(config), ...rest];
 }
