@@ -16,7 +16,7 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
-import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
+import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type Ack, AgentSide } from "./agent-side.ts";
 import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
@@ -244,7 +244,7 @@ export class RedisAgentHub implements AgentHub {
     requestId: string,
     user: string,
     answer: PromptAnswer,
-  ): Promise<"sent" | "not_found" | "unsupported"> {
+  ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
     if (local !== "not_found") return local;
     const home = (await this.#presence.homes([agentId])).get(agentId);
