@@ -287,7 +287,13 @@ export class AgentClient {
       withdraw: ({ prompt_id, reason, message }) => {
         if (!held.prompts.delete(prompt_id)) return; // Answered (or withdrawn) already: nothing is open.
         if (this.#protocol < PROMPT_WITHDRAWAL_SINCE_VERSION) return;
-        const withdrawal: PromptWithdrawal = { prompt_id, withdrawn: true, decision: "deny", reason, message };
+        const withdrawal: PromptWithdrawal = {
+          prompt_id,
+          withdrawn: true,
+          decision: "deny",
+          reason,
+          message,
+        };
         emit({ type: "chunk", kind: "permission", delta: JSON.stringify(withdrawal) });
       },
       signal: held.abort.signal,

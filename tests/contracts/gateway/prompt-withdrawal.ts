@@ -58,7 +58,10 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
               if (event.event !== "permission_withdrawn") return;
               const { prompt_id } = JSON.parse(event.data).withdrawal;
               late = user.api
-                .post(`/v1/agents/${agent.name}/messages/${requestId}/input`, { prompt_id, decision: "allow" })
+                .post(`/v1/agents/${agent.name}/messages/${requestId}/input`, {
+                  prompt_id,
+                  decision: "allow",
+                })
                 .finally(release);
             },
           },
@@ -88,7 +91,10 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
     it("task: back to working with the withdrawal shown (REST and A2A); late answers get 409, before and after the end", async () => {
       const { url, user, agent, connected, release } = await setup("withdraw-task");
       try {
-        const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "x", async: true });
+        const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+          message: "x",
+          async: true,
+        });
         const taskId = accepted.body.task_id;
         const asked = await waitFor(async () => {
           const res = await user.api.get(`/v1/tasks/${taskId}`);
@@ -100,7 +106,11 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
           return res.body.status === "working" && res.body.withdrawn_prompt ? res.body : null;
         });
         expect(working.prompt).toBeUndefined();
-        expect(working.withdrawn_prompt).toMatchObject({ prompt_id: promptId, decision: "deny", reason: "timeout" });
+        expect(working.withdrawn_prompt).toMatchObject({
+          prompt_id: promptId,
+          decision: "deny",
+          reason: "timeout",
+        });
 
         const a2a = async (method: string, params: unknown) => {
           const res = await fetch(`${url}/a2a/${agent.name}/`, {
@@ -122,7 +132,10 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
         });
         expect(lateA2a.error.data[0].metadata.code).toBe("prompt_withdrawn");
 
-        const late = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: promptId, decision: "allow" });
+        const late = await user.api.post(`/v1/tasks/${taskId}/input`, {
+          prompt_id: promptId,
+          decision: "allow",
+        });
         expect(late.status).toBe(409);
         expect(late.body.error.code).toBe("prompt_withdrawn");
         release();
@@ -131,7 +144,10 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
           return res.body.status === "completed" ? res.body : null;
         });
         expect(done.result).toBe(`denied: ${DENIED}`);
-        const after = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: promptId, decision: "deny" });
+        const after = await user.api.post(`/v1/tasks/${taskId}/input`, {
+          prompt_id: promptId,
+          decision: "deny",
+        });
         expect(after.status).toBe(409);
         expect(after.body.error.code).toBe("prompt_withdrawn");
       } finally {
