@@ -76,7 +76,12 @@ export interface AgentHub {
    * request of this user here, or no such open prompt; "withdrawn": the agent already decided that prompt by itself
    * (its timeout); "unsupported": the agent's connector predates prompts.
    */
-  answer(agentId: string, requestId: string, user: string, answer: PromptAnswer): Promise<PromptAnswerOutcome>;
+  answer(
+    agentId: string,
+    requestId: string,
+    user: string,
+    answer: PromptAnswer,
+  ): Promise<PromptAnswerOutcome>;
   /** Stops a live call or a delivered task (sends `cancel` to the agent). */
   cancel(agentId: string, requestId: string): Promise<void>;
   /** Tells the agent's home that a task was queued (delivers it now when the agent is online). */

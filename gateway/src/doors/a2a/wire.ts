@@ -88,8 +88,7 @@ export function statusOf(task: TaskRecord) {
       ),
       metadata: { kind: "permission", prompt: task.prompt },
     };
-  }
-  else if (task.status === "working" && task.withdrawn_prompt) {
+  } else if (task.status === "working" && task.withdrawn_prompt) {
     // The last prompt went unanswered and was denied: say so until the turn ends or asks again.
     status.message = {
       ...agentMessage(task, withdrawalText(task.withdrawn_prompt), "w"),
