@@ -59,7 +59,7 @@ describe("AgentClient.withdraw", () => {
   it("sends the withdrawal to a protocol 3 gateway, once", async () => {
     const gateway = await gatewaySpeaking(3);
     await askThenWithdraw(gateway.url);
-    const sent = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
+    const sent: any[] = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
     const permission = sent
       .filter((f) => f.type === "chunk" && f.kind === "permission")
       .map((f) => JSON.parse(f.delta));
@@ -78,7 +78,7 @@ describe("AgentClient.withdraw", () => {
   it("sends no withdrawal to a protocol 2 gateway (it would show it as a prompt)", async () => {
     const gateway = await gatewaySpeaking(2);
     await askThenWithdraw(gateway.url);
-    const sent = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
+    const sent: any[] = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
     const permission = sent
       .filter((f) => f.type === "chunk" && f.kind === "permission")
       .map((f) => JSON.parse(f.delta));

@@ -237,7 +237,8 @@ export class RedisAgentHub implements AgentHub {
 
   /**
    * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
-   * that node's verdict (the call service has already checked the task and its open prompt in the store).
+   * that node's verdict (the call service has already checked the task and its open prompt in the store); a live
+   * call's answer is first checked against its acknowledgement (its caller) and its output log (a withdrawn prompt).
    */
   async answer(
     agentId: string,
@@ -249,6 +250,11 @@ export class RedisAgentHub implements AgentHub {
     if (local !== "not_found") return local;
     const home = (await this.#presence.homes([agentId])).get(agentId);
     if (!home || home.node === this.#options.nodeId) return "not_found";
+    const ack = await this.#agentSide.readAck(requestId);
+    if (ack?.ok && ack.call.agentId === agentId) {
+      if (ack.user !== user) return "not_found";
+      if (await this.#log.withdrew(requestId, answer.prompt_id)) return "withdrawn";
+    }
     await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
     return "sent";
   }
