@@ -1,16 +1,17 @@
 /**
  * Trims the sandbox runtime's launch of one run to what its policy needs. The runtime (srt 0.0.83) hands back one
- * shell string, `bwrap <args> -- <sh> -c '<sh> -c <script>'`, run by a host shell, whose script starts two socat
- * relays inside the sandbox's network namespace and waits until both listen, then runs the command under the
- * seccomp helper. That is ~7 ms of every call, and it is needed only when the run may reach a host.
+ * shell string for a host shell, `bwrap <args> -- <sh> -c '<sh> -c <script>'`, whose script starts two socat relays
+ * in the sandbox's own network namespace, waits until both listen, then runs `<sh> -c <command>` under its seccomp
+ * helper. The relays cost ~7 ms of every call and are needed only when the run may reach a host.
  *
- * So the string is read back into words (it is made by the runtime's own `quote`: bare words and single-quoted
- * ones, nothing else; anything else is refused here) and launched without the host shell. When the run's allow list
- * is empty, the relays go too: what is left is exactly what the runtime builds for "network restricted, no proxy" —
- * `--unshare-net` (no network at all), the same filesystem, namespace and capability arguments, and the command
- * under the same seccomp helper line — with the proxy socket's bind and the proxy variables taken out (the variables
- * are unset, so an owner's own proxy settings do not leak in either). Nothing is added and no restriction is taken
- * away. When the string is not in the expected shape, `null`: the caller launches the runtime's string unchanged.
+ * So the string is read back into words (the runtime's `quote` makes bare and single-quoted words only; anything
+ * else is refused here) and bubblewrap is launched directly, with the script run by one shell instead of two. When
+ * the run's allow list is empty, the relays go too, as the runtime itself does for "network restricted, no proxy":
+ * `--unshare-net` (no network at all) with the same filesystem, namespace and capability arguments, the proxy
+ * socket's bind left out and the proxy variables unset (so an owner's own proxy settings do not leak in either), and
+ * the seccomp helper running the program itself, with the variables the command line set (`SRT_ALLOW_NESTED_USERNS`
+ * last, as the runtime's line sets it). Nothing is added and no restriction is taken away. A string of any other
+ * shape gives `null`, and the caller launches the runtime's string unchanged.
  * @module
  */
 import { basename } from "node:path";
@@ -47,9 +48,10 @@ export function directLaunch(shellCommand: string, options: DirectLaunchOptions)
   const n = words.length;
   if (words[n - 4] !== "--" || words[n - 3] !== options.shell || words[n - 2] !== "-c") return null;
   const [command, ...args] = words;
-  if (options.network) return { command: command!, args };
+  // The runtime's last word is `<shell> -c <script>`, itself run by `<shell> -c`: one shell is enough.
   const script = splitQuotedWords(words[n - 1]!);
   if (!script || script.length !== 3 || script[0] !== options.shell || script[1] !== "-c") return null;
+  if (options.network) return { command: command!, args: [...args.slice(0, -1), script[2]!] };
   const seccompLine = script[2]!.split("\n").at(-1)!;
   if (!SECCOMP_LINE.test(seccompLine) || !args.includes("--unshare-net")) return null;
   const confined = withoutProxy(args.slice(0, -4));
