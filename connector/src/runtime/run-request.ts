@@ -29,7 +29,6 @@ import {
   type AgentAdapter,
   type AgentChunk,
   AgentRunError,
-  type AgentRunRequest,
   type AgentRunResult,
   type PromptWithdrawFn,
 } from "../agents/types.ts";

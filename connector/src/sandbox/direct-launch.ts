@@ -50,7 +50,7 @@ export function directLaunch(shellCommand: string, options: DirectLaunchOptions)
   const [command, ...args] = words;
   // The runtime's last word is `<shell> -c <script>`, itself run by `<shell> -c`: one shell is enough.
   const script = splitQuotedWords(words[n - 1]!);
-  if (!script || script.length !== 3 || script[0] !== options.shell || script[1] !== "-c") return null;
+  if (script?.length !== 3 || script[0] !== options.shell || script[1] !== "-c") return null;
   if (options.network) return { command: command!, args: [...args.slice(0, -1), script[2]!] };
   const seccompLine = script[2]!.split("\n").at(-1)!;
   if (!SECCOMP_LINE.test(seccompLine) || !args.includes("--unshare-net")) return null;

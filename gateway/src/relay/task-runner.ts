@@ -124,7 +124,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    */
   async function promptChanged(ran: TaskRecord, read: NonNullable<ReturnType<typeof readPermissionDelta>>) {
     const task = await tasks.get(ran.id);
-    if (!task || task.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return;
+    if (task?.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return;
     if ("prompt" in read) {
       task.prompt = read.prompt;
     } else {

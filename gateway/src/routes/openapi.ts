@@ -132,7 +132,8 @@ export const OPENAPI_DOCUMENT = {
           session_id: { type: "string" },
           prompt: {
             type: "object",
-            description: "the permission prompt the running turn waits on (answer with POST /v1/tasks/{id}/input)",
+            description:
+              "the permission prompt the running turn waits on (answer with POST /v1/tasks/{id}/input)",
           },
           withdrawn_prompt: {
             type: "object",
