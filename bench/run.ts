@@ -399,7 +399,8 @@ try {
       notes.push(
         `Sandbox: fastest call ${fmt.ms(exec.sandboxed.minMs)} sandboxed vs ${fmt.ms(exec.plain.minMs)} plain ` +
           `(+${fmt.ms(exec.sandboxed.minMs - exec.plain.minMs)}); load average ${exec.loadAverage.toFixed(1)} at the end ` +
-          "of the run. Each sandboxed call starts bubblewrap, two socat bridges, the seccomp helper and three shells.",
+          "of the run. Each sandboxed call of the exec agent (no host allowed) runs the runtime's wrap (a `which` and a ripgrep " +
+          "process) and starts bubblewrap and the seccomp helper (no network relays, no shells).",
       );
     }
   }

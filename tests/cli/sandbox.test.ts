@@ -34,20 +34,47 @@ describe.skipIf(!available)("connect --sandbox", { timeout: 60_000 }, () => {
     await gateway?.stop();
   });
 
-  it("serves callers from inside the sandbox and saves the setting", async () => {
-    const project = tempDir("project");
+  it("with no host allowed, runs without any network and says so at connect", async () => {
+    const project = tempDir("offline-project");
     const connector = await connect(
       ["exec", "--agent", "probe", "--project", project, "--sandbox", "--", "sh"],
       { home },
     );
-    expect(connector.output()).toContain("sandboxed");
+    expect(connector.output()).toContain("sandboxed with no network (no host allowed: see --allow-host)");
+    const out = await cliOk(["chat", "probe", "curl -sS -m 5 http://example.com/ 2>&1; echo END:$?"], {
+      home,
+    });
+    expect(out).toMatch(/END:(6|7)\b/); // curl: could not resolve the host (6) or connect (7) — there is no network
+    connector.kill();
+    await connector.exited;
+  });
+
+  it("serves callers from inside the sandbox and saves the setting", async () => {
+    const project = tempDir("project");
+    // One allowed host puts the sandbox's proxy in the path, and the proxy reports what it refuses.
+    const connector = await connect(
+      [
+        "exec",
+        "--agent",
+        "probe",
+        "--project",
+        project,
+        "--sandbox",
+        "--allow-host",
+        "allowed.example",
+        "--",
+        "sh",
+      ],
+      { home },
+    );
+    expect(connector.output()).toContain("sandboxed (docs/sandbox.md)");
     const script = `cat ${join(configDir(home), "config.json")}; echo "home=$HOME"; curl -s -m 5 http://not-allowed.example/ >/dev/null; echo END`;
     const out = await cliOk(["chat", "probe", script], { home });
     expect(out).toContain("END");
     expect(out).not.toContain(token);
     expect(out).toContain(`home=${join(project, ".agent-mesh", "sandbox")}`);
     const saved = JSON.parse(readFileSync(join(configDir(home), "config.json"), "utf8")).agents.probe;
-    expect(saved).toMatchObject({ sandbox: true, command: "sh" });
+    expect(saved).toMatchObject({ sandbox: true, command: "sh", allowHosts: ["allowed.example"] });
     // The owner learns from the log which host was refused and how to allow it.
     await connector.waitFor(
       /sandbox refused a connection to not-allowed\.example:80: not on the allow list \(add --allow-host not-allowed\.example:80/,

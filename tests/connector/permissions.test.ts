@@ -15,6 +15,7 @@ const write = { tool_name: "Write", input: { file_path: "/w/notes.md", content: 
 function run(answer: (prompt: PermissionPrompt) => Promise<PromptAnswer>, timeoutMs = 5_000) {
   const chunks: AgentChunk[] = [];
   const asked: PermissionPrompt[] = [];
+  const withdrawn: unknown[] = [];
   const abort = new AbortController();
   const result = askCaller(
     (prompt) => {
@@ -22,9 +23,14 @@ function run(answer: (prompt: PermissionPrompt) => Promise<PromptAnswer>, timeou
       return answer(prompt);
     },
     write,
-    { timeoutMs, signal: abort.signal, emit: (chunk) => chunks.push({ ...chunk }) },
+    {
+      timeoutMs,
+      signal: abort.signal,
+      emit: (chunk) => chunks.push({ ...chunk }),
+      withdraw: (withdrawal) => withdrawn.push(withdrawal),
+    },
   );
-  return { result, chunks, asked, abort };
+  return { result, chunks, asked, abort, withdrawn };
 }
 
 const never = () => new Promise<PromptAnswer>(() => {});
@@ -57,8 +63,8 @@ describe("askCaller", () => {
     expect(await result).toEqual({ behavior: "deny", message: "The caller denied this Write call: no" });
   });
 
-  it("silence past the timeout denies and says so in a status chunk", async () => {
-    const { result, chunks } = run(never, 1_000);
+  it("silence past the timeout denies, withdraws the prompt and says so in a status chunk", async () => {
+    const { result, chunks, asked, withdrawn } = run(never, 1_000);
     expect(await result).toEqual({
       behavior: "deny",
       message: "The caller did not answer within 1 s, so this Write call was denied.",
@@ -66,6 +72,22 @@ describe("askCaller", () => {
     expect(chunks).toEqual([
       { kind: "status", delta: "No answer to the permission prompt for Write within 1 s: denied." },
     ]);
+    expect(withdrawn).toEqual([
+      {
+        prompt_id: asked[0]!.prompt_id,
+        reason: "timeout",
+        message: "No answer to the permission prompt for Write within 1 s: denied.",
+      },
+    ]);
+  });
+
+  it("withdraws nothing that was answered or canceled", async () => {
+    const answered = run(async (p) => ({ prompt_id: p.prompt_id, decision: "deny" }), 1_000);
+    await answered.result;
+    const canceled = run(never);
+    canceled.abort.abort();
+    await canceled.result;
+    expect([...answered.withdrawn, ...canceled.withdrawn]).toEqual([]);
   });
 
   it("a canceled request denies at once, without a status chunk", async () => {

@@ -58,6 +58,15 @@ export function scriptedHandler(
       const answer = await reply.ask({ prompt_id: "w1", tool: "Write", summary: "Write notes.md (3 lines)" });
       return reply.done(`The caller said ${answer.decision}.`);
     }
+    if (message === "ask-unanswered") {
+      // Asks, hears nothing, and gives up as the connector does on its timeout: withdraws the prompt and denies.
+      void reply.ask({ prompt_id: "w2", tool: "Write", summary: "Write late.md (1 line)" });
+      await sleep(300);
+      const line = "No answer to the permission prompt for Write within 1 s: denied.";
+      reply.withdraw({ prompt_id: "w2", reason: "timeout", message: line });
+      reply.chunk(line, "status");
+      return reply.done("Denied: nobody answered.");
+    }
     if (message === "hostile") {
       reply.chunk(HOSTILE_REPLY);
       return reply.done(HOSTILE_REPLY);

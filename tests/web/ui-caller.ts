@@ -174,6 +174,21 @@ export function callerTests(ctx: UiContext): void {
     expect(await card.locator(".permission-state").textContent()).toBe("Allowed.");
   });
 
+  it("closes a permission card the agent withdrew (no answer in time): no buttons left, and it says why", async () => {
+    const { page } = ctx;
+    const box = page.getByRole("textbox", { name: "Message" });
+    await box.fill("ask-unanswered");
+    await box.press("Enter");
+    const reply = page.locator("article.msg.agent").last();
+    await reply.getByText("Denied: nobody answered.").waitFor();
+    const card = reply.getByRole("group", { name: "Permission for Write" });
+    expect(await card.locator(".permission-state").textContent()).toBe(
+      "No answer to the permission prompt for Write within 1 s: denied.",
+    );
+    expect(await card.getByRole("button", { name: "Allow" }).isDisabled()).toBe(true);
+    expect(await card.getByRole("button", { name: "Deny" }).isDisabled()).toBe(true);
+  });
+
   it("Stop cancels the call on the server, and the agent sees it", async () => {
     const { page, state } = ctx;
     const box = page.getByRole("textbox", { name: "Message" });

@@ -90,7 +90,15 @@ export interface AgentRunRequest {
    * can be asked. Never resolves by itself: adapters race it with their own timeout.
    */
   ask?: (prompt: PermissionPrompt) => Promise<PromptAnswer>;
+  /**
+   * Closes a prompt the adapter decided by itself (its timeout passed: denied), so the caller's side stops showing
+   * it as open and refuses a late answer. Absent when no caller can be asked.
+   */
+  withdraw?: PromptWithdrawFn;
 }
+
+/** Withdraws one prompt (the protocol client's `reply.withdraw`); `reason` is a snake_case code, e.g. `timeout`. */
+export type PromptWithdrawFn = (withdrawal: { prompt_id: string; reason: string; message?: string }) => void;
 
 export interface AgentRunResult {
   /** Final text of the turn. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { createParser } from "eventsource-parser";
-import type { PermissionPrompt } from "../../../gateway/src/protocol/index.ts";
+import type { PermissionPrompt, PromptWithdrawal } from "../../../gateway/src/protocol/index.ts";
 import { CliError } from "./errors.ts";
 import { type GatewayApi, gatewayError, segment } from "./gateway-api.ts";
 
@@ -28,9 +28,17 @@ export interface PermissionEvent {
   request_id: string;
 }
 
+/** The agent decided a prompt by itself (no answer in time: denied); answers to it are refused from now on. */
+export interface PermissionWithdrawnEvent {
+  seq: number;
+  withdrawal: PromptWithdrawal;
+  request_id: string;
+}
+
 export type StreamEvent =
   | { event: "chunk"; data: ChunkEvent }
   | { event: "permission"; data: PermissionEvent }
+  | { event: "permission_withdrawn"; data: PermissionWithdrawnEvent }
   | { event: "done"; data: DoneEvent }
   | { event: "error"; data: { code: string; message: string } };
 
@@ -59,6 +67,10 @@ export async function streamMessage(
       if (event === "permission") {
         const { seq, prompt } = JSON.parse(data);
         return options.onEvent({ event, data: { seq, prompt, request_id: requestId } });
+      }
+      if (event === "permission_withdrawn") {
+        const { seq, withdrawal } = JSON.parse(data);
+        return options.onEvent({ event, data: { seq, withdrawal, request_id: requestId } });
       }
       if (event !== "chunk" && event !== "done" && event !== "error") return;
       const parsed = JSON.parse(data);

@@ -19,8 +19,10 @@ import {
   LIVENESS_FACTOR,
   MIN_PROTOCOL_VERSION,
   type PermissionPrompt,
+  PROMPT_WITHDRAWAL_SINCE_VERSION,
   PROTOCOL_VERSION,
   type PromptAnswer,
+  type PromptWithdrawal,
   type RequestFrame,
   type WelcomeFrame,
 } from "../../../gateway/src/protocol/index.ts";
@@ -36,6 +38,12 @@ export interface RequestReply {
    * its own: race it against your timeout (then treat silence as deny) and the signal.
    */
   ask(prompt: PermissionPrompt): Promise<PromptAnswer>;
+  /**
+   * Closes a prompt the agent decided by itself (no answer in time: denied): a later answer is dropped here, and a
+   * gateway that speaks protocol 3 or later is told (a `permission` chunk with the withdrawal), so it stops showing
+   * the prompt as open and refuses late answers. An older gateway is not sent it: it would show it as a prompt.
+   */
+  withdraw(withdrawal: Omit<PromptWithdrawal, "withdrawn" | "decision">): void;
   /** Aborted when the caller cancels, the gateway drops the request, or the client stops. */
   readonly signal: AbortSignal;
 }
@@ -79,6 +87,8 @@ export class AgentClient {
   readonly #held = new Map<string, HeldRequest>();
   #socket: WebSocket | null = null;
   #welcomed = false;
+  /** The protocol version the gateway chose in its last `welcome` (0 before the first). */
+  #protocol = 0;
   #stopped = false;
   #attempt = 0;
   #lastFrameAt = 0;
@@ -211,6 +221,7 @@ export class AgentClient {
 
   #onWelcome(welcome: WelcomeFrame): void {
     this.#welcomed = true;
+    this.#protocol = welcome.protocol;
     this.#attempt = 0;
     for (const id of welcome.drop) {
       this.#held.get(id)?.abort.abort();
@@ -273,6 +284,18 @@ export class AgentClient {
           held.prompts.set(prompt.prompt_id, resolve);
           emit({ type: "chunk", kind: "permission", delta: JSON.stringify(prompt) });
         }),
+      withdraw: ({ prompt_id, reason, message }) => {
+        if (!held.prompts.delete(prompt_id)) return; // Answered (or withdrawn) already: nothing is open.
+        if (this.#protocol < PROMPT_WITHDRAWAL_SINCE_VERSION) return;
+        const withdrawal: PromptWithdrawal = {
+          prompt_id,
+          withdrawn: true,
+          decision: "deny",
+          reason,
+          message,
+        };
+        emit({ type: "chunk", kind: "permission", delta: JSON.stringify(withdrawal) });
+      },
       signal: held.abort.signal,
     };
     try {

@@ -59,6 +59,8 @@ async function turn(
     abort.abort(new CliError("interrupted", "interrupted; the request was canceled.", 130));
   process.once("SIGINT", onInterrupt);
   let streamedText = false;
+  /** Questions on screen by prompt id, stopped when the agent withdraws their prompt. */
+  const prompts = new Map<string, AbortController>();
   try {
     const done = await streamMessage(api, ref, message, {
       sessionId: options.session,
@@ -66,10 +68,18 @@ async function turn(
       onEvent: (event) => {
         if (event.event === "permission") {
           renderer.finish();
+          const withdrawn = new AbortController();
+          prompts.set(event.data.prompt.prompt_id, withdrawn);
           // The agent waits for this answer (or its own timeout); the stream goes on meanwhile.
-          answerPrompt(api, ref, event.data, rl).catch((error: Error) =>
-            process.stderr.write(`agent-mesh: could not send the answer: ${error.message}\n`),
-          );
+          answerPrompt(api, ref, event.data, rl, withdrawn.signal)
+            .catch((error: Error) =>
+              process.stderr.write(`agent-mesh: could not send the answer: ${error.message}\n`),
+            )
+            .finally(() => prompts.delete(event.data.prompt.prompt_id));
+          return;
+        }
+        if (event.event === "permission_withdrawn") {
+          prompts.get(event.data.withdrawal.prompt_id)?.abort();
           return;
         }
         if (event.event !== "chunk") return;

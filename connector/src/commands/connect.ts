@@ -27,7 +27,7 @@ import { redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
 import { createStatusLog } from "../connection/status-log.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
-import { parseAllowHost } from "../sandbox/network.ts";
+import { allowedHosts, parseAllowHost } from "../sandbox/network.ts";
 
 interface Options {
   agent?: string;
@@ -137,7 +137,11 @@ Examples:
         projectDir: agent.project,
         maxConcurrent: agent.maxConcurrent ?? config.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       });
-      const confined = agent.sandbox ? "; sandboxed (docs/sandbox.md)" : "";
+      const offline = agent.sandbox && !allowedHosts(agent.type, process.env, agent.allowHosts ?? []).length;
+      // With no host to allow, the sandbox has no network at all (no proxy that could report refused hosts).
+      const confined = agent.sandbox
+        ? `; sandboxed${offline ? " with no network (no host allowed: see --allow-host)" : ""} (docs/sandbox.md)`
+        : "";
       log(
         `agent ${agent.name} (${agent.type}) in ${agent.project}; up to ${runtime.queue.maxConcurrent} at once${confined}`,
       );

@@ -96,6 +96,12 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
                 );
                 return reply.ask(prompt);
               },
+              onPermissionWithdrawn: (withdrawal) => {
+                log(
+                  `request ${request.id}: no answer to prompt ${withdrawal.prompt_id} in time, denied (${withdrawal.reason})`,
+                );
+                reply.withdraw(withdrawal);
+              },
               onDone: async (result, files) => {
                 const attachments = await uploadAttachments(
                   { url: options.url, token: options.token, agentId: options.agent },

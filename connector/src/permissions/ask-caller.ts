@@ -1,13 +1,13 @@
 /**
  * One permission question to the caller of a request: turns Claude Code's approval request into a protocol
  * `PermissionPrompt`, waits for the caller's answer (through the gateway), and turns that answer into Claude's
- * permission result. Silence is a denial: after `timeoutMs` the tool use is denied and the stream says so in a
- * `status` chunk; a canceled request denies too.
+ * permission result. Silence is a denial: after `timeoutMs` the tool use is denied, the prompt is withdrawn (the
+ * gateway stops taking answers to it) and the stream says so in a `status` chunk; a canceled request denies too.
  * @module
  */
 import { randomBytes } from "node:crypto";
 import type { PermissionPrompt, PromptAnswer } from "../../../gateway/src/protocol/index.ts";
-import type { AgentChunk } from "../agents/types.ts";
+import type { AgentChunk, PromptWithdrawFn } from "../agents/types.ts";
 import type { ApprovalRequest, ApprovalResult } from "./relay-server.ts";
 import { summarizeToolUse } from "./summary.ts";
 
@@ -24,6 +24,8 @@ export interface AskCallerOptions {
   timeoutMs: number;
   signal: AbortSignal;
   emit: (chunk: AgentChunk) => void;
+  /** Closes the prompt on the caller's side when it times out (see `RequestReply.withdraw`). */
+  withdraw?: PromptWithdrawFn;
 }
 
 export async function askCaller(
@@ -41,10 +43,10 @@ export async function askCaller(
   const seconds = prompt.timeout_s;
   const answer = await waitForAnswer(ask(prompt), options);
   if (answer === "timeout") {
-    options.emit({
-      kind: "status",
-      delta: `No answer to the permission prompt for ${prompt.tool} within ${seconds} s: denied.`,
-    });
+    const line = `No answer to the permission prompt for ${prompt.tool} within ${seconds} s: denied.`;
+    // First the machine-readable close (the gateway stops taking answers), then the line a person reads.
+    options.withdraw?.({ prompt_id: prompt.prompt_id, reason: "timeout", message: line });
+    options.emit({ kind: "status", delta: line });
     return {
       behavior: "deny",
       message: `The caller did not answer within ${seconds} s, so this ${prompt.tool} call was denied.`,

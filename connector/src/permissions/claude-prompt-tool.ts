@@ -6,7 +6,7 @@
  * Claude applies the owner's `--allowedTools` / `--disallowedTools` before it ever calls the tool.
  * @module
  */
-import type { AgentChunk } from "../agents/types.ts";
+import type { AgentChunk, PromptWithdrawFn } from "../agents/types.ts";
 import { type AskFn, askCaller, DEFAULT_ASK_TIMEOUT_MS } from "./ask-caller.ts";
 import { promptRelay } from "./relay-server.ts";
 
@@ -31,7 +31,7 @@ export interface ClaudePromptWiring {
 
 export async function wireClaudePrompts(
   ask: AskFn | undefined,
-  run: { signal: AbortSignal },
+  run: { signal: AbortSignal; withdraw?: PromptWithdrawFn },
   emit: (chunk: AgentChunk) => void,
   options: CallerPromptOptions,
 ): Promise<ClaudePromptWiring> {
@@ -41,7 +41,7 @@ export async function wireClaudePrompts(
       // Run outside a gateway connection (no caller to ask): nobody can approve.
       return { behavior: "deny", message: "No caller is connected to approve this tool use." };
     }
-    return askCaller(ask, request, { timeoutMs, signal: run.signal, emit });
+    return askCaller(ask, request, { timeoutMs, signal: run.signal, emit, withdraw: run.withdraw });
   });
   const config = {
     mcpServers: {

@@ -29,8 +29,8 @@ import {
   type AgentAdapter,
   type AgentChunk,
   AgentRunError,
-  type AgentRunRequest,
   type AgentRunResult,
+  type PromptWithdrawFn,
 } from "../agents/types.ts";
 import { ResumeStore } from "../sessions/resume-store.ts";
 import { assertClientId } from "../workspace/client-id.ts";
@@ -59,6 +59,8 @@ export interface AgentRequestCallbacks {
   onError(code: string, message: string): void | Promise<void>;
   /** Asks the caller for permission (the protocol client's `reply.ask`); adapters that relay prompts use it. */
   onPermission?(prompt: PermissionPrompt): Promise<PromptAnswer>;
+  /** Closes a prompt the adapter decided by itself (no answer in time); the protocol client's `reply.withdraw`. */
+  onPermissionWithdrawn?: PromptWithdrawFn;
 }
 
 export interface AgentRuntimeOptions extends QueueOptions {
@@ -118,7 +120,7 @@ export async function runAgentRequest(
     assertClientId(request.client_id);
     const sessionKey = JSON.stringify([request.client_id, request.session_id]);
     const { result, attachments } = await runtime.queue.run(sessionKey, signal, () =>
-      runInWorkspace(runtime, request, signal, onChunk, callbacks.onPermission),
+      runInWorkspace(runtime, request, signal, onChunk, callbacks),
     );
     finished = true;
     await callbacks.onDone(result, attachments);
@@ -136,7 +138,7 @@ async function runInWorkspace(
   request: AgentRequest,
   signal: AbortSignal,
   emit: (chunk: AgentChunk) => void,
-  ask: AgentRunRequest["ask"],
+  prompts: Pick<AgentRequestCallbacks, "onPermission" | "onPermissionWithdrawn">,
 ): Promise<{ result: string; attachments: WorkspaceFile[] }> {
   // An adapter that cannot write files can neither change its workspace nor leave attachments: no workspace
   // check, no snapshots, no directory walks.
@@ -154,7 +156,8 @@ async function runInWorkspace(
         cwd,
         resumeId,
         signal,
-        ask,
+        ask: prompts.onPermission,
+        withdraw: prompts.onPermissionWithdrawn,
         // Calls this agent makes (through `agent-mesh mcp`) carry the chain on, so the gateway can stop loops.
         env: request.chain?.length
           ? { ...runtime.env, AGENT_MESH_CHAIN: request.chain.join(",") }

@@ -23,6 +23,7 @@ import { configHome } from "../config.ts";
 import { isLinkedEntry, STATE_DIR } from "../workspace/prepare.ts";
 import { callerSandboxPaths } from "./caller-paths.ts";
 import { assertPrerequisites, explainStartFailure, sandboxUnavailable } from "./diagnose.ts";
+import { directLaunch } from "./direct-launch.ts";
 import { allowedHosts } from "./network.ts";
 import { callerFilesystemPolicy, isInside, programInstallDir } from "./policy.ts";
 import { reportNetworkRefusals } from "./refusal-notices.ts";
@@ -38,6 +39,9 @@ export interface SandboxOptions {
   /** Where to report refused hosts (the connector's log); omitted → not reported. */
   log?: (line: string) => void;
 }
+
+/** The shell the runtime runs the command with inside the sandbox. */
+const SHELL = "/bin/sh";
 
 /** The runtime is a process-wide singleton: it is initialized once, with everything denied; each call adds its own. */
 let runtimeReady: Promise<void> | undefined;
@@ -114,36 +118,44 @@ export class AgentSandbox implements ProcessSandbox {
     });
     // The proxy binds a connection to this run's allow list by this id: 128 random bits, as the runtime requires.
     const commandId = randomBytes(16).toString("base64url");
-    SandboxManager.registerCommandNetworkLists(commandId, {
-      allowedDomains: allowedHosts(this.agentType, launch.env, this.allowHosts),
-    });
+    const hosts = allowedHosts(this.agentType, launch.env, this.allowHosts);
+    if (hosts.length) SandboxManager.registerCommandNetworkLists(commandId, { allowedDomains: hosts });
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      SandboxManager.unregisterCommandNetworkLists(commandId);
+      if (hosts.length) SandboxManager.unregisterCommandNetworkLists(commandId);
       SandboxManager.cleanupAfterCommand();
     };
     try {
       // The runtime sets TMPDIR to a shared folder and exempts loopback from the proxy; inside there is no direct
       // network at all, so everything (the tests' loopback model servers too) must go through the proxy.
       const inner = `TMPDIR=${quote(paths.tmp)} NO_PROXY= no_proxy= exec ${[launch.command, ...launch.args].map(quote).join(" ")}`;
-      // /bin/sh (dash on Debian) starts faster than bash, and the wrapper runs three shells per call.
+      // /bin/sh (dash on Debian) starts faster than bash.
       const { argv } = await SandboxManager.wrapWithSandboxArgv(
         inner,
-        "/bin/sh",
+        SHELL,
         { filesystem },
         undefined,
         launch.cwd,
         { commandId },
       );
-      const [command, ...args] = argv;
       // The runtime hands a command back unchanged when it finds nothing to restrict: never run that.
       const confiner = process.platform === "darwin" ? "sandbox-exec" : "bwrap";
-      if (!command || args.at(-1) === inner || !args.join(" ").includes(confiner)) {
+      if (!argv[0] || argv.at(-1) === inner || !argv.slice(1).join(" ").includes(confiner)) {
         throw new Error("the runtime returned the command without a sandbox around it");
       }
-      return { command, args, env, release };
+      // On Linux: bubblewrap without the host shell, and without the network relays when no host is allowed.
+      const direct =
+        process.platform === "linux" && argv[1] === "-c" && argv.length === 3
+          ? directLaunch(argv[2]!, {
+              shell: SHELL,
+              network: hosts.length > 0,
+              command: { script: inner, argv: [launch.command, ...launch.args], env: { TMPDIR: paths.tmp } },
+            })
+          : null;
+      const [command, ...args] = direct ? [direct.command, ...direct.args] : argv;
+      return { command: command!, args, env, release };
     } catch (error) {
       release();
       throw new AgentRunError(

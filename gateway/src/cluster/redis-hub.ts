@@ -16,7 +16,7 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
-import type { AgentHub, AttachOutcome, RelayCall, RelaySink } from "../relay/types.ts";
+import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type Ack, AgentSide } from "./agent-side.ts";
 import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
@@ -237,18 +237,24 @@ export class RedisAgentHub implements AgentHub {
 
   /**
    * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
-   * that node's verdict (the call service has already checked the task and its open prompt in the store).
+   * that node's verdict (the call service has already checked the task and its open prompt in the store); a live
+   * call's answer is first checked against its acknowledgement (its caller) and its output log (a withdrawn prompt).
    */
   async answer(
     agentId: string,
     requestId: string,
     user: string,
     answer: PromptAnswer,
-  ): Promise<"sent" | "not_found" | "unsupported"> {
+  ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
     if (local !== "not_found") return local;
     const home = (await this.#presence.homes([agentId])).get(agentId);
     if (!home || home.node === this.#options.nodeId) return "not_found";
+    const ack = await this.#agentSide.readAck(requestId);
+    if (ack?.ok && ack.call.agentId === agentId) {
+      if (ack.user !== user) return "not_found";
+      if (await this.#log.withdrew(requestId, answer.prompt_id)) return "withdrawn";
+    }
     await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
     return "sent";
   }

@@ -11,7 +11,7 @@
  * already trimmed away gets `gap`, like a local re-attach that came too late.
  * @module
  */
-import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import { type ChunkKind, type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
 import type { RedisCaller } from "./presence.ts";
 
 export type LogEntry =
@@ -99,6 +99,24 @@ export class RequestLog {
       if (firstSeq !== null && firstSeq > afterSeq + 1) return "gap";
     }
     return entries;
+  }
+
+  /**
+   * Whether the agent withdrew prompt `promptId` of this request (decided it by itself): read from the log, so any
+   * node can refuse a late answer, not only the one holding the agent. Answers are rare; the scan stops at the
+   * kept entries (`maxEntries`).
+   */
+  async withdrew(requestId: string, promptId: string): Promise<boolean> {
+    for (let after = 0; ; ) {
+      const entries = await this.read(requestId, after);
+      if (entries === "gap" || entries.length === 0) return false;
+      for (const entry of entries) {
+        if (entry.type !== "chunk" || entry.kind !== "permission") continue;
+        const read = readPermissionDelta(entry.delta);
+        if (read && "withdrawal" in read && read.withdrawal.prompt_id === promptId) return true;
+      }
+      after = entries[entries.length - 1]!.seq;
+    }
   }
 
   /**

@@ -120,6 +120,18 @@ const promptNotFound = (answer: PromptAnswer) =>
     `No open permission prompt ${answer.prompt_id} here: it was answered, timed out (denied), or is not yours.`,
   );
 
+/** A late answer to a prompt the agent already decided by itself (no answer within its timeout: denied). */
+const promptWithdrawn = (answer: PromptAnswer, reason = "timeout") =>
+  new ApiError(
+    409,
+    "prompt_withdrawn",
+    `Permission prompt ${answer.prompt_id} is closed: ${
+      reason === "timeout"
+        ? "no answer came within its time limit, so the agent denied the tool use by itself"
+        : `the agent denied the tool use by itself (${reason})`
+    }; this answer was not passed on.`,
+  );
+
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
   /** Followers of each task waiting for its next state change in this process (see `taskChanged`). */
@@ -255,6 +267,8 @@ export function createCallService(deps: CallServiceDeps) {
     answer: PromptAnswer,
   ): Promise<TaskRecord | null> {
     const task = "taskId" in target ? await getTask(caller, target.taskId) : null;
+    if (task?.withdrawn_prompt?.prompt_id === answer.prompt_id)
+      throw promptWithdrawn(answer, task.withdrawn_prompt.reason);
     if (task && (task.status !== "working" || task.prompt?.prompt_id !== answer.prompt_id))
       throw promptNotFound(answer);
     const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
@@ -268,6 +282,7 @@ export function createCallService(deps: CallServiceDeps) {
       );
     }
     if (outcome === "not_found") throw promptNotFound(answer);
+    if (outcome === "withdrawn") throw promptWithdrawn(answer);
     if (!task) return null;
     const now = await tasks.get(task.id);
     if (now?.prompt?.prompt_id === answer.prompt_id) {

@@ -12,7 +12,7 @@
  *
  * States map 1:1 onto A2A v1.0 task states (`TASK_STATE_SUBMITTED` …), see `A2A_TASK_STATE`.
  */
-import type { Attachment, PermissionPrompt } from "../protocol/index.ts";
+import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import { createBacklogIndex } from "./task-backlog.ts";
@@ -68,6 +68,11 @@ export interface TaskRecord {
    * task shows as `input-required`, though its turn is still running.
    */
   prompt?: PermissionPrompt;
+  /**
+   * The last prompt of this turn that its agent withdrew (no answer in time: denied). Shown to callers, and a late
+   * answer to it is refused with `prompt_withdrawn` rather than a bare "not found".
+   */
+  withdrawn_prompt?: PromptWithdrawal;
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
   attempts: number;
@@ -170,6 +175,8 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       result: undefined,
       error: undefined,
       attachments: undefined,
+      prompt: undefined,
+      withdrawn_prompt: undefined,
       attempts: 0,
     };
   }
@@ -246,6 +253,7 @@ export function taskView(task: TaskRecord) {
     a2a_state: A2A_TASK_STATE[shownStatus(task)],
     turn: task.turn ?? 1,
     prompt: task.status === "working" ? task.prompt : undefined,
+    withdrawn_prompt: task.withdrawn_prompt,
     result: task.result,
     error: task.error,
     attachments: task.attachments ?? [],

@@ -13,9 +13,15 @@
 import * as v from "valibot";
 
 /** The protocol versions this build speaks. `hello` offers a range; the gateway picks the highest shared one. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** The first version with permission prompts (`permission` chunks and `input` frames). */
 export const PROMPTS_SINCE_VERSION = 2;
+/**
+ * The first version whose connectors withdraw a prompt they decided by themselves (a `permission` chunk carrying a
+ * `PromptWithdrawal`). A connector sends one only to a gateway that chose this version or later: an older gateway
+ * would show it to callers as a prompt.
+ */
+export const PROMPT_WITHDRAWAL_SINCE_VERSION = 3;
 export const MIN_PROTOCOL_VERSION = 1;
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
@@ -25,8 +31,10 @@ export const CHUNK_KINDS = ["text", "thinking", "tool_start", "tool_result", "st
 export type ChunkKind = (typeof CHUNK_KINDS)[number];
 
 /**
- * The delta of a `permission` chunk (JSON): the agent wants to use a tool that needs the caller's approval and
- * waits for an `input` frame with the same `prompt_id` (or denies by itself after its own timeout).
+ * The delta of a `permission` chunk (JSON) is one of two things. A `PermissionPrompt`: the agent wants to use a tool
+ * that needs the caller's approval and waits for an `input` frame with the same `prompt_id` (or denies by itself
+ * after its own timeout). Or, from protocol 3, a `PromptWithdrawal`: the agent decided that prompt by itself, and no
+ * answer is taken any more.
  */
 export const PermissionPrompt = v.object({
   prompt_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
@@ -39,6 +47,21 @@ export const PermissionPrompt = v.object({
   timeout_s: v.optional(v.number()),
 });
 export type PermissionPrompt = v.InferOutput<typeof PermissionPrompt>;
+
+/**
+ * An agent closed one of its prompts without the caller (protocol ≥ 3): it waited `timeout_s` and denied. It has no
+ * `tool`, so a gateway that predates it never mistakes it for a new prompt (it fails `PermissionPrompt`).
+ */
+export const PromptWithdrawal = v.object({
+  prompt_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  withdrawn: v.literal(true),
+  decision: v.literal("deny"),
+  /** Why the agent decided by itself; `timeout` today. A snake_case code, so later reasons parse too. */
+  reason: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]{0,63}$/)),
+  /** The same line the stream's `status` chunk carries, for a person. */
+  message: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+});
+export type PromptWithdrawal = v.InferOutput<typeof PromptWithdrawal>;
 
 /** A caller's answer to a permission prompt, as the gateway passes it to the connector. */
 export const PromptAnswer = v.object({

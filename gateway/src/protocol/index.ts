@@ -5,3 +5,4 @@
 export * from "./close-codes.ts";
 export * from "./frames.ts";
 export * from "./limits.ts";
+export * from "./permission-delta.ts";

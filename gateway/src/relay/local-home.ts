@@ -34,7 +34,14 @@ import {
   type TaskDeliveryContext,
 } from "./task-delivery.ts";
 import type { TaskRunner } from "./task-runner.ts";
-import type { AgentHub, AttachOutcome, RelayCall, RelaySink, WireSocket } from "./types.ts";
+import type {
+  AgentHub,
+  AttachOutcome,
+  PromptAnswerOutcome,
+  RelayCall,
+  RelaySink,
+  WireSocket,
+} from "./types.ts";
 
 export interface LocalHomeOptions {
   config: GatewayConfig;
@@ -233,11 +240,12 @@ export class LocalAgentHome implements AgentHub {
     requestId: string,
     user: string,
     answer: PromptAnswer,
-  ): Promise<"sent" | "not_found" | "unsupported"> {
+  ): Promise<PromptAnswerOutcome> {
     const slot = this.#slots.get(agentId);
     const pending = slot?.pending.get(requestId);
-    if (!slot || !pending || pending.call.user !== user || !pending.openPrompts.has(answer.prompt_id))
-      return "not_found";
+    if (!slot || !pending || pending.call.user !== user) return "not_found";
+    if (pending.withdrawnPrompts.has(answer.prompt_id)) return "withdrawn";
+    if (!pending.openPrompts.has(answer.prompt_id)) return "not_found";
     const link = slot.link;
     if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
     if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";

@@ -5,8 +5,13 @@
  * re-attach and get every chunk it missed, once (`attach` with the last seq it saw).
  */
 
-import * as v from "valibot";
-import { type ChunkKind, type DoneFrame, PermissionPrompt } from "../protocol/index.ts";
+import {
+  type ChunkKind,
+  type DoneFrame,
+  type PermissionPrompt,
+  type PromptWithdrawal,
+  readPermissionDelta,
+} from "../protocol/index.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
 
 /** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
@@ -50,6 +55,8 @@ export class PendingRequest {
   #outcome: Outcome | null = null;
   /** Permission prompts the agent is waiting on, by id (a caller may answer each once). */
   readonly openPrompts = new Map<string, PermissionPrompt>();
+  /** Prompts the agent withdrew (decided by itself, e.g. on its timeout): a late answer is told so. */
+  readonly withdrawnPrompts = new Map<string, PromptWithdrawal>();
 
   constructor(
     call: RelayCall,
@@ -87,7 +94,7 @@ export class PendingRequest {
     if (seq <= this.lastSeq || this.#outcome) return;
     this.lastSeq = seq;
     this.lastWriteAt = now;
-    if (kind === "permission") this.#promptOpened(delta);
+    if (kind === "permission") this.#permissionChunk(delta);
     this.#remember({ seq, kind, delta });
     for (const sink of this.#owners) sink.chunk(seq, kind, delta);
     for (const sink of this.#callers) sink.chunk(seq, kind, delta);
@@ -178,15 +185,12 @@ export class PendingRequest {
     this.#callers = [];
   }
 
-  #promptOpened(delta: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(delta);
-    } catch {
-      return; // Not a prompt anyone can answer; callers still see the chunk.
-    }
-    const prompt = v.safeParse(PermissionPrompt, parsed);
-    if (prompt.success) this.openPrompts.set(prompt.output.prompt_id, prompt.output);
+  /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */
+  #permissionChunk(delta: string): void {
+    const read = readPermissionDelta(delta);
+    if (read && "prompt" in read) this.openPrompts.set(read.prompt.prompt_id, read.prompt);
+    else if (read && this.openPrompts.delete(read.withdrawal.prompt_id))
+      this.withdrawnPrompts.set(read.withdrawal.prompt_id, read.withdrawal);
   }
 
   #remember(chunk: RelayedChunk): void {

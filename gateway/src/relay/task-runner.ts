@@ -3,7 +3,6 @@
  * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
  */
 
-import * as v from "valibot";
 import type { GatewayConfig } from "../config.ts";
 import {
   isTerminal,
@@ -14,7 +13,7 @@ import {
   taskView,
 } from "../domain/tasks.ts";
 import { storeRefusal } from "../errors.ts";
-import { type DoneFrame, PermissionPrompt } from "../protocol/index.ts";
+import { type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
 import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
@@ -71,11 +70,18 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   }
 
   function sinkFor(task: TaskRecord): RelaySink {
+    // Prompt changes of one turn are saved in the order they came (a withdrawal never overtakes its prompt).
+    let promptSaves = Promise.resolve();
     return {
       chunk(_seq, kind, delta) {
         // Progress of a task is not stored chunk by chunk; only the outcome is durable, and an open permission
-        // prompt (so a caller who looks at the task sees that it waits for them).
-        if (kind === "permission") promptOpened(task, delta);
+        // prompt (so a caller who looks at the task sees that it waits for them) or its withdrawal.
+        if (kind !== "permission") return;
+        const read = readPermissionDelta(delta);
+        if (!read) return;
+        promptSaves = promptSaves
+          .then(() => promptChanged(task, read))
+          .catch((error) => options.onError(error, { stage: "task-prompt" }));
       },
       done(frame: DoneFrame) {
         finish(task, (t) => {
@@ -112,15 +118,21 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
   }
 
-  function promptOpened(ran: TaskRecord, delta: string): void {
-    (async () => {
-      const prompt = v.safeParse(PermissionPrompt, JSON.parse(delta));
-      const task = await tasks.get(ran.id);
-      if (!prompt.success || !task || task.status !== "working" || requestIdOf(task) !== requestIdOf(ran))
-        return;
-      task.prompt = prompt.output;
-      await saved(task);
-    })().catch((error) => options.onError(error, { stage: "task-prompt" }));
+  /**
+   * Saves a prompt the turn now waits on, or takes away one its agent withdrew (decided by itself on its timeout):
+   * the task is working again, and the withdrawal is kept so a late answer is told what happened.
+   */
+  async function promptChanged(ran: TaskRecord, read: NonNullable<ReturnType<typeof readPermissionDelta>>) {
+    const task = await tasks.get(ran.id);
+    if (task?.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return;
+    if ("prompt" in read) {
+      task.prompt = read.prompt;
+    } else {
+      if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return;
+      task.prompt = undefined;
+      task.withdrawn_prompt = read.withdrawal;
+    }
+    await saved(task);
   }
 
   /**

@@ -47,6 +47,9 @@ export type RelayMode = "live" | "task";
  * agent's socket lives in its own Durable Object and the hub forwards to it; across Redis-connected nodes the hub
  * will forward to the node that holds the socket.
  */
+/** What became of a caller's answer to a permission prompt (see `AgentHub.answer`). */
+export type PromptAnswerOutcome = "sent" | "not_found" | "withdrawn" | "unsupported";
+
 export interface AgentHub {
   /** Which of these agents have a live socket right now. */
   isOnline(agentIds: string[]): Promise<Map<string, boolean>>;
@@ -70,14 +73,15 @@ export interface AgentHub {
   release(agentId: string, requestId: string, sink: RelaySink): Promise<void>;
   /**
    * Passes a caller's answer to a permission prompt of its running request to the agent. "not_found": no such
-   * request of this user here, or no such open prompt; "unsupported": the agent's connector predates prompts.
+   * request of this user here, or no such open prompt; "withdrawn": the agent already decided that prompt by itself
+   * (its timeout); "unsupported": the agent's connector predates prompts.
    */
   answer(
     agentId: string,
     requestId: string,
     user: string,
     answer: PromptAnswer,
-  ): Promise<"sent" | "not_found" | "unsupported">;
+  ): Promise<PromptAnswerOutcome>;
   /** Stops a live call or a delivered task (sends `cancel` to the agent). */
   cancel(agentId: string, requestId: string): Promise<void>;
   /** Tells the agent's home that a task was queued (delivers it now when the agent is online). */

@@ -130,6 +130,16 @@ export const OPENAPI_DOCUMENT = {
           error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
           attachments: { type: "array", items: ref("Attachment") },
           session_id: { type: "string" },
+          prompt: {
+            type: "object",
+            description:
+              "the permission prompt the running turn waits on (answer with POST /v1/tasks/{id}/input)",
+          },
+          withdrawn_prompt: {
+            type: "object",
+            description:
+              "the last prompt the agent decided by itself ({prompt_id, withdrawn, decision: deny, reason: timeout, message}); answers to it get 409 prompt_withdrawn",
+          },
           callback_secret: {
             type: "string",
             description: "only in the 202 answer when callback_url was given",

@@ -1,4 +1,5 @@
 /** Small pieces every SSE answer shares, whichever door sends it. */
+import { readPermissionDelta } from "../protocol/index.ts";
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -16,10 +17,16 @@ export function afterSeqOf(value: string | undefined): number {
 
 /**
  * One relayed chunk as an SSE event with `id: <seq>`. A permission prompt is its own event (`permission`, with
- * the prompt parsed), so a caller that only knows chunks never mistakes it for text.
+ * the prompt parsed), so a caller that only knows chunks never mistakes it for text; so is a prompt the agent
+ * withdrew (`permission_withdrawn`, with the withdrawal parsed: decided by itself, e.g. on its timeout).
  */
 export function sseChunk(seq: number, kind: string, delta: string): string {
   if (kind === "permission") {
+    const read = readPermissionDelta(delta);
+    if (read && "withdrawal" in read) {
+      const data = { seq, kind, delta, withdrawal: read.withdrawal };
+      return `event: permission_withdrawn\nid: ${seq}\ndata: ${JSON.stringify(data)}\n\n`;
+    }
     let prompt: unknown = null;
     try {
       prompt = JSON.parse(delta);

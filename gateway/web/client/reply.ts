@@ -83,12 +83,15 @@ export class Reply {
     }
   }
 
+  /** Open permission cards by prompt id, so a withdrawal can close its card. */
+  readonly #prompts = new Map<string, { card: HTMLElement; state: HTMLElement }>();
+
   /**
    * The agent waits for the caller's permission to use a tool: a card with Allow and Deny. The agent denies by
-   * itself after its own timeout; a late click then says so (404 prompt_not_found).
+   * itself after its own timeout and withdraws the prompt (see `withdrawn`); a click that crosses it says so (409).
    */
   permission(
-    prompt: { tool: string; summary?: string },
+    prompt: { prompt_id: string; tool: string; summary?: string },
     answer: (decision: "allow" | "deny") => Promise<void>,
   ) {
     this.#flush();
@@ -115,7 +118,17 @@ export class Reply {
       deny,
       state,
     );
+    this.#prompts.set(prompt.prompt_id, { card, state });
     this.#body.appendChild(card);
+  }
+
+  /** The agent decided a prompt by itself (no answer in time: denied): its card loses its buttons and says so. */
+  withdrawn(withdrawal: { prompt_id: string; message?: string }) {
+    const open = this.#prompts.get(withdrawal.prompt_id);
+    if (!open) return;
+    this.#prompts.delete(withdrawal.prompt_id);
+    for (const button of open.card.querySelectorAll("button")) button.disabled = true;
+    open.state.textContent = withdrawal.message ?? "No answer in time: denied.";
   }
 
   done(result: string, attachments: Attachment[]): void {

@@ -11,6 +11,7 @@ import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { inboxContract } from "./inbox.ts";
 import { mcpContract } from "./mcp.ts";
+import { promptWithdrawalContract } from "./prompt-withdrawal.ts";
 import { promptsContract } from "./prompts.ts";
 import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
@@ -61,6 +62,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       followContract(get);
       inboxContract(get);
       promptsContract(get);
+      promptWithdrawalContract(get);
       protocolContract(get);
       resilienceContract(get);
       mcpContract(get);

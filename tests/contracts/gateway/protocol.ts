@@ -91,7 +91,7 @@ export function protocolContract(ctx: () => GatewayContext): void {
     it("negotiates the highest shared version from a range", async () => {
       const h = JSON.parse(await hello());
       const res = await session(ctx().gateway.url, [JSON.stringify({ ...h, protocol: { min: 1, max: 5 } })]);
-      expect(res.frames[0]).toMatchObject({ type: "welcome", protocol: 2, resume: [], drop: [] });
+      expect(res.frames[0]).toMatchObject({ type: "welcome", protocol: 3, resume: [], drop: [] });
       // A connector that speaks only version 1 (no permission prompts) is still served.
       const old = await session(ctx().gateway.url, [JSON.stringify({ ...h, protocol: { min: 1, max: 1 } })]);
       expect(old.frames[0]).toMatchObject({ type: "welcome", protocol: 1 });

@@ -93,6 +93,7 @@ const FROM_API: Record<string, A2aErrorKind> = {
   task_not_found: "TaskNotFound",
   task_finished: "TaskNotCancelable",
   task_not_waiting: "UnsupportedOperation",
+  prompt_withdrawn: "UnsupportedOperation",
   invalid_request: "InvalidParams",
   session_not_found: "InvalidParams",
   invalid_json: "ParseError",

@@ -61,6 +61,12 @@ export async function beginSend(call: A2aCall, input: SendInput): Promise<TaskRe
       const answer = promptAnswerOf(current.prompt.prompt_id, input.text);
       return (await calls.answerPrompt(call.caller, { taskId: current.id }, answer)) ?? current;
     }
+    if (current.status === "working" && current.withdrawn_prompt) {
+      // An answer that came after the agent gave up waiting is refused as \`prompt_withdrawn\`, like the REST door;
+      // any other message goes on below (and is told the task is not waiting).
+      const late = lateAnswerOf(current.withdrawn_prompt.prompt_id, input.text);
+      if (late) await calls.answerPrompt(call.caller, { taskId: current.id }, late);
+    }
     if (input.contextId && input.contextId !== current.session_id)
       throw a2aErrors.invalidParams(
         `message.contextId ${input.contextId} is not the context of task ${current.id} (${current.session_id}).`,
@@ -235,6 +241,14 @@ export function promptAnswerOf(promptId: string, text: string): PromptAnswer {
   }
   const decision = /^(allow|yes|approve)$/i.test(match[1]!) ? "allow" : "deny";
   return { prompt_id: promptId, decision, ...(match[2] ? { message: match[2] } : {}) };
+}
+
+function lateAnswerOf(promptId: string, text: string): PromptAnswer | null {
+  try {
+    return promptAnswerOf(promptId, text);
+  } catch {
+    return null;
+  }
 }
 
 /**

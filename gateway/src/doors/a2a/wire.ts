@@ -4,9 +4,13 @@
  * turn's result is the `result` artifact (attachments as `url` parts).
  */
 
-import * as v from "valibot";
 import { A2A_TASK_STATE, shownStatus, type TaskRecord } from "../../domain/tasks.ts";
-import { type ChunkKind, PermissionPrompt } from "../../protocol/index.ts";
+import {
+  type ChunkKind,
+  type PermissionPrompt,
+  type PromptWithdrawal,
+  readPermissionDelta,
+} from "../../protocol/index.ts";
 
 export type Part =
   | { text: string; mediaType?: string }
@@ -84,6 +88,12 @@ export function statusOf(task: TaskRecord) {
       ),
       metadata: { kind: "permission", prompt: task.prompt },
     };
+  } else if (task.status === "working" && task.withdrawn_prompt) {
+    // The last prompt went unanswered and was denied: say so until the turn ends or asks again.
+    status.message = {
+      ...agentMessage(task, withdrawalText(task.withdrawn_prompt), "w"),
+      metadata: { kind: "permission", withdrawal: task.withdrawn_prompt },
+    };
   }
   if (task.status === "input-required" && task.result !== undefined)
     status.message = agentMessage(task, task.result);
@@ -130,6 +140,18 @@ export function statusEvent(task: TaskRecord, status = statusOf(task)) {
 
 /** A progress chunk that is not answer text (thinking, tool use, status lines): a WORKING status with a message. */
 export function progressEvent(task: TaskRecord, seq: number, kind: ChunkKind, delta: string) {
+  const withdrawal = kind === "permission" ? withdrawalOf(delta) : null;
+  if (withdrawal) {
+    // The agent stopped waiting (no answer in time) and denied by itself: the turn goes on, WORKING again.
+    return statusEvent(task, {
+      state: "TASK_STATE_WORKING",
+      timestamp: new Date().toISOString(),
+      message: {
+        ...agentMessage(task, withdrawalText(withdrawal), `-${seq}`),
+        metadata: { kind, withdrawal },
+      },
+    });
+  }
   if (kind === "permission") {
     // The agent waits for the caller: INPUT_REQUIRED, answered by a message on this task ("allow" / "deny").
     const prompt = promptOf(delta);
@@ -195,10 +217,19 @@ export function lastChunkEvent(task: TaskRecord, streamed: string, anyStreamed: 
 
 /** The prompt a `permission` chunk carries, or null when it is not one anyone can answer. */
 export function promptOf(delta: string): PermissionPrompt | null {
-  try {
-    const parsed = v.safeParse(PermissionPrompt, JSON.parse(delta));
-    return parsed.success ? parsed.output : null;
-  } catch {
-    return null;
-  }
+  const read = readPermissionDelta(delta);
+  return read && "prompt" in read ? read.prompt : null;
+}
+
+/** The withdrawal a `permission` chunk carries (the agent decided the prompt by itself), or null. */
+function withdrawalOf(delta: string): PromptWithdrawal | null {
+  const read = readPermissionDelta(delta);
+  return read && "withdrawal" in read ? read.withdrawal : null;
+}
+
+function withdrawalText(withdrawal: PromptWithdrawal): string {
+  return (
+    withdrawal.message ??
+    `No answer to permission prompt ${withdrawal.prompt_id} in time: the agent denied the tool use by itself.`
+  );
 }

@@ -152,6 +152,8 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
               const path = `/v1/agents/${encodeURIComponent(agent.name)}/messages/${encodeURIComponent(requestId)}/input`;
               await api("POST", path, { prompt_id: data.prompt.prompt_id, decision });
             });
+          } else if (event.event === "permission_withdrawn" && data.withdrawal) {
+            reply.withdrawn(data.withdrawal);
           } else if (event.event === "done") {
             finished = true;
             sessionId = data.session_id ?? sessionId;
