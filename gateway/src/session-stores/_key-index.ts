@@ -25,12 +25,6 @@ export interface KeyIndex<Entry> {
 
 const NO_KEYS: ReadonlySet<string> = new Set();
 
-/** Calls `visit` with each `:`-terminated ancestor prefix of `key`, shortest first. */
-function forEachAncestor(key: string, visit: (prefix: string) => void): void {
-  for (let colon = key.indexOf(":"); colon !== -1; colon = key.indexOf(":", colon + 1)) {
-    visit(key.slice(0, colon + 1));
-  }
-}
 
 /**
  * @example
@@ -42,19 +36,26 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
   const entries = new Map<string, Entry>();
   const groups = new Map<string, Set<string>>();
 
-  const join = (key: string) => (prefix: string) => {
-    let group = groups.get(prefix);
-    if (group === undefined) {
-      group = new Set();
-      groups.set(prefix, group);
+  // Each `:`-terminated ancestor prefix of the key, shortest first (plain loops: this runs on every new key).
+  const join = (key: string): void => {
+    for (let colon = key.indexOf(":"); colon !== -1; colon = key.indexOf(":", colon + 1)) {
+      const prefix = key.slice(0, colon + 1);
+      let group = groups.get(prefix);
+      if (group === undefined) {
+        group = new Set();
+        groups.set(prefix, group);
+      }
+      group.add(key);
     }
-    group.add(key);
   };
-  const leave = (key: string) => (prefix: string) => {
-    const group = groups.get(prefix);
-    if (group === undefined) return;
-    group.delete(key);
-    if (group.size === 0) groups.delete(prefix); // so prefixes of vanished agents cost no memory
+  const leave = (key: string): void => {
+    for (let colon = key.indexOf(":"); colon !== -1; colon = key.indexOf(":", colon + 1)) {
+      const prefix = key.slice(0, colon + 1);
+      const group = groups.get(prefix);
+      if (group === undefined) continue;
+      group.delete(key);
+      if (group.size === 0) groups.delete(prefix); // so prefixes of vanished agents cost no memory
+    }
   };
 
   /** The keys that may start with `prefix`: the group of its longest `:`-terminated part. */
@@ -70,12 +71,12 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
     get: (key) => entries.get(key),
     has: (key) => entries.has(key),
     set(key, entry) {
-      if (!entries.has(key)) forEachAncestor(key, join(key));
+      if (!entries.has(key)) join(key);
       entries.set(key, entry);
     },
     delete(key) {
       if (!entries.delete(key)) return false;
-      forEachAncestor(key, leave(key));
+      leave(key);
       return true;
     },
     entries: () => entries.entries(),
