@@ -430,7 +430,7 @@ export class LocalAgentHome implements AgentHub {
       resume,
       drop,
     });
-    this.#options.agents.touch(agent.id).catch((error) => this.#report(error, "presence"));
+    this.#options.agents.seenAtHello(agent).catch((error) => this.#report(error, "presence"));
     await loadTaskBacklog(slot, this.#delivery);
   }
 
