@@ -236,10 +236,11 @@ try {
       if (!tasks) continue;
       const { coldPerSecond: cold, atEmptyPerSecond: empty, atBacklogPerSecond: full } = tasks;
       const backlog = ASYNC.backlog.toLocaleString("en-US");
-      const syncs = (perSecond: number | null, tasksPerSecond: number) =>
-        perSecond === null
+      const syncs = (perSecond: number | null, tasksPerSecond: number, cpuPerTaskUs: number) =>
+        (perSecond === null
           ? "not counted (perf unavailable)"
-          : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`;
+          : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`) +
+        `; gateway CPU ${cpuPerTaskUs.toFixed(0)} µs per task`;
       notes.push(
         `Async tasks on ${runtime}: the first ${ASYNC.coldWindow} tasks of a fresh process ran at ${fmt.perSecond(cold)}.`,
       );
@@ -256,7 +257,7 @@ try {
         row(
           "Journal syncs/s, backlog 0",
           runtime,
-          syncs(tasks.syncsAtEmptyPerSecond, empty),
+          syncs(tasks.syncsAtEmptyPerSecond, empty, tasks.cpuPerTaskAtEmptyUs),
           "",
           "",
           "",
@@ -274,7 +275,7 @@ try {
         row(
           `Journal syncs/s, backlog ${backlog}`,
           runtime,
-          syncs(tasks.syncsAtBacklogPerSecond, full),
+          syncs(tasks.syncsAtBacklogPerSecond, full, tasks.cpuPerTaskAtBacklogUs),
           "",
           "",
           "",
@@ -471,7 +472,7 @@ const method = [
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw ws sockets from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts, ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target).`,
-  `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window.toLocaleString("en-US")} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window.toLocaleString("en-US")} more. Journal syncs/s: fsync + fdatasync calls of the gateway process during the same windows, counted with perf stat on the syscall tracepoints.`,
+  `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agent never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent, then ${ASYNC.window.toLocaleString("en-US")} tasks from an empty queue, filled to ${ASYNC.backlog.toLocaleString("en-US")}, then ${ASYNC.window.toLocaleString("en-US")} more. Journal syncs/s: fsync + fdatasync calls of the gateway process during the same windows, counted with perf stat on the syscall tracepoints; gateway CPU per task: utime + stime of the gateway process over the window ÷ tasks. The per-token rate limit counts every task (set high enough never to trigger); its counter is not synced per request.`,
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,

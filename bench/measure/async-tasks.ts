@@ -5,6 +5,7 @@
  * The warm-up goes to another agent, so the measured agent's queue really starts empty.
  */
 import { httpClient } from "../lib/http-load.ts";
+import { readCpuSeconds } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { type LocalRuntime, startGateway } from "../lib/servers.ts";
 import { countSyncs } from "../lib/sync-counter.ts";
@@ -23,11 +24,18 @@ export interface AsyncTasksResult {
   /** fsync + fdatasync calls per second during each measured window; null when they could not be counted. */
   syncsAtEmptyPerSecond: number | null;
   syncsAtBacklogPerSecond: number | null;
+  /**
+   * The gateway's CPU time per accepted task (µs) in each window: what the rate would be on a core of its own, and
+   * a figure that holds when other work on the machine slows the rate down.
+   */
+  cpuPerTaskAtEmptyUs: number;
+  cpuPerTaskAtBacklogUs: number;
 }
 
 interface Window {
   perSecond: number;
   syncsPerSecond: number | null;
+  cpuPerTaskUs: number;
 }
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
@@ -54,11 +62,13 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
     };
     const measured = async (agent: string, count: number): Promise<Window> => {
       const counter = await countSyncs(gateway.process.pid);
+      const cpuBefore = await readCpuSeconds(gateway.process.pid);
       const started = performance.now();
       const perSecond = await send(agent, count);
       const seconds = (performance.now() - started) / 1000;
+      const cpuPerTaskUs = (((await readCpuSeconds(gateway.process.pid)) - cpuBefore) / count) * 1e6;
       const syncs = await counter.stop();
-      return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds };
+      return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds, cpuPerTaskUs };
     };
     try {
       const coldPerSecond = await send("warmup", ASYNC.coldWindow);
@@ -72,6 +82,8 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
         atBacklogPerSecond: full.perSecond,
         syncsAtEmptyPerSecond: empty.syncsPerSecond,
         syncsAtBacklogPerSecond: full.syncsPerSecond,
+        cpuPerTaskAtEmptyUs: empty.cpuPerTaskUs,
+        cpuPerTaskAtBacklogUs: full.cpuPerTaskUs,
       };
     } finally {
       client.close();

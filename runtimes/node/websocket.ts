@@ -3,7 +3,8 @@
  * `@hono/node-server`'s, which per agent frame builds a DOM `MessageEvent` and copies the frame's Buffer before
  * decoding it, and keeps a parsed `URL` per socket. Here a text frame is decoded once and handed over as `{ data }`
  * (the gateway's connect route, gateway/src/routes/connect.ts, reads only `event.data`), and a socket keeps only
- * its handlers and one context.
+ * its handlers and one context: the `ws` listeners are shared functions that find both on the socket, so an idle
+ * socket costs no closures of ours.
  *
  * The upgrade still goes through the Hono app (so the route, its middleware and its 426 stay the single source
  * of truth): the request listener sees the upgrade request, the route's `upgradeWebSocket` records its handlers
@@ -26,45 +27,80 @@ export const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c: Context, ev
   return new Response(null); // the handshake itself happens in `attachWebSockets`
 });
 
-function contextFor(ws: WebSocket): WSContext<WebSocket> {
-  return {
-    binaryType: "arraybuffer",
-    raw: ws,
-    protocol: ws.protocol,
-    url: null,
-    get readyState() {
-      return ws.readyState as 0 | 1 | 2 | 3;
-    },
-    send: (source) => ws.send(source as string),
-    close: (code, reason) => ws.close(code, reason),
-  } as WSContext<WebSocket>;
+/** The `WSContext` surface the gateway uses, methods on the prototype: one small object per socket. */
+class NodeContext {
+  readonly raw: WebSocket;
+  readonly binaryType = "arraybuffer";
+  readonly url = null;
+  constructor(raw: WebSocket) {
+    this.raw = raw;
+  }
+  get protocol(): string {
+    return this.raw.protocol;
+  }
+  get readyState(): 0 | 1 | 2 | 3 {
+    return this.raw.readyState as 0 | 1 | 2 | 3;
+  }
+  send(source: string | ArrayBuffer | Uint8Array): void {
+    this.raw.send(source);
+  }
+  close(code?: number, reason?: string): void {
+    this.raw.close(code, reason);
+  }
+}
+
+/** What the shared listeners below find on a socket. */
+interface Wiring {
+  events: Events;
+  context: WSContext<WebSocket>;
+  onError: (error: unknown) => void;
+}
+const WIRING = Symbol("agent-mesh.wiring");
+type WiredSocket = WebSocket & { [WIRING]: Wiring };
+
+/** Runs a handler's result through `onError` when it throws or rejects. */
+function settle(wiring: Wiring, run: (events: Events, context: WSContext<WebSocket>) => unknown): void {
+  try {
+    const result = run(wiring.events, wiring.context);
+    if (result instanceof Promise) result.catch(wiring.onError);
+  } catch (error) {
+    wiring.onError(error);
+  }
+}
+
+// `ws` calls its listeners with `this` = the socket (EventEmitter), so one function serves every socket.
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const wiring = (this as WiredSocket)[WIRING];
+  if (!wiring.events.onMessage) return;
+  // Text frames arrive as one Buffer (or fragments): decode once, no intermediate copy.
+  const text = Array.isArray(data) ? Buffer.concat(data) : data;
+  const payload = isBinary ? text : text.toString("utf8");
+  settle(wiring, (events, context) => events.onMessage?.({ data: payload } as MessageEvent, context));
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  settle((this as WiredSocket)[WIRING], (events, context) =>
+    events.onClose?.(new CloseEvent("close", { code, reason: reason.toString() }), context),
+  );
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  settle((this as WiredSocket)[WIRING], (events, context) =>
+    events.onError?.(Object.assign(new Event("error"), { error }), context),
+  );
 }
 
 function wire(ws: WebSocket, events: Events, onError: (error: unknown) => void): void {
-  const context = contextFor(ws);
-  const guard = (work: () => unknown) => {
-    try {
-      const result = work();
-      if (result instanceof Promise) result.catch(onError);
-    } catch (error) {
-      onError(error);
-    }
+  const wiring: Wiring = {
+    events,
+    context: new NodeContext(ws) as unknown as WSContext<WebSocket>, // Hono's class only adds a private field
+    onError,
   };
-  guard(() => events.onOpen?.(new Event("open"), context));
-  ws.on("message", (data: RawData, isBinary: boolean) => {
-    const { onMessage } = events;
-    if (!onMessage) return;
-    // Text frames arrive as one Buffer (or fragments): decode once, no intermediate copy.
-    const text = Array.isArray(data) ? Buffer.concat(data) : data;
-    const payload = isBinary ? text : text.toString("utf8");
-    guard(() => onMessage({ data: payload } as MessageEvent, context));
-  });
-  ws.on("close", (code: number, reason: Buffer) => {
-    guard(() => events.onClose?.(new CloseEvent("close", { code, reason: reason.toString() }), context));
-  });
-  ws.on("error", (error: Error) => {
-    guard(() => events.onError?.(Object.assign(new Event("error"), { error }), context));
-  });
+  (ws as WiredSocket)[WIRING] = wiring;
+  settle(wiring, (handlers, context) => handlers.onOpen?.(new Event("open"), context));
+  ws.on("message", onSocketMessage);
+  ws.on("close", onSocketClose);
+  ws.on("error", onSocketError);
 }
 
 function reject(socket: Duplex, status: number): void {

@@ -127,6 +127,52 @@ describe("fs session store journal", () => {
     await store.dispose();
   });
 
+  it("answers a non-durable increment without waiting for its sync, and syncs it with the next batch", async () => {
+    let release: () => void = () => {};
+    const held = { syncs: 0 };
+    const gated: JournalFileSystem = {
+      ...fs,
+      async open(path: string, flags: string): Promise<FileHandleLike> {
+        const handle = await fs.open(path, flags);
+        return {
+          write: (data, offset, length, position) => handle.write(data, offset, length, position),
+          truncate: (length) => handle.truncate(length),
+          // Every journal sync waits until the test lets it through.
+          datasync: async () => {
+            held.syncs++;
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+            await handle.datasync();
+          },
+          sync: () => handle.sync(),
+          close: () => handle.close(),
+        };
+      },
+    };
+    const store = fsSessionStore({ dir, fs: gated });
+    await store.keys("");
+    const durable = store.increment("durable");
+    let durableDone = false;
+    void durable.then(() => {
+      durableDone = true;
+    });
+    expect(await store.increment("rate:t:1", 1, { durable: false })).toBe(1);
+    expect(await store.increment("rate:t:1", 1, { durable: false })).toBe(2);
+    await sleep(20);
+    expect(held.syncs).toBe(1);
+    expect(durableDone).toBe(false); // the default still waits for the disk
+    for (let i = 0; i < 3 && !durableDone; i++) {
+      release();
+      await sleep(20);
+    }
+    expect(await durable).toBe(1);
+    const closing = store.dispose();
+    release();
+    await closing;
+    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:1"))).toHaveLength(2);
+  });
+
   it("flushes queued writes on dispose", async () => {
     const store = fsSessionStore({ dir, fs });
     await store.keys("");

@@ -49,6 +49,13 @@ export const AgentCreate = v.object({
 });
 export const AgentUpdate = v.partial(AgentCreate);
 
+/**
+ * A hello leaves `last_seen` alone when it is younger than this: a reconnect storm after a gateway restart (every
+ * agent seen seconds ago, or at its disconnect) then costs no record rewrite per agent. `last_seen` is exact at
+ * every disconnect, and at a connect to within this window.
+ */
+export const PRESENCE_REFRESH_MS = 60_000;
+
 export function createAgentService(store: SessionStore) {
   async function create(owner: string, input: v.InferOutput<typeof AgentCreate>): Promise<AgentRecord> {
     const id = prefixedId("ag");
@@ -111,7 +118,15 @@ export function createAgentService(store: SessionStore) {
     if (record) await store.set(`agent:${id}`, { ...record, last_seen: new Date().toISOString() });
   }
 
-  return { create, getById, resolve, list, update, remove, touch };
+  /** `touch` for a hello, given the record it authenticated with: skipped while `last_seen` is fresh. */
+  async function seenAtHello(record: AgentRecord, now = Date.now()): Promise<void> {
+    const seenAt = record.last_seen === null ? Number.NaN : Date.parse(record.last_seen);
+    // Within the window (and not in the future: a clock that jumped back must not freeze `last_seen`).
+    if (seenAt <= now && now - seenAt < PRESENCE_REFRESH_MS) return;
+    await touch(record.id);
+  }
+
+  return { create, getById, resolve, list, update, remove, touch, seenAtHello };
 }
 
 export type AgentService = ReturnType<typeof createAgentService>;

@@ -4,11 +4,17 @@ import type { PendingRequest } from "./pending.ts";
 
 /** Enough to cover every turn that can end while one backlog listing is in flight. */
 const MAX_ENDED = 1024;
+/** What `pending` shows before the slot's first request (never written: writes go through `track`). */
+const NO_REQUESTS: ReadonlyMap<string, PendingRequest> = new Map();
 
 export class AgentSlot {
   readonly id: string;
   link: AgentConnection | null = null;
-  readonly pending = new Map<string, PendingRequest>();
+  /**
+   * Requests in flight, by id. Created with the first one: a slot lives as long as its agent is connected, and
+   * most of a big fleet sits idle, so an empty Map per agent would be memory for nothing.
+   */
+  #pending: Map<string, PendingRequest> | null = null;
   /** Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). */
   queue: string[] = [];
   /** A delivery loop is running (one at a time, so tasks go out in order). */
@@ -17,7 +23,7 @@ export class AgentSlot {
    * Task turns that ended here lately (bounded). A backlog listed from the store just before a turn's `done` still
    * shows it working until the outcome is saved; without this the turn would be sent to the agent a second time.
    */
-  readonly ended = new Set<string>();
+  #ended: Set<string> | null = null; // created by the first task turn that ends: most agents never run one
   /** Told of every request sent to the agent (clusters log tasks' output for followers on other nodes). */
   onSend: ((pending: PendingRequest) => void) | undefined;
 
@@ -25,15 +31,33 @@ export class AgentSlot {
     this.id = id;
   }
 
-  /** The request is running here, or is a task turn that ended here lately: never start it again from the queue. */
-  isBusyWith(requestId: string): boolean {
-    return this.pending.has(requestId) || this.ended.has(requestId);
+  /** Requests in flight, by id (read-only: add with `track`, remove with `untrack`). */
+  get pending(): ReadonlyMap<string, PendingRequest> {
+    return this.#pending ?? NO_REQUESTS;
   }
 
-  /** Remembers a task turn that ended here (see `ended`). */
+  /** Tracks a request as in flight (replacing one with the same id). */
+  track(request: PendingRequest): void {
+    this.#pending ??= new Map();
+    this.#pending.set(request.call.requestId, request);
+  }
+
+  /** Stops tracking a request; returns whether it was tracked. */
+  untrack(requestId: string): boolean {
+    return this.#pending?.delete(requestId) ?? false;
+  }
+
+  /** The request is running here, or is a task turn that ended here lately: never start it again from the queue. */
+  isBusyWith(requestId: string): boolean {
+    return this.pending.has(requestId) || this.#ended?.has(requestId) === true;
+  }
+
+  /** Remembers a task turn that ended here (see `#ended`). */
   markEnded(requestId: string): void {
-    this.ended.add(requestId);
-    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value!);
+    this.#ended ??= new Set();
+    const ended = this.#ended;
+    ended.add(requestId);
+    if (ended.size > MAX_ENDED) ended.delete(ended.values().next().value!);
   }
 
   /** Requests the agent may hold at once: the gateway's cap, or less if its connector asked for less. */
@@ -44,7 +68,7 @@ export class AgentSlot {
   /** Tracks a request as pending and sends it on the link, with any acks waiting to go out. */
   send(pending: PendingRequest): void {
     const { call } = pending;
-    this.pending.set(call.requestId, pending);
+    this.track(pending);
     this.onSend?.(pending);
     this.link!.send({
       type: "request",

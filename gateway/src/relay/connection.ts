@@ -25,8 +25,9 @@ export class AgentConnection {
   state: ConnectionState = "awaiting_hello";
   identity: ConnectionIdentity | null = null;
   lastFrameAt: number;
-  /** Requests whose final frame arrived and whose ack has not been sent yet. */
-  pendingAcks: string[] = [];
+  /** Requests whose final frame arrived and whose ack has not been sent yet (null until the first: most of a big
+   * fleet of idle agents never gets a request, and an empty array per socket is memory for nothing). */
+  pendingAcks: string[] | null = null;
 
   constructor(socket: WireSocket, now: number, agentHint?: string) {
     this.socket = socket;
@@ -50,14 +51,15 @@ export class AgentConnection {
 
   /** Queues an ack; it leaves with the next request frame or the next `flushAcks`. */
   ack(id: string): void {
-    this.pendingAcks.push(id);
+    if (this.pendingAcks === null) this.pendingAcks = [id];
+    else this.pendingAcks.push(id);
   }
 
   /** Takes the queued acks (for a request frame), leaving none behind. */
   takeAcks(): string[] | undefined {
-    if (this.pendingAcks.length === 0) return undefined;
     const ids = this.pendingAcks;
-    this.pendingAcks = [];
+    if (ids === null || ids.length === 0) return undefined;
+    this.pendingAcks = null;
     return ids;
   }
 

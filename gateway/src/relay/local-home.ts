@@ -307,7 +307,7 @@ export class LocalAgentHome implements AgentHub {
     if (!slot) return;
     for (const pending of [...slot.pending.values()]) {
       if (!pending.isTask) continue;
-      slot.pending.delete(pending.call.requestId);
+      slot.untrack(pending.call.requestId);
       pending.abandon();
     }
     slot.queue = [];
@@ -426,7 +426,7 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
-    const { resume, drop, lost } = matchHeldRequests(slot.pending, held, reattached);
+    const { resume, drop, lost } = matchHeldRequests(slot, held, reattached);
     for (const pending of lost) this.#expire(slot, pending, "the agent restarted and lost the request");
     connection.send({
       type: "welcome",
@@ -438,7 +438,7 @@ export class LocalAgentHome implements AgentHub {
       resume,
       drop,
     });
-    this.#options.agents.touch(agent.id).catch((error) => this.#report(error, "presence"));
+    this.#options.agents.seenAtHello(agent).catch((error) => this.#report(error, "presence"));
     await loadTaskBacklog(slot, this.#delivery);
   }
 
@@ -460,7 +460,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** Removes a request that ended and lets queued tasks take its place. */
   #finish(slot: AgentSlot, pending: PendingRequest): void {
-    slot.pending.delete(pending.call.requestId);
+    slot.untrack(pending.call.requestId);
     if (pending.isTask) slot.markEnded(pending.call.requestId);
     // Keep a live call's ending for the resume window when its caller is away (a dropped stream), and also when
     // it is small: a caller whose connection broke just as the call ended may not have been seen leaving yet.
@@ -475,7 +475,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** The agent is gone for good for this request (grace over, agent restarted, revoked). */
   #expire(slot: AgentSlot, pending: PendingRequest, why: string): void {
-    slot.pending.delete(pending.call.requestId);
+    slot.untrack(pending.call.requestId);
     if (pending.isTask) {
       this.#options.tasks.requeue(pending).catch((error) => this.#report(error, "requeue"));
       pending.abandon();
@@ -489,7 +489,7 @@ export class LocalAgentHome implements AgentHub {
       case "grace":
         return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
       case "timeout":
-        slot.pending.delete(pending.call.requestId);
+        slot.untrack(pending.call.requestId);
         if (pending.isTask) slot.markEnded(pending.call.requestId);
         slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
         pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");

@@ -3,6 +3,7 @@
  * the gateway's last seq), which the gateway gave up on (drop), and which the gateway waits for but the connector
  * no longer holds (lost: it restarted).
  */
+import type { AgentSlot } from "./agent-slot.ts";
 import type { PendingRequest } from "./pending.ts";
 
 export interface HeldMatch {
@@ -11,15 +12,16 @@ export interface HeldMatch {
   lost: PendingRequest[];
 }
 
-/** Adds `reattached` (durable tasks found in the store) to `pending`, then matches it against `held`. */
+/** Adds `reattached` (durable tasks found in the store) to the slot's requests, then matches them against `held`. */
 export function matchHeldRequests(
-  pending: Map<string, PendingRequest>,
+  slot: AgentSlot,
   held: Array<{ id: string }>,
   reattached: PendingRequest[],
 ): HeldMatch {
   for (const request of reattached) {
-    if (!pending.has(request.call.requestId)) pending.set(request.call.requestId, request);
+    if (!slot.pending.has(request.call.requestId)) slot.track(request);
   }
+  const pending = slot.pending;
   const resume: HeldMatch["resume"] = [];
   const drop: string[] = [];
   const heldIds = new Set<string>();

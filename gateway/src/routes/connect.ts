@@ -23,24 +23,22 @@ export function localConnectHandler(
   home: LocalAgentHome,
 ): MiddlewareHandler {
   return upgradeWebSocket((c) => {
+    // Kept per socket for as long as it lives (100,000 idle agents): the fewest objects that do the job.
     let connection: AgentConnection | undefined;
     const agentHint = c.req.query("agent") || undefined;
+    const closed = () => {
+      if (connection) home.closed(connection);
+    };
     return {
       onOpen(_event, ws: WSContext) {
-        connection = home.accept(
-          { send: (data) => ws.send(data), close: (code, reason) => ws.close(code, reason) },
-          agentHint,
-        );
+        // The context itself sends and closes (one per socket on every runtime); no wrapper around it.
+        connection = home.accept(ws, agentHint);
       },
       onMessage(event) {
         if (connection) home.message(connection, event.data);
       },
-      onClose() {
-        if (connection) home.closed(connection);
-      },
-      onError() {
-        if (connection) home.closed(connection);
-      },
+      onClose: closed,
+      onError: closed,
     };
   });
 }

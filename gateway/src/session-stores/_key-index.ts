@@ -1,8 +1,10 @@
 /**
- * The in-memory key index of the memory and fs session stores: key → entry, plus every key grouped under each of
- * its `:`-terminated ancestor prefixes (`a:b:c` is listed under `a:` and `a:b:`). The gateway lists
+ * The in-memory key index of the memory and fs session stores: key → entry, plus every key grouped under its first
+ * two `:`-terminated ancestor prefixes (`a:b:c:d` is listed under `a:` and `a:b:`). The gateway lists
  * `task:<agentId>:` on every agent connect, so `keys(prefix)` has to cost the size of the answer, not of the store:
- * a reconnect wave of 10,000 agents over 20,000 keys would otherwise be 200 million comparisons.
+ * a reconnect wave of 10,000 agents over 20,000 keys would otherwise be 200 million comparisons. Every listing the
+ * gateway makes is one or two segments deep; deeper groups would mostly hold one key each (`task-owner:<user>:
+ * <ulid>:` is unique per task), a Set per key for nothing, so a deeper prefix filters its two-segment group.
  * @module
  */
 
@@ -16,20 +18,26 @@ export interface KeyIndex<Entry> {
   delete(key: string): boolean;
   entries(): IterableIterator<[string, Entry]>;
   /**
-   * Keys starting with `prefix` whose entry passes `isLive`, sorted ascending. A `:`-terminated prefix is one group
-   * lookup; any other prefix scans only the group of its longest `:`-terminated part (all keys when it has none).
+   * Keys starting with `prefix` whose entry passes `isLive`, sorted ascending. A `:`-terminated prefix of one or two
+   * segments is one group lookup; any other prefix scans only the group of its longest indexed `:`-terminated part
+   * (all keys when it has none).
    */
   keys(prefix: string, isLive: (entry: Entry) => boolean): string[];
   clear(): void;
 }
 
 const NO_KEYS: ReadonlySet<string> = new Set();
+/** Ancestor prefixes a key is grouped under (see the module comment). */
+const GROUP_DEPTH = 2;
 
-/** Calls `visit` with each `:`-terminated ancestor prefix of `key`, shortest first. */
-function forEachAncestor(key: string, visit: (prefix: string) => void): void {
-  for (let colon = key.indexOf(":"); colon !== -1; colon = key.indexOf(":", colon + 1)) {
-    visit(key.slice(0, colon + 1));
+/** The end (exclusive) of the longest indexed `:`-terminated part of `text`, or 0 when it has none. */
+function groupEnd(text: string): number {
+  let end = 0;
+  for (let depth = 0, colon = text.indexOf(":"); depth < GROUP_DEPTH && colon !== -1; depth++) {
+    end = colon + 1;
+    colon = text.indexOf(":", end);
   }
+  return end;
 }
 
 /**
@@ -42,26 +50,33 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
   const entries = new Map<string, Entry>();
   const groups = new Map<string, Set<string>>();
 
-  const join = (key: string) => (prefix: string) => {
-    let group = groups.get(prefix);
-    if (group === undefined) {
-      group = new Set();
-      groups.set(prefix, group);
+  // Each indexed ancestor prefix of the key, shortest first (plain loops: this runs on every new key).
+  const join = (key: string): void => {
+    for (let depth = 0, colon = key.indexOf(":"); depth < GROUP_DEPTH && colon !== -1; depth++) {
+      const prefix = key.slice(0, colon + 1);
+      colon = key.indexOf(":", colon + 1);
+      let group = groups.get(prefix);
+      if (group === undefined) {
+        group = new Set();
+        groups.set(prefix, group);
+      }
+      group.add(key);
     }
-    group.add(key);
   };
-  const leave = (key: string) => (prefix: string) => {
-    const group = groups.get(prefix);
-    if (group === undefined) return;
-    group.delete(key);
-    if (group.size === 0) groups.delete(prefix); // so prefixes of vanished agents cost no memory
+  const leave = (key: string): void => {
+    for (let depth = 0, colon = key.indexOf(":"); depth < GROUP_DEPTH && colon !== -1; depth++) {
+      const prefix = key.slice(0, colon + 1);
+      colon = key.indexOf(":", colon + 1);
+      const group = groups.get(prefix);
+      if (group === undefined) continue;
+      group.delete(key);
+      if (group.size === 0) groups.delete(prefix); // so prefixes of vanished agents cost no memory
+    }
   };
 
-  /** The keys that may start with `prefix`: the group of its longest `:`-terminated part. */
-  const candidates = (prefix: string): Iterable<string> => {
-    const cut = prefix.lastIndexOf(":");
-    return cut === -1 ? entries.keys() : (groups.get(prefix.slice(0, cut + 1)) ?? NO_KEYS);
-  };
+  /** The keys that may start with `prefix`: the group of its longest indexed `:`-terminated part. */
+  const candidates = (prefix: string, end: number): Iterable<string> =>
+    end === 0 ? entries.keys() : (groups.get(prefix.slice(0, end)) ?? NO_KEYS);
 
   return {
     get size() {
@@ -70,19 +85,20 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
     get: (key) => entries.get(key),
     has: (key) => entries.has(key),
     set(key, entry) {
-      if (!entries.has(key)) forEachAncestor(key, join(key));
+      if (!entries.has(key)) join(key);
       entries.set(key, entry);
     },
     delete(key) {
       if (!entries.delete(key)) return false;
-      forEachAncestor(key, leave(key));
+      leave(key);
       return true;
     },
     entries: () => entries.entries(),
     keys(prefix, isLive) {
-      const exact = prefix.endsWith(":");
+      const end = groupEnd(prefix);
+      const exact = end === prefix.length && end > 0; // the group is exactly the keys under `prefix`
       const result: string[] = [];
-      for (const key of candidates(prefix)) {
+      for (const key of candidates(prefix, end)) {
         if ((exact || key.startsWith(prefix)) && isLive(entries.get(key)!)) result.push(key);
       }
       return result.sort();

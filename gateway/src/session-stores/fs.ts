@@ -26,6 +26,7 @@ import {
   expiryFor,
   isLive,
 } from "./_values.ts";
+import type { IncrementOptions } from "./types.ts";
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
 
 export type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
@@ -266,14 +267,16 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       await erase(log, key);
       return decodeValue<T>(entry.text);
     },
-    async increment(key: string, by = 1) {
+    async increment(key: string, by = 1, incrementOptions?: IncrementOptions) {
       assertKey(key);
       assertIncrementStep(by);
       const log = journal ?? (await ready());
       const entry = readLive(log, key);
       const next = (entry === null ? 0 : counterValue(key, decodeValue(entry.text))) + by;
       // Like Redis INCRBY, a live key keeps its TTL.
-      await write(log, key, String(next), entry?.expiresAt ?? null);
+      const written = write(log, key, String(next), entry?.expiresAt ?? null);
+      // Not durable: the line goes out with the next batch; a failure stops the journal for every later write.
+      if (incrementOptions?.durable !== false) await written;
       return next;
     },
     async keys(prefix: string) {
