@@ -163,7 +163,7 @@ export class LocalAgentHome implements AgentHub {
         const pending = slot.pending.get(frame.id);
         if (!pending) return;
         this.#finish(slot, pending);
-        connection.ack(frame.id);
+        this.#ack(slot, pending);
         pending.fail(frame.code, frame.message);
         return;
       }
@@ -438,7 +438,7 @@ export class LocalAgentHome implements AgentHub {
     const pending = slot.pending.get(frame.id);
     if (!pending) return;
     this.#finish(slot, pending);
-    slot.link?.ack(frame.id);
+    this.#ack(slot, pending);
     const finalize = this.#options.finalizeDone;
     if (!finalize || !frame.attachments?.length) return pending.done(frame);
     finalize(pending.call, frame).then(
@@ -448,6 +448,17 @@ export class LocalAgentHome implements AgentHub {
         pending.fail("attachments_failed", "The agent's files could not be stored.");
       },
     );
+  }
+
+  /**
+   * Tells the agent it may forget a request whose final frame arrived: at once for a live call, once its outcome
+   * is saved for a task (until then the connector holds it, so wherever it reconnects the turn is re-attached and
+   * its ending replayed, never listed as still working and sent again).
+   */
+  #ack(slot: AgentSlot, pending: PendingRequest): void {
+    const id = pending.call.requestId;
+    if (!pending.outcomeStored) return slot.link?.ack(id);
+    pending.outcomeStored.then(() => slot.link?.ack(id));
   }
 
   /** Removes a request that ended and lets queued tasks take its place. */

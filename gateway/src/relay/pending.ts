@@ -50,6 +50,8 @@ export class PendingRequest {
   #outcome: Outcome | null = null;
   /** Permission prompts the agent is waiting on, by id (a caller may answer each once). */
   readonly openPrompts = new Map<string, PermissionPrompt>();
+  /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
+  outcomeStored: Promise<void> | undefined;
 
   constructor(
     call: RelayCall,

@@ -61,7 +61,7 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       const pending = await context.tasks.start(taskId, context.config, (id) => slot.isBusyWith(id));
       if (!pending) continue;
       if (!slot.link) {
-        await context.tasks.requeue(pending);
+        await context.tasks.unstart(pending);
         break;
       }
       slot.send(pending);
