@@ -170,6 +170,19 @@ export class ClusterPresence {
     return found;
   }
 
+  /** Which of `nodes` had a heartbeat within `deadAfterMs` (one ZMSCORE). This node is always live. */
+  async liveNodes(nodes: string[], deadAfterMs: number): Promise<Set<string>> {
+    const others = nodes.filter((node) => node !== this.#node);
+    const live = new Set(nodes.filter((node) => node === this.#node));
+    if (others.length === 0) return live;
+    const scores = (await this.#redis.call("ZMSCORE", this.#nodes(), ...others)) as Array<string | null>;
+    const cutoff = Date.now() - deadAfterMs;
+    others.forEach((node, i) => {
+      if (scores[i] !== null && Number(scores[i]) >= cutoff) live.add(node);
+    });
+    return live;
+  }
+
   /**
    * Removes the presence of nodes whose last heartbeat is older than `deadAfterMs` (SIGKILL'd, powered off):
    * reads each dead node's own set of agents, deletes those home keys that still name it, forgets the node.
