@@ -91,6 +91,52 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     connected.stop();
   });
 
+  it("a turn another node re-queued while the connector still runs it is re-attached where the agent reconnects and ends once", async () => {
+    const user = await createUser(c.url, c.adminToken, "stale-requeue-user");
+    const agent = await createAgent(user.api);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      await released;
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+      message: "held",
+      async: true,
+    });
+    expect(accepted.status).toBe(202);
+    const taskId: string = accepted.body.task_id;
+    await waitFor(() => runs.get(taskId) === 1, { what: "the task running on the agent" });
+    // What a node the agent left writes when its grace runs out before it hears where the agent went: the turn
+    // back in the queue, though the connector still runs it.
+    const key = `${c.prefix}task:${agent.id}:${taskId.slice(taskId.indexOf(".") + 1)}`;
+    const stored = JSON.parse((await c.redis.get(key))!);
+    expect(stored.status).toBe("working");
+    await c.redis.set(key, JSON.stringify({ ...stored, status: "submitted" }));
+    c.dropConnections();
+    await waitFor(
+      async () =>
+        connected.statuses.filter((status) => status.type === "connected").length > 1 &&
+        (await c.homeOf(agent.id)) >= 0,
+      { what: "the agent connected again" },
+    );
+    release();
+    const task = await waitFor(
+      async () => {
+        const res = await user.api.get(`/v1/tasks/${taskId}`);
+        return res.body.status === "completed" ? res.body : null;
+      },
+      { timeoutMs: 10_000, what: "the held turn completed" },
+    );
+    expect(task.result).toBe("ok:held");
+    await sleep(500); // a second delivery, if any, would arrive by now
+    expect(runs.get(taskId)).toBe(1);
+    connected.stop();
+  });
+
   it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
     const user = await createUser(c.url, c.adminToken, "redis-restart-user");
     const agent = await createAgent(user.api);
