@@ -137,6 +137,49 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     connected.stop();
   });
 
+  it("a task the agent finished while Redis was away is not sent again by the node the agent reconnects to", async () => {
+    const user = await createUser(c.url, c.adminToken, "ack-after-save-user");
+    const agent = await createAgent(user.api);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      await released;
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+      message: "once",
+      async: true,
+    });
+    expect(accepted.status).toBe(202);
+    const taskId: string = accepted.body.task_id;
+    await waitFor(() => runs.get(taskId) === 1, { what: "the task running on the agent" });
+    // The outcome cannot be saved while Redis is away; the connector must keep holding the turn until it is, or
+    // the node it reconnects to lists the turn as still working and sends it again.
+    await c.server.halt();
+    try {
+      release();
+      await sleep(400); // several sweeps: an ack sent before the save would have reached the connector by now
+      c.dropConnections();
+      await sleep(100);
+    } finally {
+      await c.server.start();
+    }
+    const task = await waitFor(
+      async () => {
+        const res = await user.api.get(`/v1/tasks/${taskId}`);
+        return res.body?.status === "completed" ? res.body : null;
+      },
+      { timeoutMs: 10_000, what: "the task completed" },
+    );
+    expect(task.result).toBe("ok:once");
+    await sleep(1000); // a second delivery, if any, would arrive by now
+    expect(runs.get(taskId)).toBe(1);
+    connected.stop();
+  });
+
   it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
     const user = await createUser(c.url, c.adminToken, "redis-restart-user");
     const agent = await createAgent(user.api);
