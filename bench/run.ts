@@ -228,6 +228,24 @@ function clusterIdleRows(result: ClusterIdleResult): Row[] {
       "",
       null,
     ),
+    row(
+      `${what}, idle CPU on each node`,
+      "bun",
+      result.nodes.map((node) => `${node.idleCpuPercent.toFixed(1)}%`).join(" / "),
+      "",
+      "",
+      "",
+      null,
+    ),
+    row(
+      `${what}, Redis commands/s and CPU while idle`,
+      "bun",
+      `${fmt.perSecond(result.redisCommandsPerSecond)}, ${result.redisIdleCpuPercent.toFixed(1)}% CPU`,
+      "",
+      "",
+      "",
+      null,
+    ),
   ];
 }
 
@@ -535,7 +553,7 @@ const method = [
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   "Cluster: two Bun nodes (AGENT_MESH_CLUSTER=redis, redis store) on one local redis-server, the bench agent on node A; the round-trip and streaming measurements above with the caller on node A (same node; in cluster mode that call also goes through the Redis output log) and on node B (cross-node). The floor column holds the same-node figure.",
   `Cluster streams: three Bun nodes on one redis-server; ${CLUSTER_STREAMS.nodes * CLUSTER_STREAMS.agentsPerNode} bench agents (${CLUSTER_STREAMS.agentsPerNode} connected to each node, one Node process with the real protocol client, bench/agents/stream-agents.ts); after a warm-up call from every node to every agent, ${CLUSTER_STREAMS.streams.toLocaleString("en-US")} SSE calls start at once (node:http, keep-alive), the caller's node and the agent varying independently (two thirds cross nodes), each streaming ${CLUSTER_STREAMS.chunks} chunks of 64–256 bytes. A call fails on a status other than 200, a missing chunk, an error event or no done. Time to last chunk: request to end of body, per call. Chunks/s: every chunk of the successful calls ÷ first request to last body end.`,
-  `Cluster idle agents: three Bun nodes on one redis-server; ${CLUSTER_IDLE.agents.toLocaleString("en-US")} agents created through the API, then raw ws sockets (bench/agents/lean-agents.ts, one generator per node, a third of the agents each, ${CLUSTER_IDLE.openingAtOnce} handshakes in flight, ${CLUSTER_IDLE.sourceAddresses.length} loopback source addresses) say hello to their node and ping every heartbeat (15 s). RSS per agent: each node's VmRSS after every socket is welcomed and one full heartbeat passed, minus before connecting, ÷ its agents. Redis memory per agent: INFO memory used_memory at the same two moments ÷ all agents (presence: home key, epoch, the node's agent set).`,
+  `Cluster idle agents: three Bun nodes on one redis-server; ${CLUSTER_IDLE.agents.toLocaleString("en-US")} agents created through the API, then raw ws sockets (bench/agents/lean-agents.ts, one generator per node, a third of the agents each, ${CLUSTER_IDLE.openingAtOnce} handshakes in flight, ${CLUSTER_IDLE.sourceAddresses.length} loopback source addresses) say hello to their node and ping every heartbeat (15 s). RSS per agent: each node's VmRSS after every socket is welcomed and one full heartbeat passed, minus before connecting, ÷ its agents. Redis memory per agent: INFO memory used_memory at the same two moments ÷ all agents (presence: home key, epoch, the node's agent set). Idle CPU (each node, and Redis) and Redis commands/s (INFO stats total_commands_processed, commands inside scripts included): over that heartbeat.`,
   ...connectorMethod,
 ];
 // Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.

@@ -11,6 +11,8 @@ export interface BenchCluster {
   adminToken: string;
   /** A client of the cluster's Redis (INFO, presence keys). */
   redis: Redis;
+  /** The redis-server process (its CPU time). */
+  redisPid: number;
   stop(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function startBenchCluster(
       started.push(node);
       nodes.push(node);
     }
-    return { nodes, adminToken, redis, stop };
+    return { nodes, adminToken, redis, redisPid: server.pid, stop };
   } catch (error) {
     await stop();
     throw error;

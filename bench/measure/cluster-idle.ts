@@ -7,10 +7,12 @@
  *   before connecting (after the agents were created), divided by the agents on that node.
  * - Redis memory per agent: `used_memory` (INFO memory) at the same two moments, divided by all agents: what
  *   presence costs (home key, epoch, the node's agent set) beyond the agents' own records.
+ * - What staying idle costs over that heartbeat: each node's CPU share, Redis's CPU share and commands per second
+ *   (presence refreshes, inbox polls).
  */
 import { type BenchCluster, redisUsedMemory, startBenchCluster } from "../lib/bench-cluster.ts";
 import { httpClient } from "../lib/http-load.ts";
-import { type BenchProcess, readRssKb } from "../lib/processes.ts";
+import { type BenchProcess, readCpuSeconds, readRssKb } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { startNodeScript } from "../lib/servers.ts";
 
@@ -28,8 +30,10 @@ export const CLUSTER_IDLE = {
 export interface ClusterIdleResult {
   agents: number;
   /** Per node: agents on it and RSS growth per agent (KB). */
-  nodes: Array<{ agents: number; kbPerAgent: number }>;
+  nodes: Array<{ agents: number; kbPerAgent: number; idleCpuPercent: number }>;
   redisBytesPerAgent: number;
+  redisCommandsPerSecond: number;
+  redisIdleCpuPercent: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,6 +88,13 @@ async function connectFleet(cluster: BenchCluster, token: string, shares: number
   return fleet;
 }
 
+/** Commands Redis processed so far (INFO stats). */
+async function redisCommands(cluster: BenchCluster): Promise<number> {
+  const match = /^total_commands_processed:(\d+)/m.exec(await cluster.redis.info("stats"));
+  if (!match) throw new Error("no total_commands_processed in INFO stats");
+  return Number(match[1]);
+}
+
 export async function measureClusterIdle(): Promise<ClusterIdleResult> {
   const { nodes: count, agents } = CLUSTER_IDLE;
   const cluster = await startBenchCluster(count);
@@ -97,7 +108,16 @@ export async function measureClusterIdle(): Promise<ClusterIdleResult> {
     const rssBefore = await Promise.all(cluster.nodes.map((node) => readRssKb(node.process.pid)));
     const redisBefore = await redisUsedMemory(cluster.redis);
     fleet = await connectFleet(cluster, user.token, shares);
-    await sleep(CLUSTER_IDLE.settleMs + CLUSTER_IDLE.heartbeatMs);
+    await sleep(CLUSTER_IDLE.settleMs);
+    const cpuBefore = await Promise.all(cluster.nodes.map((node) => readCpuSeconds(node.process.pid)));
+    const commandsBefore = await redisCommands(cluster);
+    const redisCpuBefore = await readCpuSeconds(cluster.redisPid);
+    const idleStarted = performance.now();
+    await sleep(CLUSTER_IDLE.heartbeatMs);
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    const cpuAfter = await Promise.all(cluster.nodes.map((node) => readCpuSeconds(node.process.pid)));
+    const commandsAfter = await redisCommands(cluster);
+    const redisCpuAfter = await readCpuSeconds(cluster.redisPid);
     const rssAfter = await Promise.all(cluster.nodes.map((node) => readRssKb(node.process.pid)));
     const redisAfter = await redisUsedMemory(cluster.redis);
     const closed = fleet.reduce((sum, proc) => sum + welcomedNow(proc).closed, 0);
@@ -107,8 +127,11 @@ export async function measureClusterIdle(): Promise<ClusterIdleResult> {
       nodes: shares.map((share, i) => ({
         agents: share,
         kbPerAgent: (rssAfter[i]! - rssBefore[i]!) / share,
+        idleCpuPercent: ((cpuAfter[i]! - cpuBefore[i]!) / idleSeconds) * 100,
       })),
       redisBytesPerAgent: (redisAfter - redisBefore) / agents,
+      redisCommandsPerSecond: (commandsAfter - commandsBefore) / idleSeconds,
+      redisIdleCpuPercent: ((redisCpuAfter - redisCpuBefore) / idleSeconds) * 100,
     };
   } finally {
     await Promise.all(fleet.map((proc) => proc.stop()));
