@@ -12,13 +12,16 @@
  */
 import { type BenchCluster, redisUsedMemory, startBenchCluster } from "../lib/bench-cluster.ts";
 import { httpClient } from "../lib/http-load.ts";
-import { type BenchProcess, readCpuSeconds, readRssKb } from "../lib/processes.ts";
+import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { startNodeScript } from "../lib/servers.ts";
 
+/** The issue's fleet, capped so each generator (a third of the sockets) stays within the open-files limit. */
+const AGENTS = Math.min(10_000, Math.floor((childFileLimit() - 1000) / 1000) * 3000);
+
 export const CLUSTER_IDLE = {
   nodes: 3,
-  agents: 10_000,
+  agents: AGENTS,
   openingAtOnce: 128,
   sourceAddresses: Array.from({ length: 4 }, (_, i) => `127.0.0.${i + 2}`),
   /** The gateway's production heartbeat; RSS is read after one full interval so every socket pinged. */
