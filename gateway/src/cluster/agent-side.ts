@@ -127,7 +127,7 @@ export class AgentSide {
    * Runs a live call on the local agent with its output to the log, for callers on node `follower`; throws
    * agent_offline / agent_busy.
    */
-  async dispatch(call: RelayCall, follower: string): Promise<void> {
+  async dispatch(call: RelayCall, follower: string | null): Promise<void> {
     const caller = this.#serve(call.agentId, call.requestId);
     try {
       await this.#local.dispatch(call, caller);
@@ -136,7 +136,12 @@ export class AgentSide {
       throw error;
     }
     this.#served.get(call.requestId)!.follower = follower;
-    await this.#writeAck(call.requestId, { ok: true, user: call.user, call, follower });
+    await this.#writeAck(call.requestId, {
+      ok: true,
+      user: call.user,
+      call,
+      ...(follower ? { follower } : {}),
+    });
   }
 
   /** A request went out to the local agent: a task's output goes to the log too, for followers elsewhere. */
@@ -185,7 +190,7 @@ export class AgentSide {
    * A caller on node `follower` follows the request again: it must not be canceled as abandoned. The ack names
    * that node now, so a node that takes the call over later watches the right one.
    */
-  async reattach(agentId: string, requestId: string, user: string, follower: string): Promise<void> {
+  async reattach(agentId: string, requestId: string, user: string, follower: string | null): Promise<void> {
     const served = this.#served.get(requestId);
     if (!served) return;
     const attached = await this.#local.attach(agentId, requestId, { user, afterSeq: 2 ** 31 }, served.caller);
@@ -193,7 +198,7 @@ export class AgentSide {
     const previous = served.follower;
     served.follower = follower;
     const ack = await this.readAck(requestId);
-    if (ack?.ok && previous !== follower) await this.#writeAck(requestId, { ...ack, follower });
+    if (ack?.ok && follower && previous !== follower) await this.#writeAck(requestId, { ...ack, follower });
   }
 
   /**
@@ -207,7 +212,7 @@ export class AgentSide {
     if (followers.size === 0) return;
     const live = await liveNodes([...followers]);
     for (const [requestId, entry] of this.#served) {
-      if (!entry.follower || live.has(entry.follower)) continue;
+      if (!entry.follower || entry.muted || live.has(entry.follower)) continue;
       await this.release(entry.agentId, requestId);
     }
   }
@@ -221,7 +226,7 @@ export class AgentSide {
         case "dispatch": {
           const call = command.call as RelayCall;
           try {
-            await this.dispatch(call, String(command.from));
+            await this.dispatch(call, nodeOf(command.from));
           } catch (error) {
             const api = error instanceof ApiError ? error : errors.agentOffline(call.agentName);
             await this.#writeAck(call.requestId, {
@@ -234,7 +239,7 @@ export class AgentSide {
           return;
         }
         case "attach":
-          return this.reattach(agentId, requestId, String(command.user), String(command.from));
+          return this.reattach(agentId, requestId, String(command.user), nodeOf(command.from));
         case "release":
           return this.release(agentId, requestId);
         case "cancel":
@@ -254,4 +259,9 @@ export class AgentSide {
     };
     run().catch((error) => this.#report(error, `cluster-${String(command.type)}`));
   }
+}
+
+/** The sending node of an inbox command (absent from nodes of an earlier version: then nobody is watched). */
+function nodeOf(from: unknown): string | null {
+  return typeof from === "string" && from !== "" ? from : null;
 }
