@@ -1,5 +1,5 @@
 /**
- * SIGKILL of the caller's node mid-stream, three nodes (Bun, Deno, Bun) behind the load balancer: the caller's
+ * SIGKILL of the caller's node mid-stream, three nodes (Bun, Deno, Node) behind the load balancer: the caller's
  * connection ends (no hang), it re-attaches through the balancer with Last-Event-ID and gets the rest from the
  * request's Redis log, every chunk once; a call whose caller never comes back is canceled after the resume window
  * (once its node counts as dead), not run to its end. Each test starts the node it killed again.
@@ -12,7 +12,7 @@ import { startCluster } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
-const cluster = await startCluster(["bun", "deno", "bun"]);
+const cluster = await startCluster(["bun", "deno", "node"]);
 
 /** Reads SSE events from `res` into `events` until the body ends or breaks; resolves with how it ended. */
 async function readInto(res: Response, events: EventSourceMessage[]): Promise<"ended" | "broken"> {
