@@ -400,15 +400,18 @@ export class LocalAgentHome implements AgentHub {
       await this.#options.beforeLink(connection);
       if (connection.isClosed) return; // The host refused it, or it went away meanwhile.
     }
-    const slot = this.#slot(agent.id);
     const held = frame.inflight ?? [];
-    const reattached = await reattachHeldTasks(slot, held, this.#delivery);
+    const reattached = await reattachHeldTasks(this.#slot(agent.id), held, this.#delivery);
     if (this.#options.adoptHeld) {
       const known = new Set(reattached.map((pending) => pending.call.requestId));
-      const unknown = held.filter(({ id }) => !slot.pending.has(id) && !known.has(id));
+      const pending = this.#slot(agent.id).pending;
+      const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
       reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
     }
     if (connection.isClosed) return;
+    // Looked up again: the sweep drops a slot with no link and nothing pending, also while this hello awaited, and a
+    // socket linked into a dropped slot would be sent work while its own frames (and its close) were ignored.
+    const slot = this.#slot(agent.id);
     // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
     // what to resume (it would hold frames the gateway never asks for).
     const previous = slot.link;

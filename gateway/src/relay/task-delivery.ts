@@ -60,7 +60,7 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       taskId = slot.queue.shift()!;
       const pending = await context.tasks.start(taskId, context.config, (id) => slot.isBusyWith(id));
       if (!pending) continue;
-      if (!slot.link) {
+      if (!slot.link || slot.link.isClosed) {
         await context.tasks.unstart(pending);
         break;
       }
