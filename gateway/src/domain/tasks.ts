@@ -229,30 +229,10 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return live;
   }
 
-  /**
-   * Records how a turn ended, once: of concurrent callers (two nodes finishing the same turn) exactly one wins; the
-   * others get the recorded ending back. A write that raced it (a start, a re-queue on another node reading the
-   * task before the ending was saved) checks it afterwards with `endingOf` and puts the ending back.
-   */
-  async function recordEnding(task: TaskRecord, ending: TaskEnding): Promise<TaskEnding> {
-    const key = endingKey(task);
-    if (await store.add(key, ending, { ttl: options.ttlSeconds })) return ending;
-    return (await store.get<TaskEnding>(key)) ?? ending;
-  }
-
-  async function endingOf(task: TaskRecord): Promise<TaskEnding | null> {
-    return store.get<TaskEnding>(endingKey(task));
-  }
-
-  return { create, get, save, unfinished, nextTurn, listOf, data, setData, recordEnding, endingOf };
+  return { create, get, save, unfinished, nextTurn, listOf, data, setData };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;
-
-/** The fields a turn's ending sets (see `recordEnding`). */
-export type TaskEnding = Pick<TaskRecord, "status" | "result" | "error" | "attachments">;
-
-const endingKey = (task: Pick<TaskRecord, "id" | "turn">) => `task-ending:${task.id}:${task.turn ?? 1}`;
 
 function matches(task: TaskRecord, filter: TaskListFilter): boolean {
   return (

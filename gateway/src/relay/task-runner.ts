@@ -8,7 +8,6 @@ import type { GatewayConfig } from "../config.ts";
 import {
   isTerminal,
   requestIdOf,
-  type TaskEnding,
   type TaskRecord,
   type TaskService,
   taskIdOfRequest,
@@ -112,8 +111,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         const current = await tasks.get(ran.id);
         if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
         apply(current);
-        // The first ending of a turn wins (two nodes may both see it end), and outlives a racing write.
-        Object.assign(current, await tasks.recordEnding(current, endingOf(current)));
         await saved(current);
         return current;
       });
@@ -147,18 +144,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-  }
-
-  /**
-   * After a write made from a read of the task (a start, a re-queue): if the turn ended meanwhile (saved by another
-   * node between that read and this write), the write just undid the ending; put it back. True when it had ended.
-   */
-  async function endedMeanwhile(task: TaskRecord): Promise<boolean> {
-    const ending = await tasks.endingOf(task);
-    if (!ending) return false;
-    Object.assign(task, ending, { prompt: undefined });
-    await saved(task);
-    return true;
   }
 
   /** Saves a state change and tells the listener. */
@@ -215,7 +200,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       task.status = "working";
       task.attempts += 1;
       await saved(task);
-      if (await endedMeanwhile(task)) return null;
       return pendingFor(task, config);
     },
 
@@ -236,7 +220,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         task.attempts += 1;
         task.uncounted = (task.uncounted ?? 0) + 1;
         await saved(task);
-        if (await endedMeanwhile(task)) return null;
       }
       return pendingFor(task, config);
     },
@@ -252,7 +235,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       task.status = "submitted";
       task.uncounted = (task.uncounted ?? 0) + 1;
       await saved(task);
-      await endedMeanwhile(task);
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
@@ -269,21 +251,14 @@ export function createTaskRunner(options: TaskRunnerOptions) {
           code: "agent_offline",
           message: `The agent went offline ${lost} times while running this task.`,
         };
-        Object.assign(task, await tasks.recordEnding(task, endingOf(task)));
         await saved(task);
         if (task.callback_url) await callback(task);
         return;
       }
       task.status = "submitted";
       await saved(task);
-      await endedMeanwhile(task);
     },
   };
 }
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>;
-
-/** The fields of a task that say how its turn ended. */
-function endingOf(task: TaskRecord): TaskEnding {
-  return { status: task.status, result: task.result, error: task.error, attachments: task.attachments };
-}
