@@ -18,7 +18,13 @@ import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
 import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
 import { type ClusterResult, measureCluster } from "./measure/cluster.ts";
+import { CLUSTER_IDLE, type ClusterIdleResult, measureClusterIdle } from "./measure/cluster-idle.ts";
 import { measureClusterRecovery } from "./measure/cluster-recovery.ts";
+import {
+  CLUSTER_STREAMS,
+  type ClusterStreamsResult,
+  measureClusterStreams,
+} from "./measure/cluster-streams.ts";
 import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
@@ -179,6 +185,66 @@ function clusterRows(result: ClusterResult): Row[] {
       same.streaming.chunksPerSecond,
       fmt.perSecond,
       0.6,
+    ),
+  ];
+}
+
+function clusterStreamRows(result: ClusterStreamsResult): Row[] {
+  const what = `Cluster: ${result.streams.toLocaleString("en-US")} concurrent streams over 3 nodes`;
+  return [
+    row(
+      `${what}, failed calls`,
+      "bun",
+      `${result.errors} of ${result.streams.toLocaleString("en-US")}`,
+      "",
+      "",
+      "0",
+      result.errors === 0,
+    ),
+    row(`${what}, time to last chunk p50`, "bun", fmt.ms(result.p50Ms), "", "", "", null),
+    row(`${what}, time to last chunk p99`, "bun", fmt.ms(result.p99Ms), "", "", "", null),
+    row(`${what}, chunks/s in total`, "bun", fmt.perSecond(result.chunksPerSecond), "", "", "", null),
+  ];
+}
+
+function clusterIdleRows(result: ClusterIdleResult): Row[] {
+  const what = `Cluster: ${result.agents.toLocaleString("en-US")} idle agents over 3 nodes`;
+  return [
+    row(
+      `${what}, RSS per agent on each node`,
+      "bun",
+      result.nodes.map((node) => fmt.kb(node.kbPerAgent)).join(" / "),
+      "",
+      "",
+      "",
+      null,
+    ),
+    row(
+      `${what}, Redis memory per agent`,
+      "bun",
+      `${Math.round(result.redisBytesPerAgent)} B`,
+      "",
+      "",
+      "",
+      null,
+    ),
+    row(
+      `${what}, idle CPU on each node`,
+      "bun",
+      result.nodes.map((node) => `${node.idleCpuPercent.toFixed(1)}%`).join(" / "),
+      "",
+      "",
+      "",
+      null,
+    ),
+    row(
+      `${what}, Redis commands/s and CPU while idle`,
+      "bun",
+      `${fmt.perSecond(result.redisCommandsPerSecond)}, ${result.redisIdleCpuPercent.toFixed(1)}% CPU`,
+      "",
+      "",
+      "",
+      null,
     ),
   ];
 }
@@ -434,9 +500,19 @@ try {
         ),
       );
     }
-    notes.push(
-      "Cluster rows not measured yet: 1,000 concurrent streams over 3 nodes, 10,000 idle agents over 3 nodes (RSS per agent per node, Redis memory per agent).",
+    const streams = await attempt(
+      `cluster: ${CLUSTER_STREAMS.streams.toLocaleString("en-US")} concurrent streams over 3 bun nodes`,
+      measureClusterStreams,
     );
+    if (streams) {
+      rows.push(...clusterStreamRows(streams));
+      for (const failure of streams.failures) notes.push(`Cluster streams: a failed call: ${failure}`);
+    }
+    const idle = await attempt(
+      `cluster: ${CLUSTER_IDLE.agents.toLocaleString("en-US")} idle agents over 3 bun nodes`,
+      measureClusterIdle,
+    );
+    if (idle) rows.push(...clusterIdleRows(idle));
   }
   if (only.has("connector")) {
     const suite = await attempt("the connector (installed package)", () =>
@@ -478,6 +554,8 @@ const method = [
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   "Cluster: two Bun nodes (AGENT_MESH_CLUSTER=redis, redis store) on one local redis-server, the bench agent on node A; the round-trip and streaming measurements above with the caller on node A (same node; in cluster mode that call also goes through the Redis output log) and on node B (cross-node). The floor column holds the same-node figure.",
+  `Cluster streams: three Bun nodes on one redis-server; ${CLUSTER_STREAMS.nodes * CLUSTER_STREAMS.agentsPerNode} bench agents (${CLUSTER_STREAMS.agentsPerNode} connected to each node, one Node process with the real protocol client, bench/agents/stream-agents.ts); after a warm-up call from every node to every agent, ${CLUSTER_STREAMS.streams.toLocaleString("en-US")} SSE calls start at once (node:http, keep-alive), the caller's node and the agent varying independently (two thirds cross nodes), each streaming ${CLUSTER_STREAMS.chunks} chunks of 64–256 bytes. A call fails on a status other than 200, a missing chunk, an error event or no done. Time to last chunk: request to end of body, per call. Chunks/s: every chunk of the successful calls ÷ first request to last body end.`,
+  `Cluster idle agents: three Bun nodes on one redis-server; ${CLUSTER_IDLE.agents.toLocaleString("en-US")} agents created through the API, then raw ws sockets (bench/agents/lean-agents.ts, one generator per node, a third of the agents each, ${CLUSTER_IDLE.openingAtOnce} handshakes in flight, ${CLUSTER_IDLE.sourceAddresses.length} loopback source addresses) say hello to their node and ping every heartbeat (15 s). RSS per agent: each node's VmRSS after every socket is welcomed and one full heartbeat passed, minus before connecting, ÷ its agents. Redis memory per agent: INFO memory used_memory at the same two moments ÷ all agents (presence: home key, epoch, the node's agent set). Idle CPU (each node, and Redis) and Redis commands/s (INFO stats total_commands_processed, commands inside scripts included): over that heartbeat.`,
   ...connectorMethod,
 ];
 // Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.

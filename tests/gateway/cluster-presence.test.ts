@@ -54,6 +54,22 @@ describe.skipIf(!server)("cluster presence", () => {
     expect((await b.homes(["ag_1"])).get("ag_1")).toBeNull();
   });
 
+  it("refreshes many claims in slices and reports exactly the ones another node took", async () => {
+    fresh();
+    const a = node("a");
+    const b = node("b");
+    const held = new Map<string, number>();
+    const ids = Array.from({ length: 1200 }, (_, i) => `ag_${i}`);
+    await Promise.all(ids.map(async (id) => held.set(id, await a.claim(id))));
+    await b.claim("ag_3");
+    await b.claim("ag_1100");
+    expect((await a.refresh(held)).sort()).toEqual(["ag_1100", "ag_3"]);
+    const homes = await a.homes(ids);
+    expect(ids.filter((id) => homes.get(id)?.node === "a")).toHaveLength(1198);
+    expect(homes.get("ag_3")?.node).toBe("b");
+    expect(await redis.scard(`${prefix}cluster:node-agents:a`)).toBe(1198);
+  });
+
   it("a claim expires without refreshes; the owner re-takes it only if nobody claimed since", async () => {
     fresh();
     const a = node("a", 200);

@@ -13,6 +13,8 @@ export interface TestCluster {
   url: string;
   adminToken: string;
   redis: Redis;
+  /** The store prefix every node uses (keys in `redis` are this plus the store's key). */
+  prefix: string;
   /** The redis-server (append-only file: it can be halted and started again with its data). */
   server: RestartableRedis;
   /** Cuts every connection through the load balancer (agents reconnect, likely to another node). */
@@ -51,6 +53,7 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
   const cluster: TestCluster = {
     nodes,
     server,
+    prefix,
     url: balancer.url,
     adminToken,
     redis,

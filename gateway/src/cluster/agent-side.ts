@@ -17,7 +17,8 @@ import type { RedisCaller } from "./presence.ts";
 import type { RequestLog } from "./request-log.ts";
 
 export type Ack =
-  | { ok: true; user: string; call: RelayCall }
+  /** `follower`: the node whose callers follow a live call (a node that takes the call over watches it too). */
+  | { ok: true; user: string; call: RelayCall; follower?: string }
   | { ok: false; status: number; code: string; message: string };
 
 /** Acknowledgements outlive any request (tasks can run for hours); they are small. */
@@ -33,11 +34,12 @@ export class AgentSide {
   /**
    * Requests served here whose output goes to the log. `caller` stands for the callers on other nodes (released
    * and re-attached as they come and go, so an abandoned call is canceled as on one node); `log` is an owner of
-   * the request, so the log gets all output whether or not a caller is following.
+   * the request, so the log gets all output whether or not a caller is following. `follower` is the node whose
+   * callers follow a live call (null once they left): if that node dies, its callers are gone without a release.
    */
   readonly #served = new Map<
     string,
-    { agentId: string; caller: RelaySink; log: RelaySink; muted: boolean }
+    { agentId: string; caller: RelaySink; log: RelaySink; muted: boolean; follower: string | null }
   >();
 
   readonly #onClaimed: (agentId: string, held: string[]) => void;
@@ -80,7 +82,7 @@ export class AgentSide {
         this.#served.delete(requestId);
       },
     };
-    const entry = { agentId, caller, log, muted: false };
+    const entry = { agentId, caller, log, muted: false, follower: null as string | null };
     this.#served.set(requestId, entry);
     return caller;
   }
@@ -121,8 +123,11 @@ export class AgentSide {
     );
   }
 
-  /** Runs a live call on the local agent with its output to the log; throws agent_offline / agent_busy. */
-  async dispatch(call: RelayCall): Promise<void> {
+  /**
+   * Runs a live call on the local agent with its output to the log, for callers on node `follower`; throws
+   * agent_offline / agent_busy.
+   */
+  async dispatch(call: RelayCall, follower: string | null): Promise<void> {
     const caller = this.#serve(call.agentId, call.requestId);
     try {
       await this.#local.dispatch(call, caller);
@@ -130,7 +135,13 @@ export class AgentSide {
       this.#served.delete(call.requestId);
       throw error;
     }
-    await this.#writeAck(call.requestId, { ok: true, user: call.user, call });
+    this.#served.get(call.requestId)!.follower = follower;
+    await this.#writeAck(call.requestId, {
+      ok: true,
+      user: call.user,
+      call,
+      ...(follower ? { follower } : {}),
+    });
   }
 
   /** A request went out to the local agent: a task's output goes to the log too, for followers elsewhere. */
@@ -160,7 +171,9 @@ export class AgentSide {
         now: Date.now(),
       });
       pending.lastSeq = lastSeq;
-      pending.addOwner(this.#served.get(id)!.log);
+      const served = this.#served.get(id)!;
+      pending.addOwner(served.log);
+      served.follower = ack.follower ?? null; // watched here from now on (see releaseAbandoned)
       adopted.push(pending);
     }
     return adopted;
@@ -168,13 +181,40 @@ export class AgentSide {
 
   async release(agentId: string, requestId: string): Promise<void> {
     const served = this.#served.get(requestId);
-    if (served) await this.#local.release(agentId, requestId, served.caller);
+    if (!served) return;
+    served.follower = null;
+    await this.#local.release(agentId, requestId, served.caller);
   }
 
-  /** A caller elsewhere follows the request again: it must not be canceled as abandoned. */
-  async reattach(agentId: string, requestId: string, user: string): Promise<void> {
+  /**
+   * A caller on node `follower` follows the request again: it must not be canceled as abandoned. The ack names
+   * that node now, so a node that takes the call over later watches the right one.
+   */
+  async reattach(agentId: string, requestId: string, user: string, follower: string | null): Promise<void> {
     const served = this.#served.get(requestId);
-    if (served) await this.#local.attach(agentId, requestId, { user, afterSeq: 2 ** 31 }, served.caller);
+    if (!served) return;
+    const attached = await this.#local.attach(agentId, requestId, { user, afterSeq: 2 ** 31 }, served.caller);
+    if (attached !== "attached") return;
+    const previous = served.follower;
+    served.follower = follower;
+    const ack = await this.readAck(requestId);
+    if (ack?.ok && follower && previous !== follower) await this.#writeAck(requestId, { ...ack, follower });
+  }
+
+  /**
+   * Live calls whose callers' node died (no heartbeat, see `ClusterPresence.liveNodes`) without releasing them:
+   * released here as if their callers had left, so each runs on for the resume window (a caller may re-attach
+   * through any node) and is then canceled, instead of running to its end for nobody.
+   */
+  async releaseAbandoned(liveNodes: (nodes: string[]) => Promise<Set<string>>): Promise<void> {
+    const followers = new Set<string>();
+    for (const entry of this.#served.values()) if (entry.follower) followers.add(entry.follower);
+    if (followers.size === 0) return;
+    const live = await liveNodes([...followers]);
+    for (const [requestId, entry] of this.#served) {
+      if (!entry.follower || entry.muted || live.has(entry.follower)) continue;
+      await this.release(entry.agentId, requestId);
+    }
   }
 
   /** Handles one command from another node's inbox. */
@@ -186,7 +226,7 @@ export class AgentSide {
         case "dispatch": {
           const call = command.call as RelayCall;
           try {
-            await this.dispatch(call);
+            await this.dispatch(call, nodeOf(command.from));
           } catch (error) {
             const api = error instanceof ApiError ? error : errors.agentOffline(call.agentName);
             await this.#writeAck(call.requestId, {
@@ -199,7 +239,7 @@ export class AgentSide {
           return;
         }
         case "attach":
-          return this.reattach(agentId, requestId, String(command.user));
+          return this.reattach(agentId, requestId, String(command.user), nodeOf(command.from));
         case "release":
           return this.release(agentId, requestId);
         case "cancel":
@@ -219,4 +259,9 @@ export class AgentSide {
     };
     run().catch((error) => this.#report(error, `cluster-${String(command.type)}`));
   }
+}
+
+/** The sending node of an inbox command (absent from nodes of an earlier version: then nobody is watched). */
+function nodeOf(from: unknown): string | null {
+  return typeof from === "string" && from !== "" ? from : null;
 }

@@ -42,18 +42,30 @@ redis.call('SADD', KEYS[3], ARGV[3])
 return {epoch, previous or ''}`;
 
 /**
- * Keeps the claim alive while it is still ours: the home key names us, or it expired and nobody claimed since (the
- * epoch counter is still ours). Otherwise drops the agent from our set and answers 0: we were fenced off.
+ * Keeps each claim of a slice alive while it is still ours: the home key names us, or it expired and nobody claimed
+ * since (the epoch counter is still ours). Otherwise drops the agent from our set: we were fenced off. KEYS[1] is
+ * the node's set, then a home key and an epoch key per agent; ARGV[1] the TTL, then `node|epoch`, epoch and agent id
+ * per agent. Answers the 1-based positions of the agents we lost. One call per slice instead of one per agent: an
+ * idle node refreshes every agent every second.
  */
 const REFRESH = `
-local home = redis.call('GET', KEYS[1])
-if home == ARGV[1] or (not home and redis.call('GET', KEYS[3]) == ARGV[3]) then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  redis.call('SADD', KEYS[2], ARGV[4])
-  return 1
+local lost = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local home_key, epoch_key = KEYS[2 * i], KEYS[2 * i + 1]
+  local claim, epoch, agent = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  local home = redis.call('GET', home_key)
+  if home == claim or (not home and redis.call('GET', epoch_key) == epoch) then
+    redis.call('SET', home_key, claim, 'PX', ARGV[1])
+    if not home then redis.call('SADD', KEYS[1], agent) end
+  else
+    redis.call('SREM', KEYS[1], agent)
+    lost[#lost + 1] = i
+  end
 end
-redis.call('SREM', KEYS[2], ARGV[4])
-return 0`;
+return lost`;
+
+/** Agents refreshed per script call (bounded, so one call never holds Redis long). */
+const REFRESH_SLICE = 500;
 
 /**
  * Deletes the home key only if it is exactly `ARGV[1]` (`node|epoch`), or, with ARGV[2] = '1', any epoch of that
@@ -130,15 +142,28 @@ export class ClusterPresence {
    */
   async refresh(held: ReadonlyMap<string, number>): Promise<string[]> {
     await this.#redis.call("ZADD", this.#nodes(), Date.now(), this.#node);
-    const lost: string[] = [];
-    await Promise.all(
-      [...held].map(async ([agentId, epoch]) => {
-        const keys = [this.#home(agentId), this.#agentsOf(this.#node), this.#epoch(agentId)];
-        const args = [`${this.#node}|${epoch}`, this.#ttlMs, String(epoch), agentId];
-        if (Number(await this.#redis.call("EVAL", REFRESH, 3, ...keys, ...args)) !== 1) lost.push(agentId);
+    const claims = [...held];
+    const slices: Array<Array<[string, number]>> = [];
+    for (let i = 0; i < claims.length; i += REFRESH_SLICE) slices.push(claims.slice(i, i + REFRESH_SLICE));
+    const lost = await Promise.all(
+      slices.map(async (slice) => {
+        const keys = [this.#agentsOf(this.#node)];
+        const args: Array<string | number> = [this.#ttlMs];
+        for (const [agentId, epoch] of slice) {
+          keys.push(this.#home(agentId), this.#epoch(agentId));
+          args.push(`${this.#node}|${epoch}`, String(epoch), agentId);
+        }
+        const positions = (await this.#redis.call(
+          "EVAL",
+          REFRESH,
+          keys.length,
+          ...keys,
+          ...args,
+        )) as number[];
+        return positions.map((position) => slice[Number(position) - 1]![0]);
       }),
     );
-    return lost;
+    return lost.flat();
   }
 
   /** The agent's socket here closed: removes the claim unless a newer one replaced it. */
@@ -168,6 +193,19 @@ export class ClusterPresence {
       );
     });
     return found;
+  }
+
+  /** Which of `nodes` had a heartbeat within `deadAfterMs` (one ZMSCORE). This node is always live. */
+  async liveNodes(nodes: string[], deadAfterMs: number): Promise<Set<string>> {
+    const others = nodes.filter((node) => node !== this.#node);
+    const live = new Set(nodes.filter((node) => node === this.#node));
+    if (others.length === 0) return live;
+    const scores = (await this.#redis.call("ZMSCORE", this.#nodes(), ...others)) as Array<string | null>;
+    const cutoff = Date.now() - deadAfterMs;
+    others.forEach((node, i) => {
+      if (scores[i] !== null && Number(scores[i]) >= cutoff) live.add(node);
+    });
+    return live;
   }
 
   /**

@@ -40,6 +40,9 @@ export interface RedisHubOptions {
   onError: (error: unknown, context: { stage: string }) => void;
 }
 
+/** A node without a heartbeat for this many presence TTLs is dead: its presence is removed, its calls released. */
+const DEAD_AFTER_TTLS = 3;
+
 export class RedisAgentHub implements AgentHub {
   readonly #local: LocalAgentHome;
   readonly #options: RedisHubOptions;
@@ -125,7 +128,10 @@ export class RedisAgentHub implements AgentHub {
       this.#lastHeartbeat = Date.now();
       // Another node holds these agents now (this node was frozen or cut off): never serve them from here again.
       for (const agentId of lost) this.#lostTo(agentId, null);
-      await this.#presence.reapDeadNodes(ttlMs * 3);
+      await this.#presence.reapDeadNodes(ttlMs * DEAD_AFTER_TTLS);
+      await this.#agentSide.releaseAbandoned((nodes) =>
+        this.#presence.liveNodes(nodes, ttlMs * DEAD_AFTER_TTLS),
+      );
     } catch (error) {
       this.#report(error, "cluster-heartbeat");
       if (Date.now() - this.#lastHeartbeat > ttlMs) this.#failClosed();
@@ -161,12 +167,12 @@ export class RedisAgentHub implements AgentHub {
    */
   async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
     if ((await this.#local.isOnline([call.agentId])).get(call.agentId)) {
-      await this.#agentSide.dispatch(call);
+      await this.#agentSide.dispatch(call, this.#options.nodeId);
       return this.#follow(this.#options.nodeId, call.agentId, call.requestId, 0, sink);
     }
     const home = (await this.#presence.homes([call.agentId])).get(call.agentId);
     if (!home) throw errors.agentOffline(call.agentName);
-    await this.#inbox.send(home.node, { type: "dispatch", call });
+    await this.#inbox.send(home.node, { type: "dispatch", call, from: this.#options.nodeId });
     const ack = await this.#awaitAck(call.requestId);
     if (!ack) throw errors.agentOffline(call.agentName);
     if (!ack.ok) throw new ApiError(ack.status as 429, ack.code, ack.message);
@@ -218,8 +224,9 @@ export class RedisAgentHub implements AgentHub {
     }
     const home = (await this.#presence.homes([agentId])).get(agentId);
     const node = home?.node ?? this.#options.nodeId;
-    if (node === this.#options.nodeId) await this.#agentSide.reattach(agentId, requestId, follower.user);
-    else await this.#inbox.send(node, { type: "attach", agentId, requestId, user: follower.user });
+    const from = this.#options.nodeId;
+    if (node === from) await this.#agentSide.reattach(agentId, requestId, follower.user, from);
+    else await this.#inbox.send(node, { type: "attach", agentId, requestId, user: follower.user, from });
     this.#follow(node, agentId, requestId, follower.afterSeq, sink);
     return "attached";
   }

@@ -75,7 +75,13 @@ export interface TaskRecord {
   withdrawn_prompt?: PromptWithdrawal;
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
+  /** Starts of the current turn (each saves `working`); they only grow, so a stale re-queue can be fenced off. */
   attempts: number;
+  /**
+   * Starts that did not lose the turn on an agent (its request never went out because the socket went away
+   * meanwhile; or the turn was taken back from a node the agent had left): not counted against the attempt limit.
+   */
+  uncounted?: number;
   created_at: string;
   updated_at: string;
 }
@@ -178,6 +184,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       prompt: undefined,
       withdrawn_prompt: undefined,
       attempts: 0,
+      uncounted: undefined,
     };
   }
 

@@ -170,7 +170,7 @@ export class LocalAgentHome implements AgentHub {
         const pending = slot.pending.get(frame.id);
         if (!pending) return;
         this.#finish(slot, pending);
-        connection.ack(frame.id);
+        this.#ack(slot, pending);
         pending.fail(frame.code, frame.message);
         return;
       }
@@ -408,15 +408,18 @@ export class LocalAgentHome implements AgentHub {
       await this.#options.beforeLink(connection);
       if (connection.isClosed) return; // The host refused it, or it went away meanwhile.
     }
-    const slot = this.#slot(agent.id);
     const held = frame.inflight ?? [];
-    const reattached = await reattachHeldTasks(slot, held, this.#delivery);
+    const reattached = await reattachHeldTasks(this.#slot(agent.id), held, this.#delivery);
     if (this.#options.adoptHeld) {
       const known = new Set(reattached.map((pending) => pending.call.requestId));
-      const unknown = held.filter(({ id }) => !slot.pending.has(id) && !known.has(id));
+      const pending = this.#slot(agent.id).pending;
+      const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
       reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
     }
     if (connection.isClosed) return;
+    // Looked up again: the sweep drops a slot with no link and nothing pending, also while this hello awaited, and a
+    // socket linked into a dropped slot would be sent work while its own frames (and its close) were ignored.
+    const slot = this.#slot(agent.id);
     // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
     // what to resume (it would hold frames the gateway never asks for).
     const previous = slot.link;
@@ -446,7 +449,7 @@ export class LocalAgentHome implements AgentHub {
     const pending = slot.pending.get(frame.id);
     if (!pending) return;
     this.#finish(slot, pending);
-    slot.link?.ack(frame.id);
+    this.#ack(slot, pending);
     const finalize = this.#options.finalizeDone;
     if (!finalize || !frame.attachments?.length) return pending.done(frame);
     finalize(pending.call, frame).then(
@@ -456,6 +459,17 @@ export class LocalAgentHome implements AgentHub {
         pending.fail("attachments_failed", "The agent's files could not be stored.");
       },
     );
+  }
+
+  /**
+   * Tells the agent it may forget a request whose final frame arrived: at once for a live call, once its outcome
+   * is saved for a task (until then the connector holds it, so wherever it reconnects the turn is re-attached and
+   * its ending replayed, never listed as still working and sent again).
+   */
+  #ack(slot: AgentSlot, pending: PendingRequest): void {
+    const id = pending.call.requestId;
+    if (!pending.outcomeStored) return slot.link?.ack(id);
+    pending.outcomeStored.then(() => slot.link?.ack(id));
   }
 
   /** Removes a request that ended and lets queued tasks take its place. */

@@ -57,6 +57,8 @@ export class PendingRequest {
   readonly openPrompts = new Map<string, PermissionPrompt>();
   /** Prompts the agent withdrew (decided by itself, e.g. on its timeout): a late answer is told so. */
   readonly withdrawnPrompts = new Map<string, PromptWithdrawal>();
+  /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
+  outcomeStored: Promise<void> | undefined;
 
   constructor(
     call: RelayCall,

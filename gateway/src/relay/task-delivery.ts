@@ -60,8 +60,8 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       taskId = slot.queue.shift()!;
       const pending = await context.tasks.start(taskId, context.config, (id) => slot.isBusyWith(id));
       if (!pending) continue;
-      if (!slot.link) {
-        await context.tasks.requeue(pending);
+      if (!slot.link || slot.link.isClosed) {
+        await context.tasks.unstart(pending);
         break;
       }
       slot.send(pending);

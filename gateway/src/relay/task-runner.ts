@@ -59,17 +59,21 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   function pendingFor(task: TaskRecord, config: GatewayConfig): PendingRequest {
     const now = Date.now();
-    const pending = new PendingRequest(callOf(task), sinkFor(task), {
+    let stored!: () => void;
+    const outcomeStored = new Promise<void>((resolve) => (stored = resolve));
+    const pending = new PendingRequest(callOf(task), sinkFor(task, stored), {
       isTask: true,
       deadline: now + config.asyncTimeoutMs,
       idleTimeoutMs: null,
       now,
     });
+    pending.outcomeStored = outcomeStored;
     attemptOf.set(pending, task.attempts);
     return pending;
   }
 
-  function sinkFor(task: TaskRecord): RelaySink {
+  /** `stored` runs once the outcome is in the store (the home acks the agent's final frame only then). */
+  function sinkFor(task: TaskRecord, stored: () => void): RelaySink {
     // Prompt changes of one turn are saved in the order they came (a withdrawal never overtakes its prompt).
     let promptSaves = Promise.resolve();
     return {
@@ -84,7 +88,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
           .catch((error) => options.onError(error, { stage: "task-prompt" }));
       },
       done(frame: DoneFrame) {
-        finish(task, (t) => {
+        finish(task, stored, (t) => {
           t.prompt = undefined;
           t.status = frame.input_required ? "input-required" : "completed";
           t.result = frame.result;
@@ -92,7 +96,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         });
       },
       error(code, message) {
-        finish(task, (t) => {
+        finish(task, stored, (t) => {
           t.prompt = undefined;
           t.status = code === "canceled" ? "canceled" : "failed";
           t.error = { code, message };
@@ -103,9 +107,11 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   /**
    * Re-reads the task so a concurrent cancel is not overwritten (nor a later turn by an earlier one's ending),
-   * applies the outcome, then calls back.
+   * applies the outcome, then calls back. `stored` runs once the store holds the outcome (or never needs it): not
+   * before, so an agent whose final frame is acked can never have a node of a cluster list the turn as still
+   * working (and send it again) — it keeps holding the turn until then, and a node it reconnects to re-attaches it.
    */
-  function finish(ran: TaskRecord, apply: (task: TaskRecord) => void): void {
+  function finish(ran: TaskRecord, stored: () => void, apply: (task: TaskRecord) => void): void {
     (async () => {
       const task = await whileStoreDown(async () => {
         const current = await tasks.get(ran.id);
@@ -114,6 +120,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         await saved(current);
         return current;
       });
+      stored();
       if (task?.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
   }
@@ -215,9 +222,31 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      */
     async reattach(agentId: string, requestId: string, config: GatewayConfig) {
       const task = await tasks.get(taskIdOfRequest(requestId));
-      if (!task || task.agent_id !== agentId || task.status !== "working") return null;
+      if (!task || task.agent_id !== agentId || isTerminal(task.status)) return null;
       if (requestIdOf(task) !== requestId) return null; // An earlier turn the connector still holds.
+      if (task.status === "submitted") {
+        // A node the agent left re-queued this turn (its grace ran out before it heard the agent moved on), yet the
+        // connector still runs it: it is working here. A start of its own, so that node's re-queue stays fenced,
+        // but not a lost attempt.
+        task.status = "working";
+        task.attempts += 1;
+        task.uncounted = (task.uncounted ?? 0) + 1;
+        await saved(task);
+      }
       return pendingFor(task, config);
+    },
+
+    /**
+     * A start whose request never went out (the agent's socket went away while it was saved): back to the queue,
+     * not counted as a lost attempt. Nothing changes when the task was started again since (by another node).
+     */
+    async unstart(pending: PendingRequest): Promise<void> {
+      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
+      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
+      if (task.attempts !== attemptOf.get(pending)) return;
+      task.status = "submitted";
+      task.uncounted = (task.uncounted ?? 0) + 1;
+      await saved(task);
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
@@ -227,11 +256,12 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
       const attempt = attemptOf.get(pending);
       if (attempt !== undefined && task.attempts > attempt) return;
-      if (task.attempts >= options.maxAttempts) {
+      const lost = task.attempts - (task.uncounted ?? 0);
+      if (lost >= options.maxAttempts) {
         task.status = "failed";
         task.error = {
           code: "agent_offline",
-          message: `The agent went offline ${task.attempts} times while running this task.`,
+          message: `The agent went offline ${lost} times while running this task.`,
         };
         await saved(task);
         if (task.callback_url) await callback(task);
