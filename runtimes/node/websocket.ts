@@ -60,7 +60,9 @@ function wire(ws: WebSocket, events: Events, onError: (error: unknown) => void):
     guard(() => onMessage({ data: payload } as MessageEvent, context));
   });
   ws.on("close", (code: number, reason: Buffer) => {
-    guard(() => events.onClose?.(new CloseEvent("close", { code, reason: reason.toString() }), context));
+    // Node 20 has no global CloseEvent (it came in Node 23): a plain object with its fields stands in for it.
+    const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 };
+    guard(() => events.onClose?.(event as CloseEvent, context));
   });
   ws.on("error", (error: Error) => {
     guard(() => events.onError?.(Object.assign(new Event("error"), { error }), context));
