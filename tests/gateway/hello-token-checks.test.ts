@@ -1,6 +1,6 @@
 /**
- * Token checks (`verify`; hellos use it as `verifyForHello`): a reconnect wave with one token reads the store once, and no
- * revocation is hidden by the memory: one made through the same service or announced by the hub applies at once,
+ * Token checks (`verifyForHello`, and `verify` with `reuseChecks`): a reconnect wave with one token reads the store
+ * once, and no revocation is hidden by the memory: one made through the same service or announced by the hub applies at once,
  * one made by another gateway process sharing the store applies within HELLO_CHECK_TTL_MS.
  */
 import { describe, expect, it } from "vitest";
@@ -40,9 +40,15 @@ describe("token checks for agent hellos", () => {
     expect((await tokens.verifyForHello(`amk_nope_${"0".repeat(48)}`)).status).toBe("invalid");
   });
 
-  it("answers a busy caller's requests from memory, and never remembers a refusal", async () => {
+  it("answers a busy caller's requests from memory where told to, and never remembers a refusal", async () => {
+    const plain = countingStore(memorySessionStore({}));
+    const exact = createTokenService(plain.store);
+    const minted = await userToken(exact);
+    for (let i = 0; i < 3; i++) expect((await exact.verify(minted.token)).status).toBe("ok");
+    expect(plain.counts.tokenReads).toBe(3); // without reuseChecks (Workers), every request reads the store
+
     const { store, counts } = countingStore(memorySessionStore({}));
-    const tokens = createTokenService(store);
+    const tokens = createTokenService(store, { reuseChecks: true });
     const { token, record } = await userToken(tokens);
     for (let i = 0; i < 50; i++) expect((await tokens.verify(token)).status).toBe("ok");
     expect(counts.tokenReads).toBe(1);

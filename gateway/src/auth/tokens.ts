@@ -33,10 +33,11 @@ export type TokenCheck =
 
 const TOKEN_PATTERN = /^am([kc])_([a-z0-9]{1,32})_([0-9a-f]{48})$/;
 /**
- * How long a successful token check may be reused (HTTP requests and agent hellos alike). A revocation made through
+ * How long a successful token check may be reused: by agent hellos always, by HTTP requests where the service is
+ * made with `reuseChecks` (gateways that hold their agent sockets, alone or in a cluster). A revocation made through
  * this service, and every `forgetChecks` the hub does when it is told of one (in a cluster, every node is told),
- * takes effect at once; one made by another gateway process sharing the store without telling this one (a Workers
- * isolate) is seen here within this time.
+ * takes effect at once; one made by another gateway process sharing the store without telling this one is seen
+ * here within this time. Workers isolates are never told, so their HTTP requests check the store every time.
  */
 export const CHECK_TTL_MS = 1000;
 /** The name this lifetime had when only hellos reused checks. */
@@ -44,7 +45,12 @@ export const HELLO_CHECK_TTL_MS = CHECK_TTL_MS;
 const CHECK_ENTRIES = 4096;
 export const ADMIN_TOKEN_ID = "admin";
 
-export function createTokenService(store: SessionStore) {
+export interface TokenServiceOptions {
+  /** HTTP requests too reuse a successful check for `CHECK_TTL_MS` (only where every revocation is announced). */
+  reuseChecks?: boolean;
+}
+
+export function createTokenService(store: SessionStore, options: TokenServiceOptions = {}) {
   async function mint(
     fields: Omit<TokenRecord, "id" | "hash" | "created_at">,
     id = randomHex(8),
@@ -92,11 +98,12 @@ export function createTokenService(store: SessionStore) {
   let revocations = 0;
 
   /**
-   * Checks a token. One that verified in the last `CHECK_TTL_MS` is answered from memory: the store read, the JSON
-   * decode and the hash comparison were a large share of a call's cost. Only successful checks are kept, so junk
-   * tokens cannot flush the memory, and a revocation clears what it concerns (see `forgetChecks`).
+   * Checks a token; one that verified in the last `CHECK_TTL_MS` is answered from memory, so a reconnect storm
+   * does not read the same records once per socket and a busy caller does not pay a store read, a JSON decode and
+   * a hash comparison per request. Only successful checks are kept, so junk tokens cannot flush the memory, and a
+   * revocation clears what it concerns (see `forgetChecks`).
    */
-  async function verify(token: string): Promise<TokenCheck> {
+  async function verifyRemembered(token: string): Promise<TokenCheck> {
     const now = Date.now();
     const recent = recentChecks.get(token);
     if (recent !== undefined && recent.until > now) return recent.check;
@@ -179,7 +186,8 @@ export function createTokenService(store: SessionStore) {
     return (await store.add(`token:${ADMIN_TOKEN_ID}`, record)) ? token : null;
   }
 
-  return { mint, verify, verifyForHello: verify, forgetChecks, get, revoke, list, ensureAdmin };
+  const verify = options.reuseChecks ? verifyRemembered : verifyInStore;
+  return { mint, verify, verifyForHello: verifyRemembered, forgetChecks, get, revoke, list, ensureAdmin };
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;
