@@ -88,6 +88,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     secret: options.secret,
     onError: options.onError,
     onTaskChange: (task) => taskChanged(task),
+    // Sockets held here (one process or a cluster): every revocation reaches this process's token checks through
+    // the hub. Not on Workers, whose isolates are never told.
+    reuseTokenChecks: options.hosting === undefined,
   });
   let home: LocalAgentHome | null = null;
   let cluster: ReturnType<typeof clusterHooks> | null = null;

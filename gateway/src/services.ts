@@ -44,6 +44,8 @@ export interface CoreServicesOptions {
   onError?: (error: unknown, context: { stage: string }) => void;
   /** Told after every task state change the runner saves (see `TaskRunnerOptions.onTaskChange`). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
+  /** HTTP requests reuse recent token checks (see `TokenServiceOptions`): only where every revocation is announced. */
+  reuseTokenChecks?: boolean;
 }
 
 /** The store-backed services, without a hub (the hub needs them to exist first). */
@@ -66,7 +68,7 @@ export function createCoreServices(options: CoreServicesOptions) {
         })();
     return secretPromise;
   };
-  const tokens = createTokenService(store);
+  const tokens = createTokenService(store, { reuseChecks: options.reuseTokenChecks });
   const agents = createAgentService(store);
   const tasks = createTaskService(store, { ttlSeconds: Math.ceil(config.taskTtlMs / 1000) });
   const runner = createTaskRunner({

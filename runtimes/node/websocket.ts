@@ -79,9 +79,9 @@ function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): voi
 }
 
 function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
-  settle((this as WiredSocket)[WIRING], (events, context) =>
-    events.onClose?.(new CloseEvent("close", { code, reason: reason.toString() }), context),
-  );
+  // Node 20 has no global CloseEvent (it came in Node 23): a plain object with its fields stands in for it.
+  const event = { type: "close", code, reason: reason.toString(), wasClean: code !== 1006 } as CloseEvent;
+  settle((this as WiredSocket)[WIRING], (events, context) => events.onClose?.(event, context));
 }
 
 function onSocketError(this: WebSocket, error: Error): void {

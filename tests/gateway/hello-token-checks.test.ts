@@ -1,6 +1,6 @@
 /**
- * Token checks for agent hellos (`verifyForHello`): a reconnect wave with one token reads the store once, and no
- * revocation is hidden by the memory: one made through the same service or announced by the hub applies at once,
+ * Token checks (`verifyForHello`, and `verify` with `reuseChecks`): a reconnect wave with one token reads the store
+ * once, and no revocation is hidden by the memory: one made through the same service or announced by the hub applies at once,
  * one made by another gateway process sharing the store applies within HELLO_CHECK_TTL_MS.
  */
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,29 @@ describe("token checks for agent hellos", () => {
     // The first 100 run concurrently (each reads before any remembers); the next 100 are answered from memory.
     expect(counts.tokenReads).toBe(100);
     expect((await tokens.verifyForHello(`amk_nope_${"0".repeat(48)}`)).status).toBe("invalid");
+  });
+
+  it("answers a busy caller's requests from memory where told to, and never remembers a refusal", async () => {
+    const plain = countingStore(memorySessionStore({}));
+    const exact = createTokenService(plain.store);
+    const minted = await userToken(exact);
+    for (let i = 0; i < 3; i++) expect((await exact.verify(minted.token)).status).toBe("ok");
+    expect(plain.counts.tokenReads).toBe(3); // without reuseChecks (Workers), every request reads the store
+
+    const { store, counts } = countingStore(memorySessionStore({}));
+    const tokens = createTokenService(store, { reuseChecks: true });
+    const { token, record } = await userToken(tokens);
+    for (let i = 0; i < 50; i++) expect((await tokens.verify(token)).status).toBe("ok");
+    expect(counts.tokenReads).toBe(1);
+    const remembered = await tokens.verify(token);
+    expect(remembered).toMatchObject({ status: "ok", record: { id: record.id, user: "ada" } });
+    const wrong = `amk_${record.id}_${"0".repeat(48)}`;
+    expect((await tokens.verify(wrong)).status).toBe("invalid");
+    expect((await tokens.verify(wrong)).status).toBe("invalid");
+    expect(counts.tokenReads).toBe(3);
+    await tokens.revoke(record.id);
+    expect((await tokens.verify(token)).status).toBe("revoked");
+    expect((await tokens.verify(token)).status).toBe("revoked");
   });
 
   it("refuses at once a token revoked through the same service or announced by the hub", async () => {

@@ -34,6 +34,29 @@ function* chunkCandidates(): Generator<Record<string, unknown>> {
   yield { type: "chunk", id: "r1", seq: 1, delta: "x", extra: { deep: true } };
 }
 
+function* doneCandidates(): Generator<Record<string, unknown>> {
+  const results: unknown[] = ["ok", "", 3, null, undefined];
+  const inputRequired: unknown[] = [undefined, true, false, "yes", null];
+  const attachments: unknown[] = [
+    undefined,
+    [],
+    [{ name: "a.txt", size: 1, url: "https://example.test/a.txt" }],
+    [{ name: "a.txt", size: -1, url: "https://example.test/a.txt" }],
+    "a.txt",
+  ];
+  for (const id of ids)
+    for (const seq of seqs)
+      for (const result of results)
+        for (const input_required of inputRequired)
+          for (const files of attachments) {
+            const frame: Record<string, unknown> = { type: "done", id, seq, result, input_required };
+            if (files !== undefined) frame.attachments = files;
+            for (const key of Object.keys(frame)) if (frame[key] === undefined) delete frame[key];
+            yield frame;
+          }
+  yield { type: "done", id: "r1", seq: 1, result: "x", extra: { deep: true } };
+}
+
 const verdict = (json: unknown) => "frame" in parseConnectorFrame(JSON.stringify(json), 1 << 20);
 
 describe("parseConnectorFrame", () => {
@@ -46,6 +69,19 @@ describe("parseConnectorFrame", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(2000);
+  });
+
+  it("accepts exactly the done frames the ConnectorFrame schema accepts, and hands on the same frame", () => {
+    let checked = 0;
+    for (const frame of doneCandidates()) {
+      const wire = JSON.parse(JSON.stringify(frame));
+      const expected = v.safeParse(ConnectorFrame, wire);
+      const parsed = parseConnectorFrame(JSON.stringify(wire), 1 << 20);
+      expect([frame, "frame" in parsed]).toEqual([frame, expected.success]);
+      if (expected.success && "frame" in parsed) expect(parsed.frame).toEqual(expected.output);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(3000);
   });
 
   it("keeps the schema's verdict and reason for the other frame types", () => {

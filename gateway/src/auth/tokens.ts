@@ -33,15 +33,24 @@ export type TokenCheck =
 
 const TOKEN_PATTERN = /^am([kc])_([a-z0-9]{1,32})_([0-9a-f]{48})$/;
 /**
- * How long an agent hello may reuse a successful token check. A revocation made through this service (and every
- * `forgetChecks` the hub does when it closes a revoked token's sockets) takes effect at once; one made by another
- * gateway process sharing the store is seen by new hellos here within this time.
+ * How long a successful token check may be reused: by agent hellos always, by HTTP requests where the service is
+ * made with `reuseChecks` (gateways that hold their agent sockets, alone or in a cluster). A revocation made through
+ * this service, and every `forgetChecks` the hub does when it is told of one (in a cluster, every node is told),
+ * takes effect at once; one made by another gateway process sharing the store without telling this one is seen
+ * here within this time. Workers isolates are never told, so their HTTP requests check the store every time.
  */
-export const HELLO_CHECK_TTL_MS = 1000;
-const HELLO_CHECK_ENTRIES = 4096;
+export const CHECK_TTL_MS = 1000;
+/** The name this lifetime had when only hellos reused checks. */
+export const HELLO_CHECK_TTL_MS = CHECK_TTL_MS;
+const CHECK_ENTRIES = 4096;
 export const ADMIN_TOKEN_ID = "admin";
 
-export function createTokenService(store: SessionStore) {
+export interface TokenServiceOptions {
+  /** HTTP requests too reuse a successful check for `CHECK_TTL_MS` (only where every revocation is announced). */
+  reuseChecks?: boolean;
+}
+
+export function createTokenService(store: SessionStore, options: TokenServiceOptions = {}) {
   async function mint(
     fields: Omit<TokenRecord, "id" | "hash" | "created_at">,
     id = randomHex(8),
@@ -58,13 +67,13 @@ export function createTokenService(store: SessionStore) {
   }
 
   /**
-   * Hashes of tokens that verified before. Hashing every request's token was the top CPU cost of a call; the
-   * record is still read and compared on every request, so revocation takes effect at once. Only tokens that
-   * matched get in, so junk tokens cannot flush it.
+   * Hashes of tokens that verified before, so a check after the remembered one expired does not hash again. Only
+   * tokens that matched get in, so junk tokens cannot flush it.
    */
   const knownHashes = new Map<string, string>();
 
-  async function verify(token: string): Promise<TokenCheck> {
+  /** Reads the token's record (and its parent's) and compares hashes: the check itself. */
+  async function verifyInStore(token: string): Promise<TokenCheck> {
     const match = TOKEN_PATTERN.exec(token);
     // A token fixed through AGENT_MESH_ADMIN_TOKEN can have any shape; it is checked against the admin record.
     const id = match ? match[2]! : ADMIN_TOKEN_ID;
@@ -83,25 +92,32 @@ export function createTokenService(store: SessionStore) {
     return { status: "ok", record };
   }
 
-  /** Successful checks by token, for hellos: a reconnect wave of one fleet costs one store read per token. */
-  const recentChecks = new Map<string, { record: TokenRecord; until: number }>();
+  /** Successful checks by token: a busy caller (or a reconnect wave of one fleet) reads its records once a second. */
+  const recentChecks = new Map<string, { check: TokenCheck; until: number }>();
   /** Bumped by every revocation, so a check that read the store before it is not remembered after it. */
   let revocations = 0;
 
   /**
-   * `verify` for agent hellos: a token that verified in the last `HELLO_CHECK_TTL_MS` is answered from memory, so
-   * a reconnect storm does not read the same records once per socket. HTTP requests keep using `verify`.
+   * Checks a token; one that verified in the last `CHECK_TTL_MS` is answered from memory, so a reconnect storm
+   * does not read the same records once per socket and a busy caller does not pay a store read, a JSON decode and
+   * a hash comparison per request. Only successful checks are kept, so junk tokens cannot flush the memory, and a
+   * revocation clears what it concerns (see `forgetChecks`).
    */
-  async function verifyForHello(token: string): Promise<TokenCheck> {
+  async function verifyRemembered(token: string): Promise<TokenCheck> {
     const now = Date.now();
     const recent = recentChecks.get(token);
-    if (recent !== undefined && recent.until > now) return { status: "ok", record: recent.record };
+    if (recent !== undefined && recent.until > now) return recent.check;
     const revocationsBefore = revocations;
-    const check = await verify(token);
+    const check = await verifyInStore(token);
     recentChecks.delete(token);
     if (check.status === "ok" && revocations === revocationsBefore) {
-      if (recentChecks.size >= HELLO_CHECK_ENTRIES) recentChecks.delete(recentChecks.keys().next().value!);
-      recentChecks.set(token, { record: check.record, until: now + HELLO_CHECK_TTL_MS });
+      if (recentChecks.size >= CHECK_ENTRIES) recentChecks.delete(recentChecks.keys().next().value!);
+      // Callers read the record; a frozen copy keeps one caller from changing what the next one sees.
+      const record = Object.freeze({ ...check.record, scopes: Object.freeze([...check.record.scopes]) });
+      recentChecks.set(token, {
+        check: { status: "ok", record: record as TokenRecord },
+        until: now + CHECK_TTL_MS,
+      });
     }
     return check;
   }
@@ -110,7 +126,8 @@ export function createTokenService(store: SessionStore) {
   function forgetChecks(id: string): void {
     revocations++;
     for (const [token, recent] of recentChecks) {
-      if (recent.record.id === id || recent.record.parent_id === id) recentChecks.delete(token);
+      const record = (recent.check as { record: TokenRecord }).record;
+      if (record.id === id || record.parent_id === id) recentChecks.delete(token);
     }
   }
 
@@ -169,7 +186,8 @@ export function createTokenService(store: SessionStore) {
     return (await store.add(`token:${ADMIN_TOKEN_ID}`, record)) ? token : null;
   }
 
-  return { mint, verify, verifyForHello, forgetChecks, get, revoke, list, ensureAdmin };
+  const verify = options.reuseChecks ? verifyRemembered : verifyInStore;
+  return { mint, verify, verifyForHello: verifyRemembered, forgetChecks, get, revoke, list, ensureAdmin };
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;

@@ -75,14 +75,35 @@ export function createAgentService(store: SessionStore) {
     return AGENT_ID.test(id) ? store.get<AgentRecord>(`agent:${id}`) : null;
   }
 
+  /**
+   * Ids of agents last found by name. Never trusted on its own: the record read by id must still carry that name,
+   * else (renamed, deleted, the name reused, perhaps on another node) the name is looked up in the store again. It
+   * saves a call by name one store read.
+   */
+  const idsByName = new Map<string, string>();
+
+  async function getByName(name: string): Promise<AgentRecord | null> {
+    const key = name.toLowerCase();
+    const knownId = idsByName.get(key);
+    if (knownId !== undefined) {
+      const record = await getById(knownId);
+      if (record && record.name.toLowerCase() === key) return record;
+      idsByName.delete(key);
+    }
+    const id = await store.get<string>(`agent-name:${key}`);
+    const record = id ? await getById(id) : null;
+    if (record && record.name.toLowerCase() === key) {
+      if (idsByName.size >= 10_000) idsByName.clear();
+      idsByName.set(key, record.id);
+    }
+    return record;
+  }
+
   /** Resolves an id or a name (case-insensitive) to an agent the caller may see; anything else is a 404. */
   async function resolve(caller: Caller, ref: string): Promise<AgentRecord> {
     let record = await getById(ref);
     // A ref that cannot be a name is never looked up, so store failures are not mistaken for "not found".
-    if (!record && NAME_PATTERN.test(ref)) {
-      const id = await store.get<string>(`agent-name:${ref.toLowerCase()}`);
-      if (id) record = await getById(id);
-    }
+    if (!record && NAME_PATTERN.test(ref)) record = await getByName(ref);
     if (!record || !canSee(caller, record)) throw errors.agentNotFound(ref);
     return record;
   }

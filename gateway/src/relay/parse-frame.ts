@@ -58,6 +58,35 @@ function isValidChunk(frame: { id?: unknown; seq?: unknown; delta?: unknown; kin
   );
 }
 
+/**
+ * The done rules of `DoneFrame` written out for the common ending: no attachments (those go through valibot, which
+ * checks each one). Like valibot's output, the frame handed on carries only the schema's keys.
+ */
+function validDone(frame: {
+  id?: unknown;
+  seq?: unknown;
+  result?: unknown;
+  attachments?: unknown;
+  input_required?: unknown;
+}): DoneFrame | null {
+  const { id, seq, result, attachments, input_required } = frame;
+  if (
+    typeof id !== "string" ||
+    id.length < 1 ||
+    id.length > 128 ||
+    typeof seq !== "number" ||
+    !Number.isInteger(seq) ||
+    seq < 1 ||
+    typeof result !== "string" ||
+    attachments !== undefined ||
+    (input_required !== undefined && typeof input_required !== "boolean")
+  )
+    return null;
+  return input_required === undefined
+    ? { type: "done", id, seq, result }
+    : { type: "done", id, seq, result, input_required };
+}
+
 export function parseConnectorFrame(data: unknown, maxFrameBytes: number): ParsedFrame {
   if (typeof data !== "string") return { close: CloseCode.protocolError, reason: "frames must be JSON text" };
   if (data.length > maxFrameBytes)
@@ -70,6 +99,10 @@ export function parseConnectorFrame(data: unknown, maxFrameBytes: number): Parse
   }
   const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
   if (type === "chunk" && isValidChunk(json as object)) return { frame: json as ConnectorFrame };
+  if (type === "done") {
+    const done = validDone(json as object);
+    if (done !== null) return { frame: done };
+  }
   const schema = SCHEMA_BY_TYPE.get(type);
   if (schema === undefined) {
     return {

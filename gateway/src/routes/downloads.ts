@@ -18,28 +18,32 @@ function refuse(c: Context, code: string, message: string): Response {
 const UNAVAILABLE =
   "This gateway does not serve the connector package; its operator can build it with `npm run build:connector`.";
 
-export const downloadRoutes = new Hono<GatewayEnv>()
-  .get("/dl/agent-mesh.tgz", async (c) => {
-    const connector = c.var.services.connector;
-    if (!connector || !(await connector.bytes())) return refuse(c, "connector_unavailable", UNAVAILABLE);
-    c.header("cache-control", "no-cache");
-    return c.redirect(new URL(`/dl/${connector.fileName}`, c.req.url).toString(), 302);
-  })
-  .get("/dl/:file", async (c) => {
-    const connector = c.var.services.connector;
-    if (!connector) return refuse(c, "connector_unavailable", UNAVAILABLE);
-    if (c.req.param("file") !== connector.fileName) {
-      return refuse(
-        c,
-        "not_found",
-        `No such download; the connector package here is /dl/${connector.fileName} (or /dl/agent-mesh.tgz).`,
-      );
-    }
-    const bytes = await connector.bytes();
-    if (!bytes) return refuse(c, "connector_unavailable", UNAVAILABLE);
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-      "content-type": "application/gzip",
-      "content-length": String(bytes.byteLength),
-      "cache-control": "public, max-age=31536000, immutable",
-    });
+/** The stable name, redirected to the versioned file. */
+async function latest(c: Context<GatewayEnv>): Promise<Response> {
+  const connector = c.var.services.connector;
+  if (!connector || !(await connector.bytes())) return refuse(c, "connector_unavailable", UNAVAILABLE);
+  c.header("cache-control", "no-cache");
+  return c.redirect(new URL(`/dl/${connector.fileName}`, c.req.url).toString(), 302);
+}
+
+// One route with the stable name checked inside: a static `/dl/agent-mesh.tgz` beside `/dl/:file` is a shape Hono's
+// RegExpRouter refuses, which left every request of the gateway on the slower TrieRouter.
+export const downloadRoutes = new Hono<GatewayEnv>().get("/dl/:file", async (c) => {
+  if (c.req.param("file") === "agent-mesh.tgz") return latest(c);
+  const connector = c.var.services.connector;
+  if (!connector) return refuse(c, "connector_unavailable", UNAVAILABLE);
+  if (c.req.param("file") !== connector.fileName) {
+    return refuse(
+      c,
+      "not_found",
+      `No such download; the connector package here is /dl/${connector.fileName} (or /dl/agent-mesh.tgz).`,
+    );
+  }
+  const bytes = await connector.bytes();
+  if (!bytes) return refuse(c, "connector_unavailable", UNAVAILABLE);
+  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": "application/gzip",
+    "content-length": String(bytes.byteLength),
+    "cache-control": "public, max-age=31536000, immutable",
   });
+});

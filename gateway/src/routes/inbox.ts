@@ -3,7 +3,7 @@
  * owner (or the agent's own credential) reads, acknowledges and replies. Senders are verified: a user token may
  * act as one of its own agents with `X-Agent-Mesh-As: <agent>`; an agent credential always speaks as its agent.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
@@ -59,6 +59,11 @@ function intQuery(c: Context, name: string, fallback: number, max: number): numb
   return value;
 }
 
+/** Lets a request through only when its `:action` segment is `action`; any other is the app's 404, as before. */
+function onlyAction(action: string): MiddlewareHandler<GatewayEnv> {
+  return (c, next) => (c.req.param("action") === action ? next() : Promise.resolve(c.notFound()));
+}
+
 export const inboxRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/inbox", requireAuth("call"), async (c) => {
     const { agents, inbox } = c.var.services;
@@ -95,7 +100,9 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     await c.var.services.inbox.leave(agent.id);
     return c.json({ agent_id: agent.id, online: false });
   })
-  .post("/v1/agents/:ref/inbox/ack", requireAuth(), async (c) => {
+  // `/inbox/ack` is written as a parameter: a static segment beside `/inbox/:message_id/reply` is a shape Hono's
+  // RegExpRouter refuses, which left every request of the gateway on the slower TrieRouter.
+  .post("/v1/agents/:ref/inbox/:action", onlyAction("ack"), requireAuth(), async (c) => {
     const agent = await readableInbox(c);
     const { ids } = await readJson(c, AckBody);
     return c.json(await c.var.services.inbox.ack(agent.id, ids));

@@ -11,7 +11,7 @@ import type { GatewayEnv } from "../../gateway-env.ts";
 import type { GatewayServices } from "../../services.ts";
 import type { Mesh } from "./mesh.ts";
 import { createMeshServer } from "./server.ts";
-import type { MeshToolDefinition } from "./tools.ts";
+import { MESH_TOOLS, type MeshToolDefinition } from "./tools.ts";
 
 const LOCALHOST = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -103,7 +103,21 @@ export async function serveMcp<E extends GatewayEnv>(
       400,
     );
   }
+  // A tool call needs only its own tool: registering the others (and converting their schemas) was wasted on it.
+  const called = calledTool(parsedBody, (options.tools ?? MESH_TOOLS) as MeshToolDefinition<never>[]);
+  if (called) extra.tools = [called];
   return handler.fetch(c.req.raw, { authInfo, parsedBody });
+}
+
+/** The offered tool a single JSON-RPC `tools/call` names; undefined for anything else (then all are registered). */
+function calledTool(
+  body: unknown,
+  tools: MeshToolDefinition<never>[],
+): MeshToolDefinition<never> | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  if (method !== "tools/call" || typeof params?.name !== "string") return undefined;
+  return tools.find((tool) => tool.name === params.name);
 }
 
 /** `/.well-known/oauth-*`: we do not do OAuth; say so in JSON so clients fall back to their static headers. */

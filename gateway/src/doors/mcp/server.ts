@@ -24,6 +24,37 @@ export const DEFAULT_INSTRUCTIONS =
   "(pass the returned session_id to continue a conversation); send_message queues work and returns a task_id " +
   "for get_task / cancel_task; broadcast queues one task per online agent.";
 
+type StandardSchema = ReturnType<typeof toStandardJsonSchema>;
+type JsonSchemaOptions = Parameters<StandardSchema["~standard"]["jsonSchema"]["input"]>[0];
+
+/**
+ * Each tool's input schema as the SDK takes it, built once, with its JSON Schema converted once per target: a
+ * server is built for every HTTP request, and the SDK converts the called tool's schema on every call (for the
+ * `Mcp-Param-*` checks), which was a tenth of an MCP call's cost. The SDK only reads the converted objects.
+ */
+const inputSchemas = new WeakMap<MeshToolDefinition<never>, StandardSchema>();
+
+function inputSchemaOf(tool: MeshToolDefinition<never>): StandardSchema {
+  let schema = inputSchemas.get(tool);
+  if (schema === undefined) {
+    const props = toStandardJsonSchema(tool.input)["~standard"];
+    const converted = new Map<string, Record<string, unknown>>();
+    const once = (io: "input" | "output") => (options: JsonSchemaOptions) => {
+      if (options.libraryOptions !== undefined) return props.jsonSchema[io](options);
+      const key = `${io} ${options.target}`;
+      let json = converted.get(key);
+      if (json === undefined) {
+        json = props.jsonSchema[io](options);
+        converted.set(key, json);
+      }
+      return json;
+    };
+    schema = { "~standard": { ...props, jsonSchema: { input: once("input"), output: once("output") } } };
+    inputSchemas.set(tool, schema);
+  }
+  return schema;
+}
+
 export function createMeshServer(options: MeshServerOptions): McpServer {
   const server = new McpServer(
     { name: "agent-mesh", version: options.version },
@@ -36,7 +67,7 @@ export function createMeshServer(options: MeshServerOptions): McpServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: toStandardJsonSchema(tool.input),
+        inputSchema: inputSchemaOf(tool),
         annotations: tool.annotations,
       },
       async (args: unknown, ctx): Promise<CallToolResult> => {
