@@ -88,9 +88,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     secret: options.secret,
     onError: options.onError,
     onTaskChange: (task) => taskChanged(task),
-    // Sockets held here (one process or a cluster): every revocation reaches this process's token checks through
-    // the hub. Not on Workers, whose isolates are never told.
-    reuseTokenChecks: options.hosting === undefined,
+    // One process holding its sockets: every revocation goes through this process's token service, so a reused
+    // check is never stale. Not in a cluster (another node's revocation arrives by pub/sub, after requests that
+    // must already be refused) and not on Workers (isolates are never told).
+    reuseTokenChecks: options.hosting === undefined && !options.cluster,
   });
   let home: LocalAgentHome | null = null;
   let cluster: ReturnType<typeof clusterHooks> | null = null;

@@ -107,7 +107,8 @@ export function callerTests(ctx: UiContext): void {
     await box.press("Enter");
     const reply = page.locator("article.msg.agent").last();
     const first = reply.locator(".md p").first();
-    await first.waitFor();
+    // The first paragraph is finished once a second one has begun (until then it is the tail, re-rendered as it grows).
+    await reply.locator(".md p").nth(1).waitFor();
     // Mark the first paragraph's DOM node; a full re-render would replace it and lose the mark.
     await first.evaluate((p) => {
       (p as HTMLElement).dataset.mark = "kept";

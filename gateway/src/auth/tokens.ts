@@ -34,10 +34,10 @@ export type TokenCheck =
 const TOKEN_PATTERN = /^am([kc])_([a-z0-9]{1,32})_([0-9a-f]{48})$/;
 /**
  * How long a successful token check may be reused: by agent hellos always, by HTTP requests where the service is
- * made with `reuseChecks` (gateways that hold their agent sockets, alone or in a cluster). A revocation made through
- * this service, and every `forgetChecks` the hub does when it is told of one (in a cluster, every node is told),
- * takes effect at once; one made by another gateway process sharing the store without telling this one is seen
- * here within this time. Workers isolates are never told, so their HTTP requests check the store every time.
+ * made with `reuseChecks` (a single gateway process that holds its agent sockets). A revocation made through this
+ * service, and every `forgetChecks` the hub does when it is told of one, takes effect at once; one made by another
+ * gateway process sharing the store without telling this one is seen here within this time. Cluster nodes (told by
+ * pub/sub, which may arrive after the next request) and Workers isolates (never told) check the store every time.
  */
 export const CHECK_TTL_MS = 1000;
 /** The name this lifetime had when only hellos reused checks. */

@@ -469,7 +469,10 @@ export class LocalAgentHome implements AgentHub {
   #ack(slot: AgentSlot, pending: PendingRequest): void {
     const id = pending.call.requestId;
     if (!pending.outcomeStored) return slot.link?.ack(id);
-    pending.outcomeStored.then(() => slot.link?.ack(id));
+    pending.outcomeStored.then(
+      () => slot.link?.ack(id),
+      () => {}, // Not saved: the agent keeps the turn and replays its ending where it reconnects.
+    );
   }
 
   /** Removes a request that ended and lets queued tasks take its place. */

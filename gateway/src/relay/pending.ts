@@ -59,6 +59,8 @@ export class PendingRequest {
   readonly withdrawnPrompts = new Map<string, PromptWithdrawal>();
   /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
   outcomeStored: Promise<void> | undefined;
+  /** Set while a task's ending waits for its save before callers are told (see #announce). */
+  #endingTold: Promise<void> | undefined;
 
   constructor(
     call: RelayCall,
@@ -106,17 +108,34 @@ export class PendingRequest {
     if (this.#outcome) return;
     this.#outcome = { done: frame };
     this.lastSeq = frame.seq;
-    for (const sink of this.#owners) sink.done(frame);
-    for (const sink of this.#callers) sink.done(frame);
-    this.#callers = [];
+    this.#announce((sink) => sink.done(frame));
   }
 
   fail(code: string, message: string): void {
     if (this.#outcome) return;
     this.#outcome = { error: { code, message } };
-    for (const sink of this.#owners) sink.error(code, message);
-    for (const sink of this.#callers) sink.error(code, message);
+    this.#announce((sink) => sink.error(code, message));
+  }
+
+  /**
+   * Tells everyone the request ended. A task's store writer hears it first and the others once the outcome is
+   * saved (or saving gave up): whoever saw a task end — a stream here, a follower on another node — then reads it
+   * ended too (GetTask, SubscribeToTask), never still working.
+   */
+  #announce(tell: (sink: RelaySink) => void): void {
+    const [writer, ...others] = this.#owners;
+    const rest = [...others, ...this.#callers];
     this.#callers = [];
+    if (!this.outcomeStored || !writer) {
+      if (writer) tell(writer);
+      for (const sink of rest) tell(sink);
+      return;
+    }
+    tell(writer);
+    const tellRest = () => {
+      for (const sink of rest) tell(sink);
+    };
+    this.#endingTold = this.outcomeStored.then(tellRest, tellRest);
   }
 
   keepalive(now: number): void {
@@ -139,8 +158,13 @@ export class PendingRequest {
       this.orphanDeadline = null;
       return "attached";
     }
-    if ("done" in outcome) sink.done(outcome.done);
-    else sink.error(outcome.error.code, outcome.error.message);
+    const tell = () => {
+      if ("done" in outcome) sink.done(outcome.done);
+      else sink.error(outcome.error.code, outcome.error.message);
+    };
+    // A task's ending is told once it is saved (see #announce), also to a caller that comes in meanwhile.
+    if (this.#endingTold) this.#endingTold.then(tell);
+    else tell();
     return "ended";
   }
 

@@ -60,8 +60,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   function pendingFor(task: TaskRecord, config: GatewayConfig): PendingRequest {
     const now = Date.now();
     let stored!: () => void;
-    const outcomeStored = new Promise<void>((resolve) => (stored = resolve));
-    const pending = new PendingRequest(callOf(task), sinkFor(task, stored), {
+    let notStored!: (error: unknown) => void;
+    const outcomeStored = new Promise<void>((resolve, reject) => {
+      stored = resolve;
+      notStored = reject;
+    });
+    outcomeStored.catch(() => {}); // Saving gave up: reported by `finish`; the agent is then not acked.
+    const pending = new PendingRequest(callOf(task), sinkFor(task, stored, notStored), {
       isTask: true,
       deadline: now + config.asyncTimeoutMs,
       idleTimeoutMs: null,
@@ -73,7 +78,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   }
 
   /** `stored` runs once the outcome is in the store (the home acks the agent's final frame only then). */
-  function sinkFor(task: TaskRecord, stored: () => void): RelaySink {
+  function sinkFor(task: TaskRecord, stored: () => void, notStored: (error: unknown) => void): RelaySink {
     // Prompt changes of one turn are saved in the order they came (a withdrawal never overtakes its prompt).
     let promptSaves = Promise.resolve();
     return {
@@ -88,7 +93,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
           .catch((error) => options.onError(error, { stage: "task-prompt" }));
       },
       done(frame: DoneFrame) {
-        finish(task, stored, (t) => {
+        finish(task, stored, notStored, (t) => {
           t.prompt = undefined;
           t.status = frame.input_required ? "input-required" : "completed";
           t.result = frame.result;
@@ -96,7 +101,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         });
       },
       error(code, message) {
-        finish(task, stored, (t) => {
+        finish(task, stored, notStored, (t) => {
           t.prompt = undefined;
           t.status = code === "canceled" ? "canceled" : "failed";
           t.error = { code, message };
@@ -111,15 +116,27 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    * before, so an agent whose final frame is acked can never have a node of a cluster list the turn as still
    * working (and send it again) — it keeps holding the turn until then, and a node it reconnects to re-attaches it.
    */
-  function finish(ran: TaskRecord, stored: () => void, apply: (task: TaskRecord) => void): void {
+  function finish(
+    ran: TaskRecord,
+    stored: () => void,
+    notStored: (error: unknown) => void,
+    apply: (task: TaskRecord) => void,
+  ): void {
     (async () => {
-      const task = await whileStoreDown(async () => {
-        const current = await tasks.get(ran.id);
-        if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
-        apply(current);
-        await saved(current);
-        return current;
-      });
+      let task: TaskRecord | null;
+      try {
+        task = await whileStoreDown(async () => {
+          const current = await tasks.get(ran.id);
+          if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran))
+            return null;
+          apply(current);
+          await saved(current);
+          return current;
+        });
+      } catch (error) {
+        notStored(error);
+        throw error;
+      }
       stored();
       if (task?.callback_url) await callback(task);
     })().catch((error) => options.onError(error, { stage: "task-finish" }));
