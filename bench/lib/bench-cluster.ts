@@ -16,20 +16,17 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
+/** A redis-server on `port` with no persistence: bench data is thrown away. Waits for nothing (see `waitFor`). */
+export function startRedisServer(port: number): BenchProcess {
+  return startProcess("redis", ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", ""]);
+}
+
 export async function startBenchCluster(
   size: number,
   env: Record<string, string> = {},
 ): Promise<BenchCluster> {
   const port = await freePort();
-  const server = startProcess("redis", [
-    "redis-server",
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-  ]);
+  const server = startRedisServer(port);
   const started: Array<GatewayServer | BenchProcess> = [server];
   const redis = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
   redis.on("error", () => {});

@@ -4,27 +4,16 @@
  * the agent's home (the agent reconnected and said hello there). (2) Redis stopped and started again → until a call
  * through the surviving node answers 200 again.
  */
-import { createServer } from "node:net";
 import Redis from "ioredis";
 import { startBalancer, type TcpBalancer } from "../../tests/helpers/tcp-balancer.ts";
-import { type BenchProcess, startProcess } from "../lib/processes.ts";
+import { startRedisServer } from "../lib/bench-cluster.ts";
+import type { BenchProcess } from "../lib/processes.ts";
 import { apiPost, connectAgent } from "../lib/relay-target.ts";
-import { type GatewayServer, startGateway } from "../lib/servers.ts";
+import { freePort, type GatewayServer, startGateway } from "../lib/servers.ts";
 
 export interface RecoveryResult {
   agentBackMs: number;
   serviceBackMs: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -37,8 +26,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 
 export async function measureClusterRecovery(): Promise<RecoveryResult> {
   const port = await freePort();
-  const redisArgs = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", ""];
-  let redis = startProcess("redis", redisArgs);
+  let redis = startRedisServer(port);
   const started: Array<GatewayServer | BenchProcess> = [];
   let balancer: TcpBalancer | undefined;
   const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -88,7 +76,7 @@ export async function measureClusterRecovery(): Promise<RecoveryResult> {
     };
     await until(call, 5000, "a call before the Redis restart");
     await redis.stop();
-    redis = startProcess("redis", redisArgs);
+    redis = startRedisServer(port);
     await redis.waitFor(/Ready to accept connections/);
     const restartedAt = performance.now();
     // Redis came back empty (no persistence here): the token and agent are gone, so re-create what a call needs.

@@ -3,10 +3,10 @@
  * The same round-trip and streaming measurements as the relay rows, once with the caller on node A (same node)
  * and once on node B (the call crosses nodes: inbox, acknowledgement, output log in Redis).
  */
-import { createServer } from "node:net";
-import { type BenchProcess, startProcess } from "../lib/processes.ts";
+import { startRedisServer } from "../lib/bench-cluster.ts";
+import type { BenchProcess } from "../lib/processes.ts";
 import { apiPost, connectAgent, type RelayTarget } from "../lib/relay-target.ts";
-import { type GatewayServer, startGateway } from "../lib/servers.ts";
+import { freePort, type GatewayServer, startGateway } from "../lib/servers.ts";
 import { measureRoundTrip, type RoundTripResult } from "./round-trip.ts";
 import { measureStreaming, type StreamingResult } from "./streaming.ts";
 
@@ -15,28 +15,9 @@ export interface ClusterResult {
   cross: { roundTrip: RoundTripResult; streaming: StreamingResult };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function measureCluster(): Promise<ClusterResult> {
   const port = await freePort();
-  const redis = startProcess("redis", [
-    "redis-server",
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-  ]);
+  const redis = startRedisServer(port);
   const started: Array<GatewayServer | BenchProcess> = [redis];
   try {
     await redis.waitFor(/Ready to accept connections/);

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FakeServer } from "../fakes/fake-server.ts";
-import type { ApiClient } from "../helpers/api.ts";
+import type { ApiClient, JsonResponse } from "../helpers/api.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** The callers' workspaces of a connected project. */
@@ -61,6 +61,11 @@ export function liveCall(
 }
 
 /** Polls task `id` until `check` returns something truthy for it (Claude's start-up takes seconds). */
-export function taskWhen<T>(api: ApiClient, id: string, check: (task: any) => T, what: string) {
+export function taskWhen<T>(
+  api: ApiClient,
+  id: string,
+  check: (task: JsonResponse["body"]) => T,
+  what: string,
+) {
   return waitFor(async () => check((await api.get(`/v1/tasks/${id}`)).body), { timeoutMs: 30_000, what });
 }

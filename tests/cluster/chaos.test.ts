@@ -14,6 +14,26 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   afterAll(async () => cluster?.stop());
   const c = cluster!;
 
+  /** An async task running on a connected agent that holds it until `release` (runs counted per request id). */
+  async function heldTask(userName: string, message: string) {
+    const user = await createUser(c.url, c.adminToken, userName);
+    const agent = await createAgent(user.api);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      await released;
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, { message, async: true });
+    expect(accepted.status).toBe(202);
+    const taskId: string = accepted.body.task_id;
+    await waitFor(() => runs.get(taskId) === 1, { what: "the task running on the agent" });
+    return { user, agent, connected, runs, release, taskId };
+  }
+
   it("CLIENT KILL TYPE pubsub mid-stream: the caller on another node gets every chunk once, in order", async () => {
     const user = await createUser(c.url, c.adminToken, "pubsub-user");
     const agent = await createAgent(user.api);
@@ -92,24 +112,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   });
 
   it("a turn another node re-queued while the connector still runs it is re-attached where the agent reconnects and ends once", async () => {
-    const user = await createUser(c.url, c.adminToken, "stale-requeue-user");
-    const agent = await createAgent(user.api);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const runs = new Map<string, number>();
-    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
-      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      await released;
-      reply.done(`ok:${request.message}`);
-    });
-    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
-    const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
-      message: "held",
-      async: true,
-    });
-    expect(accepted.status).toBe(202);
-    const taskId: string = accepted.body.task_id;
-    await waitFor(() => runs.get(taskId) === 1, { what: "the task running on the agent" });
+    const { user, agent, connected, runs, release, taskId } = await heldTask("stale-requeue-user", "held");
     // What a node the agent left writes when its grace runs out before it hears where the agent went: the turn
     // back in the queue, though the connector still runs it.
     const key = `${c.prefix}task:${agent.id}:${taskId.slice(taskId.indexOf(".") + 1)}`;
@@ -138,24 +141,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   });
 
   it("a task the agent finished while Redis was away is not sent again by the node the agent reconnects to", async () => {
-    const user = await createUser(c.url, c.adminToken, "ack-after-save-user");
-    const agent = await createAgent(user.api);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const runs = new Map<string, number>();
-    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
-      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      await released;
-      reply.done(`ok:${request.message}`);
-    });
-    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
-    const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
-      message: "once",
-      async: true,
-    });
-    expect(accepted.status).toBe(202);
-    const taskId: string = accepted.body.task_id;
-    await waitFor(() => runs.get(taskId) === 1, { what: "the task running on the agent" });
+    const { user, connected, runs, release, taskId } = await heldTask("ack-after-save-user", "once");
     // The outcome cannot be saved while Redis is away; the connector must keep holding the turn until it is, or
     // the node it reconnects to lists the turn as still working and sends it again.
     await c.server.halt();

@@ -22,10 +22,10 @@ async function gatewaySpeaking(protocol: number) {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   servers.push(server);
   await new Promise((resolve) => server.once("listening", resolve));
-  const frames: any[] = [];
+  const frames: SentFrame[] = [];
   server.on("connection", (socket) => {
     socket.on("message", (data) => {
-      const frame = JSON.parse(String(data));
+      const frame = JSON.parse(String(data)) as SentFrame;
       frames.push(frame);
       if (frame.type !== "hello") return;
       const welcome = { type: "welcome", protocol, agent: { id: "ag_1", name: "a" }, heartbeat_ms: 30_000 };
@@ -37,6 +37,21 @@ async function gatewaySpeaking(protocol: number) {
     });
   });
   return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, frames };
+}
+
+/** The fields of a client frame these tests read. */
+interface SentFrame {
+  type: string;
+  kind?: string;
+  delta?: string;
+}
+
+/** The permission chunks the client sent, decoded, once its `done` arrived. */
+async function permissionsSent(frames: SentFrame[]): Promise<unknown[]> {
+  await waitFor(() => frames.some((f) => f.type === "done"));
+  return frames
+    .filter((f) => f.type === "chunk" && f.kind === "permission")
+    .map((f) => JSON.parse(f.delta ?? "null"));
 }
 
 async function askThenWithdraw(url: string) {
@@ -59,10 +74,7 @@ describe("AgentClient.withdraw", () => {
   it("sends the withdrawal to a protocol 3 gateway, once", async () => {
     const gateway = await gatewaySpeaking(3);
     await askThenWithdraw(gateway.url);
-    const sent: any[] = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
-    const permission = sent
-      .filter((f) => f.type === "chunk" && f.kind === "permission")
-      .map((f) => JSON.parse(f.delta));
+    const permission = await permissionsSent(gateway.frames);
     expect(permission).toEqual([
       { prompt_id: "p1", tool: "Write" },
       {
@@ -78,10 +90,7 @@ describe("AgentClient.withdraw", () => {
   it("sends no withdrawal to a protocol 2 gateway (it would show it as a prompt)", async () => {
     const gateway = await gatewaySpeaking(2);
     await askThenWithdraw(gateway.url);
-    const sent: any[] = await waitFor(() => gateway.frames.find((f) => f.type === "done") && gateway.frames);
-    const permission = sent
-      .filter((f) => f.type === "chunk" && f.kind === "permission")
-      .map((f) => JSON.parse(f.delta));
+    const permission = await permissionsSent(gateway.frames);
     expect(permission).toEqual([{ prompt_id: "p1", tool: "Write" }]);
   });
 });

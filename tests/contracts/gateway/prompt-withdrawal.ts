@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { askCaller } from "../../../connector/src/permissions/ask-caller.ts";
-import { eventData } from "../../helpers/api.ts";
+import { apiClient, eventData, type JsonResponse } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
@@ -45,7 +45,7 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
     it("live call: the stream shows the withdrawal, and a late answer is refused with 409", async () => {
       const { user, agent, connected, release } = await setup("withdraw-live");
       let requestId = "";
-      let late: Promise<{ status: number; body: any }> | undefined;
+      let late: Promise<JsonResponse> | undefined;
       try {
         const res = await user.api.stream(
           `/v1/agents/${agent.name}/messages`,
@@ -75,8 +75,8 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
           reason: "timeout",
           message: "No answer to the permission prompt for Write within 2 s: denied.",
         });
-        const statuses = eventData(res.events, "chunk").filter((c: any) => c.kind === "status");
-        expect(statuses.map((c: any) => c.delta)).toContain(withdrawn.withdrawal.message);
+        const statuses = eventData(res.events, "chunk").filter((c) => c.kind === "status");
+        expect(statuses.map((c) => c.delta)).toContain(withdrawn.withdrawal.message);
         const refused = await late!;
         expect(refused.status).toBe(409);
         expect(refused.body.error.code).toBe("prompt_withdrawn");
@@ -112,18 +112,9 @@ export function promptWithdrawalContract(ctx: () => GatewayContext): void {
           reason: "timeout",
         });
 
-        const a2a = async (method: string, params: unknown) => {
-          const res = await fetch(`${url}/a2a/${agent.name}/`, {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${user.token}`,
-              "content-type": "application/json",
-              "a2a-version": "1.0",
-            },
-            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-          });
-          return (await res.json()) as { result?: any; error?: any };
-        };
+        const rpc = apiClient(url, user.token, { "a2a-version": "1.0" });
+        const a2a = async (method: string, params: unknown) =>
+          (await rpc.post(`/a2a/${agent.name}/`, { jsonrpc: "2.0", id: 1, method, params })).body;
         const shown = await a2a("GetTask", { id: taskId });
         expect(shown.result.status.state).toBe("TASK_STATE_WORKING");
         expect(shown.result.status.message.metadata.withdrawal).toMatchObject({ reason: "timeout" });
