@@ -1,9 +1,46 @@
 /** Helpers of the `--ask-caller` end-to-end suite: what the agent left in a workspace, what the model was told. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { agentBinary, fakeClaudeEnv } from "../connector/helpers.ts";
+import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
 import type { ApiClient, JsonResponse } from "../helpers/api.ts";
+import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { connect, loggedInHome, tempDir } from "./helpers.ts";
+
+/** A real gateway and a fake Messages API for the real claude binary. */
+export async function startClaudeGateway(): Promise<{ gateway: GatewayProcess; fake: FakeServer }> {
+  agentBinary("claude"); // fails with the install command when tests/agents is not installed
+  // Claude's start-up plus a caller thinking is longer than the helper's 5 s idle limit for live calls.
+  const gateway = await startGateway({
+    runtime: "node",
+    store: "fs",
+    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
+  });
+  return { gateway, fake: await startAnthropicFake() };
+}
+
+/**
+ * Creates a public claude agent of `owner`'s and connects it with `args` from a machine (home) and project of its
+ * own; returns both.
+ */
+export async function connectClaude(
+  setup: { gateway: GatewayProcess; fake: FakeServer },
+  owner: { api: ApiClient; token: string },
+  name: string,
+  args: string[],
+): Promise<{ project: string; machine: string }> {
+  const created = await owner.api.post("/v1/agents", { name, type: "claude", visibility: "public" });
+  if (created.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(created.body)}`);
+  const machine = await loggedInHome(setup.gateway.url, owner.token);
+  const project = tempDir(`${name}-project`);
+  await connect(["claude", "--agent", name, "--project", project, ...args], {
+    home: machine,
+    env: fakeClaudeEnv(setup.fake.url),
+  });
+  return { project, machine };
+}
 
 /** The callers' workspaces of a connected project. */
 export function workspaceDirs(project: string): string[] {

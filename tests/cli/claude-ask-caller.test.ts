@@ -7,14 +7,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentBinary, fakeClaudeEnv } from "../connector/helpers.ts";
-import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
 import { eventData } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
-import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
-import { lastToolResult, liveCall, taskWhen, workspaceDirs, workspaceFile } from "./ask-caller-helpers.ts";
-import { cleanupCli, cliOk, configDir, connect, loggedInHome, runCli, tempDir } from "./helpers.ts";
+import type { GatewayProcess } from "../helpers/gateway-process.ts";
+import {
+  connectClaude,
+  lastToolResult,
+  liveCall,
+  startClaudeGateway,
+  taskWhen,
+  workspaceDirs,
+  workspaceFile,
+} from "./ask-caller-helpers.ts";
+import { cleanupCli, cliOk, configDir, loggedInHome, runCli, tempDir } from "./helpers.ts";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 
@@ -25,34 +31,21 @@ let bob: User;
 const projects: Record<string, string> = {};
 const machines: Record<string, string> = {};
 
-/** Creates a public claude agent of Alice's and connects it with `args`, in a project of its own. */
-async function connectClaude(name: string, args: string[]): Promise<void> {
-  const created = await alice.api.post("/v1/agents", { name, type: "claude", visibility: "public" });
-  if (created.status !== 201) throw new Error(`cannot create ${name}: ${JSON.stringify(created.body)}`);
-  const machine = await loggedInHome(gateway.url, alice.token);
+/** Connects a claude agent of Alice's with `args` (see `connectClaude`). */
+async function connectAlices(name: string, args: string[]): Promise<void> {
+  const { project, machine } = await connectClaude({ gateway, fake }, alice, name, args);
+  projects[name] = project;
   machines[name] = machine;
-  projects[name] = tempDir(`${name}-project`);
-  await connect(["claude", "--agent", name, "--project", projects[name]!, ...args], {
-    home: machine,
-    env: fakeClaudeEnv(fake.url),
-  });
 }
 
 beforeAll(async () => {
-  agentBinary("claude"); // fails with the install command when tests/agents is not installed
-  // Claude's start-up plus a caller thinking is longer than the helper's 5 s idle limit for live calls.
-  gateway = await startGateway({
-    runtime: "node",
-    store: "fs",
-    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
-  });
-  fake = await startAnthropicFake();
+  ({ gateway, fake } = await startClaudeGateway());
   alice = await createUser(gateway.url, gateway.adminToken, "alice");
   bob = await createUser(gateway.url, gateway.adminToken, "bob");
   await Promise.all([
-    connectClaude("asker", ["--ask-caller", "--ask-timeout", "60"]),
-    connectClaude("hasty", ["--ask-caller", "--ask-timeout", "2"]),
-    connectClaude("ruled", [
+    connectAlices("asker", ["--ask-caller", "--ask-timeout", "60"]),
+    connectAlices("hasty", ["--ask-caller", "--ask-timeout", "2"]),
+    connectAlices("ruled", [
       "--ask-caller",
       "--ask-timeout",
       "60",

@@ -5,14 +5,19 @@
  * event, the task working again) and refuses a late answer with 409 `prompt_withdrawn`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentBinary, fakeClaudeEnv } from "../connector/helpers.ts";
-import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeServer } from "../fakes/fake-server.ts";
 import { eventData } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
-import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
-import { lastToolResult, liveCall, taskWhen, workspaceFile } from "./ask-caller-helpers.ts";
-import { cleanupCli, connect, loggedInHome, tempDir } from "./helpers.ts";
+import type { GatewayProcess } from "../helpers/gateway-process.ts";
+import {
+  connectClaude,
+  lastToolResult,
+  liveCall,
+  startClaudeGateway,
+  taskWhen,
+  workspaceFile,
+} from "./ask-caller-helpers.ts";
+import { cleanupCli } from "./helpers.ts";
 
 let gateway: GatewayProcess;
 let fake: FakeServer;
@@ -20,24 +25,13 @@ let alice: Awaited<ReturnType<typeof createUser>>;
 const projects: Record<string, string> = {};
 
 beforeAll(async () => {
-  agentBinary("claude"); // fails with the install command when tests/agents is not installed
-  gateway = await startGateway({
-    runtime: "node",
-    store: "fs",
-    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
-  });
-  fake = await startAnthropicFake();
+  ({ gateway, fake } = await startClaudeGateway());
   alice = await createUser(gateway.url, gateway.adminToken, "alice");
-  const created = await alice.api.post("/v1/agents", { name: "hasty", type: "claude", visibility: "public" });
-  if (created.status !== 201) throw new Error(`cannot create hasty: ${JSON.stringify(created.body)}`);
-  projects.hasty = tempDir("hasty-project");
-  await connect(
-    ["claude", "--agent", "hasty", "--project", projects.hasty, "--ask-caller", "--ask-timeout", "2"],
-    {
-      home: await loggedInHome(gateway.url, alice.token),
-      env: fakeClaudeEnv(fake.url),
-    },
-  );
+  ({ project: projects.hasty } = await connectClaude({ gateway, fake }, alice, "hasty", [
+    "--ask-caller",
+    "--ask-timeout",
+    "2",
+  ]));
 }, 90_000);
 
 afterAll(async () => {
