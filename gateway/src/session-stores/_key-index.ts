@@ -5,6 +5,11 @@
  * a reconnect wave of 10,000 agents over 20,000 keys would otherwise be 200 million comparisons. Every listing the
  * gateway makes is one or two segments deep; deeper groups would mostly hold one key each (`task-owner:<user>:
  * <ulid>:` is unique per task), a Set per key for nothing, so a deeper prefix filters its two-segment group.
+ *
+ * A key is stored in ONE group: its two-segment group (`a:b:`) when it has one, else its one-segment group (`a:`,
+ * for `a:b`). The one-segment listing `a:` is that group plus the two-segment groups under `a:`, which each
+ * first segment remembers. Putting every key in both groups cost a second Set insert (into a Set as large as all
+ * tasks) on every durable task, a visible share of its CPU.
  * @module
  */
 
@@ -12,8 +17,8 @@ export interface KeyIndex<Entry> {
   readonly size: number;
   get(key: string): Entry | undefined;
   has(key: string): boolean;
-  /** Adds or replaces the entry of `key`. */
-  set(key: string, entry: Entry): void;
+  /** Adds or replaces the entry of `key`; returns the entry it replaced (entries are never `undefined`). */
+  set(key: string, entry: Entry): Entry | undefined;
   /** Removes `key`; returns whether it was there. */
   delete(key: string): boolean;
   entries(): IterableIterator<[string, Entry]>;
@@ -48,35 +53,58 @@ function groupEnd(text: string): number {
  */
 export function createKeyIndex<Entry>(): KeyIndex<Entry> {
   const entries = new Map<string, Entry>();
+  /** Group prefix (`a:b:`, or `a:` for keys of two segments) → its keys. */
   const groups = new Map<string, Set<string>>();
+  /** First segment (`a:`) → the two-segment groups under it (`a:b:`, `a:c:`). */
+  const children = new Map<string, Set<string>>();
 
-  // Each indexed ancestor prefix of the key, shortest first (plain loops: this runs on every new key).
+  // Plain loops and one Set per key: this runs on every new key.
   const join = (key: string): void => {
-    for (let depth = 0, colon = key.indexOf(":"); depth < GROUP_DEPTH && colon !== -1; depth++) {
-      const prefix = key.slice(0, colon + 1);
-      colon = key.indexOf(":", colon + 1);
-      let group = groups.get(prefix);
-      if (group === undefined) {
-        group = new Set();
-        groups.set(prefix, group);
+    const first = key.indexOf(":");
+    if (first === -1) return;
+    const second = key.indexOf(":", first + 1);
+    const prefix = key.slice(0, (second === -1 ? first : second) + 1);
+    let group = groups.get(prefix);
+    if (group === undefined) {
+      group = new Set();
+      groups.set(prefix, group);
+      if (second !== -1) {
+        const parent = key.slice(0, first + 1);
+        let siblings = children.get(parent);
+        if (siblings === undefined) {
+          siblings = new Set();
+          children.set(parent, siblings);
+        }
+        siblings.add(prefix);
       }
-      group.add(key);
     }
+    group.add(key);
   };
   const leave = (key: string): void => {
-    for (let depth = 0, colon = key.indexOf(":"); depth < GROUP_DEPTH && colon !== -1; depth++) {
-      const prefix = key.slice(0, colon + 1);
-      colon = key.indexOf(":", colon + 1);
-      const group = groups.get(prefix);
-      if (group === undefined) continue;
-      group.delete(key);
-      if (group.size === 0) groups.delete(prefix); // so prefixes of vanished agents cost no memory
-    }
+    const first = key.indexOf(":");
+    if (first === -1) return;
+    const second = key.indexOf(":", first + 1);
+    const prefix = key.slice(0, (second === -1 ? first : second) + 1);
+    const group = groups.get(prefix);
+    if (group === undefined) return;
+    group.delete(key);
+    if (group.size > 0) return;
+    groups.delete(prefix); // so prefixes of vanished agents cost no memory
+    if (second === -1) return;
+    const parent = key.slice(0, first + 1);
+    const siblings = children.get(parent);
+    siblings?.delete(prefix);
+    if (siblings?.size === 0) children.delete(parent);
   };
 
-  /** The keys that may start with `prefix`: the group of its longest indexed `:`-terminated part. */
-  const candidates = (prefix: string, end: number): Iterable<string> =>
-    end === 0 ? entries.keys() : (groups.get(prefix.slice(0, end)) ?? NO_KEYS);
+  /** The keys that may start with `prefix`: everything grouped under its longest indexed `:`-terminated part. */
+  function* candidates(prefix: string, end: number): Iterable<string> {
+    if (end === 0) return yield* entries.keys();
+    const part = prefix.slice(0, end);
+    yield* groups.get(part) ?? NO_KEYS;
+    if (part.indexOf(":") !== end - 1) return; // a two-segment group holds all its keys
+    for (const child of children.get(part) ?? NO_KEYS) yield* groups.get(child) ?? NO_KEYS;
+  }
 
   return {
     get size() {
@@ -85,8 +113,10 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
     get: (key) => entries.get(key),
     has: (key) => entries.has(key),
     set(key, entry) {
-      if (!entries.has(key)) join(key);
+      const previous = entries.get(key);
+      if (previous === undefined) join(key);
       entries.set(key, entry);
+      return previous;
     },
     delete(key) {
       if (!entries.delete(key)) return false;
@@ -106,6 +136,7 @@ export function createKeyIndex<Entry>(): KeyIndex<Entry> {
     clear() {
       entries.clear();
       groups.clear();
+      children.clear();
     },
   };
 }
