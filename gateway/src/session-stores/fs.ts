@@ -103,9 +103,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   let disposed = false;
 
   const put = (key: string, entry: Entry): void => {
-    const previous = index.get(key);
+    const previous = index.set(key, entry);
     if (previous !== undefined) liveSize -= entrySize(key, previous);
-    index.set(key, entry);
     liveSize += entrySize(key, entry);
   };
   const remove = (key: string): boolean => {
@@ -239,15 +238,27 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       const entry = readLive(journal ?? (await ready()), key);
       return entry === null ? null : decodeValue<T>(entry.text);
     },
-    async set(key: string, value: unknown, setOptions?: SetOptions) {
-      assertKey(key);
-      const text = encodeValue(value);
-      const expiresAt = expiryFor(setOptions);
-      return write(journal ?? (await ready()), key, text, expiresAt);
+    // `set` and `delete` hand back the journal's own promise rather than wrapping it in an async function's: a
+    // durable task makes two sets, and resolving an async function with a promise costs extra ticks and objects.
+    set(key: string, value: unknown, setOptions?: SetOptions) {
+      try {
+        assertKey(key);
+        const text = encodeValue(value);
+        const expiresAt = expiryFor(setOptions);
+        if (journal !== null) return write(journal, key, text, expiresAt);
+        return Promise.resolve(ready()).then((log) => write(log, key, text, expiresAt));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
-    async delete(key: string) {
-      assertKey(key);
-      return erase(journal ?? (await ready()), key);
+    delete(key: string) {
+      try {
+        assertKey(key);
+        if (journal !== null) return erase(journal, key);
+        return Promise.resolve(ready()).then((log) => erase(log, key));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async add(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
