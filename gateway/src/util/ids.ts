@@ -4,6 +4,8 @@ import { randomHex } from "./crypto.ts";
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
 let lastTime = 0;
 let counter = 0;
+/** The 10 time characters of `lastTime`: ids come many per millisecond under load, so they are encoded once. */
+let lastTimeText = "";
 /**
  * Random bytes drawn from the CSPRNG 4 KiB at a time and handed out 12 per id: one `getRandomValues` call per id
  * was a visible share of a durable task's CPU on Node (a system call per 12 bytes).
@@ -16,18 +18,22 @@ let poolAt = pool.length;
  * Ids made in the same millisecond by this process still sort in creation order.
  */
 export function timeOrderedId(): string {
-  let now = Date.now();
+  const now = Date.now();
   if (now <= lastTime) {
-    now = lastTime;
     counter++;
   } else {
     lastTime = now;
     counter = 0;
+    lastTimeText = "";
+    for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32))
+      lastTimeText = CROCKFORD[t % 32] + lastTimeText;
   }
-  let time = "";
-  for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
-  let seq = "";
-  for (let i = 0, c = counter; i < 4; i++, c = Math.floor(c / 32)) seq = CROCKFORD[c % 32] + seq;
+  const c = counter;
+  const seq =
+    CROCKFORD[(c >>> 15) & 31]! +
+    CROCKFORD[(c >>> 10) & 31]! +
+    CROCKFORD[(c >>> 5) & 31]! +
+    CROCKFORD[c & 31]!;
   if (poolAt + 12 > pool.length) {
     crypto.getRandomValues(pool);
     poolAt = 0;
@@ -35,7 +41,7 @@ export function timeOrderedId(): string {
   let tail = "";
   for (let i = poolAt; i < poolAt + 12; i++) tail += CROCKFORD[pool[i]! % 32];
   poolAt += 12;
-  return time + seq + tail;
+  return lastTimeText + seq + tail;
 }
 
 /** An opaque random id with a readable prefix, e.g. `ag_3f9c…`. */
