@@ -11,8 +11,9 @@ import { type LocalRuntime, startGateway } from "../lib/servers.ts";
 import { countSyncs } from "../lib/sync-counter.ts";
 
 /**
- * Bun's JIT keeps getting faster on this path for about 25,000 requests (gateway CPU per task, windows of 5,000 from
- * a fresh process: 72, 62, 55, 53, 43, 36, 32 µs, then flat), Node and Deno for about 5,000. With the 10,000 warm-up
+ * Bun's JIT keeps getting faster on this path for about 25,000 requests (gateway CPU per task in windows of 5,000
+ * from a fresh process, measured in process without HTTP: 72, 62, 55, 53, 43, 36, 32 µs, then flat; over HTTP the
+ * same shape), Node and Deno for about 5,000. With the 10,000 warm-up
  * tasks this bench used to send, the "backlog 0" window still paid for Bun's warm-up and came out slower than the
  * "backlog 100,000" window measured later. So the warm-up is 30,000 tasks; its first 1000 are reported as the cold
  * rate.
