@@ -183,18 +183,23 @@ export function createCallService(deps: CallServiceDeps) {
     extensions?: Record<string, unknown>,
     options: { awaitHandoff?: boolean } = {},
   ): Promise<TaskRecord> {
-    const task = await getTask(caller, id);
-    if (task.status !== "input-required") {
+    await getTask(caller, id); // 404 unless it is the caller's
+    // One atomic step: a turn can be continued once, and never while it runs or after it was canceled.
+    const { task: next, changed } = await tasks.update(id, (task) => {
+      if (task.status !== "input-required") return null;
+      const turn = tasks.nextTurn(task, message);
+      // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
+      if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
+      return turn;
+    });
+    if (!next) throw taskNotFound(id);
+    if (!changed) {
       throw new ApiError(
         409,
         "task_not_waiting",
-        `Task ${task.id} is ${task.status}, not waiting for input; send a new message instead.`,
+        `Task ${next.id} is ${next.status}, not waiting for input; send a new message instead.`,
       );
     }
-    const turn = tasks.nextTurn(task, message);
-    // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
-    if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
-    const next = await tasks.save(turn);
     const handoff = queued(next);
     if (options.awaitHandoff) await handoff;
     return next;
@@ -241,17 +246,23 @@ export function createCallService(deps: CallServiceDeps) {
   }
 
   async function cancelTask(caller: Caller, id: string): Promise<TaskRecord> {
-    const task = await getTask(caller, id);
-    if (isTerminal(task.status)) {
+    await getTask(caller, id); // 404 unless it is the caller's
+    // Atomic: an outcome another node saves at the same moment either lands first (then this is task_finished) or
+    // loses to the cancel; never the cancel answered and then overwritten.
+    const { task, changed } = await tasks.update(id, (task) => {
+      if (isTerminal(task.status)) return null;
+      task.status = "canceled";
+      task.error = { code: "canceled", message: "Canceled by the caller." };
+      return task;
+    });
+    if (!task) throw taskNotFound(id);
+    if (!changed) {
       throw new ApiError(
         409,
         "task_finished",
         `Task ${task.id} already ended (${task.status}); nothing to cancel.`,
       );
     }
-    task.status = "canceled";
-    task.error = { code: "canceled", message: "Canceled by the caller." };
-    await tasks.save(task);
     deps.notifyTaskChange?.(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
@@ -284,11 +295,11 @@ export function createCallService(deps: CallServiceDeps) {
     if (outcome === "not_found") throw promptNotFound(answer);
     if (outcome === "withdrawn") throw promptWithdrawn(answer);
     if (!task) return null;
-    const now = await tasks.get(task.id);
-    if (now?.prompt?.prompt_id === answer.prompt_id) {
-      now.prompt = undefined;
-      return tasks.save(now);
-    }
+    const { task: now } = await tasks.update(task.id, (current) => {
+      if (current.prompt?.prompt_id !== answer.prompt_id) return null;
+      current.prompt = undefined;
+      return current;
+    });
     return now;
   }
 

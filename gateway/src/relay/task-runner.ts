@@ -111,10 +111,11 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   }
 
   /**
-   * Re-reads the task so a concurrent cancel is not overwritten (nor a later turn by an earlier one's ending),
-   * applies the outcome, then calls back. `stored` runs once the store holds the outcome (or never needs it): not
-   * before, so an agent whose final frame is acked can never have a node of a cluster list the turn as still
-   * working (and send it again) — it keeps holding the turn until then, and a node it reconnects to re-attaches it.
+   * Applies the outcome in one atomic step of the store, so a concurrent cancel (on any node) is not overwritten,
+   * nor a later turn by an earlier one's ending; then calls back. `stored` runs once the store holds the outcome
+   * (or never needs it): not before, so an agent whose final frame is acked can never have a node of a cluster list
+   * the turn as still working (and send it again) — it keeps holding the turn until then, and a node it reconnects
+   * to re-attaches it.
    */
   function finish(
     ran: TaskRecord,
@@ -125,14 +126,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     (async () => {
       let task: TaskRecord | null;
       try {
-        task = await whileStoreDown(async () => {
-          const current = await tasks.get(ran.id);
-          if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran))
-            return null;
-          apply(current);
-          await saved(current);
-          return current;
-        });
+        task = await whileStoreDown(() =>
+          changed(ran.id, (current) => {
+            if (isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
+            apply(current);
+            return current;
+          }),
+        );
       } catch (error) {
         notStored(error);
         throw error;
@@ -147,16 +147,17 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    * the task is working again, and the withdrawal is kept so a late answer is told what happened.
    */
   async function promptChanged(ran: TaskRecord, read: NonNullable<ReturnType<typeof readPermissionDelta>>) {
-    const task = await tasks.get(ran.id);
-    if (task?.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return;
-    if ("prompt" in read) {
-      task.prompt = read.prompt;
-    } else {
-      if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return;
-      task.prompt = undefined;
-      task.withdrawn_prompt = read.withdrawal;
-    }
-    await saved(task);
+    await changed(ran.id, (task) => {
+      if (task.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return null;
+      if ("prompt" in read) {
+        task.prompt = read.prompt;
+      } else {
+        if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return null;
+        task.prompt = undefined;
+        task.withdrawn_prompt = read.withdrawal;
+      }
+      return task;
+    });
   }
 
   /**
@@ -175,13 +176,27 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     }
   }
 
-  /** Saves a state change and tells the listener. */
-  async function saved(task: TaskRecord): Promise<void> {
-    await tasks.save(task);
-    if (!options.onTaskChange) return;
-    Promise.resolve(options.onTaskChange(task)).catch((error) =>
-      options.onError(error, { stage: "task-change" }),
-    );
+  /**
+   * Changes the stored task atomically (`TaskService.update`: `change` may run more than once, so it decides from
+   * its argument alone) and tells the listener when it did.
+   */
+  async function changeTask(
+    id: string,
+    change: (task: TaskRecord) => TaskRecord | null,
+  ): Promise<{ task: TaskRecord | null; changed: boolean }> {
+    const outcome = await tasks.update(id, change);
+    if (outcome.changed && outcome.task && options.onTaskChange) {
+      Promise.resolve(options.onTaskChange(outcome.task)).catch((error) =>
+        options.onError(error, { stage: "task-change" }),
+      );
+    }
+    return outcome;
+  }
+
+  /** `changeTask`, for callers that only need the task it changed (null: left as it was). */
+  async function changed(id: string, change: (task: TaskRecord) => TaskRecord | null) {
+    const outcome = await changeTask(id, change);
+    return outcome.changed ? outcome.task : null;
   }
 
   async function callback(task: TaskRecord): Promise<void> {
@@ -224,12 +239,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       config: GatewayConfig,
       isRunning: (requestId: string) => boolean,
     ): Promise<PendingRequest | null> {
-      const task = await tasks.get(taskId);
-      if (!task || isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
-      task.status = "working";
-      task.attempts += 1;
-      await saved(task);
-      return pendingFor(task, config);
+      const task = await changed(taskId, (task) => {
+        if (isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
+        task.status = "working";
+        task.attempts += 1;
+        return task;
+      });
+      return task && pendingFor(task, config);
     },
 
     /**
@@ -238,19 +254,20 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      * gateway was down arrives that way.
      */
     async reattach(agentId: string, requestId: string, config: GatewayConfig) {
-      const task = await tasks.get(taskIdOfRequest(requestId));
-      if (!task || task.agent_id !== agentId || isTerminal(task.status)) return null;
-      if (requestIdOf(task) !== requestId) return null; // An earlier turn the connector still holds.
-      if (task.status === "submitted") {
+      let held = false;
+      const { task } = await changeTask(taskIdOfRequest(requestId), (task) => {
+        // Not an earlier turn the connector still holds, nor one that ended.
+        held = task.agent_id === agentId && !isTerminal(task.status) && requestIdOf(task) === requestId;
+        if (!held || task.status !== "submitted") return null;
         // A node the agent left re-queued this turn (its grace ran out before it heard the agent moved on), yet the
         // connector still runs it: it is working here. A start of its own, so that node's re-queue stays fenced,
         // but not a lost attempt.
         task.status = "working";
         task.attempts += 1;
         task.uncounted = (task.uncounted ?? 0) + 1;
-        await saved(task);
-      }
-      return pendingFor(task, config);
+        return task;
+      });
+      return held && task ? pendingFor(task, config) : null;
     },
 
     /**
@@ -258,34 +275,35 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      * not counted as a lost attempt. Nothing changes when the task was started again since (by another node).
      */
     async unstart(pending: PendingRequest): Promise<void> {
-      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
-      if (task.attempts !== attemptOf.get(pending)) return;
-      task.status = "submitted";
-      task.uncounted = (task.uncounted ?? 0) + 1;
-      await saved(task);
+      await changeTask(taskIdOfRequest(pending.call.requestId), (task) => {
+        if (isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return null;
+        if (task.attempts !== attemptOf.get(pending)) return null;
+        task.status = "submitted";
+        task.uncounted = (task.uncounted ?? 0) + 1;
+        return task;
+      });
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
     async requeue(pending: PendingRequest): Promise<void> {
-      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
-      // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
       const attempt = attemptOf.get(pending);
-      if (attempt !== undefined && task.attempts > attempt) return;
-      const lost = task.attempts - (task.uncounted ?? 0);
-      if (lost >= options.maxAttempts) {
+      const task = await changed(taskIdOfRequest(pending.call.requestId), (task) => {
+        if (isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return null;
+        // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
+        if (attempt !== undefined && task.attempts > attempt) return null;
+        const lost = task.attempts - (task.uncounted ?? 0);
+        if (lost < options.maxAttempts) {
+          task.status = "submitted";
+          return task;
+        }
         task.status = "failed";
         task.error = {
           code: "agent_offline",
           message: `The agent went offline ${lost} times while running this task.`,
         };
-        await saved(task);
-        if (task.callback_url) await callback(task);
-        return;
-      }
-      task.status = "submitted";
-      await saved(task);
+        return task;
+      });
+      if (task?.status === "failed" && task.callback_url) await callback(task);
     },
   };
 }
