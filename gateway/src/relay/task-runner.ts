@@ -1,6 +1,8 @@
 /**
  * Runs durable tasks through the relay: marks them working, turns their agent's answer into a stored result
- * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
+ * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`
+ * (`task-callback.ts`). Every state change is one atomic `TaskService.update`, so nodes of a cluster writing the
+ * same task at once never lose each other's change.
  */
 
 import type { GatewayConfig } from "../config.ts";
@@ -10,12 +12,11 @@ import {
   type TaskRecord,
   type TaskService,
   taskIdOfRequest,
-  taskView,
 } from "../domain/tasks.ts";
 import { storeRefusal } from "../errors.ts";
 import { type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
-import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
+import { createTaskCallback } from "./task-callback.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
 
 export interface TaskRunnerOptions {
@@ -38,7 +39,11 @@ const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
 
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
-  const retryDelays = options.callbackRetryMs ?? [1000, 5000, 30_000];
+  const { callback, callbackKey } = createTaskCallback({
+    secret: options.secret,
+    retryDelaysMs: options.callbackRetryMs,
+    onError: options.onError,
+  });
 
   function callOf(task: TaskRecord): RelayCall {
     return {
@@ -197,33 +202,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   async function changed(id: string, change: (task: TaskRecord) => TaskRecord | null) {
     const outcome = await changeTask(id, change);
     return outcome.changed ? outcome.task : null;
-  }
-
-  async function callback(task: TaskRecord): Promise<void> {
-    const body = JSON.stringify(taskView(task));
-    const signature = await hmacSha256Hex(await callbackKey(task.id), body);
-    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-      try {
-        const res = await fetch(task.callback_url!, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-agent-mesh-signature": `sha256=${signature}` },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (res.ok) return;
-      } catch {
-        // Unreachable callback: retried below, then given up (the task stays readable via GET).
-      }
-      const delay = retryDelays[attempt];
-      if (delay === undefined) break;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    options.onError(new Error(`callback to ${task.callback_url} failed`), { stage: "task-callback" });
-  }
-
-  /** The per-task key a caller uses to verify the callback's `x-agent-mesh-signature`. */
-  async function callbackKey(taskId: string): Promise<string> {
-    return hmacSha256Hex(await options.secret(), `callback:${taskId}`);
   }
 
   return {
