@@ -1,6 +1,7 @@
 /**
  * Faults around the shared Redis and the network, three nodes (Bun, Deno, Bun): a killed pub/sub connection loses
- * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once.
+ * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once; a task
+ * whose handoff a Redis outage swallowed is delivered once Redis is back; Redis restarted under load loses nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../helpers/api.ts";
@@ -163,6 +164,55 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     expect(task.result).toBe("ok:once");
     await sleep(1000); // a second delivery, if any, would arrive by now
     expect(runs.get(taskId)).toBe(1);
+    connected.stop();
+  });
+
+  it("a task accepted while its handoff to the agent's node was lost is delivered once that node's Redis is back", async () => {
+    const user = await createUser(c.url, c.adminToken, "lost-handoff-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const first = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "first", async: true });
+    await waitFor(
+      async () => (await user.api.get(`/v1/tasks/${first.body.task_id}`)).body.status === "completed",
+    );
+    // What a node leaves behind when Redis goes away between saving a task (202) and telling the agent's node:
+    // the task queued in the store and in the agent's backlog, and nobody told.
+    const firstUlid = String(first.body.task_id).split(".")[1]!;
+    const stored = JSON.parse((await c.redis.get(`${c.prefix}task:${agent.id}:${firstUlid}`))!);
+    const ulid = `${firstUlid.slice(0, 22)}zzzz`;
+    const now = new Date().toISOString();
+    const { result: _result, attachments: _attachments, ...rest } = stored;
+    const lost = { ...rest, id: `${agent.id}.${ulid}`, message: "lost", status: "submitted", attempts: 0 };
+    await c.redis.set(
+      `${c.prefix}task:${agent.id}:${ulid}`,
+      JSON.stringify({ ...lost, created_at: now, updated_at: now }),
+    );
+    await c.redis.set(`${c.prefix}task-owner:${stored.owner}:${ulid}:${agent.id}`, "1");
+    await c.redis.zadd(`${c.prefix}task-backlog:${agent.id}`, Date.now(), ulid);
+    await sleep(1000);
+    expect((await user.api.get(`/v1/tasks/${lost.id}`)).body.status, "nothing delivers it before").toBe(
+      "submitted",
+    );
+    const connections = connected.statuses.filter((status) => status.type === "connected").length;
+    await c.server.halt();
+    await sleep(200);
+    await c.server.start();
+    const task = await waitFor(
+      async () => {
+        const res = await user.api.get(`/v1/tasks/${lost.id}`).catch(() => null);
+        return res?.body?.status === "completed" ? res.body : null;
+      },
+      { timeoutMs: 10_000, what: "the lost task delivered after the outage" },
+    );
+    expect(task.result).toBe("ok:lost");
+    expect(runs.get(lost.id)).toBe(1);
+    // Delivered by the node that holds the agent, not because the agent reconnected somewhere.
+    expect(connected.statuses.filter((status) => status.type === "connected").length).toBe(connections);
     connected.stop();
   });
 

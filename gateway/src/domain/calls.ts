@@ -9,7 +9,7 @@
  * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
  */
 import type { GatewayConfig } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, storeRefusal } from "../errors.ts";
 import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -25,6 +25,10 @@ import {
   type TaskService,
   type TaskState,
 } from "./tasks.ts";
+
+/** A task's handoff to its agent's home that met a store outage is tried again this often, this many times. */
+const HANDOFF_RETRY_MS = 500;
+const HANDOFF_RETRIES = 120;
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -205,10 +209,19 @@ export function createCallService(deps: CallServiceDeps) {
     return next;
   }
 
-  function queued(task: TaskRecord): Promise<void> {
-    return hub
-      .taskQueued(task.agent_id, task.id)
-      .catch((error) => deps.onError(error, { stage: "task-queued" }));
+  /**
+   * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks between saving the task and
+   * this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task is accepted,
+   * so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the first try.
+   */
+  function queued(task: TaskRecord, retriesLeft = HANDOFF_RETRIES): Promise<void> {
+    return hub.taskQueued(task.agent_id, task.id).catch((error) => {
+      const outage = storeRefusal(error)?.code === "store_unavailable";
+      if (outage && retriesLeft > 0) setTimeout(() => void queued(task, retriesLeft - 1), HANDOFF_RETRY_MS);
+      // An outage is reported once per task, not once per retry.
+      if (!outage || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
+        deps.onError(error, { stage: "task-queued" });
+    });
   }
 
   /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
