@@ -51,13 +51,15 @@ export function updateContractTests(
     expect(await store.get("upd-ttl:kept")).toBe("b2");
   });
 
-  it("of 50 concurrent updates of one key none is lost", async () => {
+  // Every conflict costs a retry (two round trips), so n writers of one key cost about n²/2 of them: kept small
+  // enough for a REST backend on a loaded machine, large enough that a plain read-then-write loses most of them.
+  it("of 20 concurrent updates of one key none is lost", async () => {
     const { store } = subject();
     const results = await Promise.all(
-      upTo(50).map((i) => store.update<number[]>("race:update", (list) => ({ value: [...(list ?? []), i] }))),
+      upTo(20).map((i) => store.update<number[]>("race:update", (list) => ({ value: [...(list ?? []), i] }))),
     );
     expect(results.every((result) => result.changed)).toBe(true);
-    expect(sorted(await store.get<number[]>("race:update"))).toEqual(upTo(50));
+    expect(sorted(await store.get<number[]>("race:update"))).toEqual(upTo(20));
   });
 
   it("two instances (two processes' connections) updating one key at once lose nothing", async (context) => {
@@ -68,12 +70,12 @@ export function updateContractTests(
     const other = await reopen();
     // Each instance's updates are pipelined on its own connection, so the two interleave between read and write.
     const results = await Promise.all(
-      upTo(80).map((i) =>
+      upTo(30).map((i) =>
         (i % 2 ? other : store).update<number[]>("race:two", (list) => ({ value: [...(list ?? []), i] })),
       ),
     );
     expect(results.every((result) => result.changed)).toBe(true);
-    expect(sorted(await store.get<number[]>("race:two"))).toEqual(upTo(80));
+    expect(sorted(await store.get<number[]>("race:two"))).toEqual(upTo(30));
     // A step that refuses on what it sees is judged on the newest value: only one of these claims wins.
     const claims = await Promise.all(
       upTo(20).map((i) =>
