@@ -225,7 +225,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       reply.done(`ok:${request.message}`);
     });
     await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
-    const outcomes: Array<{ status: number; code?: string; ms: number }> = [];
+    const outcomes: Array<{ status: number; code?: string; started: number; ended: number }> = [];
     const accepted: string[] = [];
     let running = true;
     const load = (async () => {
@@ -236,7 +236,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
           message: `m${i}`,
           async: i % 2 === 0,
         });
-        outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+        outcomes.push({ status: res.status, code: res.body?.error?.code, started, ended: Date.now() });
         if (res.status === 202) accepted.push(res.body.task_id);
         await sleep(20);
       }
@@ -250,10 +250,11 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
         message: "x",
       });
-      outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+      outcomes.push({ status: res.status, code: res.body?.error?.code, started, ended: Date.now() });
     }
     await sleep(500);
     await c.server.start();
+    const redisBack = Date.now();
     await sleep(2000);
     running = false;
     await load;
@@ -264,7 +265,15 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       outcomes.every((outcome) => [200, 202, 503].includes(outcome.status)),
       JSON.stringify(outcomes),
     ).toBe(true);
-    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2000);
+    // A refusal comes within 2 s. A call already running when Redis stopped waits for it by design (its output is
+    // appended once Redis is back, docs/cluster.md): it must answer within 2 s of Redis's return, however long the
+    // outage took (the harness's own stop and start of redis-server set that, slower on a loaded machine).
+    const late = outcomes.filter(
+      (outcome) =>
+        outcome.ended - outcome.started >= 2000 &&
+        (outcome.status === 503 || outcome.ended - Math.max(outcome.started, redisBack) >= 2000),
+    );
+    expect(late, "answers later than 2 s").toEqual([]);
     expect(outcomes.slice(-5).every((outcome) => outcome.status !== 503)).toBe(true); // recovered
     const viaAny = apiClient(c.nodes[0]!.url, user.token);
     await waitFor(
