@@ -57,7 +57,18 @@ export function bindingsOf(env: Env): Bound {
 function freshStubs(
   namespace: DurableObjectNamespace<GatewayStoreObject>,
 ): GatewayStoreNamespaceLike<string> {
-  const METHODS = ["get", "set", "delete", "add", "take", "increment", "keys"] as const;
+  // Every RPC method, checked by the compiler: a method missing here would be "not a function" only at run time.
+  const RPC_METHODS: { [Method in keyof GatewayStoreRpc]: true } = {
+    get: true,
+    set: true,
+    delete: true,
+    add: true,
+    take: true,
+    compareAndSet: true,
+    increment: true,
+    keys: true,
+  };
+  const METHODS = Object.keys(RPC_METHODS) as Array<keyof GatewayStoreRpc>;
   return {
     idFromName: (name) => name,
     get(name) {

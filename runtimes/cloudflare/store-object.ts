@@ -50,6 +50,17 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     return entry.json;
   }
 
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    json: string,
+    ttlMs: number | null,
+  ): Promise<boolean> {
+    if (((await this.#readLive(key))?.json ?? null) !== expected) return false;
+    await this.#write(key, json, ttlMs === null ? null : Date.now() + ttlMs);
+    return true;
+  }
+
   /** The new value, or `null` when the key holds something other than an integer (the client reports it). */
   async increment(key: string, by: number): Promise<number | null> {
     const entry = await this.#readLive(key);

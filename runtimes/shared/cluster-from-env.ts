@@ -27,8 +27,19 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
     log: () => {}, // the session store, on the same Redis, logs the outage once
   });
   redis.on("error", (error: Error) => availability.markDown(error));
-  redis.on("close", () => availability.markDown());
-  redis.on("ready", () => availability.markUp());
+  // The hub re-reads its agents' task backlogs after a reconnect (a handoff may have failed meanwhile).
+  const reconnected = new Set<() => void>();
+  let lost = false;
+  redis.on("close", () => {
+    lost = true;
+    availability.markDown();
+  });
+  redis.on("ready", () => {
+    availability.markUp();
+    if (!lost) return;
+    lost = false;
+    for (const listener of reconnected) listener();
+  });
   const guarded: RedisCaller = {
     call: (command, ...args) =>
       availability.guard(
@@ -42,6 +53,7 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
       wakes: new WakeBus(subscriber),
       prefix: settings.prefix,
       nodeId: settings.nodeId,
+      onReconnected: (listener) => reconnected.add(listener),
     },
     close() {
       availability.dispose();

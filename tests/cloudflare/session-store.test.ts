@@ -16,5 +16,5 @@ testSessionStore(
       },
     };
   },
-  { durable: true },
+  { durable: true, sharedAcrossProcesses: true },
 );

@@ -1,6 +1,7 @@
 /**
  * Faults around the shared Redis and the network, three nodes (Bun, Deno, Bun): a killed pub/sub connection loses
- * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once.
+ * and repeats no chunk; 200 async tasks to an agent whose connection hops between nodes are each run once; a task
+ * whose handoff a Redis outage swallowed is delivered once Redis is back; Redis restarted under load loses nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../helpers/api.ts";
@@ -166,6 +167,55 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     connected.stop();
   });
 
+  it("a task accepted while its handoff to the agent's node was lost is delivered once that node's Redis is back", async () => {
+    const user = await createUser(c.url, c.adminToken, "lost-handoff-user");
+    const agent = await createAgent(user.api);
+    const runs = new Map<string, number>();
+    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
+      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
+      reply.done(`ok:${request.message}`);
+    });
+    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const first = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "first", async: true });
+    await waitFor(
+      async () => (await user.api.get(`/v1/tasks/${first.body.task_id}`)).body.status === "completed",
+    );
+    // What a node leaves behind when Redis goes away between saving a task (202) and telling the agent's node:
+    // the task queued in the store and in the agent's backlog, and nobody told.
+    const firstUlid = String(first.body.task_id).split(".")[1]!;
+    const stored = JSON.parse((await c.redis.get(`${c.prefix}task:${agent.id}:${firstUlid}`))!);
+    const ulid = `${firstUlid.slice(0, 22)}zzzz`;
+    const now = new Date().toISOString();
+    const { result: _result, attachments: _attachments, ...rest } = stored;
+    const lost = { ...rest, id: `${agent.id}.${ulid}`, message: "lost", status: "submitted", attempts: 0 };
+    await c.redis.set(
+      `${c.prefix}task:${agent.id}:${ulid}`,
+      JSON.stringify({ ...lost, created_at: now, updated_at: now }),
+    );
+    await c.redis.set(`${c.prefix}task-owner:${stored.owner}:${ulid}:${agent.id}`, "1");
+    await c.redis.zadd(`${c.prefix}task-backlog:${agent.id}`, Date.now(), ulid);
+    await sleep(1000);
+    expect((await user.api.get(`/v1/tasks/${lost.id}`)).body.status, "nothing delivers it before").toBe(
+      "submitted",
+    );
+    const connections = connected.statuses.filter((status) => status.type === "connected").length;
+    await c.server.halt();
+    await sleep(200);
+    await c.server.start();
+    const task = await waitFor(
+      async () => {
+        const res = await user.api.get(`/v1/tasks/${lost.id}`).catch(() => null);
+        return res?.body?.status === "completed" ? res.body : null;
+      },
+      { timeoutMs: 10_000, what: "the lost task delivered after the outage" },
+    );
+    expect(task.result).toBe("ok:lost");
+    expect(runs.get(lost.id)).toBe(1);
+    // Delivered by the node that holds the agent, not because the agent reconnected somewhere.
+    expect(connected.statuses.filter((status) => status.type === "connected").length).toBe(connections);
+    connected.stop();
+  });
+
   it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
     const user = await createUser(c.url, c.adminToken, "redis-restart-user");
     const agent = await createAgent(user.api);
@@ -175,7 +225,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       reply.done(`ok:${request.message}`);
     });
     await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
-    const outcomes: Array<{ status: number; code?: string; ms: number }> = [];
+    const outcomes: Array<{ status: number; code?: string; started: number; ended: number }> = [];
     const accepted: string[] = [];
     let running = true;
     const load = (async () => {
@@ -186,7 +236,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
           message: `m${i}`,
           async: i % 2 === 0,
         });
-        outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+        outcomes.push({ status: res.status, code: res.body?.error?.code, started, ended: Date.now() });
         if (res.status === 202) accepted.push(res.body.task_id);
         await sleep(20);
       }
@@ -200,10 +250,11 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       const res = await apiClient(node.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
         message: "x",
       });
-      outcomes.push({ status: res.status, code: res.body?.error?.code, ms: Date.now() - started });
+      outcomes.push({ status: res.status, code: res.body?.error?.code, started, ended: Date.now() });
     }
     await sleep(500);
     await c.server.start();
+    const redisBack = Date.now();
     await sleep(2000);
     running = false;
     await load;
@@ -214,7 +265,15 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       outcomes.every((outcome) => [200, 202, 503].includes(outcome.status)),
       JSON.stringify(outcomes),
     ).toBe(true);
-    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2000);
+    // A refusal comes within 2 s. A call already running when Redis stopped waits for it by design (its output is
+    // appended once Redis is back, docs/cluster.md): it must answer within 2 s of Redis's return, however long the
+    // outage took (the harness's own stop and start of redis-server set that, slower on a loaded machine).
+    const late = outcomes.filter(
+      (outcome) =>
+        outcome.ended - outcome.started >= 2000 &&
+        (outcome.status === 503 || outcome.ended - Math.max(outcome.started, redisBack) >= 2000),
+    );
+    expect(late, "answers later than 2 s").toEqual([]);
     expect(outcomes.slice(-5).every((outcome) => outcome.status !== 503)).toBe(true); // recovered
     const viaAny = apiClient(c.nodes[0]!.url, user.token);
     await waitFor(

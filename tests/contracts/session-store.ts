@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storeRefusal } from "../../gateway/src/errors.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { updateContractTests } from "./session-store-update.ts";
 
 export interface SessionStoreUnderTest {
   store: SessionStore;
@@ -24,6 +25,11 @@ const INVALID_KEYS = ["../x", "a/b", "", "a::b", "a:..:b", ":a", "a b", "a*"];
 export interface SessionStoreContractOptions {
   /** Data outlives the store instance (fs, redis, upstash, cloudflare): adds the re-open test. */
   durable?: boolean;
+  /**
+   * Several instances (processes, nodes, isolates) may use the data at once (redis, upstash, cloudflare): adds tests
+   * where two instances from `reopen` race each other.
+   */
+  sharedAcrossProcesses?: boolean;
 }
 
 /**
@@ -196,6 +202,10 @@ export function testSessionStore(
         await expect(store.take(key), key).rejects.toThrow(/invalid key/);
         await expect(store.increment(key), key).rejects.toThrow(/invalid key/);
         await expect(store.delete(key), key).rejects.toThrow(/invalid key/);
+        await expect(
+          store.update(key, () => ({ value: 1 })),
+          key,
+        ).rejects.toThrow(/invalid key/);
       }
       await expect(store.set("k", undefined)).rejects.toThrow(/JSON/);
       await expect(store.set("k", 1, { ttl: 0 })).rejects.toThrow(/ttl/);
@@ -232,6 +242,7 @@ export function testSessionStore(
         ["increment", () => store.increment("outage:n")],
         ["delete", () => store.delete("outage:before")],
         ["keys", () => store.keys("outage:")],
+        ["update", () => store.update("outage:u", () => ({ value: 1 }))],
       ];
       for (const [label, operation] of operations) {
         const started = Date.now();
@@ -272,11 +283,20 @@ export function testSessionStore(
         (error: unknown) => error,
       );
       expect(storeRefusal(again)?.code).toBe("store_read_only");
+      const updated = await store
+        .update("disk:n", () => ({ value: 2 }))
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(storeRefusal(updated)?.code).toBe("store_read_only");
       expect(await store.get("disk:before")).toBe("kept");
       expect(await store.get("disk:n")).toBe(1);
       expect(await store.keys("disk:")).toEqual(expect.arrayContaining(["disk:before", "disk:n"]));
       if (store.health) expect(store.health().state).toBe("read_only");
     });
+
+    updateContractTests(name, () => subject, options);
 
     if (!options.durable) return;
     it("keeps values when the store is opened again", async () => {

@@ -2,4 +2,8 @@ import { testSessionStore } from "../contracts/session-store.ts";
 import { redisForFile, redisSessionHarness } from "../helpers/store-harness.ts";
 
 const redis = await redisForFile();
-if (redis) testSessionStore("redis", () => redisSessionHarness(redis.url, redis.redis), { durable: true });
+if (redis)
+  testSessionStore("redis", () => redisSessionHarness(redis.url, redis.redis), {
+    durable: true,
+    sharedAcrossProcesses: true,
+  });

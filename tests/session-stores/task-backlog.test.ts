@@ -46,14 +46,12 @@ function backlogSuite(name: string, open: () => Promise<SessionStoreUnderTest>, 
         const second = await tasks.create(fields(a, "two"));
         const third = await tasks.create(fields(a, "three"));
         await tasks.create(fields(b, "other agent"));
-        await tasks.save({ ...second, status: "input-required", result: "which?" });
-        third.status = "working";
-        await tasks.save(third);
+        await tasks.update(second.id, (t) => ({ ...t, status: "input-required", result: "which?" }));
+        await tasks.update(third.id, (t) => ({ ...t, status: "working" }));
         expect((await tasks.unfinished(a)).map((t) => t.message)).toEqual(["one", "three"]);
-        const continued = tasks.nextTurn((await tasks.get(second.id))!, "this one");
-        await tasks.save(continued);
+        await tasks.update(second.id, (t) => tasks.nextTurn(t, "this one"));
         expect((await tasks.unfinished(a)).map((t) => t.id)).toEqual([first.id, second.id, third.id]);
-        await tasks.save({ ...first, status: "completed" } as TaskRecord);
+        await tasks.update(first.id, (t) => ({ ...t, status: "completed" }));
         expect((await tasks.unfinished(a)).map((t) => t.id)).toEqual([second.id, third.id]);
         expect((await tasks.unfinished(b)).map((t) => t.message)).toEqual(["other agent"]);
         if (indexed) {

@@ -3,4 +3,7 @@ import { redisForFile, upstashSessionHarness } from "../helpers/store-harness.ts
 
 const redis = await redisForFile({ upstash: true });
 if (redis?.upstash)
-  testSessionStore("upstash", () => upstashSessionHarness(redis.upstash!), { durable: true });
+  testSessionStore("upstash", () => upstashSessionHarness(redis.upstash!), {
+    durable: true,
+    sharedAcrossProcesses: true,
+  });

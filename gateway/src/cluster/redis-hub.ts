@@ -18,6 +18,7 @@ import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
 import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type Ack, AgentSide } from "./agent-side.ts";
+import { afterReconnect } from "./backlog-recovery.ts";
 import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
@@ -38,6 +39,8 @@ export interface RedisHubOptions {
   /** A live call fails after this long without output (the gateway's sync timeout). */
   syncTimeoutMs: number;
   onError: (error: unknown, context: { stage: string }) => void;
+  /** Registers a listener for this node's Redis connection coming back after it was lost. */
+  onReconnected?: (listener: () => void) => void;
 }
 
 /** A node without a heartbeat for this many presence TTLs is dead: its presence is removed, its calls released. */
@@ -89,6 +92,12 @@ export class RedisAgentHub implements AgentHub {
       options.wakes.subscribe,
       (command) => this.#agentSide.handle(command),
       (error) => this.#report(error, "cluster-inbox"),
+    );
+    options.onReconnected?.(
+      afterReconnect(
+        () => local.reloadTaskBacklogs(),
+        (error) => this.#report(error, "cluster-backlog"),
+      ),
     );
     const heartbeat = setInterval(() => void this.#heartbeat(ttlMs), Math.max(100, ttlMs / 3));
     (heartbeat as { unref?: () => void }).unref?.();

@@ -9,7 +9,7 @@
  * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
  */
 import type { GatewayConfig } from "../config.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, storeRefusal } from "../errors.ts";
 import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -25,6 +25,10 @@ import {
   type TaskService,
   type TaskState,
 } from "./tasks.ts";
+
+/** A task's handoff to its agent's home that met a store outage is tried again this often, this many times. */
+const HANDOFF_RETRY_MS = 500;
+const HANDOFF_RETRIES = 120;
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -183,27 +187,41 @@ export function createCallService(deps: CallServiceDeps) {
     extensions?: Record<string, unknown>,
     options: { awaitHandoff?: boolean } = {},
   ): Promise<TaskRecord> {
-    const task = await getTask(caller, id);
-    if (task.status !== "input-required") {
+    await getTask(caller, id); // 404 unless it is the caller's
+    // One atomic step: a turn can be continued once, and never while it runs or after it was canceled.
+    const { task: next, changed } = await tasks.update(id, (task) => {
+      if (task.status !== "input-required") return null;
+      const turn = tasks.nextTurn(task, message);
+      // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
+      if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
+      return turn;
+    });
+    if (!next) throw taskNotFound(id);
+    if (!changed) {
       throw new ApiError(
         409,
         "task_not_waiting",
-        `Task ${task.id} is ${task.status}, not waiting for input; send a new message instead.`,
+        `Task ${next.id} is ${next.status}, not waiting for input; send a new message instead.`,
       );
     }
-    const turn = tasks.nextTurn(task, message);
-    // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
-    if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
-    const next = await tasks.save(turn);
     const handoff = queued(next);
     if (options.awaitHandoff) await handoff;
     return next;
   }
 
-  function queued(task: TaskRecord): Promise<void> {
-    return hub
-      .taskQueued(task.agent_id, task.id)
-      .catch((error) => deps.onError(error, { stage: "task-queued" }));
+  /**
+   * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks between saving the task and
+   * this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task is accepted,
+   * so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the first try.
+   */
+  function queued(task: TaskRecord, retriesLeft = HANDOFF_RETRIES): Promise<void> {
+    return hub.taskQueued(task.agent_id, task.id).catch((error) => {
+      const outage = storeRefusal(error)?.code === "store_unavailable";
+      if (outage && retriesLeft > 0) setTimeout(() => void queued(task, retriesLeft - 1), HANDOFF_RETRY_MS);
+      // An outage is reported once per task, not once per retry.
+      if (!outage || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
+        deps.onError(error, { stage: "task-queued" });
+    });
   }
 
   /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
@@ -241,17 +259,23 @@ export function createCallService(deps: CallServiceDeps) {
   }
 
   async function cancelTask(caller: Caller, id: string): Promise<TaskRecord> {
-    const task = await getTask(caller, id);
-    if (isTerminal(task.status)) {
+    await getTask(caller, id); // 404 unless it is the caller's
+    // Atomic: an outcome another node saves at the same moment either lands first (then this is task_finished) or
+    // loses to the cancel; never the cancel answered and then overwritten.
+    const { task, changed } = await tasks.update(id, (task) => {
+      if (isTerminal(task.status)) return null;
+      task.status = "canceled";
+      task.error = { code: "canceled", message: "Canceled by the caller." };
+      return task;
+    });
+    if (!task) throw taskNotFound(id);
+    if (!changed) {
       throw new ApiError(
         409,
         "task_finished",
         `Task ${task.id} already ended (${task.status}); nothing to cancel.`,
       );
     }
-    task.status = "canceled";
-    task.error = { code: "canceled", message: "Canceled by the caller." };
-    await tasks.save(task);
     deps.notifyTaskChange?.(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
@@ -284,11 +308,11 @@ export function createCallService(deps: CallServiceDeps) {
     if (outcome === "not_found") throw promptNotFound(answer);
     if (outcome === "withdrawn") throw promptWithdrawn(answer);
     if (!task) return null;
-    const now = await tasks.get(task.id);
-    if (now?.prompt?.prompt_id === answer.prompt_id) {
-      now.prompt = undefined;
-      return tasks.save(now);
-    }
+    const { task: now } = await tasks.update(task.id, (current) => {
+      if (current.prompt?.prompt_id !== answer.prompt_id) return null;
+      current.prompt = undefined;
+      return current;
+    });
     return now;
   }
 

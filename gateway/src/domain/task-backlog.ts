@@ -45,7 +45,11 @@ export function createBacklogIndex(store: SessionStore) {
     },
     /** The task ended. */
     async untrack(task: TaskRecord): Promise<void> {
-      if (sets) await sets.remove(indexOf(task.agent_id), ulidOf(task));
+      if (!sets) return;
+      await sets.remove(indexOf(task.agent_id), ulidOf(task));
+      // Continued since (another node saved its next turn and tracked it before this removal): put it back.
+      const now = await store.get<TaskRecord>(`task:${task.agent_id}:${ulidOf(task)}`);
+      if (now !== null && isPending(now)) await sets.add(indexOf(task.agent_id), ulidOf(now), scoreOf(now));
     },
     /** Store keys of the agent's possibly unfinished tasks, oldest first. */
     async keysOf(agentId: string): Promise<string[]> {

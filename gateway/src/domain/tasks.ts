@@ -16,6 +16,7 @@ import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import { createBacklogIndex } from "./task-backlog.ts";
+import { mayFollow } from "./task-transitions.ts";
 
 export const TASK_STATES = [
   "submitted",
@@ -150,22 +151,37 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return key ? store.get<TaskRecord>(key) : null;
   }
 
-  /** Writes a new state; terminal states get the finished-task TTL. */
-  async function save(task: TaskRecord): Promise<TaskRecord> {
-    const key = keyOf(task.id);
-    if (!key) throw new Error(`[gateway] [tasks] bad task id ${task.id}`);
-    task.updated_at = new Date().toISOString();
-    if (isTerminal(task.status)) {
-      const ttl = { ttl: options.ttlSeconds };
+  /**
+   * Changes a stored task without losing a concurrent change (a cancel on one node while another saves the agent's
+   * outcome): `change` gets the task as stored now and returns the next record, or null to leave it. It may run
+   * more than once (the store's compare-and-set retries on a conflict), so it decides from its argument alone. A
+   * change the task's state machine forbids (`mayFollow`) is not written. Ended tasks get the finished-task TTL.
+   * Resolves with the task as stored afterwards (null: no such task) and whether this call changed it.
+   */
+  async function update(
+    id: string,
+    change: (task: TaskRecord) => TaskRecord | null,
+  ): Promise<{ task: TaskRecord | null; changed: boolean }> {
+    const key = keyOf(id);
+    if (!key) return { task: null, changed: false };
+    const { value, changed } = await store.update<TaskRecord>(key, (current) => {
+      if (current === null) return undefined;
+      const stored = { ...current }; // `change` may edit its argument in place; the rule compares with this
+      const next = change(current);
+      if (next === null || !mayFollow(stored, next)) return undefined;
+      next.updated_at = new Date().toISOString();
+      return { value: next, ttl: isTerminal(next.status) ? options.ttlSeconds : undefined };
+    });
+    if (!value || !changed) return { task: value, changed: false };
+    if (isTerminal(value.status)) {
       await Promise.all([
-        store.set(key, task, ttl),
-        store.set(ownerKeyOf(task), 1, ttl),
-        backlog.untrack(task),
+        store.set(ownerKeyOf(value), 1, { ttl: options.ttlSeconds }),
+        backlog.untrack(value),
       ]);
     } else {
-      await Promise.all([store.set(key, task), backlog.track(task)]);
+      await backlog.track(value);
     }
-    return task;
+    return { task: value, changed: true };
   }
 
   /** Turns an input-required task into the next turn with the caller's new message (not saved). */
@@ -236,7 +252,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return live;
   }
 
-  return { create, get, save, unfinished, nextTurn, listOf, data, setData };
+  return { create, get, update, unfinished, nextTurn, listOf, data, setData };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;

@@ -313,6 +313,23 @@ export class LocalAgentHome implements AgentHub {
     slot.queue = [];
   }
 
+  /**
+   * Reads the task backlog of every agent linked here again and delivers what is not running yet. Clusters call it
+   * when this node's Redis comes back: a task queued on another node meanwhile may never have been handed over.
+   * False when the store refused a listing (the caller tries again later).
+   */
+  async reloadTaskBacklogs(): Promise<boolean> {
+    let complete = true;
+    for (const slot of [...this.#slots.values()]) {
+      if (!slot.link) continue;
+      await loadTaskBacklog(slot, this.#delivery).catch((error) => {
+        complete = false;
+        this.#report(error, "backlog");
+      });
+    }
+    return complete;
+  }
+
   /** Ids of the agents whose socket is linked here. */
   linkedAgents(): string[] {
     return [...this.#slots.values()].filter((slot) => slot.link).map((slot) => slot.id);

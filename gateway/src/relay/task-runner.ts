@@ -1,6 +1,8 @@
 /**
  * Runs durable tasks through the relay: marks them working, turns their agent's answer into a stored result
- * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`.
+ * (never a write per chunk), re-queues them when their agent vanishes, and POSTs the result to `callback_url`
+ * (`task-callback.ts`). Every state change is one atomic `TaskService.update`, so nodes of a cluster writing the
+ * same task at once never lose each other's change.
  */
 
 import type { GatewayConfig } from "../config.ts";
@@ -10,12 +12,11 @@ import {
   type TaskRecord,
   type TaskService,
   taskIdOfRequest,
-  taskView,
 } from "../domain/tasks.ts";
 import { storeRefusal } from "../errors.ts";
 import { type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
-import { hmacSha256Hex } from "../util/crypto.ts";
 import { PendingRequest } from "./pending.ts";
+import { createTaskCallback } from "./task-callback.ts";
 import type { RelayCall, RelaySink } from "./types.ts";
 
 export interface TaskRunnerOptions {
@@ -38,7 +39,11 @@ const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
 
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
-  const retryDelays = options.callbackRetryMs ?? [1000, 5000, 30_000];
+  const { callback, callbackKey } = createTaskCallback({
+    secret: options.secret,
+    retryDelaysMs: options.callbackRetryMs,
+    onError: options.onError,
+  });
 
   function callOf(task: TaskRecord): RelayCall {
     return {
@@ -111,10 +116,11 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   }
 
   /**
-   * Re-reads the task so a concurrent cancel is not overwritten (nor a later turn by an earlier one's ending),
-   * applies the outcome, then calls back. `stored` runs once the store holds the outcome (or never needs it): not
-   * before, so an agent whose final frame is acked can never have a node of a cluster list the turn as still
-   * working (and send it again) — it keeps holding the turn until then, and a node it reconnects to re-attaches it.
+   * Applies the outcome in one atomic step of the store, so a concurrent cancel (on any node) is not overwritten,
+   * nor a later turn by an earlier one's ending; then calls back. `stored` runs once the store holds the outcome
+   * (or never needs it): not before, so an agent whose final frame is acked can never have a node of a cluster list
+   * the turn as still working (and send it again) — it keeps holding the turn until then, and a node it reconnects
+   * to re-attaches it.
    */
   function finish(
     ran: TaskRecord,
@@ -125,14 +131,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     (async () => {
       let task: TaskRecord | null;
       try {
-        task = await whileStoreDown(async () => {
-          const current = await tasks.get(ran.id);
-          if (!current || isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran))
-            return null;
-          apply(current);
-          await saved(current);
-          return current;
-        });
+        task = await whileStoreDown(() =>
+          changed(ran.id, (current) => {
+            if (isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
+            apply(current);
+            return current;
+          }),
+        );
       } catch (error) {
         notStored(error);
         throw error;
@@ -147,16 +152,17 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    * the task is working again, and the withdrawal is kept so a late answer is told what happened.
    */
   async function promptChanged(ran: TaskRecord, read: NonNullable<ReturnType<typeof readPermissionDelta>>) {
-    const task = await tasks.get(ran.id);
-    if (task?.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return;
-    if ("prompt" in read) {
-      task.prompt = read.prompt;
-    } else {
-      if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return;
-      task.prompt = undefined;
-      task.withdrawn_prompt = read.withdrawal;
-    }
-    await saved(task);
+    await changed(ran.id, (task) => {
+      if (task.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return null;
+      if ("prompt" in read) {
+        task.prompt = read.prompt;
+      } else {
+        if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return null;
+        task.prompt = undefined;
+        task.withdrawn_prompt = read.withdrawal;
+      }
+      return task;
+    });
   }
 
   /**
@@ -175,40 +181,27 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     }
   }
 
-  /** Saves a state change and tells the listener. */
-  async function saved(task: TaskRecord): Promise<void> {
-    await tasks.save(task);
-    if (!options.onTaskChange) return;
-    Promise.resolve(options.onTaskChange(task)).catch((error) =>
-      options.onError(error, { stage: "task-change" }),
-    );
-  }
-
-  async function callback(task: TaskRecord): Promise<void> {
-    const body = JSON.stringify(taskView(task));
-    const signature = await hmacSha256Hex(await callbackKey(task.id), body);
-    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-      try {
-        const res = await fetch(task.callback_url!, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-agent-mesh-signature": `sha256=${signature}` },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (res.ok) return;
-      } catch {
-        // Unreachable callback: retried below, then given up (the task stays readable via GET).
-      }
-      const delay = retryDelays[attempt];
-      if (delay === undefined) break;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+  /**
+   * Changes the stored task atomically (`TaskService.update`: `change` may run more than once, so it decides from
+   * its argument alone) and tells the listener when it did.
+   */
+  async function changeTask(
+    id: string,
+    change: (task: TaskRecord) => TaskRecord | null,
+  ): Promise<{ task: TaskRecord | null; changed: boolean }> {
+    const outcome = await tasks.update(id, change);
+    if (outcome.changed && outcome.task && options.onTaskChange) {
+      Promise.resolve(options.onTaskChange(outcome.task)).catch((error) =>
+        options.onError(error, { stage: "task-change" }),
+      );
     }
-    options.onError(new Error(`callback to ${task.callback_url} failed`), { stage: "task-callback" });
+    return outcome;
   }
 
-  /** The per-task key a caller uses to verify the callback's `x-agent-mesh-signature`. */
-  async function callbackKey(taskId: string): Promise<string> {
-    return hmacSha256Hex(await options.secret(), `callback:${taskId}`);
+  /** `changeTask`, for callers that only need the task it changed (null: left as it was). */
+  async function changed(id: string, change: (task: TaskRecord) => TaskRecord | null) {
+    const outcome = await changeTask(id, change);
+    return outcome.changed ? outcome.task : null;
   }
 
   return {
@@ -224,12 +217,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       config: GatewayConfig,
       isRunning: (requestId: string) => boolean,
     ): Promise<PendingRequest | null> {
-      const task = await tasks.get(taskId);
-      if (!task || isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
-      task.status = "working";
-      task.attempts += 1;
-      await saved(task);
-      return pendingFor(task, config);
+      const task = await changed(taskId, (task) => {
+        if (isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
+        task.status = "working";
+        task.attempts += 1;
+        return task;
+      });
+      return task && pendingFor(task, config);
     },
 
     /**
@@ -238,19 +232,20 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      * gateway was down arrives that way.
      */
     async reattach(agentId: string, requestId: string, config: GatewayConfig) {
-      const task = await tasks.get(taskIdOfRequest(requestId));
-      if (!task || task.agent_id !== agentId || isTerminal(task.status)) return null;
-      if (requestIdOf(task) !== requestId) return null; // An earlier turn the connector still holds.
-      if (task.status === "submitted") {
+      let held = false;
+      const { task } = await changeTask(taskIdOfRequest(requestId), (task) => {
+        // Not an earlier turn the connector still holds, nor one that ended.
+        held = task.agent_id === agentId && !isTerminal(task.status) && requestIdOf(task) === requestId;
+        if (!held || task.status !== "submitted") return null;
         // A node the agent left re-queued this turn (its grace ran out before it heard the agent moved on), yet the
         // connector still runs it: it is working here. A start of its own, so that node's re-queue stays fenced,
         // but not a lost attempt.
         task.status = "working";
         task.attempts += 1;
         task.uncounted = (task.uncounted ?? 0) + 1;
-        await saved(task);
-      }
-      return pendingFor(task, config);
+        return task;
+      });
+      return held && task ? pendingFor(task, config) : null;
     },
 
     /**
@@ -258,34 +253,35 @@ export function createTaskRunner(options: TaskRunnerOptions) {
      * not counted as a lost attempt. Nothing changes when the task was started again since (by another node).
      */
     async unstart(pending: PendingRequest): Promise<void> {
-      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
-      if (task.attempts !== attemptOf.get(pending)) return;
-      task.status = "submitted";
-      task.uncounted = (task.uncounted ?? 0) + 1;
-      await saved(task);
+      await changeTask(taskIdOfRequest(pending.call.requestId), (task) => {
+        if (isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return null;
+        if (task.attempts !== attemptOf.get(pending)) return null;
+        task.status = "submitted";
+        task.uncounted = (task.uncounted ?? 0) + 1;
+        return task;
+      });
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */
     async requeue(pending: PendingRequest): Promise<void> {
-      const task = await tasks.get(taskIdOfRequest(pending.call.requestId));
-      if (!task || isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return;
-      // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
       const attempt = attemptOf.get(pending);
-      if (attempt !== undefined && task.attempts > attempt) return;
-      const lost = task.attempts - (task.uncounted ?? 0);
-      if (lost >= options.maxAttempts) {
+      const task = await changed(taskIdOfRequest(pending.call.requestId), (task) => {
+        if (isTerminal(task.status) || requestIdOf(task) !== pending.call.requestId) return null;
+        // Started again since (by another gateway node the agent moved to): it is not ours to re-queue.
+        if (attempt !== undefined && task.attempts > attempt) return null;
+        const lost = task.attempts - (task.uncounted ?? 0);
+        if (lost < options.maxAttempts) {
+          task.status = "submitted";
+          return task;
+        }
         task.status = "failed";
         task.error = {
           code: "agent_offline",
           message: `The agent went offline ${lost} times while running this task.`,
         };
-        await saved(task);
-        if (task.callback_url) await callback(task);
-        return;
-      }
-      task.status = "submitted";
-      await saved(task);
+        return task;
+      });
+      if (task?.status === "failed" && task.callback_url) await callback(task);
     },
   };
 }

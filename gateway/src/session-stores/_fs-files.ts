@@ -40,6 +40,15 @@ export interface FileTree {
 
 const SEGMENT = "[A-Za-z0-9._-]+";
 
+/** The last segment of a path (separated by `/` or `\`, trailing separators ignored). */
+export const lastSegment = (path: string): string => path.replace(/[\\/]+$/, "").replace(/^.*[\\/]/, "");
+
+/** The directory a path is in: `.` for a bare name, `/` for a top-level entry. */
+export const parentOf = (path: string): string => {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+};
+
 /** Whether a file-system error means "no such file". */
 export function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "ENOENT";

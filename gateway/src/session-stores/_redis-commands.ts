@@ -2,11 +2,15 @@
  * The SessionStore contract in Redis commands, shared by the redis (ioredis over TCP) and upstash (REST) backends,
  * which differ only in how a command reaches the server. Every operation is one native command, so all of them
  * are atomic across processes: `add` = `SET NX PX`, `take` = `GETDEL` (Redis ≥ 6.2), `increment` = `INCRBY`, TTLs
- * via `PX`, `keys` via `SCAN` (kept off hot paths: indexes use the sorted sets, `ZADD` / `ZRANGE`). Values are JSON text; keys carry a per-deployment prefix.
+ * via `PX`, `keys` via `SCAN` (kept off hot paths: indexes use the sorted sets, `ZADD` / `ZRANGE`), `update` via
+ * `GET` and a compare-and-set Lua script (`EVAL`, which Upstash's REST API runs too). Values are JSON text; keys
+ * carry a per-deployment prefix.
  */
+
 import { StoreError } from "./_errors.ts";
+import { updateByCompareAndSet } from "./_update.ts";
 import { assertIncrementStep, assertPrefix, decodeValue, encodeValue, ttlMilliseconds } from "./_values.ts";
-import { assertKey, type SessionStore, type SetOptions } from "./types.ts";
+import { assertKey, type SessionStore, type SetOptions, type UpdateStep } from "./types.ts";
 
 export type RedisCommand = [command: string, ...args: (string | number)[]];
 
@@ -21,6 +25,24 @@ export interface RedisCommandStoreOptions {
 }
 
 const SCAN_BATCH = 1000;
+
+/**
+ * Sets KEYS[1] to ARGV[3] (with a PX of ARGV[4], or none when empty) only while it holds ARGV[2], or is absent when
+ * ARGV[1] is "absent"; 1 when written. GET of a missing key is `false` in Lua, which equals no string.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == 'absent' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if ARGV[4] == '' then
+  redis.call('SET', KEYS[1], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+return 1`;
 
 export function createRedisCommandStore({
   name,
@@ -38,6 +60,25 @@ export function createRedisCommandStore({
     return ms === null ? [] : ["PX", ms];
   };
   const decode = <T>(raw: unknown): T | null => (raw === null ? null : decodeValue<T>(String(raw)));
+  const compareAndSet = {
+    read: async (key: string) => {
+      const raw = await send(["GET", at(key)]);
+      return raw === null ? null : String(raw);
+    },
+    swap: async (key: string, expected: string | null, text: string, ttlMs: number | null) =>
+      Number(
+        await send([
+          "EVAL",
+          COMPARE_AND_SET,
+          1,
+          at(key),
+          expected === null ? "absent" : "present",
+          expected ?? "",
+          text,
+          ttlMs ?? "",
+        ]),
+      ) === 1,
+  };
 
   return {
     name,
@@ -67,6 +108,9 @@ export function createRedisCommandStore({
           cause,
         });
       }
+    },
+    async update<T>(key: string, step: (current: T | null) => UpdateStep<T>) {
+      return updateByCompareAndSet(compareAndSet, key, step);
     },
     async keys(keyPrefix: string) {
       assertPrefix(keyPrefix);

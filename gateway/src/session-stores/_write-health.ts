@@ -38,6 +38,7 @@ export function withWriteHealth(
     delete: watch(store.delete),
     take: watch(store.take) as SessionStore["take"],
     increment: watch(store.increment),
+    update: watch(store.update) as SessionStore["update"],
     health: () => health,
   };
 }

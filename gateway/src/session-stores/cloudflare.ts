@@ -8,6 +8,7 @@
  * @module
  */
 import { StoreError } from "./_errors.ts";
+import { updateByCompareAndSet } from "./_update.ts";
 import { assertIncrementStep, assertPrefix, encodeValue, ttlMilliseconds } from "./_values.ts";
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
 
@@ -18,6 +19,8 @@ export interface GatewayStoreRpc {
   delete(key: string): Promise<void>;
   add(key: string, json: string, ttlMs: number | null): Promise<boolean>;
   take(key: string): Promise<string | null>;
+  /** Writes `json` only while the key holds `expected` (null: absent); true when written (see `_update.ts`). */
+  compareAndSet(key: string, expected: string | null, json: string, ttlMs: number | null): Promise<boolean>;
   /** `null` when the key holds something other than an integer. */
   increment(key: string, by: number): Promise<number | null>;
   keys(prefix: string): Promise<string[]>;
@@ -82,6 +85,17 @@ export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreO
         throw new StoreError("not_an_integer", `cannot increment ${key}: it does not hold an integer`);
       }
       return next;
+    },
+    async update(key, step) {
+      assertKey(key);
+      // The step is a function of this isolate, so it cannot run inside the object: compare-and-set instead. The
+      // task runner (in each agent's object) and the Worker (a cancel) write the same task, so this matters here.
+      const medium = {
+        read: (k: string) => stub.get(k),
+        swap: (k: string, expected: string | null, json: string, ttlMs: number | null) =>
+          stub.compareAndSet(k, expected, json, ttlMs),
+      };
+      return updateByCompareAndSet(medium, key, step);
     },
     async keys(prefix: string) {
       assertPrefix(prefix);

@@ -6,17 +6,18 @@
  * is on disk (the `sync` option, `_journal-sync.ts`). Opening the store replays the journal; a torn last line is
  * cut off. When the journal outgrows the live data it is rewritten as a snapshot of the live entries.
  *
- * Every operation checks and updates memory in one synchronous step before it appends, so `add`, `take` and
- * `increment` are atomic without locks. Single-process: only one process may use a directory at a time (the
- * data-dir lock in `runtimes/shared/data-dir-lock.ts`).
+ * Every operation checks and updates memory in one synchronous step before it appends, so `add`, `take`,
+ * `increment` and `update` are atomic without locks. Single-process: only one process may use a directory at a
+ * time (the data-dir lock in `runtimes/shared/data-dir-lock.ts`).
  * @module
  */
 import { StoreError } from "./_errors.ts";
-import { isNotFound } from "./_fs-files.ts";
+import { isNotFound, lastSegment, parentOf } from "./_fs-files.ts";
 import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
 import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
 import { assertFsSyncMode, type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 import { createKeyIndex } from "./_key-index.ts";
+import { decideUpdate } from "./_update.ts";
 import {
   assertIncrementStep,
   assertPrefix,
@@ -69,12 +70,6 @@ const LINE_OVERHEAD = 32;
 
 /** What `readJournal` returns when there is no journal yet (compared by identity). */
 const MISSING = new Uint8Array();
-
-const lastSegment = (path: string): string => path.replace(/[\\/]+$/, "").replace(/^.*[\\/]/, "");
-const parentOf = (path: string): string => {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
-};
 
 const entrySize = (key: string, entry: Entry): number => key.length + entry.text.length + LINE_OVERHEAD;
 
@@ -289,6 +284,13 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       // Not durable: the line goes out with the next batch; a failure stops the journal for every later write.
       if (incrementOptions?.durable !== false) await written;
       return next;
+    },
+    async update(key, step) {
+      assertKey(key);
+      const log = journal ?? (await ready());
+      const { result, write: next } = decideUpdate(readLive(log, key)?.text ?? null, step);
+      if (next) await write(log, key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
+      return result;
     },
     async keys(prefix: string) {
       assertPrefix(prefix);

@@ -1,13 +1,15 @@
 /**
  * In-process session store on a plain Map (through the shared key index). Values are kept as JSON text and parsed
  * on the way out, so callers get copies like from every other backend. Every operation runs synchronously inside
- * its promise, so `add`, `take` and `increment` are atomic without a lock. Data is lost when the process exits.
+ * its promise, so `add`, `take`, `increment` and `update` are atomic without a lock. Data is lost when the process
+ * exits.
  *
  * Not on unstorage's memory driver: it ignores TTLs and its `getKeys` walks every key, while the gateway lists
  * `task:<agentId>:` on every agent connect; the key index answers that from the agent's own keys.
  * @module
  */
 import { createKeyIndex } from "./_key-index.ts";
+import { decideUpdate } from "./_update.ts";
 import {
   assertIncrementStep,
   assertPrefix,
@@ -104,6 +106,14 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
       // Like Redis INCRBY, a live key keeps its TTL.
       write(key, String(next), entry?.expiresAt ?? null);
       return next;
+    },
+    async update(key, step) {
+      assertKey(key);
+      // Read, decide and write in one synchronous step.
+      const entry = readLive(key);
+      const { result, write: next } = decideUpdate(entry?.text ?? null, step);
+      if (next) write(key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
+      return result;
     },
     async keys(prefix: string) {
       assertPrefix(prefix);

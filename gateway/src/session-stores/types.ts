@@ -47,6 +47,17 @@ export interface SortedSets {
   range(key: string): Promise<string[]>;
 }
 
+/** What an `update` step decides: the key's next value and its TTL (as with `set`), or `undefined` to write nothing. */
+export type UpdateStep<T> = { value: T; ttl?: number } | undefined;
+
+/** The outcome of `update`. */
+export interface UpdateResult<T> {
+  /** What the key holds once the update is done: the value written, or the unchanged current one (null: absent). */
+  value: T | null;
+  /** Whether this call wrote. */
+  changed: boolean;
+}
+
 export interface SessionStore {
   /** Backend name shown in `/health`: `memory`, `fs`, `redis`, `upstash` or `cloudflare`. */
   readonly name: string;
@@ -59,6 +70,14 @@ export interface SessionStore {
   take<T = unknown>(key: string): Promise<T | null>;
   /** Atomically adds `by` (default 1) to an integer counter that starts at 0; returns the new value. */
   increment(key: string, by?: number, options?: IncrementOptions): Promise<number>;
+  /**
+   * Read-modify-write without lost updates (compare-and-set): `step` gets the key's current value (its own copy;
+   * null when absent) and returns the next one, and the write happens only if nobody else wrote the key in between;
+   * otherwise `step` runs again on the newer value. So of two processes that update one key at the same time, each
+   * sees the other's write. `step` is synchronous, may run several times and must decide from its argument alone.
+   * Gives up with `update_conflict` after many conflicts in a row (a key rewritten without pause).
+   */
+  update<T = unknown>(key: string, step: (current: T | null) => UpdateStep<T>): Promise<UpdateResult<T>>;
   /** Every live key starting with `prefix`, sorted ascending (byte order). */
   keys(prefix: string): Promise<string[]>;
   /** Native sorted sets, on backends whose `keys` is a scan (redis, upstash). */
