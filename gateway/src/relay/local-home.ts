@@ -104,6 +104,7 @@ export class LocalAgentHome implements AgentHub {
       tasks: options.tasks,
       config: options.config,
       report: (error, stage) => this.#report(error, stage),
+      onRequestSent: options.onRequestSent,
     };
     if (options.useInterval !== false) {
       this.#interval = setInterval(() => this.sweep(Date.now()), this.sweepEveryMs);
@@ -213,6 +214,7 @@ export class LocalAgentHome implements AgentHub {
         idleTimeoutMs: this.#config.syncTimeoutMs,
         now,
       }),
+      this.#options.onRequestSent,
     );
   }
 
@@ -267,7 +269,7 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(agentId);
     if (!slot?.link) return; // Delivered from the store when the agent connects.
     // No duplicate check: delivery skips tasks already running or finished.
-    slot.queue.push(taskId);
+    slot.enqueue(taskId);
     await deliverQueuedTasks(slot, this.#delivery);
   }
 
@@ -310,7 +312,7 @@ export class LocalAgentHome implements AgentHub {
       slot.untrack(pending.call.requestId);
       pending.abandon();
     }
-    slot.queue = [];
+    slot.setQueue([]);
   }
 
   /** Ids of the agents whose socket is linked here. */
@@ -525,7 +527,7 @@ export class LocalAgentHome implements AgentHub {
   #unlink(slot: AgentSlot, options: { expireNow: boolean }): void {
     const link = slot.link;
     slot.link = null;
-    slot.queue = [];
+    slot.setQueue([]);
     if (link) this.#connections.delete(link);
     if (link?.identity) this.#options.onUnlinked?.(link.identity);
     const deadline = Date.now() + this.#config.graceMs;
@@ -545,7 +547,6 @@ export class LocalAgentHome implements AgentHub {
     let slot = this.#slots.get(agentId);
     if (!slot) {
       slot = new AgentSlot(agentId);
-      slot.onSend = this.#options.onRequestSent;
       this.#slots.set(agentId, slot);
     }
     return slot;
