@@ -94,6 +94,11 @@ export class LocalAgentHome implements AgentHub {
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
   readonly #delivery: TaskDeliveryContext;
+  /**
+   * Agents whose stale `last_seen` a hello found, written together by the next sweep (interval hosts only): a
+   * connect wave then writes its records in a few journal batches, not one write and sync per hello.
+   */
+  readonly #seenAtHello = new Set<string>();
   /** Live requests that ended while no caller was attached, kept for the resume window so one can come back. */
   readonly #recent = new Map<string, { pending: PendingRequest; agentId: string; until: number }>();
 
@@ -192,7 +197,8 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
     this.#unlink(slot, { expireNow: false });
-    this.#options.agents.touch(identity.agentId).catch((error) => this.#report(error, "presence"));
+    this.#seenAtHello.delete(identity.agentId); // the write below covers it
+    this.#touch(identity.agentId);
   }
 
   // --- AgentHub ---
@@ -358,6 +364,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
   sweep(now: number): void {
+    this.#writePresence();
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
     for (const connection of this.#connections) {
       if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
@@ -377,6 +384,7 @@ export class LocalAgentHome implements AgentHub {
 
   dispose(): void {
     if (this.#interval) clearInterval(this.#interval);
+    this.#writePresence();
     for (const connection of this.#connections)
       connection.close(CloseCode.goingAway, "gateway shutting down");
   }
@@ -443,7 +451,11 @@ export class LocalAgentHome implements AgentHub {
       resume,
       drop,
     });
-    this.#options.agents.seenAtHello(agent).catch((error) => this.#report(error, "presence"));
+    if (this.#options.agents.staleAtHello(agent)) {
+      // Without an interval (Workers) no sweep may come soon: written now.
+      if (this.#interval) this.#seenAtHello.add(agent.id);
+      else this.#touch(agent.id);
+    }
     await loadTaskBacklog(slot, this.#delivery);
   }
 
@@ -541,6 +553,17 @@ export class LocalAgentHome implements AgentHub {
   #lose(connection: AgentConnection, code: number, reason: string): void {
     connection.close(code, reason);
     this.closed(connection);
+  }
+
+  /** Writes `last_seen` of the agents hellos found stale; issued together, so they share journal batches. */
+  #writePresence(): void {
+    if (this.#seenAtHello.size === 0) return;
+    for (const agentId of this.#seenAtHello) this.#touch(agentId);
+    this.#seenAtHello.clear();
+  }
+
+  #touch(agentId: string): void {
+    this.#options.agents.touch(agentId).catch((error) => this.#report(error, "presence"));
   }
 
   #slot(agentId: string): AgentSlot {
