@@ -13,6 +13,8 @@ export interface BenchCluster {
   redis: Redis;
   /** The redis-server process (its CPU time). */
   redisPid: number;
+  /** Stops node `index` and starts a fresh process in its place (same port, same settings). */
+  restartNode(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,10 +41,11 @@ export async function startBenchCluster(
     await redis.connect();
     const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
     const nodes: GatewayServer[] = [];
-    for (let i = 0; i < size; i++) {
+    const startNode = async (i: number, nodePort?: number) => {
       const node = await startGateway("bun", {
         store: "memory", // replaced by the redis store below
         adminToken,
+        port: nodePort,
         env: {
           AGENT_MESH_STORE: "redis",
           REDIS_URL: `redis://127.0.0.1:${port}`,
@@ -53,9 +56,16 @@ export async function startBenchCluster(
         },
       });
       started.push(node);
-      nodes.push(node);
-    }
-    return { nodes, adminToken, redis, redisPid: server.pid, stop };
+      nodes[i] = node;
+    };
+    for (let i = 0; i < size; i++) await startNode(i);
+    const restartNode = async (i: number) => {
+      const old = nodes[i]!;
+      await old.stop();
+      started.splice(started.indexOf(old), 1);
+      await startNode(i, Number(new URL(old.url).port));
+    };
+    return { nodes, adminToken, redis, redisPid: server.pid, restartNode, stop };
   } catch (error) {
     await stop();
     throw error;

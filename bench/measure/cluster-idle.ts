@@ -4,7 +4,10 @@
  * (a third each) and ping every heartbeat. Reported:
  *
  * - RSS per agent, per node: the node's VmRSS after every socket is welcomed and one full heartbeat passed, minus
- *   before connecting (after the agents were created), divided by the agents on that node.
+ *   before connecting, divided by the agents on that node. Node 0, through which the agents were created, is
+ *   restarted first, so every node is a fresh process when its agents connect. What it includes besides the
+ *   sockets: the garbage of presence refreshes (every held claim, every second) that the node has not collected
+ *   yet — it builds up for about a minute and falls back at a full collection, so it depends on the moment read.
  * - Redis memory per agent: `used_memory` (INFO memory) at the same two moments, divided by all agents: what
  *   presence costs (home key, epoch, the node's agent set) beyond the agents' own records.
  * - What staying idle costs over that heartbeat: each node's CPU share, Redis's CPU share and commands per second
@@ -106,6 +109,9 @@ export async function measureClusterIdle(): Promise<ClusterIdleResult> {
     const [first] = cluster.nodes;
     const user = await apiPost(first!.url, cluster.adminToken, "/v1/tokens", { name: "idle" });
     await createAgents(first!.url, user.token, agents);
+    // The agents were created through node 0, which grew its heap: a fresh process in its place, so every node
+    // starts connecting from the same state (measured before: 3.5 KB per agent there, 8–9 KB on the other two).
+    await cluster.restartNode(0);
     const shares = cluster.nodes.map((_, i) => Math.floor(agents / count) + (i < agents % count ? 1 : 0));
     await sleep(CLUSTER_IDLE.settleMs);
     const rssBefore = await Promise.all(cluster.nodes.map((node) => readRssKb(node.process.pid)));

@@ -139,15 +139,19 @@ export function createAgentService(store: SessionStore) {
     if (record) await store.set(`agent:${id}`, { ...record, last_seen: new Date().toISOString() });
   }
 
-  /** `touch` for a hello, given the record it authenticated with: skipped while `last_seen` is fresh. */
-  async function seenAtHello(record: AgentRecord, now = Date.now()): Promise<void> {
+  /** Whether a hello should write `last_seen`: it is missing, older than the window, or in the future. */
+  function staleAtHello(record: AgentRecord, now = Date.now()): boolean {
     const seenAt = record.last_seen === null ? Number.NaN : Date.parse(record.last_seen);
     // Within the window (and not in the future: a clock that jumped back must not freeze `last_seen`).
-    if (seenAt <= now && now - seenAt < PRESENCE_REFRESH_MS) return;
-    await touch(record.id);
+    return !(seenAt <= now && now - seenAt < PRESENCE_REFRESH_MS);
   }
 
-  return { create, getById, resolve, list, update, remove, touch, seenAtHello };
+  /** `touch` for a hello, given the record it authenticated with: skipped while `last_seen` is fresh. */
+  async function seenAtHello(record: AgentRecord, now = Date.now()): Promise<void> {
+    if (staleAtHello(record, now)) await touch(record.id);
+  }
+
+  return { create, getById, resolve, list, update, remove, touch, staleAtHello, seenAtHello };
 }
 
 export type AgentService = ReturnType<typeof createAgentService>;

@@ -6,6 +6,8 @@ import type { PendingRequest } from "./pending.ts";
 const MAX_ENDED = 1024;
 /** What `pending` shows before the slot's first request (never written: writes go through `track`). */
 const NO_REQUESTS: ReadonlyMap<string, PendingRequest> = new Map();
+/** What `queue` shows while no task waits. */
+const NO_TASKS: readonly string[] = Object.freeze([]);
 
 export class AgentSlot {
   readonly id: string;
@@ -15,8 +17,11 @@ export class AgentSlot {
    * most of a big fleet sits idle, so an empty Map per agent would be memory for nothing.
    */
   #pending: Map<string, PendingRequest> | null = null;
-  /** Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). */
-  queue: string[] = [];
+  /**
+   * Ids of queued tasks waiting for capacity, oldest first (loaded from the store when the agent connects). Null
+   * while none waits, which is almost always: an empty array per connected agent would be memory for nothing.
+   */
+  #queue: string[] | null = null;
   /** A delivery loop is running (one at a time, so tasks go out in order). */
   delivering = false;
   /**
@@ -24,9 +29,6 @@ export class AgentSlot {
    * shows it working until the outcome is saved; without this the turn would be sent to the agent a second time.
    */
   #ended: Set<string> | null = null; // created by the first task turn that ends: most agents never run one
-  /** Told of every request sent to the agent (clusters log tasks' output for followers on other nodes). */
-  onSend: ((pending: PendingRequest) => void) | undefined;
-
   constructor(id: string) {
     this.id = id;
   }
@@ -34,6 +36,37 @@ export class AgentSlot {
   /** Requests in flight, by id (read-only: add with `track`, remove with `untrack`). */
   get pending(): ReadonlyMap<string, PendingRequest> {
     return this.#pending ?? NO_REQUESTS;
+  }
+
+  /** Queued task ids, oldest first (read-only: change it with the methods below). */
+  get queue(): readonly string[] {
+    return this.#queue ?? NO_TASKS;
+  }
+
+  /** Replaces the queue (an empty list leaves no array behind). */
+  setQueue(taskIds: string[]): void {
+    this.#queue = taskIds.length > 0 ? taskIds : null;
+  }
+
+  /** Queues a task at the end. */
+  enqueue(taskId: string): void {
+    if (this.#queue === null) this.#queue = [taskId];
+    else this.#queue.push(taskId);
+  }
+
+  /** Puts a task back first in line (it could not be started yet). */
+  requeueFirst(taskId: string): void {
+    if (this.#queue === null) this.#queue = [taskId];
+    else this.#queue.unshift(taskId);
+  }
+
+  /** Takes the oldest queued task. */
+  takeQueued(): string | undefined {
+    const queue = this.#queue;
+    if (queue === null) return undefined;
+    const taskId = queue.shift();
+    if (queue.length === 0) this.#queue = null;
+    return taskId;
   }
 
   /** Tracks a request as in flight (replacing one with the same id). */
@@ -65,11 +98,14 @@ export class AgentSlot {
     return Math.min(maxInflightPerAgent, this.link?.identity?.maxInflight ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Tracks a request as pending and sends it on the link, with any acks waiting to go out. */
-  send(pending: PendingRequest): void {
+  /**
+   * Tracks a request as pending and sends it on the link, with any acks waiting to go out. `onSend` is told of it
+   * (clusters log tasks' output for followers on other nodes); passed in, not kept per slot.
+   */
+  send(pending: PendingRequest, onSend?: (pending: PendingRequest) => void): void {
     const { call } = pending;
     this.track(pending);
-    this.onSend?.(pending);
+    onSend?.(pending);
     this.link!.send({
       type: "request",
       id: call.requestId,

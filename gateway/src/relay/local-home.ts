@@ -94,6 +94,11 @@ export class LocalAgentHome implements AgentHub {
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
   readonly #delivery: TaskDeliveryContext;
+  /**
+   * Agents whose stale `last_seen` a hello found, written together by the next sweep (interval hosts only): a
+   * connect wave then writes its records in a few journal batches, not one write and sync per hello.
+   */
+  readonly #seenAtHello = new Set<string>();
   /** Live requests that ended while no caller was attached, kept for the resume window so one can come back. */
   readonly #recent = new Map<string, { pending: PendingRequest; agentId: string; until: number }>();
 
@@ -104,6 +109,7 @@ export class LocalAgentHome implements AgentHub {
       tasks: options.tasks,
       config: options.config,
       report: (error, stage) => this.#report(error, stage),
+      onRequestSent: options.onRequestSent,
     };
     if (options.useInterval !== false) {
       this.#interval = setInterval(() => this.sweep(Date.now()), this.sweepEveryMs);
@@ -191,7 +197,8 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
     this.#unlink(slot, { expireNow: false });
-    this.#options.agents.touch(identity.agentId).catch((error) => this.#report(error, "presence"));
+    this.#seenAtHello.delete(identity.agentId); // the write below covers it
+    this.#touch(identity.agentId);
   }
 
   // --- AgentHub ---
@@ -213,6 +220,7 @@ export class LocalAgentHome implements AgentHub {
         idleTimeoutMs: this.#config.syncTimeoutMs,
         now,
       }),
+      this.#options.onRequestSent,
     );
   }
 
@@ -267,7 +275,7 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(agentId);
     if (!slot?.link) return; // Delivered from the store when the agent connects.
     // No duplicate check: delivery skips tasks already running or finished.
-    slot.queue.push(taskId);
+    slot.enqueue(taskId);
     await deliverQueuedTasks(slot, this.#delivery);
   }
 
@@ -310,7 +318,7 @@ export class LocalAgentHome implements AgentHub {
       slot.untrack(pending.call.requestId);
       pending.abandon();
     }
-    slot.queue = [];
+    slot.setQueue([]);
   }
 
   /**
@@ -373,6 +381,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
   sweep(now: number): void {
+    this.#writePresence();
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
     for (const connection of this.#connections) {
       if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
@@ -392,6 +401,7 @@ export class LocalAgentHome implements AgentHub {
 
   dispose(): void {
     if (this.#interval) clearInterval(this.#interval);
+    this.#writePresence();
     for (const connection of this.#connections)
       connection.close(CloseCode.goingAway, "gateway shutting down");
   }
@@ -458,7 +468,11 @@ export class LocalAgentHome implements AgentHub {
       resume,
       drop,
     });
-    this.#options.agents.seenAtHello(agent).catch((error) => this.#report(error, "presence"));
+    if (this.#options.agents.staleAtHello(agent)) {
+      // Without an interval (Workers) no sweep may come soon: written now.
+      if (this.#interval) this.#seenAtHello.add(agent.id);
+      else this.#touch(agent.id);
+    }
     await loadTaskBacklog(slot, this.#delivery);
   }
 
@@ -542,7 +556,7 @@ export class LocalAgentHome implements AgentHub {
   #unlink(slot: AgentSlot, options: { expireNow: boolean }): void {
     const link = slot.link;
     slot.link = null;
-    slot.queue = [];
+    slot.setQueue([]);
     if (link) this.#connections.delete(link);
     if (link?.identity) this.#options.onUnlinked?.(link.identity);
     const deadline = Date.now() + this.#config.graceMs;
@@ -558,11 +572,21 @@ export class LocalAgentHome implements AgentHub {
     this.closed(connection);
   }
 
+  /** Writes `last_seen` of the agents hellos found stale; issued together, so they share journal batches. */
+  #writePresence(): void {
+    if (this.#seenAtHello.size === 0) return;
+    for (const agentId of this.#seenAtHello) this.#touch(agentId);
+    this.#seenAtHello.clear();
+  }
+
+  #touch(agentId: string): void {
+    this.#options.agents.touch(agentId).catch((error) => this.#report(error, "presence"));
+  }
+
   #slot(agentId: string): AgentSlot {
     let slot = this.#slots.get(agentId);
     if (!slot) {
       slot = new AgentSlot(agentId);
-      slot.onSend = this.#options.onRequestSent;
       this.#slots.set(agentId, slot);
     }
     return slot;

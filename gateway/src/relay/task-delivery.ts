@@ -13,6 +13,8 @@ export interface TaskDeliveryContext {
   tasks: TaskRunner;
   config: GatewayConfig;
   report(error: unknown, stage: string): void;
+  /** Told of every request sent to an agent (see `AgentSlot.send`). */
+  onRequestSent?: (pending: PendingRequest) => void;
 }
 
 /**
@@ -37,9 +39,12 @@ export async function reattachHeldTasks(
 export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
   const tasks = await context.tasks.backlog(slot.id);
   const ordered = tasks.filter((task) => !slot.isBusyWith(requestIdOf(task))).map((task) => task.id);
-  const loaded = new Set(ordered);
-  // Tasks queued while the listing ran are kept after the listed ones.
-  slot.queue = [...ordered, ...slot.queue.filter((id) => !loaded.has(id))];
+  if (slot.queue.length === 0) slot.setQueue(ordered);
+  else {
+    // Tasks queued while the listing ran are kept after the listed ones.
+    const loaded = new Set(ordered);
+    slot.setQueue([...ordered, ...slot.queue.filter((id) => !loaded.has(id))]);
+  }
   await deliverQueuedTasks(slot, context);
 }
 
@@ -57,21 +62,21 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
       slot.queue.length > 0 &&
       slot.pending.size < slot.capacity(context.config.maxInflightPerAgent)
     ) {
-      taskId = slot.queue.shift()!;
+      taskId = slot.takeQueued()!;
       const pending = await context.tasks.start(taskId, context.config, (id) => slot.isBusyWith(id));
       if (!pending) continue;
       if (!slot.link || slot.link.isClosed) {
         await context.tasks.unstart(pending);
         break;
       }
-      slot.send(pending);
+      slot.send(pending, context.onRequestSent);
       taskId = undefined;
     }
   } catch (error) {
     context.report(error, "deliver");
     if (taskId !== undefined && storeRefusal(error)?.code === "store_unavailable") {
       // The task is still queued in the store: keep it first in line and try again once the store answers.
-      slot.queue.unshift(taskId);
+      slot.requeueFirst(taskId);
       setTimeout(() => void deliverQueuedTasks(slot, context), STORE_RETRY_MS);
     }
   } finally {

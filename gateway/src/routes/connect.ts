@@ -3,7 +3,7 @@
  * only names the agent so hosts that route by agent (Workers) know where the socket belongs.
  */
 import type { MiddlewareHandler } from "hono";
-import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import type { AgentConnection } from "../relay/connection.ts";
@@ -17,28 +17,45 @@ export const requireUpgrade: MiddlewareHandler<GatewayEnv> = async (c, next) => 
   await next();
 };
 
+/**
+ * One agent socket's handlers, and all the route keeps per socket (100,000 idle agents): one small object whose
+ * methods live on the prototype, instead of a closure per handler and the scope they share. Every runtime adapter
+ * calls the handlers as methods of this object (`events.onOpen(...)`).
+ */
+class AgentSocketEvents implements WSEvents {
+  readonly #home: LocalAgentHome;
+  /** What `?agent=` named, until the socket opens (then the connection keeps it). */
+  #agentHint: string | undefined;
+  #connection: AgentConnection | undefined;
+
+  constructor(home: LocalAgentHome, agentHint: string | undefined) {
+    this.#home = home;
+    this.#agentHint = agentHint;
+  }
+
+  onOpen(_event: Event, ws: WSContext): void {
+    // The context itself sends and closes (one per socket on every runtime); no wrapper around it.
+    this.#connection = this.#home.accept(ws, this.#agentHint);
+    this.#agentHint = undefined;
+  }
+
+  onMessage(event: MessageEvent): void {
+    if (this.#connection) this.#home.message(this.#connection, event.data);
+  }
+
+  onClose(): void {
+    if (this.#connection) this.#home.closed(this.#connection);
+  }
+
+  onError(): void {
+    this.onClose();
+  }
+}
+
 /** Wires a runtime's `upgradeWebSocket` helper to the local home. */
 export function localConnectHandler(
   upgradeWebSocket: UpgradeWebSocket,
   home: LocalAgentHome,
 ): MiddlewareHandler {
-  return upgradeWebSocket((c) => {
-    // Kept per socket for as long as it lives (100,000 idle agents): the fewest objects that do the job.
-    let connection: AgentConnection | undefined;
-    const agentHint = c.req.query("agent") || undefined;
-    const closed = () => {
-      if (connection) home.closed(connection);
-    };
-    return {
-      onOpen(_event, ws: WSContext) {
-        // The context itself sends and closes (one per socket on every runtime); no wrapper around it.
-        connection = home.accept(ws, agentHint);
-      },
-      onMessage(event) {
-        if (connection) home.message(connection, event.data);
-      },
-      onClose: closed,
-      onError: closed,
-    };
-  });
+  return upgradeWebSocket((c) => new AgentSocketEvents(home, c.req.query("agent") || undefined));
 }

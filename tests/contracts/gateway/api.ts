@@ -120,6 +120,10 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect(winner.body.agent.id).toBe(agent.id);
       const connected = await connectAgent(url, winner.body.token, undefined);
       expect((await carol.api.get(`/v1/agents/${agent.name}`)).body.online).toBe(true);
+      // A first connect's `last_seen` is written by the next sweep (within a second; at once on Workers).
+      await expect
+        .poll(async () => (await carol.api.get(`/v1/agents/${agent.name}`)).body.last_seen, { timeout: 5000 })
+        .toMatch(/^\d{4}-\d\d-\d\dT/);
       connected.stop();
       expect((await apiClient(url).post("/v1/tickets/amt_unknown")).body.error.code).toBe("ticket_invalid");
     });
