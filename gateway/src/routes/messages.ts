@@ -95,7 +95,8 @@ export async function handleMessage<E extends GatewayEnv>(
   }
 
   const { sink, outcome } = createSyncSink();
-  const call = await calls.callLive(caller, agent, start, sink);
+  // The JSON answer never names the request id, so no one can re-attach to this call.
+  const call = await calls.callLive(caller, agent, { ...start, resumable: false }, sink);
   const cancel = () => {
     c.get("services")
       .hub.cancel(agent.id, call.requestId)
