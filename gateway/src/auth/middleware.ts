@@ -15,7 +15,7 @@ export function requireAuth(scope?: Scope) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw errors.unauthorized();
-    const check = await c.var.services.tokens.verify(token);
+    const check = await c.get("services").tokens.verify(token);
     if (check.status === "revoked")
       throw new ApiError(401, "token_revoked", "This token was revoked; ask for a new one.");
     if (check.status !== "ok") throw errors.unauthorized();

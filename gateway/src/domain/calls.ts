@@ -224,11 +224,14 @@ export function createCallService(deps: CallServiceDeps) {
     });
   }
 
-  /** Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. */
+  /**
+   * Starts a live call (stream or wait). Throws agent_offline / agent_busy when it cannot start. `resumable: false`
+   * when the caller will never be told the request id (it waits for one answer): nobody can re-attach to it.
+   */
   async function callLive(
     caller: Caller,
     agent: AgentRecord,
-    input: Omit<StartInput, "callbackUrl" | "extensions">,
+    input: Omit<StartInput, "callbackUrl" | "extensions"> & { resumable?: boolean },
     sink: RelaySink,
   ): Promise<RelayCall> {
     const chain = extendChain(input.chain, agent);
@@ -243,6 +246,7 @@ export function createCallService(deps: CallServiceDeps) {
       origin: input.origin,
       chain,
     };
+    if (input.resumable === false) call.resumable = false;
     await hub.dispatch(call, sink);
     return call;
   }

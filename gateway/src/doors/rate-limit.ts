@@ -87,8 +87,8 @@ export async function enforceRateLimit(
  */
 export function rateLimit() {
   return createMiddleware<GatewayEnv>(async (c, next) => {
-    const { store, config } = c.var.services;
-    await enforceRateLimit(c, store, `t:${c.var.caller.tokenId}`, config.rateLimit, "token");
+    const { store, config } = c.get("services");
+    await enforceRateLimit(c, store, `t:${c.get("caller").tokenId}`, config.rateLimit, "token");
     await next();
   });
 }

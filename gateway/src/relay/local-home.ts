@@ -512,7 +512,9 @@ export class LocalAgentHome implements AgentHub {
     if (pending.isTask) slot.markEnded(pending.call.requestId);
     // Keep a live call's ending for the resume window when its caller is away (a dropped stream), and also when
     // it is small: a caller whose connection broke just as the call ended may not have been seen leaving yet.
-    if (!pending.isTask && (pending.callerCount === 0 || pending.historyChars <= SMALL_ENDING_CHARS)) {
+    // Not for calls nobody can come back to: thousands of them a second would keep every ending alive meanwhile.
+    const keep = pending.callerCount === 0 || pending.historyChars <= SMALL_ENDING_CHARS;
+    if (!pending.isTask && pending.call.resumable !== false && keep) {
       const until = Date.now() + this.#config.resumeWindowMs;
       this.#recent.set(pending.call.requestId, { pending, agentId: slot.id, until });
       // Bounded: the oldest endings go first (a Map iterates in insertion order).

@@ -25,6 +25,11 @@ export interface RelayCall {
   origin?: string;
   /** Agents whose requests led to this call, ending with this agent (see `RequestFrame.chain`). */
   chain?: string[];
+  /**
+   * False when no caller can ever come back to this call: its caller waits for one answer and was never told the
+   * request id (a `/v1` JSON call, MCP `ask_agent`), so its ending is not kept for the resume window.
+   */
+  resumable?: boolean;
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */

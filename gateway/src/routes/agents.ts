@@ -10,15 +10,15 @@ import { readJson } from "../util/body.ts";
 export const agentRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents", requireAuth("agents"), async (c) => {
     const input = await readJson(c, AgentCreate);
-    const record = await c.var.services.agents.create(c.var.caller.user, input);
-    return c.json(await withPresence(c.var.services.calls, record), 201);
+    const record = await c.get("services").agents.create(c.get("caller").user, input);
+    return c.json(await withPresence(c.get("services").calls, record), 201);
   })
   .get("/v1/agents", requireAuth(), async (c) => {
-    const { agents, calls } = c.var.services;
+    const { agents, calls } = c.get("services");
     const capability = c.req.query("capability");
     const onlineOnly = c.req.query("online") === "true";
     const q = c.req.query("q")?.toLowerCase();
-    let records = await agents.list(c.var.caller);
+    let records = await agents.list(c.get("caller"));
     if (capability) records = records.filter((r) => r.capabilities.includes(capability));
     if (q) records = records.filter((r) => `${r.name}\n${r.description}`.toLowerCase().includes(q));
     const reach = await calls.reachability(records.map((r) => r.id));
@@ -29,20 +29,20 @@ export const agentRoutes = new Hono<GatewayEnv>()
     return c.json({ agents: views });
   })
   .get("/v1/agents/:ref", requireAuth(), async (c) => {
-    const record = await c.var.services.agents.resolve(c.var.caller, c.req.param("ref"));
-    return c.json(await withPresence(c.var.services.calls, record));
+    const record = await c.get("services").agents.resolve(c.get("caller"), c.req.param("ref"));
+    return c.json(await withPresence(c.get("services").calls, record));
   })
   .patch("/v1/agents/:ref", requireAuth("agents"), async (c) => {
-    const { agents, calls } = c.var.services;
-    const record = await agents.resolve(c.var.caller, c.req.param("ref"));
-    if (!isOwner(c.var.caller, record)) throw errors.agentNotFound(c.req.param("ref"));
+    const { agents, calls } = c.get("services");
+    const record = await agents.resolve(c.get("caller"), c.req.param("ref"));
+    if (!isOwner(c.get("caller"), record)) throw errors.agentNotFound(c.req.param("ref"));
     const patch = await readJson(c, AgentUpdate);
     return c.json(await withPresence(calls, await agents.update(record, patch)));
   })
   .delete("/v1/agents/:ref", requireAuth("agents"), async (c) => {
-    const { agents, hub } = c.var.services;
-    const record = await agents.resolve(c.var.caller, c.req.param("ref"));
-    if (!isOwner(c.var.caller, record)) throw errors.agentNotFound(c.req.param("ref"));
+    const { agents, hub } = c.get("services");
+    const record = await agents.resolve(c.get("caller"), c.req.param("ref"));
+    if (!isOwner(c.get("caller"), record)) throw errors.agentNotFound(c.req.param("ref"));
     await agents.remove(record);
     await hub.disconnectAgent(record.id);
     return c.json({ id: record.id, deleted: true });

@@ -50,8 +50,8 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
     requireAuth("connect"),
     limitBody(MAX_ATTACHMENT_BYTES),
     async (c) => {
-      const { agents, store, blobs } = c.var.services;
-      const caller = c.var.caller;
+      const { agents, store, blobs } = c.get("services");
+      const caller = c.get("caller");
       const requestId = c.req.param("request");
       if (!REQUEST_ID.test(requestId)) throw errors.invalidRequest("Bad request id.");
       const name = checkName(c.req.param("name"));
@@ -75,13 +75,13 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
     },
   )
   .get("/v1/attachments/:request/:name", requireAuth(), async (c) => {
-    const { store, blobs } = c.var.services;
+    const { store, blobs } = c.get("services");
     const requestId = c.req.param("request");
     const name = c.req.param("name");
     if (!REQUEST_ID.test(requestId)) throw errors.notFound("Attachment");
     const key = await keyOf(requestId, name);
     const meta = await store.get<AttachmentMeta>(key);
-    if (!meta || meta.owner !== c.var.caller.user) throw errors.notFound("Attachment");
+    if (!meta || meta.owner !== c.get("caller").user) throw errors.notFound("Attachment");
     const data = await blobs.get(key);
     if (!data) throw errors.notFound("Attachment");
     return new Response(data as Uint8Array<ArrayBuffer>, {

@@ -20,7 +20,7 @@ const UNAVAILABLE =
 
 /** The stable name, redirected to the versioned file. */
 async function latest(c: Context<GatewayEnv>): Promise<Response> {
-  const connector = c.var.services.connector;
+  const connector = c.get("services").connector;
   if (!connector || !(await connector.bytes())) return refuse(c, "connector_unavailable", UNAVAILABLE);
   c.header("cache-control", "no-cache");
   return c.redirect(new URL(`/dl/${connector.fileName}`, c.req.url).toString(), 302);
@@ -30,7 +30,7 @@ async function latest(c: Context<GatewayEnv>): Promise<Response> {
 // RegExpRouter refuses, which left every request of the gateway on the slower TrieRouter.
 export const downloadRoutes = new Hono<GatewayEnv>().get("/dl/:file", async (c) => {
   if (c.req.param("file") === "agent-mesh.tgz") return latest(c);
-  const connector = c.var.services.connector;
+  const connector = c.get("services").connector;
   if (!connector) return refuse(c, "connector_unavailable", UNAVAILABLE);
   if (c.req.param("file") !== connector.fileName) {
     return refuse(

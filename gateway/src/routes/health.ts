@@ -3,7 +3,7 @@ import type { GatewayEnv } from "../gateway-env.ts";
 
 /** 200 while the store serves; 503 with the store's state (unreachable, read-only) otherwise, for load balancers. */
 export const healthRoutes = new Hono<GatewayEnv>().get("/health", (c) => {
-  const { runtime, store, version } = c.var.services;
+  const { runtime, store, version } = c.get("services");
   const health = store.health?.() ?? { state: "up" as const };
   const ok = health.state === "up";
   return c.json(

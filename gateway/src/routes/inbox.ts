@@ -27,7 +27,8 @@ const AskBody = v.object({
 
 /** The sender a request speaks as, from its credential (and `X-Agent-Mesh-As`, checked against the owner). */
 export async function senderOf(c: Context<GatewayEnv>): Promise<Sender> {
-  const { caller, services } = c.var;
+  const caller = c.get("caller");
+  const services = c.get("services");
   if (caller.kind === "agent" && caller.agentId) {
     const agent = await services.agents.getById(caller.agentId);
     return { user: caller.user, agent_id: caller.agentId, agent_name: agent?.name };
@@ -43,9 +44,9 @@ export async function senderOf(c: Context<GatewayEnv>): Promise<Sender> {
 
 /** The inbox's agent, if the caller may read it (its owner, or its own credential); else 404. */
 async function readableInbox(c: Context<GatewayEnv>): Promise<AgentRecord> {
-  const caller: Caller = c.var.caller;
+  const caller: Caller = c.get("caller");
   const ref = c.req.param("ref") ?? "";
-  const agent = await c.var.services.agents.resolve(caller, ref);
+  const agent = await c.get("services").agents.resolve(caller, ref);
   const own = caller.kind === "agent" ? caller.agentId === agent.id : isOwner(caller, agent);
   if (!own) throw errors.agentNotFound(ref);
   return agent;
@@ -66,8 +67,8 @@ function onlyAction(action: string): MiddlewareHandler<GatewayEnv> {
 
 export const inboxRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/inbox", requireAuth("call"), async (c) => {
-    const { agents, inbox } = c.var.services;
-    const to = await agents.resolve(c.var.caller, c.req.param("ref"));
+    const { agents, inbox } = c.get("services");
+    const to = await agents.resolve(c.get("caller"), c.req.param("ref"));
     const { message } = await readJson(c, SendBody);
     return c.json(await inbox.send(to, await senderOf(c), { text: message }), 201);
   })
@@ -78,7 +79,7 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     const leaseSeconds = Math.max(1, intQuery(c, "lease", 60, 3600));
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
-      const page = await c.var.services.inbox.fetch(agent.id, { limit, leaseSeconds });
+      const page = await c.get("services").inbox.fetch(agent.id, { limit, leaseSeconds });
       if (page.messages.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted)
         return c.json({ messages: page.messages, unread: page.unread });
       // Long-poll: the store is the truth on every runtime and node, so look again shortly.
@@ -87,7 +88,7 @@ export const inboxRoutes = new Hono<GatewayEnv>()
   })
   .put("/v1/agents/:ref/inbox/presence", requireAuth(), async (c) => {
     const agent = await readableInbox(c);
-    await c.var.services.inbox.markPresent(agent.id);
+    await c.get("services").inbox.markPresent(agent.id);
     return c.json({
       agent_id: agent.id,
       online: true,
@@ -97,7 +98,7 @@ export const inboxRoutes = new Hono<GatewayEnv>()
   })
   .delete("/v1/agents/:ref/inbox/presence", requireAuth(), async (c) => {
     const agent = await readableInbox(c);
-    await c.var.services.inbox.leave(agent.id);
+    await c.get("services").inbox.leave(agent.id);
     return c.json({ agent_id: agent.id, online: false });
   })
   // `/inbox/ack` is written as a parameter: a static segment beside `/inbox/:message_id/reply` is a shape Hono's
@@ -105,17 +106,17 @@ export const inboxRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/inbox/:action", onlyAction("ack"), requireAuth(), async (c) => {
     const agent = await readableInbox(c);
     const { ids } = await readJson(c, AckBody);
-    return c.json(await c.var.services.inbox.ack(agent.id, ids));
+    return c.json(await c.get("services").inbox.ack(agent.id, ids));
   })
   .post("/v1/agents/:ref/inbox/:message_id/reply", requireAuth(), async (c) => {
     const agent = await readableInbox(c);
     const { message } = await readJson(c, SendBody);
-    const from = { user: c.var.caller.user, agent_id: agent.id, agent_name: agent.name };
-    return c.json(await c.var.services.inbox.reply(agent, from, c.req.param("message_id"), message), 201);
+    const from = { user: c.get("caller").user, agent_id: agent.id, agent_name: agent.name };
+    return c.json(await c.get("services").inbox.reply(agent, from, c.req.param("message_id"), message), 201);
   })
   .post("/v1/agents/:ref/asks", requireAuth("call"), async (c) => {
-    const { agents, inbox } = c.var.services;
-    const to = await agents.resolve(c.var.caller, c.req.param("ref"));
+    const { agents, inbox } = c.get("services");
+    const to = await agents.resolve(c.get("caller"), c.req.param("ref"));
     const input = await readJson(c, AskBody);
     const ask = await inbox.send(to, await senderOf(c), { text: input.message, kind: "ask" });
     const reply = await inbox.awaitReply(ask.id, input.timeout_seconds * 1000, c.req.raw.signal);

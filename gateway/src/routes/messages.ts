@@ -50,7 +50,7 @@ export async function handleMessage<E extends GatewayEnv>(
   caller: Caller,
   agent: AgentRecord,
 ): Promise<Response> {
-  const { calls, config, runner, onError } = c.var.services;
+  const { calls, config, runner, onError } = c.get("services");
   const input = await readJson(c, MessageBody);
   if (input.callback_url && !input.async) {
     throw new ApiError(400, "invalid_request", 'callback_url needs "async": true.');
@@ -95,10 +95,11 @@ export async function handleMessage<E extends GatewayEnv>(
   }
 
   const { sink, outcome } = createSyncSink();
-  const call = await calls.callLive(caller, agent, start, sink);
+  // The JSON answer never names the request id, so no one can re-attach to this call.
+  const call = await calls.callLive(caller, agent, { ...start, resumable: false }, sink);
   const cancel = () => {
-    c.var.services.hub
-      .cancel(agent.id, call.requestId)
+    c.get("services")
+      .hub.cancel(agent.id, call.requestId)
       .catch((error: unknown) => onError(error, { stage: "cancel" }));
   };
   c.req.raw.signal.addEventListener("abort", cancel, { once: true });
@@ -126,27 +127,27 @@ export async function handleMessage<E extends GatewayEnv>(
 
 export const messageRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/messages", requireAuth("call"), rateLimit(), async (c) => {
-    const agent = await c.var.services.calls.resolveAgent(c.var.caller, c.req.param("ref"));
-    return handleMessage(c, c.var.caller, agent);
+    const agent = await c.get("services").calls.resolveAgent(c.get("caller"), c.req.param("ref"));
+    return handleMessage(c, c.get("caller"), agent);
   })
   .post("/v1/agents/:ref/messages/:request_id/input", requireAuth("call"), async (c) => {
-    const { calls } = c.var.services;
-    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const { calls } = c.get("services");
+    const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
     const answer = await readJson(c, PromptAnswer);
     const target = { agentId: agent.id, requestId: c.req.param("request_id") };
-    await calls.answerPrompt(c.var.caller, target, answer);
+    await calls.answerPrompt(c.get("caller"), target, answer);
     return c.json({ answered: answer.prompt_id, decision: answer.decision });
   })
   .get("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
-    const { calls, onError } = c.var.services;
-    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const { calls, onError } = c.get("services");
+    const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
     const requestId = c.req.param("request_id");
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     const sessionId = c.req.query("session_id") ?? "";
     const { sink, body } = createSseSink(sessionId, () => {
       calls.release(agent.id, requestId, sink).catch((error) => onError(error, { stage: "release" }));
     });
-    const attached = await calls.followLive(c.var.caller, agent.id, requestId, afterSeq, sink);
+    const attached = await calls.followLive(c.get("caller"), agent.id, requestId, afterSeq, sink);
     if (attached === "not_found") {
       throw new ApiError(
         404,
@@ -164,10 +165,10 @@ export const messageRoutes = new Hono<GatewayEnv>()
     return new Response(body, { headers: { ...SSE_HEADERS, "x-agent-mesh-request-id": requestId } });
   })
   .delete("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
-    const { calls } = c.var.services;
-    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
+    const { calls } = c.get("services");
+    const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
     const requestId = c.req.param("request_id");
-    if (!(await calls.cancelLive(c.var.caller, agent.id, requestId))) {
+    if (!(await calls.cancelLive(c.get("caller"), agent.id, requestId))) {
       throw new ApiError(404, "request_not_found", `No running call ${requestId} of yours to stop.`);
     }
     return c.json({ request_id: requestId, canceled: true });

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 
 export const taskRoutes = new Hono<GatewayEnv>()
   .get("/v1/tasks", requireAuth(), async (c) => {
-    const { calls } = c.var.services;
+    const { calls } = c.get("services");
     const status = c.req.query("status");
     if (status && !TASK_STATES.includes(status as TaskState)) {
       throw new ApiError(400, "invalid_request", `status must be one of ${TASK_STATES.join(", ")}.`);
@@ -29,8 +29,8 @@ export const taskRoutes = new Hono<GatewayEnv>()
     if (!Number.isInteger(limit) || limit < 1 || limit > 100)
       throw new ApiError(400, "invalid_request", "limit must be an integer from 1 to 100.");
     const agentRef = c.req.query("agent");
-    const agentId = agentRef ? (await calls.resolveAgent(c.var.caller, agentRef)).id : undefined;
-    const page = await calls.listTasks(c.var.caller, {
+    const agentId = agentRef ? (await calls.resolveAgent(c.get("caller"), agentRef)).id : undefined;
+    const page = await calls.listTasks(c.get("caller"), {
       agentId,
       status: status as TaskState | undefined,
       limit,
@@ -39,24 +39,26 @@ export const taskRoutes = new Hono<GatewayEnv>()
     return c.json({ tasks: page.tasks.map(taskView), next_cursor: page.nextCursor });
   })
   .get("/v1/tasks/:id", requireAuth(), async (c) => {
-    return c.json(taskView(await c.var.services.calls.getTask(c.var.caller, c.req.param("id"))));
+    return c.json(taskView(await c.get("services").calls.getTask(c.get("caller"), c.req.param("id"))));
   })
   .delete("/v1/tasks/:id", requireAuth(), async (c) => {
-    return c.json(taskView(await c.var.services.calls.cancelTask(c.var.caller, c.req.param("id"))));
+    return c.json(taskView(await c.get("services").calls.cancelTask(c.get("caller"), c.req.param("id"))));
   })
   .post("/v1/tasks/:id/input", requireAuth("call"), async (c) => {
     const answer = await readJson(c, PromptAnswer);
-    const task = await c.var.services.calls.answerPrompt(c.var.caller, { taskId: c.req.param("id") }, answer);
+    const task = await c
+      .get("services")
+      .calls.answerPrompt(c.get("caller"), { taskId: c.req.param("id") }, answer);
     return c.json(taskView(task!));
   })
   .post("/v1/tasks/:id/messages", requireAuth("call"), rateLimit(), async (c) => {
     const { message } = await readJson(c, ContinueBody);
-    const task = await c.var.services.calls.continueTask(c.var.caller, c.req.param("id"), message);
+    const task = await c.get("services").calls.continueTask(c.get("caller"), c.req.param("id"), message);
     return c.json(taskView(task), 202);
   })
   .get("/v1/tasks/:id/events", requireAuth(), async (c) => {
-    const { calls } = c.var.services;
-    const task = await calls.getTask(c.var.caller, c.req.param("id"));
+    const { calls } = c.get("services");
+    const task = await calls.getTask(c.get("caller"), c.req.param("id"));
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     let follow: { stop(): void } | undefined;
     let open = true;
@@ -65,7 +67,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
         const write = (text: string) => {
           if (open) controller.enqueue(encoder.encode(text));
         };
-        follow = calls.followTask(c.var.caller, task, afterSeq, {
+        follow = calls.followTask(c.get("caller"), task, afterSeq, {
           running: (t) => write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
           chunk: (seq, kind, delta) => write(sseChunk(seq, kind, delta)),
           keepalive: () => write(": keepalive\n\n"),

@@ -19,9 +19,9 @@ interface TicketRecord {
 
 export const ticketRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/tickets", requireAuth("connect"), async (c) => {
-    const { agents, store, config, connector } = c.var.services;
-    const agent = await agents.resolve(c.var.caller, c.req.param("ref"));
-    if (!isOwner(c.var.caller, agent) || c.var.caller.kind === "agent")
+    const { agents, store, config, connector } = c.get("services");
+    const agent = await agents.resolve(c.get("caller"), c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent) || c.get("caller").kind === "agent")
       throw errors.agentNotFound(c.req.param("ref"));
     const ticket = `amt_${randomHex(24)}`;
     const ttl = Math.ceil(config.ticketTtlMs / 1000);
@@ -29,7 +29,7 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     const record: TicketRecord = {
       agent_id: agent.id,
       user: agent.owner,
-      parent_id: c.var.caller.tokenId,
+      parent_id: c.get("caller").tokenId,
       expires_at: expiresAt,
     };
     const hash = await sha256Hex(ticket);
@@ -48,7 +48,7 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     );
   })
   .post("/v1/tickets/:ticket", async (c) => {
-    const { store, tokens, agents } = c.var.services;
+    const { store, tokens, agents } = c.get("services");
     const hash = await sha256Hex(c.req.param("ticket"));
     // `take` is atomic: of two concurrent redemptions exactly one gets the record.
     const record = await store.take<TicketRecord>(`ticket:${hash}`);

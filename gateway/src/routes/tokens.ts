@@ -21,7 +21,7 @@ const TokenCreate = v.object({
 
 export const tokenRoutes = new Hono<GatewayEnv>()
   .get("/v1/me", requireAuth(), (c) => {
-    const caller = c.var.caller;
+    const caller = c.get("caller");
     return c.json({
       user: caller.user,
       token_id: caller.tokenId,
@@ -33,7 +33,7 @@ export const tokenRoutes = new Hono<GatewayEnv>()
   .post("/v1/tokens", requireAuth("admin"), async (c) => {
     const input = await readJson(c, TokenCreate);
     if (input.name === "admin") throw errors.invalidRequest("`admin` is reserved for the admin token.");
-    const { token, record } = await c.var.services.tokens.mint({
+    const { token, record } = await c.get("services").tokens.mint({
       user: input.name,
       kind: "user",
       scopes: input.scopes ?? DEFAULT_USER_SCOPES,
@@ -44,7 +44,7 @@ export const tokenRoutes = new Hono<GatewayEnv>()
     );
   })
   .get("/v1/tokens", requireAuth("admin"), async (c) => {
-    const records = await c.var.services.tokens.list();
+    const records = await c.get("services").tokens.list();
     return c.json({
       tokens: records.map((r) => ({
         id: r.id,
@@ -59,8 +59,8 @@ export const tokenRoutes = new Hono<GatewayEnv>()
     });
   })
   .delete("/v1/tokens/:id", requireAuth(), async (c) => {
-    const { tokens, hub } = c.var.services;
-    const caller = c.var.caller;
+    const { tokens, hub } = c.get("services");
+    const caller = c.get("caller");
     const id = c.req.param("id");
     const record = await tokens.get(id);
     // Users may revoke their own tokens; only the admin may revoke anyone's. Others see 404, not 403.

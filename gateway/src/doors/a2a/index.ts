@@ -54,19 +54,21 @@ async function readBody(c: Context<GatewayEnv>): Promise<unknown> {
 
 async function card(c: Context<GatewayEnv>): Promise<Response> {
   try {
-    const { calls } = c.var.services;
+    const { calls } = c.get("services");
     const authenticated = bearerToken(c.req.header("authorization")) !== null;
     if (authenticated) await requireAuth()(c, noop);
     const ref = c.req.param("agent") ?? "";
-    const agent = await calls.resolveAgent(authenticated ? c.var.caller : ANONYMOUS, ref).catch((error) => {
-      // Without a token a private agent and a missing one look the same: ask for a token.
-      if (authenticated || toA2aError(error).kind !== "AgentNotFound") throw error;
-      throw new A2aError(
-        "Unauthenticated",
-        "unauthorized",
-        "Send `Authorization: Bearer <token>` to read this agent card (cards of public agents need none).",
-      );
-    });
+    const agent = await calls
+      .resolveAgent(authenticated ? c.get("caller") : ANONYMOUS, ref)
+      .catch((error) => {
+        // Without a token a private agent and a missing one look the same: ask for a token.
+        if (authenticated || toA2aError(error).kind !== "AgentNotFound") throw error;
+        throw new A2aError(
+          "Unauthenticated",
+          "unauthorized",
+          "Send `Authorization: Bearer <token>` to read this agent card (cards of public agents need none).",
+        );
+      });
     const body = JSON.stringify(agentCard(agent, new URL(c.req.url).origin));
     const etag = await etagOf(body);
     const headers = {
@@ -88,7 +90,7 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
   const jsonRpc = rest === "";
   let rpcId: string | number | null = null;
   try {
-    if (c.req.method === "POST") await limitBody(c.var.services.config.maxBodyBytes)(c, noop);
+    if (c.req.method === "POST") await limitBody(c.get("services").config.maxBodyBytes)(c, noop);
     let route: ReturnType<typeof matchRest> | undefined;
     let envelope: ReturnType<typeof readEnvelope> | undefined;
     if (jsonRpc) {
@@ -110,10 +112,10 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
     }
     await requireAuth()(c, noop);
     checkVersion(c, url);
-    const { services } = c.var;
+    const services = c.get("services");
     const call: A2aCall = {
-      caller: c.var.caller,
-      agent: await services.calls.resolveAgent(c.var.caller, c.req.param("agent") ?? ""),
+      caller: c.get("caller"),
+      agent: await services.calls.resolveAgent(c.get("caller"), c.req.param("agent") ?? ""),
       services,
       origin: url.origin,
       signal: c.req.raw.signal,
@@ -136,7 +138,7 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
   } catch (error) {
     const a2a = toA2aError(error);
     if (a2a.kind === "Internal")
-      c.var.services.onError(error, { stage: `a2a ${c.req.method} ${url.pathname}` });
+      c.get("services").onError(error, { stage: `a2a ${c.req.method} ${url.pathname}` });
     if (a2a.httpStatus === 413) c.header("connection", "close");
     return jsonRpc ? jsonRpcErrorResponse(rpcId, a2a) : restErrorResponse(a2a);
   }

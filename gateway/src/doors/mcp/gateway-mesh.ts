@@ -90,7 +90,13 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
           onProgress?.({ chunks, latest: latest || undefined });
         },
       };
-      const call = await calls.callLive(caller, agent, { message, sessionId, origin, chain }, sink);
+      // The tool result never names the request id, so no one can re-attach to this call.
+      const call = await calls.callLive(
+        caller,
+        agent,
+        { message, sessionId, origin, chain, resumable: false },
+        sink,
+      );
       const cancel = () => hub.cancel(agent.id, call.requestId).catch(() => {});
       signal?.addEventListener("abort", cancel, { once: true });
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -16,12 +16,12 @@ export const mcpDoor = new Hono<GatewayEnv>()
   .all("/.well-known/oauth-*", (c) => oauthNotSupported(c))
   .all("/mcp", requireAllowedOrigin(), requireAuth("call"), rateLimit(), async (c) => {
     const mesh = createGatewayMesh({
-      services: c.var.services,
-      caller: c.var.caller,
+      services: c.get("services"),
+      caller: c.get("caller"),
       origin: new URL(c.req.url).origin,
       // `X-Agent-Mesh-As: <agent>` (checked against the owner): the tools speak as that agent, with its inbox.
       sender: await senderOf(c),
       chain: chainFrom(c.req.header("x-agent-mesh-chain")),
     });
-    return serveMcp(c, c.var.caller.tokenId, mesh);
+    return serveMcp(c, c.get("caller").tokenId, mesh);
   });

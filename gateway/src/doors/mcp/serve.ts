@@ -29,7 +29,7 @@ export function requireAllowedOrigin() {
       } catch {
         // Unparseable: refused below.
       }
-      if (!LOCALHOST.has(hostname) && !c.var.services.config.allowedOrigins.includes(hostname)) {
+      if (!LOCALHOST.has(hostname) && !c.get("services").config.allowedOrigins.includes(hostname)) {
         throw new ApiError(
           403,
           "origin_forbidden",
@@ -89,7 +89,7 @@ export async function serveMcp<E extends GatewayEnv>(
 ): Promise<Response> {
   const extra: MeshAuthExtra = { mesh, ...options };
   const authInfo = { token: "", clientId: principal, scopes: ["call"], extra };
-  const handler = handlerFor(c.var.services);
+  const handler = handlerFor(c.get("services"));
   if (c.req.method !== "POST" || !isJsonContentType(c.req.header("content-type") ?? "")) {
     return handler.fetch(c.req.raw, { authInfo });
   }

@@ -33,7 +33,7 @@ function rateOf(share: ShareRecord, gateway: RateLimit | null): RateLimit | null
 const shareAuth = createMiddleware<ShareEnv>(async (c, next) => {
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
-  const { store, agents, config } = c.var.services;
+  const { store, agents, config } = c.get("services");
   const check = await createShareService(store).verify(c.req.param("secret") ?? "");
   if (check.status === "invalid")
     throw new ApiError(
@@ -74,24 +74,24 @@ export const shareLinks = new Hono<ShareEnv>()
   .get("/s/:secret", (c) => c.redirect(`${c.req.path}/`, 308))
   .get("/s/:secret/", (c) => {
     const base = `${new URL(c.req.url).origin}/s/${c.req.param("secret")}/`;
-    const text = shareGuide(base, c.var.agent, c.var.share, c.var.rate);
+    const text = shareGuide(base, c.get("agent"), c.get("share"), c.get("rate"));
     return c.body(text, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
-  .post("/s/:secret/messages", (c) => handleMessage(c, c.var.caller, c.var.agent))
+  .post("/s/:secret/messages", (c) => handleMessage(c, c.get("caller"), c.get("agent")))
   .get("/s/:secret/tasks/:id", async (c) => {
-    const task = await c.var.services.calls.getTask(c.var.caller, c.req.param("id"));
+    const task = await c.get("services").calls.getTask(c.get("caller"), c.req.param("id"));
     return c.json(taskView(task));
   })
   .all("/s/:secret/.well-known/*", (c) => oauthNotSupported(c))
   .all("/s/:secret/mcp", requireAllowedOrigin(), (c) => {
-    const agent = c.var.agent;
+    const agent = c.get("agent");
     const mesh = createGatewayMesh({
-      services: c.var.services,
-      caller: c.var.caller,
+      services: c.get("services"),
+      caller: c.get("caller"),
       origin: new URL(c.req.url).origin,
       onlyAgent: agent,
     });
-    return serveMcp(c, c.var.caller.tokenId, mesh, {
+    return serveMcp(c, c.get("caller").tokenId, mesh, {
       tools: SHARE_TOOLS,
       instructions:
         `Agent Mesh share link for the agent \`${agent.name}\`${agent.description ? ` (${agent.description})` : ""}. ` +

@@ -36,11 +36,11 @@ const shareNotFound = (id: string) =>
 
 export const shareManagement = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
-    const { calls, store } = c.var.services;
-    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
-    if (!isOwner(c.var.caller, agent)) throw errors.agentNotFound(c.req.param("ref"));
+    const { calls, store } = c.get("services");
+    const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent)) throw errors.agentNotFound(c.req.param("ref"));
     const input = await readJson(c, ShareCreate);
-    const { secret, record } = await createShareService(store).create(agent, c.var.caller.user, {
+    const { secret, record } = await createShareService(store).create(agent, c.get("caller").user, {
       label: input.label,
       expiresInSeconds: input.expires_in ?? SHARE_DEFAULT_TTL_SECONDS,
       rateLimit: input.rate_limit,
@@ -52,23 +52,23 @@ export const shareManagement = new Hono<GatewayEnv>()
     );
   })
   .get("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
-    const { calls, store } = c.var.services;
-    const agent = await calls.resolveAgent(c.var.caller, c.req.param("ref"));
-    if (!isOwner(c.var.caller, agent)) throw errors.agentNotFound(c.req.param("ref"));
+    const { calls, store } = c.get("services");
+    const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent)) throw errors.agentNotFound(c.req.param("ref"));
     const shares = await createShareService(store).listOf(agent.id);
     return c.json({ shares: shares.map(shareView) });
   })
   .delete("/v1/shares/:id", requireAuth("agents"), async (c) => {
-    const { agents, store } = c.var.services;
+    const { agents, store } = c.get("services");
     const shares = createShareService(store);
     const id = c.req.param("id");
     const record = await shares.get(id);
     if (!record) throw shareNotFound(id);
     const agent = await agents.getById(record.agent_id);
     const allowed =
-      record.created_by === c.var.caller.user ||
-      c.var.caller.scopes.includes("admin") ||
-      (agent !== null && isOwner(c.var.caller, agent));
+      record.created_by === c.get("caller").user ||
+      c.get("caller").scopes.includes("admin") ||
+      (agent !== null && isOwner(c.get("caller"), agent));
     if (!allowed) throw shareNotFound(id);
     return c.json(shareView(await shares.revoke(record)));
   });

@@ -1,0 +1,125 @@
+/**
+ * A live call's ending is kept for the resume window so a caller that lost its stream can re-attach and get the rest
+ * (`GET /v1/agents/:ref/messages/:request_id`); a call whose caller was never told its request id (a `/v1` JSON call,
+ * MCP ask_agent: `resumable: false`) keeps nothing, since no one can come back for it.
+ */
+import { describe, expect, it } from "vitest";
+import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import type { Caller } from "../../gateway/src/domain/caller.ts";
+import { createGateway } from "../../gateway/src/index.ts";
+import type { RelaySink } from "../../gateway/src/relay/types.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+
+/** A gateway with one agent connected through a socket that answers every request with one chunk and done. */
+async function gatewayWithEchoAgent() {
+  const gateway = createGateway({
+    runtime: "node",
+    store: memorySessionStore({}),
+    blobs: memoryBlobStore(),
+    upgradeWebSocket: (() => () => new Response(null)) as never,
+    adminToken: "admin-token",
+  });
+  await gateway.init();
+  const { services } = gateway;
+  const { token, record } = await services.tokens.mint({
+    user: "ada",
+    kind: "user",
+    scopes: ["agents", "connect", "call"],
+  });
+  const agent = await services.agents.create("ada", {
+    name: "echo",
+    description: "",
+    type: "exec",
+    visibility: "private",
+    capabilities: [],
+  });
+  const home = gateway.home!;
+  let welcomed!: () => void;
+  const welcome = new Promise<void>((resolve) => {
+    welcomed = resolve;
+  });
+  const connection = home.accept({
+    send(text: string) {
+      const frame = JSON.parse(text) as { type: string; id: string; message: string };
+      if (frame.type === "welcome") welcomed();
+      if (frame.type !== "request") return;
+      queueMicrotask(() => {
+        home.message(
+          connection,
+          JSON.stringify({ type: "chunk", id: frame.id, seq: 1, delta: frame.message }),
+        );
+        home.message(
+          connection,
+          JSON.stringify({ type: "done", id: frame.id, seq: 2, result: frame.message }),
+        );
+      });
+    },
+    close() {},
+  });
+  home.message(
+    connection,
+    JSON.stringify({ type: "hello", protocol: { min: 1, max: 99 }, token, agent: "echo" }),
+  );
+  await welcome;
+  const caller: Caller = { tokenId: record.id, user: "ada", kind: "user", scopes: record.scopes };
+  return { gateway, services, agent, caller };
+}
+
+/** A sink recording what it hears; `ended` settles with the done result (or the error code). */
+function recordingSink() {
+  const heard: string[] = [];
+  let end!: (value: string) => void;
+  const ended = new Promise<string>((resolve) => {
+    end = resolve;
+  });
+  const sink: RelaySink = {
+    chunk: (seq, _kind, delta) => heard.push(`chunk ${seq} ${delta}`),
+    done: (frame) => {
+      heard.push(`done ${frame.result}`);
+      end(frame.result);
+    },
+    error: (code) => {
+      heard.push(`error ${code}`);
+      end(code);
+    },
+  };
+  return { sink, heard, ended };
+}
+
+describe("endings kept for re-attaching callers", () => {
+  it("replays a finished stream's chunks and ending to a caller that comes back", async () => {
+    const { gateway, services, agent, caller } = await gatewayWithEchoAgent();
+    try {
+      const first = recordingSink();
+      const call = await services.calls.callLive(caller, agent, { message: "hi" }, first.sink);
+      expect(await first.ended).toBe("hi");
+      const again = recordingSink();
+      const outcome = await services.calls.followLive(caller, agent.id, call.requestId, 0, again.sink);
+      expect(outcome).toBe("ended");
+      expect(again.heard).toEqual(["chunk 1 hi", "done hi"]);
+    } finally {
+      gateway.dispose();
+    }
+  });
+
+  it("keeps nothing of a call no one can come back to", async () => {
+    const { gateway, services, agent, caller } = await gatewayWithEchoAgent();
+    try {
+      const first = recordingSink();
+      const call = await services.calls.callLive(
+        caller,
+        agent,
+        { message: "hi", resumable: false },
+        first.sink,
+      );
+      expect(await first.ended).toBe("hi");
+      expect(first.heard).toEqual(["chunk 1 hi", "done hi"]);
+      const again = recordingSink();
+      const outcome = await services.calls.followLive(caller, agent.id, call.requestId, 0, again.sink);
+      expect(outcome).toBe("not_found");
+      expect(again.heard).toEqual([]);
+    } finally {
+      gateway.dispose();
+    }
+  });
+});
