@@ -35,8 +35,13 @@ export function createSseSink(
       onCancel();
     },
   });
-  const write = (text: string) => {
-    if (!open) return;
+  // Frames that arrive together (an agent's burst of chunks is one socket read) leave as one piece: one encode and
+  // one enqueue per burst instead of per chunk, which the runtime's response writer would otherwise pay for each.
+  let pending = "";
+  const flush = () => {
+    if (!open || pending === "") return;
+    const text = pending;
+    pending = "";
     try {
       controller.enqueue(encoder.encode(text));
     } catch {
@@ -44,7 +49,13 @@ export function createSseSink(
       open = false;
     }
   };
+  const write = (text: string) => {
+    if (!open) return;
+    if (pending === "") queueMicrotask(flush);
+    pending += text;
+  };
   const end = () => {
+    flush();
     if (!open) return;
     open = false;
     try {
