@@ -4,9 +4,8 @@
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import { sseChunk } from "../util/sse.ts";
+import { createSseBody } from "../util/sse-body.ts";
 import type { RelaySink } from "./types.ts";
-
-const encoder = new TextEncoder();
 
 export interface DonePayload {
   result: string;
@@ -23,47 +22,7 @@ export function createSseSink(
   sessionId: string,
   onCancel: () => void,
 ): { sink: RelaySink; body: ReadableStream<Uint8Array> } {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let open = true;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-    cancel() {
-      if (!open) return;
-      open = false;
-      onCancel();
-    },
-  });
-  // Frames that arrive together (an agent's burst of chunks is one socket read) leave as one piece: one encode and
-  // one enqueue per burst instead of per chunk, which the runtime's response writer would otherwise pay for each.
-  let pending = "";
-  const flush = () => {
-    if (!open || pending === "") return;
-    const text = pending;
-    pending = "";
-    try {
-      controller.enqueue(encoder.encode(text));
-    } catch {
-      // The caller is gone; the stream's cancel hook already told the agent.
-      open = false;
-    }
-  };
-  const write = (text: string) => {
-    if (!open) return;
-    if (pending === "") queueMicrotask(flush);
-    pending += text;
-  };
-  const end = () => {
-    flush();
-    if (!open) return;
-    open = false;
-    try {
-      controller.close();
-    } catch {
-      // Already closed by a cancel racing the final frame.
-    }
-  };
+  const { body, write, end } = createSseBody(onCancel);
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
       write(sseChunk(seq, kind, delta));

@@ -13,10 +13,9 @@ import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
 import { readJson } from "../util/body.ts";
 import { afterSeqOf, SSE_HEADERS, sseChunk } from "../util/sse.ts";
+import { createSseBody } from "../util/sse-body.ts";
 
 const ContinueBody = v.object({ message: v.pipe(v.string(), v.minLength(1, "message must not be empty")) });
-
-const encoder = new TextEncoder();
 
 export const taskRoutes = new Hono<GatewayEnv>()
   .get("/v1/tasks", requireAuth(), async (c) => {
@@ -61,29 +60,17 @@ export const taskRoutes = new Hono<GatewayEnv>()
     const task = await calls.getTask(c.get("caller"), c.req.param("id"));
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     let follow: { stop(): void } | undefined;
-    let open = true;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const write = (text: string) => {
-          if (open) controller.enqueue(encoder.encode(text));
-        };
-        follow = calls.followTask(c.get("caller"), task, afterSeq, {
-          running: (t) => write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
-          chunk: (seq, kind, delta) => write(sseChunk(seq, kind, delta)),
-          keepalive: () => write(": keepalive\n\n"),
-          end: (t: TaskRecord) => {
-            write(
-              `event: ${t.status === "failed" ? "error" : "done"}\ndata: ${JSON.stringify(taskView(t))}\n\n`,
-            );
-            open = false;
-            controller.close();
-          },
-        });
-      },
-      cancel() {
-        open = false;
-        follow?.stop();
+    const out = createSseBody(() => follow?.stop());
+    follow = calls.followTask(c.get("caller"), task, afterSeq, {
+      running: (t) => out.write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
+      chunk: (seq, kind, delta) => out.write(sseChunk(seq, kind, delta)),
+      keepalive: () => out.write(": keepalive\n\n"),
+      end: (t: TaskRecord) => {
+        out.write(
+          `event: ${t.status === "failed" ? "error" : "done"}\ndata: ${JSON.stringify(taskView(t))}\n\n`,
+        );
+        out.end();
       },
     });
-    return new Response(body, { headers: SSE_HEADERS });
+    return new Response(out.body, { headers: SSE_HEADERS });
   });

@@ -6,6 +6,7 @@
  */
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { SSE_HEADERS } from "../../util/sse.ts";
+import { createSseBody } from "../../util/sse-body.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
 import { type A2aCall, beginSend, ownTask } from "./operations.ts";
 import { sendInputOf } from "./parse.ts";
@@ -19,8 +20,6 @@ export interface EventWriter {
   close(): void;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * An SSE response whose events `wrap` puts into their envelope, given the result's JSON text (JSON-RPC: a full
  * response per event; REST: the bare object).
@@ -30,37 +29,16 @@ export function sseResponse(
   run: (out: EventWriter) => { stop(): void },
 ): Response {
   let handle: { stop(): void } | undefined;
-  let open = true;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        if (!open) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          // The client is gone; cancel() stops the follower.
-          open = false;
-        }
-      };
-      const json = (result: string, id?: string) =>
-        write(id ? `id: ${id}\ndata: ${wrap(result)}\n\n` : `data: ${wrap(result)}\n\n`);
-      handle = run({
-        event: (result, id) => json(JSON.stringify(result), id),
-        json,
-        comment: () => write(": keepalive\n\n"),
-        close: () => {
-          if (!open) return;
-          open = false;
-          controller.close();
-        },
-      });
-    },
-    cancel() {
-      open = false;
-      handle?.stop();
-    },
+  const out = createSseBody(() => handle?.stop());
+  const json = (result: string, id?: string) =>
+    out.write(id ? `id: ${id}\ndata: ${wrap(result)}\n\n` : `data: ${wrap(result)}\n\n`);
+  handle = run({
+    event: (result, id) => json(JSON.stringify(result), id),
+    json,
+    comment: () => out.write(": keepalive\n\n"),
+    close: () => out.end(),
   });
-  return new Response(body, { headers: SSE_HEADERS });
+  return new Response(out.body, { headers: SSE_HEADERS });
 }
 
 /** `Last-Event-ID` as the seq to replay after: only for the task's current turn (`<turn>:<seq>`). */

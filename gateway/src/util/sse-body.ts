@@ -1,0 +1,60 @@
+/**
+ * The body of every SSE answer: text written to it leaves as bytes, and text written in one go (an agent's burst of
+ * chunks arrives as one socket read) leaves as one piece: one encode and one enqueue per burst, flushed in a
+ * microtask, instead of one per event, which the runtime's response writer would otherwise pay for each.
+ */
+const encoder = new TextEncoder();
+
+export interface SseBody {
+  readonly body: ReadableStream<Uint8Array>;
+  /** Queues text for the caller; ignored once the stream ended or the caller left. */
+  write(text: string): void;
+  /** Sends what is queued and closes the stream. Idempotent. */
+  end(): void;
+}
+
+/** `onCancel` runs once if the caller leaves before `end`. */
+export function createSseBody(onCancel: () => void): SseBody {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  let pending = "";
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      if (!open) return;
+      open = false;
+      onCancel();
+    },
+  });
+  const flush = () => {
+    if (!open || pending === "") return;
+    const text = pending;
+    pending = "";
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      // The caller is gone; the stream's cancel hook already ran.
+      open = false;
+    }
+  };
+  return {
+    body,
+    write(text) {
+      if (!open) return;
+      if (pending === "") queueMicrotask(flush);
+      pending += text;
+    },
+    end() {
+      flush();
+      if (!open) return;
+      open = false;
+      try {
+        controller.close();
+      } catch {
+        // Already closed by a cancel racing the final frame.
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The SSE body every door streams through: bursts leave as one piece, in order, and nothing is lost at the end. */
+import { describe, expect, it } from "vitest";
+import { createSseBody } from "../../gateway/src/util/sse-body.ts";
+
+const decoder = new TextDecoder();
+
+describe("createSseBody", () => {
+  it("sends events written together as one piece, in order, and what is queued at end before closing", async () => {
+    const out = createSseBody(() => {});
+    const reader = out.body.getReader();
+    out.write("a\n\n");
+    out.write("b\n\n");
+    out.write("c\n\n");
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe("a\n\nb\n\nc\n\n");
+    out.write("d\n\n");
+    out.end();
+    out.write("ignored after end\n\n");
+    expect(decoder.decode((await reader.read()).value)).toBe("d\n\n");
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it("tells the writer once when the caller leaves, and drops what is written after", async () => {
+    let cancels = 0;
+    const out = createSseBody(() => cancels++);
+    out.write("a\n\n");
+    await out.body.cancel();
+    out.write("b\n\n");
+    out.end();
+    expect(cancels).toBe(1);
+  });
+});
