@@ -75,8 +75,9 @@ function codeForStatus(status: number): string {
 const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
 /**
- * A storage failure as a 503 the caller can act on: `store_unavailable` (redis/upstash unreachable) or
- * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions). Looks through `cause`
+ * A storage failure as a 503 the caller can act on: `store_unavailable` (redis/upstash unreachable),
+ * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions) or `store_busy` (a
+ * compare-and-set update lost to other writers every time). Looks through `cause`
  * chains, since a store error may wrap the system error. Null for anything else.
  */
 export function storeRefusal(error: unknown): { code: string; message: string } | null {
@@ -87,6 +88,13 @@ export function storeRefusal(error: unknown): { code: string; message: string } 
       return {
         code: "store_unavailable",
         message: `The gateway cannot reach its store: ${detail}. Retry in a few seconds.`,
+      };
+    }
+    if (code === "update_conflict") {
+      return {
+        code: "store_busy",
+        message:
+          "Other requests kept changing the same record while this one tried to; nothing was changed. Retry in a moment.",
       };
     }
     if (code === "journal_write_failed" || (typeof code === "string" && UNWRITABLE.has(code))) {
