@@ -15,19 +15,28 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   afterAll(async () => cluster?.stop());
   const c = cluster!;
 
-  /** An async task running on a connected agent that holds it until `release` (runs counted per request id). */
-  async function heldTask(userName: string, message: string) {
+  /**
+   * A new user's agent, connected and present, that answers `ok:<message>` after `before` (runs counted per
+   * request id, so a test can tell a task run twice).
+   */
+  async function countingAgent(userName: string, before: () => Promise<void> | void = () => {}) {
     const user = await createUser(c.url, c.adminToken, userName);
     const agent = await createAgent(user.api);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
     const runs = new Map<string, number>();
     const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
       runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      await released;
+      await before();
       reply.done(`ok:${request.message}`);
     });
     await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    return { user, agent, runs, connected };
+  }
+
+  /** An async task running on a connected agent that holds it until `release` (runs counted per request id). */
+  async function heldTask(userName: string, message: string) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const { user, agent, runs, connected } = await countingAgent(userName, () => released);
     const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, { message, async: true });
     expect(accepted.status).toBe(202);
     const taskId: string = accepted.body.task_id;
@@ -58,15 +67,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   });
 
   it("200 async tasks to an agent whose connection hops between nodes are each run once", async () => {
-    const user = await createUser(c.url, c.adminToken, "hop-user");
-    const agent = await createAgent(user.api);
-    const runs = new Map<string, number>();
-    const connected = await connectAgent(c.url, user.token, agent.name, async (request, reply) => {
-      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      await sleep(Math.random() * 10);
-      reply.done(`ok:${request.message}`);
-    });
-    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const { user, agent, runs, connected } = await countingAgent("hop-user", () => sleep(Math.random() * 10));
     const homes = new Set<number>();
     const ids: string[] = [];
     // Four tasks at a time and a hop every twelve, so hops land while turns start, run and end on every node.
@@ -168,14 +169,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   });
 
   it("a task accepted while its handoff to the agent's node was lost is delivered once that node's Redis is back", async () => {
-    const user = await createUser(c.url, c.adminToken, "lost-handoff-user");
-    const agent = await createAgent(user.api);
-    const runs = new Map<string, number>();
-    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
-      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      reply.done(`ok:${request.message}`);
-    });
-    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const { user, agent, runs, connected } = await countingAgent("lost-handoff-user");
     const first = await user.api.post(`/v1/agents/${agent.name}/messages`, { message: "first", async: true });
     await waitFor(
       async () => (await user.api.get(`/v1/tasks/${first.body.task_id}`)).body.status === "completed",
@@ -217,14 +211,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
   });
 
   it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
-    const user = await createUser(c.url, c.adminToken, "redis-restart-user");
-    const agent = await createAgent(user.api);
-    const runs = new Map<string, number>();
-    const connected = await connectAgent(c.url, user.token, agent.name, (request, reply) => {
-      runs.set(request.id, (runs.get(request.id) ?? 0) + 1);
-      reply.done(`ok:${request.message}`);
-    });
-    await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "presence" });
+    const { user, agent, runs, connected } = await countingAgent("redis-restart-user");
     const outcomes: Array<{ status: number; code?: string; started: number; ended: number }> = [];
     const accepted: string[] = [];
     let running = true;

@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../helpers/api.ts";
+import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
-import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import type { GatewayProcess } from "../helpers/gateway-process.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
@@ -19,21 +20,11 @@ const TASKS_PER_ROUND = 16;
 describe.skipIf(!redis)("task state across two cluster nodes: no lost update", () => {
   let nodeA: GatewayProcess;
   let nodeB: GatewayProcess;
-  const adminToken = `cluster-admin-${Date.now().toString(36)}`;
+  let adminToken: string;
   beforeAll(async () => {
-    const prefix = `races-${Date.now().toString(36)}:`;
-    const env = (nodeId: string) => ({
-      AGENT_MESH_CLUSTER: "redis",
-      AGENT_MESH_NODE_ID: nodeId,
-      REDIS_URL: (redis as RedisServer).url,
-      AGENT_MESH_ADMIN_TOKEN: adminToken,
-      AGENT_MESH_SECRET: "cluster-test-secret",
-      AGENT_MESH_STORE_PREFIX: prefix,
-    });
-    [nodeA, nodeB] = await Promise.all([
-      startGateway({ runtime: "bun", store: "redis", env: env("node-a") }),
-      startGateway({ runtime: "deno", store: "redis", env: env("node-b") }),
-    ]);
+    const started = await startNodes((redis as RedisServer).url, ["bun", "deno"]);
+    [nodeA, nodeB] = started.nodes as [GatewayProcess, GatewayProcess];
+    adminToken = started.adminToken;
   });
   afterAll(async () => {
     await Promise.all([nodeA?.stop(), nodeB?.stop()]);

@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../helpers/api.ts";
+import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
-import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import type { GatewayProcess } from "../helpers/gateway-process.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -14,21 +15,11 @@ const redis = await startRedis();
 describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let nodeA: GatewayProcess;
   let nodeB: GatewayProcess;
-  const adminToken = `cluster-admin-${Date.now().toString(36)}`;
+  let adminToken: string;
   beforeAll(async () => {
-    const prefix = `cluster-${Date.now().toString(36)}:`;
-    const env = (nodeId: string) => ({
-      AGENT_MESH_CLUSTER: "redis",
-      AGENT_MESH_NODE_ID: nodeId,
-      REDIS_URL: (redis as RedisServer).url,
-      AGENT_MESH_ADMIN_TOKEN: adminToken,
-      AGENT_MESH_SECRET: "cluster-test-secret",
-      AGENT_MESH_STORE_PREFIX: prefix,
-    });
-    [nodeA, nodeB] = await Promise.all([
-      startGateway({ runtime: "bun", store: "redis", env: env("node-a") }),
-      startGateway({ runtime: "deno", store: "redis", env: env("node-b") }),
-    ]);
+    const started = await startNodes((redis as RedisServer).url, ["bun", "deno"]);
+    [nodeA, nodeB] = started.nodes as [GatewayProcess, GatewayProcess];
+    adminToken = started.adminToken;
   });
   afterAll(async () => {
     if (process.env.DEBUG_CLUSTER) console.log(nodeA?.output(), "\n-----\n", nodeB?.output());

@@ -1,10 +1,8 @@
 /** Callback URLs may not point into the gateway's own network unless the operator allows it. */
-import { upgradeWebSocket } from "@hono/node-server";
 import { afterAll, describe, expect, it } from "vitest";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
-import { configFromEnv, createGateway } from "../../gateway/src/index.ts";
-import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { configFromEnv } from "../../gateway/src/index.ts";
 import { isPrivateHost } from "../../gateway/src/util/private-address.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 describe("private callback hosts", () => {
   it.each([
@@ -40,13 +38,7 @@ describe("private callback hosts", () => {
 });
 
 describe("callback_url on a gateway with the default config", () => {
-  const gateway = createGateway({
-    runtime: "node",
-    store: memorySessionStore({}),
-    blobs: memoryBlobStore(),
-    upgradeWebSocket,
-    adminToken: "admin-test-token",
-  });
+  const gateway = inProcessGateway();
   afterAll(() => gateway.dispose());
 
   async function call(path: string, token: string, body: unknown) {
@@ -60,7 +52,7 @@ describe("callback_url on a gateway with the default config", () => {
 
   it("refuses loopback and private callback URLs with callback_url_forbidden, accepts public ones", async () => {
     await gateway.init();
-    const user = await call("/v1/tokens", "admin-test-token", { name: "cb-user" });
+    const user = await call("/v1/tokens", IN_PROCESS_ADMIN_TOKEN, { name: "cb-user" });
     await call("/v1/agents", user.body.token, { name: "cb-agent" });
     for (const url of ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://[::1]/x"]) {
       const res = await call("/v1/agents/cb-agent/messages", user.body.token, {

@@ -2,11 +2,10 @@
  * Per-token rate limits on the calling doors (/v1 messages, /mcp), counted in the session store: two gateways on
  * one store share the count, a 429 carries `Retry-After`, and the setting parses (or refuses) from the env.
  */
-import { upgradeWebSocket } from "@hono/node-server";
 import { afterAll, describe, expect, it } from "vitest";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
-import { configFromEnv, createGateway } from "../../gateway/src/index.ts";
+import { configFromEnv } from "../../gateway/src/index.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 describe("rate limits", () => {
   it("reads AGENT_MESH_RATE_LIMIT / AGENT_MESH_SHARE_RATE_LIMIT and refuses nonsense", () => {
@@ -33,12 +32,8 @@ describe("rate limits", () => {
   describe("two gateways on one store", () => {
     const store = memorySessionStore({});
     const make = () =>
-      createGateway({
-        runtime: "node",
+      inProcessGateway({
         store,
-        blobs: memoryBlobStore(),
-        upgradeWebSocket,
-        adminToken: "admin-rate-token",
         // An hour-long window: a test never straddles two windows.
         config: configFromEnv({ AGENT_MESH_RATE_LIMIT: "4/1h" }),
       });
@@ -63,9 +58,11 @@ describe("rate limits", () => {
 
     it("count a token's calls across doors and nodes, and answer 429 rate_limited with Retry-After", async () => {
       await a.init();
-      const user = JSON.parse((await post(a, "/v1/tokens", "admin-rate-token", { name: "rate-user" })).body);
+      const user = JSON.parse(
+        (await post(a, "/v1/tokens", IN_PROCESS_ADMIN_TOKEN, { name: "rate-user" })).body,
+      );
       const other = JSON.parse(
-        (await post(a, "/v1/tokens", "admin-rate-token", { name: "rate-other" })).body,
+        (await post(a, "/v1/tokens", IN_PROCESS_ADMIN_TOKEN, { name: "rate-other" })).body,
       );
       await post(a, "/v1/agents", user.token, { name: "rate-agent" });
       const message = { message: "x", async: true };

@@ -4,21 +4,13 @@
  * MCP ask_agent: `resumable: false`) keeps nothing, since no one can come back for it.
  */
 import { describe, expect, it } from "vitest";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import type { Caller } from "../../gateway/src/domain/caller.ts";
-import { createGateway } from "../../gateway/src/index.ts";
 import type { RelaySink } from "../../gateway/src/relay/types.ts";
-import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 /** A gateway with one agent connected through a socket that answers every request with one chunk and done. */
 async function gatewayWithEchoAgent() {
-  const gateway = createGateway({
-    runtime: "node",
-    store: memorySessionStore({}),
-    blobs: memoryBlobStore(),
-    upgradeWebSocket: (() => () => new Response(null)) as never,
-    adminToken: "admin-token",
-  });
+  const gateway = inProcessGateway();
   await gateway.init();
   const { services } = gateway;
   const { token, record } = await services.tokens.mint({

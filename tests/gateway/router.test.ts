@@ -3,26 +3,17 @@
  * only when all routes do; one shape it refuses put every request on the slower TrieRouter. The routes rewritten
  * for it keep their answers: `/dl/agent-mesh.tgz` and `/inbox/ack` still route, other names are still 404s.
  */
-import { upgradeWebSocket } from "@hono/node-server";
 import { afterAll, describe, expect, it } from "vitest";
-import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
-import { createGateway } from "../../gateway/src/index.ts";
-import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 describe("gateway routing", () => {
-  const gateway = createGateway({
-    runtime: "node",
-    store: memorySessionStore({}),
-    blobs: memoryBlobStore(),
-    upgradeWebSocket,
-    adminToken: "admin-test-token",
-  });
+  const gateway = inProcessGateway();
   afterAll(() => gateway.dispose());
   const request = (method: string, path: string, body?: unknown) =>
     gateway.fetch(
       new Request(`http://gateway.test${path}`, {
         method,
-        headers: { authorization: "Bearer admin-test-token", "content-type": "application/json" },
+        headers: { authorization: `Bearer ${IN_PROCESS_ADMIN_TOKEN}`, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     );

@@ -1,6 +1,7 @@
 /**
  * A test cluster: one redis-server, gateway nodes of the given runtimes with AGENT_MESH_CLUSTER=redis (one store
  * prefix, admin token and secret), and a TCP load balancer in front. Everything is stopped by PID in `stop()`.
+ * `startNodes` starts the nodes alone, for tests that talk to each node directly.
  */
 import Redis from "ioredis";
 import { type GatewayProcess, type RuntimeName, startGateway } from "./gateway-process.ts";
@@ -26,9 +27,11 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster | null> {
-  const server = await startRestartableRedis();
-  if (!server) return null;
+/** Gateway nodes of `runtimes` on one Redis, named `node-<index>`, sharing a fresh store prefix and admin token. */
+export async function startNodes(
+  redisUrl: string,
+  runtimes: RuntimeName[],
+): Promise<{ nodes: GatewayProcess[]; prefix: string; adminToken: string }> {
   const prefix = `cluster-${Date.now().toString(36)}:`;
   const adminToken = `cluster-admin-${Date.now().toString(36)}`;
   const nodes = await Promise.all(
@@ -39,7 +42,7 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
         env: {
           AGENT_MESH_CLUSTER: "redis",
           AGENT_MESH_NODE_ID: `node-${i}`,
-          REDIS_URL: server.url,
+          REDIS_URL: redisUrl,
           AGENT_MESH_ADMIN_TOKEN: adminToken,
           AGENT_MESH_SECRET: "cluster-test-secret",
           AGENT_MESH_STORE_PREFIX: prefix,
@@ -47,6 +50,13 @@ export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster
       }),
     ),
   );
+  return { nodes, prefix, adminToken };
+}
+
+export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster | null> {
+  const server = await startRestartableRedis();
+  if (!server) return null;
+  const { nodes, prefix, adminToken } = await startNodes(server.url, runtimes);
   const balancer = await startBalancer(() => nodes.map((node) => node.url));
   const redis = new Redis(server.url);
   redis.on("error", () => {}); // Redis is stopped on purpose in some tests

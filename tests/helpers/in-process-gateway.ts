@@ -1,0 +1,21 @@
+/**
+ * A gateway inside the test process (Node's WebSocket upgrade, memory store and blobs, a known admin token), for
+ * tests that call `gateway.fetch` / `gateway.app.request` without starting a server. `overrides` replace any option.
+ */
+import { upgradeWebSocket } from "@hono/node-server";
+import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../../gateway/src/index.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+
+export const IN_PROCESS_ADMIN_TOKEN = "admin-test-token";
+
+export function inProcessGateway(overrides: Partial<GatewayOptions> = {}): Gateway {
+  return createGateway({
+    runtime: "node",
+    store: memorySessionStore({}),
+    blobs: memoryBlobStore(),
+    upgradeWebSocket,
+    adminToken: IN_PROCESS_ADMIN_TOKEN,
+    ...overrides,
+  });
+}
