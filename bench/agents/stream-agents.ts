@@ -6,21 +6,14 @@
  *
  *   node --import tsx bench/agents/stream-agents.ts '<json: {token, agents: [{name, url}]}>'
  */
-import { AgentClient, type RequestReply } from "../../connector/src/client/agent-client.ts";
-import { chunkSize } from "../lib/chunks.ts";
+import { AgentClient } from "../../connector/src/client/agent-client.ts";
+import { answerBenchRequest } from "./bench-answer.ts";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as {
   token: string;
   agents: Array<{ name: string; url: string }>;
 };
 if (!options.token || !options.agents?.length) throw new Error("usage: stream-agents.ts '<json options>'");
-
-const PAYLOAD = "abcdefghijklmnopqrstuvwxyz0123456789".repeat(8).slice(0, 256);
-
-function stream(count: number, reply: RequestReply): void {
-  for (let i = 0; i < count; i++) reply.chunk(PAYLOAD.slice(0, chunkSize(i)));
-  reply.done("ok");
-}
 
 const clients = options.agents.map(
   ({ name, url }) =>
@@ -29,12 +22,7 @@ const clients = options.agents.map(
       token: options.token,
       agent: name,
       maxInflight: 100,
-      onRequest(request, reply) {
-        const match = /^stream (\d+)$/.exec(request.message);
-        if (match) return stream(Number(match[1]), reply);
-        reply.chunk(request.message);
-        reply.done(request.message);
-      },
+      onRequest: answerBenchRequest,
     }),
 );
 await Promise.all(clients.map((client) => client.start()));

@@ -7,7 +7,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import { createParser } from "eventsource-parser";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { eventData } from "../helpers/api.ts";
+import { eventData, startStreamCall } from "../helpers/api.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
@@ -45,18 +45,6 @@ describe.skipIf(!cluster)("cluster: the caller's node dies (3 nodes behind a loa
     return { user, agent, connected, home, callerNode: (home + 1) % c.nodes.length };
   }
 
-  function startStream(nodeUrl: string, token: string, agentName: string) {
-    return fetch(`${nodeUrl}/v1/agents/${agentName}/messages`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        accept: "text/event-stream",
-      },
-      body: JSON.stringify({ message: "go" }),
-    });
-  }
-
   it("the caller sees its stream end, re-attaches through another node by Last-Event-ID and gets every chunk once", async () => {
     const { user, agent, connected, callerNode } = await setup(
       "caller-kill-user",
@@ -68,7 +56,7 @@ describe.skipIf(!cluster)("cluster: the caller's node dies (3 nodes behind a loa
         reply.done("all");
       },
     );
-    const res = await startStream(c.nodes[callerNode]!.url, user.token, agent.name);
+    const res = await startStreamCall(c.nodes[callerNode]!.url, user.token, agent.name);
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-agent-mesh-request-id")!;
     const sessionId = res.headers.get("x-agent-mesh-session-id")!;
@@ -119,7 +107,7 @@ describe.skipIf(!cluster)("cluster: the caller's node dies (3 nodes behind a loa
         canceled = true;
       },
     );
-    const res = await startStream(c.nodes[callerNode]!.url, user.token, agent.name);
+    const res = await startStreamCall(c.nodes[callerNode]!.url, user.token, agent.name);
     expect(res.status).toBe(200);
     const events: EventSourceMessage[] = [];
     const reading = readInto(res, events);

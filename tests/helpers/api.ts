@@ -78,3 +78,25 @@ export type ApiClient = ReturnType<typeof apiClient>;
 export function eventData(events: EventSourceMessage[], name: string): any[] {
   return events.filter((e) => e.event === name).map((e) => JSON.parse(e.data));
 }
+
+/**
+ * Starts `POST /v1/agents/<agent>/messages` as SSE and resolves with the raw response as soon as it starts, for
+ * tests that read (or cut, through `signal`) the stream themselves.
+ */
+export function startStreamCall(
+  baseUrl: string,
+  token: string,
+  agent: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(`${baseUrl}/v1/agents/${agent}/messages`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "text/event-stream",
+    },
+    body: JSON.stringify({ message: "go" }),
+    signal,
+  });
+}

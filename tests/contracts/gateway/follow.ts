@@ -4,7 +4,7 @@
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { eventData } from "../../helpers/api.ts";
+import { eventData, startStreamCall } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
@@ -39,25 +39,6 @@ async function readEvents(
   return events;
 }
 
-/** Starts a streamed call that `controller` can cut. */
-function streamCall(
-  url: string,
-  token: string,
-  agent: string,
-  controller: AbortController,
-): Promise<Response> {
-  return fetch(`${url}/v1/agents/${agent}/messages`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "text/event-stream",
-    },
-    body: JSON.stringify({ message: "go" }),
-    signal: controller.signal,
-  });
-}
-
 export function followContract(ctx: () => GatewayContext): void {
   async function setup(name: string) {
     const { url, adminToken } = ctx().gateway;
@@ -84,7 +65,7 @@ export function followContract(ctx: () => GatewayContext): void {
         reply.done("finished");
       });
       const controller = new AbortController();
-      const first = await streamCall(url, user.token, agent.name, controller);
+      const first = await startStreamCall(url, user.token, agent.name, controller.signal);
       const requestId = first.headers.get("x-agent-mesh-request-id");
       const sessionId = first.headers.get("x-agent-mesh-session-id");
       expect(requestId).toBeTruthy();
@@ -110,7 +91,7 @@ export function followContract(ctx: () => GatewayContext): void {
       const connected = await connectAgent(url, user.token, agent.name, (_r, reply) => reply.chunk("…"));
       await user.api.call("PATCH", `/v1/agents/${agent.name}`, { visibility: "public" });
       const controller = new AbortController();
-      const first = await streamCall(url, user.token, agent.name, controller);
+      const first = await startStreamCall(url, user.token, agent.name, controller.signal);
       const requestId = first.headers.get("x-agent-mesh-request-id");
       const stranger = await createUser(url, ctx().gateway.adminToken, "resume-stranger");
       const stolen = await stranger.api.get(`/v1/agents/${agent.name}/messages/${requestId}`);
