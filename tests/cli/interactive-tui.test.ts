@@ -65,6 +65,16 @@ function startSession(cli: string, agent: string, env: Record<string, string>, a
   expect(started.status, started.stderr).toBe(0);
 }
 
+/**
+ * Waits for the CLI's prompt; its first start on a cold machine, with the rest of the suite beside it, can take a
+ * while. Says what the terminal showed when the prompt never came.
+ */
+async function promptShown(session: string, prompt: string): Promise<void> {
+  await waitFor(() => screen(session).includes(prompt), { timeoutMs: 60_000 }).catch(() => {
+    throw new Error(`${session}'s prompt never showed; the screen:\n${screen(session)}`);
+  });
+}
+
 /** Types a slash command (again until `seen` shows: a CLI may still be starting its MCP servers). */
 async function slash(session: string, command: string, seen: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -102,9 +112,7 @@ describe.skipIf(!hasTmux)("agent-mesh codex|gemini --as in a terminal", () => {
       timeoutMs: 30_000,
       what: `${dev.name} online as interactive; screen:\n${screen("codex")}`,
     });
-    await waitFor(() => screen("codex").includes("Ask Codex"), { timeoutMs: 60_000 }).catch(() => {
-      throw new Error(`codex's prompt never showed; the screen:\n${screen("codex")}`);
-    });
+    await promptShown("codex", "Ask Codex");
     await slash("codex", "/mcp", "mesh: connected");
   });
 
@@ -140,10 +148,7 @@ describe.skipIf(!hasTmux)("agent-mesh codex|gemini --as in a terminal", () => {
       timeoutMs: 30_000,
       what: `${dev.name} online as interactive; screen:\n${screen("gemini")}`,
     });
-    // Gemini's first start on a cold machine, with the rest of the suite beside it, can take a while.
-    await waitFor(() => screen("gemini").includes("Type your message"), { timeoutMs: 60_000 }).catch(() => {
-      throw new Error(`gemini's prompt never showed; the screen:\n${screen("gemini")}`);
-    });
+    await promptShown("gemini", "Type your message");
     await slash("gemini", "/mcp list", "mesh - Ready");
     expect(screen("gemini")).toContain("mcp_mesh_check_messages");
 
