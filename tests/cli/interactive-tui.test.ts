@@ -43,7 +43,16 @@ afterAll(async () => {
 
 /** Starts `agent-mesh <cli> --as <agent> -- <args>` in a tmux session named after the CLI. */
 function startSession(cli: string, agent: string, env: Record<string, string>, args: string[]): void {
-  const command = ["env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, BIN];
+  // A CI runner's CI variables reach the pane through tmux; Ink (Gemini's UI) then draws nothing until it exits.
+  // A person at a terminal has none of them.
+  const ciVariables = Object.keys(process.env).filter((key) => /^(CI|CONTINUOUS_INTEGRATION|CI_.*)$/.test(key));
+  const command = [
+    "env",
+    ...ciVariables.flatMap((key) => ["-u", key]),
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    process.execPath,
+    BIN,
+  ];
   const started = tmux(
     "new-session",
     "-d",
