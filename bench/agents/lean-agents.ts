@@ -1,5 +1,6 @@
 /**
- * Many idle agents from one process, as lean as the protocol allows: a raw `ws` socket per agent that sends
+ * Many idle agents from one process, as lean as the protocol allows: a raw WebSocket per agent (raw-websocket.ts:
+ * a TCP socket speaking just enough of RFC 6455, so the generator spends less per connect than the server) that sends
  * `hello`, then only pings at the interval the welcome asks for (one timer for the whole process, pinging a slice
  * of the sockets per tick, so the generator itself stays light). Sockets are spread over several loopback source
  * addresses, because one source address reaches one server port through at most ~28,000 ephemeral ports.
@@ -12,8 +13,9 @@
  *
  *   node --import tsx bench/agents/lean-agents.ts '<json options>'   (see LeanOptions)
  */
-import WebSocket from "ws";
+import type { Socket } from "node:net";
 import { nextDelay } from "../../connector/src/client/backoff.ts";
+import { clientFrame, openRawWebSocket } from "./raw-websocket.ts";
 
 interface LeanOptions {
   url: string;
@@ -32,11 +34,25 @@ interface LeanOptions {
 const options = JSON.parse(process.argv[2] ?? "{}") as LeanOptions;
 if (!options.url || !options.token) throw new Error("usage: lean-agents.ts '<json options>'");
 const connectUrl = new URL("/v1/connect", options.url.replace(/^http/, "ws"));
-const PING = JSON.stringify({ type: "ping" });
+const PING = clientFrame(JSON.stringify({ type: "ping" }));
 const TICK_MS = 250;
 
-const counts = { welcomed: 0, everWelcomed: 0, closed: 0, pongs: 0, firstOpenAt: 0, lastWelcomeAt: 0 };
-const sockets: (WebSocket | null)[] = new Array(options.count).fill(null);
+const counts = {
+  welcomed: 0,
+  everWelcomed: 0,
+  closed: 0,
+  pongs: 0,
+  firstOpenAt: 0,
+  lastWelcomeAt: 0,
+  /** This process's CPU time (ms) at its first open and when all its sockets were first welcomed. */
+  cpuAtFirstOpenMs: 0,
+  cpuAtAllWelcomedMs: 0,
+};
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const sockets: (Socket | null)[] = new Array(options.count).fill(null);
 const welcomed: boolean[] = new Array(options.count).fill(false);
 const attempts: number[] = new Array(options.count).fill(0);
 const waiting: number[] = [];
@@ -46,11 +62,12 @@ let stopping = false;
 
 function open(slot: number): void {
   opening++;
-  counts.firstOpenAt ||= Date.now();
+  if (!counts.firstOpenAt) {
+    counts.firstOpenAt = Date.now();
+    counts.cpuAtFirstOpenMs = cpuMs();
+  }
   const index = options.first + slot;
   const localAddress = options.sourceAddresses[slot % options.sourceAddresses.length];
-  const socket = new WebSocket(connectUrl, { localAddress, perMessageDeflate: false });
-  sockets[slot] = socket;
   let settled = false;
   const handshakeOver = () => {
     if (settled) return;
@@ -58,45 +75,46 @@ function open(slot: number): void {
     opening--;
     openMore();
   };
-  socket.on("open", () => {
-    const hello = {
-      type: "hello",
-      protocol: { min: 1, max: 1 },
-      token: options.token,
-      agent: `${options.prefix}${index}`,
-    };
-    socket.send(JSON.stringify(hello));
+  const socket = openRawWebSocket(connectUrl, localAddress, {
+    open() {
+      const hello = {
+        type: "hello",
+        protocol: { min: 1, max: 1 },
+        token: options.token,
+        agent: `${options.prefix}${index}`,
+      };
+      socket.write(clientFrame(JSON.stringify(hello)));
+    },
+    text(payload) {
+      const frame = JSON.parse(payload) as { type: string; heartbeat_ms?: number };
+      if (frame.type === "pong") counts.pongs++;
+      if (frame.type !== "welcome" || welcomed[slot]) return;
+      welcomed[slot] = true;
+      attempts[slot] = 0;
+      counts.welcomed++;
+      counts.everWelcomed++;
+      counts.lastWelcomeAt = Date.now();
+      heartbeatMs = frame.heartbeat_ms ?? heartbeatMs;
+      if (counts.everWelcomed === options.count) counts.cpuAtAllWelcomedMs = cpuMs();
+      handshakeOver();
+    },
+    closed() {
+      counts.closed++;
+      if (welcomed[slot]) counts.welcomed--;
+      welcomed[slot] = false;
+      sockets[slot] = null;
+      handshakeOver();
+      if (!options.reconnect || stopping) return;
+      setTimeout(
+        () => {
+          waiting.push(slot);
+          openMore();
+        },
+        nextDelay(attempts[slot]!++),
+      );
+    },
   });
-  socket.on("message", (data) => {
-    const frame = JSON.parse(String(data)) as { type: string; heartbeat_ms?: number };
-    if (frame.type === "pong") counts.pongs++;
-    if (frame.type !== "welcome" || welcomed[slot]) return;
-    welcomed[slot] = true;
-    attempts[slot] = 0;
-    counts.welcomed++;
-    counts.everWelcomed++;
-    counts.lastWelcomeAt = Date.now();
-    heartbeatMs = frame.heartbeat_ms ?? heartbeatMs;
-    handshakeOver();
-  });
-  socket.on("close", () => {
-    counts.closed++;
-    if (welcomed[slot]) counts.welcomed--;
-    welcomed[slot] = false;
-    sockets[slot] = null;
-    handshakeOver();
-    if (!options.reconnect || stopping) return;
-    setTimeout(
-      () => {
-        waiting.push(slot);
-        openMore();
-      },
-      nextDelay(attempts[slot]!++),
-    );
-  });
-  socket.on("error", () => {
-    // The close event that follows does the bookkeeping.
-  });
+  sockets[slot] = socket;
 }
 
 function openMore(): void {
@@ -109,7 +127,7 @@ const pinger = setInterval(() => {
   const buckets = Math.max(1, Math.round(heartbeatMs / TICK_MS));
   const bucket = tick++ % buckets;
   for (let slot = bucket; slot < options.count; slot += buckets) {
-    if (welcomed[slot]) sockets[slot]!.send(PING);
+    if (welcomed[slot]) sockets[slot]!.write(PING);
   }
 }, TICK_MS);
 
@@ -123,6 +141,6 @@ process.on("SIGTERM", () => {
   stopping = true;
   clearInterval(report);
   clearInterval(pinger);
-  for (const socket of sockets) socket?.terminate();
+  for (const socket of sockets) socket?.destroy();
   process.exit(0);
 });

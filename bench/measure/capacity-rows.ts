@@ -36,6 +36,15 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       gateway.cpuPerConnectUs <= 100,
     ),
     row(
+      "Load generators' CPU per connect (they share the 2 cores)",
+      runtime,
+      `${gateway.generatorCpuPerConnectUs.toFixed(0)} µs`,
+      `${floor.generatorCpuPerConnectUs.toFixed(0)} µs`,
+      "",
+      "",
+      null,
+    ),
+    row(
       `Idle CPU over one heartbeat, ${n} agents`,
       runtime,
       `${gateway.idleCpuPercent.toFixed(1)}% of a core`,

@@ -58,6 +58,8 @@ export interface ServerCapacity {
   connectedPerSecond: number;
   /** Server CPU time per connect (upgrade + hello → welcome), µs: what the rate would be on a core of its own. */
   cpuPerConnectUs: number;
+  /** The generators' CPU time per connect, µs: on two cores they and the server share, both bound the rate. */
+  generatorCpuPerConnectUs: number;
   /** CPU share of one core used over one heartbeat interval with every agent connected and idle. */
   idleCpuPercent: number;
   pongs: number;
@@ -79,6 +81,8 @@ interface LeanCounts {
   pongs: number;
   firstOpenAt: number;
   lastWelcomeAt: number;
+  cpuAtFirstOpenMs: number;
+  cpuAtAllWelcomedMs: number;
 }
 
 function lastCounts(proc: BenchProcess): LeanCounts {
@@ -86,7 +90,16 @@ function lastCounts(proc: BenchProcess): LeanCounts {
   const last = lines.at(-1);
   return last
     ? JSON.parse(last.slice(5))
-    : { welcomed: 0, everWelcomed: 0, closed: 0, pongs: 0, firstOpenAt: 0, lastWelcomeAt: 0 };
+    : {
+        welcomed: 0,
+        everWelcomed: 0,
+        closed: 0,
+        pongs: 0,
+        firstOpenAt: 0,
+        lastWelcomeAt: 0,
+        cpuAtFirstOpenMs: 0,
+        cpuAtAllWelcomedMs: 0,
+      };
 }
 
 /** Starts the generator processes; resolves once all agents are welcomed, with the fleet's handles. */
@@ -134,6 +147,8 @@ function fleetTotals(fleet: BenchProcess[]): LeanCounts {
     pongs: counts.reduce((sum, c) => sum + c.pongs, 0),
     firstOpenAt: Math.min(...counts.map((c) => c.firstOpenAt)),
     lastWelcomeAt: Math.max(...counts.map((c) => c.lastWelcomeAt)),
+    cpuAtFirstOpenMs: counts.reduce((sum, c) => sum + c.cpuAtFirstOpenMs, 0),
+    cpuAtAllWelcomedMs: counts.reduce((sum, c) => sum + c.cpuAtAllWelcomedMs, 0),
   };
 }
 
@@ -151,6 +166,8 @@ async function measureServer(
     const cpuPerConnectUs =
       (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / CAPACITY.agents) * 1e6;
     const connected = fleetTotals(fleet);
+    const generatorCpuMs = connected.cpuAtAllWelcomedMs - connected.cpuAtFirstOpenMs;
+    const generatorCpuPerConnectUs = (generatorCpuMs / CAPACITY.agents) * 1000;
     const connectedPerSecond = CAPACITY.agents / ((connected.lastWelcomeAt - connected.firstOpenAt) / 1000);
     await sleep(CAPACITY.settleMs); // the connect burst's garbage and buffers settle
     const cpuBefore = await readCpuSeconds(server.process.pid);
@@ -170,6 +187,7 @@ async function measureServer(
         kbPerAgent: (rssAfterKb - rssBeforeKb) / CAPACITY.agents,
         connectedPerSecond,
         cpuPerConnectUs,
+        generatorCpuPerConnectUs,
         idleCpuPercent,
         pongs: totals.pongs,
       },
