@@ -3,7 +3,7 @@
  *
  * 4000–4099 are transient: the connector reconnects with backoff.
  * 4100–4199 are terminal: reconnecting cannot help, so the connector stops and says why.
- * The standard codes 1008 (policy), 1009 (too big) and 1011 (internal) keep their usual meaning.
+ * The standard codes 1007 (invalid UTF-8), 1008 (policy), 1009 (too big) and 1011 (internal) keep their usual meaning.
  */
 export const CloseCode = {
   /** Normal end (the gateway is shutting down, or the connector said goodbye). */
@@ -12,6 +12,11 @@ export const CloseCode = {
   goingAway: 1001,
   /** Malformed JSON, unknown frame type, a frame before `hello`, or a second `hello`. */
   protocolError: 1002,
+  /**
+   * A text frame that is not valid UTF-8. Sent by the runtime's WebSocket layer (RFC 6455 §8.1), before the
+   * gateway sees the frame; listed so every code a connector can meet is here.
+   */
+  invalidPayload: 1007,
   /** A frame over the size cap. */
   tooBig: 1009,
   /** Gateway bug; reconnect. */
