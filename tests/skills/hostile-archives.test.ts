@@ -15,6 +15,14 @@ import { createTestRegistry, skillMd, zip } from "./helpers.ts";
 const SKILL = skillMd("hello", "1.0.0");
 const SYMLINK = { os: 3, attrs: 0o120777 << 16 };
 
+/** The archive of `files` with its first entry's deflate stream broken by `damage` (found by tests/fuzz). */
+function brokenDeflate(damage: (zip: Uint8Array, dataStart: number, view: DataView) => void): Uint8Array {
+  const archive = zip({ "SKILL.md": [SKILL.repeat(20), { level: 6 }] });
+  const view = new DataView(archive.buffer, archive.byteOffset, archive.byteLength);
+  damage(archive, 30 + view.getUint16(26, true) + view.getUint16(28, true), view);
+  return archive;
+}
+
 /** name → [archive, expected problem code]. */
 const HOSTILE: Record<string, [() => Uint8Array, string]> = {
   "path traversal": [() => zip({ "SKILL.md": SKILL, "../../evil.txt": "pwned" }), "path_forbidden"],
@@ -45,6 +53,22 @@ const HOSTILE: Record<string, [() => Uint8Array, string]> = {
         ),
       }),
     "decompression_limit",
+  ],
+  // Both were 500 internal_error at publish and a raw fflate error in `skills install`.
+  "a corrupt deflate stream": [
+    () =>
+      brokenDeflate((archive, start) => {
+        archive[start] = 0xff; // block type 3: invalid
+      }),
+    "archive_invalid",
+  ],
+  "a cut deflate stream": [
+    () =>
+      brokenDeflate((archive, _start, view) => {
+        const directory = view.getUint32(archive.length - 22 + 16, true);
+        view.setUint32(directory + 20, 2, true); // the central directory says the data is 2 bytes long
+      }),
+    "archive_invalid",
   ],
   "not a zip": [() => new TextEncoder().encode("just text, not an archive"), "archive_invalid"],
 };

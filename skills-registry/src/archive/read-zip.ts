@@ -110,11 +110,17 @@ function inflateCapped(compressed: Uint8Array, maxBytes: number, path: string, c
   });
   // Small input slices bound how much one push can expand before the count above stops it.
   const SLICE = 4096;
-  for (let offset = 0; offset < compressed.length; offset += SLICE) {
-    const end = Math.min(offset + SLICE, compressed.length);
-    inflater.push(compressed.subarray(offset, end), end === compressed.length);
+  try {
+    for (let offset = 0; offset < compressed.length; offset += SLICE) {
+      const end = Math.min(offset + SLICE, compressed.length);
+      inflater.push(compressed.subarray(offset, end), end === compressed.length);
+    }
+    if (compressed.length === 0) inflater.push(new Uint8Array(0), true);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    // fflate throws plain errors ("invalid block type", "unexpected EOF") for a corrupt or cut deflate stream.
+    fail("archive_invalid", `corrupt compressed data (${(error as Error).message})`, path);
   }
-  if (compressed.length === 0) inflater.push(new Uint8Array(0), true);
   const output = new Uint8Array(total);
   let position = 0;
   for (const chunk of chunks) {
