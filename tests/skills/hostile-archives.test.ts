@@ -70,6 +70,11 @@ const HOSTILE: Record<string, [() => Uint8Array, string]> = {
       }),
     "archive_invalid",
   ],
+  // Was published, then `skills install` failed half-way with a raw EEXIST (found by tests/fuzz).
+  "a file and a folder with one name": [
+    () => zip({ "SKILL.md": SKILL, a: "file", "a/b.md": "inside" }),
+    "archive_invalid",
+  ],
   "not a zip": [() => new TextEncoder().encode("just text, not an archive"), "archive_invalid"],
 };
 

@@ -158,6 +158,18 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = LIMITS): Map<stri
     }
     seen.add(path);
   }
+  // A file cannot also be a folder: `a` beside `a/b.md` unpacks on no disk (the install would fail half-way).
+  const filePaths = new Set(entries.filter((e) => !e.isDirectory).map((e) => e.path));
+  for (const path of filePaths) {
+    const segments = path.split("/");
+    for (let depth = 1; depth < segments.length; depth++) {
+      const folder = segments.slice(0, depth).join("/");
+      if (filePaths.has(folder)) {
+        problems.push({ code: "archive_invalid", message: `${folder} is both a file and a folder`, path });
+        break;
+      }
+    }
+  }
   if (problems.length > 0) throw new ValidationError(problems);
   const files = new Map<string, Uint8Array>();
   let unpacked = 0;
