@@ -134,17 +134,29 @@ const contentType = fc.constantFrom(
 export interface FuzzBody {
   contentType: string;
   body: string | Uint8Array;
+  /** Sent without a length, in pieces (`transfer-encoding: chunked`): the body cap counts as it streams. */
+  chunked?: boolean;
+  /** An `Accept` header (SSE turns some doors into streams). */
+  accept?: string;
 }
+
+const accept = fc.option(fc.constantFrom("text/event-stream", "application/json", "*/*", "text/html"), {
+  nil: undefined,
+  freq: 3,
+});
 
 /** A request body: serialized JSON (mostly), odd JSON text, or raw bytes, under some content type. */
 export function fuzzBody(template: Record<string, unknown>): fc.Arbitrary<FuzzBody> {
   const json = (value: fc.Arbitrary<unknown>) =>
     value.map((v) => ({ contentType: "application/json", body: JSON.stringify(v) ?? "null" }));
-  return fc.oneof(
+  const body: fc.Arbitrary<FuzzBody> = fc.oneof(
     { arbitrary: json(nearValid(template)), weight: 4 },
     { arbitrary: json(jsonValue), weight: 2 },
     { arbitrary: fc.record({ contentType, body: oddJsonText }), weight: 2 },
     { arbitrary: fc.record({ contentType, body: fc.uint8Array({ maxLength: 512 }) }), weight: 1 },
     { arbitrary: fc.record({ contentType, body: json(jsonValue).map((b) => b.body) }), weight: 1 },
   );
+  return fc
+    .tuple(body, fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, fc.constant(true)), accept)
+    .map(([b, chunked, acceptHeader]) => ({ ...b, chunked, accept: acceptHeader }));
 }

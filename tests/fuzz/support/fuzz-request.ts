@@ -13,10 +13,13 @@ export async function send(
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body.contentType) headers["content-type"] = body.contentType;
+  if (body.contentType && method !== "GET" && method !== "HEAD") headers["content-type"] = body.contentType;
+  if (body.accept && !headers.accept) headers.accept = body.accept;
   const signal = AbortSignal.timeout(REQUEST_DEADLINE_MS);
+  const bodyless = method === "GET" || method === "HEAD";
+  const payload = bodyless ? undefined : body.chunked ? inPieces(body.body) : (body.body as BodyInit);
   try {
-    const res = await fetch(url, { method, headers, body: body.body as BodyInit, signal });
+    const res = await fetch(url, { method, headers, body: payload, signal, duplex: "half" } as RequestInit);
     const text = await res.text();
     return { status: res.status, contentType: res.headers.get("content-type") ?? "", text };
   } catch (error) {
@@ -28,4 +31,17 @@ export async function send(
 /** A request body as text, to tell whether a value in the answer was echoed from it. */
 export function bodyText(body: FuzzBody): string {
   return typeof body.body === "string" ? body.body : new TextDecoder().decode(body.body);
+}
+
+/** The body as a stream of small pieces, so fetch sends it chunked, with no Content-Length. */
+function inPieces(body: string | Uint8Array): ReadableStream<Uint8Array> {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + 7));
+      at += 7;
+    },
+  });
 }
