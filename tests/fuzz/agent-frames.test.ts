@@ -6,21 +6,23 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode } from "../../gateway/src/protocol/close-codes.ts";
 import { connectAgent, createAgent, createUser, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { nearValid } from "./support/arbitraries.ts";
 import { oversized, type WireFrame, wireFrame } from "./support/frame-arbitraries.ts";
 import { SNAKE_CASE } from "./support/known-codes.ts";
-import { openAgentSocket, type RawAgentSocket } from "./support/raw-agent-socket.ts";
+import {
+  ALLOWED_CLOSES,
+  finish,
+  openAgentSocket,
+  type RawAgentSocket,
+  sendHello,
+} from "./support/raw-agent-socket.ts";
 import { FUZZ_SCALE } from "./support/scale.ts";
 
 const MAX_FRAME_BYTES = 64 * 1024;
 const SYNC_TIMEOUT_MS = 3000;
 const GRACE_MS = 300;
-/** Close codes a gateway may answer bad frames with: the documented ones, but never "gateway bug". */
-const ALLOWED_CLOSES = new Set<number>(
-  Object.values(CloseCode).filter((code) => code !== CloseCode.internal),
-);
 
 let gateway: GatewayProcess;
 let healthy: TestAgent;
@@ -37,29 +39,12 @@ function post(path: string, token: string, body: unknown, signal?: AbortSignal) 
 
 const text = (frame: unknown): WireFrame => ({ kind: "text", data: JSON.stringify(frame) });
 
-async function hello(socket: RawAgentSocket): Promise<void> {
-  socket.ws.send(
-    JSON.stringify({ type: "hello", protocol: { min: 1, max: 3 }, token: ids.aliceToken, agent: ids.target }),
-  );
-  if (!(await socket.next("welcome", 3000)))
-    throw new Error(`a valid hello got no welcome: ${socket.received}`);
-}
+const hello = (socket: RawAgentSocket) => sendHello(socket, ids.aliceToken, ids.target);
 
 function sendFrame(socket: RawAgentSocket, frame: WireFrame, requestId: string): void {
   if (!socket.isOpen()) return;
   if (frame.kind === "text") socket.ws.send(frame.data.replaceAll('"REQ"', JSON.stringify(requestId)));
   else socket.ws.send(frame.data, { binary: frame.binary });
-}
-
-/** Ends a session: the gateway's close code (null if it left the socket open, which means it ignored the frames). */
-async function finish(socket: RawAgentSocket): Promise<number | null> {
-  const byGateway = await Promise.race([
-    socket.closed,
-    new Promise<null>((r) => setTimeout(() => r(null), 150)),
-  ]);
-  if (byGateway === null) socket.ws.close(1000);
-  await socket.closed;
-  return byGateway;
 }
 
 async function otherAgentStillAnswers(): Promise<void> {
@@ -117,6 +102,38 @@ describe("fuzz: agent frames", () => {
       ),
       { numRuns: Math.ceil(80 * FUZZ_SCALE) },
     );
+  });
+
+  it("a hello with a valid credential and any other field mutated: welcome, or a documented close", async () => {
+    const template = () => ({
+      type: "hello",
+      protocol: { min: 1, max: 3 },
+      token: ids.aliceToken,
+      agent: ids.target,
+      max_inflight: 4,
+      inflight: [{ id: "r-held", seq: 3 }],
+      client: { name: "fuzz", version: "1.0.0", adapter: "exec" },
+    });
+    const outcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constant(null).chain(() => nearValid(template())),
+        async (hello) => {
+          const socket = await openAgentSocket(gateway.url);
+          socket.ws.send(JSON.stringify(hello));
+          const welcome = await socket.next("welcome", 1500);
+          const code = await finish(socket);
+          if (code !== null && !ALLOWED_CLOSES.has(code))
+            throw new Error(`closed with undocumented code ${code}`);
+          if (!welcome && code === null) throw new Error("neither a welcome nor a close");
+          outcomes.add(welcome ? "welcome" : `close ${code}`);
+          await otherAgentStillAnswers();
+        },
+      ),
+      { numRuns: Math.ceil(40 * FUZZ_SCALE) },
+    );
+    expect(outcomes.has("welcome")).toBe(true);
+    expect([...outcomes].some((o) => o.startsWith("close"))).toBe(true);
   });
 
   it("a caller waiting on a fuzzed agent gets an answer or a coded error within its timeout", async () => {

@@ -2,7 +2,15 @@
  * A raw agent socket for fuzzing: the real `ws` client speaking to `/v1/connect` with no protocol client in
  * between, so any frame (text, binary, invalid UTF-8, oversized) can be sent as is.
  */
+import * as v from "valibot";
 import WebSocket from "ws";
+import { CloseCode } from "../../../gateway/src/protocol/close-codes.ts";
+import { GatewayFrame } from "../../../gateway/src/protocol/frames.ts";
+
+/** Close codes a gateway may answer bad frames with: the documented ones, but never "gateway bug". */
+export const ALLOWED_CLOSES = new Set<number>(
+  Object.values(CloseCode).filter((code) => code !== CloseCode.internal),
+);
 
 export interface RawAgentSocket {
   ws: WebSocket;
@@ -63,4 +71,29 @@ export async function openAgentSocket(gatewayUrl: string): Promise<RawAgentSocke
       }
     },
   };
+}
+
+/** Sends a valid hello for `agent` and waits for the welcome. */
+export async function sendHello(socket: RawAgentSocket, token: string, agent: string): Promise<void> {
+  socket.ws.send(JSON.stringify({ type: "hello", protocol: { min: 1, max: 3 }, token, agent }));
+  if (!(await socket.next("welcome", 3000)))
+    throw new Error(`a valid hello got no welcome: ${JSON.stringify(socket.received)}`);
+}
+
+/**
+ * Ends a session: the gateway's close code, or null if it left the socket open (it ignored the frames), in which
+ * case the test closes it. Checks that every frame the gateway sent belongs to the protocol.
+ */
+export async function finish(socket: RawAgentSocket): Promise<number | null> {
+  const byGateway = await Promise.race([
+    socket.closed,
+    new Promise<null>((r) => setTimeout(() => r(null), 150)),
+  ]);
+  if (byGateway === null) socket.ws.close(1000);
+  await socket.closed;
+  for (const frame of socket.received) {
+    if (!v.safeParse(GatewayFrame, frame).success)
+      throw new Error(`the gateway sent a frame outside the protocol: ${JSON.stringify(frame)}`);
+  }
+  return byGateway;
 }
