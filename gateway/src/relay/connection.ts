@@ -3,6 +3,8 @@
  * The home owns the logic; this is the per-socket record (on Workers it is rebuilt from the socket attachment
  * after hibernation, so keep it plain data plus the socket).
  */
+
+import { closeReason } from "./close-reason.ts";
 import type { WireSocket } from "./types.ts";
 
 export type ConnectionState = "awaiting_hello" | "authenticating" | "open" | "closed";
@@ -72,7 +74,7 @@ export class AgentConnection {
     if (this.state === "closed") return;
     this.state = "closed";
     try {
-      this.socket.close(code, reason.slice(0, 120));
+      this.socket.close(code, closeReason(reason));
     } catch {
       // Already closing: nothing left to tell the peer.
     }

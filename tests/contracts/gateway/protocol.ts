@@ -97,6 +97,16 @@ export function protocolContract(ctx: () => GatewayContext): void {
       expect(old.frames[0]).toMatchObject({ type: "welcome", protocol: 1 });
     });
 
+    it("closes with 1002 when the bad frame it quotes is not ASCII (the close reason stays within 123 bytes)", async () => {
+      // Found by tests/fuzz: the reason quoted the type, cut at 120 UTF-16 units; over 123 bytes the runtime's close
+      // threw, and the socket stayed open with the gateway believing it closed.
+      const { url } = ctx().gateway;
+      const closed = await session(url, [await hello(), JSON.stringify({ type: "ࠀ𐀀𐀀𐀀", id: "r" })]);
+      expect(closed.code).toBe(1002);
+      expect(closed.reason).toContain("invalid frame at type");
+      expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    });
+
     it("closes with 1009 on a frame over the size cap, and keeps serving", async () => {
       const { url } = ctx().gateway;
       const big = await session(url, [
