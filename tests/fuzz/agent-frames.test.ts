@@ -18,7 +18,7 @@ import {
   type RawAgentSocket,
   sendHello,
 } from "./support/raw-agent-socket.ts";
-import { FUZZ_SCALE } from "./support/scale.ts";
+import { FUZZ_SCALE, FUZZ_TIMEOUT } from "./support/scale.ts";
 
 const MAX_FRAME_BYTES = 64 * 1024;
 const SYNC_TIMEOUT_MS = 3000;
@@ -54,7 +54,7 @@ async function otherAgentStillAnswers(): Promise<void> {
     throw new Error(`healthy agent: ${res.status} ${JSON.stringify(body)}`);
 }
 
-describe("fuzz: agent frames", () => {
+describe("fuzz: agent frames", FUZZ_TIMEOUT, () => {
   beforeAll(async () => {
     gateway = await startGateway({
       runtime: "node",

@@ -20,7 +20,7 @@ import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, ROOT, startGateway } from "../helpers/gateway-process.ts";
 import { ESCAPE_NAME, hostileArchive } from "./support/archive-arbitraries.ts";
 import { knownErrorCodes, SNAKE_CASE } from "./support/known-codes.ts";
-import { FUZZ_SCALE } from "./support/scale.ts";
+import { FUZZ_SCALE, FUZZ_TIMEOUT } from "./support/scale.ts";
 import { walk } from "./support/walk.ts";
 
 const SLUG = "fz";
@@ -54,7 +54,7 @@ function noEscapes(): void {
   for (const spot of escapeSpots) if (existsSync(spot)) throw new Error(`a file escaped to ${spot}`);
 }
 
-describe("fuzz: skill archives", () => {
+describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
   beforeAll(async () => {
     gateway = await startGateway({ runtime: "node", store: "fs", dataDir: join(jail, "gateway-data") });
     const alice = await createUser(gateway.url, gateway.adminToken, `alice${Date.now().toString(36)}`);

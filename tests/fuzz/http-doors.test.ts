@@ -10,13 +10,13 @@ import { fuzzBody } from "./support/arbitraries.ts";
 import { answerProblem } from "./support/check-response.ts";
 import { bodyText, send } from "./support/fuzz-request.ts";
 import { jsonTargets, type Target } from "./support/http-targets.ts";
-import { FUZZ_SCALE } from "./support/scale.ts";
+import { FUZZ_SCALE, FUZZ_TIMEOUT } from "./support/scale.ts";
 import { leakOf, startWorld, type World } from "./support/world.ts";
 
 let world: World;
 const targets: Target[] = jsonTargets(() => world);
 
-describe("fuzz: HTTP doors", () => {
+describe("fuzz: HTTP doors", FUZZ_TIMEOUT, () => {
   beforeAll(async () => {
     world = await startWorld();
   });

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerProblem } from "./support/check-response.ts";
 import { send } from "./support/fuzz-request.ts";
-import { FUZZ_SCALE } from "./support/scale.ts";
+import { FUZZ_SCALE, FUZZ_TIMEOUT } from "./support/scale.ts";
 import { leakOf, startWorld, type World } from "./support/world.ts";
 
 let world: World;
@@ -83,7 +83,7 @@ const ROUTES: Array<[string, string]> = [
   ["GET", "/v1/skills/{}/{}"],
 ];
 
-describe("fuzz: HTTP paths, queries and headers", () => {
+describe("fuzz: HTTP paths, queries and headers", FUZZ_TIMEOUT, () => {
   beforeAll(async () => {
     world = await startWorld();
   });

@@ -11,13 +11,13 @@ import { fuzzBody } from "./support/arbitraries.ts";
 import { answerProblem } from "./support/check-response.ts";
 import { send } from "./support/fuzz-request.ts";
 import { finish, openAgentSocket, sendHello } from "./support/raw-agent-socket.ts";
-import { FUZZ_SCALE } from "./support/scale.ts";
+import { FUZZ_SCALE, FUZZ_TIMEOUT } from "./support/scale.ts";
 
 let gateway: GatewayProcess;
 const ids = { aliceToken: "", bobToken: "", target: "" };
 const PROMPT = { prompt_id: "p-1", tool: "Write", input: { path: "notes.md" }, summary: "Write notes.md" };
 
-describe("fuzz: answers to permission prompts", () => {
+describe("fuzz: answers to permission prompts", FUZZ_TIMEOUT, () => {
   beforeAll(async () => {
     gateway = await startGateway({ runtime: "node", env: { AGENT_MESH_RATE_LIMIT: "off" } });
     const alice = await createUser(gateway.url, gateway.adminToken, `alice${Date.now().toString(36)}`);

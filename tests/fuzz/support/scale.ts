@@ -9,3 +9,6 @@ export const FUZZ_SCALE = Number(process.env.FUZZ_SCALE ?? "1") || 1;
 
 const seed = process.env.FUZZ_SEED;
 if (seed) fc.configureGlobal({ seed: Number(seed) });
+
+/** Per-test timeout: the suite default, stretched with the run count. */
+export const FUZZ_TIMEOUT = { timeout: 30_000 * Math.max(1, FUZZ_SCALE) };
