@@ -100,7 +100,7 @@ describe("fuzz: agent frames", FUZZ_TIMEOUT, () => {
           await otherAgentStillAnswers();
         },
       ),
-      { numRuns: Math.ceil(80 * FUZZ_SCALE) },
+      { numRuns: Math.ceil(200 * FUZZ_SCALE) },
     );
   });
 
@@ -130,7 +130,7 @@ describe("fuzz: agent frames", FUZZ_TIMEOUT, () => {
           await otherAgentStillAnswers();
         },
       ),
-      { numRuns: Math.ceil(40 * FUZZ_SCALE) },
+      { numRuns: Math.ceil(80 * FUZZ_SCALE) },
     );
     expect(outcomes.has("welcome")).toBe(true);
     expect([...outcomes].some((o) => o.startsWith("close"))).toBe(true);
@@ -166,7 +166,7 @@ describe("fuzz: agent frames", FUZZ_TIMEOUT, () => {
         await otherAgentStillAnswers();
       }),
       {
-        numRuns: Math.ceil(15 * FUZZ_SCALE),
+        numRuns: Math.ceil(25 * FUZZ_SCALE),
         // Always also the two honest endings, so both outcomes below are reached whatever the seed.
         examples: [
           [

@@ -122,7 +122,7 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
           noEscapes();
         },
       ),
-      { numRuns: Math.ceil(150 * FUZZ_SCALE) },
+      { numRuns: Math.ceil(300 * FUZZ_SCALE) },
     );
     // Only the gateway's data folder and the installs exist in the jail (the CLI test below runs after this one).
     expect(walk(jail).filter((p) => !p.startsWith("gateway-data") && !p.startsWith("installs"))).toEqual([]);
@@ -170,7 +170,7 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
           throw new Error(`written beside the project: ${walk(resolve(project, ".."))}`);
         noEscapes();
       }),
-      { numRuns: Math.ceil(150 * FUZZ_SCALE) },
+      { numRuns: Math.ceil(300 * FUZZ_SCALE) },
     );
     expect(outcomes.installed).toBeGreaterThan(0);
     expect(outcomes.refused).toBeGreaterThan(0);

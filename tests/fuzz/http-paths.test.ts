@@ -153,7 +153,7 @@ describe("fuzz: HTTP paths, queries and headers", FUZZ_TIMEOUT, () => {
           if (leak) throw new Error(`B's ${leak} leaked to A: ${answer.text.slice(0, 300)}`);
         },
       ),
-      { numRuns: Math.ceil(300 * FUZZ_SCALE) },
+      { numRuns: Math.ceil(800 * FUZZ_SCALE) },
     );
     const res = await fetch(`${world.gateway.url}/v1/agents/${world.a.agentId}`, {
       headers: { authorization: `Bearer ${world.a.token}` },

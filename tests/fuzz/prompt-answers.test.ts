@@ -98,7 +98,7 @@ describe("fuzz: answers to permission prompts", FUZZ_TIMEOUT, () => {
         },
       ),
       {
-        numRuns: Math.ceil(20 * FUZZ_SCALE),
+        numRuns: Math.ceil(30 * FUZZ_SCALE),
         examples: [
           [
             [

@@ -40,7 +40,9 @@ export const wireFrame: fc.Arbitrary<WireFrame> = fc.oneof(
   { weight: 2, arbitrary: jsonValue.map((v) => text(JSON.stringify(v) ?? "null")) },
   {
     weight: 1,
-    arbitrary: fc.string({ maxLength: 30 }).map((type) => text(JSON.stringify({ type, id: "REQ" }))),
+    arbitrary: fc
+      .string({ unit: "binary", maxLength: 30 })
+      .map((type) => text(JSON.stringify({ type, id: "REQ" }))),
   },
   { weight: 1, arbitrary: fc.constantFrom("", "{", "null", "[]", '{"type":"chunk"', "\ud800").map(text) },
   {

@@ -27,7 +27,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/messages`,
       template: () => ({ message: "hi", session_id: a().sessionId, async: false }),
       token: () => a().token,
-      runs: 60,
+      runs: 120,
     },
     {
       name: "POST /v1/agents/:ref/messages (B's session)",
@@ -35,7 +35,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/messages`,
       template: () => ({ message: "hi", session_id: b().sessionId }),
       token: () => a().token,
-      runs: 20,
+      runs: 40,
     },
     {
       name: "POST /v1/agents/:ref/messages (B's private agent)",
@@ -43,7 +43,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${b().agentId}/messages`,
       template: () => ({ message: "hi", async: true }),
       token: () => a().token,
-      runs: 20,
+      runs: 40,
     },
     {
       name: "POST /v1/agents",
@@ -55,7 +55,7 @@ export function jsonTargets(world: () => World): Target[] {
         capabilities: ["x"],
       }),
       token: () => a().token,
-      runs: 40,
+      runs: 80,
     },
     {
       name: "PATCH /v1/agents/:ref",
@@ -63,7 +63,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}`,
       template: () => ({ description: "d", visibility: "private", capabilities: ["x"] }),
       token: () => a().token,
-      runs: 40,
+      runs: 80,
     },
     {
       name: "PATCH /v1/agents/:ref (B's agent)",
@@ -71,7 +71,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${b().agentId}`,
       template: () => ({ description: "mine now", visibility: "public" }),
       token: () => a().token,
-      runs: 15,
+      runs: 30,
     },
     {
       name: "POST /v1/tokens (admin)",
@@ -79,7 +79,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => "/v1/tokens",
       template: () => ({ name: `fz${Math.random().toString(36).slice(2, 8)}`, scopes: ["call"] }),
       token: () => world().gateway.adminToken,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /v1/tasks/:id/messages",
@@ -87,7 +87,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/tasks/${a().taskId}/messages`,
       template: () => ({ message: "more" }),
       token: () => a().token,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /v1/tasks/:id/messages (B's task)",
@@ -95,7 +95,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/tasks/${b().taskId}/messages`,
       template: () => ({ message: "more" }),
       token: () => a().token,
-      runs: 15,
+      runs: 30,
     },
     {
       name: "POST /v1/agents/:ref/messages/:id/input",
@@ -103,7 +103,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/messages/req-none/input`,
       template: () => ({ prompt_id: "p-1", decision: "allow" }),
       token: () => a().token,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /v1/agents/:ref/inbox",
@@ -111,7 +111,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/inbox`,
       template: () => ({ message: "note" }),
       token: () => a().token,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /v1/agents/:ref/inbox/ack",
@@ -119,7 +119,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/inbox/ack`,
       template: () => ({ ids: [a().inboxId] }),
       token: () => a().token,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /v1/agents/:ref/inbox/:id/reply",
@@ -127,7 +127,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/v1/agents/${a().agentId}/inbox/${a().inboxId}/reply`,
       template: () => ({ message: "re" }),
       token: () => a().token,
-      runs: 30,
+      runs: 60,
     },
     {
       name: "POST /mcp",
@@ -141,7 +141,7 @@ export function jsonTargets(world: () => World): Target[] {
       }),
       token: () => a().token,
       headers: MCP_ACCEPT,
-      runs: 50,
+      runs: 100,
     },
     {
       name: "POST /mcp (B's agent)",
@@ -155,7 +155,7 @@ export function jsonTargets(world: () => World): Target[] {
       }),
       token: () => a().token,
       headers: MCP_ACCEPT,
-      runs: 15,
+      runs: 30,
     },
     {
       name: "POST /a2a/:agent/ (JSON-RPC)",
@@ -164,7 +164,7 @@ export function jsonTargets(world: () => World): Target[] {
       template: () => ({ jsonrpc: "2.0", id: 1, method: "SendMessage", params: { message: a2aMessage() } }),
       token: () => a().token,
       headers: A2A_VERSION,
-      runs: 50,
+      runs: 100,
     },
     {
       name: "POST /a2a/:agent/message:send (REST)",
@@ -173,7 +173,7 @@ export function jsonTargets(world: () => World): Target[] {
       template: () => ({ message: a2aMessage() }),
       token: () => a().token,
       headers: A2A_VERSION,
-      runs: 40,
+      runs: 80,
     },
     {
       name: "POST /a2a/:agent/ (B's agent)",
@@ -182,7 +182,7 @@ export function jsonTargets(world: () => World): Target[] {
       template: () => ({ jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: b().taskId } }),
       token: () => a().token,
       headers: A2A_VERSION,
-      runs: 15,
+      runs: 30,
     },
     {
       name: "POST /s/:secret/messages (share link)",
@@ -190,7 +190,7 @@ export function jsonTargets(world: () => World): Target[] {
       path: () => `/s/${a().share}/messages`,
       template: () => ({ message: "hi" }),
       token: () => undefined,
-      runs: 40,
+      runs: 80,
     },
   ];
 }
