@@ -13,7 +13,7 @@ import {
 import { jsonResponse, RegistryError } from "../errors.ts";
 import { UNPUBLISH_WINDOW_HOURS } from "../limits.ts";
 import { skillName } from "../names.ts";
-import { checkTag } from "./publish.ts";
+import { checkTag, checkVersion } from "./publish.ts";
 import { loadExisting } from "./skills.ts";
 
 export async function listTags(request: RouteRequest, context: RegistryContext): Promise<Response> {
@@ -29,6 +29,8 @@ export async function addTag(request: RouteRequest, context: RegistryContext): P
   checkTag(tag);
   const body = await readJson(request);
   const version = typeof body.version === "string" ? body.version : "";
+  // Also keeps a missing or odd version out of the store key (it answered 500 internal_error).
+  checkVersion(version);
   const record = await context.storage.getVersion(author, slug, version);
   if (!record || record.unpublished_at) {
     throw new RegistryError(404, "version_not_found", `${skillName(author, slug)}@${version} does not exist`);

@@ -52,10 +52,23 @@ function findVersion(state: SkillState, spec: string): VersionRecord {
   return record;
 }
 
+/** A path parameter %-decoded; malformed escapes (`%zz`) are the client's error, not the registry's. */
+function decodedParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new RegistryError(
+      400,
+      "version_invalid",
+      `"${raw}" holds malformed %-escapes; send a version such as 1.0.0`,
+    );
+  }
+}
+
 export async function getVersion(request: RouteRequest, context: RegistryContext): Promise<Response> {
   const { author, slug } = skillParams(request);
   const state = await loadExisting(context, author, slug);
-  const record = findVersion(state, decodeURIComponent(request.params.version ?? ""));
+  const record = findVersion(state, decodedParam(request.params.version ?? ""));
   const base = publicBase(request, context.basePath);
   const isExact = record.version === request.params.version;
   const doc = versionDocument(record, base, Number(state.downloads[record.version] ?? 0));

@@ -57,7 +57,12 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
   }
 
   return {
-    getVersion: (a, s, v) => store.get<VersionRecord>(versionKey(a, s, v)),
+    // Versions reach here from URLs and bodies; one that was never publishable (not semver, build metadata, empty)
+    // has no record, and must not become a store key the store refuses (that answered 500 internal_error).
+    getVersion: (a, s, v) =>
+      semver.valid(v) === v && !v.includes("+")
+        ? store.get<VersionRecord>(versionKey(a, s, v))
+        : Promise.resolve(null),
     addVersion: (record) => store.add(versionKey(record.author, record.slug, record.version), record),
     putVersion: (record) => store.set(versionKey(record.author, record.slug, record.version), record),
     async listVersions(a, s) {
