@@ -41,9 +41,12 @@ const segment = (w: () => World) =>
         .map((key) => w().b[key as "agentId"]),
     },
     {
-      weight: 1,
-      arbitrary: fc.constantFrom("agentId", "agentName", "taskId").map((key) => w().a[key as "agentId"]),
+      weight: 2,
+      arbitrary: fc
+        .constantFrom("agentId", "agentName", "taskId", "user", "skill")
+        .map((key) => w().a[key as "agentId"]),
     },
+    { weight: 1, arbitrary: fc.constantFrom("1.0.0", "latest", "fuzzed-1.0.0.zip", "1.0.0+x", "01.0.0") },
   );
 
 const query = fc
@@ -81,6 +84,11 @@ const ROUTES: Array<[string, string]> = [
   ["GET", "/s/{}/"],
   ["POST", "/s/{}/messages"],
   ["GET", "/v1/skills/{}/{}"],
+  ["GET", "/v1/skills/{}/{}/{}"],
+  ["DELETE", "/v1/skills/{}/{}/{}"],
+  ["GET", "/v1/skills/{}/{}/-/{}"],
+  ["DELETE", "/v1/skills/{}/{}/-/dist-tags/{}"],
+  ["GET", "/v1/tasks/{}/events"],
 ];
 
 describe("fuzz: HTTP paths, queries and headers", FUZZ_TIMEOUT, () => {
@@ -98,7 +106,7 @@ describe("fuzz: HTTP paths, queries and headers", FUZZ_TIMEOUT, () => {
       fc.asyncProperty(
         fc.record({
           route: fc.constantFrom(...ROUTES),
-          segments: fc.array(segment(w), { minLength: 2, maxLength: 2 }),
+          segments: fc.array(segment(w), { minLength: 3, maxLength: 3 }),
           query,
           authorization: fc.oneof(
             { weight: 6, arbitrary: fc.constant("valid") },

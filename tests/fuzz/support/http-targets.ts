@@ -192,5 +192,21 @@ export function jsonTargets(world: () => World): Target[] {
       token: () => undefined,
       runs: 80,
     },
+    {
+      name: "PUT /v1/skills/:author/:slug/-/dist-tags/:tag",
+      method: "PUT",
+      path: () => `/v1/skills/${a().user}/${a().skill}/-/dist-tags/beta`,
+      template: () => ({ version: "1.0.0" }),
+      token: () => a().token,
+      runs: 60,
+    },
+    {
+      name: "POST /v1/skills/:author/:slug/-/deprecate",
+      method: "POST",
+      path: () => `/v1/skills/${a().user}/${a().skill}/-/deprecate`,
+      template: () => ({ range: "<2.0.0", message: "use 2.x" }),
+      token: () => a().token,
+      runs: 60,
+    },
   ];
 }

@@ -5,11 +5,15 @@
  */
 import { connectAgent, createAgent, createUser, type TestAgent } from "../../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../../helpers/gateway-process.ts";
+import { skillZip } from "../../skills/helpers.ts";
 
 export interface World {
   gateway: GatewayProcess;
   agent: TestAgent;
   a: {
+    user: string;
+    /** A skill A published (1.0.0), for the registry's JSON routes. */
+    skill: string;
     token: string;
     agentId: string;
     agentName: string;
@@ -34,7 +38,17 @@ const B_DESCRIPTION = "bob-only-description";
 const B_TASK_TEXT = "bob-secret-text";
 
 export async function startWorld(): Promise<World> {
-  const a = { token: "", agentId: "", agentName: "", taskId: "", sessionId: "", share: "", inboxId: "" };
+  const a = {
+    user: "",
+    token: "",
+    agentId: "",
+    agentName: "",
+    taskId: "",
+    sessionId: "",
+    share: "",
+    inboxId: "",
+    skill: "",
+  };
   const b = { user: "", token: "", agentId: "", agentName: "", taskId: "", sessionId: "", inboxText: "" };
   const gateway = await startGateway({
     runtime: "node",
@@ -56,6 +70,15 @@ export async function startWorld(): Promise<World> {
     "/",
   )[2]!;
   a.inboxId = (await alice.api.post(`/v1/agents/${own.id}/inbox`, { message: "to me" })).body.id;
+  a.user = alice.name;
+  a.skill = "fuzzed";
+  const published = await fetch(`${gateway.url}/v1/skills/${a.user}/${a.skill}/1.0.0`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${a.token}` },
+    body: skillZip(a.skill, "1.0.0") as Uint8Array<ArrayBuffer>,
+  });
+  if (published.status !== 201)
+    throw new Error(`setup: publish ${published.status} ${await published.text()}`);
 
   b.user = bob.name;
   b.token = bob.token;
