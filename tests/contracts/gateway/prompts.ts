@@ -118,5 +118,38 @@ export function promptsContract(ctx: () => GatewayContext): void {
       expect(done.body.result).toBe("deny: not today");
       connected.stop();
     });
+
+    it("over A2A: an answer carries only its own fields to the agent, and a malformed one is refused", async () => {
+      // Found by tests/fuzz: the caller's whole object was spread into the `input` frame, so `type` and `id` in it
+      // replaced the frame's own — the agent got a `cancel` for another request instead of the answer.
+      const { url, user, agent, connected } = await setup("prompt-a2a-fields");
+      const rpc = async (id: number, message: Record<string, unknown>) => {
+        const res = await fetch(`${url}/a2a/${agent.name}/`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${user.token}`,
+            "content-type": "application/json",
+            "a2a-version": "1.0",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message } }),
+        });
+        return (await res.json()) as { result?: { task: any }; error?: { code: number; message: string } };
+      };
+      const first = await rpc(1, { messageId: "m1", role: "ROLE_USER", parts: [{ text: "write it" }] });
+      const task = first.result!.task;
+      expect(task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
+      const answer = (data: unknown, messageId: string) =>
+        rpc(2, { messageId, role: "ROLE_USER", taskId: task.id, parts: [{ data }] });
+      const malformed = await answer({ decision: "allow", updated_input: "not an object" }, "m2");
+      expect(malformed.error?.code).toBe(-32602);
+      expect(malformed.error?.message).toContain("updated_input");
+      const answered = await answer(
+        { decision: "allow", message: "ok", type: "cancel", id: "another-request", prompt_id: "p9" },
+        "m3",
+      );
+      expect(answered.result!.task.status.state).toBe("TASK_STATE_COMPLETED");
+      expect((await user.api.get(`/v1/tasks/${task.id}`)).body.result).toBe("allow: ok");
+      connected.stop();
+    });
   });
 }

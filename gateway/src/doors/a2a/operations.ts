@@ -3,11 +3,13 @@
  * and returns the result object, or throws an `A2aError`. Everything goes through the call service: an A2A task
  * is a mesh task (`/v1/tasks/:id` shows it), and it is scoped to the caller and to this agent's URL.
  */
+
+import * as v from "valibot";
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
-import type { PromptAnswer } from "../../protocol/index.ts";
+import { PromptAnswer } from "../../protocol/index.ts";
 import type { GatewayServices } from "../../services.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
 import { historyLengthOf, pushConfigOf, type SendInput, sendInputOf, stateFilterOf } from "./parse.ts";
@@ -226,13 +228,14 @@ export async function deletePushConfig(call: A2aCall, params: Params) {
  */
 export function promptAnswerOf(promptId: string, text: string): PromptAnswer {
   const trimmed = text.trim();
+  let data: Partial<PromptAnswer> | null = null;
   try {
-    const data = JSON.parse(trimmed) as Partial<PromptAnswer>;
-    if (data && (data.decision === "allow" || data.decision === "deny"))
-      return { ...data, prompt_id: promptId, decision: data.decision };
+    data = JSON.parse(trimmed) as Partial<PromptAnswer>;
   } catch {
     // Not JSON: read it as words.
   }
+  if (data && (data.decision === "allow" || data.decision === "deny"))
+    return checkedAnswer({ ...data, prompt_id: promptId, decision: data.decision });
   const match = /^(allow|yes|approve|deny|no)\b[\s:,.-]*(.*)$/is.exec(trimmed);
   if (!match) {
     throw a2aErrors.invalidParams(
@@ -240,7 +243,22 @@ export function promptAnswerOf(promptId: string, text: string): PromptAnswer {
     );
   }
   const decision = /^(allow|yes|approve)$/i.test(match[1]!) ? "allow" : "deny";
-  return { prompt_id: promptId, decision, ...(match[2] ? { message: match[2] } : {}) };
+  return checkedAnswer({ prompt_id: promptId, decision, ...(match[2] ? { message: match[2] } : {}) });
+}
+
+/**
+ * The answer as the protocol's `PromptAnswer`: its own fields only, checked. Anything else the caller's object
+ * holds (`type`, `id` …) would otherwise ride into the `input` frame sent to the agent, turning it into another
+ * frame or aiming it at another request; a wrong `updated_input` or an over-long `message` would break the frame.
+ */
+function checkedAnswer(answer: Record<string, unknown>): PromptAnswer {
+  const parsed = v.safeParse(PromptAnswer, answer);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const where = issue.path?.map((p) => String(p.key)).join(".") ?? "answer";
+  throw a2aErrors.invalidParams(
+    `The permission answer is malformed (${where}: ${issue.message}). Send {"decision":"allow"|"deny"} with an optional "message" (up to 4096 characters) and "updated_input" (an object).`,
+  );
 }
 
 function lateAnswerOf(promptId: string, text: string): PromptAnswer | null {
