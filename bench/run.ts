@@ -16,7 +16,14 @@ import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
-import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
+import {
+  CAPACITY,
+  capacityRows,
+  measureCapacity,
+  measureGateway,
+  scalingRows,
+  TARGET_AGENTS,
+} from "./measure/capacity-rows.ts";
 import { type ClusterResult, measureCluster } from "./measure/cluster.ts";
 import { CLUSTER_IDLE, type ClusterIdleResult, measureClusterIdle } from "./measure/cluster-idle.ts";
 import { measureClusterRecovery } from "./measure/cluster-recovery.ts";
@@ -288,6 +295,15 @@ try {
         () => measureCapacity(runtime),
       );
       if (result) rows.push(...capacityRows(result));
+      // The target runtime also at a quarter of the fleet: does per-agent cost stay flat as the fleet grows?
+      const quarter = Math.max(1000, Math.round(CAPACITY.agents / 4000) * 1000);
+      if (result && runtime === "bun" && quarter < CAPACITY.agents) {
+        const small = await attempt(
+          `capacity scaling: ${quarter.toLocaleString("en-US")} idle agents on ${runtime}`,
+          () => measureGateway(runtime, quarter),
+        );
+        if (small) rows.push(...scalingRows(runtime, { agents: quarter, gateway: small }, result));
+      }
       if (result && CAPACITY.agents < TARGET_AGENTS) {
         notes.push(
           `Capacity on ${runtime}: measured with ${CAPACITY.agents.toLocaleString("en-US")} agents, not ${TARGET_AGENTS.toLocaleString("en-US")}: ` +
