@@ -121,10 +121,17 @@ describe.skipIf(!server)("cluster presence", () => {
       ["ag_left", left],
     ]);
     // ag_left's socket closes while the check runs: taken back, then given up again
-    const lost = await slow.verify(held.entries(), (agentId, epoch) => agentId !== "ag_left" && held.get(agentId) === epoch);
+    const lost = await slow.verify(
+      held.entries(),
+      (agentId, epoch) => agentId !== "ag_left" && held.get(agentId) === epoch,
+    );
     expect(lost).toEqual([["ag_moved", moved]]);
     const homes = await reaper.homes(["ag_kept", "ag_moved", "ag_left"]);
-    expect([...homes.values()]).toEqual([{ node: "slow", epoch: kept }, { node: "reaper", epoch: elsewhere }, null]);
+    expect([...homes.values()]).toEqual([
+      { node: "slow", epoch: kept },
+      { node: "reaper", epoch: elsewhere },
+      null,
+    ]);
     expect(await redis.smembers(`${prefix}cluster:node-agents:slow`)).toEqual(["ag_kept"]);
   });
 

@@ -16,7 +16,16 @@
  * The scripts are in `presence-scripts.ts`. One Redis (not Redis Cluster): they touch keys of different hash slots.
  * @module
  */
-import { CLAIM, DEAD_NODES, HEARTBEAT, HOMES, LIVE_NODES, REAP_SLICE, RELEASE, VERIFY } from "./presence-scripts.ts";
+import {
+  CLAIM,
+  DEAD_NODES,
+  HEARTBEAT,
+  HOMES,
+  LIVE_NODES,
+  REAP_SLICE,
+  RELEASE,
+  VERIFY,
+} from "./presence-scripts.ts";
 
 /** The part of an ioredis client presence uses. */
 export interface RedisCaller {
@@ -77,7 +86,12 @@ export class ClusterPresence {
 
   /** `claim`, also telling which node held the agent before (null when none, or this node). */
   async claimFrom(agentId: string): Promise<{ epoch: number; previous: string | null }> {
-    const keys = [this.#epoch(agentId), this.#home(agentId), this.#agentsOf(this.#node), this.#lastHome(agentId)];
+    const keys = [
+      this.#epoch(agentId),
+      this.#home(agentId),
+      this.#agentsOf(this.#node),
+      this.#lastHome(agentId),
+    ];
     const [epoch, previous] = (await this.#redis.call(
       "EVAL",
       CLAIM,
@@ -138,13 +152,22 @@ export class ClusterPresence {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, sendSlices));
-    for (const [agentId, epoch] of retaken) if (!stillHeld(agentId, epoch)) await this.release(agentId, epoch);
+    for (const [agentId, epoch] of retaken)
+      if (!stillHeld(agentId, epoch)) await this.release(agentId, epoch);
     return lost;
   }
 
   async release(agentId: string, epoch: number): Promise<boolean> {
     const keys = [this.#home(agentId), this.#agentsOf(this.#node), this.#lastHome(agentId)];
-    const reply = await this.#redis.call("EVAL", RELEASE, 3, ...keys, `${this.#node}|${epoch}`, agentId, LAST_HOME_MS);
+    const reply = await this.#redis.call(
+      "EVAL",
+      RELEASE,
+      3,
+      ...keys,
+      `${this.#node}|${epoch}`,
+      agentId,
+      LAST_HOME_MS,
+    );
     return Number(reply) === 1;
   }
 
@@ -165,7 +188,10 @@ export class ClusterPresence {
       ids.forEach((agentId, i) => {
         const value = values[i];
         const bar = value ? value.lastIndexOf("|") : -1;
-        found.set(agentId, value && bar > 0 ? { node: value.slice(0, bar), epoch: Number(value.slice(bar + 1)) } : null);
+        found.set(
+          agentId,
+          value && bar > 0 ? { node: value.slice(0, bar), epoch: Number(value.slice(bar + 1)) } : null,
+        );
       });
     }
     return found;
@@ -176,7 +202,14 @@ export class ClusterPresence {
     const others = nodes.filter((node) => node !== this.#node);
     const live = new Set(nodes.filter((node) => node === this.#node));
     if (others.length === 0) return live;
-    const flags = (await this.#redis.call("EVAL", LIVE_NODES, 1, this.#nodes(), deadAfterMs, ...others)) as number[];
+    const flags = (await this.#redis.call(
+      "EVAL",
+      LIVE_NODES,
+      1,
+      this.#nodes(),
+      deadAfterMs,
+      ...others,
+    )) as number[];
     others.forEach((node, i) => {
       if (Number(flags[i]) === 1) live.add(node);
     });
