@@ -44,6 +44,8 @@ export class PresenceKeeper {
   #beating: Promise<void> | null = null;
   #started: Promise<void> | null = null;
   #auditCursor: Iterator<[string, number]> | null = null;
+  /** A beat showed a gap and the check of every claim has not completed since (it failed, say): the next beat does it. */
+  #checkAll = false;
   /** Claims of sockets that closed while Redis was away: released once it answers again. */
   readonly #unreleased = new Map<string, number>();
 
@@ -118,9 +120,12 @@ export class PresenceKeeper {
     try {
       await this.#start();
       const { gap } = await presence.heartbeat();
+      if (gap) this.#checkAll = true;
       // After a gap every claim is checked before this node counts as fresh again; otherwise a slice (the audit).
-      const claims = gap ? this.held.entries() : this.#auditSlice();
+      const checkingAll = this.#checkAll;
+      const claims = checkingAll ? this.held.entries() : this.#auditSlice();
       const lost = await presence.verify(claims, (agentId, epoch) => this.held.get(agentId) === epoch);
+      this.#checkAll = false;
       this.#lastBeatAt = sentAt;
       for (const [agentId, epoch] of lost) {
         if (this.held.get(agentId) !== epoch) continue; // claimed here again meanwhile, at a newer epoch
@@ -131,7 +136,7 @@ export class PresenceKeeper {
         await presence.release(agentId, epoch);
         this.#unreleased.delete(agentId);
       }
-      if (gap) this.#options.onGap();
+      if (checkingAll) this.#options.onGap();
     } catch (error) {
       report(error, "cluster-heartbeat");
       if (performance.now() - this.#lastBeatAt > this.#options.liveMs) this.#options.onCutOff();
