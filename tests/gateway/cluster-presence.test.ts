@@ -170,6 +170,51 @@ describe.skipIf(!server)("cluster presence", () => {
     expect(await redis.exists(`${prefix}cluster:node-agents:n1`)).toBe(0);
   });
 
+  it("a node cut off from Redis past the bound fails closed, gives back claims that closed meanwhile, and checks every claim after the gap", async () => {
+    fresh();
+    let away = false;
+    const flaky = {
+      call: (command: string, ...args: (string | number)[]) =>
+        away ? Promise.reject(new Error("redis is away")) : redis.call(command, ...args),
+    };
+    const presence = new ClusterPresence({ redis: flaky, prefix, nodeId: "cut", liveMs: 300 });
+    const lost: string[] = [];
+    let cutOffs = 0;
+    let gaps = 0;
+    const keeper = new PresenceKeeper({
+      presence,
+      liveMs: 300,
+      onLost: (agentId) => lost.push(agentId),
+      onGap: () => gaps++,
+      onCutOff: () => cutOffs++,
+      afterBeat: async () => {},
+      report: () => {},
+    });
+    try {
+      const { epoch: kept } = await keeper.claim("ag_kept");
+      await keeper.claim("ag_taken");
+      const { epoch: closed } = await keeper.claim("ag_closed");
+      await sleep(250);
+      const gapsBefore = gaps;
+      away = true;
+      keeper.unclaim("ag_closed", closed); // its socket closes while Redis is away
+      await sleep(600);
+      expect(cutOffs).toBeGreaterThan(0);
+      const taken = await node("other").claim("ag_taken"); // reconnected elsewhere meanwhile
+      away = false;
+      await sleep(400);
+      expect(gaps).toBeGreaterThan(gapsBefore);
+      expect(lost).toEqual(["ag_taken"]);
+      expect([...keeper.held.keys()]).toEqual(["ag_kept"]);
+      expect(await redis.get(`${prefix}cluster:home:ag_kept`)).toBe(`cut|${kept}`);
+      expect(await redis.get(`${prefix}cluster:home:ag_taken`)).toBe(`other|${taken}`);
+      expect(await redis.get(`${prefix}cluster:home:ag_closed`)).toBeNull(); // given back once Redis answered
+      expect(await redis.smembers(`${prefix}cluster:node-agents:cut`)).toEqual(["ag_kept"]);
+    } finally {
+      keeper.dispose();
+    }
+  });
+
   it("an idle node's beats cost Redis a bounded number of commands, not a few per agent per beat", async () => {
     fresh();
     const presence = node("idle", 300); // a beat every 100 ms

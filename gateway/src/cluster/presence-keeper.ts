@@ -42,6 +42,8 @@ export class PresenceKeeper {
   /** When the last successful beat was sent (monotonic clock): it landed in Redis after that. */
   #lastBeatAt = performance.now();
   #beating: Promise<void> | null = null;
+  /** `afterBeat` is running (at most one at a time). */
+  #housekeeping = false;
   #started: Promise<void> | null = null;
   #auditCursor: Iterator<[string, number]> | null = null;
   /** A beat showed a gap and the check of every claim has not completed since (it failed, say): the next beat does it. */
@@ -132,17 +134,30 @@ export class PresenceKeeper {
         this.held.delete(agentId);
         this.#options.onLost(agentId);
       }
-      for (const [agentId, epoch] of this.#unreleased) {
-        await presence.release(agentId, epoch);
-        this.#unreleased.delete(agentId);
-      }
       if (checkingAll) this.#options.onGap();
     } catch (error) {
       report(error, "cluster-heartbeat");
       if (performance.now() - this.#lastBeatAt > this.#options.liveMs) this.#options.onCutOff();
       return;
     }
-    await this.#options.afterBeat().catch((error) => report(error, "cluster-reap"));
+    // Not awaited: a call waiting in `fresh` needs the beat and the check, not this.
+    if (!this.#housekeeping) {
+      this.#housekeeping = true;
+      this.#housekeep()
+        .catch((error) => report(error, "cluster-housekeeping"))
+        .finally(() => {
+          this.#housekeeping = false;
+        });
+    }
+  }
+
+  /** Gives back the claims Redis missed while away, then the hub's own work (reaping dead nodes, abandoned calls). */
+  async #housekeep(): Promise<void> {
+    for (const [agentId, epoch] of this.#unreleased) {
+      await this.#options.presence.release(agentId, epoch);
+      this.#unreleased.delete(agentId);
+    }
+    await this.#options.afterBeat();
   }
 
   /** The next few claims of the audit's round through `held` (a live iterator: no copy of the map). */
