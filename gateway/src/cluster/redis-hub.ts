@@ -95,6 +95,7 @@ export class RedisAgentHub implements AgentHub {
       options.wakes.subscribe,
       (command) => this.#agentSide.handle(command),
       (error) => this.#report(error, "cluster-inbox"),
+      { ready: () => this.#keeper.fresh() },
     );
     options.onReconnected?.(
       afterReconnect(
