@@ -1,0 +1,123 @@
+/**
+ * The skills registry served by two gateway nodes at once (two connections to one Redis, see
+ * `sharedRedisForFile`): publishes of different versions moving `latest` together, a deprecation racing an
+ * unpublish, an unpublish of `latest` racing a higher publish (held at the critical moment, so it happens every
+ * time), and one version published twice. Before tag moves
+ * and version changes were compare-and-set steps, `latest` could end on a lower version and a deprecation could
+ * write an unpublished version back as live.
+ */
+import { describe, expect, it } from "vitest";
+import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { sharedRedisForFile } from "../helpers/shared-redis.ts";
+import { sleep } from "../helpers/wait.ts";
+import { createTestRegistry, skillZip } from "../skills/helpers.ts";
+
+const redis = await sharedRedisForFile();
+const ROUNDS = 12;
+
+function twoNodes() {
+  return redis!.pair().map((store) => createTestRegistry({ store, blobs: kvBlobStore({ store }) })) as [
+    ReturnType<typeof createTestRegistry>,
+    ReturnType<typeof createTestRegistry>,
+  ];
+}
+
+describe.skipIf(!redis)("the skills registry on two nodes at once", () => {
+  it("publishes of several versions at once leave latest on the highest", async () => {
+    const nodes = twoNodes();
+    const wrong: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const slug = `tags-${round}`;
+      // All at once, alternating nodes: their tag moves land within a millisecond or two of each other.
+      const versions = Array.from({ length: 8 }, (_, i) => `1.0.${i + 1}`);
+      const published = await Promise.all(
+        versions.map((version, i) => nodes[i % 2]!.publish("alice", slug, version, skillZip(slug, version))),
+      );
+      expect(published.map((p) => p.status)).toEqual(versions.map(() => 201));
+      const latest = (await nodes[0].call("GET", `/alice/${slug}/-/dist-tags`)).body.latest;
+      if (latest !== "1.0.8") wrong.push(`round ${round}: latest ${latest}`);
+    }
+    expect(wrong, "latest left on a lower version").toEqual([]);
+  });
+
+  it("a deprecation on one node racing an unpublish on the other: the version stays unpublished", async () => {
+    const [a, b] = twoNodes();
+    const revived: string[] = [];
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      const slug = `deprecate-${round}`;
+      await a.publish("alice", slug, "1.0.0", skillZip(slug, "1.0.0"));
+      await a.publish("alice", slug, "1.1.0", skillZip(slug, "1.1.0"));
+      const deprecate = () =>
+        a.call("POST", `/alice/${slug}/-/deprecate`, {
+          token: "alice-token",
+          json: { range: "*", message: "old" },
+        });
+      const unpublish = () => b.call("DELETE", `/alice/${slug}/1.1.0`, { token: "alice-token" });
+      const [first, second] = round % 2 ? [deprecate, unpublish] : [unpublish, deprecate];
+      await Promise.all([first(), sleep(Math.random() * 2).then(second)]);
+      const pkg = (await a.call("GET", `/alice/${slug}`)).body;
+      if (pkg.versions?.["1.1.0"]) revived.push(`round ${round}: 1.1.0 listed as live again`);
+      if (!pkg.unpublished?.["1.1.0"]) revived.push(`round ${round}: 1.1.0 not marked unpublished`);
+    }
+    expect(revived).toEqual([]);
+  });
+
+  it("an unpublish of latest, held just before it moves latest back while a higher version is published on the other node: latest ends on the new version", async () => {
+    const [storeA, storeB] = redis!.pair();
+    // Node A's store, able to hold the unpublish at the one moment that matters: it has read the dist-tags and
+    // the live versions (latest = the version going away) and is about to point latest at the fallback.
+    let hold: { reached: () => void; released: Promise<void> } | null = null;
+    const holdTagWrite = async (key: string) => {
+      const armed = hold;
+      if (armed && key.startsWith("skills:t:")) {
+        hold = null;
+        armed.reached();
+        await armed.released;
+      }
+    };
+    const heldA: SessionStore = {
+      ...storeA,
+      async set(key, value, options) {
+        await holdTagWrite(key);
+        return storeA.set(key, value, options);
+      },
+      async update(key, step) {
+        await holdTagWrite(key);
+        return storeA.update(key, step);
+      },
+    };
+    const a = createTestRegistry({ store: heldA, blobs: kvBlobStore({ store: heldA }) });
+    const b = createTestRegistry({ store: storeB, blobs: kvBlobStore({ store: storeB }) });
+    for (const slug of ["retarget-1", "retarget-2", "retarget-3"]) {
+      await a.publish("alice", slug, "1.0.0", skillZip(slug, "1.0.0"));
+      await a.publish("alice", slug, "1.1.0", skillZip(slug, "1.1.0"));
+      let release!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        hold = { reached: resolve, released: new Promise<void>((r) => (release = r)) };
+      });
+      const unpublish = a.call("DELETE", `/alice/${slug}/1.1.0`, { token: "alice-token" });
+      await reached;
+      expect((await b.publish("alice", slug, "2.0.0", skillZip(slug, "2.0.0"))).status).toBe(201);
+      release();
+      expect((await unpublish).status).toBe(200);
+      expect((await b.call("GET", `/alice/${slug}/-/dist-tags`)).body.latest).toBe("2.0.0");
+    }
+  });
+
+  it("one version published on both nodes at once: one 201, one 409 version_exists, the winner's bytes stay", async () => {
+    const [a, b] = twoNodes();
+    for (let round = 0; round < ROUNDS; round++) {
+      const slug = `same-${round}`;
+      const answers = await Promise.all([
+        a.publish("alice", slug, "1.0.0", skillZip(slug, "1.0.0", { "n.md": "from A" })),
+        b.publish("alice", slug, "1.0.0", skillZip(slug, "1.0.0", { "n.md": "from B" })),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+      const loser = answers.find((answer) => answer.status === 409)!;
+      expect(loser.body.error.code).toBe("version_exists");
+      const winner = answers.find((answer) => answer.status === 201)!;
+      expect((await b.call("GET", `/alice/${slug}/1.0.0`)).body.integrity).toBe(winner.body.integrity);
+    }
+  });
+});
