@@ -47,8 +47,8 @@ describe.skipIf(!redis)("inbox messages handled by two nodes at once", () => {
       for (let i = 0; i < MESSAGES; i++) sent.push(await a.send(to, sender, { text: `m${i}` }));
       const ids = sent.map((message) => message.id);
       // Half the rounds the fetch leaves first, half the acknowledgement, the other a random moment later.
-      const fetch = () => a.fetch(to.id, { limit: MESSAGES, leaseSeconds: 0 });
-      const ack = () => b.ack(to.id, ids);
+      const fetch = (): Promise<unknown> => a.fetch(to.id, { limit: MESSAGES, leaseSeconds: 0 });
+      const ack = (): Promise<unknown> => b.ack(to.id, ids);
       const [first, second] = round % 2 ? [fetch, ack] : [ack, fetch];
       await Promise.all([first(), sleep(Math.random()).then(second)]);
       // Leases of 0 s have run out: whatever is still in the inbox is handed out again.
