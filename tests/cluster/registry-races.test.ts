@@ -105,6 +105,21 @@ describe.skipIf(!redis)("the skills registry on two nodes at once", () => {
     }
   });
 
+  it("two unpublishes of one version on two nodes at once: one 200, the other 410 version_unpublished", async () => {
+    const [a, b] = twoNodes();
+    const wrong: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const slug = `unpublish-${round}`;
+      await a.publish("alice", slug, "1.0.0", skillZip(slug, "1.0.0"));
+      const answers = await Promise.all(
+        [a, b].map((node) => node.call("DELETE", `/alice/${slug}/1.0.0`, { token: "alice-token" })),
+      );
+      const outcome = answers.map((answer) => answer.body?.error?.code ?? answer.status).sort();
+      if (outcome.join() !== "200,version_unpublished") wrong.push(`round ${round}: ${outcome.join()}`);
+    }
+    expect(wrong, "both unpublishes answered as if each had done it").toEqual([]);
+  });
+
   it("one version published on both nodes at once: one 201, one 409 version_exists, the winner's bytes stay", async () => {
     const [a, b] = twoNodes();
     for (let round = 0; round < ROUNDS; round++) {

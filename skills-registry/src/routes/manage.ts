@@ -104,12 +104,9 @@ export async function unpublish(request: RouteRequest, context: RegistryContext)
     unpublishRefusal(name, current) ? undefined : { ...current, unpublished_at: unpublishedAt },
   );
   if (!record) throw new RegistryError(404, "version_not_found", `${name} does not exist`);
-  // Not changed: the record as it stands says why (another unpublish won, or the window has passed).
-  if (!changed)
-    throw (
-      unpublishRefusal(name, record) ??
-      new RegistryError(409, "version_changed", `${name} changed meanwhile; try again`)
-    );
+  // Not changed: the step refused this very record (another unpublish won, or the window has passed); time only
+  // moves on, so the same refusal still holds.
+  if (!changed) throw unpublishRefusal(name, record) as RegistryError;
   await context.storage.deleteArchive(record.blob);
   await retargetTags(context, author, slug, version);
   return jsonResponse({ name: skillName(author, slug), version, unpublished_at: unpublishedAt });
