@@ -30,11 +30,16 @@ export async function addTag(request: RouteRequest, context: RegistryContext): P
   checkTag(tag);
   const body = await readJson(request);
   const version = typeof body.version === "string" ? body.version : "";
+  const missing = () =>
+    new RegistryError(404, "version_not_found", `${skillName(author, slug)}@${version} does not exist`);
   const record = await context.storage.getVersion(author, slug, version);
-  if (!record || record.unpublished_at) {
-    throw new RegistryError(404, "version_not_found", `${skillName(author, slug)}@${version} does not exist`);
+  if (!record || record.unpublished_at) throw missing();
+  await context.storage.moveTag(author, slug, tag, () => version);
+  // An unpublish that ran meanwhile may have cleared the version's tags before this one was written: take it back.
+  if ((await context.storage.getVersion(author, slug, version))?.unpublished_at) {
+    await retargetTags(context, author, slug, version, [tag]);
+    throw missing();
   }
-  await context.storage.setTag(author, slug, tag, version);
   return jsonResponse(await context.storage.getTags(author, slug));
 }
 
@@ -127,25 +132,29 @@ function unpublishRefusal(name: string, record: VersionRecord): RegistryError | 
   return null;
 }
 
-/** Tags that pointed at an unpublished version: `latest` falls back to the highest live version, others go. */
+/**
+ * Tags that pointed at an unpublished version: `latest` falls back to the highest live version, others go. Each
+ * tag changes in one compare-and-set step, and only while it still names that version, so a tag moved meanwhile
+ * (a publish raising `latest`, an author pointing a tag elsewhere) keeps its new target.
+ */
 async function retargetTags(
   context: RegistryContext,
   author: string,
   slug: string,
   version: string,
+  only?: string[],
 ): Promise<void> {
-  const tags = await context.storage.getTags(author, slug);
+  const tags =
+    only ??
+    Object.entries(await context.storage.getTags(author, slug))
+      .filter(([, target]) => target === version)
+      .map(([tag]) => tag);
   const live = (await context.storage.listVersions(author, slug))
     .filter((v) => !v.unpublished_at)
     .map((v) => v.version);
-  for (const [tag, target] of Object.entries(tags)) {
-    if (target !== version) continue;
-    const fallback = semver.maxSatisfying(live, "*") ?? live[live.length - 1];
-    // Only while the tag still points here: a publish that moved `latest` up meanwhile keeps it.
-    if (tag === "latest" && fallback)
-      await context.storage.moveTag(author, slug, tag, (current) =>
-        current === version ? fallback : undefined,
-      );
-    else await context.storage.deleteTag(author, slug, tag);
+  const fallback = semver.maxSatisfying(live, "*") ?? live[live.length - 1] ?? null;
+  for (const tag of tags) {
+    const target = tag === "latest" ? fallback : null;
+    await context.storage.moveTag(author, slug, tag, (current) => (current === version ? target : undefined));
   }
 }

@@ -2,8 +2,9 @@
  * The registry's view of the session store and blob store. Every version lives under a key of its own, written
  * once with the store's atomic `add`, so concurrent publishes of one version have exactly one winner and
  * publishes of different versions never overwrite each other. Dist-tags are one key each. A version record's
- * later changes (deprecation, unpublish) and every tag move are compare-and-set steps of the store (`update`), so
- * of two concurrent writers neither undoes the other (an unpublish stays, `latest` only moves up on publish).
+ * later changes (deprecation, unpublish) and every tag move or tag removal after an unpublish are compare-and-set
+ * steps of the store (`update`), so of two concurrent writers neither undoes the other (an unpublish stays, `latest`
+ * only moves up on publish, a tag moved meanwhile is not removed).
  *
  * Keys: `skills:v:<author>:<slug>:<version>` (VersionRecord), `skills:t:<author>:<slug>:<tag>` (version string),
  * `skills:dl:<author>:<slug>:<version>` (download counter), blobs `skills:<author>:<slug>:<version>:<sha256>`.
@@ -36,16 +37,15 @@ export interface RegistryStorage {
   /** All versions ever published (including unpublished ones), sorted by semver ascending. */
   listVersions(author: string, slug: string): Promise<VersionRecord[]>;
   getTags(author: string, slug: string): Promise<Record<string, string>>;
-  setTag(author: string, slug: string, tag: string, version: string): Promise<void>;
   /**
    * Moves a tag in one compare-and-set step: `decide` gets the version it points at now (null: unset) and returns
-   * the new one, or undefined to leave it. Resolves with what the tag points at afterwards.
+   * the new one, null to remove the tag, or undefined to leave it. Resolves with what the tag points at afterwards.
    */
   moveTag(
     author: string,
     slug: string,
     tag: string,
-    decide: (current: string | null) => string | undefined,
+    decide: (current: string | null) => string | null | undefined,
   ): Promise<string | null>;
   deleteTag(author: string, slug: string, tag: string): Promise<void>;
   /** Every skill that has at least one version record, optionally for one author, sorted. */
@@ -98,11 +98,11 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
     async getTags(a, s) {
       return Object.fromEntries(await valuesUnder<string>(`skills:t:${a}:${s}:`));
     },
-    setTag: (a, s, t, v) => store.set(tagKey(a, s, t), v),
     async moveTag(a, s, t, decide) {
       const { value } = await store.update<string>(tagKey(a, s, t), (current) => {
         const next = decide(current);
-        return next === undefined || next === current ? undefined : { value: next };
+        if (next === undefined || next === current) return undefined;
+        return next === null ? { delete: true } : { value: next };
       });
       return value;
     },
