@@ -238,9 +238,20 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return keyOf(id) ? store.get<T>(`task-data:${id}:${name}`) : null;
   }
 
-  async function setData(id: string, name: string, value: unknown): Promise<void> {
+  /**
+   * Changes door data as stored now (one compare-and-set step, see `SessionStore.update`): `change` gets the current
+   * value (null: none) and returns the next one, or undefined to leave it; two doors' writes at once both land.
+   */
+  async function updateData<T>(
+    id: string,
+    name: string,
+    change: (current: T | null) => T | undefined,
+  ): Promise<{ value: T | null; changed: boolean }> {
     if (!keyOf(id)) throw new Error(`[gateway] [tasks] bad task id ${id}`);
-    await store.set(`task-data:${id}:${name}`, value, { ttl: options.ttlSeconds });
+    return store.update<T>(`task-data:${id}:${name}`, (current) => {
+      const next = change(current);
+      return next === undefined ? undefined : { value: next, ttl: options.ttlSeconds };
+    });
   }
 
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
@@ -252,7 +263,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return live;
   }
 
-  return { create, get, update, unfinished, nextTurn, listOf, data, setData };
+  return { create, get, update, unfinished, nextTurn, listOf, data, updateData };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;
