@@ -164,8 +164,10 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
   ): Promise<{ task: TaskRecord | null; changed: boolean }> {
     const key = keyOf(id);
     if (!key) return { task: null, changed: false };
+    let endedBefore = false;
     const { value, changed } = await store.update<TaskRecord>(key, (current) => {
       if (current === null) return undefined;
+      endedBefore = isTerminal(current.status);
       const stored = { ...current }; // `change` may edit its argument in place; the rule compares with this
       const next = change(current);
       if (next === null || !mayFollow(stored, next)) return undefined;
@@ -179,7 +181,11 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
         backlog.untrack(value),
       ]);
     } else {
-      await backlog.track(value);
+      await Promise.all([
+        backlog.track(value),
+        // Continued after input-required: the owner's listing key lost its finished-task TTL's reason to expire.
+        endedBefore ? store.set(ownerKeyOf(value), 1) : undefined,
+      ]);
     }
     return { task: value, changed: true };
   }
