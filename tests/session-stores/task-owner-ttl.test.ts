@@ -20,7 +20,7 @@ const listed = async (tasks: ReturnType<typeof createTaskService>) =>
 
 describe("task owner listing and the finished-task TTL", () => {
   it("keeps a continued task listed past the TTL; a finished one leaves with it", async () => {
-    const store = memorySessionStore();
+    const store = memorySessionStore({});
     const tasks = createTaskService(store, { ttlSeconds: 1 });
     const continued = await tasks.create(fields("continued"));
     const finished = await tasks.create(fields("finished"));
