@@ -258,7 +258,8 @@ export class LocalAgentHome implements AgentHub {
     if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
     if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     pending.openPrompts.delete(answer.prompt_id);
-    link.send({ type: "input", id: requestId, ...answer });
+    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
+    link.send({ ...answer, type: "input", id: requestId });
     return "sent";
   }
 
