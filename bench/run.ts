@@ -16,7 +16,14 @@ import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
-import { CAPACITY, capacityRows, measureCapacity, TARGET_AGENTS } from "./measure/capacity-rows.ts";
+import {
+  CAPACITY,
+  capacityRows,
+  measureCapacity,
+  measureGateway,
+  scalingRows,
+  TARGET_AGENTS,
+} from "./measure/capacity-rows.ts";
 import { type ClusterResult, measureCluster } from "./measure/cluster.ts";
 import { CLUSTER_IDLE, type ClusterIdleResult, measureClusterIdle } from "./measure/cluster-idle.ts";
 import { measureClusterRecovery } from "./measure/cluster-recovery.ts";
@@ -288,6 +295,15 @@ try {
         () => measureCapacity(runtime),
       );
       if (result) rows.push(...capacityRows(result));
+      // The target runtime also at a quarter of the fleet: does per-agent cost stay flat as the fleet grows?
+      const quarter = Math.max(1000, Math.round(CAPACITY.agents / 4000) * 1000);
+      if (result && runtime === "bun" && quarter < CAPACITY.agents) {
+        const small = await attempt(
+          `capacity scaling: ${quarter.toLocaleString("en-US")} idle agents on ${runtime}`,
+          () => measureGateway(runtime, quarter),
+        );
+        if (small) rows.push(...scalingRows(runtime, { agents: quarter, gateway: small }, result));
+      }
       if (result && CAPACITY.agents < TARGET_AGENTS) {
         notes.push(
           `Capacity on ${runtime}: measured with ${CAPACITY.agents.toLocaleString("en-US")} agents, not ${TARGET_AGENTS.toLocaleString("en-US")}: ` +
@@ -555,7 +571,7 @@ const method = [
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   "Cluster: two Bun nodes (AGENT_MESH_CLUSTER=redis, redis store) on one local redis-server, the bench agent on node A; the round-trip and streaming measurements above with the caller on node A (same node; in cluster mode that call also goes through the Redis output log) and on node B (cross-node). The floor column holds the same-node figure.",
   `Cluster streams: three Bun nodes on one redis-server; ${CLUSTER_STREAMS.nodes * CLUSTER_STREAMS.agentsPerNode} bench agents (${CLUSTER_STREAMS.agentsPerNode} connected to each node, one Node process with the real protocol client, bench/agents/stream-agents.ts); after a warm-up call from every node to every agent, ${CLUSTER_STREAMS.streams.toLocaleString("en-US")} SSE calls start at once (node:http, keep-alive), the caller's node and the agent varying independently (two thirds cross nodes), each streaming ${CLUSTER_STREAMS.chunks} chunks of 64–256 bytes. A call fails on a status other than 200, a missing chunk, an error event or no done. Time to last chunk: request to end of body, per call. Chunks/s: every chunk of the successful calls ÷ first request to last body end.`,
-  `Cluster idle agents: three Bun nodes on one redis-server; ${CLUSTER_IDLE.agents.toLocaleString("en-US")} agents created through the API (on node 1, which is then restarted, so every node is a fresh process when its agents connect), then raw WebSocket clients (bench/agents/lean-agents.ts, one generator per node, a third of the agents each, ${CLUSTER_IDLE.openingAtOnce} handshakes in flight, ${CLUSTER_IDLE.sourceAddresses.length} loopback source addresses) say hello to their node and ping every heartbeat (15 s). RSS per agent: each node's VmRSS after every socket is welcomed and one full heartbeat passed, minus before connecting, ÷ its agents; it includes the node's uncollected garbage of presence refreshes (every claim, every second), which builds up for about a minute and falls back at a full collection. Redis memory per agent: INFO memory used_memory at the same two moments ÷ all agents (presence: home key, epoch, the node's agent set). Idle CPU (each node, and Redis) and Redis commands/s (INFO stats total_commands_processed, commands inside scripts included): over that heartbeat.`,
+  `Cluster idle agents: three Bun nodes on one redis-server; ${CLUSTER_IDLE.agents.toLocaleString("en-US")} agents created through the API (on node 1, which is then restarted, so every node is a fresh process when its agents connect), then raw WebSocket clients (bench/agents/lean-agents.ts, one generator per node, a third of the agents each, ${CLUSTER_IDLE.openingAtOnce} handshakes in flight, ${CLUSTER_IDLE.sourceAddresses.length} loopback source addresses) say hello to their node and ping every heartbeat (15 s). RSS per agent: each node's VmRSS after every socket is welcomed and one full heartbeat passed, minus before connecting, ÷ its agents; it includes whatever garbage the node has not collected yet (presence costs a node one heartbeat and an audit of at most 100 claims a second, not a refresh of every claim). Redis memory per agent: INFO memory used_memory at the same two moments ÷ all agents (presence: home key, epoch, the node's agent set). Idle CPU (each node, and Redis) and Redis commands/s (INFO stats total_commands_processed, commands inside scripts included): over that heartbeat.`,
   ...connectorMethod,
 ];
 // Other work on a shared machine skews absolute numbers (ratios less so): say how busy it was.

@@ -1,8 +1,8 @@
 /** Table rows of the capacity measurement (bench/measure/capacity.ts), with the issue's targets. */
 import { fmt, type Row, row } from "../lib/report.ts";
-import { CAPACITY, type CapacityResult, measureCapacity, TARGET_AGENTS } from "./capacity.ts";
+import { CAPACITY, type CapacityResult, measureCapacity, measureGateway, TARGET_AGENTS } from "./capacity.ts";
 
-export { CAPACITY, measureCapacity, TARGET_AGENTS };
+export { CAPACITY, measureCapacity, measureGateway, TARGET_AGENTS };
 
 export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult): Row[] {
   const n = agents.toLocaleString("en-US");
@@ -61,6 +61,52 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       "",
       "≤ 30 s",
       gateway.restartSettleSeconds <= 30,
+    ),
+  ];
+}
+
+/**
+ * The scaling check: the gateway at a quarter of the fleet and at the whole fleet. Per-agent memory and CPU per
+ * connect that stay flat between the two are what makes a projection to the target fleet (which this machine's
+ * open-files limit keeps from being measured) more than a guess; the projection is labelled as one.
+ */
+export function scalingRows(
+  runtime: string,
+  small: { agents: number; gateway: CapacityResult["gateway"] },
+  full: CapacityResult,
+): Row[] {
+  const n = (count: number) => count.toLocaleString("en-US");
+  const growth = full.gateway.kbPerAgent / small.gateway.kbPerAgent;
+  const projectedMb = (full.gateway.kbPerAgent * TARGET_AGENTS) / 1024;
+  const projectedSettle =
+    full.gateway.restartListeningSeconds + TARGET_AGENTS / full.gateway.connectedPerSecond;
+  return [
+    row(
+      `Scaling: RSS per idle agent, ${n(small.agents)} → ${n(full.agents)} agents`,
+      runtime,
+      `${fmt.kb(small.gateway.kbPerAgent)} → ${fmt.kb(full.gateway.kbPerAgent)}`,
+      "",
+      `${growth.toFixed(2)}×`,
+      "flat (≤ 1.25×)",
+      growth <= 1.25,
+    ),
+    row(
+      `Scaling: server CPU per connect, ${n(small.agents)} → ${n(full.agents)} agents`,
+      runtime,
+      `${small.gateway.cpuPerConnectUs.toFixed(0)} → ${full.gateway.cpuPerConnectUs.toFixed(0)} µs`,
+      "",
+      `${(full.gateway.cpuPerConnectUs / small.gateway.cpuPerConnectUs).toFixed(2)}×`,
+      "",
+      null,
+    ),
+    row(
+      `Projected for ${n(TARGET_AGENTS)} agents (not measured: open-files limit)`,
+      runtime,
+      `${projectedMb.toFixed(0)} MB for the sockets; restart settle ≈ ${projectedSettle.toFixed(0)} s at the measured connect rate`,
+      "",
+      "",
+      "≤ 3 KB per agent; settle ≤ 30 s",
+      full.gateway.kbPerAgent <= 3 && projectedSettle <= 30,
     ),
   ];
 }

@@ -103,36 +103,40 @@ function lastCounts(proc: BenchProcess): LeanCounts {
 }
 
 /** Starts the generator processes; resolves once all agents are welcomed, with the fleet's handles. */
-async function connectFleet(url: string, token: string, reconnect: boolean): Promise<BenchProcess[]> {
+async function connectFleet(
+  url: string,
+  token: string,
+  size: number,
+  reconnect: boolean,
+): Promise<BenchProcess[]> {
   const fleet: BenchProcess[] = [];
-  for (let first = 0; first < CAPACITY.agents; first += CAPACITY.perProcess) {
+  const perProcess = Math.min(CAPACITY.perProcess, Math.ceil(size / 2));
+  for (let first = 0; first < size; first += perProcess) {
     const options = {
       url,
       token,
       prefix: "idle-",
       first,
-      count: Math.min(CAPACITY.perProcess, CAPACITY.agents - first),
+      count: Math.min(perProcess, size - first),
       sourceAddresses: CAPACITY.sourceAddresses,
       openingAtOnce: CAPACITY.openingAtOnce,
       reconnect,
     };
     fleet.push(startNodeScript(`lean-${first}`, "bench/agents/lean-agents.ts", [JSON.stringify(options)]));
   }
-  await waitUntilAllWelcomed(fleet, 0);
+  await waitUntilAllWelcomed(fleet, size, 0);
   return fleet;
 }
 
 /** Waits until every generator reports all its sockets welcomed in a status line printed after `since`. */
-async function waitUntilAllWelcomed(fleet: BenchProcess[], since: number): Promise<void> {
+async function waitUntilAllWelcomed(fleet: BenchProcess[], size: number, since: number): Promise<void> {
   const deadline = Date.now() + CAPACITY.connectTimeoutMs;
   for (;;) {
     const counts = fleet.map(lastCounts);
     const welcomed = counts.reduce((sum, c) => sum + c.welcomed, 0);
-    if (welcomed === CAPACITY.agents && counts.every((c) => c.lastWelcomeAt >= since)) return;
+    if (welcomed === size && counts.every((c) => c.lastWelcomeAt >= since)) return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `only ${welcomed} of ${CAPACITY.agents} agents welcomed after ${CAPACITY.connectTimeoutMs} ms`,
-      );
+      throw new Error(`only ${welcomed} of ${size} agents welcomed after ${CAPACITY.connectTimeoutMs} ms`);
     }
     await sleep(200);
   }
@@ -156,19 +160,19 @@ function fleetTotals(fleet: BenchProcess[]): LeanCounts {
 async function measureServer(
   server: Server,
   token: string,
+  size: number,
   reconnect: boolean,
 ): Promise<{ result: ServerCapacity; fleet: BenchProcess[] }> {
   await sleep(CAPACITY.settleMs);
   const rssBeforeKb = await readRssKb(server.process.pid);
   const cpuBeforeConnect = await readCpuSeconds(server.process.pid);
-  const fleet = await connectFleet(server.url, token, reconnect);
+  const fleet = await connectFleet(server.url, token, size, reconnect);
   try {
-    const cpuPerConnectUs =
-      (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / CAPACITY.agents) * 1e6;
+    const cpuPerConnectUs = (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / size) * 1e6;
     const connected = fleetTotals(fleet);
     const generatorCpuMs = connected.cpuAtAllWelcomedMs - connected.cpuAtFirstOpenMs;
-    const generatorCpuPerConnectUs = (generatorCpuMs / CAPACITY.agents) * 1000;
-    const connectedPerSecond = CAPACITY.agents / ((connected.lastWelcomeAt - connected.firstOpenAt) / 1000);
+    const generatorCpuPerConnectUs = (generatorCpuMs / size) * 1000;
+    const connectedPerSecond = size / ((connected.lastWelcomeAt - connected.firstOpenAt) / 1000);
     await sleep(CAPACITY.settleMs); // the connect burst's garbage and buffers settle
     const cpuBefore = await readCpuSeconds(server.process.pid);
     const idleStarted = performance.now();
@@ -184,7 +188,7 @@ async function measureServer(
       result: {
         rssBeforeKb,
         rssAfterKb,
-        kbPerAgent: (rssAfterKb - rssBeforeKb) / CAPACITY.agents,
+        kbPerAgent: (rssAfterKb - rssBeforeKb) / size,
         connectedPerSecond,
         cpuPerConnectUs,
         generatorCpuPerConnectUs,
@@ -198,10 +202,10 @@ async function measureServer(
   }
 }
 
-async function measureFloor(runtime: LocalRuntime): Promise<ServerCapacity> {
+async function measureFloor(runtime: LocalRuntime, size: number): Promise<ServerCapacity> {
   const floor = await startFloor(runtime);
   try {
-    const { result, fleet } = await measureServer(floor, "floor-token-ignored", false);
+    const { result, fleet } = await measureServer(floor, "floor-token-ignored", size, false);
     await Promise.all(fleet.map((proc) => proc.stop()));
     return result;
   } finally {
@@ -209,13 +213,13 @@ async function measureFloor(runtime: LocalRuntime): Promise<ServerCapacity> {
   }
 }
 
-async function createAgents(url: string, token: string): Promise<void> {
+async function createAgents(url: string, token: string, size: number): Promise<void> {
   const client = httpClient(url, token, 32);
   let created = 0;
   try {
     await Promise.all(
       Array.from({ length: 32 }, async () => {
-        while (created < CAPACITY.agents) {
+        while (created < size) {
           const res = await client.post("/v1/agents", JSON.stringify({ name: `idle-${created++}` }));
           if (res.status !== 201) throw new Error(`creating an agent: ${res.status} ${res.body}`);
         }
@@ -226,7 +230,11 @@ async function createAgents(url: string, token: string): Promise<void> {
   }
 }
 
-async function measureGateway(runtime: LocalRuntime): Promise<CapacityResult["gateway"]> {
+/** The gateway with `size` agents: connect, idle, restart settle. Exported for the scaling check (two sizes). */
+export async function measureGateway(
+  runtime: LocalRuntime,
+  size: number,
+): Promise<CapacityResult["gateway"]> {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
@@ -238,11 +246,11 @@ async function measureGateway(runtime: LocalRuntime): Promise<CapacityResult["ga
   let fleet: BenchProcess[] = [];
   try {
     const user = await apiPost(gateway.url, adminToken, "/v1/tokens", { name: "capacity" });
-    await createAgents(gateway.url, user.token);
+    await createAgents(gateway.url, user.token, size);
     // A fresh process (the journal replayed), like the floor: see the RSS note at the top.
     await gateway.stop();
     gateway = await start();
-    const measured = await measureServer(gateway, user.token, true);
+    const measured = await measureServer(gateway, user.token, size, true);
     fleet = measured.fleet;
 
     const stopAt = Date.now();
@@ -250,7 +258,7 @@ async function measureGateway(runtime: LocalRuntime): Promise<CapacityResult["ga
     const restartedAt = Date.now();
     gateway = await start();
     const listeningAt = Date.now();
-    await waitUntilAllWelcomed(fleet, restartedAt);
+    await waitUntilAllWelcomed(fleet, size, restartedAt);
     const settledAt = fleetTotals(fleet).lastWelcomeAt;
     return {
       ...measured.result,
@@ -264,8 +272,11 @@ async function measureGateway(runtime: LocalRuntime): Promise<CapacityResult["ga
   }
 }
 
-export async function measureCapacity(runtime: LocalRuntime): Promise<CapacityResult> {
-  const floor = await measureFloor(runtime);
-  const gateway = await measureGateway(runtime);
-  return { runtime, agents: CAPACITY.agents, gateway, floor };
+export async function measureCapacity(
+  runtime: LocalRuntime,
+  size = CAPACITY.agents,
+): Promise<CapacityResult> {
+  const floor = await measureFloor(runtime, size);
+  const gateway = await measureGateway(runtime, size);
+  return { runtime, agents: size, gateway, floor };
 }

@@ -1,17 +1,17 @@
 /**
  * Cluster with many idle agents: three Bun nodes on one redis-server; `CLUSTER_IDLE.agents` agents are created,
- * then raw ws sockets (bench/agents/lean-agents.ts, one generator per node) say hello to the node they are given
+ * then raw WebSocket clients (bench/agents/lean-agents.ts, one generator per node) say hello to the node they are given
  * (a third each) and ping every heartbeat. Reported:
  *
  * - RSS per agent, per node: the node's VmRSS after every socket is welcomed and one full heartbeat passed, minus
  *   before connecting, divided by the agents on that node. Node 0, through which the agents were created, is
  *   restarted first, so every node is a fresh process when its agents connect. What it includes besides the
- *   sockets: the garbage of presence refreshes (every held claim, every second) that the node has not collected
- *   yet — it builds up for about a minute and falls back at a full collection, so it depends on the moment read.
+ *   sockets: garbage the node has not collected yet, so it depends a little on the moment read (presence no longer
+ *   refreshes every claim every second: one heartbeat per node and a bounded ownership audit).
  * - Redis memory per agent: `used_memory` (INFO memory) at the same two moments, divided by all agents: what
  *   presence costs (home key, epoch, the node's agent set) beyond the agents' own records.
  * - What staying idle costs over that heartbeat: each node's CPU share, Redis's CPU share and commands per second
- *   (presence refreshes, inbox polls).
+ *   (node heartbeats, the ownership audit, inbox polls).
  */
 import { type BenchCluster, redisUsedMemory, startBenchCluster } from "../lib/bench-cluster.ts";
 import { httpClient } from "../lib/http-load.ts";

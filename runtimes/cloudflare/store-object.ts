@@ -50,14 +50,16 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     return entry.json;
   }
 
+  /** `json` null: deletes the key (a conditional delete). */
   async compareAndSet(
     key: string,
     expected: string | null,
-    json: string,
+    json: string | null,
     ttlMs: number | null,
   ): Promise<boolean> {
     if (((await this.#readLive(key))?.json ?? null) !== expected) return false;
-    await this.#write(key, json, ttlMs === null ? null : Date.now() + ttlMs);
+    if (json === null) await this.delete(key);
+    else await this.#write(key, json, ttlMs === null ? null : Date.now() + ttlMs);
     return true;
   }
 

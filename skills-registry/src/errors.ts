@@ -47,6 +47,19 @@ export function errorResponse(error: unknown): Response {
       error.status,
     );
   }
+  if ((error as { code?: unknown } | null)?.code === "update_conflict") {
+    // A compare-and-set step (a tag move, an unpublish) lost to other writers every time: nothing was changed.
+    return jsonResponse(
+      {
+        error: {
+          code: "store_busy",
+          message:
+            "Other requests kept changing the same record while this one tried to; nothing was changed. Retry in a moment.",
+        },
+      },
+      503,
+    );
+  }
   // An unexpected failure: log it with its cause for the operator, show the client a stable code only.
   console.error("[skills-registry] internal error", error);
   return jsonResponse(

@@ -45,7 +45,9 @@ afterAll(async () => {
 function startSession(cli: string, agent: string, env: Record<string, string>, args: string[]): void {
   // A CI runner's CI variables reach the pane through tmux; Ink (Gemini's UI) then draws nothing until it exits.
   // A person at a terminal has none of them.
-  const ciVariables = Object.keys(process.env).filter((key) => /^(CI|CONTINUOUS_INTEGRATION|CI_.*)$/.test(key));
+  const ciVariables = Object.keys(process.env).filter((key) =>
+    /^(CI|CONTINUOUS_INTEGRATION|CI_.*)$/.test(key),
+  );
   const command = [
     "env",
     ...ciVariables.flatMap((key) => ["-u", key]),

@@ -51,6 +51,39 @@ export function updateContractTests(
     expect(await store.get("upd-ttl:kept")).toBe("b2");
   });
 
+  it("update deletes the key when the step says so, and only a key that is there", async () => {
+    const { store } = subject();
+    await store.set("upd-del", { n: 1 }, { ttl: 60 });
+    const kept = await store.update<{ n: number }>("upd-del", (current) =>
+      current?.n === 2 ? { delete: true } : undefined,
+    );
+    expect(kept).toEqual({ value: { n: 1 }, changed: false });
+    const deleted = await store.update<{ n: number }>("upd-del", (current) =>
+      current?.n === 1 ? { delete: true } : undefined,
+    );
+    expect(deleted).toEqual({ value: null, changed: true });
+    expect(await store.get("upd-del")).toBeNull();
+    expect(await store.keys("upd-del")).toEqual([]);
+    expect(await store.update("upd-del", () => ({ delete: true }))).toEqual({ value: null, changed: false });
+    // The key can be written again afterwards, as new.
+    expect(await store.add("upd-del", 3)).toBe(true);
+  });
+
+  it("a conditional delete racing a write of a new value never removes the new value", async () => {
+    const { store, reopen } = subject();
+    const other = (options.sharedAcrossProcesses && reopen ? await reopen() : null) ?? store;
+    for (const round of upTo(10)) {
+      const key = `race:del:${round}`;
+      await store.set(key, "old");
+      // "Remove it while it is still old" on one instance, "make it new" on the other, at the same moment.
+      await Promise.all([
+        store.update<string>(key, (current) => (current === "old" ? { delete: true } : undefined)),
+        other.update<string>(key, () => ({ value: "new" })),
+      ]);
+      expect(await store.get(key)).toBe("new");
+    }
+  });
+
   // Every conflict costs a retry (two round trips), so n writers of one key cost about n²/2 of them: kept small
   // enough for a REST backend on a loaded machine, large enough that a plain read-then-write loses most of them.
   it("of 20 concurrent updates of one key none is lost", async () => {

@@ -8,7 +8,7 @@ import { createAgentService, PRESENCE_REFRESH_MS } from "../../gateway/src/domai
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 
-/** The real memory store, counting writes of agent records. */
+/** The real memory store, counting writes of agent records (plain sets and compare-and-set updates). */
 function countingStore(store: SessionStore) {
   const counts = { agentWrites: 0 };
   const counted: SessionStore = {
@@ -16,6 +16,11 @@ function countingStore(store: SessionStore) {
     set(key, value, options) {
       if (key.startsWith("agent:")) counts.agentWrites++;
       return store.set(key, value, options);
+    },
+    async update(key, step) {
+      const result = await store.update(key, step);
+      if (key.startsWith("agent:") && result.changed) counts.agentWrites++;
+      return result;
     },
   };
   return { store: counted, counts };

@@ -27,10 +27,14 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-/** Gateway nodes of `runtimes` on one Redis, named `node-<index>`, sharing a fresh store prefix and admin token. */
+/**
+ * Gateway nodes of `runtimes` on one Redis, named `node-<index>`, sharing a fresh store prefix and admin token;
+ * `env` adds to (or overrides) every node's environment.
+ */
 export async function startNodes(
   redisUrl: string,
   runtimes: RuntimeName[],
+  env: Record<string, string> = {},
 ): Promise<{ nodes: GatewayProcess[]; prefix: string; adminToken: string }> {
   const prefix = `cluster-${Date.now().toString(36)}:`;
   const adminToken = `cluster-admin-${Date.now().toString(36)}`;
@@ -46,6 +50,7 @@ export async function startNodes(
           AGENT_MESH_ADMIN_TOKEN: adminToken,
           AGENT_MESH_SECRET: "cluster-test-secret",
           AGENT_MESH_STORE_PREFIX: prefix,
+          ...env,
         },
       }),
     ),

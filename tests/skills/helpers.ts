@@ -6,7 +6,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { type Zippable, zipSync } from "fflate";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
+import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { createSkillsRegistry } from "../../skills-registry/src/index.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -18,9 +20,14 @@ export const TOKENS: Record<string, { user: string; scopes: string[] }> = {
   "reader-token": { user: "alice", scopes: ["read"] },
 };
 
-export function createTestRegistry() {
-  const store = memorySessionStore({});
-  const blobs = memoryBlobStore();
+/** A registry on the memory backends, or on the given store and blob store (e.g. one of two Redis connections). */
+export function createTestRegistry(
+  backends: { store: SessionStore; blobs: BlobStore } = {
+    store: memorySessionStore({}),
+    blobs: memoryBlobStore(),
+  },
+) {
+  const { store, blobs } = backends;
   const registry = createSkillsRegistry({
     store,
     blobs,

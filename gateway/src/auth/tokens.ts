@@ -133,14 +133,14 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
 
   async function revoke(id: string): Promise<TokenRecord | null> {
     forgetChecks(id);
-    const record = await store.get<TokenRecord>(`token:${id}`);
-    if (!record) return null;
-    if (!record.revoked_at) {
-      record.revoked_at = new Date().toISOString();
-      await store.set(`token:${id}`, record);
-    }
+    const revokedAt = new Date().toISOString();
+    // One compare-and-set step on the record as stored: the first revocation's time stays, and no write here can
+    // put back a copy read before another writer changed the record.
+    const { value } = await store.update<TokenRecord>(`token:${id}`, (current) =>
+      current === null || current.revoked_at ? undefined : { value: { ...current, revoked_at: revokedAt } },
+    );
     forgetChecks(id); // a hello may have re-verified it while the write was in flight
-    return record;
+    return value;
   }
 
   async function get(id: string): Promise<TokenRecord | null> {
@@ -160,17 +160,22 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
   async function ensureAdmin(fixedToken?: string): Promise<string | null> {
     if (fixedToken) {
       const hash = await sha256Hex(fixedToken);
-      const existing = await store.get<TokenRecord>(`token:${ADMIN_TOKEN_ID}`);
-      if (existing?.hash !== hash || existing.revoked_at) {
-        await store.set(`token:${ADMIN_TOKEN_ID}`, {
-          id: ADMIN_TOKEN_ID,
-          user: "admin",
-          kind: "admin",
-          scopes: ADMIN_SCOPES,
-          hash,
-          created_at: new Date().toISOString(),
-        } satisfies TokenRecord);
-      }
+      const createdAt = new Date().toISOString();
+      // The environment's token is authoritative: it replaces another hash and undoes a revocation of `admin`.
+      await store.update<TokenRecord>(`token:${ADMIN_TOKEN_ID}`, (existing) =>
+        existing?.hash === hash && !existing.revoked_at
+          ? undefined
+          : {
+              value: {
+                id: ADMIN_TOKEN_ID,
+                user: "admin",
+                kind: "admin",
+                scopes: ADMIN_SCOPES,
+                hash,
+                created_at: createdAt,
+              } satisfies TokenRecord,
+            },
+      );
       return null;
     }
     const token = `amk_${ADMIN_TOKEN_ID}_${randomHex(24)}`;

@@ -42,10 +42,11 @@ export class AgentSide {
     { agentId: string; caller: RelaySink; log: RelaySink; muted: boolean; follower: string | null }
   >();
 
-  readonly #onClaimed: (agentId: string, held: string[]) => void;
+  readonly #onClaimed: (agentId: string, held: string[], epoch: number | null) => void;
 
   constructor(options: {
-    onClaimed: (agentId: string, held: string[]) => void;
+    /** Another node claimed the agent (at `epoch`, null from nodes of an earlier version); `held`: what it continues. */
+    onClaimed: (agentId: string, held: string[], epoch: number | null) => void;
     local: LocalAgentHome;
     redis: RedisCaller;
     log: RequestLog;
@@ -254,7 +255,7 @@ export class AgentSide {
         case "disconnectAgent":
           return this.#local.disconnectAgent(agentId);
         case "claimed":
-          return this.#onClaimed(agentId, command.held as string[]);
+          return this.#onClaimed(agentId, command.held as string[], Number(command.epoch) || null);
       }
     };
     run().catch((error) => this.#report(error, `cluster-${String(command.type)}`));

@@ -32,14 +32,18 @@ export class NodeInbox {
     await this.#redis.call("EVAL", SEND, 1, this.#stream(node), JSON.stringify(command), this.#channel(node));
   }
 
-  /** Handles the commands sent to `node` from now on, in order. */
+  /**
+   * Handles the commands sent to `node` from now on, in order. `ready` is awaited before each batch is handled (a
+   * node that was frozen checks its claims before it acts on commands that waited meanwhile).
+   */
   listen(
     node: string,
     subscribe: WakeSubscribe,
     handle: InboxHandler,
     onError: (error: unknown) => void,
-    pollMs = 250,
+    options: { pollMs?: number; ready?: () => Promise<void> } = {},
   ): { stop(): void } {
+    const { pollMs = 250, ready } = options;
     let last = `${Date.now()}-0`;
     let reading = false;
     let again = false;
@@ -60,6 +64,7 @@ export class NodeInbox {
             "COUNT",
             200,
           )) as Array<[string, string[]]>;
+          if (entries.length > 0) await ready?.();
           for (const [id, fields] of entries) {
             last = id;
             try {

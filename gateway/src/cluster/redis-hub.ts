@@ -2,8 +2,9 @@
  * The `AgentHub` of a gateway node in a cluster (`AGENT_MESH_CLUSTER=redis`): beside the in-process home and the
  * Durable Object hub, it wraps this node's `LocalAgentHome` and reaches agents whose socket another node holds.
  *
- * - Presence (`presence.ts`): a node claims an agent when its socket says hello here (a new epoch fences the earlier
- *   owner), refreshes its claims every `ttlMs / 3`, and closes the sockets of agents another node took over.
+ * - Presence (`presence.ts`, `presence-keeper.ts`): a node claims an agent when its socket says hello here (a new
+ *   epoch fences the earlier owner, and the claiming node tells it at once through its inbox), beats once per
+ *   `ttlMs / 3` for all its agents, and closes the sockets of agents another node took over.
  * - A call for an agent on another node goes to that node's inbox (`node-inbox.ts`); that node dispatches it to its
  *   local home, so per-agent in-flight limits and the agent's queue work as on one node, writes an acknowledgement
  *   (accepted, or the refusal: agent_offline / agent_busy) and then every chunk into the request's log
@@ -22,6 +23,7 @@ import { afterReconnect } from "./backlog-recovery.ts";
 import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
+import { PresenceKeeper } from "./presence-keeper.ts";
 import { RequestLog } from "./request-log.ts";
 import type { WakeBus } from "./wake-bus.ts";
 
@@ -30,7 +32,7 @@ export interface RedisHubOptions {
   wakes: WakeBus;
   prefix: string;
   nodeId: string;
-  /** Presence TTL; a node that stops refreshing loses its agents after this long. Default 3 s. */
+  /** Liveness bound: the agents of a node without a heartbeat for this long count as offline. Default 3 s. */
   presenceTtlMs?: number;
   ackTimeoutMs?: number;
   keepaliveMs: number;
@@ -52,8 +54,7 @@ export class RedisAgentHub implements AgentHub {
   readonly #presence: ClusterPresence;
   readonly #log: RequestLog;
   readonly #inbox: NodeInbox;
-  /** Agents whose socket is here, with the epoch of their claim. */
-  readonly #held = new Map<string, number>();
+  readonly #keeper: PresenceKeeper;
   readonly #agentSide: AgentSide;
   /** Agents that said hello here while another node held them, until that node is told. */
   readonly #previousOwner = new Map<string, string>();
@@ -62,9 +63,7 @@ export class RedisAgentHub implements AgentHub {
     RelaySink,
     { stop(): void; node: string; agentId: string; requestId: string }
   >();
-  readonly #timers: Array<ReturnType<typeof setInterval>> = [];
   readonly #listening: { stop(): void };
-  #lastHeartbeat = Date.now();
 
   constructor(local: LocalAgentHome, options: RedisHubOptions) {
     this.#local = local;
@@ -74,12 +73,16 @@ export class RedisAgentHub implements AgentHub {
       redis: options.redis,
       prefix: options.prefix,
       nodeId: options.nodeId,
-      ttlMs,
+      liveMs: ttlMs,
     });
     this.#log = new RequestLog({ redis: options.redis, prefix: options.prefix });
     this.#inbox = new NodeInbox(options.redis, options.prefix);
     this.#agentSide = new AgentSide({
-      onClaimed: (agentId, held) => this.#lostTo(agentId, held),
+      onClaimed: (agentId, held, epoch) => {
+        // A notice from a claim older than ours (the agent came back here since) is stale: its sender learns from ours.
+        const mine = this.#keeper.held.get(agentId);
+        if (epoch === null || mine === undefined || mine < epoch) this.#lostTo(agentId, held);
+      },
       local,
       redis: options.redis,
       log: this.#log,
@@ -92,6 +95,7 @@ export class RedisAgentHub implements AgentHub {
       options.wakes.subscribe,
       (command) => this.#agentSide.handle(command),
       (error) => this.#report(error, "cluster-inbox"),
+      { ready: () => this.#keeper.fresh() },
     );
     options.onReconnected?.(
       afterReconnect(
@@ -99,24 +103,34 @@ export class RedisAgentHub implements AgentHub {
         (error) => this.#report(error, "cluster-backlog"),
       ),
     );
-    const heartbeat = setInterval(() => void this.#heartbeat(ttlMs), Math.max(100, ttlMs / 3));
-    (heartbeat as { unref?: () => void }).unref?.();
-    this.#timers.push(heartbeat);
-    void this.#heartbeat(ttlMs);
+    const deadAfterMs = ttlMs * DEAD_AFTER_TTLS;
+    this.#keeper = new PresenceKeeper({
+      presence: this.#presence,
+      liveMs: ttlMs,
+      onLost: (agentId) => this.#lostTo(agentId, null),
+      onGap: () => {
+        local.reloadTaskBacklogs().catch((error) => this.#report(error, "cluster-backlog"));
+      },
+      onCutOff: () => this.#failClosed(),
+      afterBeat: async () => {
+        await this.#presence.reapDeadNodes(deadAfterMs);
+        await this.#agentSide.releaseAbandoned((nodes) => this.#presence.liveNodes(nodes, deadAfterMs));
+      },
+      report: (error, stage) => this.#report(error, stage),
+    });
   }
 
   // --- presence hooks (LocalAgentHome beforeLink / onUnlinked) ---
 
   async linked(agentId: string): Promise<number> {
-    const { epoch, previous } = await this.#presence.claimFrom(agentId);
-    this.#held.set(agentId, epoch);
+    const { epoch, previous } = await this.#keeper.claim(agentId);
     if (previous) this.#previousOwner.set(agentId, previous);
     return epoch;
   }
 
   /** Another node took the agent (it said so, or our claim was fenced): stop serving it here. */
   #lostTo(agentId: string, heldThere: string[] | null): void {
-    this.#held.delete(agentId);
+    this.#keeper.held.delete(agentId); // not released: the claim is the new node's
     this.#agentSide.handOver(agentId, heldThere);
     this.#local.forgetTasks(agentId);
     // Not expired here: the new node continues what the connector held (tasks included); the rest failed above.
@@ -126,35 +140,17 @@ export class RedisAgentHub implements AgentHub {
   }
 
   unlinked(agentId: string, epoch: number): void {
-    if (this.#held.get(agentId) !== epoch) return; // a newer socket of the agent is linked here
-    this.#held.delete(agentId);
-    this.#presence.release(agentId, epoch).catch((error) => this.#report(error, "cluster-release"));
-  }
-
-  async #heartbeat(ttlMs: number): Promise<void> {
-    try {
-      const lost = await this.#presence.refresh(this.#held);
-      this.#lastHeartbeat = Date.now();
-      // Another node holds these agents now (this node was frozen or cut off): never serve them from here again.
-      for (const agentId of lost) this.#lostTo(agentId, null);
-      await this.#presence.reapDeadNodes(ttlMs * DEAD_AFTER_TTLS);
-      await this.#agentSide.releaseAbandoned((nodes) =>
-        this.#presence.liveNodes(nodes, ttlMs * DEAD_AFTER_TTLS),
-      );
-    } catch (error) {
-      this.#report(error, "cluster-heartbeat");
-      if (Date.now() - this.#lastHeartbeat > ttlMs) this.#failClosed();
-    }
+    this.#keeper.unclaim(agentId, epoch); // unless a newer socket of the agent is linked here
   }
 
   /**
-   * Cut off from Redis longer than a presence TTL: other nodes already count our agents offline, and a revocation
-   * could not reach us. Close their sockets with "retry later" so connectors come back through the load balancer
-   * to a node that has Redis (their requests wait out the grace window meanwhile).
+   * Cut off from Redis longer than the liveness bound: other nodes already count our agents offline, and a
+   * revocation could not reach us. Close their sockets with "retry later" so connectors come back through the load
+   * balancer to a node that has Redis (their requests wait out the grace window meanwhile). Their claims are given
+   * back once Redis answers again (`PresenceKeeper.unclaim`).
    */
   #failClosed(): void {
     for (const agentId of this.#local.linkedAgents()) {
-      this.#held.delete(agentId);
       this.#local.closeAgent(agentId, CloseCode.retryLater, "this gateway node lost its Redis", {
         expireNow: false,
       });
@@ -164,6 +160,7 @@ export class RedisAgentHub implements AgentHub {
   // --- AgentHub ---
 
   async isOnline(agentIds: string[]): Promise<Map<string, boolean>> {
+    await this.#keeper.fresh();
     const local = await this.#local.isOnline(agentIds);
     const elsewhere = agentIds.filter((id) => !local.get(id));
     const homes = await this.#presence.homes(elsewhere);
@@ -175,6 +172,7 @@ export class RedisAgentHub implements AgentHub {
    * caller, and another node can take it over if the agent reconnects there.
    */
   async dispatch(call: RelayCall, sink: RelaySink): Promise<void> {
+    await this.#keeper.fresh(); // a node that was frozen checks its claims before serving a local agent
     if ((await this.#local.isOnline([call.agentId])).get(call.agentId)) {
       await this.#agentSide.dispatch(call, this.#options.nodeId);
       return this.#follow(this.#options.nodeId, call.agentId, call.requestId, 0, sink);
@@ -199,7 +197,8 @@ export class RedisAgentHub implements AgentHub {
     const previous = this.#previousOwner.get(agentId);
     this.#previousOwner.delete(agentId);
     if (previous) {
-      await this.#inbox.send(previous, { type: "claimed", agentId, held: held.map(({ id }) => id) });
+      const epoch = this.#keeper.held.get(agentId);
+      await this.#inbox.send(previous, { type: "claimed", agentId, held: held.map(({ id }) => id), epoch });
     }
     return adopted;
   }
@@ -284,6 +283,7 @@ export class RedisAgentHub implements AgentHub {
   }
 
   async taskQueued(agentId: string, taskId: string): Promise<void> {
+    await this.#keeper.fresh();
     if ((await this.#local.isOnline([agentId])).get(agentId)) return this.#local.taskQueued(agentId, taskId);
     const home = (await this.#presence.homes([agentId])).get(agentId);
     // Offline everywhere: the task waits in the store and is delivered when the agent connects.
@@ -305,7 +305,7 @@ export class RedisAgentHub implements AgentHub {
   }
 
   dispose(): void {
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#keeper.dispose();
     this.#listening.stop();
     for (const following of this.#following.values()) following.stop();
   }

@@ -114,29 +114,54 @@ export function createAgentService(store: SessionStore) {
     return records.filter((r): r is AgentRecord => r !== null && canSee(caller, r));
   }
 
+  /**
+   * Applies an owner's patch to the record as stored now (one compare-and-set step), so it never undoes a change
+   * made since the caller read the record: another PATCH, or the hub stamping `last_seen`. A rename claims the new
+   * name first and frees the name the record held at the moment of the write (not the one the caller read).
+   */
   async function update(record: AgentRecord, patch: v.InferOutput<typeof AgentUpdate>): Promise<AgentRecord> {
-    if (patch.name && patch.name.toLowerCase() !== record.name.toLowerCase()) {
-      if (!(await store.add(`agent-name:${patch.name.toLowerCase()}`, record.id))) {
-        throw errors.conflict(
-          "agent_name_taken",
-          `An agent named \`${patch.name}\` already exists; pick another name.`,
-        );
-      }
-      await store.delete(`agent-name:${record.name.toLowerCase()}`);
+    const newName =
+      patch.name && patch.name.toLowerCase() !== record.name.toLowerCase() ? patch.name.toLowerCase() : null;
+    if (newName !== null && !(await store.add(`agent-name:${newName}`, record.id))) {
+      throw errors.conflict(
+        "agent_name_taken",
+        `An agent named \`${patch.name}\` already exists; pick another name.`,
+      );
     }
-    const next: AgentRecord = { ...record, ...stripUndefined(patch), updated_at: new Date().toISOString() };
-    await store.set(`agent:${record.id}`, next);
-    return next;
+    const changes = stripUndefined(patch);
+    const updatedAt = new Date().toISOString();
+    let replacedName = record.name.toLowerCase();
+    const { value } = await store.update<AgentRecord>(`agent:${record.id}`, (current) => {
+      if (current === null) return undefined;
+      replacedName = current.name.toLowerCase();
+      return { value: { ...current, ...changes, updated_at: updatedAt } };
+    });
+    if (value === null) {
+      // Deleted meanwhile: give back the name this call claimed.
+      if (newName !== null) await store.delete(`agent-name:${newName}`);
+      throw errors.agentNotFound(record.name);
+    }
+    if (replacedName !== value.name.toLowerCase()) await store.delete(`agent-name:${replacedName}`);
+    return value;
   }
 
+  /**
+   * Deletes the agent. `take` reads and deletes at once, so the name freed is the one the record held at that
+   * moment, even if a rename landed after the caller read it; a later `touch` or PATCH finds nothing to write.
+   */
   async function remove(record: AgentRecord): Promise<void> {
-    await store.delete(`agent:${record.id}`);
-    await store.delete(`agent-name:${record.name.toLowerCase()}`);
+    const stored = await store.take<AgentRecord>(`agent:${record.id}`);
+    // Nothing taken: a concurrent delete freed the name already (and someone may have claimed it since).
+    if (stored !== null) await store.delete(`agent-name:${stored.name.toLowerCase()}`);
   }
 
+  /** Stamps `last_seen` on the record as stored now; never brings back a deleted agent. */
   async function touch(id: string): Promise<void> {
-    const record = await getById(id);
-    if (record) await store.set(`agent:${id}`, { ...record, last_seen: new Date().toISOString() });
+    if (!AGENT_ID.test(id)) return;
+    const seenAt = new Date().toISOString();
+    await store.update<AgentRecord>(`agent:${id}`, (current) =>
+      current === null ? undefined : { value: { ...current, last_seen: seenAt } },
+    );
   }
 
   /** Whether a hello should write `last_seen`: it is missing, older than the window, or in the future. */

@@ -493,9 +493,15 @@ export function createCallService(deps: CallServiceDeps) {
     return tasks.data<T>(id, name);
   }
 
-  async function setTaskData(caller: Caller, id: string, name: string, value: unknown): Promise<void> {
+  /** Changes door data of one of the caller's tasks in one compare-and-set step (see `TaskService.updateData`). */
+  async function updateTaskData<T>(
+    caller: Caller,
+    id: string,
+    name: string,
+    change: (current: T | null) => T | undefined,
+  ): Promise<{ value: T | null; changed: boolean }> {
     await getTask(caller, id);
-    await tasks.setData(id, name, value);
+    return tasks.updateData(id, name, change);
   }
 
   return {
@@ -503,7 +509,7 @@ export function createCallService(deps: CallServiceDeps) {
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
     taskChanged,
     taskData,
-    setTaskData,
+    updateTaskData,
     claimSession,
     startTask,
     continueTask,

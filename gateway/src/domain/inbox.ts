@@ -112,7 +112,9 @@ export function createInboxService(store: SessionStore) {
 
   /**
    * Hands out up to `limit` unacknowledged messages, oldest first, skipping those leased to an earlier fetch;
-   * each is leased for `leaseSeconds` (redelivered after that unless acknowledged).
+   * each is leased for `leaseSeconds` (redelivered after that unless acknowledged). Each lease is one
+   * compare-and-set step on the message as stored, so a message acknowledged meanwhile is not written back, and
+   * of two fetches at once only one leases a message.
    */
   async function fetch(
     agentId: string,
@@ -120,21 +122,30 @@ export function createInboxService(store: SessionStore) {
   ): Promise<{ messages: InboxMessage[]; unread: number }> {
     const keys = await store.keys(`inbox:${agentId}:`);
     const now = Date.now();
+    const leasedUntil = now + options.leaseSeconds * 1000;
+    const leasable = (message: InboxMessage | null): message is InboxMessage =>
+      message !== null && (message.leased_until ?? 0) <= now;
     const out: InboxMessage[] = [];
-    const leases: Promise<void>[] = [];
     for (let i = 0; i < keys.length && out.length < options.limit; i += 32) {
       const batch = keys.slice(i, i + 32);
       const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
-      for (const [j, message] of records.entries()) {
-        if (!message || (message.leased_until ?? 0) > now || out.length >= options.limit) continue;
-        message.deliveries += 1;
-        message.leased_until = now + options.leaseSeconds * 1000;
-        // The leases are written together: with a syncing store they share one commit.
-        leases.push(store.set(batch[j]!, message));
-        out.push(message);
-      }
+      const candidates = batch
+        .filter((_, j) => leasable(records[j] ?? null))
+        .slice(0, options.limit - out.length);
+      // The leases are written together: with a syncing store they share one commit.
+      const leases = await Promise.all(
+        candidates.map((key) =>
+          store.update<InboxMessage>(key, (message) =>
+            leasable(message)
+              ? {
+                  value: { ...message, deliveries: message.deliveries + 1, leased_until: leasedUntil },
+                }
+              : undefined,
+          ),
+        ),
+      );
+      for (const lease of leases) if (lease.changed && lease.value) out.push(lease.value);
     }
-    await Promise.all(leases);
     const unread = (await store.get<number>(`inbox-unread:${agentId}`)) ?? out.length;
     return { messages: out, unread: Math.max(unread, out.length) };
   }
@@ -170,24 +181,32 @@ export function createInboxService(store: SessionStore) {
     text: string,
   ): Promise<InboxMessage> {
     const match = MESSAGE_ID.exec(askId);
-    const ask = match ? await store.get<AskRecord>(`ask:${match[1]}`) : null;
-    if (!ask || ask.to_agent_id !== replier.id) {
-      throw new ApiError(404, "ask_not_found", `No ask ${askId} addressed to ${replier.name} is waiting.`);
-    }
-    if (ask.reply) throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
-    const message: InboxMessage = {
-      id: `msg_${timeOrderedId()}`,
+    const notFound = () =>
+      new ApiError(404, "ask_not_found", `No ask ${askId} addressed to ${replier.name} is waiting.`);
+    if (!match) throw notFound();
+    const id = `msg_${timeOrderedId()}`;
+    const createdAt = new Date().toISOString();
+    const replyTo = (ask: AskRecord): InboxMessage => ({
+      id,
       kind: "reply",
       to: { agent_id: ask.from.agent_id ?? "", agent_name: ask.from.agent_name ?? ask.from.user },
       from,
       text,
       in_reply_to: askId,
-      created_at: new Date().toISOString(),
+      created_at: createdAt,
       deliveries: 0,
-    };
-    await store.set(`ask:${match![1]}`, { ...ask, reply: message }, { ttl: INBOX_LIMITS.askTtlSeconds });
-    if (ask.from.agent_id) await deliver(ask.from.agent_id, message);
-    return message;
+    });
+    // One compare-and-set step: of two replies at once exactly one is written, the other is told 409.
+    const { value: ask, changed } = await store.update<AskRecord>(`ask:${match[1]}`, (current) =>
+      current === null || current.to_agent_id !== replier.id || current.reply
+        ? undefined
+        : { value: { ...current, reply: replyTo(current) }, ttl: INBOX_LIMITS.askTtlSeconds },
+    );
+    if (!ask || ask.to_agent_id !== replier.id) throw notFound();
+    if (!changed || !ask.reply)
+      throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
+    if (ask.from.agent_id) await deliver(ask.from.agent_id, ask.reply);
+    return ask.reply;
   }
 
   /** Waits for the reply to an ask (polling its one key), or null at the deadline. */

@@ -164,8 +164,10 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
   ): Promise<{ task: TaskRecord | null; changed: boolean }> {
     const key = keyOf(id);
     if (!key) return { task: null, changed: false };
+    let endedBefore = false;
     const { value, changed } = await store.update<TaskRecord>(key, (current) => {
       if (current === null) return undefined;
+      endedBefore = isTerminal(current.status);
       const stored = { ...current }; // `change` may edit its argument in place; the rule compares with this
       const next = change(current);
       if (next === null || !mayFollow(stored, next)) return undefined;
@@ -179,7 +181,11 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
         backlog.untrack(value),
       ]);
     } else {
-      await backlog.track(value);
+      await Promise.all([
+        backlog.track(value),
+        // Continued after input-required: the owner's listing key lost its finished-task TTL's reason to expire.
+        endedBefore ? store.set(ownerKeyOf(value), 1) : undefined,
+      ]);
     }
     return { task: value, changed: true };
   }
@@ -238,9 +244,20 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return keyOf(id) ? store.get<T>(`task-data:${id}:${name}`) : null;
   }
 
-  async function setData(id: string, name: string, value: unknown): Promise<void> {
+  /**
+   * Changes door data as stored now (one compare-and-set step, see `SessionStore.update`): `change` gets the current
+   * value (null: none) and returns the next one, or undefined to leave it; two doors' writes at once both land.
+   */
+  async function updateData<T>(
+    id: string,
+    name: string,
+    change: (current: T | null) => T | undefined,
+  ): Promise<{ value: T | null; changed: boolean }> {
     if (!keyOf(id)) throw new Error(`[gateway] [tasks] bad task id ${id}`);
-    await store.set(`task-data:${id}:${name}`, value, { ttl: options.ttlSeconds });
+    return store.update<T>(`task-data:${id}:${name}`, (current) => {
+      const next = change(current);
+      return next === undefined ? undefined : { value: next, ttl: options.ttlSeconds };
+    });
   }
 
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
@@ -252,7 +269,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     return live;
   }
 
-  return { create, get, update, unfinished, nextTurn, listOf, data, setData };
+  return { create, get, update, unfinished, nextTurn, listOf, data, updateData };
 }
 
 export type TaskService = ReturnType<typeof createTaskService>;

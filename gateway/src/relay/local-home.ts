@@ -258,7 +258,8 @@ export class LocalAgentHome implements AgentHub {
     if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
     if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     pending.openPrompts.delete(answer.prompt_id);
-    link.send({ type: "input", id: requestId, ...answer });
+    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
+    link.send({ ...answer, type: "input", id: requestId });
     return "sent";
   }
 
@@ -433,17 +434,24 @@ export class LocalAgentHome implements AgentHub {
     if (this.#options.beforeLink) {
       // Before linking, so nothing can be delivered to this socket while the host is still busy with it.
       await this.#options.beforeLink(connection);
-      if (connection.isClosed) return; // The host refused it, or it went away meanwhile.
+      // The host refused it, or it went away meanwhile: a claim the host took for it is given back.
+      if (connection.isClosed) return this.#options.onUnlinked?.(connection.identity);
     }
     const held = frame.inflight ?? [];
-    const reattached = await reattachHeldTasks(this.#slot(agent.id), held, this.#delivery);
-    if (this.#options.adoptHeld) {
-      const known = new Set(reattached.map((pending) => pending.call.requestId));
-      const pending = this.#slot(agent.id).pending;
-      const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
-      reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
+    const reattached: PendingRequest[] = [];
+    try {
+      reattached.push(...(await reattachHeldTasks(this.#slot(agent.id), held, this.#delivery)));
+      if (this.#options.adoptHeld) {
+        const known = new Set(reattached.map((pending) => pending.call.requestId));
+        const pending = this.#slot(agent.id).pending;
+        const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
+        reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
+      }
+    } catch (error) {
+      this.#options.onUnlinked?.(connection.identity);
+      throw error;
     }
-    if (connection.isClosed) return;
+    if (connection.isClosed) return this.#options.onUnlinked?.(connection.identity);
     // Looked up again: the sweep drops a slot with no link and nothing pending, also while this hello awaited, and a
     // socket linked into a dropped slot would be sent work while its own frames (and its close) were ignored.
     const slot = this.#slot(agent.id);

@@ -61,16 +61,14 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
       if (!isOwner(caller, agent) && caller.agentId !== agent.id) throw errors.agentNotFound(agentRef);
       const data = new Uint8Array(await c.req.arrayBuffer());
       const key = await keyOf(requestId, name);
-      const existing = await store.get<AttachmentMeta>(key);
-      if (existing && existing.agent_id !== agent.id)
-        throw errors.conflict("attachment_exists", "Name already used.");
+      // The name is claimed for this agent before its bytes are stored, in one compare-and-set step: of two agents
+      // uploading one name at once, the second is refused and never overwrites the first one's file.
+      const meta: AttachmentMeta = { name, size: data.byteLength, agent_id: agent.id, owner: null };
+      const { changed } = await store.update<AttachmentMeta>(key, (existing) =>
+        existing && existing.agent_id !== agent.id ? undefined : { value: meta },
+      );
+      if (!changed) throw errors.conflict("attachment_exists", "Name already used.");
       await blobs.put(key, data);
-      await store.set(key, {
-        name,
-        size: data.byteLength,
-        agent_id: agent.id,
-        owner: null,
-      } satisfies AttachmentMeta);
       return c.json({ name, size: data.byteLength }, 201);
     },
   )
@@ -103,9 +101,13 @@ export function createAttachmentFinalizer(services: Pick<GatewayServices, "store
     const attachments = [];
     for (const attachment of frame.attachments ?? []) {
       const key = await keyOf(call.requestId, attachment.name);
-      const meta = await services.store.get<AttachmentMeta>(key);
-      if (!meta || meta.agent_id !== call.agentId) continue;
-      await services.store.set(key, { ...meta, owner: call.user });
+      // On the record as stored now, so a re-upload that landed meanwhile keeps its own size.
+      const { value: meta, changed } = await services.store.update<AttachmentMeta>(key, (current) =>
+        current && current.agent_id === call.agentId
+          ? { value: { ...current, owner: call.user } }
+          : undefined,
+      );
+      if (!meta || !changed) continue;
       const path = `/v1/attachments/${encodeURIComponent(call.requestId)}/${encodeURIComponent(meta.name)}`;
       attachments.push({
         name: meta.name,

@@ -37,7 +37,9 @@ if ARGV[1] == 'absent' then
 elseif current ~= ARGV[2] then
   return 0
 end
-if ARGV[4] == '' then
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[4] == '' then
   redis.call('SET', KEYS[1], ARGV[3])
 else
   redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
@@ -65,7 +67,8 @@ export function createRedisCommandStore({
       const raw = await send(["GET", at(key)]);
       return raw === null ? null : String(raw);
     },
-    swap: async (key: string, expected: string | null, text: string, ttlMs: number | null) =>
+    // JSON text is never empty, so '' stands for "delete".
+    swap: async (key: string, expected: string | null, text: string | null, ttlMs: number | null) =>
       Number(
         await send([
           "EVAL",
@@ -74,7 +77,7 @@ export function createRedisCommandStore({
           at(key),
           expected === null ? "absent" : "present",
           expected ?? "",
-          text,
+          text ?? "",
           ttlMs ?? "",
         ]),
       ) === 1,

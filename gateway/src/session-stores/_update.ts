@@ -15,8 +15,8 @@ import type { UpdateResult, UpdateStep } from "./types.ts";
 
 export interface UpdateDecision<T> {
   result: UpdateResult<T>;
-  /** What to write (JSON text, TTL in ms or none), or null to leave the key as it is. */
-  write: { text: string; ttlMs: number | null } | null;
+  /** What to write (JSON text, TTL in ms or none; text null: delete the key), or null to leave the key as it is. */
+  write: { text: string | null; ttlMs: number | null } | null;
 }
 
 /** Runs `step` on the current JSON text (null: absent) and says what to write. */
@@ -32,6 +32,12 @@ export function decideUpdate<T>(
       write: null,
     };
   }
+  if ("delete" in decided) {
+    // Deleting an absent key changes nothing.
+    return current === null
+      ? { result: { value: null, changed: false }, write: null }
+      : { result: { value: null, changed: true }, write: { text: null, ttlMs: null } };
+  }
   const text = encodeValue(decided.value);
   return {
     result: { value: decodeValue<T>(text), changed: true },
@@ -42,8 +48,11 @@ export function decideUpdate<T>(
 export interface CompareAndSetMedium {
   /** The key's current JSON text; null when it is absent (or expired). */
   read(key: string): Promise<string | null>;
-  /** Writes `text` (with its TTL, or none) only while the key holds `expected` (null: absent); true when written. */
-  swap(key: string, expected: string | null, text: string, ttlMs: number | null): Promise<boolean>;
+  /**
+   * Writes `text` (with its TTL, or none; null: deletes the key) only while the key holds `expected` (null: absent);
+   * true when written.
+   */
+  swap(key: string, expected: string | null, text: string | null, ttlMs: number | null): Promise<boolean>;
 }
 
 /** Conflicts in a row before `update` gives up: each one means another writer got through, so this is generous. */

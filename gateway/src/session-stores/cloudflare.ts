@@ -19,8 +19,16 @@ export interface GatewayStoreRpc {
   delete(key: string): Promise<void>;
   add(key: string, json: string, ttlMs: number | null): Promise<boolean>;
   take(key: string): Promise<string | null>;
-  /** Writes `json` only while the key holds `expected` (null: absent); true when written (see `_update.ts`). */
-  compareAndSet(key: string, expected: string | null, json: string, ttlMs: number | null): Promise<boolean>;
+  /**
+   * Writes `json` (null: deletes the key) only while the key holds `expected` (null: absent); true when written
+   * (see `_update.ts`).
+   */
+  compareAndSet(
+    key: string,
+    expected: string | null,
+    json: string | null,
+    ttlMs: number | null,
+  ): Promise<boolean>;
   /** `null` when the key holds something other than an integer. */
   increment(key: string, by: number): Promise<number | null>;
   keys(prefix: string): Promise<string[]>;
@@ -92,7 +100,7 @@ export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreO
       // task runner (in each agent's object) and the Worker (a cancel) write the same task, so this matters here.
       const medium = {
         read: (k: string) => stub.get(k),
-        swap: (k: string, expected: string | null, json: string, ttlMs: number | null) =>
+        swap: (k: string, expected: string | null, json: string | null, ttlMs: number | null) =>
           stub.compareAndSet(k, expected, json, ttlMs),
       };
       return updateByCompareAndSet(medium, key, step);

@@ -289,7 +289,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       assertKey(key);
       const log = journal ?? (await ready());
       const { result, write: next } = decideUpdate(readLive(log, key)?.text ?? null, step);
-      if (next) await write(log, key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
+      if (next?.text === null) await erase(log, key);
+      else if (next) await write(log, key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
       return result;
     },
     async keys(prefix: string) {

@@ -112,7 +112,8 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
       // Read, decide and write in one synchronous step.
       const entry = readLive(key);
       const { result, write: next } = decideUpdate(entry?.text ?? null, step);
-      if (next) write(key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
+      if (next?.text === null) index.delete(key);
+      else if (next) write(key, next.text, next.ttlMs === null ? null : Date.now() + next.ttlMs);
       return result;
     },
     async keys(prefix: string) {

@@ -47,12 +47,15 @@ export interface SortedSets {
   range(key: string): Promise<string[]>;
 }
 
-/** What an `update` step decides: the key's next value and its TTL (as with `set`), or `undefined` to write nothing. */
-export type UpdateStep<T> = { value: T; ttl?: number } | undefined;
+/**
+ * What an `update` step decides: the key's next value and its TTL (as with `set`), `{ delete: true }` to remove the
+ * key (only while it still holds what the step saw: a conditional delete), or `undefined` to write nothing.
+ */
+export type UpdateStep<T> = { value: T; ttl?: number } | { delete: true } | undefined;
 
 /** The outcome of `update`. */
 export interface UpdateResult<T> {
-  /** What the key holds once the update is done: the value written, or the unchanged current one (null: absent). */
+  /** What the key holds once the update is done: the value written, the unchanged current one, or null (absent, or deleted by this update). */
   value: T | null;
   /** Whether this call wrote. */
   changed: boolean;

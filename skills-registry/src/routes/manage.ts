@@ -13,6 +13,7 @@ import {
 import { jsonResponse, RegistryError } from "../errors.ts";
 import { UNPUBLISH_WINDOW_HOURS } from "../limits.ts";
 import { skillName } from "../names.ts";
+import type { VersionRecord } from "../types.ts";
 import { checkTag, checkVersion } from "./publish.ts";
 import { loadExisting } from "./skills.ts";
 
@@ -31,11 +32,16 @@ export async function addTag(request: RouteRequest, context: RegistryContext): P
   const version = typeof body.version === "string" ? body.version : "";
   // Also keeps a missing or odd version out of the store key (it answered 500 internal_error).
   checkVersion(version);
+  const missing = () =>
+    new RegistryError(404, "version_not_found", `${skillName(author, slug)}@${version} does not exist`);
   const record = await context.storage.getVersion(author, slug, version);
-  if (!record || record.unpublished_at) {
-    throw new RegistryError(404, "version_not_found", `${skillName(author, slug)}@${version} does not exist`);
+  if (!record || record.unpublished_at) throw missing();
+  await context.storage.moveTag(author, slug, tag, () => version);
+  // An unpublish that ran meanwhile may have cleared the version's tags before this one was written: take it back.
+  if ((await context.storage.getVersion(author, slug, version))?.unpublished_at) {
+    await retargetTags(context, author, slug, version, [tag]);
+    throw missing();
   }
-  await context.storage.setTag(author, slug, tag, version);
   return jsonResponse(await context.storage.getTags(author, slug));
 }
 
@@ -75,14 +81,20 @@ export async function deprecate(request: RouteRequest, context: RegistryContext)
       `no version of ${skillName(author, slug)} matches "${range}"`,
     );
   }
-  for (const record of matching) {
-    if (body.message === "") delete record.deprecated;
-    else record.deprecated = body.message;
-    await context.storage.putVersion(record);
+  const message = body.message;
+  const changed: string[] = [];
+  for (const { version } of matching) {
+    // On the record as stored now: a version unpublished since it was listed stays unpublished.
+    const { record } = await context.storage.updateVersion(author, slug, version, (current) => {
+      if (current.unpublished_at) return undefined;
+      const { deprecated: _previous, ...rest } = current;
+      return message === "" ? rest : { ...rest, deprecated: message };
+    });
+    if (record && !record.unpublished_at) changed.push(version);
   }
   return jsonResponse({
     name: skillName(author, slug),
-    versions: matching.map((v) => v.version),
+    versions: changed,
     deprecated: body.message === "" ? null : body.message,
   });
 }
@@ -92,41 +104,59 @@ export async function unpublish(request: RouteRequest, context: RegistryContext)
   const { author, slug } = skillParams(request);
   await requirePublisher(context, request, author);
   const version = request.params.version ?? "";
-  const record = await context.storage.getVersion(author, slug, version);
   const name = `${skillName(author, slug)}@${version}`;
+  const unpublishedAt = new Date().toISOString();
+  // One compare-and-set step: of two unpublishes at once one wins, and a deprecation racing it cannot undo it.
+  const { record, changed } = await context.storage.updateVersion(author, slug, version, (current) =>
+    unpublishRefusal(name, current) ? undefined : { ...current, unpublished_at: unpublishedAt },
+  );
   if (!record) throw new RegistryError(404, "version_not_found", `${name} does not exist`);
+  // Not changed: the step refused this very record (another unpublish won, or the window has passed); time only
+  // moves on, so the same refusal still holds.
+  if (!changed) throw unpublishRefusal(name, record) as RegistryError;
+  await context.storage.deleteArchive(record.blob);
+  await retargetTags(context, author, slug, version);
+  return jsonResponse({ name: skillName(author, slug), version, unpublished_at: unpublishedAt });
+}
+
+/** Why this version may not be unpublished now, or null when it may. */
+function unpublishRefusal(name: string, record: VersionRecord): RegistryError | null {
   if (record.unpublished_at)
-    throw new RegistryError(410, "version_unpublished", `${name} was already unpublished`);
+    return new RegistryError(410, "version_unpublished", `${name} was already unpublished`);
   const ageHours = (Date.now() - Date.parse(record.published_at)) / 3_600_000;
   if (ageHours > UNPUBLISH_WINDOW_HOURS) {
-    throw new RegistryError(
+    return new RegistryError(
       409,
       "unpublish_window_passed",
       `${name} was published more than ${UNPUBLISH_WINDOW_HOURS} hours ago; deprecate it instead`,
     );
   }
-  record.unpublished_at = new Date().toISOString();
-  await context.storage.putVersion(record);
-  await context.storage.deleteArchive(record.blob);
-  await retargetTags(context, author, slug, version);
-  return jsonResponse({ name: skillName(author, slug), version, unpublished_at: record.unpublished_at });
+  return null;
 }
 
-/** Tags that pointed at an unpublished version: `latest` falls back to the highest live version, others go. */
+/**
+ * Tags that pointed at an unpublished version: `latest` falls back to the highest live version, others go. Each
+ * tag changes in one compare-and-set step, and only while it still names that version, so a tag moved meanwhile
+ * (a publish raising `latest`, an author pointing a tag elsewhere) keeps its new target.
+ */
 async function retargetTags(
   context: RegistryContext,
   author: string,
   slug: string,
   version: string,
+  only?: string[],
 ): Promise<void> {
-  const tags = await context.storage.getTags(author, slug);
+  const tags =
+    only ??
+    Object.entries(await context.storage.getTags(author, slug))
+      .filter(([, target]) => target === version)
+      .map(([tag]) => tag);
   const live = (await context.storage.listVersions(author, slug))
     .filter((v) => !v.unpublished_at)
     .map((v) => v.version);
-  for (const [tag, target] of Object.entries(tags)) {
-    if (target !== version) continue;
-    const fallback = semver.maxSatisfying(live, "*") ?? live[live.length - 1];
-    if (tag === "latest" && fallback) await context.storage.setTag(author, slug, tag, fallback);
-    else await context.storage.deleteTag(author, slug, tag);
+  const fallback = semver.maxSatisfying(live, "*") ?? live[live.length - 1] ?? null;
+  for (const tag of tags) {
+    const target = tag === "latest" ? fallback : null;
+    await context.storage.moveTag(author, slug, tag, (current) => (current === version ? target : undefined));
   }
 }

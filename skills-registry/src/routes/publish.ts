@@ -144,18 +144,21 @@ function versionTaken(author: string, slug: string, record: VersionRecord | null
   );
 }
 
-/** `latest` follows the highest version: publishing an older patch does not drag it back (as ClawHub, JSR). */
+/**
+ * `latest` follows the highest version: publishing an older patch does not drag it back (as ClawHub, JSR). One
+ * compare-and-set step on the tag, so of two publishes at once the higher version ends up as `latest`, whichever
+ * lands last.
+ */
 async function moveTag(
   context: RegistryContext,
   record: VersionRecord,
   tag: string,
 ): Promise<Record<string, string>> {
   const { author, slug, version } = record;
-  const tags = await context.storage.getTags(author, slug);
-  const current = tags[tag];
-  if (tag !== "latest" || current === undefined || semver.gt(version, current)) {
-    await context.storage.setTag(author, slug, tag, version);
-    tags[tag] = version;
-  }
-  return tags;
+  await context.storage.moveTag(author, slug, tag, (current) =>
+    tag !== "latest" || current === null || !semver.valid(current) || semver.gt(version, current)
+      ? version
+      : undefined,
+  );
+  return context.storage.getTags(author, slug);
 }

@@ -1,7 +1,10 @@
 /**
  * The registry's view of the session store and blob store. Every version lives under a key of its own, written
  * once with the store's atomic `add`, so concurrent publishes of one version have exactly one winner and
- * publishes of different versions never overwrite each other. Dist-tags are one key each.
+ * publishes of different versions never overwrite each other. Dist-tags are one key each. A version record's
+ * later changes (deprecation, unpublish) and every tag move or tag removal after an unpublish are compare-and-set
+ * steps of the store (`update`), so of two concurrent writers neither undoes the other (an unpublish stays, `latest`
+ * only moves up on publish, a tag moved meanwhile is not removed).
  *
  * Keys: `skills:v:<author>:<slug>:<version>` (VersionRecord), `skills:t:<author>:<slug>:<tag>` (version string),
  * `skills:dl:<author>:<slug>:<version>` (download counter), blobs `skills:<author>:<slug>:<version>:<sha256>`.
@@ -21,11 +24,29 @@ export interface RegistryStorage {
   getVersion(author: string, slug: string, version: string): Promise<VersionRecord | null>;
   /** Atomically creates the version; `false` when the number was ever used. */
   addVersion(record: VersionRecord): Promise<boolean>;
-  putVersion(record: VersionRecord): Promise<void>;
+  /**
+   * Changes a published version's record as stored now (deprecation, unpublish): `change` returns the next record
+   * or undefined to leave it; it may run more than once. Never creates a version, never changes its identity.
+   */
+  updateVersion(
+    author: string,
+    slug: string,
+    version: string,
+    change: (current: VersionRecord) => VersionRecord | undefined,
+  ): Promise<{ record: VersionRecord | null; changed: boolean }>;
   /** All versions ever published (including unpublished ones), sorted by semver ascending. */
   listVersions(author: string, slug: string): Promise<VersionRecord[]>;
   getTags(author: string, slug: string): Promise<Record<string, string>>;
-  setTag(author: string, slug: string, tag: string, version: string): Promise<void>;
+  /**
+   * Moves a tag in one compare-and-set step: `decide` gets the version it points at now (null: unset) and returns
+   * the new one, null to remove the tag, or undefined to leave it. Resolves with what the tag points at afterwards.
+   */
+  moveTag(
+    author: string,
+    slug: string,
+    tag: string,
+    decide: (current: string | null) => string | null | undefined,
+  ): Promise<string | null>;
   deleteTag(author: string, slug: string, tag: string): Promise<void>;
   /** Every skill that has at least one version record, optionally for one author, sorted. */
   listSkills(author?: string): Promise<SkillRef[]>;
@@ -64,7 +85,17 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
         ? store.get<VersionRecord>(versionKey(a, s, v))
         : Promise.resolve(null),
     addVersion: (record) => store.add(versionKey(record.author, record.slug, record.version), record),
-    putVersion: (record) => store.set(versionKey(record.author, record.slug, record.version), record),
+    async updateVersion(a, s, v, change) {
+      const { value, changed } = await store.update<VersionRecord>(versionKey(a, s, v), (current) => {
+        if (current === null) return undefined;
+        const next = change(current);
+        // Name and number are the record's identity: a change may not move it.
+        if (next === undefined || next.author !== a || next.slug !== s || next.version !== v)
+          return undefined;
+        return { value: next };
+      });
+      return { record: value, changed };
+    },
     async listVersions(a, s) {
       const pairs = await valuesUnder<VersionRecord>(`skills:v:${a}:${s}:`);
       return pairs.map(([, record]) => record).sort((x, y) => semver.compare(x.version, y.version));
@@ -72,7 +103,14 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
     async getTags(a, s) {
       return Object.fromEntries(await valuesUnder<string>(`skills:t:${a}:${s}:`));
     },
-    setTag: (a, s, t, v) => store.set(tagKey(a, s, t), v),
+    async moveTag(a, s, t, decide) {
+      const { value } = await store.update<string>(tagKey(a, s, t), (current) => {
+        const next = decide(current);
+        if (next === undefined || next === current) return undefined;
+        return next === null ? { delete: true } : { value: next };
+      });
+      return value;
+    },
     deleteTag: (a, s, t) => store.delete(tagKey(a, s, t)),
     async listSkills(author) {
       const keys = await store.keys(author ? `skills:v:${author}:` : "skills:v:");

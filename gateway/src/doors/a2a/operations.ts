@@ -178,11 +178,16 @@ async function pushConfigsOf(call: A2aCall, taskId: string): Promise<PushConfig[
   return (await call.services.calls.taskData<PushConfig[]>(call.caller, taskId, PUSH_DATA)) ?? [];
 }
 
+/** Adds (or replaces, by id) a config in one compare-and-set step, so two creates at once both stay. */
 async function savePushConfig(call: A2aCall, taskId: string, config: PushConfig): Promise<void> {
-  const configs = (await pushConfigsOf(call, taskId)).filter((c) => c.id !== config.id);
-  if (configs.length >= MAX_PUSH_CONFIGS)
+  let full = false;
+  await call.services.calls.updateTaskData<PushConfig[]>(call.caller, taskId, PUSH_DATA, (current) => {
+    const others = (current ?? []).filter((c) => c.id !== config.id);
+    full = others.length >= MAX_PUSH_CONFIGS;
+    return full ? undefined : [...others, config];
+  });
+  if (full)
     throw a2aErrors.invalidParams(`A task may have at most ${MAX_PUSH_CONFIGS} push notification configs.`);
-  await call.services.calls.setTaskData(call.caller, taskId, PUSH_DATA, [...configs, config]);
 }
 
 export async function createPushConfig(call: A2aCall, params: Params) {
@@ -209,15 +214,15 @@ export async function listPushConfigs(call: A2aCall, params: Params) {
 export async function deletePushConfig(call: A2aCall, params: Params) {
   const task = await ownTask(call, requireString(params, "taskId"));
   const id = requireString(params, "id");
-  const configs = await pushConfigsOf(call, task.id);
-  if (!configs.some((c) => c.id === id))
-    throw new A2aError("InvalidParams", "push_config_not_found", `Task ${task.id} has no push config ${id}.`);
-  await call.services.calls.setTaskData(
+  // Removes only this config from the list as stored now, so a config created meanwhile is kept.
+  const { changed } = await call.services.calls.updateTaskData<PushConfig[]>(
     call.caller,
     task.id,
     PUSH_DATA,
-    configs.filter((c) => c.id !== id),
+    (current) => (current?.some((c) => c.id === id) ? current.filter((c) => c.id !== id) : undefined),
   );
+  if (!changed)
+    throw new A2aError("InvalidParams", "push_config_not_found", `Task ${task.id} has no push config ${id}.`);
   return {};
 }
 

@@ -103,12 +103,18 @@ export function createShareService(store: SessionStore) {
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
+  /**
+   * Revokes on the record as stored now: the first revocation's time stays, and a share whose record is gone
+   * (expired a day ago) is not written back. Kept (with a fresh day) so a caller with the link is told why.
+   */
   async function revoke(record: ShareRecord): Promise<ShareRecord> {
-    if (record.revoked_at) return record;
-    const next = { ...record, revoked_at: new Date().toISOString() };
-    // Kept (with a fresh day) so a caller with the link is told it was revoked.
-    await store.set(`share:${record.id}`, next, { ttl: TOMBSTONE_SECONDS });
-    return next;
+    const revokedAt = new Date().toISOString();
+    const { value } = await store.update<ShareRecord>(`share:${record.id}`, (current) =>
+      current === null || current.revoked_at
+        ? undefined
+        : { value: { ...current, revoked_at: revokedAt }, ttl: TOMBSTONE_SECONDS },
+    );
+    return value ?? { ...record, revoked_at: record.revoked_at ?? revokedAt };
   }
 
   return { create, verify, get, listOf, revoke };
