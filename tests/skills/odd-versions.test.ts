@@ -25,6 +25,12 @@ describe("odd versions", () => {
     expect([res.status, res.body?.error?.code]).toEqual([status, code]);
   });
 
+  it.each(["%zz", "not-semver", "1.0.0+x"])("unpublishing %s → 404 version_not_found", async (version) => {
+    const { call } = await registryWithOneVersion();
+    const res = await call("DELETE", `/alice/w/${version}`, { token: "alice-token" });
+    expect([res.status, res.body?.error?.code]).toEqual([404, "version_not_found"]);
+  });
+
   it.each([
     [{}, "version_invalid"],
     [{ version: 1 }, "version_invalid"],

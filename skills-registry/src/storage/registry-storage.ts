@@ -57,6 +57,11 @@ export interface RegistryStorage {
   deleteArchive(key: string): Promise<void>;
 }
 
+/**
+ * Versions reach the storage from URLs and bodies; one that was never publishable (not semver, build metadata,
+ * empty) has no record, and must not become a store key the store refuses (that answered 500 internal_error).
+ */
+const publishable = (version: string) => semver.valid(version) === version && !version.includes("+");
 const versionKey = (a: string, s: string, v: string) => `skills:v:${a}:${s}:${v}`;
 const tagKey = (a: string, s: string, t: string) => `skills:t:${a}:${s}:${t}`;
 const downloadKey = (a: string, s: string, v: string) => `skills:dl:${a}:${s}:${v}`;
@@ -78,14 +83,11 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
   }
 
   return {
-    // Versions reach here from URLs and bodies; one that was never publishable (not semver, build metadata, empty)
-    // has no record, and must not become a store key the store refuses (that answered 500 internal_error).
     getVersion: (a, s, v) =>
-      semver.valid(v) === v && !v.includes("+")
-        ? store.get<VersionRecord>(versionKey(a, s, v))
-        : Promise.resolve(null),
+      publishable(v) ? store.get<VersionRecord>(versionKey(a, s, v)) : Promise.resolve(null),
     addVersion: (record) => store.add(versionKey(record.author, record.slug, record.version), record),
     async updateVersion(a, s, v, change) {
+      if (!publishable(v)) return { record: null, changed: false };
       const { value, changed } = await store.update<VersionRecord>(versionKey(a, s, v), (current) => {
         if (current === null) return undefined;
         const next = change(current);
