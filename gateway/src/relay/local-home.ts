@@ -86,6 +86,8 @@ export interface SavedConnection {
 /** Endings kept for re-attaching callers: at most this many, and those of attached callers only when this small. */
 const MAX_RECENT = 2_000;
 const SMALL_ENDING_CHARS = 16 * 1024;
+/** Agents whose task backlog `reloadTaskBacklogs` reads at the same time. */
+const BACKLOG_RELOADS_AT_ONCE = 16;
 
 export class LocalAgentHome implements AgentHub {
   readonly #options: LocalHomeOptions;
@@ -329,13 +331,18 @@ export class LocalAgentHome implements AgentHub {
    */
   async reloadTaskBacklogs(): Promise<boolean> {
     let complete = true;
-    for (const slot of [...this.#slots.values()]) {
-      if (!slot.link) continue;
-      await loadTaskBacklog(slot, this.#delivery).catch((error) => {
-        complete = false;
-        this.#report(error, "backlog");
-      });
-    }
+    const linked = [...this.#slots.values()].filter((slot) => slot.link).values();
+    // A few listings in flight at once: one at a time, a node holding thousands of agents took seconds per round
+    // trip to Redis before the last agent's queued task was found; all at once would flood the store.
+    const worker = async (): Promise<void> => {
+      for (const slot of linked) {
+        await loadTaskBacklog(slot, this.#delivery).catch((error) => {
+          complete = false;
+          this.#report(error, "backlog");
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: BACKLOG_RELOADS_AT_ONCE }, worker));
     return complete;
   }
 
