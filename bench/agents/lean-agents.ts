@@ -15,6 +15,7 @@
  */
 import type { Socket } from "node:net";
 import { nextDelay } from "../../connector/src/client/backoff.ts";
+import { noCounts } from "./lean-counts.ts";
 import { clientFrame, openRawWebSocket } from "./raw-websocket.ts";
 
 interface LeanOptions {
@@ -37,17 +38,7 @@ const connectUrl = new URL("/v1/connect", options.url.replace(/^http/, "ws"));
 const PING = clientFrame(JSON.stringify({ type: "ping" }));
 const TICK_MS = 250;
 
-const counts = {
-  welcomed: 0,
-  everWelcomed: 0,
-  closed: 0,
-  pongs: 0,
-  firstOpenAt: 0,
-  lastWelcomeAt: 0,
-  /** This process's CPU time (ms) at its first open and when all its sockets were first welcomed. */
-  cpuAtFirstOpenMs: 0,
-  cpuAtAllWelcomedMs: 0,
-};
+const counts = noCounts();
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;

@@ -14,6 +14,7 @@
  *   data directory; the time from the stop signal until every agent is welcomed again, the agents reconnecting
  *   with the connector's jittered backoff.
  */
+import { type LeanCounts, lastCountsIn } from "../agents/lean-counts.ts";
 import { httpClient } from "../lib/http-load.ts";
 import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
@@ -74,32 +75,8 @@ export interface CapacityResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface LeanCounts {
-  welcomed: number;
-  everWelcomed: number;
-  closed: number;
-  pongs: number;
-  firstOpenAt: number;
-  lastWelcomeAt: number;
-  cpuAtFirstOpenMs: number;
-  cpuAtAllWelcomedMs: number;
-}
-
 function lastCounts(proc: BenchProcess): LeanCounts {
-  const lines = proc.output().match(/^lean (\{.*\})$/gm) ?? [];
-  const last = lines.at(-1);
-  return last
-    ? JSON.parse(last.slice(5))
-    : {
-        welcomed: 0,
-        everWelcomed: 0,
-        closed: 0,
-        pongs: 0,
-        firstOpenAt: 0,
-        lastWelcomeAt: 0,
-        cpuAtFirstOpenMs: 0,
-        cpuAtAllWelcomedMs: 0,
-      };
+  return lastCountsIn(proc.output());
 }
 
 /** Starts the generator processes; resolves once all agents are welcomed, with the fleet's handles. */

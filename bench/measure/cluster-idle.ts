@@ -13,6 +13,7 @@
  * - What staying idle costs over that heartbeat: each node's CPU share, Redis's CPU share and commands per second
  *   (node heartbeats, the ownership audit, inbox polls).
  */
+import { lastCountsIn } from "../agents/lean-counts.ts";
 import { type BenchCluster, redisUsedMemory, startBenchCluster } from "../lib/bench-cluster.ts";
 import { httpClient } from "../lib/http-load.ts";
 import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
@@ -62,8 +63,7 @@ async function createAgents(url: string, token: string, count: number): Promise<
 }
 
 function welcomedNow(proc: BenchProcess): { welcomed: number; closed: number } {
-  const last = (proc.output().match(/^lean (\{.*\})$/gm) ?? []).at(-1);
-  return last ? JSON.parse(last.slice(5)) : { welcomed: 0, closed: 0 };
+  return lastCountsIn(proc.output());
 }
 
 async function connectFleet(cluster: BenchCluster, token: string, shares: number[]): Promise<BenchProcess[]> {
