@@ -10,7 +10,7 @@
  */
 import Redis from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { apiClient } from "../helpers/api.ts";
+import { apiClient, type JsonResponse } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { startRedis } from "../helpers/redis-server.ts";
@@ -99,7 +99,7 @@ describe.skipIf(!started)("cluster presence by node liveness (3 nodes)", () => {
     expect((await viaOther.get(`/v1/agents/${agent.name}`)).body.online).toBe(true);
     nodes[0]!.signal("SIGSTOP");
     let second: Awaited<ReturnType<typeof connectAgent>> | undefined;
-    let whileFrozen: Promise<{ status: number; body: any }> | undefined;
+    let whileFrozen: Promise<JsonResponse<{ result?: string }>> | undefined;
     try {
       const frozenAt = Date.now();
       await waitFor(async () => (await viaOther.get(`/v1/agents/${agent.name}`)).body.online === false, {
@@ -112,9 +112,12 @@ describe.skipIf(!started)("cluster presence by node liveness (3 nodes)", () => {
       // The notice node-1 sent is gone (as if the frozen node's inbox had been trimmed): only the check on waking
       // can tell node-0.
       await redis.del(`${prefix}cluster:inbox:node-0`);
-      whileFrozen = apiClient(nodes[0]!.url, user.token).post(`/v1/agents/${agent.name}/messages`, {
-        message: "sent to the frozen node",
-      });
+      whileFrozen = apiClient(nodes[0]!.url, user.token).post<{ result?: string }>(
+        `/v1/agents/${agent.name}/messages`,
+        {
+          message: "sent to the frozen node",
+        },
+      );
       await sleep(300); // the request waits in the frozen node's socket buffer
     } finally {
       nodes[0]!.signal("SIGCONT");

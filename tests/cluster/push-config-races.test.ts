@@ -7,21 +7,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import type { Gateway } from "../../gateway/src/index.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
 import { sharedRedisForFile } from "../helpers/shared-redis.ts";
 import { sleep } from "../helpers/wait.ts";
 
 const redis = await sharedRedisForFile();
 const ROUNDS = 20;
 
-async function call(gateway: Gateway, method: string, path: string, token: string, body?: unknown) {
-  const res = await gateway.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "a2a-version": "1.0" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (gateway: Gateway, method: string, path: string, token: string, body?: unknown) =>
+  inProcessApi(gateway, token, { "a2a-version": "1.0" }).call(method, path, body);
 
 describe.skipIf(!redis)("A2A push configs written through two gateways at once", () => {
   const gateways: Gateway[] = [];

@@ -3,7 +3,7 @@
  * its backlog without having been handed over, however many agents the node holds.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 const AGENTS = 60;
 
@@ -11,24 +11,22 @@ describe("reloading task backlogs", () => {
   const gateway = inProcessGateway();
   afterAll(() => gateway.dispose());
 
-  async function post(path: string, token: string, body: unknown) {
-    const res = await gateway.app.request(path, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await res.json()) as Record<string, any>;
-  }
+  const post = async <T>(path: string, token: string, body: unknown) =>
+    (await inProcessApi(gateway, token).post<T>(path, body)).body;
 
   it("delivers each linked agent's stranded task once", async () => {
     await gateway.init();
     const home = gateway.home!;
-    const user = await post("/v1/tokens", IN_PROCESS_ADMIN_TOKEN, { name: "backlog-user" });
+    const user = await post<{ token: string }>("/v1/tokens", IN_PROCESS_ADMIN_TOKEN, {
+      name: "backlog-user",
+    });
     const requests = new Map<string, string[]>();
     const agents: Array<{ id: string; name: string }> = [];
     for (let i = 0; i < AGENTS; i++) {
-      const agent = await post("/v1/agents", user.token, { name: `backlog-${i}` });
-      agents.push(agent as { id: string; name: string });
+      const agent = await post<{ id: string; name: string }>("/v1/agents", user.token, {
+        name: `backlog-${i}`,
+      });
+      agents.push(agent);
       const seen: string[] = [];
       requests.set(agent.id, seen);
       const socket = {

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../gateway/src/index.ts";
 import { isPrivateHost } from "../../gateway/src/util/private-address.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
 describe("private callback hosts", () => {
   it.each([
@@ -41,14 +41,7 @@ describe("callback_url on a gateway with the default config", () => {
   const gateway = inProcessGateway();
   afterAll(() => gateway.dispose());
 
-  async function call(path: string, token: string, body: unknown) {
-    const res = await gateway.app.request(path, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  }
+  const call = (path: string, token: string, body: unknown) => inProcessApi(gateway, token).post(path, body);
 
   it("refuses loopback and private callback URLs with callback_url_forbidden, accepts public ones", async () => {
     await gateway.init();

@@ -7,14 +7,22 @@ export interface JsonResponse<T = any> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string, token?: string, always: Record<string, string> = {}) {
+/** How a request leaves: `fetch` over the network, or an in-process app's `request` (in-process-gateway.ts). */
+export type Send = (url: URL, init: RequestInit) => Response | Promise<Response>;
+
+export function apiClient(
+  baseUrl: string,
+  token?: string,
+  always: Record<string, string> = {},
+  send: Send = (url, init) => fetch(url, init),
+) {
   const headers = (extra?: Record<string, string>) => ({
     ...(token ? { authorization: `Bearer ${token}` } : {}),
     ...always,
     ...extra,
   });
   async function call<T = any>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
-    const res = await fetch(new URL(path, baseUrl), {
+    const res = await send(new URL(path, baseUrl), {
       method,
       headers: headers(body === undefined ? {} : { "content-type": "application/json" }),
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -38,7 +46,7 @@ export function apiClient(baseUrl: string, token?: string, always: Record<string
       onResponse?: (res: Response) => void;
     } = {},
   ) {
-    const res = await fetch(new URL(path, baseUrl), {
+    const res = await send(new URL(path, baseUrl), {
       method: "POST",
       headers: headers({ "content-type": "application/json", accept: "text/event-stream" }),
       body: JSON.stringify(body),

@@ -1,9 +1,25 @@
 /** Permission prompts: an agent asks, the caller (and only the caller) answers, on a live call or a task. */
 import { describe, expect, it } from "vitest";
-import { eventData } from "../../helpers/api.ts";
+import { apiClient, eventData } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
+
+/** The slice of an A2A task these tests read. */
+interface A2aTaskSlice {
+  id: string;
+  status: { state: string; message?: { metadata?: { prompt?: unknown } } };
+}
+
+/** A2A JSON-RPC `SendMessage` to one agent's door, as `user`. */
+function sendMessageRpc(url: string, token: string, agent: string) {
+  const client = apiClient(url, token, { "a2a-version": "1.0" });
+  return async (id: number, message: Record<string, unknown>) => {
+    const body = { jsonrpc: "2.0", id, method: "SendMessage", params: { message } };
+    type Answer = { result?: { task: A2aTaskSlice }; error?: { code: number; message: string } };
+    return (await client.post<Answer>(`/a2a/${agent}/`, body)).body;
+  };
+}
 
 export function promptsContract(ctx: () => GatewayContext): void {
   async function setup(name: string) {
@@ -91,22 +107,11 @@ export function promptsContract(ctx: () => GatewayContext): void {
 
     it("over A2A: a blocking SendMessage stops at INPUT_REQUIRED, and a message on the task answers it", async () => {
       const { url, user, agent, connected } = await setup("prompt-a2a");
-      const rpc = async (id: number, message: Record<string, unknown>) => {
-        const res = await fetch(`${url}/a2a/${agent.name}/`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${user.token}`,
-            "content-type": "application/json",
-            "a2a-version": "1.0",
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message } }),
-        });
-        return (await res.json()) as { result?: { task: any }; error?: unknown };
-      };
+      const rpc = sendMessageRpc(url, user.token, agent.name);
       const first = await rpc(1, { messageId: "m1", role: "ROLE_USER", parts: [{ text: "write it" }] });
       const task = first.result!.task;
       expect(task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
-      expect(task.status.message.metadata.prompt).toMatchObject({ prompt_id: "p1", tool: "Write" });
+      expect(task.status.message?.metadata?.prompt).toMatchObject({ prompt_id: "p1", tool: "Write" });
       const answered = await rpc(2, {
         messageId: "m2",
         role: "ROLE_USER",
@@ -123,18 +128,7 @@ export function promptsContract(ctx: () => GatewayContext): void {
       // Found by tests/fuzz: the caller's whole object was spread into the `input` frame, so `type` and `id` in it
       // replaced the frame's own — the agent got a `cancel` for another request instead of the answer.
       const { url, user, agent, connected } = await setup("prompt-a2a-fields");
-      const rpc = async (id: number, message: Record<string, unknown>) => {
-        const res = await fetch(`${url}/a2a/${agent.name}/`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${user.token}`,
-            "content-type": "application/json",
-            "a2a-version": "1.0",
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id, method: "SendMessage", params: { message } }),
-        });
-        return (await res.json()) as { result?: { task: any }; error?: { code: number; message: string } };
-      };
+      const rpc = sendMessageRpc(url, user.token, agent.name);
       const first = await rpc(1, { messageId: "m1", role: "ROLE_USER", parts: [{ text: "write it" }] });
       const task = first.result!.task;
       expect(task.status.state).toBe("TASK_STATE_INPUT_REQUIRED");
