@@ -21,7 +21,7 @@ import { a2aRoutes } from "./doors/a2a/index.ts";
 import { createA2aPushNotifier } from "./doors/a2a/push.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
 import { shareDoor } from "./doors/share/index.ts";
-import { renderError } from "./errors.ts";
+import { ApiError, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
 import type { AgentHub } from "./relay/types.ts";
@@ -181,8 +181,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A share link's path is its secret: never let it reach a log line.
     const path = c.req.path.replace(/^\/s\/[^/]+/, "/s/<secret>");
     if (status >= 500) services.onError(error, { stage: `${c.req.method} ${path}` });
-    // The rest of an oversized body is never read, so the connection cannot be reused.
-    if (status === 413) c.header("connection", "close");
+    if (error instanceof ApiError && error.headers) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    }
     return c.json(body, status);
   });
 

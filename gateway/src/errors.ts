@@ -7,9 +7,17 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export class ApiError extends HTTPException {
   readonly code: string;
-  constructor(status: ContentfulStatusCode, code: string, message: string, options?: { cause?: unknown }) {
+  /** Response headers the refusal needs (`Retry-After` of a 429), whichever door renders it. */
+  readonly headers: Record<string, string> | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(status, { message, cause: options?.cause });
     this.code = code;
+    this.headers = options?.headers;
   }
 }
 
@@ -23,8 +31,11 @@ export const errors = {
   invalidRequest: (message: string) => new ApiError(400, "invalid_request", message),
   conflict: (code: string, message: string) => new ApiError(409, code, message),
   invalidJson: () => new ApiError(400, "invalid_json", "The request body is not valid JSON."),
+  // The rest of an oversized body is never read, so the connection cannot be reused.
   bodyTooLarge: (limit: number) =>
-    new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`),
+    new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`, {
+      headers: { connection: "close" },
+    }),
   agentOffline: (name: string) =>
     new ApiError(
       503,

@@ -1,5 +1,5 @@
 /**
- * Per-token rate limits on the calling doors (/v1 messages, /mcp), counted in the session store: two gateways on
+ * Per-token rate limits on the calling doors (/v1 messages, /mcp, /a2a), counted in the session store: two gateways on
  * one store share the count, a 429 carries `Retry-After`, and the setting parses (or refuses) from the env.
  */
 import { afterAll, describe, expect, it } from "vitest";
@@ -56,6 +56,19 @@ describe("rate limits", () => {
       return { status: res.status, headers: res.headers, body: (await res.text()) as string };
     }
 
+    /** A2A's HTTP+JSON ListTasks: any A2A operation counts. */
+    function listA2aTasks(gateway: typeof a, token: string) {
+      return gateway.app.request("/a2a/rate-agent/tasks", {
+        headers: { authorization: `Bearer ${token}`, "a2a-version": "1.0" },
+      });
+    }
+
+    function expectRetryAfter(headers: Headers) {
+      const retry = Number(headers.get("retry-after"));
+      expect(retry).toBeGreaterThanOrEqual(1);
+      expect(retry).toBeLessThanOrEqual(3600);
+    }
+
     it("count a token's calls across doors and nodes, and answer 429 rate_limited with Retry-After", async () => {
       await a.init();
       const user = JSON.parse(
@@ -70,7 +83,7 @@ describe("rate limits", () => {
       expect((await post(b, "/v1/agents/rate-agent/messages", user.token, message)).status).toBe(202);
       const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
       expect((await post(a, "/mcp", user.token, ping)).status).toBe(200);
-      expect((await post(b, "/mcp", user.token, ping)).status).toBe(200);
+      expect((await listA2aTasks(b, user.token)).status).toBe(200);
       for (const [gateway, path, body] of [
         [a, "/v1/agents/rate-agent/messages", message],
         [b, "/mcp", ping],
@@ -78,10 +91,16 @@ describe("rate limits", () => {
         const refused = await post(gateway, path, user.token, body);
         expect(refused.status, path).toBe(429);
         expect(JSON.parse(refused.body).error.code).toBe("rate_limited");
-        const retry = Number(refused.headers.get("retry-after"));
-        expect(retry).toBeGreaterThanOrEqual(1);
-        expect(retry).toBeLessThanOrEqual(3600);
+        expectRetryAfter(refused.headers);
       }
+      const refusedA2a = await listA2aTasks(a, user.token);
+      expect(refusedA2a.status).toBe(429);
+      const status = (await refusedA2a.json()) as {
+        error: { status: string; details: { metadata: { code: string } }[] };
+      };
+      expect(status.error.status).toBe("RESOURCE_EXHAUSTED");
+      expect(status.error.details[0]!.metadata.code).toBe("rate_limited");
+      expectRetryAfter(refusedA2a.headers);
       // Another token has its own budget; management routes are not counted.
       expect((await post(a, "/mcp", other.token, ping)).status).toBe(200);
       expect(

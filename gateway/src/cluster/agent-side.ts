@@ -10,7 +10,7 @@
 import { ApiError, errors } from "../errors.ts";
 import type { PromptAnswer } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
-import { PendingRequest } from "../relay/pending.ts";
+import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
 import type { RelayCall, RelaySink } from "../relay/types.ts";
 import { logSink } from "./log-sink.ts";
 import type { RedisCaller } from "./presence.ts";
@@ -165,12 +165,8 @@ export class AgentSide {
       const ack = await this.readAck(id);
       if (!ack?.ok || ack.call.agentId !== agentId) continue;
       const lastSeq = await this.#log.lastSeq(id);
-      const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), {
-        isTask: false,
-        deadline: null,
-        idleTimeoutMs: this.#syncTimeoutMs,
-        now: Date.now(),
-      });
+      const limits = liveCallLimits(ack.call, this.#syncTimeoutMs, Date.now());
+      const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), limits);
       pending.lastSeq = lastSeq;
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);

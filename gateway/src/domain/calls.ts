@@ -11,6 +11,7 @@
 import type { GatewayConfig } from "../config.ts";
 import { ApiError, storeRefusal } from "../errors.ts";
 import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
+import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
@@ -231,7 +232,7 @@ export function createCallService(deps: CallServiceDeps) {
   async function callLive(
     caller: Caller,
     agent: AgentRecord,
-    input: Omit<StartInput, "callbackUrl" | "extensions"> & { resumable?: boolean },
+    input: Omit<StartInput, "callbackUrl" | "extensions"> & { resumable?: boolean; timeoutMs?: number },
     sink: RelaySink,
   ): Promise<RelayCall> {
     const chain = extendChain(input.chain, agent);
@@ -247,8 +248,43 @@ export function createCallService(deps: CallServiceDeps) {
       chain,
     };
     if (input.resumable === false) call.resumable = false;
+    if (input.timeoutMs !== undefined) call.timeoutMs = input.timeoutMs;
     await hub.dispatch(call, sink);
     return call;
+  }
+
+  /**
+   * A live call whose caller waits for the final answer only (a `/v1` JSON call, MCP `ask_agent`): never
+   * resumable (the caller is never told its request id); `timeoutMs` bounds it as a whole, enforced by the hub's
+   * sweep (`agent_timeout`, and the agent is told to cancel) rather than a timer per call; an aborted `signal`
+   * (the caller left) cancels it. Chunks reach `onChunk` only.
+   */
+  async function ask(
+    caller: Caller,
+    agent: AgentRecord,
+    input: Pick<StartInput, "message" | "chain" | "sessionId" | "origin"> & {
+      timeoutMs: number;
+      signal?: AbortSignal;
+      onChunk?: RelaySink["chunk"];
+    },
+  ): Promise<{ call: RelayCall; answer: SyncOutcome }> {
+    const { sink, outcome } = createSyncSink(input.onChunk);
+    const { message, chain, sessionId, origin, timeoutMs, signal } = input;
+    const start = { message, chain, sessionId, origin, timeoutMs, resumable: false };
+    const call = await callLive(caller, agent, start, sink);
+    if (!signal) return { call, answer: await outcome };
+    const cancel = () => {
+      hub
+        .cancel(agent.id, call.requestId)
+        .catch((error: unknown) => deps.onError(error, { stage: "cancel" }));
+    };
+    if (signal.aborted) cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      return { call, answer: await outcome };
+    } finally {
+      signal.removeEventListener("abort", cancel);
+    }
   }
 
   /** A task of the caller's, or 404 (someone else's task looks exactly like a missing one). */
@@ -514,6 +550,7 @@ export function createCallService(deps: CallServiceDeps) {
     startTask,
     continueTask,
     callLive,
+    ask,
     getTask,
     listTasks,
     cancelTask,

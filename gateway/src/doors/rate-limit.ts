@@ -7,14 +7,11 @@
  * counter disappears on its own. A process remembers which counters it already created, so a request costs one
  * store operation.
  *
- * @example
- * app.post("/a2a/:agent/", requireAuth("call"), rateLimit(), handler); // per token, AGENT_MESH_RATE_LIMIT
+ * Per token: `requireAuth(scope, { rateLimited: true })` (auth/middleware.ts) on every calling door; per share
+ * link: the share door calls `enforceRateLimit` itself.
  */
-import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { RateLimit } from "../config.ts";
 import { ApiError } from "../errors.ts";
-import type { GatewayEnv } from "../gateway-env.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 
 export type RateOutcome = { ok: true } | { ok: false; retryAfterSeconds: number };
@@ -65,7 +62,6 @@ export function createRateLimiter(store: SessionStore): RateLimiter {
 
 /** Throws `429 rate_limited` with `Retry-After` when `subject` is over `rule`. */
 export async function enforceRateLimit(
-  c: Context,
   store: SessionStore,
   subject: string,
   rule: RateLimit | null,
@@ -74,21 +70,10 @@ export async function enforceRateLimit(
   if (!rule) return;
   const outcome = await rateLimiterFor(store).hit(subject, rule);
   if (outcome.ok) return;
-  c.header("retry-after", String(outcome.retryAfterSeconds));
   throw new ApiError(
     429,
     "rate_limited",
     `Too many requests for this ${who}: at most ${rule.limit} per ${rule.windowSeconds} s. Retry in ${outcome.retryAfterSeconds} s.`,
+    { headers: { "retry-after": String(outcome.retryAfterSeconds) } },
   );
-}
-
-/**
- * Per-token limit (`AGENT_MESH_RATE_LIMIT`) for a route behind `requireAuth`: mount it after the auth middleware.
- */
-export function rateLimit() {
-  return createMiddleware<GatewayEnv>(async (c, next) => {
-    const { store, config } = c.get("services");
-    await enforceRateLimit(c, store, `t:${c.get("caller").tokenId}`, config.rateLimit, "token");
-    await next();
-  });
 }

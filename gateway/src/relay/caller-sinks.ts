@@ -49,16 +49,17 @@ export function createSseSink(
 
 export type SyncOutcome = { ok: true; frame: DoneFrame } | { ok: false; code: string; message: string };
 
-/** Collects a live call into one outcome. */
-export function createSyncSink(): { sink: RelaySink; outcome: Promise<SyncOutcome> } {
+/** Collects a live call into one outcome; chunks only reach `onChunk` (progress), if given. */
+export function createSyncSink(onChunk: RelaySink["chunk"] = () => {}): {
+  sink: RelaySink;
+  outcome: Promise<SyncOutcome>;
+} {
   let settle!: (outcome: SyncOutcome) => void;
   const outcome = new Promise<SyncOutcome>((resolve) => {
     settle = resolve;
   });
   const sink: RelaySink = {
-    chunk() {
-      // The JSON answer carries the final result only.
-    },
+    chunk: onChunk,
     done: (frame) => settle({ ok: true, frame }),
     error: (code, message) => settle({ ok: false, code, message }),
   };

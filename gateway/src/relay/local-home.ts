@@ -25,7 +25,7 @@ import { AgentSlot } from "./agent-slot.ts";
 import { authenticateHello } from "./authenticate-hello.ts";
 import { AgentConnection, type ConnectionIdentity } from "./connection.ts";
 import { parseConnectorFrame } from "./parse-frame.ts";
-import { PendingRequest } from "./pending.ts";
+import { liveCallLimits, PendingRequest } from "./pending.ts";
 import { matchHeldRequests } from "./resume.ts";
 import {
   deliverQueuedTasks,
@@ -214,16 +214,8 @@ export class LocalAgentHome implements AgentHub {
     if (!slot?.link) throw errors.agentOffline(call.agentName);
     const capacity = slot.capacity(this.#config.maxInflightPerAgent);
     if (slot.pending.size >= capacity) throw errors.agentBusy(call.agentName, capacity);
-    const now = Date.now();
-    slot.send(
-      new PendingRequest(call, sink, {
-        isTask: false,
-        deadline: null,
-        idleTimeoutMs: this.#config.syncTimeoutMs,
-        now,
-      }),
-      this.#options.onRequestSent,
-    );
+    const limits = liveCallLimits(call, this.#config.syncTimeoutMs, Date.now());
+    slot.send(new PendingRequest(call, sink, limits), this.#options.onRequestSent);
   }
 
   async attach(

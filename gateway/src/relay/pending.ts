@@ -25,6 +25,13 @@ interface RelayedChunk {
 
 type Outcome = { done: DoneFrame } | { error: { code: string; message: string } };
 
+/** A live call's limits (see `RelayCall.timeoutMs`): a whole-call deadline, or an idle window of `idleMs`. */
+export function liveCallLimits(call: RelayCall, idleMs: number, now: number) {
+  return call.timeoutMs === undefined
+    ? { isTask: false, deadline: null, idleTimeoutMs: idleMs, now }
+    : { isTask: false, deadline: now + call.timeoutMs, idleTimeoutMs: null, now };
+}
+
 /** "ended": the request was already over; the follower got the rest and the ending at once. */
 export type AttachResult = "attached" | "ended" | "gap";
 

@@ -30,6 +30,11 @@ export interface RelayCall {
    * request id (a `/v1` JSON call, MCP `ask_agent`), so its ending is not kept for the resume window.
    */
   resumable?: boolean;
+  /**
+   * Bounds the whole call (a caller waiting for one answer); the hub's sweep ends it with `agent_timeout` and
+   * cancels it on the agent. Without it a live call ends only after `syncTimeoutMs` without a frame (streams).
+   */
+  timeoutMs?: number;
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */

@@ -10,11 +10,10 @@ import type { AgentRecord } from "../domain/agents.ts";
 import type { Caller } from "../domain/caller.ts";
 import { chainFrom, SESSION_ID } from "../domain/calls.ts";
 import { taskView } from "../domain/tasks.ts";
-import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
-import { createSseSink, createSyncSink } from "../relay/caller-sinks.ts";
+import { createSseSink } from "../relay/caller-sinks.ts";
 import { readJson } from "../util/body.ts";
 import { isPrivateHost } from "../util/private-address.ts";
 import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
@@ -94,39 +93,28 @@ export async function handleMessage<E extends GatewayEnv>(
     });
   }
 
-  const { sink, outcome } = createSyncSink();
-  // The JSON answer never names the request id, so no one can re-attach to this call.
-  const call = await calls.callLive(caller, agent, { ...start, resumable: false }, sink);
-  const cancel = () => {
-    c.get("services")
-      .hub.cancel(agent.id, call.requestId)
-      .catch((error: unknown) => onError(error, { stage: "cancel" }));
-  };
-  c.req.raw.signal.addEventListener("abort", cancel, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), config.syncTimeoutMs);
+  const { call, answer } = await calls.ask(caller, agent, {
+    ...start,
+    timeoutMs: config.syncTimeoutMs,
+    signal: c.req.raw.signal,
   });
-  const result = await Promise.race([outcome, timeout]);
-  if (timer !== undefined) clearTimeout(timer);
-  if (!result) {
-    cancel();
+  if (!answer.ok && answer.code === "agent_timeout") {
     throw new ApiError(
       504,
       "agent_timeout",
       `No answer within ${config.syncTimeoutMs} ms; use "async": true for long work.`,
     );
   }
-  if (!result.ok) throw new ApiError(STATUS_FOR[result.code] ?? 502, result.code, result.message);
+  if (!answer.ok) throw new ApiError(STATUS_FOR[answer.code] ?? 502, answer.code, answer.message);
   return c.json({
-    result: result.frame.result,
+    result: answer.frame.result,
     session_id: call.sessionId,
-    attachments: result.frame.attachments ?? [],
+    attachments: answer.frame.attachments ?? [],
   });
 }
 
 export const messageRoutes = new Hono<GatewayEnv>()
-  .post("/v1/agents/:ref/messages", requireAuth("call"), rateLimit(), async (c) => {
+  .post("/v1/agents/:ref/messages", requireAuth("call", { rateLimited: true }), async (c) => {
     const agent = await c.get("services").calls.resolveAgent(c.get("caller"), c.req.param("ref"));
     return handleMessage(c, c.get("caller"), agent);
   })

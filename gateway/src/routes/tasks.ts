@@ -7,7 +7,6 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domain/tasks.ts";
-import { rateLimit } from "../doors/rate-limit.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
@@ -50,7 +49,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
       .calls.answerPrompt(c.get("caller"), { taskId: c.req.param("id") }, answer);
     return c.json(taskView(task!));
   })
-  .post("/v1/tasks/:id/messages", requireAuth("call"), rateLimit(), async (c) => {
+  .post("/v1/tasks/:id/messages", requireAuth("call", { rateLimited: true }), async (c) => {
     const { message } = await readJson(c, ContinueBody);
     const task = await c.get("services").calls.continueTask(c.get("caller"), c.req.param("id"), message);
     return c.json(taskView(task), 202);

@@ -66,10 +66,13 @@ export class A2aError extends Error {
   readonly kind: A2aErrorKind;
   /** The mesh's stable snake_case code. */
   readonly code: string;
-  constructor(kind: A2aErrorKind, code: string, message: string) {
+  /** Response headers the refusal needs (see `ApiError.headers`). */
+  readonly headers: Record<string, string>;
+  constructor(kind: A2aErrorKind, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.kind = kind;
     this.code = code;
+    this.headers = headers;
   }
   get httpStatus(): number {
     return KINDS[this.kind].http;
@@ -112,7 +115,7 @@ export function toA2aError(error: unknown): A2aError {
   if (error instanceof A2aError) return error;
   if (error instanceof ApiError) {
     const kind = FROM_API[error.code] ?? (error.status >= 500 ? "Internal" : "InvalidRequest");
-    return new A2aError(kind, error.code, error.message);
+    return new A2aError(kind, error.code, error.message, error.headers);
   }
   return new A2aError("Internal", "internal_error", "The gateway hit an unexpected error; it was logged.");
 }

@@ -110,7 +110,9 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
       route = matchRest(c.req.method, rest);
       if (route instanceof A2aError) throw route;
     }
-    await requireAuth()(c, noop);
+    // Every operation counts against the token's limit, as on the other calling doors; the call scope is checked
+    // per operation (reading a task needs none).
+    await requireAuth(undefined, { rateLimited: true })(c, noop);
     checkVersion(c, url);
     const services = c.get("services");
     const call: A2aCall = {
@@ -139,7 +141,6 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
     const a2a = toA2aError(error);
     if (a2a.kind === "Internal")
       c.get("services").onError(error, { stage: `a2a ${c.req.method} ${url.pathname}` });
-    if (a2a.httpStatus === 413) c.header("connection", "close");
     return jsonRpc ? jsonRpcErrorResponse(rpcId, a2a) : restErrorResponse(a2a);
   }
 }

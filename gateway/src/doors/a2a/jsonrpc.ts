@@ -34,7 +34,7 @@ const TRANSPORT_STATUSES = new Set([401, 403, 413]);
 export function jsonRpcErrorResponse(id: Id, error: unknown): Response {
   const a2a = toA2aError(error);
   const status = TRANSPORT_STATUSES.has(a2a.httpStatus) ? a2a.httpStatus : 200;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...a2a.headers };
   if (status === 401) headers["www-authenticate"] = "Bearer";
   return Response.json({ jsonrpc: "2.0", id, error: jsonRpcError(a2a) }, { status, headers });
 }

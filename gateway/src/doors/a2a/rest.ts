@@ -23,7 +23,7 @@ const A2A_JSON = { "content-type": "application/a2a+json" };
 
 export function restErrorResponse(error: unknown): Response {
   const a2a = toA2aError(error);
-  const headers: Record<string, string> = { ...A2A_JSON };
+  const headers: Record<string, string> = { ...A2A_JSON, ...a2a.headers };
   if (a2a.httpStatus === 401) headers["www-authenticate"] = "Bearer";
   return new Response(JSON.stringify(restErrorBody(a2a)), { status: a2a.httpStatus, headers });
 }

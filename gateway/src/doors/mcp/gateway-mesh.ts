@@ -6,8 +6,6 @@ import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
 import type { InboxMessage, Sender } from "../../domain/inbox.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
-import { createSyncSink } from "../../relay/caller-sinks.ts";
-import type { RelaySink } from "../../relay/types.ts";
 import type { GatewayServices } from "../../services.ts";
 import {
   type Mesh,
@@ -33,7 +31,7 @@ export interface GatewayMeshOptions {
 
 export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
   const { services, caller, origin, onlyAgent, chain } = options;
-  const { calls, hub, inbox } = services;
+  const { calls, inbox } = services;
   const sender: Sender = options.sender ?? { user: caller.user };
 
   async function resolve(ref: string): Promise<AgentRecord> {
@@ -80,49 +78,33 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
       // A person's interactive session answers from its inbox (reply); a served agent answers through the relay.
       if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive")
         return askInbox(agent, message, timeoutMs, signal);
-      const { sink: syncSink, outcome } = createSyncSink();
       let chunks = 0;
-      const sink: RelaySink = {
-        ...syncSink,
-        chunk(_seq, kind, delta) {
+      const { call, answer } = await calls.ask(caller, agent, {
+        message,
+        sessionId,
+        origin,
+        chain,
+        timeoutMs,
+        signal,
+        onChunk(_seq, kind, delta) {
           chunks += 1;
           const latest = kind === "text" || kind === "status" ? delta.trim().slice(-120) : undefined;
           onProgress?.({ chunks, latest: latest || undefined });
         },
-      };
-      // The tool result never names the request id, so no one can re-attach to this call.
-      const call = await calls.callLive(
-        caller,
-        agent,
-        { message, sessionId, origin, chain, resumable: false },
-        sink,
-      );
-      const cancel = () => hub.cancel(agent.id, call.requestId).catch(() => {});
-      signal?.addEventListener("abort", cancel, { once: true });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), timeoutMs);
       });
-      try {
-        const result = await Promise.race([outcome, timeout]);
-        if (!result) {
-          cancel();
-          throw new MeshError(
-            "agent_timeout",
-            `${agent.name} gave no answer within ${Math.round(timeoutMs / 1000)} s; the call was canceled. Use send_message for long work.`,
-          );
-        }
-        if (!result.ok) throw new MeshError(result.code, result.message);
-        return {
-          agent: agent.name,
-          text: result.frame.result,
-          session_id: call.sessionId,
-          attachments: result.frame.attachments ?? [],
-        };
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", cancel);
+      if (!answer.ok && answer.code === "agent_timeout") {
+        throw new MeshError(
+          "agent_timeout",
+          `${agent.name} gave no answer within ${Math.round(timeoutMs / 1000)} s; the call was canceled. Use send_message for long work.`,
+        );
       }
+      if (!answer.ok) throw new MeshError(answer.code, answer.message);
+      return {
+        agent: agent.name,
+        text: answer.frame.result,
+        session_id: call.sessionId,
+        attachments: answer.frame.attachments ?? [],
+      };
     },
     async send(to, message, sendOptions) {
       const agent = await resolve(to);

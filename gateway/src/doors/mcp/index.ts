@@ -8,13 +8,12 @@ import { requireAuth } from "../../auth/middleware.ts";
 import { chainFrom } from "../../domain/calls.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
 import { senderOf } from "../../routes/inbox.ts";
-import { rateLimit } from "../rate-limit.ts";
 import { createGatewayMesh } from "./gateway-mesh.ts";
 import { oauthNotSupported, requireAllowedOrigin, serveMcp } from "./serve.ts";
 
 export const mcpDoor = new Hono<GatewayEnv>()
   .all("/.well-known/oauth-*", (c) => oauthNotSupported(c))
-  .all("/mcp", requireAllowedOrigin(), requireAuth("call"), rateLimit(), async (c) => {
+  .all("/mcp", requireAllowedOrigin(), requireAuth("call", { rateLimited: true }), async (c) => {
     const mesh = createGatewayMesh({
       services: c.get("services"),
       caller: c.get("caller"),

@@ -56,7 +56,7 @@ const shareAuth = createMiddleware<ShareEnv>(async (c, next) => {
   const agent = await agents.getById(check.record.agent_id);
   if (!agent) throw new ApiError(410, "share_revoked", "The agent behind this share link was deleted.");
   const rate = rateOf(check.record, config.shareRateLimit);
-  await enforceRateLimit(c, store, `s:${check.record.id}`, rate, "share link");
+  await enforceRateLimit(store, `s:${check.record.id}`, rate, "share link");
   c.set("share", check.record);
   c.set("agent", agent);
   c.set("rate", rate);
