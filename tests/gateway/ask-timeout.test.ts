@@ -9,7 +9,7 @@ import type { RequestReply } from "../../connector/src/client/agent-client.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
 import { mcpClient, resultText } from "../helpers/mcp-client.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
 
 const SYNC_TIMEOUT_MS = 600;
 
@@ -76,8 +76,13 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       }
     });
 
-    it("cancels a JSON call on the agent when its caller leaves", async () => {
-      const { user, agent, connected, canceled } = await endlessAgent("left-json");
+    // Leaving at once is caught when the call starts listening (200 ms in); leaving later, by the listener. Both
+    // cancels must come before the call's own timeout (600 ms) would have sent one.
+    it.each([
+      [0, 300],
+      [400, 150],
+    ])("cancels a JSON call on the agent when its caller leaves after %i ms", async (stayMs, withinMs) => {
+      const { user, agent, connected, canceled } = await endlessAgent(`left-json-${stayMs}`);
       const leaving = new AbortController();
       try {
         const pending = fetch(`${gateway.url}/v1/agents/${agent.name}/messages`, {
@@ -87,11 +92,12 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
           signal: leaving.signal,
         }).catch((error: unknown) => error);
         await waitFor(() => connected.requests.length === 1, { what: "the request at the agent" });
+        await sleep(stayMs);
         leaving.abort();
         expect(await pending).toBeInstanceOf(Error);
         await waitFor(() => canceled.includes(connected.requests[0]!.id), {
           what: "the agent's cancel",
-          timeoutMs: SYNC_TIMEOUT_MS / 2,
+          timeoutMs: withinMs,
         });
       } finally {
         connected.stop();
