@@ -184,6 +184,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (error instanceof ApiError && error.headers) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
     }
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    if (status === 413) c.header("connection", "close");
     return c.json(body, status);
   });
 

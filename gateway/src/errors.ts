@@ -31,11 +31,8 @@ export const errors = {
   invalidRequest: (message: string) => new ApiError(400, "invalid_request", message),
   conflict: (code: string, message: string) => new ApiError(409, code, message),
   invalidJson: () => new ApiError(400, "invalid_json", "The request body is not valid JSON."),
-  // The rest of an oversized body is never read, so the connection cannot be reused.
   bodyTooLarge: (limit: number) =>
-    new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`, {
-      headers: { connection: "close" },
-    }),
+    new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`),
   agentOffline: (name: string) =>
     new ApiError(
       503,
