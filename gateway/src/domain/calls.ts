@@ -16,6 +16,7 @@ import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
+import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import type { InboxService } from "./inbox.ts";
 import {
@@ -35,45 +36,6 @@ export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on. */
 const ASK_LISTENS_AFTER_MS = 200;
-
-/** A call may be at most this many agent hops deep (a person → A → B → C → D). */
-export const MAX_CALL_DEPTH = 4;
-
-/**
- * The chain a call arrives with (`X-Agent-Mesh-Chain: ag_…,ag_…`, set by `agent-mesh mcp` from the
- * AGENT_MESH_CHAIN its agent was started with). Malformed ids are a 400; the chain only ever stops calls.
- */
-export function chainFrom(header: string | undefined): string[] {
-  if (!header) return [];
-  const ids = header.split(",").map((id) => id.trim());
-  if (ids.length > 16 || ids.some((id) => !/^ag_[0-9a-f]{16}$/.test(id)))
-    throw new ApiError(
-      400,
-      "invalid_request",
-      "X-Agent-Mesh-Chain must be a comma-separated list of agent ids.",
-    );
-  return ids;
-}
-
-/** The chain for a call to `agent`, or the refusal when it would loop or go too deep. */
-function extendChain(chain: string[] | undefined, agent: AgentRecord): string[] {
-  if (!chain?.length) return [agent.id];
-  if (chain.includes(agent.id)) {
-    throw new ApiError(
-      409,
-      "call_loop",
-      `Agent ${agent.name} is already working on a request further up this chain; it cannot be called back.`,
-    );
-  }
-  if (chain.length >= MAX_CALL_DEPTH) {
-    throw new ApiError(
-      409,
-      "call_depth_exceeded",
-      `This call would be ${chain.length + 1} agents deep; the gateway allows ${MAX_CALL_DEPTH}.`,
-    );
-  }
-  return [...chain, agent.id];
-}
 
 /** What a door hears while it follows a task's current turn. */
 export interface TaskFollower {

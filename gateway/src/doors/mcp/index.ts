@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { requireAuth } from "../../auth/middleware.ts";
-import { chainFrom } from "../../domain/calls.ts";
+import { chainFrom } from "../../domain/call-chain.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
 import { senderOf } from "../../routes/inbox.ts";
 import { createGatewayMesh } from "./gateway-mesh.ts";
