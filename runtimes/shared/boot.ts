@@ -1,7 +1,8 @@
 /**
  * What every repository entry (Bun, Deno, Node) does before serving: read the environment, open the store
  * chosen by `AGENT_MESH_STORE`, build the gateway (serving the connector tarball if it was built), and print a
- * newly generated admin token once.
+ * newly generated admin token once. It says how many agents the open-files limit leaves room for when that is
+ * under 100,000.
  */
 
 import { existsSync } from "node:fs";
@@ -10,6 +11,7 @@ import { clusterConfigFromEnv } from "./cluster-config.ts";
 import { openCluster } from "./cluster-from-env.ts";
 import { connectorTarball, connectorTarballPath } from "./connector-tarball.ts";
 import { type Boot, gatewayFromEnv, listening } from "./gateway-from-env.ts";
+import { openFilesLimit, openFilesNote } from "./open-files.ts";
 import { createStoresFromEnv } from "./store-from-env.ts";
 
 export { type Boot, listening };
@@ -27,6 +29,8 @@ export async function boot(
       "  No connector package to serve at /dl/ yet: `npm run build:connector` builds it (until then, tickets carry no `command`).",
     );
   }
+  const fleetNote = openFilesNote(openFilesLimit());
+  if (fleetNote) console.log(fleetNote);
   const cluster = clusterSettings ? openCluster(clusterSettings) : null;
   return gatewayFromEnv({
     runtime,

@@ -51,6 +51,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
+  /** Starts the server under this open-files limit (soft and hard: lowering needs no privilege). */
+  openFiles?: number;
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayProcess> {
@@ -64,7 +66,12 @@ export async function startGateway(options: StartOptions): Promise<GatewayProces
   async function launch(): Promise<string> {
     // After a restart the log still holds the previous run's "listening" line; only this run's output counts.
     const logStart = log.length;
-    const [command, ...args] = RUNTIME_COMMANDS[options.runtime];
+    const runtimeCommand = RUNTIME_COMMANDS[options.runtime];
+    // `exec` keeps the server's PID the child's, so stopping by PID still reaches the server.
+    const [command, ...args] =
+      options.openFiles === undefined
+        ? runtimeCommand
+        : ["bash", "-c", `ulimit -n ${options.openFiles} && exec "$@"`, "gateway", ...runtimeCommand];
     child = spawn(command!, args, {
       cwd: ROOT,
       env: {
