@@ -32,12 +32,13 @@ import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inboxRoutes } from "./routes/inbox.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { nodeRoutes } from "./routes/node.ts";
 import { openapiRoutes } from "./routes/openapi.ts";
 import { mountSkills } from "./routes/skills.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
-import { createCoreServices, type GatewayServices } from "./services.ts";
+import { createCoreServices, type GatewayServices, type ProcessStats } from "./services.ts";
 import type { SessionStore } from "./session-stores/types.ts";
 import { limitBody } from "./util/body-limit.ts";
 import { VERSION } from "./version.ts";
@@ -65,6 +66,8 @@ export interface GatewayOptions {
   cluster?: ClusterOptions;
   /** Told after every task state change (A2A push notifications hang here). */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
+  /** Memory and the open-files limit of this process, for `GET /v1/node` (self-hosted entries pass it). */
+  processStats?: () => ProcessStats;
 }
 
 export interface Gateway {
@@ -80,6 +83,7 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const startedAt = Date.now();
   // Bound below, once the call service exists: followers, A2A push notifications, then the embedder's hook.
   let taskChanged: (task: TaskRecord) => void = () => {};
   const core = createCoreServices({
@@ -126,6 +130,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     hub,
     calls: createCallService({ ...core, hub }),
     connector: connectorPackage(options.connector),
+    nodeStats: () => {
+      const counts = home?.counts();
+      const process = options.processStats?.();
+      return {
+        runtime: options.runtime,
+        version: VERSION,
+        node_id: options.cluster?.nodeId ?? null,
+        uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+        agents_connected: counts?.agentsConnected ?? null,
+        requests_in_flight: counts?.requestsInFlight ?? null,
+        rss_bytes: process?.rssBytes ?? null,
+        open_files_limit: process?.openFilesLimit ?? null,
+      };
+    },
   };
   const pushA2a = createA2aPushNotifier(core);
   taskChanged = (task) => {
@@ -148,6 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   );
   app.get("/v1/connect", requireUpgrade, connect);
   app.route("/", healthRoutes);
+  app.route("/", nodeRoutes);
   app.route("/", downloadRoutes);
   app.route("/", openapiRoutes);
   app.route("/", tokenRoutes);

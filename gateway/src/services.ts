@@ -31,9 +31,30 @@ export interface GatewayServices {
   calls: CallService;
   /** The connector tarball served at `/dl/` and named in tickets' `command`; null when this gateway has none. */
   connector: ConnectorPackage | null;
+  /** What this node holds right now (`GET /v1/node`, admin only). */
+  nodeStats(): NodeStats;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
   clientId(user: string, agentId: string): Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
+}
+
+/** `GET /v1/node`: this process's share of the fleet; null where it does not apply (Workers) or is unknown. */
+export interface NodeStats {
+  runtime: string;
+  version: string;
+  node_id: string | null;
+  uptime_seconds: number;
+  agents_connected: number | null;
+  requests_in_flight: number | null;
+  rss_bytes: number | null;
+  /** Each connected agent holds one open file: this caps the node's fleet (docs/capacity.md). */
+  open_files_limit: number | null;
+}
+
+/** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */
+export interface ProcessStats {
+  rssBytes: number;
+  openFilesLimit: number | null;
 }
 
 export interface CoreServicesOptions {

@@ -3,6 +3,7 @@
  * and prints a newly generated admin token once. Kept apart from the store choice (store-from-env.ts) so the
  * connector package, which embeds only the fs store, does not carry the Redis and Upstash clients.
  */
+import process from "node:process";
 import type { UpgradeWebSocket } from "hono/ws";
 import {
   type ConnectorPackageSource,
@@ -12,6 +13,7 @@ import {
   type GatewayOptions,
 } from "../../gateway/src/index.ts";
 import type { Stores } from "./fs-stores.ts";
+import { openFilesLimit } from "./open-files.ts";
 
 export interface Boot {
   gateway: Gateway;
@@ -44,6 +46,10 @@ export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Bo
     cluster: options.cluster,
     adminToken: env.AGENT_MESH_ADMIN_TOKEN || undefined,
     secret: env.AGENT_MESH_SECRET || undefined,
+    processStats: () => ({
+      rssBytes: process.memoryUsage().rss,
+      openFilesLimit: openFilesLimit()?.soft ?? null,
+    }),
   });
   const { adminToken } = await gateway.init();
   if (adminToken) {

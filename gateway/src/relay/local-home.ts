@@ -203,6 +203,17 @@ export class LocalAgentHome implements AgentHub {
     this.#touch(identity.agentId);
   }
 
+  /** This process's share of the fleet (`GET /v1/node`): a walk over the slots, for an admin now and then. */
+  counts(): { agentsConnected: number; requestsInFlight: number } {
+    let agentsConnected = 0;
+    let requestsInFlight = 0;
+    for (const slot of this.#slots.values()) {
+      if (slot.link) agentsConnected += 1;
+      requestsInFlight += slot.pending.size;
+    }
+    return { agentsConnected, requestsInFlight };
+  }
+
   // --- AgentHub ---
 
   async isOnline(agentIds: string[]): Promise<Map<string, boolean>> {

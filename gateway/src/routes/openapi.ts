@@ -176,6 +176,28 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/v1/node": {
+      get: {
+        description:
+          "Admin only. This node's share of the fleet: agents connected, requests in flight, RSS and the open-files limit that caps its agents (null on Workers or when unknown). In a cluster each node answers for itself.",
+        responses: {
+          "200": ok("Node figures", {
+            type: "object",
+            properties: {
+              runtime: { type: "string" },
+              version: { type: "string" },
+              node_id: { type: ["string", "null"] },
+              uptime_seconds: { type: "integer" },
+              agents_connected: { type: ["integer", "null"] },
+              requests_in_flight: { type: ["integer", "null"] },
+              rss_bytes: { type: ["integer", "null"] },
+              open_files_limit: { type: ["integer", "null"] },
+            },
+          }),
+          "403": errorResponse("Not admin"),
+        },
+      },
+    },
     "/v1/me": {
       get: {
         responses: {

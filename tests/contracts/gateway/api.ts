@@ -18,6 +18,26 @@ export function apiContract(ctx: () => GatewayContext): void {
       });
     });
 
+    it("tells the admin what this node holds (GET /v1/node), and nobody else", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const res = await apiClient(url, adminToken).get("/v1/node");
+      expect(res.status).toBe(200);
+      const count = expect.toSatisfy((value: unknown) => value === null || Number.isInteger(value));
+      expect(res.body).toMatchObject({
+        runtime: expect.stringMatching(new RegExp(`^(${ctx().runtime})$`)),
+        version: expect.any(String),
+        uptime_seconds: expect.any(Number),
+        agents_connected: count,
+        requests_in_flight: count,
+        rss_bytes: count,
+        open_files_limit: count,
+      });
+      const user = await createUser(url, adminToken, `node-${Math.random().toString(36).slice(2, 8)}`);
+      const refused = await user.api.get("/v1/node");
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe("forbidden");
+    });
+
     it("refuses missing, malformed and unknown tokens with 401 and a stable code", async () => {
       for (const token of [undefined, "nope", "amk_abc_0123"]) {
         const res = await apiClient(ctx().gateway.url, token).get("/v1/me");
