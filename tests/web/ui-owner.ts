@@ -83,12 +83,22 @@ export function ownerTests(ctx: UiContext): void {
     await ctx.shot("skill");
   });
 
-  it("lets an admin create and revoke a user token", async () => {
+  it("shows the admin this node's figures, and lets them create and revoke a user token", async () => {
     const { gateway, browser } = ctx;
     const admin = await openPage(browser, gateway.url);
     admin.page.setDefaultTimeout(10_000);
     await admin.page.goto(`${gateway.url}/#token=${gateway.adminToken}`);
     await admin.page.getByRole("link", { name: "Admin" }).click();
+    const figures = admin.page.getByRole("region", { name: "This node" });
+    const node = (await apiClient(gateway.url, gateway.adminToken).get("/v1/node")).body;
+    await figures.getByText(`${node.runtime} · gateway ${node.version}`).waitFor();
+    if (node.agents_connected === null) {
+      await figures.getByText("each in its own Durable Object").waitFor(); // Workers
+    } else {
+      const agents = figures.locator("dt:text-is('Agents connected') + dd");
+      expect(await agents.textContent()).toMatch(/^\d[\d,]*( \(open-files limit [\d,]+\))?$/);
+    }
+    await admin.page.screenshot({ path: join(SCREENSHOTS, `${ctx.runtime}-admin.png`) });
     await admin.page.getByLabel("User name").fill("bob");
     await admin.page.getByRole("button", { name: "Create token" }).click();
     const token = (await admin.page.locator(".command .cmd").textContent())!;

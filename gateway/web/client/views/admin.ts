@@ -1,4 +1,4 @@
-/** Admin (admin token): users and their tokens — create (shown once), list, revoke. */
+/** Admin (admin token): this node's figures, and users and their tokens — create (shown once), list, revoke. */
 import { api } from "../api.ts";
 import { field, h, replace, timeAgo } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
@@ -14,7 +14,49 @@ interface TokenRow {
   revoked_at: string | null;
 }
 
+/** `GET /v1/node`: null where a figure does not apply (Workers) or is unknown. */
+interface NodeFigures {
+  runtime: string;
+  version: string;
+  node_id: string | null;
+  uptime_seconds: number;
+  agents_connected: number | null;
+  requests_in_flight: number | null;
+  rss_bytes: number | null;
+  open_files_limit: number | null;
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** This node's share of the fleet, beside the open-files limit that caps it (docs/capacity.md). */
+async function nodeCard(): Promise<HTMLElement> {
+  const node = await api<NodeFigures>("GET", "/v1/node");
+  const rows: [string, string][] = [["Runtime", `${node.runtime} · gateway ${node.version}`]];
+  if (node.node_id) rows.push(["Cluster node", node.node_id]);
+  if (node.agents_connected === null) {
+    rows.push(["Agents", "each in its own Durable Object (no per-node count)"]);
+  } else {
+    const room = node.open_files_limit === null ? "" : ` (open-files limit ${count(node.open_files_limit)})`;
+    rows.push(["Agents connected", `${count(node.agents_connected)}${room}`]);
+    rows.push(["Requests in flight", count(node.requests_in_flight ?? 0)]);
+  }
+  if (node.rss_bytes !== null) rows.push(["Memory (RSS)", `${(node.rss_bytes / 1024 / 1024).toFixed(1)} MB`]);
+  const minutes = Math.floor(node.uptime_seconds / 60);
+  rows.push(["Up for", minutes < 1 ? "under a minute" : `${count(minutes)} min`]);
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "node-title" },
+    h("h2", { id: "node-title" }, "This node"),
+    h(
+      "dl",
+      { class: "figures" },
+      rows.flatMap(([term, value]) => [h("dt", null, term), h("dd", null, value)]),
+    ),
+  );
+}
+
 export async function renderAdmin({ root }: ViewContext): Promise<void> {
+  const node = h("div");
   const table = h("tbody");
   const problem = h("div");
   const name = h("input", { id: "user-name", required: true, pattern: "[a-z0-9_\\-]+", autocomplete: "off" });
@@ -87,6 +129,7 @@ export async function renderAdmin({ root }: ViewContext): Promise<void> {
   replace(
     root,
     pageHeader("Admin"),
+    node,
     form,
     problem,
     h(
@@ -109,5 +152,11 @@ export async function renderAdmin({ root }: ViewContext): Promise<void> {
       ),
     ),
   );
-  await load();
+  await Promise.all([
+    load(),
+    nodeCard().then(
+      (card) => replace(node, card),
+      (error: unknown) => replace(node, errorBox(error)),
+    ),
+  ]);
 }
