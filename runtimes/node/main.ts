@@ -1,24 +1,23 @@
 /** Node entry: `npm run start:node`. */
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { boot, listening } from "../shared/boot.ts";
+import { readingSmallBodiesFirst } from "./small-bodies.ts";
 import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
 const { gateway, hostname, port, maxFrameBytes } = await boot("node", process.env, upgradeWebSocket);
 
-const server = serve(
-  {
-    fetch: gateway.fetch,
-    hostname,
-    port,
-  },
-  (info) =>
-    console.log(listening("node", `http://${info.address}:${info.port}`, gateway.services.store.name)),
-);
+// @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts).
+const server = createServer(readingSmallBodiesFirst(getRequestListener(gateway.fetch, { hostname })));
+server.listen(port, hostname, () => {
+  const { address, port: bound } = server.address() as AddressInfo;
+  console.log(listening("node", `http://${address}:${bound}`, gateway.services.store.name));
+});
 
 attachWebSockets(
-  server as Server,
+  server,
   new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false }),
   gateway.fetch,
 );
