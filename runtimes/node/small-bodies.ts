@@ -8,7 +8,13 @@
  * before, so the gateway's body limit and uploads behave the same. A request that dies mid-body never reaches the
  * app: there is nobody left to answer.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
 
 export const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -35,3 +41,10 @@ export function readingSmallBodiesFirst(listener: RequestListener): RequestListe
     request.once("error", () => {}); // a client gone mid-body: its socket closes, nothing to answer
   };
 }
+
+/**
+ * `http.createServer` for `@hono/node-server`'s `serve({ createServer })`, which always passes options and its
+ * request listener (the cast drops `createServer`'s other overloads, never used there).
+ */
+export const createServerReadingSmallBodiesFirst = ((options: ServerOptions, listener: RequestListener) =>
+  createServer(options, readingSmallBodiesFirst(listener))) as typeof createServer;

@@ -7,6 +7,7 @@
 import { serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { VERSION } from "../../../gateway/src/version.ts";
+import { createServerReadingSmallBodiesFirst } from "../../../runtimes/node/small-bodies.ts";
 import { connectorTarball } from "../../../runtimes/shared/connector-tarball.ts";
 import { openFsStores } from "../../../runtimes/shared/fs-stores.ts";
 import { gatewayFromEnv, listening } from "../../../runtimes/shared/gateway-from-env.ts";
@@ -44,6 +45,7 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
         hostname,
         port,
         websocket: { server: new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes }) },
+        createServer: createServerReadingSmallBodiesFirst,
       },
       (info) => console.log(listening("node", `http://${info.address}:${info.port}`, stores.store.name)),
     );
