@@ -1,9 +1,12 @@
 /**
  * Body-size guard. A request that declares its length is judged by the header alone: touching `request.body` to
  * count bytes makes some adapters (Node's) build a full Web `Request` for every call, which showed up in profiles.
- * Bodies without a declared length (chunked) are counted as they stream. Past the cap the rest is read and
- * dropped up to a bound, then canceled: answering with the body half-read stalled the next request for seconds
- * behind workerd's dev proxy, while an endless body must not keep the gateway reading.
+ * Bodies without a declared length (chunked) are counted as they stream.
+ *
+ * Past the cap the rest is read and dropped up to a bound (`DRAIN_FACTOR` times the cap), then canceled, for a
+ * declared length too: answering with the body half-read stalled the next request for seconds behind workerd's
+ * dev proxy, and Bun closed the connection under a client still sending, which then saw EPIPE instead of the 413.
+ * An endless or huge body must not keep the gateway reading, so beyond the bound the 413 goes out at once.
  */
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { errors } from "../errors.ts";
@@ -14,11 +17,21 @@ export function limitBody(maxSize: number): MiddlewareHandler {
     const headers = c.req.raw.headers;
     const length = headers.get("content-length");
     if (length !== null && !headers.has("transfer-encoding")) {
-      if (Number(length) > maxSize) throw errors.bodyTooLarge(maxSize);
+      if (Number(length) > maxSize) return refuseDeclared(c, Number(length), maxSize);
       return next();
     }
     return countBody(c, next, maxSize);
   };
+}
+
+/** How much of an oversized body is read and dropped before the 413, as a multiple of the cap. */
+const DRAIN_FACTOR = 4;
+
+/** Refuses a body that declared more than the cap, after reading it away if it is within the drain bound. */
+async function refuseDeclared(c: Context, length: number, maxSize: number): Promise<never> {
+  const body = length <= maxSize * DRAIN_FACTOR ? c.req.raw.body : null;
+  if (body) await drain(body.getReader(), maxSize * DRAIN_FACTOR);
+  throw errors.bodyTooLarge(maxSize);
 }
 
 /** Counts a body of undeclared length as it streams, and hands on a request holding the bytes read. */
@@ -33,7 +46,7 @@ async function countBody(c: Context, next: Next, maxSize: number): Promise<void>
     if (done) break;
     size += value.byteLength;
     if (size > maxSize) {
-      await drain(reader, maxSize * 4);
+      await drain(reader, maxSize * DRAIN_FACTOR);
       throw errors.bodyTooLarge(maxSize);
     }
     parts.push(value);
