@@ -37,6 +37,7 @@ function twoNodes() {
 
 const sender = { user: "bob" };
 
+// Skipped only without redis-server: sharedRedisForFile printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
 describe.skipIf(!redis)("inbox messages handled by two nodes at once", () => {
   it("an acknowledgement on one node racing a fetch on the other: an acknowledged message never comes back", async () => {
     const { a, b } = twoNodes();

@@ -25,6 +25,7 @@ const LIVE_MS = 3000;
 /** More claims than the audit checks in the test's few seconds (a full pass takes 30 s). */
 const IDLE_AGENTS = 90;
 
+// Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
 describe.skipIf(!started)("cluster presence by node liveness (3 nodes)", () => {
   const { nodes, prefix, adminToken } = started!;
   const redis = new Redis(server!.url);

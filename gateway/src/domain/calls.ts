@@ -10,7 +10,7 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { ApiError, storeRefusal } from "../errors.ts";
-import type { ChunkKind, PromptAnswer } from "../protocol/index.ts";
+import type { PromptAnswer } from "../protocol/index.ts";
 import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -19,14 +19,8 @@ import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import type { InboxService } from "./inbox.ts";
-import {
-  isTerminal,
-  requestIdOf,
-  type TaskListFilter,
-  type TaskRecord,
-  type TaskService,
-  type TaskState,
-} from "./tasks.ts";
+import { createTaskFollowing } from "./task-following.ts";
+import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
 
 /** A task's handoff to its agent's home that met a store outage is tried again this often, this many times. */
 const HANDOFF_RETRY_MS = 500;
@@ -36,17 +30,6 @@ export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on. */
 const ASK_LISTENS_AFTER_MS = 200;
-
-/** What a door hears while it follows a task's current turn. */
-export interface TaskFollower {
-  /** The turn is running on the agent; chunks follow. Called again if it is re-delivered. */
-  running?(task: TaskRecord): void;
-  chunk(seq: number, kind: ChunkKind, delta: string): void;
-  /** The turn ended (also at once when it had already ended): the task as it now stands. */
-  end(task: TaskRecord): void;
-  /** Nothing happened for a while; streams send a keepalive. */
-  keepalive?(): void;
-}
 
 export interface StartInput {
   message: string;
@@ -104,8 +87,12 @@ const promptWithdrawn = (answer: PromptAnswer, reason = "timeout") =>
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
-  /** Followers of each task waiting for its next state change in this process (see `taskChanged`). */
-  const waiting = new Map<string, Set<() => void>>();
+  const following = createTaskFollowing({
+    tasks,
+    hub,
+    keepaliveMs: config.keepaliveMs,
+    onError: deps.onError,
+  });
 
   /**
    * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
@@ -326,124 +313,6 @@ export function createCallService(deps: CallServiceDeps) {
     return now;
   }
 
-  /**
-   * Follows the current turn of a task until it ends: replays the chunks after `afterSeq` if it is running,
-   * waits (polling the store) while it is queued or between deliveries, and ends at once if it already ended.
-   * Chunks of a turn that ran before the gateway restarted are not kept; its ending is (it is in the store).
-   */
-  function followTask(
-    caller: Caller,
-    task: TaskRecord,
-    afterSeq: number,
-    follower: TaskFollower,
-  ): { stop(): void } {
-    let stopped = false;
-    let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
-    let lastSeq = afterSeq;
-    let wake: (() => void) | null = null;
-    /** Waits `ms`, or less when this process saves a new state of the task (then the store is read again). */
-    const pause = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const listeners = waiting.get(task.id) ?? new Set<() => void>();
-        waiting.set(task.id, listeners);
-        const done = () => {
-          clearTimeout(timer);
-          listeners.delete(done);
-          if (listeners.size === 0 && waiting.get(task.id) === listeners) waiting.delete(task.id);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        listeners.add(done);
-        wake = done;
-      });
-
-    async function run(): Promise<void> {
-      let quietSince = Date.now();
-      // Polls start short (5 ms) and double: on Workers the state changes in another isolate, so nothing wakes us,
-      // and a quick task should not wait a long first pause.
-      let idleRounds = 0;
-      while (!stopped) {
-        const now = await tasks.get(task.id);
-        if (!now || now.owner !== caller.user) return;
-        if (isTerminal(now.status) || requestIdOf(now) !== requestIdOf(task)) return follower.end(now);
-        if (now.status === "working") {
-          const outcome = await attachOnce(now);
-          if (outcome === "ended") return;
-        }
-        if (Date.now() - quietSince >= config.keepaliveMs) {
-          quietSince = Date.now();
-          follower.keepalive?.();
-        }
-        await pause(Math.min(now.status === "working" ? 200 : 500, 5 * 2 ** idleRounds++));
-      }
-    }
-
-    /** Follows one delivery of the turn; "again" when it went back to the queue or is not held here (yet). */
-    async function attachOnce(now: TaskRecord): Promise<"ended" | "again"> {
-      let settle!: (value: "ended" | "again") => void;
-      const settled = new Promise<"ended" | "again">((resolve) => {
-        settle = resolve;
-      });
-      const sink: RelaySink = {
-        chunk(seq, kind, delta) {
-          lastSeq = seq;
-          follower.chunk(seq, kind, delta);
-        },
-        done(frame) {
-          settle("ended");
-          follower.end({
-            ...now,
-            status: frame.input_required ? "input-required" : "completed",
-            result: frame.result,
-            attachments: frame.attachments ?? [],
-            updated_at: new Date().toISOString(),
-          });
-        },
-        error(code, message) {
-          if (code === "task_requeued") {
-            // Its next delivery starts again from seq 1.
-            lastSeq = 0;
-            return settle("again");
-          }
-          settle("ended");
-          const status: TaskState = code === "canceled" ? "canceled" : "failed";
-          follower.end({ ...now, status, error: { code, message }, updated_at: new Date().toISOString() });
-        },
-        keepalive: () => follower.keepalive?.(),
-      };
-      const requestId = requestIdOf(now);
-      const follow = { user: caller.user, afterSeq: lastSeq };
-      let result = await hub.attach(now.agent_id, requestId, follow, sink);
-      // Chunks it missed are gone (a very long turn): follow from here on rather than not at all.
-      if (result === "gap")
-        result = await hub.attach(now.agent_id, requestId, { ...follow, afterSeq: 2 ** 31 }, sink);
-      if (result !== "attached" && result !== "ended") return "again";
-      current = { agentId: now.agent_id, requestId, sink };
-      follower.running?.(now);
-      const outcome = await settled;
-      current = null;
-      return outcome;
-    }
-
-    run().catch((error) => {
-      deps.onError(error, { stage: "follow-task" });
-      if (!stopped)
-        follower.end({
-          ...task,
-          status: "failed",
-          error: { code: "internal_error", message: "Lost track." },
-        });
-    });
-    return {
-      stop() {
-        stopped = true;
-        (wake as (() => void) | null)?.();
-        const following = current as typeof current;
-        if (following) hub.release(following.agentId, following.requestId, following.sink).catch(() => {});
-      },
-    };
-  }
-
   /** How each agent takes work now; a connector wins over an interactive session of the same agent. */
   async function reachability(agentIds: string[]): Promise<Map<string, Reachability>> {
     const [served, interactive] = await Promise.all([hub.isOnline(agentIds), deps.inbox.present(agentIds)]);
@@ -484,15 +353,6 @@ export function createCallService(deps: CallServiceDeps) {
     return true;
   }
 
-  /**
-   * A task's state was saved in this process: followers waiting on it look again now. (A follower that finds the
-   * turn working but not yet attachable waits a short pause, or until the next change.)
-   */
-  function taskChanged(task: TaskRecord): void {
-    const listeners = waiting.get(task.id);
-    if (listeners) for (const wakeUp of [...listeners]) wakeUp();
-  }
-
   /** Door data kept beside one of the caller's tasks (404 for anyone else's). */
   async function taskData<T>(caller: Caller, id: string, name: string): Promise<T | null> {
     await getTask(caller, id);
@@ -513,7 +373,8 @@ export function createCallService(deps: CallServiceDeps) {
   return {
     reachability,
     resolveAgent: (caller: Caller, ref: string) => deps.agents.resolve(caller, ref),
-    taskChanged,
+    /** A task's state was saved in this process: its followers here look again now. */
+    taskChanged: following.changed,
     taskData,
     updateTaskData,
     claimSession,
@@ -525,7 +386,7 @@ export function createCallService(deps: CallServiceDeps) {
     listTasks,
     cancelTask,
     answerPrompt,
-    followTask,
+    followTask: following.follow,
     /** Follows a live call of the caller's after a dropped connection (see `AgentHub.attach`). */
     followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>
       hub.attach(agentId, requestId, { user: caller.user, afterSeq }, sink),

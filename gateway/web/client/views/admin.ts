@@ -1,4 +1,6 @@
 /** Admin (admin token): this node's figures, and users and their tokens — create (shown once), list, revoke. */
+// The gateway's own answer type (a type-only import: nothing of the gateway enters the page bundle).
+import type { NodeStats } from "../../../src/services.ts";
 import { api } from "../api.ts";
 import { field, h, replace, timeAgo } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
@@ -14,23 +16,11 @@ interface TokenRow {
   revoked_at: string | null;
 }
 
-/** `GET /v1/node`: null where a figure does not apply (Workers) or is unknown. */
-interface NodeFigures {
-  runtime: string;
-  version: string;
-  node_id: string | null;
-  uptime_seconds: number;
-  agents_connected: number | null;
-  requests_in_flight: number | null;
-  rss_bytes: number | null;
-  open_files_limit: number | null;
-}
-
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** This node's share of the fleet, beside the open-files limit that caps it (docs/capacity.md). */
 async function nodeCard(): Promise<HTMLElement> {
-  const node = await api<NodeFigures>("GET", "/v1/node");
+  const node = await api<NodeStats>("GET", "/v1/node");
   const rows: [string, string][] = [["Runtime", `${node.runtime} · gateway ${node.version}`]];
   if (node.node_id) rows.push(["Cluster node", node.node_id]);
   if (node.agents_connected === null) {

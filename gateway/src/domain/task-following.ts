@@ -1,0 +1,162 @@
+/**
+ * Following a task's current turn for a door (a `/v1` task stream, A2A SubscribeToTask, a blocking SendMessage):
+ * the chunks of the delivery running now, the wait while the task is queued or between deliveries, and its end.
+ * A follower polls the store; a state saved in this process wakes it at once (`changed`), since on Workers and in
+ * a cluster the change can happen where nothing else would tell it.
+ */
+import type { ChunkKind } from "../protocol/index.ts";
+import type { AgentHub, RelaySink } from "../relay/types.ts";
+import type { Caller } from "./caller.ts";
+import { isTerminal, requestIdOf, type TaskRecord, type TaskService, type TaskState } from "./tasks.ts";
+
+/** What a door hears while it follows a task's current turn. */
+export interface TaskFollower {
+  /** The turn is running on the agent; chunks follow. Called again if it is re-delivered. */
+  running?(task: TaskRecord): void;
+  chunk(seq: number, kind: ChunkKind, delta: string): void;
+  /** The turn ended (also at once when it had already ended): the task as it now stands. */
+  end(task: TaskRecord): void;
+  /** Nothing happened for a while; streams send a keepalive. */
+  keepalive?(): void;
+}
+
+export interface TaskFollowingDeps {
+  tasks: TaskService;
+  hub: AgentHub;
+  keepaliveMs: number;
+  onError(error: unknown, context: { stage: string }): void;
+}
+
+export function createTaskFollowing(deps: TaskFollowingDeps) {
+  /** Followers of each task waiting for its next state change in this process (see `changed`). */
+  const waiting = new Map<string, Set<() => void>>();
+
+  /**
+   * Follows the current turn of a task until it ends: replays the chunks after `afterSeq` if it is running,
+   * waits (polling the store) while it is queued or between deliveries, and ends at once if it already ended.
+   * Chunks of a turn that ran before the gateway restarted are not kept; its ending is (it is in the store).
+   */
+  function follow(
+    caller: Caller,
+    task: TaskRecord,
+    afterSeq: number,
+    follower: TaskFollower,
+  ): { stop(): void } {
+    let stopped = false;
+    let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
+    let lastSeq = afterSeq;
+    let wake: (() => void) | null = null;
+    /** Waits `ms`, or less when this process saves a new state of the task (then the store is read again). */
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const listeners = waiting.get(task.id) ?? new Set<() => void>();
+        waiting.set(task.id, listeners);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(done);
+          if (listeners.size === 0 && waiting.get(task.id) === listeners) waiting.delete(task.id);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        listeners.add(done);
+        wake = done;
+      });
+
+    async function run(): Promise<void> {
+      let quietSince = Date.now();
+      // Polls start short (5 ms) and double: on Workers the state changes in another isolate, so nothing wakes us,
+      // and a quick task should not wait a long first pause.
+      let idleRounds = 0;
+      while (!stopped) {
+        const now = await deps.tasks.get(task.id);
+        if (!now || now.owner !== caller.user) return;
+        if (isTerminal(now.status) || requestIdOf(now) !== requestIdOf(task)) return follower.end(now);
+        if (now.status === "working") {
+          const outcome = await attachOnce(now);
+          if (outcome === "ended") return;
+        }
+        if (Date.now() - quietSince >= deps.keepaliveMs) {
+          quietSince = Date.now();
+          follower.keepalive?.();
+        }
+        await pause(Math.min(now.status === "working" ? 200 : 500, 5 * 2 ** idleRounds++));
+      }
+    }
+
+    /** Follows one delivery of the turn; "again" when it went back to the queue or is not held here (yet). */
+    async function attachOnce(now: TaskRecord): Promise<"ended" | "again"> {
+      let settle!: (value: "ended" | "again") => void;
+      const settled = new Promise<"ended" | "again">((resolve) => {
+        settle = resolve;
+      });
+      const sink: RelaySink = {
+        chunk(seq, kind, delta) {
+          lastSeq = seq;
+          follower.chunk(seq, kind, delta);
+        },
+        done(frame) {
+          settle("ended");
+          follower.end({
+            ...now,
+            status: frame.input_required ? "input-required" : "completed",
+            result: frame.result,
+            attachments: frame.attachments ?? [],
+            updated_at: new Date().toISOString(),
+          });
+        },
+        error(code, message) {
+          if (code === "task_requeued") {
+            // Its next delivery starts again from seq 1.
+            lastSeq = 0;
+            return settle("again");
+          }
+          settle("ended");
+          const status: TaskState = code === "canceled" ? "canceled" : "failed";
+          follower.end({ ...now, status, error: { code, message }, updated_at: new Date().toISOString() });
+        },
+        keepalive: () => follower.keepalive?.(),
+      };
+      const requestId = requestIdOf(now);
+      const follow = { user: caller.user, afterSeq: lastSeq };
+      let result = await deps.hub.attach(now.agent_id, requestId, follow, sink);
+      // Chunks it missed are gone (a very long turn): follow from here on rather than not at all.
+      if (result === "gap")
+        result = await deps.hub.attach(now.agent_id, requestId, { ...follow, afterSeq: 2 ** 31 }, sink);
+      if (result !== "attached" && result !== "ended") return "again";
+      current = { agentId: now.agent_id, requestId, sink };
+      follower.running?.(now);
+      const outcome = await settled;
+      current = null;
+      return outcome;
+    }
+
+    run().catch((error) => {
+      deps.onError(error, { stage: "follow-task" });
+      if (!stopped)
+        follower.end({
+          ...task,
+          status: "failed",
+          error: { code: "internal_error", message: "Lost track." },
+        });
+    });
+    return {
+      stop() {
+        stopped = true;
+        (wake as (() => void) | null)?.();
+        const following = current as typeof current;
+        if (following)
+          deps.hub.release(following.agentId, following.requestId, following.sink).catch(() => {});
+      },
+    };
+  }
+
+  /**
+   * A task's state was saved in this process: followers waiting on it look again now. (A follower that finds the
+   * turn working but not yet attachable waits a short pause, or until the next change.)
+   */
+  function changed(task: TaskRecord): void {
+    const listeners = waiting.get(task.id);
+    if (listeners) for (const wakeUp of [...listeners]) wakeUp();
+  }
+  return { follow, changed };
+}
