@@ -208,23 +208,26 @@ export function createCallService(deps: CallServiceDeps) {
   /**
    * A live call whose caller waits for the final answer only (a `/v1` JSON call, MCP `ask_agent`): never
    * resumable (the caller is never told its request id); `timeoutMs` bounds it as a whole, enforced by the hub's
-   * sweep (`agent_timeout`, and the agent is told to cancel) rather than a timer per call; an aborted `signal`
-   * (the caller left) cancels it. Chunks reach `onChunk` only.
+   * sweep (`agent_timeout`, and the agent is told to cancel) rather than a timer per call; an aborted caller
+   * signal (the caller left) cancels it. Chunks reach `onChunk` only.
    */
   async function ask(
     caller: Caller,
     agent: AgentRecord,
     input: Pick<StartInput, "message" | "chain" | "sessionId" | "origin"> & {
       timeoutMs: number;
-      signal?: AbortSignal;
+      /** The caller's signal, asked for only if the call runs long: on Node, a request's signal is built on demand. */
+      signal?: () => AbortSignal;
       onChunk?: RelaySink["chunk"];
     },
   ): Promise<{ call: RelayCall; answer: SyncOutcome }> {
     const { sink, outcome } = createSyncSink(input.onChunk);
-    const { message, chain, sessionId, origin, timeoutMs, signal } = input;
+    const { message, chain, sessionId, origin, timeoutMs } = input;
     const start = { message, chain, sessionId, origin, timeoutMs, resumable: false };
     const call = await callLive(caller, agent, start, sink);
-    if (!signal) return { call, answer: await outcome };
+    if (!input.signal) return { call, answer: await outcome };
+    const callerSignal = input.signal;
+    let signal: AbortSignal | undefined;
     const cancel = () => {
       hub
         .cancel(agent.id, call.requestId)
@@ -233,6 +236,7 @@ export function createCallService(deps: CallServiceDeps) {
     // Listening on a request's signal cost a Bun call ~11 µs of round trip, and most asks end within a few ms: a
     // call starts listening once it has run this long (a caller who left before is caught then).
     const listen = setTimeout(() => {
+      signal = callerSignal();
       if (signal.aborted) cancel();
       else signal.addEventListener("abort", cancel, { once: true });
     }, ASK_LISTENS_AFTER_MS);
@@ -240,7 +244,7 @@ export function createCallService(deps: CallServiceDeps) {
       return { call, answer: await outcome };
     } finally {
       clearTimeout(listen);
-      signal.removeEventListener("abort", cancel);
+      signal?.removeEventListener("abort", cancel);
     }
   }
 
