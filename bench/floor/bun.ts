@@ -1,4 +1,5 @@
-/** Floor relay on Bun: `Bun.serve` with its native WebSocket handler. */
+/** Floor relay on Bun: `Bun.serve` with its native WebSocket handler (callers through Hono with FLOOR_HTTP=hono). */
+import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
 import { createFloorRelay, handleMessage } from "./web-handler.ts";
 
 /** The slice of Bun's API used here (the root tsconfig type-checks bench/ with Node types only). */
@@ -19,6 +20,10 @@ declare const Bun: {
 };
 
 const relay = createFloorRelay();
+const serveCaller =
+  process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
+    ? floorHonoApp(relay).fetch
+    : (request: Request) => handleMessage(relay, request);
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: Number(process.env.PORT ?? 0),
@@ -29,7 +34,7 @@ const server = Bun.serve({
         ? (undefined as unknown as Response)
         : new Response(null, { status: 400 });
     }
-    return handleMessage(relay, request);
+    return serveCaller(request);
   },
   websocket: {
     message: (socket, data) => relay.agentMessage(socket, String(data)),

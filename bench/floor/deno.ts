@@ -1,4 +1,5 @@
-/** Floor relay on Deno: `Deno.serve` and `Deno.upgradeWebSocket`. */
+/** Floor relay on Deno: `Deno.serve` and `Deno.upgradeWebSocket` (callers through Hono with FLOOR_HTTP=hono). */
+import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
 import { createFloorRelay, handleMessage } from "./web-handler.ts";
 
 /** The slice of Deno's API used here (the root tsconfig type-checks bench/ with Node types only). */
@@ -12,6 +13,10 @@ declare const Deno: {
 };
 
 const relay = createFloorRelay();
+const serveCaller =
+  Deno.env.get("FLOOR_HTTP") === FLOOR_HTTP_HONO
+    ? floorHonoApp(relay).fetch
+    : (request: Request) => handleMessage(relay, request);
 Deno.serve(
   {
     hostname: "127.0.0.1",
@@ -25,6 +30,6 @@ Deno.serve(
       socket.onclose = () => relay.agentClosed(socket);
       return response;
     }
-    return handleMessage(relay, request);
+    return serveCaller(request);
   },
 );

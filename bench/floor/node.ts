@@ -1,11 +1,18 @@
-/** Floor relay on Node: `node:http` and a `ws` server on the same port. */
-import { createServer } from "node:http";
+/**
+ * Floor relay on Node: `node:http` and a `ws` server on the same port. With FLOOR_HTTP=hono, callers go through
+ * the Hono app on @hono/node-server's listener, set up as the gateway's Node entry sets it up.
+ */
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
+import { readingSmallBodiesFirst } from "../../runtimes/node/small-bodies.ts";
+import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
 import { createFloorRelay, doneEvent, doneJson, JSON_HEADERS, SSE_HEADERS } from "./relay.ts";
 
 const relay = createFloorRelay();
-const server = createServer((req, res) => {
+
+const serveCaller: RequestListener = (req, res) => {
   const parts: Buffer[] = [];
   req.on("data", (part: Buffer) => parts.push(part));
   req.on("end", () => {
@@ -23,7 +30,13 @@ const server = createServer((req, res) => {
     if (!relayed) res.writeHead(503).end("no agent");
     else if (stream) res.writeHead(200, SSE_HEADERS).flushHeaders();
   });
-});
+};
+
+const server = createServer(
+  process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
+    ? readingSmallBodiesFirst(getRequestListener(floorHonoApp(relay).fetch))
+    : serveCaller,
+);
 const sockets = new WebSocketServer({ server, path: "/v1/connect" });
 sockets.on("connection", (socket) => {
   socket.on("message", (data) => relay.agentMessage(socket, String(data)));

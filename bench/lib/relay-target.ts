@@ -34,8 +34,11 @@ export async function connectAgent(url: string, token: string, agent: string): P
   return proc;
 }
 
-export async function startFloorTarget(runtime: LocalRuntime): Promise<RelayTarget> {
-  const floor = await startFloor(runtime);
+export async function startFloorTarget(
+  runtime: LocalRuntime,
+  http: "plain" | "hono" = "plain",
+): Promise<RelayTarget> {
+  const floor = await startFloor(runtime, http);
   const token = "floor-token-ignored";
   let agent: BenchProcess | undefined;
   try {

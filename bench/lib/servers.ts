@@ -87,9 +87,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startFloor(runtime: LocalRuntime): Promise<Server> {
+/** A floor relay; `http: "hono"` serves its callers through a Hono app (bench/floor/hono-app.ts). */
+export async function startFloor(runtime: LocalRuntime, http: "plain" | "hono" = "plain"): Promise<Server> {
   const proc = startProcess(`floor-${runtime}`, [...RUNTIME_COMMAND[runtime], `bench/floor/${runtime}.ts`], {
     PORT: "0",
+    FLOOR_HTTP: http,
   });
   try {
     const [, url] = await proc.waitFor(LISTENING);
