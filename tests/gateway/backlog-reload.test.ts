@@ -42,7 +42,7 @@ describe("reloading task backlogs", () => {
         JSON.stringify({ type: "hello", protocol: { min: 1, max: 3 }, token: user.token, agent: agent.name }),
       );
     }
-    await expect.poll(() => home.onlineCount).toBe(AGENTS);
+    await expect.poll(() => home.counts().agentsConnected).toBe(AGENTS);
 
     // Queued in the store only: the hub is never told (a handoff lost to an outage).
     for (const agent of agents) {

@@ -7,33 +7,24 @@
  * Timing is driven by one sweep (every few hundred ms) instead of a timer per socket or request, so the hot path
  * (a chunk frame) is: parse once, look up the request, pass it on.
  */
-import type { TokenService } from "../auth/tokens.ts";
 import type { GatewayConfig } from "../config.ts";
-import type { AgentService } from "../domain/agents.ts";
 import { errors } from "../errors.ts";
-import {
-  CloseCode,
-  type DoneFrame,
-  type HelloFrame,
-  LIVENESS_FACTOR,
-  MIN_PROTOCOL_VERSION,
-  PROMPTS_SINCE_VERSION,
-  PROTOCOL_VERSION,
-  type PromptAnswer,
-} from "../protocol/index.ts";
+import { CloseCode, type DoneFrame, LIVENESS_FACTOR, type PromptAnswer } from "../protocol/index.ts";
 import { AgentSlot } from "./agent-slot.ts";
-import { authenticateHello } from "./authenticate-hello.ts";
-import { AgentConnection, type ConnectionIdentity } from "./connection.ts";
+import { AgentConnection } from "./connection.ts";
+import { type HelloHost, welcome } from "./hello.ts";
+import type { LocalHomeOptions, SavedConnection } from "./home-options.ts";
 import { parseConnectorFrame } from "./parse-frame.ts";
 import { liveCallLimits, PendingRequest } from "./pending.ts";
-import { matchHeldRequests } from "./resume.ts";
+import { PresenceWrites } from "./presence-writes.ts";
+import { RecentEndings } from "./recent-endings.ts";
+import { nextSweepAt, sweepEveryMs } from "./sweep-schedule.ts";
 import {
   deliverQueuedTasks,
-  loadTaskBacklog,
-  reattachHeldTasks,
+  forgetMovedTasks,
+  reloadBacklogs,
   type TaskDeliveryContext,
 } from "./task-delivery.ts";
-import type { TaskRunner } from "./task-runner.ts";
 import type {
   AgentHub,
   AttachOutcome,
@@ -43,51 +34,7 @@ import type {
   WireSocket,
 } from "./types.ts";
 
-export interface LocalHomeOptions {
-  config: GatewayConfig;
-  tokens: TokenService;
-  agents: AgentService;
-  tasks: TaskRunner;
-  /** Rewrites a `done` frame before the caller sees it (claims uploaded attachments for the caller). */
-  finalizeDone?: (call: RelayCall, frame: DoneFrame) => Promise<DoneFrame>;
-  onError?: (error: unknown, context: { stage: string }) => void;
-  /** Drive `sweep()` from an interval (default). Workers pass false and call `sweep()` from an alarm. */
-  useInterval?: boolean;
-  /**
-   * Called once a socket authenticated (its `identity` is set), just before it becomes its agent's link and gets
-   * `welcome`; awaited, so presence written here is visible once the connector sees `welcome`. Workers save the
-   * identity on the socket and publish presence; closing the connection here refuses it.
-   */
-  beforeLink?: (connection: AgentConnection) => Promise<void> | void;
-  /** Called when an agent's link goes away (closed, replaced by nothing, revoked, deleted). Not awaited. */
-  onUnlinked?: (identity: ConnectionIdentity) => void;
-  /**
-   * Clusters: requests a reconnecting connector holds that this process does not know, taken over from the node
-   * that had the agent before (their output continues in a shared log). Returned requests are resumed like local ones.
-   */
-  adoptHeld?: (
-    agentId: string,
-    unknown: Array<{ id: string; seq: number }>,
-    held: Array<{ id: string; seq: number }>,
-  ) => Promise<PendingRequest[]>;
-  /** Told of every request sent to an agent. */
-  onRequestSent?: (pending: PendingRequest) => void;
-}
-
-/** What an alarm-driven host saves per socket so `restore` can rebuild the connection after hibernation. */
-export interface SavedConnection {
-  openedAt: number;
-  lastFrameAt: number;
-  agentHint?: string;
-  /** Set once `hello` succeeded. */
-  identity: ConnectionIdentity | null;
-}
-
-/** Endings kept for re-attaching callers: at most this many, and those of attached callers only when this small. */
-const MAX_RECENT = 2_000;
-const SMALL_ENDING_CHARS = 16 * 1024;
-/** Agents whose task backlog `reloadTaskBacklogs` reads at the same time. */
-const BACKLOG_RELOADS_AT_ONCE = 16;
+export type { LocalHomeOptions, SavedConnection };
 
 export class LocalAgentHome implements AgentHub {
   readonly #options: LocalHomeOptions;
@@ -96,13 +43,9 @@ export class LocalAgentHome implements AgentHub {
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
   readonly #delivery: TaskDeliveryContext;
-  /**
-   * Agents whose stale `last_seen` a hello found, written together by the next sweep (interval hosts only): a
-   * connect wave then writes its records in a few journal batches, not one write and sync per hello.
-   */
-  readonly #seenAtHello = new Set<string>();
-  /** Live requests that ended while no caller was attached, kept for the resume window so one can come back. */
-  readonly #recent = new Map<string, { pending: PendingRequest; agentId: string; until: number }>();
+  readonly #helloHost: HelloHost;
+  readonly #presence: PresenceWrites;
+  readonly #recent: RecentEndings;
 
   constructor(options: LocalHomeOptions) {
     this.#options = options;
@@ -113,8 +56,20 @@ export class LocalAgentHome implements AgentHub {
       report: (error, stage) => this.#report(error, stage),
       onRequestSent: options.onRequestSent,
     };
-    if (options.useInterval !== false) {
-      this.#interval = setInterval(() => this.sweep(Date.now()), this.sweepEveryMs);
+    this.#recent = new RecentEndings(options.config.resumeWindowMs);
+    const useInterval = options.useInterval !== false;
+    this.#presence = new PresenceWrites(options.agents, useInterval, this.#delivery.report);
+    this.#helloHost = {
+      options,
+      delivery: this.#delivery,
+      slot: (agentId) => this.#slot(agentId),
+      link: (slot, connection) => this.#link(slot, connection),
+      lose: (connection, code, reason) => this.#lose(connection, code, reason),
+      expire: (slot, pending, why) => this.#expire(slot, pending, why),
+      seen: (agentId) => this.#presence.seenAtHello(agentId),
+    };
+    if (useInterval) {
+      this.#interval = setInterval(() => this.sweep(Date.now()), sweepEveryMs(this.#config));
       // Deno and Node keep the process alive for an interval; the server keeps it alive anyway.
       (this.#interval as { unref?: () => void }).unref?.();
     }
@@ -155,7 +110,7 @@ export class LocalAgentHome implements AgentHub {
     if (connection.state === "awaiting_hello") {
       if (frame.type !== "hello")
         return this.#lose(connection, CloseCode.protocolError, "first frame must be hello");
-      this.#hello(connection, frame).catch((error) => {
+      welcome(this.#helloHost, connection, frame).catch((error) => {
         this.#report(error, "hello");
         this.#lose(connection, CloseCode.internal, "gateway error during hello");
       });
@@ -199,8 +154,7 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
     this.#unlink(slot, { expireNow: false });
-    this.#seenAtHello.delete(identity.agentId); // the write below covers it
-    this.#touch(identity.agentId);
+    this.#presence.closed(identity.agentId);
   }
 
   /** This process's share of the fleet (`GET /v1/node`): a walk over the slots, for an admin now and then. */
@@ -235,7 +189,7 @@ export class LocalAgentHome implements AgentHub {
     follower: { user: string; afterSeq: number },
     sink: RelaySink,
   ): Promise<AttachOutcome> {
-    const pending = this.#slots.get(agentId)?.pending.get(requestId) ?? this.#recent.get(requestId)?.pending;
+    const pending = this.#slots.get(agentId)?.pending.get(requestId) ?? this.#recent.get(requestId);
     if (!pending || pending.call.agentId !== agentId || pending.call.user !== follower.user)
       return "not_found";
     return pending.attach(sink, follower.afterSeq);
@@ -257,15 +211,7 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(agentId);
     const pending = slot?.pending.get(requestId);
     if (!slot || !pending || pending.call.user !== user) return "not_found";
-    if (pending.withdrawnPrompts.has(answer.prompt_id)) return "withdrawn";
-    if (!pending.openPrompts.has(answer.prompt_id)) return "not_found";
-    const link = slot.link;
-    if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
-    if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
-    pending.openPrompts.delete(answer.prompt_id);
-    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
-    link.send({ ...answer, type: "input", id: requestId });
-    return "sent";
+    return pending.answerPrompt(slot.link, answer);
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {
@@ -311,42 +257,18 @@ export class LocalAgentHome implements AgentHub {
     this.#unlink(slot, options);
   }
 
-  /**
-   * Clusters: the agent moved to another node, which runs the tasks its connector still holds and delivers the
-   * rest from the store (unfinished tasks stay in its backlog). This node forgets them without re-queueing, so a
-   * late grace expiry here never turns a task running elsewhere back into a queued one.
-   */
+  /** Clusters: the agent moved to another node; its tasks here are forgotten, not re-queued (task-delivery.ts). */
   forgetTasks(agentId: string): void {
     const slot = this.#slots.get(agentId);
-    if (!slot) return;
-    for (const pending of [...slot.pending.values()]) {
-      if (!pending.isTask) continue;
-      slot.untrack(pending.call.requestId);
-      pending.abandon();
-    }
-    slot.setQueue([]);
+    if (slot) forgetMovedTasks(slot);
   }
 
-  /**
-   * Reads the task backlog of every agent linked here again and delivers what is not running yet. Clusters call it
-   * when this node's Redis comes back: a task queued on another node meanwhile may never have been handed over.
-   * False when the store refused a listing (the caller tries again later).
-   */
-  async reloadTaskBacklogs(): Promise<boolean> {
-    let complete = true;
-    const linked = [...this.#slots.values()].filter((slot) => slot.link).values();
-    // A few listings in flight at once: one at a time, a node holding thousands of agents took seconds per round
-    // trip to Redis before the last agent's queued task was found; all at once would flood the store.
-    const worker = async (): Promise<void> => {
-      for (const slot of linked) {
-        await loadTaskBacklog(slot, this.#delivery).catch((error) => {
-          complete = false;
-          this.#report(error, "backlog");
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: BACKLOG_RELOADS_AT_ONCE }, worker));
-    return complete;
+  /** Clusters, when Redis is back: every linked agent's backlog read again (false if a listing was refused). */
+  reloadTaskBacklogs(): Promise<boolean> {
+    return reloadBacklogs(
+      [...this.#slots.values()].filter((slot) => slot.link),
+      this.#delivery,
+    );
   }
 
   /** Ids of the agents whose socket is linked here. */
@@ -354,45 +276,14 @@ export class LocalAgentHome implements AgentHub {
     return [...this.#slots.values()].filter((slot) => slot.link).map((slot) => slot.id);
   }
 
-  /** Number of sockets that finished `hello`. */
-  get onlineCount(): number {
-    let count = 0;
-    for (const slot of this.#slots.values()) if (slot.link) count++;
-    return count;
-  }
-
-  /** How often `sweep` must run while requests are pending (keepalives, grace windows, timeouts). */
-  get sweepEveryMs(): number {
-    const { heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs } = this.#config;
-    return Math.max(25, Math.min(1000, Math.min(heartbeatMs, graceMs, helloTimeoutMs, keepaliveMs) / 4));
-  }
-
-  /**
-   * When `sweep` next has something to check, or null when nothing is watched (no sockets, no pending requests),
-   * so an alarm-driven host can let itself sleep: each pending request's next deadline (grace, timeout, keepalive),
-   * but at most `pendingWakeMs` apart so a host that evicts idle state (Workers hibernate after ~10 s) never does
-   * so while requests live only in memory; idle sockets only need their hello deadline or liveness window.
-   */
+  /** When `sweep` next has something to check, or null when nothing is watched (sweep-schedule.ts). */
   nextSweepAt(now: number, pendingWakeMs = 5000): number | null {
-    let next = Number.POSITIVE_INFINITY;
-    for (const slot of this.#slots.values()) {
-      for (const pending of slot.pending.values())
-        next = Math.min(next, pending.nextCheckAt(this.#config.keepaliveMs));
-      if (slot.pending.size > 0) next = Math.min(next, now + pendingWakeMs);
-    }
-    const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
-    for (const connection of this.#connections) {
-      if (connection.state === "awaiting_hello")
-        next = Math.min(next, connection.openedAt + this.#config.helloTimeoutMs + 1);
-      // "authenticating" too: its hello may finish after the host last asked, and liveness starts from it.
-      else if (connection.state !== "closed") next = Math.min(next, connection.lastFrameAt + liveness + 1);
-    }
-    return Number.isFinite(next) ? next : null;
+    return nextSweepAt(this.#slots.values(), this.#connections, this.#config, now, pendingWakeMs);
   }
 
   /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
   sweep(now: number): void {
-    this.#writePresence();
+    this.#presence.flush();
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
     for (const connection of this.#connections) {
       if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
@@ -407,66 +298,19 @@ export class LocalAgentHome implements AgentHub {
       for (const pending of slot.pending.values()) this.#sweepPending(slot, pending, now);
       if (!slot.link && slot.pending.size === 0) this.#slots.delete(slot.id);
     }
-    for (const [requestId, recent] of this.#recent) if (now >= recent.until) this.#recent.delete(requestId);
+    this.#recent.sweep(now);
   }
 
   dispose(): void {
     if (this.#interval) clearInterval(this.#interval);
-    this.#writePresence();
+    this.#presence.flush();
     for (const connection of this.#connections)
       connection.close(CloseCode.goingAway, "gateway shutting down");
   }
 
   // --- internal ---
 
-  async #hello(connection: AgentConnection, frame: HelloFrame): Promise<void> {
-    connection.state = "authenticating";
-    const protocol = Math.min(frame.protocol.max, PROTOCOL_VERSION);
-    if (protocol < Math.max(frame.protocol.min, MIN_PROTOCOL_VERSION)) {
-      return this.#lose(
-        connection,
-        CloseCode.versionUnsupported,
-        `gateway speaks protocol ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}; upgrade the connector`,
-      );
-    }
-    const resolved = await authenticateHello(frame, connection.agentHint, this.#options);
-    if ("close" in resolved) return this.#lose(connection, resolved.close, resolved.reason);
-    if (connection.isClosed) return; // The socket went away while we were checking its token.
-    const { agent, tokenId, parentTokenId } = resolved;
-    connection.identity = {
-      agentId: agent.id,
-      agentName: agent.name,
-      tokenId,
-      parentTokenId,
-      protocol,
-      maxInflight: frame.max_inflight ?? this.#config.maxInflightPerAgent,
-    };
-    if (this.#options.beforeLink) {
-      // Before linking, so nothing can be delivered to this socket while the host is still busy with it.
-      await this.#options.beforeLink(connection);
-      // The host refused it, or it went away meanwhile: a claim the host took for it is given back.
-      if (connection.isClosed) return this.#options.onUnlinked?.(connection.identity);
-    }
-    const held = frame.inflight ?? [];
-    const reattached: PendingRequest[] = [];
-    try {
-      reattached.push(...(await reattachHeldTasks(this.#slot(agent.id), held, this.#delivery)));
-      if (this.#options.adoptHeld) {
-        const known = new Set(reattached.map((pending) => pending.call.requestId));
-        const pending = this.#slot(agent.id).pending;
-        const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
-        reattached.push(...(await this.#options.adoptHeld(agent.id, unknown, held)));
-      }
-    } catch (error) {
-      this.#options.onUnlinked?.(connection.identity);
-      throw error;
-    }
-    if (connection.isClosed) return this.#options.onUnlinked?.(connection.identity);
-    // Looked up again: the sweep drops a slot with no link and nothing pending, also while this hello awaited, and a
-    // socket linked into a dropped slot would be sent work while its own frames (and its close) were ignored.
-    const slot = this.#slot(agent.id);
-    // From here to `welcome` nothing awaits: no request can reach the socket before the connector is told
-    // what to resume (it would hold frames the gateway never asks for).
+  #link(slot: AgentSlot, connection: AgentConnection): void {
     const previous = slot.link;
     slot.link = connection;
     connection.state = "open";
@@ -474,24 +318,6 @@ export class LocalAgentHome implements AgentHub {
       previous.close(CloseCode.replaced, "replaced by a newer connection");
       this.#connections.delete(previous);
     }
-    const { resume, drop, lost } = matchHeldRequests(slot, held, reattached);
-    for (const pending of lost) this.#expire(slot, pending, "the agent restarted and lost the request");
-    connection.send({
-      type: "welcome",
-      protocol,
-      agent: { id: agent.id, name: agent.name },
-      heartbeat_ms: this.#config.heartbeatMs,
-      grace_ms: this.#config.graceMs,
-      max_frame_bytes: this.#config.maxFrameBytes,
-      resume,
-      drop,
-    });
-    if (this.#options.agents.staleAtHello(agent)) {
-      // Without an interval (Workers) no sweep may come soon: written now.
-      if (this.#interval) this.#seenAtHello.add(agent.id);
-      else this.#touch(agent.id);
-    }
-    await loadTaskBacklog(slot, this.#delivery);
   }
 
   #done(slot: AgentSlot, frame: DoneFrame): void {
@@ -528,16 +354,7 @@ export class LocalAgentHome implements AgentHub {
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.untrack(pending.call.requestId);
     if (pending.isTask) slot.markEnded(pending.call.requestId);
-    // Keep a live call's ending for the resume window when its caller is away (a dropped stream), and also when
-    // it is small: a caller whose connection broke just as the call ended may not have been seen leaving yet.
-    // Not for calls nobody can come back to: thousands of them a second would keep every ending alive meanwhile.
-    const keep = pending.callerCount === 0 || pending.historyChars <= SMALL_ENDING_CHARS;
-    if (!pending.isTask && pending.call.resumable !== false && keep) {
-      const until = Date.now() + this.#config.resumeWindowMs;
-      this.#recent.set(pending.call.requestId, { pending, agentId: slot.id, until });
-      // Bounded: the oldest endings go first (a Map iterates in insertion order).
-      if (this.#recent.size > MAX_RECENT) this.#recent.delete(this.#recent.keys().next().value!);
-    }
+    else this.#recent.keep(pending, Date.now());
     if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
   }
 
@@ -590,17 +407,6 @@ export class LocalAgentHome implements AgentHub {
   #lose(connection: AgentConnection, code: number, reason: string): void {
     connection.close(code, reason);
     this.closed(connection);
-  }
-
-  /** Writes `last_seen` of the agents hellos found stale; issued together, so they share journal batches. */
-  #writePresence(): void {
-    if (this.#seenAtHello.size === 0) return;
-    for (const agentId of this.#seenAtHello) this.#touch(agentId);
-    this.#seenAtHello.clear();
-  }
-
-  #touch(agentId: string): void {
-    this.#options.agents.touch(agentId).catch((error) => this.#report(error, "presence"));
   }
 
   #slot(agentId: string): AgentSlot {

@@ -9,10 +9,13 @@ import {
   type ChunkKind,
   type DoneFrame,
   type PermissionPrompt,
+  PROMPTS_SINCE_VERSION,
+  type PromptAnswer,
   type PromptWithdrawal,
   readPermissionDelta,
 } from "../protocol/index.ts";
-import type { RelayCall, RelaySink } from "./types.ts";
+import type { AgentConnection } from "./connection.ts";
+import type { PromptAnswerOutcome, RelayCall, RelaySink } from "./types.ts";
 
 /** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
 export const HISTORY_LIMITS = { chunks: 10_000, chars: 4 * 1024 * 1024 };
@@ -216,6 +219,18 @@ export class PendingRequest {
     this.#outcome = { error: { code: "task_requeued", message: "The task went back to the queue." } };
     for (const sink of this.#callers) sink.error("task_requeued", "The task went back to the queue.");
     this.#callers = [];
+  }
+
+  /** Sends a caller's answer to one of this request's open prompts over `link`, the agent's socket (if any). */
+  answerPrompt(link: AgentConnection | null, answer: PromptAnswer): PromptAnswerOutcome {
+    if (this.withdrawnPrompts.has(answer.prompt_id)) return "withdrawn";
+    if (!this.openPrompts.has(answer.prompt_id)) return "not_found";
+    if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
+    if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
+    this.openPrompts.delete(answer.prompt_id);
+    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
+    link.send({ ...answer, type: "input", id: this.call.requestId });
+    return "sent";
   }
 
   /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */

@@ -83,3 +83,42 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
     slot.delivering = false;
   }
 }
+
+/** Agents whose task backlog `reloadBacklogs` reads at the same time. */
+const BACKLOG_RELOADS_AT_ONCE = 16;
+
+/**
+ * Reads the task backlog of every linked agent again and delivers what is not running yet. Clusters call it when
+ * this node's Redis comes back: a task queued on another node meanwhile may never have been handed over. False
+ * when the store refused a listing (the caller tries again later).
+ */
+export async function reloadBacklogs(linked: AgentSlot[], context: TaskDeliveryContext): Promise<boolean> {
+  let complete = true;
+  const slots = linked.values();
+  // A few listings in flight at once: one at a time, a node holding thousands of agents took seconds per round
+  // trip to Redis before the last agent's queued task was found; all at once would flood the store.
+  const worker = async (): Promise<void> => {
+    for (const slot of slots) {
+      await loadTaskBacklog(slot, context).catch((error) => {
+        complete = false;
+        context.report(error, "backlog");
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: BACKLOG_RELOADS_AT_ONCE }, worker));
+  return complete;
+}
+
+/**
+ * Clusters: the agent moved to another node, which runs the tasks its connector still holds and delivers the rest
+ * from the store (unfinished tasks stay in its backlog). This node forgets them without re-queueing, so a late
+ * grace expiry here never turns a task running elsewhere back into a queued one.
+ */
+export function forgetMovedTasks(slot: AgentSlot): void {
+  for (const pending of [...slot.pending.values()]) {
+    if (!pending.isTask) continue;
+    slot.untrack(pending.call.requestId);
+    pending.abandon();
+  }
+  slot.setQueue([]);
+}
