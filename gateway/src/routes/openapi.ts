@@ -7,19 +7,8 @@ import { A2A_OPENAPI_PATHS } from "../doors/a2a/openapi.ts";
 import { DOOR_PATHS } from "../doors/openapi-paths.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { VERSION } from "../version.ts";
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { "application/json": { schema } } });
-const errorResponse = (description: string) => ({ description, ...json(ref("Error")) });
-const ok = (description: string, schema: object) => ({ description, ...json(schema) });
-const refParam = {
-  name: "ref",
-  in: "path",
-  required: true,
-  description: "Agent id or name (any case)",
-  schema: { type: "string" },
-};
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+import { INBOX_PATHS } from "./openapi-inbox-paths.ts";
+import { errorResponse, idParam, json, ok, ref, refParam, SCHEMAS } from "./openapi-schemas.ts";
 
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
@@ -31,122 +20,7 @@ export const OPENAPI_DOCUMENT = {
   },
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-    schemas: {
-      Error: {
-        type: "object",
-        required: ["error"],
-        properties: {
-          error: {
-            type: "object",
-            required: ["code", "message"],
-            properties: {
-              code: { type: "string", description: "stable snake_case code" },
-              message: { type: "string" },
-            },
-          },
-        },
-      },
-      InboxMessage: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          kind: { enum: ["message", "ask", "reply"] },
-          to: { type: "object" },
-          from: {
-            type: "object",
-            description: "Verified by the gateway",
-            properties: {
-              user: { type: "string" },
-              agent_id: { type: "string" },
-              agent_name: { type: "string" },
-            },
-          },
-          text: { type: "string" },
-          in_reply_to: { type: "string" },
-          created_at: { type: "string", format: "date-time" },
-          deliveries: { type: "integer" },
-        },
-      },
-      Agent: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          name: { type: "string" },
-          owner: { type: "string" },
-          description: { type: "string" },
-          type: { type: "string" },
-          visibility: { enum: ["private", "public"] },
-          capabilities: { type: "array", items: { type: "string" } },
-          online: { type: "boolean" },
-          mode: {
-            enum: ["served", "interactive", "offline"],
-            description:
-              "served: a connector runs each request; interactive: a person's session reads the inbox",
-          },
-          last_seen: { type: ["string", "null"], format: "date-time" },
-          created_at: { type: "string", format: "date-time" },
-          updated_at: { type: "string", format: "date-time" },
-        },
-      },
-      AgentInput: {
-        type: "object",
-        properties: {
-          name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" },
-          description: { type: "string", maxLength: 1024 },
-          type: { type: "string" },
-          visibility: { enum: ["private", "public"] },
-          capabilities: { type: "array", items: { type: "string" } },
-        },
-      },
-      Message: {
-        type: "object",
-        required: ["message"],
-        properties: {
-          message: { type: "string" },
-          session_id: { type: "string", pattern: "^[A-Za-z0-9._-]{1,128}$" },
-          async: { type: "boolean" },
-          callback_url: { type: "string", format: "uri" },
-        },
-      },
-      Attachment: {
-        type: "object",
-        properties: { name: { type: "string" }, size: { type: "integer" }, url: { type: "string" } },
-      },
-      Result: {
-        type: "object",
-        properties: {
-          result: { type: "string" },
-          session_id: { type: "string" },
-          attachments: { type: "array", items: ref("Attachment") },
-        },
-      },
-      Task: {
-        type: "object",
-        properties: {
-          task_id: { type: "string" },
-          status: { enum: ["submitted", "working", "input-required", "completed", "failed", "canceled"] },
-          a2a_state: { type: "string" },
-          result: { type: "string" },
-          error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
-          attachments: { type: "array", items: ref("Attachment") },
-          session_id: { type: "string" },
-          prompt: {
-            type: "object",
-            description:
-              "the permission prompt the running turn waits on (answer with POST /v1/tasks/{id}/input)",
-          },
-          withdrawn_prompt: {
-            type: "object",
-            description:
-              "the last prompt the agent decided by itself ({prompt_id, withdrawn, decision: deny, reason: timeout, message}); answers to it get 409 prompt_withdrawn",
-          },
-          callback_secret: {
-            type: "string",
-            description: "only in the 202 answer when callback_url was given",
-          },
-        },
-      },
-    },
+    schemas: SCHEMAS,
   },
   security: [{ bearer: [] }],
   paths: {
@@ -393,88 +267,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { "202": ok("Next turn queued", ref("Task")), "409": errorResponse("task_not_waiting") },
       },
     },
-    "/v1/agents/{ref}/inbox": {
-      parameters: [refParam],
-      post: {
-        description:
-          "Leave a message in the agent's inbox (anyone who may call it). The sender is taken from the credential; `X-Agent-Mesh-As: <your agent>` sends as one of your agents.",
-        requestBody: json({
-          type: "object",
-          required: ["message"],
-          properties: { message: { type: "string" } },
-        }),
-        responses: {
-          "201": ok("Stored", ref("InboxMessage")),
-          "403": errorResponse("not_your_agent"),
-          "413": errorResponse("message_too_large"),
-          "429": errorResponse("inbox_full"),
-        },
-      },
-      get: {
-        description:
-          "Owner or the agent's own credential: unacknowledged messages, oldest first, each leased for `lease` seconds (redelivered after that unless acknowledged). `wait` long-polls up to 30 s.",
-        parameters: [
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
-          { name: "wait", in: "query", schema: { type: "integer", minimum: 0, maximum: 30, default: 0 } },
-          { name: "lease", in: "query", schema: { type: "integer", minimum: 1, maximum: 3600, default: 60 } },
-        ],
-        responses: {
-          "200": ok("Messages", {
-            type: "object",
-            properties: {
-              messages: { type: "array", items: ref("InboxMessage") },
-              unread: { type: "integer" },
-            },
-          }),
-        },
-      },
-    },
-    "/v1/agents/{ref}/inbox/presence": {
-      parameters: [refParam],
-      put: {
-        description:
-          "Owner or the agent's credential: the agent is online as an interactive session for 60 s (beat every 20 s); asks and messages to it then go to its inbox.",
-        responses: { "200": ok("Present", { type: "object" }) },
-      },
-      delete: { responses: { "200": ok("Gone", { type: "object" }) } },
-    },
-    "/v1/agents/{ref}/inbox/ack": {
-      parameters: [refParam],
-      post: {
-        requestBody: json({
-          type: "object",
-          properties: { ids: { type: "array", items: { type: "string" } } },
-        }),
-        responses: { "200": ok("Acknowledged (gone) and unknown ids", { type: "object" }) },
-      },
-    },
-    "/v1/agents/{ref}/inbox/{message_id}/reply": {
-      parameters: [refParam, { name: "message_id", in: "path", required: true, schema: { type: "string" } }],
-      post: {
-        description: "Answer an ask addressed to this agent; the asker's waiting call returns the reply.",
-        requestBody: json({
-          type: "object",
-          required: ["message"],
-          properties: { message: { type: "string" } },
-        }),
-        responses: { "201": ok("The reply", ref("InboxMessage")), "404": errorResponse("ask_not_found") },
-      },
-    },
-    "/v1/agents/{ref}/asks": {
-      parameters: [refParam],
-      post: {
-        description: "Put an ask in the agent's inbox and wait for its reply.",
-        requestBody: json({
-          type: "object",
-          required: ["message"],
-          properties: { message: { type: "string" }, timeout_seconds: { type: "integer", default: 120 } },
-        }),
-        responses: {
-          "200": ok("The reply", { type: "object" }),
-          "504": errorResponse("ask_timeout"),
-        },
-      },
-    },
+    ...INBOX_PATHS,
     "/v1/attachments/{request}/{name}": {
       parameters: [
         { name: "request", in: "path", required: true, schema: { type: "string" } },
