@@ -24,25 +24,26 @@ import {
   scalingRows,
   TARGET_AGENTS,
 } from "./measure/capacity-rows.ts";
-import { type ClusterResult, measureCluster } from "./measure/cluster.ts";
-import { CLUSTER_IDLE, type ClusterIdleResult, measureClusterIdle } from "./measure/cluster-idle.ts";
+import { measureCluster } from "./measure/cluster.ts";
+import { CLUSTER_IDLE, measureClusterIdle } from "./measure/cluster-idle.ts";
 import { measureClusterRecovery } from "./measure/cluster-recovery.ts";
-import {
-  CLUSTER_STREAMS,
-  type ClusterStreamsResult,
-  measureClusterStreams,
-} from "./measure/cluster-streams.ts";
+import { clusterIdleRows, clusterRows, clusterStreamRows } from "./measure/cluster-rows.ts";
+import { CLUSTER_STREAMS, measureClusterStreams } from "./measure/cluster-streams.ts";
 import { measureConnector } from "./measure/connector-suite.ts";
 import { DOORS, measureDoors } from "./measure/doors.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
-import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
+import {
+  bestOf,
+  frameworkShareRows,
+  measureRelay,
+  RELAY_ROUNDS,
+  type RelayResult,
+  relayRows,
+  workerdRows,
+} from "./measure/relay.ts";
+import { ROUND_TRIP } from "./measure/round-trip.ts";
 import { measureSandboxExec, SANDBOX_EXEC } from "./measure/sandbox-exec.ts";
-import { measureStreaming, STREAMING, type StreamingResult } from "./measure/streaming.ts";
-
-interface RelayResult {
-  roundTrip: RoundTripResult;
-  streaming: StreamingResult;
-}
+import { STREAMING } from "./measure/streaming.ts";
 
 const argument = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
 const SECTIONS = ["relay", "capacity", "async", "doors", "a2a", "mesh", "sandbox", "cluster", "connector"];
@@ -76,208 +77,6 @@ async function attempt<T>(what: string, work: () => Promise<T>): Promise<T | nul
     notes.push(`${what} failed: ${message.split("\n")[0]}`);
     return null;
   }
-}
-
-async function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayResult> {
-  const target = await start();
-  try {
-    return { roundTrip: await measureRoundTrip(target), streaming: await measureStreaming(target) };
-  } finally {
-    await target.stop();
-  }
-}
-
-const RELAY_ROUNDS = 2;
-
-/** Per measurement, the best of several rounds: lowest latency, highest rate. */
-function bestOf(results: (RelayResult | null)[]): RelayResult | null {
-  const done = results.filter((result): result is RelayResult => result !== null);
-  if (done.length === 0) return null;
-  const latency = (pick: (r: RelayResult) => RoundTripResult["sequential"]) => ({
-    p50Ms: Math.min(...done.map((r) => pick(r).p50Ms)),
-    p99Ms: Math.min(...done.map((r) => pick(r).p99Ms)),
-    perSecond: Math.max(...done.map((r) => pick(r).perSecond)),
-  });
-  return {
-    roundTrip: {
-      sequential: { ...done[0]!.roundTrip.sequential, ...latency((r) => r.roundTrip.sequential) },
-      concurrent: { ...done[0]!.roundTrip.concurrent, ...latency((r) => r.roundTrip.concurrent) },
-    },
-    streaming: {
-      ...done[0]!.streaming,
-      chunksPerSecond: Math.max(...done.map((r) => r.streaming.chunksPerSecond)),
-      payloadMBps: Math.max(...done.map((r) => r.streaming.payloadMBps)),
-    },
-  };
-}
-
-function relayRows(runtime: string, gateway: RelayResult, floor: RelayResult): Row[] {
-  const { sequential: gs, concurrent: gc } = gateway.roundTrip;
-  const { sequential: fs, concurrent: fc } = floor.roundTrip;
-  const c = ROUND_TRIP.concurrency;
-  return [
-    latencyRow("Round trip p50, sequential", runtime, gs.p50Ms, fs.p50Ms, 1.2),
-    latencyRow("Round trip p99, sequential", runtime, gs.p99Ms, fs.p99Ms),
-    throughputRow("Round trips/s, sequential", runtime, gs.perSecond, fs.perSecond, fmt.perSecond),
-    latencyRow(`Round trip p50, ${c} concurrent`, runtime, gc.p50Ms, fc.p50Ms),
-    latencyRow(`Round trip p99, ${c} concurrent`, runtime, gc.p99Ms, fc.p99Ms),
-    throughputRow(`Round trips/s, ${c} concurrent`, runtime, gc.perSecond, fc.perSecond, fmt.perSecond, 0.5),
-    throughputRow(
-      "Stream chunks/s",
-      runtime,
-      gateway.streaming.chunksPerSecond,
-      floor.streaming.chunksPerSecond,
-      fmt.perSecond,
-      0.9,
-    ),
-    throughputRow(
-      "Stream payload MB/s",
-      runtime,
-      gateway.streaming.payloadMBps,
-      floor.streaming.payloadMBps,
-      fmt.mbps,
-      0.9,
-    ),
-  ];
-}
-
-/**
- * The sequential round trip split in two: the floor behind a one-route Hono app on the gateway's adapter (what any
- * Hono app pays on this runtime), and the gateway against that (its own work: auth, limits, lookup, sessions).
- */
-function frameworkShareRows(
-  runtime: string,
-  gateway: RelayResult,
-  honoFloor: RelayResult,
-  floor: RelayResult,
-): Row[] {
-  const g = gateway.roundTrip.sequential.p50Ms;
-  const h = honoFloor.roundTrip.sequential.p50Ms;
-  return [
-    latencyRow(
-      "Round trip p50, sequential: the floor behind Hono (floor = plain floor)",
-      runtime,
-      h,
-      floor.roundTrip.sequential.p50Ms,
-      null,
-    ),
-    latencyRow("Round trip p50, sequential: gateway (floor = the floor behind Hono)", runtime, g, h, null),
-  ];
-}
-
-function workerdRows(result: RelayResult): Row[] {
-  const { sequential: s, concurrent: c } = result.roundTrip;
-  const n = ROUND_TRIP.concurrency;
-  return [
-    row("Round trip p50, sequential", "workerd", fmt.ms(s.p50Ms), "no floor", "", "", null),
-    row("Round trip p99, sequential", "workerd", fmt.ms(s.p99Ms), "no floor", "", "", null),
-    row(`Round trips/s, ${n} concurrent`, "workerd", fmt.perSecond(c.perSecond), "no floor", "", "", null),
-    row(
-      "Stream chunks/s",
-      "workerd",
-      fmt.perSecond(result.streaming.chunksPerSecond),
-      "no floor",
-      "",
-      "",
-      null,
-    ),
-  ];
-}
-
-/** Cross-node against same-node, both in cluster mode (the "floor" column holds the same-node figure). */
-function clusterRows(result: ClusterResult): Row[] {
-  const { same, cross } = result;
-  return [
-    latencyRow(
-      "Cluster round trip p50, cross-node vs same-node",
-      "bun",
-      cross.roundTrip.sequential.p50Ms,
-      same.roundTrip.sequential.p50Ms,
-      1.5,
-    ),
-    latencyRow(
-      "Cluster round trip p99, cross-node vs same-node",
-      "bun",
-      cross.roundTrip.sequential.p99Ms,
-      same.roundTrip.sequential.p99Ms,
-      1.5,
-    ),
-    throughputRow(
-      `Cluster round trips/s, ${ROUND_TRIP.concurrency} concurrent, cross vs same`,
-      "bun",
-      cross.roundTrip.concurrent.perSecond,
-      same.roundTrip.concurrent.perSecond,
-      fmt.perSecond,
-    ),
-    throughputRow(
-      "Cluster stream chunks/s, cross-node vs same-node",
-      "bun",
-      cross.streaming.chunksPerSecond,
-      same.streaming.chunksPerSecond,
-      fmt.perSecond,
-      0.6,
-    ),
-  ];
-}
-
-function clusterStreamRows(result: ClusterStreamsResult): Row[] {
-  const what = `Cluster: ${result.streams.toLocaleString("en-US")} concurrent streams over 3 nodes`;
-  return [
-    row(
-      `${what}, failed calls`,
-      "bun",
-      `${result.errors} of ${result.streams.toLocaleString("en-US")}`,
-      "",
-      "",
-      "0",
-      result.errors === 0,
-    ),
-    row(`${what}, time to last chunk p50`, "bun", fmt.ms(result.p50Ms), "", "", "", null),
-    row(`${what}, time to last chunk p99`, "bun", fmt.ms(result.p99Ms), "", "", "", null),
-    row(`${what}, chunks/s in total`, "bun", fmt.perSecond(result.chunksPerSecond), "", "", "", null),
-  ];
-}
-
-function clusterIdleRows(result: ClusterIdleResult): Row[] {
-  const what = `Cluster: ${result.agents.toLocaleString("en-US")} idle agents over 3 nodes`;
-  return [
-    row(
-      `${what}, RSS per agent on each node`,
-      "bun",
-      result.nodes.map((node) => fmt.kb(node.kbPerAgent)).join(" / "),
-      "",
-      "",
-      "",
-      null,
-    ),
-    row(
-      `${what}, Redis memory per agent`,
-      "bun",
-      `${Math.round(result.redisBytesPerAgent)} B`,
-      "",
-      "",
-      "",
-      null,
-    ),
-    row(
-      `${what}, idle CPU on each node`,
-      "bun",
-      result.nodes.map((node) => `${node.idleCpuPercent.toFixed(1)}%`).join(" / "),
-      "",
-      "",
-      "",
-      null,
-    ),
-    row(
-      `${what}, Redis commands/s and CPU while idle`,
-      "bun",
-      `${fmt.perSecond(result.redisCommandsPerSecond)}, ${result.redisIdleCpuPercent.toFixed(1)}% CPU`,
-      "",
-      "",
-      "",
-      null,
-    ),
-  ];
 }
 
 const machine = machineInfo();

@@ -1,0 +1,119 @@
+/**
+ * The relay section's measurements and rows: round trips and streams through a floor, the floor behind Hono and
+ * the gateway on each runtime, each side keeping its best round.
+ */
+import type { RelayTarget } from "../lib/relay-target.ts";
+import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
+import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./round-trip.ts";
+import { measureStreaming, type StreamingResult } from "./streaming.ts";
+
+export interface RelayResult {
+  roundTrip: RoundTripResult;
+  streaming: StreamingResult;
+}
+
+export async function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayResult> {
+  const target = await start();
+  try {
+    return { roundTrip: await measureRoundTrip(target), streaming: await measureStreaming(target) };
+  } finally {
+    await target.stop();
+  }
+}
+
+export const RELAY_ROUNDS = 2;
+
+/** Per measurement, the best of several rounds: lowest latency, highest rate. */
+export function bestOf(results: (RelayResult | null)[]): RelayResult | null {
+  const done = results.filter((result): result is RelayResult => result !== null);
+  if (done.length === 0) return null;
+  const latency = (pick: (r: RelayResult) => RoundTripResult["sequential"]) => ({
+    p50Ms: Math.min(...done.map((r) => pick(r).p50Ms)),
+    p99Ms: Math.min(...done.map((r) => pick(r).p99Ms)),
+    perSecond: Math.max(...done.map((r) => pick(r).perSecond)),
+  });
+  return {
+    roundTrip: {
+      sequential: { ...done[0]!.roundTrip.sequential, ...latency((r) => r.roundTrip.sequential) },
+      concurrent: { ...done[0]!.roundTrip.concurrent, ...latency((r) => r.roundTrip.concurrent) },
+    },
+    streaming: {
+      ...done[0]!.streaming,
+      chunksPerSecond: Math.max(...done.map((r) => r.streaming.chunksPerSecond)),
+      payloadMBps: Math.max(...done.map((r) => r.streaming.payloadMBps)),
+    },
+  };
+}
+
+export function relayRows(runtime: string, gateway: RelayResult, floor: RelayResult): Row[] {
+  const { sequential: gs, concurrent: gc } = gateway.roundTrip;
+  const { sequential: fs, concurrent: fc } = floor.roundTrip;
+  const c = ROUND_TRIP.concurrency;
+  return [
+    latencyRow("Round trip p50, sequential", runtime, gs.p50Ms, fs.p50Ms, 1.2),
+    latencyRow("Round trip p99, sequential", runtime, gs.p99Ms, fs.p99Ms),
+    throughputRow("Round trips/s, sequential", runtime, gs.perSecond, fs.perSecond, fmt.perSecond),
+    latencyRow(`Round trip p50, ${c} concurrent`, runtime, gc.p50Ms, fc.p50Ms),
+    latencyRow(`Round trip p99, ${c} concurrent`, runtime, gc.p99Ms, fc.p99Ms),
+    throughputRow(`Round trips/s, ${c} concurrent`, runtime, gc.perSecond, fc.perSecond, fmt.perSecond, 0.5),
+    throughputRow(
+      "Stream chunks/s",
+      runtime,
+      gateway.streaming.chunksPerSecond,
+      floor.streaming.chunksPerSecond,
+      fmt.perSecond,
+      0.9,
+    ),
+    throughputRow(
+      "Stream payload MB/s",
+      runtime,
+      gateway.streaming.payloadMBps,
+      floor.streaming.payloadMBps,
+      fmt.mbps,
+      0.9,
+    ),
+  ];
+}
+
+/**
+ * The sequential round trip split in two: the floor behind a one-route Hono app on the gateway's adapter (what any
+ * Hono app pays on this runtime), and the gateway against that (its own work: auth, limits, lookup, sessions).
+ */
+export function frameworkShareRows(
+  runtime: string,
+  gateway: RelayResult,
+  honoFloor: RelayResult,
+  floor: RelayResult,
+): Row[] {
+  const g = gateway.roundTrip.sequential.p50Ms;
+  const h = honoFloor.roundTrip.sequential.p50Ms;
+  return [
+    latencyRow(
+      "Round trip p50, sequential: the floor behind Hono (floor = plain floor)",
+      runtime,
+      h,
+      floor.roundTrip.sequential.p50Ms,
+      null,
+    ),
+    latencyRow("Round trip p50, sequential: gateway (floor = the floor behind Hono)", runtime, g, h, null),
+  ];
+}
+
+export function workerdRows(result: RelayResult): Row[] {
+  const { sequential: s, concurrent: c } = result.roundTrip;
+  const n = ROUND_TRIP.concurrency;
+  return [
+    row("Round trip p50, sequential", "workerd", fmt.ms(s.p50Ms), "no floor", "", "", null),
+    row("Round trip p99, sequential", "workerd", fmt.ms(s.p99Ms), "no floor", "", "", null),
+    row(`Round trips/s, ${n} concurrent`, "workerd", fmt.perSecond(c.perSecond), "no floor", "", "", null),
+    row(
+      "Stream chunks/s",
+      "workerd",
+      fmt.perSecond(result.streaming.chunksPerSecond),
+      "no floor",
+      "",
+      "",
+      null,
+    ),
+  ];
+}
