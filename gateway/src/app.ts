@@ -128,7 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: VERSION,
     blobs: options.blobs,
     hub,
-    calls: createCallService({ ...core, hub }),
+    calls: createCallService({ ...core, hub, livesBetweenRequests: options.hosting === undefined }),
     connector: connectorPackage(options.connector),
     nodeStats: () => {
       const counts = home?.counts();

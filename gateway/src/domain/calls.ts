@@ -18,6 +18,7 @@ import { randomHex } from "../util/crypto.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
+import { watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService } from "./inbox.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
@@ -28,7 +29,7 @@ const HANDOFF_RETRIES = 120;
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on. */
+/** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on (caller-watch.ts). */
 const ASK_LISTENS_AFTER_MS = 200;
 
 export interface StartInput {
@@ -63,6 +64,8 @@ export interface CallServiceDeps {
   onError(error: unknown, context: { stage: string }): void;
   /** Tells the gateway's task-change listeners (push notifications, followers) about a state this service saved. */
   notifyTaskChange?(task: TaskRecord): void;
+  /** This process lives between requests (not Workers): one interval watches every ask's caller (caller-watch.ts). */
+  livesBetweenRequests?: boolean;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
@@ -87,6 +90,9 @@ const promptWithdrawn = (answer: PromptAnswer, reason = "timeout") =>
 
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
+  const watchCaller = deps.livesBetweenRequests
+    ? watchCallersTogether(ASK_LISTENS_AFTER_MS)
+    : watchEachCaller(ASK_LISTENS_AFTER_MS);
   const following = createTaskFollowing({
     tasks,
     hub,
@@ -226,25 +232,15 @@ export function createCallService(deps: CallServiceDeps) {
     const start = { message, chain, sessionId, origin, timeoutMs, resumable: false };
     const call = await callLive(caller, agent, start, sink);
     if (!input.signal) return { call, answer: await outcome };
-    const callerSignal = input.signal;
-    let signal: AbortSignal | undefined;
-    const cancel = () => {
+    const stopWatching = watchCaller(input.signal, () => {
       hub
         .cancel(agent.id, call.requestId)
         .catch((error: unknown) => deps.onError(error, { stage: "cancel" }));
-    };
-    // Listening on a request's signal cost a Bun call ~11 µs of round trip, and most asks end within a few ms: a
-    // call starts listening once it has run this long (a caller who left before is caught then).
-    const listen = setTimeout(() => {
-      signal = callerSignal();
-      if (signal.aborted) cancel();
-      else signal.addEventListener("abort", cancel, { once: true });
-    }, ASK_LISTENS_AFTER_MS);
+    });
     try {
       return { call, answer: await outcome };
     } finally {
-      clearTimeout(listen);
-      signal?.removeEventListener("abort", cancel);
+      stopWatching();
     }
   }
 
