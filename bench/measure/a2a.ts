@@ -6,7 +6,7 @@
 import { httpClient, type LatencyStats } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";
 
-export const A2A = { warmup: 2000, warmupMs: 4000, requests: 3000, maxMs: 8000, chunks: 20_000, runs: 5 };
+export const A2A = { warmup: 2000, warmupMs: 4000, requests: 3000, maxMs: 8000, chunks: 20_000, runs: 9 };
 
 export interface A2aResult {
   v1: LatencyStats;
