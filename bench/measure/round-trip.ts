@@ -5,8 +5,13 @@
 import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";
 
-/** JIT tiers (JSC especially) need thousands of calls before the hot path is compiled: warm up generously. */
-export const ROUND_TRIP = { warmup: 5000, warmupMs: 4000, requests: 6000, concurrency: 8, maxMs: 8000 };
+/**
+ * JIT tiers need many calls before a hot path is fully compiled, and the gateway's path is longer than the floor's:
+ * sequential p50 of a fresh gateway kept falling until about 15,000–20,000 calls (bun 0.290 ms after 5,000,
+ * 0.24 ms from 12,500; deno 0.327 → 0.29; node 0.392 → 0.35), while the floors settled by 5,000–10,000. Every
+ * relay gets the same 20,000-call warm-up, so the rows compare servers in their steady state.
+ */
+export const ROUND_TRIP = { warmup: 20_000, warmupMs: 10_000, requests: 6000, concurrency: 8, maxMs: 8000 };
 
 export interface RoundTripResult {
   sequential: LatencyStats;
