@@ -20,15 +20,15 @@ describe.each([
   function watchOne(watch: CallerWatch) {
     const caller = new AbortController();
     const seen = { reads: 0, left: 0 };
-    const stop = watch(
-      () => {
+    const connection = {
+      get signal() {
         seen.reads += 1;
         return caller.signal;
       },
-      () => {
-        seen.left += 1;
-      },
-    );
+    };
+    const stop = watch(connection, () => {
+      seen.left += 1;
+    });
     return { caller, seen, stop };
   }
 

@@ -8,15 +8,23 @@
  * request's context, because timers and the I/O they start belong to the request that made them.
  */
 
+/**
+ * The caller's connection (an HTTP request): its `signal` is read only once the ask is old enough (a Request's
+ * signal, on Node, is built on first read).
+ */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
 /** Starts watching one ask's caller; the function returned stops it (call it when the ask ends, however). */
-export type CallerWatch = (signalOf: () => AbortSignal, onLeft: () => void) => () => void;
+export type CallerWatch = (connection: SignalSource, onLeft: () => void) => () => void;
 
 /** A timer per ask (Workers). */
 export function watchEachCaller(afterMs: number): CallerWatch {
-  return (signalOf, onLeft) => {
+  return (connection, onLeft) => {
     let signal: AbortSignal | undefined;
     const timer = setTimeout(() => {
-      signal = listen(signalOf, onLeft);
+      signal = listen(connection, onLeft);
     }, afterMs);
     return () => {
       clearTimeout(timer);
@@ -27,7 +35,7 @@ export function watchEachCaller(afterMs: number): CallerWatch {
 
 interface Watched {
   since: number;
-  signalOf: () => AbortSignal;
+  connection: SignalSource;
   onLeft: () => void;
   signal: AbortSignal | undefined;
 }
@@ -42,15 +50,15 @@ export function watchCallersTogether(afterMs: number): CallerWatch {
     for (const entry of waiting) {
       if (entry.since > cutoff) break;
       waiting.delete(entry);
-      entry.signal = listen(entry.signalOf, entry.onLeft);
+      entry.signal = listen(entry.connection, entry.onLeft);
     }
     if (waiting.size === 0) {
       clearInterval(interval);
       interval = undefined;
     }
   };
-  return (signalOf, onLeft) => {
-    const entry: Watched = { since: Date.now(), signalOf, onLeft, signal: undefined };
+  return (connection, onLeft) => {
+    const entry: Watched = { since: Date.now(), connection, onLeft, signal: undefined };
     waiting.add(entry);
     if (interval === undefined) {
       interval = setInterval(sweep, Math.max(10, afterMs / 4));
@@ -64,8 +72,8 @@ export function watchCallersTogether(afterMs: number): CallerWatch {
   };
 }
 
-function listen(signalOf: () => AbortSignal, onLeft: () => void): AbortSignal {
-  const signal = signalOf();
+function listen(connection: SignalSource, onLeft: () => void): AbortSignal {
+  const signal = connection.signal;
   if (signal.aborted) onLeft();
   else signal.addEventListener("abort", onLeft, { once: true });
   return signal;

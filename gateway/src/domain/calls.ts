@@ -18,7 +18,7 @@ import { randomHex } from "../util/crypto.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
-import { watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
+import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService } from "./inbox.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
@@ -222,8 +222,8 @@ export function createCallService(deps: CallServiceDeps) {
     agent: AgentRecord,
     input: Pick<StartInput, "message" | "chain" | "sessionId" | "origin"> & {
       timeoutMs: number;
-      /** The caller's signal, asked for only if the call runs long: on Node, a request's signal is built on demand. */
-      signal?: () => AbortSignal;
+      /** The caller's connection (the HTTP request): its signal says the caller left; read only for a long call. */
+      connection?: SignalSource;
       onChunk?: RelaySink["chunk"];
     },
   ): Promise<{ call: RelayCall; answer: SyncOutcome }> {
@@ -231,8 +231,8 @@ export function createCallService(deps: CallServiceDeps) {
     const { message, chain, sessionId, origin, timeoutMs } = input;
     const start = { message, chain, sessionId, origin, timeoutMs, resumable: false };
     const call = await callLive(caller, agent, start, sink);
-    if (!input.signal) return { call, answer: await outcome };
-    const stopWatching = watchCaller(input.signal, () => {
+    if (!input.connection) return { call, answer: await outcome };
+    const stopWatching = watchCaller(input.connection, () => {
       hub
         .cancel(agent.id, call.requestId)
         .catch((error: unknown) => deps.onError(error, { stage: "cancel" }));

@@ -49,19 +49,37 @@ export function createSseSink(
 
 export type SyncOutcome = { ok: true; frame: DoneFrame } | { ok: false; code: string; message: string };
 
-/** Collects a live call into one outcome; chunks only reach `onChunk` (progress), if given. */
-export function createSyncSink(onChunk: RelaySink["chunk"] = () => {}): {
+const IGNORE_CHUNK: RelaySink["chunk"] = () => {};
+
+/**
+ * Collects a live call into one outcome; chunks only reach `onChunk` (progress), if given. A class, so a call
+ * creates no closures for `done` and `error` (under tsx, each named closure also costs a `name` definition).
+ */
+class SyncSink implements RelaySink {
+  readonly chunk: RelaySink["chunk"];
+  readonly outcome: Promise<SyncOutcome>;
+  #settle!: (outcome: SyncOutcome) => void;
+
+  constructor(onChunk: RelaySink["chunk"]) {
+    this.chunk = onChunk;
+    this.outcome = new Promise<SyncOutcome>((resolve) => {
+      this.#settle = resolve;
+    });
+  }
+
+  done(frame: DoneFrame): void {
+    this.#settle({ ok: true, frame });
+  }
+
+  error(code: string, message: string): void {
+    this.#settle({ ok: false, code, message });
+  }
+}
+
+export function createSyncSink(onChunk: RelaySink["chunk"] = IGNORE_CHUNK): {
   sink: RelaySink;
   outcome: Promise<SyncOutcome>;
 } {
-  let settle!: (outcome: SyncOutcome) => void;
-  const outcome = new Promise<SyncOutcome>((resolve) => {
-    settle = resolve;
-  });
-  const sink: RelaySink = {
-    chunk: onChunk,
-    done: (frame) => settle({ ok: true, frame }),
-    error: (code, message) => settle({ ok: false, code, message }),
-  };
-  return { sink, outcome };
+  const sink = new SyncSink(onChunk);
+  return { sink, outcome: sink.outcome };
 }

@@ -97,7 +97,7 @@ export async function handleMessage<E extends GatewayEnv>(
   const { call, answer } = await calls.ask(caller, agent, {
     ...start,
     timeoutMs: config.syncTimeoutMs,
-    signal: () => c.req.raw.signal,
+    connection: c.req.raw,
   });
   if (!answer.ok && answer.code === "agent_timeout") {
     throw new ApiError(

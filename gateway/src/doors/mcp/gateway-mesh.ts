@@ -85,7 +85,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
         origin,
         chain,
         timeoutMs,
-        signal: signal && (() => signal),
+        connection: signal && { signal },
         onChunk(_seq, kind, delta) {
           chunks += 1;
           const latest = kind === "text" || kind === "status" ? delta.trim().slice(-120) : undefined;
