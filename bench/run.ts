@@ -10,12 +10,12 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { machineInfo } from "./lib/machine.ts";
 import { killAllNow, ROOT, stopAll } from "./lib/processes.ts";
-import { type RelayTarget, startFloorTarget, startGatewayTarget } from "./lib/relay-target.ts";
-import { fmt, latencyRow, type Row, resultsMarkdown, row, table, throughputRow } from "./lib/report.ts";
+import { measureOn, type RelayTarget, startFloorTarget, startGatewayTarget } from "./lib/relay-target.ts";
+import { fmt, latencyRow, type Row, resultsMarkdown, row, table } from "./lib/report.ts";
 import { LOCAL_RUNTIMES, type LocalRuntime } from "./lib/servers.ts";
 import { startWorkerdTarget } from "./lib/workerd-target.ts";
-import { A2A, type A2aResult, measureA2a } from "./measure/a2a.ts";
-import { ASYNC, measureAsyncTasks } from "./measure/async-tasks.ts";
+import { A2A, a2aRows, measureA2a } from "./measure/a2a.ts";
+import { ASYNC, asyncRows, measureAsyncTasks } from "./measure/async-tasks.ts";
 import {
   CAPACITY,
   capacityRows,
@@ -148,68 +148,17 @@ try {
     for (const runtime of localRuntimes as LocalRuntime[]) {
       const tasks = await attempt(`async tasks on ${runtime} (fs store)`, () => measureAsyncTasks(runtime));
       if (!tasks) continue;
-      const { coldPerSecond: cold, atEmptyPerSecond: empty, atBacklogPerSecond: full } = tasks;
-      const backlog = ASYNC.backlog.toLocaleString("en-US");
-      const syncs = (perSecond: number | null, tasksPerSecond: number, cpuPerTaskUs: number) =>
-        (perSecond === null
-          ? "not counted (perf unavailable)"
-          : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`) +
-        `; gateway CPU ${cpuPerTaskUs.toFixed(0)} µs per task`;
       notes.push(
-        `Async tasks on ${runtime}: the first ${ASYNC.coldWindow} tasks of a fresh process ran at ${fmt.perSecond(cold)}.`,
+        `Async tasks on ${runtime}: the first ${ASYNC.coldWindow} tasks of a fresh process ran at ${fmt.perSecond(tasks.coldPerSecond)}.`,
       );
-      rows.push(
-        row(
-          "Durable tasks accepted/s, backlog 0",
-          runtime,
-          fmt.perSecond(empty),
-          "",
-          "",
-          "≥ 10,000/s",
-          empty >= 10_000,
-        ),
-        row(
-          "Journal syncs/s, backlog 0",
-          runtime,
-          syncs(tasks.syncsAtEmptyPerSecond, empty, tasks.cpuPerTaskAtEmptyUs),
-          "",
-          "",
-          "",
-          null,
-        ),
-        row(
-          `Durable tasks accepted/s, backlog ${backlog}`,
-          runtime,
-          fmt.perSecond(full),
-          "",
-          `${Math.round((full / empty) * 100)}% of backlog 0`,
-          "≥ 10,000/s and ≥ 90% of backlog 0",
-          full >= 10_000 && full >= 0.9 * empty,
-        ),
-        row(
-          `Journal syncs/s, backlog ${backlog}`,
-          runtime,
-          syncs(tasks.syncsAtBacklogPerSecond, full, tasks.cpuPerTaskAtBacklogUs),
-          "",
-          "",
-          "",
-          null,
-        ),
-      );
+      rows.push(...asyncRows(runtime, tasks));
     }
   }
   if (only.has("doors")) {
     for (const runtime of runtimes) {
       const start =
         runtime === "workerd" ? startWorkerdTarget : () => startGatewayTarget(runtime as LocalRuntime);
-      const doors = await attempt(`MCP ask_agent vs /v1 on ${runtime}`, async () => {
-        const target = await start();
-        try {
-          return await measureDoors(target);
-        } finally {
-          await target.stop();
-        }
-      });
+      const doors = await attempt(`MCP ask_agent vs /v1 on ${runtime}`, () => measureOn(start, measureDoors));
       if (doors) {
         rows.push(
           latencyRow(
@@ -241,14 +190,7 @@ try {
         : []),
     ];
     for (const [runtime, start] of starters) {
-      const result = await attempt(`A2A door vs /v1 on ${runtime}`, async () => {
-        const target = await start();
-        try {
-          return await measureA2a(target);
-        } finally {
-          await target.stop();
-        }
-      });
+      const result = await attempt(`A2A door vs /v1 on ${runtime}`, () => measureOn(start, measureA2a));
       if (result) rows.push(...a2aRows(runtime, result));
     }
   }
@@ -374,20 +316,6 @@ try {
   }
 } finally {
   await stopAll();
-}
-
-function a2aRows(runtime: string, result: A2aResult): Row[] {
-  return [
-    latencyRow("A2A SendMessage p50 (floor: /v1 JSON call)", runtime, result.a2a.p50Ms, result.v1.p50Ms, 1.3),
-    throughputRow(
-      "A2A stream chunks/s (floor: /v1 SSE)",
-      runtime,
-      result.a2aChunksPerSecond,
-      result.v1ChunksPerSecond,
-      fmt.perSecond,
-      0.8,
-    ),
-  ];
 }
 
 const method = [

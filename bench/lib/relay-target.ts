@@ -89,3 +89,16 @@ export async function startGatewayTarget(
     throw error;
   }
 }
+
+/** Starts a relay, measures it, and stops it even when the measurement fails. */
+export async function measureOn<T>(
+  start: () => Promise<RelayTarget>,
+  measure: (target: RelayTarget) => Promise<T>,
+): Promise<T> {
+  const target = await start();
+  try {
+    return await measure(target);
+  } finally {
+    await target.stop();
+  }
+}

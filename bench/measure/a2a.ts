@@ -5,6 +5,7 @@
  */
 import { httpClient, type LatencyStats } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";
+import { fmt, latencyRow, type Row, throughputRow } from "../lib/report.ts";
 
 export const A2A = { warmup: 2000, warmupMs: 4000, requests: 3000, maxMs: 8000, chunks: 20_000, runs: 9 };
 
@@ -126,4 +127,19 @@ export async function measureA2a(target: RelayTarget, agent = "echo"): Promise<A
   } finally {
     client.close();
   }
+}
+
+/** A2A against `/v1` on one runtime: the blocking call's latency and the stream's rate. */
+export function a2aRows(runtime: string, result: A2aResult): Row[] {
+  return [
+    latencyRow("A2A SendMessage p50 (floor: /v1 JSON call)", runtime, result.a2a.p50Ms, result.v1.p50Ms, 1.3),
+    throughputRow(
+      "A2A stream chunks/s (floor: /v1 SSE)",
+      runtime,
+      result.a2aChunksPerSecond,
+      result.v1ChunksPerSecond,
+      fmt.perSecond,
+      0.8,
+    ),
+  ];
 }

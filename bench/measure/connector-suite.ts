@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { type ConnectorInstall, installConnector } from "../lib/connector-install.ts";
 import { startConnectorTarget } from "../lib/connector-target.ts";
 import { ROOT } from "../lib/processes.ts";
-import { type RelayTarget, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
+import { measureOn, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import type { LocalRuntime } from "../lib/servers.ts";
 import { COLD_START, measureColdStart } from "./cold-start.ts";
@@ -31,15 +31,6 @@ export interface ConnectorSuite {
   rows: Row[];
   notes: string[];
   method: string[];
-}
-
-async function during<T>(start: () => Promise<RelayTarget>, measure: (t: RelayTarget) => Promise<T>) {
-  const target = await start();
-  try {
-    return await measure(target);
-  } finally {
-    await target.stop();
-  }
 }
 
 export async function measureConnector(log: (what: string) => void): Promise<ConnectorSuite> {
@@ -72,10 +63,10 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     }
 
     log(`floor relay on ${RUNTIME}`);
-    const floor = await during(() => startFloorTarget(RUNTIME), measureRoundTrip);
+    const floor = await measureOn(() => startFloorTarget(RUNTIME), measureRoundTrip);
     const viaConnector = async (label: string, project: string, connect: string[]) => {
       log(`round trip via the connector (${label})`);
-      return during(
+      return measureOn(
         () => startConnectorTarget(RUNTIME, install, { connect, project, label }),
         measureRoundTrip,
       );
@@ -114,7 +105,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     );
 
     log("gateway with the bare protocol client: round trip and streaming");
-    const bare = await during(
+    const bare = await measureOn(
       () => startGatewayTarget(RUNTIME),
       async (target) => ({
         roundTrip: await measureRoundTrip(target),
@@ -131,7 +122,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       ),
     );
     const chunks = String(STREAMING.chunks);
-    const streamed = await during(
+    const streamed = await measureOn(
       () =>
         startConnectorTarget(RUNTIME, install, {
           connect: ["echo", "--chunks", chunks],

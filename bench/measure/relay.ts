@@ -2,7 +2,7 @@
  * The relay section's measurements and rows: round trips and streams through a floor, the floor behind Hono and
  * the gateway on each runtime, each side keeping its best round.
  */
-import type { RelayTarget } from "../lib/relay-target.ts";
+import { measureOn, type RelayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./round-trip.ts";
 import { measureStreaming, type StreamingResult } from "./streaming.ts";
@@ -12,13 +12,11 @@ export interface RelayResult {
   streaming: StreamingResult;
 }
 
-export async function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayResult> {
-  const target = await start();
-  try {
-    return { roundTrip: await measureRoundTrip(target), streaming: await measureStreaming(target) };
-  } finally {
-    await target.stop();
-  }
+export function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayResult> {
+  return measureOn(start, async (target) => ({
+    roundTrip: await measureRoundTrip(target),
+    streaming: await measureStreaming(target),
+  }));
 }
 
 export const RELAY_ROUNDS = 2;

@@ -10,7 +10,6 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { ApiError, storeRefusal } from "../errors.ts";
-import type { PromptAnswer } from "../protocol/index.ts";
 import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -20,6 +19,7 @@ import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService } from "./inbox.ts";
+import { createPromptAnswering } from "./prompt-answers.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
 
@@ -69,30 +69,12 @@ export interface CallServiceDeps {
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
-const promptNotFound = (answer: PromptAnswer) =>
-  new ApiError(
-    404,
-    "prompt_not_found",
-    `No open permission prompt ${answer.prompt_id} here: it was answered, timed out (denied), or is not yours.`,
-  );
-
-/** A late answer to a prompt the agent already decided by itself (no answer within its timeout: denied). */
-const promptWithdrawn = (answer: PromptAnswer, reason = "timeout") =>
-  new ApiError(
-    409,
-    "prompt_withdrawn",
-    `Permission prompt ${answer.prompt_id} is closed: ${
-      reason === "timeout"
-        ? "no answer came within its time limit, so the agent denied the tool use by itself"
-        : `the agent denied the tool use by itself (${reason})`
-    }; this answer was not passed on.`,
-  );
-
 export function createCallService(deps: CallServiceDeps) {
   const { store, tasks, hub, config } = deps;
   const watchCaller = deps.livesBetweenRequests
     ? watchCallersTogether(ASK_LISTENS_AFTER_MS)
     : watchEachCaller(ASK_LISTENS_AFTER_MS);
+  const answerPrompt = createPromptAnswering({ hub, tasks, getTask });
   const following = createTaskFollowing({
     tasks,
     hub,
@@ -276,41 +258,6 @@ export function createCallService(deps: CallServiceDeps) {
     deps.notifyTaskChange?.(task);
     await hub.cancel(task.agent_id, requestIdOf(task));
     return task;
-  }
-
-  /**
-   * Passes a caller's answer to a permission prompt to the agent: of a task of theirs (`taskId`), or of a live
-   * call of theirs (`agentId` + `requestId`).
-   */
-  async function answerPrompt(
-    caller: Caller,
-    target: { taskId: string } | { agentId: string; requestId: string },
-    answer: PromptAnswer,
-  ): Promise<TaskRecord | null> {
-    const task = "taskId" in target ? await getTask(caller, target.taskId) : null;
-    if (task?.withdrawn_prompt?.prompt_id === answer.prompt_id)
-      throw promptWithdrawn(answer, task.withdrawn_prompt.reason);
-    if (task && (task.status !== "working" || task.prompt?.prompt_id !== answer.prompt_id))
-      throw promptNotFound(answer);
-    const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
-    const requestId = task ? requestIdOf(task) : (target as { requestId: string }).requestId;
-    const outcome = await hub.answer(agentId, requestId, caller.user, answer);
-    if (outcome === "unsupported") {
-      throw new ApiError(
-        409,
-        "prompts_unsupported",
-        "The agent's connector is too old to receive answers to permission prompts; its owner should update it.",
-      );
-    }
-    if (outcome === "not_found") throw promptNotFound(answer);
-    if (outcome === "withdrawn") throw promptWithdrawn(answer);
-    if (!task) return null;
-    const { task: now } = await tasks.update(task.id, (current) => {
-      if (current.prompt?.prompt_id !== answer.prompt_id) return null;
-      current.prompt = undefined;
-      return current;
-    });
-    return now;
   }
 
   /** How each agent takes work now; a connector wins over an interactive session of the same agent. */
