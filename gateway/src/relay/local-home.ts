@@ -354,7 +354,7 @@ export class LocalAgentHome implements AgentHub {
   #finish(slot: AgentSlot, pending: PendingRequest): void {
     slot.untrack(pending.call.requestId);
     if (pending.isTask) slot.markEnded(pending.call.requestId);
-    else this.#recent.keep(pending, Date.now());
+    else this.#recent.keep(pending);
     if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
   }
 

@@ -21,10 +21,10 @@ export class RecentEndings {
    * whose connection broke just as the call ended may not have been seen leaving yet. Never tasks (they have their
    * own record) nor calls nobody can come back to: thousands a second would keep every ending alive meanwhile.
    */
-  keep(pending: PendingRequest, now: number): void {
+  keep(pending: PendingRequest): void {
     if (pending.isTask || pending.call.resumable === false) return;
     if (pending.callerCount > 0 && pending.historyChars > SMALL_ENDING_CHARS) return;
-    this.#byRequest.set(pending.call.requestId, { pending, until: now + this.#windowMs });
+    this.#byRequest.set(pending.call.requestId, { pending, until: Date.now() + this.#windowMs });
     if (this.#byRequest.size > MAX_RECENT) this.#byRequest.delete(this.#byRequest.keys().next().value!);
   }
 
