@@ -31,6 +31,16 @@ export const errors = {
   invalidRequest: (message: string) => new ApiError(400, "invalid_request", message),
   conflict: (code: string, message: string) => new ApiError(409, code, message),
   invalidJson: () => new ApiError(400, "invalid_json", "The request body is not valid JSON."),
+  // Refused by a runtime's HTTP parser before any route runs (runtimes/node/client-errors.ts).
+  headersTooLarge: () =>
+    new ApiError(
+      431,
+      "headers_too_large",
+      "The request's URL and headers together are larger than this server accepts (16 KiB on Node): shorten them.",
+    ),
+  requestTimeout: () =>
+    new ApiError(408, "request_timeout", "The request's headers did not arrive in time; send it again."),
+  malformedRequest: () => new ApiError(400, "malformed_request", "The request is not well-formed HTTP/1.1."),
   bodyTooLarge: (limit: number) =>
     new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`),
   agentOffline: (name: string) =>

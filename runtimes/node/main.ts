@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { boot, listening } from "../shared/boot.ts";
+import { answerClientErrorsWithJson } from "./client-errors.ts";
 import { readingSmallBodiesFirst } from "./small-bodies.ts";
 import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
@@ -11,6 +12,7 @@ const { gateway, hostname, port, maxFrameBytes } = await boot("node", process.en
 
 // @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts).
 const server = createServer(readingSmallBodiesFirst(getRequestListener(gateway.fetch, { hostname })));
+answerClientErrorsWithJson(server);
 server.listen(port, hostname, () => {
   const { address, port: bound } = server.address() as AddressInfo;
   console.log(listening("node", `http://${address}:${bound}`, gateway.services.store.name));

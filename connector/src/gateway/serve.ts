@@ -4,9 +4,11 @@
  * in a source checkout the built tarball) and resolves once the server stops on SIGINT/SIGTERM.
  * @module
  */
+import type { Server } from "node:http";
 import { serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { VERSION } from "../../../gateway/src/version.ts";
+import { answerClientErrorsWithJson } from "../../../runtimes/node/client-errors.ts";
 import { createServerReadingSmallBodiesFirst } from "../../../runtimes/node/small-bodies.ts";
 import { connectorTarball } from "../../../runtimes/shared/connector-tarball.ts";
 import { openFsStores } from "../../../runtimes/shared/fs-stores.ts";
@@ -49,6 +51,7 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
       },
       (info) => console.log(listening("node", `http://${info.address}:${info.port}`, stores.store.name)),
     );
+    answerClientErrorsWithJson(server as Server);
     server.once("error", (error: NodeJS.ErrnoException) => {
       gateway.dispose();
       void stores.store.dispose();
