@@ -36,12 +36,13 @@ import {
   bestOf,
   frameworkShareRows,
   measureRelay,
+  measureRoundTripOn,
+  measureStreamsOn,
   RELAY_ROUNDS,
-  type RelayResult,
   relayRows,
   workerdRows,
 } from "./measure/relay.ts";
-import { ROUND_TRIP } from "./measure/round-trip.ts";
+import { ROUND_TRIP, type RoundTripResult } from "./measure/round-trip.ts";
 import { measureSandboxExec, SANDBOX_EXEC } from "./measure/sandbox-exec.ts";
 import { STREAMING } from "./measure/streaming.ts";
 
@@ -88,26 +89,39 @@ try {
       // Floor and gateway alternate twice and each keeps its better round, so a burst of load from other work
       // on the machine during one round does not decide the ratio.
       const rounds: {
-        floor: RelayResult | null;
-        honoFloor: RelayResult | null;
-        gateway: RelayResult | null;
+        floor: RoundTripResult | null;
+        honoFloor: RoundTripResult | null;
+        gateway: RoundTripResult | null;
       }[] = [];
       for (let round = 1; round <= RELAY_ROUNDS; round++) {
         const floor = await attempt(`floor on ${runtime} (round ${round})`, () =>
-          measureRelay(() => startFloorTarget(runtime)),
+          measureRoundTripOn(() => startFloorTarget(runtime)),
         );
         const honoFloor = await attempt(`floor behind Hono on ${runtime} (round ${round})`, () =>
-          measureRelay(() => startFloorTarget(runtime, "hono")),
+          measureRoundTripOn(() => startFloorTarget(runtime, "hono")),
         );
         const gateway = await attempt(`gateway on ${runtime} (round ${round})`, () =>
-          measureRelay(() => startGatewayTarget(runtime)),
+          measureRoundTripOn(() => startGatewayTarget(runtime)),
         );
         rounds.push({ floor, honoFloor, gateway });
       }
+      const streams = await attempt(`streams on ${runtime}`, () =>
+        measureStreamsOn(
+          () => startFloorTarget(runtime),
+          () => startGatewayTarget(runtime),
+        ),
+      );
       const floor = bestOf(rounds.map((r) => r.floor));
       const honoFloor = bestOf(rounds.map((r) => r.honoFloor));
       const gateway = bestOf(rounds.map((r) => r.gateway));
-      if (floor && gateway) rows.push(...relayRows(runtime, gateway, floor));
+      if (floor && gateway && streams)
+        rows.push(
+          ...relayRows(
+            runtime,
+            { roundTrip: gateway, streaming: streams.gateway },
+            { roundTrip: floor, streaming: streams.floor },
+          ),
+        );
       if (floor && honoFloor && gateway) rows.push(...frameworkShareRows(runtime, gateway, honoFloor, floor));
     }
     if (runtimes.includes("workerd")) {
@@ -319,7 +333,7 @@ try {
 }
 
 const method = [
-  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows. Floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio.`,
+  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows. Round trips: floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio. Streams: the floor and the gateway run side by side and take turns, one run each, ${STREAMING.runs} runs after a warm-up; each side's median.`,
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,

@@ -102,3 +102,17 @@ export async function measureOn<T>(
     await target.stop();
   }
 }
+
+/** Starts several relays side by side, measures them together, and stops every one that started. */
+export async function measureOnAll<T>(
+  starts: (() => Promise<RelayTarget>)[],
+  measure: (targets: RelayTarget[]) => Promise<T>,
+): Promise<T> {
+  const targets: RelayTarget[] = [];
+  try {
+    for (const start of starts) targets.push(await start());
+    return await measure(targets);
+  } finally {
+    await Promise.all(targets.map((target) => target.stop()));
+  }
+}

@@ -1,11 +1,11 @@
 /**
- * The relay section's measurements and rows: round trips and streams through a floor, the floor behind Hono and
- * the gateway on each runtime, each side keeping its best round.
+ * The relay section's measurements and rows: round trips through a floor, the floor behind Hono and the gateway
+ * on each runtime, each side keeping its best round; streams through the floor and the gateway, taking turns.
  */
-import { measureOn, type RelayTarget } from "../lib/relay-target.ts";
+import { measureOn, measureOnAll, type RelayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./round-trip.ts";
-import { measureStreaming, type StreamingResult } from "./streaming.ts";
+import { measureStreaming, measureStreamsTogether, type StreamingResult } from "./streaming.ts";
 
 export interface RelayResult {
   roundTrip: RoundTripResult;
@@ -21,25 +21,32 @@ export function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayRe
 
 export const RELAY_ROUNDS = 2;
 
+/** One round's round trips on a relay started for it. */
+export function measureRoundTripOn(start: () => Promise<RelayTarget>): Promise<RoundTripResult> {
+  return measureOn(start, measureRoundTrip);
+}
+
+/** The floor's and the gateway's streams, both running, taking turns run by run. */
+export async function measureStreamsOn(
+  startFloor: () => Promise<RelayTarget>,
+  startGateway: () => Promise<RelayTarget>,
+): Promise<{ floor: StreamingResult; gateway: StreamingResult }> {
+  const [floor, gateway] = await measureOnAll([startFloor, startGateway], measureStreamsTogether);
+  return { floor: floor!, gateway: gateway! };
+}
+
 /** Per measurement, the best of several rounds: lowest latency, highest rate. */
-export function bestOf(results: (RelayResult | null)[]): RelayResult | null {
-  const done = results.filter((result): result is RelayResult => result !== null);
+export function bestOf(results: (RoundTripResult | null)[]): RoundTripResult | null {
+  const done = results.filter((result): result is RoundTripResult => result !== null);
   if (done.length === 0) return null;
-  const latency = (pick: (r: RelayResult) => RoundTripResult["sequential"]) => ({
+  const latency = (pick: (r: RoundTripResult) => RoundTripResult["sequential"]) => ({
     p50Ms: Math.min(...done.map((r) => pick(r).p50Ms)),
     p99Ms: Math.min(...done.map((r) => pick(r).p99Ms)),
     perSecond: Math.max(...done.map((r) => pick(r).perSecond)),
   });
   return {
-    roundTrip: {
-      sequential: { ...done[0]!.roundTrip.sequential, ...latency((r) => r.roundTrip.sequential) },
-      concurrent: { ...done[0]!.roundTrip.concurrent, ...latency((r) => r.roundTrip.concurrent) },
-    },
-    streaming: {
-      ...done[0]!.streaming,
-      chunksPerSecond: Math.max(...done.map((r) => r.streaming.chunksPerSecond)),
-      payloadMBps: Math.max(...done.map((r) => r.streaming.payloadMBps)),
-    },
+    sequential: { ...done[0]!.sequential, ...latency((r) => r.sequential) },
+    concurrent: { ...done[0]!.concurrent, ...latency((r) => r.concurrent) },
   };
 }
 
@@ -79,18 +86,18 @@ export function relayRows(runtime: string, gateway: RelayResult, floor: RelayRes
  */
 export function frameworkShareRows(
   runtime: string,
-  gateway: RelayResult,
-  honoFloor: RelayResult,
-  floor: RelayResult,
+  gateway: RoundTripResult,
+  honoFloor: RoundTripResult,
+  floor: RoundTripResult,
 ): Row[] {
-  const g = gateway.roundTrip.sequential.p50Ms;
-  const h = honoFloor.roundTrip.sequential.p50Ms;
+  const g = gateway.sequential.p50Ms;
+  const h = honoFloor.sequential.p50Ms;
   return [
     latencyRow(
       "Round trip p50, sequential: the floor behind Hono (floor = plain floor)",
       runtime,
       h,
-      floor.roundTrip.sequential.p50Ms,
+      floor.sequential.p50Ms,
       null,
     ),
     latencyRow("Round trip p50, sequential: gateway (floor = the floor behind Hono)", runtime, g, h, null),
