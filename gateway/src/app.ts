@@ -118,7 +118,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       onError: core.onError,
     });
     hub = cluster ? cluster.wrap(home) : home;
-    connect = localConnectHandler(options.upgradeWebSocket, home);
+    connect = localConnectHandler(options.upgradeWebSocket, home, config.maxAgents);
   } else {
     throw new Error("[gateway] pass either `upgradeWebSocket` or `hosting`");
   }
@@ -139,6 +139,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         node_id: options.cluster?.nodeId ?? null,
         uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
         agents_connected: counts?.agentsConnected ?? null,
+        agents_max: home ? config.maxAgents : null,
         requests_in_flight: counts?.requestsInFlight ?? null,
         rss_bytes: process?.rssBytes ?? null,
         open_files_limit: process?.openFilesLimit ?? null,

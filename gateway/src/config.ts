@@ -45,6 +45,13 @@ export interface GatewayConfig {
   shareRateLimit: RateLimit | null;
   /** Hostnames besides localhost-class ones and the gateway's own that may send an `Origin` to `/mcp`. */
   allowedOrigins: string[];
+  /**
+   * Most agent sockets this process holds at once; one more is refused with `503 node_full` before its upgrade.
+   * Each socket is an open file, and a process that runs out of them cannot accept callers either (Deno's server
+   * stops accepting altogether), so the self-hosted entries derive it from the open-files limit. Null: no cap (the
+   * default of `createGateway`; on Workers each agent has its own Durable Object).
+   */
+  maxAgents: number | null;
 }
 
 /** At most `limit` requests per `windowSeconds` (a fixed window). */
@@ -71,6 +78,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   rateLimit: { limit: 600, windowSeconds: 60 },
   shareRateLimit: { limit: 60, windowSeconds: 60 },
   allowedOrigins: [],
+  maxAgents: null,
 };
 
 type NumericSetting = {
@@ -123,6 +131,8 @@ export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
   const shareRate = env.AGENT_MESH_SHARE_RATE_LIMIT;
   if (shareRate !== undefined && shareRate !== "")
     config.shareRateLimit = parseRateLimit("AGENT_MESH_SHARE_RATE_LIMIT", shareRate);
+  const maxAgents = env.AGENT_MESH_MAX_AGENTS;
+  if (maxAgents !== undefined && maxAgents !== "") config.maxAgents = parseMaxAgents(maxAgents);
   const origins = env.AGENT_MESH_ALLOWED_ORIGINS;
   if (typeof origins === "string" && origins !== "")
     config.allowedOrigins = origins
@@ -130,6 +140,18 @@ export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
       .map((o) => o.trim().toLowerCase())
       .filter(Boolean);
   return config;
+}
+
+/** `AGENT_MESH_MAX_AGENTS`: a positive integer, or `off` for no cap. */
+function parseMaxAgents(raw: unknown): number | null {
+  const text = String(raw).trim().toLowerCase();
+  if (text === "off") return null;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(
+      `[gateway] AGENT_MESH_MAX_AGENTS must be a positive integer or off, got ${JSON.stringify(raw)}`,
+    );
+  return value;
 }
 
 const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };

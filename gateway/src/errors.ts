@@ -49,6 +49,13 @@ export const errors = {
       "agent_offline",
       `Agent \`${name}\` is not connected. Start its connector, or send with "async": true to queue the message.`,
     ),
+  nodeFull: (max: number) =>
+    new ApiError(
+      503,
+      "node_full",
+      `This gateway node already holds its most agents (${max.toLocaleString("en-US")}); retry later or connect to another node. Operators: AGENT_MESH_MAX_AGENTS and the open-files limit set it (docs/capacity.md).`,
+      { headers: { "retry-after": "10" } },
+    ),
   agentBusy: (name: string, limit: number) =>
     new ApiError(
       429,

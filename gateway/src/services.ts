@@ -49,6 +49,8 @@ export interface NodeStats {
   rss_bytes: number | null;
   /** Each connected agent holds one open file: this caps the node's fleet (docs/capacity.md). */
   open_files_limit: number | null;
+  /** Most agent sockets this node takes (`AGENT_MESH_MAX_AGENTS`); null: no cap, or not per node (Workers). */
+  agents_max: number | null;
 }
 
 /** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */

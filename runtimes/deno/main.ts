@@ -4,19 +4,50 @@ import { boot, listening } from "../shared/boot.ts";
 
 const { gateway, hostname, port } = await boot("deno", Deno.env.toObject(), upgradeWebSocket);
 
-const server = Deno.serve(
-  {
-    hostname,
-    port,
-    onListen: ({ hostname, port }) =>
-      console.log(listening("deno", `http://${hostname}:${port}`, gateway.services.store.name)),
-  },
-  (request, info) => gateway.fetch(request, info),
-);
+/** A pause before listening again, so a process out of files does not spin. */
+const RELISTEN_AFTER_MS = 1000;
+let server: Deno.HttpServer | undefined;
+let stopping = false;
+
+/**
+ * Deno.serve's accept loop ends for good on an accept error such as EMFILE (too many open files): `finished`
+ * rejects, the listener closes, and the process would either exit on the unhandled rejection or stay up refusing
+ * every connection. Sockets already upgraded live on, so the gateway listens again on the same port and keeps its
+ * connected agents. `AGENT_MESH_MAX_AGENTS` keeps agents from using up the files; callers still can.
+ */
+function serve(): void {
+  try {
+    server = Deno.serve(
+      {
+        hostname,
+        port,
+        onListen: ({ hostname, port }) =>
+          console.log(listening("deno", `http://${hostname}:${port}`, gateway.services.store.name)),
+      },
+      (request, info) => gateway.fetch(request, info),
+    );
+  } catch (error) {
+    // Listening needs a file too: wait until one is free.
+    console.error(
+      `[gateway] cannot listen again yet (${String(error)}); retrying in ${RELISTEN_AFTER_MS} ms`,
+    );
+    setTimeout(serve, RELISTEN_AFTER_MS);
+    return;
+  }
+  server.finished.catch((error: unknown) => {
+    if (stopping) return;
+    console.error(
+      `[gateway] the server stopped accepting connections (${String(error)}); connected agents stay, listening again in ${RELISTEN_AFTER_MS} ms`,
+    );
+    setTimeout(serve, RELISTEN_AFTER_MS);
+  });
+}
+serve();
 
 const shutdown = async () => {
+  stopping = true;
   gateway.dispose();
-  await server.shutdown();
+  await server?.shutdown().catch(() => {});
   await gateway.services.store.dispose();
   Deno.exit(0);
 };

@@ -110,6 +110,22 @@ function reject(socket: Duplex, status: number): void {
 }
 
 /**
+ * Writes the app's refusal of an upgrade as it made it (a full node's `503 node_full` with `Retry-After` and its
+ * JSON body), so the connector can tell the person running it why.
+ */
+async function refuse(socket: Duplex, response: Response): Promise<void> {
+  const status = response.status >= 400 ? response.status : 400;
+  const body = Buffer.from(await response.arrayBuffer());
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+  for (const [name, value] of response.headers) {
+    if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
+  }
+  head += `Connection: close\r\nContent-Length: ${body.length}\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head), body]));
+}
+
+/**
  * Handles `upgrade` events of `server`: the request goes through `fetch` (the Hono app); if its WebSocket route
  * accepted it, the `ws` server completes the handshake and the route's handlers get the socket.
  */
@@ -138,7 +154,7 @@ export function attachWebSockets(
     }
     const events = accepted.get(request);
     accepted.delete(request);
-    if (!events) return reject(socket, response.status >= 400 ? response.status : 400);
+    if (!events) return refuse(socket, response).catch(() => reject(socket, 500));
     if (socket.destroyed) return;
     wss.handleUpgrade(incoming, socket, head, (ws) => wire(ws, events, onError));
   });

@@ -13,7 +13,7 @@ import {
   type GatewayOptions,
 } from "../../gateway/src/index.ts";
 import type { Stores } from "./fs-stores.ts";
-import { openFilesLimit } from "./open-files.ts";
+import { agentCapacity, openFilesLimit } from "./open-files.ts";
 
 export interface Boot {
   gateway: Gateway;
@@ -36,6 +36,8 @@ export interface GatewayFromEnvOptions {
 export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Boot> {
   const { env, stores } = options;
   const config = configFromEnv(env);
+  // Unset: as many agents as the open-files limit leaves room for, so a flood of agents cannot starve callers.
+  if (!env.AGENT_MESH_MAX_AGENTS) config.maxAgents = agentCapacity(openFilesLimit());
   const gateway = createGateway({
     runtime: options.runtime,
     store: stores.store,

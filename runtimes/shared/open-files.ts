@@ -8,8 +8,12 @@ import { readFileSync } from "node:fs";
 
 /** Below this many open files the gateway says at start how many agents fit. */
 export const FLEET_NOTE_BELOW = 100_000;
-/** Files the gateway keeps for itself: the listener, the store's journal and data files, clients of other nodes. */
-const OWN_FILES = 100;
+/**
+ * Files kept back from agents: the runtime's own (Deno holds about 25 before serving anything), the listener,
+ * callers' connections, the store's journal and data files, Redis clients. A quarter of the limit, at least 64 and
+ * at most 1,000.
+ */
+const reserveOf = (soft: number): number => Math.min(1000, Math.max(64, Math.floor(soft / 4)));
 
 export interface OpenFilesLimit {
   soft: number;
@@ -32,9 +36,18 @@ export function openFilesLimit(): OpenFilesLimit | null {
   }
 }
 
+/**
+ * The default of `AGENT_MESH_MAX_AGENTS`: the soft limit less the files kept back; null (no cap) when the limit is
+ * unknown or unlimited.
+ */
+export function agentCapacity(limit: OpenFilesLimit | null): number | null {
+  if (!limit || !Number.isFinite(limit.soft)) return null;
+  return Math.max(1, limit.soft - reserveOf(limit.soft));
+}
+
 /** The start-up line for a limit that caps the fleet below `FLEET_NOTE_BELOW` agents, or null. */
 export function openFilesNote(limit: OpenFilesLimit | null): string | null {
   if (!limit || limit.soft >= FLEET_NOTE_BELOW) return null;
-  const agents = Math.max(0, limit.soft - OWN_FILES).toLocaleString("en-US");
-  return `  Open files limit ${limit.soft.toLocaleString("en-US")} (hard ${limit.hard.toLocaleString("en-US")}): about ${agents} agents can connect to this node, one socket each. For a larger fleet raise the hard limit (docs/capacity.md).`;
+  const n = (value: number) => value.toLocaleString("en-US");
+  return `  Open files limit ${n(limit.soft)} (hard ${n(limit.hard)}): this node takes at most ${n(agentCapacity(limit)!)} agents, one socket each, keeping ${n(reserveOf(limit.soft))} files for callers and storage. For a larger fleet raise the hard limit (docs/capacity.md); AGENT_MESH_MAX_AGENTS sets the cap itself.`;
 }

@@ -3,7 +3,7 @@
  * open-files limit leaves room for when that is under 100,000 (runtimes/shared/open-files.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { openFilesNote, parseOpenFilesLimit } from "../../runtimes/shared/open-files.ts";
+import { agentCapacity, openFilesNote, parseOpenFilesLimit } from "../../runtimes/shared/open-files.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -24,8 +24,20 @@ describe("the open-files limit", () => {
     expect(parseOpenFilesLimit("no such line")).toBeNull();
   });
 
+  it("caps the agents a node takes, keeping a quarter of the limit back (at least 64 files, at most 1,000)", () => {
+    expect(agentCapacity({ soft: 20_000, hard: 20_000 })).toBe(19_000);
+    expect(agentCapacity({ soft: 1_048_576, hard: 1_048_576 })).toBe(1_047_576);
+    expect(agentCapacity({ soft: 1024, hard: 1024 })).toBe(768);
+    expect(agentCapacity({ soft: 160, hard: 160 })).toBe(96);
+    expect(agentCapacity({ soft: 50, hard: 50 })).toBe(1);
+    expect(agentCapacity({ soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY })).toBeNull();
+    expect(agentCapacity(null)).toBeNull();
+  });
+
   it("is mentioned only when it caps the fleet under 100,000 agents", () => {
-    expect(openFilesNote({ soft: 4096, hard: 524_288 })).toContain("about 3,996 agents can connect");
+    expect(openFilesNote({ soft: 4096, hard: 524_288 })).toContain(
+      "this node takes at most 3,096 agents, one socket each, keeping 1,000 files",
+    );
     expect(openFilesNote({ soft: 100_000, hard: 100_000 })).toBeNull();
     expect(openFilesNote({ soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY })).toBeNull();
     expect(openFilesNote(null)).toBeNull();
@@ -41,6 +53,8 @@ describe("the open-files limit", () => {
     "deno",
   ] as RuntimeName[])("is said at start by a gateway on %s", async (runtime) => {
     gateway = await startGateway({ runtime, openFiles: 4096 });
-    expect(gateway.output()).toContain("Open files limit 4,096 (hard 4,096): about 3,996 agents can connect");
+    expect(gateway.output()).toContain(
+      "Open files limit 4,096 (hard 4,096): this node takes at most 3,096 agents",
+    );
   });
 });

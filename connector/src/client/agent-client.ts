@@ -27,6 +27,7 @@ import {
   type WelcomeFrame,
 } from "../../../gateway/src/protocol/index.ts";
 import { type BackoffOptions, nextDelay } from "./backoff.ts";
+import { readHandshakeRefusal } from "./handshake-refusal.ts";
 
 /** How the agent answers one request. Calls after `done`/`error` (or after a cancel) are ignored. */
 export interface RequestReply {
@@ -159,8 +160,17 @@ export class AgentClient {
       this.#lastFrameAt = Date.now();
       this.#onFrame(data.toString());
     });
+    // Plain HTTP instead of the upgrade (a full node's 503 node_full, a proxy's 502): its message becomes the
+    // reason of the close that follows, which is then retried like any other.
+    let refusal = "";
+    socket.on("unexpected-response", (_request, response) => {
+      readHandshakeRefusal(response).then((text) => {
+        refusal = text;
+        socket.terminate();
+      });
+    });
     socket.on("close", (code, reason) => {
-      if (socket === this.#socket) this.#onClose(code, reason.toString());
+      if (socket === this.#socket) this.#onClose(code, refusal || reason.toString());
     });
     socket.on("error", () => {
       // A failed connect or a reset: the close event that follows schedules the retry.

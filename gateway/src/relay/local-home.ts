@@ -157,6 +157,11 @@ export class LocalAgentHome implements AgentHub {
     this.#presence.closed(identity.agentId);
   }
 
+  /** Agent sockets open now, authenticated or not: each holds an open file (the cap on `/v1/connect`). */
+  get socketCount(): number {
+    return this.#connections.size;
+  }
+
   /** This process's share of the fleet (`GET /v1/node`): a walk over the slots, for an admin now and then. */
   counts(): { agentsConnected: number; requestsInFlight: number } {
     let agentsConnected = 0;

@@ -4,7 +4,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
-import { ApiError } from "../errors.ts";
+import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import type { AgentConnection } from "../relay/connection.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
@@ -27,13 +27,18 @@ class AgentSocketEvents implements WSEvents {
   /** What `?agent=` named, until the socket opens (then the connection keeps it). */
   #agentHint: string | undefined;
   #connection: AgentConnection | undefined;
+  /** The cap's count of handshakes, until this one opens or fails. */
+  #admission: Admission | undefined;
 
-  constructor(home: LocalAgentHome, agentHint: string | undefined) {
+  constructor(home: LocalAgentHome, agentHint: string | undefined, admission: Admission | undefined) {
     this.#home = home;
     this.#agentHint = agentHint;
+    this.#admission = admission;
+    admission?.opening(this);
   }
 
   onOpen(_event: Event, ws: WSContext): void {
+    this.#settle();
     // The context itself sends and closes (one per socket on every runtime); no wrapper around it.
     this.#connection = this.#home.accept(ws, this.#agentHint);
     this.#agentHint = undefined;
@@ -44,7 +49,13 @@ class AgentSocketEvents implements WSEvents {
   }
 
   onClose(): void {
+    this.#settle();
     if (this.#connection) this.#home.closed(this.#connection);
+  }
+
+  #settle(): void {
+    this.#admission?.settled(this);
+    this.#admission = undefined;
   }
 
   onError(): void {
@@ -52,10 +63,64 @@ class AgentSocketEvents implements WSEvents {
   }
 }
 
-/** Wires a runtime's `upgradeWebSocket` helper to the local home. */
+/** A handshake that has not opened by now never will (the connector gives up after 5 s). */
+const HANDSHAKE_MS = 10_000;
+
+/**
+ * The agent cap: open sockets plus handshakes under way. Counting open sockets alone let a burst through, since
+ * a runtime opens each socket only after its upgrade answer went out (Deno took 106 agents under a cap of 96).
+ */
+class Admission {
+  readonly #home: LocalAgentHome;
+  readonly #max: number;
+  /** Handshakes admitted and not yet opened or failed, with when. */
+  readonly #opening = new Map<AgentSocketEvents, number>();
+
+  constructor(home: LocalAgentHome, max: number) {
+    this.#home = home;
+    this.#max = max;
+  }
+
+  get max(): number {
+    return this.#max;
+  }
+
+  hasRoom(now: number): boolean {
+    // Handshakes that died without a close event (a peer gone mid-upgrade) free their place. The map keeps
+    // insertion order, oldest first, so this stops at the first young one: O(1) unless something is stale.
+    for (const [events, at] of this.#opening) {
+      if (now - at <= HANDSHAKE_MS) break;
+      this.#opening.delete(events);
+    }
+    return this.#home.socketCount + this.#opening.size < this.#max;
+  }
+
+  opening(events: AgentSocketEvents): void {
+    this.#opening.set(events, Date.now());
+  }
+
+  settled(events: AgentSocketEvents): void {
+    this.#opening.delete(events);
+  }
+}
+
+/**
+ * Wires a runtime's `upgradeWebSocket` helper to the local home. With `maxAgents`, a socket beyond it is refused
+ * before the upgrade (`503 node_full`), while the process still has files for callers and its store; the connector
+ * retries with backoff, through a balancer possibly to another node.
+ */
 export function localConnectHandler(
   upgradeWebSocket: UpgradeWebSocket,
   home: LocalAgentHome,
+  maxAgents: number | null,
 ): MiddlewareHandler {
-  return upgradeWebSocket((c) => new AgentSocketEvents(home, c.req.query("agent") || undefined));
+  const admission = maxAgents === null ? undefined : new Admission(home, maxAgents);
+  const upgrade = upgradeWebSocket(
+    (c) => new AgentSocketEvents(home, c.req.query("agent") || undefined, admission),
+  );
+  if (!admission) return upgrade;
+  return (c, next) => {
+    if (!admission.hasRoom(Date.now())) throw errors.nodeFull(admission.max);
+    return upgrade(c, next);
+  };
 }

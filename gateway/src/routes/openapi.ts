@@ -53,7 +53,7 @@ export const OPENAPI_DOCUMENT = {
     "/v1/node": {
       get: {
         description:
-          "Admin only. This node's share of the fleet: agents connected, requests in flight, RSS and the open-files limit that caps its agents (null on Workers or when unknown). In a cluster each node answers for itself.",
+          "Admin only. This node's share of the fleet: agents connected, requests in flight, RSS and the open-files limit, and the most agents it takes (agents_max, from AGENT_MESH_MAX_AGENTS or the open-files limit; null on Workers or when unknown). In a cluster each node answers for itself.",
         responses: {
           "200": ok("Node figures", {
             type: "object",
@@ -66,6 +66,7 @@ export const OPENAPI_DOCUMENT = {
               requests_in_flight: { type: ["integer", "null"] },
               rss_bytes: { type: ["integer", "null"] },
               open_files_limit: { type: ["integer", "null"] },
+              agents_max: { type: ["integer", "null"] },
             },
           }),
           "403": errorResponse("Not admin"),

@@ -26,8 +26,9 @@ async function nodeCard(): Promise<HTMLElement> {
   if (node.agents_connected === null) {
     rows.push(["Agents", "each in its own Durable Object (no per-node count)"]);
   } else {
+    const most = node.agents_max === null ? "" : ` of at most ${count(node.agents_max)}`;
     const room = node.open_files_limit === null ? "" : ` (open-files limit ${count(node.open_files_limit)})`;
-    rows.push(["Agents connected", `${count(node.agents_connected)}${room}`]);
+    rows.push(["Agents connected", `${count(node.agents_connected)}${most}${room}`]);
     rows.push(["Requests in flight", count(node.requests_in_flight ?? 0)]);
   }
   if (node.rss_bytes !== null) rows.push(["Memory (RSS)", `${(node.rss_bytes / 1024 / 1024).toFixed(1)} MB`]);
