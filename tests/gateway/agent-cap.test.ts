@@ -88,7 +88,7 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       expect(refused.status).toBe(503);
       expect(refused.retryAfter).toBe("10");
       expect(refused.body.error.code).toBe("node_full");
-      expect(refused.body.error.message).toContain("most agents (3)");
+      expect(refused.body.error.message).toContain("full (at most 3 agents at once)");
 
       // The connector shows the gateway's reason and keeps retrying.
       const statuses: ClientStatus[] = [];
@@ -107,7 +107,7 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       });
       const refusal = statuses.find((s) => s.type === "disconnected");
       expect(refusal).toMatchObject({
-        reason: expect.stringMatching(/^HTTP 503 node_full: This gateway node/),
+        reason: expect.stringMatching(/^HTTP 503 node_full: This gateway node is full/),
       });
 
       expect(await health(gateway.url)).toBe(200);
