@@ -29,12 +29,12 @@ export interface TestCluster {
 
 /**
  * Gateway nodes of `runtimes` on one Redis, named `node-<index>`, sharing a fresh store prefix and admin token;
- * `env` adds to (or overrides) every node's environment.
+ * `env` adds to (or overrides) every node's environment, or each node's when it is a function of the index.
  */
 export async function startNodes(
   redisUrl: string,
   runtimes: RuntimeName[],
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((index: number) => Record<string, string>) = {},
 ): Promise<{ nodes: GatewayProcess[]; prefix: string; adminToken: string }> {
   const prefix = `cluster-${Date.now().toString(36)}:`;
   const adminToken = `cluster-admin-${Date.now().toString(36)}`;
@@ -50,7 +50,7 @@ export async function startNodes(
           AGENT_MESH_ADMIN_TOKEN: adminToken,
           AGENT_MESH_SECRET: "cluster-test-secret",
           AGENT_MESH_STORE_PREFIX: prefix,
-          ...env,
+          ...(typeof env === "function" ? env(i) : env),
         },
       }),
     ),
@@ -58,10 +58,13 @@ export async function startNodes(
   return { nodes, prefix, adminToken };
 }
 
-export async function startCluster(runtimes: RuntimeName[]): Promise<TestCluster | null> {
+export async function startCluster(
+  runtimes: RuntimeName[],
+  nodeEnv?: (index: number) => Record<string, string>,
+): Promise<TestCluster | null> {
   const server = await startRestartableRedis();
   if (!server) return null;
-  const { nodes, prefix, adminToken } = await startNodes(server.url, runtimes);
+  const { nodes, prefix, adminToken } = await startNodes(server.url, runtimes, nodeEnv);
   const balancer = await startBalancer(() => nodes.map((node) => node.url));
   const redis = new Redis(server.url);
   redis.on("error", () => {}); // Redis is stopped on purpose in some tests
