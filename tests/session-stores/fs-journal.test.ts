@@ -171,6 +171,42 @@ describe("fs session store journal", () => {
     expect((await journalLines(dir)).filter((line) => line.includes("rate:t:1"))).toHaveLength(2);
   });
 
+  it("writes relaxed counts (rate limits) without a write or sync of their own, ahead of the next write", async () => {
+    const counting = countingFs();
+    const store = fsSessionStore({ dir, fs: counting.fs });
+    await store.keys("");
+    const syncsBefore = store.syncCount();
+    const writesBefore = counting.counts.writes;
+    for (let i = 1; i <= 200; i++) expect(await store.increment("rate:t:1", 1, { durable: false })).toBe(i);
+    await sleep(50);
+    expect(counting.counts.writes).toBe(writesBefore);
+    expect(store.syncCount()).toBe(syncsBefore);
+    expect(await store.get("rate:t:1")).toBe(200);
+
+    await store.set("task:a:1", "queued");
+    expect(counting.counts.writes).toBe(writesBefore + 1); // one batch: the counts, then the task
+    expect(store.syncCount()).toBe(syncsBefore + 1);
+    const lines = await journalLines(dir);
+    expect(lines.filter((line) => line.includes("rate:t:1"))).toHaveLength(200);
+    expect(lines.at(-1)).toContain("task:a:1");
+    await store.dispose();
+  });
+
+  it("writes relaxed counts within a second when nothing else is written, and keeps their order", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.increment("rate:t:2", 1, { durable: false });
+    await store.increment("rate:t:2", 1, { durable: false });
+    await store.set("rate:t:2", 10); // a durable write of the same key after them wins on replay
+    await store.increment("rate:t:2", 1, { durable: false });
+    await sleep(1300);
+    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:2"))).toHaveLength(4);
+    await store.increment("rate:t:2", 1, { durable: false });
+    await store.dispose(); // writes what is still held
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.get("rate:t:2")).toBe(12);
+    await reopened.dispose();
+  });
+
   it("flushes queued writes on dispose", async () => {
     const store = fsSessionStore({ dir, fs });
     await store.keys("");

@@ -11,6 +11,10 @@
  *   the temp file, it is fsynced and renamed over the journal, the directory is fsynced and the handle reopened
  *   (`_journal-snapshot.ts`). A crash at any step leaves either the complete old journal or the complete new one
  *   (tests/session-stores/fs-crash.test.ts).
+ * - **Relaxed lines** (`appendRelaxed`: a rate-limit count, whose loss to a power cut is harmless) wait in memory
+ *   and go out ahead of the next ordinary line, or in a batch of their own within `RELAXED_FLUSH_MS`. Order is kept:
+ *   they are always written before any line appended after them. A gateway counting every call in the journal
+ *   paid one write and one `fdatasync` per call: on the fs store a sequential call took 0.35 ms instead of 0.22 ms.
  * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
  *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).
  * @module
@@ -50,6 +54,11 @@ export interface JournalFile {
   /** Queues `line` (ending in a newline); resolves once its batch is written. */
   append(line: string): Promise<void>;
   /**
+   * Queues a line nobody waits for: written ahead of the next `append`'s line, or within `RELAXED_FLUSH_MS` (a
+   * write failure then stops the journal, as always).
+   */
+  appendRelaxed(line: string): void;
+  /**
    * Replaces the file with the lines `capture` returns. `capture` runs synchronously when the job starts and must
    * reflect every line appended before that moment; it may return a lazy iterable over a frozen copy.
    */
@@ -57,6 +66,11 @@ export interface JournalFile {
   /** Writes everything queued, then closes the file. Later appends reject. */
   close(): Promise<void>;
 }
+
+/** The longest a relaxed line waits for an ordinary one to carry it to the disk. */
+export const RELAXED_FLUSH_MS = 1000;
+/** Relaxed lines held at most before they go out in a batch of their own. */
+const RELAXED_MAX_LINES = 1024;
 
 interface Rewrite {
   settled: Batch;
@@ -113,6 +127,9 @@ export async function openJournalFile(options: {
   let unsynced = false;
   let syncTimer: ReturnType<typeof setTimeout> | null = null;
   let syncDue = false;
+  /** Relaxed lines not yet in a batch, oldest first, and the timer that flushes them. */
+  let relaxed: string[] = [];
+  let relaxedTimer: ReturnType<typeof setTimeout> | null = null;
   const tempTag = Math.random().toString(36).slice(2, 10);
 
   const fail = (cause: unknown): StoreError => {
@@ -239,6 +256,19 @@ export async function openJournalFile(options: {
     // Started from a microtask, so every line appended in the current tick joins the first batch.
     pumping ??= Promise.resolve().then(pump);
   };
+  /** Moves the relaxed lines into the batch being filled, ahead of whatever comes next. */
+  const takeRelaxed = (): void => {
+    if (relaxed.length === 0) return;
+    batch ??= newBatch();
+    batch.lines.push(...relaxed);
+    relaxed = [];
+    if (relaxedTimer !== null) clearTimeout(relaxedTimer);
+    relaxedTimer = null;
+  };
+  const flushRelaxed = (): void => {
+    takeRelaxed();
+    schedule();
+  };
 
   return {
     get size() {
@@ -260,10 +290,21 @@ export async function openJournalFile(options: {
     append(line) {
       if (closed) return Promise.reject(new StoreError("store_disposed", `the journal ${path} is closed`));
       if (failure) return Promise.reject(failure);
+      takeRelaxed();
       batch ??= newBatch();
       batch.lines.push(line);
       schedule();
       return batch.done;
+    },
+    appendRelaxed(line) {
+      if (closed || failure) return; // `assertWritable` refused the change before it reached memory
+      relaxed.push(line);
+      if (relaxed.length >= RELAXED_MAX_LINES) return flushRelaxed();
+      if (relaxedTimer === null) {
+        relaxedTimer = setTimeout(flushRelaxed, RELAXED_FLUSH_MS);
+        // Pending lines must not keep a CLI process alive; `close` writes them.
+        (relaxedTimer as { unref?: () => void }).unref?.();
+      }
     },
     rewrite(capture) {
       if (closed) return Promise.reject(new StoreError("store_disposed", `the journal ${path} is closed`));
@@ -283,6 +324,7 @@ export async function openJournalFile(options: {
     async close() {
       if (closed) return;
       closed = true;
+      if (!failure) flushRelaxed();
       // A compaction still writing its snapshot finishes first (its completion restarts the pump).
       while (pumping !== null || rewriting !== null) await (pumping ?? rewriting?.written);
       if (syncTimer !== null) clearTimeout(syncTimer);

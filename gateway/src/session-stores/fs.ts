@@ -188,6 +188,13 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     afterMutation(log);
     return written;
   };
+  /** A write nobody waits for (`increment` with `durable: false`): it rides with the next one (`appendRelaxed`). */
+  const writeRelaxed = (log: JournalFile, key: string, text: string, expiresAt: number | null): void => {
+    log.assertWritable();
+    put(key, { text, expiresAt });
+    log.appendRelaxed(setLine(key, text, expiresAt));
+    afterMutation(log);
+  };
   const erase = (log: JournalFile, key: string): Promise<void> => {
     log.assertWritable();
     if (!remove(key)) return Promise.resolve();
@@ -280,9 +287,10 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       const entry = readLive(log, key);
       const next = (entry === null ? 0 : counterValue(key, decodeValue(entry.text))) + by;
       // Like Redis INCRBY, a live key keeps its TTL.
-      const written = write(log, key, String(next), entry?.expiresAt ?? null);
-      // Not durable: the line goes out with the next batch; a failure stops the journal for every later write.
-      if (incrementOptions?.durable !== false) await written;
+      const expiresAt = entry?.expiresAt ?? null;
+      // Not durable: the line goes out ahead of the next write, or within a second; a failure stops the journal.
+      if (incrementOptions?.durable === false) writeRelaxed(log, key, String(next), expiresAt);
+      else await write(log, key, String(next), expiresAt);
       return next;
     },
     async update(key, step) {

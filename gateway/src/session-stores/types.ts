@@ -18,8 +18,8 @@ export interface SetOptions {
 export interface IncrementOptions {
   /**
    * `false`: losing this step to a power cut is harmless (a rate-limit window's count), so a store that syncs
-   * before it acknowledges (fs with sync `always`) resolves once the step is in memory and queued for the disk,
-   * instead of waiting for the sync. It still reaches the disk with the next batch, in order. Default `true`.
+   * before it acknowledges (fs with sync `always`) resolves once the step is in memory, instead of waiting for the
+   * sync. The fs store writes it ahead of its next write, or within a second, in order. Default `true`.
    */
   durable?: boolean;
 }
