@@ -34,6 +34,7 @@ import { DOORS, measureDoors } from "./measure/doors.ts";
 import { MESH, measureMesh } from "./measure/mesh.ts";
 import {
   bestOf,
+  defaultStoreRow,
   frameworkShareRows,
   measureRelay,
   measureRoundTripOn,
@@ -92,6 +93,7 @@ try {
         floor: RoundTripResult | null;
         honoFloor: RoundTripResult | null;
         gateway: RoundTripResult | null;
+        fsGateway: RoundTripResult | null;
       }[] = [];
       for (let round = 1; round <= RELAY_ROUNDS; round++) {
         const floor = await attempt(`floor on ${runtime} (round ${round})`, () =>
@@ -103,7 +105,10 @@ try {
         const gateway = await attempt(`gateway on ${runtime} (round ${round})`, () =>
           measureRoundTripOn(() => startGatewayTarget(runtime)),
         );
-        rounds.push({ floor, honoFloor, gateway });
+        const fsGateway = await attempt(`gateway on ${runtime}, fs store (round ${round})`, () =>
+          measureRoundTripOn(() => startGatewayTarget(runtime, { store: "fs" })),
+        );
+        rounds.push({ floor, honoFloor, gateway, fsGateway });
       }
       const streams = await attempt(`streams on ${runtime}`, () =>
         measureStreamsOn(
@@ -123,6 +128,8 @@ try {
           ),
         );
       if (floor && honoFloor && gateway) rows.push(...frameworkShareRows(runtime, gateway, honoFloor, floor));
+      const fsGateway = bestOf(rounds.map((r) => r.fsGateway));
+      if (floor && fsGateway) rows.push(defaultStoreRow(runtime, fsGateway, floor));
     }
     if (runtimes.includes("workerd")) {
       try {
@@ -333,7 +340,7 @@ try {
 }
 
 const method = [
-  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows. Round trips: floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio. Streams: the floor and the gateway run side by side and take turns, one run each, ${STREAMING.runs} runs after a warm-up; each side's median.`,
+  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows, and once more with the fs store, the default (sync always), for the row that says so. Round trips: floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio. Streams: the floor and the gateway run side by side and take turns, one run each, ${STREAMING.runs} runs after a warm-up; each side's median.`,
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,

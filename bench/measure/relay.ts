@@ -104,6 +104,20 @@ export function frameworkShareRows(
   ];
 }
 
+/**
+ * The sequential round trip on the store a gateway runs on by default (fs, sync `always`): what a user who
+ * changed nothing gets. Every call counts against the token's rate limit in that store.
+ */
+export function defaultStoreRow(runtime: string, fsGateway: RoundTripResult, floor: RoundTripResult): Row {
+  return latencyRow(
+    "Round trip p50, sequential, fs store (the default)",
+    runtime,
+    fsGateway.sequential.p50Ms,
+    floor.sequential.p50Ms,
+    1.2,
+  );
+}
+
 export function workerdRows(result: RelayResult): Row[] {
   const { sequential: s, concurrent: c } = result.roundTrip;
   const n = ROUND_TRIP.concurrency;
