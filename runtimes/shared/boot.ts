@@ -29,8 +29,7 @@ export async function boot(
       "  No connector package to serve at /dl/ yet: `npm run build:connector` builds it (until then, tickets carry no `command`).",
     );
   }
-  // An operator who set the cap chose it; otherwise say what the open-files limit leaves room for.
-  const fleetNote = env.AGENT_MESH_MAX_AGENTS ? null : openFilesNote(openFilesLimit());
+  const fleetNote = openFilesNote(openFilesLimit(), env.AGENT_MESH_MAX_AGENTS);
   if (fleetNote) console.log(fleetNote);
   const cluster = clusterSettings ? openCluster(clusterSettings) : null;
   return gatewayFromEnv({

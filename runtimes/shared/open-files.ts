@@ -45,9 +45,19 @@ export function agentCapacity(limit: OpenFilesLimit | null): number | null {
   return Math.max(1, limit.soft - reserveOf(limit.soft));
 }
 
-/** The start-up line for a limit that caps the fleet below `FLEET_NOTE_BELOW` agents, or null. */
-export function openFilesNote(limit: OpenFilesLimit | null): string | null {
-  if (!limit || limit.soft >= FLEET_NOTE_BELOW) return null;
+/**
+ * The start-up line for a limit that caps the fleet below `FLEET_NOTE_BELOW` agents, or null. With
+ * `AGENT_MESH_MAX_AGENTS` set (`maxAgents`), the operator chose the cap: only one above what the limit allows is
+ * worth a line, since agents past it would take the files callers need.
+ */
+export function openFilesNote(limit: OpenFilesLimit | null, maxAgents?: string): string | null {
   const n = (value: number) => value.toLocaleString("en-US");
+  if (maxAgents) {
+    const chosen = Number(maxAgents);
+    const room = agentCapacity(limit);
+    if (room === null || !Number.isInteger(chosen) || chosen <= room) return null;
+    return `  AGENT_MESH_MAX_AGENTS=${n(chosen)} is more than the open-files limit (${n(limit!.soft)}) leaves room for: past about ${n(room)} agents, callers may find no file to connect with. Raise the limit (docs/capacity.md) or lower the cap.`;
+  }
+  if (!limit || limit.soft >= FLEET_NOTE_BELOW) return null;
   return `  Open files limit ${n(limit.soft)} (hard ${n(limit.hard)}): this node takes at most ${n(agentCapacity(limit)!)} agents, one socket each, keeping ${n(reserveOf(limit.soft))} files for callers and storage. For a larger fleet raise the hard limit (docs/capacity.md); AGENT_MESH_MAX_AGENTS sets the cap itself.`;
 }

@@ -41,6 +41,14 @@ describe("the open-files limit", () => {
     expect(openFilesNote({ soft: 100_000, hard: 100_000 })).toBeNull();
     expect(openFilesNote({ soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY })).toBeNull();
     expect(openFilesNote(null)).toBeNull();
+    // A cap the operator chose is said only when the limit cannot carry it.
+    expect(openFilesNote({ soft: 4096, hard: 4096 }, "3000")).toBeNull();
+    expect(openFilesNote({ soft: 4096, hard: 4096 }, "50000")).toContain(
+      "AGENT_MESH_MAX_AGENTS=50,000 is more than the open-files limit (4,096) leaves room for: past about 3,096 agents",
+    );
+    expect(
+      openFilesNote({ soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY }, "50000"),
+    ).toBeNull();
   });
 
   let gateway: GatewayProcess | undefined;
