@@ -124,7 +124,8 @@ export function createRegistryStorage(store: SessionStore, blobs: BlobStore): Re
       return [...seen.values()];
     },
     async countDownload(a, s, v) {
-      await store.increment(downloadKey(a, s, v));
+      // A count lost to a power cut is harmless: the download does not wait for a sync (fs store).
+      await store.increment(downloadKey(a, s, v), 1, { durable: false });
     },
     async downloads(a, s) {
       return Object.fromEntries(await valuesUnder<number>(`skills:dl:${a}:${s}:`));
