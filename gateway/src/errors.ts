@@ -53,7 +53,7 @@ export const errors = {
     new ApiError(
       503,
       "node_full",
-      `This gateway node is full (at most ${max.toLocaleString("en-US")} agents at once); retry later or connect to another node. Operators: AGENT_MESH_MAX_AGENTS and the open-files limit set the cap (docs/capacity.md).`,
+      `This gateway node is full (at most ${max.toLocaleString("en-US")} agent${max === 1 ? "" : "s"} at once); retry later or connect to another node. Operators: AGENT_MESH_MAX_AGENTS and the open-files limit set the cap (docs/capacity.md).`,
       { headers: { "retry-after": "10" } },
     ),
   agentBusy: (name: string, limit: number) =>

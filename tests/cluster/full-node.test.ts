@@ -39,7 +39,7 @@ describe.skipIf(!cluster)("cluster: a full node's agents go to a node with room"
       clients.push(client);
       await client.start();
     }
-    const refusals = statuses.filter((s) => s.type === "disconnected" && s.reason.includes("node_full"));
+    const refusals = statuses.filter((s) => s.type === "disconnected" && s.refusal?.includes("node_full"));
     expect(refusals.length).toBeGreaterThanOrEqual(2);
 
     const figures = await Promise.all(

@@ -107,7 +107,7 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       });
       const refusal = statuses.find((s) => s.type === "disconnected");
       expect(refusal).toMatchObject({
-        reason: expect.stringMatching(/^HTTP 503 node_full: This gateway node is full/),
+        refusal: expect.stringMatching(/^HTTP 503 node_full: This gateway node is full/),
       });
 
       expect(await health(gateway.url)).toBe(200);

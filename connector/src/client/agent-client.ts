@@ -52,7 +52,14 @@ export interface RequestReply {
 export type ClientStatus =
   | { type: "connecting"; attempt: number }
   | { type: "connected"; welcome: WelcomeFrame }
-  | { type: "disconnected"; code: number; reason: string; retryInMs: number }
+  | {
+      type: "disconnected";
+      code: number;
+      reason: string;
+      retryInMs: number;
+      /** The gateway answered the upgrade with plain HTTP: `HTTP 503 node_full: <message>`, or `HTTP <status>`. */
+      refusal?: string;
+    }
   | { type: "stopped"; code: number; reason: string };
 
 export interface AgentClientOptions {
@@ -160,9 +167,9 @@ export class AgentClient {
       this.#lastFrameAt = Date.now();
       this.#onFrame(data.toString());
     });
-    // Plain HTTP instead of the upgrade (a full node's 503 node_full, a proxy's 502): its message becomes the
-    // reason of the close that follows, which is then retried like any other.
-    let refusal = "";
+    // Plain HTTP instead of the upgrade (a full node's 503 node_full, a proxy's 502): the close that follows says
+    // so, and is retried like any other.
+    let refusal: string | undefined;
     socket.on("unexpected-response", (_request, response) => {
       readHandshakeRefusal(response).then((text) => {
         refusal = text;
@@ -170,7 +177,7 @@ export class AgentClient {
       });
     });
     socket.on("close", (code, reason) => {
-      if (socket === this.#socket) this.#onClose(code, refusal || reason.toString());
+      if (socket === this.#socket) this.#onClose(code, reason.toString(), refusal);
     });
     socket.on("error", () => {
       // A failed connect or a reset: the close event that follows schedules the retry.
@@ -315,7 +322,7 @@ export class AgentClient {
     }
   }
 
-  #onClose(code: number, reason: string): void {
+  #onClose(code: number, reason: string, refusal?: string): void {
     this.#welcomed = false;
     clearInterval(this.#heartbeat);
     if (this.#stopped) return;
@@ -329,7 +336,7 @@ export class AgentClient {
       return;
     }
     const delay = nextDelay(this.#attempt++, this.#options.backoff);
-    this.#options.onStatus?.({ type: "disconnected", code, reason, retryInMs: delay });
+    this.#options.onStatus?.({ type: "disconnected", code, reason, retryInMs: delay, refusal });
     this.#retry = setTimeout(() => this.#connect(), delay);
   }
 }

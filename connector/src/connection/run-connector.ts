@@ -148,6 +148,8 @@ function describe(status: ClientStatus, url: string): string {
     case "connected":
       return `connected as ${status.welcome.agent.name} (${status.welcome.agent.id}); waiting for requests`;
     case "disconnected":
+      if (status.refusal)
+        return `not let in (${status.refusal}); retrying in ${(status.retryInMs / 1000).toFixed(1)} s`;
       return `disconnected (${status.code}${status.reason ? ` ${status.reason}` : ""}); retrying in ${(status.retryInMs / 1000).toFixed(1)} s`;
     case "stopped":
       return `refused by the gateway (${status.code}${status.reason ? ` ${status.reason}` : ""}); stopping`;
