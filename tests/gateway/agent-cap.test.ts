@@ -8,11 +8,11 @@
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { AgentClient, type ClientStatus } from "../../connector/src/client/agent-client.ts";
+import type { AgentClient, ClientStatus } from "../../connector/src/client/agent-client.ts";
 import { describeRefusal } from "../../connector/src/client/handshake-refusal.ts";
 import { configFromEnv } from "../../gateway/src/index.ts";
 import { apiClient } from "../helpers/api.ts";
-import { connectAgent, createAgent, createUser, echo, type TestAgent } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser, echoClient, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
@@ -92,14 +92,7 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
 
       // The connector shows the gateway's reason and keeps retrying.
       const statuses: ClientStatus[] = [];
-      const fourth = new AgentClient({
-        url: gateway.url,
-        token: user.token,
-        agent: "a4",
-        backoff: { initialMs: 50, maxMs: 200 },
-        onStatus: (status) => statuses.push(status),
-        onRequest: echo,
-      });
+      const fourth = echoClient(gateway.url, user.token, "a4", { statuses });
       clients.push(fourth);
       const welcomed = fourth.start();
       await waitFor(() => statuses.filter((s) => s.type === "disconnected").length >= 2, {
@@ -131,12 +124,8 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       for (const name of names) await createAgent(user.api, { name });
       let welcomed = 0;
       for (const name of names) {
-        const client = new AgentClient({
-          url: gateway.url,
-          token: user.token,
-          agent: name,
+        const client = echoClient(gateway.url, user.token, name, {
           backoff: { initialMs: 200, maxMs: 1000 },
-          onRequest: echo,
         });
         clients.push(client);
         client.start().then(() => welcomed++);

@@ -44,6 +44,26 @@ export interface TestAgent {
   stop(): void;
 }
 
+/**
+ * An echo agent's protocol client, not started: for tests that watch it being refused and retrying (`start()`
+ * resolves only once it is let in). Its statuses go to `statuses` when given.
+ */
+export function echoClient(
+  url: string,
+  token: string,
+  agent: string,
+  options: { statuses?: ClientStatus[]; backoff?: { initialMs: number; maxMs: number } } = {},
+): AgentClient {
+  return new AgentClient({
+    url,
+    token,
+    agent,
+    backoff: options.backoff ?? { initialMs: 50, maxMs: 200 },
+    onStatus: options.statuses ? (status) => options.statuses!.push(status) : undefined,
+    onRequest: echo,
+  });
+}
+
 export async function connectAgent(
   url: string,
   token: string,
