@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
+import { Admission } from "../relay/admission.ts";
 import type { AgentConnection } from "../relay/connection.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 
@@ -34,7 +35,7 @@ class AgentSocketEvents implements WSEvents {
     this.#home = home;
     this.#agentHint = agentHint;
     this.#admission = admission;
-    admission?.opening(this);
+    admission?.admitted(this, Date.now());
   }
 
   onOpen(_event: Event, ws: WSContext): void {
@@ -60,47 +61,6 @@ class AgentSocketEvents implements WSEvents {
 
   onError(): void {
     this.onClose();
-  }
-}
-
-/** A handshake that has not opened by now never will (the connector gives up after 5 s). */
-const HANDSHAKE_MS = 10_000;
-
-/**
- * The agent cap: open sockets plus handshakes under way. Counting open sockets alone let a burst through, since
- * a runtime opens each socket only after its upgrade answer went out (Deno took 106 agents under a cap of 96).
- */
-class Admission {
-  readonly #home: LocalAgentHome;
-  readonly #max: number;
-  /** Handshakes admitted and not yet opened or failed, with when. */
-  readonly #opening = new Map<AgentSocketEvents, number>();
-
-  constructor(home: LocalAgentHome, max: number) {
-    this.#home = home;
-    this.#max = max;
-  }
-
-  get max(): number {
-    return this.#max;
-  }
-
-  hasRoom(now: number): boolean {
-    // Handshakes that died without a close event (a peer gone mid-upgrade) free their place. The map keeps
-    // insertion order, oldest first, so this stops at the first young one: O(1) unless something is stale.
-    for (const [events, at] of this.#opening) {
-      if (now - at <= HANDSHAKE_MS) break;
-      this.#opening.delete(events);
-    }
-    return this.#home.socketCount + this.#opening.size < this.#max;
-  }
-
-  opening(events: AgentSocketEvents): void {
-    this.#opening.set(events, Date.now());
-  }
-
-  settled(events: AgentSocketEvents): void {
-    this.#opening.delete(events);
   }
 }
 
