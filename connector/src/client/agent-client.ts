@@ -28,6 +28,7 @@ import {
 } from "../../../gateway/src/protocol/index.ts";
 import { type BackoffOptions, nextDelay } from "./backoff.ts";
 import { readHandshakeRefusal } from "./handshake-refusal.ts";
+import { TurnWriter } from "./turn-writer.ts";
 
 /** How the agent answers one request. Calls after `done`/`error` (or after a cancel) are ignored. */
 export interface RequestReply {
@@ -94,6 +95,8 @@ export class AgentClient {
   readonly #options: AgentClientOptions;
   readonly #held = new Map<string, HeldRequest>();
   #socket: WebSocket | null = null;
+  /** Request frames for `#socket`, written once per turn of the event loop. */
+  #writer: TurnWriter | null = null;
   #welcomed = false;
   /** The protocol version the gateway chose in its last `welcome` (0 before the first). */
   #protocol = 0;
@@ -124,6 +127,7 @@ export class AgentClient {
     clearInterval(this.#heartbeat);
     for (const held of this.#held.values()) held.abort.abort();
     this.#held.clear();
+    this.#writer?.flush(); // an answer given just before stopping still goes out, ahead of the close
     this.#socket?.close(1000, "connector stopping");
     this.#socket = null;
   }
@@ -160,6 +164,7 @@ export class AgentClient {
     // balancer) must not hold the connector forever: give up and reconnect, likely to another node.
     const socket = new WebSocket(url, { maxPayload: 8 * 1024 * 1024, handshakeTimeout: 5000 });
     this.#socket = socket;
+    this.#writer = new TurnWriter(socket);
     this.#welcomed = false;
     socket.on("open", () => this.#sendHello(socket));
     socket.on("message", (data, isBinary) => {
@@ -279,7 +284,7 @@ export class AgentClient {
       held.seq += 1;
       const text = JSON.stringify({ ...frame, id: held.id, seq: held.seq });
       held.frames.push(text);
-      if (this.#welcomed) this.#socket?.send(text);
+      if (this.#welcomed) this.#writer?.send(text);
     };
     const reply: RequestReply = {
       chunk: (delta, kind = "text") => emit({ type: "chunk", delta, kind }),
