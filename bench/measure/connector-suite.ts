@@ -101,7 +101,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       latencyRow("Exec round trip p50 (cat) vs echo + one spawn", RUNTIME, exec.sequential.p50Ms, budget, 1),
     );
     notes.push(
-      `Exec budget: echo round trip via the connector ${fmt.ms(echoEmpty.sequential.p50Ms)} + spawning \`cat\` alone ${fmt.ms(spawnMs)} = ${fmt.ms(budget)}.`,
+      `Exec budget: echo round trip via the connector ${fmt.ms(echoEmpty.sequential.p50Ms)} + spawning \`cat\` alone, from a fresh Node process ${fmt.ms(spawnMs)} = ${fmt.ms(budget)}.`,
     );
 
     log("gateway with the bare protocol client: round trip and streaming");
