@@ -43,15 +43,19 @@ async function connected(answer: Answer) {
 
 describe("AgentClient writes a turn's frames together", () => {
   it("streams 500 chunks emitted in one turn, and a done a few promise steps later, whole and in order", async () => {
+    // 500 chunks of about 300 characters: more than 64 KiB, so the turn is written in parts as it goes.
+    const pad = "x".repeat(300);
     const agent = await connected((_request, reply) => {
-      for (let i = 1; i <= 500; i++) reply.chunk(`c${i} `);
+      for (let i = 1; i <= 500; i++) reply.chunk(`c${i} ${pad}`);
       void Promise.resolve()
         .then(() => undefined)
         .then(() => reply.done("ok"));
     });
     const res = await user.api.stream(`/v1/agents/${agent.name}/messages`, { message: "go" });
     const chunks = eventData(res.events, "chunk");
-    expect(chunks.map((chunk) => chunk.delta)).toEqual(Array.from({ length: 500 }, (_, i) => `c${i + 1} `));
+    expect(chunks.map((chunk) => chunk.delta)).toEqual(
+      Array.from({ length: 500 }, (_, i) => `c${i + 1} ${pad}`),
+    );
     expect(chunks.map((chunk) => chunk.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
     expect(eventData(res.events, "done")[0]?.result).toBe("ok");
   });
