@@ -10,3 +10,4 @@ export { errors, renderError } from "./errors.ts";
 export { LocalAgentHome } from "./relay/local-home.ts";
 export type { AgentHub, RelayCall, RelaySink, WireSocket } from "./relay/types.ts";
 export type { SessionStore } from "./session-stores/types.ts";
+export { gatherSseWritesUntil } from "./util/sse-body.ts";

@@ -1,6 +1,11 @@
 /** Deno entry: `npm run start:deno`. */
+import { setImmediate } from "node:timers";
 import { upgradeWebSocket } from "hono/deno";
+import { gatherSseWritesUntil } from "../../gateway/src/index.ts";
 import { boot, listening } from "../shared/boot.ts";
+
+// Each agent WebSocket message is a task of its own here: gather SSE writes until the ready ones are handled.
+gatherSseWritesUntil(setImmediate);
 
 const { gateway, hostname, port } = await boot("deno", Deno.env.toObject(), upgradeWebSocket);
 

@@ -1,6 +1,6 @@
 /** The SSE body every door streams through: bursts leave as one piece, in order, and nothing is lost at the end. */
 import { describe, expect, it } from "vitest";
-import { createSseBody } from "../../gateway/src/util/sse-body.ts";
+import { createSseBody, gatherSseWritesUntil } from "../../gateway/src/util/sse-body.ts";
 
 const decoder = new TextDecoder();
 
@@ -28,5 +28,28 @@ describe("createSseBody", () => {
     out.write("b\n\n");
     out.end();
     expect(cancels).toBe(1);
+  });
+});
+
+describe("gatherSseWritesUntil", () => {
+  it("lets a runtime entry choose when gathered writes go out; end() never waits for it", async () => {
+    const held: Array<() => void> = [];
+    gatherSseWritesUntil((flush) => held.push(flush));
+    try {
+      const out = createSseBody(() => {});
+      const reader = out.body.getReader();
+      out.write("a\n\n");
+      await Promise.resolve(); // a microtask passes: with this schedule, nothing goes out yet
+      out.write("b\n\n");
+      expect(held).toHaveLength(1);
+      held.shift()!();
+      expect(decoder.decode((await reader.read()).value)).toBe("a\n\nb\n\n");
+      out.write("c\n\n");
+      out.end(); // the final event goes out at once
+      expect(decoder.decode((await reader.read()).value)).toBe("c\n\n");
+      expect((await reader.read()).done).toBe(true);
+    } finally {
+      gatherSseWritesUntil(queueMicrotask);
+    }
   });
 });

