@@ -1,6 +1,10 @@
 /** Bun entry: `npm start`. */
+import { gatherSseWritesUntil } from "../../gateway/src/index.ts";
 import { boot, listening } from "../shared/boot.ts";
 import { upgradeWebSocket, websocket } from "./websocket.ts";
+
+// Bun runs the microtasks after each WebSocket message it hands over: gather SSE writes until a burst is handled.
+gatherSseWritesUntil(setImmediate);
 
 const { gateway, hostname, port, maxFrameBytes } = await boot("bun", Bun.env, upgradeWebSocket);
 

@@ -13,9 +13,11 @@ let scheduleFlush: Schedule = queueMicrotask;
 /**
  * Sets when every SSE body's gathered writes go out, for the whole process: a property of the runtime's event
  * loop, so its entry sets it once at start. The default, a microtask, gathers what one socket read delivered on
- * Bun, Node and Workers. Deno hands each WebSocket message to JavaScript as a task of its own, so there a
- * microtask flushed every chunk alone; its entry passes `setImmediate`, which runs once the messages that are
- * ready have been handled (a 20,000-chunk stream then relayed about 45% more chunks per second).
+ * Node, whose `ws` emits every message of a read before the microtasks run. Bun runs the microtasks after each
+ * WebSocket message it hands to JavaScript, and Deno hands each one over as a task of its own, so there a
+ * microtask flushed every chunk of a burst alone. Their entries pass `setImmediate`, which runs once the messages
+ * that are ready have been handled: a 20,000-chunk stream then relayed about 45% more chunks per second on Deno
+ * and about 10% more on Bun (on Node it made no difference).
  */
 export function gatherSseWritesUntil(schedule: Schedule): void {
   scheduleFlush = schedule;
