@@ -19,7 +19,7 @@ declare const Bun: {
   }): { url: URL };
 };
 
-const relay = createFloorRelay();
+const relay = createFloorRelay({ heartbeatMs: Number(process.env.FLOOR_HEARTBEAT_MS ?? 15_000) });
 const serveCaller =
   process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
     ? floorHonoApp(relay).fetch

@@ -10,7 +10,7 @@ import { readingSmallBodiesFirst } from "../../runtimes/node/small-bodies.ts";
 import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
 import { createFloorRelay, doneEvent, doneJson, JSON_HEADERS, SSE_HEADERS } from "./relay.ts";
 
-const relay = createFloorRelay();
+const relay = createFloorRelay({ heartbeatMs: Number(process.env.FLOOR_HEARTBEAT_MS ?? 15_000) });
 
 const serveCaller: RequestListener = (req, res) => {
   const parts: Buffer[] = [];

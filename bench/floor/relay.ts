@@ -15,20 +15,27 @@ export interface AgentSocket {
 }
 
 /** What a welcome must carry for the real protocol client to accept it. */
-const WELCOME = JSON.stringify({
-  type: "welcome",
-  protocol: 1,
-  agent: { id: "floor", name: "floor" },
-  heartbeat_ms: 15_000,
-  grace_ms: 30_000,
-  max_frame_bytes: 4 * 1024 * 1024,
-  resume: [],
-  drop: [],
-});
+function welcome(heartbeatMs: number): string {
+  return JSON.stringify({
+    type: "welcome",
+    protocol: 1,
+    agent: { id: "floor", name: "floor" },
+    heartbeat_ms: heartbeatMs,
+    grace_ms: 2 * heartbeatMs,
+    max_frame_bytes: 4 * 1024 * 1024,
+    resume: [],
+    drop: [],
+  });
+}
 const PONG = JSON.stringify({ type: "pong" });
 const CLIENT_ID = "0123456789abcdef";
 
-export function createFloorRelay() {
+/**
+ * `heartbeatMs`: how often agents are asked to ping (the gateway's default; the emulated guest of bench/guest.ts
+ * asks for less, as it does of the gateway).
+ */
+export function createFloorRelay({ heartbeatMs = 15_000 } = {}) {
+  const WELCOME = welcome(heartbeatMs);
   let agent: AgentSocket | null = null;
   let nextId = 0;
   const calls = new Map<string, FloorSink>();

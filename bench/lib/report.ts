@@ -24,6 +24,7 @@ export const fmt = {
   perSecond: (value: number) => `${num(value)}/s`,
   mbps: (value: number) => `${num(value, 2)} MB/s`,
   kb: (value: number) => `${num(value, 2)} KB`,
+  mb: (kb: number) => `${num(kb / 1024)} MB`,
 };
 
 /** A latency row: the gateway may take at most `limit`× the floor's time (no target when null). */
@@ -99,11 +100,12 @@ export function resultsMarkdown(
   rows: Row[],
   notes: string[],
   method: string[],
+  writtenBy = "`npm run bench` (bench/run.ts)",
 ): string {
   return [
     "# Benchmark results",
     "",
-    "Written by `npm run bench` (bench/run.ts). Targets are tracked, not asserted.",
+    `Written by ${writtenBy}. Targets are tracked, not asserted.`,
     "",
     `- Date: ${machine.date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory; open files ${machine.fileLimit}`,

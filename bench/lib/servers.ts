@@ -42,6 +42,8 @@ export async function startGateway(
     dataDir?: string;
     port?: number;
     adminToken?: string;
+    /** How long it may take to listen (an emulated guest replays a large journal slowly). */
+    startTimeoutMs?: number;
   },
 ): Promise<GatewayServer> {
   const ownDir = options.dataDir === undefined;
@@ -66,7 +68,7 @@ export async function startGateway(
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const [, url] = await proc.waitFor(LISTENING);
+    const [, url] = await proc.waitFor(LISTENING, options.startTimeoutMs);
     return { url: url!, adminToken, process: proc, stop };
   } catch (error) {
     await stop();
@@ -88,10 +90,15 @@ export async function freePort(): Promise<number> {
 }
 
 /** A floor relay; `http: "hono"` serves its callers through a Hono app (bench/floor/hono-app.ts). */
-export async function startFloor(runtime: LocalRuntime, http: "plain" | "hono" = "plain"): Promise<Server> {
+export async function startFloor(
+  runtime: LocalRuntime,
+  http: "plain" | "hono" = "plain",
+  env: Record<string, string> = {},
+): Promise<Server> {
   const proc = startProcess(`floor-${runtime}`, [...RUNTIME_COMMAND[runtime], `bench/floor/${runtime}.ts`], {
     PORT: "0",
     FLOOR_HTTP: http,
+    ...env,
   });
   try {
     const [, url] = await proc.waitFor(LISTENING);

@@ -1,6 +1,13 @@
 /** Table rows of the capacity measurement (bench/measure/capacity.ts), with the issue's targets. */
 import { fmt, type Row, row } from "../lib/report.ts";
-import { CAPACITY, type CapacityResult, measureCapacity, measureGateway, TARGET_AGENTS } from "./capacity.ts";
+import {
+  CAPACITY,
+  type CapacityResult,
+  measureCapacity,
+  measureGateway,
+  type ServerCapacity,
+  TARGET_AGENTS,
+} from "./capacity.ts";
 
 export { CAPACITY, measureCapacity, measureGateway, TARGET_AGENTS };
 
@@ -44,15 +51,7 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       "",
       null,
     ),
-    row(
-      `Idle CPU over one heartbeat, ${n} agents`,
-      runtime,
-      `${gateway.idleCpuPercent.toFixed(1)}% of a core`,
-      `${floor.idleCpuPercent.toFixed(1)}% of a core`,
-      "",
-      "",
-      null,
-    ),
+    idleCpuRow(`Idle CPU over one heartbeat, ${n} agents`, runtime, gateway, floor),
     row(
       `Restart settle (all back online), ${n} agents`,
       runtime,
@@ -63,6 +62,18 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       gateway.restartSettleSeconds <= 30,
     ),
   ];
+}
+
+/** CPU over one heartbeat with the whole fleet idle, gateway beside floor (no target). */
+export function idleCpuRow(
+  measurement: string,
+  runtime: string,
+  gateway: Pick<ServerCapacity, "idleCpuPercent">,
+  floor: Pick<ServerCapacity, "idleCpuPercent">,
+): Row {
+  const share = (server: Pick<ServerCapacity, "idleCpuPercent">) =>
+    `${server.idleCpuPercent.toFixed(1)}% of a core`;
+  return row(measurement, runtime, share(gateway), share(floor), "", "", null);
 }
 
 /**

@@ -52,6 +52,12 @@ export const CAPACITY = {
   connectTimeoutMs: 300_000,
 };
 
+/**
+ * How long a fleet may take to connect, and how long the idle window lasts (one heartbeat). The emulated guest of
+ * bench/guest.ts runs everything about 40 times slower, so it passes a pace of its own.
+ */
+export type Pace = Pick<typeof CAPACITY, "heartbeatMs" | "connectTimeoutMs">;
+
 export interface ServerCapacity {
   rssBeforeKb: number;
   rssAfterKb: number;
@@ -85,6 +91,7 @@ async function connectFleet(
   token: string,
   size: number,
   reconnect: boolean,
+  pace: Pace,
 ): Promise<BenchProcess[]> {
   const fleet: BenchProcess[] = [];
   const perProcess = Math.min(CAPACITY.perProcess, Math.ceil(size / 2));
@@ -101,19 +108,24 @@ async function connectFleet(
     };
     fleet.push(startNodeScript(`lean-${first}`, "bench/agents/lean-agents.ts", [JSON.stringify(options)]));
   }
-  await waitUntilAllWelcomed(fleet, size, 0);
+  await waitUntilAllWelcomed(fleet, size, 0, pace);
   return fleet;
 }
 
 /** Waits until every generator reports all its sockets welcomed in a status line printed after `since`. */
-async function waitUntilAllWelcomed(fleet: BenchProcess[], size: number, since: number): Promise<void> {
-  const deadline = Date.now() + CAPACITY.connectTimeoutMs;
+async function waitUntilAllWelcomed(
+  fleet: BenchProcess[],
+  size: number,
+  since: number,
+  pace: Pace = CAPACITY,
+): Promise<void> {
+  const deadline = Date.now() + pace.connectTimeoutMs;
   for (;;) {
     const counts = fleet.map(lastCounts);
     const welcomed = counts.reduce((sum, c) => sum + c.welcomed, 0);
     if (welcomed === size && counts.every((c) => c.lastWelcomeAt >= since)) return;
     if (Date.now() > deadline) {
-      throw new Error(`only ${welcomed} of ${size} agents welcomed after ${CAPACITY.connectTimeoutMs} ms`);
+      throw new Error(`only ${welcomed} of ${size} agents welcomed after ${pace.connectTimeoutMs} ms`);
     }
     await sleep(200);
   }
@@ -134,16 +146,17 @@ function fleetTotals(fleet: BenchProcess[]): LeanCounts {
 }
 
 /** Connects the fleet to `server`, measures, and leaves the fleet connected (returned for the caller to stop). */
-async function measureServer(
+export async function measureServer(
   server: Server,
   token: string,
   size: number,
   reconnect: boolean,
+  pace: Pace = CAPACITY,
 ): Promise<{ result: ServerCapacity; fleet: BenchProcess[] }> {
   await sleep(CAPACITY.settleMs);
   const rssBeforeKb = await readRssKb(server.process.pid);
   const cpuBeforeConnect = await readCpuSeconds(server.process.pid);
-  const fleet = await connectFleet(server.url, token, size, reconnect);
+  const fleet = await connectFleet(server.url, token, size, reconnect, pace);
   try {
     const cpuPerConnectUs = (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / size) * 1e6;
     const connected = fleetTotals(fleet);
@@ -153,7 +166,7 @@ async function measureServer(
     await sleep(CAPACITY.settleMs); // the connect burst's garbage and buffers settle
     const cpuBefore = await readCpuSeconds(server.process.pid);
     const idleStarted = performance.now();
-    await sleep(CAPACITY.heartbeatMs);
+    await sleep(pace.heartbeatMs);
     const cpuSeconds = (await readCpuSeconds(server.process.pid)) - cpuBefore;
     const idleCpuPercent = (cpuSeconds / ((performance.now() - idleStarted) / 1000)) * 100;
     const rssAfterKb = await readRssKb(server.process.pid);
@@ -190,7 +203,7 @@ async function measureFloor(runtime: LocalRuntime, size: number): Promise<Server
   }
 }
 
-async function createAgents(url: string, token: string, size: number): Promise<void> {
+export async function createAgents(url: string, token: string, size: number): Promise<void> {
   const client = httpClient(url, token, 32);
   let created = 0;
   try {
