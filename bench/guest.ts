@@ -50,6 +50,8 @@ interface Prepared {
 
 interface GuestResult {
   runtime: LocalRuntime;
+  /** Load generator processes the fleet took in the guest (its limits, not the host's, decide). */
+  generators: number;
   floor: ServerCapacity;
   gateway: ServerCapacity;
 }
@@ -160,7 +162,10 @@ async function inGuest(shared: string): Promise<void> {
       });
       const gateway = await measureAndStop(gatewayServer, prepared.token, prepared.agents);
       rmSync(dataDir, { recursive: true, force: true });
-      results.push({ runtime, floor, gateway });
+      const generators = Math.ceil(
+        prepared.agents / Math.min(CAPACITY.perProcess, Math.ceil(prepared.agents / 2)),
+      );
+      results.push({ runtime, generators, floor, gateway });
       console.log(
         `  ${runtime}: ${fmt.kb(gateway.kbPerAgent)} per agent (floor ${fmt.kb(floor.kbPerAgent)})`,
       );
@@ -223,7 +228,7 @@ function writeResults(prepared: Prepared, results: GuestResult[], failedWith: nu
     ),
   ]);
   const method = [
-    `${n} agents created through the API of a Bun gateway on the host (fs store), then, in a qemu guest (bench/guest/boot.sh: this machine's root read-only under a tmpfs overlay, open-files limit 1,048,576, the CPU emulated), per runtime: the floor (bench/floor/<runtime>.ts), then the gateway (runtimes/<runtime>/main.ts, fs store, sync always, a fresh process on a copy of the host's data directory) with the same raw WebSocket fleet as \`npm run bench\` (bench/agents/lean-agents.ts, ${Math.ceil(prepared.agents / Math.min(CAPACITY.perProcess, Math.ceil(prepared.agents / 2)))} processes).`,
+    `${n} agents created through the API of a Bun gateway on the host (fs store), then, in a qemu guest (bench/guest/boot.sh: this machine's root read-only under a tmpfs overlay, open-files limit 1,048,576, the CPU emulated), per runtime: the floor (bench/floor/<runtime>.ts), then the gateway (runtimes/<runtime>/main.ts, fs store, sync always, a fresh process on a copy of the host's data directory) with the same raw WebSocket fleet as \`npm run bench\` (bench/agents/lean-agents.ts, ${results[0]!.generators} processes).`,
     `RSS per agent: VmRSS after every socket is welcomed and one heartbeat passed, minus before connecting, ÷ agents (bench/measure/capacity.ts). Heartbeat ${GUEST_HEARTBEAT_MS / 1000} s on both sides (15 s in production): emulated, 100,000 pings every 15 s would take more CPU than the guest has; an idle socket holds the same memory either way.`,
     "Timings are emulated and some 40 times the host's: only the gateway ÷ floor ratio of a timing row means anything. Connect rate, CPU per connect and restart settle on real CPUs are in bench/RESULTS.md (with as many agents as the host's limit allows).",
   ];

@@ -160,7 +160,7 @@ try {
       if (result && CAPACITY.agents < TARGET_AGENTS) {
         notes.push(
           `Capacity on ${runtime}: measured with ${CAPACITY.agents.toLocaleString("en-US")} agents, not ${TARGET_AGENTS.toLocaleString("en-US")}: ` +
-            `bench processes get at most ${CAPACITY.fileLimit.toLocaleString("en-US")} open files here (the hard limit; this container cannot raise it), and every agent socket is a file in the gateway.`,
+            `bench processes get at most ${CAPACITY.fileLimit.toLocaleString("en-US")} open files here (the hard limit; this container cannot raise it), and every agent socket is a file in the gateway. \`npm run bench:guest\` measures memory with the whole fleet in an emulated guest (bench/RESULTS.guest.md).`,
         );
       }
     }

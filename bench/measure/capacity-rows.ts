@@ -111,7 +111,7 @@ export function scalingRows(
       null,
     ),
     row(
-      `Projected for ${n(TARGET_AGENTS)} agents (not measured: open-files limit)`,
+      `Projected for ${n(TARGET_AGENTS)} agents (the open-files limit: not measured here; memory: npm run bench:guest)`,
       runtime,
       `${projectedMb.toFixed(0)} MB for the sockets; restart settle ≈ ${projectedSettle.toFixed(0)} s at the measured connect rate`,
       "",
