@@ -9,8 +9,8 @@
  * to ping every 120 s rather than 15 s (floor and gateway alike): 100,000 pings every 15 s is more than the emulated
  * CPUs carry. How often an idle socket pings does not change what it holds.
  *
- * Steps: on the host, a Bun gateway on the fs store creates the agents through the API (a minute here, an hour
- * emulated); in the guest, per runtime, the floor and then the gateway (a fresh process on a copy of that data
+ * Steps: on the host, a Bun gateway on the fs store creates the agents through the API (under a minute
+ * here, most of an hour emulated); in the guest, per runtime, the floor and then the gateway (a fresh process on a copy of that data
  * directory) get the fleet (bench/measure/capacity.ts, the same measurement as `npm run bench`). Writes
  * bench/RESULTS.guest.md. Needs root; installs qemu, busybox and a kernel with apt-get when they are missing.
  *
@@ -51,12 +51,13 @@ interface Prepared {
   runtimes: LocalRuntime[];
 }
 
+/** One server's figures, and the load generator processes its fleet took (the guest's limits decide). */
+type Measured = ServerCapacity & { generators: number };
+
 interface GuestResult {
   runtime: LocalRuntime;
-  /** Load generator processes the fleet took in the guest (its limits, not the host's, decide). */
-  generators: number;
-  floor: ServerCapacity;
-  gateway: ServerCapacity;
+  floor: Measured;
+  gateway: Measured;
 }
 
 process.on("exit", killAllNow);
@@ -142,14 +143,12 @@ async function inGuest(shared: string): Promise<void> {
   if (CAPACITY.fileLimit < prepared.agents + 1000) {
     throw new Error(`the guest's processes got only ${CAPACITY.fileLimit} open files`);
   }
-  const heartbeat = { AGENT_MESH_HEARTBEAT_MS: String(GUEST_HEARTBEAT_MS) };
+  const heartbeatMs = String(GUEST_HEARTBEAT_MS);
   const results: GuestResult[] = [];
   try {
     for (const runtime of prepared.runtimes) {
       console.log(`… ${runtime}: floor, ${prepared.agents.toLocaleString("en-US")} agents`);
-      const floorServer = await startFloor(runtime, "plain", {
-        FLOOR_HEARTBEAT_MS: heartbeat.AGENT_MESH_HEARTBEAT_MS,
-      });
+      const floorServer = await startFloor(runtime, "plain", { FLOOR_HEARTBEAT_MS: heartbeatMs });
       const floor = await measureAndStop(floorServer, "floor-token-ignored", prepared.agents);
       console.log(`… ${runtime}: gateway, ${prepared.agents.toLocaleString("en-US")} agents`);
       // A copy per gateway: each starts from the journal the host wrote, as a fresh process.
@@ -159,16 +158,13 @@ async function inGuest(shared: string): Promise<void> {
         store: "fs",
         dataDir,
         adminToken: prepared.adminToken,
-        env: { ...heartbeat, AGENT_MESH_GRACE_MS: String(2 * GUEST_HEARTBEAT_MS) },
+        env: { AGENT_MESH_HEARTBEAT_MS: heartbeatMs, AGENT_MESH_GRACE_MS: String(2 * GUEST_HEARTBEAT_MS) },
         // Emulated, Node under tsx takes over a minute to load and replay the journal of 100,000 agents.
         startTimeoutMs: 10 * 60_000,
       });
       const gateway = await measureAndStop(gatewayServer, prepared.token, prepared.agents);
       rmSync(dataDir, { recursive: true, force: true });
-      const generators = Math.ceil(
-        prepared.agents / Math.min(CAPACITY.perProcess, Math.ceil(prepared.agents / 2)),
-      );
-      results.push({ runtime, generators, floor, gateway });
+      results.push({ runtime, floor, gateway });
       console.log(
         `  ${runtime}: ${fmt.kb(gateway.kbPerAgent)} per agent (floor ${fmt.kb(floor.kbPerAgent)})`,
       );
@@ -183,11 +179,11 @@ async function measureAndStop(
   server: Awaited<ReturnType<typeof startFloor>>,
   token: string,
   agents: number,
-): Promise<ServerCapacity> {
+): Promise<Measured> {
   try {
     const { result, fleet } = await measureServer(server, token, agents, false, GUEST_PACE);
     await Promise.all(fleet.map((proc) => proc.stop()));
-    return result;
+    return { ...result, generators: fleet.length };
   } finally {
     await server.stop();
   }
@@ -231,7 +227,7 @@ function writeResults(prepared: Prepared, results: GuestResult[], failedWith: nu
     ),
   ]);
   const method = [
-    `${n} agents created through the API of a Bun gateway on the host (fs store), then, in a qemu guest (bench/guest/boot.sh: this machine's root read-only under a tmpfs overlay, open-files limit 1,048,576, the CPU emulated), per runtime: the floor (bench/floor/<runtime>.ts), then the gateway (runtimes/<runtime>/main.ts, fs store, sync always, a fresh process on a copy of the host's data directory) with the same raw WebSocket fleet as \`npm run bench\` (bench/agents/lean-agents.ts, ${results[0]!.generators} processes).`,
+    `${n} agents created through the API of a Bun gateway on the host (fs store), then, in a qemu guest (bench/guest/boot.sh: this machine's root read-only under a tmpfs overlay, open-files limit 1,048,576, the CPU emulated), per runtime: the floor (bench/floor/<runtime>.ts), then the gateway (runtimes/<runtime>/main.ts, fs store, sync always, a fresh process on a copy of the host's data directory) with the same raw WebSocket fleet as \`npm run bench\` (bench/agents/lean-agents.ts, ${results[0]!.gateway.generators} processes).`,
     `RSS per agent: VmRSS after every socket is welcomed and one heartbeat passed, minus before connecting, ÷ agents (bench/measure/capacity.ts). Heartbeat ${GUEST_HEARTBEAT_MS / 1000} s on both sides (15 s in production): emulated, 100,000 pings every 15 s would take more CPU than the guest has; an idle socket holds the same memory either way.`,
     "Timings are emulated and some 40 times the host's: only the gateway ÷ floor ratio of a timing row means anything. Connect rate, CPU per connect and restart settle on real CPUs are in bench/RESULTS.md (with as many agents as the host's limit allows).",
   ];

@@ -12,7 +12,7 @@ declare const Deno: {
   upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
 };
 
-const relay = createFloorRelay();
+const relay = createFloorRelay({ heartbeatMs: Number(Deno.env.get("FLOOR_HEARTBEAT_MS") ?? 15_000) });
 const serveCaller =
   Deno.env.get("FLOOR_HTTP") === FLOOR_HTTP_HONO
     ? floorHonoApp(relay).fetch
