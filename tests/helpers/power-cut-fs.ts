@@ -10,12 +10,17 @@
  *   - `"power"`: only what was synced survives.
  *   - `"power-torn"`: as `"power"`, but a file that only grew keeps a random part of its unsynced tail, as a disk
  *     that wrote some sectors before power went out (seeded, so a failure can be replayed).
+ *   - `"power-pages"`: as `"power"`, but every unsynced page (`PAGE_BYTES`) of a file lands or not on its own, in
+ *     no order, and a file's unsynced new length lands or not: a disk that wrote some of the pages of an overwrite.
  * Directories themselves are created durable (the store creates its directory once; that path has its own test).
  */
 import type { DirectoryEntryLike } from "../../gateway/src/session-stores/_fs-files.ts";
 import type { FileHandleLike, JournalFileSystem } from "../../gateway/src/session-stores/fs.ts";
 
-export type CrashKind = "process" | "power" | "power-torn";
+export type CrashKind = "process" | "power" | "power-torn" | "power-pages";
+
+/** Small pages, so that one batch of the crash scenario spans several of them. */
+const PAGE_BYTES = 64;
 
 interface Inode {
   data: Uint8Array;
@@ -65,6 +70,7 @@ export class PowerCutDisk {
           const extra = Math.floor(nextRandom() * (inode.data.length - inode.durable.length + 1));
           data = inode.data.subarray(0, inode.durable.length + extra);
         }
+        if (kind === "power-pages") data = somePagesLanded(inode, nextRandom);
         copy = { data: data.slice(), durable: data.slice() };
         copies.set(inode, copy);
       }
@@ -118,12 +124,13 @@ export class PowerCutDisk {
         }
       });
     return {
-      write: (data, offset, length) =>
+      write: (data, offset, length, position) =>
         op(() => {
           if (isDirectory) throw fsError("EISDIR", path);
-          const next = new Uint8Array(inode.data.length + length);
+          const at = position ?? inode.data.length;
+          const next = new Uint8Array(Math.max(inode.data.length, at + length));
           next.set(inode.data);
-          next.set(data.subarray(offset, offset + length), inode.data.length);
+          next.set(data.subarray(offset, offset + length), at);
           inode.data = next;
           return { bytesWritten: length };
         }),
@@ -146,11 +153,11 @@ export class PowerCutDisk {
       if (this.directories.has(path)) return this.handle(path, null);
       if (!this.directories.has(parentOf(path))) throw fsError("ENOENT", `no directory ${parentOf(path)}`);
       let inode = this.names.get(path);
-      if (flags === "r") return this.handle(path, this.file(path));
+      if (flags.startsWith("r")) return this.handle(path, this.file(path));
       if (inode === undefined) {
         inode = { data: new Uint8Array(), durable: new Uint8Array() };
         this.names.set(path, inode);
-      } else if (flags === "w") {
+      } else if (flags.startsWith("w")) {
         inode.data = new Uint8Array();
       }
       return this.handle(path, inode);
@@ -195,6 +202,19 @@ export class PowerCutDisk {
       return entries;
     },
   };
+}
+
+/** The synced bytes, with each page that changed since replaced by its unsynced version or not, at random. */
+function somePagesLanded(inode: Inode, random: () => number): Uint8Array {
+  const { data, durable } = inode;
+  const length = data.length === durable.length || random() < 0.5 ? durable.length : data.length;
+  const result = new Uint8Array(length);
+  result.set(durable.subarray(0, length));
+  for (let page = 0; page < length; page += PAGE_BYTES) {
+    const end = Math.min(page + PAGE_BYTES, length);
+    if (random() < 0.5) result.set(data.subarray(page, Math.min(end, data.length)), page);
+  }
+  return result;
 }
 
 function grewFrom(data: Uint8Array, durable: Uint8Array): boolean {

@@ -9,8 +9,12 @@ import {
 } from "../../gateway/src/session-stores/fs.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The journal's change lines: without commit lines and without the zero-filled space after the data. */
 const journalLines = async (dir: string) =>
-  (await fs.readFile(join(dir, "journal.ndjson"), "utf8")).split("\n").filter(Boolean);
+  (await fs.readFile(join(dir, "journal.ndjson"), "utf8"))
+    .replace(/\0+$/, "")
+    .split("\n")
+    .filter((line) => line && !line.startsWith('{"c":'));
 
 /** The real `node:fs/promises`, counting the writes made on journal handles, optionally failing them. */
 function countingFs(options: { failWrites?: () => boolean } = {}) {
@@ -88,12 +92,13 @@ describe("fs session store journal", () => {
     await store.set("task:2", { state: "working" });
     await store.dispose();
     const path = join(dir, "journal.ndjson");
-    const intact = (await fs.stat(path)).size;
+    const intact = await fs.readFile(path, "utf8");
     await fs.appendFile(path, '{"k":"task:3","v":{"sta'); // a crash in the middle of a write
 
     const reopened = fsSessionStore({ dir, fs });
     expect(await reopened.keys("")).toEqual(["task:1", "task:2"]);
-    expect((await fs.stat(path)).size).toBe(intact);
+    // Cut off: what follows the data now is the zero-filled space ahead.
+    expect((await fs.readFile(path, "utf8")).replace(/\0+$/, "")).toBe(intact);
     await reopened.set("task:4", "after");
     await reopened.dispose();
 
@@ -108,7 +113,8 @@ describe("fs session store journal", () => {
     const store = fsSessionStore({ dir, fs });
     expect(await store.get("a")).toBe(1);
     await store.dispose();
-    expect(await fs.readFile(path, "utf8")).toBe('{"k":"a","v":1}\n');
+    // Cut off, and the journal (of the format before commit lines) got its first commit line.
+    expect(await fs.readFile(path, "utf8")).toBe('{"k":"a","v":1}\n{"c":0}\n');
 
     await fs.writeFile(path, '{"k":"a","v":1}\nnot json\n{"k":"b","v":2}\n');
     const damaged = fsSessionStore({ dir, fs });
@@ -117,19 +123,76 @@ describe("fs session store journal", () => {
     await damaged.dispose();
   });
 
+  it("drops a torn last batch whose later page landed before an earlier one, but refuses a committed batch after damage", async () => {
+    const path = join(dir, "journal.ndjson");
+    const committed = '{"c":0}\n{"k":"a","v":1}\n{"c":1}\n';
+    // The last batch's first page never reached the disk (zeros), its second page and commit line did.
+    const torn = `${"\u0000".repeat(20)}\n{"k":"c","v":3}\n{"c":2}\n`;
+    await fs.writeFile(path, committed + torn + "\u0000".repeat(64));
+    const store = fsSessionStore({ dir, fs });
+    expect(await store.keys("")).toEqual(["a"]); // "c" was never acknowledged: its batch was not synced
+    await store.set("d", 4);
+    await store.dispose();
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("")).toEqual(["a", "d"]);
+    await reopened.dispose();
+    expect(await fs.readFile(path, "utf8")).toBe(`${committed}{"k":"d","v":4}\n{"c":1}\n`);
+
+    // A complete batch synced after the broken line proves the broken line was synced too: damage.
+    await fs.writeFile(path, `${committed}not json\n{"k":"b","v":2}\n{"c":1}\n`);
+    const damaged = fsSessionStore({ dir, fs });
+    await expect(damaged.keys("")).rejects.toThrow(/line 4 of .*journal\.ndjson/);
+    await damaged.dispose();
+  });
+
+  it("reads a journal written before commit lines and goes on in the new format", async () => {
+    const path = join(dir, "journal.ndjson");
+    await fs.writeFile(path, '{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","d":1}\n');
+    const store = fsSessionStore({ dir, fs });
+    expect(await store.keys("")).toEqual(["b"]);
+    await store.set("c", 3);
+    await store.dispose();
+    expect(await fs.readFile(path, "utf8")).toBe(
+      '{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","d":1}\n{"c":0}\n{"k":"c","v":3}\n{"c":1}\n',
+    );
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.keys("")).toEqual(["b", "c"]);
+    await reopened.dispose();
+  });
+
+  it("overwrites zero-filled space in sync mode always and lets the file grow in the other modes", async () => {
+    const path = join(dir, "journal.ndjson");
+    const always = fsSessionStore({ dir, fs, preallocateBytes: 4096 });
+    await always.set("a", 1);
+    expect((await fs.stat(path)).size).toBe(4096 + '{"c":0}\n'.length);
+    await always.set("b", "x".repeat(5000)); // more than the space left: filled further first
+    const filled = (await fs.stat(path)).size;
+    expect(filled).toBeGreaterThan(5000);
+    await always.dispose();
+    const data = await fs.readFile(path, "utf8");
+    expect(data.endsWith('{"c":1}\n')).toBe(true); // the zeros were cut off at close
+    expect(data.length).toBeLessThan(filled);
+
+    const off = fsSessionStore({ dir, fs, sync: "off", preallocateBytes: 4096 });
+    await off.set("c", 3);
+    expect((await fs.stat(path)).size).toBe(data.length + '{"k":"c","v":3}\n{"c":1}\n'.length);
+    await off.dispose();
+  });
+
   it("writes the lines of concurrent mutations in one write per batch", async () => {
     const counting = countingFs();
     const store = fsSessionStore({ dir, fs: counting.fs });
     await store.keys(""); // opens the journal
+    const opened = counting.counts.writes;
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`task:${i}`, { i })));
-    expect(counting.counts.writes).toBeLessThanOrEqual(2);
+    expect(counting.counts.writes - opened).toBeLessThanOrEqual(2);
     expect(await journalLines(dir)).toHaveLength(200);
     await store.dispose();
   });
 
   it("answers a non-durable increment without waiting for its sync, and syncs it with the next batch", async () => {
     let release: () => void = () => {};
-    const held = { syncs: 0, holding: true };
+    const held = { syncs: 0, holding: false };
     const gated: JournalFileSystem = {
       ...fs,
       async open(path: string, flags: string): Promise<FileHandleLike> {
@@ -153,7 +216,9 @@ describe("fs session store journal", () => {
       },
     };
     const store = fsSessionStore({ dir, fs: gated });
-    await store.keys("");
+    await store.keys(""); // opening syncs too (a commit line), before the gate closes
+    held.syncs = 0;
+    held.holding = true;
     const durable = store.increment("durable");
     let durableDone = false;
     void durable.then(() => {

@@ -6,7 +6,12 @@
 
 /** The part of a file handle a batch write needs. */
 export interface WritableHandle {
-  write(data: Uint8Array, offset: number, length: number, position: null): Promise<{ bytesWritten: number }>;
+  write(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<{ bytesWritten: number }>;
 }
 
 export interface Batch {
@@ -28,9 +33,15 @@ export function newBatch(): Batch {
   return { lines: [], done, resolve, reject };
 }
 
-export async function writeAll(handle: WritableHandle, data: Uint8Array): Promise<void> {
+/** Writes all of `data` at `position`, or at the end of the file when it is null. */
+export async function writeAll(
+  handle: WritableHandle,
+  data: Uint8Array,
+  position: number | null = null,
+): Promise<void> {
   for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
+    const at = position === null ? null : position + offset;
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset, at);
     offset += bytesWritten;
   }
 }

@@ -3,11 +3,21 @@
  *
  * - set: `{"k":"task:a1:01J","e":1730000000000,"v":{"status":"submitted"}}` (`e`, the expiry in epoch ms, only
  *   when the key has a TTL). The value is embedded as JSON, not as a string, so writing a line costs no escaping
- *   and `jq` reads the journal as it is.
+ *   and `jq` reads the journal as it is (once the zeros that follow a running journal's data are stripped).
  * - delete: `{"k":"task:a1:01J","d":1}`
+ * - commit: `{"c":3}` ends every batch the journal writes and counts the lines before it that the batch holds
+ *   (`{"c":0}` commits everything before it: written when a journal is created or converted, and after a
+ *   compaction's snapshot). A batch counts only once its commit line is read.
  *
  * Every line states the whole new state of one key, so replaying a line twice is harmless. Keys need no escaping:
  * `assertKey` allows only `[A-Za-z0-9._:-]`.
+ *
+ * Why commit lines: in sync mode `always` the journal overwrites space it zero-filled ahead of time
+ * (`_journal-file.ts`), and a power cut can land an unsynced batch's pages in any order: a later page on disk, an
+ * earlier one still zeros. Without a commit line those later lines could not be told from lines after real damage.
+ * With them: a batch is synced only after every batch before it, so a complete, committed batch after a broken
+ * line proves damage (`corrupt_journal`), while a commit line whose own batch holds the broken line belongs to the
+ * torn last batch, which was never acknowledged and is dropped.
  * @module
  */
 import { StoreError } from "./_errors.ts";
@@ -21,10 +31,15 @@ export interface JournalChange {
 }
 
 export interface ReplayResult {
-  /** Bytes at the start of the file made of complete, valid lines; whatever follows is a torn write. */
+  /**
+   * Bytes at the start of the file that hold what was replayed; whatever follows is a torn write (or the zero-filled
+   * space ahead of the data) and is cut off before the next write.
+   */
   validBytes: number;
-  /** Complete lines replayed. */
+  /** Changes replayed. */
   lines: number;
+  /** Whether the journal has commit lines; one without is of the format before them and gets one on open. */
+  committed: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -39,25 +54,44 @@ export function deleteLine(key: string): string {
   return `{"k":"${key}","d":1}\n`;
 }
 
-/** The change a line describes, or null when it is not a journal line. */
-function parseLine(line: string): JournalChange | null {
-  let parsed: { k?: unknown; v?: unknown; e?: unknown; d?: unknown };
+/** The line that ends a batch of `lines` lines (0: commits everything before it). */
+export function commitLine(lines: number): string {
+  return `{"c":${lines}}\n`;
+}
+
+/** A commit line: the number of lines before it that its batch holds. */
+interface Commit {
+  batchLines: number;
+}
+
+/** What a line says: a change, a commit, or null when it is not a journal line. */
+function parseLine(line: string): JournalChange | Commit | null {
+  if (line.charCodeAt(0) === 0) return null; // zero-filled space: not worth parsing (it can be megabytes long)
+  let parsed: { k?: unknown; v?: unknown; e?: unknown; d?: unknown; c?: unknown };
   try {
     parsed = JSON.parse(line);
   } catch {
     return null;
   }
-  if (typeof parsed !== "object" || parsed === null || typeof parsed.k !== "string") return null;
+  if (typeof parsed !== "object" || parsed === null) return null;
+  if (typeof parsed.k !== "string") {
+    const { c } = parsed;
+    return typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? { batchLines: c } : null;
+  }
   if (parsed.d === 1) return { key: parsed.k, text: null, expiresAt: null };
   if (!("v" in parsed) || (parsed.e !== undefined && typeof parsed.e !== "number")) return null;
   return { key: parsed.k, text: JSON.stringify(parsed.v), expiresAt: parsed.e ?? null };
 }
 
 /**
- * Calls `apply` with each line of `bytes` in order. A crash in the middle of a write leaves a last line without its
- * newline, or (after a power cut) a last line of garbage: both are reported as not valid (`validBytes` stops before
- * them) and the caller truncates them away. An invalid line with valid lines after it is real damage, not a torn
- * write, and throws `corrupt_journal` rather than silently dropping data.
+ * Calls `apply` with each committed change of `bytes` in order (see the module comment).
+ *
+ * - A journal with commit lines: changes count once their batch's commit line is read. What follows the last
+ *   commit (a torn batch, zero-filled space) is not valid. A committed batch that begins after a line that is not a
+ *   journal line is damage, not a torn write, and throws `corrupt_journal` rather than silently dropping data.
+ * - A journal written before commit lines: every line counts. A crash in the middle of a write leaves a last line
+ *   without its newline, or (after a power cut) a last line of garbage: both are not valid. An invalid line with
+ *   any line after it throws `corrupt_journal`.
  */
 export function replayJournal(
   bytes: Uint8Array,
@@ -67,21 +101,61 @@ export function replayJournal(
   const complete = bytes.lastIndexOf(NEWLINE) + 1;
   const lines = new TextDecoder().decode(bytes.subarray(0, complete)).split("\n");
   lines.pop(); // the empty string after the final newline
-  for (let i = 0; i < lines.length; i++) {
-    const change = parseLine(lines[i]!);
-    if (change !== null) {
-      apply(change);
-      continue;
-    }
-    if (i === lines.length - 1) {
-      const tornBytes = new TextEncoder().encode(lines[i]!).length + 1;
-      return { validBytes: complete - tornBytes, lines: i };
-    }
-    throw new StoreError(
+  const damaged = (line: number) =>
+    new StoreError(
       "corrupt_journal",
-      `line ${i + 1} of ${path} is not a journal entry and valid entries follow it; repair or delete that line, ` +
+      `line ${line + 1} of ${path} is not a journal entry and valid entries follow it; repair or delete that line, ` +
         "or move the file aside to start with an empty store",
     );
+  let pending: JournalChange[] = [];
+  let applied = 0;
+  /** Lines up to the last commit line read, and the first line after it that is not a journal line (-1: none). */
+  let committedLines = 0;
+  let committed = false;
+  let firstInvalid = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const entry = parseLine(lines[i]!);
+    if (entry === null) {
+      if (firstInvalid === -1) firstInvalid = i;
+    } else if ("batchLines" in entry) {
+      if (firstInvalid === -1) {
+        for (const change of pending) apply(change);
+        applied += pending.length;
+        pending = [];
+        committedLines = i + 1;
+        committed = true;
+      } else if (i - entry.batchLines > firstInvalid) {
+        throw damaged(firstInvalid);
+      } // else: the commit line of the torn batch that holds the broken line
+    } else if (firstInvalid === -1) {
+      pending.push(entry);
+    }
   }
-  return { validBytes: complete, lines: lines.length };
+  if (committed) {
+    return {
+      validBytes: offsetAfterLines(bytes, complete, lines.length, committedLines),
+      lines: applied,
+      committed,
+    };
+  }
+  // The format before commit lines: only the very last line may be broken.
+  if (firstInvalid !== -1 && firstInvalid < lines.length - 1) throw damaged(firstInvalid);
+  for (const change of pending) apply(change);
+  const validLines = firstInvalid === -1 ? lines.length : firstInvalid;
+  return {
+    validBytes: offsetAfterLines(bytes, complete, lines.length, validLines),
+    lines: pending.length,
+    committed,
+  };
+}
+
+/**
+ * The byte offset just after the first `keep` of the `total` complete lines that end at `complete`, found by walking
+ * back from the end over the lines dropped (few: a torn batch). Counting bytes rather than re-encoding the decoded
+ * text keeps it exact when a torn line holds bytes that are not UTF-8.
+ */
+function offsetAfterLines(bytes: Uint8Array, complete: number, total: number, keep: number): number {
+  let offset = complete;
+  for (let line = total; line > keep; line--) offset = bytes.lastIndexOf(NEWLINE, offset - 2) + 1;
+  return offset;
 }

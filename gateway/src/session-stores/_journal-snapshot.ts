@@ -4,7 +4,8 @@
  * 1. `writeSnapshot` writes the captured live dataset to a temp file in chunks, while the journal keeps taking
  *    (and syncing) writes into the old file.
  * 2. `commitSnapshot`, run while the journal's write queue is paused, appends the lines the old file took since the
- *    capture, fsyncs the temp file and renames it over the journal. The caller then fsyncs the directory.
+ *    capture and a commit line, fsyncs the temp file and renames it over the journal. The caller then fsyncs the
+ *    directory.
  *
  * Replaying "snapshot, then every line written since the capture" gives the latest state of every key, because
  * each journal line is the whole new state of one key (a line from just before the capture, replayed once more,
@@ -13,6 +14,7 @@
  */
 import { writeAll } from "./_journal-batch.ts";
 import type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
+import { commitLine } from "./_journal-lines.ts";
 
 /** Snapshot text is written in pieces of about this many characters, so no single string gets huge. */
 const CHUNK_CHARS = 1 << 20;
@@ -65,7 +67,8 @@ export async function commitSnapshot(
   path: string,
 ): Promise<number> {
   try {
-    const data = new TextEncoder().encode(tail.join(""));
+    // The commit line makes the whole file count at replay (the snapshot is synced before it replaces the journal).
+    const data = new TextEncoder().encode(tail.join("") + commitLine(0));
     await writeAll(snapshot.out, data);
     // Before the rename: otherwise a power cut could leave the new name pointing at an empty file.
     await snapshot.out.sync();

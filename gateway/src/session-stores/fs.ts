@@ -3,8 +3,9 @@
  * held in memory (key → JSON text and expiry, in the shared prefix index), and every mutation appends one line to
  * `<dir>/journal.ndjson` (format in `_journal-lines.ts`). Lines written while the previous write is in flight share
  * one `write` and one `fdatasync` (group commit, `_journal-file.ts`); by default a mutation resolves once its line
- * is on disk (the `sync` option, `_journal-sync.ts`). Opening the store replays the journal; a torn last line is
- * cut off. When the journal outgrows the live data it is rewritten as a snapshot of the live entries.
+ * is on disk (the `sync` option, `_journal-sync.ts`). Opening the store replays the committed batches of the
+ * journal; a torn last batch is cut off. When the journal outgrows the live data it is rewritten as a snapshot of the
+ * live entries.
  *
  * Every operation checks and updates memory in one synchronous step before it appends, so `add`, `take`,
  * `increment` and `update` are atomic without locks. Single-process: only one process may use a directory at a
@@ -47,6 +48,8 @@ export interface FsSessionStoreOptions {
    * shared by every write of a batch), `{ everyMs }` (resolve once in the OS, sync within that window) or `"off"`.
    */
   sync?: FsSyncMode;
+  /** Zero-filled space the journal adds at a time in sync mode `always`. Default 4 MiB. */
+  preallocateBytes?: number;
 }
 
 /** The fs store also reports its journal's activity, for benches and health checks. */
@@ -115,7 +118,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     if (typeof firstCreated === "string" && sync !== "off") await syncCreatedDirectories(firstCreated);
     await removeCompactionLeftovers();
     const bytes = await readJournal();
-    const { validBytes } = replayJournal(bytes, path, (change) => {
+    const { validBytes, committed } = replayJournal(bytes, path, (change) => {
       if (change.text === null) remove(change.key);
       else put(change.key, { text: change.text, expiresAt: change.expiresAt });
     });
@@ -124,7 +127,17 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       if (!isLive(entry.expiresAt, now)) remove(key); // dropped from memory; the next compaction drops the line
     }
     const created = bytes === MISSING;
-    journal = await openJournalFile({ fs, path, dir, sync, created, fileBytes: bytes.length, validBytes });
+    journal = await openJournalFile({
+      fs,
+      path,
+      dir,
+      sync,
+      created,
+      fileBytes: bytes.length,
+      validBytes,
+      committed,
+      preallocateBytes: options.preallocateBytes,
+    });
     return journal;
   };
   const readJournal = async (): Promise<Uint8Array> => {
