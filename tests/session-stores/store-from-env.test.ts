@@ -43,7 +43,7 @@ describe("createStoresFromEnv", () => {
     await blobs.put("att:a", Uint8Array.of(1));
     // The data, a commit line per batch, then the zero-filled space ahead (cut off at close).
     const journal = readFileSync(join(dir, "sessions/journal.ndjson"), "utf8");
-    expect(journal.replace(/\0+$/, "")).toBe('{"c":0}\n{"k":"agent:a","v":1}\n{"c":1}\n');
+    expect(journal.replace(/\0+$/, "")).toBe('{"c":0}\n{"k":"agent:a","v":1}\n{"c":22}\n');
     expect(existsSync(join(dir, "blobs/att/a@.bin"))).toBe(true);
     expect(readFileSync(join(dir, "gateway.lock"), "utf8")).toBe(String(process.pid));
     await store.dispose();

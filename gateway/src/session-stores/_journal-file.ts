@@ -192,7 +192,11 @@ export async function openJournalFile(options: {
   const writeBatch = async (current: Batch): Promise<void> => {
     try {
       if (failure) throw failure;
-      const data = encoder.encode(current.lines.join("") + commitLine(current.lines.length));
+      const lines = encoder.encode(current.lines.join(""));
+      const commit = encoder.encode(commitLine(lines.length));
+      const data = new Uint8Array(lines.length + commit.length);
+      data.set(lines);
+      data.set(commit, lines.length);
       if (preallocate && size + data.length > allocated) await extend(size + data.length - allocated);
       await writeAll(handle, data, size);
       size += data.length;

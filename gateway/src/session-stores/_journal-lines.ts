@@ -5,9 +5,10 @@
  *   when the key has a TTL). The value is embedded as JSON, not as a string, so writing a line costs no escaping
  *   and `jq` reads the journal as it is (once the zeros that follow a running journal's data are stripped).
  * - delete: `{"k":"task:a1:01J","d":1}`
- * - commit: `{"c":3}` ends every batch the journal writes and counts the lines before it that the batch holds
+ * - commit: `{"c":153}` ends every batch the journal writes and gives the bytes before it that the batch holds
  *   (`{"c":0}` commits everything before it: written when a journal is created or converted, and after a
- *   compaction's snapshot). A batch counts only once its commit line is read.
+ *   compaction's snapshot). A batch counts only once its commit line is read. Bytes rather than lines, so that
+ *   damage which merges lines (a lost newline) cannot make a later batch seem to hold the broken line.
  *
  * Every line states the whole new state of one key, so replaying a line twice is harmless. Keys need no escaping:
  * `assertKey` allows only `[A-Za-z0-9._:-]`.
@@ -54,14 +55,14 @@ export function deleteLine(key: string): string {
   return `{"k":"${key}","d":1}\n`;
 }
 
-/** The line that ends a batch of `lines` lines (0: commits everything before it). */
-export function commitLine(lines: number): string {
-  return `{"c":${lines}}\n`;
+/** The line that ends a batch of `batchBytes` bytes (0: commits everything before it). */
+export function commitLine(batchBytes: number): string {
+  return `{"c":${batchBytes}}\n`;
 }
 
-/** A commit line: the number of lines before it that its batch holds. */
+/** A commit line: the bytes before it that its batch holds. */
 interface Commit {
-  batchLines: number;
+  batchBytes: number;
 }
 
 /** What a line says: a change, a commit, or null when it is not a journal line. */
@@ -76,7 +77,7 @@ function parseLine(line: string): JournalChange | Commit | null {
   if (typeof parsed !== "object" || parsed === null) return null;
   if (typeof parsed.k !== "string") {
     const { c } = parsed;
-    return typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? { batchLines: c } : null;
+    return typeof c === "number" && Number.isSafeInteger(c) && c >= 0 ? { batchBytes: c } : null;
   }
   if (parsed.d === 1) return { key: parsed.k, text: null, expiresAt: null };
   if (!("v" in parsed) || (parsed.e !== undefined && typeof parsed.e !== "number")) return null;
@@ -92,6 +93,9 @@ function parseLine(line: string): JournalChange | Commit | null {
  * - A journal written before commit lines: every line counts. A crash in the middle of a write leaves a last line
  *   without its newline, or (after a power cut) a last line of garbage: both are not valid. An invalid line with
  *   any line after it throws `corrupt_journal`.
+ *
+ * Offsets are counted in bytes, beside the decoded lines (a newline byte is never part of a longer UTF-8 sequence,
+ * so line `i` of the text is the bytes before the `i`-th newline even where a torn line is not UTF-8).
  */
 export function replayJournal(
   bytes: Uint8Array,
@@ -109,53 +113,43 @@ export function replayJournal(
     );
   let pending: JournalChange[] = [];
   let applied = 0;
-  /** Lines up to the last commit line read, and the first line after it that is not a journal line (-1: none). */
-  let committedLines = 0;
+  /** Bytes up to the last commit line read; whether there was one. */
+  let committedBytes = 0;
   let committed = false;
+  /** The first line since then that is not a journal line (-1: none), and its byte offset. */
   let firstInvalid = -1;
-  for (let i = 0; i < lines.length; i++) {
+  let firstInvalidAt = 0;
+  for (let i = 0, start = 0; i < lines.length; i++) {
+    const end = bytes.indexOf(NEWLINE, start);
     const entry = parseLine(lines[i]!);
-    if (entry === null) {
-      if (firstInvalid === -1) firstInvalid = i;
-    } else if ("batchLines" in entry) {
-      if (firstInvalid === -1) {
+    if (entry !== null && "batchBytes" in entry) {
+      const batchStart = start - entry.batchBytes;
+      if (firstInvalid === -1 && batchStart >= committedBytes) {
         for (const change of pending) apply(change);
         applied += pending.length;
         pending = [];
-        committedLines = i + 1;
+        committedBytes = end + 1;
         committed = true;
-      } else if (i - entry.batchLines > firstInvalid) {
+      } else if (firstInvalid !== -1 && batchStart > firstInvalidAt) {
         throw damaged(firstInvalid);
+      } else if (firstInvalid === -1) {
+        // A commit line claiming bytes already committed is not one this store wrote.
+        firstInvalid = i;
+        firstInvalidAt = start;
       } // else: the commit line of the torn batch that holds the broken line
+    } else if (entry === null) {
+      if (firstInvalid === -1) {
+        firstInvalid = i;
+        firstInvalidAt = start;
+      }
     } else if (firstInvalid === -1) {
       pending.push(entry);
     }
+    start = end + 1;
   }
-  if (committed) {
-    return {
-      validBytes: offsetAfterLines(bytes, complete, lines.length, committedLines),
-      lines: applied,
-      committed,
-    };
-  }
+  if (committed) return { validBytes: committedBytes, lines: applied, committed };
   // The format before commit lines: only the very last line may be broken.
   if (firstInvalid !== -1 && firstInvalid < lines.length - 1) throw damaged(firstInvalid);
   for (const change of pending) apply(change);
-  const validLines = firstInvalid === -1 ? lines.length : firstInvalid;
-  return {
-    validBytes: offsetAfterLines(bytes, complete, lines.length, validLines),
-    lines: pending.length,
-    committed,
-  };
-}
-
-/**
- * The byte offset just after the first `keep` of the `total` complete lines that end at `complete`, found by walking
- * back from the end over the lines dropped (few: a torn batch). Counting bytes rather than re-encoding the decoded
- * text keeps it exact when a torn line holds bytes that are not UTF-8.
- */
-function offsetAfterLines(bytes: Uint8Array, complete: number, total: number, keep: number): number {
-  let offset = complete;
-  for (let line = total; line > keep; line--) offset = bytes.lastIndexOf(NEWLINE, offset - 2) + 1;
-  return offset;
+  return { validBytes: firstInvalid === -1 ? complete : firstInvalidAt, lines: pending.length, committed };
 }
