@@ -2,9 +2,10 @@
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
  * with 32 concurrent senders and the agent offline so every task stays queued. Measured from a backlog of 0, then
  * again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
- * The warm-up goes to another agent, so the measured agent's queue really starts empty.
+ * The warm-up goes to another agent, so the measured agent's queue really starts empty. Then one sender alone: how
+ * long a caller waits for a 202 that is on disk, a journal write and sync of its own per task.
  */
-import { httpClient } from "../lib/http-load.ts";
+import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
 import { readCpuSeconds } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { fmt, type Row, row } from "../lib/report.ts";
@@ -19,7 +20,15 @@ import { countSyncs } from "../lib/sync-counter.ts";
  * "backlog 100,000" window measured later. So the warm-up is 30,000 tasks; its first 1000 are reported as the cold
  * rate.
  */
-export const ASYNC = { senders: 32, warmup: 30_000, coldWindow: 1000, window: 10_000, backlog: 100_000 };
+export const ASYNC = {
+  senders: 32,
+  warmup: 30_000,
+  coldWindow: 1000,
+  window: 10_000,
+  backlog: 100_000,
+  /** Tasks sent one at a time: each answer waits for its own journal sync. */
+  oneByOne: 2000,
+};
 
 export interface AsyncTasksResult {
   /** The first tasks of a fresh process, before the JIT warmed up. */
@@ -35,6 +44,8 @@ export interface AsyncTasksResult {
    */
   cpuPerTaskAtEmptyUs: number;
   cpuPerTaskAtBacklogUs: number;
+  /** One sender: how long a caller waits for a 202 that is on disk. */
+  oneByOne: LatencyStats;
 }
 
 interface Window {
@@ -78,6 +89,14 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
     try {
       const coldPerSecond = await send("warmup", ASYNC.coldWindow);
       await send("warmup", ASYNC.warmup - ASYNC.coldWindow);
+      // To the warm-up agent too, so the measured queue still starts empty.
+      const oneByOne = await measureLatency(
+        async () => {
+          const res = await client.post("/v1/agents/warmup/messages", body);
+          if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
+        },
+        { requests: ASYNC.oneByOne, concurrency: 1, maxMs: 30_000 },
+      );
       const empty = await measured("queue", ASYNC.window);
       await send("queue", ASYNC.backlog - ASYNC.window);
       const full = await measured("queue", ASYNC.window);
@@ -89,6 +108,7 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
         syncsAtBacklogPerSecond: full.syncsPerSecond,
         cpuPerTaskAtEmptyUs: empty.cpuPerTaskUs,
         cpuPerTaskAtBacklogUs: full.cpuPerTaskUs,
+        oneByOne,
       };
     } finally {
       client.close();
@@ -143,6 +163,15 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
       `Journal syncs/s, backlog ${backlog}`,
       runtime,
       syncsCell(tasks.syncsAtBacklogPerSecond, full, tasks.cpuPerTaskAtBacklogUs),
+      "",
+      "",
+      "",
+      null,
+    ),
+    row(
+      "Durable task p50 / p99, one sender (202 on disk)",
+      runtime,
+      `${fmt.ms(tasks.oneByOne.p50Ms)} / ${fmt.ms(tasks.oneByOne.p99Ms)}`,
       "",
       "",
       "",
