@@ -5,6 +5,7 @@
  * every acknowledged write: each key holds its last acknowledged state or a later one that was attempted.
  */
 import { describe, expect, it } from "vitest";
+import { PREALLOCATE_BYTES } from "../../gateway/src/session-stores/_journal-file.ts";
 import { type FsSyncMode, fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { type CrashKind, PowerCutDisk } from "../helpers/power-cut-fs.ts";
 
@@ -113,7 +114,7 @@ async function crashEverywhere(
 describe("fs session store crash safety", () => {
   it("runs a scenario that compacts several times and syncs every acknowledged batch", async () => {
     const disk = new PowerCutDisk();
-    const run = await runScenario(disk, "always", 4 * 1024 * 1024); // the default: one zero-filled step per file
+    const run = await runScenario(disk, "always", PREALLOCATE_BYTES); // the default: one zero-filled step per file
     expect(run.acknowledged.size).toBe(run.mutations.length);
     expect(disk.renames).toBeGreaterThanOrEqual(3);
     // Group commit: one sync per batch of concurrent writes; at open the first commit line, the folder and the

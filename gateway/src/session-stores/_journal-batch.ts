@@ -6,6 +6,7 @@
 
 /** The part of a file handle a batch write needs. */
 export interface WritableHandle {
+  /** At `position`, or at the end of the file when it is null. */
   write(
     data: Uint8Array,
     offset: number,

@@ -28,20 +28,13 @@
  */
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
-import { type Batch, newBatch, writeAll } from "./_journal-batch.ts";
+import { type Batch, newBatch, type WritableHandle, writeAll } from "./_journal-batch.ts";
 import { commitLine } from "./_journal-lines.ts";
 import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
 import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
 
 /** The subset of a `node:fs/promises` FileHandle the journal uses. */
-export interface FileHandleLike {
-  /** At `position`, or at the end of the file when it is null. */
-  write(
-    data: Uint8Array,
-    offset: number,
-    length: number,
-    position: number | null,
-  ): Promise<{ bytesWritten: number }>;
+export interface FileHandleLike extends WritableHandle {
   truncate(length: number): Promise<void>;
   /** `fdatasync`: the data and the size, enough to read it back. */
   datasync(): Promise<void>;

@@ -37,8 +37,6 @@ export interface ReplayResult {
    * space ahead of the data) and is cut off before the next write.
    */
   validBytes: number;
-  /** Changes replayed. */
-  lines: number;
   /** Whether the journal has commit lines; one without is of the format before them and gets one on open. */
   committed: boolean;
 }
@@ -112,7 +110,6 @@ export function replayJournal(
         "or move the file aside to start with an empty store",
     );
   let pending: JournalChange[] = [];
-  let applied = 0;
   /** Bytes up to the last commit line read; whether there was one. */
   let committedBytes = 0;
   let committed = false;
@@ -126,7 +123,6 @@ export function replayJournal(
       const batchStart = start - entry.batchBytes;
       if (firstInvalid === -1 && batchStart >= committedBytes) {
         for (const change of pending) apply(change);
-        applied += pending.length;
         pending = [];
         committedBytes = end + 1;
         committed = true;
@@ -147,9 +143,9 @@ export function replayJournal(
     }
     start = end + 1;
   }
-  if (committed) return { validBytes: committedBytes, lines: applied, committed };
+  if (committed) return { validBytes: committedBytes, committed };
   // The format before commit lines: only the very last line may be broken.
   if (firstInvalid !== -1 && firstInvalid < lines.length - 1) throw damaged(firstInvalid);
   for (const change of pending) apply(change);
-  return { validBytes: firstInvalid === -1 ? complete : firstInvalidAt, lines: pending.length, committed };
+  return { validBytes: firstInvalid === -1 ? complete : firstInvalidAt, committed };
 }
