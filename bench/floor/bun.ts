@@ -1,5 +1,9 @@
-/** Floor relay on Bun: `Bun.serve` with its native WebSocket handler (callers through Hono with FLOOR_HTTP=hono). */
+/**
+ * Floor relay on Bun: `Bun.serve` with its native WebSocket handler (callers through Hono with FLOOR_HTTP=hono).
+ * With FLOOR_DATA_DIR, `"async": true` messages go to the floor's durable journal.
+ */
 import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
+import { openFloorJournal } from "./journal.ts";
 import { createFloorRelay, handleMessage } from "./web-handler.ts";
 
 /** The slice of Bun's API used here (the root tsconfig type-checks bench/ with Node types only). */
@@ -20,10 +24,12 @@ declare const Bun: {
 };
 
 const relay = createFloorRelay({ heartbeatMs: Number(process.env.FLOOR_HEARTBEAT_MS ?? 15_000) });
+const dataDir = process.env.FLOOR_DATA_DIR;
+const journal = dataDir ? await openFloorJournal(`${dataDir}/floor.ndjson`) : null;
 const serveCaller =
   process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
     ? floorHonoApp(relay).fetch
-    : (request: Request) => handleMessage(relay, request);
+    : (request: Request) => handleMessage(relay, request, journal);
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: Number(process.env.PORT ?? 0),

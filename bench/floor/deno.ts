@@ -1,5 +1,9 @@
-/** Floor relay on Deno: `Deno.serve` and `Deno.upgradeWebSocket` (callers through Hono with FLOOR_HTTP=hono). */
+/**
+ * Floor relay on Deno: `Deno.serve` and `Deno.upgradeWebSocket` (callers through Hono with FLOOR_HTTP=hono).
+ * With FLOOR_DATA_DIR, `"async": true` messages go to the floor's durable journal.
+ */
 import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
+import { openFloorJournal } from "./journal.ts";
 import { createFloorRelay, handleMessage } from "./web-handler.ts";
 
 /** The slice of Deno's API used here (the root tsconfig type-checks bench/ with Node types only). */
@@ -13,10 +17,12 @@ declare const Deno: {
 };
 
 const relay = createFloorRelay({ heartbeatMs: Number(Deno.env.get("FLOOR_HEARTBEAT_MS") ?? 15_000) });
+const dataDir = Deno.env.get("FLOOR_DATA_DIR");
+const journal = dataDir ? await openFloorJournal(`${dataDir}/floor.ndjson`) : null;
 const serveCaller =
   Deno.env.get("FLOOR_HTTP") === FLOOR_HTTP_HONO
     ? floorHonoApp(relay).fetch
-    : (request: Request) => handleMessage(relay, request);
+    : (request: Request) => handleMessage(relay, request, journal);
 Deno.serve(
   {
     hostname: "127.0.0.1",

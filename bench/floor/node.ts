@@ -1,6 +1,7 @@
 /**
  * Floor relay on Node: `node:http` and a `ws` server on the same port. With FLOOR_HTTP=hono, callers go through
- * the Hono app on @hono/node-server's listener, set up as the gateway's Node entry sets it up.
+ * the Hono app on @hono/node-server's listener, set up as the gateway's Node entry sets it up. With FLOOR_DATA_DIR,
+ * `"async": true` messages go to the floor's durable journal.
  */
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,15 +9,26 @@ import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { readingSmallBodiesFirst } from "../../runtimes/node/small-bodies.ts";
 import { FLOOR_HTTP_HONO, floorHonoApp } from "./hono-app.ts";
+import { acceptedJson, openFloorJournal } from "./journal.ts";
 import { createFloorRelay, doneEvent, doneJson, JSON_HEADERS, SSE_HEADERS } from "./relay.ts";
 
 const relay = createFloorRelay({ heartbeatMs: Number(process.env.FLOOR_HEARTBEAT_MS ?? 15_000) });
+const dataDir = process.env.FLOOR_DATA_DIR;
+const journal = dataDir ? await openFloorJournal(`${dataDir}/floor.ndjson`) : null;
 
 const serveCaller: RequestListener = (req, res) => {
   const parts: Buffer[] = [];
   req.on("data", (part: Buffer) => parts.push(part));
   req.on("end", () => {
-    const { message } = JSON.parse(Buffer.concat(parts).toString()) as { message: string };
+    const { message, async } = JSON.parse(Buffer.concat(parts).toString()) as {
+      message: string;
+      async?: boolean;
+    };
+    if (async) {
+      if (!journal) res.writeHead(503).end("no journal (FLOOR_DATA_DIR)");
+      else void journal.accept(message).then((id) => res.writeHead(202, JSON_HEADERS).end(acceptedJson(id)));
+      return;
+    }
     const stream = req.headers.accept?.includes("text/event-stream") ?? false;
     const relayed = relay.call(message, {
       chunk: (event) => {

@@ -3,13 +3,18 @@
  * with 32 concurrent senders and the agent offline so every task stays queued. Measured from a backlog of 0, then
  * again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
  * The warm-up goes to another agent, so the measured agent's queue really starts empty. Then one sender alone: how
- * long a caller waits for a 202 that is on disk, a journal write and sync of its own per task.
+ * long a caller waits for a 202 that is on disk, a journal write and sync of its own per task. The floor is the
+ * same load on the floor server's durable intake (bench/floor/journal.ts): one line per task, group commit, no
+ * auth, no index, no queue.
  */
-import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HttpClient, httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
 import { readCpuSeconds } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { fmt, type Row, row } from "../lib/report.ts";
-import { type LocalRuntime, startGateway } from "../lib/servers.ts";
+import { type LocalRuntime, startFloor, startGateway } from "../lib/servers.ts";
 import { countSyncs } from "../lib/sync-counter.ts";
 
 /**
@@ -28,6 +33,8 @@ export const ASYNC = {
   backlog: 100_000,
   /** Tasks sent one at a time: each answer waits for its own journal sync. */
   oneByOne: 2000,
+  /** The floor's JIT settles sooner: its path is a few small functions. */
+  floorWarmup: 20_000,
 };
 
 export interface AsyncTasksResult {
@@ -46,6 +53,8 @@ export interface AsyncTasksResult {
   cpuPerTaskAtBacklogUs: number;
   /** One sender: how long a caller waits for a 202 that is on disk. */
   oneByOne: LatencyStats;
+  /** The floor's durable intake under the same load, from an empty journal after its warm-up. */
+  floor: Window;
 }
 
 interface Window {
@@ -54,52 +63,77 @@ interface Window {
   cpuPerTaskUs: number;
 }
 
+const BODY = JSON.stringify({ message: "summarise the logs of last night", async: true });
+
+/** Sends `count` durable tasks to `path` from `ASYNC.senders` concurrent senders; resolves with tasks per second. */
+async function send(client: HttpClient, path: string, count: number): Promise<number> {
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: ASYNC.senders }, async () => {
+      while (sent < count) {
+        sent++;
+        const res = await client.post(path, BODY);
+        if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** `send`, with the server's journal syncs and CPU time counted over the same window. */
+async function measured(client: HttpClient, pid: number, path: string, count: number): Promise<Window> {
+  const counter = await countSyncs(pid);
+  const cpuBefore = await readCpuSeconds(pid);
+  const started = performance.now();
+  const perSecond = await send(client, path, count);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuPerTaskUs = (((await readCpuSeconds(pid)) - cpuBefore) / count) * 1e6;
+  const syncs = await counter.stop();
+  return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds, cpuPerTaskUs };
+}
+
+/** The floor's durable intake (bench/floor/journal.ts) under the same senders, after its warm-up. */
+async function measureFloor(runtime: LocalRuntime): Promise<Window> {
+  const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-floor-"));
+  const floor = await startFloor(runtime, "plain", { FLOOR_DATA_DIR: dataDir });
+  const client = httpClient(floor.url, null, ASYNC.senders);
+  try {
+    const path = "/v1/agents/queue/messages";
+    await send(client, path, ASYNC.floorWarmup);
+    return await measured(client, floor.process.pid, path, ASYNC.window);
+  } finally {
+    client.close();
+    await floor.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
+  const floor = await measureFloor(runtime);
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
     await apiPost(gateway.url, user.token, "/v1/agents", { name: "warmup" });
     await apiPost(gateway.url, user.token, "/v1/agents", { name: "queue" });
     const client = httpClient(gateway.url, user.token, ASYNC.senders);
-    const body = JSON.stringify({ message: "summarise the logs of last night", async: true });
-    const send = async (agent: string, count: number): Promise<number> => {
-      let sent = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: ASYNC.senders }, async () => {
-          while (sent < count) {
-            sent++;
-            const res = await client.post(`/v1/agents/${agent}/messages`, body);
-            if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
-          }
-        }),
-      );
-      return count / ((performance.now() - started) / 1000);
-    };
-    const measured = async (agent: string, count: number): Promise<Window> => {
-      const counter = await countSyncs(gateway.process.pid);
-      const cpuBefore = await readCpuSeconds(gateway.process.pid);
-      const started = performance.now();
-      const perSecond = await send(agent, count);
-      const seconds = (performance.now() - started) / 1000;
-      const cpuPerTaskUs = (((await readCpuSeconds(gateway.process.pid)) - cpuBefore) / count) * 1e6;
-      const syncs = await counter.stop();
-      return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds, cpuPerTaskUs };
-    };
+    const warmupPath = "/v1/agents/warmup/messages";
+    const queuePath = "/v1/agents/queue/messages";
+    const pid = gateway.process.pid;
     try {
-      const coldPerSecond = await send("warmup", ASYNC.coldWindow);
-      await send("warmup", ASYNC.warmup - ASYNC.coldWindow);
+      const coldPerSecond = await send(client, warmupPath, ASYNC.coldWindow);
+      await send(client, warmupPath, ASYNC.warmup - ASYNC.coldWindow);
       // To the warm-up agent too, so the measured queue still starts empty.
       const oneByOne = await measureLatency(
         async () => {
-          const res = await client.post("/v1/agents/warmup/messages", body);
+          const res = await client.post(warmupPath, BODY);
           if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
         },
         { requests: ASYNC.oneByOne, concurrency: 1, maxMs: 30_000 },
       );
-      const empty = await measured("queue", ASYNC.window);
-      await send("queue", ASYNC.backlog - ASYNC.window);
-      const full = await measured("queue", ASYNC.window);
+      const empty = await measured(client, pid, queuePath, ASYNC.window);
+      await send(client, queuePath, ASYNC.backlog - ASYNC.window);
+      const full = await measured(client, pid, queuePath, ASYNC.window);
       return {
         coldPerSecond,
         atEmptyPerSecond: empty.perSecond,
@@ -109,6 +143,7 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
         cpuPerTaskAtEmptyUs: empty.cpuPerTaskUs,
         cpuPerTaskAtBacklogUs: full.cpuPerTaskUs,
         oneByOne,
+        floor,
       };
     } finally {
       client.close();
@@ -118,26 +153,31 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
   }
 }
 
-/** The journal's syncs beside a rate: per second, tasks per sync, and the gateway's CPU per task. */
-function syncsCell(perSecond: number | null, tasksPerSecond: number, cpuPerTaskUs: number): string {
+/** The journal's syncs beside a rate: per second, tasks per sync, and the server's CPU per task. */
+function syncsCell(
+  perSecond: number | null,
+  tasksPerSecond: number,
+  cpuPerTaskUs: number,
+  server = "gateway",
+): string {
   const syncs =
     perSecond === null
       ? "not counted (perf unavailable)"
       : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`;
-  return `${syncs}; gateway CPU ${cpuPerTaskUs.toFixed(0)} µs per task`;
+  return `${syncs}; ${server} CPU ${cpuPerTaskUs.toFixed(0)} µs per task`;
 }
 
 /** Durable intake at an empty queue and at `ASYNC.backlog` waiting tasks, each with its journal syncs. */
 export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
-  const { atEmptyPerSecond: empty, atBacklogPerSecond: full } = tasks;
+  const { atEmptyPerSecond: empty, atBacklogPerSecond: full, floor } = tasks;
   const backlog = ASYNC.backlog.toLocaleString("en-US");
   return [
     row(
       "Durable tasks accepted/s, backlog 0",
       runtime,
       fmt.perSecond(empty),
-      "",
-      "",
+      fmt.perSecond(floor.perSecond),
+      `${Math.round((empty / floor.perSecond) * 100)}%`,
       "≥ 10,000/s",
       empty >= 10_000,
     ),
@@ -145,7 +185,7 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
       "Journal syncs/s, backlog 0",
       runtime,
       syncsCell(tasks.syncsAtEmptyPerSecond, empty, tasks.cpuPerTaskAtEmptyUs),
-      "",
+      syncsCell(floor.syncsPerSecond, floor.perSecond, floor.cpuPerTaskUs, "floor"),
       "",
       "",
       null,
