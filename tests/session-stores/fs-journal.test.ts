@@ -179,6 +179,25 @@ describe("fs session store journal", () => {
     await off.dispose();
   });
 
+  it("keeps every batch intact while batches of any size and multi-byte text share one encoding buffer", async () => {
+    const store = fsSessionStore({ dir, fs, preallocateBytes: 4096 });
+    const values: Record<string, string> = {
+      small: "ascii",
+      accents: "é".repeat(70_000), // more than the buffer kept at first: it grows
+      huge: "日本".repeat(400_000), // more than the buffer kept at most: a buffer of its own
+      emoji: "🙂 after the huge one", // the kept buffer again, after a batch that did not use it
+      last: "x",
+    };
+    for (const [key, value] of Object.entries(values)) await store.set(key, value);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(`batch:${i}`, `ü${i}`)));
+    await store.dispose();
+
+    const reopened = fsSessionStore({ dir, fs });
+    for (const [key, value] of Object.entries(values)) expect(await reopened.get(key)).toBe(value);
+    for (let i = 0; i < 50; i++) expect(await reopened.get(`batch:${i}`)).toBe(`ü${i}`);
+    await reopened.dispose();
+  });
+
   it("writes the lines of concurrent mutations in one write per batch", async () => {
     const counting = countingFs();
     const store = fsSessionStore({ dir, fs: counting.fs });

@@ -28,7 +28,7 @@
  */
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
-import { type Batch, newBatch, type WritableHandle, writeAll } from "./_journal-batch.ts";
+import { type Batch, createBatchEncoder, newBatch, type WritableHandle, writeAll } from "./_journal-batch.ts";
 import { commitLine } from "./_journal-lines.ts";
 import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
 import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
@@ -83,6 +83,8 @@ const RELAXED_MAX_LINES = 1024;
  * every ~6,000 durable tasks.
  */
 export const PREALLOCATE_BYTES = 4 * 1024 * 1024;
+/** The zeros go out this much per write. */
+const ZERO_CHUNK_BYTES = 256 * 1024;
 
 interface Rewrite {
   settled: Batch;
@@ -162,6 +164,8 @@ export async function openJournalFile(options: {
   let relaxed: string[] = [];
   let relaxedTimer: ReturnType<typeof setTimeout> | null = null;
   const tempTag = Math.random().toString(36).slice(2, 10);
+  const batchEncoder = createBatchEncoder();
+  let zeros: Uint8Array | null = null;
 
   const fail = (cause: unknown): StoreError => {
     failure ??= new StoreError(
@@ -176,7 +180,11 @@ export async function openJournalFile(options: {
   /** Fills at least `needed` more bytes after the data with zeros, durably (the file's size changes). */
   const extend = async (needed: number): Promise<void> => {
     const bytes = Math.max(preallocateBytes, needed);
-    await writeAll(handle, new Uint8Array(bytes), allocated);
+    // From one small buffer kept for the journal's life, rather than a new one of the whole size each time.
+    zeros ??= new Uint8Array(ZERO_CHUNK_BYTES);
+    for (let at = 0; at < bytes; at += zeros.length) {
+      await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, bytes - at)), allocated + at);
+    }
     await handle.sync();
     syncs++;
     allocated += bytes;
@@ -185,11 +193,7 @@ export async function openJournalFile(options: {
   const writeBatch = async (current: Batch): Promise<void> => {
     try {
       if (failure) throw failure;
-      const lines = encoder.encode(current.lines.join(""));
-      const commit = encoder.encode(commitLine(lines.length));
-      const data = new Uint8Array(lines.length + commit.length);
-      data.set(lines);
-      data.set(commit, lines.length);
+      const data = batchEncoder.encode(current.lines, commitLine);
       if (preallocate && size + data.length > allocated) await extend(size + data.length - allocated);
       await writeAll(handle, data, size);
       size += data.length;
