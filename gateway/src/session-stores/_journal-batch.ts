@@ -1,6 +1,6 @@
 /**
  * A group-commit batch of the fs session store's journal (lines that go out in one write and share one promise),
- * and a write that loops until every byte is out.
+ * its encoding, and a write that loops until every byte is out.
  * @module
  */
 
@@ -38,10 +38,10 @@ export function newBatch(): Batch {
 const KEPT_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Encodes batches into one buffer reused from batch to batch: a fresh buffer per batch (twice, for the lines and
- * again with the commit line) was new memory the allocator handed back to the OS and faulted in again, and on a
- * virtual machine those page faults and TLB flushes cost more than the encoding. A batch's bytes are valid until
- * the next `encode`, which is safe because batches are written one at a time.
+ * Encodes batches into one buffer reused from batch to batch. Fresh buffers per batch (one for the lines, one for
+ * the commit line, one for both) were new memory that the allocator handed back to the OS and faulted in again; on
+ * a virtual machine those page faults cost more than the encoding. A batch's bytes are valid until the next
+ * `encode`, which is safe because batches are written one at a time.
  */
 export function createBatchEncoder(): {
   encode(lines: readonly string[], trailer: (bytes: number) => string): Uint8Array;
@@ -51,17 +51,16 @@ export function createBatchEncoder(): {
   return {
     /** The lines, then `trailer(bytes of the lines)` (the commit line), as UTF-8. */
     encode(lines, trailer) {
-      let units = 0;
-      for (const line of lines) units += line.length;
+      // Joined, then encoded in one call: for 96 lines, 2.8 µs on Bun and 3.4 µs on Node, against 5 and 7 µs
+      // encoding line by line (a view per line) and 6 and 17 µs for the fresh buffers this replaced.
+      const text = lines.join("");
       // UTF-8 takes at most 3 bytes per UTF-16 code unit; the trailer is a short ASCII line.
-      const needed = units * 3 + 64;
+      const needed = text.length * 3 + 64;
       if (needed > kept.length && needed <= KEPT_BUFFER_BYTES) {
         kept = new Uint8Array(Math.min(needed * 2, KEPT_BUFFER_BYTES));
       }
       const buffer = needed <= kept.length ? kept : new Uint8Array(needed);
-      // Line by line rather than joined first: a joined batch was one more string of its whole size per write.
-      let written = 0;
-      for (const line of lines) written += encoder.encodeInto(line, buffer.subarray(written)).written;
+      const { written } = encoder.encodeInto(text, buffer);
       const tail = encoder.encodeInto(trailer(written), buffer.subarray(written));
       return buffer.subarray(0, written + tail.written);
     },
