@@ -1,11 +1,14 @@
 /**
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
- * with 32 concurrent senders and the agent offline so every task stays queued. Measured from a backlog of 0, then
+ * with 32 concurrent senders and the agents offline so every task stays queued. Measured from a backlog of 0, then
  * again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
- * The warm-up goes to another agent, so the measured agent's queue really starts empty. Then one sender alone: how
- * long a caller waits for a 202 that is on disk, a journal write and sync of its own per task. The floor is the
- * same load on the floor server's durable intake (bench/floor/journal.ts): one line per task, group commit, no
- * auth, no index, no queue.
+ * The warm-up goes to another agent, so each measured queue really starts empty. Then one sender alone: how long a
+ * caller waits for a 202 that is on disk, a journal write and sync of its own per task.
+ *
+ * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
+ * group commit, no auth, no index, no queue. Floor and gateway run side by side and take turns, `ASYNC.rounds`
+ * windows each (the gateway's to a fresh agent each time), and each side keeps its best window, as the relay rows
+ * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +38,8 @@ export const ASYNC = {
   oneByOne: 2000,
   /** The floor's JIT settles sooner: its path is a few small functions. */
   floorWarmup: 20_000,
+  /** Windows per side (floor and gateway at backlog 0 take turns; then the gateway's at the backlog). */
+  rounds: 3,
 };
 
 export interface AsyncTasksResult {
@@ -53,7 +58,7 @@ export interface AsyncTasksResult {
   cpuPerTaskAtBacklogUs: number;
   /** One sender: how long a caller waits for a 202 that is on disk. */
   oneByOne: LatencyStats;
-  /** The floor's durable intake under the same load, from an empty journal after its warm-up. */
+  /** The floor's durable intake under the same load, its best window. */
   floor: Window;
 }
 
@@ -93,47 +98,72 @@ async function measured(client: HttpClient, pid: number, path: string, count: nu
   return { perSecond, syncsPerSecond: syncs === null ? null : syncs / seconds, cpuPerTaskUs };
 }
 
-/** The floor's durable intake (bench/floor/journal.ts) under the same senders, after its warm-up. */
-async function measureFloor(runtime: LocalRuntime): Promise<Window> {
+/** Of windows measured in turns, the quickest: the one least slowed down by other work on the machine. */
+const best = (windows: Window[]): Window => windows.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+
+/** A floor server with its durable intake, a client for it, and the windows measured on it. */
+async function startDurableFloor(runtime: LocalRuntime) {
   const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-floor-"));
   const floor = await startFloor(runtime, "plain", { FLOOR_DATA_DIR: dataDir });
   const client = httpClient(floor.url, null, ASYNC.senders);
-  try {
-    const path = "/v1/agents/queue/messages";
-    await send(client, path, ASYNC.floorWarmup);
-    return await measured(client, floor.process.pid, path, ASYNC.window);
-  } finally {
-    client.close();
-    await floor.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const path = "/v1/agents/queue/messages";
+  return {
+    warmUp: () => send(client, path, ASYNC.floorWarmup),
+    window: () => measured(client, floor.process.pid, path, ASYNC.window),
+    async stop() {
+      client.close();
+      await floor.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
-  const floor = await measureFloor(runtime);
+  const floor = await startDurableFloor(runtime);
+  try {
+    return await measureGateway(runtime, floor);
+  } finally {
+    await floor.stop();
+  }
+}
+
+async function measureGateway(
+  runtime: LocalRuntime,
+  floor: Awaited<ReturnType<typeof startDurableFloor>>,
+): Promise<AsyncTasksResult> {
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
-    await apiPost(gateway.url, user.token, "/v1/agents", { name: "warmup" });
-    await apiPost(gateway.url, user.token, "/v1/agents", { name: "queue" });
+    const agents = ["warmup", "queue", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
+    for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
     const client = httpClient(gateway.url, user.token, ASYNC.senders);
-    const warmupPath = "/v1/agents/warmup/messages";
-    const queuePath = "/v1/agents/queue/messages";
+    const pathOf = (agent: string) => `/v1/agents/${agent}/messages`;
     const pid = gateway.process.pid;
     try {
-      const coldPerSecond = await send(client, warmupPath, ASYNC.coldWindow);
-      await send(client, warmupPath, ASYNC.warmup - ASYNC.coldWindow);
-      // To the warm-up agent too, so the measured queue still starts empty.
+      await floor.warmUp();
+      const coldPerSecond = await send(client, pathOf("warmup"), ASYNC.coldWindow);
+      await send(client, pathOf("warmup"), ASYNC.warmup - ASYNC.coldWindow);
+      // To the warm-up agent too, so the measured queues still start empty.
       const oneByOne = await measureLatency(
         async () => {
-          const res = await client.post(warmupPath, BODY);
+          const res = await client.post(pathOf("warmup"), BODY);
           if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
         },
         { requests: ASYNC.oneByOne, concurrency: 1, maxMs: 30_000 },
       );
-      const empty = await measured(client, pid, queuePath, ASYNC.window);
-      await send(client, queuePath, ASYNC.backlog - ASYNC.window);
-      const full = await measured(client, pid, queuePath, ASYNC.window);
+      const floorWindows: Window[] = [];
+      const emptyWindows: Window[] = [];
+      for (let round = 0; round < ASYNC.rounds; round++) {
+        floorWindows.push(await floor.window());
+        emptyWindows.push(await measured(client, pid, pathOf(`empty-${round}`), ASYNC.window));
+      }
+      await send(client, pathOf("queue"), ASYNC.backlog);
+      const fullWindows: Window[] = [];
+      for (let round = 0; round < ASYNC.rounds; round++) {
+        fullWindows.push(await measured(client, pid, pathOf("queue"), ASYNC.window));
+      }
+      const empty = best(emptyWindows);
+      const full = best(fullWindows);
       return {
         coldPerSecond,
         atEmptyPerSecond: empty.perSecond,
@@ -143,7 +173,7 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
         cpuPerTaskAtEmptyUs: empty.cpuPerTaskUs,
         cpuPerTaskAtBacklogUs: full.cpuPerTaskUs,
         oneByOne,
-        floor,
+        floor: best(floorWindows),
       };
     } finally {
       client.close();
