@@ -11,6 +11,12 @@ import {
 
 export { CAPACITY, measureCapacity, measureGateway, TARGET_AGENTS };
 
+/**
+ * The issue sets the fleet's targets for one Bun node; Node is measured beside it for comparison, without them.
+ */
+const targetOn = (runtime: string, target: string, met: boolean): [string, boolean | null] =>
+  runtime === "bun" ? [target, met] : ["", null];
+
 export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult): Row[] {
   const n = agents.toLocaleString("en-US");
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -21,8 +27,7 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       fmt.kb(gateway.kbPerAgent),
       fmt.kb(floor.kbPerAgent),
       ratio(gateway.kbPerAgent, floor.kbPerAgent),
-      "≤ 3 KB",
-      gateway.kbPerAgent <= 3,
+      ...targetOn(runtime, "≤ 3 KB", gateway.kbPerAgent <= 3),
     ),
     row(
       `Connects/s (hello → welcome), ${n} agents`,
@@ -30,8 +35,7 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       fmt.perSecond(gateway.connectedPerSecond),
       fmt.perSecond(floor.connectedPerSecond),
       `${Math.round((gateway.connectedPerSecond / floor.connectedPerSecond) * 100)}%`,
-      "≥ 10,000/s",
-      gateway.connectedPerSecond >= 10_000,
+      ...targetOn(runtime, "≥ 10,000/s", gateway.connectedPerSecond >= 10_000),
     ),
     row(
       "Server CPU per connect (upgrade + hello → welcome)",
@@ -39,8 +43,7 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       `${gateway.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / gateway.cpuPerConnectUs)} per core)`,
       `${floor.cpuPerConnectUs.toFixed(0)} µs (${fmt.perSecond(1e6 / floor.cpuPerConnectUs)} per core)`,
       ratio(gateway.cpuPerConnectUs, floor.cpuPerConnectUs),
-      "≤ 100 µs (10,000/s on one core)",
-      gateway.cpuPerConnectUs <= 100,
+      ...targetOn(runtime, "≤ 100 µs (10,000/s on one core)", gateway.cpuPerConnectUs <= 100),
     ),
     row(
       "Load generators' CPU per connect (they share the 2 cores)",
@@ -58,8 +61,7 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       `${gateway.restartSettleSeconds.toFixed(1)} s (listening after ${gateway.restartListeningSeconds.toFixed(1)} s)`,
       "",
       "",
-      "≤ 30 s",
-      gateway.restartSettleSeconds <= 30,
+      ...targetOn(runtime, "≤ 30 s", gateway.restartSettleSeconds <= 30),
     ),
   ];
 }
