@@ -5,6 +5,7 @@
  * mode `always`. No auth, no index, no queue, no commit lines: what the gateway adds on top is its own cost.
  */
 import { open } from "node:fs/promises";
+import { writeAll } from "../../gateway/src/session-stores/_journal-batch.ts";
 
 /** Zero-filled space added at a time, as the gateway's journal (`PREALLOCATE_BYTES`). */
 const PREALLOCATE_BYTES = 4 * 1024 * 1024;
@@ -24,12 +25,6 @@ export async function openFloorJournal(path: string): Promise<FloorJournal> {
   let waiting: (() => void)[] = [];
   let writing = false;
 
-  const writeAll = async (data: Uint8Array, position: number) => {
-    for (let offset = 0; offset < data.length; ) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset);
-      offset += bytesWritten;
-    }
-  };
   const pump = async () => {
     writing = true;
     while (queued.length > 0) {
@@ -39,11 +34,11 @@ export async function openFloorJournal(path: string): Promise<FloorJournal> {
       waiting = [];
       if (size + data.length > allocated) {
         const bytes = Math.max(PREALLOCATE_BYTES, data.length);
-        await writeAll(new Uint8Array(bytes), allocated);
+        await writeAll(handle, new Uint8Array(bytes), allocated);
         await handle.sync();
         allocated += bytes;
       }
-      await writeAll(data, size);
+      await writeAll(handle, data, size);
       await handle.datasync();
       size += data.length;
       for (const resolve of done) resolve();

@@ -42,30 +42,28 @@ export const ASYNC = {
   rounds: 3,
 };
 
+/** One measured window of one server. */
+interface Window {
+  perSecond: number;
+  /** fsync + fdatasync calls per second; null when they could not be counted. */
+  syncsPerSecond: number | null;
+  /**
+   * The server's CPU time per accepted task (µs): what the rate would be on a core of its own, and a figure that
+   * holds when other work on the machine slows the rate down.
+   */
+  cpuPerTaskUs: number;
+}
+
 export interface AsyncTasksResult {
   /** The first tasks of a fresh process, before the JIT warmed up. */
   coldPerSecond: number;
-  atEmptyPerSecond: number;
-  atBacklogPerSecond: number;
-  /** fsync + fdatasync calls per second during each measured window; null when they could not be counted. */
-  syncsAtEmptyPerSecond: number | null;
-  syncsAtBacklogPerSecond: number | null;
-  /**
-   * The gateway's CPU time per accepted task (µs) in each window: what the rate would be on a core of its own, and
-   * a figure that holds when other work on the machine slows the rate down.
-   */
-  cpuPerTaskAtEmptyUs: number;
-  cpuPerTaskAtBacklogUs: number;
+  /** The gateway's best window from an empty queue, and at `ASYNC.backlog` waiting tasks. */
+  empty: Window;
+  full: Window;
   /** One sender: how long a caller waits for a 202 that is on disk. */
   oneByOne: LatencyStats;
   /** The floor's durable intake under the same load, its best window. */
   floor: Window;
-}
-
-interface Window {
-  perSecond: number;
-  syncsPerSecond: number | null;
-  cpuPerTaskUs: number;
 }
 
 const BODY = JSON.stringify({ message: "summarise the logs of last night", async: true });
@@ -162,16 +160,10 @@ async function measureGateway(
       for (let round = 0; round < ASYNC.rounds; round++) {
         fullWindows.push(await measured(client, pid, pathOf("queue"), ASYNC.window));
       }
-      const empty = best(emptyWindows);
-      const full = best(fullWindows);
       return {
         coldPerSecond,
-        atEmptyPerSecond: empty.perSecond,
-        atBacklogPerSecond: full.perSecond,
-        syncsAtEmptyPerSecond: empty.syncsPerSecond,
-        syncsAtBacklogPerSecond: full.syncsPerSecond,
-        cpuPerTaskAtEmptyUs: empty.cpuPerTaskUs,
-        cpuPerTaskAtBacklogUs: full.cpuPerTaskUs,
+        empty: best(emptyWindows),
+        full: best(fullWindows),
         oneByOne,
         floor: best(floorWindows),
       };
@@ -183,23 +175,21 @@ async function measureGateway(
   }
 }
 
-/** The journal's syncs beside a rate: per second, tasks per sync, and the server's CPU per task. */
-function syncsCell(
-  perSecond: number | null,
-  tasksPerSecond: number,
-  cpuPerTaskUs: number,
-  server = "gateway",
-): string {
+/** A window's journal syncs: per second, tasks per sync, and the server's CPU per task. */
+function syncsCell(window: Window, server: string): string {
+  const { syncsPerSecond, perSecond, cpuPerTaskUs } = window;
   const syncs =
-    perSecond === null
+    syncsPerSecond === null
       ? "not counted (perf unavailable)"
-      : `${fmt.perSecond(perSecond)} (${(tasksPerSecond / perSecond).toFixed(1)} tasks per sync)`;
+      : `${fmt.perSecond(syncsPerSecond)} (${(perSecond / syncsPerSecond).toFixed(1)} tasks per sync)`;
   return `${syncs}; ${server} CPU ${cpuPerTaskUs.toFixed(0)} µs per task`;
 }
 
 /** Durable intake at an empty queue and at `ASYNC.backlog` waiting tasks, each with its journal syncs. */
 export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
-  const { atEmptyPerSecond: empty, atBacklogPerSecond: full, floor } = tasks;
+  const { floor } = tasks;
+  const empty = tasks.empty.perSecond;
+  const full = tasks.full.perSecond;
   const backlog = ASYNC.backlog.toLocaleString("en-US");
   return [
     row(
@@ -214,8 +204,8 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
     row(
       "Journal syncs/s, backlog 0",
       runtime,
-      syncsCell(tasks.syncsAtEmptyPerSecond, empty, tasks.cpuPerTaskAtEmptyUs),
-      syncsCell(floor.syncsPerSecond, floor.perSecond, floor.cpuPerTaskUs, "floor"),
+      syncsCell(tasks.empty, "gateway"),
+      syncsCell(floor, "floor"),
       "",
       "",
       null,
@@ -229,15 +219,7 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
       "≥ 10,000/s and ≥ 90% of backlog 0",
       full >= 10_000 && full >= 0.9 * empty,
     ),
-    row(
-      `Journal syncs/s, backlog ${backlog}`,
-      runtime,
-      syncsCell(tasks.syncsAtBacklogPerSecond, full, tasks.cpuPerTaskAtBacklogUs),
-      "",
-      "",
-      "",
-      null,
-    ),
+    row(`Journal syncs/s, backlog ${backlog}`, runtime, syncsCell(tasks.full, "gateway"), "", "", "", null),
     row(
       "Durable task p50 / p99, one sender (202 on disk)",
       runtime,
