@@ -8,6 +8,7 @@ import {
   type JournalFileSystem,
 } from "../../gateway/src/session-stores/fs.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { journalChanges } from "../helpers/journal-changes.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -91,9 +92,7 @@ describe("fs session store compaction", () => {
     expected["ttl:kept"] = "yes";
     await store.dispose();
 
-    const lines = (await fs.readFile(journal, "utf8"))
-      .split("\n")
-      .filter((line) => line && !line.startsWith('{"c":'));
+    const lines = await journalChanges(journal);
     // Without compaction the journal would hold 50 + 40 × 22 + 2 = 932 change lines.
     expect(lines.length).toBeLessThan(200);
     const text = lines.join("\n");
@@ -177,9 +176,7 @@ describe("fs session store compaction", () => {
     await store.dispose();
     // 155 mutations were journaled; compaction must have folded them. (Lines written while a snapshot was being
     // written follow it in the new file, so the count depends on timing; it stays well below the mutations.)
-    const changes = (await fs.readFile(journal, "utf8"))
-      .split("\n")
-      .filter((line) => line && !line.startsWith('{"c":'));
+    const changes = await journalChanges(journal);
     expect(changes.length).toBeLessThan(140);
 
     const reopened = fsSessionStore({ dir, fs });

@@ -7,14 +7,11 @@ import {
   fsSessionStore,
   type JournalFileSystem,
 } from "../../gateway/src/session-stores/fs.ts";
+import { journalChanges } from "../helpers/journal-changes.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** The journal's change lines: without commit lines and without the zero-filled space after the data. */
-const journalLines = async (dir: string) =>
-  (await fs.readFile(join(dir, "journal.ndjson"), "utf8"))
-    .replace(/\0+$/, "")
-    .split("\n")
-    .filter((line) => line && !line.startsWith('{"c":'));
+/** The journal's change lines in `dir`. */
+const journalLines = (dir: string) => journalChanges(join(dir, "journal.ndjson"));
 
 /** The real `node:fs/promises`, counting the writes made on journal handles, optionally failing them. */
 function countingFs(options: { failWrites?: () => boolean } = {}) {
