@@ -52,7 +52,16 @@ describe("connect exec -- tr a-z A-Z", () => {
   it("saves the agent locally, so list and status show it connected", async () => {
     const config = JSON.parse(readFileSync(join(configDir(home), "config.json"), "utf8"));
     expect(config.agents.upper).toMatchObject({ type: "exec", command: "tr", args: ["a-z", "A-Z"] });
-    const [row] = JSON.parse(await cliOk(["list", "--json"], { home }));
+    // The state file is refreshed every second (not on every request), so the chat of the test before may still
+    // count as active for up to a second after its answer: wait for the refresh, then the row must be all right.
+    const listed = async () => JSON.parse(await cliOk(["list", "--json"], { home }))[0];
+    const row = await waitFor(
+      async () => {
+        const current = await listed();
+        return current?.active_requests === 0 ? current : null;
+      },
+      { what: "list to show no active requests" },
+    );
     expect(row).toMatchObject({ alias: "upper", pid: upper.pid, connected: true, active_requests: 0 });
     const status = JSON.parse(await cliOk(["status", "--json"], { home }));
     expect(status.agents[0]).toMatchObject({ alias: "upper", connected: true });
