@@ -13,6 +13,7 @@ import type { FakeServer } from "../fakes/fake-server.ts";
 import { apiClient } from "../helpers/api.ts";
 import { createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { privateTmux } from "../helpers/tmux.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { BIN, cleanupCli, loggedInHome, tempDir } from "./helpers.ts";
 
@@ -24,8 +25,8 @@ if (!hasTmux) {
 
 let gateway: GatewayProcess;
 let fake: FakeServer;
-const socket = `agent-mesh-test-${process.pid}`;
-const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+const terminal = privateTmux(`agent-mesh-test-${process.pid}`);
+const tmux = terminal.run;
 
 beforeAll(async () => {
   if (!hasTmux) return;
@@ -35,9 +36,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Our own tmux server (private socket): its sessions and the processes in them end with it.
-  if (hasTmux) tmux("kill-server");
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Our own tmux server (private socket): its sessions end with it, and we wait for their processes to exit.
+  if (hasTmux) await terminal.stop();
   await cleanupCli();
   await fake?.close();
   await gateway?.stop();
@@ -98,7 +98,7 @@ describe.skipIf(!hasTmux)("agent-mesh claude --as (interactive)", () => {
       ...command,
     );
     expect(started.status, started.stderr).toBe(0);
-    const screen = () => tmux("capture-pane", "-p", "-t", "dev", "-S", "-200").stdout;
+    const screen = () => terminal.screen("dev");
 
     // The session keeps dev online as an interactive agent (its mesh server beats presence).
     await waitFor(async () => (await alice.api.get(`/v1/agents/${dev.name}`)).body.mode === "interactive", {

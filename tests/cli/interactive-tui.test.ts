@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, agentBinary } from "../connector/helpers.ts";
 import { createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { privateTmux } from "../helpers/tmux.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { BIN, cleanupCli, loggedInHome, tempDir } from "./helpers.ts";
 
@@ -22,9 +23,9 @@ if (!hasTmux) {
 }
 
 let gateway: GatewayProcess;
-const socket = `agent-mesh-tui-${process.pid}`;
-const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
-const screen = (session: string) => tmux("capture-pane", "-p", "-t", session, "-S", "-200").stdout;
+const terminal = privateTmux(`agent-mesh-tui-${process.pid}`);
+const tmux = terminal.run;
+const screen = terminal.screen;
 
 beforeAll(async () => {
   if (!hasTmux) return;
@@ -34,9 +35,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Our own tmux server (private socket): its sessions and the processes in them end with it.
-  if (hasTmux) tmux("kill-server");
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Our own tmux server (private socket): its sessions end with it, and we wait for their processes to exit.
+  if (hasTmux) await terminal.stop();
   await cleanupCli();
   await gateway?.stop();
 });
@@ -102,7 +102,9 @@ async function slash(session: string, command: string, seen: string): Promise<vo
 }
 
 describe.skipIf(!hasTmux)("agent-mesh codex|gemini --as in a terminal", () => {
-  it("codex lists the mesh server connected, online as the agent", { timeout: 150_000 }, async () => {
+  it("codex lists the mesh server connected, online as the agent; closing the terminal ends it", {
+    timeout: 150_000,
+  }, async () => {
     const user = await createUser(gateway.url, gateway.adminToken, "tui-codex");
     const dev = await createAgent(user.api, { name: "tui-codex-dev" });
     const home = await loggedInHome(gateway.url, user.token);
@@ -125,6 +127,10 @@ describe.skipIf(!hasTmux)("agent-mesh codex|gemini --as in a terminal", () => {
     });
     await promptShown("codex", "Ask Codex");
     await slash("codex", "/mcp", "mesh: connected");
+
+    // Closing the terminal ends the session: codex and its mesh server exit, and the agent leaves at once.
+    await terminal.close("codex");
+    expect((await user.api.get(`/v1/agents/${dev.name}`)).body.online).toBe(false);
   });
 
   it("gemini lists the mesh server ready; after /quit the person's home is as it was", {

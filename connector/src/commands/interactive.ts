@@ -79,16 +79,19 @@ async function startInteractive(cli: Cli, agent: string, extra: string[]): Promi
 }
 
 /**
- * Runs the agent CLI in this terminal and waits for it, so cleanup still runs after it. Ctrl-C and a closed
- * terminal reach the CLI from the terminal itself (same process group): we only must not die of them. A
- * SIGTERM sent to us alone is passed on.
+ * Runs the agent CLI in this terminal and waits for it, so cleanup still runs after it. Ctrl-C reaches the CLI
+ * from the terminal itself (same process group): we only must not die of it. A closed terminal is passed on: when
+ * we lead the terminal's session (started by tmux, `ssh host agent-mesh …`, or a terminal app without a shell) the
+ * kernel tells only us, and the CLI would live on, keeping the agent online. A SIGTERM sent to us alone is passed
+ * on too.
  */
 async function run(binary: string, args: string[], env?: Record<string, string>): Promise<number> {
   const child = spawn(binary, args, { stdio: "inherit", env: env ? { ...process.env, ...env } : undefined });
   const ignore = () => {};
+  const hangUp = () => child.kill("SIGHUP");
   const forward = () => child.kill("SIGTERM");
   process.on("SIGINT", ignore);
-  process.on("SIGHUP", ignore);
+  process.on("SIGHUP", hangUp);
   process.on("SIGTERM", forward);
   try {
     return await new Promise<number>((resolve) => {
@@ -100,7 +103,7 @@ async function run(binary: string, args: string[], env?: Record<string, string>)
     });
   } finally {
     process.off("SIGINT", ignore);
-    process.off("SIGHUP", ignore);
+    process.off("SIGHUP", hangUp);
     process.off("SIGTERM", forward);
   }
 }
