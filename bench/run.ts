@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { latencyPlacement } from "./lib/cpu-pinning.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { killAllNow, ROOT, stopAll } from "./lib/processes.ts";
 import { measureOn, type RelayTarget, startFloorTarget, startGatewayTarget } from "./lib/relay-target.ts";
@@ -37,7 +38,7 @@ import {
   defaultStoreRow,
   frameworkShareRows,
   measureRelay,
-  measureRoundTripOn,
+  measureRoundTripsOn,
   measureStreamsOn,
   RELAY_ROUNDS,
   relayRows,
@@ -87,28 +88,19 @@ const loadAtStart = loadavg()[0]!;
 try {
   if (only.has("relay")) {
     for (const runtime of localRuntimes) {
-      // Floor and gateway alternate twice and each keeps its better round, so a burst of load from other work
-      // on the machine during one round does not decide the ratio.
-      const rounds: {
-        floor: RoundTripResult | null;
-        honoFloor: RoundTripResult | null;
-        gateway: RoundTripResult | null;
-        fsGateway: RoundTripResult | null;
-      }[] = [];
+      // In each round the four relays run side by side and take turns (measureRoundTripsTogether); each keeps
+      // its better round, so one process that came up slow does not decide a ratio either.
+      const rounds: RoundTripResult[][] = [];
       for (let round = 1; round <= RELAY_ROUNDS; round++) {
-        const floor = await attempt(`floor on ${runtime} (round ${round})`, () =>
-          measureRoundTripOn(() => startFloorTarget(runtime)),
+        const measured = await attempt(`round trips on ${runtime} (round ${round})`, () =>
+          measureRoundTripsOn([
+            () => startFloorTarget(runtime),
+            () => startFloorTarget(runtime, "hono"),
+            () => startGatewayTarget(runtime),
+            () => startGatewayTarget(runtime, { store: "fs" }),
+          ]),
         );
-        const honoFloor = await attempt(`floor behind Hono on ${runtime} (round ${round})`, () =>
-          measureRoundTripOn(() => startFloorTarget(runtime, "hono")),
-        );
-        const gateway = await attempt(`gateway on ${runtime} (round ${round})`, () =>
-          measureRoundTripOn(() => startGatewayTarget(runtime)),
-        );
-        const fsGateway = await attempt(`gateway on ${runtime}, fs store (round ${round})`, () =>
-          measureRoundTripOn(() => startGatewayTarget(runtime, { store: "fs" })),
-        );
-        rounds.push({ floor, honoFloor, gateway, fsGateway });
+        if (measured) rounds.push(measured);
       }
       const streams = await attempt(`streams on ${runtime}`, () =>
         measureStreamsOn(
@@ -116,9 +108,9 @@ try {
           () => startGatewayTarget(runtime),
         ),
       );
-      const floor = bestOf(rounds.map((r) => r.floor));
-      const honoFloor = bestOf(rounds.map((r) => r.honoFloor));
-      const gateway = bestOf(rounds.map((r) => r.gateway));
+      const [floor, honoFloor, gateway, fsGateway] = [0, 1, 2, 3].map((i) =>
+        bestOf(rounds.map((r) => r[i]!)),
+      );
       if (floor && gateway && streams)
         rows.push(
           ...relayRows(
@@ -128,7 +120,6 @@ try {
           ),
         );
       if (floor && honoFloor && gateway) rows.push(...frameworkShareRows(runtime, gateway, honoFloor, floor));
-      const fsGateway = bestOf(rounds.map((r) => r.fsGateway));
       if (floor && fsGateway) rows.push(defaultStoreRow(runtime, fsGateway, floor));
     }
     if (runtimes.includes("workerd")) {
@@ -340,14 +331,14 @@ try {
 }
 
 const method = [
-  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows, and once more with the fs store, the default (sync always), for the row that says so. Round trips: floor and gateway are measured alternately, ${RELAY_ROUNDS} rounds each; each row keeps each side's best round (lowest latency, highest rate), so a burst of load from other work on the machine does not decide a ratio. Streams: the floor and the gateway run side by side and take turns, one run each, ${STREAMING.runs} runs after a warm-up; each side's median.`,
+  `Floor: bench/floor/<runtime>.ts, one HTTP route and one WebSocket on the runtime's own server (Bun.serve, Deno.serve, node:http + ws); it parses each agent frame once and forwards it, with no auth, storage, validation or timers. The floor behind Hono (bench/floor/hono-app.ts) is the same floor with its one route in a Hono app on the adapter the gateway's entry uses (app.fetch on Bun.serve and Deno.serve, @hono/node-server on Node): the time every Hono app pays on that runtime. Gateways run the real entries (runtimes/<name>/main.ts) with the memory store for the relay rows, and once more with the fs store, the default (sync always), for the row that says so. Round trips: in each of ${RELAY_ROUNDS} rounds the floor, the floor behind Hono and both gateways are started side by side, taking turns in ${ROUND_TRIP.slices} slices each (the warm-up, then sequential, then concurrent), each turn starting one relay further on, so all of them see the same minutes of the machine; the processes are ${latencyPlacement()}; each row keeps each side's better round (lowest latency, highest rate). Streams: the floor and the gateway run side by side and take turns, one run each, ${STREAMING.runs} runs after a warm-up; each side's median.`,
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
   `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw WebSocket clients from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts over raw-websocket.ts: a TCP socket speaking just enough of RFC 6455, about half the CPU per connect of the ws package's client, so the generators take less of the two cores the server shares with them; their CPU per connect is reported beside the server's; ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first, then the gateway restarted, so it connects them as a fresh process like the floor). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target).`,
   `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agents never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent (Bun's JIT keeps speeding this path up for about 25,000 requests; a shorter warm-up made the first window, not the backlog, the slow one). Backlog 0: ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")} tasks, each to an agent with an empty queue; backlog ${ASYNC.backlog.toLocaleString("en-US")}: one agent's queue filled to that, then ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")} more; each row keeps its best window. Journal syncs/s: fsync + fdatasync calls of the server process during the same window, counted with perf stat on the syscall tracepoints; CPU per task: utime + stime of the server process over the window ÷ tasks. The per-token rate limit counts every task (set high enough never to trigger); its count is written with the tasks, never synced on its own. Floor: the floor server of the same runtime with its durable intake (bench/floor/journal.ts: one JSON line per task, group commit with fdatasync over zero-filled space, then 202; no auth, index, queue or commit lines), running beside the gateway under the same senders: ${ASYNC.floorWarmup.toLocaleString("en-US")} warm-up tasks, then ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")}, taking turns with the gateway's backlog-0 windows; its best window.`,
-  `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s). MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
-  `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
+  `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s) each, the two doors taking turns in 10 slices. MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
+  `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls, taking turns in 10 slices. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,
   `A2A door: the gateway relay setup (memory store, bench agent "echo"); "floor" is our own /v1 on the same gateway. Round trip: JSON-RPC SendMessage (blocking; a durable task) vs the /v1 JSON call, ${A2A.warmup} warm-up calls each, then up to ${A2A.requests} sequential calls each. Streaming: REST message:stream vs /v1 SSE, ${A2A.chunks.toLocaleString("en-US")} chunks, median of ${A2A.runs} runs after a warm-up run.`,
   `Sandbox: an exec agent (\`cat\`) through runAgentRequest in the bench process, ${SANDBOX_EXEC.requests} sequential calls after ${SANDBOX_EXEC.warmup} warm-up calls, without (the floor column) and with --sandbox (bubblewrap, socat, ripgrep; the same per-caller policy as connect).`,
   "Cluster: two Bun nodes (AGENT_MESH_CLUSTER=redis, redis store) on one local redis-server, the bench agent on node A; the round-trip and streaming measurements above with the caller on node A (same node; in cluster mode that call also goes through the Redis output log) and on node B (cross-node). The floor column holds the same-node figure.",

@@ -13,6 +13,8 @@ export interface RelayTarget {
   token: string;
   messagesPath: string;
   serverPid: number;
+  /** The process that answers as the agent, where it is one of ours (workerd and cluster targets leave it out). */
+  agentPid?: number;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startFloorTarget(
     token,
     messagesPath: "/v1/agents/echo/messages",
     serverPid: floor.process.pid,
+    agentPid: agent.pid,
     async stop() {
       await agent.stop();
       await floor.stop();
@@ -78,6 +81,7 @@ export async function startGatewayTarget(
       token: user.token,
       messagesPath: "/v1/agents/echo/messages",
       serverPid: gateway.process.pid,
+      agentPid: agent.pid,
       async stop() {
         await agent?.stop();
         await gateway.stop();

@@ -3,7 +3,7 @@
  * A2A `SendMessage` (JSON-RPC; it runs as a durable task) vs a /v1 JSON call, sequential p50. Streaming: A2A
  * `message:stream` (REST, every chunk an `artifactUpdate`) vs /v1 SSE, chunks per second, median of runs.
  */
-import { httpClient, type LatencyStats } from "../lib/http-load.ts";
+import { httpClient, type LatencyStats, measureLatencyInTurns } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, throughputRow } from "../lib/report.ts";
 
@@ -34,31 +34,6 @@ function streamBody(text: string): string {
   });
 }
 
-/** Calls `first` then `second`, round after round, timing each on its own. */
-async function alternate(
-  first: () => Promise<void>,
-  second: () => Promise<void>,
-  options: { requests: number; maxMs: number },
-): Promise<[LatencyStats, LatencyStats]> {
-  const samples: [number[], number[]] = [[], []];
-  const started = performance.now();
-  while (samples[0].length < options.requests && performance.now() - started < options.maxMs) {
-    for (const [i, call] of [first, second].entries()) {
-      const t0 = performance.now();
-      await call();
-      samples[i]!.push(performance.now() - t0);
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return [stats(samples[0], seconds), stats(samples[1], seconds)];
-}
-
-function stats(samples: number[], seconds: number): LatencyStats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { requests: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), perSecond: sorted.length / seconds };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -85,8 +60,10 @@ export async function measureA2a(target: RelayTarget, agent = "echo"): Promise<A
   };
   try {
     // Interleaved, one call of each per round: both see the same machine load, JIT state and store size.
-    await alternate(v1, a2a, { requests: A2A.warmup, maxMs: A2A.warmupMs });
-    const [v1Stats, a2aStats] = await alternate(v1, a2a, { requests: A2A.requests, maxMs: A2A.maxMs });
+    const turns = (requests: number, maxMs: number) =>
+      measureLatencyInTurns([v1, a2a], { requests, concurrency: 1, maxMs: maxMs / 2, slices: requests });
+    await turns(A2A.warmup, A2A.warmupMs);
+    const [v1Stats, a2aStats] = await turns(A2A.requests, A2A.maxMs);
 
     const v1Rates: number[] = [];
     const a2aRates: number[] = [];
@@ -119,8 +96,8 @@ export async function measureA2a(target: RelayTarget, agent = "echo"): Promise<A
       a2aRates.push(a2aChunks / a2aSeconds);
     }
     return {
-      v1: v1Stats,
-      a2a: a2aStats,
+      v1: v1Stats!,
+      a2a: a2aStats!,
       v1ChunksPerSecond: median(v1Rates),
       a2aChunksPerSecond: median(a2aRates),
     };

@@ -9,7 +9,7 @@
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
+import { httpClient, type LatencyStats, measureLatency, measureLatencyInTurns } from "../lib/http-load.ts";
 import { ROOT } from "../lib/processes.ts";
 import { apiPost, type RelayTarget, startGatewayTarget } from "../lib/relay-target.ts";
 
@@ -71,7 +71,8 @@ async function askThroughStdio(target: RelayTarget) {
     const run = { requests: MESH.requests, concurrency: 1, maxMs: MESH.maxMs };
     await measureLatency(v1, warm);
     await measureLatency(ask, warm);
-    return { v1: await measureLatency(v1, run), mcpStdio: await measureLatency(ask, run) };
+    const [v1Stats, askStats] = await measureLatencyInTurns([v1, ask], { ...run, slices: 10 });
+    return { v1: v1Stats!, mcpStdio: askStats! };
   } finally {
     await client.close();
   }

@@ -1,10 +1,15 @@
 /**
  * The relay section's measurements and rows: round trips through a floor, the floor behind Hono and the gateway
- * on each runtime, each side keeping its best round; streams through the floor and the gateway, taking turns.
+ * on each runtime, all four running and taking turns, each keeping its best round; streams through the floor and the gateway, taking turns.
  */
 import { measureOn, measureOnAll, type RelayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
-import { measureRoundTrip, ROUND_TRIP, type RoundTripResult } from "./round-trip.ts";
+import {
+  measureRoundTrip,
+  measureRoundTripsTogether,
+  ROUND_TRIP,
+  type RoundTripResult,
+} from "./round-trip.ts";
 import { measureStreaming, measureStreamsTogether, type StreamingResult } from "./streaming.ts";
 
 export interface RelayResult {
@@ -21,9 +26,9 @@ export function measureRelay(start: () => Promise<RelayTarget>): Promise<RelayRe
 
 export const RELAY_ROUNDS = 2;
 
-/** One round's round trips on a relay started for it. */
-export function measureRoundTripOn(start: () => Promise<RelayTarget>): Promise<RoundTripResult> {
-  return measureOn(start, measureRoundTrip);
+/** One round's round trips on relays started for it, all running, taking turns. */
+export function measureRoundTripsOn(starts: (() => Promise<RelayTarget>)[]): Promise<RoundTripResult[]> {
+  return measureOnAll(starts, (targets) => measureRoundTripsTogether(targets, { pinned: true }));
 }
 
 /** The floor's and the gateway's streams, both running, taking turns run by run. */
