@@ -3,7 +3,7 @@
  * SDK client sends, with a progress token as Claude Code sends one, answered as SSE) vs a `/v1` JSON call to the
  * same agent on the same gateway, sequential, both warmed up in the same run.
  */
-import { httpClient, type LatencyStats, measureLatency, measureLatencyInTurns } from "../lib/http-load.ts";
+import { httpClient, type LatencyStats, measureLatencyInTurns } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";
 
 export const DOORS = { warmup: 2000, warmupMs: 3000, requests: 3000, maxMs: 5000 };
@@ -57,8 +57,7 @@ export async function measureDoors(target: RelayTarget): Promise<DoorsResult> {
   const warmup = { requests: DOORS.warmup, concurrency: 1, maxMs: DOORS.warmupMs };
   try {
     await mcp(); // fails fast with the answer's text if the door is broken
-    await measureLatency(v1, warmup);
-    await measureLatency(mcp, warmup);
+    await measureLatencyInTurns([v1, mcp], { ...warmup, slices: 10 });
     const [v1Stats, mcpStats] = await measureLatencyInTurns([v1, mcp], { ...options, slices: 10 });
     return { v1: v1Stats!, mcp: mcpStats! };
   } finally {

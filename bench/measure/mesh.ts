@@ -69,8 +69,7 @@ async function askThroughStdio(target: RelayTarget) {
     };
     const warm = { requests: MESH.warmup, concurrency: 1, maxMs: 3000 };
     const run = { requests: MESH.requests, concurrency: 1, maxMs: MESH.maxMs };
-    await measureLatency(v1, warm);
-    await measureLatency(ask, warm);
+    await measureLatencyInTurns([v1, ask], { ...warm, slices: 10 });
     const [v1Stats, askStats] = await measureLatencyInTurns([v1, ask], { ...run, slices: 10 });
     return { v1: v1Stats!, mcpStdio: askStats! };
   } finally {

@@ -1,6 +1,7 @@
 /**
  * The relay section's measurements and rows: round trips through a floor, the floor behind Hono and the gateway
- * on each runtime, all four running and taking turns, each keeping its best round; streams through the floor and the gateway, taking turns.
+ * (memory and fs store) on each runtime, the four running side by side and taking turns, each keeping its best
+ * round; streams through the floor and the gateway, taking turns.
  */
 import { measureOn, measureOnAll, type RelayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";

@@ -3,7 +3,6 @@
  * small concurrency, after a warm-up that lets every runtime's JIT settle. Relays measured together take turns,
  * in the warm-up as in the measurement.
  */
-
 import { pinForLatency } from "../lib/cpu-pinning.ts";
 import { httpClient, type LatencyStats, measureLatencyInTurns } from "../lib/http-load.ts";
 import type { RelayTarget } from "../lib/relay-target.ts";

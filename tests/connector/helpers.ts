@@ -3,13 +3,14 @@
  * from tests/agents, and a recorder for runAgentRequest callbacks.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import type { AgentRequestCallbacks } from "../../connector/src/runtime/run-request.ts";
 import type { WorkspaceFile } from "../../connector/src/workspace/snapshot.ts";
 import type { ChunkKind } from "../../gateway/src/protocol/index.ts";
+import { processStat } from "../helpers/process-stat.ts";
 
 export const AGENT_BIN = resolve(import.meta.dirname, "../agents/node_modules/.bin");
 
@@ -99,17 +100,8 @@ export function recorder(): { callbacks: AgentRequestCallbacks; rec: Recorded } 
 
 /** True when no process with this pid exists any more (a zombie awaiting its reaper counts as gone). */
 export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
+  const stat = processStat(pid);
+  return stat === undefined || stat.state === "Z";
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {

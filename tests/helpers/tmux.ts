@@ -4,7 +4,8 @@
  * the server only sends SIGHUP, and a CLI (with its MCP server children) may still be writing for a while after.
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { processStat } from "./process-stat.ts";
 import { waitFor } from "./wait.ts";
 
 export interface PrivateTmux {
@@ -89,17 +90,6 @@ function running(tree: Map<number, string>): number[] {
 function isRunning(pid: number, started: string): boolean {
   const stat = processStat(pid);
   return stat !== undefined && stat.started === started && stat.state !== "Z";
-}
-
-function processStat(pid: number): { state: string; ppid: number; started: string } | undefined {
-  try {
-    // "pid (comm) state ppid ... starttime ...": comm may hold spaces and parentheses, so split after the last ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const [state = "", ppid, ...rest] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state, ppid: Number(ppid), started: rest[17] ?? "" };
-  } catch {
-    return undefined; // exited while we looked
-  }
 }
 
 function kill(pid: number): void {
