@@ -155,6 +155,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     } finally {
       await c.server.start();
     }
+    await c.storeBack();
     const task = await waitFor(
       async () => {
         const res = await user.api.get(`/v1/tasks/${taskId}`);
@@ -196,6 +197,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     await c.server.halt();
     await sleep(200);
     await c.server.start();
+    await c.storeBack();
     const task = await waitFor(
       async () => {
         const res = await user.api.get(`/v1/tasks/${lost.id}`).catch(() => null);

@@ -7,6 +7,7 @@ import Redis from "ioredis";
 import { type GatewayProcess, type RuntimeName, startGateway } from "./gateway-process.ts";
 import { type RestartableRedis, startRestartableRedis } from "./redis-server.ts";
 import { startBalancer } from "./tcp-balancer.ts";
+import { waitFor } from "./wait.ts";
 
 export interface TestCluster {
   nodes: GatewayProcess[];
@@ -18,6 +19,11 @@ export interface TestCluster {
   prefix: string;
   /** The redis-server (append-only file: it can be halted and started again with its data). */
   server: RestartableRedis;
+  /**
+   * Resolves once every node answers `/health` with 200 again: each node finds Redis back on its own reconnect
+   * schedule (up to a second apart), so a test that follows an outage waits for all of them.
+   */
+  storeBack(): Promise<void>;
   /** Cuts every connection through the load balancer (agents reconnect, likely to another node). */
   dropConnections(): void;
   /** Index in `nodes` of the node that holds the agent's socket now, or -1. */
@@ -76,6 +82,12 @@ export async function startCluster(
     adminToken,
     redis,
     dropConnections: () => balancer.dropAll(),
+    async storeBack() {
+      for (const node of nodes)
+        await waitFor(async () => (await fetch(`${node.url}/health`).catch(() => null))?.status === 200, {
+          what: `${node.url} serving from its store again`,
+        });
+    },
     async homeOf(agentId) {
       const home = await redis.get(`${prefix}cluster:home:${agentId}`);
       return home ? Number(home.split("|")[0]!.replace("node-", "")) : -1;
