@@ -10,7 +10,6 @@
  *   `AGENT_MESH_S3_ACCESS_KEY_ID`, `AGENT_MESH_S3_SECRET_ACCESS_KEY`
  */
 import * as fs from "node:fs/promises";
-import s3Driver from "unstorage/drivers/s3";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
@@ -32,7 +31,7 @@ export function blobBackendOf(env: Env): string {
   return store === "redis" || store === "upstash" ? "store" : store;
 }
 
-export function createBlobsFromEnv(env: Env, store: SessionStore, dataDir: string): BlobStore {
+export async function createBlobsFromEnv(env: Env, store: SessionStore, dataDir: string): Promise<BlobStore> {
   const backend = blobBackendOf(env);
   switch (backend) {
     case "store":
@@ -41,7 +40,9 @@ export function createBlobsFromEnv(env: Env, store: SessionStore, dataDir: strin
       return fsBlobStore({ dir: `${dataDir}/blobs`, fs });
     case "memory":
       return memoryBlobStore();
-    case "s3":
+    case "s3": {
+      // Loaded only when chosen, like the networked session stores (store-from-env.ts).
+      const { default: s3Driver } = await import("unstorage/drivers/s3");
       return unstorageBlobStore({
         name: "s3",
         driver: s3Driver({
@@ -52,6 +53,7 @@ export function createBlobsFromEnv(env: Env, store: SessionStore, dataDir: strin
           secretAccessKey: required(env, "AGENT_MESH_S3_SECRET_ACCESS_KEY", "<secret access key>"),
         }),
       });
+    }
     default:
       throw blobConfigError(
         `AGENT_MESH_BLOBS=${JSON.stringify(backend)} is not a blob store; set it to one of ${BLOB_BACKENDS.join(", ")}`,

@@ -8,7 +8,6 @@
 import { existsSync } from "node:fs";
 import type { UpgradeWebSocket } from "hono/ws";
 import { clusterConfigFromEnv } from "./cluster-config.ts";
-import { openCluster } from "./cluster-from-env.ts";
 import { connectorTarball, connectorTarballPath } from "./connector-tarball.ts";
 import { type Boot, gatewayFromEnv, listening } from "./gateway-from-env.ts";
 import { openFilesLimit, openFilesNote } from "./open-files.ts";
@@ -31,7 +30,10 @@ export async function boot(
   }
   const fleetNote = openFilesNote(openFilesLimit(), env.AGENT_MESH_MAX_AGENTS);
   if (fleetNote) console.log(fleetNote);
-  const cluster = clusterSettings ? openCluster(clusterSettings) : null;
+  // ioredis loads only for a cluster (and the redis store): a single node starts without it.
+  const cluster = clusterSettings
+    ? (await import("./cluster-from-env.ts")).openCluster(clusterSettings)
+    : null;
   return gatewayFromEnv({
     runtime,
     env,

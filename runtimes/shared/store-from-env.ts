@@ -9,13 +9,13 @@
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
  * - `AGENT_MESH_BLOBS`: where blobs go (see `blobs-from-env.ts`; by default beside the session store)
  *
- * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too.
+ * Node APIs are fine here (this is runtime wiring, not gateway core); all of them exist on Bun and Deno too. The
+ * networked backends load only when chosen: their clients (ioredis, the Upstash client) would otherwise add a tenth
+ * of a second or more to every start, which a restart with a fleet waiting to reconnect pays too.
  */
 import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
-import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
-import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
 import { createBlobsFromEnv } from "./blobs-from-env.ts";
 import { openFsStores, type Stores } from "./fs-stores.ts";
 
@@ -32,7 +32,7 @@ const BACKENDS = ["memory", "fs", "redis", "upstash"] as const;
 export async function createStoresFromEnv(env: Env): Promise<Stores> {
   const store = await openSessionStore(env);
   try {
-    return { store, blobs: createBlobsFromEnv(env, store, env.AGENT_MESH_DATA_DIR || "./.data") };
+    return { store, blobs: await createBlobsFromEnv(env, store, env.AGENT_MESH_DATA_DIR || "./.data") };
   } catch (error) {
     await store.dispose();
     throw error;
@@ -54,11 +54,13 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
       return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC).store;
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
+      const { redisSessionStore } = await import("../../gateway/src/session-stores/redis.ts");
       return redisSessionStore({ url, prefix });
     }
     case "upstash": {
       const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");
       const token = required(env, "UPSTASH_REDIS_REST_TOKEN", "<token from the Upstash console>");
+      const { upstashSessionStore } = await import("../../gateway/src/session-stores/upstash.ts");
       return upstashSessionStore({ url, token, prefix });
     }
     default:

@@ -4,7 +4,6 @@
  * (`npx skills add <gateway>/skills/<author>`).
  * @module
  */
-import { readZip } from "../archive/read-zip.ts";
 import { queryValue, type RegistryContext, type RouteRequest, skillParams } from "../context.ts";
 import { DISCOVERY_SCHEMA, discoveryEntry, latestRecord, loadSkill, skillSummary } from "../documents.ts";
 import { jsonResponse, RegistryError } from "../errors.ts";
@@ -76,7 +75,10 @@ export async function discoverySkillMd(request: RouteRequest, context: RegistryC
   const { author, slug } = skillParams(request);
   const record = latestRecord(await loadSkill(context.storage, { author, slug }));
   const archive = record ? await context.storage.getArchive(record.blob) : null;
-  const skillMd = archive ? readZip(archive).get("SKILL.md") : undefined;
+  // The zip library loads with the first request that opens an archive, not with every gateway start.
+  const skillMd = archive
+    ? (await import("../archive/read-zip.ts")).readZip(archive).get("SKILL.md")
+    : undefined;
   if (!skillMd) throw new RegistryError(404, "skill_not_found", `no skill "${author}/${slug}"`);
   return new Response(skillMd as Uint8Array<ArrayBuffer>, {
     headers: { "content-type": "text/markdown; charset=utf-8", ...SHORT_CACHE },

@@ -4,7 +4,6 @@
  * @module
  */
 import semver from "semver";
-import { writeZip } from "../archive/write-zip.ts";
 import {
   publicBase,
   queryValue,
@@ -20,7 +19,6 @@ import { LIMITS } from "../limits.ts";
 import { skillName, TAG_PATTERN } from "../names.ts";
 import { archiveKey } from "../storage/registry-storage.ts";
 import type { FileEntry, VersionRecord } from "../types.ts";
-import { validateSkillArchive } from "../validate/skill-archive.ts";
 
 export function checkVersion(version: string): void {
   if (semver.valid(version) !== version) {
@@ -90,6 +88,11 @@ export async function publish(request: RouteRequest, context: RegistryContext): 
   checkTag(tag);
   const existing = await context.storage.getVersion(author, slug, version);
   if (existing) throw versionTaken(author, slug, existing);
+  // The zip and YAML libraries load with the first publish, not with every gateway start.
+  const [{ validateSkillArchive }, { writeZip }] = await Promise.all([
+    import("../validate/skill-archive.ts"),
+    import("../archive/write-zip.ts"),
+  ]);
   const skill = validateSkillArchive(await readArchive(request), slug, version);
   // Re-pack canonically: the same files always give the same archive and the same integrity.
   const archive = writeZip(skill.files);

@@ -9,7 +9,8 @@ import { chainFrom } from "../../domain/call-chain.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
 import { senderOf } from "../../routes/inbox.ts";
 import { createGatewayMesh } from "./gateway-mesh.ts";
-import { oauthNotSupported, requireAllowedOrigin, serveMcp } from "./serve.ts";
+import { oauthNotSupported, requireAllowedOrigin } from "./guards.ts";
+import { serveMcp } from "./lazy-serve.ts";
 
 export const mcpDoor = new Hono<GatewayEnv>()
   .all("/.well-known/oauth-*", (c) => oauthNotSupported(c))

@@ -1,45 +1,16 @@
 /**
- * Serving an MCP request from a Hono route: `Origin` validation, and the SDK's `createMcpHandler` (both eras,
- * 2026-07-28 and 2025-11-25, from one endpoint) building a fresh server per request over the caller's `Mesh`.
- * Nothing is kept between requests, so it works on Workers and on several nodes.
+ * Serving an MCP request from a Hono route: the SDK's `createMcpHandler` (both eras, 2026-07-28 and 2025-11-25,
+ * from one endpoint) building a fresh server per request over the caller's `Mesh`. Nothing is kept between
+ * requests, so it works on Workers and on several nodes. The doors load this module with their first MCP request
+ * (lazy-serve.ts), not at start.
  */
 import { createMcpHandler, isJsonContentType, type McpHttpHandler } from "@modelcontextprotocol/server";
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
-import { ApiError } from "../../errors.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
 import type { GatewayServices } from "../../services.ts";
 import type { Mesh } from "./mesh.ts";
 import { createMeshServer } from "./server.ts";
 import { MESH_TOOLS, type MeshToolDefinition } from "./tools.ts";
-
-const LOCALHOST = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-/**
- * A present `Origin` must name localhost or a host in AGENT_MESH_ALLOWED_ORIGINS: browsers send it, MCP clients
- * do not, so a wrong one means a web page (or a DNS-rebinding attack) is trying to use the endpoint.
- */
-export function requireAllowedOrigin() {
-  return createMiddleware<GatewayEnv>(async (c, next) => {
-    const origin = c.req.header("origin");
-    if (origin !== undefined) {
-      let hostname = "";
-      try {
-        hostname = new URL(origin).hostname.toLowerCase();
-      } catch {
-        // Unparseable: refused below.
-      }
-      if (!LOCALHOST.has(hostname) && !c.get("services").config.allowedOrigins.includes(hostname)) {
-        throw new ApiError(
-          403,
-          "origin_forbidden",
-          `Origin ${JSON.stringify(origin)} may not use this MCP endpoint; the gateway operator can allow its host with AGENT_MESH_ALLOWED_ORIGINS.`,
-        );
-      }
-    }
-    await next();
-  });
-}
 
 interface MeshAuthExtra {
   [key: string]: unknown;
@@ -118,18 +89,4 @@ function calledTool(
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
   if (method !== "tools/call" || typeof params?.name !== "string") return undefined;
   return tools.find((tool) => tool.name === params.name);
-}
-
-/** `/.well-known/oauth-*`: we do not do OAuth; say so in JSON so clients fall back to their static headers. */
-export function oauthNotSupported(c: Context): Response {
-  return c.json(
-    {
-      error: {
-        code: "oauth_not_supported",
-        message:
-          "This gateway does not do OAuth. Send `Authorization: Bearer <token>`, or use a share link's MCP URL, which needs no header.",
-      },
-    },
-    404,
-  );
 }
