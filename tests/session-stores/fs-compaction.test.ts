@@ -72,6 +72,25 @@ describe("fs session store compaction", () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it("compacts with the first write a journal that was mostly stale when opened, without waiting for it to double", async () => {
+    // What a gateway leaves after many restarts: each rewrote every agent's record, and none ran long enough for
+    // its journal to double since it opened. Counting from the file's size, the next one would not compact either.
+    const writer = fsSessionStore({ dir, fs, compactionMinBytes: 1e9 });
+    for (let i = 0; i < 200; i++) await writer.set(`agent:${i % 10}`, { seen: i, pad: "x".repeat(100) });
+    await writer.dispose();
+    expect((await journalChanges(journal)).length).toBe(200);
+
+    const store = fsSessionStore({ dir, fs, compactionMinBytes: 2_000 });
+    await store.set("agent:0", { seen: 200 });
+    await store.dispose();
+    const lines = await journalChanges(journal);
+    expect(lines.length, "the ten live keys (and at most the write that set it off)").toBeLessThanOrEqual(11);
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.get("agent:0")).toEqual({ seen: 200 });
+    expect(await reopened.get("agent:9")).toEqual({ seen: 199, pad: "x".repeat(100) });
+    await reopened.dispose();
+  });
+
   it("rewrites the journal to the live keys once it outgrows them, dropping deleted and expired ones", async () => {
     const store = fsSessionStore({ dir, fs, compactionMinBytes: 20_000 });
     const expected: Record<string, unknown> = {};

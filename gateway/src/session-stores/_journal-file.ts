@@ -51,7 +51,10 @@ export interface JournalFileSystem extends FileSystemLike {
 export interface JournalFile {
   /** Bytes of journal data, counting every completed write (not the zero-filled space after them). */
   readonly size: number;
-  /** Size right after the last compaction (or at open): the journal compacts again only once it has doubled. */
+  /**
+   * Size right after the last compaction, or at open the size one would leave (the live data): the journal compacts
+   * again only once it has doubled.
+   */
   readonly baseSize: number;
   readonly compacting: boolean;
   /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory). */
@@ -116,6 +119,12 @@ export async function openJournalFile(options: {
   committed: boolean;
   /** Zero-filled space added at a time in sync mode `always` (default `PREALLOCATE_BYTES`). */
   preallocateBytes?: number;
+  /**
+   * The replayed live data's size as journal lines (default: the valid bytes). Counting from the file's size
+   * instead, a journal opened mostly stale (every restart rewrites each agent's record) would have to double
+   * again before it compacted, and each restart would replay more of it.
+   */
+  liveBytes?: number;
 }): Promise<JournalFile> {
   const { fs, path, dir, sync } = options;
   const preallocateBytes = options.preallocateBytes ?? PREALLOCATE_BYTES;
@@ -148,7 +157,7 @@ export async function openJournalFile(options: {
   }
   /** End of the zero-filled space (sync `always`); the file's length. */
   let allocated = size;
-  let baseSize = size;
+  let baseSize = Math.min(size, options.liveBytes ?? size);
   let batch: Batch | null = null;
   let rewriteJob: { capture: () => Iterable<string>; settled: Batch } | null = null;
   let rewriting: Rewrite | null = null;

@@ -137,6 +137,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       validBytes,
       committed,
       preallocateBytes: options.preallocateBytes,
+      liveBytes: liveSize,
     });
     return journal;
   };
