@@ -71,8 +71,9 @@ describe.skipIf(!cluster)("cluster: the caller's node dies (3 nodes behind a loa
     const seen = before.filter((event) => event.event === "chunk").map((event) => Number(event.id));
     const last = seen[seen.length - 1]!;
 
-    // Through the balancer, which skips the dead node. A kept-alive connection the balancer had opened to the dead
-    // node breaks on first use; a client retries on a fresh one, as this does.
+    // Through the balancer, which skips the dead node. Kept-alive connections the balancer had opened to the dead
+    // node break on first use (the client may hold more than one); a client retries, as this does, until a
+    // connection reaches a live node.
     const reattach = () =>
       fetch(`${c.url}/v1/agents/${agent.name}/messages/${requestId}?session_id=${sessionId}`, {
         headers: {
@@ -82,7 +83,13 @@ describe.skipIf(!cluster)("cluster: the caller's node dies (3 nodes behind a loa
           connection: "close",
         },
       });
-    const again = await reattach().catch(reattach);
+    let again: Response | undefined;
+    for (let attempt = 1; !again; attempt++) {
+      again = await reattach().catch((error) => {
+        if (attempt === 5) throw error;
+        return undefined;
+      });
+    }
     expect(again.status).toBe(200);
     const after: EventSourceMessage[] = [];
     expect(await readInto(again, after)).toBe("ended");
