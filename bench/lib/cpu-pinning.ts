@@ -28,11 +28,18 @@ export function latencyPlacement(): string {
   return `pinned with taskset: the caller on CPU ${p.caller}, the relays on CPU ${p.relays}, the agents on CPU ${p.agents}`;
 }
 
-/** Pins the caller (this process), the relays and the agents; the returned function gives this process back every CPU. */
+/**
+ * Pins the caller (this process), the relays and the agents; the returned function gives this process back the
+ * CPUs it had. Read before pinning: `availableParallelism()` follows this process's own mask, so once pinned it
+ * says 1, and a restore built from it left the bench (and every process it started later) on CPU 0.
+ */
 export function pinForLatency(relayPids: number[], agentPids: number[]): () => void {
   const p = plan();
   if (typeof p === "string") return () => {};
-  const restore = () => void pin(process.pid, `0-${availableParallelism() - 1}`);
+  const own = `0-${availableParallelism() - 1}`;
+  const restore = () => {
+    if (!pin(process.pid, own)) throw new Error("taskset could not give the bench its CPUs back");
+  };
   const pinned =
     pin(process.pid, p.caller) &&
     relayPids.every((pid) => pin(pid, p.relays)) &&
