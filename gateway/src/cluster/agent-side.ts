@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ApiError, errors } from "../errors.ts";
+import { ApiError, errors, storeRefusal } from "../errors.ts";
 import type { PromptAnswer } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
@@ -23,6 +23,9 @@ export type Ack =
 
 /** Acknowledgements outlive any request (tasks can run for hours); they are small. */
 const ACK_TTL_MS = 24 * 60 * 60 * 1000;
+/** A refusal's ack is retried for about 1.5 s, within the caller's 2 s wait (`ackTimeoutMs`). */
+const REFUSAL_ATTEMPTS = 6;
+const REFUSAL_RETRY_MS = 250;
 
 export class AgentSide {
   readonly #local: LocalAgentHome;
@@ -125,6 +128,22 @@ export class AgentSide {
   }
 
   /**
+   * Tells the caller's node why its call failed. When Redis blinked (the usual reason for a failed dispatch), tries
+   * again while that node still waits for the answer: without it, the caller would hear `agent_offline` at its
+   * timeout instead of the outage.
+   */
+  async #writeRefusal(requestId: string, refusal: Ack): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#writeAck(requestId, refusal);
+      } catch (error) {
+        if (attempt >= REFUSAL_ATTEMPTS || storeRefusal(error)?.code !== "store_unavailable") throw error;
+        await new Promise((resolve) => setTimeout(resolve, REFUSAL_RETRY_MS));
+      }
+    }
+  }
+
+  /**
    * Runs a live call on the local agent with its output to the log, for callers on node `follower`; throws
    * agent_offline / agent_busy.
    */
@@ -137,12 +156,19 @@ export class AgentSide {
       throw error;
     }
     this.#served.get(call.requestId)!.follower = follower;
-    await this.#writeAck(call.requestId, {
-      ok: true,
-      user: call.user,
-      call,
-      ...(follower ? { follower } : {}),
-    });
+    try {
+      await this.#writeAck(call.requestId, {
+        ok: true,
+        user: call.user,
+        call,
+        ...(follower ? { follower } : {}),
+      });
+    } catch (error) {
+      // Redis went away between the inbox read and the ack: the caller is told the call failed, so the agent
+      // must not go on running it for nobody.
+      await this.#local.cancel(call.agentId, call.requestId);
+      throw error;
+    }
   }
 
   /** A request went out to the local agent: a task's output goes to the log too, for followers elsewhere. */
@@ -225,13 +251,9 @@ export class AgentSide {
           try {
             await this.dispatch(call, nodeOf(command.from));
           } catch (error) {
-            const api = error instanceof ApiError ? error : errors.agentOffline(call.agentName);
-            await this.#writeAck(call.requestId, {
-              ok: false,
-              status: api.status,
-              code: api.code,
-              message: api.message,
-            });
+            const api = asRefusal(error, call.agentName);
+            const refusal: Ack = { ok: false, status: api.status, code: api.code, message: api.message };
+            await this.#writeRefusal(call.requestId, refusal);
           }
           return;
         }
@@ -261,4 +283,14 @@ export class AgentSide {
 /** The sending node of an inbox command (absent from nodes of an earlier version: then nobody is watched). */
 function nodeOf(from: unknown): string | null {
   return typeof from === "string" && from !== "" ? from : null;
+}
+
+/**
+ * Why a dispatch failed, for the caller's node: the gateway's own refusals as they are, a store outage as its 503
+ * (`store_unavailable`: the caller should retry, the agent is fine), anything else as the agent being offline.
+ */
+function asRefusal(error: unknown, agentName: string): ApiError {
+  if (error instanceof ApiError) return error;
+  const refusal = storeRefusal(error);
+  return refusal ? new ApiError(503, refusal.code, refusal.message) : errors.agentOffline(agentName);
 }
