@@ -1,0 +1,138 @@
+/**
+ * Redis blinks on the agent's node between taking a call from its inbox and accepting it (the acknowledgement the
+ * caller's node waits for). Two in-process gateway nodes on one redis-server: the agent's socket is on node A, a
+ * real server; calls come in through node B. Node A's Redis commands go through a wrapper that fails its next
+ * acknowledgement writes with the store's own `store_unavailable`, as its connection would during an outage.
+ *
+ * The caller must hear `503 store_unavailable` (retry: the agent is fine), not `agent_offline`, and the agent must
+ * not go on running a call its caller was told failed. Before the fix, the node reported any non-API error of a
+ * dispatch as `agent_offline` and left the call running; a fresh-clone CI run met it in chaos.test.ts.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
+import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
+import type { Gateway } from "../../gateway/src/index.ts";
+import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
+import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { attachWebSockets, upgradeWebSocket } from "../../runtimes/node/websocket.ts";
+import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { startRedis } from "../helpers/redis-server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const redis = await startRedis();
+const PREFIX = `ack-outage-${process.pid}:`;
+
+/** Node A's Redis: the real connection, except for the acknowledgement writes it is told to fail. */
+function failingAcks(client: Redis) {
+  let failing = 0;
+  const caller: RedisCaller = {
+    call(command, ...args) {
+      // `EVAL script 1 <prefix>cluster:ack:<request> …`: the acknowledgement (agent-side.ts, #writeAck).
+      if (failing > 0 && command === "EVAL" && String(args[2]).includes("cluster:ack:")) {
+        failing--;
+        return Promise.reject(
+          new StoreError("store_unavailable", "the session store (test redis) is unreachable"),
+        );
+      }
+      return client.call(command, ...args);
+    },
+  };
+  return { caller, failNext: (count: number) => (failing = count) };
+}
+
+// Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
+describe.skipIf(!redis)("the agent's node loses Redis between taking a call and accepting it", () => {
+  const clients: Redis[] = [];
+  const stores: SessionStore[] = [];
+  const gateways: Gateway[] = [];
+  let server: Server | undefined;
+  let agent: TestAgent | undefined;
+  let acks: ReturnType<typeof failingAcks>;
+  let viaB: ReturnType<typeof inProcessApi>;
+  const started: string[] = [];
+  const aborted: string[] = [];
+
+  function node(nodeId: string, caller?: (client: Redis) => RedisCaller): Gateway {
+    const [command, subscriber] = [new Redis(redis!.url), new Redis(redis!.url)];
+    clients.push(command, subscriber);
+    const store = redisSessionStore({ url: redis!.url, prefix: PREFIX });
+    stores.push(store);
+    const gateway = inProcessGateway({
+      store,
+      upgradeWebSocket,
+      cluster: {
+        redis: caller ? caller(command) : command,
+        wakes: new WakeBus(subscriber),
+        prefix: PREFIX,
+        nodeId,
+        onReconnected: () => {},
+      },
+    });
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  beforeAll(async () => {
+    const a = node("node-a", (client) => {
+      acks = failingAcks(client);
+      return acks.caller;
+    });
+    const b = node("node-b");
+    await Promise.all([a.init(), b.init()]);
+    server = createServer(getRequestListener(a.fetch));
+    attachWebSockets(server, new WebSocketServer({ noServer: true }), a.fetch);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
+    const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-outage-user" });
+    viaB = inProcessApi(b, user.body.token);
+    expect((await viaB.post("/v1/agents", { name: "patient" })).status).toBe(201);
+    // Never answers: a call it was given stays running until the gateway cancels it.
+    agent = await connectAgent(url, user.body.token, "patient", (request, reply) => {
+      started.push(request.id);
+      reply.signal.addEventListener("abort", () => aborted.push(request.id));
+    });
+    await waitFor(async () => (await viaB.get("/v1/agents/patient")).body.online === true, {
+      what: "node B sees the agent on node A",
+    });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    for (const gateway of gateways) gateway.dispose();
+    await Promise.all(stores.map((store) => store.dispose()));
+    for (const client of clients) client.disconnect();
+    await redis?.stop();
+  });
+
+  it.each([
+    ["the acceptance fails once", 1],
+    ["the refusal fails too, and gets through when retried", 2],
+  ])("%s: the caller gets 503 store_unavailable and the agent's call is canceled", async (_, failures) => {
+    const before = started.length;
+    acks.failNext(failures);
+    const res = await viaB.post("/v1/agents/patient/messages", { message: "are you there?" });
+    expect(res.status, JSON.stringify(res.body)).toBe(503);
+    expect(res.body.error.code).toBe("store_unavailable");
+    expect(res.body.error.message).toMatch(/cannot reach its store/);
+    // The agent had the call: it must be told to stop, not left running for a caller who was told it failed.
+    const id = await waitFor(() => started[before], { what: "the call reaching the agent" });
+    await waitFor(() => aborted.includes(id), { what: `the agent told to cancel ${id}` });
+  });
+
+  it("with Redis whole again, calls through node B reach the agent on node A", async () => {
+    const before = started.length;
+    const res = await viaB.post("/v1/agents/patient/messages", { message: "ping", async: true });
+    expect(res.status).toBe(202);
+    await waitFor(() => started.length > before, { what: "the task reaching the agent" });
+  });
+});
