@@ -3,13 +3,14 @@ import { fmt, type Row, row } from "../lib/report.ts";
 import {
   CAPACITY,
   type CapacityResult,
+  KEEP_FREED_MEMORY,
   measureCapacity,
   measureGateway,
   type ServerCapacity,
   TARGET_AGENTS,
 } from "./capacity.ts";
 
-export { CAPACITY, measureCapacity, measureGateway, TARGET_AGENTS };
+export { CAPACITY, KEEP_FREED_MEMORY, measureCapacity, measureGateway, TARGET_AGENTS };
 
 /**
  * The issue sets the fleet's targets for one Bun node; Node is measured beside it for comparison, without them.
@@ -120,6 +121,45 @@ export function scalingRows(
       "",
       "≤ 3 KB per agent; settle ≤ 30 s",
       full.gateway.kbPerAgent <= 3 && projectedSettle <= 30,
+    ),
+  ];
+}
+
+/** The Bun gateway with mimalloc keeping freed memory (`KEEP_FREED_MEMORY`), the default gateway as its floor. */
+export function keptMemoryRows(
+  runtime: string,
+  kept: CapacityResult["gateway"],
+  full: CapacityResult,
+): Row[] {
+  const setting = "with MIMALLOC_PURGE_DELAY=-1 (floor = the default gateway)";
+  const base = full.gateway;
+  return [
+    row(
+      `Server CPU per connect, ${setting}`,
+      runtime,
+      `${kept.cpuPerConnectUs.toFixed(0)} µs`,
+      `${base.cpuPerConnectUs.toFixed(0)} µs`,
+      `${(kept.cpuPerConnectUs / base.cpuPerConnectUs).toFixed(2)}×`,
+      "",
+      null,
+    ),
+    row(
+      `RSS per idle agent, ${setting}`,
+      runtime,
+      fmt.kb(kept.kbPerAgent),
+      fmt.kb(base.kbPerAgent),
+      `${(kept.kbPerAgent / base.kbPerAgent).toFixed(2)}×`,
+      "",
+      null,
+    ),
+    row(
+      `Restart settle, ${setting}`,
+      runtime,
+      `${kept.restartSettleSeconds.toFixed(1)} s (listening after ${kept.restartListeningSeconds.toFixed(1)} s)`,
+      `${base.restartSettleSeconds.toFixed(1)} s`,
+      "",
+      "",
+      null,
     ),
   ];
 }

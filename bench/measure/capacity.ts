@@ -27,6 +27,13 @@ import {
   startNodeScript,
 } from "../lib/servers.ts";
 
+/**
+ * Bun's allocator (mimalloc) keeping freed memory instead of handing it back to the system soon after: fewer
+ * `madvise` calls and page faults in a connect burst, more memory per agent (docs/capacity.md, "Trading memory
+ * for connect speed on Bun"). Measured beside the default on Bun.
+ */
+export const KEEP_FREED_MEMORY = { MIMALLOC_PURGE_DELAY: "-1" };
+
 /** The issue's target fleet. */
 export const TARGET_AGENTS = 100_000;
 /**
@@ -224,6 +231,7 @@ export async function createAgents(url: string, token: string, size: number): Pr
 export async function measureGateway(
   runtime: LocalRuntime,
   size: number,
+  env: Record<string, string> = {},
 ): Promise<CapacityResult["gateway"]> {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
@@ -231,7 +239,7 @@ export async function measureGateway(
   const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-capacity-"));
   const port = await freePort();
   const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
-  const start = () => startGateway(runtime, { store: "fs", dataDir, port, adminToken });
+  const start = () => startGateway(runtime, { store: "fs", dataDir, port, adminToken, env });
   let gateway = await start();
   let fleet: BenchProcess[] = [];
   try {
