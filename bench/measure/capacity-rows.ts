@@ -4,13 +4,21 @@ import {
   CAPACITY,
   type CapacityResult,
   KEEP_FREED_MEMORY,
+  KEEP_FREED_MEMORY_SETTING,
   measureCapacity,
   measureGateway,
   type ServerCapacity,
   TARGET_AGENTS,
 } from "./capacity.ts";
 
-export { CAPACITY, KEEP_FREED_MEMORY, measureCapacity, measureGateway, TARGET_AGENTS };
+export {
+  CAPACITY,
+  KEEP_FREED_MEMORY,
+  KEEP_FREED_MEMORY_SETTING,
+  measureCapacity,
+  measureGateway,
+  TARGET_AGENTS,
+};
 
 /**
  * The issue sets the fleet's targets for one Bun node; Node is measured beside it for comparison, without them.
@@ -131,7 +139,7 @@ export function keptMemoryRows(
   kept: CapacityResult["gateway"],
   full: CapacityResult,
 ): Row[] {
-  const setting = "with MIMALLOC_PURGE_DELAY=-1 (floor = the default gateway)";
+  const setting = `with ${KEEP_FREED_MEMORY_SETTING} (floor = the default gateway)`;
   const base = full.gateway;
   return [
     row(

@@ -33,6 +33,10 @@ import {
  * for connect speed on Bun"). Measured beside the default on Bun.
  */
 export const KEEP_FREED_MEMORY = { MIMALLOC_PURGE_DELAY: "-1" };
+/** `KEEP_FREED_MEMORY` as it is written in a shell, for the rows and the method note. */
+export const KEEP_FREED_MEMORY_SETTING = Object.entries(KEEP_FREED_MEMORY)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(" ");
 
 /** The issue's target fleet. */
 export const TARGET_AGENTS = 100_000;
