@@ -21,12 +21,18 @@ initrd=$(mktemp -d)
 trap 'rm -rf "$initrd"' EXIT
 mkdir -p "$initrd"/{bin,mod,proc,sys,dev,lower,upper,newroot}
 cp "$busybox" "$initrd/bin/busybox"
-# The kernel's own modules for virtio, 9p and overlayfs, in dependency order (Debian builds them as modules).
-modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
-for module in $modules; do
-  file=$(modinfo -k "$release" -F filename "$module" 2>/dev/null || true)
-  # Built into this kernel (no file) or missing: insmod below says which.
-  if [ -n "$file" ] && [ "$file" != "(builtin)" ]; then cp "$file" "$initrd/mod/"; fi
+# The kernel's own modules for virtio, 9p and overlayfs (Debian builds them as modules), with those they need, in
+# the order modprobe loads them: the order is asked, not written down, as it changed between kernel builds (6.1.192
+# needs virtio_ring before virtio). Modules built into the kernel are not listed; a missing one fails its mount.
+modules=""
+for top in virtio_pci 9pnet_virtio 9p overlay; do
+  for file in $(modprobe -S "$release" --show-depends "$top" 2>/dev/null | awk '$1 == "insmod" { print $2 }'); do
+    module=$(basename "$file" .ko)
+    case " $modules " in
+      *" $module "*) ;;
+      *) modules="$modules $module"; cp "$file" "$initrd/mod/" ;;
+    esac
+  done
 done
 cat > "$initrd/init" <<INIT
 #!/bin/busybox sh
