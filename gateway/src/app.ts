@@ -79,6 +79,12 @@ export interface Gateway {
   /** Makes sure an admin token exists; returns a newly generated one (print it once) or null. */
   init(): Promise<{ adminToken: string | null }>;
   dispose(): void;
+  /**
+   * Before the process exits (the runtime entries' SIGTERM): a single node stamps its agents and leaves their sockets
+   * to the exit (`LocalAgentHome.prepareExit`); a cluster node closes each socket as `dispose` does, so that every agent's
+   * presence is handed over at once instead of when it expires. Then flush the store and exit.
+   */
+  prepareExit(): Promise<void>;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -209,6 +215,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     return c.json(body, status);
   });
 
+  const dispose = () => {
+    cluster?.dispose();
+    home?.dispose();
+  };
   let initialized: Promise<{ adminToken: string | null }> | undefined;
   return {
     app,
@@ -219,9 +229,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       initialized ??= services.tokens.ensureAdmin(options.adminToken).then((adminToken) => ({ adminToken }));
       return initialized;
     },
-    dispose() {
-      cluster?.dispose();
-      home?.dispose();
+    dispose,
+    async prepareExit() {
+      if (cluster || !home) return dispose();
+      await home.prepareExit();
     },
   };
 }

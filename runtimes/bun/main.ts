@@ -20,8 +20,9 @@ const server = Bun.serve({
 console.log(listening("bun", server.url.toString().replace(/\/$/, ""), gateway.services.store.name));
 
 const shutdown = async () => {
-  gateway.dispose();
-  await server.stop(true);
+  // No new connections; the open ones close with the process (see `prepareExit`), callers' streams too.
+  void server.stop();
+  await gateway.prepareExit();
   await gateway.services.store.dispose();
   process.exit(0);
 };

@@ -51,8 +51,9 @@ serve();
 
 const shutdown = async () => {
   stopping = true;
-  gateway.dispose();
-  await server?.shutdown().catch(() => {});
+  // No new connections, without waiting for the open ones: they close with the process (see `prepareExit`).
+  void server?.shutdown().catch(() => {});
+  await gateway.prepareExit();
   await gateway.services.store.dispose();
   Deno.exit(0);
 };

@@ -25,8 +25,9 @@ attachWebSockets(
 );
 
 const shutdown = async () => {
-  gateway.dispose();
+  // No new connections; the open ones close with the process (see `prepareExit`), callers' streams too.
   server.close();
+  await gateway.prepareExit();
   await gateway.services.store.dispose();
   process.exit(0);
 };

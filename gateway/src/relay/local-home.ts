@@ -154,7 +154,7 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
     this.#unlink(slot, { expireNow: false });
-    this.#presence.closed(identity.agentId);
+    void this.#presence.closed(identity.agentId);
   }
 
   /** Agent sockets open now, authenticated or not: each holds an open file (the cap on `/v1/connect`). */
@@ -288,7 +288,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
   sweep(now: number): void {
-    this.#presence.flush();
+    void this.#presence.flush();
     const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
     for (const connection of this.#connections) {
       if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
@@ -308,9 +308,27 @@ export class LocalAgentHome implements AgentHub {
 
   dispose(): void {
     if (this.#interval) clearInterval(this.#interval);
-    this.#presence.flush();
+    void this.#presence.flush();
     for (const connection of this.#connections)
       connection.close(CloseCode.goingAway, "gateway shutting down");
+  }
+
+  /**
+   * The process is about to exit (SIGTERM on a single node): instead of `dispose`, stamps `last_seen` of every agent
+   * linked here, as its close would, and resolves once the store has those writes. The sockets are left to close
+   * with the process: the kernel closes 19,000 in a fraction of the second Bun takes to send each a close frame
+   * (docs/capacity.md, Restart storms), and connectors reconnect alike after a close frame (1001) or without (1006).
+   */
+  async prepareExit(): Promise<void> {
+    if (this.#interval) clearInterval(this.#interval);
+    const stamps = [this.#presence.flush()];
+    for (const slot of this.#slots.values()) {
+      const link = slot.link;
+      if (!link?.identity) continue;
+      link.state = "closed"; // frames that still arrive are ignored, as after a close
+      stamps.push(this.#presence.closed(link.identity.agentId));
+    }
+    await Promise.all(stamps);
   }
 
   // --- internal ---

@@ -24,20 +24,21 @@ export class PresenceWrites {
     else this.#write(agentId);
   }
 
-  /** The agent's socket closed: written now (which also covers a write still waiting). */
-  closed(agentId: string): void {
+  /** The agent's socket closed: written now (which also covers a write still waiting). Never rejects. */
+  closed(agentId: string): Promise<void> {
     this.#waiting.delete(agentId);
-    this.#write(agentId);
+    return this.#write(agentId);
   }
 
-  /** Writes what waits; issued together, so the writes share journal batches. */
-  flush(): void {
-    if (this.#waiting.size === 0) return;
-    for (const agentId of this.#waiting) this.#write(agentId);
+  /** Writes what waits; issued together, so the writes share journal batches. Never rejects. */
+  flush(): Promise<void> {
+    if (this.#waiting.size === 0) return Promise.resolve();
+    const written = [...this.#waiting].map((agentId) => this.#write(agentId));
     this.#waiting.clear();
+    return Promise.all(written).then(() => undefined);
   }
 
-  #write(agentId: string): void {
-    this.#agents.touch(agentId).catch((error) => this.#report(error, "presence"));
+  #write(agentId: string): Promise<void> {
+    return this.#agents.touch(agentId).catch((error) => this.#report(error, "presence"));
   }
 }

@@ -23,7 +23,7 @@ export interface GatewayContext {
   gateway: GatewayProcess;
   runtime: string;
   /** Checks a setup cannot pass for a reason outside the gateway, each with that reason (printed when skipped). */
-  notThrough?: { bodyCap?: string };
+  notThrough?: { bodyCap?: string; stampAtStop?: string };
 }
 
 export interface GatewayContractOptions {

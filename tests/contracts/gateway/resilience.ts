@@ -85,6 +85,29 @@ export function resilienceContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("stamps last_seen of the agents connected when the gateway stops, and they come back", async (context) => {
+      const { gateway, notThrough } = ctx();
+      if (notThrough?.stampAtStop) {
+        console.warn(`SKIPPED: last_seen stamped at a gateway stop (${notThrough.stampAtStop})`);
+        return context.skip(notThrough.stampAtStop);
+      }
+      const { user, agent } = await setup("stop-stamp");
+      const connected = await connectAgent(gateway.url, user.token, agent.name);
+      // The hello's own stamp first: a later hello finds it fresh and writes nothing, so only the stop can move it.
+      const first = await waitFor(
+        async () => (await user.api.get(`/v1/agents/${agent.name}`)).body.last_seen as string | null,
+        { what: "last_seen of the hello" },
+      );
+      await sleep(5);
+      const stopping = Date.now();
+      await gateway.restart();
+      await waitFor(() => connected.client.connected, { timeoutMs: 10_000, what: "reconnect" });
+      const after = (await user.api.get(`/v1/agents/${agent.name}`)).body;
+      expect(after.online).toBe(true);
+      expect(Date.parse(after.last_seen), `${first} → ${after.last_seen}`).toBeGreaterThanOrEqual(stopping);
+      connected.stop();
+    });
+
     it("finishes a task that was running when the gateway restarted", async () => {
       const { gateway } = ctx();
       const { user, agent } = await setup("restart-running");
