@@ -80,9 +80,9 @@ export interface Gateway {
   init(): Promise<{ adminToken: string | null }>;
   dispose(): void;
   /**
-   * Before the process exits (the runtime entries' SIGTERM): a single node stamps its agents and leaves their sockets
-   * to the exit (`LocalAgentHome.prepareExit`); a cluster node closes each socket as `dispose` does, so that every agent's
-   * presence is handed over at once instead of when it expires. Then flush the store and exit.
+   * Before the process exits (the runtime entries' SIGTERM): a single node stamps its agents and leaves their
+   * sockets to the exit (`LocalAgentHome.prepareExit`); a cluster node closes each socket as `dispose` does, so that
+   * every agent's presence is handed over at once instead of when it expires. Then flush the store and exit.
    */
   prepareExit(): Promise<void>;
 }
