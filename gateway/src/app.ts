@@ -231,8 +231,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     dispose,
     async prepareExit() {
-      if (cluster || !home) return dispose();
-      await home.prepareExit();
+      cluster?.dispose();
+      await home?.prepareExit({ closeSockets: cluster !== null });
     },
   };
 }

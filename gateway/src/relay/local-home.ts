@@ -45,6 +45,8 @@ export class LocalAgentHome implements AgentHub {
   readonly #delivery: TaskDeliveryContext;
   readonly #helloHost: HelloHost;
   readonly #presence: PresenceWrites;
+  /** Set by `prepareExit`: the stamps of closing sockets are written already. */
+  #exiting = false;
   readonly #recent: RecentEndings;
 
   constructor(options: LocalHomeOptions) {
@@ -154,7 +156,8 @@ export class LocalAgentHome implements AgentHub {
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
     this.#unlink(slot, { expireNow: false });
-    void this.#presence.closed(identity.agentId);
+    // While exiting, `prepareExit` has stamped every agent already.
+    if (!this.#exiting) void this.#presence.closed(identity.agentId);
   }
 
   /** Agent sockets open now, authenticated or not: each holds an open file (the cap on `/v1/connect`). */
@@ -314,19 +317,24 @@ export class LocalAgentHome implements AgentHub {
   }
 
   /**
-   * The process is about to exit (SIGTERM on a single node): instead of `dispose`, stamps `last_seen` of every agent
-   * linked here, as its close would, and resolves once the store has those writes. The sockets are left to close
-   * with the process: the kernel closes 19,000 in a fraction of the second Bun takes to send each a close frame
-   * (docs/capacity.md, Restart storms), and connectors reconnect alike after a close frame (1001) or without (1006).
+   * The process is about to exit (SIGTERM), instead of `dispose`: stamps `last_seen` of every agent linked here, as
+   * its close would, and resolves once the store has those writes (a close event may come after the store is shut).
+   * With `closeSockets` (a cluster node: each close hands its agent's presence over at once) every socket is closed
+   * with 1001. Without, they are left to close with the process: the kernel closes 19,000 in a fraction of the
+   * second Bun takes to send each a close frame (docs/capacity.md, Restart storms), and connectors reconnect alike
+   * after a close frame (1001) or without one (1006).
    */
-  async prepareExit(): Promise<void> {
+  async prepareExit(options: { closeSockets: boolean }): Promise<void> {
     if (this.#interval) clearInterval(this.#interval);
+    this.#exiting = true;
     const stamps = [this.#presence.flush()];
     for (const slot of this.#slots.values()) {
-      const link = slot.link;
-      if (!link?.identity) continue;
-      link.state = "closed"; // frames that still arrive are ignored, as after a close
-      stamps.push(this.#presence.closed(link.identity.agentId));
+      const identity = slot.link?.identity;
+      if (identity) stamps.push(this.#presence.closed(identity.agentId));
+    }
+    for (const connection of this.#connections) {
+      if (options.closeSockets) connection.close(CloseCode.goingAway, "gateway shutting down");
+      else connection.state = "closed"; // frames that still arrive are ignored, as after a close
     }
     await Promise.all(stamps);
   }
