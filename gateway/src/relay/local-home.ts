@@ -9,7 +9,7 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { errors } from "../errors.ts";
-import { CloseCode, type DoneFrame, LIVENESS_FACTOR, type PromptAnswer } from "../protocol/index.ts";
+import { CloseCode, LIVENESS_FACTOR, type PromptAnswer } from "../protocol/index.ts";
 import { AgentSlot } from "./agent-slot.ts";
 import { AgentConnection } from "./connection.ts";
 import { type HelloHost, welcome } from "./hello.ts";
@@ -18,6 +18,7 @@ import { parseConnectorFrame } from "./parse-frame.ts";
 import { liveCallLimits, PendingRequest } from "./pending.ts";
 import { PresenceWrites } from "./presence-writes.ts";
 import { RecentEndings } from "./recent-endings.ts";
+import { RequestEndings } from "./request-endings.ts";
 import { nextSweepAt, sweepEveryMs } from "./sweep-schedule.ts";
 import {
   deliverQueuedTasks,
@@ -48,6 +49,7 @@ export class LocalAgentHome implements AgentHub {
   /** Set by `prepareExit`: the stamps of closing sockets are written already. */
   #exiting = false;
   readonly #recent: RecentEndings;
+  readonly #endings: RequestEndings;
 
   constructor(options: LocalHomeOptions) {
     this.#options = options;
@@ -59,6 +61,7 @@ export class LocalAgentHome implements AgentHub {
       onRequestSent: options.onRequestSent,
     };
     this.#recent = new RecentEndings(options.config.resumeWindowMs);
+    this.#endings = new RequestEndings(options, this.#delivery, this.#recent);
     const useInterval = options.useInterval !== false;
     this.#presence = new PresenceWrites(options.agents, useInterval, this.#delivery.report);
     this.#helloHost = {
@@ -67,7 +70,7 @@ export class LocalAgentHome implements AgentHub {
       slot: (agentId) => this.#slot(agentId),
       link: (slot, connection) => this.#link(slot, connection),
       lose: (connection, code, reason) => this.#lose(connection, code, reason),
-      expire: (slot, pending, why) => this.#expire(slot, pending, why),
+      expire: (slot, pending, why) => this.#endings.expire(slot, pending, why),
       seen: (agentId) => this.#presence.seenAtHello(agentId),
     };
     if (useInterval) {
@@ -129,16 +132,9 @@ export class LocalAgentHome implements AgentHub {
           ?.chunk(frame.seq, frame.kind ?? "text", frame.delta, connection.lastFrameAt);
         return;
       case "done":
-        this.#done(slot, frame);
-        return;
-      case "error": {
-        const pending = slot.pending.get(frame.id);
-        if (!pending) return;
-        this.#finish(slot, pending);
-        this.#ack(slot, pending);
-        pending.fail(frame.code, frame.message);
-        return;
-      }
+        return this.#endings.done(slot, frame);
+      case "error":
+        return this.#endings.error(slot, frame);
       case "ping":
         connection.send({ type: "pong" });
         return;
@@ -225,10 +221,7 @@ export class LocalAgentHome implements AgentHub {
   async cancel(agentId: string, requestId: string): Promise<void> {
     const slot = this.#slots.get(agentId);
     const pending = slot?.pending.get(requestId);
-    if (!slot || !pending) return;
-    this.#finish(slot, pending);
-    pending.fail("canceled", "The request was canceled.");
-    slot.link?.send({ type: "cancel", id: requestId });
+    if (slot && pending) this.#endings.cancel(slot, pending);
   }
 
   async taskQueued(agentId: string, taskId: string): Promise<void> {
@@ -303,26 +296,24 @@ export class LocalAgentHome implements AgentHub {
       }
     }
     for (const slot of this.#slots.values()) {
-      for (const pending of slot.pending.values()) this.#sweepPending(slot, pending, now);
+      for (const pending of slot.pending.values()) this.#endings.sweep(slot, pending, now);
       if (!slot.link && slot.pending.size === 0) this.#slots.delete(slot.id);
     }
     this.#recent.sweep(now);
   }
 
+  /** Stops the sweep and closes every socket with 1001, each agent stamped (in-process hosts: tests, embedders). */
   dispose(): void {
-    if (this.#interval) clearInterval(this.#interval);
-    void this.#presence.flush();
-    for (const connection of this.#connections)
-      connection.close(CloseCode.goingAway, "gateway shutting down");
+    void this.prepareExit({ closeSockets: true });
   }
 
   /**
-   * The process is about to exit (SIGTERM), instead of `dispose`: stamps `last_seen` of every agent linked here, as
-   * its close would, and resolves once the store has those writes (a close event may come after the store is shut).
-   * With `closeSockets` (a cluster node: each close hands its agent's presence over at once) every socket is closed
-   * with 1001. Without, they are left to close with the process: the kernel closes 19,000 in a fraction of the
-   * second Bun takes to send each a close frame (docs/capacity.md, Restart storms), and connectors reconnect alike
-   * after a close frame (1001) or without one (1006).
+   * The process is about to exit (SIGTERM): stamps `last_seen` of every agent linked here, as its close would, and
+   * resolves once the store has those writes (a close event may come after the store is shut). With `closeSockets`
+   * (a cluster node: each close hands its agent's presence over at once) every socket is closed with 1001. Without,
+   * they are left to close with the process: the kernel closes 19,000 in a fraction of the second Bun takes to send
+   * each a close frame (docs/capacity.md, Restart storms), and connectors reconnect alike after a close frame (1001)
+   * or without one (1006).
    */
   async prepareExit(options: { closeSockets: boolean }): Promise<void> {
     if (this.#interval) clearInterval(this.#interval);
@@ -351,76 +342,6 @@ export class LocalAgentHome implements AgentHub {
     }
   }
 
-  #done(slot: AgentSlot, frame: DoneFrame): void {
-    const pending = slot.pending.get(frame.id);
-    if (!pending) return;
-    this.#finish(slot, pending);
-    this.#ack(slot, pending);
-    const finalize = this.#options.finalizeDone;
-    if (!finalize || !frame.attachments?.length) return pending.done(frame);
-    finalize(pending.call, frame).then(
-      (final) => pending.done(final),
-      (error) => {
-        this.#report(error, "attachments");
-        pending.fail("attachments_failed", "The agent's files could not be stored.");
-      },
-    );
-  }
-
-  /**
-   * Tells the agent it may forget a request whose final frame arrived: at once for a live call, once its outcome
-   * is saved for a task (until then the connector holds it, so wherever it reconnects the turn is re-attached and
-   * its ending replayed, never listed as still working and sent again).
-   */
-  #ack(slot: AgentSlot, pending: PendingRequest): void {
-    const id = pending.call.requestId;
-    if (!pending.outcomeStored) return slot.link?.ack(id);
-    pending.outcomeStored.then(
-      () => slot.link?.ack(id),
-      () => {}, // Not saved: the agent keeps the turn and replays its ending where it reconnects.
-    );
-  }
-
-  /** Removes a request that ended and lets queued tasks take its place. */
-  #finish(slot: AgentSlot, pending: PendingRequest): void {
-    slot.untrack(pending.call.requestId);
-    if (pending.isTask) slot.markEnded(pending.call.requestId);
-    else this.#recent.keep(pending);
-    if (slot.queue.length > 0) deliverQueuedTasks(slot, this.#delivery);
-  }
-
-  /** The agent is gone for good for this request (grace over, agent restarted, revoked). */
-  #expire(slot: AgentSlot, pending: PendingRequest, why: string): void {
-    slot.untrack(pending.call.requestId);
-    if (pending.isTask) {
-      this.#options.tasks.requeue(pending).catch((error) => this.#report(error, "requeue"));
-      pending.abandon();
-    } else {
-      pending.fail("agent_offline", `Agent ${pending.call.agentName} went offline: ${why}.`);
-    }
-  }
-
-  #sweepPending(slot: AgentSlot, pending: PendingRequest, now: number): void {
-    switch (pending.due(now, this.#config.keepaliveMs)) {
-      case "grace":
-        return this.#expire(slot, pending, `it did not reconnect within ${this.#config.graceMs} ms`);
-      case "timeout":
-        slot.untrack(pending.call.requestId);
-        if (pending.isTask) slot.markEnded(pending.call.requestId);
-        slot.link?.send({ type: "cancel", id: pending.call.requestId, reason: "timeout" });
-        pending.fail(pending.isTask ? "task_timeout" : "agent_timeout", "The agent took too long to answer.");
-        return;
-      case "orphaned":
-        this.#finish(slot, pending);
-        slot.link?.send({ type: "cancel", id: pending.call.requestId });
-        pending.fail("canceled", "Every caller left and none came back within the resume window.");
-        return;
-      case "keepalive":
-        pending.keepalive(now);
-        return;
-    }
-  }
-
   #unlink(slot: AgentSlot, options: { expireNow: boolean }): void {
     const link = slot.link;
     slot.link = null;
@@ -429,7 +350,7 @@ export class LocalAgentHome implements AgentHub {
     if (link?.identity) this.#options.onUnlinked?.(link.identity);
     const deadline = Date.now() + this.#config.graceMs;
     for (const pending of slot.pending.values()) {
-      if (options.expireNow) this.#expire(slot, pending, "its connection was closed");
+      if (options.expireNow) this.#endings.expire(slot, pending, "its connection was closed");
       else pending.graceDeadline = deadline;
     }
   }
