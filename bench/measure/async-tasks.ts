@@ -8,7 +8,9 @@
  * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
  * group commit, no auth, no index, no queue. Floor and gateway run side by side and take turns, `ASYNC.rounds`
  * windows each (the gateway's to a fresh agent each time), and each side keeps its best window, as the relay rows
- * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×.
+ * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×. On Bun a
+ * second gateway, started with the allocator setting the capacity section measures (`KEEP_FREED_MEMORY`), takes
+ * its turn at backlog 0 too.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +21,7 @@ import { apiPost } from "../lib/relay-target.ts";
 import { fmt, type Row, row } from "../lib/report.ts";
 import { type LocalRuntime, startFloor, startGateway } from "../lib/servers.ts";
 import { countSyncs } from "../lib/sync-counter.ts";
+import { KEEP_FREED_MEMORY, KEEP_FREED_MEMORY_SETTING } from "./capacity.ts";
 
 /**
  * Bun's JIT keeps getting faster on this path for about 25,000 requests (gateway CPU per task in windows of 5,000
@@ -64,6 +67,8 @@ export interface AsyncTasksResult {
   oneByOne: LatencyStats;
   /** The floor's durable intake under the same load, its best window. */
   floor: Window;
+  /** Bun: a second gateway started with `KEEP_FREED_MEMORY`, its best window at backlog 0 (taking turns too). */
+  keptMemory?: Window;
 }
 
 const BODY = JSON.stringify({ message: "summarise the logs of last night", async: true });
@@ -116,18 +121,51 @@ async function startDurableFloor(runtime: LocalRuntime) {
   };
 }
 
+/**
+ * A gateway measured beside the main one at backlog 0 only: started with `env`, warmed up as the main one, each
+ * window to an agent with an empty queue.
+ */
+async function startSideGateway(runtime: LocalRuntime, env: Record<string, string>) {
+  const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always", ...env } });
+  try {
+    const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
+    const agents = ["warmup", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
+    for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
+    const client = httpClient(gateway.url, user.token, ASYNC.senders);
+    let round = 0;
+    return {
+      warmUp: () => send(client, "/v1/agents/warmup/messages", ASYNC.warmup),
+      window: () =>
+        measured(client, gateway.process.pid, `/v1/agents/empty-${round++}/messages`, ASYNC.window),
+      async stop() {
+        client.close();
+        await gateway.stop();
+      },
+    };
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+}
+
+type SideServer = Awaited<ReturnType<typeof startDurableFloor>>;
+
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
   const floor = await startDurableFloor(runtime);
+  // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
+  const kept = runtime === "bun" ? await startSideGateway(runtime, KEEP_FREED_MEMORY) : null;
   try {
-    return await measureGateway(runtime, floor);
+    return await measureGateway(runtime, floor, kept);
   } finally {
+    await kept?.stop();
     await floor.stop();
   }
 }
 
 async function measureGateway(
   runtime: LocalRuntime,
-  floor: Awaited<ReturnType<typeof startDurableFloor>>,
+  floor: SideServer,
+  kept: SideServer | null,
 ): Promise<AsyncTasksResult> {
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
@@ -139,6 +177,7 @@ async function measureGateway(
     const pid = gateway.process.pid;
     try {
       await floor.warmUp();
+      await kept?.warmUp();
       const coldPerSecond = await send(client, pathOf("warmup"), ASYNC.coldWindow);
       await send(client, pathOf("warmup"), ASYNC.warmup - ASYNC.coldWindow);
       // To the warm-up agent too, so the measured queues still start empty.
@@ -151,9 +190,11 @@ async function measureGateway(
       );
       const floorWindows: Window[] = [];
       const emptyWindows: Window[] = [];
+      const keptWindows: Window[] = [];
       for (let round = 0; round < ASYNC.rounds; round++) {
         floorWindows.push(await floor.window());
         emptyWindows.push(await measured(client, pid, pathOf(`empty-${round}`), ASYNC.window));
+        if (kept) keptWindows.push(await kept.window());
       }
       await send(client, pathOf("queue"), ASYNC.backlog);
       const fullWindows: Window[] = [];
@@ -166,6 +207,7 @@ async function measureGateway(
         full: best(fullWindows),
         oneByOne,
         floor: best(floorWindows),
+        ...(kept && { keptMemory: best(keptWindows) }),
       };
     } finally {
       client.close();
@@ -191,6 +233,20 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
   const empty = tasks.empty.perSecond;
   const full = tasks.full.perSecond;
   const backlog = ASYNC.backlog.toLocaleString("en-US");
+  const kept = tasks.keptMemory;
+  const keptRows = kept
+    ? [
+        row(
+          `Durable tasks accepted/s, backlog 0, with ${KEEP_FREED_MEMORY_SETTING} (floor = the default gateway)`,
+          runtime,
+          `${fmt.perSecond(kept.perSecond)}; CPU ${kept.cpuPerTaskUs.toFixed(0)} µs per task`,
+          `${fmt.perSecond(empty)}; CPU ${tasks.empty.cpuPerTaskUs.toFixed(0)} µs per task`,
+          `${Math.round((kept.perSecond / empty) * 100)}%`,
+          "",
+          null,
+        ),
+      ]
+    : [];
   return [
     row(
       "Durable tasks accepted/s, backlog 0",
@@ -229,5 +285,6 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
       "",
       null,
     ),
+    ...keptRows,
   ];
 }

@@ -30,7 +30,7 @@ import {
 /**
  * Bun's allocator (mimalloc) keeping freed memory instead of handing it back to the system soon after: fewer
  * `madvise` calls and page faults in a connect burst, more memory per agent (docs/capacity.md, "Trading memory
- * for connect speed on Bun"). Measured beside the default on Bun.
+ * for speed on Bun"). Measured beside the default on Bun, in the capacity and the durable intake sections.
  */
 export const KEEP_FREED_MEMORY = { MIMALLOC_PURGE_DELAY: "-1" };
 /** `KEEP_FREED_MEMORY` as it is written in a shell, for the rows and the method note. */
