@@ -148,13 +148,15 @@ async function startSideGateway(runtime: LocalRuntime, env: Record<string, strin
   }
 }
 
+/** A server measured in turns beside the gateway: the floor, or a gateway started with other settings. */
 type SideServer = Awaited<ReturnType<typeof startDurableFloor>>;
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
   const floor = await startDurableFloor(runtime);
-  // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
-  const kept = runtime === "bun" ? await startSideGateway(runtime, KEEP_FREED_MEMORY) : null;
+  let kept: SideServer | null = null;
   try {
+    // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
+    if (runtime === "bun") kept = await startSideGateway(runtime, KEEP_FREED_MEMORY);
     return await measureGateway(runtime, floor, kept);
   } finally {
     await kept?.stop();
