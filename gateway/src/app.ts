@@ -78,6 +78,7 @@ export interface Gateway {
   home: LocalAgentHome | null;
   /** Makes sure an admin token exists; returns a newly generated one (print it once) or null. */
   init(): Promise<{ adminToken: string | null }>;
+  /** In-process hosts (tests, embedders): every socket closed with 1001, each agent's `last_seen` stamped. */
   dispose(): void;
   /**
    * Before the process exits (the runtime entries' SIGTERM): a single node stamps its agents and leaves their
@@ -215,10 +216,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     return c.json(body, status);
   });
 
-  const dispose = () => {
-    cluster?.dispose();
-    home?.dispose();
-  };
   let initialized: Promise<{ adminToken: string | null }> | undefined;
   return {
     app,
@@ -229,7 +226,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       initialized ??= services.tokens.ensureAdmin(options.adminToken).then((adminToken) => ({ adminToken }));
       return initialized;
     },
-    dispose,
+    dispose() {
+      cluster?.dispose();
+      home?.dispose();
+    },
     async prepareExit() {
       cluster?.dispose();
       await home?.prepareExit({ closeSockets: cluster !== null });
