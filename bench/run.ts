@@ -18,14 +18,15 @@ import { startWorkerdTarget } from "./lib/workerd-target.ts";
 import { A2A, a2aRows, measureA2a } from "./measure/a2a.ts";
 import { ASYNC, asyncRows, measureAsyncTasks } from "./measure/async-tasks.ts";
 import {
+  BUN_SETTINGS,
   CAPACITY,
   capacityRows,
-  KEEP_FREED_MEMORY,
   KEEP_FREED_MEMORY_SETTING,
-  keptMemoryRows,
   measureCapacity,
   measureGateway,
   scalingRows,
+  settingRows,
+  settingText,
   TARGET_AGENTS,
 } from "./measure/capacity-rows.ts";
 import { measureCluster } from "./measure/cluster.ts";
@@ -150,11 +151,13 @@ try {
           () => measureGateway(runtime, quarter),
         );
         if (small) rows.push(...scalingRows(runtime, { agents: quarter, gateway: small }, result));
-        const kept = await attempt(
-          `capacity: ${CAPACITY.agents.toLocaleString("en-US")} idle agents on ${runtime}, freed memory kept`,
-          () => measureGateway(runtime, CAPACITY.agents, KEEP_FREED_MEMORY),
-        );
-        if (kept) rows.push(...keptMemoryRows(runtime, kept, result));
+        for (const { env } of BUN_SETTINGS) {
+          const measured = await attempt(
+            `capacity: ${CAPACITY.agents.toLocaleString("en-US")} idle agents on ${runtime}, with ${settingText(env)}`,
+            () => measureGateway(runtime, CAPACITY.agents, env),
+          );
+          if (measured) rows.push(...settingRows(runtime, env, measured, result));
+        }
       }
       if (result && CAPACITY.agents < TARGET_AGENTS) {
         notes.push(
@@ -343,7 +346,7 @@ const method = [
   `Agent: one Node process (bench/agents/bench-agent.ts) with the real protocol client (connector/src/client/agent-client.ts) drives floor and gateway alike; load: node:http keep-alive from the orchestrator process. Everything on 127.0.0.1; all processes share the machine's cores.`,
   `Round trip: JSON POST, the agent answers with one chunk and done; ${ROUND_TRIP.warmup} warm-up calls (at most ${ROUND_TRIP.warmupMs / 1000} s), then up to ${ROUND_TRIP.requests} calls (or ${ROUND_TRIP.maxMs / 1000} s) sequential and at ${ROUND_TRIP.concurrency} concurrent.`,
   `Streaming: one SSE request; the agent streams ${STREAMING.chunks.toLocaleString("en-US")} chunks of 64–256 bytes; timed at the caller from request to end of body; median of ${STREAMING.runs} runs after one warm-up run. MB/s counts chunk payload (10^6 bytes).`,
-  `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw WebSocket clients from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts over raw-websocket.ts: a TCP socket speaking just enough of RFC 6455, about half the CPU per connect of the ws package's client, so the generators take less of the two cores the server shares with them; their CPU per connect is reported beside the server's; ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first, then the gateway restarted, so it connects them as a fresh process like the floor). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target). On Bun the gateway is measured once more, the same way, started with ${KEEP_FREED_MEMORY_SETTING} (mimalloc keeps freed memory instead of returning it to the system; docs/capacity.md); its floor column is the default gateway of the same run.`,
+  `Capacity: ${CAPACITY.agents.toLocaleString("en-US")} raw WebSocket clients from ${Math.ceil(CAPACITY.agents / CAPACITY.perProcess)} Node processes (bench/agents/lean-agents.ts over raw-websocket.ts: a TCP socket speaking just enough of RFC 6455, about half the CPU per connect of the ws package's client, so the generators take less of the two cores the server shares with them; their CPU per connect is reported beside the server's; ${CAPACITY.openingAtOnce} handshakes in flight per process, spread over ${CAPACITY.sourceAddresses.length} loopback source addresses) send hello and ping every heartbeat (15 s); first to the floor (a bare WebSocket server answering hello and ping), then to the gateway (fs store, sync always, one user token, ${CAPACITY.agents.toLocaleString("en-US")} agents created through the API first, then the gateway restarted, so it connects them as a fresh process like the floor). RSS: VmRSS after all are welcomed and one heartbeat passed, minus before connecting, per agent. Connect rate: agents ÷ (last welcome − first open). Idle CPU: CPU time over one heartbeat with everyone connected. Restart settle: SIGTERM, start again on the same port and data dir, time from the signal until every agent is welcomed again (the generators reconnect with the connector's backoff, connector/src/client/backoff.ts). Bench processes ask for an open-files limit of 262,144 (bench/lib/processes.ts; only a process allowed to raise its hard limit gets it); the agent count is capped by what they get. Deno is not measured (no target). On Bun the gateway is measured ${BUN_SETTINGS.length} more times, the same way, each started with one setting: ${BUN_SETTINGS.map(({ env, what }) => `${settingText(env)} (${what})`).join(", ")}; see docs/capacity.md. Their floor column is the default gateway of the same run.`,
   `Durable tasks: fs store with AGENT_MESH_FS_SYNC=always (each 202 is answered after the journal's fdatasync; concurrent tasks share one), agents never connected, ${ASYNC.senders} concurrent senders; ${ASYNC.warmup.toLocaleString("en-US")} warm-up tasks to another agent (Bun's JIT keeps speeding this path up for about 25,000 requests; a shorter warm-up made the first window, not the backlog, the slow one). Backlog 0: ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")} tasks, each to an agent with an empty queue; backlog ${ASYNC.backlog.toLocaleString("en-US")}: one agent's queue filled to that, then ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")} more; each row keeps its best window. Journal syncs/s: fsync + fdatasync calls of the server process during the same window, counted with perf stat on the syscall tracepoints; CPU per task: utime + stime of the server process over the window ÷ tasks. The per-token rate limit counts every task (set high enough never to trigger); its count is written with the tasks, never synced on its own. Floor: the floor server of the same runtime with its durable intake (bench/floor/journal.ts: one JSON line per task, group commit with fdatasync over zero-filled space, then 202; no auth, index, queue or commit lines), running beside the gateway under the same senders: ${ASYNC.floorWarmup.toLocaleString("en-US")} warm-up tasks, then ${ASYNC.rounds} windows of ${ASYNC.window.toLocaleString("en-US")}, taking turns with the gateway's backlog-0 windows; its best window. On Bun a second gateway started with ${KEEP_FREED_MEMORY_SETTING} (warmed up the same way) takes a turn after each backlog-0 window of the default one, to agents with empty queues; its best window is compared with the default gateway's.`,
   `Doors: the same gateway and agent; sequential calls after ${DOORS.warmup} warm-up calls each, up to ${DOORS.requests} calls (or ${DOORS.maxMs / 1000} s) each, the two doors taking turns in 10 slices, warm-up included. MCP: the 2026-07-28 tools/call the SDK client sends (with a progress token, answered as SSE) on /mcp; floor column: a /v1 JSON call to the same agent. Every call passes the per-token rate limit (set high enough never to trigger).`,
   `Mesh: Bun gateway on the fs store with the bench echo agent; ask_agent through a real \`agent-mesh mcp\` process (MCP SDK client over stdio) vs a /v1 JSON call, ${MESH.requests} sequential calls each after ${MESH.warmup} warm-up calls, taking turns in 10 slices, warm-up included. Inbox: ${MESH.senders} concurrent senders put ${MESH.inboxMessages.toLocaleString("en-US")} messages in an inbox, then fetch (100 at a time) and acknowledge them all; once with nothing else stored, once after ${MESH.backlog.toLocaleString("en-US")} unread messages were left in another inbox.`,

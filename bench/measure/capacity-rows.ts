@@ -1,22 +1,24 @@
 /** Table rows of the capacity measurement (bench/measure/capacity.ts), with the issue's targets. */
 import { fmt, type Row, row } from "../lib/report.ts";
 import {
+  BUN_SETTINGS,
   CAPACITY,
   type CapacityResult,
-  KEEP_FREED_MEMORY,
   KEEP_FREED_MEMORY_SETTING,
   measureCapacity,
   measureGateway,
   type ServerCapacity,
+  settingText,
   TARGET_AGENTS,
 } from "./capacity.ts";
 
 export {
+  BUN_SETTINGS,
   CAPACITY,
-  KEEP_FREED_MEMORY,
   KEEP_FREED_MEMORY_SETTING,
   measureCapacity,
   measureGateway,
+  settingText,
   TARGET_AGENTS,
 };
 
@@ -141,37 +143,38 @@ export function scalingRows(
   ];
 }
 
-/** The Bun gateway with mimalloc keeping freed memory (`KEEP_FREED_MEMORY`), the default gateway as its floor. */
-export function keptMemoryRows(
+/** The Bun gateway started with `env` (one of `BUN_SETTINGS`), the default gateway as its floor. */
+export function settingRows(
   runtime: string,
-  kept: CapacityResult["gateway"],
+  env: Record<string, string>,
+  measured: CapacityResult["gateway"],
   full: CapacityResult,
 ): Row[] {
-  const setting = `with ${KEEP_FREED_MEMORY_SETTING} (floor = the default gateway)`;
+  const setting = `with ${settingText(env)} (floor = the default gateway)`;
   const base = full.gateway;
   return [
     row(
       `Server CPU per connect, ${setting}`,
       runtime,
-      `${kept.cpuPerConnectUs.toFixed(0)} µs`,
+      `${measured.cpuPerConnectUs.toFixed(0)} µs`,
       `${base.cpuPerConnectUs.toFixed(0)} µs`,
-      `${(kept.cpuPerConnectUs / base.cpuPerConnectUs).toFixed(2)}×`,
+      `${(measured.cpuPerConnectUs / base.cpuPerConnectUs).toFixed(2)}×`,
       "",
       null,
     ),
     row(
       `RSS per idle agent, ${setting}`,
       runtime,
-      fmt.kb(kept.kbPerAgent),
+      fmt.kb(measured.kbPerAgent),
       fmt.kb(base.kbPerAgent),
-      `${(kept.kbPerAgent / base.kbPerAgent).toFixed(2)}×`,
+      `${(measured.kbPerAgent / base.kbPerAgent).toFixed(2)}×`,
       "",
       null,
     ),
     row(
       `Restart settle, ${setting}`,
       runtime,
-      `${kept.restartSettleSeconds.toFixed(1)} s (listening after ${kept.restartListeningSeconds.toFixed(1)} s)`,
+      `${measured.restartSettleSeconds.toFixed(1)} s (listening after ${measured.restartListeningSeconds.toFixed(1)} s)`,
       `${base.restartSettleSeconds.toFixed(1)} s`,
       "",
       "",

@@ -33,10 +33,25 @@ import {
  * for speed on Bun"). Measured beside the default on Bun, in the capacity and the durable intake sections.
  */
 export const KEEP_FREED_MEMORY = { MIMALLOC_PURGE_DELAY: "-1" };
-/** `KEEP_FREED_MEMORY` as it is written in a shell, for the rows and the method note. */
-export const KEEP_FREED_MEMORY_SETTING = Object.entries(KEEP_FREED_MEMORY)
-  .map(([name, value]) => `${name}=${value}`)
-  .join(" ");
+/**
+ * JavaScriptCore without its top compiler tier (FTL): in a fresh process the connect path is compiled to the DFG
+ * tier only, which costs far less to compile; the code runs a little slower once hot (docs/capacity.md, "Skipping
+ * the top compiler tier on Bun"). Measured beside the default on Bun, in the capacity section.
+ */
+export const SKIP_TOP_JIT_TIER = { BUN_JSC_useFTLJIT: "0" };
+
+/** Environment settings as they are written in a shell, for the rows and the method notes. */
+export const settingText = (env: Record<string, string>): string =>
+  Object.entries(env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ");
+export const KEEP_FREED_MEMORY_SETTING = settingText(KEEP_FREED_MEMORY);
+
+/** The settings the capacity section measures the Bun gateway with, each beside the default (its floor). */
+export const BUN_SETTINGS = [
+  { env: KEEP_FREED_MEMORY, what: "mimalloc keeps freed memory instead of returning it to the system" },
+  { env: SKIP_TOP_JIT_TIER, what: "JavaScriptCore compiles no further than its DFG tier" },
+];
 
 /** The issue's target fleet. */
 export const TARGET_AGENTS = 100_000;
