@@ -1,7 +1,7 @@
 /**
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
- * with 32 concurrent senders and the agents offline so every task stays queued. Measured from a backlog of 0, then
- * again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
+ * with 32 concurrent senders (autocannon, bench/lib/request-blast.ts) and the agents offline so every task stays
+ * queued. Measured from a backlog of 0, then again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
  * The warm-up goes to another agent, so each measured queue really starts empty. Then one sender alone: how long a
  * caller waits for a 202 that is on disk, a journal write and sync of its own per task.
  *
@@ -15,10 +15,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HttpClient, httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
+import { httpClient, type LatencyStats, measureLatency } from "../lib/http-load.ts";
 import { readCpuSeconds } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import { fmt, type Row, row } from "../lib/report.ts";
+import { blast } from "../lib/request-blast.ts";
 import { type LocalRuntime, startFloor, startGateway } from "../lib/servers.ts";
 import { countSyncs } from "../lib/sync-counter.ts";
 import { KEEP_FREED_MEMORY, KEEP_FREED_MEMORY_SETTING } from "./capacity.ts";
@@ -73,28 +74,23 @@ export interface AsyncTasksResult {
 
 const BODY = JSON.stringify({ message: "summarise the logs of last night", async: true });
 
+/** A server's durable intake as the load sees it: where to send, with which token. */
+interface Intake {
+  url: string;
+  token: string | null;
+}
+
 /** Sends `count` durable tasks to `path` from `ASYNC.senders` concurrent senders; resolves with tasks per second. */
-async function send(client: HttpClient, path: string, count: number): Promise<number> {
-  let sent = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: ASYNC.senders }, async () => {
-      while (sent < count) {
-        sent++;
-        const res = await client.post(path, BODY);
-        if (res.status !== 202) throw new Error(`async task refused: ${res.status} ${res.body}`);
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
+function send(intake: Intake, path: string, count: number): Promise<number> {
+  return blast({ ...intake, path, body: BODY, connections: ASYNC.senders, amount: count, status: 202 });
 }
 
 /** `send`, with the server's journal syncs and CPU time counted over the same window. */
-async function measured(client: HttpClient, pid: number, path: string, count: number): Promise<Window> {
+async function measured(intake: Intake, pid: number, path: string, count: number): Promise<Window> {
   const counter = await countSyncs(pid);
   const cpuBefore = await readCpuSeconds(pid);
   const started = performance.now();
-  const perSecond = await send(client, path, count);
+  const perSecond = await send(intake, path, count);
   const seconds = (performance.now() - started) / 1000;
   const cpuPerTaskUs = (((await readCpuSeconds(pid)) - cpuBefore) / count) * 1e6;
   const syncs = await counter.stop();
@@ -104,17 +100,16 @@ async function measured(client: HttpClient, pid: number, path: string, count: nu
 /** Of windows measured in turns, the quickest: the one least slowed down by other work on the machine. */
 const best = (windows: Window[]): Window => windows.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 
-/** A floor server with its durable intake, a client for it, and the windows measured on it. */
+/** A floor server with its durable intake, where its load goes, and the windows measured on it. */
 async function startDurableFloor(runtime: LocalRuntime) {
   const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-floor-"));
   const floor = await startFloor(runtime, "plain", { FLOOR_DATA_DIR: dataDir });
-  const client = httpClient(floor.url, null, ASYNC.senders);
+  const intake = { url: floor.url, token: null };
   const path = "/v1/agents/queue/messages";
   return {
-    warmUp: () => send(client, path, ASYNC.floorWarmup),
-    window: () => measured(client, floor.process.pid, path, ASYNC.window),
+    warmUp: () => send(intake, path, ASYNC.floorWarmup),
+    window: () => measured(intake, floor.process.pid, path, ASYNC.window),
     async stop() {
-      client.close();
       await floor.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -131,14 +126,13 @@ async function startSideGateway(runtime: LocalRuntime, env: Record<string, strin
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
     const agents = ["warmup", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
     for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
-    const client = httpClient(gateway.url, user.token, ASYNC.senders);
+    const intake = { url: gateway.url, token: user.token };
     let round = 0;
     return {
-      warmUp: () => send(client, "/v1/agents/warmup/messages", ASYNC.warmup),
+      warmUp: () => send(intake, "/v1/agents/warmup/messages", ASYNC.warmup),
       window: () =>
-        measured(client, gateway.process.pid, `/v1/agents/empty-${round++}/messages`, ASYNC.window),
+        measured(intake, gateway.process.pid, `/v1/agents/empty-${round++}/messages`, ASYNC.window),
       async stop() {
-        client.close();
         await gateway.stop();
       },
     };
@@ -174,14 +168,16 @@ async function measureGateway(
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
     const agents = ["warmup", "queue", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
     for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
-    const client = httpClient(gateway.url, user.token, ASYNC.senders);
+    const intake = { url: gateway.url, token: user.token };
+    // One sender at a time: node:http, as every latency row.
+    const client = httpClient(gateway.url, user.token, 1);
     const pathOf = (agent: string) => `/v1/agents/${agent}/messages`;
     const pid = gateway.process.pid;
     try {
       await floor.warmUp();
       await kept?.warmUp();
-      const coldPerSecond = await send(client, pathOf("warmup"), ASYNC.coldWindow);
-      await send(client, pathOf("warmup"), ASYNC.warmup - ASYNC.coldWindow);
+      const coldPerSecond = await send(intake, pathOf("warmup"), ASYNC.coldWindow);
+      await send(intake, pathOf("warmup"), ASYNC.warmup - ASYNC.coldWindow);
       // To the warm-up agent too, so the measured queues still start empty.
       const oneByOne = await measureLatency(
         async () => {
@@ -195,13 +191,13 @@ async function measureGateway(
       const keptWindows: Window[] = [];
       for (let round = 0; round < ASYNC.rounds; round++) {
         floorWindows.push(await floor.window());
-        emptyWindows.push(await measured(client, pid, pathOf(`empty-${round}`), ASYNC.window));
+        emptyWindows.push(await measured(intake, pid, pathOf(`empty-${round}`), ASYNC.window));
         if (kept) keptWindows.push(await kept.window());
       }
-      await send(client, pathOf("queue"), ASYNC.backlog);
+      await send(intake, pathOf("queue"), ASYNC.backlog);
       const fullWindows: Window[] = [];
       for (let round = 0; round < ASYNC.rounds; round++) {
-        fullWindows.push(await measured(client, pid, pathOf("queue"), ASYNC.window));
+        fullWindows.push(await measured(intake, pid, pathOf("queue"), ASYNC.window));
       }
       return {
         coldPerSecond,
