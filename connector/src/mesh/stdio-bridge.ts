@@ -11,6 +11,7 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Server } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { fetchWithOwnSignals } from "./own-signal-fetch.ts";
 
 export interface BridgeOptions {
   gatewayUrl: string;
@@ -37,7 +38,10 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
   if (options.chain) headers["x-agent-mesh-chain"] = options.chain;
   const remote = new Client({ name: "agent-mesh-mcp", version: options.version });
   await remote.connect(
-    new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), { requestInit: { headers } }),
+    new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), {
+      requestInit: { headers },
+      fetch: fetchWithOwnSignals(),
+    }),
   );
   const handle = serveStdio(() => {
     const server = new Server(
