@@ -1,9 +1,10 @@
 /**
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
  * with 32 concurrent senders (autocannon, bench/lib/request-blast.ts) and the agents offline so every task stays
- * queued. Measured from a backlog of 0, then again once 100,000 tasks wait; the journal's fsync/fdatasync calls per second are counted beside each rate.
- * The warm-up goes to another agent, so each measured queue really starts empty. Then one sender alone: how long a
- * caller waits for a 202 that is on disk, a journal write and sync of its own per task.
+ * queued. Measured from a backlog of 0, then again once 100,000 tasks wait; the journal's fsync/fdatasync calls
+ * per second are counted beside each rate. The warm-up goes to another agent, so each measured queue really
+ * starts empty. Then one sender alone: how long a caller waits for a 202 that is on disk, a journal write and sync
+ * of its own per task.
  *
  * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
  * group commit, no auth, no index, no queue. Floor and gateway run side by side and take turns, `ASYNC.rounds`
