@@ -172,7 +172,8 @@ export function callerTests(ctx: UiContext): void {
     expect(await card.textContent()).toContain("Write notes.md (3 lines)");
     await card.getByRole("button", { name: "Allow" }).click();
     await reply.getByText("The caller said allow.").waitFor();
-    expect(await card.locator(".permission-state").textContent()).toBe("Allowed.");
+    // The agent's reply can reach the stream before the answer's own POST resolves, so the card's state comes later.
+    await eventually(() => card.locator(".permission-state").textContent()).toBe("Allowed.");
   });
 
   it("closes a permission card the agent withdrew (no answer in time): no buttons left, and it says why", async () => {
