@@ -146,11 +146,11 @@ export function callerTests(ctx: UiContext): void {
     await box.fill("tools");
     await box.press("Enter");
     const reply = page.locator("article.msg.agent").last();
-    await reply.locator(".msg-tools").waitFor();
+    // The status line is the last of these chunks: once it shows, the ones before it are rendered too.
+    await eventually(() => reply.locator(".status-line").textContent()).toBe("Reading done");
     expect(await reply.locator("details.thinking").getAttribute("open")).toBeNull();
     expect(await reply.locator("details.tool summary").textContent()).toContain("read_file README.md");
     expect(await reply.locator(".tool-result").textContent()).toContain("# Agent Mesh");
-    expect(await reply.locator(".status-line").textContent()).toBe("Reading done");
     await reply.locator("details.tool summary").click();
     await ctx.shot("chat-tools");
     await box.fill("file");
