@@ -56,6 +56,13 @@ export const errors = {
       `This gateway node is full (at most ${max.toLocaleString("en-US")} agent${max === 1 ? "" : "s"} at once); retry later or connect to another node. Operators: AGENT_MESH_MAX_AGENTS and the open-files limit set the cap (docs/capacity.md).`,
       { headers: { "retry-after": "10" } },
     ),
+  storeFull: (maxLiveBytes: number) =>
+    new ApiError(
+      507,
+      "store_full",
+      `This gateway's store is full (${Math.round(maxLiveBytes / 2 ** 20).toLocaleString("en-US")} MB of live data, its limit): it takes no new tasks or messages until queued work finishes or finished tasks expire. Retry later. Operators: AGENT_MESH_FS_MAX_MB sets the limit (docs/storage.md).`,
+      { headers: { "retry-after": "60" } },
+    ),
   agentBusy: (name: string, limit: number) =>
     new ApiError(
       429,

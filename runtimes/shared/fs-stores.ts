@@ -4,6 +4,8 @@
  */
 import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
+import { totalmem } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
@@ -16,12 +18,20 @@ export interface Stores {
   blobs: BlobStore;
 }
 
-/** `syncSetting` is AGENT_MESH_FS_SYNC: `always` (default), `<ms>` or `off` (docs/storage.md). */
-export function openFsStores(dataDir: string, syncSetting?: string): Stores {
-  const sync = parseFsSyncMode(syncSetting);
+/** The settings of the fs backend, as their environment variables give them (docs/storage.md). */
+export interface FsSettings {
+  /** AGENT_MESH_FS_SYNC: `always` (default), `<ms>` or `off`. */
+  sync?: string;
+  /** AGENT_MESH_FS_MAX_MB: live data above which no new work is taken; `0`: no limit; default `defaultMaxLiveBytes`. */
+  maxMb?: string;
+}
+
+export function openFsStores(dataDir: string, settings: FsSettings = {}): Stores {
+  const sync = parseFsSyncMode(settings.sync);
+  const maxLiveBytes = parseFsMaxMb(settings.maxMb);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs, sync });
+  const sessions = fsSessionStore({ dir: `${dataDir}/sessions`, fs, sync, maxLiveBytes });
   // The lock goes with the session store, the one the entries dispose on shutdown.
   const store: SessionStore = {
     // A full disk or a read-only folder answers 503 store_read_only, and /health says so.
@@ -32,4 +42,27 @@ export function openFsStores(dataDir: string, syncSetting?: string): Stores {
     },
   };
   return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
+}
+
+/** AGENT_MESH_FS_MAX_MB as the store's `maxLiveBytes`: unset → the default, `0` → no limit. */
+export function parseFsMaxMb(setting: string | undefined): number | null {
+  if (setting === undefined || setting === "") return defaultMaxLiveBytes();
+  if (!/^\d+$/.test(setting) || !Number.isSafeInteger(Number(setting) * 2 ** 20)) {
+    const message = `AGENT_MESH_FS_MAX_MB must be a whole number of megabytes (0: no limit), got ${JSON.stringify(setting)}`;
+    throw Object.assign(new Error(message), { code: "invalid_store_config" });
+  }
+  return Number(setting) === 0 ? null : Number(setting) * 2 ** 20;
+}
+
+/**
+ * A quarter of the memory this process can use: the JavaScript heap's limit on V8 (Node, Deno), past which the
+ * process dies however much memory the machine has; half the machine's memory on Bun, whose heap has no such limit.
+ * A stored entry takes about 1.7 times its live size on the heap, and 2.5–3.9 times in RSS (a queued task: 590
+ * bytes of live data, 1.0 KB of heap, 1.5 KB of RSS on Bun and 2.3 KB on Node), so the store's data then fills at
+ * most about half the heap.
+ */
+export function defaultMaxLiveBytes(): number {
+  const heapLimit =
+    "bun" in process.versions ? Number.POSITIVE_INFINITY : getHeapStatistics().heap_size_limit;
+  return Math.floor(Math.min(totalmem() / 2, heapLimit) / 4);
 }

@@ -4,6 +4,7 @@
  * - `AGENT_MESH_STORE`: `memory`, `fs` (default), `redis` or `upstash`
  * - `AGENT_MESH_DATA_DIR`: directory of the fs backend (default `./.data`)
  * - `AGENT_MESH_FS_SYNC`: fs only, when a write is synced to disk: `always` (default), `<ms>` or `off`
+ * - `AGENT_MESH_FS_MAX_MB`: fs only, the live data above which no new tasks or messages are taken (`0`: no limit)
  * - `REDIS_URL`: for `redis`
  * - `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`: for `upstash`
  * - `AGENT_MESH_STORE_PREFIX`: key prefix on redis/upstash, so deployments can share a server (default `agent-mesh:`)
@@ -17,7 +18,7 @@ import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { createBlobsFromEnv } from "./blobs-from-env.ts";
-import { openFsStores, type Stores } from "./fs-stores.ts";
+import { openFsStores, parseFsMaxMb, type Stores } from "./fs-stores.ts";
 
 export type { Stores };
 
@@ -48,10 +49,14 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
     case "fs":
       try {
         parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
+        parseFsMaxMb(env.AGENT_MESH_FS_MAX_MB);
       } catch (error) {
         throw configError((error as Error).message);
       }
-      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", env.AGENT_MESH_FS_SYNC).store;
+      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", {
+        sync: env.AGENT_MESH_FS_SYNC,
+        maxMb: env.AGENT_MESH_FS_MAX_MB,
+      }).store;
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
       const { redisSessionStore } = await import("../../gateway/src/session-stores/redis.ts");

@@ -17,6 +17,8 @@ const result = {
   counted: counted.sort(),
   keys: await store.keys("smoke:"),
   blob: Array.from((await blobs.get("smoke:blob")) ?? []),
+  /** The fs store's default limit in this runtime (runtimes/shared/fs-stores.ts); the others have none. */
+  maxLiveBytes: store.usage?.().maxLiveBytes ?? null,
 };
 await blobs.dispose();
 await store.dispose();

@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FsSessionStore } from "../../gateway/src/session-stores/fs.ts";
+import { defaultMaxLiveBytes } from "../../runtimes/shared/fs-stores.ts";
 import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
 
@@ -108,6 +110,33 @@ describe("createStoresFromEnv", () => {
     expect(await syncsAfterWrites("60000")).toBe(0); // synced later (or on dispose), never before the answer
   });
 
+  it("passes AGENT_MESH_FS_MAX_MB to the fs store: unset is the default, 0 is no limit, anything else is refused", async () => {
+    const limitOf = async (setting: string | undefined) => {
+      const { store } = await createStoresFromEnv({
+        AGENT_MESH_DATA_DIR: tempDir(),
+        AGENT_MESH_FS_MAX_MB: setting,
+      });
+      const { maxLiveBytes } = (store as FsSessionStore).usage();
+      await store.dispose();
+      return maxLiveBytes;
+    };
+    expect(await limitOf("64")).toBe(64 * 2 ** 20);
+    expect(await limitOf("0")).toBeNull();
+    expect(await limitOf(undefined)).toBe(defaultMaxLiveBytes());
+    expect(await limitOf("")).toBe(defaultMaxLiveBytes());
+    // On Node: a quarter of the JavaScript heap's limit, or of half the memory when that is less.
+    const heapLimit = getHeapStatistics().heap_size_limit;
+    expect(defaultMaxLiveBytes()).toBe(Math.floor(Math.min(totalmem() / 2, heapLimit) / 4));
+    for (const wrong of ["-1", "1.5", "lots", "1e3", "99999999999999"]) {
+      await expect(
+        createStoresFromEnv({ AGENT_MESH_DATA_DIR: tempDir(), AGENT_MESH_FS_MAX_MB: wrong }),
+      ).rejects.toMatchObject({
+        code: "invalid_store_config",
+        message: /AGENT_MESH_FS_MAX_MB must be a whole number/,
+      });
+    }
+  });
+
   it.runIf(redis)("opens redis with a key prefix and keeps blobs apart from session keys", async () => {
     const env = { AGENT_MESH_STORE: "redis", REDIS_URL: redis!.url, AGENT_MESH_STORE_PREFIX: "env-test:" };
     const { store, blobs } = await createStoresFromEnv(env);
@@ -139,10 +168,13 @@ describe("createStoresFromEnv", () => {
           timeout: 30_000,
         });
         expect(run.stderr).not.toMatch(/error/i);
-        expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toEqual({
-          name: backend,
-          ...EXPECTED_SMOKE,
-        });
+        const { maxLiveBytes, ...result } = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+        expect(result).toEqual({ name: backend, ...EXPECTED_SMOKE });
+        if (backend !== "fs") expect(maxLiveBytes).toBeNull();
+        // Bun's heap has no limit of its own: an eighth of the machine's memory. On V8, at most that.
+        else if (runtime === "bun") expect(maxLiveBytes).toBe(Math.floor(totalmem() / 8));
+        else expect(maxLiveBytes).toBeGreaterThan(64 * 2 ** 20);
+        if (backend === "fs" && runtime !== "bun") expect(maxLiveBytes).toBeLessThanOrEqual(totalmem() / 8);
       });
     }
   }

@@ -27,7 +27,10 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
   const env = { ...process.env, PORT: String(options.port), HOST: options.host };
   let stores: ReturnType<typeof openFsStores>;
   try {
-    stores = openFsStores(options.dataDir);
+    stores = openFsStores(options.dataDir, {
+      sync: process.env.AGENT_MESH_FS_SYNC,
+      maxMb: process.env.AGENT_MESH_FS_MAX_MB,
+    });
   } catch (error) {
     const message =
       error instanceof Error ? error.message.replace(/^\[gateway\] \[store\] /, "") : String(error);

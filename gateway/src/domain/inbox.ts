@@ -17,6 +17,7 @@ import { ApiError } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import type { AgentRecord } from "./agents.ts";
+import { assertStoreRoom } from "./store-room.ts";
 
 /** Documented caps: one message, and how many unacknowledged messages an inbox holds. */
 export const INBOX_LIMITS = {
@@ -77,6 +78,7 @@ export function createInboxService(store: SessionStore) {
         `An inbox message holds at most ${INBOX_LIMITS.messageChars} characters; send a file link for more.`,
       );
     }
+    assertStoreRoom(store);
     const unread = await store.increment(`inbox-unread:${to.id}`);
     if (unread > INBOX_LIMITS.unread) {
       await store.increment(`inbox-unread:${to.id}`, -1);

@@ -15,6 +15,7 @@
 import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
+import { assertStoreRoom } from "./store-room.ts";
 import { createBacklogIndex } from "./task-backlog.ts";
 import { mayFollow } from "./task-transitions.ts";
 
@@ -128,6 +129,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
   async function create(
     fields: Omit<TaskRecord, "id" | "status" | "attempts" | "created_at" | "updated_at">,
   ) {
+    assertStoreRoom(store);
     const now = new Date().toISOString();
     const ulid = timeOrderedId();
     const task: TaskRecord = {

@@ -17,6 +17,7 @@ export const INBOX_PATHS = {
         "403": errorResponse("not_your_agent"),
         "413": errorResponse("message_too_large"),
         "429": errorResponse("inbox_full"),
+        "507": errorResponse("store_full"),
       },
     },
     get: {

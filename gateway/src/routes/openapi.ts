@@ -199,6 +199,7 @@ export const OPENAPI_DOCUMENT = {
           "429": errorResponse("agent_busy"),
           "503": errorResponse("agent_offline"),
           "504": errorResponse("agent_timeout"),
+          "507": errorResponse("store_full"),
         },
       },
     },

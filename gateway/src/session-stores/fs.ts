@@ -28,7 +28,7 @@ import {
   expiryFor,
   isLive,
 } from "./_values.ts";
-import type { IncrementOptions } from "./types.ts";
+import type { IncrementOptions, StoreUsage } from "./types.ts";
 import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
 
 export type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
@@ -50,12 +50,19 @@ export interface FsSessionStoreOptions {
   sync?: FsSyncMode;
   /** Zero-filled space the journal adds at a time in sync mode `always`. Default 4 MiB. */
   preallocateBytes?: number;
+  /**
+   * Live data (as journal characters) above which `usage()` says the store is full; default: no limit. The store
+   * never refuses a write for it: the gateway stops taking new work (tasks, inbox messages), and updates, deletes
+   * and counters go on, so the work already queued can finish and make room.
+   */
+  maxLiveBytes?: number | null;
 }
 
 /** The fs store also reports its journal's activity, for benches and health checks. */
 export interface FsSessionStore extends SessionStore {
   /** `fsync`/`fdatasync` calls so far (0 before the journal is opened). */
   syncCount(): number;
+  usage(): StoreUsage;
 }
 
 /** A new object per write, so a compaction snapshot can hold on to entries while the Map moves on. */
@@ -73,6 +80,15 @@ const LINE_OVERHEAD = 32;
 
 /** What `readJournal` returns when there is no journal yet (compared by identity). */
 const MISSING = new Uint8Array();
+
+const isWritable = (log: JournalFile): boolean => {
+  try {
+    log.assertWritable();
+    return true;
+  } catch {
+    return false; // the next write reports why
+  }
+};
 
 const entrySize = (key: string, entry: Entry): number => key.length + entry.text.length + LINE_OVERHEAD;
 
@@ -92,10 +108,18 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   const compactionMinBytes = options.compactionMinBytes ?? COMPACTION_MIN_BYTES;
   const sync = options.sync ?? "always";
   assertFsSyncMode(sync);
+  const maxLiveBytes = options.maxLiveBytes ?? null;
+  if (maxLiveBytes !== null && !(Number.isSafeInteger(maxLiveBytes) && maxLiveBytes > 0)) {
+    throw new StoreError(
+      "invalid_option",
+      `maxLiveBytes must be a positive integer or null, got ${maxLiveBytes}`,
+    );
+  }
   const index = createKeyIndex<Entry>();
   /** Approximate size of the live data as journal lines (characters, not bytes: a cheap estimate suffices). */
   let liveSize = 0;
   let nextSweep = Date.now() + sweepIntervalMs;
+  let nextFullSweep = 0;
   let journal: JournalFile | null = null;
   let opening: Promise<JournalFile> | undefined;
   let disposed = false;
@@ -217,13 +241,16 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     return written;
   };
 
+  const sweep = (log: JournalFile, now: number): void => {
+    for (const [key, entry] of index.entries()) {
+      if (!isLive(entry.expiresAt, now)) expire(log, key); // deleting the visited entry is safe in a Map
+    }
+  };
   const afterMutation = (log: JournalFile): void => {
     const now = Date.now();
     if (now >= nextSweep) {
       nextSweep = now + sweepIntervalMs;
-      for (const [key, entry] of index.entries()) {
-        if (!isLive(entry.expiresAt, now)) expire(log, key); // deleting the visited entry is safe in a Map
-      }
+      sweep(log, now);
     }
     if (
       !log.compacting &&
@@ -249,6 +276,16 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   const store: FsSessionStore = {
     name: "fs",
     syncCount: () => journal?.syncs ?? 0,
+    usage() {
+      // At the limit, expired entries are dropped now (at most once a second) rather than at the next sweep, so
+      // finished tasks that expired make room as soon as they may.
+      const now = Date.now();
+      if (maxLiveBytes !== null && liveSize >= maxLiveBytes && journal !== null && now >= nextFullSweep) {
+        nextFullSweep = now + 1000;
+        if (isWritable(journal)) sweep(journal, now);
+      }
+      return { liveBytes: liveSize, maxLiveBytes };
+    },
     async get<T>(key: string) {
       assertKey(key);
       const entry = readLive(journal ?? (await ready()), key);

@@ -24,6 +24,14 @@ export interface IncrementOptions {
   durable?: boolean;
 }
 
+/** See `SessionStore.usage`. */
+export interface StoreUsage {
+  /** Live entries' size as journal lines (characters: a cheap estimate of bytes). */
+  liveBytes: number;
+  /** Above it the gateway takes no new tasks or inbox messages (507 `store_full`); null: no limit. */
+  maxLiveBytes: number | null;
+}
+
 /** What `/health` reports about the store: `up`, or why it cannot serve (the gateway then answers 503). */
 export interface StoreHealth {
   /** `unavailable`: cannot be reached (redis, upstash); `read_only`: writes fail (fs: disk full, read-only). */
@@ -87,6 +95,12 @@ export interface SessionStore {
   sortedSets?: SortedSets;
   /** Current health; absent on backends that cannot fail apart from their process (memory). */
   health?(): StoreHealth;
+  /**
+   * How much data the store holds against the limit set for it; only on backends that hold every entry in the
+   * gateway's own memory and keep it across restarts (fs), where outgrowing memory would crash the process again
+   * on every start.
+   */
+  usage?(): StoreUsage;
   /** Closes connections and timers. The store is unusable afterwards. */
   dispose(): Promise<void>;
 }

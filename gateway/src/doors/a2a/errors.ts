@@ -106,6 +106,7 @@ const FROM_API: Record<string, A2aErrorKind> = {
   agent_not_found: "AgentNotFound",
   body_too_large: "TooLarge",
   agent_busy: "ResourceExhausted",
+  store_full: "ResourceExhausted",
   rate_limited: "ResourceExhausted",
   agent_offline: "Unavailable",
 };
