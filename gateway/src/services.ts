@@ -9,7 +9,7 @@ import { type AgentService, createAgentService } from "./domain/agents.ts";
 import type { CallService } from "./domain/calls.ts";
 import { createInboxService, type InboxService } from "./domain/inbox.ts";
 import { createTaskService, type TaskRecord, type TaskService } from "./domain/tasks.ts";
-import { storeRefusal } from "./errors.ts";
+import { ApiError, storeRefusal } from "./errors.ts";
 import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
 import type { SessionStore } from "./session-stores/types.ts";
@@ -76,8 +76,10 @@ export function createCoreServices(options: CoreServicesOptions) {
   const { store, config } = options;
   const report =
     options.onError ?? ((error, context) => console.error(`[gateway] [${context.stage}]`, error));
-  // A store outage is logged once by the store when it begins and ends, not once per refused request.
+  // A store outage is logged once by the store when it begins and ends, not once per refused request; so is a
+  // full store, by the fs wiring (runtimes/shared/fs-stores.ts).
   const onError = (error: unknown, context: { stage: string }) => {
+    if (error instanceof ApiError && error.code === "store_full") return;
     if (storeRefusal(error)?.code !== "store_unavailable") report(error, context);
   };
   let secretPromise: Promise<string> | undefined;

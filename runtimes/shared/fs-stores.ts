@@ -9,8 +9,8 @@ import { getHeapStatistics } from "node:v8";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
-import { fsSessionStore, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { type FsSessionStore, fsSessionStore, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
+import type { SessionStore, StoreUsage } from "../../gateway/src/session-stores/types.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
 export interface Stores {
@@ -36,12 +36,32 @@ export function openFsStores(dataDir: string, settings: FsSettings = {}): Stores
   const store: SessionStore = {
     // A full disk or a read-only folder answers 503 store_read_only, and /health says so.
     ...withWriteHealth(sessions),
+    usage: sayWhenFull(sessions),
     async dispose() {
       await sessions.dispose();
       unlock();
     },
   };
   return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
+}
+
+/** The store's `usage`, logging once when it reaches its limit and once when it has room again. */
+function sayWhenFull(sessions: FsSessionStore, log = (line: string) => console.warn(line)): () => StoreUsage {
+  let full = false;
+  return () => {
+    const usage = sessions.usage();
+    const now = usage.maxLiveBytes !== null && usage.liveBytes >= usage.maxLiveBytes;
+    if (now !== full) {
+      full = now;
+      const mb = Math.round((usage.maxLiveBytes ?? 0) / 2 ** 20);
+      log(
+        full
+          ? `[gateway] [store] the fs store reached its limit (${mb} MB of live data, AGENT_MESH_FS_MAX_MB): new tasks and inbox messages get 507 store_full until finished tasks expire`
+          : "[gateway] [store] the fs store has room again: new tasks and inbox messages are taken",
+      );
+    }
+    return usage;
+  };
 }
 
 /** AGENT_MESH_FS_MAX_MB as the store's `maxLiveBytes`: unset → the default, `0` → no limit. */

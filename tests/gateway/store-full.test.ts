@@ -2,8 +2,7 @@
  * A gateway whose fs store reached its limit (AGENT_MESH_FS_MAX_MB; by default a share of the memory the process
  * may use): new tasks and inbox messages are refused with 507 `store_full` on every door, before anything is
  * acknowledged; every task it took is kept and runs once its agent connects; and once finished tasks expire it
- * takes work again. Without the limit, a queue that outgrows memory crashes the process, and the journal's replay
- * crashes it again at every start.
+ * takes work again. Without the limit, a queue that outgrows memory crashes the process.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { apiClient, type JsonResponse } from "../helpers/api.ts";
@@ -81,5 +80,47 @@ describe("a full fs store", () => {
     );
     const after = await user.api.post("/v1/agents/worker/messages", { message: "again", async: true });
     expect(after.status).toBe(202);
+
+    // One line when it filled and one when it had room again, not a line (or a stack) per refusal.
+    const log = gateway.output();
+    expect(log.match(/the fs store reached its limit \(1 MB of live data/g)).toHaveLength(1);
+    expect(log.match(/the fs store has room again/g)).toHaveLength(1);
+    expect(log).not.toContain("store_full'");
+  });
+
+  it("by default stops a Node gateway's queue short of its heap limit: 507, no crash, and it restarts with every task", async () => {
+    // Measured with this heap: without the limit the gateway died of "JavaScript heap out of memory" after about
+    // 5,600 such tasks. With it, it refused from about 3,400 on, and its restart (replaying 28 MB of live data) died
+    // the same way until the journal was replayed line by line instead of decoded into one string first.
+    gateway = await startGateway({
+      runtime: "node",
+      store: "fs",
+      env: { NODE_OPTIONS: "--max-old-space-size=64", AGENT_MESH_RATE_LIMIT: "off" },
+    });
+    const user = await createUser(gateway.url, gateway.adminToken, "flood");
+    await createAgent(user.api, { name: "offline" });
+    const message = "f".repeat(8000);
+    const accepted: string[] = [];
+    let refused: JsonResponse | undefined;
+    while (refused === undefined && accepted.length < 20_000) {
+      const batch = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          user.api.post("/v1/agents/offline/messages", { message, async: true }),
+        ),
+      );
+      for (const res of batch) {
+        if (res.status === 202) accepted.push(res.body.task_id);
+        else refused ??= res;
+      }
+    }
+    expect(refused?.body.error.code).toBe("store_full");
+    expect(accepted.length).toBeGreaterThan(1000);
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+    await gateway.restart();
+    for (const id of [accepted[0], accepted.at(-1)]) {
+      expect((await user.api.get(`/v1/tasks/${id}`)).body.status).toBe("submitted");
+    }
+    const listed = await user.api.get("/v1/tasks?agent=offline&limit=1");
+    expect(listed.status).toBe(200);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Room for new work in a store that holds all its data in the gateway's memory (fs). Past the store's limit the
  * gateway refuses new tasks and inbox messages, before anything is acknowledged, rather than growing until the
- * process runs out of memory: the journal is replayed into memory at every start, so such a process would run out
- * again on each restart. Everything else goes on (reads, task updates, cancels, acknowledgements), so the queued
- * work can finish, and finished tasks expire, which makes room again.
+ * process runs out of memory (and its restart has to load the same data into memory again). Everything else goes
+ * on (reads, task updates, cancels, acknowledgements), so the queued work can finish, and finished tasks expire,
+ * which makes room again.
  */
 import { errors } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
