@@ -140,6 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     nodeStats: () => {
       const counts = home?.counts();
       const process = options.processStats?.();
+      const usage = options.store.usage?.();
       return {
         runtime: options.runtime,
         version: VERSION,
@@ -150,6 +151,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         requests_in_flight: counts?.requestsInFlight ?? null,
         rss_bytes: process?.rssBytes ?? null,
         open_files_limit: process?.openFilesLimit ?? null,
+        store_live_bytes: usage?.liveBytes ?? null,
+        store_max_live_bytes: usage?.maxLiveBytes ?? null,
       };
     },
   };

@@ -51,6 +51,10 @@ export interface NodeStats {
   open_files_limit: number | null;
   /** Most agent sockets this node takes (`AGENT_MESH_MAX_AGENTS`); null: no cap, or not per node (Workers). */
   agents_max: number | null;
+  /** Live data of a store held in this process's memory (fs); null for the other stores. */
+  store_live_bytes: number | null;
+  /** Its limit (`AGENT_MESH_FS_MAX_MB`): past it new tasks get 507 `store_full`; null: no limit or not such a store. */
+  store_max_live_bytes: number | null;
 }
 
 /** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */

@@ -42,6 +42,11 @@ describe("a full fs store", () => {
     expect(refused?.body.error.code).toBe("store_full");
     expect(refused?.body.error.message).toMatch(/store is full \(1 MB of live data.*AGENT_MESH_FS_MAX_MB/);
 
+    // The admin sees how full it is.
+    const node = (await apiClient(gateway.url, gateway.adminToken).get("/v1/node")).body;
+    expect(node.store_max_live_bytes).toBe(2 ** 20);
+    expect(node.store_live_bytes).toBeGreaterThanOrEqual(2 ** 20);
+
     // The other doors that add work: an inbox message, an A2A message.
     const inbox = await user.api.post("/v1/agents/worker/inbox", { message: "hello" });
     expect([inbox.status, inbox.body.error.code]).toEqual([507, "store_full"]);

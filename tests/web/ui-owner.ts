@@ -102,6 +102,10 @@ export function ownerTests(ctx: UiContext): void {
       // A self-hosted node caps its agents below its open-files limit (docs/capacity.md).
       if (node.open_files_limit !== null) expect(await agents.textContent()).toContain(" of at most ");
     }
+    if (node.store_live_bytes !== null) {
+      const store = figures.locator("dt:text-is('Store data') + dd");
+      expect(await store.textContent()).toMatch(/^[\d,.]+ [KM]B( of at most [\d,.]+ [KM]B| \(no limit\))$/);
+    }
     await admin.page.screenshot({ path: join(SCREENSHOTS, `${ctx.runtime}-admin.png`) });
     await admin.page.getByLabel("User name").fill("bob");
     await admin.page.getByRole("button", { name: "Create token" }).click();

@@ -17,6 +17,11 @@ interface TokenRow {
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
+/** `12 KB`, `106.5 MB`, `1,036 MB`. */
+const size = (bytes: number) =>
+  bytes < 2 ** 20
+    ? `${count(Math.ceil(bytes / 1024))} KB`
+    : `${(bytes / 2 ** 20).toLocaleString("en-US", { maximumFractionDigits: bytes < 100 * 2 ** 20 ? 1 : 0 })} MB`;
 
 /** This node's share of the fleet, beside the open-files limit that caps it (docs/capacity.md). */
 async function nodeCard(): Promise<HTMLElement> {
@@ -31,7 +36,13 @@ async function nodeCard(): Promise<HTMLElement> {
     rows.push(["Agents connected", `${count(node.agents_connected)}${most}${room}`]);
     rows.push(["Requests in flight", count(node.requests_in_flight ?? 0)]);
   }
-  if (node.rss_bytes !== null) rows.push(["Memory (RSS)", `${(node.rss_bytes / 1024 / 1024).toFixed(1)} MB`]);
+  if (node.rss_bytes !== null) rows.push(["Memory (RSS)", size(node.rss_bytes)]);
+  if (node.store_live_bytes !== null) {
+    // The fs store holds its data in memory; at its limit new tasks are refused (docs/storage.md).
+    const limit =
+      node.store_max_live_bytes === null ? " (no limit)" : ` of at most ${size(node.store_max_live_bytes)}`;
+    rows.push(["Store data", `${size(node.store_live_bytes)}${limit}`]);
+  }
   const minutes = Math.floor(node.uptime_seconds / 60);
   rows.push(["Up for", minutes < 1 ? "under a minute" : `${count(minutes)} min`]);
   return h(
