@@ -75,7 +75,12 @@ export const errors = {
 export function renderError(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof ApiError) return { status: error.status, body: errorBody(error.code, error.message) };
   const refusal = storeRefusal(error);
-  if (refusal) return { status: 503, body: errorBody(refusal.code, refusal.message) };
+  if (refusal) {
+    return {
+      status: refusal.code === "store_full" ? 507 : 503,
+      body: errorBody(refusal.code, refusal.message),
+    };
+  }
   if (error instanceof HTTPException) {
     return {
       status: error.status,
@@ -109,7 +114,7 @@ const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 /**
  * A storage failure as a 503 the caller can act on: `store_unavailable` (redis/upstash unreachable),
  * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions) or `store_busy` (a
- * compare-and-set update lost to other writers every time). Looks through `cause`
+ * compare-and-set update lost to other writers every time); or as a 507: `store_full` (Redis at its maxmemory). Looks through `cause`
  * chains, since a store error may wrap the system error. Null for anything else.
  */
 export function storeRefusal(error: unknown): { code: string; message: string } | null {
@@ -120,6 +125,14 @@ export function storeRefusal(error: unknown): { code: string; message: string } 
       return {
         code: "store_unavailable",
         message: `The gateway cannot reach its store: ${detail}. Retry in a few seconds.`,
+      };
+    }
+    if (code === "store_full") {
+      return {
+        code: "store_full",
+        message:
+          "The gateway's store is full (Redis reached its maxmemory): it takes no writes until it has room. Retry " +
+          "later. Operators: raise maxmemory or free memory on the Redis server (docs/storage.md).",
       };
     }
     if (code === "update_conflict") {

@@ -81,10 +81,17 @@ export function createCoreServices(options: CoreServicesOptions) {
   const report =
     options.onError ?? ((error, context) => console.error(`[gateway] [${context.stage}]`, error));
   // A store outage is logged once by the store when it begins and ends, not once per refused request; so is a
-  // full store, by the fs wiring (runtimes/shared/fs-stores.ts).
+  // full fs store, by its wiring (runtimes/shared/fs-stores.ts). A full Redis is logged at most once a minute.
+  let fullReportedAt = Number.NEGATIVE_INFINITY;
   const onError = (error: unknown, context: { stage: string }) => {
     if (error instanceof ApiError && error.code === "store_full") return;
-    if (storeRefusal(error)?.code !== "store_unavailable") report(error, context);
+    const refusal = storeRefusal(error)?.code;
+    if (refusal === "store_unavailable") return;
+    if (refusal === "store_full") {
+      if (Date.now() - fullReportedAt < 60_000) return;
+      fullReportedAt = Date.now();
+    }
+    report(error, context);
   };
   let secretPromise: Promise<string> | undefined;
   const secret = () => {

@@ -4,7 +4,7 @@
  * binding as a `google.rpc.Status` body. Both carry a `google.rpc.ErrorInfo` whose `metadata.code` is the mesh's
  * own stable snake_case code, so a person can look it up in the docs.
  */
-import { ApiError } from "../../errors.ts";
+import { ApiError, storeRefusal } from "../../errors.ts";
 
 export type A2aErrorKind = keyof typeof KINDS;
 
@@ -117,6 +117,12 @@ export function toA2aError(error: unknown): A2aError {
   if (error instanceof ApiError) {
     const kind = FROM_API[error.code] ?? (error.status >= 500 ? "Internal" : "InvalidRequest");
     return new A2aError(kind, error.code, error.message, error.headers);
+  }
+  // The store refused (unreachable, read-only, full): the caller gets the same code and advice as on /v1.
+  const refusal = storeRefusal(error);
+  if (refusal) {
+    const kind = refusal.code === "store_full" ? "ResourceExhausted" : "Unavailable";
+    return new A2aError(kind, refusal.code, refusal.message);
   }
   return new A2aError("Internal", "internal_error", "The gateway hit an unexpected error; it was logged.");
 }
