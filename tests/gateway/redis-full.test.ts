@@ -62,6 +62,16 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
     ).toHaveLength(1);
 
     await admin.config("SET", "maxmemory", "0");
+    // Only the accepted tasks exist: what a refused one had written is gone again.
+    let listed = 0;
+    for (let cursor = ""; ; ) {
+      const page = (await user.api.get(`/v1/tasks?agent=worker&limit=100${cursor && `&cursor=${cursor}`}`))
+        .body;
+      listed += page.tasks.length;
+      if (!page.next_cursor || page.tasks.length < 100) break;
+      cursor = page.next_cursor;
+    }
+    expect(listed).toBe(accepted);
     const after = await user.api.post("/v1/agents/worker/messages", { message: "room again", async: true });
     expect(after.status).toBe(202);
   });

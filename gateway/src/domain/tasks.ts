@@ -140,11 +140,16 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       created_at: now,
       updated_at: now,
     };
-    await Promise.all([
-      store.set(`task:${fields.agent_id}:${ulid}`, task),
-      store.set(ownerKeyOf(task), 1),
-      backlog.track(task),
-    ]);
+    const key = `task:${fields.agent_id}:${ulid}`;
+    await Promise.all([store.set(key, task), store.set(ownerKeyOf(task), 1), backlog.track(task)]).catch(
+      async (error: unknown) => {
+        // The caller is told the task was not taken, so none of it may stay behind as a task that never runs (a
+        // Redis at its maxmemory refuses some of the three writes and still takes deletes). Best effort: a store
+        // that is unreachable refuses these too.
+        await Promise.allSettled([store.delete(key), store.delete(ownerKeyOf(task)), backlog.untrack(task)]);
+        throw error;
+      },
+    );
     return task;
   }
 

@@ -1,0 +1,43 @@
+/**
+ * A durable task is several writes (its record, its owner listing key, on Redis its backlog entry). When the store
+ * refuses one of them (a Redis at its maxmemory, a journal that stopped), the caller is told the task was not
+ * taken, so nothing of it may stay behind: a record without its backlog entry would be a task that never runs.
+ */
+import { describe, expect, it } from "vitest";
+import { createTaskService } from "../../gateway/src/domain/tasks.ts";
+import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+
+/** The memory store, refusing every `set` of a key that starts with `refused`. */
+function refusing(refused: string): SessionStore {
+  const store = memorySessionStore({});
+  return {
+    ...store,
+    set: (key, value, options) =>
+      key.startsWith(refused)
+        ? Promise.reject(new StoreError("store_full", "the session store (test) is full"))
+        : store.set(key, value, options),
+  };
+}
+
+const fields = {
+  agent_id: "ag_00000000000000d4",
+  agent_name: "a",
+  owner: "alice",
+  session_id: "s",
+  client_id: "c",
+  message: "hello",
+};
+
+describe("a task whose writes the store refuses in part", () => {
+  for (const refused of ["task-owner:", "task:"]) {
+    it(`leaves nothing behind when the store refuses ${refused} keys`, async () => {
+      const store = refusing(refused);
+      const tasks = createTaskService(store, { ttlSeconds: 60 });
+      await expect(tasks.create(fields)).rejects.toMatchObject({ code: "store_full" });
+      expect(await store.keys("")).toEqual([]);
+      expect((await tasks.listOf("alice", { limit: 10 })).tasks).toEqual([]);
+    });
+  }
+});
