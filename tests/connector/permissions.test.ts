@@ -97,6 +97,20 @@ describe("askCaller", () => {
     expect(chunks).toEqual([]);
   });
 
+  it("does not ask the caller of a request already canceled (the agent may ask again before it is stopped)", async () => {
+    const asked: PermissionPrompt[] = [];
+    const result = await askCaller(
+      (prompt) => {
+        asked.push(prompt);
+        return never();
+      },
+      write,
+      { timeoutMs: 5_000, signal: AbortSignal.abort(), emit: () => {} },
+    );
+    expect(result).toEqual({ behavior: "deny", message: "The request was canceled." });
+    expect(asked).toEqual([]);
+  });
+
   it("leaves a huge input out of the prompt (the summary still tells what it is)", async () => {
     const big = { tool_name: "Write", input: { file_path: "/w/big.txt", content: "x".repeat(40_000) } };
     const asked: PermissionPrompt[] = [];

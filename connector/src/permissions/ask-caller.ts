@@ -28,11 +28,16 @@ export interface AskCallerOptions {
   withdraw?: PromptWithdrawFn;
 }
 
+const CANCELED: ApprovalResult = { behavior: "deny", message: "The request was canceled." };
+
 export async function askCaller(
   ask: AskFn,
   request: ApprovalRequest,
   options: AskCallerOptions,
 ): Promise<ApprovalResult> {
+  // The agent can ask again between the cancel and its process's end (it was told "denied" and tries once more):
+  // the caller of a canceled request is not asked.
+  if (options.signal.aborted) return CANCELED;
   const prompt: PermissionPrompt = {
     prompt_id: `p_${randomBytes(9).toString("base64url")}`,
     tool: request.tool_name.slice(0, 256),
@@ -52,7 +57,7 @@ export async function askCaller(
       message: `The caller did not answer within ${seconds} s, so this ${prompt.tool} call was denied.`,
     };
   }
-  if (answer === "canceled") return { behavior: "deny", message: "The request was canceled." };
+  if (answer === "canceled") return CANCELED;
   if (answer.decision === "allow") {
     return { behavior: "allow", updatedInput: answer.updated_input ?? request.input };
   }
