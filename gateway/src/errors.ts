@@ -112,10 +112,10 @@ function codeForStatus(status: number): string {
 const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
 /**
- * A storage failure as a 503 the caller can act on: `store_unavailable` (redis/upstash unreachable),
+ * A storage failure the caller can act on: as a 503, `store_unavailable` (redis/upstash unreachable),
  * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions) or `store_busy` (a
- * compare-and-set update lost to other writers every time); or as a 507: `store_full` (Redis at its maxmemory). Looks through `cause`
- * chains, since a store error may wrap the system error. Null for anything else.
+ * compare-and-set update lost to other writers every time); as a 507, `store_full` (Redis at its maxmemory).
+ * Looks through `cause` chains, since a store error may wrap the system error. Null for anything else.
  */
 export function storeRefusal(error: unknown): { code: string; message: string } | null {
   for (let at: unknown = error, depth = 0; at && typeof at === "object" && depth < 5; depth++) {

@@ -5,8 +5,8 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { apiClient, type JsonResponse } from "../helpers/api.ts";
-import { createAgent, createUser } from "../helpers/fixtures.ts";
+import { apiClient } from "../helpers/api.ts";
+import { createAgent, createUser, queueUntilRefused } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
 
@@ -29,16 +29,8 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
     await admin.config("SET", "maxmemory-policy", "noeviction");
     await admin.config("SET", "maxmemory", String(used + 512 * 1024));
 
-    let refused: JsonResponse | undefined;
-    let accepted = 0;
-    for (let i = 0; i < 400 && refused === undefined; i++) {
-      const res = await user.api.post("/v1/agents/worker/messages", {
-        message: "r".repeat(4000),
-        async: true,
-      });
-      if (res.status === 202) accepted++;
-      else refused = res;
-    }
+    const { accepted: ids, refused } = await queueUntilRefused(user.api, "worker", "r".repeat(4000));
+    const accepted = ids.length;
     expect(accepted).toBeGreaterThan(10);
     expect(refused?.status).toBe(507);
     expect(refused?.body.error.code).toBe("store_full");

@@ -5,8 +5,14 @@
  * takes work again. Without the limit, a queue that outgrows memory crashes the process.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { apiClient, type JsonResponse } from "../helpers/api.ts";
-import { connectAgent, createAgent, createUser, type TestAgent } from "../helpers/fixtures.ts";
+import { apiClient } from "../helpers/api.ts";
+import {
+  connectAgent,
+  createAgent,
+  createUser,
+  queueUntilRefused,
+  type TestAgent,
+} from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -27,13 +33,7 @@ describe("a full fs store", () => {
     const user = await createUser(gateway.url, gateway.adminToken, "filler");
     await createAgent(user.api, { name: "worker" });
     const message = "m".repeat(8000);
-    const accepted: string[] = [];
-    let refused: JsonResponse | undefined;
-    for (let i = 0; i < 400 && refused === undefined; i++) {
-      const res = await user.api.post("/v1/agents/worker/messages", { message, async: true });
-      if (res.status === 202) accepted.push(res.body.task_id);
-      else refused = res;
-    }
+    const { accepted, refused } = await queueUntilRefused(user.api, "worker", message);
     // About 1 MB of tasks of 8 KB each.
     expect(accepted.length).toBeGreaterThan(100);
     expect(accepted.length).toBeLessThan(130);
@@ -104,20 +104,10 @@ describe("a full fs store", () => {
     });
     const user = await createUser(gateway.url, gateway.adminToken, "flood");
     await createAgent(user.api, { name: "offline" });
-    const message = "f".repeat(8000);
-    const accepted: string[] = [];
-    let refused: JsonResponse | undefined;
-    while (refused === undefined && accepted.length < 20_000) {
-      const batch = await Promise.all(
-        Array.from({ length: 16 }, () =>
-          user.api.post("/v1/agents/offline/messages", { message, async: true }),
-        ),
-      );
-      for (const res of batch) {
-        if (res.status === 202) accepted.push(res.body.task_id);
-        else refused ??= res;
-      }
-    }
+    const { accepted, refused } = await queueUntilRefused(user.api, "offline", "f".repeat(8000), {
+      batch: 16,
+      max: 20_000,
+    });
     expect(refused?.body.error.code).toBe("store_full");
     expect(accepted.length).toBeGreaterThan(1000);
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);

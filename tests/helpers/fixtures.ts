@@ -5,7 +5,7 @@ import {
   type RequestReply,
 } from "../../connector/src/client/agent-client.ts";
 import type { RequestFrame } from "../../gateway/src/protocol/index.ts";
-import { type ApiClient, apiClient } from "./api.ts";
+import { type ApiClient, apiClient, type JsonResponse } from "./api.ts";
 
 export async function createUser(url: string, adminToken: string, name: string) {
   const admin = apiClient(url, adminToken);
@@ -87,4 +87,30 @@ export async function connectAgent(
   });
   await client.start();
   return { client, statuses, requests, stop: () => client.stop() };
+}
+
+/**
+ * Queues durable tasks of `message` to `agent` until the gateway refuses one (or `max` were accepted), `batch` at a
+ * time: the ids of the accepted tasks and the first refusal.
+ */
+export async function queueUntilRefused(
+  api: ApiClient,
+  agent: string,
+  message: string,
+  options: { batch?: number; max?: number } = {},
+): Promise<{ accepted: string[]; refused: JsonResponse | undefined }> {
+  const accepted: string[] = [];
+  let refused: JsonResponse | undefined;
+  while (refused === undefined && accepted.length < (options.max ?? 400)) {
+    const answers = await Promise.all(
+      Array.from({ length: options.batch ?? 1 }, () =>
+        api.post(`/v1/agents/${agent}/messages`, { message, async: true }),
+      ),
+    );
+    for (const res of answers) {
+      if (res.status === 202) accepted.push(res.body.task_id);
+      else refused ??= res;
+    }
+  }
+  return { accepted, refused };
 }

@@ -3,15 +3,27 @@
  * refuses one of them (a Redis at its maxmemory, a journal that stopped), the caller is told the task was not
  * taken, so nothing of it may stay behind: a record without its backlog entry would be a task that never runs.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createTaskService } from "../../gateway/src/domain/tasks.ts";
 import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { redisForFile } from "../helpers/store-harness.ts";
 
-/** The memory store, refusing every `set` of a key that starts with `refused`. */
-function refusing(refused: string): SessionStore {
-  const store = memorySessionStore({});
+const redis = await redisForFile();
+const opened: SessionStore[] = [];
+afterAll(async () => {
+  for (const store of opened) await store.dispose();
+});
+
+/** A store (memory, or Redis with its backlog sorted sets), refusing every `set` of a key that starts with `refused`. */
+function refusing(backend: "memory" | "redis", refused: string): SessionStore {
+  const store =
+    backend === "memory"
+      ? memorySessionStore({})
+      : redisSessionStore({ url: redis!.url, prefix: `refused-${Math.random().toString(36).slice(2)}:` });
+  opened.push(store);
   return {
     ...store,
     set: (key, value, options) =>
@@ -31,13 +43,18 @@ const fields = {
 };
 
 describe("a task whose writes the store refuses in part", () => {
-  for (const refused of ["task-owner:", "task:"]) {
-    it(`leaves nothing behind when the store refuses ${refused} keys`, async () => {
-      const store = refusing(refused);
-      const tasks = createTaskService(store, { ttlSeconds: 60 });
-      await expect(tasks.create(fields)).rejects.toMatchObject({ code: "store_full" });
-      expect(await store.keys("")).toEqual([]);
-      expect((await tasks.listOf("alice", { limit: 10 })).tasks).toEqual([]);
-    });
+  for (const backend of redis ? (["memory", "redis"] as const) : (["memory"] as const)) {
+    for (const refused of ["task-owner:", "task:"]) {
+      it(`leaves nothing behind on ${backend} when the store refuses ${refused} keys`, async () => {
+        const store = refusing(backend, refused);
+        const tasks = createTaskService(store, { ttlSeconds: 60 });
+        await expect(tasks.create(fields)).rejects.toMatchObject({ code: "store_full" });
+        expect(await store.keys("")).toEqual([]);
+        expect((await tasks.listOf("alice", { limit: 10 })).tasks).toEqual([]);
+        // On Redis the backlog entry too (a sorted set, which `keys` lists as one key when it has members).
+        if (store.sortedSets)
+          expect(await store.sortedSets.range(`task-backlog:${fields.agent_id}`)).toEqual([]);
+      });
+    }
   }
 });

@@ -141,12 +141,15 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       updated_at: now,
     };
     const key = `task:${fields.agent_id}:${ulid}`;
-    await Promise.all([store.set(key, task), store.set(ownerKeyOf(task), 1), backlog.track(task)]).catch(
+    const ownerKey = ownerKeyOf(task);
+    await Promise.all([store.set(key, task), store.set(ownerKey, 1), backlog.track(task)]).catch(
       async (error: unknown) => {
         // The caller is told the task was not taken, so none of it may stay behind as a task that never runs (a
         // Redis at its maxmemory refuses some of the three writes and still takes deletes). Best effort: a store
-        // that is unreachable refuses these too.
-        await Promise.allSettled([store.delete(key), store.delete(ownerKeyOf(task)), backlog.untrack(task)]);
+        // that is unreachable refuses these too. The record goes first: `untrack` puts back the entry of a task
+        // it still finds pending.
+        await Promise.allSettled([store.delete(key), store.delete(ownerKey)]);
+        await backlog.untrack(task).catch(() => {});
         throw error;
       },
     );

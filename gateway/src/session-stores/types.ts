@@ -97,8 +97,8 @@ export interface SessionStore {
   health?(): StoreHealth;
   /**
    * How much data the store holds against the limit set for it; only on backends that hold every entry in the
-   * gateway's own memory and keep it across restarts (fs), where outgrowing memory would crash the process again
-   * on every start.
+   * gateway's own memory and keep it across restarts (fs), where outgrowing memory crashes the process and its
+   * restart has to load the same data again.
    */
   usage?(): StoreUsage;
   /** Closes connections and timers. The store is unusable afterwards. */
