@@ -128,6 +128,31 @@ export async function readCpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * CPU seconds of each of a process's threads, summed by kind: the thread the process started on is "main" (the
+ * event loop on every runtime), the others go by their name without its number ("JITWorker", "HeapHelper"…).
+ * A thread that ended between two readings is missing from the later one, so compare totals of kinds that live
+ * as long as the process (the runtime's own helpers do).
+ */
+export async function readThreadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const byKind = new Map<string, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const [comm, stat] = await Promise.all([
+        readFile(`/proc/${pid}/task/${tid}/comm`, "utf8"),
+        readFile(`/proc/${pid}/task/${tid}/stat`, "utf8"),
+      ]);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const kind = tid === String(pid) ? "main" : comm.trim().replace(/[\s#]*\d+$/, "");
+      byKind.set(kind, (byKind.get(kind) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended while being read.
+    }
+  }
+  return byKind;
+}
+
 /** Resident set size of a process in KiB, from /proc/<pid>/status. */
 export async function readRssKb(pid: number): Promise<number> {
   const { readFile } = await import("node:fs/promises");

@@ -57,6 +57,15 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       ...targetOn(runtime, "≤ 100 µs (10,000/s on one core)", gateway.cpuPerConnectUs <= 100),
     ),
     row(
+      "Server CPU per connect: the event-loop thread (other threads: µs per connect)",
+      runtime,
+      threadSplit(gateway),
+      threadSplit(floor),
+      ratio(gateway.mainThreadCpuPerConnectUs, floor.mainThreadCpuPerConnectUs),
+      "",
+      null,
+    ),
+    row(
       "Load generators' CPU per connect (they share the 2 cores)",
       runtime,
       `${gateway.generatorCpuPerConnectUs.toFixed(0)} µs`,
@@ -75,6 +84,17 @@ export function capacityRows({ runtime, agents, gateway, floor }: CapacityResult
       ...targetOn(runtime, "≤ 30 s", gateway.restartSettleSeconds <= 30),
     ),
   ];
+}
+
+/** "88 µs (JITWorker 33, JSCWarmUp 16, …)": the event loop's CPU per connect, then the other threads', largest first. */
+function threadSplit(
+  server: Pick<ServerCapacity, "mainThreadCpuPerConnectUs" | "helperCpuPerConnectUs">,
+): string {
+  const helpers = Object.entries(server.helperCpuPerConnectUs)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, us]) => `${kind} ${us.toFixed(0)}`);
+  const main = `${server.mainThreadCpuPerConnectUs.toFixed(0)} µs`;
+  return helpers.length > 0 ? `${main} (${helpers.join(", ")})` : main;
 }
 
 /** CPU over one heartbeat with the whole fleet idle, gateway beside floor (no target). */

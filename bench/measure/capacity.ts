@@ -16,7 +16,13 @@
  */
 import { type LeanCounts, lastCountsIn } from "../agents/lean-counts.ts";
 import { httpClient } from "../lib/http-load.ts";
-import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
+import {
+  type BenchProcess,
+  childFileLimit,
+  readCpuSeconds,
+  readRssKb,
+  readThreadCpuSeconds,
+} from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
 import {
   freePort,
@@ -91,6 +97,13 @@ export interface ServerCapacity {
   connectedPerSecond: number;
   /** Server CPU time per connect (upgrade + hello → welcome), µs: what the rate would be on a core of its own. */
   cpuPerConnectUs: number;
+  /**
+   * Of `cpuPerConnectUs`, the event-loop thread's share: the one thread every request and frame goes through, so
+   * what bounds the rate when the process has more than one core.
+   */
+  mainThreadCpuPerConnectUs: number;
+  /** The rest of `cpuPerConnectUs` by thread kind (the JIT compiler's, the garbage collector's…), µs. */
+  helperCpuPerConnectUs: Record<string, number>;
   /** The generators' CPU time per connect, µs: on two cores they and the server share, both bound the rate. */
   generatorCpuPerConnectUs: number;
   /** CPU share of one core used over one heartbeat interval with every agent connected and idle. */
@@ -181,10 +194,16 @@ export async function measureServer(
 ): Promise<{ result: ServerCapacity; fleet: BenchProcess[] }> {
   await sleep(CAPACITY.settleMs);
   const rssBeforeKb = await readRssKb(server.process.pid);
+  const threadsBeforeConnect = await readThreadCpuSeconds(server.process.pid);
   const cpuBeforeConnect = await readCpuSeconds(server.process.pid);
   const fleet = await connectFleet(server.url, token, size, reconnect, pace);
   try {
     const cpuPerConnectUs = (((await readCpuSeconds(server.process.pid)) - cpuBeforeConnect) / size) * 1e6;
+    const { mainThreadCpuPerConnectUs, helperCpuPerConnectUs } = perThreadKind(
+      threadsBeforeConnect,
+      await readThreadCpuSeconds(server.process.pid),
+      size,
+    );
     const connected = fleetTotals(fleet);
     const generatorCpuMs = connected.cpuAtAllWelcomedMs - connected.cpuAtFirstOpenMs;
     const generatorCpuPerConnectUs = (generatorCpuMs / size) * 1000;
@@ -207,6 +226,8 @@ export async function measureServer(
         kbPerAgent: (rssAfterKb - rssBeforeKb) / size,
         connectedPerSecond,
         cpuPerConnectUs,
+        mainThreadCpuPerConnectUs,
+        helperCpuPerConnectUs,
         generatorCpuPerConnectUs,
         idleCpuPercent,
         pongs: totals.pongs,
@@ -216,6 +237,20 @@ export async function measureServer(
     await Promise.all(fleet.map((proc) => proc.stop()));
     throw error;
   }
+}
+
+/** CPU per connect of the event-loop thread and of each other kind of thread (those under 1 µs left out). */
+function perThreadKind(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  connects: number,
+): Pick<ServerCapacity, "mainThreadCpuPerConnectUs" | "helperCpuPerConnectUs"> {
+  const perConnect = (kind: string) => (((after.get(kind) ?? 0) - (before.get(kind) ?? 0)) / connects) * 1e6;
+  const helperCpuPerConnectUs: Record<string, number> = {};
+  for (const kind of after.keys()) {
+    if (kind !== "main" && perConnect(kind) >= 1) helperCpuPerConnectUs[kind] = perConnect(kind);
+  }
+  return { mainThreadCpuPerConnectUs: perConnect("main"), helperCpuPerConnectUs };
 }
 
 async function measureFloor(runtime: LocalRuntime, size: number): Promise<ServerCapacity> {
