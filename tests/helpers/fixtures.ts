@@ -29,6 +29,23 @@ export async function createAgent(api: ApiClient, fields: Record<string, unknown
   return res.body as { id: string; name: string };
 }
 
+/** Every agent `GET /v1/agents` lists to `api` for `query`, following the pages (`limit` at a time). */
+export async function listAllAgents(
+  api: ApiClient,
+  query: Record<string, string> = {},
+  limit = 1000,
+): Promise<Array<{ id: string; name: string; owner: string; visibility: string; online: boolean }>> {
+  const agents = [];
+  const params = new URLSearchParams({ ...query, limit: String(limit) });
+  for (;;) {
+    const res = await api.get(`/v1/agents?${params}`);
+    if (res.status !== 200) throw new Error(`cannot list agents: ${JSON.stringify(res.body)}`);
+    agents.push(...res.body.agents);
+    if (res.body.next_cursor === null) return agents;
+    params.set("cursor", res.body.next_cursor);
+  }
+}
+
 export type Handler = (request: RequestFrame, reply: RequestReply) => void | Promise<void>;
 
 /** Echo: streams the message back in one chunk and finishes with it. */

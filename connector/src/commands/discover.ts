@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { userContext } from "../cli/context.ts";
 import { printJson } from "../cli/output.ts";
-import { type AgentView, printAgentTable } from "./agents/agent-view.ts";
+import { listAgents, printAgentTable } from "./agents/agent-view.ts";
 
 export function register(program: Command): void {
   program
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       if (options.capability) query.set("capability", options.capability);
       if (options.online) query.set("online", "true");
       if (options.query) query.set("q", options.query);
-      const { agents } = await api.get<{ agents: AgentView[] }>(`/v1/agents${query.size ? `?${query}` : ""}`);
+      const agents = await listAgents(api, query);
       if (options.json) return printJson(agents);
       printAgentTable(agents, "No agents match.");
     });

@@ -1,11 +1,13 @@
 /**
  * Agents: records under `agent:<id>` plus a case-insensitive name index `agent-name:<lowercase name>` claimed
- * atomically, so two owners can never hold the same name.
+ * atomically, so two owners can never hold the same name, and the directory (agent-directory.ts) that lists
+ * a caller's agents and the public ones without reading everyone's.
  */
 import * as v from "valibot";
 import { errors } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { prefixedId } from "../util/ids.ts";
+import { createAgentDirectory } from "./agent-directory.ts";
 import type { Caller } from "./caller.ts";
 
 export interface AgentRecord {
@@ -56,7 +58,28 @@ export const AgentUpdate = v.partial(AgentCreate);
  */
 export const PRESENCE_REFRESH_MS = 60_000;
 
+/** One page of a listing: `next` is the cursor of the page after it (null: this is the last). */
+export interface AgentPage {
+  agents: AgentRecord[];
+  next: string | null;
+}
+
+export interface AgentPageQuery {
+  limit: number;
+  /** The `next` of the page before. */
+  after?: string;
+  /** Only the caller's own agents (an admin's too). */
+  mine?: boolean;
+  /** Narrows a batch of the agents the caller may see (a filter that may need the store, such as presence). */
+  keep?: (agents: AgentRecord[]) => AgentRecord[] | Promise<AgentRecord[]>;
+}
+
+/** Agents read at once while a page is filled. */
+const PAGE_BATCH = 64;
+
 export function createAgentService(store: SessionStore) {
+  const directory = createAgentDirectory(store);
+
   async function create(owner: string, input: v.InferOutput<typeof AgentCreate>): Promise<AgentRecord> {
     const id = prefixedId("ag");
     if (!(await store.add(`agent-name:${input.name.toLowerCase()}`, id))) {
@@ -67,6 +90,7 @@ export function createAgentService(store: SessionStore) {
     }
     const now = new Date().toISOString();
     const record: AgentRecord = { id, owner, ...input, created_at: now, updated_at: now, last_seen: null };
+    await directory.indexAgent(record);
     await store.set(`agent:${id}`, record);
     return record;
   }
@@ -108,10 +132,34 @@ export function createAgentService(store: SessionStore) {
     return record;
   }
 
+  /**
+   * The agents `caller` may see, by name (byte order of the lowercase names), `limit` at a time after `after`. It
+   * reads the caller's own and the public agents of the page, not the whole fleet.
+   */
+  async function page(caller: Caller, query: AgentPageQuery): Promise<AgentPage> {
+    const names = await directory.candidates(caller, query.mine);
+    const after = query.after?.toLowerCase();
+    let i = after === undefined ? 0 : firstAfter(names, after);
+    const found: AgentRecord[] = [];
+    for (; i < names.length && found.length <= query.limit; i += PAGE_BATCH) {
+      const batch = names.slice(i, i + PAGE_BATCH);
+      const records = await Promise.all(batch.map((name) => getByName(name)));
+      const listed = records.filter(
+        (r, k): r is AgentRecord =>
+          r !== null &&
+          r.name.toLowerCase() === batch[k] &&
+          (query.mine ? r.owner === caller.user : canSee(caller, r)),
+      );
+      found.push(...(query.keep ? await query.keep(listed) : listed));
+    }
+    const agents = found.slice(0, query.limit);
+    const next = found.length > query.limit ? agents[agents.length - 1]!.name.toLowerCase() : null;
+    return { agents, next };
+  }
+
+  /** Every agent `caller` may see (all pages). */
   async function list(caller: Caller): Promise<AgentRecord[]> {
-    const keys = await store.keys("agent:");
-    const records = await Promise.all(keys.map((key) => store.get<AgentRecord>(key)));
-    return records.filter((r): r is AgentRecord => r !== null && canSee(caller, r));
+    return (await page(caller, { limit: Number.MAX_SAFE_INTEGER })).agents;
   }
 
   /**
@@ -129,6 +177,13 @@ export function createAgentService(store: SessionStore) {
       );
     }
     const changes = stripUndefined(patch);
+    if (newName !== null) {
+      await directory.indexAgent({
+        ...record,
+        name: newName,
+        visibility: patch.visibility ?? record.visibility,
+      });
+    }
     const updatedAt = new Date().toISOString();
     let replacedName = record.name.toLowerCase();
     const { value } = await store.update<AgentRecord>(`agent:${record.id}`, (current) => {
@@ -142,6 +197,12 @@ export function createAgentService(store: SessionStore) {
       throw errors.agentNotFound(record.name);
     }
     if (replacedName !== value.name.toLowerCase()) await store.delete(`agent-name:${replacedName}`);
+    if (patch.name !== undefined || patch.visibility !== undefined) {
+      await directory.indexAgent(value);
+      if (replacedName !== value.name.toLowerCase())
+        await directory.forget(value.owner, replacedName, getByName);
+      else if (value.visibility === "private") await directory.unpublish(value.name, getByName);
+    }
     return value;
   }
 
@@ -152,7 +213,9 @@ export function createAgentService(store: SessionStore) {
   async function remove(record: AgentRecord): Promise<void> {
     const stored = await store.take<AgentRecord>(`agent:${record.id}`);
     // Nothing taken: a concurrent delete freed the name already (and someone may have claimed it since).
-    if (stored !== null) await store.delete(`agent-name:${stored.name.toLowerCase()}`);
+    if (stored === null) return;
+    await store.delete(`agent-name:${stored.name.toLowerCase()}`);
+    await directory.forget(stored.owner, stored.name, getByName);
   }
 
   /** Stamps `last_seen` on the record as stored now; never brings back a deleted agent. */
@@ -176,7 +239,7 @@ export function createAgentService(store: SessionStore) {
     if (staleAtHello(record, now)) await touch(record.id);
   }
 
-  return { create, getById, resolve, list, update, remove, touch, staleAtHello, seenAtHello };
+  return { create, getById, resolve, page, list, update, remove, touch, staleAtHello, seenAtHello };
 }
 
 export type AgentService = ReturnType<typeof createAgentService>;
@@ -187,6 +250,18 @@ export function canSee(caller: Caller, agent: AgentRecord): boolean {
 
 export function isOwner(caller: Caller, agent: AgentRecord): boolean {
   return agent.owner === caller.user || caller.scopes.includes("admin");
+}
+
+/** The index of the first name after `after` in ascending `names`. */
+function firstAfter(names: string[], after: string): number {
+  let low = 0;
+  let high = names.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (names[mid]! <= after) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

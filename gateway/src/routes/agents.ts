@@ -7,6 +7,12 @@ import { errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
 
+/** Agents per page of `GET /v1/agents` unless `limit` says otherwise, and the most it may say. */
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+/** A `next_cursor`: the lowercase name of the last agent of a page. */
+const CURSOR = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 export const agentRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents", requireAuth("agents"), async (c) => {
     const input = await readJson(c, AgentCreate);
@@ -18,15 +24,32 @@ export const agentRoutes = new Hono<GatewayEnv>()
     const capability = c.req.query("capability");
     const onlineOnly = c.req.query("online") === "true";
     const q = c.req.query("q")?.toLowerCase();
-    let records = await agents.list(c.get("caller"));
-    if (capability) records = records.filter((r) => r.capabilities.includes(capability));
-    if (q) records = records.filter((r) => `${r.name}\n${r.description}`.toLowerCase().includes(q));
-    const reach = await calls.reachability(records.map((r) => r.id));
-    const views = records
-      .map((r) => view(r, reach.get(r.id) ?? "offline"))
-      .filter((r) => !onlineOnly || r.online)
-      .sort((a, b) => a.name.localeCompare(b.name));
-    return c.json({ agents: views });
+    const limit = Number(c.req.query("limit") ?? DEFAULT_PAGE);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw errors.invalidRequest(`limit must be an integer from 1 to ${MAX_PAGE}.`);
+    }
+    const cursor = c.req.query("cursor");
+    if (cursor !== undefined && !CURSOR.test(cursor)) {
+      throw errors.invalidRequest("cursor must be the next_cursor of an earlier page.");
+    }
+    // Presence is read once per batch that passes the other filters, and kept for the views.
+    const reach = new Map<string, Reachability>();
+    const page = await agents.page(c.get("caller"), {
+      limit,
+      after: cursor,
+      mine: c.req.query("mine") === "true",
+      async keep(batch) {
+        let kept = batch;
+        if (capability) kept = kept.filter((r) => r.capabilities.includes(capability));
+        if (q) kept = kept.filter((r) => `${r.name}\n${r.description}`.toLowerCase().includes(q));
+        for (const [id, state] of await calls.reachability(kept.map((r) => r.id))) reach.set(id, state);
+        return onlineOnly ? kept.filter((r) => (reach.get(r.id) ?? "offline") !== "offline") : kept;
+      },
+    });
+    return c.json({
+      agents: page.agents.map((r) => view(r, reach.get(r.id) ?? "offline")),
+      next_cursor: page.next,
+    });
   })
   .get("/v1/agents/:ref", requireAuth(), async (c) => {
     const record = await c.get("services").agents.resolve(c.get("caller"), c.req.param("ref"));

@@ -123,12 +123,25 @@ export const OPENAPI_DOCUMENT = {
           { name: "capability", in: "query", schema: { type: "string" } },
           { name: "online", in: "query", schema: { enum: ["true"] } },
           { name: "q", in: "query", schema: { type: "string" } },
+          { name: "mine", in: "query", schema: { enum: ["true"] }, description: "Only your own agents." },
+          {
+            name: "limit",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+          },
+          { name: "cursor", in: "query", schema: { type: "string" } },
         ],
+        description:
+          "Public agents and your own (an admin: all), by lowercase name, one page at a time: pass `next_cursor` as `cursor` for the next page; null on the last.",
         responses: {
           "200": ok("Public agents and your own", {
             type: "object",
-            properties: { agents: { type: "array", items: ref("Agent") } },
+            properties: {
+              agents: { type: "array", items: ref("Agent") },
+              next_cursor: { type: ["string", "null"] },
+            },
           }),
+          "400": errorResponse("Invalid limit or cursor"),
         },
       },
     },

@@ -4,6 +4,7 @@
  * POST nor send headers).
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { Agent } from "./types.ts";
 
 export class ApiFailure extends Error {
   readonly status: number;
@@ -42,6 +43,21 @@ async function failure(res: Response): Promise<ApiFailure> {
   }
   if (res.status === 401) onUnauthorized();
   return new ApiFailure(res.status, code, message);
+}
+
+/** Every agent `GET /v1/agents` lists (`query`: its filters, e.g. `mine=true`), following the pages. */
+export async function listAgents(query = ""): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams(query);
+    params.set("limit", "1000");
+    if (cursor !== null) params.set("cursor", cursor);
+    const page: { agents: Agent[]; next_cursor: string | null } = await api("GET", `/v1/agents?${params}`);
+    agents.push(...page.agents);
+    cursor = page.next_cursor;
+  } while (cursor !== null);
+  return agents;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

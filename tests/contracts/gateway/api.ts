@@ -1,7 +1,7 @@
 /** HTTP API contract: health, tokens, agents, tickets, limits. */
 import { describe, expect, it } from "vitest";
 import { apiClient } from "../../helpers/api.ts";
-import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser, listAllAgents } from "../../helpers/fixtures.ts";
 import type { GatewayContext } from "./index.ts";
 
 export function apiContract(ctx: () => GatewayContext): void {
@@ -118,9 +118,76 @@ export function apiContract(ctx: () => GatewayContext): void {
         404,
       );
       expect((await other.api.call("DELETE", `/v1/agents/${open.name}`)).status).toBe(404);
-      const names = (await other.api.get("/v1/agents")).body.agents.map((a: { name: string }) => a.name);
+      const names = (await listAllAgents(other.api)).map((a) => a.name);
       expect(names).toContain(open.name);
       expect(names).not.toContain(secret.name);
+    });
+
+    it("lists agents a page at a time, by name, and keeps the listing true through renames, visibility changes and deletes", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const owner = await createUser(url, adminToken, "owner-pages");
+      const other = await createUser(url, adminToken, "other-pages");
+      const stamp = Date.now().toString(36);
+      const name = (n: number) => `pages-${stamp}-${String(n).padStart(2, "0")}`;
+      for (let n = 0; n < 7; n++) {
+        await createAgent(owner.api, { name: name(n), visibility: n % 2 === 0 ? "public" : "private" });
+      }
+      const mine = (await listAllAgents(owner.api, { q: `pages-${stamp}` }, 3)).map((a) => a.name);
+      expect(mine).toEqual([0, 1, 2, 3, 4, 5, 6].map(name));
+      const seen = (await listAllAgents(other.api, { q: `pages-${stamp}` }, 2)).map((a) => a.name);
+      expect(seen).toEqual([0, 2, 4, 6].map(name));
+
+      // A first page says where the next starts; the pages add up to the whole listing.
+      const first = await owner.api.get(`/v1/agents?mine=true&limit=4`);
+      expect(first.status).toBe(200);
+      expect(first.body.agents).toHaveLength(4);
+      expect(first.body.next_cursor).toBe(name(3));
+      const rest = await owner.api.get(`/v1/agents?mine=true&limit=4&cursor=${first.body.next_cursor}`);
+      expect(rest.body.agents.map((a: { name: string }) => a.name)).toEqual([4, 5, 6].map(name));
+      expect(rest.body.next_cursor).toBeNull();
+      expect((await listAllAgents(other.api, { mine: "true" })).length).toBe(0);
+
+      await owner.api.call("PATCH", `/v1/agents/${name(1)}`, { visibility: "public" });
+      await owner.api.call("PATCH", `/v1/agents/${name(2)}`, { visibility: "private" });
+      await owner.api.call("PATCH", `/v1/agents/${name(4)}`, { name: `${name(4)}-renamed` });
+      await owner.api.call("DELETE", `/v1/agents/${name(6)}`);
+      const after = (await listAllAgents(other.api, { q: `pages-${stamp}` }, 2)).map((a) => a.name);
+      expect(after).toEqual([name(0), name(1), `${name(4)}-renamed`]);
+      const ownedAfter = (await listAllAgents(owner.api, { q: `pages-${stamp}`, mine: "true" })).map(
+        (a) => a.name,
+      );
+      expect(ownedAfter).toEqual([name(0), name(1), name(2), name(3), `${name(4)}-renamed`, name(5)]);
+
+      // The freed names are anyone's again, and listed as theirs.
+      await createAgent(other.api, { name: name(6), visibility: "public" });
+      await createAgent(other.api, { name: name(4) });
+      expect(
+        (await listAllAgents(owner.api, { q: `pages-${stamp}`, mine: "true" })).map((a) => a.name),
+      ).toEqual(ownedAfter);
+      expect(
+        (await listAllAgents(other.api, { q: `pages-${stamp}`, mine: "true" })).map((a) => a.name),
+      ).toEqual([name(4), name(6)]);
+      const byOwner = await listAllAgents(owner.api, { q: `pages-${stamp}` });
+      expect(byOwner.map((a) => a.name)).toEqual(
+        [...ownedAfter.slice(0, 4), ...ownedAfter.slice(4), name(6)].sort(),
+      );
+    });
+
+    it("refuses a page size or cursor it did not give (400)", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const user = await createUser(url, adminToken, "bad-pages");
+      for (const query of [
+        "limit=0",
+        "limit=1001",
+        "limit=two",
+        "cursor=..%2Fx",
+        "cursor=UPPER",
+        "cursor=",
+      ]) {
+        const res = await user.api.get(`/v1/agents?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(res.body.error.code, query).toBe("invalid_request");
+      }
     });
 
     it("issues single-use connect tickets that yield an agent credential", async () => {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { userContext } from "../../cli/context.ts";
 import { printJson } from "../../cli/output.ts";
-import { type AgentView, printAgentTable } from "./agent-view.ts";
+import { listAgents, printAgentTable } from "./agent-view.ts";
 
 export function register(agents: Command): void {
   agents
@@ -13,8 +13,10 @@ export function register(agents: Command): void {
     .action(async (options: { json?: boolean }) => {
       const { api } = userContext();
       const me = await api.get<{ user: string; scopes: string[] }>("/v1/me");
-      const { agents: all } = await api.get<{ agents: AgentView[] }>("/v1/agents");
-      const mine = all.filter((a) => a.owner === me.user);
+      // `mine` lists only your own; the filter keeps that true on a gateway from before it.
+      const mine = (await listAgents(api, new URLSearchParams({ mine: "true" }))).filter(
+        (a) => a.owner === me.user,
+      );
       if (options.json) return printJson(mine);
       printAgentTable(mine, "No agents yet: create one with `agent-mesh agents create --name <name>`.");
     });

@@ -53,6 +53,9 @@ const described = (description: string) => v.pipe(v.string(), v.minLength(1), v.
 const AGENT = described("Agent name (as list_agents shows it) or id.");
 const TASK_ID = described("Task id returned by send_message or broadcast.");
 
+/** Agents list_agents names at most. */
+const LIST_AGENTS_MAX = 200;
+
 function agentLine(agent: MeshAgent): string {
   const caps = agent.capabilities.length > 0 ? ` [${agent.capabilities.join(", ")}]` : "";
   const description = agent.description ? ` — ${agent.description}` : "";
@@ -106,7 +109,14 @@ const listAgents: MeshToolDefinition<typeof NoInput> = {
   async run(_args, { mesh }) {
     const agents = await mesh.listAgents();
     if (agents.length === 0) return text("No agents you can call.");
-    return text(agents.map(agentLine).join("\n"));
+    // A model's context is no place for a whole fleet: the first ones, and how to reach the rest.
+    const shown = agents.slice(0, LIST_AGENTS_MAX).map(agentLine);
+    if (agents.length > LIST_AGENTS_MAX) {
+      shown.push(
+        `…and ${agents.length - LIST_AGENTS_MAX} more (${agents.length} in all, by name); get_agent_status tells about any one by name.`,
+      );
+    }
+    return text(shown.join("\n"));
   },
 };
 

@@ -1,5 +1,5 @@
 /** Directory: the agents you can call, with live presence, search and a capability filter. */
-import { api } from "../api.ts";
+import { listAgents } from "../api.ts";
 import { h, replace } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
 import type { Agent } from "../types.ts";
@@ -64,7 +64,7 @@ export async function renderDirectory({ root, alive }: ViewContext): Promise<voi
   poll(
     async () => {
       try {
-        agents = (await api<{ agents: Agent[] }>("GET", "/v1/agents")).agents;
+        agents = await listAgents();
         replace(problem);
       } catch (error) {
         replace(problem, errorBox(error));

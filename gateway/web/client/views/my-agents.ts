@@ -1,5 +1,5 @@
 /** My agents: create, edit, publish/unpublish, delete, connect, and the agent's doors and share links. */
-import { api } from "../api.ts";
+import { api, listAgents } from "../api.ts";
 import { field, h, replace, timeAgo } from "../dom.ts";
 import { type Features, features } from "../features.ts";
 import type { ViewContext } from "../main.ts";
@@ -32,9 +32,7 @@ export async function renderMyAgents({ root, alive }: ViewContext): Promise<void
 
   async function refresh(): Promise<void> {
     try {
-      const agents = (await api<{ agents: Agent[] }>("GET", "/v1/agents")).agents.filter(
-        (a) => a.owner === me!.user,
-      );
+      const agents = (await listAgents("mine=true")).filter((a) => a.owner === me!.user);
       replace(problem);
       const ids = new Set(agents.map((a) => a.id));
       for (const [id, entry] of cards) {

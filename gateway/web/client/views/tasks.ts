@@ -2,12 +2,12 @@
  * Tasks: your async tasks with live status (polled list, SSE on an open task), a form to queue a new one,
  * and cancel. `GET /v1/tasks?agent=&status=&limit=&cursor=` pages through them, newest first.
  */
-import { ApiFailure, api, stream } from "../api.ts";
+import { ApiFailure, api, listAgents, stream } from "../api.ts";
 import { field, h, replace, timeAgo } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
 import { markdown } from "../markdown.ts";
 import { downloadLink } from "../reply.ts";
-import type { Agent, Task } from "../types.ts";
+import type { Task } from "../types.ts";
 import { errorBox, pageHeader, poll, statusBadge } from "../ui.ts";
 
 const STATUSES = ["submitted", "working", "input-required", "completed", "failed", "canceled"];
@@ -15,7 +15,7 @@ const TERMINAL = new Set(["completed", "failed", "canceled"]);
 const PAGE = 20;
 
 export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
-  const agents = (await api<{ agents: Agent[] }>("GET", "/v1/agents")).agents;
+  const agents = await listAgents();
   const names = new Map(agents.map((a) => [a.id, a.name]));
   const status = h(
     "select",

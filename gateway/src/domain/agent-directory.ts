@@ -1,0 +1,146 @@
+/**
+ * Which agents a caller may see, by name, without reading every agent in the store: a listing used to read all
+ * of them (every user's) and filter, so with a large fleet each `GET /v1/agents` cost the whole fleet, even for a
+ * caller who sees none of it. Two indexes of lowercase names:
+ *
+ * - the agents each user owns: `agents-owned:<user>` (a sorted set) or keys `agent-owned:<user>:<name>`;
+ * - the public agents: `agents-public` or keys `agent-public:<name>`.
+ *
+ * Sorted sets on stores whose `keys` is a scan of the whole database (redis, upstash); prefix keys elsewhere, which
+ * those stores answer from an in-memory index (memory, fs) or natively (Durable Objects). An admin sees every
+ * agent, listed from the name claims (`agent-name:`).
+ *
+ * An entry is a hint, never trusted alone: the listing reads the agent by name and keeps it only if it still
+ * has that name, that owner, or is still public. So entries are added before the record is written (a crash
+ * between leaves an entry that leads nowhere, not an agent that is never listed), and an entry left behind by a
+ * rename, a visibility change or a race with a delete costs one read per listing and nothing else.
+ *
+ * Deployments with agents from before the index: the first listing in a process runs ONE pass over `agent:`
+ * that indexes every agent, then sets `meta:agent-directory-index`, so no process does it again.
+ * @module
+ */
+import type { SessionStore } from "../session-stores/types.ts";
+import type { AgentRecord } from "./agents.ts";
+import type { Caller } from "./caller.ts";
+
+const MIGRATED = "meta:agent-directory-index";
+/** Agents indexed at once by the one-time pass. */
+const MIGRATION_BATCH = 256;
+
+type Index = { kind: "owned"; user: string } | { kind: "public" };
+
+export function createAgentDirectory(store: SessionStore) {
+  const sets = store.sortedSets;
+  const setKey = (index: Index) => (index.kind === "owned" ? `agents-owned:${index.user}` : "agents-public");
+  const keyPrefix = (index: Index) =>
+    index.kind === "owned" ? `agent-owned:${index.user}:` : "agent-public:";
+
+  async function add(index: Index, name: string): Promise<void> {
+    if (sets) await sets.add(setKey(index), name, 0);
+    else await store.set(`${keyPrefix(index)}${name}`, 1);
+  }
+
+  async function remove(index: Index, name: string): Promise<void> {
+    if (sets) await sets.remove(setKey(index), name);
+    else await store.delete(`${keyPrefix(index)}${name}`);
+  }
+
+  /** Every name in the index, in byte order (names are lowercase ASCII, so that is alphabetical). */
+  async function names(index: Index): Promise<string[]> {
+    if (sets) return sets.range(setKey(index));
+    const prefix = keyPrefix(index);
+    return (await store.keys(prefix)).map((key) => key.slice(prefix.length));
+  }
+
+  let migrated: Promise<void> | null = null;
+  const migrate = (): Promise<void> => {
+    migrated ??= (async () => {
+      if ((await store.get(MIGRATED)) !== null) return;
+      const keys = await store.keys("agent:");
+      // In batches: the writes of a batch share the store's syncs (fs) and round trips (redis).
+      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
+        await Promise.all(
+          keys.slice(i, i + MIGRATION_BATCH).map(async (key) => {
+            const agent = await store.get<AgentRecord>(key);
+            if (agent) await indexAgent(agent);
+          }),
+        );
+      }
+      await store.set(MIGRATED, new Date().toISOString());
+    })().catch((error) => {
+      migrated = null; // try again on the next listing (e.g. the store was briefly unreachable)
+      throw error;
+    });
+    return migrated;
+  };
+
+  /** Entries for the agent as it is (or is about to be written): its owner's, and the public one if public. */
+  async function indexAgent(agent: Pick<AgentRecord, "name" | "owner" | "visibility">): Promise<void> {
+    const name = agent.name.toLowerCase();
+    await add({ kind: "owned", user: agent.owner }, name);
+    if (agent.visibility === "public") await add({ kind: "public" }, name);
+  }
+
+  return {
+    indexAgent,
+
+    /**
+     * Drops the entries of a name `owner`'s agent no longer holds (renamed or deleted). The name is free by now and
+     * someone else may have claimed it and made it public: `holderNow` is read after the removal, and its public
+     * entry is put back.
+     */
+    async forget(
+      owner: string,
+      name: string,
+      holderNow: (name: string) => Promise<AgentRecord | null>,
+    ): Promise<void> {
+      const key = name.toLowerCase();
+      await remove({ kind: "owned", user: owner }, key);
+      await remove({ kind: "public" }, key);
+      const now = await holderNow(key);
+      if (now !== null) await indexAgent(now);
+    },
+
+    /** Drops the public entry of an agent made private; read again after, as in `forget`. */
+    async unpublish(name: string, holderNow: (name: string) => Promise<AgentRecord | null>): Promise<void> {
+      const key = name.toLowerCase();
+      await remove({ kind: "public" }, key);
+      const now = await holderNow(key);
+      if (now?.visibility === "public") await add({ kind: "public" }, key);
+    },
+
+    /**
+     * The names `caller` may see, ascending: its own and the public ones (an admin: all), or with `mine` its own
+     * only. A name is a candidate: the listing decides once it has read the record.
+     */
+    async candidates(caller: Caller, mine = false): Promise<string[]> {
+      if (mine) {
+        await migrate();
+        return names({ kind: "owned", user: caller.user });
+      }
+      if (caller.scopes.includes("admin")) {
+        return (await store.keys("agent-name:")).map((key) => key.slice("agent-name:".length));
+      }
+      await migrate();
+      const [owned, shared] = await Promise.all([
+        names({ kind: "owned", user: caller.user }),
+        names({ kind: "public" }),
+      ]);
+      return mergeUnique(owned, shared);
+    },
+  };
+}
+
+export type AgentDirectory = ReturnType<typeof createAgentDirectory>;
+
+/** Two ascending lists as one, each name once. */
+function mergeUnique(a: string[], b: string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (merged[merged.length - 1] !== next) merged.push(next);
+  }
+  return merged;
+}

@@ -1,0 +1,169 @@
+/**
+ * Listing agents reads the caller's own and the public agents, not every agent in the store: on redis and upstash
+ * from sorted sets (no keyspace SCAN per listing), elsewhere from prefix keys. Agents stored by a version without
+ * the index are indexed by the first listing, once per deployment.
+ */
+import { describe, expect, it } from "vitest";
+import { type AgentRecord, createAgentService } from "../../gateway/src/domain/agents.ts";
+import type { Caller } from "../../gateway/src/domain/caller.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
+import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
+
+const redis = await redisForFile({ upstash: true });
+
+/** The store with a count of the agent records read and of `keys()` calls. */
+function counted(store: SessionStore) {
+  const counts = { recordsRead: 0, scans: [] as string[] };
+  const wrapped: SessionStore = {
+    ...store,
+    get: (key) => {
+      if (key.startsWith("agent:")) counts.recordsRead += 1;
+      return store.get(key);
+    },
+    keys: (prefix) => {
+      counts.scans.push(prefix);
+      return store.keys(prefix);
+    },
+  };
+  return { store: wrapped, counts };
+}
+
+const caller = (user: string, admin = false): Caller => ({
+  tokenId: `tok-${user}`,
+  user,
+  kind: admin ? "admin" : "user",
+  scopes: admin ? ["admin"] : ["agents", "call"],
+});
+
+const names = (agents: AgentRecord[]) => agents.map((a) => a.name);
+
+function directorySuite(name: string, open: () => Promise<SessionStoreUnderTest>, sortedSets: boolean) {
+  describe(`agent directory on ${name}`, () => {
+    it("reads only the page's agents, however many others the store holds", async () => {
+      const subject = await open();
+      try {
+        const { store, counts } = counted(subject.store);
+        const agents = createAgentService(store);
+        // A new deployment: the one-time pass over older agents finds none.
+        await agents.page(caller("alice"), { limit: 1 });
+        counts.scans.length = 0;
+        for (let n = 0; n < 300; n++) {
+          await agents.create("fleet", {
+            name: `fleet-${String(n).padStart(3, "0")}`,
+            description: "",
+            type: "exec",
+            visibility: "private",
+            capabilities: [],
+          });
+        }
+        for (const n of ["b", "a", "c"]) {
+          await agents.create("alice", {
+            name: `alice-${n}`,
+            description: "",
+            type: "exec",
+            visibility: "private",
+            capabilities: [],
+          });
+        }
+        await agents.create("bob", {
+          name: "bob-public",
+          description: "",
+          type: "exec",
+          visibility: "public",
+          capabilities: [],
+        });
+        counts.recordsRead = 0;
+        const page = await agents.page(caller("alice"), { limit: 10 });
+        expect(names(page.agents)).toEqual(["alice-a", "alice-b", "alice-c", "bob-public"]);
+        expect(page.next).toBeNull();
+        // The four listed; none of the fleet's 300.
+        expect(counts.recordsRead).toBe(4);
+        // No scan of the keyspace per listing where `keys` is one (redis, upstash).
+        if (sortedSets) expect(counts.scans).toEqual([]);
+
+        counts.recordsRead = 0;
+        const first = await agents.page(caller("fleet"), { limit: 5, mine: true });
+        expect(names(first.agents)).toEqual([
+          "fleet-000",
+          "fleet-001",
+          "fleet-002",
+          "fleet-003",
+          "fleet-004",
+        ]);
+        const second = await agents.page(caller("fleet"), { limit: 5, mine: true, after: first.next! });
+        expect(names(second.agents)).toEqual([
+          "fleet-005",
+          "fleet-006",
+          "fleet-007",
+          "fleet-008",
+          "fleet-009",
+        ]);
+        // Each page reads at most one batch of records, not the 300.
+        expect(counts.recordsRead).toBeLessThanOrEqual(2 * 64);
+        const admin = await agents.page(caller("root", true), { limit: 1000 });
+        expect(admin.agents).toHaveLength(304);
+      } finally {
+        await subject.cleanup();
+      }
+    });
+
+    it("indexes agents stored before the index existed, on the first listing", async () => {
+      const subject = await open();
+      try {
+        const now = "2026-01-01T00:00:00.000Z";
+        const old = (id: string, agentName: string, visibility: "private" | "public"): AgentRecord => ({
+          id,
+          name: agentName,
+          owner: "carol",
+          description: "",
+          type: "exec",
+          visibility,
+          capabilities: [],
+          created_at: now,
+          updated_at: now,
+          last_seen: null,
+        });
+        for (const agent of [
+          old("ag_00000000000000a1", "Older-One", "public"),
+          old("ag_00000000000000a2", "older-two", "private"),
+        ]) {
+          await subject.store.set(`agent:${agent.id}`, agent);
+          await subject.store.set(`agent-name:${agent.name.toLowerCase()}`, agent.id);
+        }
+        const agents = createAgentService(subject.store);
+        await agents.create("carol", {
+          name: "newer",
+          description: "",
+          type: "exec",
+          visibility: "private",
+          capabilities: [],
+        });
+        expect(names((await agents.page(caller("carol"), { limit: 10 })).agents)).toEqual(
+          ["newer", "Older-One", "older-two"].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)),
+        );
+        expect(names((await agents.page(caller("dave"), { limit: 10 })).agents)).toEqual(["Older-One"]);
+        // Another process of the same deployment does not migrate again.
+        const again = counted(subject.store);
+        await createAgentService(again.store).page(caller("dave"), { limit: 10 });
+        expect(again.counts.scans).not.toContain("agent:");
+      } finally {
+        await subject.cleanup();
+      }
+    });
+  });
+}
+
+directorySuite(
+  "memory (prefix keys)",
+  async () => {
+    const store = memorySessionStore({});
+    return { store, cleanup: () => store.dispose() };
+  },
+  false,
+);
+if (redis) {
+  directorySuite("redis", () => redisSessionHarness(redis.url), true);
+  directorySuite("upstash", () => upstashSessionHarness(redis.upstash!), true);
+}
