@@ -114,7 +114,8 @@ const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 /**
  * A storage failure the caller can act on: as a 503, `store_unavailable` (redis/upstash unreachable),
  * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions) or `store_busy` (a
- * compare-and-set update lost to other writers every time); as a 507, `store_full` (Redis at its maxmemory).
+ * compare-and-set update lost to other writers every time); as a 507, `store_full` (Redis at its maxmemory, Upstash
+ * at its data size quota).
  * Looks through `cause` chains, since a store error may wrap the system error. Null for anything else.
  */
 export function storeRefusal(error: unknown): { code: string; message: string } | null {
@@ -128,11 +129,12 @@ export function storeRefusal(error: unknown): { code: string; message: string } 
       };
     }
     if (code === "store_full") {
+      const reason = (at as { reason?: unknown }).reason;
       return {
         code: "store_full",
         message:
-          "The gateway's store is full (Redis reached its maxmemory): it takes no writes until it has room. Retry " +
-          "later. Operators: raise maxmemory or free memory on the Redis server (docs/storage.md).",
+          `The gateway's store is full${typeof reason === "string" ? ` (${reason})` : ""}: it takes no writes ` +
+          "until it has room. Retry later. Operators: give the store more room or free some (docs/storage.md).",
       };
     }
     if (code === "update_conflict") {

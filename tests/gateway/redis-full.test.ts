@@ -1,7 +1,8 @@
 /**
  * A gateway whose Redis reached its `maxmemory` (policy `noeviction`: Redis then answers every write with an OOM
- * error): callers get 507 `store_full` with advice on every door, not a 500; the gateway logs it once, not a
- * stack per request; and it takes work again as soon as Redis has room.
+ * error), over TCP or through an Upstash REST endpoint: callers get 507 `store_full` with advice on every door,
+ * not a 500; the gateway logs it once, not a stack per request; and it takes work again as soon as Redis has room.
+ * The same for Upstash's own data size quota (`ERR DB capacity quota exceeded`).
  */
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -10,7 +11,16 @@ import { createAgent, createUser, queueUntilRefused } from "../helpers/fixtures.
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
 
-const redis = await redisForFile();
+const redis = await redisForFile({ upstash: true });
+
+/** The gateway on `store`: redis over TCP, or upstash (REST) over the same Redis. */
+function startOn(store: "redis" | "upstash"): Promise<GatewayProcess> {
+  const env: Record<string, string> =
+    store === "redis"
+      ? { REDIS_URL: redis!.url }
+      : { UPSTASH_REDIS_REST_URL: redis!.upstash!.url, UPSTASH_REDIS_REST_TOKEN: redis!.upstash!.token };
+  return startGateway({ runtime: "node", store, env });
+}
 
 describe.runIf(redis)("a gateway whose Redis is full", () => {
   const admin = new Redis(redis?.url ?? "redis://127.0.0.1:1", { lazyConnect: true });
@@ -18,18 +28,23 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
   afterEach(async () => {
     await gateway?.stop();
     await admin.config("SET", "maxmemory", "0");
+    redis?.upstash?.refuseWrites(null);
   });
   afterAll(() => admin.disconnect());
 
-  it("answers 507 store_full on /v1, the inbox and A2A, says so once, and takes work again when Redis has room", async () => {
-    gateway = await startGateway({ runtime: "node", store: "redis", env: { REDIS_URL: redis!.url } });
-    const user = await createUser(gateway.url, gateway.adminToken, "redis-filler");
-    await createAgent(user.api, { name: "worker" });
+  it.each([
+    "redis",
+    "upstash",
+  ] as const)("answers 507 store_full on /v1, the inbox and A2A, says so once, and takes work again when Redis has room (%s)", async (store) => {
+    gateway = await startOn(store);
+    const user = await createUser(gateway.url, gateway.adminToken, `${store}-filler`);
+    const worker = `${store}-worker`;
+    await createAgent(user.api, { name: worker });
     const used = Number(/used_memory:(\d+)/.exec(await admin.info("memory"))![1]);
     await admin.config("SET", "maxmemory-policy", "noeviction");
     await admin.config("SET", "maxmemory", String(used + 512 * 1024));
 
-    const { accepted: ids, refused } = await queueUntilRefused(user.api, "worker", "r".repeat(4000));
+    const { accepted: ids, refused } = await queueUntilRefused(user.api, worker, "r".repeat(4000));
     const accepted = ids.length;
     expect(accepted).toBeGreaterThan(10);
     expect(refused?.status).toBe(507);
@@ -38,10 +53,10 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
 
     // Redis refuses a write only while it is over the limit, and its use moves: held over it from here on.
     await admin.config("SET", "maxmemory", "1");
-    const inbox = await user.api.post("/v1/agents/worker/inbox", { message: "hello" });
+    const inbox = await user.api.post(`/v1/agents/${worker}/inbox`, { message: "hello" });
     expect([inbox.status, inbox.body.error.code]).toEqual([507, "store_full"]);
     const a2a = await apiClient(gateway.url, user.token, { "a2a-version": "1.0" }).post(
-      "/a2a/worker/message:send",
+      `/a2a/${worker}/message:send`,
       { message: { messageId: "m1", role: "ROLE_USER", parts: [{ text: "hi" }] } },
     );
     expect(a2a.status).toBe(429);
@@ -50,21 +65,56 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
 
     // Logged once (with what Redis said), not once per refusal.
     expect(
-      gateway.output().match(/the session store \(redis\) is full: OOM command not allowed/g),
+      gateway
+        .output()
+        .match(new RegExp(`the session store \\(${store}\\) is full: OOM command not allowed`, "g")),
     ).toHaveLength(1);
+    // What the refused command carried (a task's message) never reaches the log.
+    expect(gateway.output()).not.toContain("rrrrrrrr");
 
     await admin.config("SET", "maxmemory", "0");
     // Only the accepted tasks exist: what a refused one had written is gone again.
     let listed = 0;
     for (let cursor = ""; ; ) {
-      const page = (await user.api.get(`/v1/tasks?agent=worker&limit=100${cursor && `&cursor=${cursor}`}`))
+      const page = (await user.api.get(`/v1/tasks?agent=${worker}&limit=100${cursor && `&cursor=${cursor}`}`))
         .body;
       listed += page.tasks.length;
       if (!page.next_cursor || page.tasks.length < 100) break;
       cursor = page.next_cursor;
     }
     expect(listed).toBe(accepted);
-    const after = await user.api.post("/v1/agents/worker/messages", { message: "room again", async: true });
+    const after = await user.api.post(`/v1/agents/${worker}/messages`, {
+      message: "room again",
+      async: true,
+    });
     expect(after.status).toBe(202);
   });
+
+  it.runIf(redis?.upstash)(
+    "answers 507 store_full while Upstash's data size quota is used up, and reads go on",
+    async () => {
+      gateway = await startOn("upstash");
+      const user = await createUser(gateway.url, gateway.adminToken, "quota-filler");
+      await createAgent(user.api, { name: "quota-worker" });
+      redis!.upstash!.refuseWrites("ERR DB capacity quota exceeded");
+      const refused = await user.api.post("/v1/agents/quota-worker/messages", {
+        message: "secret work",
+        async: true,
+      });
+      expect(refused.status).toBe(507);
+      expect(refused.body.error.code).toBe("store_full");
+      expect(refused.body.error.message).toMatch(/Upstash's data size quota is used up.*Retry later/);
+      expect((await user.api.get("/v1/agents/quota-worker")).status).toBe(200);
+      expect(gateway.output()).toContain(
+        "the session store (upstash) is full: ERR DB capacity quota exceeded",
+      );
+      expect(gateway.output()).not.toContain("secret work");
+      redis!.upstash!.refuseWrites(null);
+      const after = await user.api.post("/v1/agents/quota-worker/messages", {
+        message: "room again",
+        async: true,
+      });
+      expect(after.status).toBe(202);
+    },
+  );
 });

@@ -15,7 +15,15 @@ export interface UpstashServer {
   /** Stops listening (the endpoint refuses connections) until `resume`, which listens on the same port. */
   halt(): Promise<void>;
   resume(): Promise<void>;
+  /**
+   * Answers every write command with `error` (as Upstash answers its quota errors, e.g. `ERR DB capacity quota
+   * exceeded`: reads and deletes still work) until called with null.
+   */
+  refuseWrites(error: string | null): void;
 }
+
+/** Commands that store data; Upstash's size quota refuses these and lets reads and deletes through. */
+const WRITES = new Set(["SET", "EVAL", "EVALSHA", "ZADD", "INCRBY", "INCR", "APPEND", "SETEX", "PSETEX"]);
 
 type Command = [string, ...(string | number)[]];
 type Reply = { result: unknown } | { error: string };
@@ -46,7 +54,10 @@ export async function startUpstashServer(redisUrl: string): Promise<UpstashServe
     return send(res, "error" in reply ? 400 : 200, encodeReply(reply, base64));
   }
 
+  let refusal: string | null = null;
+
   async function run([name, ...args]: Command): Promise<Reply> {
+    if (refusal !== null && WRITES.has(String(name).toUpperCase())) return { error: refusal };
     try {
       return { result: await redis.callBuffer(name, ...args) };
     } catch (error) {
@@ -80,6 +91,9 @@ export async function startUpstashServer(redisUrl: string): Promise<UpstashServe
     url: `http://127.0.0.1:${port}`,
     token,
     halt,
+    refuseWrites(error) {
+      refusal = error;
+    },
     async resume() {
       if (listening) return;
       await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

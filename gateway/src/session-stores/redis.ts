@@ -83,7 +83,10 @@ const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
 function asStoreFull(error: unknown): never {
   const message = error instanceof ReplyError ? String((error as Error).message) : "";
   if (message.startsWith("OOM ")) {
-    throw new StoreError("store_full", `the session store (redis) is full: ${message}`, { cause: error });
+    throw new StoreError("store_full", `the session store (redis) is full: ${message}`, {
+      cause: error,
+      reason: "Redis reached its maxmemory",
+    });
   }
   throw error;
 }

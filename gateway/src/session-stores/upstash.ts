@@ -70,7 +70,7 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
   const store = createRedisCommandStore({
     name: "upstash",
     prefix: options.prefix ?? "agent-mesh:",
-    send: (command) => availability.guard(() => client.exec(command), isOutage),
+    send: (command) => availability.guard(() => client.exec(command), isOutage).catch(asStoreFull),
     // REST over fetch: no connection to close.
     close: async () => availability.dispose(),
   });
@@ -83,6 +83,31 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
  */
 const isOutage = (error: unknown): boolean =>
   !(error instanceof upstashErrors.UpstashError) || error instanceof upstashErrors.UpstashJSONParseError;
+
+/**
+ * A reply error, without the command the client appended to it. Writes refused for want of room: Upstash's own
+ * data size quota (`ERR DB capacity quota exceeded`; reads and
+ * deletes still work), or the Redis behind a compatible endpoint at its `maxmemory` (`OOM …`). Both are
+ * `store_full` (507, retry later), as on the redis backend, not an unexpected 500.
+ */
+function asStoreFull(error: unknown): never {
+  if (!(error instanceof upstashErrors.UpstashError)) throw error;
+  // The client appends the whole command, values included (a task's message, a token's hash): never log those.
+  const message = error.message.split(", command was: ")[0]!;
+  error.message = message;
+  const full = /^ERR DB capacity quota exceeded/.test(message)
+    ? "Upstash's data size quota is used up"
+    : message.startsWith("OOM ")
+      ? "Redis reached its maxmemory"
+      : null;
+  if (full !== null) {
+    throw new StoreError("store_full", `the session store (upstash) is full: ${message}`, {
+      cause: error,
+      reason: full,
+    });
+  }
+  throw error;
+}
 
 function originOf(url: string): string {
   try {
