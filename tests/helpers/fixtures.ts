@@ -46,6 +46,19 @@ export async function listAllAgents(
   }
 }
 
+/** Every token `GET /v1/tokens` lists to an admin's `api`, following the pages. */
+export async function listAllTokens(api: ApiClient, query: Record<string, string> = {}, limit = 1000) {
+  const tokens: Array<{ id: string; name: string; kind: string; revoked_at: string | null }> = [];
+  const params = new URLSearchParams({ ...query, limit: String(limit) });
+  for (;;) {
+    const res = await api.get(`/v1/tokens?${params}`);
+    if (res.status !== 200) throw new Error(`cannot list tokens: ${JSON.stringify(res.body)}`);
+    tokens.push(...res.body.tokens);
+    if (res.body.next_cursor === null) return tokens;
+    params.set("cursor", res.body.next_cursor);
+  }
+}
+
 export type Handler = (request: RequestFrame, reply: RequestReply) => void | Promise<void>;
 
 /** Echo: streams the message back in one chunk and finishes with it. */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { spawnCli, tempDir } from "../cli/helpers.ts";
 import { apiClient } from "../helpers/api.ts";
+import { listAllTokens } from "../helpers/fixtures.ts";
 import { openPage, SCREENSHOTS } from "./browser.ts";
 import { eventually, type UiContext } from "./ui-context.ts";
 
@@ -113,6 +114,21 @@ export function ownerTests(ctx: UiContext): void {
     expect((await apiClient(gateway.url, token).get("/v1/me")).body.user).toBe("bob");
     await admin.page.getByRole("button", { name: "Revoke token of bob" }).click();
     await eventually(async () => (await apiClient(gateway.url, token).get("/v1/me")).status).toBe(401);
+
+    // A page of tokens at a time: more than a page, and the rest comes on request.
+    const api = apiClient(gateway.url, gateway.adminToken);
+    for (let n = 0; n < 100; n += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => api.post("/v1/tokens", { name: `many-${n + i}` })),
+      );
+    }
+    const total = (await listAllTokens(api)).length;
+    expect(total).toBeGreaterThan(100);
+    await admin.page.reload();
+    const rows = admin.page.locator("tbody tr");
+    await eventually(() => rows.count()).toBe(100);
+    await admin.page.getByRole("button", { name: "Show more tokens" }).click();
+    await eventually(() => rows.count()).toBe(Math.min(total, 200));
     expect(admin.consoleErrors.filter((e) => !e.includes("401"))).toEqual([]);
     await admin.context.close();
   });

@@ -147,10 +147,26 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
     return /^[a-z0-9]{1,32}$/.test(id) ? store.get<TokenRecord>(`token:${id}`) : null;
   }
 
-  async function list(): Promise<TokenRecord[]> {
-    const keys = await store.keys("token:");
-    const records = await Promise.all(keys.map((key) => store.get<TokenRecord>(key)));
-    return records.filter((record): record is TokenRecord => record !== null);
+  /**
+   * Tokens by id, `limit` at a time after the id `after`, of the given kinds (default: all). Only the page's
+   * records are read: with a fleet connected through tickets there is an agent credential per agent.
+   */
+  async function page(query: {
+    limit: number;
+    after?: string;
+    kinds?: ReadonlyArray<TokenRecord["kind"]>;
+  }): Promise<{ tokens: TokenRecord[]; next: string | null }> {
+    let keys = await store.keys("token:");
+    if (query.after !== undefined) keys = keys.filter((key) => key.slice("token:".length) > query.after!);
+    const found: TokenRecord[] = [];
+    for (let i = 0; i < keys.length && found.length <= query.limit; i += 64) {
+      const records = await Promise.all(keys.slice(i, i + 64).map((key) => store.get<TokenRecord>(key)));
+      for (const record of records) {
+        if (record !== null && (!query.kinds || query.kinds.includes(record.kind))) found.push(record);
+      }
+    }
+    const tokens = found.slice(0, query.limit);
+    return { tokens, next: found.length > query.limit ? tokens[tokens.length - 1]!.id : null };
   }
 
   /**
@@ -192,7 +208,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
   }
 
   const verify = options.reuseChecks ? verifyRemembered : verifyInStore;
-  return { mint, verify, verifyForHello: verifyRemembered, forgetChecks, get, revoke, list, ensureAdmin };
+  return { mint, verify, verifyForHello: verifyRemembered, forgetChecks, get, revoke, page, ensureAdmin };
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;

@@ -97,8 +97,29 @@ export const OPENAPI_DOCUMENT = {
         responses: { "201": ok("Created", { type: "object" }), "403": errorResponse("Not admin") },
       },
       get: {
-        description: "Admin only.",
-        responses: { "200": ok("Tokens (no secrets)", { type: "object" }) },
+        description:
+          "Admin only. Tokens by id, one page at a time: pass `next_cursor` as `cursor` for the next page (null on the last). `kind` keeps some kinds (comma-separated).",
+        parameters: [
+          {
+            name: "kind",
+            in: "query",
+            schema: { type: "string" },
+            description: "user, agent, admin (comma-separated)",
+          },
+          {
+            name: "limit",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+          },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: {
+          "200": ok("Tokens (no secrets)", {
+            type: "object",
+            properties: { tokens: { type: "array" }, next_cursor: { type: ["string", "null"] } },
+          }),
+          "400": errorResponse("Invalid kind, limit or cursor"),
+        },
       },
     },
     "/v1/tokens/{id}": {

@@ -11,6 +11,10 @@ import { readJson } from "../util/body.ts";
 /** User names double as skill authors and appear in paths, so they are lowercase slugs. */
 export const USER_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/;
 
+/** What a token id looks like (the `next_cursor` of `GET /v1/tokens` is one). */
+const TOKEN_ID = /^[a-z0-9]{1,32}$/;
+const TOKEN_KINDS = ["user", "agent", "admin"] as const;
+
 const TokenCreate = v.object({
   name: v.pipe(
     v.string(),
@@ -44,9 +48,28 @@ export const tokenRoutes = new Hono<GatewayEnv>()
     );
   })
   .get("/v1/tokens", requireAuth("admin"), async (c) => {
-    const records = await c.get("services").tokens.list();
+    const limit = Number(c.req.query("limit") ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw errors.invalidRequest("limit must be an integer from 1 to 1000.");
+    }
+    const cursor = c.req.query("cursor");
+    if (cursor !== undefined && !TOKEN_ID.test(cursor)) {
+      throw errors.invalidRequest("cursor must be the next_cursor of an earlier page.");
+    }
+    const kinds = c.req.query("kind")?.split(",");
+    if (kinds?.some((kind) => !TOKEN_KINDS.includes(kind as never))) {
+      throw errors.invalidRequest(
+        `kind must be one or more of ${TOKEN_KINDS.join(", ")}, separated by commas.`,
+      );
+    }
+    const page = await c.get("services").tokens.page({
+      limit,
+      after: cursor,
+      kinds: kinds as Array<(typeof TOKEN_KINDS)[number]> | undefined,
+    });
     return c.json({
-      tokens: records.map((r) => ({
+      next_cursor: page.next,
+      tokens: page.tokens.map((r) => ({
         id: r.id,
         name: r.user,
         kind: r.kind,

@@ -1,7 +1,13 @@
 /** HTTP API contract: health, tokens, agents, tickets, limits. */
 import { describe, expect, it } from "vitest";
 import { apiClient } from "../../helpers/api.ts";
-import { connectAgent, createAgent, createUser, listAllAgents } from "../../helpers/fixtures.ts";
+import {
+  connectAgent,
+  createAgent,
+  createUser,
+  listAllAgents,
+  listAllTokens,
+} from "../../helpers/fixtures.ts";
 import type { GatewayContext } from "./index.ts";
 
 export function apiContract(ctx: () => GatewayContext): void {
@@ -61,6 +67,31 @@ export function apiContract(ctx: () => GatewayContext): void {
       const after = await alice.api.get("/v1/me");
       expect(after.status).toBe(401);
       expect(after.body.error.code).toBe("token_revoked");
+    });
+
+    it("lists tokens to the admin a page at a time, of the kinds asked for", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const admin = apiClient(url, adminToken);
+      const made = [];
+      for (let n = 0; n < 5; n++) made.push(await createUser(url, adminToken, `paged-${n}`));
+      const all = await listAllTokens(admin, {}, 2);
+      const ids = all.map((t) => t.id);
+      expect(ids).toEqual([...ids].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const user of made) expect(ids).toContain(user.id);
+      expect(all.map((t) => t.kind)).toContain("admin");
+      expect(await listAllTokens(admin, { kind: "admin" })).toEqual(all.filter((t) => t.kind === "admin"));
+      expect(await listAllTokens(admin, { kind: "user,admin" }, 3)).toEqual(
+        all.filter((t) => t.kind !== "agent"),
+      );
+      const first = await admin.get("/v1/tokens?limit=1");
+      expect(first.body.tokens).toHaveLength(1);
+      expect(first.body.next_cursor).toBe(first.body.tokens[0].id);
+      for (const query of ["limit=0", "limit=1001", "cursor=..%2Fx", "kind=robot", "kind=user,", "cursor="]) {
+        const res = await admin.get(`/v1/tokens?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(res.body.error.code, query).toBe("invalid_request");
+      }
     });
 
     it("validates token requests", async () => {

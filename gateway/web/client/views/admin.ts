@@ -16,6 +16,9 @@ interface TokenRow {
   revoked_at: string | null;
 }
 
+/** Tokens per page of the table. */
+const TOKENS_PAGE = 100;
+
 const count = (n: number) => n.toLocaleString("en-US");
 /** `12 KB`, `106.5 MB`, `1,036 MB`. */
 const size = (bytes: number) =>
@@ -71,38 +74,66 @@ export async function renderAdmin({ root }: ViewContext): Promise<void> {
     h("button", { type: "submit", class: "primary" }, "Create token"),
     made,
   );
-  const load = async () => {
-    try {
-      const { tokens } = await api<{ tokens: TokenRow[] }>("GET", "/v1/tokens");
-      replace(
-        table,
-        tokens.map((t) =>
+  // A page at a time: with a fleet connected through tickets there is an agent credential per agent.
+  let shown: TokenRow[] = [];
+  let next: string | null = null;
+  const more = h("div");
+  const draw = () => {
+    replace(
+      table,
+      shown.map((t) =>
+        h(
+          "tr",
+          null,
+          h("td", null, t.name),
+          h("td", null, t.kind),
+          h("td", null, t.scopes.join(", ")),
+          h("td", null, timeAgo(t.created_at)),
           h(
-            "tr",
+            "td",
             null,
-            h("td", null, t.name),
-            h("td", null, t.kind),
-            h("td", null, t.scopes.join(", ")),
-            h("td", null, timeAgo(t.created_at)),
-            h(
-              "td",
-              null,
-              t.revoked_at
-                ? h("span", { class: "muted" }, "revoked")
-                : h(
-                    "button",
-                    { type: "button", class: "danger small", onclick: () => void revoke(t.id) },
-                    "Revoke",
-                    h("span", { class: "sr-only" }, ` token of ${t.name}`),
-                  ),
-            ),
+            t.revoked_at
+              ? h("span", { class: "muted" }, "revoked")
+              : h(
+                  "button",
+                  { type: "button", class: "danger small", onclick: () => void revoke(t.id) },
+                  "Revoke",
+                  h("span", { class: "sr-only" }, ` token of ${t.name}`),
+                ),
           ),
         ),
+      ),
+    );
+    replace(
+      more,
+      next === null
+        ? null
+        : h(
+            "button",
+            { type: "button", id: "more-tokens", onclick: () => void fetchPage(next) },
+            "Show more tokens",
+          ),
+    );
+  };
+  /** The page after `cursor` (null: the first `limit`), added to what is shown. */
+  const fetchPage = async (cursor: string | null, limit = TOKENS_PAGE) => {
+    try {
+      const query = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await api<{ tokens: TokenRow[]; next_cursor: string | null }>(
+        "GET",
+        `/v1/tokens?limit=${limit}${query}`,
       );
+      if (cursor === null) shown = [];
+      shown.push(...page.tokens);
+      next = page.next_cursor;
+      replace(problem);
+      draw();
     } catch (error) {
       replace(problem, errorBox(error));
     }
   };
+  /** From the start again, as many as were shown (a revocation or a new token changed them). */
+  const load = () => fetchPage(null, Math.min(1000, Math.max(TOKENS_PAGE, shown.length)));
   const revoke = async (id: string) => {
     try {
       await api("DELETE", `/v1/tokens/${encodeURIComponent(id)}`);
@@ -152,6 +183,7 @@ export async function renderAdmin({ root }: ViewContext): Promise<void> {
         ),
         table,
       ),
+      more,
     ),
   );
   await Promise.all([
