@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { spawnCli, tempDir } from "../cli/helpers.ts";
 import { apiClient } from "../helpers/api.ts";
-import { listAllTokens } from "../helpers/fixtures.ts";
+import { createUser, listAllTokens } from "../helpers/fixtures.ts";
 import { openPage, SCREENSHOTS } from "./browser.ts";
 import { eventually, type UiContext } from "./ui-context.ts";
 
@@ -132,6 +132,39 @@ export function ownerTests(ctx: UiContext): void {
     expect(admin.consoleErrors.filter((e) => !e.includes("401"))).toEqual([]);
     await admin.context.close();
   });
+
+  it("shows a fleet of more than 1,000 agents a page at a time, and finds the others by search", async () => {
+    const { gateway, browser } = ctx;
+    const fleet = await createUser(gateway.url, gateway.adminToken, "fleet-web");
+    const name = (n: number) => `fleet-${String(n).padStart(4, "0")}`;
+    for (let first = 0; first <= 1000; first += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, 1001 - first) }, async (_, i) => {
+          const res = await fleet.api.post("/v1/agents", { name: name(first + i), capabilities: ["fleet"] });
+          expect(res.status).toBe(201);
+        }),
+      );
+    }
+    const owner = await openPage(browser, gateway.url);
+    owner.page.setDefaultTimeout(10_000);
+    try {
+      await owner.page.goto(`${gateway.url}/#token=${fleet.token}`);
+      await owner.page.getByRole("link", { name: "Directory" }).click();
+      await owner.page.locator("#more-agents").getByText("Showing the first 1,000 agents by name").waitFor();
+      const cards = owner.page.locator("li.agent");
+      expect(await cards.count()).toBe(1000);
+      expect(await owner.page.locator(`[data-agent="${name(1000)}"]`).count()).toBe(0);
+      // The last agent comes after the first page: the search asks the gateway.
+      await owner.page.getByLabel("Search").fill(name(1000));
+      await owner.page.locator(`[data-agent="${name(1000)}"]`).waitFor();
+      await eventually(() => cards.count()).toBe(1);
+      await owner.page.getByRole("link", { name: "My agents" }).click();
+      await owner.page.locator("#more-agents").getByText("Showing your first 1,000 agents by name").waitFor();
+      expect(owner.consoleErrors).toEqual([]);
+    } finally {
+      await owner.context.close();
+    }
+  }, 90_000);
 
   it("renders dark mode and a 360 px layout", async () => {
     const { gateway, page } = ctx;

@@ -45,19 +45,18 @@ async function failure(res: Response): Promise<ApiFailure> {
   return new ApiFailure(res.status, code, message);
 }
 
-/** Every agent `GET /v1/agents` lists (`query`: its filters, e.g. `mine=true`), following the pages. */
-export async function listAgents(query = ""): Promise<Agent[]> {
-  const agents: Agent[] = [];
-  let cursor: string | null = null;
-  do {
-    const params = new URLSearchParams(query);
-    params.set("limit", "1000");
-    if (cursor !== null) params.set("cursor", cursor);
-    const page: { agents: Agent[]; next_cursor: string | null } = await api("GET", `/v1/agents?${params}`);
-    agents.push(...page.agents);
-    cursor = page.next_cursor;
-  } while (cursor !== null);
-  return agents;
+/** Agents a view shows at most: one page of the listing. */
+export const AGENTS_SHOWN = 1000;
+
+/**
+ * The first `AGENTS_SHOWN` agents `GET /v1/agents` lists for `query` (its filters, e.g. `mine=true`), by name, and
+ * whether there are more: a view polls this every few seconds, and a fleet must not come whole each time.
+ */
+export async function listAgents(query = ""): Promise<{ agents: Agent[]; more: boolean }> {
+  const params = new URLSearchParams(query);
+  params.set("limit", String(AGENTS_SHOWN));
+  const page = await api<{ agents: Agent[]; next_cursor: string | null }>("GET", `/v1/agents?${params}`);
+  return { agents: page.agents, more: page.next_cursor !== null };
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,5 +1,5 @@
 /** Directory: the agents you can call, with live presence, search and a capability filter. */
-import { listAgents } from "../api.ts";
+import { AGENTS_SHOWN, listAgents } from "../api.ts";
 import { h, replace } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
 import type { Agent } from "../types.ts";
@@ -30,6 +30,9 @@ export async function renderDirectory({ root, alive }: ViewContext): Promise<voi
     list,
   );
   let agents: Agent[] = [];
+  // A mesh that fits in one listing comes whole and is filtered as you type. Past that (a large fleet) the gateway
+  // filters, so a search finds any agent, not only the first page's.
+  let large = false;
   const draw = () => {
     const q = search.value.trim().toLowerCase();
     const cap = capability.value;
@@ -46,12 +49,17 @@ export async function renderDirectory({ root, alive }: ViewContext): Promise<voi
         : h(
             "li",
             { class: "empty" },
-            agents.length ? "No agent matches." : "No agents you can call yet. Create one under My agents.",
+            agents.length || large
+              ? "No agent matches."
+              : "No agents you can call yet. Create one under My agents.",
           ),
     );
   };
+  // Every capability seen so far: with a large fleet each listing is one filtered page.
+  const capabilities = new Set<string>();
   const fillCapabilities = () => {
-    const all = [...new Set(agents.flatMap((a) => a.capabilities))].sort();
+    for (const a of agents) for (const c of a.capabilities) capabilities.add(c);
+    const all = [...capabilities].sort();
     const chosen = capability.value;
     replace(
       capability,
@@ -60,22 +68,45 @@ export async function renderDirectory({ root, alive }: ViewContext): Promise<voi
     );
     capability.value = all.includes(chosen) ? chosen : "";
   };
-  for (const el of [search, capability, onlineOnly]) el.addEventListener("input", draw);
-  poll(
-    async () => {
-      try {
-        agents = await listAgents();
-        replace(problem);
-      } catch (error) {
-        replace(problem, errorBox(error));
-        throw error;
-      }
-      fillCapabilities();
+  const fetchAgents = async () => {
+    const params = new URLSearchParams();
+    if (large) {
+      const q = search.value.trim();
+      if (q) params.set("q", q);
+      if (capability.value) params.set("capability", capability.value);
+      if (onlineOnly.checked) params.set("online", "true");
+    }
+    try {
+      const page = await listAgents(params.toString());
+      agents = page.agents;
+      if (params.size === 0) large = page.more;
+      replace(
+        problem,
+        page.more
+          ? h(
+              "p",
+              { class: "muted", id: "more-agents" },
+              `Showing the first ${AGENTS_SHOWN.toLocaleString("en-US")} agents by name: search or filter to find the others.`,
+            )
+          : null,
+      );
+    } catch (error) {
+      replace(problem, errorBox(error));
+      throw error;
+    }
+    fillCapabilities();
+    draw();
+  };
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  for (const el of [search, capability, onlineOnly]) {
+    el.addEventListener("input", () => {
       draw();
-    },
-    3000,
-    alive,
-  );
+      if (!large) return;
+      clearTimeout(typing);
+      typing = setTimeout(() => void fetchAgents().catch(() => {}), 300);
+    });
+  }
+  poll(fetchAgents, 3000, alive);
 }
 
 function agentCard(a: Agent): HTMLElement {

@@ -1,5 +1,5 @@
 /** My agents: create, edit, publish/unpublish, delete, connect, and the agent's doors and share links. */
-import { api, listAgents } from "../api.ts";
+import { AGENTS_SHOWN, api, listAgents } from "../api.ts";
 import { field, h, replace, timeAgo } from "../dom.ts";
 import { type Features, features } from "../features.ts";
 import type { ViewContext } from "../main.ts";
@@ -32,8 +32,18 @@ export async function renderMyAgents({ root, alive }: ViewContext): Promise<void
 
   async function refresh(): Promise<void> {
     try {
-      const agents = (await listAgents("mine=true")).filter((a) => a.owner === me!.user);
-      replace(problem);
+      const { agents: listed, more } = await listAgents("mine=true");
+      const agents = listed.filter((a) => a.owner === me!.user);
+      replace(
+        problem,
+        more
+          ? h(
+              "p",
+              { class: "muted", id: "more-agents" },
+              `Showing your first ${AGENTS_SHOWN.toLocaleString("en-US")} agents by name; \`agent-mesh agents list\` lists them all.`,
+            )
+          : null,
+      );
       const ids = new Set(agents.map((a) => a.id));
       for (const [id, entry] of cards) {
         if (ids.has(id)) continue;

@@ -15,7 +15,7 @@ const TERMINAL = new Set(["completed", "failed", "canceled"]);
 const PAGE = 20;
 
 export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
-  const agents = await listAgents();
+  const { agents } = await listAgents();
   const names = new Map(agents.map((a) => [a.id, a.name]));
   const status = h(
     "select",
