@@ -155,6 +155,62 @@ function directorySuite(name: string, open: () => Promise<SessionStoreUnderTest>
   });
 }
 
+describe("agent directory under a race", () => {
+  it("lists an agent created under a name whose old holder's entries were being dropped at that moment", async () => {
+    // Two nodes on one store. Node 1 deletes bob's public agent; node 2 creates carol's public agent under the freed
+    // name. The writes interleave as: node 2 indexes the name, node 1 drops the name's public entry and finds no
+    // record under the name yet (node 2 has not written it), then node 2 writes the record.
+    const base = memorySessionStore({});
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const publicEntryAdded = gate();
+    const deleteDone = gate();
+    const nameFreed = gate();
+    let creating = false;
+    const store: SessionStore = {
+      ...base,
+      async set(key, value, options) {
+        if (creating && key.startsWith("agent:")) await deleteDone.opened;
+        await base.set(key, value, options);
+        if (creating && key === "agent-public:shared-name") publicEntryAdded.open();
+      },
+      async delete(key) {
+        if (key === "agent-public:shared-name") await publicEntryAdded.opened;
+        await base.delete(key);
+        if (key === "agent-name:shared-name") nameFreed.open();
+      },
+    };
+    try {
+      const node1 = createAgentService(store);
+      const node2 = createAgentService(store);
+      const input = {
+        name: "shared-name",
+        description: "",
+        type: "exec",
+        visibility: "public" as const,
+        capabilities: [],
+      };
+      await node1.page(caller("dave"), { limit: 1 }); // the one-time pass over older agents, done before the race
+      const bobs = await node1.create("bob", input);
+      const removed = node1.remove(bobs).then(deleteDone.open);
+      await nameFreed.opened;
+      creating = true;
+      const carols = await node2.create("carol", input);
+      await removed;
+      const seen = await node1.page(caller("dave"), { limit: 10 });
+      expect(seen.agents.map((a) => [a.name, a.owner])).toEqual([["shared-name", "carol"]]);
+      expect(seen.agents[0]!.id).toBe(carols.id);
+    } finally {
+      await base.dispose();
+    }
+  });
+});
+
 directorySuite(
   "memory (prefix keys)",
   async () => {

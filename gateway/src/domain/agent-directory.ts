@@ -12,8 +12,9 @@
  *
  * An entry is a hint, never trusted alone: the listing reads the agent by name and keeps it only if it still
  * has that name, that owner, or is still public. So entries are added before the record is written (a crash
- * between leaves an entry that leads nowhere, not an agent that is never listed), and an entry left behind by a
- * rename, a visibility change or a race with a delete costs one read per listing and nothing else.
+ * between leaves an entry that leads nowhere, not an agent that is never listed) and again after it (a delete
+ * that freed the name may have dropped the entry in between: see `forget`), and an entry left behind by a rename,
+ * a visibility change or a race with a delete costs one read per listing and nothing else.
  *
  * Deployments with agents from before the index: the first listing in a process runs ONE pass over `agent:`
  * that indexes every agent, then sets `meta:agent-directory-index`, so no process does it again.
@@ -87,7 +88,8 @@ export function createAgentDirectory(store: SessionStore) {
     /**
      * Drops the entries of a name `owner`'s agent no longer holds (renamed or deleted). The name is free by now and
      * someone else may have claimed it and made it public: `holderNow` is read after the removal, and its public
-     * entry is put back.
+     * entry is put back. A holder whose record is not written yet is not found; its create indexes once more after
+     * writing the record, so its entry is back either way.
      */
     async forget(
       owner: string,

@@ -92,6 +92,9 @@ export function createAgentService(store: SessionStore) {
     const record: AgentRecord = { id, owner, ...input, created_at: now, updated_at: now, last_seen: null };
     await directory.indexAgent(record);
     await store.set(`agent:${id}`, record);
+    // Again, now that the record can be read: a delete or rename that freed this name may have dropped the entry
+    // in between, and found no record yet to put it back for (see `AgentDirectory.forget`).
+    await directory.indexAgent(record);
     return record;
   }
 
