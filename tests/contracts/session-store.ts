@@ -230,6 +230,19 @@ export function testSessionStore(
       await expect(sets.add("z:set", "a b", 1)).rejects.toThrow(/invalid key/);
     });
 
+    it("sorted sets of one score list members after a member, a few at a time", async (context) => {
+      const sets = store.sortedSets;
+      if (!sets) return context.skip(`${name} lists by prefix from memory and offers no sorted sets`);
+      for (const member of ["bot-2", "bot", "alpha", "bot1", "zeta", "bota"]) await sets.add("z:lex", member, 0);
+      const all = ["alpha", "bot", "bot-2", "bot1", "bota", "zeta"];
+      expect(await sets.range("z:lex")).toEqual(all);
+      expect(await sets.rangeAfter("z:lex", null, 2)).toEqual(["alpha", "bot"]);
+      expect(await sets.rangeAfter("z:lex", "bot", 3)).toEqual(["bot-2", "bot1", "bota"]);
+      expect(await sets.rangeAfter("z:lex", "bo", 1)).toEqual(["bot"]);
+      expect(await sets.rangeAfter("z:lex", "zeta", 5)).toEqual([]);
+      expect(await sets.rangeAfter("z:none", null, 5)).toEqual([]);
+    });
+
     it("a store outage fails every operation within 2 s with store_unavailable, then recovers with the data", async (context) => {
       if (!subject.outage) return context.skip(`${name} has no outage to simulate (it lives in the process)`);
       await store.set("outage:before", { kept: true });

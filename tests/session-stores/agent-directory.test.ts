@@ -13,11 +13,19 @@ import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../hel
 
 const redis = await redisForFile({ upstash: true });
 
-/** The store with a count of the agent records read and of `keys()` calls. */
+/** The store with a count of the agent records read, of `keys()` calls and of whole sorted sets read. */
 function counted(store: SessionStore) {
-  const counts = { recordsRead: 0, scans: [] as string[] };
+  const counts = { recordsRead: 0, scans: [] as string[], wholeSets: 0 };
+  const sets = store.sortedSets;
   const wrapped: SessionStore = {
     ...store,
+    sortedSets: sets && {
+      ...sets,
+      range: (key) => {
+        counts.wholeSets += 1;
+        return sets.range(key);
+      },
+    },
     get: (key) => {
       if (key.startsWith("agent:")) counts.recordsRead += 1;
       return store.get(key);
@@ -80,8 +88,9 @@ function directorySuite(name: string, open: () => Promise<SessionStoreUnderTest>
         expect(page.next).toBeNull();
         // The four listed; none of the fleet's 300.
         expect(counts.recordsRead).toBe(4);
-        // No scan of the keyspace per listing where `keys` is one (redis, upstash).
+        // No scan of the keyspace per listing where `keys` is one (redis, upstash), nor a whole index read.
         if (sortedSets) expect(counts.scans).toEqual([]);
+        expect(counts.wholeSets).toBe(0);
 
         counts.recordsRead = 0;
         const first = await agents.page(caller("fleet"), { limit: 5, mine: true });

@@ -25,6 +25,8 @@ import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 
 const MIGRATED = "meta:agent-directory-index";
+/** Names read from a sorted set at once. */
+const NAMES_CHUNK = 256;
 /** Agents indexed at once by the one-time pass. */
 const MIGRATION_BATCH = 256;
 
@@ -46,11 +48,30 @@ export function createAgentDirectory(store: SessionStore) {
     else await store.delete(`${keyPrefix(index)}${name}`);
   }
 
-  /** Every name in the index, in byte order (names are lowercase ASCII, so that is alphabetical). */
-  async function names(index: Index): Promise<string[]> {
-    if (sets) return sets.range(setKey(index));
-    const prefix = keyPrefix(index);
-    return (await store.keys(prefix)).map((key) => key.slice(prefix.length));
+  /**
+   * The index's names after `after` (undefined: all), in byte order (names are lowercase ASCII). A sorted set is
+   * read a chunk at a time, so a page of a user with 100,000 agents does not fetch all their names; prefix keys
+   * come from the store's memory at once.
+   */
+  async function* names(index: Index, after: string | undefined): AsyncGenerator<string> {
+    if (sets) {
+      let from = after ?? null;
+      for (;;) {
+        const chunk = await sets.rangeAfter(setKey(index), from, NAMES_CHUNK);
+        yield* chunk;
+        if (chunk.length < NAMES_CHUNK) return;
+        from = chunk[chunk.length - 1]!;
+      }
+    }
+    yield* fromKeys(keyPrefix(index), after);
+  }
+
+  /** The keys under `prefix` after `prefix + after`, without the prefix. */
+  async function* fromKeys(prefix: string, after: string | undefined): AsyncGenerator<string> {
+    const keys = await store.keys(prefix);
+    for (let i = after === undefined ? 0 : firstAfter(keys, prefix + after); i < keys.length; i++) {
+      yield keys[i]!.slice(prefix.length);
+    }
   }
 
   let migrated: Promise<void> | null = null;
@@ -112,37 +133,57 @@ export function createAgentDirectory(store: SessionStore) {
     },
 
     /**
-     * The names `caller` may see, ascending: its own and the public ones (an admin: all), or with `mine` its own
-     * only. A name is a candidate: the listing decides once it has read the record.
+     * The names `caller` may see after `after`, ascending: its own and the public ones (an admin: all), or with
+     * `mine` its own only. A name is a candidate: the listing decides once it has read the record.
      */
-    async candidates(caller: Caller, mine = false): Promise<string[]> {
-      if (mine) {
-        await migrate();
-        return names({ kind: "owned", user: caller.user });
-      }
-      if (caller.scopes.includes("admin")) {
-        return (await store.keys("agent-name:")).map((key) => key.slice("agent-name:".length));
+    async *candidates(
+      caller: Caller,
+      options: { mine?: boolean; after?: string } = {},
+    ): AsyncGenerator<string> {
+      const { mine = false, after } = options;
+      if (!mine && caller.scopes.includes("admin")) {
+        yield* fromKeys("agent-name:", after);
+        return;
       }
       await migrate();
-      const [owned, shared] = await Promise.all([
-        names({ kind: "owned", user: caller.user }),
-        names({ kind: "public" }),
-      ]);
-      return mergeUnique(owned, shared);
+      const owned = names({ kind: "owned", user: caller.user }, after);
+      if (mine) {
+        yield* owned;
+        return;
+      }
+      yield* mergeUnique(owned, names({ kind: "public" }, after));
     },
   };
 }
 
 export type AgentDirectory = ReturnType<typeof createAgentDirectory>;
 
-/** Two ascending lists as one, each name once. */
-function mergeUnique(a: string[], b: string[]): string[] {
-  const merged: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (merged[merged.length - 1] !== next) merged.push(next);
+/** Two ascending sequences as one, each name once. */
+async function* mergeUnique(a: AsyncIterator<string>, b: AsyncIterator<string>): AsyncGenerator<string> {
+  let x = await a.next();
+  let y = await b.next();
+  while (!x.done || !y.done) {
+    if (y.done || (!x.done && x.value < y.value)) {
+      yield x.value;
+      x = await a.next();
+    } else if (x.done || y.value < x.value) {
+      yield y.value;
+      y = await b.next();
+    } else {
+      yield x.value;
+      [x, y] = await Promise.all([a.next(), b.next()]);
+    }
   }
-  return merged;
+}
+
+/** The index of the first of ascending `sorted` that is greater than `after`. */
+export function firstAfter(sorted: string[], after: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= after) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

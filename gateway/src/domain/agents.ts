@@ -140,12 +140,10 @@ export function createAgentService(store: SessionStore) {
    * reads the caller's own and the public agents of the page, not the whole fleet.
    */
   async function page(caller: Caller, query: AgentPageQuery): Promise<AgentPage> {
-    const names = await directory.candidates(caller, query.mine);
-    const after = query.after?.toLowerCase();
-    let i = after === undefined ? 0 : firstAfter(names, after);
+    const names = directory.candidates(caller, { mine: query.mine, after: query.after?.toLowerCase() });
     const found: AgentRecord[] = [];
-    for (; i < names.length && found.length <= query.limit; i += PAGE_BATCH) {
-      const batch = names.slice(i, i + PAGE_BATCH);
+    let batch: string[] = [];
+    const readBatch = async () => {
       const records = await Promise.all(batch.map((name) => getByName(name)));
       const listed = records.filter(
         (r, k): r is AgentRecord =>
@@ -154,7 +152,14 @@ export function createAgentService(store: SessionStore) {
           (query.mine ? r.owner === caller.user : canSee(caller, r)),
       );
       found.push(...(query.keep ? await query.keep(listed) : listed));
+      batch = [];
+    };
+    for await (const name of names) {
+      batch.push(name);
+      if (batch.length === PAGE_BATCH) await readBatch();
+      if (found.length > query.limit) break;
     }
+    if (batch.length > 0 && found.length <= query.limit) await readBatch();
     const agents = found.slice(0, query.limit);
     const next = found.length > query.limit ? agents[agents.length - 1]!.name.toLowerCase() : null;
     return { agents, next };
@@ -253,18 +258,6 @@ export function canSee(caller: Caller, agent: AgentRecord): boolean {
 
 export function isOwner(caller: Caller, agent: AgentRecord): boolean {
   return agent.owner === caller.user || caller.scopes.includes("admin");
-}
-
-/** The index of the first name after `after` in ascending `names`. */
-function firstAfter(names: string[], after: string): number {
-  let low = 0;
-  let high = names.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (names[mid]! <= after) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -145,6 +145,10 @@ export function createRedisCommandStore({
       async range(key) {
         return ((await send(["ZRANGE", at(key), 0, -1])) as unknown[]).map(String);
       },
+      async rangeAfter(key, after, count) {
+        const from = after === null ? "-" : `(${after}`;
+        return ((await send(["ZRANGEBYLEX", at(key), from, "+", "LIMIT", 0, count])) as unknown[]).map(String);
+      },
     },
     dispose: close,
   };

@@ -53,6 +53,11 @@ export interface SortedSets {
   remove(key: string, member: string): Promise<void>;
   /** Every member, lowest score first (ties in byte order of the member). */
   range(key: string): Promise<string[]>;
+  /**
+   * At most `count` members after `after` (null: from the first), in byte order: for sets whose members all have
+   * the same score (Redis `ZRANGEBYLEX`), where the member is what they are sorted by.
+   */
+  rangeAfter(key: string, after: string | null, count: number): Promise<string[]>;
 }
 
 /**
