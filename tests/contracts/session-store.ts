@@ -233,7 +233,9 @@ export function testSessionStore(
     it("sorted sets of one score list members after a member, a few at a time", async (context) => {
       const sets = store.sortedSets;
       if (!sets) return context.skip(`${name} lists by prefix from memory and offers no sorted sets`);
-      for (const member of ["bot-2", "bot", "alpha", "bot1", "zeta", "bota"]) await sets.add("z:lex", member, 0);
+      for (const member of ["bot-2", "bot", "alpha", "bot1", "zeta", "bota"]) {
+        await sets.add("z:lex", member, 0);
+      }
       const all = ["alpha", "bot", "bot-2", "bot1", "bota", "zeta"];
       expect(await sets.range("z:lex")).toEqual(all);
       expect(await sets.rangeAfter("z:lex", null, 2)).toEqual(["alpha", "bot"]);

@@ -147,7 +147,8 @@ export function createRedisCommandStore({
       },
       async rangeAfter(key, after, count) {
         const from = after === null ? "-" : `(${after}`;
-        return ((await send(["ZRANGEBYLEX", at(key), from, "+", "LIMIT", 0, count])) as unknown[]).map(String);
+        const reply = await send(["ZRANGEBYLEX", at(key), from, "+", "LIMIT", 0, count]);
+        return (reply as unknown[]).map(String);
       },
     },
     dispose: close,
