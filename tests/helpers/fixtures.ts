@@ -29,35 +29,41 @@ export async function createAgent(api: ApiClient, fields: Record<string, unknown
   return res.body as { id: string; name: string };
 }
 
-/** Every agent `GET /v1/agents` lists to `api` for `query`, following the pages (`limit` at a time). */
-export async function listAllAgents(
+/** Every item a paged listing (`GET /v1/agents`, `/v1/tokens`) gives `api` for `query`, `limit` a page. */
+async function everyPage<T>(
   api: ApiClient,
-  query: Record<string, string> = {},
-  limit = 1000,
-): Promise<Array<{ id: string; name: string; owner: string; visibility: string; online: boolean }>> {
-  const agents = [];
+  listing: "agents" | "tokens",
+  query: Record<string, string>,
+  limit: number,
+): Promise<T[]> {
+  const items: T[] = [];
   const params = new URLSearchParams({ ...query, limit: String(limit) });
   for (;;) {
-    const res = await api.get(`/v1/agents?${params}`);
-    if (res.status !== 200) throw new Error(`cannot list agents: ${JSON.stringify(res.body)}`);
-    agents.push(...res.body.agents);
-    if (res.body.next_cursor === null) return agents;
+    const res = await api.get(`/v1/${listing}?${params}`);
+    if (res.status !== 200) throw new Error(`cannot list ${listing}: ${JSON.stringify(res.body)}`);
+    items.push(...res.body[listing]);
+    if (res.body.next_cursor === null) return items;
     params.set("cursor", res.body.next_cursor);
   }
 }
 
+/** Every agent `GET /v1/agents` lists to `api` for `query`, following the pages (`limit` at a time). */
+export const listAllAgents = (api: ApiClient, query: Record<string, string> = {}, limit = 1000) =>
+  everyPage<{ id: string; name: string; owner: string; visibility: string; online: boolean }>(
+    api,
+    "agents",
+    query,
+    limit,
+  );
+
 /** Every token `GET /v1/tokens` lists to an admin's `api`, following the pages. */
-export async function listAllTokens(api: ApiClient, query: Record<string, string> = {}, limit = 1000) {
-  const tokens: Array<{ id: string; name: string; kind: string; revoked_at: string | null }> = [];
-  const params = new URLSearchParams({ ...query, limit: String(limit) });
-  for (;;) {
-    const res = await api.get(`/v1/tokens?${params}`);
-    if (res.status !== 200) throw new Error(`cannot list tokens: ${JSON.stringify(res.body)}`);
-    tokens.push(...res.body.tokens);
-    if (res.body.next_cursor === null) return tokens;
-    params.set("cursor", res.body.next_cursor);
-  }
-}
+export const listAllTokens = (api: ApiClient, query: Record<string, string> = {}, limit = 1000) =>
+  everyPage<{ id: string; name: string; kind: string; revoked_at: string | null }>(
+    api,
+    "tokens",
+    query,
+    limit,
+  );
 
 export type Handler = (request: RequestFrame, reply: RequestReply) => void | Promise<void>;
 
