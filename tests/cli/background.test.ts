@@ -70,9 +70,19 @@ describe("background connectors", () => {
     }
     expect(await cliOk(["list"], { home })).toMatch(/bg-upper\s+exec\s+\d+\s+yes\s+0/);
 
-    const logs = await cliOk(["logs", "bg-upper", "-n", "2"], { home });
-    expect(logs.trim().split("\n")).toHaveLength(2);
-    expect(logs).toMatch(/request rq_\w+ done/);
+    // `-n 2` prints the log's last two lines. They are taken from the whole log read after it rather than assumed:
+    // a connector starved of CPU on a loaded machine can miss a heartbeat (400 ms in tests) and reconnect in
+    // between, which appends lines after the request's.
+    const readAt = new Date().toISOString();
+    const lastTwo = (await cliOk(["logs", "bg-upper", "-n", "2"], { home })).trim().split("\n");
+    expect(lastTwo).toHaveLength(2);
+    const whole = (await cliOk(["logs", "bg-upper", "-n", "1000"], { home })).trim().split("\n");
+    const at = whole.indexOf(lastTwo[0]!);
+    expect(at, whole.join("\n")).toBeGreaterThanOrEqual(0);
+    expect(whole[at + 1]).toBe(lastTwo[1]);
+    // Anything after them was written after `-n 2` read the log (lines start with their ISO time in brackets).
+    for (const later of whole.slice(at + 2)) expect(later.slice(1, 25) >= readAt, later).toBe(true);
+    expect(whole.join("\n")).toMatch(/request rq_\w+ done/);
 
     // logs -f prints what is appended while it runs.
     const follow = spawnCli(["logs", "bg-upper", "-f", "-n", "0"], { home });
