@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../helpers/api.ts";
 import { createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { cleanupCli, cliOk, configDir, freshHome, loggedInHome, runCli } from "./helpers.ts";
@@ -19,6 +20,45 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanupCli();
   await gateway?.stop();
+});
+
+describe("listings past one page", () => {
+  it("agents list, discover and tokens list follow the gateway's pages (1,000 a page)", {
+    timeout: 60_000,
+  }, async () => {
+    const { url, adminToken } = gateway;
+    const fleet = await createUser(url, adminToken, "cli-fleet");
+    const name = (n: number) => `cli-fleet-${String(n).padStart(4, "0")}`;
+    for (let first = 0; first <= 1000; first += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, 1001 - first) }, async (_, i) => {
+          const res = await fleet.api.post("/v1/agents", { name: name(first + i), capabilities: ["fleet"] });
+          expect(res.status).toBe(201);
+        }),
+      );
+    }
+    const home = await loggedInHome(url, fleet.token);
+    const mine = JSON.parse(await cliOk(["agents", "list", "--json"], { home }));
+    expect(mine.map((a: { name: string }) => a.name)).toEqual(
+      Array.from({ length: 1001 }, (_, n) => name(n)),
+    );
+    const found = JSON.parse(await cliOk(["discover", "--capability", "fleet", "--json"], { home }));
+    expect(found).toHaveLength(1001);
+
+    for (let first = 0; first < 1000; first += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          apiClient(url, adminToken).post("/v1/tokens", { name: `t${first + i}` }),
+        ),
+      );
+    }
+    const adminHome = await loggedInHome(url, adminToken);
+    const tokens = JSON.parse(await cliOk(["tokens", "list", "--json"], { home: adminHome })).tokens;
+    const listed = (await apiClient(url, adminToken).get("/v1/tokens?limit=1")).body;
+    expect(tokens.length).toBeGreaterThan(1000);
+    expect(new Set(tokens.map((t: { id: string }) => t.id)).size).toBe(tokens.length);
+    expect(tokens[0].id).toBe(listed.tokens[0].id);
+  });
 });
 
 describe("login, status, logout", () => {

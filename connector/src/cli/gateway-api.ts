@@ -62,6 +62,21 @@ export class GatewayApi {
   get<T = Record<string, unknown>>(path: string): Promise<T> {
     return this.json<T>("GET", path);
   }
+
+  /**
+   * Every item of a paged listing (`/v1/agents`, `/v1/tokens`: `{<field>: [...], next_cursor}`) for `query`,
+   * 1,000 a page. A gateway from before the pages answers everything at once, without a cursor.
+   */
+  async everyPage<T>(listing: "agents" | "tokens", query = new URLSearchParams()): Promise<T[]> {
+    const items: T[] = [];
+    query.set("limit", "1000");
+    for (;;) {
+      const page = await this.get<Record<string, unknown>>(`/v1/${listing}?${query}`);
+      items.push(...(page[listing] as T[]));
+      if (typeof page.next_cursor !== "string") return items;
+      query.set("cursor", page.next_cursor);
+    }
+  }
 }
 
 /** Turns an error response into a CliError with the gateway's code and message. */

@@ -9,6 +9,7 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../util/crypto.ts";
+import { fillPage, firstAfter } from "../util/pages.ts";
 import { ADMIN_SCOPES, type Scope } from "./scopes.ts";
 
 export interface TokenRecord {
@@ -44,6 +45,8 @@ export const CHECK_TTL_MS = 1000;
 export const HELLO_CHECK_TTL_MS = CHECK_TTL_MS;
 const CHECK_ENTRIES = 4096;
 export const ADMIN_TOKEN_ID = "admin";
+/** What a token id looks like (also the `next_cursor` of the token listing). */
+export const TOKEN_ID = /^[a-z0-9]{1,32}$/;
 
 export interface TokenServiceOptions {
   /** HTTP requests too reuse a successful check for `CHECK_TTL_MS` (only where every revocation is announced). */
@@ -144,7 +147,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
   }
 
   async function get(id: string): Promise<TokenRecord | null> {
-    return /^[a-z0-9]{1,32}$/.test(id) ? store.get<TokenRecord>(`token:${id}`) : null;
+    return TOKEN_ID.test(id) ? store.get<TokenRecord>(`token:${id}`) : null;
   }
 
   /**
@@ -156,17 +159,15 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
     after?: string;
     kinds?: ReadonlyArray<TokenRecord["kind"]>;
   }): Promise<{ tokens: TokenRecord[]; next: string | null }> {
-    let keys = await store.keys("token:");
-    if (query.after !== undefined) keys = keys.filter((key) => key.slice("token:".length) > query.after!);
-    const found: TokenRecord[] = [];
-    for (let i = 0; i < keys.length && found.length <= query.limit; i += 64) {
-      const records = await Promise.all(keys.slice(i, i + 64).map((key) => store.get<TokenRecord>(key)));
-      for (const record of records) {
-        if (record !== null && (!query.kinds || query.kinds.includes(record.kind))) found.push(record);
-      }
-    }
-    const tokens = found.slice(0, query.limit);
-    return { tokens, next: found.length > query.limit ? tokens[tokens.length - 1]!.id : null };
+    const keys = await store.keys("token:");
+    const from = query.after === undefined ? 0 : firstAfter(keys, `token:${query.after}`);
+    const { items: tokens, more } = await fillPage(keys.slice(from), query.limit, async (batch) => {
+      const records = await Promise.all(batch.map((key) => store.get<TokenRecord>(key)));
+      return records.filter(
+        (r): r is TokenRecord => r !== null && (!query.kinds || query.kinds.includes(r.kind)),
+      );
+    });
+    return { tokens, next: more ? tokens[tokens.length - 1]!.id : null };
   }
 
   /**

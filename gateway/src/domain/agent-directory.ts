@@ -21,6 +21,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
+import { firstAfter } from "../util/pages.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 
@@ -174,16 +175,4 @@ async function* mergeUnique(a: AsyncIterator<string>, b: AsyncIterator<string>):
       [x, y] = await Promise.all([a.next(), b.next()]);
     }
   }
-}
-
-/** The index of the first of ascending `sorted` that is greater than `after`. */
-export function firstAfter(sorted: string[], after: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! <= after) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

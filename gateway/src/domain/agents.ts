@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { errors } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { prefixedId } from "../util/ids.ts";
+import { fillPage } from "../util/pages.ts";
 import { createAgentDirectory } from "./agent-directory.ts";
 import type { Caller } from "./caller.ts";
 
@@ -74,9 +75,6 @@ export interface AgentPageQuery {
   keep?: (agents: AgentRecord[]) => AgentRecord[] | Promise<AgentRecord[]>;
 }
 
-/** Agents read at once while a page is filled. */
-const PAGE_BATCH = 64;
-
 export function createAgentService(store: SessionStore) {
   const directory = createAgentDirectory(store);
 
@@ -141,9 +139,7 @@ export function createAgentService(store: SessionStore) {
    */
   async function page(caller: Caller, query: AgentPageQuery): Promise<AgentPage> {
     const names = directory.candidates(caller, { mine: query.mine, after: query.after?.toLowerCase() });
-    const found: AgentRecord[] = [];
-    let batch: string[] = [];
-    const readBatch = async () => {
+    const { items: agents, more } = await fillPage(names, query.limit, async (batch) => {
       const records = await Promise.all(batch.map((name) => getByName(name)));
       const listed = records.filter(
         (r, k): r is AgentRecord =>
@@ -151,18 +147,9 @@ export function createAgentService(store: SessionStore) {
           r.name.toLowerCase() === batch[k] &&
           (query.mine ? r.owner === caller.user : canSee(caller, r)),
       );
-      found.push(...(query.keep ? await query.keep(listed) : listed));
-      batch = [];
-    };
-    for await (const name of names) {
-      batch.push(name);
-      if (batch.length === PAGE_BATCH) await readBatch();
-      if (found.length > query.limit) break;
-    }
-    if (batch.length > 0 && found.length <= query.limit) await readBatch();
-    const agents = found.slice(0, query.limit);
-    const next = found.length > query.limit ? agents[agents.length - 1]!.name.toLowerCase() : null;
-    return { agents, next };
+      return query.keep ? query.keep(listed) : listed;
+    });
+    return { agents, next: more ? agents[agents.length - 1]!.name.toLowerCase() : null };
   }
 
   /** Every agent `caller` may see (all pages). */

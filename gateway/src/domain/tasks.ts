@@ -15,6 +15,7 @@
 import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
+import { fillPage } from "../util/pages.ts";
 import { assertStoreRoom } from "./store-room.ts";
 import { createBacklogIndex } from "./task-backlog.ts";
 import { mayFollow } from "./task-transitions.ts";
@@ -231,19 +232,17 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       const after = filter.cursor.slice(filter.cursor.indexOf(".") + 1);
       keys = keys.filter((key) => key.slice(prefix.length, prefix.length + 26) < after);
     }
-    const found: TaskRecord[] = [];
-    for (let i = 0; i < keys.length && found.length <= filter.limit; i += 64) {
-      const batch = keys.slice(i, i + 64).flatMap((key) => {
+    const { items: page, more } = await fillPage(keys, filter.limit, async (batch) => {
+      const ids = batch.flatMap((key) => {
         const [ulid, agentId] = key.slice(prefix.length).split(":") as [string, string];
         return filter.agentId && filter.agentId !== agentId ? [] : [`${agentId}.${ulid}`];
       });
-      const records = await Promise.all(batch.map((id) => get(id)));
-      for (const task of records) {
-        if (task && task.owner === owner && matches(task, filter)) found.push(task);
-      }
-    }
-    const page = found.slice(0, filter.limit);
-    return { tasks: page, nextCursor: found.length > filter.limit ? page[page.length - 1]!.id : null };
+      const records = await Promise.all(ids.map((id) => get(id)));
+      return records.filter(
+        (task): task is TaskRecord => task !== null && task.owner === owner && matches(task, filter),
+      );
+    });
+    return { tasks: page, nextCursor: more ? page[page.length - 1]!.id : null };
   }
 
   /**

@@ -6,10 +6,8 @@ import type { CallService, Reachability } from "../domain/calls.ts";
 import { errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
+import { pageQuery } from "../util/pages.ts";
 
-/** Agents per page of `GET /v1/agents` unless `limit` says otherwise, and the most it may say. */
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
 /** A `next_cursor`: the lowercase name of the last agent of a page. */
 const CURSOR = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -24,14 +22,7 @@ export const agentRoutes = new Hono<GatewayEnv>()
     const capability = c.req.query("capability");
     const onlineOnly = c.req.query("online") === "true";
     const q = c.req.query("q")?.toLowerCase();
-    const limit = Number(c.req.query("limit") ?? DEFAULT_PAGE);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw errors.invalidRequest(`limit must be an integer from 1 to ${MAX_PAGE}.`);
-    }
-    const cursor = c.req.query("cursor");
-    if (cursor !== undefined && !CURSOR.test(cursor)) {
-      throw errors.invalidRequest("cursor must be the next_cursor of an earlier page.");
-    }
+    const { limit, cursor } = pageQuery(c, { fallback: 100, max: 1000, cursor: CURSOR });
     // Presence is read once per batch that passes the other filters, and kept for the views.
     const reach = new Map<string, Reachability>();
     const page = await agents.page(c.get("caller"), {

@@ -11,6 +11,7 @@ import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
 import { readJson } from "../util/body.ts";
+import { pageQuery } from "../util/pages.ts";
 import { afterSeqOf, SSE_HEADERS, sseChunk } from "../util/sse.ts";
 import { createSseBody } from "../util/sse-body.ts";
 
@@ -23,16 +24,14 @@ export const taskRoutes = new Hono<GatewayEnv>()
     if (status && !TASK_STATES.includes(status as TaskState)) {
       throw new ApiError(400, "invalid_request", `status must be one of ${TASK_STATES.join(", ")}.`);
     }
-    const limit = Number(c.req.query("limit") ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-      throw new ApiError(400, "invalid_request", "limit must be an integer from 1 to 100.");
+    const { limit, cursor } = pageQuery(c, { fallback: 50, max: 100 });
     const agentRef = c.req.query("agent");
     const agentId = agentRef ? (await calls.resolveAgent(c.get("caller"), agentRef)).id : undefined;
     const page = await calls.listTasks(c.get("caller"), {
       agentId,
       status: status as TaskState | undefined,
       limit,
-      cursor: c.req.query("cursor"),
+      cursor,
     });
     return c.json({ tasks: page.tasks.map(taskView), next_cursor: page.nextCursor });
   })

@@ -3,16 +3,15 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { DEFAULT_USER_SCOPES, SCOPES } from "../auth/scopes.ts";
-import { ADMIN_TOKEN_ID } from "../auth/tokens.ts";
+import { ADMIN_TOKEN_ID, TOKEN_ID } from "../auth/tokens.ts";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
+import { pageQuery } from "../util/pages.ts";
 
 /** User names double as skill authors and appear in paths, so they are lowercase slugs. */
 export const USER_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/;
 
-/** What a token id looks like (the `next_cursor` of `GET /v1/tokens` is one). */
-const TOKEN_ID = /^[a-z0-9]{1,32}$/;
 const TOKEN_KINDS = ["user", "agent", "admin"] as const;
 
 const TokenCreate = v.object({
@@ -48,14 +47,7 @@ export const tokenRoutes = new Hono<GatewayEnv>()
     );
   })
   .get("/v1/tokens", requireAuth("admin"), async (c) => {
-    const limit = Number(c.req.query("limit") ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw errors.invalidRequest("limit must be an integer from 1 to 1000.");
-    }
-    const cursor = c.req.query("cursor");
-    if (cursor !== undefined && !TOKEN_ID.test(cursor)) {
-      throw errors.invalidRequest("cursor must be the next_cursor of an earlier page.");
-    }
+    const { limit, cursor } = pageQuery(c, { fallback: 100, max: 1000, cursor: TOKEN_ID });
     const kinds = c.req.query("kind")?.split(",");
     if (kinds?.some((kind) => !TOKEN_KINDS.includes(kind as never))) {
       throw errors.invalidRequest(

@@ -7,17 +7,8 @@ import { dim, printTable } from "../../cli/output.ts";
 export type AgentView = AgentRecord & { online: boolean };
 
 /** Every agent `GET /v1/agents` lists for `query` (its filters), following the pages. */
-export async function listAgents(api: GatewayApi, query = new URLSearchParams()): Promise<AgentView[]> {
-  const agents: AgentView[] = [];
-  query.set("limit", "1000");
-  for (;;) {
-    const page = await api.get<{ agents: AgentView[]; next_cursor?: string | null }>(`/v1/agents?${query}`);
-    agents.push(...page.agents);
-    // A gateway from before the pages answers everything at once, without a cursor.
-    if (!page.next_cursor) return agents;
-    query.set("cursor", page.next_cursor);
-  }
-}
+export const listAgents = (api: GatewayApi, query?: URLSearchParams): Promise<AgentView[]> =>
+  api.everyPage<AgentView>("agents", query);
 
 export function printAgent(agent: AgentView): void {
   const rows: [string, string][] = [

@@ -22,16 +22,7 @@ export function register(tokens: Command): void {
     .addHelpText("after", "\nExamples:\n  agent-mesh tokens list\n  agent-mesh tokens list --all --json")
     .action(async (options: { all?: boolean; json?: boolean }) => {
       const { api } = userContext();
-      const all: TokenView[] = [];
-      for (let cursor: string | null | undefined = null; ; ) {
-        const page: { tokens: TokenView[]; next_cursor?: string | null } = await api.get(
-          `/v1/tokens?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-        );
-        all.push(...page.tokens);
-        cursor = page.next_cursor;
-        // A gateway from before the pages answers everything at once, without a cursor.
-        if (!cursor) break;
-      }
+      const all = await api.everyPage<TokenView>("tokens");
       const shown = options.all ? all : all.filter((token) => !token.revoked_at);
       if (options.json) return printJson({ tokens: shown });
       printTable(

@@ -5,7 +5,8 @@
 import { type CallToolResult, McpServer } from "@modelcontextprotocol/server";
 import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import type { Mesh } from "./mesh.ts";
-import { errorLine, MESH_TOOLS, type MeshToolDefinition } from "./tools.ts";
+import { errorLine } from "./tool-text.ts";
+import { MESH_TOOLS, type MeshToolDefinition } from "./tools.ts";
 
 export interface MeshServerOptions {
   mesh: Mesh;
