@@ -3,7 +3,9 @@
  * a TCP socket speaking just enough of RFC 6455, so the generator spends less per connect than the server) that sends
  * `hello`, then only pings at the interval the welcome asks for (one timer for the whole process, pinging a slice
  * of the sockets per tick, so the generator itself stays light). Sockets are spread over several loopback source
- * addresses, because one source address reaches one server port through at most ~28,000 ephemeral ports.
+ * addresses, because one source address reaches one server port through at most ~28,000 ephemeral ports, and each
+ * agent connects from a port of its own below the ephemeral range (see SocketSource): agent i from address
+ * i mod n, port 10,000 + ⌊i ÷ n⌋, so generators given disjoint agents never bind the same source.
  *
  * With `reconnect`, a closed socket reconnects after the connector's own jittered backoff
  * (connector/src/client/backoff.ts), as a fleet of real connectors does after a gateway restart.
@@ -11,12 +13,12 @@
  * Prints `lean {json}` once a second: sockets welcomed now, ever, closes, pongs, and the epoch ms of the first
  * open attempt and of the latest welcome; `lean ready` each time every socket is welcomed.
  *
- *   node --import tsx bench/agents/lean-agents.ts '<json options>'   (see LeanOptions)
+ *   bun bench/agents/lean-agents.ts '<json options>'   (see LeanOptions)
  */
 import type { Socket } from "node:net";
 import { nextDelay } from "../../connector/src/client/backoff.ts";
 import { noCounts } from "./lean-counts.ts";
-import { clientFrame, openRawWebSocket } from "./raw-websocket.ts";
+import { clientFrame, openRawWebSocket, type SocketSource } from "./raw-websocket.ts";
 
 interface LeanOptions {
   url: string;
@@ -37,6 +39,8 @@ if (!options.url || !options.token) throw new Error("usage: lean-agents.ts '<jso
 const connectUrl = new URL("/v1/connect", options.url.replace(/^http/, "ws"));
 const PING = clientFrame(JSON.stringify({ type: "ping" }));
 const TICK_MS = 250;
+/** Source ports are chosen from here up to the ephemeral range, where the kernel picks its own. */
+const SOURCE_PORTS = { from: 10_000, below: 32_768 };
 
 const counts = noCounts();
 const cpuMs = () => {
@@ -46,6 +50,8 @@ const cpuMs = () => {
 const sockets: (Socket | null)[] = new Array(options.count).fill(null);
 const welcomed: boolean[] = new Array(options.count).fill(false);
 const attempts: number[] = new Array(options.count).fill(0);
+/** Slots whose chosen source port something else holds: they let the kernel pick one. */
+const portTaken: boolean[] = new Array(options.count).fill(false);
 const waiting: number[] = [];
 let heartbeatMs = 15_000;
 let opening = 0;
@@ -58,7 +64,7 @@ function open(slot: number): void {
     counts.cpuAtFirstOpenMs = cpuMs();
   }
   const index = options.first + slot;
-  const localAddress = options.sourceAddresses[slot % options.sourceAddresses.length];
+  const source = sourceOf(index, portTaken[slot]!);
   let settled = false;
   const handshakeOver = () => {
     if (settled) return;
@@ -66,7 +72,7 @@ function open(slot: number): void {
     opening--;
     openMore();
   };
-  const socket = openRawWebSocket(connectUrl, localAddress, {
+  const socket = openRawWebSocket(connectUrl, source, {
     open() {
       const hello = {
         type: "hello",
@@ -89,7 +95,8 @@ function open(slot: number): void {
       if (counts.everWelcomed === options.count) counts.cpuAtAllWelcomedMs = cpuMs();
       handshakeOver();
     },
-    closed() {
+    closed(errorCode) {
+      if (errorCode === "EADDRINUSE") portTaken[slot] = true;
       counts.closed++;
       if (welcomed[slot]) counts.welcomed--;
       welcomed[slot] = false;
@@ -106,6 +113,18 @@ function open(slot: number): void {
     },
   });
   sockets[slot] = socket;
+}
+
+/**
+ * Agent `index`'s source. Reconnects use the same port (the kernel reuses a loopback port in TIME_WAIT for a new
+ * connection); if something else holds it, the kernel picks one.
+ */
+function sourceOf(index: number, portTaken: boolean): SocketSource | undefined {
+  const addresses = options.sourceAddresses;
+  if (addresses.length === 0) return undefined;
+  const address = addresses[index % addresses.length]!;
+  const port = SOURCE_PORTS.from + Math.floor(index / addresses.length);
+  return portTaken || port >= SOURCE_PORTS.below ? { address } : { address, port };
 }
 
 function openMore(): void {

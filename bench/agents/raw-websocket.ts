@@ -14,8 +14,8 @@ export interface RawSocketEvents {
   open(): void;
   /** One text frame from the server. */
   text(payload: string): void;
-  /** The TCP socket is gone, after a close frame or not. Called once. */
-  closed(): void;
+  /** The TCP socket is gone, after a close frame or not, with the error's code if it failed. Called once. */
+  closed(errorCode?: string): void;
 }
 
 /** A fixed key: the server's accept header is never checked, so it need not be random. */
@@ -45,13 +45,29 @@ export function clientFrame(payload: string | Buffer, opcode = OPCODE_TEXT): Buf
   return frame;
 }
 
-/** Opens one socket to `url` (ws://host:port/path) from `localAddress`. */
+/** Where a socket connects from: a loopback address and, better, a port of the generator's choosing too. */
+export interface SocketSource {
+  address: string;
+  /**
+   * Binding an address with port 0 makes the kernel search its bind table for a free port, and that search grows
+   * with the sockets bound already: at 19,000 sockets it took half the generator's CPU (perf: inet_bind2_bucket_find,
+   * inet_bhash2_conflict). A chosen port is one lookup.
+   */
+  port?: number;
+}
+
+/** Opens one socket to `url` (ws://host:port/path) from `source`. */
 export function openRawWebSocket(
   url: URL,
-  localAddress: string | undefined,
+  source: SocketSource | undefined,
   events: RawSocketEvents,
 ): Socket {
-  const socket = connect({ host: url.hostname, port: Number(url.port), localAddress });
+  const socket = connect({
+    host: url.hostname,
+    port: Number(url.port),
+    localAddress: source?.address,
+    localPort: source?.port,
+  });
   socket.setNoDelay(true);
   let upgraded = false;
   let pending: Buffer | null = null;
@@ -107,14 +123,16 @@ export function openRawWebSocket(
     }
     if (offset < buffer.length) pending = Buffer.from(buffer.subarray(offset));
   });
+  let errorCode: string | undefined;
   const finish = () => {
     if (ended) return;
     ended = true;
-    events.closed();
+    events.closed(errorCode);
   };
   socket.on("close", finish);
-  socket.on("error", () => {
+  socket.on("error", (error: NodeJS.ErrnoException) => {
     // "close" follows and does the bookkeeping.
+    errorCode = error.code;
   });
   return socket;
 }

@@ -1,5 +1,5 @@
 /**
- * Measurement 3: capacity of one node. N idle agents (100,000, or as many as the open-files limit allows) (bench/agents/lean-agents.ts, a few Node processes) connect
+ * Measurement 3: capacity of one node. N idle agents (100,000, or as many as the open-files limit allows) (bench/agents/lean-agents.ts, a few Bun processes) connect
  * to a gateway on the fs store (the default, sync always) and then to a floor (bench/floor/<runtime>.ts: a bare
  * WebSocket server answering hello and ping, nothing else) in the same run:
  *
@@ -30,7 +30,7 @@ import {
   type Server,
   startFloor,
   startGateway,
-  startNodeScript,
+  startLeanAgents,
 } from "../lib/servers.ts";
 
 /**
@@ -145,7 +145,7 @@ async function connectFleet(
       openingAtOnce: CAPACITY.openingAtOnce,
       reconnect,
     };
-    fleet.push(startNodeScript(`lean-${first}`, "bench/agents/lean-agents.ts", [JSON.stringify(options)]));
+    fleet.push(startLeanAgents(`lean-${first}`, options));
   }
   await waitUntilAllWelcomed(fleet, size, 0, pace);
   return fleet;

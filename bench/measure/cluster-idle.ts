@@ -18,7 +18,7 @@ import { type BenchCluster, redisUsedMemory, startBenchCluster } from "../lib/be
 import { httpClient } from "../lib/http-load.ts";
 import { type BenchProcess, childFileLimit, readCpuSeconds, readRssKb } from "../lib/processes.ts";
 import { apiPost } from "../lib/relay-target.ts";
-import { startNodeScript } from "../lib/servers.ts";
+import { startLeanAgents } from "../lib/servers.ts";
 
 /** The issue's fleet, capped so each generator (a third of the sockets) stays within the open-files limit. */
 const AGENTS = Math.min(10_000, Math.floor((childFileLimit() - 1000) / 1000) * 3000);
@@ -81,7 +81,7 @@ async function connectFleet(cluster: BenchCluster, token: string, shares: number
       reconnect: false,
     };
     first += shares[i]!;
-    fleet.push(startNodeScript(`lean-node-${i}`, "bench/agents/lean-agents.ts", [JSON.stringify(options)]));
+    fleet.push(startLeanAgents(`lean-node-${i}`, options));
   });
   const deadline = Date.now() + CLUSTER_IDLE.connectTimeoutMs;
   while (fleet.some((proc, i) => welcomedNow(proc).welcomed < shares[i]!)) {
