@@ -133,13 +133,15 @@ export function ownerTests(ctx: UiContext): void {
     await admin.context.close();
   });
 
-  it("shows a fleet of more than 1,000 agents a page at a time, and finds the others by search", async () => {
+  it("shows a fleet of more than 2,000 agents a page at a time, and finds the others by search", async () => {
     const { gateway, browser } = ctx;
     const fleet = await createUser(gateway.url, gateway.adminToken, "fleet-web");
     const name = (n: number) => `fleet-${String(n).padStart(4, "0")}`;
-    for (let first = 0; first <= 1000; first += 50) {
+    // More than the gateway reads for one filtered page (2,000): a search for the last takes the page's cursor on.
+    const last = 2100;
+    for (let first = 0; first <= last; first += 50) {
       await Promise.all(
-        Array.from({ length: Math.min(50, 1001 - first) }, async (_, i) => {
+        Array.from({ length: Math.min(50, last + 1 - first) }, async (_, i) => {
           const res = await fleet.api.post("/v1/agents", { name: name(first + i), capabilities: ["fleet"] });
           expect(res.status).toBe(201);
         }),
@@ -154,9 +156,9 @@ export function ownerTests(ctx: UiContext): void {
       const cards = owner.page.locator("li.agent");
       expect(await cards.count()).toBe(1000);
       expect(await owner.page.locator(`[data-agent="${name(1000)}"]`).count()).toBe(0);
-      // The last agent comes after the first page: the search asks the gateway.
-      await owner.page.getByLabel("Search").fill(name(1000));
-      await owner.page.locator(`[data-agent="${name(1000)}"]`).waitFor();
+      // The last agent comes after the first page: the search asks the gateway, and follows its cursor.
+      await owner.page.getByLabel("Search").fill(name(last));
+      await owner.page.locator(`[data-agent="${name(last)}"]`).waitFor();
       await eventually(() => cards.count()).toBe(1);
       await owner.page.getByRole("link", { name: "My agents" }).click();
       await owner.page.locator("#more-agents").getByText("Showing your first 1,000 agents by name").waitFor();

@@ -161,13 +161,11 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
   }): Promise<{ tokens: TokenRecord[]; next: string | null }> {
     const keys = await store.keys("token:");
     const from = query.after === undefined ? 0 : firstAfter(keys, `token:${query.after}`);
-    const { items: tokens, more } = await fillPage(keys.slice(from), query.limit, async (batch) => {
+    const { items: tokens, next } = await fillPage(keys.slice(from), query.limit, async (batch) => {
       const records = await Promise.all(batch.map((key) => store.get<TokenRecord>(key)));
-      return records.filter(
-        (r): r is TokenRecord => r !== null && (!query.kinds || query.kinds.includes(r.kind)),
-      );
+      return records.map((r) => (r !== null && (!query.kinds || query.kinds.includes(r.kind)) ? r : null));
     });
-    return { tokens, next: more ? tokens[tokens.length - 1]!.id : null };
+    return { tokens, next: next === null ? null : next.slice("token:".length) };
   }
 
   /**

@@ -139,22 +139,45 @@ export function createAgentService(store: SessionStore) {
    */
   async function page(caller: Caller, query: AgentPageQuery): Promise<AgentPage> {
     const names = directory.candidates(caller, { mine: query.mine, after: query.after?.toLowerCase() });
-    const { items: agents, more } = await fillPage(names, query.limit, async (batch) => {
+    const { items: agents, next } = await fillPage(names, query.limit, async (batch) => {
       const records = await Promise.all(batch.map((name) => getByName(name)));
-      const listed = records.filter(
-        (r, k): r is AgentRecord =>
-          r !== null &&
-          r.name.toLowerCase() === batch[k] &&
-          (query.mine ? r.owner === caller.user : canSee(caller, r)),
+      const listed = records.map((r, k) =>
+        r !== null &&
+        r.name.toLowerCase() === batch[k] &&
+        (query.mine ? r.owner === caller.user : canSee(caller, r))
+          ? r
+          : null,
       );
-      return query.keep ? query.keep(listed) : listed;
+      if (!query.keep) return listed;
+      const kept = new Set(await query.keep(listed.filter((r): r is AgentRecord => r !== null)));
+      return listed.map((r) => (r !== null && kept.has(r) ? r : null));
     });
-    return { agents, next: more ? agents[agents.length - 1]!.name.toLowerCase() : null };
+    return { agents, next };
   }
 
-  /** Every agent `caller` may see (all pages). */
-  async function list(caller: Caller): Promise<AgentRecord[]> {
-    return (await page(caller, { limit: Number.MAX_SAFE_INTEGER })).agents;
+  /**
+   * The first `count` agents of the listing (pages followed, the event loop let run between them), and whether
+   * more exist: for answers that show a fleet's first part and say there is more.
+   */
+  async function first(
+    caller: Caller,
+    query: Omit<AgentPageQuery, "limit" | "after">,
+    count: number,
+  ): Promise<{ agents: AgentRecord[]; more: boolean }> {
+    const agents: AgentRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const { agents: found, next } = await page(caller, {
+        ...query,
+        after,
+        limit: count + 1 - agents.length,
+      });
+      agents.push(...found);
+      if (agents.length > count) return { agents: agents.slice(0, count), more: true };
+      if (next === null) return { agents, more: false };
+      after = next;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   /**
@@ -234,7 +257,7 @@ export function createAgentService(store: SessionStore) {
     if (staleAtHello(record, now)) await touch(record.id);
   }
 
-  return { create, getById, resolve, page, list, update, remove, touch, staleAtHello, seenAtHello };
+  return { create, getById, resolve, page, first, update, remove, touch, staleAtHello, seenAtHello };
 }
 
 export type AgentService = ReturnType<typeof createAgentService>;

@@ -227,22 +227,28 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     filter: TaskListFilter,
   ): Promise<{ tasks: TaskRecord[]; nextCursor: string | null }> {
     const prefix = `task-owner:${owner}:`;
+    // `task-owner:<owner>:<ulid>:<agent id>` → the task's id, `<agent id>.<ulid>`.
+    const taskIdOf = (key: string) => {
+      const [ulid, agentId] = key.slice(prefix.length).split(":") as [string, string];
+      return `${agentId}.${ulid}`;
+    };
     let keys = (await store.keys(prefix)).reverse();
     if (filter.cursor) {
       const after = filter.cursor.slice(filter.cursor.indexOf(".") + 1);
       keys = keys.filter((key) => key.slice(prefix.length, prefix.length + 26) < after);
     }
-    const { items: page, more } = await fillPage(keys, filter.limit, async (batch) => {
-      const ids = batch.flatMap((key) => {
-        const [ulid, agentId] = key.slice(prefix.length).split(":") as [string, string];
-        return filter.agentId && filter.agentId !== agentId ? [] : [`${agentId}.${ulid}`];
-      });
-      const records = await Promise.all(ids.map((id) => get(id)));
-      return records.filter(
-        (task): task is TaskRecord => task !== null && task.owner === owner && matches(task, filter),
+    const { items: page, next } = await fillPage(keys, filter.limit, async (batch) => {
+      const records = await Promise.all(
+        batch.map((key) => {
+          const id = taskIdOf(key);
+          return filter.agentId && !id.startsWith(`${filter.agentId}.`) ? null : get(id);
+        }),
+      );
+      return records.map((task) =>
+        task !== null && task.owner === owner && matches(task, filter) ? task : null,
       );
     });
-    return { tasks: page, nextCursor: more ? page[page.length - 1]!.id : null };
+    return { tasks: page, nextCursor: next === null ? null : taskIdOf(next) };
   }
 
   /**

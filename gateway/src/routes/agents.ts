@@ -1,6 +1,7 @@
 /** `/v1/agents`: create, list, show, update, delete; each agent reports `online` and `last_seen`. */
 import { Hono } from "hono";
 import { requireAuth } from "../auth/middleware.ts";
+import { agentFilter } from "../domain/agent-filter.ts";
 import { AgentCreate, type AgentRecord, AgentUpdate, isOwner } from "../domain/agents.ts";
 import type { CallService, Reachability } from "../domain/calls.ts";
 import { errors } from "../errors.ts";
@@ -19,26 +20,23 @@ export const agentRoutes = new Hono<GatewayEnv>()
   })
   .get("/v1/agents", requireAuth(), async (c) => {
     const { agents, calls } = c.get("services");
-    const capability = c.req.query("capability");
-    const onlineOnly = c.req.query("online") === "true";
-    const q = c.req.query("q")?.toLowerCase();
     const { limit, cursor } = pageQuery(c, { fallback: 100, max: 1000, cursor: CURSOR });
-    // Presence is read once per batch that passes the other filters, and kept for the views.
-    const reach = new Map<string, Reachability>();
+    const filter = agentFilter(
+      {
+        capability: c.req.query("capability"),
+        text: c.req.query("q"),
+        online: c.req.query("online") === "true",
+      },
+      calls,
+    );
     const page = await agents.page(c.get("caller"), {
       limit,
       after: cursor,
       mine: c.req.query("mine") === "true",
-      async keep(batch) {
-        let kept = batch;
-        if (capability) kept = kept.filter((r) => r.capabilities.includes(capability));
-        if (q) kept = kept.filter((r) => `${r.name}\n${r.description}`.toLowerCase().includes(q));
-        for (const [id, state] of await calls.reachability(kept.map((r) => r.id))) reach.set(id, state);
-        return onlineOnly ? kept.filter((r) => (reach.get(r.id) ?? "offline") !== "offline") : kept;
-      },
+      keep: filter.keep,
     });
     return c.json({
-      agents: page.agents.map((r) => view(r, reach.get(r.id) ?? "offline")),
+      agents: page.agents.map((r) => view(r, filter.reachOf(r))),
       next_cursor: page.next,
     });
   })

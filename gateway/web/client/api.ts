@@ -47,16 +47,31 @@ async function failure(res: Response): Promise<ApiFailure> {
 
 /** Agents a view shows at most: one page of the listing. */
 export const AGENTS_SHOWN = 1000;
+/**
+ * Requests one view's listing makes at most. A filtered page may end early, even empty, with a cursor: the gateway
+ * reads at most 2,000 agents a request, so a search through a large fleet comes in several.
+ */
+const LISTING_REQUESTS = 10;
 
 /**
  * The first `AGENTS_SHOWN` agents `GET /v1/agents` lists for `query` (its filters, e.g. `mine=true`), by name, and
- * whether there are more: a view polls this every few seconds, and a fleet must not come whole each time.
+ * whether there are more: a view polls this every few seconds, and a fleet must not come whole each time. When the
+ * requests run out first, `searchedTo` is the last name the gateway looked at.
  */
-export async function listAgents(query = ""): Promise<{ agents: Agent[]; more: boolean }> {
+export async function listAgents(
+  query = "",
+): Promise<{ agents: Agent[]; more: boolean; searchedTo: string | null }> {
   const params = new URLSearchParams(query);
-  params.set("limit", String(AGENTS_SHOWN));
-  const page = await api<{ agents: Agent[]; next_cursor: string | null }>("GET", `/v1/agents?${params}`);
-  return { agents: page.agents, more: page.next_cursor !== null };
+  const agents: Agent[] = [];
+  for (let request = 0; request < LISTING_REQUESTS; request++) {
+    params.set("limit", String(AGENTS_SHOWN - agents.length));
+    const page = await api<{ agents: Agent[]; next_cursor: string | null }>("GET", `/v1/agents?${params}`);
+    agents.push(...page.agents);
+    if (page.next_cursor === null) return { agents, more: false, searchedTo: null };
+    if (agents.length >= AGENTS_SHOWN) return { agents, more: true, searchedTo: null };
+    params.set("cursor", page.next_cursor);
+  }
+  return { agents, more: true, searchedTo: params.get("cursor") };
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -2,6 +2,7 @@
  * The `Mesh` of one caller inside the gateway, over the call service: the same sessions, tasks, limits and
  * permissions as `/v1`. A share link's mesh holds exactly one agent.
  */
+import { agentFilter } from "../../domain/agent-filter.ts";
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
 import type { InboxMessage, Sender } from "../../domain/inbox.ts";
@@ -66,9 +67,17 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
   }
 
   return {
-    async listAgents() {
-      const agents = onlyAgent ? [onlyAgent] : await services.agents.list(caller);
-      return describe(agents.sort((a, b) => a.name.localeCompare(b.name)));
+    async listAgents(filter, count) {
+      if (onlyAgent) {
+        const kept = await agentFilter(filter, calls).keep([onlyAgent]);
+        return { agents: await describe(kept), more: false };
+      }
+      const { agents, more } = await services.agents.first(
+        caller,
+        { keep: agentFilter(filter, calls).keep },
+        count,
+      );
+      return { agents: await describe(agents), more };
     },
     async agentStatus(name) {
       return (await describe([await resolve(name)]))[0]!;

@@ -6,6 +6,7 @@
  * Methods throw `MeshError` (or any error with a `code`) for refusals a model should read and act on.
  * @module
  */
+import type { AgentFilter } from "../../domain/agent-filter.ts";
 
 export interface MeshAgent {
   name: string;
@@ -82,8 +83,8 @@ export interface AskOptions {
 }
 
 export interface Mesh {
-  /** Agents the caller may call. */
-  listAgents(): Promise<MeshAgent[]>;
+  /** The first `count` agents the caller may call that pass `filter`, by name, and whether more do. */
+  listAgents(filter: AgentFilter, count: number): Promise<{ agents: MeshAgent[]; more: boolean }>;
   agentStatus(name: string): Promise<MeshAgent>;
   /** A live call: resolves with the agent's answer. */
   ask(to: string, message: string, options: AskOptions): Promise<MeshAnswer>;

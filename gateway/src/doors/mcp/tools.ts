@@ -47,24 +47,33 @@ const TASK_ID = described("Task id returned by send_message or broadcast.");
 
 /** Agents list_agents names at most. */
 const LIST_AGENTS_MAX = 200;
+/** Agents one broadcast queues a task for at most. */
+const BROADCAST_MAX = 1000;
 
-const NoInput = v.object({});
-const listAgents: MeshToolDefinition<typeof NoInput> = {
+const ListInput = v.object({
+  query: v.optional(described("Only agents whose name or description contains this text (any case).")),
+  capability: v.optional(described("Only agents with this capability tag.")),
+});
+const listAgents: MeshToolDefinition<typeof ListInput> = {
   name: "list_agents",
   title: "List agents",
   description:
     "List the agents on the mesh you may call: name, whether it is online now, capabilities and description. " +
-    "Call this first to find who can help; then use ask_agent (wait for an answer) or send_message (queue work).",
-  input: NoInput,
+    "Call this first to find who can help; then use ask_agent (wait for an answer) or send_message (queue work). " +
+    `Shows at most ${LIST_AGENTS_MAX}, by name; query and capability narrow a large mesh.`,
+  input: ListInput,
   annotations: { readOnlyHint: true, openWorldHint: false },
-  async run(_args, { mesh }) {
-    const agents = await mesh.listAgents();
-    if (agents.length === 0) return text("No agents you can call.");
-    // A model's context is no place for a whole fleet: the first ones, and how to reach the rest.
-    const shown = agents.slice(0, LIST_AGENTS_MAX).map(agentLine);
-    if (agents.length > LIST_AGENTS_MAX) {
+  async run({ query, capability }, { mesh }) {
+    // A model's context is no place for a whole fleet: the first ones, and how to find the rest.
+    const { agents, more } = await mesh.listAgents({ text: query, capability }, LIST_AGENTS_MAX);
+    const filtered = query !== undefined || capability !== undefined;
+    if (agents.length === 0)
+      return text(filtered ? "No agent you can call matches." : "No agents you can call.");
+    const shown = agents.map(agentLine);
+    if (more) {
       shown.push(
-        `…and ${agents.length - LIST_AGENTS_MAX} more (${agents.length} in all, by name); get_agent_status tells about any one by name.`,
+        `…and more, past ${agents[agents.length - 1]!.name} by name: narrow the list with query or capability; ` +
+          "get_agent_status tells about any one by name.",
       );
     }
     return text(shown.join("\n"));
@@ -205,12 +214,10 @@ const broadcast: MeshToolDefinition<typeof BroadcastInput> = {
   annotations: { readOnlyHint: false, openWorldHint: true },
   async run({ message, capability, exclude }, { mesh }) {
     const skip = new Set((exclude ?? []).map((name) => name.toLowerCase()));
-    const targets = (await mesh.listAgents()).filter(
-      (agent) =>
-        agent.online &&
-        !skip.has(agent.name.toLowerCase()) &&
-        (!capability || agent.capabilities.includes(capability)),
-    );
+    const online = await mesh.listAgents({ online: true, capability }, BROADCAST_MAX + skip.size);
+    const matched = online.agents.filter((agent) => !skip.has(agent.name.toLowerCase()));
+    const targets = matched.slice(0, BROADCAST_MAX);
+    const past = online.more || matched.length > BROADCAST_MAX;
     if (targets.length === 0) return text("No online agent matched; nothing was sent.");
     const lines = await Promise.all(
       targets.map(async (agent) => {
@@ -224,7 +231,10 @@ const broadcast: MeshToolDefinition<typeof BroadcastInput> = {
         }
       }),
     );
-    return text(`Sent to ${targets.length} agent(s):\n${lines.join("\n")}`);
+    const rest = past
+      ? `\nMore online agents matched; a broadcast reaches the first ${BROADCAST_MAX} by name: narrow it with capability.`
+      : "";
+    return text(`Sent to ${targets.length} agent(s):\n${lines.join("\n")}${rest}`);
   },
 };
 

@@ -82,13 +82,19 @@ export async function renderDirectory({ root, alive }: ViewContext): Promise<voi
       if (params.size === 0) large = page.more;
       replace(
         problem,
-        page.more
+        page.searchedTo !== null
           ? h(
               "p",
               { class: "muted", id: "more-agents" },
-              `Showing the first ${AGENTS_SHOWN.toLocaleString("en-US")} agents by name: search or filter to find the others.`,
+              `Searched the agents by name as far as ${page.searchedTo}: narrow the search to find others.`,
             )
-          : null,
+          : page.more
+            ? h(
+                "p",
+                { class: "muted", id: "more-agents" },
+                `Showing the first ${AGENTS_SHOWN.toLocaleString("en-US")} agents by name: search or filter to find the others.`,
+              )
+            : null,
       );
     } catch (error) {
       replace(problem, errorBox(error));

@@ -72,15 +72,15 @@ export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
   async function load(): Promise<void> {
     const tasks: Task[] = [];
     cursor = null;
-    for (let page = 0; page < pages; page++) {
-      const query = new URLSearchParams({ limit: String(PAGE) });
+    // A filtered page may hold fewer than asked, even none: more requests fill the pages shown, up to a bound.
+    for (let request = 0; tasks.length < pages * PAGE && request < pages * 10; request++) {
+      const query = new URLSearchParams({ limit: String(Math.min(100, pages * PAGE - tasks.length)) });
       if (status.value) query.set("status", status.value);
       if (agentFilter.value) query.set("agent", agentFilter.value);
       if (cursor) query.set("cursor", cursor);
       const res = await api<{ tasks: Task[]; next_cursor: string | null }>("GET", `/v1/tasks?${query}`);
       tasks.push(...res.tasks);
-      // A short page is the last one, whatever the cursor says.
-      cursor = res.tasks.length < PAGE ? null : res.next_cursor;
+      cursor = res.next_cursor;
       if (!cursor) break;
     }
     more.hidden = !cursor;
