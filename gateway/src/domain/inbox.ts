@@ -6,7 +6,7 @@
  *
  * Keys: `inbox:<agentId>:<ulid>` (one message), `inbox-unread:<agentId>` (a counter, so the size cap costs no
  * listing), `ask:<ulid>` (an ask waiting for its reply; the reply is written into it, so the asker's wait is one
- * key read).
+ * key read), and on redis and upstash `inbox-index:<agentId>`, the messages' ulids (inbox-index.ts).
  *
  * @example
  * const sent = await inbox.send(to, sender, { text: "build is green" });
@@ -17,6 +17,7 @@ import { ApiError } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import type { AgentRecord } from "./agents.ts";
+import { createInboxIndex } from "./inbox-index.ts";
 import { assertStoreRoom } from "./store-room.ts";
 
 /** Documented caps: one message, and how many unacknowledged messages an inbox holds. */
@@ -61,6 +62,7 @@ interface AskRecord {
 const MESSAGE_ID = /^msg_([0-9a-z]{26})$/;
 
 export function createInboxService(store: SessionStore) {
+  const index = createInboxIndex(store);
   const keyOf = (agentId: string, id: string) => {
     const match = MESSAGE_ID.exec(id);
     return match ? `inbox:${agentId}:${match[1]}` : null;
@@ -103,13 +105,16 @@ export function createInboxService(store: SessionStore) {
       const ask: AskRecord = { id: message.id, from, to_agent_id: to.id };
       await store.set(`ask:${ulid}`, ask, { ttl: INBOX_LIMITS.askTtlSeconds });
     }
+    await index.add(to.id, ulid);
     await store.set(`inbox:${to.id}:${ulid}`, message);
     return message;
   }
 
   async function deliver(agentId: string, message: InboxMessage): Promise<void> {
+    const ulid = message.id.slice(4);
     await store.increment(`inbox-unread:${agentId}`);
-    await store.set(`inbox:${agentId}:${message.id.slice(4)}`, message);
+    await index.add(agentId, ulid);
+    await store.set(`inbox:${agentId}:${ulid}`, message);
   }
 
   /**
@@ -122,15 +127,17 @@ export function createInboxService(store: SessionStore) {
     agentId: string,
     options: { limit: number; leaseSeconds: number },
   ): Promise<{ messages: InboxMessage[]; unread: number }> {
-    const keys = await store.keys(`inbox:${agentId}:`);
     const now = Date.now();
     const leasedUntil = now + options.leaseSeconds * 1000;
     const leasable = (message: InboxMessage | null): message is InboxMessage =>
       message !== null && (message.leased_until ?? 0) <= now;
     const out: InboxMessage[] = [];
-    for (let i = 0; i < keys.length && out.length < options.limit; i += 32) {
-      const batch = keys.slice(i, i + 32);
+    const take = async (ulids: string[]) => {
+      const batch = ulids.map((ulid) => `inbox:${agentId}:${ulid}`);
       const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
+      await Promise.all(
+        ulids.map((ulid, j) => (records[j] === null ? index.noMessage(agentId, ulid, now) : null)),
+      );
       const candidates = batch
         .filter((_, j) => leasable(records[j] ?? null))
         .slice(0, options.limit - out.length);
@@ -147,7 +154,16 @@ export function createInboxService(store: SessionStore) {
         ),
       );
       for (const lease of leases) if (lease.changed && lease.value) out.push(lease.value);
+    };
+    let ulids: string[] = [];
+    for await (const ulid of index.ulids(agentId)) {
+      ulids.push(ulid);
+      if (ulids.length < 32) continue;
+      await take(ulids);
+      ulids = [];
+      if (out.length >= options.limit) break;
     }
+    if (ulids.length > 0 && out.length < options.limit) await take(ulids);
     const unread = (await store.get<number>(`inbox-unread:${agentId}`)) ?? out.length;
     return { messages: out, unread: Math.max(unread, out.length) };
   }
@@ -165,6 +181,7 @@ export function createInboxService(store: SessionStore) {
         return key ? store.take<InboxMessage>(key) : null;
       }),
     );
+    await Promise.all(ids.map((id, i) => (taken[i] ? index.remove(agentId, id.slice(4)) : null)));
     const acked = ids.filter((_, i) => taken[i]);
     const unknown = ids.filter((_, i) => !taken[i]);
     if (acked.length > 0) await store.increment(`inbox-unread:${agentId}`, -acked.length);

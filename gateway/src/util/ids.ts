@@ -48,3 +48,14 @@ export function timeOrderedId(): string {
 export function prefixedId(prefix: string, bytes = 8): string {
   return `${prefix}_${randomHex(bytes)}`;
 }
+
+/** When a `timeOrderedId` was made (ms since the epoch), from its 10 time characters; NaN if they are not ones. */
+export function timeOfOrderedId(id: string): number {
+  let time = 0;
+  for (let i = 0; i < 10; i++) {
+    const digit = CROCKFORD.indexOf(id[i] ?? "");
+    if (digit === -1) return Number.NaN;
+    time = time * 32 + digit;
+  }
+  return time;
+}

@@ -1,0 +1,89 @@
+/**
+ * Which messages an inbox holds, without a keyspace scan. A fetch used to list `inbox:<agentId>:`, which on redis
+ * and upstash is a SCAN of the whole database, and a long-polling reader fetches every 250 ms. On those stores
+ * each inbox now has a sorted set, `inbox-index:<agentId>`, of its messages' ulids (score 0, so byte order, which
+ * is time order), read a chunk at a time. Other stores list the prefix from their in-memory key index (memory, fs)
+ * or natively (Durable Objects), which costs only the size of the answer.
+ *
+ * An entry is a hint: it is added before its message is written and removed after the message is acknowledged.
+ * A reader that finds no message for an entry drops the entry once it is a minute old (a younger one's message
+ * may still be on its way), so a crash between the two writes leaves nothing that is read for long.
+ *
+ * Deployments with messages from before the index: the first fetch in a process runs ONE pass over `inbox:` that
+ * indexes every message, then sets `meta:inbox-index`, so no process does it again.
+ * @module
+ */
+import type { SessionStore } from "../session-stores/types.ts";
+import { timeOfOrderedId } from "../util/ids.ts";
+
+const MIGRATED = "meta:inbox-index";
+/** Ulids read from a sorted set at once. */
+const CHUNK = 64;
+/** Messages indexed at once by the one-time pass. */
+const MIGRATION_BATCH = 256;
+/** An entry with no message is dropped once it is this old: a younger one's message may not be written yet. */
+const DANGLING_AFTER_MS = 60_000;
+
+const setKey = (agentId: string) => `inbox-index:${agentId}`;
+const messagePrefix = (agentId: string) => `inbox:${agentId}:`;
+
+export function createInboxIndex(store: SessionStore) {
+  const sets = store.sortedSets;
+
+  let migrated: Promise<void> | null = null;
+  const migrate = (): Promise<void> => {
+    migrated ??= (async () => {
+      if (!sets || (await store.get(MIGRATED)) !== null) return;
+      const keys = await store.keys("inbox:");
+      // In batches: the writes of a batch share the store's round trips.
+      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
+        await Promise.all(
+          keys.slice(i, i + MIGRATION_BATCH).map((key) => {
+            const [, agentId, ulid] = key.split(":") as [string, string, string];
+            return sets.add(setKey(agentId), ulid, 0);
+          }),
+        );
+      }
+      await store.set(MIGRATED, new Date().toISOString());
+    })().catch((error) => {
+      migrated = null; // try again on the next fetch (e.g. the store was briefly unreachable)
+      throw error;
+    });
+    return migrated;
+  };
+
+  return {
+    /** Before the message is written. */
+    async add(agentId: string, ulid: string): Promise<void> {
+      if (sets) await sets.add(setKey(agentId), ulid, 0);
+    },
+
+    /** After the message is gone (acknowledged). */
+    async remove(agentId: string, ulid: string): Promise<void> {
+      if (sets) await sets.remove(setKey(agentId), ulid);
+    },
+
+    /** The ulids of the inbox's messages, oldest first, read as the caller goes. */
+    async *ulids(agentId: string): AsyncGenerator<string> {
+      if (!sets) {
+        const prefix = messagePrefix(agentId);
+        for (const key of await store.keys(prefix)) yield key.slice(prefix.length);
+        return;
+      }
+      await migrate();
+      let after: string | null = null;
+      for (;;) {
+        const chunk = await sets.rangeAfter(setKey(agentId), after, CHUNK);
+        yield* chunk;
+        if (chunk.length < CHUNK) return;
+        after = chunk[chunk.length - 1]!;
+      }
+    },
+
+    /** The reader found no message for this entry: dropped if it is old enough that none is coming. */
+    async noMessage(agentId: string, ulid: string, now = Date.now()): Promise<void> {
+      if (sets && !(now - timeOfOrderedId(ulid) < DANGLING_AFTER_MS))
+        await sets.remove(setKey(agentId), ulid);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * An inbox on redis and upstash is listed from its sorted-set index, not a keyspace SCAN: a long-polling reader
+ * fetches every 250 ms, and each SCAN walks the whole database. Messages stored by a version without the index are
+ * indexed by the first fetch, once per deployment; an entry whose message never came is dropped once it is old.
+ */
+import { describe, expect, it } from "vitest";
+import type { AgentRecord } from "../../gateway/src/domain/agents.ts";
+import { createInboxService, type InboxMessage } from "../../gateway/src/domain/inbox.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { timeOfOrderedId, timeOrderedId } from "../../gateway/src/util/ids.ts";
+import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
+import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
+
+const redis = await redisForFile({ upstash: true });
+
+/** The store with a count of `keys()` calls (the scan the index replaces). */
+function counted(store: SessionStore) {
+  const scans: string[] = [];
+  const wrapped: SessionStore = {
+    ...store,
+    keys: (prefix) => {
+      scans.push(prefix);
+      return store.keys(prefix);
+    },
+  };
+  return { store: wrapped, scans };
+}
+
+const agent = (id: string) => ({ id, name: id }) as AgentRecord;
+const sender = { user: "alice" };
+const texts = (messages: InboxMessage[]) => messages.map((m) => m.text);
+
+/** A time-ordered id made `ageMs` ago (its first 10 characters are the time). */
+function idAged(ageMs: number): string {
+  const id = timeOrderedId();
+  let time = Date.now() - ageMs;
+  let text = "";
+  for (let i = 0; i < 10; i++, time = Math.floor(time / 32))
+    text = "0123456789abcdefghjkmnpqrstvwxyz"[time % 32] + text;
+  return text + id.slice(10);
+}
+
+function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, indexed: boolean) {
+  describe(`inbox listing on ${name}`, () => {
+    it("fetches oldest first, without a keyspace scan, and an acknowledged message leaves the index", async () => {
+      const subject = await open();
+      try {
+        const { store, scans } = counted(subject.store);
+        const inbox = createInboxService(store);
+        await inbox.fetch("ag_new", { limit: 1, leaseSeconds: 1 }); // the one-time pass finds nothing
+        scans.length = 0;
+        for (let n = 0; n < 70; n++) await inbox.send(agent("ag_a"), sender, { text: `a${n}` });
+        await inbox.send(agent("ag_b"), sender, { text: "b0" });
+        const first = await inbox.fetch("ag_a", { limit: 100, leaseSeconds: 60 });
+        expect(texts(first.messages)).toEqual(Array.from({ length: 70 }, (_, n) => `a${n}`));
+        expect(first.unread).toBe(70);
+        // Leased: the next fetch skips them.
+        expect((await inbox.fetch("ag_a", { limit: 100, leaseSeconds: 60 })).messages).toEqual([]);
+        const acked = await inbox.ack(
+          "ag_a",
+          first.messages.slice(0, 68).map((m) => m.id),
+        );
+        expect(acked.acked).toHaveLength(68);
+        expect(scans).toEqual(indexed ? [] : ["inbox:ag_a:", "inbox:ag_a:"]);
+        if (indexed) expect(await store.sortedSets!.range("inbox-index:ag_a")).toHaveLength(2);
+        expect(texts((await inbox.fetch("ag_b", { limit: 5, leaseSeconds: 60 })).messages)).toEqual(["b0"]);
+      } finally {
+        await subject.cleanup();
+      }
+    });
+
+    it("indexes messages stored before the index on the first fetch, once per deployment", async () => {
+      const subject = await open();
+      try {
+        // What the version before the index wrote: the message and the unread count, no index entry.
+        for (const text of ["old-1", "old-2"]) {
+          const ulid = timeOrderedId();
+          await subject.store.set(`inbox:ag_old:${ulid}`, {
+            id: `msg_${ulid}`,
+            kind: "message",
+            to: { agent_id: "ag_old", agent_name: "old" },
+            from: sender,
+            text,
+            created_at: new Date().toISOString(),
+            deliveries: 0,
+          } satisfies InboxMessage);
+          await subject.store.increment("inbox-unread:ag_old");
+        }
+        const before = counted(subject.store);
+        const fetched = await createInboxService(before.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
+        expect(texts(fetched.messages)).toEqual(["old-1", "old-2"]);
+        expect(before.scans).toEqual(indexed ? ["inbox:"] : ["inbox:ag_old:"]);
+        // Another process: the marker says it is done.
+        const later = counted(subject.store);
+        await createInboxService(later.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
+        expect(later.scans).toEqual(indexed ? [] : ["inbox:ag_old:"]);
+      } finally {
+        await subject.cleanup();
+      }
+    });
+
+    if (indexed) {
+      it("drops an entry whose message never came once it is a minute old, and keeps a young one", async () => {
+        const subject = await open();
+        try {
+          const inbox = createInboxService(subject.store);
+          await inbox.fetch("ag_x", { limit: 1, leaseSeconds: 1 });
+          const old = idAged(120_000);
+          const young = idAged(1000);
+          expect(Date.now() - timeOfOrderedId(old)).toBeGreaterThanOrEqual(120_000);
+          await subject.store.sortedSets!.add("inbox-index:ag_x", old, 0);
+          await subject.store.sortedSets!.add("inbox-index:ag_x", young, 0);
+          await inbox.send(agent("ag_x"), sender, { text: "real" });
+          const fetched = await inbox.fetch("ag_x", { limit: 5, leaseSeconds: 1 });
+          expect(texts(fetched.messages)).toEqual(["real"]);
+          const left = await subject.store.sortedSets!.range("inbox-index:ag_x");
+          expect(left).not.toContain(old);
+          expect(left).toContain(young);
+          expect(left).toHaveLength(2);
+        } finally {
+          await subject.cleanup();
+        }
+      });
+    }
+  });
+}
+
+inboxSuite(
+  "memory (prefix keys)",
+  async () => {
+    const store = memorySessionStore({});
+    return { store, cleanup: () => store.dispose() };
+  },
+  false,
+);
+if (redis) {
+  inboxSuite("redis", () => redisSessionHarness(redis.url), true);
+  inboxSuite("upstash", () => upstashSessionHarness(redis.upstash!), true);
+}
