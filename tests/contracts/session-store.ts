@@ -230,7 +230,7 @@ export function testSessionStore(
       await expect(sets.add("z:set", "a b", 1)).rejects.toThrow(/invalid key/);
     });
 
-    it("sorted sets of one score list members after a member, a few at a time", async (context) => {
+    it("sorted sets of one score list members after or before a member, a few at a time", async (context) => {
       const sets = store.sortedSets;
       if (!sets) return context.skip(`${name} lists by prefix from memory and offers no sorted sets`);
       for (const member of ["bot-2", "bot", "alpha", "bot1", "zeta", "bota"]) {
@@ -243,6 +243,11 @@ export function testSessionStore(
       expect(await sets.rangeAfter("z:lex", "bo", 1)).toEqual(["bot"]);
       expect(await sets.rangeAfter("z:lex", "zeta", 5)).toEqual([]);
       expect(await sets.rangeAfter("z:none", null, 5)).toEqual([]);
+      expect(await sets.rangeBefore("z:lex", null, 2)).toEqual(["zeta", "bota"]);
+      expect(await sets.rangeBefore("z:lex", "bota", 3)).toEqual(["bot1", "bot-2", "bot"]);
+      expect(await sets.rangeBefore("z:lex", "bot0", 5)).toEqual(["bot-2", "bot", "alpha"]);
+      expect(await sets.rangeBefore("z:lex", "alpha", 5)).toEqual([]);
+      expect(await sets.rangeBefore("z:none", null, 5)).toEqual([]);
     });
 
     it("a store outage fails every operation within 2 s with store_unavailable, then recovers with the data", async (context) => {

@@ -5,7 +5,8 @@
  *
  * On stores whose key listing is a keyspace scan (redis, upstash), an agent's backlog is instead a sorted set,
  * `task-backlog:<agentId>` (ulid scored by creation time), so an agent connecting costs the size of its backlog:
- * tasks join it when created or continued and leave it when they end (see `createBacklogIndex`).
+ * tasks join it when created or continued and leave it when they end (see `createBacklogIndex`). There a caller's
+ * listing reads a sorted set too, `tasks-owned:<user>` (see `createTaskOwnerIndex`).
  *
  * A task that ends `input-required` can be continued with another message: it runs again as turn 2, 3, …, each
  * turn a relay request of its own (`requestIdOf`), earlier turns kept in `history`.
@@ -18,6 +19,7 @@ import { timeOrderedId } from "../util/ids.ts";
 import { fillPage } from "../util/pages.ts";
 import { assertStoreRoom } from "./store-room.ts";
 import { createBacklogIndex } from "./task-backlog.ts";
+import { createTaskOwnerIndex } from "./task-owner-index.ts";
 import { mayFollow } from "./task-transitions.ts";
 
 export const TASK_STATES = [
@@ -89,16 +91,21 @@ export interface TaskRecord {
   updated_at: string;
 }
 
-const TASK_ID = /^(ag_[0-9a-f]{16})\.([0-9a-z]{26})$/;
+/** A task id, `<agent id>.<ulid>` (also the `next_cursor` of the task listing). */
+export const TASK_ID = /^(ag_[0-9a-f]{16})\.([0-9a-z]{26})$/;
 
 function keyOf(id: string): string | null {
   const match = TASK_ID.exec(id);
   return match ? `task:${match[1]}:${match[2]}` : null;
 }
 
+/** `<ulid>:<agentId>`: the task's place in its owner's listing, newest first. */
+function ownerEntryOf(task: Pick<TaskRecord, "id" | "agent_id">): string {
+  return `${task.id.slice(task.id.indexOf(".") + 1)}:${task.agent_id}`;
+}
+
 function ownerKeyOf(task: Pick<TaskRecord, "id" | "owner" | "agent_id">): string {
-  const ulid = task.id.slice(task.id.indexOf(".") + 1);
-  return `task-owner:${task.owner}:${ulid}:${task.agent_id}`;
+  return `task-owner:${task.owner}:${ownerEntryOf(task)}`;
 }
 
 /** The relay request id of a task's current turn: the task id, then `<id>~<turn>` for continuations. */
@@ -127,6 +134,7 @@ export interface TaskListFilter {
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
   const backlog = createBacklogIndex(store);
+  const owned = createTaskOwnerIndex(store);
   async function create(
     fields: Omit<TaskRecord, "id" | "status" | "attempts" | "created_at" | "updated_at">,
   ) {
@@ -143,17 +151,24 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     };
     const key = `task:${fields.agent_id}:${ulid}`;
     const ownerKey = ownerKeyOf(task);
-    await Promise.all([store.set(key, task), store.set(ownerKey, 1), backlog.track(task)]).catch(
-      async (error: unknown) => {
-        // The caller is told the task was not taken, so none of it may stay behind as a task that never runs (a
-        // Redis at its maxmemory refuses some of the three writes and still takes deletes). Best effort: a store
-        // that is unreachable refuses these too. The record goes first: `untrack` puts back the entry of a task
-        // it still finds pending.
-        await Promise.allSettled([store.delete(key), store.delete(ownerKey)]);
-        await backlog.untrack(task).catch(() => {});
-        throw error;
-      },
-    );
+    await Promise.all([
+      store.set(key, task),
+      store.set(ownerKey, 1),
+      backlog.track(task),
+      owned.add(task.owner, ownerEntryOf(task)),
+    ]).catch(async (error: unknown) => {
+      // The caller is told the task was not taken, so none of it may stay behind as a task that never runs (a
+      // Redis at its maxmemory refuses some of the writes and still takes deletes). Best effort: a store
+      // that is unreachable refuses these too. The record goes first: `untrack` puts back the entry of a task
+      // it still finds pending.
+      await Promise.allSettled([
+        store.delete(key),
+        store.delete(ownerKey),
+        owned.remove(task.owner, ownerEntryOf(task)),
+      ]);
+      await backlog.untrack(task).catch(() => {});
+      throw error;
+    });
     return task;
   }
 
@@ -226,28 +241,32 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     owner: string,
     filter: TaskListFilter,
   ): Promise<{ tasks: TaskRecord[]; nextCursor: string | null }> {
-    const prefix = `task-owner:${owner}:`;
-    // `task-owner:<owner>:<ulid>:<agent id>` → the task's id, `<agent id>.<ulid>`.
-    const taskIdOf = (key: string) => {
-      const [ulid, agentId] = key.slice(prefix.length).split(":") as [string, string];
+    // An entry, `<ulid>:<agent id>`, and the task's id, `<agent id>.<ulid>`, name each other.
+    const taskIdOf = (entry: string) => {
+      const [ulid, agentId] = entry.split(":") as [string, string];
       return `${agentId}.${ulid}`;
     };
-    let keys = (await store.keys(prefix)).reverse();
-    if (filter.cursor) {
-      const after = filter.cursor.slice(filter.cursor.indexOf(".") + 1);
-      keys = keys.filter((key) => key.slice(prefix.length, prefix.length + 26) < after);
-    }
-    const { items: page, next } = await fillPage(keys, filter.limit, async (batch) => {
-      const records = await Promise.all(
-        batch.map((key) => {
-          const id = taskIdOf(key);
-          return filter.agentId && !id.startsWith(`${filter.agentId}.`) ? null : get(id);
-        }),
-      );
-      return records.map((task) =>
-        task !== null && task.owner === owner && matches(task, filter) ? task : null,
-      );
-    });
+    const cursor = filter.cursor ? TASK_ID.exec(filter.cursor) : null;
+    const before = cursor ? `${cursor[2]}:${cursor[1]}` : undefined;
+    const now = Date.now();
+    const { items: page, next } = await fillPage(
+      owned.entries(owner, before),
+      filter.limit,
+      async (batch) => {
+        const records = await Promise.all(
+          batch.map((entry) => {
+            const id = taskIdOf(entry);
+            return filter.agentId && !id.startsWith(`${filter.agentId}.`) ? undefined : get(id);
+          }),
+        );
+        await Promise.all(
+          batch.map((entry, i) => (records[i] === null ? owned.noTask(owner, entry, now) : null)),
+        );
+        return records.map((task) =>
+          task !== null && task !== undefined && task.owner === owner && matches(task, filter) ? task : null,
+        );
+      },
+    );
     return { tasks: page, nextCursor: next === null ? null : taskIdOf(next) };
   }
 

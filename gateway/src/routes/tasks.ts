@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
-import { TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domain/tasks.ts";
+import { TASK_ID, TASK_STATES, type TaskRecord, type TaskState, taskView } from "../domain/tasks.ts";
 import { ApiError } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
@@ -24,7 +24,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
     if (status && !TASK_STATES.includes(status as TaskState)) {
       throw new ApiError(400, "invalid_request", `status must be one of ${TASK_STATES.join(", ")}.`);
     }
-    const { limit, cursor } = pageQuery(c, { fallback: 50, max: 100 });
+    const { limit, cursor } = pageQuery(c, { fallback: 50, max: 100, cursor: TASK_ID });
     const agentRef = c.req.query("agent");
     const agentId = agentRef ? (await calls.resolveAgent(c.get("caller"), agentRef)).id : undefined;
     const page = await calls.listTasks(c.get("caller"), {

@@ -150,6 +150,11 @@ export function createRedisCommandStore({
         const reply = await send(["ZRANGEBYLEX", at(key), from, "+", "LIMIT", 0, count]);
         return (reply as unknown[]).map(String);
       },
+      async rangeBefore(key, before, count) {
+        const from = before === null ? "+" : `(${before}`;
+        const reply = await send(["ZREVRANGEBYLEX", at(key), from, "-", "LIMIT", 0, count]);
+        return (reply as unknown[]).map(String);
+      },
     },
     dispose: close,
   };

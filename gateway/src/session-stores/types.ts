@@ -58,6 +58,8 @@ export interface SortedSets {
    * the same score (Redis `ZRANGEBYLEX`), where the member is what they are sorted by.
    */
   rangeAfter(key: string, after: string | null, count: number): Promise<string[]>;
+  /** As `rangeAfter`, backwards: at most `count` members before `before` (null: from the last), highest first. */
+  rangeBefore(key: string, before: string | null, count: number): Promise<string[]>;
 }
 
 /**

@@ -160,6 +160,10 @@ export function followContract(ctx: () => GatewayContext): void {
       const mine = await user.api.get(`/v1/tasks?agent=${agent.name}&status=submitted`);
       expect(mine.body.tasks.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[0]]);
       expect((await user.api.get("/v1/tasks?status=bogus")).body.error.code).toBe("invalid_request");
+      for (const cursor of ["../x", "", ids[0]!.toUpperCase()]) {
+        const bad = await user.api.get(`/v1/tasks?cursor=${encodeURIComponent(cursor)}`);
+        expect([bad.status, bad.body.error?.code]).toEqual([400, "invalid_request"]);
+      }
       const stranger = await createUser(url, ctx().gateway.adminToken, "task-list-stranger");
       expect((await stranger.api.get("/v1/tasks")).body.tasks).toEqual([]);
     });

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
-import type { TaskRecord } from "../../domain/tasks.ts";
+import { TASK_ID, type TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
 import { PromptAnswer } from "../../protocol/index.ts";
 import type { GatewayServices } from "../../services.ts";
@@ -26,8 +26,6 @@ export interface A2aCall {
 }
 
 type Params = Record<string, unknown>;
-
-const TASK_ID = /^ag_[0-9a-f]{16}\.[0-9a-z]{26}$/;
 
 function requireString(params: Params, field: string): string {
   const value = params[field];

@@ -1,0 +1,124 @@
+/**
+ * A caller's tasks, newest first, without a keyspace scan. The keys `task-owner:<user>:<ulid>:<agentId>` list them
+ * on stores that answer a prefix from memory (memory, fs) or natively (Durable Objects). On redis and upstash a
+ * prefix is a SCAN of the whole database, and the web page's task list asks every 2 s, so there each user also has
+ * a sorted set, `tasks-owned:<user>`, of `<ulid>:<agentId>` (score 0: byte order is time order), read backwards a
+ * chunk at a time.
+ *
+ * The owner key stays the truth (it expires with its finished task); an index entry is a hint, added with the
+ * task's first writes. Entries whose task is gone are dropped once they are a minute old (a younger one's task may
+ * still be on its way): by a listing that reads them, and, so that a user who never lists does not grow the set
+ * forever, by the user's new tasks: every `SWEEP_EVERY`th task a process creates checks `SWEEP_CHECKS` entries of its
+ * owner's set, going on from where this process last stopped and wrapping at the end, so the set is swept in turn
+ * at twice the rate tasks join it.
+ *
+ * Deployments with tasks from before the index: the first listing in a process runs ONE pass over `task-owner:`
+ * that indexes every key, then sets `meta:task-owner-index`, so no process does it again.
+ * @module
+ */
+import type { SessionStore } from "../session-stores/types.ts";
+import { timeOfOrderedId } from "../util/ids.ts";
+
+const MIGRATED = "meta:task-owner-index";
+/** Entries read from a sorted set at once. */
+const CHUNK = 64;
+/** Keys indexed at once by the one-time pass. */
+const MIGRATION_BATCH = 256;
+/** An entry with no task is dropped once it is this old: a younger one's task may not be written yet. */
+const DANGLING_AFTER_MS = 60_000;
+const SWEEP_EVERY = 8;
+const SWEEP_CHECKS = 16;
+/** Users whose sweep position a process remembers; past this it starts over (a position is only a hint). */
+const SWEEP_POSITIONS_MAX = 10_000;
+
+const setKey = (owner: string) => `tasks-owned:${owner}`;
+const ownerPrefix = (owner: string) => `task-owner:${owner}:`;
+/** An entry, `<ulid>:<agentId>`: the owner key's last two segments. */
+export type TaskOwnerEntry = string;
+
+export function createTaskOwnerIndex(store: SessionStore) {
+  const sets = store.sortedSets;
+  const sweptTo = new Map<string, string>();
+  let created = 0;
+
+  let migrated: Promise<void> | null = null;
+  const migrate = (): Promise<void> => {
+    migrated ??= (async () => {
+      if (!sets || (await store.get(MIGRATED)) !== null) return;
+      const keys = await store.keys("task-owner:");
+      // In batches: the writes of a batch share the store's round trips.
+      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
+        await Promise.all(
+          keys.slice(i, i + MIGRATION_BATCH).map((key) => {
+            const [, owner, ulid, agentId] = key.split(":") as [string, string, string, string];
+            return sets.add(setKey(owner), `${ulid}:${agentId}`, 0);
+          }),
+        );
+      }
+      await store.set(MIGRATED, new Date().toISOString());
+    })().catch((error) => {
+      migrated = null; // try again on the next listing (e.g. the store was briefly unreachable)
+      throw error;
+    });
+    return migrated;
+  };
+
+  const oldEnough = (entry: TaskOwnerEntry, now: number) =>
+    !(now - timeOfOrderedId(entry) < DANGLING_AFTER_MS);
+
+  /** Checks the next entries of `owner`'s set after this process's last position, dropping those whose task is gone. */
+  async function sweep(owner: string): Promise<void> {
+    if (!sets) return;
+    const from = sweptTo.get(owner) ?? null;
+    const entries = await sets.rangeAfter(setKey(owner), from, SWEEP_CHECKS);
+    if (sweptTo.size >= SWEEP_POSITIONS_MAX) sweptTo.clear();
+    if (entries.length < SWEEP_CHECKS) sweptTo.delete(owner);
+    else sweptTo.set(owner, entries[entries.length - 1]!);
+    const now = Date.now();
+    const candidates = entries.filter((entry) => oldEnough(entry, now));
+    const present = await Promise.all(candidates.map((entry) => store.get(`${ownerPrefix(owner)}${entry}`)));
+    await Promise.all(
+      candidates.map((entry, i) => (present[i] === null ? sets.remove(setKey(owner), entry) : null)),
+    );
+  }
+
+  return {
+    /** A new task (with its first writes). */
+    async add(owner: string, entry: TaskOwnerEntry): Promise<void> {
+      if (!sets) return;
+      await sets.add(setKey(owner), entry, 0);
+      if (++created % SWEEP_EVERY === 0) await sweep(owner);
+    },
+
+    /** A task whose creation failed. */
+    async remove(owner: string, entry: TaskOwnerEntry): Promise<void> {
+      if (sets) await sets.remove(setKey(owner), entry);
+    },
+
+    /** The user's entries before `before` (undefined: from the newest), newest first, read as the caller goes. */
+    async *entries(owner: string, before: TaskOwnerEntry | undefined): AsyncGenerator<TaskOwnerEntry> {
+      if (!sets) {
+        const prefix = ownerPrefix(owner);
+        const keys = await store.keys(prefix);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const entry = keys[i]!.slice(prefix.length);
+          if (before === undefined || entry < before) yield entry;
+        }
+        return;
+      }
+      await migrate();
+      let from = before ?? null;
+      for (;;) {
+        const chunk = await sets.rangeBefore(setKey(owner), from, CHUNK);
+        yield* chunk;
+        if (chunk.length < CHUNK) return;
+        from = chunk[chunk.length - 1]!;
+      }
+    },
+
+    /** A listing found no task for this entry: dropped if it is old enough that none is coming. */
+    async noTask(owner: string, entry: TaskOwnerEntry, now = Date.now()): Promise<void> {
+      if (sets && oldEnough(entry, now)) await sets.remove(setKey(owner), entry);
+    },
+  };
+}
