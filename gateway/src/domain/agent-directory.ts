@@ -8,7 +8,8 @@
  *
  * Sorted sets on stores whose `keys` is a scan of the whole database (redis, upstash); prefix keys elsewhere, which
  * those stores answer from an in-memory index (memory, fs) or natively (Durable Objects). An admin sees every
- * agent, listed from the name claims (`agent-name:`).
+ * agent: on redis and upstash from a third set, `agents-all` (the web page polls the listing every 3 s), elsewhere
+ * from the name claims (`agent-name:`).
  *
  * An entry is a hint, never trusted alone: the listing reads the agent by name and keeps it only if it still
  * has that name, that owner, or is still public. So entries are added before the record is written (a crash
@@ -17,7 +18,8 @@
  * a visibility change or a race with a delete costs one read per listing and nothing else.
  *
  * Deployments with agents from before the index: the first listing in a process runs ONE pass over `agent:`
- * that indexes every agent, then sets `meta:agent-directory-index`, so no process does it again.
+ * that indexes every agent, then sets `meta:agent-directory-index:2`, so no process does it again (`:2`: the pass
+ * that also fills `agents-all`; a deployment indexed by the version before runs it once more).
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
@@ -25,28 +27,38 @@ import { firstAfter } from "../util/pages.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 
-const MIGRATED = "meta:agent-directory-index";
+const MIGRATED = "meta:agent-directory-index:2";
 /** Names read from a sorted set at once. */
 const NAMES_CHUNK = 256;
 /** Agents indexed at once by the one-time pass. */
 const MIGRATION_BATCH = 256;
 
-type Index = { kind: "owned"; user: string } | { kind: "public" };
+/** `all` exists on sorted sets only: other stores list the name claims themselves. */
+type Index = { kind: "owned"; user: string } | { kind: "public" } | { kind: "all" };
 
 export function createAgentDirectory(store: SessionStore) {
   const sets = store.sortedSets;
-  const setKey = (index: Index) => (index.kind === "owned" ? `agents-owned:${index.user}` : "agents-public");
+  const setKey = (index: Index) =>
+    index.kind === "owned"
+      ? `agents-owned:${index.user}`
+      : index.kind === "public"
+        ? "agents-public"
+        : "agents-all";
   const keyPrefix = (index: Index) =>
-    index.kind === "owned" ? `agent-owned:${index.user}:` : "agent-public:";
+    index.kind === "owned"
+      ? `agent-owned:${index.user}:`
+      : index.kind === "public"
+        ? "agent-public:"
+        : "agent-name:";
 
   async function add(index: Index, name: string): Promise<void> {
     if (sets) await sets.add(setKey(index), name, 0);
-    else await store.set(`${keyPrefix(index)}${name}`, 1);
+    else if (index.kind !== "all") await store.set(`${keyPrefix(index)}${name}`, 1);
   }
 
   async function remove(index: Index, name: string): Promise<void> {
     if (sets) await sets.remove(setKey(index), name);
-    else await store.delete(`${keyPrefix(index)}${name}`);
+    else if (index.kind !== "all") await store.delete(`${keyPrefix(index)}${name}`);
   }
 
   /**
@@ -101,6 +113,7 @@ export function createAgentDirectory(store: SessionStore) {
   async function indexAgent(agent: Pick<AgentRecord, "name" | "owner" | "visibility">): Promise<void> {
     const name = agent.name.toLowerCase();
     await add({ kind: "owned", user: agent.owner }, name);
+    await add({ kind: "all" }, name);
     if (agent.visibility === "public") await add({ kind: "public" }, name);
   }
 
@@ -121,6 +134,7 @@ export function createAgentDirectory(store: SessionStore) {
       const key = name.toLowerCase();
       await remove({ kind: "owned", user: owner }, key);
       await remove({ kind: "public" }, key);
+      await remove({ kind: "all" }, key);
       const now = await holderNow(key);
       if (now !== null) await indexAgent(now);
     },
@@ -142,11 +156,11 @@ export function createAgentDirectory(store: SessionStore) {
       options: { mine?: boolean; after?: string } = {},
     ): AsyncGenerator<string> {
       const { mine = false, after } = options;
+      await migrate();
       if (!mine && caller.scopes.includes("admin")) {
-        yield* fromKeys("agent-name:", after);
+        yield* names({ kind: "all" }, after);
         return;
       }
-      await migrate();
       const owned = names({ kind: "owned", user: caller.user }, after);
       if (mine) {
         yield* owned;
