@@ -10,6 +10,7 @@ import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { withWriteHealth } from "../../gateway/src/session-stores/_write-health.ts";
 import { fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
+import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { upstashSessionStore } from "../../gateway/src/session-stores/upstash.ts";
@@ -106,5 +107,49 @@ export async function kvBlobHarness(sessions: SessionStoreUnderTest): Promise<Bl
     blobs: kvBlobStore({ store: sessions.store }),
     reopen: async () => kvBlobStore({ store: await sessions.reopen!() }),
     cleanup: () => sessions.cleanup(),
+  };
+}
+
+/** A store an index on sorted sets is tested on, and whether it has them (redis, upstash) or lists by prefix. */
+export interface IndexedStore {
+  name: string;
+  open: () => Promise<SessionStoreUnderTest>;
+  indexed: boolean;
+}
+
+/**
+ * The stores the indexes on sorted sets are tested on: memory (prefix keys, no sorted sets), then redis and upstash
+ * when redis-server is installed (a loud skip otherwise). Call at a test file's top level.
+ */
+export async function storesForIndexes(): Promise<IndexedStore[]> {
+  const redis = await redisForFile({ upstash: true });
+  const memory: IndexedStore = {
+    name: "memory (prefix keys, no sorted sets)",
+    open: async () => {
+      const store = memorySessionStore({});
+      return { store, cleanup: () => store.dispose() };
+    },
+    indexed: false,
+  };
+  if (!redis) return [memory];
+  return [
+    memory,
+    { name: "redis", open: () => redisSessionHarness(redis.url), indexed: true },
+    { name: "upstash", open: () => upstashSessionHarness(redis.upstash!), indexed: true },
+  ];
+}
+
+/** The store with a record of its `keys()` calls: the keyspace scans an index on sorted sets replaces. */
+export function countingScans(store: SessionStore): { store: SessionStore; scans: string[] } {
+  const scans: string[] = [];
+  return {
+    store: {
+      ...store,
+      keys: (prefix) => {
+        scans.push(prefix);
+        return store.keys(prefix);
+      },
+    },
+    scans,
   };
 }

@@ -6,47 +6,21 @@
 import { describe, expect, it } from "vitest";
 import type { AgentRecord } from "../../gateway/src/domain/agents.ts";
 import { createInboxService, type InboxMessage } from "../../gateway/src/domain/inbox.ts";
-import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { timeOfOrderedId, timeOrderedId } from "../../gateway/src/util/ids.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
-import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
-
-const redis = await redisForFile({ upstash: true });
-
-/** The store with a count of `keys()` calls (the scan the index replaces). */
-function counted(store: SessionStore) {
-  const scans: string[] = [];
-  const wrapped: SessionStore = {
-    ...store,
-    keys: (prefix) => {
-      scans.push(prefix);
-      return store.keys(prefix);
-    },
-  };
-  return { store: wrapped, scans };
-}
+import { orderedIdMadeAgo } from "../helpers/ids.ts";
+import { countingScans, storesForIndexes } from "../helpers/store-harness.ts";
 
 const agent = (id: string) => ({ id, name: id }) as AgentRecord;
 const sender = { user: "alice" };
 const texts = (messages: InboxMessage[]) => messages.map((m) => m.text);
-
-/** A time-ordered id made `ageMs` ago (its first 10 characters are the time). */
-function idAged(ageMs: number): string {
-  const id = timeOrderedId();
-  let time = Date.now() - ageMs;
-  let text = "";
-  for (let i = 0; i < 10; i++, time = Math.floor(time / 32))
-    text = "0123456789abcdefghjkmnpqrstvwxyz"[time % 32] + text;
-  return text + id.slice(10);
-}
 
 function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, indexed: boolean) {
   describe(`inbox listing on ${name}`, () => {
     it("fetches oldest first, without a keyspace scan, and an acknowledged message leaves the index", async () => {
       const subject = await open();
       try {
-        const { store, scans } = counted(subject.store);
+        const { store, scans } = countingScans(subject.store);
         const inbox = createInboxService(store);
         await inbox.fetch("ag_new", { limit: 1, leaseSeconds: 1 }); // the one-time pass finds nothing
         scans.length = 0;
@@ -87,12 +61,12 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
           } satisfies InboxMessage);
           await subject.store.increment("inbox-unread:ag_old");
         }
-        const before = counted(subject.store);
+        const before = countingScans(subject.store);
         const fetched = await createInboxService(before.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
         expect(texts(fetched.messages)).toEqual(["old-1", "old-2"]);
         expect(before.scans).toEqual(indexed ? ["inbox:"] : ["inbox:ag_old:"]);
         // Another process: the marker says it is done.
-        const later = counted(subject.store);
+        const later = countingScans(subject.store);
         await createInboxService(later.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
         expect(later.scans).toEqual(indexed ? [] : ["inbox:ag_old:"]);
       } finally {
@@ -106,8 +80,8 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
         try {
           const inbox = createInboxService(subject.store);
           await inbox.fetch("ag_x", { limit: 1, leaseSeconds: 1 });
-          const old = idAged(120_000);
-          const young = idAged(1000);
+          const old = orderedIdMadeAgo(120_000);
+          const young = orderedIdMadeAgo(1000);
           expect(Date.now() - timeOfOrderedId(old)).toBeGreaterThanOrEqual(120_000);
           await subject.store.sortedSets!.add("inbox-index:ag_x", old, 0);
           await subject.store.sortedSets!.add("inbox-index:ag_x", young, 0);
@@ -126,15 +100,4 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
   });
 }
 
-inboxSuite(
-  "memory (prefix keys)",
-  async () => {
-    const store = memorySessionStore({});
-    return { store, cleanup: () => store.dispose() };
-  },
-  false,
-);
-if (redis) {
-  inboxSuite("redis", () => redisSessionHarness(redis.url), true);
-  inboxSuite("upstash", () => upstashSessionHarness(redis.upstash!), true);
-}
+for (const { name, open, indexed } of await storesForIndexes()) inboxSuite(name, open, indexed);

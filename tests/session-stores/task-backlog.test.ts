@@ -4,25 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTaskService, type TaskRecord } from "../../gateway/src/domain/tasks.ts";
-import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
-import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
-
-const redis = await redisForFile({ upstash: true });
-
-/** The store with a count of `keys()` calls (the scan this index replaces). */
-function counted(store: SessionStore) {
-  const calls: string[] = [];
-  const wrapped: SessionStore = {
-    ...store,
-    keys: (prefix) => {
-      calls.push(prefix);
-      return store.keys(prefix);
-    },
-  };
-  return { store: wrapped, calls };
-}
+import { countingScans, storesForIndexes } from "../helpers/store-harness.ts";
 
 const fields = (agentId: string, message: string) => ({
   agent_id: agentId,
@@ -38,7 +21,7 @@ function backlogSuite(name: string, open: () => Promise<SessionStoreUnderTest>, 
     it("lists each agent's unfinished tasks oldest first; ended ones leave, continued ones come back", async () => {
       const subject = await open();
       try {
-        const { store, calls } = counted(subject.store);
+        const { store, scans: calls } = countingScans(subject.store);
         const tasks = createTaskService(store, { ttlSeconds: 60 });
         const a = "ag_00000000000000a1";
         const b = "ag_00000000000000b2";
@@ -57,10 +40,10 @@ function backlogSuite(name: string, open: () => Promise<SessionStoreUnderTest>, 
         if (indexed) {
           // One scan ever (the migration of tasks queued before the index), none per listing.
           expect(calls).toEqual(["task:"]);
-          const again = counted(await subject.reopen!());
+          const again = countingScans(await subject.reopen!());
           const otherProcess = createTaskService(again.store, { ttlSeconds: 60 });
           expect((await otherProcess.unfinished(a)).map((t) => t.id)).toEqual([second.id, third.id]);
-          expect(again.calls).toEqual([]);
+          expect(again.scans).toEqual([]);
         } else {
           expect(calls.every((prefix) => prefix.startsWith("task:ag_"))).toBe(true);
         }
@@ -94,15 +77,4 @@ function backlogSuite(name: string, open: () => Promise<SessionStoreUnderTest>, 
   });
 }
 
-backlogSuite(
-  "memory (prefix index, no sorted sets)",
-  async () => {
-    const store = memorySessionStore({});
-    return { store, cleanup: () => store.dispose() };
-  },
-  false,
-);
-if (redis) {
-  backlogSuite("redis", () => redisSessionHarness(redis.url), true);
-  backlogSuite("upstash", () => upstashSessionHarness(redis.upstash!), true);
-}
+for (const { name, open, indexed } of await storesForIndexes()) backlogSuite(name, open, indexed);

@@ -7,25 +7,9 @@
 import { describe, expect, it } from "vitest";
 import { createTaskService } from "../../gateway/src/domain/tasks.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
-import { timeOrderedId } from "../../gateway/src/util/ids.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
-import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
-
-const redis = await redisForFile({ upstash: true });
-
-/** The store with a count of `keys()` calls (the scan the index replaces). */
-function counted(store: SessionStore) {
-  const calls: string[] = [];
-  const wrapped: SessionStore = {
-    ...store,
-    keys: (prefix) => {
-      calls.push(prefix);
-      return store.keys(prefix);
-    },
-  };
-  return { store: wrapped, calls };
-}
+import { orderedIdMadeAgo } from "../helpers/ids.ts";
+import { countingScans, storesForIndexes } from "../helpers/store-harness.ts";
 
 const A = "ag_00000000000000a1";
 const B = "ag_00000000000000b2";
@@ -38,21 +22,12 @@ const fields = (agentId: string, message: string, owner = "alice") => ({
   message,
 });
 
-/** An ulid made `ageMs` ago (its first 10 characters are the time). */
-function ulidAged(ageMs: number): string {
-  let time = Date.now() - ageMs;
-  let text = "";
-  for (let i = 0; i < 10; i++, time = Math.floor(time / 32))
-    text = "0123456789abcdefghjkmnpqrstvwxyz"[time % 32] + text;
-  return text + timeOrderedId().slice(10);
-}
-
 function ownerIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest>, indexed: boolean) {
   describe(`task listing on ${name}`, () => {
     it("lists a caller's tasks newest first, a page at a time, without a keyspace scan", async () => {
       const subject = await open();
       try {
-        const { store, calls } = counted(subject.store);
+        const { store, scans: calls } = countingScans(subject.store);
         const tasks = createTaskService(store, { ttlSeconds: 60 });
         await tasks.listOf("nobody", { limit: 1 }); // the one-time pass finds nothing
         calls.length = 0;
@@ -84,13 +59,13 @@ function ownerIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
         const ulid = old.id.split(".")[1]!;
         await subject.store.set(`task:${A}:${ulid}`, old);
         await subject.store.set(`task-owner:alice:${ulid}:${A}`, 1);
-        const first = counted(subject.store);
+        const first = countingScans(subject.store);
         const listed = await createTaskService(first.store, { ttlSeconds: 60 }).listOf("alice", { limit: 5 });
         expect(listed.tasks.map((t) => t.message)).toEqual(["old"]);
-        expect(first.calls).toEqual(indexed ? ["task-owner:"] : ["task-owner:alice:"]);
-        const later = counted(subject.store);
+        expect(first.scans).toEqual(indexed ? ["task-owner:"] : ["task-owner:alice:"]);
+        const later = countingScans(subject.store);
         await createTaskService(later.store, { ttlSeconds: 60 }).listOf("alice", { limit: 5 });
-        expect(later.calls).toEqual(indexed ? [] : ["task-owner:alice:"]);
+        expect(later.scans).toEqual(indexed ? [] : ["task-owner:alice:"]);
       } finally {
         await subject.cleanup();
       }
@@ -104,8 +79,8 @@ function ownerIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
           const tasks = createTaskService(subject.store, { ttlSeconds: 60 });
           await tasks.listOf("carol", { limit: 1 });
           // Entries whose task expired two minutes ago, and one whose task may still be on its way.
-          const gone = Array.from({ length: 40 }, () => `${ulidAged(120_000)}:${A}`);
-          const young = `${ulidAged(1000)}:${A}`;
+          const gone = Array.from({ length: 40 }, () => `${orderedIdMadeAgo(120_000)}:${A}`);
+          const young = `${orderedIdMadeAgo(1000)}:${A}`;
           for (const entry of [...gone, young]) await sets.add("tasks-owned:carol", entry, 0);
           // New tasks sweep the set: every 8th checks the next 16 entries, so 48 new tasks go through it all.
           const made = [];
@@ -115,7 +90,7 @@ function ownerIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
           expect(left).toContain(young);
           expect(left).toHaveLength(1 + 48);
           // A listing drops what it reads: entries of tasks gone since.
-          const later = Array.from({ length: 5 }, () => `${ulidAged(90_000)}:${B}`);
+          const later = Array.from({ length: 5 }, () => `${orderedIdMadeAgo(90_000)}:${B}`);
           for (const entry of later) await sets.add("tasks-owned:carol", entry, 0);
           const all = await tasks.listOf("carol", { limit: 100 });
           expect(all.tasks.map((t) => t.id)).toEqual(made.map((t) => t.id).reverse());
@@ -128,15 +103,4 @@ function ownerIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
   });
 }
 
-ownerIndexSuite(
-  "memory (prefix index, no sorted sets)",
-  async () => {
-    const store = memorySessionStore({});
-    return { store, cleanup: () => store.dispose() };
-  },
-  false,
-);
-if (redis) {
-  ownerIndexSuite("redis", () => redisSessionHarness(redis.url), true);
-  ownerIndexSuite("upstash", () => upstashSessionHarness(redis.upstash!), true);
-}
+for (const { name, open, indexed } of await storesForIndexes()) ownerIndexSuite(name, open, indexed);

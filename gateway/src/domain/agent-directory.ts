@@ -24,14 +24,13 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { firstAfter } from "../util/pages.ts";
+import { inBatches, membersOf, oncePerDeployment } from "./_sorted-index.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 
 const MIGRATED = "meta:agent-directory-index:2";
 /** Names read from a sorted set at once. */
 const NAMES_CHUNK = 256;
-/** Agents indexed at once by the one-time pass. */
-const MIGRATION_BATCH = 256;
 
 /** `all` exists on sorted sets only: other stores list the name claims themselves. */
 type Index = { kind: "owned"; user: string } | { kind: "public" } | { kind: "all" };
@@ -67,16 +66,8 @@ export function createAgentDirectory(store: SessionStore) {
    * come from the store's memory at once.
    */
   async function* names(index: Index, after: string | undefined): AsyncGenerator<string> {
-    if (sets) {
-      let from = after ?? null;
-      for (;;) {
-        const chunk = await sets.rangeAfter(setKey(index), from, NAMES_CHUNK);
-        yield* chunk;
-        if (chunk.length < NAMES_CHUNK) return;
-        from = chunk[chunk.length - 1]!;
-      }
-    }
-    yield* fromKeys(keyPrefix(index), after);
+    if (sets) yield* membersOf(sets, setKey(index), { from: after, chunk: NAMES_CHUNK, direction: "up" });
+    else yield* fromKeys(keyPrefix(index), after);
   }
 
   /** The keys under `prefix` after `prefix + after`, without the prefix. */
@@ -87,27 +78,12 @@ export function createAgentDirectory(store: SessionStore) {
     }
   }
 
-  let migrated: Promise<void> | null = null;
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      if ((await store.get(MIGRATED)) !== null) return;
-      const keys = await store.keys("agent:");
-      // In batches: the writes of a batch share the store's syncs (fs) and round trips (redis).
-      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
-        await Promise.all(
-          keys.slice(i, i + MIGRATION_BATCH).map(async (key) => {
-            const agent = await store.get<AgentRecord>(key);
-            if (agent) await indexAgent(agent);
-          }),
-        );
-      }
-      await store.set(MIGRATED, new Date().toISOString());
-    })().catch((error) => {
-      migrated = null; // try again on the next listing (e.g. the store was briefly unreachable)
-      throw error;
+  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+    await inBatches(await store.keys("agent:"), async (key) => {
+      const agent = await store.get<AgentRecord>(key);
+      if (agent) await indexAgent(agent);
     });
-    return migrated;
-  };
+  });
 
   /** Entries for the agent as it is (or is about to be written): its owner's, and the public one if public. */
   async function indexAgent(agent: Pick<AgentRecord, "name" | "owner" | "visibility">): Promise<void> {

@@ -15,12 +15,11 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOfOrderedId } from "../util/ids.ts";
+import { inBatches, membersOf, oncePerDeployment } from "./_sorted-index.ts";
 
 const MIGRATED = "meta:inbox-index";
 /** Ulids read from a sorted set at once. */
 const CHUNK = 64;
-/** Messages indexed at once by the one-time pass. */
-const MIGRATION_BATCH = 256;
 /** An entry with no message is dropped once it is this old: a younger one's message may not be written yet. */
 const DANGLING_AFTER_MS = 60_000;
 
@@ -29,28 +28,13 @@ const messagePrefix = (agentId: string) => `inbox:${agentId}:`;
 
 export function createInboxIndex(store: SessionStore) {
   const sets = store.sortedSets;
-
-  let migrated: Promise<void> | null = null;
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      if (!sets || (await store.get(MIGRATED)) !== null) return;
-      const keys = await store.keys("inbox:");
-      // In batches: the writes of a batch share the store's round trips.
-      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
-        await Promise.all(
-          keys.slice(i, i + MIGRATION_BATCH).map((key) => {
-            const [, agentId, ulid] = key.split(":") as [string, string, string];
-            return sets.add(setKey(agentId), ulid, 0);
-          }),
-        );
-      }
-      await store.set(MIGRATED, new Date().toISOString());
-    })().catch((error) => {
-      migrated = null; // try again on the next fetch (e.g. the store was briefly unreachable)
-      throw error;
+  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+    if (!sets) return;
+    await inBatches(await store.keys("inbox:"), (key) => {
+      const [, agentId, ulid] = key.split(":") as [string, string, string];
+      return sets.add(setKey(agentId), ulid, 0);
     });
-    return migrated;
-  };
+  });
 
   return {
     /** Before the message is written. */
@@ -71,13 +55,7 @@ export function createInboxIndex(store: SessionStore) {
         return;
       }
       await migrate();
-      let after: string | null = null;
-      for (;;) {
-        const chunk = await sets.rangeAfter(setKey(agentId), after, CHUNK);
-        yield* chunk;
-        if (chunk.length < CHUNK) return;
-        after = chunk[chunk.length - 1]!;
-      }
+      yield* membersOf(sets, setKey(agentId), { chunk: CHUNK, direction: "up" });
     },
 
     /** The reader found no message for this entry: dropped if it is old enough that none is coming. */

@@ -9,6 +9,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
+import { inBatches, oncePerDeployment } from "./_sorted-index.ts";
 import type { TaskRecord } from "./tasks.ts";
 
 const MIGRATED = "meta:task-backlog-index";
@@ -18,25 +19,14 @@ const scoreOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.create
 
 export function createBacklogIndex(store: SessionStore) {
   const sets = store.sortedSets;
-  let migrated: Promise<void> | null = null;
-
-  /** Indexes tasks queued before this version, once per deployment (the marker is checked once per process). */
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      if (!sets || (await store.get(MIGRATED)) !== null) return;
-      for (const key of await store.keys("task:")) {
-        const task = await store.get<TaskRecord>(key);
-        if (task && (task.status === "submitted" || task.status === "working")) {
-          await sets.add(indexOf(task.agent_id), ulidOf(task), scoreOf(task));
-        }
-      }
-      await store.set(MIGRATED, new Date().toISOString());
-    })().catch((error) => {
-      migrated = null; // try again on the next listing (e.g. the store was briefly unreachable)
-      throw error;
+  /** Indexes tasks queued before this version, once per deployment. */
+  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+    if (!sets) return;
+    await inBatches(await store.keys("task:"), async (key) => {
+      const task = await store.get<TaskRecord>(key);
+      if (task && isPending(task)) await sets.add(indexOf(task.agent_id), ulidOf(task), scoreOf(task));
     });
-    return migrated;
-  };
+  });
 
   return {
     /** The task may run (created, continued, re-queued): keep it in its agent's backlog. */

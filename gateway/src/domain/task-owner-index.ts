@@ -18,12 +18,11 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOfOrderedId } from "../util/ids.ts";
+import { inBatches, membersOf, oncePerDeployment } from "./_sorted-index.ts";
 
 const MIGRATED = "meta:task-owner-index";
 /** Entries read from a sorted set at once. */
 const CHUNK = 64;
-/** Keys indexed at once by the one-time pass. */
-const MIGRATION_BATCH = 256;
 /** An entry with no task is dropped once it is this old: a younger one's task may not be written yet. */
 const DANGLING_AFTER_MS = 60_000;
 const SWEEP_EVERY = 8;
@@ -41,27 +40,13 @@ export function createTaskOwnerIndex(store: SessionStore) {
   const sweptTo = new Map<string, string>();
   let created = 0;
 
-  let migrated: Promise<void> | null = null;
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      if (!sets || (await store.get(MIGRATED)) !== null) return;
-      const keys = await store.keys("task-owner:");
-      // In batches: the writes of a batch share the store's round trips.
-      for (let i = 0; i < keys.length; i += MIGRATION_BATCH) {
-        await Promise.all(
-          keys.slice(i, i + MIGRATION_BATCH).map((key) => {
-            const [, owner, ulid, agentId] = key.split(":") as [string, string, string, string];
-            return sets.add(setKey(owner), `${ulid}:${agentId}`, 0);
-          }),
-        );
-      }
-      await store.set(MIGRATED, new Date().toISOString());
-    })().catch((error) => {
-      migrated = null; // try again on the next listing (e.g. the store was briefly unreachable)
-      throw error;
+  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+    if (!sets) return;
+    await inBatches(await store.keys("task-owner:"), (key) => {
+      const [, owner, ulid, agentId] = key.split(":") as [string, string, string, string];
+      return sets.add(setKey(owner), `${ulid}:${agentId}`, 0);
     });
-    return migrated;
-  };
+  });
 
   const oldEnough = (entry: TaskOwnerEntry, now: number) =>
     !(now - timeOfOrderedId(entry) < DANGLING_AFTER_MS);
@@ -107,13 +92,7 @@ export function createTaskOwnerIndex(store: SessionStore) {
         return;
       }
       await migrate();
-      let from = before ?? null;
-      for (;;) {
-        const chunk = await sets.rangeBefore(setKey(owner), from, CHUNK);
-        yield* chunk;
-        if (chunk.length < CHUNK) return;
-        from = chunk[chunk.length - 1]!;
-      }
+      yield* membersOf(sets, setKey(owner), { from: before, chunk: CHUNK, direction: "down" });
     },
 
     /** A listing found no task for this entry: dropped if it is old enough that none is coming. */

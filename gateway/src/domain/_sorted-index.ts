@@ -1,0 +1,56 @@
+/**
+ * What the indexes on sorted sets share (agent-directory.ts, inbox-index.ts, task-owner-index.ts, task-backlog.ts):
+ * stores whose `keys` is a scan of the whole database (redis, upstash) keep a sorted set per listing, read a chunk
+ * at a time, and fill it once per deployment for data written by a version without it.
+ * @module
+ */
+import type { SessionStore, SortedSets } from "../session-stores/types.ts";
+
+/**
+ * The members of a one-score sorted set after `from` (`up`: ascending) or before it (`down`), `chunk` at a time as
+ * the caller reads on: a listing of 100,000 members that stops after a page fetches one or two chunks.
+ */
+export async function* membersOf(
+  sets: SortedSets,
+  key: string,
+  options: { from?: string; chunk: number; direction: "up" | "down" },
+): AsyncGenerator<string> {
+  let from = options.from ?? null;
+  for (;;) {
+    const members =
+      options.direction === "up"
+        ? await sets.rangeAfter(key, from, options.chunk)
+        : await sets.rangeBefore(key, from, options.chunk);
+    yield* members;
+    if (members.length < options.chunk) return;
+    from = members[members.length - 1]!;
+  }
+}
+
+/**
+ * `pass` once per deployment: the first call in a process runs it unless the store holds `marker`, then writes the
+ * marker, so no process runs it again. A pass that fails (the store briefly unreachable) runs again on the next call.
+ */
+export function oncePerDeployment(
+  store: SessionStore,
+  marker: string,
+  pass: () => Promise<void>,
+): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => {
+    done ??= (async () => {
+      if ((await store.get(marker)) !== null) return;
+      await pass();
+      await store.set(marker, new Date().toISOString());
+    })().catch((error) => {
+      done = null;
+      throw error;
+    });
+    return done;
+  };
+}
+
+/** Runs `index` over `keys` in batches of 256: the writes of a batch share the store's syncs and round trips. */
+export async function inBatches(keys: string[], index: (key: string) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < keys.length; i += 256) await Promise.all(keys.slice(i, i + 256).map(index));
+}
