@@ -5,11 +5,13 @@
  * A token reads `amk_<id>_<secret>` (agent credentials `amc_…`). Only the SHA-256 of the whole token is stored, under
  * `token:<id>`; verification looks the record up by id and compares hashes in constant time, so lookups never
  * depend on secret bytes. Revoked tokens stay as tombstones so a connector can be told "revoked" rather than
- * "unknown".
+ * "unknown". On redis and upstash the ids are also in the sorted set `tokens-all`, so the admin's listing reads a
+ * page of it rather than a SCAN of the whole database (a fleet connected through tickets holds a token per agent).
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../util/crypto.ts";
 import { fillPage, firstAfter } from "../util/pages.ts";
+import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import { ADMIN_SCOPES, type Scope } from "./scopes.ts";
 
 export interface TokenRecord {
@@ -53,7 +55,21 @@ export interface TokenServiceOptions {
   reuseChecks?: boolean;
 }
 
+/** The sorted set of every token id (redis, upstash), and the marker of the pass that filled it. */
+const ALL_TOKENS = "tokens-all";
+const INDEXED = "meta:token-index";
+
 export function createTokenService(store: SessionStore, options: TokenServiceOptions = {}) {
+  const sets = store.sortedSets;
+  const indexOlder = oncePerDeployment(store, INDEXED, async () => {
+    if (!sets) return;
+    await inBatches(await store.keys("token:"), (key) => sets.add(ALL_TOKENS, key.slice("token:".length), 0));
+  });
+  /** Before the record is written: an id listed with no record is skipped by the listing. */
+  const indexToken = async (id: string) => {
+    if (sets) await sets.add(ALL_TOKENS, id, 0);
+  };
+
   async function mint(
     fields: Omit<TokenRecord, "id" | "hash" | "created_at">,
     id = randomHex(8),
@@ -65,6 +81,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
       hash: await sha256Hex(token),
       created_at: new Date().toISOString(),
     };
+    await indexToken(id);
     await store.set(`token:${id}`, record);
     return { token, record };
   }
@@ -159,13 +176,22 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
     after?: string;
     kinds?: ReadonlyArray<TokenRecord["kind"]>;
   }): Promise<{ tokens: TokenRecord[]; next: string | null }> {
-    const keys = await store.keys("token:");
-    const from = query.after === undefined ? 0 : firstAfter(keys, `token:${query.after}`);
-    const { items: tokens, next } = await fillPage(keys.slice(from), query.limit, async (batch) => {
-      const records = await Promise.all(batch.map((key) => store.get<TokenRecord>(key)));
+    const { items: tokens, next } = await fillPage(await ids(query.after), query.limit, async (batch) => {
+      const records = await Promise.all(batch.map((id) => store.get<TokenRecord>(`token:${id}`)));
       return records.map((r) => (r !== null && (!query.kinds || query.kinds.includes(r.kind)) ? r : null));
     });
-    return { tokens, next: next === null ? null : next.slice("token:".length) };
+    return { tokens, next };
+  }
+
+  /** Token ids after `after`, ascending: a sorted set read as the page goes, or the store's key listing. */
+  async function ids(after: string | undefined): Promise<Iterable<string> | AsyncIterable<string>> {
+    if (sets) {
+      await indexOlder();
+      return membersOf(sets, ALL_TOKENS, { from: after, chunk: 256, direction: "up" });
+    }
+    const keys = await store.keys("token:");
+    const from = after === undefined ? 0 : firstAfter(keys, `token:${after}`);
+    return keys.slice(from).map((key) => key.slice("token:".length));
   }
 
   /**
@@ -177,6 +203,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
       const hash = await sha256Hex(fixedToken);
       const createdAt = new Date().toISOString();
       // The environment's token is authoritative: it replaces another hash and undoes a revocation of `admin`.
+      await indexToken(ADMIN_TOKEN_ID);
       await store.update<TokenRecord>(`token:${ADMIN_TOKEN_ID}`, (existing) =>
         existing?.hash === hash && !existing.revoked_at
           ? undefined
@@ -203,6 +230,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
       created_at: new Date().toISOString(),
     };
     // `add` so that two gateway processes starting on one store agree on a single admin token.
+    await indexToken(ADMIN_TOKEN_ID);
     return (await store.add(`token:${ADMIN_TOKEN_ID}`, record)) ? token : null;
   }
 

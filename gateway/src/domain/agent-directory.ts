@@ -24,7 +24,7 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { firstAfter } from "../util/pages.ts";
-import { inBatches, membersOf, oncePerDeployment } from "./_sorted-index.ts";
+import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 

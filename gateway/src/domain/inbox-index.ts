@@ -15,7 +15,7 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOfOrderedId } from "../util/ids.ts";
-import { inBatches, membersOf, oncePerDeployment } from "./_sorted-index.ts";
+import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 
 const MIGRATED = "meta:inbox-index";
 /** Ulids read from a sorted set at once. */

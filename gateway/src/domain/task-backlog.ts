@@ -9,7 +9,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { inBatches, oncePerDeployment } from "./_sorted-index.ts";
+import { inBatches, oncePerDeployment } from "../util/sorted-index.ts";
 import type { TaskRecord } from "./tasks.ts";
 
 const MIGRATED = "meta:task-backlog-index";

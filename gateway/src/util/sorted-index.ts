@@ -1,7 +1,7 @@
 /**
- * What the indexes on sorted sets share (agent-directory.ts, inbox-index.ts, task-owner-index.ts, task-backlog.ts):
- * stores whose `keys` is a scan of the whole database (redis, upstash) keep a sorted set per listing, read a chunk
- * at a time, and fill it once per deployment for data written by a version without it.
+ * What the indexes on sorted sets share (domain/agent-directory.ts, inbox-index.ts, task-owner-index.ts,
+ * task-backlog.ts, auth/tokens.ts): stores whose `keys` is a scan of the whole database (redis, upstash) keep a
+ * sorted set per listing, read a chunk at a time, and fill it once per deployment for data from before it.
  * @module
  */
 import type { SessionStore, SortedSets } from "../session-stores/types.ts";
