@@ -60,6 +60,7 @@ function freshStubs(
   // Every RPC method, checked by the compiler: a method missing here would be "not a function" only at run time.
   const RPC_METHODS: { [Method in keyof GatewayStoreRpc]: true } = {
     get: true,
+    getMany: true,
     set: true,
     delete: true,
     add: true,

@@ -28,6 +28,10 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     return (await this.#readLive(key))?.json ?? null;
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return Promise.all(keys.map(async (key) => (await this.#readLive(key))?.json ?? null));
+  }
+
   async set(key: string, json: string, ttlMs: number | null): Promise<void> {
     await this.#write(key, json, ttlMs === null ? null : Date.now() + ttlMs);
   }

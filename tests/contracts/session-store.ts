@@ -70,6 +70,22 @@ export function testSessionStore(
       for (const [key, value] of Object.entries(values)) expect(await store.get(`v:${key}`)).toEqual(value);
     });
 
+    it("reads several keys at once, in their order, missing and expired ones as null", async () => {
+      await store.set("many:a", { n: 1 });
+      await store.set("many:b", "two");
+      await store.set("many:gone", 3, { ttl: 1 });
+      expect(await store.getMany([])).toEqual([]);
+      expect(await store.getMany(["many:b", "many:missing", "many:a", "many:b"])).toEqual([
+        "two",
+        null,
+        { n: 1 },
+        "two",
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await store.getMany(["many:gone", "many:a"])).toEqual([null, { n: 1 }]);
+      await expect(store.getMany(["many:a", "bad key"])).rejects.toThrow(/invalid key/);
+    });
+
     it("returns null for missing keys and copies values in and out", async () => {
       expect(await store.get("missing")).toBeNull();
       expect(await store.take("missing")).toBeNull();

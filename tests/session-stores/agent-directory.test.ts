@@ -15,7 +15,7 @@ const redis = await redisForFile({ upstash: true });
 
 /** The store with a count of the agent records read, of `keys()` calls and of whole sorted sets read. */
 function counted(store: SessionStore) {
-  const counts = { recordsRead: 0, scans: [] as string[], wholeSets: 0 };
+  const counts = { recordsRead: 0, scans: [] as string[], wholeSets: 0, singleReads: 0, batchReads: 0 };
   const sets = store.sortedSets;
   const wrapped: SessionStore = {
     ...store,
@@ -28,7 +28,13 @@ function counted(store: SessionStore) {
     },
     get: (key) => {
       if (key.startsWith("agent:")) counts.recordsRead += 1;
+      if (key.startsWith("agent:") || key.startsWith("agent-name:")) counts.singleReads += 1;
       return store.get(key);
+    },
+    getMany: (keys) => {
+      counts.recordsRead += keys.filter((key) => key.startsWith("agent:")).length;
+      counts.batchReads += 1;
+      return store.getMany(keys);
     },
     keys: (prefix) => {
       counts.scans.push(prefix);
@@ -83,11 +89,15 @@ function directorySuite(name: string, open: () => Promise<SessionStoreUnderTest>
           capabilities: [],
         });
         counts.recordsRead = 0;
+        counts.singleReads = 0;
+        counts.batchReads = 0;
         const page = await agents.page(caller("alice"), { limit: 10 });
         expect(names(page.agents)).toEqual(["alice-a", "alice-b", "alice-c", "bob-public"]);
         expect(page.next).toBeNull();
         // The four listed; none of the fleet's 300.
         expect(counts.recordsRead).toBe(4);
+        // In two round trips (the names' ids, then the records), not two per agent: on Workers each is an RPC.
+        expect([counts.singleReads, counts.batchReads]).toEqual([0, 2]);
         // No scan of the keyspace per listing where `keys` is one (redis, upstash), nor a whole index read.
         if (sortedSets) expect(counts.scans).toEqual([]);
         expect(counts.wholeSets).toBe(0);

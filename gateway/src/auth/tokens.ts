@@ -177,7 +177,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
     kinds?: ReadonlyArray<TokenRecord["kind"]>;
   }): Promise<{ tokens: TokenRecord[]; next: string | null }> {
     const { items: tokens, next } = await fillPage(await ids(query.after), query.limit, async (batch) => {
-      const records = await Promise.all(batch.map((id) => store.get<TokenRecord>(`token:${id}`)));
+      const records = await store.getMany<TokenRecord>(batch.map((id) => `token:${id}`));
       return records.map((r) => (r !== null && (!query.kinds || query.kinds.includes(r.kind)) ? r : null));
     });
     return { tokens, next };

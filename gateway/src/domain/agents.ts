@@ -124,6 +124,40 @@ export function createAgentService(store: SessionStore) {
     return record;
   }
 
+  /**
+   * `getByName` for a page's names, in two store round trips (the ids, then the records) rather than two per name:
+   * on Workers each read is a call to the store's Durable Object. Names whose remembered id leads elsewhere are
+   * looked up again one by one, as `getByName` does.
+   */
+  async function getManyByName(names: string[]): Promise<(AgentRecord | null)[]> {
+    const keys = names.map((name) => name.toLowerCase());
+    const known = keys.map((key) => idsByName.get(key));
+    const unknown = keys.filter((_, i) => known[i] === undefined);
+    const claimed = await store.getMany<string>(unknown.map((key) => `agent-name:${key}`));
+    let next = 0;
+    const ids = known.map((id) => id ?? claimed[next++] ?? null);
+    const records = await store.getMany<AgentRecord>(
+      ids.filter((id): id is string => id !== null && AGENT_ID.test(id)).map((id) => `agent:${id}`),
+    );
+    next = 0;
+    return Promise.all(
+      keys.map(async (key, i) => {
+        const id = ids[i]!;
+        const record = id !== null && AGENT_ID.test(id) ? records[next++]! : null;
+        if (record && record.name.toLowerCase() === key) {
+          if (known[i] === undefined) {
+            if (idsByName.size >= 10_000) idsByName.clear();
+            idsByName.set(key, record.id);
+          }
+          return record;
+        }
+        // A remembered id whose record no longer has this name: ask the store, as getByName does.
+        if (known[i] !== undefined) return getByName(key);
+        return null;
+      }),
+    );
+  }
+
   /** Resolves an id or a name (case-insensitive) to an agent the caller may see; anything else is a 404. */
   async function resolve(caller: Caller, ref: string): Promise<AgentRecord> {
     let record = await getById(ref);
@@ -140,7 +174,7 @@ export function createAgentService(store: SessionStore) {
   async function page(caller: Caller, query: AgentPageQuery): Promise<AgentPage> {
     const names = directory.candidates(caller, { mine: query.mine, after: query.after?.toLowerCase() });
     const { items: agents, next } = await fillPage(names, query.limit, async (batch) => {
-      const records = await Promise.all(batch.map((name) => getByName(name)));
+      const records = await getManyByName(batch);
       const listed = records.map((r, k) =>
         r !== null &&
         r.name.toLowerCase() === batch[k] &&

@@ -134,7 +134,7 @@ export function createInboxService(store: SessionStore) {
     const out: InboxMessage[] = [];
     const take = async (ulids: string[]) => {
       const batch = ulids.map((ulid) => `inbox:${agentId}:${ulid}`);
-      const records = await Promise.all(batch.map((key) => store.get<InboxMessage>(key)));
+      const records = await store.getMany<InboxMessage>(batch);
       await Promise.all(
         ulids.map((ulid, j) => (records[j] === null ? index.noMessage(agentId, ulid, now) : null)),
       );

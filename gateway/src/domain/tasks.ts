@@ -253,12 +253,14 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       owned.entries(owner, before),
       filter.limit,
       async (batch) => {
-        const records = await Promise.all(
-          batch.map((entry) => {
-            const id = taskIdOf(entry);
-            return filter.agentId && !id.startsWith(`${filter.agentId}.`) ? undefined : get(id);
-          }),
+        // Entries of another agent are not read (undefined); the rest in one round trip.
+        const wanted = batch.filter(
+          (entry) =>
+            (!filter.agentId || entry.endsWith(`:${filter.agentId}`)) && keyOf(taskIdOf(entry)) !== null,
         );
+        const read = await store.getMany<TaskRecord>(wanted.map((entry) => keyOf(taskIdOf(entry))!));
+        const byEntry = new Map(wanted.map((entry, i) => [entry, read[i]!] as const));
+        const records = batch.map((entry) => byEntry.get(entry));
         await Promise.all(
           batch.map((entry, i) => (records[i] === null ? owned.noTask(owner, entry, now) : null)),
         );

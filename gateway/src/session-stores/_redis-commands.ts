@@ -88,6 +88,11 @@ export function createRedisCommandStore({
     async get<T>(key: string) {
       return decode<T>(await send(["GET", at(key)]));
     },
+    async getMany<T>(keys: string[]) {
+      if (keys.length === 0) return [];
+      const values = (await send(["MGET", ...keys.map(at)])) as unknown[];
+      return values.map((raw) => decode<T>(raw));
+    },
     async set(key: string, value: unknown, options?: SetOptions) {
       await send(["SET", at(key), encodeValue(value), ...ttlArgs(options)]);
     },

@@ -15,6 +15,7 @@ import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions
 /** The RPC surface of `GatewayStoreObject`; values are JSON text, TTLs are milliseconds. */
 export interface GatewayStoreRpc {
   get(key: string): Promise<string | null>;
+  getMany(keys: string[]): Promise<(string | null)[]>;
   set(key: string, json: string, ttlMs: number | null): Promise<void>;
   delete(key: string): Promise<void>;
   add(key: string, json: string, ttlMs: number | null): Promise<boolean>;
@@ -68,6 +69,11 @@ export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreO
     async get<T>(key: string) {
       assertKey(key);
       return parse<T>(await stub.get(key));
+    },
+    async getMany<T>(keys: string[]) {
+      for (const key of keys) assertKey(key);
+      if (keys.length === 0) return [];
+      return (await stub.getMany(keys)).map((json) => parse<T>(json));
     },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);

@@ -291,6 +291,14 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       const entry = readLive(journal ?? (await ready()), key);
       return entry === null ? null : decodeValue<T>(entry.text);
     },
+    async getMany<T>(keys: string[]) {
+      for (const key of keys) assertKey(key);
+      const open = journal ?? (await ready());
+      return keys.map((key) => {
+        const entry = readLive(open, key);
+        return entry === null ? null : decodeValue<T>(entry.text);
+      });
+    },
     // `set` and `delete` hand back the journal's own promise rather than wrapping it in an async function's: a
     // durable task makes two sets, and resolving an async function with a promise costs extra ticks and objects.
     set(key: string, value: unknown, setOptions?: SetOptions) {

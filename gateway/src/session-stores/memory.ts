@@ -75,6 +75,13 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
       const entry = readLive(key);
       return entry === null ? null : decodeValue<T>(entry.text);
     },
+    async getMany<T>(keys: string[]) {
+      for (const key of keys) assertKey(key);
+      return keys.map((key) => {
+        const entry = readLive(key);
+        return entry === null ? null : decodeValue<T>(entry.text);
+      });
+    },
     async set(key: string, value: unknown, setOptions?: SetOptions) {
       assertKey(key);
       write(key, encodeValue(value), expiryFor(setOptions));

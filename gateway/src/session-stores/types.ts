@@ -80,6 +80,11 @@ export interface SessionStore {
   /** Backend name shown in `/health`: `memory`, `fs`, `redis`, `upstash` or `cloudflare`. */
   readonly name: string;
   get<T = unknown>(key: string): Promise<T | null>;
+  /**
+   * The values of `keys`, in their order (null for a missing or expired key), in one round trip where the store
+   * has them (redis `MGET`, one call to the Durable Object): a listing reads a page's records this way.
+   */
+  getMany<T = unknown>(keys: string[]): Promise<(T | null)[]>;
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
   delete(key: string): Promise<void>;
   /** Atomically writes the key only if it is absent. Of concurrent callers exactly one gets `true`. */
