@@ -43,7 +43,8 @@ export function durableObjectHub(
 
   return {
     async isOnline(agentIds) {
-      const records = await Promise.all(agentIds.map((id) => store.get(presenceKey(id))));
+      // One call to the store's Durable Object for the whole list (a listing asks about a page of agents).
+      const records = await store.getMany(agentIds.map(presenceKey));
       return new Map(agentIds.map((id, i) => [id, records[i] !== null]));
     },
 

@@ -1,7 +1,7 @@
 /**
  * Presence on Workers: while an agent's Durable Object holds its authenticated socket, the store has
  *
- * - `presence:<agentId>` → who is connected (read by `isOnline`: one store read per agent), and
+ * - `presence:<agentId>` → who is connected (read by `isOnline`: one batched store read for all it is asked), and
  * - `presence-token:<tokenId>:<agentId>` for the socket's token and, for agent credentials, the token it was
  *   issued under (listed by prefix in `disconnectToken`, so revocation finds exactly the objects to tell).
  *

@@ -258,7 +258,7 @@ export function createInboxService(store: SessionStore) {
 
   /** Which of these agents have an interactive session right now. */
   async function present(agentIds: string[]): Promise<Set<string>> {
-    const beats = await Promise.all(agentIds.map((id) => store.get<number>(`inbox-present:${id}`)));
+    const beats = await store.getMany<number>(agentIds.map((id) => `inbox-present:${id}`));
     return new Set(agentIds.filter((_, i) => beats[i] !== null));
   }
 
