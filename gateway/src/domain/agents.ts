@@ -106,6 +106,10 @@ export function createAgentService(store: SessionStore) {
    * saves a call by name one store read.
    */
   const idsByName = new Map<string, string>();
+  const remember = (name: string, id: string) => {
+    if (idsByName.size >= 10_000) idsByName.clear();
+    idsByName.set(name, id);
+  };
 
   async function getByName(name: string): Promise<AgentRecord | null> {
     const key = name.toLowerCase();
@@ -117,10 +121,7 @@ export function createAgentService(store: SessionStore) {
     }
     const id = await store.get<string>(`agent-name:${key}`);
     const record = id ? await getById(id) : null;
-    if (record && record.name.toLowerCase() === key) {
-      if (idsByName.size >= 10_000) idsByName.clear();
-      idsByName.set(key, record.id);
-    }
+    if (record && record.name.toLowerCase() === key) remember(key, record.id);
     return record;
   }
 
@@ -145,10 +146,7 @@ export function createAgentService(store: SessionStore) {
         const id = ids[i]!;
         const record = id !== null && AGENT_ID.test(id) ? records[next++]! : null;
         if (record && record.name.toLowerCase() === key) {
-          if (known[i] === undefined) {
-            if (idsByName.size >= 10_000) idsByName.clear();
-            idsByName.set(key, record.id);
-          }
+          if (known[i] === undefined) remember(key, record.id);
           return record;
         }
         // A remembered id whose record no longer has this name: ask the store, as getByName does.

@@ -14,14 +14,11 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { timeOfOrderedId } from "../util/ids.ts";
-import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import { danglingLongEnough, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 
 const MIGRATED = "meta:inbox-index";
 /** Ulids read from a sorted set at once. */
 const CHUNK = 64;
-/** An entry with no message is dropped once it is this old: a younger one's message may not be written yet. */
-const DANGLING_AFTER_MS = 60_000;
 
 const setKey = (agentId: string) => `inbox-index:${agentId}`;
 const messagePrefix = (agentId: string) => `inbox:${agentId}:`;
@@ -60,8 +57,7 @@ export function createInboxIndex(store: SessionStore) {
 
     /** The reader found no message for this entry: dropped if it is old enough that none is coming. */
     async noMessage(agentId: string, ulid: string, now = Date.now()): Promise<void> {
-      if (sets && !(now - timeOfOrderedId(ulid) < DANGLING_AFTER_MS))
-        await sets.remove(setKey(agentId), ulid);
+      if (sets && danglingLongEnough(ulid, now)) await sets.remove(setKey(agentId), ulid);
     },
   };
 }

@@ -17,14 +17,11 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { timeOfOrderedId } from "../util/ids.ts";
-import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import { danglingLongEnough, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 
 const MIGRATED = "meta:task-owner-index";
 /** Entries read from a sorted set at once. */
 const CHUNK = 64;
-/** An entry with no task is dropped once it is this old: a younger one's task may not be written yet. */
-const DANGLING_AFTER_MS = 60_000;
 const SWEEP_EVERY = 8;
 const SWEEP_CHECKS = 16;
 /** Users whose sweep position a process remembers; past this it starts over (a position is only a hint). */
@@ -48,9 +45,6 @@ export function createTaskOwnerIndex(store: SessionStore) {
     });
   });
 
-  const oldEnough = (entry: TaskOwnerEntry, now: number) =>
-    !(now - timeOfOrderedId(entry) < DANGLING_AFTER_MS);
-
   /** Checks the next entries of `owner`'s set after this process's last position, dropping those whose task is gone. */
   async function sweep(owner: string): Promise<void> {
     if (!sets) return;
@@ -60,7 +54,7 @@ export function createTaskOwnerIndex(store: SessionStore) {
     if (entries.length < SWEEP_CHECKS) sweptTo.delete(owner);
     else sweptTo.set(owner, entries[entries.length - 1]!);
     const now = Date.now();
-    const candidates = entries.filter((entry) => oldEnough(entry, now));
+    const candidates = entries.filter((entry) => danglingLongEnough(entry, now));
     const present = await Promise.all(candidates.map((entry) => store.get(`${ownerPrefix(owner)}${entry}`)));
     await Promise.all(
       candidates.map((entry, i) => (present[i] === null ? sets.remove(setKey(owner), entry) : null)),
@@ -97,7 +91,7 @@ export function createTaskOwnerIndex(store: SessionStore) {
 
     /** A listing found no task for this entry: dropped if it is old enough that none is coming. */
     async noTask(owner: string, entry: TaskOwnerEntry, now = Date.now()): Promise<void> {
-      if (sets && oldEnough(entry, now)) await sets.remove(setKey(owner), entry);
+      if (sets && danglingLongEnough(entry, now)) await sets.remove(setKey(owner), entry);
     },
   };
 }

@@ -5,6 +5,14 @@
  * @module
  */
 import type { SessionStore, SortedSets } from "../session-stores/types.ts";
+import { timeOfOrderedId } from "./ids.ts";
+
+/**
+ * Whether an index entry that leads to no record may be dropped: an entry is added before its record is written,
+ * so one younger than a minute (by the time-ordered id it starts with) may have its record still on the way.
+ */
+export const danglingLongEnough = (entry: string, now: number): boolean =>
+  !(now - timeOfOrderedId(entry) < 60_000);
 
 /**
  * The members of a one-score sorted set after `from` (`up`: ascending) or before it (`down`), `chunk` at a time as
