@@ -1,16 +1,18 @@
 /**
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
  * with 32 concurrent senders (autocannon, bench/lib/request-blast.ts) and the agents offline so every task stays
- * queued. Measured from a backlog of 0, then again once 100,000 tasks wait; the journal's fsync/fdatasync calls
- * per second are counted beside each rate. The warm-up goes to another agent, so each measured queue really
- * starts empty. Then one sender alone: how long a caller waits for a 202 that is on disk, a journal write and sync
- * of its own per task.
+ * queued. Measured from a backlog of 0, and on a second gateway where 100,000 tasks wait; the journal's
+ * fsync/fdatasync calls per second are counted beside each rate. The warm-up goes to another agent, so each measured
+ * queue really starts empty. Then one sender alone: how long a caller waits for a 202 that is on disk, a journal
+ * write and sync of its own per task.
  *
  * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
  * group commit, no auth, no index, no queue. Floor and gateway run side by side and take turns, `ASYNC.rounds`
  * windows each (the gateway's to a fresh agent each time), and each side keeps its best window, as the relay rows
- * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×. On Bun a
- * second gateway, started with the allocator setting the capacity section measures (`KEEP_FREED_MEMORY`), takes
+ * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×. The
+ * backlogged gateway takes its turn in the same rounds: measured after the others, as it once was, its row met
+ * whatever the machine did then (Deno read 84% of backlog 0 in one full run and 99–117% in scratch runs). On Bun
+ * another gateway, started with the allocator setting the capacity section measures (`KEEP_FREED_MEMORY`), takes
  * its turn at backlog 0 too.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -108,7 +110,9 @@ async function startDurableFloor(runtime: LocalRuntime) {
   const intake = { url: floor.url, token: null };
   const path = "/v1/agents/queue/messages";
   return {
-    warmUp: () => send(intake, path, ASYNC.floorWarmup),
+    async warmUp() {
+      await send(intake, path, ASYNC.floorWarmup);
+    },
     window: () => measured(intake, floor.process.pid, path, ASYNC.window),
     async stop() {
       await floor.stop();
@@ -118,21 +122,31 @@ async function startDurableFloor(runtime: LocalRuntime) {
 }
 
 /**
- * A gateway measured beside the main one at backlog 0 only: started with `env`, warmed up as the main one, each
- * window to an agent with an empty queue.
+ * A gateway measured beside the main one: started with `env`, warmed up as the main one. Each window goes to an
+ * agent with an empty queue; with `backlog`, the warm-up then queues `ASYNC.backlog` tasks for one agent, and each
+ * window goes to that agent.
  */
-async function startSideGateway(runtime: LocalRuntime, env: Record<string, string>) {
+async function startSideGateway(
+  runtime: LocalRuntime,
+  env: Record<string, string>,
+  options = { backlog: false },
+) {
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always", ...env } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
-    const agents = ["warmup", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
+    const agents = ["warmup", "queue", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
     for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
     const intake = { url: gateway.url, token: user.token };
     let round = 0;
     return {
-      warmUp: () => send(intake, "/v1/agents/warmup/messages", ASYNC.warmup),
-      window: () =>
-        measured(intake, gateway.process.pid, `/v1/agents/empty-${round++}/messages`, ASYNC.window),
+      async warmUp() {
+        await send(intake, "/v1/agents/warmup/messages", ASYNC.warmup);
+        if (options.backlog) await send(intake, "/v1/agents/queue/messages", ASYNC.backlog);
+      },
+      window: () => {
+        const agent = options.backlog ? "queue" : `empty-${round++}`;
+        return measured(intake, gateway.process.pid, `/v1/agents/${agent}/messages`, ASYNC.window);
+      },
       async stop() {
         await gateway.stop();
       },
@@ -148,26 +162,30 @@ type SideServer = Awaited<ReturnType<typeof startDurableFloor>>;
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
   const floor = await startDurableFloor(runtime);
+  let backlogged: SideServer | null = null;
   let kept: SideServer | null = null;
   try {
+    const side = await startSideGateway(runtime, {}, { backlog: true });
+    backlogged = side;
     // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
     if (runtime === "bun") kept = await startSideGateway(runtime, KEEP_FREED_MEMORY);
-    return await measureGateway(runtime, floor, kept);
+    return await measureGateway(runtime, { floor, backlogged: side, kept });
   } finally {
     await kept?.stop();
+    await backlogged?.stop();
     await floor.stop();
   }
 }
 
 async function measureGateway(
   runtime: LocalRuntime,
-  floor: SideServer,
-  kept: SideServer | null,
+  sides: { floor: SideServer; backlogged: SideServer; kept: SideServer | null },
 ): Promise<AsyncTasksResult> {
+  const { floor, backlogged, kept } = sides;
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
-    const agents = ["warmup", "queue", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
+    const agents = ["warmup", ...Array.from({ length: ASYNC.rounds }, (_, i) => `empty-${i}`)];
     for (const name of agents) await apiPost(gateway.url, user.token, "/v1/agents", { name });
     const intake = { url: gateway.url, token: user.token };
     // One sender at a time: node:http, as every latency row.
@@ -176,6 +194,7 @@ async function measureGateway(
     const pid = gateway.process.pid;
     try {
       await floor.warmUp();
+      await backlogged.warmUp();
       await kept?.warmUp();
       const coldPerSecond = await send(intake, pathOf("warmup"), ASYNC.coldWindow);
       await send(intake, pathOf("warmup"), ASYNC.warmup - ASYNC.coldWindow);
@@ -190,15 +209,12 @@ async function measureGateway(
       const floorWindows: Window[] = [];
       const emptyWindows: Window[] = [];
       const keptWindows: Window[] = [];
+      const fullWindows: Window[] = [];
       for (let round = 0; round < ASYNC.rounds; round++) {
         floorWindows.push(await floor.window());
         emptyWindows.push(await measured(intake, pid, pathOf(`empty-${round}`), ASYNC.window));
+        fullWindows.push(await backlogged.window());
         if (kept) keptWindows.push(await kept.window());
-      }
-      await send(intake, pathOf("queue"), ASYNC.backlog);
-      const fullWindows: Window[] = [];
-      for (let round = 0; round < ASYNC.rounds; round++) {
-        fullWindows.push(await measured(intake, pid, pathOf("queue"), ASYNC.window));
       }
       return {
         coldPerSecond,

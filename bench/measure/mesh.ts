@@ -6,6 +6,9 @@
  *   target is at most 2 ms added at p50.
  * - Inbox throughput: messages sent and acknowledged per second over HTTP (32 senders, autocannon; then fetch + ack
  *   in batches of 100), from an empty inbox and with 10,000 unread messages already waiting; target ≥ 5,000/s and flat.
+ *   The two run on two gateways side by side (one holds the unread messages) and take turns, each keeping its best
+ *   round, as the durable-task rows do: measured one after the other, the second row's window met whatever else
+ *   the shared machine was doing then, and read 89–100% of the first in runs with nothing changed.
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -25,6 +28,8 @@ export const MESH = {
    * came after 10,000 more. (An inbox holds at most 10,000 unread messages, so the warm-up takes several.)
    */
   inboxWarmupRounds: 4,
+  /** Measured rounds per gateway (empty, backlog), taking turns. */
+  inboxRounds: 3,
   backlog: 10_000,
   senders: 32,
 };
@@ -38,17 +43,35 @@ export interface MeshResult {
 
 export async function measureMesh(): Promise<MeshResult> {
   const target = await startGatewayTarget("bun", { store: "fs" });
+  let backlogged: RelayTarget | undefined;
   try {
     const { v1, mcpStdio } = await askThroughStdio(target);
-    // The gateway's JIT warms up on the same path first.
-    for (let round = 0; round < MESH.inboxWarmupRounds; round++)
-      await inboxRate(target, 0, `warmup-${round}`);
-    const inboxEmpty = await inboxRate(target, 0, "empty");
-    const inboxBacklog = await inboxRate(target, MESH.backlog, "backlog");
-    return { v1, mcpStdio, inboxEmpty, inboxBacklog };
+    backlogged = await startGatewayTarget("bun", { store: "fs" });
+    const { empty, backlog } = await inboxRatesInTurns(target, backlogged);
+    return { v1, mcpStdio, inboxEmpty: empty, inboxBacklog: backlog };
   } finally {
+    await backlogged?.stop();
     await target.stop();
   }
+}
+
+/**
+ * The inbox rate of `empty` (nothing else stored) and of `backlogged` (`MESH.backlog` unread messages left in
+ * another inbox), measured in turns; each the best of `MESH.inboxRounds`.
+ */
+async function inboxRatesInTurns(empty: RelayTarget, backlogged: RelayTarget) {
+  // Each gateway's JIT warms up on the same path first.
+  for (const target of [empty, backlogged]) {
+    for (let round = 0; round < MESH.inboxWarmupRounds; round++) await inboxRate(target, `warmup-${round}`);
+  }
+  await apiPost(backlogged.url, backlogged.token, "/v1/agents", { name: "unread" });
+  await sendToInbox(backlogged, "unread", MESH.backlog);
+  const rates = { empty: 0, backlog: 0 };
+  for (let round = 0; round < MESH.inboxRounds; round++) {
+    rates.empty = Math.max(rates.empty, await inboxRate(empty, `empty-${round}`));
+    rates.backlog = Math.max(rates.backlog, await inboxRate(backlogged, `backlog-${round}`));
+  }
+  return rates;
 }
 
 async function askThroughStdio(target: RelayTarget) {
@@ -86,28 +109,27 @@ async function askThroughStdio(target: RelayTarget) {
   }
 }
 
-/** Messages sent and acknowledged per second, with `backlog` unread messages left waiting in another inbox. */
-async function inboxRate(target: RelayTarget, backlog: number, label: string): Promise<number> {
-  const name = `inbox-${label}`;
-  await apiPost(target.url, target.token, "/v1/agents", { name });
-  const sendTo = (inbox: string, amount: number) =>
-    blast({
-      url: target.url,
-      path: `/v1/agents/${inbox}/inbox`,
-      body: JSON.stringify({ message: "m" }),
-      token: target.token,
-      connections: MESH.senders,
-      amount,
-      status: 201,
-    });
-  // The backlog: unread messages the drain below never acknowledges (it reads a fresh inbox each round).
-  if (backlog > 0) await sendTo(name, backlog);
-  const fresh = `${name}-drain`;
+/** Puts `amount` messages in `inbox` from `MESH.senders` concurrent senders. */
+function sendToInbox(target: RelayTarget, inbox: string, amount: number): Promise<number> {
+  return blast({
+    url: target.url,
+    path: `/v1/agents/${inbox}/inbox`,
+    body: JSON.stringify({ message: "m" }),
+    token: target.token,
+    connections: MESH.senders,
+    amount,
+    status: 201,
+  });
+}
+
+/** Messages sent to a new inbox and acknowledged, per second. */
+async function inboxRate(target: RelayTarget, label: string): Promise<number> {
+  const fresh = `inbox-${label}`;
   await apiPost(target.url, target.token, "/v1/agents", { name: fresh });
   const http = httpClient(target.url, target.token, 1);
   try {
     const started = performance.now();
-    await sendTo(fresh, MESH.inboxMessages);
+    await sendToInbox(target, fresh, MESH.inboxMessages);
     let acked = 0;
     while (acked < MESH.inboxMessages) {
       const page = await http.get(`/v1/agents/${fresh}/inbox?limit=100&lease=300`);
