@@ -15,10 +15,9 @@
  *
  *   bun bench/agents/lean-agents.ts '<json options>'   (see LeanOptions)
  */
-import type { Socket } from "node:net";
 import { nextDelay } from "../../connector/src/client/backoff.ts";
 import { noCounts } from "./lean-counts.ts";
-import { clientFrame, openRawWebSocket, type SocketSource } from "./raw-websocket.ts";
+import { clientFrame, openRawWebSocket, type RawWebSocket, type SocketSource } from "./raw-websocket.ts";
 
 interface LeanOptions {
   url: string;
@@ -47,7 +46,7 @@ const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
-const sockets: (Socket | null)[] = new Array(options.count).fill(null);
+const sockets: (RawWebSocket | null)[] = new Array(options.count).fill(null);
 const welcomed: boolean[] = new Array(options.count).fill(false);
 const attempts: number[] = new Array(options.count).fill(0);
 /** Slots whose chosen source port something else holds: they let the kernel pick one. */
@@ -80,7 +79,7 @@ function open(slot: number): void {
         token: options.token,
         agent: `${options.prefix}${index}`,
       };
-      socket.write(clientFrame(JSON.stringify(hello)));
+      socket.send(clientFrame(JSON.stringify(hello)));
     },
     text(payload) {
       const frame = JSON.parse(payload) as { type: string; heartbeat_ms?: number };
@@ -96,7 +95,8 @@ function open(slot: number): void {
       handshakeOver();
     },
     closed(errorCode) {
-      if (errorCode === "EADDRINUSE") portTaken[slot] = true;
+      // The chosen source port is held by a socket of someone else (EADDRNOTAVAIL: one to the same server).
+      if (errorCode === "EADDRINUSE" || errorCode === "EADDRNOTAVAIL") portTaken[slot] = true;
       counts.closed++;
       if (welcomed[slot]) counts.welcomed--;
       welcomed[slot] = false;
@@ -137,7 +137,7 @@ const pinger = setInterval(() => {
   const buckets = Math.max(1, Math.round(heartbeatMs / TICK_MS));
   const bucket = tick++ % buckets;
   for (let slot = bucket; slot < options.count; slot += buckets) {
-    if (welcomed[slot]) sockets[slot]!.write(PING);
+    if (welcomed[slot]) sockets[slot]!.send(PING);
   }
 }, TICK_MS);
 
