@@ -17,6 +17,8 @@ interface StoredEntry {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** The most keys one storage `get` or `delete` takes. */
+const STORAGE_BATCH = 128;
 
 const isLive = (entry: StoredEntry | undefined, now = Date.now()): entry is StoredEntry =>
   entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now);
@@ -28,8 +30,27 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     return (await this.#readLive(key))?.json ?? null;
   }
 
+  /**
+   * One storage call per 128 keys (the most `get` takes at once), not one per key: a listing reads a page of 1,000
+   * agents here, and their presence, as one RPC each.
+   */
   async getMany(keys: string[]): Promise<(string | null)[]> {
-    return Promise.all(keys.map(async (key) => (await this.#readLive(key))?.json ?? null));
+    for (const key of keys) assertKey(key);
+    const now = Date.now();
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += STORAGE_BATCH) chunks.push(keys.slice(i, i + STORAGE_BATCH));
+    const found = new Map<string, StoredEntry>();
+    for (const entries of await Promise.all(
+      chunks.map((chunk) => this.ctx.storage.get<StoredEntry>(chunk)),
+    )) {
+      for (const [key, entry] of entries) found.set(key, entry);
+    }
+    const expired = [...found].filter(([, entry]) => !isLive(entry, now)).map(([key]) => key);
+    await this.#deleteAll(expired);
+    return keys.map((key) => {
+      const entry = found.get(key);
+      return isLive(entry, now) ? entry.json : null;
+    });
   }
 
   async set(key: string, json: string, ttlMs: number | null): Promise<void> {
@@ -107,7 +128,12 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     const expired = [...(await this.ctx.storage.list<StoredEntry>())]
       .filter(([, entry]) => !isLive(entry, now))
       .map(([key]) => key);
-    // delete() takes at most 128 keys per call.
-    for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
+    await this.#deleteAll(expired);
+  }
+
+  async #deleteAll(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
+      await this.ctx.storage.delete(keys.slice(i, i + STORAGE_BATCH));
+    }
   }
 }

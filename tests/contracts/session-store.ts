@@ -86,6 +86,17 @@ export function testSessionStore(
       await expect(store.getMany(["many:a", "bad key"])).rejects.toThrow(/invalid key/);
     });
 
+    it("reads more keys at once than one storage call takes (a Durable Object's get takes 128)", async () => {
+      const count = 300;
+      await Promise.all(Array.from({ length: count }, (_, i) => store.set(`batch:${i}`, i)));
+      // Newest first, with a missing key after every tenth.
+      const keys = Array.from({ length: count }, (_, i) => count - 1 - i).flatMap((i) =>
+        i % 10 === 0 ? [`batch:${i}`, `batch:missing-${i}`] : [`batch:${i}`],
+      );
+      const values = await store.getMany<number>(keys);
+      expect(values).toEqual(keys.map((key) => (key.includes("missing") ? null : Number(key.slice(6)))));
+    });
+
     it("returns null for missing keys and copies values in and out", async () => {
       expect(await store.get("missing")).toBeNull();
       expect(await store.take("missing")).toBeNull();
