@@ -16,6 +16,7 @@ import { type ClusterOptions, clusterHooks } from "./cluster/cluster-hooks.ts";
 import { DEFAULT_CONFIG, type GatewayConfig } from "./config.ts";
 import { type ConnectorPackageSource, connectorPackage } from "./connector-package.ts";
 import { createCallService } from "./domain/calls.ts";
+import { skipIndexPassesOnNewStore } from "./domain/index-passes.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
 import { a2aRoutes } from "./doors/a2a/index.ts";
 import { createA2aPushNotifier } from "./doors/a2a/push.ts";
@@ -226,7 +227,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     services,
     home,
     init() {
-      initialized ??= services.tokens.ensureAdmin(options.adminToken).then((adminToken) => ({ adminToken }));
+      // Before the admin token is written: a store with no keys yet needs none of the index passes.
+      initialized ??= skipIndexPassesOnNewStore(services.store)
+        .then(() => services.tokens.ensureAdmin(options.adminToken))
+        .then((adminToken) => ({ adminToken }));
       return initialized;
     },
     dispose() {

@@ -11,7 +11,7 @@
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../util/crypto.ts";
 import { fillPage, firstAfter } from "../util/pages.ts";
-import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import { type IndexPass, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import { ADMIN_SCOPES, type Scope } from "./scopes.ts";
 
 export interface TokenRecord {
@@ -57,13 +57,15 @@ export interface TokenServiceOptions {
 
 /** The sorted set of every token id (redis, upstash), and the marker of the pass that filled it. */
 const ALL_TOKENS = "tokens-all";
-const INDEXED = "meta:token-index";
+export const TOKEN_INDEX_PASS: IndexPass = { marker: "meta:token-index", reads: "token:" };
 
 export function createTokenService(store: SessionStore, options: TokenServiceOptions = {}) {
   const sets = store.sortedSets;
-  const indexOlder = oncePerDeployment(store, INDEXED, async () => {
+  const indexOlder = oncePerDeployment(store, TOKEN_INDEX_PASS.marker, async () => {
     if (!sets) return;
-    await inBatches(await store.keys("token:"), (key) => sets.add(ALL_TOKENS, key.slice("token:".length), 0));
+    await inBatches(await store.keys(TOKEN_INDEX_PASS.reads), (key) =>
+      sets.add(ALL_TOKENS, key.slice(TOKEN_INDEX_PASS.reads.length), 0),
+    );
   });
   /** Before the record is written: an id listed with no record is skipped by the listing. */
   const indexToken = async (id: string) => {

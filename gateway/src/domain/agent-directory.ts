@@ -24,11 +24,11 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { firstAfter } from "../util/pages.ts";
-import { inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import { type IndexPass, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
 
-const MIGRATED = "meta:agent-directory-index:2";
+export const DIRECTORY_INDEX_PASS: IndexPass = { marker: "meta:agent-directory-index:2", reads: "agent:" };
 /** Names read from a sorted set at once. */
 const NAMES_CHUNK = 256;
 
@@ -78,8 +78,8 @@ export function createAgentDirectory(store: SessionStore) {
     }
   }
 
-  const migrate = oncePerDeployment(store, MIGRATED, async () => {
-    await inBatches(await store.keys("agent:"), async (key) => {
+  const migrate = oncePerDeployment(store, DIRECTORY_INDEX_PASS.marker, async () => {
+    await inBatches(await store.keys(DIRECTORY_INDEX_PASS.reads), async (key) => {
       const agent = await store.get<AgentRecord>(key);
       if (agent) await indexAgent(agent);
     });

@@ -14,9 +14,15 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { danglingLongEnough, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import {
+  danglingLongEnough,
+  type IndexPass,
+  inBatches,
+  membersOf,
+  oncePerDeployment,
+} from "../util/sorted-index.ts";
 
-const MIGRATED = "meta:inbox-index";
+export const INBOX_INDEX_PASS: IndexPass = { marker: "meta:inbox-index", reads: "inbox:" };
 /** Ulids read from a sorted set at once. */
 const CHUNK = 64;
 
@@ -25,9 +31,9 @@ const messagePrefix = (agentId: string) => `inbox:${agentId}:`;
 
 export function createInboxIndex(store: SessionStore) {
   const sets = store.sortedSets;
-  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+  const migrate = oncePerDeployment(store, INBOX_INDEX_PASS.marker, async () => {
     if (!sets) return;
-    await inBatches(await store.keys("inbox:"), (key) => {
+    await inBatches(await store.keys(INBOX_INDEX_PASS.reads), (key) => {
       const [, agentId, ulid] = key.split(":") as [string, string, string];
       return sets.add(setKey(agentId), ulid, 0);
     });

@@ -9,10 +9,10 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { inBatches, oncePerDeployment } from "../util/sorted-index.ts";
+import { type IndexPass, inBatches, oncePerDeployment } from "../util/sorted-index.ts";
 import type { TaskRecord } from "./tasks.ts";
 
-const MIGRATED = "meta:task-backlog-index";
+export const BACKLOG_INDEX_PASS: IndexPass = { marker: "meta:task-backlog-index", reads: "task:" };
 const indexOf = (agentId: string) => `task-backlog:${agentId}`;
 const ulidOf = (task: Pick<TaskRecord, "id">) => task.id.slice(task.id.indexOf(".") + 1);
 const scoreOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.created_at) || 0;
@@ -20,9 +20,9 @@ const scoreOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.create
 export function createBacklogIndex(store: SessionStore) {
   const sets = store.sortedSets;
   /** Indexes tasks queued before this version, once per deployment. */
-  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+  const migrate = oncePerDeployment(store, BACKLOG_INDEX_PASS.marker, async () => {
     if (!sets) return;
-    await inBatches(await store.keys("task:"), async (key) => {
+    await inBatches(await store.keys(BACKLOG_INDEX_PASS.reads), async (key) => {
       const task = await store.get<TaskRecord>(key);
       if (task && isPending(task)) await sets.add(indexOf(task.agent_id), ulidOf(task), scoreOf(task));
     });

@@ -17,9 +17,15 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { danglingLongEnough, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
+import {
+  danglingLongEnough,
+  type IndexPass,
+  inBatches,
+  membersOf,
+  oncePerDeployment,
+} from "../util/sorted-index.ts";
 
-const MIGRATED = "meta:task-owner-index";
+export const TASK_OWNER_INDEX_PASS: IndexPass = { marker: "meta:task-owner-index", reads: "task-owner:" };
 /** Entries read from a sorted set at once. */
 const CHUNK = 64;
 const SWEEP_EVERY = 8;
@@ -37,9 +43,9 @@ export function createTaskOwnerIndex(store: SessionStore) {
   const sweptTo = new Map<string, string>();
   let created = 0;
 
-  const migrate = oncePerDeployment(store, MIGRATED, async () => {
+  const migrate = oncePerDeployment(store, TASK_OWNER_INDEX_PASS.marker, async () => {
     if (!sets) return;
-    await inBatches(await store.keys("task-owner:"), (key) => {
+    await inBatches(await store.keys(TASK_OWNER_INDEX_PASS.reads), (key) => {
       const [, owner, ulid, agentId] = key.split(":") as [string, string, string, string];
       return sets.add(setKey(owner), `${ulid}:${agentId}`, 0);
     });

@@ -35,6 +35,12 @@ export async function* membersOf(
   }
 }
 
+/** A once-per-deployment pass that indexes what older versions stored: its marker, and the prefix of the keys it reads. */
+export interface IndexPass {
+  marker: string;
+  reads: string;
+}
+
 /**
  * `pass` once per deployment: the first call in a process runs it unless the store holds `marker`, then writes the
  * marker, so no process runs it again. A pass that fails (the store briefly unreachable) runs again on the next call.
