@@ -45,8 +45,12 @@ export const ASYNC = {
   oneByOne: 2000,
   /** The floor's JIT settles sooner: its path is a few small functions. */
   floorWarmup: 20_000,
-  /** Windows per side (floor and gateway at backlog 0 take turns; then the gateway's at the backlog). */
-  rounds: 3,
+  /**
+   * Windows per side, taking turns (floor, gateway at backlog 0, gateway at the backlog). With 3, one full run
+   * read Deno's backlog row at 69% of backlog 0 (CPU per task 71 against 50 µs), where scratch runs of the same
+   * two gateways read 69–74 against 69–96 µs: the best of 3 windows (a second each) still caught the host's swings.
+   */
+  rounds: 5,
 };
 
 /** One measured window of one server. */

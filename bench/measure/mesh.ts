@@ -29,7 +29,7 @@ export const MESH = {
    */
   inboxWarmupRounds: 4,
   /** Measured rounds per gateway (empty, backlog), taking turns. */
-  inboxRounds: 3,
+  inboxRounds: 5,
   backlog: 10_000,
   senders: 32,
 };
