@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { errors } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
+import { extended } from "../util/extended.ts";
 import { prefixedId } from "../util/ids.ts";
 import { fillPage } from "../util/pages.ts";
 import { createAgentDirectory } from "./agent-directory.ts";
@@ -273,7 +274,7 @@ export function createAgentService(store: SessionStore) {
     if (!AGENT_ID.test(id)) return;
     const seenAt = new Date().toISOString();
     await store.update<AgentRecord>(`agent:${id}`, (current) =>
-      current === null ? undefined : { value: { ...current, last_seen: seenAt } },
+      current === null ? undefined : { value: extended(current, { last_seen: seenAt }) },
     );
   }
 

@@ -15,6 +15,7 @@
  */
 import { ApiError } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
+import { extended } from "../util/extended.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import type { AgentRecord } from "./agents.ts";
 import { createInboxIndex } from "./inbox-index.ts";
@@ -147,7 +148,7 @@ export function createInboxService(store: SessionStore) {
           store.update<InboxMessage>(key, (message) =>
             leasable(message)
               ? {
-                  value: { ...message, deliveries: message.deliveries + 1, leased_until: leasedUntil },
+                  value: extended(message, { deliveries: message.deliveries + 1, leased_until: leasedUntil }),
                 }
               : undefined,
           ),

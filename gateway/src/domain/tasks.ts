@@ -15,6 +15,7 @@
  */
 import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
+import { extended } from "../util/extended.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import { fillPage } from "../util/pages.ts";
 import { assertStoreRoom } from "./store-room.ts";
@@ -141,14 +142,13 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     assertStoreRoom(store);
     const now = new Date().toISOString();
     const ulid = timeOrderedId();
-    const task: TaskRecord = {
-      ...fields,
+    const task: TaskRecord = extended(fields, {
       id: `${fields.agent_id}.${ulid}`,
-      status: "submitted",
+      status: "submitted" as const,
       attempts: 0,
       created_at: now,
       updated_at: now,
-    };
+    });
     const key = `task:${fields.agent_id}:${ulid}`;
     const ownerKey = ownerKeyOf(task);
     await Promise.all([

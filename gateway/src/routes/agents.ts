@@ -7,6 +7,7 @@ import type { CallService, Reachability } from "../domain/calls.ts";
 import { errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
+import { extended } from "../util/extended.ts";
 import { pageQuery } from "../util/pages.ts";
 
 /** A `next_cursor`: the lowercase name of the last agent of a page. */
@@ -67,5 +68,5 @@ async function withPresence(calls: CallService, record: AgentRecord) {
 
 /** `online` is true for a connected connector or an interactive session; `mode` says which. */
 function view(record: AgentRecord, reach: Reachability) {
-  return { ...record, online: reach !== "offline", mode: reach };
+  return extended(record, { online: reach !== "offline", mode: reach });
 }

@@ -16,6 +16,7 @@ import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
 import { createSseSink } from "../relay/caller-sinks.ts";
 import { readJson } from "../util/body.ts";
+import { extended } from "../util/extended.ts";
 import { isPrivateHost } from "../util/private-address.ts";
 import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
 
@@ -68,7 +69,7 @@ export async function handleMessage<E extends GatewayEnv>(
   const start = { message: input.message, sessionId: input.session_id, origin, chain };
 
   if (input.async) {
-    const task = await calls.startTask(caller, agent, { ...start, callbackUrl: input.callback_url });
+    const task = await calls.startTask(caller, agent, extended(start, { callbackUrl: input.callback_url }));
     const body: Record<string, unknown> = { ...taskView(task) };
     if (input.callback_url) body.callback_secret = await runner.callbackKey(task.id);
     return c.json(body, 202);
@@ -84,7 +85,7 @@ export async function handleMessage<E extends GatewayEnv>(
         .release(agent.id, requestId, sink)
         .catch((error: unknown) => onError(error, { stage: "release" }));
     });
-    ({ requestId } = await calls.callLive(caller, agent, { ...start, sessionId }, sink));
+    ({ requestId } = await calls.callLive(caller, agent, extended(start, { sessionId }), sink));
     return new Response(body, {
       headers: {
         ...SSE_HEADERS,
