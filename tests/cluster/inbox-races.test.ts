@@ -5,8 +5,8 @@
  * message back (it was handed out again), two fetches leased the same message, and both replies were accepted.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentRecord } from "../../gateway/src/domain/agents.ts";
 import { createInboxService } from "../../gateway/src/domain/inbox.ts";
+import { agentRecord } from "../helpers/fixtures.ts";
 import { sharedRedisForFile } from "../helpers/shared-redis.ts";
 import { sleep } from "../helpers/wait.ts";
 
@@ -14,21 +14,7 @@ const redis = await sharedRedisForFile();
 const ROUNDS = 20;
 const MESSAGES = 16;
 
-function agent(id: string, name: string): AgentRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    name,
-    owner: "ada",
-    description: "",
-    type: "exec",
-    visibility: "private",
-    capabilities: [],
-    created_at: now,
-    updated_at: now,
-    last_seen: null,
-  };
-}
+const agent = (id: string, name: string) => agentRecord({ id, name, owner: "ada" });
 
 function twoNodes() {
   const [storeA, storeB] = redis!.pair();

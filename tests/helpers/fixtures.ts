@@ -4,6 +4,7 @@ import {
   type ClientStatus,
   type RequestReply,
 } from "../../connector/src/client/agent-client.ts";
+import type { AgentRecord } from "../../gateway/src/domain/agents.ts";
 import type { RequestFrame } from "../../gateway/src/protocol/index.ts";
 import { type ApiClient, apiClient, type JsonResponse } from "./api.ts";
 
@@ -149,4 +150,24 @@ export async function queueUntilRefused(
     }
   }
   return { accepted, refused };
+}
+
+/**
+ * An agent record as the store holds it, for tests that write one straight into a store (as another node or an
+ * older version left it): private, no capabilities, never seen, unless `fields` says otherwise.
+ */
+export function agentRecord(
+  fields: Pick<AgentRecord, "id" | "name" | "owner"> & Partial<AgentRecord>,
+): AgentRecord {
+  const now = new Date().toISOString();
+  return {
+    description: "",
+    type: "exec",
+    visibility: "private",
+    capabilities: [],
+    created_at: now,
+    updated_at: now,
+    last_seen: null,
+    ...fields,
+  };
 }

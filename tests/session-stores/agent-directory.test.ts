@@ -9,6 +9,7 @@ import type { Caller } from "../../gateway/src/domain/caller.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
+import { agentRecord } from "../helpers/fixtures.ts";
 import { redisForFile, redisSessionHarness, upstashSessionHarness } from "../helpers/store-harness.ts";
 
 const redis = await redisForFile({ upstash: true });
@@ -135,19 +136,8 @@ function directorySuite(name: string, open: () => Promise<SessionStoreUnderTest>
     it("indexes agents stored before the index existed, on the first listing", async () => {
       const subject = await open();
       try {
-        const now = "2026-01-01T00:00:00.000Z";
-        const old = (id: string, agentName: string, visibility: "private" | "public"): AgentRecord => ({
-          id,
-          name: agentName,
-          owner: "carol",
-          description: "",
-          type: "exec",
-          visibility,
-          capabilities: [],
-          created_at: now,
-          updated_at: now,
-          last_seen: null,
-        });
+        const old = (id: string, agentName: string, visibility: "private" | "public") =>
+          agentRecord({ id, name: agentName, owner: "carol", visibility });
         for (const agent of [
           old("ag_00000000000000a1", "Older-One", "public"),
           old("ag_00000000000000a2", "older-two", "private"),

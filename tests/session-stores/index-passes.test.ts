@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { INDEX_PASSES, STORE_CHECKED } from "../../gateway/src/domain/index-passes.ts";
+import { agentRecord } from "../helpers/fixtures.ts";
 import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
 import { countingScans, storesForIndexes } from "../helpers/store-harness.ts";
 
@@ -42,19 +43,7 @@ for (const { name, open } of await storesForIndexes()) {
       try {
         // As a version before the directory's index left it: the record and its name claim, no index entries.
         const id = "ag_0123456789abcdef";
-        const now = new Date().toISOString();
-        await subject.store.set(`agent:${id}`, {
-          id,
-          owner: "admin",
-          name: "older",
-          description: "",
-          type: "exec",
-          visibility: "private",
-          capabilities: [],
-          created_at: now,
-          updated_at: now,
-          last_seen: null,
-        });
+        await subject.store.set(`agent:${id}`, agentRecord({ id, owner: "admin", name: "older" }));
         await subject.store.set("agent-name:older", id);
         const gateway = inProcessGateway({ store: subject.store });
         await gateway.init();
