@@ -166,18 +166,17 @@ type SideServer = Awaited<ReturnType<typeof startDurableFloor>>;
 
 export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTasksResult> {
   const floor = await startDurableFloor(runtime);
-  let backlogged: SideServer | null = null;
-  let kept: SideServer | null = null;
+  /** Every side server started so far, stopped in reverse order whatever happens. */
+  const started: SideServer[] = [floor];
   try {
-    const side = await startSideGateway(runtime, {}, { backlog: true });
-    backlogged = side;
+    const backlogged = await startSideGateway(runtime, {}, { backlog: true });
+    started.push(backlogged);
     // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
-    if (runtime === "bun") kept = await startSideGateway(runtime, KEEP_FREED_MEMORY);
-    return await measureGateway(runtime, { floor, backlogged: side, kept });
+    const kept = runtime === "bun" ? await startSideGateway(runtime, KEEP_FREED_MEMORY) : null;
+    if (kept) started.push(kept);
+    return await measureGateway(runtime, { floor, backlogged, kept });
   } finally {
-    await kept?.stop();
-    await backlogged?.stop();
-    await floor.stop();
+    for (const side of started.reverse()) await side.stop();
   }
 }
 
