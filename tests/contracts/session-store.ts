@@ -51,6 +51,17 @@ export function testSessionStore(
     afterEach(async () => {
       await subject.cleanup();
     });
+    /** Reads `key` once the store answers again after an outage (its probe runs every 250 ms). */
+    async function readOnceBack(key: string): Promise<unknown> {
+      const deadline = Date.now() + 5000;
+      let value: unknown = null;
+      while (Date.now() < deadline) {
+        value = await store.get(key).catch(() => null);
+        if (value !== null) break;
+        await sleep(100);
+      }
+      return value;
+    }
 
     it("round-trips objects, numbers, strings, booleans and arrays", async () => {
       const values: Record<string, unknown> = {
@@ -302,16 +313,32 @@ export function testSessionStore(
       }
       expect(store.health?.().state).toBe("unavailable");
       await subject.outage.end();
-      const deadline = Date.now() + 5000;
-      let value: unknown = null;
-      while (Date.now() < deadline) {
-        value = await store.get("outage:before").catch(() => null);
-        if (value !== null) break;
-        await sleep(100);
-      }
-      expect(value).toEqual({ kept: true });
+      expect(await readOnceBack("outage:before")).toEqual({ kept: true });
       expect(store.health?.().state).toBe("up");
       expect(await store.increment("outage:n")).toBe(1);
+    });
+
+    it("a process that stalls past the timeout while the store answers is not cut off from it (a freeze is no outage)", async (context) => {
+      if (!subject.outage) return context.skip(`${name} lives in the process: no answer can wait unread`);
+      await store.set("stall:key", "answered");
+      // The request is on the wire; this process then runs nothing for longer than the store's 1.5 s timeout, as
+      // when frozen (SIGSTOP, a paused VM). The answer waits unread, and on waking the overdue timer runs first.
+      const answer = store.get("stall:key");
+      const until = performance.now() + 2500;
+      while (performance.now() < until) {
+        // busy: the event loop cannot read the socket
+      }
+      expect(await answer).toBe("answered");
+      expect(store.health?.().state).toBe("up");
+      // A store that stays silent after the stall still times out: the stall gives it a fresh wait, not forever.
+      await subject.outage.begin();
+      const refused = await store.get("stall:key").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(storeRefusal(refused)?.code).toBe("store_unavailable");
+      await subject.outage.end();
+      expect(await readOnceBack("stall:key")).toBe("answered");
     });
 
     it("a full disk refuses writes with store_read_only and keeps serving reads", async (context) => {

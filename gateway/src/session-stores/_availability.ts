@@ -110,10 +110,28 @@ export function createAvailability(options: AvailabilityOptions): Availability {
 
 class TimeoutError extends Error {}
 
+/**
+ * A timer that fires this much later than it was due means this process did not run for a while (SIGSTOP, a paused
+ * VM, a starved CPU, a long GC pause): the store's answer may be sitting unread in the socket, and on waking the
+ * timer can run before the socket is read. Such a wait is not a timeout; it starts again, so the store is judged on
+ * a wait in which this process was running.
+ */
+const STALLED_MS = 250;
+/** How many stalled waits one operation gets before it times out anyway (a process starved for good). */
+const MOST_STALLED_WAITS = 4;
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+    const wait = (stalledWaits: number) => {
+      const due = performance.now() + ms;
+      timer = setTimeout(() => {
+        const stalled = performance.now() - due > STALLED_MS;
+        if (stalled && stalledWaits < MOST_STALLED_WAITS) wait(stalledWaits + 1);
+        else reject(new TimeoutError(`no answer within ${ms} ms`));
+      }, ms);
+    };
+    wait(0);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -61,7 +61,9 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
       enableTelemetry: false,
       // One quick retry of a failed fetch; the availability guard bounds the wait.
       retry: { retries: 1, backoff: () => 50 },
-      signal: () => AbortSignal.timeout(1500),
+      // Only frees a fetch the guard has given up on. The guard judges timeouts: a plain 1.5 s timer here would
+      // abort an answered fetch whenever this process stalled (frozen, starved) while the answer waited unread.
+      signal: () => AbortSignal.timeout(10_000),
     });
   const availability = createAvailability({
     what: `upstash at ${options.url ? originOf(options.url) : "the given client"}`,
