@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { connectAgent } from "../helpers/fixtures.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { scriptedHandler } from "./scripted-agent.ts";
-import { eventually, type UiContext } from "./ui-context.ts";
+import { eventually, RESUME_MS, type UiContext } from "./ui-context.ts";
 
 export function callerTests(ctx: UiContext): void {
   it("serves the app with a strict CSP to browsers and JSON errors to API clients", async () => {
@@ -200,9 +200,10 @@ export function callerTests(ctx: UiContext): void {
     await eventually(() => reply.textContent()).toContain("tick 2");
     const before = state.canceled.length;
     await page.getByRole("button", { name: "Stop" }).click();
-    // Well inside the 1 s resume window the tests give a dropped stream: this was an explicit cancel.
+    // Well inside the resume window the suite gives a dropped stream: this was an explicit cancel.
+    const explicitCancel = { timeoutMs: RESUME_MS / 2 };
     await waitFor(() => state.canceled.length > before, {
-      timeoutMs: 800,
+      ...explicitCancel,
       what: "the agent to see the cancel",
     });
     await reply.getByText("Stopped.").waitFor();
@@ -211,7 +212,7 @@ export function callerTests(ctx: UiContext): void {
     await box.press("Enter");
     await eventually(() => page.locator("article.msg.agent").last().textContent()).toContain("tick 1");
     await box.press("Escape");
-    await waitFor(() => state.canceled.length > before + 1, { timeoutMs: 800, what: "Esc to cancel" });
+    await waitFor(() => state.canceled.length > before + 1, { ...explicitCancel, what: "Esc to cancel" });
     await page.locator("article.msg.agent").last().getByText("Stopped.").waitFor();
   });
 

@@ -26,6 +26,9 @@ export interface UiContext {
   shot(name: string): Promise<unknown>;
 }
 
+/** How long the suite's gateway keeps a call whose caller's stream dropped (`AGENT_MESH_RESUME_MS`). */
+export const RESUME_MS = 10_000;
+
 /** Page state is polled: presence and task lists refresh every few seconds. */
 export const eventually = <T>(read: () => Promise<T> | T) =>
   expect.poll(read, { timeout: 10_000, interval: 100 });
@@ -39,7 +42,13 @@ export function setupUiContext(runtime: RuntimeName): UiContext {
   } as unknown as UiContext;
 
   beforeAll(async () => {
-    ctx.gateway = await startGateway({ runtime, store: "fs" });
+    // A dropped stream's call lives on for 10 s (the tests' default is 1 s): far from the few seconds a Stop may
+    // take to reach the agent on a loaded machine, so a cancel seen in that time was the Stop.
+    ctx.gateway = await startGateway({
+      runtime,
+      store: "fs",
+      env: { AGENT_MESH_RESUME_MS: String(RESUME_MS) },
+    });
     const { url, adminToken } = ctx.gateway;
     ctx.alice = await createUser(url, adminToken, "alice");
     const helper = await ctx.alice.api.post("/v1/agents", {
