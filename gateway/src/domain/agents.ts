@@ -27,6 +27,12 @@ export interface AgentRecord {
 
 const AGENT_ID = /^ag_[0-9a-f]{16}$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Names whose ids a gateway remembers before it starts over: more than a node's fleet (100,000 agents), or every
+ * hello of a reconnect storm past the cap would cost a store read more. About 150 bytes a name (measured on Bun),
+ * so 30 MB at most.
+ */
+const MOST_REMEMBERED_NAMES = 200_000;
 /** Letters, digits, `-` and `_`; nothing path-like, and nothing that could be mistaken for an id. */
 const AgentName = v.pipe(
   v.string(),
@@ -104,11 +110,11 @@ export function createAgentService(store: SessionStore) {
   /**
    * Ids of agents last found by name. Never trusted on its own: the record read by id must still carry that name,
    * else (renamed, deleted, the name reused, perhaps on another node) the name is looked up in the store again. It
-   * saves a call by name one store read.
+   * saves a call by name one store read (on redis, a round trip), and a hello as many.
    */
   const idsByName = new Map<string, string>();
   const remember = (name: string, id: string) => {
-    if (idsByName.size >= 10_000) idsByName.clear();
+    if (idsByName.size >= MOST_REMEMBERED_NAMES) idsByName.clear();
     idsByName.set(name, id);
   };
 
