@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { cleanupCli } from "../cli/helpers.ts";
 import { connectAgent, createUser, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
@@ -29,6 +29,19 @@ export interface UiContext {
 /** How long the suite's gateway keeps a call whose caller's stream dropped (`AGENT_MESH_RESUME_MS`). */
 export const RESUME_MS = 10_000;
 
+/**
+ * Timings for a suite whose agent shares its process with Playwright, on a loaded machine:
+ * - a dropped stream's call lives on for `RESUME_MS` (the tests' default is 1 s), far from the few seconds a Stop
+ *   may take to reach the agent, so a cancel seen in that time was the Stop;
+ * - heartbeats allow the test process a stall of several seconds (a screenshot, a busy CPU) before its agent counts
+ *   as gone (the tests' default: 400 ms beats, 1.5 s grace); no test here waits for an agent to go offline.
+ */
+const SUITE_ENV = {
+  AGENT_MESH_RESUME_MS: String(RESUME_MS),
+  AGENT_MESH_HEARTBEAT_MS: "2000",
+  AGENT_MESH_GRACE_MS: "10000",
+};
+
 /** Page state is polled: presence and task lists refresh every few seconds. */
 export const eventually = <T>(read: () => Promise<T> | T) =>
   expect.poll(read, { timeout: 10_000, interval: 100 });
@@ -42,13 +55,7 @@ export function setupUiContext(runtime: RuntimeName): UiContext {
   } as unknown as UiContext;
 
   beforeAll(async () => {
-    // A dropped stream's call lives on for 10 s (the tests' default is 1 s): far from the few seconds a Stop may
-    // take to reach the agent on a loaded machine, so a cancel seen in that time was the Stop.
-    ctx.gateway = await startGateway({
-      runtime,
-      store: "fs",
-      env: { AGENT_MESH_RESUME_MS: String(RESUME_MS) },
-    });
+    ctx.gateway = await startGateway({ runtime, store: "fs", env: SUITE_ENV });
     const { url, adminToken } = ctx.gateway;
     ctx.alice = await createUser(url, adminToken, "alice");
     const helper = await ctx.alice.api.post("/v1/agents", {
@@ -79,6 +86,13 @@ export function setupUiContext(runtime: RuntimeName): UiContext {
     ctx.page = ctx.w.page;
     ctx.page.setDefaultTimeout(10_000);
   }, 90_000);
+
+  // A failure on a loaded machine is read from what the gateway and the agent saw, not guessed.
+  afterEach((test) => {
+    if (test.task.result?.state !== "fail") return;
+    const statuses = ctx.agent?.statuses.map((status) => status.type).join(" ");
+    console.warn(`[${runtime}] the agent's statuses: ${statuses}\n${ctx.gateway?.output().slice(-3000)}`);
+  });
 
   afterAll(async () => {
     await ctx.browser?.close();
