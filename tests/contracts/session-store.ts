@@ -319,7 +319,8 @@ export function testSessionStore(
     });
 
     it("a process that stalls past the timeout while the store answers is not cut off from it (a freeze is no outage)", async (context) => {
-      if (!subject.outage) return context.skip(`${name} has no outage to simulate, so no store timeout to stall past`);
+      if (!subject.outage)
+        return context.skip(`${name} has no outage to simulate, so no store timeout to stall past`);
       await store.set("stall:key", "answered");
       // The request is on the wire; this process then runs nothing for longer than the store's 1.5 s timeout, as
       // when frozen (SIGSTOP, a paused VM). The answer waits unread, and on waking the overdue timer runs first.
