@@ -14,12 +14,12 @@ import { join } from "node:path";
 import { type ConnectorInstall, installConnector } from "../lib/connector-install.ts";
 import { startConnectorTarget } from "../lib/connector-target.ts";
 import { ROOT } from "../lib/processes.ts";
-import { measureOn, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
+import { measureOn, measureOnAll, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import type { LocalRuntime } from "../lib/servers.ts";
 import { COLD_START, measureColdStart } from "./cold-start.ts";
 import { measureEchoStreaming } from "./connector-streaming.ts";
-import { measureRoundTrip } from "./round-trip.ts";
+import { measureRoundTripsTogether, ROUND_TRIP } from "./round-trip.ts";
 import { measureSpawn } from "./spawn-cost.ts";
 import { measureStreaming, STREAMING } from "./streaming.ts";
 
@@ -62,22 +62,29 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       );
     }
 
-    log(`floor relay on ${RUNTIME}`);
-    const floor = await measureOn(() => startFloorTarget(RUNTIME), measureRoundTrip);
-    const viaConnector = async (label: string, project: string, connect: string[]) => {
-      log(`round trip via the connector (${label})`);
-      return measureOn(
-        () => startConnectorTarget(RUNTIME, install, { connect, project, label }),
-        measureRoundTrip,
-      );
-    };
-    const echoEmpty = await viaConnector("echo, empty project", empty, ["echo"]);
-    const echoRepo = await viaConnector("echo, this repository", ROOT, ["echo"]);
+    // Every round trip of these rows is measured in one set of turns: measured one after the other, a minute
+    // apart, the host's swings decided the ratios (one full run read the empty project at 1.59× the floor and
+    // the repository, a larger project, at 1.34×).
+    log(
+      `round trips, taking turns: floor relay, gateway with the bare client, connectors (echo ×2, exec cat)`,
+    );
+    const connector = (label: string, project: string, connect: string[]) => () =>
+      startConnectorTarget(RUNTIME, install, { connect, project, label });
+    const [floor, bare, echoEmpty, echoRepo, exec] = await measureOnAll(
+      [
+        () => startFloorTarget(RUNTIME),
+        () => startGatewayTarget(RUNTIME),
+        connector("echo, empty project", empty, ["echo"]),
+        connector("echo, this repository", ROOT, ["echo"]),
+        connector("exec cat, empty project", empty, ["exec", "--", "cat"]),
+      ],
+      (targets) => measureRoundTripsTogether(targets),
+    );
     for (const [label, result] of [
-      ["empty project", echoEmpty],
-      ["this repository as project", echoRepo],
+      ["empty project", echoEmpty!],
+      ["this repository as project", echoRepo!],
     ] as const) {
-      const f = floor.sequential;
+      const f = floor!.sequential;
       const s = result.sequential;
       rows.push(latencyRow(`Round trip p50 via connector (echo, ${label})`, RUNTIME, s.p50Ms, f.p50Ms, 1.5));
       rows.push(
@@ -93,34 +100,27 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       );
     }
 
-    log("exec round trip and the cost of one spawn");
-    const exec = await viaConnector("exec cat, empty project", empty, ["exec", "--", "cat"]);
+    log("the cost of one spawn");
     const spawnMs = await measureSpawn("cat", [], BENCH_MESSAGE);
-    const budget = echoEmpty.sequential.p50Ms + spawnMs;
+    const budget = echoEmpty!.sequential.p50Ms + spawnMs;
     rows.push(
-      latencyRow("Exec round trip p50 (cat) vs echo + one spawn", RUNTIME, exec.sequential.p50Ms, budget, 1),
+      latencyRow("Exec round trip p50 (cat) vs echo + one spawn", RUNTIME, exec!.sequential.p50Ms, budget, 1),
     );
     notes.push(
-      `Exec budget: echo round trip via the connector ${fmt.ms(echoEmpty.sequential.p50Ms)} + spawning \`cat\` alone, from a fresh Node process ${fmt.ms(spawnMs)} = ${fmt.ms(budget)}.`,
-    );
-
-    log("gateway with the bare protocol client: round trip and streaming");
-    const bare = await measureOn(
-      () => startGatewayTarget(RUNTIME),
-      async (target) => ({
-        roundTrip: await measureRoundTrip(target),
-        streaming: await measureStreaming(target),
-      }),
+      `Exec budget: echo round trip via the connector ${fmt.ms(echoEmpty!.sequential.p50Ms)} + spawning \`cat\` alone, from a fresh Node process ${fmt.ms(spawnMs)} = ${fmt.ms(budget)}.`,
     );
     rows.push(
       latencyRow(
         "Round trip p50, gateway + bare protocol client (for reference)",
         RUNTIME,
-        bare.roundTrip.sequential.p50Ms,
-        floor.sequential.p50Ms,
+        bare!.sequential.p50Ms,
+        floor!.sequential.p50Ms,
         1.25,
       ),
     );
+
+    log("streaming: gateway with the bare client, then via the connector");
+    const bareStreaming = await measureOn(() => startGatewayTarget(RUNTIME), measureStreaming);
     const chunks = String(STREAMING.chunks);
     const streamed = await measureOn(
       () =>
@@ -136,7 +136,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
         "Stream chunks/s via connector (echo --chunks) vs bare client",
         RUNTIME,
         streamed,
-        bare.streaming.chunksPerSecond,
+        bareStreaming.chunksPerSecond,
         fmt.perSecond,
       ),
     );
@@ -146,7 +146,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     if (!hadState) rmSync(join(ROOT, ".agent-mesh"), { recursive: true, force: true });
   }
   const method = [
-    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client, measured in the same run. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on the same gateway runtime.`,
+    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client. The floor, the gateway with the bare protocol client and the three connectors (echo in an empty project, echo in this repository, exec cat) run side by side and take turns in ${ROUND_TRIP.slices} slices, warm-up included, as the relay rows do. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on the same gateway runtime.`,
   ];
   return { rows, notes, method };
 }
