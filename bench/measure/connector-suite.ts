@@ -13,15 +13,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConnectorInstall, installConnector } from "../lib/connector-install.ts";
 import { startConnectorTarget } from "../lib/connector-target.ts";
+import { httpClient } from "../lib/http-load.ts";
 import { ROOT } from "../lib/processes.ts";
-import { measureOn, measureOnAll, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
+import { measureOnAll, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import type { LocalRuntime } from "../lib/servers.ts";
 import { COLD_START, measureColdStart } from "./cold-start.ts";
-import { measureEchoStreaming } from "./connector-streaming.ts";
+import { echoStreamOnce } from "./connector-streaming.ts";
 import { measureRoundTripsTogether, ROUND_TRIP } from "./round-trip.ts";
 import { measureSpawn } from "./spawn-cost.ts";
-import { measureStreaming, STREAMING } from "./streaming.ts";
+import { mediansInTurns, STREAMING, streamOnce } from "./streaming.ts";
 
 /** The gateway runtime of the connector rows: `npm start`'s. */
 const RUNTIME: LocalRuntime = "bun";
@@ -119,24 +120,33 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
       ),
     );
 
-    log("streaming: gateway with the bare client, then via the connector");
-    const bareStreaming = await measureOn(() => startGatewayTarget(RUNTIME), measureStreaming);
-    const chunks = String(STREAMING.chunks);
-    const streamed = await measureOn(
-      () =>
-        startConnectorTarget(RUNTIME, install, {
-          connect: ["echo", "--chunks", chunks],
-          project: empty,
-          label: "echo --chunks",
-        }),
-      measureEchoStreaming,
+    log("streaming, taking turns: gateway with the bare client, gateway via the connector (echo --chunks)");
+    const [bareStreaming, streamed] = await measureOnAll(
+      [
+        () => startGatewayTarget(RUNTIME),
+        connector("echo --chunks", empty, ["echo", "--chunks", String(STREAMING.chunks)]),
+      ],
+      async ([bareTarget, echoTarget]) => {
+        const clients = [
+          httpClient(bareTarget!.url, bareTarget!.token, 1),
+          httpClient(echoTarget!.url, echoTarget!.token, 1),
+        ];
+        try {
+          return await mediansInTurns([
+            () => streamOnce(bareTarget!, clients[0]!),
+            () => echoStreamOnce(echoTarget!, clients[1]!),
+          ]);
+        } finally {
+          for (const client of clients) client.close();
+        }
+      },
     );
     rows.push(
       throughputRow(
         "Stream chunks/s via connector (echo --chunks) vs bare client",
         RUNTIME,
-        streamed,
-        bareStreaming.chunksPerSecond,
+        streamed!.chunksPerSecond,
+        bareStreaming!.chunksPerSecond,
         fmt.perSecond,
       ),
     );
@@ -146,7 +156,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     if (!hadState) rmSync(join(ROOT, ".agent-mesh"), { recursive: true, force: true });
   }
   const method = [
-    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client. The floor, the gateway with the bare protocol client and the three connectors (echo in an empty project, echo in this repository, exec cat) run side by side and take turns in ${ROUND_TRIP.slices} slices, warm-up included, as the relay rows do. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on the same gateway runtime.`,
+    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client. The floor, the gateway with the bare protocol client and the three connectors (echo in an empty project, echo in this repository, exec cat) run side by side and take turns in ${ROUND_TRIP.slices} slices, warm-up included, as the relay rows do. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on another gateway of the same runtime; the two take turns, one run each, ${STREAMING.runs} runs after a warm-up, and each row is a median.`,
   ];
   return { rows, notes, method };
 }

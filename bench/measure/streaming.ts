@@ -31,17 +31,26 @@ export async function measureStreaming(target: RelayTarget): Promise<StreamingRe
  */
 export async function measureStreamsTogether(targets: RelayTarget[]): Promise<StreamingResult[]> {
   const clients = targets.map((target) => httpClient(target.url, target.token, 1));
-  const runs: StreamingResult[][] = targets.map(() => []);
   try {
-    // Round 0 is an unmeasured warm-up for every target.
-    for (let round = 0; round <= STREAMING.runs; round++) {
-      for (const [i, target] of targets.entries()) {
-        const result = await streamOnce(target, clients[i]!);
-        if (round > 0) runs[i]!.push(result);
-      }
-    }
+    return await mediansInTurns(targets.map((target, i) => () => streamOnce(target, clients[i]!)));
   } finally {
     for (const client of clients) client.close();
+  }
+}
+
+/**
+ * Runs every stream once per round, taking turns, for `STREAMING.runs` rounds after an unmeasured warm-up round;
+ * returns each one's median run by chunks/s.
+ */
+export async function mediansInTurns<T extends { chunksPerSecond: number }>(
+  streams: (() => Promise<T>)[],
+): Promise<T[]> {
+  const runs: T[][] = streams.map(() => []);
+  for (let round = 0; round <= STREAMING.runs; round++) {
+    for (const [i, stream] of streams.entries()) {
+      const result = await stream();
+      if (round > 0) runs[i]!.push(result);
+    }
   }
   return runs.map((results) => {
     results.sort((a, b) => a.chunksPerSecond - b.chunksPerSecond);
@@ -49,7 +58,7 @@ export async function measureStreamsTogether(targets: RelayTarget[]): Promise<St
   });
 }
 
-async function streamOnce(target: RelayTarget, client: HttpClient): Promise<StreamingResult> {
+export async function streamOnce(target: RelayTarget, client: HttpClient): Promise<StreamingResult> {
   const body = JSON.stringify({ message: `stream ${STREAMING.chunks}` });
   const started = performance.now();
   const res = await client.post(target.messagesPath, body, "text/event-stream");
