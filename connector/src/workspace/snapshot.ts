@@ -102,6 +102,8 @@ export async function readChangedFiles(
   const files: WorkspaceFile[] = [];
   const skipped: SkippedFile[] = [];
   let total = 0;
+  // Most turns change no file: then not even the workspace's realpath is asked for (a trip to libuv's pool).
+  if (paths.length === 0) return { files, skipped };
   const root = await realpath(dir);
   for (const path of paths) {
     const real = await realpath(join(dir, path)).catch(() => undefined);
