@@ -12,8 +12,8 @@
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { installConnector } from "../lib/connector-install.ts";
 import { httpClient, type LatencyStats, measureLatencyInTurns } from "../lib/http-load.ts";
-import { ROOT } from "../lib/processes.ts";
 import { apiPost, type RelayTarget, startGatewayTarget } from "../lib/relay-target.ts";
 import { blast } from "../lib/request-blast.ts";
 
@@ -75,20 +75,22 @@ async function inboxRatesInTurns(empty: RelayTarget, backlogged: RelayTarget) {
 }
 
 async function askThroughStdio(target: RelayTarget) {
+  // The installed package, as an agent runs it: from the repository's bin, the sources ran through tsx.
+  const install = installConnector();
   const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [`${ROOT}/connector/bin/agent-mesh.mjs`, "mcp"],
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        AGENT_MESH_URL: target.url,
-        AGENT_MESH_TOKEN: target.token,
-      },
-    }),
-  );
   try {
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [install.bin, "mcp"],
+        env: {
+          PATH: process.env.PATH ?? "",
+          ...install.env,
+          AGENT_MESH_URL: target.url,
+          AGENT_MESH_TOKEN: target.token,
+        },
+      }),
+    );
     const http = httpClient(target.url, target.token, 1);
     const body = JSON.stringify({ message: "ping" });
     const v1 = async () => {
@@ -106,6 +108,7 @@ async function askThroughStdio(target: RelayTarget) {
     return { v1: v1Stats!, mcpStdio: askStats! };
   } finally {
     await client.close();
+    install.remove();
   }
 }
 
