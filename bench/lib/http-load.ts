@@ -66,6 +66,8 @@ export function httpClient(baseUrl: string, token: string | null, sockets: numbe
 
 export interface LatencyStats {
   requests: number;
+  /** The fastest call: close to the uncontended cost on a busy machine. */
+  minMs: number;
   p50Ms: number;
   p99Ms: number;
   perSecond: number;
@@ -135,6 +137,7 @@ function latencyStats(samples: number[], seconds: number): LatencyStats {
   samples.sort((a, b) => a - b);
   return {
     requests: samples.length,
+    minMs: samples[0] ?? Number.NaN,
     p50Ms: percentile(samples, 0.5),
     p99Ms: percentile(samples, 0.99),
     perSecond: samples.length / seconds,

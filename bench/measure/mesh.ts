@@ -75,7 +75,7 @@ async function inboxRatesInTurns(empty: RelayTarget, backlogged: RelayTarget) {
 }
 
 async function askThroughStdio(target: RelayTarget) {
-  // The installed package, as an agent runs it: from the repository's bin, the sources ran through tsx.
+  // The installed package, as an agent runs it (the repository's bin would run the sources through tsx).
   const install = installConnector();
   const client = new Client({ name: "bench", version: "1.0.0" });
   try {

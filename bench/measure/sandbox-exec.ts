@@ -1,6 +1,6 @@
 /**
  * The sandbox's added cost per request: an `exec` agent (`cat`, the message on stdin and back) driven through
- * runAgentRequest (queue, workspace, snapshot, process) in this process, without and with `--sandbox`, on the
+ * runAgentRequest (queue, workspace, snapshot, process) in a fresh Node process, without and with `--sandbox`, on the
  * same project. Sequential calls after a warm-up, the two taking turns; the unsandboxed run is the floor.
  */
 import { execFile } from "node:child_process";
@@ -12,20 +12,14 @@ import { createAdapter } from "../../connector/src/agents/index.ts";
 import type { ProcessSandbox } from "../../connector/src/agents/types.ts";
 import { createAgentRuntime, runAgentRequest } from "../../connector/src/runtime/run-request.ts";
 import { startSandbox } from "../../connector/src/sandbox/sandbox.ts";
+import { type LatencyStats, measureLatencyInTurns } from "../lib/http-load.ts";
 import { ROOT } from "../lib/processes.ts";
 
 export const SANDBOX_EXEC = { warmup: 20, requests: 200, maxMs: 10_000, slices: 10 };
 
-export interface ExecLatency {
-  p50Ms: number;
-  p99Ms: number;
-  /** The fastest call: close to the uncontended cost on a busy machine. */
-  minMs: number;
-}
-
 export interface SandboxExecResult {
-  plain: ExecLatency;
-  sandboxed: ExecLatency;
+  plain: LatencyStats;
+  sandboxed: LatencyStats;
   /** 1-minute load average when the run ended (the machine is shared; process starts suffer most). */
   loadAverage: number;
 }
@@ -49,7 +43,16 @@ async function measureHere(): Promise<SandboxExecResult> {
   try {
     const plain = execSender(project, undefined);
     const sandboxed = execSender(project, await startSandbox({ agentType: "exec", projectDir: project }));
-    const [plainLatency, sandboxedLatency] = await latenciesInTurns([plain, sandboxed]);
+    // Warmed up and measured taking turns: one after the other, the plain and the sandboxed calls met different
+    // minutes of a shared machine, where starting processes suffers most.
+    const { warmup, slices, requests, maxMs } = SANDBOX_EXEC;
+    await measureLatencyInTurns([plain, sandboxed], { requests: warmup, concurrency: 1, maxMs, slices });
+    const [plainLatency, sandboxedLatency] = await measureLatencyInTurns([plain, sandboxed], {
+      requests,
+      concurrency: 1,
+      maxMs,
+      slices,
+    });
     return { plain: plainLatency!, sandboxed: sandboxedLatency!, loadAverage: loadavg()[0] ?? Number.NaN };
   } finally {
     await rm(project, { recursive: true, force: true });
@@ -83,33 +86,6 @@ function execSender(project: string, processSandbox: ProcessSandbox | undefined)
     );
     if (answer !== message) throw new Error(`exec round trip failed: ${failure ?? answer}`);
   };
-}
-
-/**
- * Warms every sender up, then lets them take turns in `SANDBOX_EXEC.slices` slices: run one after the other, the
- * plain and the sandboxed calls met different minutes of a shared machine, where starting processes suffers most.
- */
-async function latenciesInTurns(sends: (() => Promise<void>)[]): Promise<ExecLatency[]> {
-  for (const send of sends) for (let i = 0; i < SANDBOX_EXEC.warmup; i++) await send();
-  const samples: number[][] = sends.map(() => []);
-  const perSlice = Math.ceil(SANDBOX_EXEC.requests / SANDBOX_EXEC.slices);
-  const sliceMs = SANDBOX_EXEC.maxMs / SANDBOX_EXEC.slices;
-  for (let slice = 0; slice < SANDBOX_EXEC.slices; slice++) {
-    for (let k = 0; k < sends.length; k++) {
-      const i = (slice + k) % sends.length;
-      const stopAt = performance.now() + sliceMs;
-      for (let n = 0; n < perSlice && performance.now() < stopAt; n++) {
-        const started = performance.now();
-        await sends[i]!();
-        samples[i]!.push(performance.now() - started);
-      }
-    }
-  }
-  return samples.map((taken) => {
-    taken.sort((a, b) => a - b);
-    const at = (p: number) => taken[Math.min(taken.length - 1, Math.floor(p * taken.length))]!;
-    return { p50Ms: at(0.5), p99Ms: at(0.99), minMs: taken[0]! };
-  });
 }
 
 if (process.argv[1] === import.meta.filename) {
