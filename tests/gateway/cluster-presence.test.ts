@@ -217,10 +217,12 @@ describe.skipIf(!server)("cluster presence", () => {
 
   it("an idle node's beats cost Redis a bounded number of commands, not a few per agent per beat", async () => {
     fresh();
-    const presence = node("idle", 300); // a beat every 100 ms
+    // A beat every 500 ms. With 300 ms (a beat every 100 ms), a CI machine that stalled the test process past
+    // 300 ms made a gap, and after a gap every claim is checked (by design): 5,134 commands in one run.
+    const presence = node("idle", 1500);
     const keeper = new PresenceKeeper({
       presence,
-      liveMs: 300,
+      liveMs: 1500,
       onLost: () => {},
       onGap: () => {},
       onCutOff: () => {},
@@ -231,12 +233,12 @@ describe.skipIf(!server)("cluster presence", () => {
     });
     try {
       await Promise.all(Array.from({ length: 3000 }, (_, i) => keeper.claim(`ag_${i}`)));
-      await sleep(250);
+      await sleep(600);
       const before = await commands();
-      await sleep(1000);
+      await sleep(2500);
       const spent = (await commands()) - before - 1;
-      // Ten beats. Before: a GET and a SET per agent per beat (60,000). Now: a heartbeat and a capped audit slice.
-      expect(spent).toBeGreaterThan(10);
+      // Five beats. Before: a GET and a SET per agent per beat (30,000). Now: a heartbeat and a capped audit slice.
+      expect(spent).toBeGreaterThan(5);
       expect(spent).toBeLessThan(1000);
       expect(keeper.held.size).toBe(3000);
     } finally {
