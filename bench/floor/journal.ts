@@ -2,10 +2,14 @@
  * The floor's durable intake, shared by the three floor servers: the least a server must do to answer 202 only once
  * a task is on disk. One JSON line per task, lines that arrive while a write is out share the next write and
  * `fdatasync` (group commit), written over space zero-filled ahead of time as the gateway's journal does in sync
- * mode `always`. No auth, no index, no queue, no commit lines: what the gateway adds on top is its own cost.
+ * mode `always`, and synced the same way: written through with `O_DSYNC` where the gateway does so, else with an
+ * `fdatasync` after each write. No auth, no index, no queue, no commit lines: what the gateway adds on top is its
+ * own cost.
  */
 import { open } from "node:fs/promises";
 import { writeAll } from "../../gateway/src/session-stores/_journal-batch.ts";
+import { journalOpenFlags } from "../../gateway/src/session-stores/_journal-sync.ts";
+import { writeThroughFlags } from "../../runtimes/shared/fs-stores.ts";
 
 /** Zero-filled space added at a time, as the gateway's journal (`PREALLOCATE_BYTES`). */
 const PREALLOCATE_BYTES = 4 * 1024 * 1024;
@@ -16,7 +20,8 @@ export interface FloorJournal {
 }
 
 export async function openFloorJournal(path: string): Promise<FloorJournal> {
-  const handle = await open(path, "w+");
+  const through = writeThroughFlags();
+  const handle = await open(path, journalOpenFlags(true, through));
   const encoder = new TextEncoder();
   let size = 0;
   let allocated = 0;
@@ -39,7 +44,7 @@ export async function openFloorJournal(path: string): Promise<FloorJournal> {
         allocated += bytes;
       }
       await writeAll(handle, data, size);
-      await handle.datasync();
+      if (through === null) await handle.datasync();
       size += data.length;
       for (const resolve of done) resolve();
     }

@@ -1,9 +1,9 @@
 /**
  * Measurement 4: durable async tasks accepted per second on the fs store (sync `always`: every 202 is on disk),
  * with 32 concurrent senders (autocannon, bench/lib/request-blast.ts) and the agents offline so every task stays
- * queued. Measured from a backlog of 0, and on a second gateway where 100,000 tasks wait; the journal's
- * fsync/fdatasync calls per second are counted beside each rate. The warm-up goes to another agent, so each measured
- * queue really starts empty. Then one sender alone: how long a caller waits for a 202 that is on disk, a journal
+ * queued. Measured from a backlog of 0, and on a second gateway where 100,000 tasks wait; the journal's syncs per
+ * second are counted beside each rate (`fsync`/`fdatasync` calls, or writes to a journal opened `O_DSYNC`). The
+ * warm-up goes to another agent, so each measured queue really starts empty. Then one sender alone: how long a caller waits for a 202 that is on disk, a journal
  * write and sync of its own per task.
  *
  * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
@@ -56,7 +56,7 @@ export const ASYNC = {
 /** One measured window of one server. */
 interface Window {
   perSecond: number;
-  /** fsync + fdatasync calls per second; null when they could not be counted. */
+  /** Syncs per second (bench/lib/sync-counter.ts); null when they could not be counted. */
   syncsPerSecond: number | null;
   /**
    * The server's CPU time per accepted task (µs): what the rate would be on a core of its own, and a figure that

@@ -12,6 +12,9 @@
  *     that wrote some sectors before power went out (seeded, so a failure can be replayed).
  *   - `"power-pages"`: as `"power"`, but every unsynced page (`PAGE_BYTES`) of a file lands or not on its own, in
  *     no order, and a file's unsynced new length lands or not: a disk that wrote some of the pages of an overwrite.
+ * - A file opened with `O_DSYNC` (numeric flags, from `constants`) makes each write's bytes durable as the write
+ *   returns. The write lands first and becomes durable as a second step, so a crash can fall between the two, as a
+ *   power cut can during a real `O_DSYNC` write: the bytes are then unsynced, for the kinds above to keep or lose.
  * Directories themselves are created durable (the store creates its directory once; that path has its own test).
  */
 import type { DirectoryEntryLike } from "../../gateway/src/session-stores/_fs-files.ts";
@@ -27,15 +30,34 @@ interface Inode {
   durable: Uint8Array;
 }
 
+/** What `open`'s flags ask for: `"r…"`/`"w…"` as `node:fs` strings, or `POWER_CUT_FLAGS` or'ed together. */
+function openMode(flags: string | number): { create: boolean; truncate: boolean; writeThrough: boolean } {
+  if (typeof flags === "string") {
+    const create = !flags.startsWith("r");
+    return { create, truncate: flags.startsWith("w"), writeThrough: false };
+  }
+  const has = (flag: number) => (flags & flag) !== 0;
+  return {
+    create: has(POWER_CUT_FLAGS.O_CREAT),
+    truncate: has(POWER_CUT_FLAGS.O_TRUNC),
+    writeThrough: has(POWER_CUT_FLAGS.O_DSYNC),
+  };
+}
+
 const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
 const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 const fsError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code });
+
+/** This disk's open flags (Linux's values), for `writeThrough` and numeric `open` flags. */
+export const POWER_CUT_FLAGS = { O_RDWR: 2, O_CREAT: 64, O_TRUNC: 512, O_DSYNC: 4096 } as const;
 
 export class PowerCutDisk {
   /** Operations attempted so far (each fs call and each handle call is one). */
   operations = 0;
   /** Syncs of files and directories that took effect. */
   syncs = 0;
+  /** Writes that made their bytes durable themselves (`O_DSYNC`), not counted in `syncs`. */
+  syncedWrites = 0;
   /** Renames that took effect (a compaction makes one). */
   renames = 0;
   private crashAtOperation = Number.POSITIVE_INFINITY;
@@ -108,7 +130,16 @@ export class PowerCutDisk {
     this.syncs++;
   }
 
-  private handle(path: string, inode: Inode | null): FileHandleLike {
+  /** Makes bytes `from`–`to` of the file durable, and its length if it grew past them (an `O_DSYNC` write). */
+  private syncRange(inode: Inode, from: number, to: number): void {
+    const durable = new Uint8Array(Math.max(inode.durable.length, to));
+    durable.set(inode.durable);
+    durable.set(inode.data.subarray(from, to), from);
+    inode.durable = durable;
+    this.syncedWrites++;
+  }
+
+  private handle(path: string, inode: Inode | null, writeThrough = false): FileHandleLike {
     const isDirectory = inode === null;
     const op = async <T>(work: () => T): Promise<T> => {
       await Promise.resolve(); // an I/O boundary, so other work can interleave as with a real disk
@@ -123,17 +154,25 @@ export class PowerCutDisk {
           this.syncs++;
         }
       });
+    const write: FileHandleLike["write"] = (data, offset, length, position) =>
+      op(() => {
+        if (isDirectory) throw fsError("EISDIR", path);
+        const at = position ?? inode.data.length;
+        const next = new Uint8Array(Math.max(inode.data.length, at + length));
+        next.set(inode.data);
+        next.set(data.subarray(offset, offset + length), at);
+        inode.data = next;
+        return { bytesWritten: length };
+      });
     return {
-      write: (data, offset, length, position) =>
-        op(() => {
-          if (isDirectory) throw fsError("EISDIR", path);
-          const at = position ?? inode.data.length;
-          const next = new Uint8Array(Math.max(inode.data.length, at + length));
-          next.set(inode.data);
-          next.set(data.subarray(offset, offset + length), at);
-          inode.data = next;
-          return { bytesWritten: length };
-        }),
+      write: writeThrough
+        ? async (data, offset, length, position) => {
+            const at = position ?? inode!.data.length;
+            const written = await write(data, offset, length, position);
+            await op(() => this.syncRange(inode!, at, at + written.bytesWritten));
+            return written;
+          }
+        : write,
       truncate: (length) =>
         op(() => {
           if (isDirectory) throw fsError("EISDIR", path);
@@ -152,15 +191,16 @@ export class PowerCutDisk {
       this.step();
       if (this.directories.has(path)) return this.handle(path, null);
       if (!this.directories.has(parentOf(path))) throw fsError("ENOENT", `no directory ${parentOf(path)}`);
+      const { create, truncate, writeThrough } = openMode(flags);
       let inode = this.names.get(path);
-      if (flags.startsWith("r")) return this.handle(path, this.file(path));
+      if (!create) return this.handle(path, this.file(path), writeThrough);
       if (inode === undefined) {
         inode = { data: new Uint8Array(), durable: new Uint8Array() };
         this.names.set(path, inode);
-      } else if (flags.startsWith("w")) {
+      } else if (truncate) {
         inode.data = new Uint8Array();
       }
-      return this.handle(path, inode);
+      return this.handle(path, inode, writeThrough);
     },
     readFile: async (path) => {
       await Promise.resolve();

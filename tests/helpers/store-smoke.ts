@@ -2,6 +2,7 @@
  * Runs a few operations through `createStoresFromEnv` and prints the results as one JSON line. Spawned under Bun,
  * Deno and Node by tests/session-stores/store-from-env.test.ts to prove the wiring runs on all three.
  */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
 
@@ -19,7 +20,32 @@ const result = {
   blob: Array.from((await blobs.get("smoke:blob")) ?? []),
   /** The fs store's default limit in this runtime (runtimes/shared/fs-stores.ts); the others have none. */
   maxLiveBytes: store.usage?.().maxLiveBytes ?? null,
+  journalWrittenThrough: journalWrittenThrough(),
 };
 await blobs.dispose();
 await store.dispose();
 console.log(JSON.stringify(result));
+
+/**
+ * Whether the fs store's journal is open with `O_DSYNC`, as the kernel reports it (Linux's /proc); null with no
+ * journal open or no /proc to ask.
+ */
+function journalWrittenThrough(): boolean | null {
+  const O_DSYNC = 0o10000;
+  let fds: string[];
+  try {
+    fds = readdirSync("/proc/self/fd");
+  } catch {
+    return null;
+  }
+  for (const fd of fds) {
+    try {
+      if (!readlinkSync(`/proc/self/fd/${fd}`).endsWith("/journal.ndjson")) continue;
+      const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+      if (flags !== undefined) return (Number.parseInt(flags, 8) & O_DSYNC) !== 0;
+    } catch {
+      // an fd that closed meanwhile (the directory listing's own)
+    }
+  }
+  return null;
+}

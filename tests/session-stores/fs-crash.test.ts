@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { PREALLOCATE_BYTES } from "../../gateway/src/session-stores/_journal-file.ts";
 import { type FsSyncMode, fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
-import { type CrashKind, PowerCutDisk } from "../helpers/power-cut-fs.ts";
+import { type CrashKind, POWER_CUT_FLAGS, PowerCutDisk } from "../helpers/power-cut-fs.ts";
 
 const DIR = "/data/sessions";
 const KEYS = 6;
@@ -24,6 +24,26 @@ interface Run {
   acknowledged: Set<number>;
 }
 
+/** How the journal reaches the disk: its sync mode, and in mode `always` whether it is opened `O_DSYNC`. */
+interface Durability {
+  sync: FsSyncMode;
+  writeThrough?: boolean;
+}
+
+/** The store on `disk` as `durability` says, with its other options. */
+const openStore = (
+  disk: PowerCutDisk,
+  { sync, writeThrough }: Durability,
+  options: { compactionMinBytes?: number; preallocateBytes: number },
+) =>
+  fsSessionStore({
+    dir: DIR,
+    fs: disk.fs,
+    sync,
+    writeThrough: writeThrough ? POWER_CUT_FLAGS : null,
+    ...options,
+  });
+
 /**
  * Zero-filled space added 512 bytes at a time (the store's default is 4 MiB): the scenario extends its journal many
  * times, and crashes in the middle of that too.
@@ -32,10 +52,10 @@ const SMALL_STEPS = 512;
 
 async function runScenario(
   disk: PowerCutDisk,
-  sync: FsSyncMode,
+  durability: Durability,
   preallocateBytes = SMALL_STEPS,
 ): Promise<Run> {
-  const store = fsSessionStore({ dir: DIR, fs: disk.fs, sync, compactionMinBytes: 1500, preallocateBytes });
+  const store = openStore(disk, durability, { compactionMinBytes: 1500, preallocateBytes });
   const mutations: Mutation[] = [];
   const acknowledged = new Set<number>();
   const submit = (key: string, value: unknown): Promise<void> => {
@@ -60,9 +80,9 @@ async function runScenario(
 }
 
 /** What is wrong with `recovered` (the store reopened on the crashed disk) for this run; empty when all is well. */
-async function violations(run: Run, disk: PowerCutDisk, sync: FsSyncMode): Promise<string[]> {
+async function violations(run: Run, disk: PowerCutDisk, durability: Durability): Promise<string[]> {
   const problems: string[] = [];
-  const reopened = fsSessionStore({ dir: DIR, fs: disk.fs, sync, preallocateBytes: SMALL_STEPS });
+  const reopened = openStore(disk, durability, { preallocateBytes: SMALL_STEPS });
   try {
     for (let i = 0; i < KEYS; i++) {
       const key = `task:${i}`;
@@ -80,7 +100,7 @@ async function violations(run: Run, disk: PowerCutDisk, sync: FsSyncMode): Promi
     // The recovered store takes writes again and keeps them.
     await reopened.set("after", "crash");
     await reopened.dispose();
-    const again = fsSessionStore({ dir: DIR, fs: disk.fs, sync, preallocateBytes: SMALL_STEPS });
+    const again = openStore(disk, durability, { preallocateBytes: SMALL_STEPS });
     if ((await again.get("after")) !== "crash") problems.push("a write after recovery was lost");
     await again.dispose();
     const files = (await disk.fs.readdir(DIR, { withFileTypes: true })).map((entry) => entry.name);
@@ -93,18 +113,18 @@ async function violations(run: Run, disk: PowerCutDisk, sync: FsSyncMode): Promi
 
 /** Crashes the scenario before each of its operations in turn; returns the problems found, by crash point. */
 async function crashEverywhere(
-  sync: FsSyncMode,
+  durability: Durability,
   kind: CrashKind,
 ): Promise<{ points: number; problems: string[] }> {
   const clean = new PowerCutDisk();
-  await runScenario(clean, sync);
+  await runScenario(clean, durability);
   const points = clean.operations + 1;
   const problems: string[] = [];
   for (let point = 1; point <= points; point++) {
     const disk = new PowerCutDisk();
     disk.crashAt(point);
-    const run = await runScenario(disk, sync);
-    for (const problem of await violations(run, disk.afterCrash(kind, point), sync)) {
+    const run = await runScenario(disk, durability);
+    for (const problem of await violations(run, disk.afterCrash(kind, point), durability)) {
       problems.push(`crash before operation ${point}: ${problem}`);
     }
   }
@@ -112,33 +132,45 @@ async function crashEverywhere(
 }
 
 describe("fs session store crash safety", () => {
-  it("runs a scenario that compacts several times and syncs every acknowledged batch", async () => {
-    const disk = new PowerCutDisk();
-    const run = await runScenario(disk, "always", PREALLOCATE_BYTES); // the default: one zero-filled step per file
-    expect(run.acknowledged.size).toBe(run.mutations.length);
-    expect(disk.renames).toBeGreaterThanOrEqual(3);
-    // Group commit: one sync per batch of concurrent writes; at open the first commit line, the folder and the
-    // zero-filled space; per compaction the new file, the folder and the new file's zero-filled space.
-    expect(disk.syncs).toBeLessThanOrEqual(ROUNDS + 1 + 3 + 3 * disk.renames);
-    expect(await violations(run, disk.afterCrash("power"), "always")).toEqual([]);
-  });
+  for (const writeThrough of [false, true]) {
+    const always = { sync: "always", writeThrough } as const;
+    const how = writeThrough ? "sync always, written through with O_DSYNC" : "sync always";
 
-  for (const kind of ["process", "power", "power-torn", "power-pages"] as const) {
-    it(`keeps every acknowledged write through a ${kind} crash at every step (sync always)`, async () => {
-      const { points, problems } = await crashEverywhere("always", kind);
-      expect(points).toBeGreaterThan(50); // the scenario really has many steps to crash at
-      expect(problems).toEqual([]);
+    it(`runs a scenario that compacts several times and syncs every acknowledged batch (${how})`, async () => {
+      const disk = new PowerCutDisk();
+      const run = await runScenario(disk, always, PREALLOCATE_BYTES); // the default: one zero-filled step per file
+      expect(run.acknowledged.size).toBe(run.mutations.length);
+      expect(disk.renames).toBeGreaterThanOrEqual(3);
+      // Group commit: one sync per batch of concurrent writes; besides, at open the first commit line, the folders
+      // and the zero-filled space; per compaction the new file, the folder and the new file's zero-filled space.
+      const besidesBatches = 4 + 3 * disk.renames;
+      if (writeThrough) {
+        // Each batch is one write that syncs itself, with no fdatasync after it. So are the opening's commit line
+        // and the zeros (256 KiB a write, for the first file and each compaction's).
+        const zeroWrites = (1 + disk.renames) * (PREALLOCATE_BYTES / 2 ** 18);
+        expect(disk.syncedWrites).toBeLessThanOrEqual(ROUNDS + 1 + zeroWrites);
+        expect(disk.syncs).toBeLessThanOrEqual(besidesBatches);
+      } else expect(disk.syncs).toBeLessThanOrEqual(ROUNDS + besidesBatches);
+      expect(await violations(run, disk.afterCrash("power"), always)).toEqual([]);
     });
+
+    for (const kind of ["process", "power", "power-torn", "power-pages"] as const) {
+      it(`keeps every acknowledged write through a ${kind} crash at every step (${how})`, async () => {
+        const { points, problems } = await crashEverywhere(always, kind);
+        expect(points).toBeGreaterThan(50); // the scenario really has many steps to crash at
+        expect(problems).toEqual([]);
+      });
+    }
   }
 
   for (const sync of ["off", { everyMs: 20 }] as const) {
     it(`keeps every acknowledged write through a process crash at every step (sync ${JSON.stringify(sync)})`, async () => {
-      expect((await crashEverywhere(sync, "process")).problems).toEqual([]);
+      expect((await crashEverywhere({ sync }, "process")).problems).toEqual([]);
     });
   }
 
   it("detects lost writes: with sync off, a power cut loses acknowledged writes", async () => {
-    const { problems } = await crashEverywhere("off", "power");
+    const { problems } = await crashEverywhere({ sync: "off" }, "power");
     expect(problems.length).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,8 @@
  * - **Group commit**: `append(line)` queues the line; every line queued while the previous write (and sync) was in
  *   flight (or in the same tick, when idle) goes out in ONE `write`, ended by a commit line (`_journal-lines.ts`),
  *   followed, in sync mode `always`, by ONE `fdatasync`. The promise of a line settles when its batch is on disk
- *   (`always`) or in the OS (a sync window, `off`; see `_journal-sync.ts`). Writes and syncs never overlap.
+ *   (`always`) or in the OS (a sync window, `off`; see `_journal-sync.ts`). Writes and syncs never overlap. Opened
+ *   write-through (`O_DSYNC`), the write itself is the sync.
  * - **Zero-filled space ahead** (sync mode `always`): batches overwrite space the journal filled with zeros and
  *   fsynced beforehand, `PREALLOCATE_BYTES` at a time, instead of growing the file. An `fdatasync` after an append
  *   must also commit the file's new size and blocks to the file system's own journal; after an overwrite it only
@@ -31,7 +32,7 @@ import type { FileSystemLike } from "./_fs-files.ts";
 import { type Batch, createBatchEncoder, newBatch, type WritableHandle, writeAll } from "./_journal-batch.ts";
 import { commitLine } from "./_journal-lines.ts";
 import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
-import { type FsSyncMode, syncDirectory } from "./_journal-sync.ts";
+import { type FsSyncMode, journalOpenFlags, syncDirectory, type WriteThroughFlags } from "./_journal-sync.ts";
 
 /** The subset of a `node:fs/promises` FileHandle the journal uses. */
 export interface FileHandleLike extends WritableHandle {
@@ -45,7 +46,8 @@ export interface FileHandleLike extends WritableHandle {
 
 /** The subset of `node:fs/promises` the fs session store uses. */
 export interface JournalFileSystem extends FileSystemLike {
-  open(path: string, flags: string): Promise<FileHandleLike>;
+  /** `flags` as `node:fs` takes them: a string (`"r+"`), or numbers or'ed together (write-through, see below). */
+  open(path: string, flags: string | number): Promise<FileHandleLike>;
 }
 
 export interface JournalFile {
@@ -57,7 +59,7 @@ export interface JournalFile {
    */
   readonly baseSize: number;
   readonly compacting: boolean;
-  /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory). */
+  /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory), a write-through batch counting as one. */
   readonly syncs: number;
   /** Throws when appends would be refused (write failure, closed): check before changing memory. */
   assertWritable(): void;
@@ -120,6 +122,11 @@ export async function openJournalFile(options: {
   /** Zero-filled space added at a time in sync mode `always` (default `PREALLOCATE_BYTES`). */
   preallocateBytes?: number;
   /**
+   * Sync mode `always` only: open the journal with these flags' `O_DSYNC`, so each batch's `write` returns once it
+   * is on disk and needs no `fdatasync` of its own (`_journal-sync.ts`). Default: write, then `fdatasync`.
+   */
+  writeThrough?: WriteThroughFlags | null;
+  /**
    * The replayed live data's size as journal lines (default: the valid bytes). Counting from the file's size
    * instead, a journal opened mostly stale (every restart rewrites each agent's record) would have to double
    * again before it compacted, and each restart would replay more of it.
@@ -130,9 +137,10 @@ export async function openJournalFile(options: {
   const preallocateBytes = options.preallocateBytes ?? PREALLOCATE_BYTES;
   const encoder = new TextEncoder();
   const preallocate = sync === "always";
+  const through = sync === "always" ? (options.writeThrough ?? null) : null;
   let syncs = 0;
   // Writes go to explicit positions (`size`): in append mode the OS would ignore them.
-  let handle = await fs.open(path, options.created ? "w+" : "r+");
+  let handle = await fs.open(path, journalOpenFlags(options.created, through));
   let size = options.validBytes;
   if (size < options.fileBytes) {
     await handle.truncate(size);
@@ -208,7 +216,7 @@ export async function openJournalFile(options: {
       size += data.length;
       rewriting?.tail.push(...current.lines);
       if (sync === "always") {
-        await handle.datasync();
+        if (through === null) await handle.datasync(); // else the write returned with the data on disk
         syncs++;
       } else if (typeof sync === "object") {
         unsynced = true;
@@ -275,7 +283,7 @@ export async function openJournalFile(options: {
     try {
       // From here the old handle points at a file that is gone: a failure to reopen is a write failure.
       await handle.close().catch(() => {});
-      handle = await fs.open(path, "r+");
+      handle = await fs.open(path, journalOpenFlags(false, through));
       size = baseSize = allocated = newSize;
       unsynced = false; // the new file holds everything written so far, and it is synced
       await syncDirectory(fs, dir); // makes the rename durable; until then a power cut brings the old journal back

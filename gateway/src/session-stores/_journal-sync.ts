@@ -9,12 +9,31 @@
  *   `appendfsync everysec`). A process crash loses nothing.
  * - `"off"`: never synced by the store; the OS writes back when it likes (Linux: about 30 s).
  *
+ * In `"always"` a batch reaches the disk one of two ways: a `write` and then an `fdatasync`, or, given the platform's
+ * `O_DSYNC` (`WriteThroughFlags`), one `write` to a journal opened with it, which returns once the data is on disk
+ * (the same guarantee as `fdatasync`, for the bytes written). The second is one trip to the thread pool per batch
+ * instead of two, and the event loop need not be free between them to start the sync.
+ *
  * Compaction syncs the new file and the directory in every mode: it replaces the whole dataset, not the last writes.
  * @module
  */
 import { StoreError } from "./_errors.ts";
 
 export type FsSyncMode = "always" | "off" | { everyMs: number };
+
+/** The `node:fs` open flags a write-through journal is opened with: pass `fs.constants` where it has `O_DSYNC`. */
+export interface WriteThroughFlags {
+  O_RDWR: number;
+  O_CREAT: number;
+  O_TRUNC: number;
+  O_DSYNC: number;
+}
+
+/** Open flags for the journal: read-write, created empty (`create`), and write-through when `through` is given. */
+export function journalOpenFlags(create: boolean, through: WriteThroughFlags | null): string | number {
+  if (through === null) return create ? "w+" : "r+";
+  return through.O_RDWR | through.O_DSYNC | (create ? through.O_CREAT | through.O_TRUNC : 0);
+}
 
 /** The largest accepted window: beyond a minute, "off" says more honestly what happens. */
 const MAX_SYNC_WINDOW_MS = 60_000;
