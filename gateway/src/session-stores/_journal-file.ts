@@ -46,7 +46,7 @@ export interface FileHandleLike extends WritableHandle {
 
 /** The subset of `node:fs/promises` the fs session store uses. */
 export interface JournalFileSystem extends FileSystemLike {
-  /** `flags` as `node:fs` takes them: a string (`"r+"`), or numbers or'ed together (write-through, see below). */
+  /** `flags` as `node:fs` takes them: a string (`"r+"`), or numbers or'ed together (`journalOpenFlags`). */
   open(path: string, flags: string | number): Promise<FileHandleLike>;
 }
 
@@ -59,7 +59,10 @@ export interface JournalFile {
    */
   readonly baseSize: number;
   readonly compacting: boolean;
-  /** `fdatasync`/`fsync` calls made so far (journal, compaction file, directory), a write-through batch counting as one. */
+  /**
+   * `fdatasync`/`fsync` calls made so far (journal, compaction file, directory); a written-through batch counts as
+   * one.
+   */
   readonly syncs: number;
   /** Throws when appends would be refused (write failure, closed): check before changing memory. */
   assertWritable(): void;
