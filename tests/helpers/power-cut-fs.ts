@@ -12,7 +12,7 @@
  *     that wrote some sectors before power went out (seeded, so a failure can be replayed).
  *   - `"power-pages"`: as `"power"`, but every unsynced page (`PAGE_BYTES`) of a file lands or not on its own, in
  *     no order, and a file's unsynced new length lands or not: a disk that wrote some of the pages of an overwrite.
- * - A file opened with `O_DSYNC` (numeric flags, from `constants`) makes each write's bytes durable as the write
+ * - A file opened with `O_DSYNC` (numeric flags, `POWER_CUT_FLAGS`) makes each write's bytes durable as the write
  *   returns. The write lands first and becomes durable as a second step, so a crash can fall between the two, as a
  *   power cut can during a real `O_DSYNC` write: the bytes are then unsynced, for the kinds above to keep or lose.
  * Directories themselves are created durable (the store creates its directory once; that path has its own test).
