@@ -28,7 +28,7 @@ const dataDir = process.env.FLOOR_DATA_DIR;
 const journal = dataDir ? await openFloorJournal(`${dataDir}/floor.ndjson`) : null;
 const serveCaller =
   process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
-    ? floorHonoApp(relay).fetch
+    ? floorHonoApp(relay, journal).fetch
     : (request: Request) => handleMessage(relay, request, journal);
 const server = Bun.serve({
   hostname: "127.0.0.1",

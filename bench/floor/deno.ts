@@ -21,7 +21,7 @@ const dataDir = Deno.env.get("FLOOR_DATA_DIR");
 const journal = dataDir ? await openFloorJournal(`${dataDir}/floor.ndjson`) : null;
 const serveCaller =
   Deno.env.get("FLOOR_HTTP") === FLOOR_HTTP_HONO
-    ? floorHonoApp(relay).fetch
+    ? floorHonoApp(relay, journal).fetch
     : (request: Request) => handleMessage(relay, request, journal);
 Deno.serve(
   {

@@ -5,10 +5,14 @@
  * framework every Hono app pays, and how much is the gateway's own work. Agent sockets stay the floor's own.
  */
 import { Hono } from "hono";
+import type { FloorJournal } from "./journal.ts";
 import { type createFloorRelay, handleMessage } from "./web-handler.ts";
 
-export function floorHonoApp(relay: ReturnType<typeof createFloorRelay>): Hono {
-  return new Hono().post("/v1/agents/:agent/messages", (c) => handleMessage(relay, c.req.raw));
+export function floorHonoApp(
+  relay: ReturnType<typeof createFloorRelay>,
+  journal: FloorJournal | null = null,
+): Hono {
+  return new Hono().post("/v1/agents/:agent/messages", (c) => handleMessage(relay, c.req.raw, journal));
 }
 
 /** Whether this floor serves its callers through Hono (see above). */

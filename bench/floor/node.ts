@@ -46,7 +46,7 @@ const serveCaller: RequestListener = (req, res) => {
 
 const server = createServer(
   process.env.FLOOR_HTTP === FLOOR_HTTP_HONO
-    ? readingSmallBodiesFirst(getRequestListener(floorHonoApp(relay).fetch))
+    ? readingSmallBodiesFirst(getRequestListener(floorHonoApp(relay, journal).fetch))
     : serveCaller,
 );
 const sockets = new WebSocketServer({ server, path: "/v1/connect" });

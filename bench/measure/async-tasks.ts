@@ -7,7 +7,8 @@
  * write and sync of its own per task.
  *
  * The floor is the same load on the floor server's durable intake (bench/floor/journal.ts): one line per task,
- * group commit, no auth, no index, no queue. Floor and gateway run side by side and take turns, `ASYNC.rounds`
+ * group commit, no auth, no index, no queue; a second floor serves its callers through Hono, as the gateway does, so
+ * the rows split the gap into the framework's share and the gateway's own. Floor and gateway run side by side and take turns, `ASYNC.rounds`
  * windows each (the gateway's to a fresh agent each time), and each side keeps its best window, as the relay rows
  * do: on this kind of shared machine, two windows of the same server a minute apart differed by up to 2×. The
  * backlogged gateway takes its turn in the same rounds: measured after the others, as it once was, its row met
@@ -75,6 +76,8 @@ export interface AsyncTasksResult {
   oneByOne: LatencyStats;
   /** The floor's durable intake under the same load, its best window. */
   floor: Window;
+  /** The same floor with its callers served through Hono (bench/floor/hono-app.ts), its best window. */
+  honoFloor: Window;
   /** Bun: a second gateway started with `KEEP_FREED_MEMORY`, its best window at backlog 0 (taking turns too). */
   keptMemory?: Window;
 }
@@ -107,10 +110,14 @@ async function measured(intake: Intake, pid: number, path: string, count: number
 /** Of windows measured in turns, the quickest: the one least slowed down by other work on the machine. */
 const best = (windows: Window[]): Window => windows.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 
-/** A floor server with its durable intake, where its load goes, and the windows measured on it. */
-async function startDurableFloor(runtime: LocalRuntime) {
+/**
+ * A floor server with its durable intake, where its load goes, and the windows measured on it. With `http: "hono"`
+ * its callers go through a Hono app on the gateway's adapter (bench/floor/hono-app.ts): what the framework costs a
+ * durable task, apart from the gateway's own work.
+ */
+async function startDurableFloor(runtime: LocalRuntime, http: "plain" | "hono" = "plain") {
   const dataDir = mkdtempSync(join(tmpdir(), "agent-mesh-bench-floor-"));
-  const floor = await startFloor(runtime, "plain", { FLOOR_DATA_DIR: dataDir });
+  const floor = await startFloor(runtime, http, { FLOOR_DATA_DIR: dataDir });
   const intake = { url: floor.url, token: null };
   const path = "/v1/agents/queue/messages";
   return {
@@ -169,12 +176,14 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
   /** Every side server started so far, stopped in reverse order whatever happens. */
   const started: SideServer[] = [floor];
   try {
+    const honoFloor = await startDurableFloor(runtime, "hono");
+    started.push(honoFloor);
     const backlogged = await startSideGateway(runtime, {}, { backlog: true });
     started.push(backlogged);
     // Bun: the allocator setting of the capacity section, which also changes what a task costs (docs/capacity.md).
     const kept = runtime === "bun" ? await startSideGateway(runtime, KEEP_FREED_MEMORY) : null;
     if (kept) started.push(kept);
-    return await measureGateway(runtime, { floor, backlogged, kept });
+    return await measureGateway(runtime, { floor, honoFloor, backlogged, kept });
   } finally {
     for (const side of started.reverse()) await side.stop();
   }
@@ -182,9 +191,9 @@ export async function measureAsyncTasks(runtime: LocalRuntime): Promise<AsyncTas
 
 async function measureGateway(
   runtime: LocalRuntime,
-  sides: { floor: SideServer; backlogged: SideServer; kept: SideServer | null },
+  sides: { floor: SideServer; honoFloor: SideServer; backlogged: SideServer; kept: SideServer | null },
 ): Promise<AsyncTasksResult> {
-  const { floor, backlogged, kept } = sides;
+  const { floor, honoFloor, backlogged, kept } = sides;
   const gateway = await startGateway(runtime, { store: "fs", env: { AGENT_MESH_FS_SYNC: "always" } });
   try {
     const user = await apiPost(gateway.url, gateway.adminToken, "/v1/tokens", { name: "tasks" });
@@ -197,6 +206,7 @@ async function measureGateway(
     const pid = gateway.process.pid;
     try {
       await floor.warmUp();
+      await honoFloor.warmUp();
       await backlogged.warmUp();
       await kept?.warmUp();
       const coldPerSecond = await send(intake, pathOf("warmup"), ASYNC.coldWindow);
@@ -210,11 +220,13 @@ async function measureGateway(
         { requests: ASYNC.oneByOne, concurrency: 1, maxMs: 30_000 },
       );
       const floorWindows: Window[] = [];
+      const honoFloorWindows: Window[] = [];
       const emptyWindows: Window[] = [];
       const keptWindows: Window[] = [];
       const fullWindows: Window[] = [];
       for (let round = 0; round < ASYNC.rounds; round++) {
         floorWindows.push(await floor.window());
+        honoFloorWindows.push(await honoFloor.window());
         emptyWindows.push(await measured(intake, pid, pathOf(`empty-${round}`), ASYNC.window));
         fullWindows.push(await backlogged.window());
         if (kept) keptWindows.push(await kept.window());
@@ -225,6 +237,7 @@ async function measureGateway(
         full: best(fullWindows),
         oneByOne,
         floor: best(floorWindows),
+        honoFloor: best(honoFloorWindows),
         ...(kept && { keptMemory: best(keptWindows) }),
       };
     } finally {
@@ -247,7 +260,7 @@ function syncsCell(window: Window, server: string): string {
 
 /** Durable intake at an empty queue and at `ASYNC.backlog` waiting tasks, each with its journal syncs. */
 export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
-  const { floor } = tasks;
+  const { floor, honoFloor } = tasks;
   const empty = tasks.empty.perSecond;
   const full = tasks.full.perSecond;
   const backlog = ASYNC.backlog.toLocaleString("en-US");
@@ -281,6 +294,24 @@ export function asyncRows(runtime: string, tasks: AsyncTasksResult): Row[] {
       syncsCell(tasks.empty, "gateway"),
       syncsCell(floor, "floor"),
       "",
+      "",
+      null,
+    ),
+    row(
+      "Durable tasks accepted/s, backlog 0: the floor behind Hono (floor = plain floor)",
+      runtime,
+      `${fmt.perSecond(honoFloor.perSecond)}; CPU ${honoFloor.cpuPerTaskUs.toFixed(0)} µs per task`,
+      `${fmt.perSecond(floor.perSecond)}; CPU ${floor.cpuPerTaskUs.toFixed(0)} µs per task`,
+      `${Math.round((honoFloor.perSecond / floor.perSecond) * 100)}%`,
+      "",
+      null,
+    ),
+    row(
+      "Durable tasks accepted/s, backlog 0: gateway (floor = the floor behind Hono)",
+      runtime,
+      `${fmt.perSecond(empty)}; CPU ${tasks.empty.cpuPerTaskUs.toFixed(0)} µs per task`,
+      `${fmt.perSecond(honoFloor.perSecond)}; CPU ${honoFloor.cpuPerTaskUs.toFixed(0)} µs per task`,
+      `${Math.round((empty / honoFloor.perSecond) * 100)}%`,
       "",
       null,
     ),
