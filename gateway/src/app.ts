@@ -28,7 +28,7 @@ import { LocalAgentHome } from "./relay/local-home.ts";
 import type { AgentHub } from "./relay/types.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { attachmentRoutes, createAttachmentFinalizer } from "./routes/attachments.ts";
-import { localConnectHandler, requireUpgrade } from "./routes/connect.ts";
+import { type AgentSocketShortcut, CONNECT_PATH, localConnect, requireUpgrade } from "./routes/connect.ts";
 import { downloadRoutes } from "./routes/downloads.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { inboxRoutes } from "./routes/inbox.ts";
@@ -77,6 +77,8 @@ export interface Gateway {
   services: GatewayServices;
   /** Set when agent sockets live in this process. */
   home: LocalAgentHome | null;
+  /** Set with `home`: agent sockets taken off upgrade requests by entries that upgrade on their own server. */
+  agentSocket: AgentSocketShortcut | null;
   /** Makes sure an admin token exists; returns a newly generated one (print it once) or null. */
   init(): Promise<{ adminToken: string | null }>;
   /** In-process hosts (tests, embedders): every socket closed with 1001, each agent's `last_seen` stamped. */
@@ -109,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let cluster: ReturnType<typeof clusterHooks> | null = null;
   let hub: AgentHub;
   let connect: MiddlewareHandler;
+  let agentSocket: AgentSocketShortcut | null = null;
   if (options.hosting) {
     ({ hub, connect } = options.hosting);
   } else if (options.upgradeWebSocket) {
@@ -126,7 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       onError: core.onError,
     });
     hub = cluster ? cluster.wrap(home) : home;
-    connect = localConnectHandler(options.upgradeWebSocket, home, config.maxAgents);
+    ({ handler: connect, agentSocket } = localConnect(options.upgradeWebSocket, home, config.maxAgents));
   } else {
     throw new Error("[gateway] pass either `upgradeWebSocket` or `hosting`");
   }
@@ -176,7 +179,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ["/v1/agents", "/v1/agents/*", "/v1/tokens", "/v1/tickets/*", "/v1/tasks/*", "/mcp", "/s/*"],
     limit,
   );
-  app.get("/v1/connect", requireUpgrade, connect);
+  app.get(CONNECT_PATH, requireUpgrade, connect);
   app.route("/", healthRoutes);
   app.route("/", nodeRoutes);
   app.route("/", downloadRoutes);
@@ -226,6 +229,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: (request, env, ctx) => app.fetch(request, env, ctx as never),
     services,
     home,
+    agentSocket,
     init() {
       // Before the admin token is written: a store with no keys yet needs none of the index passes.
       initialized ??= skipIndexPassesOnNewStore(services.store)

@@ -11,7 +11,12 @@ const { gateway, hostname, port, maxFrameBytes } = await boot("bun", Bun.env, up
 const server = Bun.serve({
   hostname,
   port,
-  fetch: gateway.fetch,
+  fetch(request, server) {
+    // An agent socket skips the app's routing (a sixth of a connect's CPU); everything else goes through it.
+    const events = gateway.agentSocket?.(request.method, request.url, request.headers.get("upgrade"));
+    if (events && server.upgrade(request, { data: events })) return undefined;
+    return gateway.fetch(request, server);
+  },
   // SSE streams can be quiet between keepalives; the gateway times requests out itself.
   idleTimeout: 0,
   websocket: { ...websocket, maxPayloadLength: maxFrameBytes, idleTimeout: 0 },

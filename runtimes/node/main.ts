@@ -22,6 +22,7 @@ attachWebSockets(
   server,
   new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false }),
   gateway.fetch,
+  { agentSocket: gateway.agentSocket },
 );
 
 const shutdown = async () => {

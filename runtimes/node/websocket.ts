@@ -6,15 +6,17 @@
  * its handlers and one context: the `ws` listeners are shared functions that find both on the socket, so an idle
  * socket costs no closures of ours.
  *
- * The upgrade still goes through the Hono app (so the route, its middleware and its 426 stay the single source
- * of truth): the request listener sees the upgrade request, the route's `upgradeWebSocket` records its handlers
- * for that request, and `attach` completes the handshake only for requests the app accepted.
+ * An agent socket the gateway takes off the request itself (`Gateway.agentSocket`, next to the route in
+ * gateway/src/routes/connect.ts) skips the app; any other upgrade request goes through the Hono app (its route,
+ * middleware, 426 and 503): the route's `upgradeWebSocket` records its handlers for that request, and `attach`
+ * completes the handshake only for requests the app accepted.
  */
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, type WSEvents } from "hono/ws";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
+import type { AgentSocketShortcut } from "../../gateway/src/routes/connect.ts";
 
 type Events = WSEvents<WebSocket>;
 
@@ -126,17 +128,26 @@ async function refuse(socket: Duplex, response: Response): Promise<void> {
 }
 
 /**
- * Handles `upgrade` events of `server`: the request goes through `fetch` (the Hono app); if its WebSocket route
- * accepted it, the `ws` server completes the handshake and the route's handlers get the socket.
+ * Handles `upgrade` events of `server`: an agent socket the gateway takes straight off the request
+ * (`Gateway.agentSocket`) is handed to `ws` at once; any other request goes through `fetch` (the Hono app), and if
+ * its WebSocket route accepted it, the `ws` server completes the handshake and the route's handlers get the socket.
  */
 export function attachWebSockets(
   server: Server,
   wss: WebSocketServer,
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
-  onError: (error: unknown) => void = (error) => console.error("[gateway] [websocket]", error),
+  options: {
+    agentSocket?: AgentSocketShortcut | null;
+    onError?: (error: unknown) => void;
+  } = {},
 ): void {
+  const { agentSocket, onError = (error) => console.error("[gateway] [websocket]", error) } = options;
   server.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a peer that vanishes mid-handshake is not our error
+    const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade) as
+      | Events
+      | undefined;
+    if (taken) return wss.handleUpgrade(incoming, socket, head, (ws) => wire(ws, taken, onError));
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (typeof value === "string") headers.set(name, value);

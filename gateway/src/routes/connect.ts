@@ -64,23 +64,59 @@ class AgentSocketEvents implements WSEvents {
   }
 }
 
+/** The agent socket's path: the app's route and `LocalConnect.agentSocket` answer the same requests. */
+export const CONNECT_PATH = "/v1/connect";
+
+/**
+ * Takes an agent socket straight off an upgrade request, for a runtime entry that upgrades on its own server
+ * (Bun, Node): the handlers of the socket, or undefined to send the request through the app as usual. Skipping
+ * the app's routing and middleware took a sixth of the CPU of a connect on Bun (docs/capacity.md); anything
+ * this does not take (another path, not an upgrade, a full node) gets the app's own answer (404, 426, 503).
+ *
+ * @param url the request's URL, absolute (Bun) or as sent (Node's `/v1/connect?agent=…`)
+ * @param upgrade the request's `Upgrade` header
+ */
+export type AgentSocketShortcut = (
+  method: string,
+  url: string,
+  upgrade: string | null | undefined,
+) => WSEvents | undefined;
+
+export interface LocalConnect {
+  /** The app's middleware for `GET /v1/connect`, after `requireUpgrade`. */
+  handler: MiddlewareHandler;
+  agentSocket: AgentSocketShortcut;
+}
+
 /**
  * Wires a runtime's `upgradeWebSocket` helper to the local home. With `maxAgents`, a socket beyond it is refused
  * before the upgrade (`503 node_full`), while the process still has files for callers and its store; the connector
  * retries with backoff, through a balancer possibly to another node.
  */
-export function localConnectHandler(
+export function localConnect(
   upgradeWebSocket: UpgradeWebSocket,
   home: LocalAgentHome,
   maxAgents: number | null,
-): MiddlewareHandler {
+): LocalConnect {
   const admission = maxAgents === null ? undefined : new Admission(home, maxAgents);
-  const upgrade = upgradeWebSocket(
-    (c) => new AgentSocketEvents(home, c.req.query("agent") || undefined, admission),
-  );
-  if (!admission) return upgrade;
-  return (c, next) => {
-    if (!admission.hasRoom(Date.now())) throw errors.nodeFull(admission.max);
-    return upgrade(c, next);
+  const open = (agentHint: string | undefined) => new AgentSocketEvents(home, agentHint, admission);
+  const upgrade = upgradeWebSocket((c) => open(c.req.query("agent") || undefined));
+  return {
+    handler: admission
+      ? (c, next) => {
+          if (!admission.hasRoom(Date.now())) throw errors.nodeFull(admission.max);
+          return upgrade(c, next);
+        }
+      : upgrade,
+    agentSocket(method, url, upgradeHeader) {
+      if (method !== "GET" || upgradeHeader?.toLowerCase() !== "websocket") return undefined;
+      const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("://") + 3);
+      if (start === -1) return undefined;
+      const query = url.indexOf("?", start);
+      if (url.slice(start, query === -1 ? undefined : query) !== CONNECT_PATH) return undefined;
+      if (admission && !admission.hasRoom(Date.now())) return undefined; // the app answers 503 node_full
+      const hint = query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get("agent");
+      return open(hint || undefined);
+    },
   };
 }

@@ -32,6 +32,41 @@ function session(url: string, frames: Array<string | Buffer>, query = ""): Promi
   });
 }
 
+/** Opens a socket at `/v1/connect<query>`, says `hello`, and resolves with the first frame or the close. */
+function firstAnswer(
+  url: string,
+  query: string,
+  hello: string,
+): Promise<{ frame?: any; code?: number; reason?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, "ws")}/v1/connect${query}`);
+    ws.on("open", () => ws.send(hello));
+    ws.on("message", (data) => {
+      resolve({ frame: JSON.parse(data.toString()) });
+      ws.close();
+    });
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.on("error", reject);
+  });
+}
+
+/** The status of a WebSocket upgrade to `path` that the gateway refuses (101 if it accepts it). */
+function upgradeStatus(url: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, "ws")}${path}`);
+    ws.on("open", () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.on("unexpected-response", (_request, response) => {
+      resolve(response.statusCode!);
+      response.resume();
+      ws.terminate();
+    });
+    ws.on("error", reject);
+  });
+}
+
 export function protocolContract(ctx: () => GatewayContext): void {
   describe("wire protocol", () => {
     async function hello() {
@@ -50,6 +85,24 @@ export function protocolContract(ctx: () => GatewayContext): void {
       const res = await apiClient(ctx().gateway.url).get("/v1/connect");
       expect(res.status).toBe(426);
       expect(res.body.error.code).toBe("upgrade_required");
+    });
+
+    it("takes the agent from ?agent= when hello names none, and refuses a socket whose ?agent= names another", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const user = await createUser(url, adminToken, `proto-${Math.random().toString(36).slice(2, 8)}`);
+      const [mine, other] = [await createAgent(user.api), await createAgent(user.api)];
+      const hello = { type: "hello", protocol: { min: 1, max: 3 }, token: user.token };
+      const named = await firstAnswer(url, `?agent=${mine.name}`, JSON.stringify(hello));
+      expect(named.frame).toMatchObject({ type: "welcome", agent: { name: mine.name } });
+      const crossed = await firstAnswer(
+        url,
+        `?agent=${encodeURIComponent(other.name)}`,
+        JSON.stringify({ ...hello, agent: mine.name }),
+      );
+      expect(crossed).toMatchObject({ code: 4100, reason: "agent does not match the URL" });
+      // Paths next to the socket's are not the socket, for an upgrade either.
+      for (const path of ["/v1/connect/x", "/v1/connectx"])
+        expect(await upgradeStatus(url, path), path).toBe(404);
     });
 
     it("closes with 1002 on malformed JSON, unknown frame types, frames before hello and a second hello", async () => {
