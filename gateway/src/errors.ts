@@ -49,6 +49,12 @@ export const errors = {
       "agent_offline",
       `Agent \`${name}\` is not connected. Start its connector, or send with "async": true to queue the message.`,
     ),
+  badHandshake: () =>
+    new ApiError(
+      400,
+      "bad_handshake",
+      "This WebSocket handshake cannot complete: send Sec-WebSocket-Key and Sec-WebSocket-Version: 13, as every WebSocket client does.",
+    ),
   nodeFull: (max: number) =>
     new ApiError(
       503,

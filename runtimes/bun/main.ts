@@ -14,7 +14,10 @@ const server = Bun.serve({
   fetch(request, server) {
     // An agent socket skips the app's routing (a sixth of a connect's CPU); everything else goes through it.
     const events = gateway.agentSocket?.(request.method, request.url, request.headers.get("upgrade"));
-    if (events && server.upgrade(request, { data: events })) return undefined;
+    if (events) {
+      if (server.upgrade(request, { data: events })) return undefined;
+      events.abandon(); // not a handshake Bun completes: the app answers it
+    }
     return gateway.fetch(request, server);
   },
   // SSE streams can be quiet between keepalives; the gateway times requests out itself.

@@ -144,10 +144,18 @@ export function attachWebSockets(
   const { agentSocket, onError = (error) => console.error("[gateway] [websocket]", error) } = options;
   server.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a peer that vanishes mid-handshake is not our error
-    const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade) as
-      | Events
-      | undefined;
-    if (taken) return wss.handleUpgrade(incoming, socket, head, (ws) => wire(ws, taken, onError));
+    const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade);
+    if (taken) {
+      let opened = false;
+      wss.handleUpgrade(incoming, socket, head, (ws) => {
+        opened = true;
+        wire(ws, taken, onError);
+      });
+      // `ws` completes a valid handshake before returning (no `verifyClient` here) and answers a bad one itself
+      // (400, 405): then the socket never opens.
+      if (!opened) taken.abandon();
+      return;
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (typeof value === "string") headers.set(name, value);

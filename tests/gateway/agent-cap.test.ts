@@ -39,6 +39,47 @@ function refusedUpgrade(url: string) {
   });
 }
 
+/** How the upgrade of a real WebSocket client is answered: 101 when it opens, else the refusal's status. */
+function upgradeAnswer(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(new URL("/v1/connect", url.replace(/^http/, "ws")));
+    socket.on("open", () => {
+      resolve(101);
+      socket.terminate();
+    });
+    socket.on("unexpected-response", (_request, response) => {
+      resolve(response.statusCode!);
+      response.resume();
+      socket.terminate();
+    });
+    socket.on("error", reject);
+  });
+}
+
+/** How a runtime answers an upgrade request no server can complete (it has no `Sec-WebSocket-Key`). */
+function brokenUpgrade(url: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `GET /v1/connect HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          "Sec-WebSocket-Version: 13\r\n\r\n",
+      );
+    });
+    let text = "";
+    socket.on("data", (chunk) => {
+      text += chunk;
+      const end = text.indexOf("\r\n\r\n");
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+      if (end === -1 || !length || text.length - end - 4 < Number(length[1])) return;
+      resolve({ status: Number(text.slice(9, 12)), body: text.slice(end + 4) });
+      socket.destroy();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => reject(new Error(`closed before a whole answer: ${JSON.stringify(text)}`)));
+  });
+}
+
 /** `/health` with a deadline: a process out of files may accept a connection and never answer it. */
 const health = (url: string) =>
   fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
@@ -113,6 +154,19 @@ for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
       await welcomed;
       const after = await user.api.post("/v1/agents/a4/messages", { message: "let in" });
       expect(after.body.result).toBe("let in");
+    });
+
+    it("frees the place of a handshake that cannot complete, so broken upgrades keep no agent out", async () => {
+      gateway = await startGateway({ runtime, env: { AGENT_MESH_MAX_AGENTS: "1" } });
+      for (let i = 0; i < 3; i++) {
+        const answer = await brokenUpgrade(gateway.url);
+        expect(answer.status).toBe(400);
+        // The app's JSON refusal; Node's WebSocket server answers before the app, in a line of its own.
+        if (runtime === "node") expect(answer.body).toBe("Missing or invalid Sec-WebSocket-Key header");
+        else expect(JSON.parse(answer.body).error.code).toBe("bad_handshake");
+      }
+      // Each used to hold a place for HANDSHAKE_MS (10 s), and this one was refused with 503 node_full.
+      expect(await upgradeAnswer(gateway.url)).toBe(101);
     });
 
     it("by default keeps files back from agents, so callers get in while more agents wait", async () => {

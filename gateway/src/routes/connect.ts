@@ -2,7 +2,7 @@
  * `GET /v1/connect`: the agent WebSocket. Auth happens in the first frame (`hello`), never in the URL; `?agent=`
  * only names the agent so hosts that route by agent (Workers) know where the socket belongs.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
@@ -23,7 +23,7 @@ export const requireUpgrade: MiddlewareHandler<GatewayEnv> = async (c, next) => 
  * methods live on the prototype, instead of a closure per handler and the scope they share. Every runtime adapter
  * calls the handlers as methods of this object (`events.onOpen(...)`).
  */
-class AgentSocketEvents implements WSEvents {
+class AgentSocketEvents implements AgentSocketHandlers {
   readonly #home: LocalAgentHome;
   /** What `?agent=` named, until the socket opens (then the connection keeps it). */
   #agentHint: string | undefined;
@@ -54,6 +54,10 @@ class AgentSocketEvents implements WSEvents {
     if (this.#connection) this.#home.closed(this.#connection);
   }
 
+  abandon(): void {
+    this.#settle();
+  }
+
   #settle(): void {
     this.#admission?.settled(this);
     this.#admission = undefined;
@@ -71,7 +75,8 @@ export const CONNECT_PATH = "/v1/connect";
  * Takes an agent socket straight off an upgrade request, for a runtime entry that upgrades on its own server
  * (Bun, Node): the handlers of the socket, or undefined to send the request through the app as usual. Skipping
  * the app's routing and middleware took a sixth of the CPU of a connect on Bun (docs/capacity.md); anything
- * this does not take (another path, not an upgrade, a full node) gets the app's own answer (404, 426, 503).
+ * this does not take (another path, not an upgrade, a full node) gets the app's own answer (404, 426, 503), and a
+ * handshake the runtime cannot complete is abandoned (`AgentSocketHandlers.abandon`) and answered by the app too.
  *
  * @param url the request's URL, absolute (Bun) or as sent (Node's `/v1/connect?agent=…`)
  * @param upgrade the request's `Upgrade` header
@@ -80,7 +85,16 @@ export type AgentSocketShortcut = (
   method: string,
   url: string,
   upgrade: string | null | undefined,
-) => WSEvents | undefined;
+) => AgentSocketHandlers | undefined;
+
+/** An agent socket's handlers, until its handshake completes. */
+export interface AgentSocketHandlers extends WSEvents {
+  /**
+   * The handshake failed (a bad `Sec-WebSocket-Key`, say) and the socket will never open: its place under the
+   * agent cap is free at once, not after `HANDSHAKE_MS`.
+   */
+  abandon(): void;
+}
 
 export interface LocalConnect {
   /** The app's middleware for `GET /v1/connect`, after `requireUpgrade`. */
@@ -100,14 +114,26 @@ export function localConnect(
 ): LocalConnect {
   const admission = maxAgents === null ? undefined : new Admission(home, maxAgents);
   const open = (agentHint: string | undefined) => new AgentSocketEvents(home, agentHint, admission);
-  const upgrade = upgradeWebSocket((c) => open(c.req.query("agent") || undefined));
+  /** The handlers the route made for a request, so a handshake its adapter could not complete is abandoned. */
+  const made = new WeakMap<Context, AgentSocketEvents>();
+  const upgrade = upgradeWebSocket((c) => {
+    const events = open(c.req.query("agent") || undefined);
+    made.set(c, events);
+    return events;
+  });
   return {
-    handler: admission
-      ? (c, next) => {
-          if (!admission.hasRoom(Date.now())) throw errors.nodeFull(admission.max);
-          return upgrade(c, next);
-        }
-      : upgrade,
+    async handler(c) {
+      if (admission && !admission.hasRoom(Date.now())) throw errors.nodeFull(admission.max);
+      let response: Response | undefined;
+      try {
+        response = (await upgrade(c, async () => {})) ?? undefined;
+      } catch {
+        // The adapter could not upgrade the request (Deno throws; Bun and Node pass it on): it never opens.
+      }
+      if (response) return response;
+      made.get(c)?.abandon();
+      throw errors.badHandshake();
+    },
     agentSocket(method, url, upgradeHeader) {
       if (method !== "GET" || upgradeHeader?.toLowerCase() !== "websocket") return undefined;
       const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("://") + 3);
