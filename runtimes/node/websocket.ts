@@ -16,6 +16,7 @@ import type { Duplex } from "node:stream";
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, type WSEvents } from "hono/ws";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
+import { errors, renderError } from "../../gateway/src/index.ts";
 import type { AgentSocketShortcut } from "../../gateway/src/routes/connect.ts";
 
 type Events = WSEvents<WebSocket>;
@@ -142,6 +143,11 @@ export function attachWebSockets(
   } = {},
 ): void {
   const { agentSocket, onError = (error) => console.error("[gateway] [websocket]", error) } = options;
+  // A handshake `ws` cannot complete (no key, a bad version) gets the gateway's refusal, not a line of text.
+  wss.on("wsClientError", (_error: Error, socket: Duplex) => {
+    const { status, body } = renderError(errors.badHandshake());
+    refuse(socket, Response.json(body, { status })).catch(() => reject(socket, 400));
+  });
   server.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a peer that vanishes mid-handshake is not our error
     const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade);
@@ -151,8 +157,8 @@ export function attachWebSockets(
         opened = true;
         wire(ws, taken, onError);
       });
-      // `ws` completes a valid handshake before returning (no `verifyClient` here) and answers a bad one itself
-      // (400, 405): then the socket never opens.
+      // `ws` completes a valid handshake before returning (no `verifyClient` here) and refuses a bad one (above):
+      // then the socket never opens.
       if (!opened) taken.abandon();
       return;
     }
