@@ -14,6 +14,7 @@ import { configFromEnv } from "../../gateway/src/index.ts";
 import { apiClient } from "../helpers/api.ts";
 import { connectAgent, createAgent, createUser, echoClient, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
+import { upgradeAnswer } from "../helpers/upgrade.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 /** The upgrade's answer when it is not 101: status, headers and body. */
@@ -36,23 +37,6 @@ function refusedUpgrade(url: string) {
         });
       });
     });
-  });
-}
-
-/** How the upgrade of a real WebSocket client is answered: 101 when it opens, else the refusal's status. */
-function upgradeAnswer(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(new URL("/v1/connect", url.replace(/^http/, "ws")));
-    socket.on("open", () => {
-      resolve(101);
-      socket.terminate();
-    });
-    socket.on("unexpected-response", (_request, response) => {
-      resolve(response.statusCode!);
-      response.resume();
-      socket.terminate();
-    });
-    socket.on("error", reject);
   });
 }
 

@@ -4,6 +4,7 @@ import WebSocket from "ws";
 import { PROTOCOL_DEFAULTS } from "../../../gateway/src/protocol/index.ts";
 import { apiClient } from "../../helpers/api.ts";
 import { createAgent, createUser } from "../../helpers/fixtures.ts";
+import { upgradeAnswer } from "../../helpers/upgrade.ts";
 import type { GatewayContext } from "./index.ts";
 
 interface Closed {
@@ -50,23 +51,6 @@ function firstAnswer(
   });
 }
 
-/** The status of a WebSocket upgrade to `path` that the gateway refuses (101 if it accepts it). */
-function upgradeStatus(url: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, "ws")}${path}`);
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on("unexpected-response", (_request, response) => {
-      resolve(response.statusCode!);
-      response.resume();
-      ws.terminate();
-    });
-    ws.on("error", reject);
-  });
-}
-
 export function protocolContract(ctx: () => GatewayContext): void {
   describe("wire protocol", () => {
     async function hello() {
@@ -102,7 +86,7 @@ export function protocolContract(ctx: () => GatewayContext): void {
       expect(crossed).toMatchObject({ code: 4100, reason: "agent does not match the URL" });
       // Paths next to the socket's are not the socket, for an upgrade either.
       for (const path of ["/v1/connect/x", "/v1/connectx"])
-        expect(await upgradeStatus(url, path), path).toBe(404);
+        expect(await upgradeAnswer(url, path), path).toBe(404);
     });
 
     it("closes with 1002 on malformed JSON, unknown frame types, frames before hello and a second hello", async () => {
