@@ -17,7 +17,7 @@ import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, type WSEvents } from "hono/ws";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { errors, renderError } from "../../gateway/src/index.ts";
-import type { AgentSocketShortcut } from "../../gateway/src/routes/connect.ts";
+import type { AgentSocketHandlers, AgentSocketShortcut } from "../../gateway/src/routes/connect.ts";
 
 type Events = WSEvents<WebSocket>;
 
@@ -150,18 +150,21 @@ export function attachWebSockets(
   });
   server.on("upgrade", async (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a peer that vanishes mid-handshake is not our error
-    const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade);
-    if (taken) {
+    /** Completes the handshake for `events`; one that cannot complete is abandoned (its place under the cap freed). */
+    const handOver = (events: Events): void => {
       let opened = false;
-      wss.handleUpgrade(incoming, socket, head, (ws) => {
-        opened = true;
-        wire(ws, taken, onError);
-      });
+      if (!socket.destroyed) {
+        wss.handleUpgrade(incoming, socket, head, (ws) => {
+          opened = true;
+          wire(ws, events, onError);
+        });
+      }
       // `ws` completes a valid handshake before returning (no `verifyClient` here) and refuses a bad one (above):
       // then the socket never opens.
-      if (!opened) taken.abandon();
-      return;
-    }
+      if (!opened) (events as Partial<AgentSocketHandlers>).abandon?.();
+    };
+    const taken = agentSocket?.(incoming.method ?? "GET", incoming.url ?? "/", incoming.headers.upgrade);
+    if (taken) return handOver(taken);
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (typeof value === "string") headers.set(name, value);
@@ -180,7 +183,6 @@ export function attachWebSockets(
     const events = accepted.get(request);
     accepted.delete(request);
     if (!events) return refuse(socket, response).catch(() => reject(socket, 500));
-    if (socket.destroyed) return;
-    wss.handleUpgrade(incoming, socket, head, (ws) => wire(ws, events, onError));
+    handOver(events);
   });
 }

@@ -5,15 +5,18 @@
  * place that frees up is taken. And a node whose files run out anyway (a flood of callers) serves again once they
  * go, with its agents still connected: Deno's server used to stop accepting for good.
  */
-import { connect, type Socket } from "node:net";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import type { AgentClient, ClientStatus } from "../../connector/src/client/agent-client.ts";
 import { describeRefusal } from "../../connector/src/client/handshake-refusal.ts";
 import { configFromEnv } from "../../gateway/src/index.ts";
+import { attachWebSockets, upgradeWebSocket } from "../../runtimes/node/websocket.ts";
 import { apiClient } from "../helpers/api.ts";
 import { connectAgent, createAgent, createUser, echoClient, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
+import { inProcessGateway } from "../helpers/in-process-gateway.ts";
 import { upgradeAnswer } from "../helpers/upgrade.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
@@ -86,6 +89,26 @@ describe("AGENT_MESH_MAX_AGENTS", () => {
     expect(describeRefusal(503, body)).toBe("HTTP 503 node_full: full.");
     expect(describeRefusal(502, "<html>Bad gateway</html>")).toBe("HTTP 502");
     expect(describeRefusal(500, "")).toBe("HTTP 500");
+  });
+});
+
+describe("the agent cap behind the app's own route (Node's upgrades without the shortcut)", () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+    server = undefined;
+  });
+
+  it("frees the place of a handshake that cannot complete", async () => {
+    const gateway = inProcessGateway({ upgradeWebSocket, config: { ...configFromEnv({}), maxAgents: 1 } });
+    await gateway.init();
+    server = createServer();
+    attachWebSockets(server, new WebSocketServer({ noServer: true }), gateway.fetch);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (let i = 0; i < 3; i++) expect((await brokenUpgrade(url)).status).toBe(400);
+    expect(await upgradeAnswer(url)).toBe(101);
+    gateway.dispose();
   });
 });
 
