@@ -22,7 +22,7 @@ import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
 
 const MessageBody = v.object({
   message: v.pipe(v.string(), v.minLength(1, "message must not be empty")),
-  session_id: v.optional(v.pipe(v.string(), v.regex(SESSION_ID, "session_id: 1–128 letters, digits, . _ -"))),
+  session_id: v.optional(v.pipe(v.string(), v.regex(SESSION_ID, "1–128 letters, digits, . _ -"))),
   async: v.optional(v.boolean()),
   callback_url: v.optional(
     v.pipe(

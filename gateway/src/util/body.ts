@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { errors } from "../errors.ts";
+import { describeIssue } from "./schema-issue.ts";
 
 export async function readJson<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
   let body: unknown;
@@ -12,14 +13,12 @@ export async function readJson<S extends v.GenericSchema>(c: Context, schema: S)
   }
   const parsed = v.safeParse(schema, body);
   if (!parsed.success) {
-    const message = parsed.issues
-      .slice(0, 5)
-      .map((issue) => {
-        const path = issue.path?.map((p) => String(p.key)).join(".");
-        return path ? `${path}: ${issue.message}` : issue.message;
-      })
-      .join("; ");
-    throw errors.invalidRequest(message);
+    throw errors.invalidRequest(
+      parsed.issues
+        .slice(0, 5)
+        .map((issue) => describeIssue(issue))
+        .join("; "),
+    );
   }
   return parsed.output;
 }

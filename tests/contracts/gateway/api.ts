@@ -101,6 +101,23 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await admin.post("/v1/tokens", { name: "bob", scopes: ["root"] })).status).toBe(400);
     });
 
+    it("says in a refusal which field to fix and how, not the schema's internals", async () => {
+      const bob = await createUser(ctx().gateway.url, ctx().gateway.adminToken, "bob-refusals");
+      await bob.api.post("/v1/agents", { name: "refusals" });
+      const messageOf = async (body: unknown) => {
+        const res = await bob.api.post("/v1/agents/refusals/messages", body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe("invalid_request");
+        return res.body.error.message as string;
+      };
+      expect(await messageOf({})).toBe("message is required");
+      expect(await messageOf({ message: 5 })).toBe("message: expected string, got 5");
+      expect(await messageOf({ message: "hi", async: "yes" })).toBe('async: expected boolean, got "yes"');
+      expect(await messageOf({ message: "hi", session_id: "../x" })).toBe(
+        "session_id: 1–128 letters, digits, . _ -",
+      );
+    });
+
     it("creates, finds (by id or any-case name), updates and deletes agents", async () => {
       const bob = await createUser(ctx().gateway.url, ctx().gateway.adminToken, "bob-api");
       const created = await bob.api.post("/v1/agents", {

@@ -11,6 +11,7 @@ import { TASK_ID, type TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
 import { PromptAnswer } from "../../protocol/index.ts";
 import type { GatewayServices } from "../../services.ts";
+import { describeIssue } from "../../util/schema-issue.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
 import { historyLengthOf, pushConfigOf, type SendInput, sendInputOf, stateFilterOf } from "./parse.ts";
 import { checkedPushConfig, MAX_PUSH_CONFIGS, PUSH_DATA, type PushConfig, pushConfigToWire } from "./push.ts";
@@ -257,10 +258,8 @@ export function promptAnswerOf(promptId: string, text: string): PromptAnswer {
 function checkedAnswer(answer: Record<string, unknown>): PromptAnswer {
   const parsed = v.safeParse(PromptAnswer, answer);
   if (parsed.success) return parsed.output;
-  const issue = parsed.issues[0];
-  const where = issue.path?.map((p) => String(p.key)).join(".") ?? "answer";
   throw a2aErrors.invalidParams(
-    `The permission answer is malformed (${where}: ${issue.message}). Send {"decision":"allow"|"deny"} with an optional "message" (up to 4096 characters) and "updated_input" (an object).`,
+    `The permission answer is malformed (${describeIssue(parsed.issues[0], "answer")}). Send {"decision":"allow"|"deny"} with an optional "message" (up to 4096 characters) and "updated_input" (an object).`,
   );
 }
 
