@@ -3,6 +3,7 @@ import { setImmediate } from "node:timers";
 import { upgradeWebSocket } from "hono/deno";
 import { gatherSseWritesUntil } from "../../gateway/src/index.ts";
 import { boot, listening } from "../shared/boot.ts";
+import { upgradeAgentSocket } from "./agent-sockets.ts";
 
 // Each agent WebSocket message is a task of its own here: gather SSE writes until the ready ones are handled.
 gatherSseWritesUntil(setImmediate);
@@ -29,7 +30,8 @@ function serve(): void {
         onListen: ({ hostname, port }) =>
           console.log(listening("deno", `http://${hostname}:${port}`, gateway.services.store.name)),
       },
-      (request, info) => gateway.fetch(request, info),
+      (request, info) =>
+        upgradeAgentSocket(Deno, gateway.agentSocket, request) ?? gateway.fetch(request, info),
     );
   } catch (error) {
     // Listening needs a file too: wait until one is free.
