@@ -13,7 +13,10 @@ declare const Deno: {
     options: { hostname: string; port: number; onListen(addr: { hostname: string; port: number }): void },
     handler: (request: Request) => Response | Promise<Response>,
   ): unknown;
-  upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
+  upgradeWebSocket(
+    request: Request,
+    options: { idleTimeout: number },
+  ): { socket: WebSocket; response: Response };
 };
 
 const relay = createFloorRelay({ heartbeatMs: Number(Deno.env.get("FLOOR_HEARTBEAT_MS") ?? 15_000) });
@@ -31,7 +34,8 @@ Deno.serve(
   },
   (request) => {
     if (new URL(request.url).pathname === "/v1/connect") {
-      const { socket, response } = Deno.upgradeWebSocket(request);
+      // No per-socket ping timer, as in the gateway: the agents' own pings are the heartbeat.
+      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
       socket.onmessage = (event) => relay.agentMessage(socket, String(event.data));
       socket.onclose = () => relay.agentClosed(socket);
       return response;

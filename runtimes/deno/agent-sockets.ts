@@ -48,9 +48,18 @@ function onError(this: WebSocket, event: Event): void {
   handlersOf(this).onError?.(event, contextOf(this));
 }
 
+/**
+ * Deno's own liveness check (a WebSocket ping after 30 s without a frame) is off: the gateway's heartbeat already
+ * checks every agent in one sweep, and Deno's check is a timer per socket, cleared and set again on every frame.
+ */
+const NO_IDLE_TIMEOUT = { idleTimeout: 0 };
+
 /** The slice of Deno's API used here. */
 interface DenoUpgrade {
-  upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
+  upgradeWebSocket(
+    request: Request,
+    options: { idleTimeout: number },
+  ): { socket: WebSocket; response: Response };
 }
 
 /**
@@ -66,7 +75,7 @@ export function upgradeAgentSocket(
   if (!handlers) return undefined;
   let upgraded: { socket: WebSocket; response: Response };
   try {
-    upgraded = deno.upgradeWebSocket(request);
+    upgraded = deno.upgradeWebSocket(request, NO_IDLE_TIMEOUT);
   } catch {
     handlers.abandon(); // not a handshake Deno completes (no Sec-WebSocket-Key, say): the app answers it
     return undefined;
