@@ -19,14 +19,9 @@ type AgentWebSocket = WebSocket & { [HANDLERS]: AgentSocketHandlers };
 const handlersOf = (socket: WebSocket): AgentSocketHandlers => (socket as AgentWebSocket)[HANDLERS];
 const contextOf = (socket: WebSocket): WSContext => socket as unknown as WSContext;
 
-/** A handler that threw goes to `onError`, as in hono/deno; a rejected promise too. */
-function guarded(socket: WebSocket, run: () => unknown): void {
-  try {
-    const result = run();
-    if (result instanceof Promise) result.catch((error: unknown) => failed(socket, error));
-  } catch (error) {
-    failed(socket, error);
-  }
+/** A handler that threw or rejected goes to `onError` (no closure unless it returned a promise: this runs per frame). */
+function settle(socket: WebSocket, result: unknown): void {
+  if (result instanceof Promise) result.catch((error: unknown) => failed(socket, error));
 }
 
 function failed(socket: WebSocket, error: unknown): void {
@@ -35,14 +30,23 @@ function failed(socket: WebSocket, error: unknown): void {
   handlers.onError(Object.assign(new Event("error"), { error }), contextOf(socket));
 }
 
+/** Calls one of the socket's handlers, as a method of the handlers object (as every Hono adapter does). */
+function dispatch(socket: WebSocket, name: "onOpen" | "onMessage" | "onClose", event: Event): void {
+  try {
+    settle(socket, handlersOf(socket)[name]?.(event as never, contextOf(socket)));
+  } catch (error) {
+    failed(socket, error);
+  }
+}
+
 function onOpen(this: WebSocket, event: Event): void {
-  guarded(this, () => handlersOf(this).onOpen?.(event, contextOf(this)));
+  dispatch(this, "onOpen", event);
 }
 function onMessage(this: WebSocket, event: MessageEvent): void {
-  guarded(this, () => handlersOf(this).onMessage?.(event, contextOf(this)));
+  dispatch(this, "onMessage", event);
 }
 function onClose(this: WebSocket, event: CloseEvent): void {
-  guarded(this, () => handlersOf(this).onClose?.(event, contextOf(this)));
+  dispatch(this, "onClose", event);
 }
 function onError(this: WebSocket, event: Event): void {
   handlersOf(this).onError?.(event, contextOf(this));
