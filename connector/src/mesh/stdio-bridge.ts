@@ -36,7 +36,14 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
   if (options.as) headers["x-agent-mesh-as"] = options.as;
   if (options.chain) headers["x-agent-mesh-chain"] = options.chain;
-  const remote = new Client({ name: "agent-mesh-mcp", version: options.version });
+  // The gateway's door speaks the 2026-07-28 era: one POST per call, answered with plain JSON unless the call
+  // reports progress. The 2025 era the SDK client picks by default answers every call as an SSE stream from a
+  // transport built for it, which cost the bridge more than the call itself. `auto` still falls back to 2025 for a
+  // gateway that does not offer the new era.
+  const remote = new Client(
+    { name: "agent-mesh-mcp", version: options.version },
+    { versionNegotiation: { mode: "auto" } },
+  );
   await remote.connect(
     new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), {
       requestInit: { headers },
