@@ -60,7 +60,20 @@ describe("fetchWithOwnSignals", () => {
     expect(await res.json()).toEqual({ path: "/x" });
   });
 
-  it("holds one listener while a body is read, and an abort of the shared signal stops that body", async () => {
+  it("hands a plain answer back as it came, with no listener left once its headers arrived", async () => {
+    const shared = new AbortController();
+    let fromBase: Response | undefined;
+    const fetchOwn = fetchWithOwnSignals(async (input, init) => {
+      fromBase = await fetch(input, init);
+      return fromBase;
+    });
+    const res = await fetchOwn(`${base}/plain`, { signal: shared.signal });
+    expect(res).toBe(fromBase); // not wrapped in a stream of our own
+    expect(listeners(shared.signal)).toBe(0);
+    expect(await res.json()).toEqual({ path: "/plain" });
+  });
+
+  it("holds one listener while an event stream is read, and an abort of the shared signal stops it", async () => {
     const shared = new AbortController();
     const res = await fetchWithOwnSignals()(`${base}/slow`, { signal: shared.signal });
     const reader = res.body!.getReader();

@@ -5,9 +5,11 @@
  * is garbage-collected, so `agent-mesh mcp` serving a few thousand tool calls piled that many listeners on one
  * signal, and Node printed a MaxListenersExceededWarning per call to the agent's MCP log from the 1,501st on.
  *
- * Here the long-lived signal holds one listener per request in flight: it is removed once the response's body has
- * been read to its end, cancelled or has failed (or the request failed). Aborting the long-lived signal still
- * aborts every request, and every body still being read.
+ * Here the long-lived signal holds one listener per request in flight. For an event stream (a long call's progress
+ * and answer) it is removed once the stream has been read to its end, cancelled or has failed; for any other answer
+ * (the gateway's plain JSON, already on its way in one piece) once its headers arrived, because wrapping every body
+ * in a stream of our own to watch its end took a fifth of a tool call's time through `agent-mesh mcp` on Node 20.
+ * Aborting the long-lived signal still aborts every request and every event stream still being read.
  * @module
  */
 
@@ -27,7 +29,7 @@ export function fetchWithOwnSignals(base: typeof fetch = fetch): typeof fetch {
       release();
       throw error;
     }
-    if (response.body === null) {
+    if (response.body === null || !isEventStream(response)) {
       release();
       return response;
     }
@@ -35,6 +37,9 @@ export function fetchWithOwnSignals(base: typeof fetch = fetch): typeof fetch {
     return new Response(releasedAtEnd(response.body, release), { status, statusText, headers });
   };
 }
+
+const isEventStream = (response: Response): boolean =>
+  /^\s*text\/event-stream\b/i.test(response.headers.get("content-type") ?? "");
 
 /** The same bytes as `body`; `release` runs once it ends, fails or is cancelled. */
 function releasedAtEnd(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
