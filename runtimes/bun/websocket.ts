@@ -15,6 +15,7 @@
  */
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, type WSEvents } from "hono/ws";
+import { dispatchSocketEvent } from "../shared/socket-events.ts";
 
 /** The slice of Bun's `ServerWebSocket` used here. */
 export interface BunSocket {
@@ -34,18 +35,6 @@ interface BunServerLike {
  */
 const contextOf = (ws: BunSocket): WSContext<BunSocket> => ws as unknown as WSContext<BunSocket>;
 
-/** An error a handler threw or rejected with goes to `onError`, as in hono/bun. */
-function report(ws: BunSocket, error: unknown): void {
-  const events = ws.data;
-  if (!events.onError) throw error;
-  events.onError(Object.assign(new Event("error"), { error }), contextOf(ws));
-}
-
-/** Watches a handler's result: a rejection goes to `onError` (no closure unless it returned a promise). */
-function settle(ws: BunSocket, result: unknown): void {
-  if (result instanceof Promise) result.catch((error: unknown) => report(ws, error));
-}
-
 export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c: Context, events) => {
   const env = c.env as { server?: BunServerLike } & BunServerLike;
   const server = env.server ?? env;
@@ -54,32 +43,14 @@ export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c: Context, ev
 
 export const websocket = {
   open(ws: BunSocket): void {
-    const events = ws.data;
-    if (!events.onOpen) return;
-    try {
-      settle(ws, events.onOpen(new Event("open"), contextOf(ws)));
-    } catch (error) {
-      report(ws, error);
-    }
+    dispatchSocketEvent(ws.data, "onOpen", new Event("open"), contextOf(ws));
   },
   message(ws: BunSocket, message: string | Uint8Array): void {
-    const events = ws.data;
-    if (!events.onMessage) return;
     const data = typeof message === "string" ? message : (message.buffer as ArrayBuffer);
-    try {
-      // Not a DOM MessageEvent: the gateway reads `data` only, and this runs once per agent frame.
-      settle(ws, events.onMessage({ data } as MessageEvent, contextOf(ws)));
-    } catch (error) {
-      report(ws, error);
-    }
+    // Not a DOM MessageEvent: the gateway reads `data` only, and this runs once per agent frame.
+    dispatchSocketEvent(ws.data, "onMessage", { data } as MessageEvent, contextOf(ws));
   },
   close(ws: BunSocket, code: number, reason: string): void {
-    const events = ws.data;
-    if (!events.onClose) return;
-    try {
-      settle(ws, events.onClose(new CloseEvent("close", { code, reason }), contextOf(ws)));
-    } catch (error) {
-      report(ws, error);
-    }
+    dispatchSocketEvent(ws.data, "onClose", new CloseEvent("close", { code, reason }), contextOf(ws));
   },
 };

@@ -10,6 +10,7 @@
  */
 import type { WSContext } from "hono/ws";
 import type { AgentSocketHandlers, AgentSocketShortcut } from "../../gateway/src/routes/connect.ts";
+import { dispatchSocketEvent } from "../shared/socket-events.ts";
 
 /** Where a socket keeps its handlers. */
 const HANDLERS = Symbol("agent socket handlers");
@@ -19,34 +20,14 @@ type AgentWebSocket = WebSocket & { [HANDLERS]: AgentSocketHandlers };
 const handlersOf = (socket: WebSocket): AgentSocketHandlers => (socket as AgentWebSocket)[HANDLERS];
 const contextOf = (socket: WebSocket): WSContext => socket as unknown as WSContext;
 
-/** A handler that threw or rejected goes to `onError` (no closure unless it returned a promise: this runs per frame). */
-function settle(socket: WebSocket, result: unknown): void {
-  if (result instanceof Promise) result.catch((error: unknown) => failed(socket, error));
-}
-
-function failed(socket: WebSocket, error: unknown): void {
-  const handlers = handlersOf(socket);
-  if (!handlers.onError) throw error;
-  handlers.onError(Object.assign(new Event("error"), { error }), contextOf(socket));
-}
-
-/** Calls one of the socket's handlers, as a method of the handlers object (as every Hono adapter does). */
-function dispatch(socket: WebSocket, name: "onOpen" | "onMessage" | "onClose", event: Event): void {
-  try {
-    settle(socket, handlersOf(socket)[name]?.(event as never, contextOf(socket)));
-  } catch (error) {
-    failed(socket, error);
-  }
-}
-
 function onOpen(this: WebSocket, event: Event): void {
-  dispatch(this, "onOpen", event);
+  dispatchSocketEvent(handlersOf(this), "onOpen", event, contextOf(this));
 }
 function onMessage(this: WebSocket, event: MessageEvent): void {
-  dispatch(this, "onMessage", event);
+  dispatchSocketEvent(handlersOf(this), "onMessage", event, contextOf(this));
 }
 function onClose(this: WebSocket, event: CloseEvent): void {
-  dispatch(this, "onClose", event);
+  dispatchSocketEvent(handlersOf(this), "onClose", event, contextOf(this));
 }
 function onError(this: WebSocket, event: Event): void {
   handlersOf(this).onError?.(event, contextOf(this));

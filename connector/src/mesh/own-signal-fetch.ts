@@ -7,8 +7,8 @@
  *
  * Here the long-lived signal holds one listener per request in flight. For an event stream (a long call's progress
  * and answer) it is removed once the stream has been read to its end, cancelled or has failed; for any other answer
- * (the gateway's plain JSON, already on its way in one piece) once its headers arrived, because wrapping every body
- * in a stream of our own to watch its end took a fifth of a tool call's time through `agent-mesh mcp` on Node 20.
+ * (the gateway's plain JSON, already on its way in one piece) once its headers arrived: wrapping every body in a
+ * stream of our own to watch its end cost about a tenth of a JSON call's CPU on Node 20 (its web streams are dear).
  * Aborting the long-lived signal still aborts every request and every event stream still being read.
  * @module
  */

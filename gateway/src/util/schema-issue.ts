@@ -2,9 +2,9 @@
 import type * as v from "valibot";
 
 /**
- * `message is required`, `limit: expected number, got "ten"`, or the schema's own words where it has some. Valibot's
- * default wording ("Invalid key: Expected \"message\" but received undefined") names the schema's internals, not
- * what to send.
+ * `message is required`, `limit: expected number, got "ten"`, or the schema's own words where it has some, after
+ * the field's name unless they start with it (`message must not be empty`). Valibot's default wording ("Invalid
+ * key: Expected \"message\" but received undefined") names the schema's internals, not what to send.
  */
 export function describeIssue(issue: v.BaseIssue<unknown>, fallbackPath = ""): string {
   const path = issue.path?.map((step) => String(step.key)).join(".") || fallbackPath;
@@ -13,5 +13,6 @@ export function describeIssue(issue: v.BaseIssue<unknown>, fallbackPath = ""): s
     if (issue.received === "undefined") return path ? `${path} is required` : "a value is required";
     return `${at}expected ${issue.expected}, got ${issue.received}`;
   }
-  return `${at}${issue.message}`;
+  const named = path !== "" && (issue.message.startsWith(`${path} `) || issue.message.startsWith(`${path}:`));
+  return named ? issue.message : `${at}${issue.message}`;
 }

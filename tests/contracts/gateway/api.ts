@@ -111,6 +111,7 @@ export function apiContract(ctx: () => GatewayContext): void {
         return res.body.error.message as string;
       };
       expect(await messageOf({})).toBe("message is required");
+      expect(await messageOf({ message: "" })).toBe("message must not be empty");
       expect(await messageOf({ message: 5 })).toBe("message: expected string, got 5");
       expect(await messageOf({ message: "hi", async: "yes" })).toBe('async: expected boolean, got "yes"');
       expect(await messageOf({ message: "hi", session_id: "../x" })).toBe(
