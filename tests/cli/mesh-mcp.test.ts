@@ -150,4 +150,35 @@ describe("agent-mesh mcp: agents messaging agents", () => {
     expect(refused.text).toContain("call_depth_exceeded");
     served.stop();
   });
+
+  it("passes a long ask's progress through while the other agent works", async () => {
+    const { alice, bob, dev, tester } = await twoAgents("mcp-progress");
+    const progress: number[] = [];
+    let progressSeen: () => void = () => {};
+    const seen = new Promise<string>((resolve) => {
+      progressSeen = () => resolve("after progress");
+    });
+    // The agent answers only once the local client got progress: a bridge that held the gateway's event stream
+    // back until its end would leave it waiting, and the answer would say so.
+    const served = await connectAgent(gateway.url, alice.token, dev.name, async (request, reply) => {
+      reply.chunk("thinking it over");
+      const when = await Promise.race([seen, sleep(10_000).then(() => "with no progress seen")]);
+      reply.done(`slow echo: ${request.message}, ${when}`);
+    });
+    const asTester = await meshServer(bob.token, tester.name);
+    const answer = await asTester.client.callTool(
+      { name: "ask_agent", arguments: { to: dev.name, message: "ping" } },
+      {
+        timeout: 60_000,
+        onprogress: (p: { progress: number }) => {
+          progress.push(p.progress);
+          progressSeen();
+        },
+      } as never,
+    );
+    expect(resultText(answer)).toContain("slow echo: ping, after progress");
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    served.stop();
+  });
 });

@@ -29,7 +29,7 @@ export function fetchWithOwnSignals(base: typeof fetch = fetch): typeof fetch {
       release();
       throw error;
     }
-    if (response.body === null || !isEventStream(response)) {
+    if (response.body === null || !isEventStream(response.headers.get("content-type"))) {
       release();
       return response;
     }
@@ -38,8 +38,8 @@ export function fetchWithOwnSignals(base: typeof fetch = fetch): typeof fetch {
   };
 }
 
-const isEventStream = (response: Response): boolean =>
-  /^\s*text\/event-stream\b/i.test(response.headers.get("content-type") ?? "");
+export const isEventStream = (contentType: string | null | undefined): boolean =>
+  /^\s*text\/event-stream\b/i.test(contentType ?? "");
 
 /** The same bytes as `body`; `release` runs once it ends, fails or is cancelled. */
 function releasedAtEnd(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
