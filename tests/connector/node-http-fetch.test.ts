@@ -56,6 +56,12 @@ function handler(req: IncomingMessage, res: import("node:http").ServerResponse) 
         res.write("data: first\n\n");
         endEvents = () => res.end("data: last\n\n");
         return;
+      case "/quiet":
+        // An event, then a silence longer than the client's idle-socket time, then the end.
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: first\n\n");
+        setTimeout(() => res.end("data: last\n\n"), 600);
+        return;
       case "/hang":
         return; // never answered
       case "/cut":
@@ -171,6 +177,16 @@ describe("nodeHttpFetch", () => {
     endEvents();
     expect(await text).toBe("data: first\n\ndata: last\n\n");
     expect(listeners(controller.signal)).toBe(0);
+  });
+
+  it("lets an answer in flight be silent for longer than a socket may idle, and closes idle sockets", async () => {
+    const fetchHttp = nodeHttpFetch({ idleSocketMs: 200 });
+    const res = await fetchHttp(`${base}/quiet`, manual);
+    expect(await res.text()).toBe("data: first\n\ndata: last\n\n");
+    const socket = seen.at(-1)!.socket;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await (await fetchHttp(`${base}/after-idle`, manual)).text();
+    expect(seen.at(-1)!.socket).not.toBe(socket); // the idle one was closed; this came on a new connection
   });
 
   it("rejects with the signal's reason when aborted before the answer, or already aborted", async () => {

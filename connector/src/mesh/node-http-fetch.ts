@@ -21,12 +21,20 @@ import https from "node:https";
 import { Readable } from "node:stream";
 import { isEventStream } from "./own-signal-fetch.ts";
 
-const IDLE_SOCKET_MS = 4_000;
+export interface NodeHttpFetchOptions {
+  /** For the requests this fetch does not take; Node's fetch by default. */
+  fallback?: typeof fetch;
+  /** How long a kept-alive socket may sit unused before it is closed (4 s). A request in flight is not timed. */
+  idleSocketMs?: number;
+}
 
-export function nodeHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
+export function nodeHttpFetch({
+  fallback = fetch,
+  idleSocketMs = 4_000,
+}: NodeHttpFetchOptions = {}): typeof fetch {
   const agents = {
-    "http:": new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    "https:": new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+    "http:": new http.Agent({ keepAlive: true, timeout: idleSocketMs }),
+    "https:": new https.Agent({ keepAlive: true, timeout: idleSocketMs }),
   };
   return (input, init) => {
     const url = typeof input === "string" ? parseUrl(input) : input instanceof URL ? input : null;

@@ -50,7 +50,7 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
       requestInit: { headers },
       // node:http for the calls the SDK makes (a third less CPU per call than Node 20's fetch); anything else it
       // does not take goes to Node's fetch, with a signal of its own per request.
-      fetch: nodeHttpFetch(fetchWithOwnSignals()),
+      fetch: nodeHttpFetch({ fallback: fetchWithOwnSignals() }),
     }),
   );
   const handle = serveStdio(() => {
