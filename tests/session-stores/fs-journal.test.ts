@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { RELAXED_FLUSH_MS } from "../../gateway/src/session-stores/_journal-file.ts";
 import {
   type FileHandleLike,
   fsSessionStore,
@@ -286,6 +287,24 @@ describe("fs session store journal", () => {
     const reopened = fsSessionStore({ dir, fs });
     expect(await reopened.get("rate:t:2")).toBe(12);
     await reopened.dispose();
+  });
+
+  it("arms one flush timer for relaxed counts however many writes take them early", async () => {
+    const store = fsSessionStore({ dir, fs });
+    await store.keys("");
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      // As the gateway does per durable task: a rate-limit count, then the task's own write.
+      for (let i = 0; i < 100; i++) {
+        await store.increment("rate:t:3", 1, { durable: false });
+        await store.set(`task:a:${i}`, "queued");
+      }
+      expect(timers.mock.calls.filter(([, ms]) => ms === RELAXED_FLUSH_MS)).toHaveLength(1);
+    } finally {
+      timers.mockRestore();
+    }
+    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:3"))).toHaveLength(100);
+    await store.dispose();
   });
 
   it("flushes queued writes on dispose", async () => {
