@@ -2,8 +2,8 @@
  * A `fetch` over `node:http` and `node:https` with keep-alive agents, for `agent-mesh mcp`'s calls to the gateway.
  * Node 20's own fetch (undici) streams every request body through web streams and tees it for the MCP SDK's
  * `redirect: "manual"`, then answers through more of them: in one process, a JSON call took 634–743 µs of CPU that
- * way against 360–443 µs over `node:http`. Through the whole bridge, 2,000 `ask_agent` calls took 885–1,005 µs of
- * its CPU each against 1,370–1,485 with Node's fetch.
+ * way against 360–443 µs over `node:http`. Through the whole bridge (2,000 `ask_agent` calls, the two taking
+ * turns), 885–1,270 µs of its CPU per call against 1,350–1,610 with Node's fetch.
  *
  * It takes what the SDK's transport sends: an http(s) URL, a string or bytes body, `redirect: "manual"` (the SDK
  * follows redirects itself, within the origin). Any other request goes to `fallback`. Answers:
