@@ -139,9 +139,8 @@ export function relayContract(ctx: () => GatewayContext): void {
 
     it("cancels the agent's work when a caller waiting for a JSON answer goes away", async (test) => {
       if (ctx().runtime === "workerd") {
-        // Found with this test: on workerd the hang-up reaches neither the Worker's request.signal (also not with
-        // the enable_request_signal flag) nor the agent object's stream, so the call runs on to its time limit.
-        test.skip("workerd: a JSON caller's hang-up does not cancel the call yet (docs/cloudflare.md)");
+        // Under wrangler dev a hang-up never reaches the Worker: it runs on, its request.signal not aborted.
+        test.skip("wrangler dev does not pass a caller's hang-up on to the Worker (docs/cloudflare.md)");
       }
       const { url, user, agent } = await setup("sync-leaver");
       let aborted = false;
