@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { getEventListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,7 @@ let tlsBase: string;
 /** Lets the event stream of `/events` end. */
 let endEvents: () => void = () => {};
 
-function handler(req: IncomingMessage, res: import("node:http").ServerResponse) {
+function handler(req: IncomingMessage, res: ServerResponse) {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {

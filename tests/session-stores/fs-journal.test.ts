@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RELAXED_FLUSH_MS } from "../../gateway/src/session-stores/_journal-file.ts";
+import { RELAXED_FLUSH_MS } from "../../gateway/src/session-stores/_journal-relaxed.ts";
 import {
   type FileHandleLike,
   fsSessionStore,
