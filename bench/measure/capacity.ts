@@ -35,13 +35,13 @@ import {
 
 /**
  * Bun's allocator (mimalloc) keeping freed memory instead of handing it back to the system soon after: fewer
- * `madvise` calls and page faults in a connect burst, more memory per agent (docs/capacity.md, "Trading memory
+ * `madvise` calls and page faults in a connect burst, more memory per agent (docs/capacity-notes.md, "Trading memory
  * for speed on Bun"). Measured beside the default on Bun, in the capacity and the durable intake sections.
  */
 export const KEEP_FREED_MEMORY = { MIMALLOC_PURGE_DELAY: "-1" };
 /**
  * JavaScriptCore without its top compiler tier (FTL): in a fresh process the connect path is compiled to the DFG
- * tier only, which costs far less to compile; the code runs a little slower once hot (docs/capacity.md, "Skipping
+ * tier only, which costs far less to compile; the code runs a little slower once hot (docs/capacity-notes.md, "Skipping
  * the top compiler tier on Bun"). Measured beside the default on Bun, in the capacity section.
  */
 export const SKIP_TOP_JIT_TIER = { BUN_JSC_useFTLJIT: "0" };

@@ -74,7 +74,7 @@ export const CONNECT_PATH = "/v1/connect";
 /**
  * Takes an agent socket straight off an upgrade request, for a runtime entry that upgrades on its own server
  * (Bun, Deno, Node): the handlers of the socket, or undefined to send the request through the app as usual. Skipping
- * the app's routing and middleware took a sixth of the CPU of a connect on Bun (docs/capacity.md); anything
+ * the app's routing and middleware took a sixth of the CPU of a connect on Bun (docs/capacity-notes.md, Connects); anything
  * this does not take (another path, not an upgrade, a full node) gets the app's own answer (404, 426, 503), and a
  * handshake the runtime cannot complete is abandoned (`AgentSocketHandlers.abandon`) and answered by the app too.
  *
