@@ -60,7 +60,12 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
       const { redisSessionStore } = await import("../../gateway/src/session-stores/redis.ts");
-      return redisSessionStore({ url, prefix });
+      const store = redisSessionStore({ url, prefix });
+      // Not awaited: a Redis that is down at start must not hold the gateway back (it serves 503 until Redis is up).
+      void store.persistenceNotes().then((notes) => {
+        for (const note of notes) console.log(note);
+      });
+      return store;
     }
     case "upstash": {
       const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");

@@ -69,30 +69,41 @@ export async function startRestartableRedis(): Promise<RestartableRedis | null> 
   };
 }
 
-export async function startRedis(): Promise<RedisServer | null> {
+/**
+ * A Redis that keeps nothing on disk (no snapshots, no append-only file). `ownDir`: a folder of its own, removed at
+ * `stop`, for a test that turns persistence on (`CONFIG SET appendonly yes` writes into the server's folder).
+ */
+export async function startRedis(options: { ownDir?: boolean } = {}): Promise<RedisServer | null> {
   if (!onPath("redis-server")) {
     if (process.env.REQUIRE_REDIS === "1") throw new Error("REQUIRE_REDIS=1 but redis-server is not on PATH");
     console.warn("SKIPPED: redis (install redis-server)");
     return null;
   }
+  const dir = options.ownDir ? mkdtempSync(join(tmpdir(), "agent-mesh-redis-")) : tmpdir();
   // A free port can be taken between probing and binding; try again on a fresh one.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmpdir()],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     child.stdout?.on("data", (chunk) => (output += chunk));
     child.stderr?.on("data", (chunk) => (output += chunk));
-    const stop = () => stopChild(child);
+    const stop = async () => {
+      await stopChild(child);
+      if (options.ownDir) rmSync(dir, { recursive: true, force: true });
+    };
     try {
       await waitForPong(port, child);
       return { url: `redis://127.0.0.1:${port}`, stop };
     } catch (error) {
-      await stop();
-      if (attempt >= 3) throw new Error(`redis-server did not start: ${String(error)}\n${output}`);
+      await stopChild(child);
+      if (attempt >= 3) {
+        if (options.ownDir) rmSync(dir, { recursive: true, force: true });
+        throw new Error(`redis-server did not start: ${String(error)}\n${output}`);
+      }
     }
   }
 }

@@ -14,7 +14,8 @@ import { Redis, ReplyError } from "ioredis";
 import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
-import type { SessionStoreFactory } from "./types.ts";
+import { persistenceNotes, readRedisPersistence, unreadablePersistenceNote } from "./_redis-persistence.ts";
+import type { SessionStore, SessionStoreFactory } from "./types.ts";
 
 /** The part of an ioredis client this store uses. */
 export interface RedisClientLike {
@@ -33,19 +34,30 @@ export type RedisSessionStoreOptions = (
   prefix?: string;
 };
 
+export interface RedisSessionStore extends SessionStore {
+  /**
+   * Lines for the operator, read from the server's `CONFIG`: what a crash or power cut of it would lose of what the
+   * gateway acknowledged, and a warning if it evicts keys (`_redis-persistence.ts`). Never rejects.
+   */
+  persistenceNotes(): Promise<string[]>;
+}
+
 /**
  * @example
  * const store = redisSessionStore({ url: "redis://127.0.0.1:6379", prefix: "mesh-prod:" });
  * await store.add("lock:agent:a1", { pid: 1 }, { ttl: 30 }); // true for exactly one caller
  */
-export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions> = (options) => {
+export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, RedisSessionStore> = (
+  options,
+) => {
   if (!options?.url && !options?.client) {
     throw new StoreError("missing_option", "redisSessionStore needs `url` (e.g. REDIS_URL) or `client`");
   }
   const ownsClient = !options.client;
   const client: RedisClientLike = options.client ?? new Redis(options.url, CLIENT_OPTIONS);
+  const where = `redis at ${options.url ? hostOf(options.url) : "the given client"}`;
   const availability = createAvailability({
-    what: `redis at ${options.url ? hostOf(options.url) : "the given client"}`,
+    what: where,
     probe: () => client.call("PING"),
   });
   watchConnection(client, availability);
@@ -59,7 +71,15 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions> = 
       if (ownsClient) await client.quit().catch(() => {});
     },
   });
-  return { ...store, health: () => availability.health() };
+  return {
+    ...store,
+    health: () => availability.health(),
+    persistenceNotes: () =>
+      readRedisPersistence((command, ...args) => client.call(command, ...args)).then(
+        (settings) => persistenceNotes(where, settings),
+        (error: unknown) => [unreadablePersistenceNote(where, error)],
+      ),
+  };
 };
 
 /**
