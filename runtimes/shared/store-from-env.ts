@@ -40,23 +40,46 @@ export async function createStoresFromEnv(env: Env): Promise<Stores> {
   }
 }
 
+/**
+ * The start-up line for an embedded store that keeps less than the default promise (an acknowledged write is on
+ * disk), or null. Redis says its own (`RedisSessionStore.persistenceNotes`).
+ */
+export function embeddedDurabilityNote(env: Env): string | null {
+  const backend = env.AGENT_MESH_STORE || "fs";
+  if (backend === "memory") {
+    return "  AGENT_MESH_STORE=memory: agents, tokens and tasks live in this process only, and are gone when it stops.";
+  }
+  if (backend !== "fs") return null;
+  const sync = parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
+  if (sync === "always") return null;
+  const lost =
+    sync === "off"
+      ? "acknowledged writes reach the OS, not the disk: a power cut or kernel crash can lose the last half minute of them"
+      : `acknowledged writes are synced within ${sync.everyMs} ms: a power cut or kernel crash can lose that much of them`;
+  return `  AGENT_MESH_FS_SYNC=${env.AGENT_MESH_FS_SYNC}: ${lost}; "always" (the default) syncs before each answer (docs/storage.md).`;
+}
+
 async function openSessionStore(env: Env): Promise<SessionStore> {
   const backend = env.AGENT_MESH_STORE || "fs";
   const prefix = env.AGENT_MESH_STORE_PREFIX || undefined;
   switch (backend) {
     case "memory":
+      console.log(embeddedDurabilityNote(env));
       return memorySessionStore({});
-    case "fs":
+    case "fs": {
       try {
         parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
         parseFsMaxMb(env.AGENT_MESH_FS_MAX_MB);
       } catch (error) {
         throw configError((error as Error).message);
       }
+      const note = embeddedDurabilityNote(env);
+      if (note) console.log(note);
       return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", {
         sync: env.AGENT_MESH_FS_SYNC,
         maxMb: env.AGENT_MESH_FS_MAX_MB,
       }).store;
+    }
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
       const { redisSessionStore } = await import("../../gateway/src/session-stores/redis.ts");

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { getHeapStatistics } from "node:v8";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FsSessionStore } from "../../gateway/src/session-stores/fs.ts";
 import { defaultMaxLiveBytes } from "../../runtimes/shared/fs-stores.ts";
-import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
+import { createStoresFromEnv, embeddedDurabilityNote } from "../../runtimes/shared/store-from-env.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -108,6 +108,32 @@ describe("createStoresFromEnv", () => {
     expect(await syncsAfterWrites("ALWAYS")).toBe(3);
     expect(await syncsAfterWrites("off")).toBe(0);
     expect(await syncsAfterWrites("60000")).toBe(0); // synced later (or on dispose), never before the answer
+  });
+
+  it("says at start what an embedded store that does not sync before each answer would lose", async () => {
+    expect(embeddedDurabilityNote({})).toBeNull();
+    expect(embeddedDurabilityNote({ AGENT_MESH_FS_SYNC: "always" })).toBeNull();
+    expect(embeddedDurabilityNote({ AGENT_MESH_STORE: "redis" })).toBeNull();
+    expect(embeddedDurabilityNote({ AGENT_MESH_FS_SYNC: "off" })).toMatch(
+      /AGENT_MESH_FS_SYNC=off: acknowledged writes reach the OS, not the disk: a power cut .* last half minute/,
+    );
+    expect(embeddedDurabilityNote({ AGENT_MESH_FS_SYNC: "250" })).toMatch(
+      /synced within 250 ms: a power cut/,
+    );
+    expect(embeddedDurabilityNote({ AGENT_MESH_STORE: "memory" })).toMatch(/gone when it stops/);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const { store } = await createStoresFromEnv({
+        AGENT_MESH_DATA_DIR: tempDir(),
+        AGENT_MESH_FS_SYNC: "off",
+      });
+      await store.dispose();
+      expect(log.mock.calls.flat().join("\n")).toContain(
+        "AGENT_MESH_FS_SYNC=off: acknowledged writes reach the OS",
+      );
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it("passes AGENT_MESH_FS_MAX_MB to the fs store: unset is the default, 0 is no limit, anything else is refused", async () => {
