@@ -8,7 +8,6 @@
  */
 import type { AgentChunk, PromptWithdrawFn } from "../agents/types.ts";
 import { type AskFn, askCaller, DEFAULT_ASK_TIMEOUT_MS } from "./ask-caller.ts";
-import { promptRelay } from "./relay-server.ts";
 
 /** MCP server name in Claude's config; distinctive so a project's own `.mcp.json` cannot shadow it. */
 const SERVER_NAME = "agent_mesh_prompts";
@@ -36,6 +35,9 @@ export async function wireClaudePrompts(
   options: CallerPromptOptions,
 ): Promise<ClaudePromptWiring> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+  // Loaded with the first run that relays prompts: the MCP server SDK it brings is most of what a connector would
+  // otherwise load at start for every agent, prompts relayed or not.
+  const { promptRelay } = await import("./relay-server.ts");
   const channel = await promptRelay.open(async (request) => {
     if (!ask) {
       // Run outside a gateway connection (no caller to ask): nobody can approve.
