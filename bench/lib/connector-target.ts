@@ -38,6 +38,7 @@ export async function startConnectorTarget(
     const dashes = rest.indexOf("--");
     const flags = dashes === -1 ? rest : rest.slice(0, dashes);
     const command = dashes === -1 ? [] : rest.slice(dashes);
+    const started = performance.now();
     connector = startProcess(
       `connector-${setup.label}`,
       [
@@ -55,6 +56,7 @@ export async function startConnectorTarget(
       install.env,
     );
     await connector.waitFor(/connected as /);
+    const connectedAfterMs = performance.now() - started;
     const proc = connector;
     return {
       kind: "gateway",
@@ -63,6 +65,8 @@ export async function startConnectorTarget(
       token: user.token,
       messagesPath: `/v1/agents/${name}/messages`,
       serverPid: gateway.process.pid,
+      agentPid: proc.pid,
+      connectedAfterMs,
       async stop() {
         await proc.stop();
         await gateway.stop();

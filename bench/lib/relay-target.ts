@@ -15,6 +15,8 @@ export interface RelayTarget {
   serverPid: number;
   /** The process that answers as the agent, where it is one of ours (workerd and cluster targets leave it out). */
   agentPid?: number;
+  /** Connector targets: ms from starting `agent-mesh connect` until it said it was connected. */
+  connectedAfterMs?: number;
   stop(): Promise<void>;
 }
 

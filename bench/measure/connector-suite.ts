@@ -7,6 +7,8 @@
  *   the bare protocol client.
  * - Exec round trip (`cat`) vs the echo round trip through the same kind of connector plus one spawn of `cat`.
  * - Streaming via `connect echo --chunks n` vs the bare protocol client on the same gateway runtime.
+ * - What a connector costs to start (spawn → connected) and holds (RSS after its round trips), for echo and exec:
+ *   an exec turn forks the connector, which costs more the more memory it holds (docs/adapters.md).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +16,8 @@ import { join } from "node:path";
 import { type ConnectorInstall, installConnector } from "../lib/connector-install.ts";
 import { startConnectorTarget } from "../lib/connector-target.ts";
 import { httpClient } from "../lib/http-load.ts";
-import { ROOT } from "../lib/processes.ts";
-import { measureOnAll, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
+import { ROOT, readRssKb } from "../lib/processes.ts";
+import { measureOnAll, type RelayTarget, startFloorTarget, startGatewayTarget } from "../lib/relay-target.ts";
 import { fmt, latencyRow, type Row, row, throughputRow } from "../lib/report.ts";
 import type { LocalRuntime } from "../lib/servers.ts";
 import { COLD_START, measureColdStart } from "./cold-start.ts";
@@ -32,6 +34,14 @@ export interface ConnectorSuite {
   rows: Row[];
   notes: string[];
   method: string[];
+}
+
+/** A connector target's start (spawn → "connected as") and the memory it holds now; null for other targets. */
+async function connectorFootprint(
+  target: RelayTarget,
+): Promise<{ connectedAfterMs: number; rssKb: number } | null> {
+  if (target.connectedAfterMs === undefined || target.agentPid === undefined) return null;
+  return { connectedAfterMs: target.connectedAfterMs, rssKb: await readRssKb(target.agentPid) };
 }
 
 export async function measureConnector(log: (what: string) => void): Promise<ConnectorSuite> {
@@ -71,7 +81,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     );
     const connector = (label: string, project: string, connect: string[]) => () =>
       startConnectorTarget(RUNTIME, install, { connect, project, label });
-    const [floor, bare, echoEmpty, echoRepo, exec] = await measureOnAll(
+    const { results, footprints } = await measureOnAll(
       [
         () => startFloorTarget(RUNTIME),
         () => startGatewayTarget(RUNTIME),
@@ -79,8 +89,30 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
         connector("echo, this repository", ROOT, ["echo"]),
         connector("exec cat, empty project", empty, ["exec", "--", "cat"]),
       ],
-      (targets) => measureRoundTripsTogether(targets),
+      async (targets) => ({
+        results: await measureRoundTripsTogether(targets),
+        // Read while the connectors still run, after every round trip of theirs.
+        footprints: await Promise.all(targets.map(connectorFootprint)),
+      }),
     );
+    const [floor, bare, echoEmpty, echoRepo, exec] = results;
+    for (const [label, footprint] of [
+      ["echo, empty project", footprints[2]],
+      ["exec cat, empty project", footprints[4]],
+    ] as const) {
+      if (!footprint) continue;
+      rows.push(
+        row(
+          `Connector (connect ${label}): start to connected; RSS after the round trips`,
+          "node",
+          `${fmt.ms(footprint.connectedAfterMs)}; ${(footprint.rssKb / 1024).toFixed(1)} MB`,
+          baseline,
+          "",
+          "",
+          null,
+        ),
+      );
+    }
     for (const [label, result] of [
       ["empty project", echoEmpty!],
       ["this repository as project", echoRepo!],
@@ -156,7 +188,7 @@ export async function measureConnector(log: (what: string) => void): Promise<Con
     if (!hadState) rmSync(join(ROOT, ".agent-mesh"), { recursive: true, force: true });
   }
   const method = [
-    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client. The floor, the gateway with the bare protocol client and the three connectors (echo in an empty project, echo in this repository, exec cat) run side by side and take turns in ${ROUND_TRIP.slices} slices, warm-up included, as the relay rows do. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on another gateway of the same runtime; the two take turns, one run each, ${STREAMING.runs} runs after a warm-up, and each row is a median. The two loads differ at the end: like every adapter, echo finishes with the whole text as its result, which the \`done\` event carries (as many bytes again as the chunks), where the bench agent finishes with "ok".`,
+    `Connector rows: \`npm run build:connector\`, the tarball installed with npm into an empty folder with its own HOME; every CLI run is that install's bin on Node (no TypeScript loader). Cold start: wall time from spawn to exit, median of ${COLD_START.runs} after ${COLD_START.warmup} warm-ups. Round trips: the ${RUNTIME} gateway (memory store) with \`agent-mesh connect echo\` (or \`exec -- cat\`) connected, same load as the relay rows (sequential p50/p99); the floor is the ${RUNTIME} floor relay with the bare protocol client. The floor, the gateway with the bare protocol client and the three connectors (echo in an empty project, echo in this repository, exec cat) run side by side and take turns in ${ROUND_TRIP.slices} slices, warm-up included, as the relay rows do. "This repository as project": --project is the repository root (dozens of entries, a large node_modules). Streaming via connector: \`connect echo --chunks ${STREAMING.chunks}\` echoing a 160-byte message; bare client: the bench agent streaming ${STREAMING.chunks} chunks of 64–256 bytes on another gateway of the same runtime; the two take turns, one run each, ${STREAMING.runs} runs after a warm-up, and each row is a median. The two loads differ at the end: like every adapter, echo finishes with the whole text as its result, which the \`done\` event carries (as many bytes again as the chunks), where the bench agent finishes with "ok". Connector footprint: ms from starting \`agent-mesh connect\` (already logged in, the gateway up) until it printed that it was connected, one start each; its VmRSS after its round trips, read before it stops; the floor column is \`node -e 0\`'s cold start, for scale.`,
   ];
   return { rows, notes, method };
 }
