@@ -15,6 +15,7 @@ import { kvBlobStore } from "../../gateway/src/blob-stores/kv.ts";
 import { memoryBlobStore } from "../../gateway/src/blob-stores/memory.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 import { unstorageBlobStore } from "../../gateway/src/blob-stores/unstorage.ts";
+import { type FsSyncMode, parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 
 type Env = Record<string, string | undefined>;
@@ -37,7 +38,7 @@ export async function createBlobsFromEnv(env: Env, store: SessionStore, dataDir:
     case "store":
       return kvBlobStore({ store });
     case "fs":
-      return fsBlobStore({ dir: `${dataDir}/blobs`, fs });
+      return fsBlobStore({ dir: `${dataDir}/blobs`, fs, sync: fsSyncOf(env) });
     case "memory":
       return memoryBlobStore();
     case "s3": {
@@ -66,6 +67,15 @@ function required(env: Env, name: string, example: string): string {
   if (!value)
     throw blobConfigError(`AGENT_MESH_BLOBS=s3 needs ${name}; set ${name} (e.g. ${name}=${example})`);
   return value;
+}
+
+/** `AGENT_MESH_FS_SYNC` for fs blobs (the fs session store's setting; invalid stops the start like a bad store). */
+function fsSyncOf(env: Env): FsSyncMode {
+  try {
+    return parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
+  } catch (error) {
+    throw blobConfigError((error as Error).message);
+  }
 }
 
 function blobConfigError(message: string): Error {

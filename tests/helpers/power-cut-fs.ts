@@ -1,9 +1,11 @@
 /**
- * An in-memory file system with the durability rules of a POSIX disk, for crash tests of the fs session store.
- * It stands in for the kernel, not for our code: the store runs unchanged on top of it.
+ * An in-memory file system with the durability rules of a POSIX disk, for crash tests of the fs session store and
+ * the fs blob store. It stands in for the kernel, not for our code: the stores run unchanged on top of it.
  *
- * - A file's bytes become durable only with `sync`/`datasync` on a handle of it.
- * - A name (created, renamed, unlinked) becomes durable only with `sync` on a handle of its directory.
+ * - A file's bytes become durable only with `sync`/`datasync` on a handle of it (`writeFile` syncs nothing).
+ * - A name (created, renamed, unlinked) becomes durable only with `sync` on a handle of its directory. So does a
+ *   directory `mkdir` created: lost to a power cut, it takes everything below it along. (`mkdir` returns the first
+ *   directory it created, as Node's `recursive` does.)
  * - `crashAt(n)`: the n-th operation (counting from 1) and every later one fail without effect, as if the process
  *   died just before it. `afterCrash(kind)` then returns the disk a restarted process would find:
  *   - `"process"`: the process died, the kernel did not: everything written is still there (page cache).
@@ -15,7 +17,6 @@
  * - A file opened with `O_DSYNC` (numeric flags, `POWER_CUT_FLAGS`) makes each write's bytes durable as the write
  *   returns. The write lands first and becomes durable as a second step, so a crash can fall between the two, as a
  *   power cut can during a real `O_DSYNC` write: the bytes are then unsynced, for the kinds above to keep or lose.
- * Directories themselves are created durable (the store creates its directory once; that path has its own test).
  */
 import type { DirectoryEntryLike } from "../../gateway/src/session-stores/_fs-files.ts";
 import type { FileHandleLike, JournalFileSystem } from "../../gateway/src/session-stores/fs.ts";
@@ -64,6 +65,7 @@ export class PowerCutDisk {
   private readonly names = new Map<string, Inode>();
   private readonly durableNames = new Map<string, Inode>();
   private readonly directories = new Set<string>(["/"]);
+  private readonly durableDirectories = new Set<string>(["/"]);
 
   get crashed(): boolean {
     return this.operations >= this.crashAtOperation;
@@ -76,7 +78,17 @@ export class PowerCutDisk {
   /** The disk a restarted process finds (see the module comment). */
   afterCrash(kind: CrashKind, seed = 1): PowerCutDisk {
     const next = new PowerCutDisk();
-    for (const directory of this.directories) next.directories.add(directory);
+    const survives = (directory: string): boolean =>
+      directory === "/" ||
+      (kind === "process"
+        ? this.directories.has(directory)
+        : this.durableDirectories.has(directory) && survives(parentOf(directory)));
+    for (const directory of this.directories) {
+      if (survives(directory)) {
+        next.directories.add(directory);
+        next.durableDirectories.add(directory);
+      }
+    }
     let random = seed;
     const nextRandom = () => {
       random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -85,6 +97,7 @@ export class PowerCutDisk {
     const survivors = kind === "process" ? this.names : this.durableNames;
     const copies = new Map<Inode, Inode>();
     for (const [path, inode] of survivors) {
+      if (!next.directories.has(parentOf(path))) continue;
       let copy = copies.get(inode);
       if (copy === undefined) {
         let data = kind === "process" ? inode.data : inode.durable;
@@ -126,6 +139,9 @@ export class PowerCutDisk {
     }
     for (const [path, inode] of this.names) {
       if (parentOf(path) === directory) this.durableNames.set(path, inode);
+    }
+    for (const child of this.directories) {
+      if (child !== directory && parentOf(child) === directory) this.durableDirectories.add(child);
     }
     this.syncs++;
   }
@@ -207,8 +223,14 @@ export class PowerCutDisk {
       this.step();
       return this.file(path).data.slice();
     },
-    writeFile: async () => {
-      throw new Error("the fs session store does not use writeFile");
+    writeFile: async (path, data) => {
+      await Promise.resolve();
+      this.step();
+      if (!this.directories.has(parentOf(path))) throw fsError("ENOENT", `no directory ${parentOf(path)}`);
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
+      const inode = this.names.get(path);
+      if (inode) inode.data = bytes;
+      else this.names.set(path, { data: bytes, durable: new Uint8Array() });
     },
     rename: async (from, to) => {
       await Promise.resolve();
@@ -226,18 +248,25 @@ export class PowerCutDisk {
     mkdir: async (path) => {
       await Promise.resolve();
       this.step();
-      if (this.directories.has(path)) return undefined;
+      let first: string | undefined;
       for (let current = path; !this.directories.has(current); current = parentOf(current)) {
         this.directories.add(current);
+        first = current;
       }
-      return path;
+      return first;
     },
     readdir: async (path) => {
       await Promise.resolve();
       this.step();
+      if (!this.directories.has(path)) throw fsError("ENOENT", `no directory ${path}`);
       const entries: DirectoryEntryLike[] = [];
       for (const file of this.names.keys()) {
         if (parentOf(file) === path) entries.push({ name: nameOf(file), isDirectory: () => false });
+      }
+      for (const directory of this.directories) {
+        if (directory !== path && parentOf(directory) === path) {
+          entries.push({ name: nameOf(directory), isDirectory: () => true });
+        }
       }
       return entries;
     },

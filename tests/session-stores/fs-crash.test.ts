@@ -141,9 +141,10 @@ describe("fs session store crash safety", () => {
       const run = await runScenario(disk, always, PREALLOCATE_BYTES); // the default: one zero-filled step per file
       expect(run.acknowledged.size).toBe(run.mutations.length);
       expect(disk.renames).toBeGreaterThanOrEqual(3);
-      // Group commit: one sync per batch of concurrent writes; besides, at open the first commit line, the folders
-      // and the zero-filled space; per compaction the new file, the folder and the new file's zero-filled space.
-      const besidesBatches = 4 + 3 * disk.renames;
+      // Group commit: one sync per batch of concurrent writes; besides, at open the first commit line, the parents
+      // of the two folders mkdir created (/data and /data/sessions), the folder of the new journal and the
+      // zero-filled space; per compaction the new file, the folder and the new file's zero-filled space.
+      const besidesBatches = 5 + 3 * disk.renames;
       if (writeThrough) {
         // Each batch is one write that syncs itself, with no fdatasync after it. So are the opening's commit line
         // and the zeros (256 KiB a write, for the first file and each compaction's).

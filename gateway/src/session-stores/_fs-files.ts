@@ -1,16 +1,25 @@
 /**
  * One file per key under a directory: the layout of the fs blob store. (The fs session store keeps a journal
- * instead, see `fs.ts`; it shares only the file-system types and `isNotFound`.)
+ * instead, see `fs.ts`; it shares the file-system types, `isNotFound` and `syncCreatedDirectories`.)
  *
  * Layout: the key `agent:abc:x` lives at `<dir>/agent/abc/x@<ext>`. Key characters never include `@`, so a value
  * file never collides with a directory and `agent:abc` may coexist with `agent:abc:x`. Writes go to a temp file
  * beside the target and are renamed over it, so a crash leaves the old or the new content, never half of it.
- * Created directories are cached, so a write costs one `writeFile` plus one `rename`.
+ *
+ * Synced (`sync: true`), a write resolves only once a power cut can no longer take it: the temp file's bytes are
+ * `fdatasync`ed before the rename (else the new name could point at an empty file), and the directory after it
+ * (else the rename itself could be lost); a removal syncs its directory too. The first write into a folder in this
+ * process also syncs the parent of every folder from it up to the tree's own, and above that what `mkdir -p`
+ * created: a folder's entry is durable only once its parent is synced, and a crashed run may have left one unsynced.
+ * Unsynced, a write costs one `writeFile` plus one `rename`.
  *
  * The file-system API is injected (pass `node:fs/promises`, which Node, Bun and Deno all provide) because the
  * gateway core may not import `node:*` itself.
  * @module
  */
+
+import { type WritableHandle, writeAll } from "./_journal-batch.ts";
+import { type SyncableHandle, syncDirectory } from "./_journal-sync.ts";
 
 /** The subset of `node:fs/promises` the file stores use. */
 export interface FileSystemLike {
@@ -20,6 +29,11 @@ export interface FileSystemLike {
   unlink(path: string): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirectoryEntryLike[]>;
+}
+
+/** What a synced file tree needs besides: handles that write and sync a file, or sync a directory. */
+export interface SyncingFileSystem extends FileSystemLike {
+  open(path: string, flags: string): Promise<WritableHandle & SyncableHandle & { datasync(): Promise<void> }>;
 }
 
 export interface DirectoryEntryLike {
@@ -34,11 +48,7 @@ export interface FileTree {
   write(key: string, data: string | Uint8Array): Promise<void>;
   /** Removes the file of `key`; a missing file is fine. */
   remove(key: string): Promise<void>;
-  /** Every key with a file, unsorted. Deletes temp files left behind by a crash. */
-  list(): Promise<string[]>;
 }
-
-const SEGMENT = "[A-Za-z0-9._-]+";
 
 /** The last segment of a path (separated by `/` or `\`, trailing separators ignored). */
 export const lastSegment = (path: string): string => path.replace(/[\\/]+$/, "").replace(/^.*[\\/]/, "");
@@ -55,16 +65,42 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /**
+ * `mkdir -p dir` created `firstCreated` and everything below it down to `dir`: each new entry's parent is synced.
+ * Runtimes report `firstCreated` relative or absolute, so the walk goes up to the highest ancestor of that name:
+ * syncing a directory too many costs a millisecond once, one too few could lose the data on a power cut.
+ */
+export async function syncCreatedDirectories(
+  fs: Pick<SyncingFileSystem, "open">,
+  dir: string,
+  firstCreated: string,
+): Promise<void> {
+  const name = lastSegment(firstCreated);
+  const chain = [dir];
+  for (let parent = parentOf(dir); parent !== chain.at(-1); parent = parentOf(parent)) chain.push(parent);
+  let top = 0;
+  chain.forEach((path, i) => {
+    if (lastSegment(path) === name) top = i;
+  });
+  for (let i = 0; i <= top; i++) await syncDirectory(fs, parentOf(chain[i]!));
+}
+
+/**
  * @example
- * const tree = createFileTree({ dir: "./.data/blobs", fs: await import("node:fs/promises"), extension: ".bin" });
+ * const tree = createFileTree({ dir: "./.data/blobs", fs: await import("node:fs/promises"), extension: ".bin", sync: true });
  * await tree.write("att:01J", new Uint8Array([1, 2]));
  */
-export function createFileTree(options: { dir: string; fs: FileSystemLike; extension: string }): FileTree {
-  const { fs } = options;
+export function createFileTree(options: {
+  dir: string;
+  fs: SyncingFileSystem;
+  extension: string;
+  /** Resolve writes and removals only once they are on disk (see the module comment). */
+  sync: boolean;
+}): FileTree {
+  const { fs, sync } = options;
   const root = options.dir.replace(/[\\/]+$/, "") || "/";
   const suffix = `@${options.extension}`;
-  const valueFile = new RegExp(`^(${SEGMENT})${suffix.replace(/\./g, "\\.")}$`);
-  const createdDirectories = new Set<string>();
+  /** Directories made (and, synced, made durable) by this process; concurrent first writes share the work. */
+  const readyDirectories = new Map<string, Promise<void>>();
   // Unique per instance and per write, so concurrent writers never share a temp file.
   const tempTag = Math.random().toString(36).slice(2, 10);
   let tempCounter = 0;
@@ -76,45 +112,60 @@ export function createFileTree(options: { dir: string; fs: FileSystemLike; exten
   };
   const pathOf = (key: string): string => `${root}/${key.split(":").join("/")}${suffix}`;
 
-  const ensureDirectory = async (directory: string): Promise<void> => {
-    if (createdDirectories.has(directory)) return;
+  /** The tree's own folder, made once; synced, its entry too (a crashed run may have left it unsynced). */
+  let rootReady: Promise<void> | undefined;
+  const ensureRoot = (): Promise<void> => {
+    rootReady ??= (async () => {
+      const firstCreated = await fs.mkdir(root, { recursive: true });
+      if (!sync) return;
+      if (typeof firstCreated === "string") await syncCreatedDirectories(fs, root, firstCreated);
+      else await syncDirectory(fs, parentOf(root));
+    })();
+    rootReady.catch(() => {
+      rootReady = undefined;
+    });
+    return rootReady;
+  };
+  const makeDirectory = async (directory: string): Promise<void> => {
+    await ensureRoot();
+    if (directory === root) return;
     await fs.mkdir(directory, { recursive: true });
-    createdDirectories.add(directory);
+    if (!sync) return;
+    for (let below = directory; below !== root; below = parentOf(below))
+      await syncDirectory(fs, parentOf(below));
+  };
+  const ensureDirectory = (directory: string): Promise<void> => {
+    let ready = readyDirectories.get(directory);
+    if (ready === undefined) {
+      ready = makeDirectory(directory);
+      readyDirectories.set(directory, ready);
+      ready.catch(() => readyDirectories.delete(directory));
+    }
+    return ready;
+  };
+
+  const writeFile = async (path: string, data: string | Uint8Array): Promise<void> => {
+    if (!sync) return fs.writeFile(path, data);
+    const handle = await fs.open(path, "w");
+    try {
+      await writeAll(handle, typeof data === "string" ? new TextEncoder().encode(data) : data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   };
 
   const writeAtomically = async (key: string, data: string | Uint8Array): Promise<void> => {
     const target = pathOf(key);
     const temp = `${target}.${tempTag}-${tempCounter++}.tmp`;
     try {
-      await fs.writeFile(temp, data);
+      await writeFile(temp, data);
       await fs.rename(temp, target);
     } catch (error) {
       await fs.unlink(temp).catch(() => {}); // best effort: the temp file may not exist
       throw error;
     }
-  };
-
-  const listDirectory = async (directory: string, keyPrefix: string, into: string[]): Promise<void> => {
-    let entries: DirectoryEntryLike[];
-    try {
-      entries = await fs.readdir(directory, { withFileTypes: true });
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
-    const nested: Promise<void>[] = [];
-    for (const entry of entries) {
-      const path = `${directory}/${entry.name}`;
-      if (entry.isDirectory()) {
-        createdDirectories.add(path);
-        nested.push(listDirectory(path, `${keyPrefix}${entry.name}:`, into));
-        continue;
-      }
-      const match = valueFile.exec(entry.name);
-      if (match) into.push(`${keyPrefix}${match[1]}`);
-      else if (entry.name.endsWith(".tmp")) await fs.unlink(path).catch(() => {}); // crash leftover; may race a delete
-    }
-    await Promise.all(nested);
+    if (sync) await syncDirectory(fs, directoryOf(key));
   };
 
   return {
@@ -134,7 +185,7 @@ export function createFileTree(options: { dir: string; fs: FileSystemLike; exten
       } catch (error) {
         if (!isNotFound(error)) throw error;
         // Someone removed the directory behind our cache: create it again and retry once.
-        createdDirectories.delete(directory);
+        readyDirectories.delete(directory);
         await ensureDirectory(directory);
         await writeAtomically(key, data);
       }
@@ -143,13 +194,10 @@ export function createFileTree(options: { dir: string; fs: FileSystemLike; exten
       try {
         await fs.unlink(pathOf(key));
       } catch (error) {
-        if (!isNotFound(error)) throw error;
+        if (isNotFound(error)) return;
+        throw error;
       }
-    },
-    async list() {
-      const keys: string[] = [];
-      await listDirectory(root, "", keys);
-      return keys;
+      if (sync) await syncDirectory(fs, directoryOf(key));
     },
   };
 }

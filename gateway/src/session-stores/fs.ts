@@ -13,10 +13,10 @@
  * @module
  */
 import { StoreError } from "./_errors.ts";
-import { isNotFound, lastSegment, parentOf } from "./_fs-files.ts";
+import { isNotFound, syncCreatedDirectories } from "./_fs-files.ts";
 import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
 import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
-import { assertFsSyncMode, type FsSyncMode, syncDirectory, type WriteThroughFlags } from "./_journal-sync.ts";
+import { assertFsSyncMode, type FsSyncMode, type WriteThroughFlags } from "./_journal-sync.ts";
 import { createKeyIndex } from "./_key-index.ts";
 import { decideUpdate } from "./_update.ts";
 import {
@@ -145,7 +145,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
 
   const open = async (): Promise<JournalFile> => {
     const firstCreated = await fs.mkdir(dir, { recursive: true });
-    if (typeof firstCreated === "string" && sync !== "off") await syncCreatedDirectories(firstCreated);
+    if (typeof firstCreated === "string" && sync !== "off")
+      await syncCreatedDirectories(fs, dir, firstCreated);
     await removeCompactionLeftovers();
     const bytes = await readJournal();
     const { validBytes, committed } = replayJournal(bytes, path, (change) => {
@@ -179,21 +180,6 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       if (isNotFound(error)) return MISSING;
       throw error;
     }
-  };
-  /**
-   * `mkdir -p` created `firstCreated` and everything below it down to `dir`: each new entry's parent is synced.
-   * Runtimes report `firstCreated` relative or absolute, so the walk goes up to the highest ancestor of that name:
-   * syncing a directory too many costs a millisecond once, one too few could lose the store on a power cut.
-   */
-  const syncCreatedDirectories = async (firstCreated: string): Promise<void> => {
-    const name = lastSegment(firstCreated);
-    const chain = [dir];
-    for (let parent = parentOf(dir); parent !== chain.at(-1); parent = parentOf(parent)) chain.push(parent);
-    let top = 0;
-    chain.forEach((path, i) => {
-      if (lastSegment(path) === name) top = i;
-    });
-    for (let i = 0; i <= top; i++) await syncDirectory(fs, parentOf(chain[i]!));
   };
   /** Temp snapshots of a compaction a crash interrupted; the journal itself is still complete. */
   const removeCompactionLeftovers = async (): Promise<void> => {
