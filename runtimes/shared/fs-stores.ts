@@ -53,7 +53,7 @@ export function openFsStores(dataDir: string, settings: FsSettings = {}): Stores
       unlock();
     },
   };
-  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs }) };
+  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs, sync }) };
 }
 
 /**

@@ -18,6 +18,7 @@ import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { createBlobsFromEnv } from "./blobs-from-env.ts";
+import { fsSyncNote, printFsStoreNotes } from "./fs-store-notes.ts";
 import { openFsStores, parseFsMaxMb, type Stores } from "./fs-stores.ts";
 
 export type { Stores };
@@ -49,14 +50,7 @@ export function embeddedDurabilityNote(env: Env): string | null {
   if (backend === "memory") {
     return "  AGENT_MESH_STORE=memory: agents, tokens and tasks live in this process only, and are gone when it stops.";
   }
-  if (backend !== "fs") return null;
-  const sync = parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
-  if (sync === "always") return null;
-  const lost =
-    sync === "off"
-      ? "acknowledged writes reach the OS, not the disk: a power cut or kernel crash can lose the last half minute of them"
-      : `acknowledged writes are synced within ${sync.everyMs} ms: a power cut or kernel crash can lose that much of them`;
-  return `  AGENT_MESH_FS_SYNC=${env.AGENT_MESH_FS_SYNC}: ${lost}; "always" (the default) syncs before each answer (docs/storage.md).`;
+  return backend === "fs" ? fsSyncNote(env.AGENT_MESH_FS_SYNC) : null;
 }
 
 async function openSessionStore(env: Env): Promise<SessionStore> {
@@ -73,12 +67,13 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
       } catch (error) {
         throw configError((error as Error).message);
       }
-      const note = embeddedDurabilityNote(env);
-      if (note) console.log(note);
-      return openFsStores(env.AGENT_MESH_DATA_DIR || "./.data", {
+      const dataDir = env.AGENT_MESH_DATA_DIR || "./.data";
+      const { store } = openFsStores(dataDir, {
         sync: env.AGENT_MESH_FS_SYNC,
         maxMb: env.AGENT_MESH_FS_MAX_MB,
-      }).store;
+      });
+      await printFsStoreNotes(dataDir, env.AGENT_MESH_FS_SYNC);
+      return store;
     }
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");

@@ -11,6 +11,7 @@ import { VERSION } from "../../../gateway/src/version.ts";
 import { answerClientErrorsWithJson } from "../../../runtimes/node/client-errors.ts";
 import { createServerReadingSmallBodiesFirst } from "../../../runtimes/node/small-bodies.ts";
 import { connectorTarball } from "../../../runtimes/shared/connector-tarball.ts";
+import { printFsStoreNotes } from "../../../runtimes/shared/fs-store-notes.ts";
 import { openFsStores } from "../../../runtimes/shared/fs-stores.ts";
 import { gatewayFromEnv, listening } from "../../../runtimes/shared/gateway-from-env.ts";
 import { CliError } from "../cli/errors.ts";
@@ -36,6 +37,7 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
       error instanceof Error ? error.message.replace(/^\[gateway\] \[store\] /, "") : String(error);
     throw new CliError((error as { code?: string }).code ?? "data_dir_unusable", `${message}.`);
   }
+  await printFsStoreNotes(options.dataDir, process.env.AGENT_MESH_FS_SYNC);
   const { gateway, hostname, port, maxFrameBytes } = await gatewayFromEnv({
     runtime: "node",
     env,

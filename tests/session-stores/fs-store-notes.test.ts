@@ -1,0 +1,96 @@
+/**
+ * The fs store's start-up lines: a sync setting below the default, and a data folder on a file system that keeps
+ * less than a disk (tmpfs, ramfs, a container's overlayfs). The folder's case runs for real on /dev/shm, Linux's
+ * tmpfs, through `createStoresFromEnv` (the gateway entries) and through `agent-mesh gateway`.
+ */
+import { statfsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { dataDirVolumeNote, fsSyncNote, volumeNote } from "../../runtimes/shared/fs-store-notes.ts";
+import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
+import { cleanupCli, freshHome, spawnCli } from "../cli/helpers.ts";
+
+const TMPFS = 0x01021994;
+const shmIsTmpfs = (() => {
+  try {
+    return statfsSync("/dev/shm").type === TMPFS;
+  } catch {
+    return false;
+  }
+})();
+const NO_SHM = "/dev/shm is not a tmpfs on this machine, so no folder here is known to be in memory";
+
+const dirs: string[] = [];
+const folderIn = async (parent: string) => {
+  const dir = await mkdtemp(join(parent, "agent-mesh-notes-"));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+afterAll(cleanupCli);
+
+describe("fs store start-up lines", () => {
+  it("names the file systems that keep less than a disk, and nothing for a disk", () => {
+    expect(volumeNote("/srv/data", TMPFS)).toMatch(
+      /^WARNING: AGENT_MESH_DATA_DIR \(\/srv\/data\) is on tmpfs, in memory: .* nothing there outlives a reboot/,
+    );
+    expect(volumeNote("/srv/data", 0x858458f6)).toMatch(/is on ramfs, in memory/);
+    expect(volumeNote("/data", 0x794c7630)).toMatch(
+      /is on overlayfs, as a container's own files are: .* not its removal .* mount a volume there/,
+    );
+    for (const disk of [0xef53, 0x58465342, 0x9123683e]) expect(volumeNote("/data", disk)).toBeNull(); // ext4, xfs, btrfs
+    expect(fsSyncNote(undefined)).toBeNull();
+    expect(fsSyncNote("always")).toBeNull();
+    expect(fsSyncNote("off")).toMatch(
+      /AGENT_MESH_FS_SYNC=off: acknowledged writes reach the OS, not the disk/,
+    );
+  });
+
+  it.skipIf(!shmIsTmpfs)(
+    `warns about a data folder in memory (/dev/shm) [skipped when ${NO_SHM}]`,
+    async () => {
+      const dir = await folderIn("/dev/shm");
+      expect(await dataDirVolumeNote(dir)).toMatch(/^WARNING: .* is on tmpfs, in memory/);
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      try {
+        const { store } = await createStoresFromEnv({ AGENT_MESH_DATA_DIR: dir });
+        await store.dispose();
+        expect(log.mock.calls.flat().join("\n")).toContain(
+          `WARNING: AGENT_MESH_DATA_DIR (${dir}) is on tmpfs`,
+        );
+      } finally {
+        log.mockRestore();
+      }
+    },
+  );
+
+  it("says nothing of a data folder on the disk the tests' temp folders are on, unless that is in memory too", async () => {
+    const dir = await folderIn(tmpdir());
+    const onTmpfs = statfsSync(dir).type === TMPFS;
+    expect(await dataDirVolumeNote(dir)).toEqual(onTmpfs ? expect.stringMatching(/tmpfs/) : null);
+  });
+
+  it.skipIf(!shmIsTmpfs)(
+    `agent-mesh gateway prints both lines, with a sync window and a folder in memory [skipped when ${NO_SHM}]`,
+    async () => {
+      const dir = await folderIn("/dev/shm");
+      const gateway = spawnCli(["gateway", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir], {
+        home: freshHome(),
+        env: { AGENT_MESH_FS_SYNC: "250" },
+      });
+      const [, url] = await gateway.waitFor(/listening on (http:\/\/\S+)/, 30_000);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      expect(gateway.output()).toContain(
+        "AGENT_MESH_FS_SYNC=250: acknowledged writes are synced within 250 ms",
+      );
+      expect(gateway.output()).toContain(`WARNING: AGENT_MESH_DATA_DIR (${dir}) is on tmpfs, in memory`);
+      gateway.kill("SIGTERM");
+      expect(await gateway.exited).toBe(0);
+    },
+    60_000,
+  );
+});
