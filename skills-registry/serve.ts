@@ -19,6 +19,7 @@ import { mountSkills } from "../gateway/src/routes/skills.ts";
 import { fsSessionStore } from "../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../gateway/src/session-stores/memory.ts";
 import { lockDataDir } from "../runtimes/shared/data-dir-lock.ts";
+import { printFsStoreNotes } from "../runtimes/shared/fs-store-notes.ts";
 import { createSkillsRegistry, type Principal } from "./src/index.ts";
 
 function parseTokens(raw: string | undefined): Map<string, Principal> {
@@ -42,6 +43,8 @@ if (onDisk) mkdirSync(dataDir, { recursive: true });
 const unlock = onDisk ? lockDataDir(dataDir) : () => {};
 const store = onDisk ? fsSessionStore({ dir: join(dataDir, "meta"), fs }) : memorySessionStore({});
 const blobs = onDisk ? fsBlobStore({ dir: join(dataDir, "blobs"), fs }) : memoryBlobStore();
+// A data folder on tmpfs or a container's own layer keeps less than the synced writes promise: said at start.
+if (onDisk) void printFsStoreNotes(dataDir, undefined);
 
 const registry = createSkillsRegistry({
   store,
