@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { FsSyncMode } from "../../gateway/src/session-stores/fs.ts";
-import { type CrashKind, PowerCutDisk } from "../helpers/power-cut-fs.ts";
+import { type CrashKind, crashAtEveryStep, PowerCutDisk } from "../helpers/power-cut-fs.ts";
 
 /** Four folders deep, none there yet: making them durable takes longer than a put, so puts must wait for it. */
 const DIR = "/var/lib/agent-mesh/blobs";
@@ -107,24 +107,12 @@ async function violations(run: Run, disk: PowerCutDisk, sync: FsSyncMode): Promi
 }
 
 /** Crashes the scenario before each of its operations in turn; returns the problems found, by crash point. */
-async function crashEverywhere(
-  sync: FsSyncMode,
-  kind: CrashKind,
-): Promise<{ points: number; problems: string[] }> {
-  const clean = new PowerCutDisk();
-  await runScenario(clean, sync);
-  const points = clean.operations + 1;
-  const problems: string[] = [];
-  for (let point = 1; point <= points; point++) {
-    const disk = new PowerCutDisk();
-    disk.crashAt(point);
-    const run = await runScenario(disk, sync);
-    for (const problem of await violations(run, disk.afterCrash(kind, point), sync)) {
-      problems.push(`crash before operation ${point}: ${problem}`);
-    }
-  }
-  return { points, problems };
-}
+const crashEverywhere = (sync: FsSyncMode, kind: CrashKind) =>
+  crashAtEveryStep(
+    (disk) => runScenario(disk, sync),
+    (run, crashed) => violations(run, crashed, sync),
+    kind,
+  );
 
 describe("fs blob store crash safety", () => {
   it("acknowledges every put and delete of the scenario, and a power cut after it keeps them all", async () => {

@@ -273,6 +273,31 @@ export class PowerCutDisk {
   };
 }
 
+/**
+ * Runs `scenario` on a clean disk to count its operations, then on a fresh disk that crashes before each of them
+ * in turn; `check` gets what the run saw and the disk a restarted process would find after a `kind` crash, and
+ * returns what is wrong there. The problems come back marked with their crash point.
+ */
+export async function crashAtEveryStep<Run>(
+  scenario: (disk: PowerCutDisk) => Promise<Run>,
+  check: (run: Run, crashed: PowerCutDisk) => Promise<string[]>,
+  kind: CrashKind,
+): Promise<{ points: number; problems: string[] }> {
+  const clean = new PowerCutDisk();
+  await scenario(clean);
+  const points = clean.operations + 1;
+  const problems: string[] = [];
+  for (let point = 1; point <= points; point++) {
+    const disk = new PowerCutDisk();
+    disk.crashAt(point);
+    const run = await scenario(disk);
+    for (const problem of await check(run, disk.afterCrash(kind, point))) {
+      problems.push(`crash before operation ${point}: ${problem}`);
+    }
+  }
+  return { points, problems };
+}
+
 /** The synced bytes, with each page that changed since replaced by its unsynced version or not, at random. */
 function somePagesLanded(inode: Inode, random: () => number): Uint8Array {
   const { data, durable } = inode;

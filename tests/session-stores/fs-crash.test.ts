@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { PREALLOCATE_BYTES } from "../../gateway/src/session-stores/_journal-file.ts";
 import { type FsSyncMode, fsSessionStore } from "../../gateway/src/session-stores/fs.ts";
-import { type CrashKind, POWER_CUT_FLAGS, PowerCutDisk } from "../helpers/power-cut-fs.ts";
+import { type CrashKind, crashAtEveryStep, POWER_CUT_FLAGS, PowerCutDisk } from "../helpers/power-cut-fs.ts";
 
 const DIR = "/data/sessions";
 const KEYS = 6;
@@ -112,24 +112,12 @@ async function violations(run: Run, disk: PowerCutDisk, durability: Durability):
 }
 
 /** Crashes the scenario before each of its operations in turn; returns the problems found, by crash point. */
-async function crashEverywhere(
-  durability: Durability,
-  kind: CrashKind,
-): Promise<{ points: number; problems: string[] }> {
-  const clean = new PowerCutDisk();
-  await runScenario(clean, durability);
-  const points = clean.operations + 1;
-  const problems: string[] = [];
-  for (let point = 1; point <= points; point++) {
-    const disk = new PowerCutDisk();
-    disk.crashAt(point);
-    const run = await runScenario(disk, durability);
-    for (const problem of await violations(run, disk.afterCrash(kind, point), durability)) {
-      problems.push(`crash before operation ${point}: ${problem}`);
-    }
-  }
-  return { points, problems };
-}
+const crashEverywhere = (durability: Durability, kind: CrashKind) =>
+  crashAtEveryStep(
+    (disk) => runScenario(disk, durability),
+    (run, crashed) => violations(run, crashed, durability),
+    kind,
+  );
 
 describe("fs session store crash safety", () => {
   for (const writeThrough of [false, true]) {
