@@ -3,8 +3,8 @@
  * the default setting: `AGENT_MESH_FS_SYNC` set to a window or `off`, or a data folder on a file system that
  * loses what is synced to it anyway (tmpfs, ramfs: gone at reboot) or goes with its container (overlayfs, a
  * container's own layer). The store syncs every acknowledged write either way; these lines say when that is not
- * worth what an operator would expect, since nothing else would. Printed by the gateway entries and by
- * `agent-mesh gateway`, both on the fs store.
+ * worth what an operator would expect, since nothing else would. Printed by the gateway entries on the fs store,
+ * by `agent-mesh gateway` and by the standalone skills registry on its fs store.
  * @module
  */
 import { statfs } from "node:fs/promises";
