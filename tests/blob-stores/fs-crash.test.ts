@@ -97,9 +97,18 @@ async function violations(run: Run, disk: PowerCutDisk, sync: FsSyncMode): Promi
         );
       }
     }
-    // The recovered store takes new puts.
-    await blobs.put("att:after", Uint8Array.of(1));
-    if (!same(await blobs.get("att:after"), Uint8Array.of(1))) problems.push("a put after recovery was lost");
+    // The recovered store takes new puts, and the first into each folder clears the temp files a crash left there.
+    for (const key of ["att:x:y:z:after", "skill:alice:demo:after", "after"]) {
+      await blobs.put(key, Uint8Array.of(1));
+      if (!same(await blobs.get(key), Uint8Array.of(1)))
+        problems.push(`a put after recovery (${key}) was lost`);
+    }
+    for (const folder of ["att/x/y/z", "skill/alice/demo", ""]) {
+      const entries = await disk.fs.readdir(`${DIR}/${folder}`.replace(/\/$/, ""), { withFileTypes: true });
+      const left = entries.filter((entry) => entry.name.endsWith(".tmp")).map((entry) => entry.name);
+      if (left.length > 0)
+        problems.push(`temp files left in ${folder || "the blob folder"}: ${left.join(", ")}`);
+    }
   } catch (error) {
     problems.push(`reading the blobs failed: ${(error as Error).message}`);
   }

@@ -11,7 +11,8 @@
  * (else the rename itself could be lost); a removal syncs its directory too. The first write into a folder in this
  * process also syncs the parent of every folder from it up to the tree's own, and above that what `mkdir -p`
  * created: a folder's entry is durable only once its parent is synced, and a crashed run may have left one unsynced.
- * Unsynced, a write costs one `writeFile` plus one `rename`.
+ * Unsynced, a write costs one `writeFile` plus one `rename`. The first write into a folder that was there before
+ * also removes the temp files a crash left in it.
  *
  * The file-system API is injected (pass `node:fs/promises`, which Node, Bun and Deno all provide) because the
  * gateway core may not import `node:*` itself.
@@ -112,11 +113,23 @@ export function createFileTree(options: {
   };
   const pathOf = (key: string): string => `${root}/${key.split(":").join("/")}${suffix}`;
 
+  /**
+   * Temp files of writes that a crash interrupted, in a folder this process did not create: never read, so removed.
+   * One of this tree's own can only be in flight.
+   */
+  const removeLeftovers = async (directory: string): Promise<void> => {
+    const own = `.${tempTag}-`;
+    for (const entry of await fs.readdir(directory, { withFileTypes: true })) {
+      if (entry.isDirectory() || !entry.name.endsWith(".tmp") || entry.name.includes(own)) continue;
+      await fs.unlink(`${directory}/${entry.name}`).catch(() => {}); // gone already is fine
+    }
+  };
   /** The tree's own folder, made once; synced, its entry too (a crashed run may have left it unsynced). */
   let rootReady: Promise<void> | undefined;
   const ensureRoot = (): Promise<void> => {
     rootReady ??= (async () => {
       const firstCreated = await fs.mkdir(root, { recursive: true });
+      if (firstCreated === undefined) await removeLeftovers(root);
       if (!sync) return;
       if (typeof firstCreated === "string") await syncCreatedDirectories(fs, root, firstCreated);
       else await syncDirectory(fs, parentOf(root));
@@ -129,7 +142,7 @@ export function createFileTree(options: {
   const makeDirectory = async (directory: string): Promise<void> => {
     await ensureRoot();
     if (directory === root) return;
-    await fs.mkdir(directory, { recursive: true });
+    if ((await fs.mkdir(directory, { recursive: true })) === undefined) await removeLeftovers(directory);
     if (!sync) return;
     for (let below = directory; below !== root; below = parentOf(below))
       await syncDirectory(fs, parentOf(below));
