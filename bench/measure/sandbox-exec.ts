@@ -50,7 +50,12 @@ export async function measureSandboxExec(): Promise<SandboxExecResult> {
     });
     const { warmup, slices, requests, maxMs } = SANDBOX_EXEC;
     await measureLatencyInTurns(sends, { requests: warmup, concurrency: 1, maxMs, slices });
-    const [plain, sandboxed] = await measureLatencyInTurns(sends, { requests, concurrency: 1, maxMs, slices });
+    const [plain, sandboxed] = await measureLatencyInTurns(sends, {
+      requests,
+      concurrency: 1,
+      maxMs,
+      slices,
+    });
     const [plainRssMb, sandboxedRssMb] = await Promise.all(
       targets.map(async (target) => (await readRssKb(target.agentPid!)) / 1024),
     );
@@ -75,7 +80,8 @@ function execSender(target: RelayTarget, client: HttpClient): () => Promise<void
   const body = JSON.stringify({ message });
   return async () => {
     const res = await client.post(target.messagesPath, body);
-    const answer = res.status === 200 ? (JSON.parse(res.body.toString()) as { result?: unknown }).result : null;
+    const answer =
+      res.status === 200 ? (JSON.parse(res.body.toString()) as { result?: unknown }).result : null;
     if (answer !== message) throw new Error(`exec round trip failed: ${res.status} ${res.body.toString()}`);
   };
 }
