@@ -21,6 +21,26 @@ export type Ack =
   | { ok: true; user: string; call: RelayCall; follower?: string }
   | { ok: false; status: number; code: string; message: string };
 
+/** What the caller's node needs of an acknowledgement: go on and follow the log, or the refusal to answer with. */
+export type AckOutcome = { ok: true } | Extract<Ack, { ok: false }>;
+
+/** An acknowledgement's wake-up carries its outcome after this (older nodes published "ack": read the key). */
+const ACK_WAKE = "ack:";
+
+/** The wake-up message of an acknowledgement. */
+export const ackWake = (ack: Ack): string => ACK_WAKE + JSON.stringify(ack.ok ? { ok: true } : ack);
+
+/** The outcome a wake-up message carries, or null when it is no acknowledgement's (or an older node's). */
+export function ackOutcomeOf(message: string): AckOutcome | null {
+  if (!message.startsWith(ACK_WAKE)) return null;
+  try {
+    const outcome = JSON.parse(message.slice(ACK_WAKE.length)) as AckOutcome;
+    return outcome.ok === true || outcome.ok === false ? outcome : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Acknowledgements outlive any request (tasks can run for hours); they are small. */
 const ACK_TTL_MS = 24 * 60 * 60 * 1000;
 /** A refusal's ack is retried for about 1.5 s, within the caller's 2 s wait (`ackTimeoutMs`). */
@@ -115,7 +135,7 @@ export class AgentSide {
 
   async #writeAck(requestId: string, ack: Ack): Promise<void> {
     const script =
-      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], 'ack') return 1";
+      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1";
     await this.#redis.call(
       "EVAL",
       script,
@@ -124,6 +144,7 @@ export class AgentSide {
       JSON.stringify(ack),
       ACK_TTL_MS,
       this.#log.channel(requestId),
+      ackWake(ack),
     );
   }
 

@@ -5,23 +5,30 @@
  * @module
  */
 import type { RelaySink } from "../relay/types.ts";
-import type { Ack } from "./agent-side.ts";
+import { type Ack, type AckOutcome, ackOutcomeOf } from "./agent-side.ts";
 import type { ClusterPresence } from "./presence.ts";
 import type { RequestLog, WakeSubscribe } from "./request-log.ts";
 
-/** Waits for the agent's node to accept or refuse a call; null when it does not answer in time. */
+/**
+ * Waits for the agent's node to accept or refuse a call; null when it does not answer in time. The acknowledgement's
+ * wake-up says how it went, so the key is read only when that wake-up has not come (lost, or not yet subscribed).
+ */
 export async function awaitAck(
   read: () => Promise<Ack | null>,
   subscribe: WakeSubscribe,
   channel: string,
   timeoutMs: number,
-): Promise<Ack | null> {
+): Promise<AckOutcome | null> {
   const deadline = Date.now() + timeoutMs;
+  let told: AckOutcome | null = null;
   let wake: () => void = () => {};
-  const unsubscribe = subscribe(channel, () => wake());
+  const unsubscribe = subscribe(channel, (message) => {
+    told ??= ackOutcomeOf(message);
+    wake();
+  });
   try {
     while (Date.now() < deadline) {
-      const ack = await read();
+      const ack = told ?? (await read()) ?? told;
       if (ack) return ack;
       await new Promise<void>((resolve) => {
         wake = resolve;

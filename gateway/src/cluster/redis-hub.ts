@@ -18,7 +18,7 @@ import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
 import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
-import { type Ack, AgentSide } from "./agent-side.ts";
+import { type AckOutcome, AgentSide } from "./agent-side.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
 import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
@@ -179,11 +179,18 @@ export class RedisAgentHub implements AgentHub {
     }
     const home = (await this.#presence.homes([call.agentId])).get(call.agentId);
     if (!home) throw errors.agentOffline(call.agentName);
-    await this.#inbox.send(home.node, { type: "dispatch", call, from: this.#options.nodeId });
-    const ack = await this.#awaitAck(call.requestId);
-    if (!ack) throw errors.agentOffline(call.agentName);
-    if (!ack.ok) throw new ApiError(ack.status as 429, ack.code, ack.message);
-    this.#follow(home.node, call.agentId, call.requestId, 0, sink);
+    // Subscribed from before the call goes out until its log is followed: the acknowledgement's wake-up (which
+    // carries it) finds the subscription made, and following does not unsubscribe and subscribe again meanwhile.
+    const holding = this.#options.wakes.subscribe(this.#log.channel(call.requestId), () => {});
+    try {
+      await this.#inbox.send(home.node, { type: "dispatch", call, from: this.#options.nodeId });
+      const ack = await this.#awaitAck(call.requestId);
+      if (!ack) throw errors.agentOffline(call.agentName);
+      if (!ack.ok) throw new ApiError(ack.status as 429, ack.code, ack.message);
+      this.#follow(home.node, call.agentId, call.requestId, 0, sink);
+    } finally {
+      holding();
+    }
   }
 
   /** LocalAgentHome hooks: take over held requests on reconnect, log tasks' output. */
@@ -312,7 +319,7 @@ export class RedisAgentHub implements AgentHub {
 
   // --- the caller's node ---
 
-  #awaitAck(requestId: string): Promise<Ack | null> {
+  #awaitAck(requestId: string): Promise<AckOutcome | null> {
     const { wakes, ackTimeoutMs } = this.#options;
     const channel = this.#log.channel(requestId);
     return awaitAck(() => this.#agentSide.readAck(requestId), wakes.subscribe, channel, ackTimeoutMs ?? 2000);

@@ -28,8 +28,12 @@ export interface RequestLogOptions {
   ttlMs?: number;
 }
 
-/** Subscribes to a wake-up channel; returns the unsubscribe. (One shared subscriber connection per node.) */
-export type WakeSubscribe = (channel: string, wake: () => void) => () => void;
+/**
+ * Subscribes to a wake-up channel; returns the unsubscribe. (One shared subscriber connection per node.) `wake` gets
+ * what was published: an empty string when the subscription itself took effect. Readers never rely on it (a
+ * wake-up can be lost); an acknowledgement's says how it went, which spares the caller's node a read (`awaitAck`).
+ */
+export type WakeSubscribe = (channel: string, wake: (message: string) => void) => () => void;
 
 /** Append, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one. */
 const APPEND = `

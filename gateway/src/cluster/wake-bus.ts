@@ -1,7 +1,7 @@
 /**
  * One Redis subscriber connection per node, shared by every reader waiting for wake-ups (building block of the
  * Redis `AgentHub`). ioredis resubscribes after a reconnect; what is published while the connection is down is
- * lost, which is why wake-ups never carry data (see `request-log.ts`).
+ * lost, which is why no reader relies on what a wake-up carries (see `request-log.ts`).
  * @module
  */
 import type { Redis } from "ioredis";
@@ -9,13 +9,13 @@ import type { WakeSubscribe } from "./request-log.ts";
 
 export class WakeBus {
   readonly #subscriber: Redis;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #listeners = new Map<string, Set<(message: string) => void>>();
 
   /** `subscriber` must be a connection of its own: a subscribed connection runs no other commands. */
   constructor(subscriber: Redis) {
     this.#subscriber = subscriber;
-    subscriber.on("message", (channel: string) => {
-      for (const wake of this.#listeners.get(channel) ?? []) wake();
+    subscriber.on("message", (channel: string, message: string) => {
+      for (const wake of this.#listeners.get(channel) ?? []) wake(message);
     });
   }
 
@@ -31,7 +31,7 @@ export class WakeBus {
       this.#subscriber
         .subscribe(channel)
         .then(() => {
-          for (const listener of current) listener();
+          for (const listener of current) listener("");
         })
         .catch(() => {});
     }

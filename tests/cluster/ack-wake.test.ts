@@ -1,0 +1,131 @@
+/**
+ * A call across nodes waits for the agent's node to accept it. That node's wake-up carries the acceptance (or the
+ * refusal), so the caller's node reads the acknowledgement's key at most once per call, and only when the wake-up
+ * had not come yet: before, it read the key again on every wake-up, one more Redis round trip on every call's way.
+ * A wake-up in the older form ("ack", from a node not yet upgraded) still works: the key is read then.
+ *
+ * Two in-process gateway nodes on one redis-server: the agent's socket is on node A (a real server), calls come in
+ * through node B, whose Redis commands are counted.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
+import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
+import type { Gateway } from "../../gateway/src/index.ts";
+import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
+import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
+import { attachWebSockets, upgradeWebSocket } from "../../runtimes/node/websocket.ts";
+import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { startRedis } from "../helpers/redis-server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const redis = await startRedis();
+const PREFIX = `ack-wake-${process.pid}:`;
+const CALLS = 30;
+
+// Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
+describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up", () => {
+  const clients: Redis[] = [];
+  const stores: SessionStore[] = [];
+  const gateways: Gateway[] = [];
+  let server: Server | undefined;
+  let agent: TestAgent | undefined;
+  let viaB: ReturnType<typeof inProcessApi>;
+  /** Node B's reads of an acknowledgement's key. */
+  let ackReads = 0;
+  /** Node A publishes its wake-ups as a node before this change did. */
+  let olderAgentNode = false;
+
+  function node(nodeId: string, caller: (client: Redis) => RedisCaller): Gateway {
+    const [command, subscriber] = [new Redis(redis!.url), new Redis(redis!.url)];
+    clients.push(command, subscriber);
+    const store = redisSessionStore({ url: redis!.url, prefix: PREFIX });
+    stores.push(store);
+    const gateway = inProcessGateway({
+      store,
+      upgradeWebSocket,
+      cluster: {
+        redis: caller(command),
+        wakes: new WakeBus(subscriber),
+        prefix: PREFIX,
+        nodeId,
+        onReconnected: () => {},
+      },
+    });
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  beforeAll(async () => {
+    const a = node("node-a", (client) => ({
+      call(command, ...args) {
+        // `EVAL script 1 <ack key> <ack> <ttl> <channel> <wake-up>` (agent-side.ts, #writeAck): the older form.
+        const isAck = command === "EVAL" && String(args[2]).includes("cluster:ack:");
+        if (olderAgentNode && isAck) return client.call(command, ...args.slice(0, -1), "ack");
+        return client.call(command, ...args);
+      },
+    }));
+    const b = node("node-b", (client) => ({
+      call(command, ...args) {
+        if (command === "GET" && String(args[0]).includes("cluster:ack:")) ackReads++;
+        return client.call(command, ...args);
+      },
+    }));
+    await Promise.all([a.init(), b.init()]);
+    server = createServer(getRequestListener(a.fetch));
+    attachWebSockets(server, new WebSocketServer({ noServer: true }), a.fetch);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
+    const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-wake-user" });
+    viaB = inProcessApi(b, user.body.token);
+    expect((await viaB.post("/v1/agents", { name: "echo" })).status).toBe(201);
+    agent = await connectAgent(url, user.body.token, "echo", (request, reply) => {
+      reply.chunk(request.message);
+      reply.done(request.message);
+    });
+    await waitFor(async () => (await viaB.get("/v1/agents/echo")).body.online === true, {
+      what: "node B sees the agent on node A",
+    });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    for (const gateway of gateways) gateway.dispose();
+    await Promise.all(stores.map((store) => store.dispose()));
+    for (const client of clients) client.disconnect();
+    await redis?.stop();
+  });
+
+  /** `CALLS` calls one after another through node B; returns node B's reads of their acknowledgements. */
+  async function callsThroughB(): Promise<number> {
+    ackReads = 0;
+    for (let i = 0; i < CALLS; i++) {
+      const res = await viaB.post("/v1/agents/echo/messages", { message: `call ${i}` });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.result).toBe(`call ${i}`);
+    }
+    return ackReads;
+  }
+
+  it("reads each call's acknowledgement at most once: its wake-up carries it", async () => {
+    expect(await callsThroughB()).toBeLessThanOrEqual(CALLS);
+  });
+
+  it("still answers when the agent's node sends the older wake-up, reading the key after it", async () => {
+    olderAgentNode = true;
+    try {
+      // The older wake-up says only "look": every call's acknowledgement is known from its key alone.
+      expect(await callsThroughB()).toBeGreaterThanOrEqual(CALLS);
+    } finally {
+      olderAgentNode = false;
+    }
+  });
+});
