@@ -8,21 +8,13 @@
  * not go on running a call its caller was told failed. Before the fix, the node reported any non-API error of a
  * dispatch as `agent_offline` and left the call running; a fresh-clone CI run met it in chaos.test.ts.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { getRequestListener } from "@hono/node-server";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
 import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
-import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
-import type { Gateway } from "../../gateway/src/index.ts";
 import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
-import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
-import { attachWebSockets, upgradeWebSocket } from "../../runtimes/node/websocket.ts";
 import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { InProcessCluster } from "../helpers/in-process-cluster.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi } from "../helpers/in-process-gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -49,47 +41,22 @@ function failingAcks(client: Redis) {
 
 // Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
 describe.skipIf(!redis)("the agent's node loses Redis between taking a call and accepting it", () => {
-  const clients: Redis[] = [];
-  const stores: SessionStore[] = [];
-  const gateways: Gateway[] = [];
-  let server: Server | undefined;
+  let cluster: InProcessCluster | undefined;
   let agent: TestAgent | undefined;
   let acks: ReturnType<typeof failingAcks>;
   let viaB: ReturnType<typeof inProcessApi>;
   const started: string[] = [];
   const aborted: string[] = [];
 
-  function node(nodeId: string, caller?: (client: Redis) => RedisCaller): Gateway {
-    const [command, subscriber] = [new Redis(redis!.url), new Redis(redis!.url)];
-    clients.push(command, subscriber);
-    const store = redisSessionStore({ url: redis!.url, prefix: PREFIX });
-    stores.push(store);
-    const gateway = inProcessGateway({
-      store,
-      upgradeWebSocket,
-      cluster: {
-        redis: caller ? caller(command) : command,
-        wakes: new WakeBus(subscriber),
-        prefix: PREFIX,
-        nodeId,
-        onReconnected: () => {},
-      },
-    });
-    gateways.push(gateway);
-    return gateway;
-  }
-
   beforeAll(async () => {
-    const a = node("node-a", (client) => {
+    cluster = new InProcessCluster(redis!.url, PREFIX);
+    const a = cluster.node("node-a", (client) => {
       acks = failingAcks(client);
       return acks.caller;
     });
-    const b = node("node-b");
+    const b = cluster.node("node-b");
     await Promise.all([a.init(), b.init()]);
-    server = createServer(getRequestListener(a.fetch));
-    attachWebSockets(server, new WebSocketServer({ noServer: true }), a.fetch);
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await cluster.serve(a);
 
     const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
     const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-outage-user" });
@@ -107,10 +74,7 @@ describe.skipIf(!redis)("the agent's node loses Redis between taking a call and 
 
   afterAll(async () => {
     await agent?.stop();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    for (const gateway of gateways) gateway.dispose();
-    await Promise.all(stores.map((store) => store.dispose()));
-    for (const client of clients) client.disconnect();
+    await cluster?.dispose();
     await redis?.stop();
   });
 

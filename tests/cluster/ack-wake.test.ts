@@ -7,20 +7,10 @@
  * Two in-process gateway nodes on one redis-server: the agent's socket is on node A (a real server), calls come in
  * through node B, whose Redis commands are counted.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { getRequestListener } from "@hono/node-server";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
-import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
-import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
-import type { Gateway } from "../../gateway/src/index.ts";
-import { redisSessionStore } from "../../gateway/src/session-stores/redis.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
-import { attachWebSockets, upgradeWebSocket } from "../../runtimes/node/websocket.ts";
 import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { InProcessCluster } from "../helpers/in-process-cluster.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi } from "../helpers/in-process-gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -30,10 +20,7 @@ const CALLS = 30;
 
 // Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
 describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up", () => {
-  const clients: Redis[] = [];
-  const stores: SessionStore[] = [];
-  const gateways: Gateway[] = [];
-  let server: Server | undefined;
+  let cluster: InProcessCluster | undefined;
   let agent: TestAgent | undefined;
   let viaB: ReturnType<typeof inProcessApi>;
   /** Node B's reads of an acknowledgement's key. */
@@ -41,28 +28,9 @@ describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up",
   /** Node A publishes its wake-ups as a node before this change did. */
   let olderAgentNode = false;
 
-  function node(nodeId: string, caller: (client: Redis) => RedisCaller): Gateway {
-    const [command, subscriber] = [new Redis(redis!.url), new Redis(redis!.url)];
-    clients.push(command, subscriber);
-    const store = redisSessionStore({ url: redis!.url, prefix: PREFIX });
-    stores.push(store);
-    const gateway = inProcessGateway({
-      store,
-      upgradeWebSocket,
-      cluster: {
-        redis: caller(command),
-        wakes: new WakeBus(subscriber),
-        prefix: PREFIX,
-        nodeId,
-        onReconnected: () => {},
-      },
-    });
-    gateways.push(gateway);
-    return gateway;
-  }
-
   beforeAll(async () => {
-    const a = node("node-a", (client) => ({
+    cluster = new InProcessCluster(redis!.url, PREFIX);
+    const a = cluster.node("node-a", (client) => ({
       call(command, ...args) {
         // `EVAL script 1 <ack key> <ack> <ttl> <channel> <wake-up>` (agent-side.ts, #writeAck): the older form.
         const isAck = command === "EVAL" && String(args[2]).includes("cluster:ack:");
@@ -70,17 +38,14 @@ describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up",
         return client.call(command, ...args);
       },
     }));
-    const b = node("node-b", (client) => ({
+    const b = cluster.node("node-b", (client) => ({
       call(command, ...args) {
         if (command === "GET" && String(args[0]).includes("cluster:ack:")) ackReads++;
         return client.call(command, ...args);
       },
     }));
     await Promise.all([a.init(), b.init()]);
-    server = createServer(getRequestListener(a.fetch));
-    attachWebSockets(server, new WebSocketServer({ noServer: true }), a.fetch);
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await cluster.serve(a);
 
     const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
     const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-wake-user" });
@@ -97,10 +62,7 @@ describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up",
 
   afterAll(async () => {
     await agent?.stop();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    for (const gateway of gateways) gateway.dispose();
-    await Promise.all(stores.map((store) => store.dispose()));
-    for (const client of clients) client.disconnect();
+    await cluster?.dispose();
     await redis?.stop();
   });
 
