@@ -54,6 +54,47 @@ describe.skipIf(!server)("cluster request log", () => {
     expect(seen).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
   });
 
+  it("delivers what wake-ups carry without reading the stream, and reads it for an entry too large to carry", async () => {
+    const requestId = `req-${counter++}`;
+    let reads = 0;
+    const counted = {
+      call: (command: string, ...args: unknown[]) => {
+        if (command === "XRANGE") reads++;
+        return reader.call(command, ...(args as string[]));
+      },
+    };
+    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const readLog = new RequestLog({ redis: counted, prefix: "log-test:" });
+    const seen: number[] = [];
+    const deltas = new Map<number, string>();
+    let ended = false;
+    readLog.follow(requestId, 0, bus.subscribe, (entry) => {
+      seen.push(entry.seq);
+      if (entry.type === "chunk") deltas.set(entry.seq, entry.delta);
+      if (entry.type === "done") ended = true;
+    });
+    await waitFor(() => reads > 0, { what: "the follower's first read" });
+    await sleep(50); // the subscription takes effect (and reads once more)
+    const before = reads;
+    const large = "x".repeat(10_000);
+    for (let seq = 1; seq <= 200; seq++) {
+      const entry: LogEntry = { type: "chunk", seq, kind: "text", delta: seq === 100 ? large : `c${seq}` };
+      await writeLog.append(requestId, entry);
+    }
+    await writeLog.append(requestId, {
+      type: "done",
+      seq: 201,
+      frame: { type: "done", id: requestId, seq: 201, result: "ok" } as never,
+    });
+    await waitFor(() => ended, { what: "the done entry" });
+    expect(seen).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+    expect(deltas.get(100)).toBe(large);
+    expect(deltas.get(101)).toBe("c101");
+    // One read for the entry too large to carry (and perhaps one for a wake-up that overtook it), not one a chunk.
+    expect(reads - before).toBeGreaterThanOrEqual(1);
+    expect(reads - before).toBeLessThanOrEqual(3);
+  });
+
   it("a follower that never gets a wake-up still gets everything by polling; a late one resumes after its seq", async () => {
     const requestId = `req-${counter++}`;
     const log = new RequestLog({ redis: writer, prefix: "log-test:" });

@@ -2,9 +2,10 @@
  * The output of one relayed request when its caller and its agent sit on different nodes (building block of the
  * Redis `AgentHub`; not wired into the gateway yet). The agent's node appends every chunk to a per-request Redis
  * stream whose entry id IS the chunk's seq (`<seq>-0`), then publishes a wake-up; the caller's node reads the stream
- * after the last seq it delivered. Pub/sub carries only "look": a lost wake-up (Redis restart, a killed subscriber
- * connection, an output-buffer disconnect) costs at most one poll interval, never a chunk, and since entries are
- * read strictly after the last delivered seq, none is delivered twice. A chunk replayed by a reconnecting agent
+ * after the last seq it delivered. A wake-up carries a small entry along, which a caught-up reader delivers without
+ * reading; the stream stays the truth: a lost wake-up (Redis restart, a killed subscriber connection, an
+ * output-buffer disconnect) costs at most one poll interval, never a chunk, and since entries are delivered strictly
+ * after the last delivered seq, none is delivered twice. A chunk replayed by a reconnecting agent
  * has an id the stream already passed, so Redis refuses it: each seq is stored once.
  *
  * The stream is trimmed to `maxEntries` and expires `ttlMs` after its last append; a reader that asks for seqs
@@ -35,7 +36,10 @@ export interface RequestLogOptions {
  */
 export type WakeSubscribe = (channel: string, wake: (message: string) => void) => () => void;
 
-/** Append, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one. */
+/**
+ * Append, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one. The
+ * wake-up carries the entry itself (`e:<json>`) when it is at most ARGV[6] bytes, else its id.
+ */
 const APPEND = `
 local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'e', ARGV[3])
 if type(added) == 'table' and added.err then
@@ -43,8 +47,19 @@ if type(added) == 'table' and added.err then
   return redis.error_reply(added.err)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PUBLISH', ARGV[5], ARGV[2])
+local wake = ARGV[2]
+if string.len(ARGV[3]) <= tonumber(ARGV[6]) then wake = 'e:' .. ARGV[3] end
+redis.call('PUBLISH', ARGV[5], wake)
 return 1`;
+
+/**
+ * Entries up to this size ride on their wake-up, so a follower that is caught up delivers them without reading the
+ * stream (a round trip per wake-up, on every cross-node chunk's way). Larger ones (a long result) are read. Kept
+ * small: what is published waits in the subscriber's output buffer, which Redis cuts off past its limit (8 MB for a
+ * minute by default), and the stream would then be read after a poll.
+ */
+const CARRIED_MAX_BYTES = 4 * 1024;
+const CARRIED = "e:";
 
 export class RequestLog {
   readonly #redis: RedisCaller;
@@ -75,6 +90,7 @@ export class RequestLog {
       JSON.stringify(entry),
       this.#ttlMs,
       this.channel(requestId),
+      CARRIED_MAX_BYTES,
     );
     return Number(reply) === 1; // 0: a replay, stored already
   }
@@ -125,7 +141,8 @@ export class RequestLog {
 
   /**
    * Delivers every entry after `afterSeq` to `deliver`, each once and in order, until a `done` / `error` entry or
-   * `stop()`. Reads on each wake-up and every `pollMs` regardless, so a lost wake-up only delays.
+   * `stop()`. A wake-up that carries the very next entry delivers it; any other wake-up reads the stream, and so
+   * does every `pollMs` regardless, so a lost wake-up only delays.
    */
   follow(
     requestId: string,
@@ -180,7 +197,25 @@ export class RequestLog {
         reading = false;
       }
     };
-    const unsubscribe = subscribe(this.channel(requestId), () => void pump());
+    /** Delivers the entry a wake-up carries when it is the next one; false when the stream must be read. */
+    const carried = (message: string): boolean => {
+      if (stopped || !message.startsWith(CARRIED)) return false;
+      let entry: LogEntry;
+      try {
+        entry = JSON.parse(message.slice(CARRIED.length)) as LogEntry;
+      } catch {
+        return false;
+      }
+      if (entry.seq <= last) return true; // delivered already (by a read that got there first)
+      if (entry.seq !== last + 1) return false; // something before it has not come: read
+      last = entry.seq;
+      deliver(entry);
+      if (entry.type !== "chunk") stop();
+      return true;
+    };
+    const unsubscribe = subscribe(this.channel(requestId), (message) => {
+      if (!carried(message)) void pump();
+    });
     const timer = setInterval(() => void pump(), options.pollMs ?? 250);
     void pump();
     return { stop };
