@@ -1,6 +1,6 @@
 /**
- * The output of one relayed request when its caller and its agent sit on different nodes (building block of the
- * Redis `AgentHub`; not wired into the gateway yet). The agent's node appends every chunk to a per-request Redis
+ * The output of one relayed request in a cluster, whether its caller and its agent sit on one node or on two
+ * (building block of the Redis `AgentHub`). The agent's node appends every chunk to a per-request Redis
  * stream whose entry id IS the chunk's seq (`<seq>-0`), then publishes a wake-up; the caller's node reads the stream
  * after the last seq it delivered. A wake-up carries a small entry along, which a caught-up reader delivers without
  * reading; the stream stays the truth: a lost wake-up (Redis restart, a killed subscriber connection, an
