@@ -115,7 +115,16 @@ describe("a full fs store", () => {
     for (const id of [accepted[0], accepted.at(-1)]) {
       expect((await user.api.get(`/v1/tasks/${id}`)).body.status).toBe("submitted");
     }
-    const listed = await user.api.get("/v1/tasks?agent=offline&limit=1");
-    expect(listed.status).toBe(200);
+    // Every task can be read after the restart (as its agent would when it comes back), page by page.
+    let listed = 0;
+    for (let cursor = ""; ; ) {
+      const page = await user.api.get(`/v1/tasks?agent=offline&limit=100${cursor}`);
+      expect(page.status).toBe(200);
+      listed += page.body.tasks.length;
+      if (!page.body.next_cursor) break;
+      cursor = `&cursor=${page.body.next_cursor}`;
+    }
+    expect(listed).toBe(accepted.length);
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
   });
 });

@@ -158,6 +158,26 @@ describe("fs session store journal", () => {
     await reopened.dispose();
   });
 
+  it("reads values from lines in its own shape and in any other a person may have written", async () => {
+    const path = join(dir, "journal.ndjson");
+    const expires = Date.now() + 60_000;
+    const lines = [
+      `{"k":"own","e":${expires},"v":{"text":"a \\"quoted\\" \\u2028 é","n":[1,2]}}`,
+      '{ "v": {"b": 2}, "k": "spaced" }',
+      `{"e":${expires},"k":"reordered","v":"x"}`,
+      '{"k":"repeated","v":1,"v":{"b":3}}',
+      '{"k":"extra","v":{"a":1},"note":"by hand"}',
+    ];
+    await fs.writeFile(path, `${lines.join("\n")}\n{"c":0}\n`);
+    const store = fsSessionStore({ dir, fs });
+    expect(await store.get("own")).toEqual({ text: 'a "quoted" \u2028 é', n: [1, 2] });
+    expect(await store.get("spaced")).toEqual({ b: 2 });
+    expect(await store.get("reordered")).toBe("x");
+    expect(await store.get("repeated")).toEqual({ b: 3 });
+    expect(await store.get("extra")).toEqual({ a: 1 });
+    await store.dispose();
+  });
+
   it("overwrites zero-filled space in sync mode always and lets the file grow in the other modes", async () => {
     const path = join(dir, "journal.ndjson");
     const always = fsSessionStore({ dir, fs, preallocateBytes: 4096 });
