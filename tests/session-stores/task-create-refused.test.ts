@@ -1,7 +1,8 @@
 /**
- * A durable task is several writes (its record, its owner listing key, on Redis its backlog entry). When the store
- * refuses one of them (a Redis at its maxmemory, a journal that stopped), the caller is told the task was not
- * taken, so nothing of it may stay behind: a record without its backlog entry would be a task that never runs.
+ * A durable task is several writes (its record; its owner listing key, except on memory and fs; on Redis its backlog
+ * entry). When the store refuses one of them (a Redis at its maxmemory, a journal that stopped), the caller is told
+ * the task was not taken, so nothing of it may stay behind: a record without its backlog entry would be a task that
+ * never runs.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { createTaskService } from "../../gateway/src/domain/tasks.ts";
@@ -17,15 +18,21 @@ afterAll(async () => {
   for (const store of opened) await store.dispose();
 });
 
-/** A store (memory, or Redis with its backlog sorted sets), refusing every `set` of a key that starts with `refused`. */
-function refusing(backend: "memory" | "redis", refused: string): SessionStore {
+type Backend = "memory" | "a store with owner keys" | "redis";
+
+/**
+ * A store refusing every `set` of a key that starts with `refused`: memory (no owner keys), memory without `local`
+ * (owner keys, as on Durable Objects), or Redis (owner keys, and backlog sorted sets).
+ */
+function refusing(backend: Backend, refused: string): SessionStore {
   const store =
-    backend === "memory"
-      ? memorySessionStore({})
-      : redisSessionStore({ url: redis!.url, prefix: `refused-${Math.random().toString(36).slice(2)}:` });
+    backend === "redis"
+      ? redisSessionStore({ url: redis!.url, prefix: `refused-${Math.random().toString(36).slice(2)}:` })
+      : memorySessionStore({});
   opened.push(store);
   return {
     ...store,
+    local: backend === "memory",
     set: (key, value, options) =>
       key.startsWith(refused)
         ? Promise.reject(new StoreError("store_full", "the session store (test) is full"))
@@ -43,8 +50,9 @@ const fields = {
 };
 
 describe("a task whose writes the store refuses in part", () => {
-  for (const backend of redis ? (["memory", "redis"] as const) : (["memory"] as const)) {
-    for (const refused of ["task-owner:", "task:"]) {
+  const backends: Backend[] = ["memory", "a store with owner keys", ...(redis ? (["redis"] as const) : [])];
+  for (const backend of backends) {
+    for (const refused of backend === "memory" ? ["task:"] : ["task-owner:", "task:"]) {
       it(`leaves nothing behind on ${backend} when the store refuses ${refused} keys`, async () => {
         const store = refusing(backend, refused);
         const tasks = createTaskService(store, { ttlSeconds: 60 });

@@ -14,6 +14,9 @@
  *
  * Deployments with tasks from before the index: the first listing in a process runs ONE pass over `task-owner:`
  * that indexes every key, then sets `meta:task-owner-index`, so no process does it again.
+ *
+ * Stores whose data lives in this process alone (memory, fs) keep no owner keys: the index is in memory, derived
+ * from the task records (`task-owner-local.ts`).
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
@@ -24,6 +27,7 @@ import {
   membersOf,
   oncePerDeployment,
 } from "../util/sorted-index.ts";
+import { createLocalOwnerIndex } from "./task-owner-local.ts";
 
 export const TASK_OWNER_INDEX_PASS: IndexPass = { marker: "meta:task-owner-index", reads: "task-owner:" };
 /** Entries read from a sorted set at once. */
@@ -38,7 +42,21 @@ const ownerPrefix = (owner: string) => `task-owner:${owner}:`;
 /** An entry, `<ulid>:<agentId>`: the owner key's last two segments. */
 export type TaskOwnerEntry = string;
 
-export function createTaskOwnerIndex(store: SessionStore) {
+export interface TaskOwnerIndex {
+  /** Whether each task has a `task-owner:` key, the truth of the listing (not on local stores). */
+  readonly ownerKeys: boolean;
+  /** A new task (with its first writes). */
+  add(owner: string, entry: TaskOwnerEntry): Promise<void> | void;
+  /** A task whose creation failed. */
+  remove(owner: string, entry: TaskOwnerEntry): Promise<void> | void;
+  /** The user's entries before `before` (undefined: from the newest), newest first, read as the caller goes. */
+  entries(owner: string, before: TaskOwnerEntry | undefined): AsyncGenerator<TaskOwnerEntry>;
+  /** A listing found no task for this entry: dropped if it is old enough that none is coming. */
+  noTask(owner: string, entry: TaskOwnerEntry, now?: number): Promise<void> | void;
+}
+
+export function createTaskOwnerIndex(store: SessionStore, options: { ttlSeconds: number }): TaskOwnerIndex {
+  if (store.local) return { ownerKeys: false, ...createLocalOwnerIndex(store, options) };
   const sets = store.sortedSets;
   const sweptTo = new Map<string, string>();
   let created = 0;
@@ -68,19 +86,17 @@ export function createTaskOwnerIndex(store: SessionStore) {
   }
 
   return {
-    /** A new task (with its first writes). */
+    ownerKeys: true,
     async add(owner: string, entry: TaskOwnerEntry): Promise<void> {
       if (!sets) return;
       await sets.add(setKey(owner), entry, 0);
       if (++created % SWEEP_EVERY === 0) await sweep(owner);
     },
 
-    /** A task whose creation failed. */
     async remove(owner: string, entry: TaskOwnerEntry): Promise<void> {
       if (sets) await sets.remove(setKey(owner), entry);
     },
 
-    /** The user's entries before `before` (undefined: from the newest), newest first, read as the caller goes. */
     async *entries(owner: string, before: TaskOwnerEntry | undefined): AsyncGenerator<TaskOwnerEntry> {
       if (!sets) {
         const prefix = ownerPrefix(owner);
@@ -95,7 +111,6 @@ export function createTaskOwnerIndex(store: SessionStore) {
       yield* membersOf(sets, setKey(owner), { from: before, chunk: CHUNK, direction: "down" });
     },
 
-    /** A listing found no task for this entry: dropped if it is old enough that none is coming. */
     async noTask(owner: string, entry: TaskOwnerEntry, now = Date.now()): Promise<void> {
       if (sets && danglingLongEnough(entry, now)) await sets.remove(setKey(owner), entry);
     },

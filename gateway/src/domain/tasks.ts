@@ -1,7 +1,8 @@
 /**
  * Durable async tasks. A task lives under `task:<agentId>:<ulid>` and its public id is `<agentId>.<ulid>`, so
  * an agent's backlog is one ordered key listing. A second key, `task-owner:<user>:<ulid>:<agentId>`, lists a
- * caller's tasks newest first without reading any of them.
+ * caller's tasks newest first without reading any of them; stores whose data lives in this process alone (memory,
+ * fs) have no such key and index a caller's tasks in memory instead (`task-owner-local.ts`).
  *
  * On stores whose key listing is a keyspace scan (redis, upstash), an agent's backlog is instead a sorted set,
  * `task-backlog:<agentId>` (ulid scored by creation time), so an agent connecting costs the size of its backlog:
@@ -135,7 +136,7 @@ export interface TaskListFilter {
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
   const backlog = createBacklogIndex(store);
-  const owned = createTaskOwnerIndex(store);
+  const owned = createTaskOwnerIndex(store, options);
   async function create(
     fields: Omit<TaskRecord, "id" | "status" | "attempts" | "created_at" | "updated_at">,
   ) {
@@ -150,10 +151,10 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       updated_at: now,
     });
     const key = `task:${fields.agent_id}:${ulid}`;
-    const ownerKey = ownerKeyOf(task);
+    const ownerKey = owned.ownerKeys ? ownerKeyOf(task) : null;
     await Promise.all([
       store.set(key, task),
-      store.set(ownerKey, 1),
+      ownerKey === null ? undefined : store.set(ownerKey, 1),
       backlog.track(task),
       owned.add(task.owner, ownerEntryOf(task)),
     ]).catch(async (error: unknown) => {
@@ -163,7 +164,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       // it still finds pending.
       await Promise.allSettled([
         store.delete(key),
-        store.delete(ownerKey),
+        ownerKey === null ? undefined : store.delete(ownerKey),
         owned.remove(task.owner, ownerEntryOf(task)),
       ]);
       await backlog.untrack(task).catch(() => {});
@@ -203,14 +204,18 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     if (!value || !changed) return { task: value, changed: false };
     if (isTerminal(value.status)) {
       await Promise.all([
-        store.set(ownerKeyOf(value), 1, { ttl: options.ttlSeconds }),
+        // Without owner keys, the key of a task from a version that wrote them goes when the task ends (for a
+        // task of this version there is none: the delete finds nothing and writes nothing).
+        owned.ownerKeys
+          ? store.set(ownerKeyOf(value), 1, { ttl: options.ttlSeconds })
+          : store.delete(ownerKeyOf(value)),
         backlog.untrack(value),
       ]);
     } else {
       await Promise.all([
         backlog.track(value),
         // Continued after input-required: the owner's listing key lost its finished-task TTL's reason to expire.
-        endedBefore ? store.set(ownerKeyOf(value), 1) : undefined,
+        endedBefore && owned.ownerKeys ? store.set(ownerKeyOf(value), 1) : undefined,
       ]);
     }
     return { task: value, changed: true };

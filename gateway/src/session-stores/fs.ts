@@ -268,6 +268,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
 
   const store: FsSessionStore = {
     name: "fs",
+    local: true,
     syncCount: () => journal?.syncs ?? 0,
     usage() {
       // At the limit, expired entries are dropped now (at most once a second) rather than at the next sweep, so

@@ -70,6 +70,7 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
 
   const store: SessionStore = {
     name: "memory",
+    local: true,
     async get<T>(key: string) {
       assertKey(key);
       const entry = readLive(key);

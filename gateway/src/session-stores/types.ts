@@ -105,6 +105,12 @@ export interface SessionStore {
   keys(prefix: string): Promise<string[]>;
   /** Native sorted sets, on backends whose `keys` is a scan (redis, upstash). */
   sortedSets?: SortedSets;
+  /**
+   * `true` when every entry lives in this process's memory and no other process writes them (memory; fs, whose
+   * data folder is locked): an index derived from the stored records can then be kept in memory instead of being
+   * stored beside them (a caller's task listing, `domain/task-owner-local.ts`).
+   */
+  readonly local?: boolean;
   /** Current health; absent on backends that cannot fail apart from their process (memory). */
   health?(): StoreHealth;
   /**
