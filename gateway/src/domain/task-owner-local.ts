@@ -16,6 +16,7 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOfOrderedId } from "../util/ids.ts";
+import { firstAfter, firstWhere } from "../util/pages.ts";
 import { danglingLongEnough } from "../util/sorted-index.ts";
 
 /** Records read at once by the first listing's pass and by a sweep. */
@@ -46,18 +47,6 @@ const entryOfKey = (key: string): string | null => {
   const [, agentId, ulid, extra] = key.split(":");
   return agentId && ulid && extra === undefined ? `${ulid}:${agentId}` : null;
 };
-
-/** The first index of `list` whose item passes `reached`, which fails for a prefix of the list and passes after it. */
-function firstWhere(list: readonly string[], reached: (item: string) => boolean): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (reached(list[mid]!)) high = mid;
-    else low = mid + 1;
-  }
-  return low;
-}
 
 /** The first index of sorted `list` whose item is not below `item`. */
 const lowerBound = (list: readonly string[], item: string) => firstWhere(list, (x) => x >= item);
@@ -142,8 +131,7 @@ export function createLocalOwnerIndex(store: SessionStore, options: LocalOwnerIn
         for (;;) {
           // Positions are found again after every read: listings and new tasks change the array meanwhile.
           const list = byOwner.get(owner) ?? [];
-          const last = after;
-          const from = last === null ? 0 : firstWhere(list, (x) => x > last);
+          const from = after === null ? 0 : firstAfter(list, after);
           const old = firstWhere(list, (x) => !(timeOfOrderedId(x) < made));
           const to = Math.min(old, from + Math.min(CHUNK, budget));
           if (from >= to) break;

@@ -75,14 +75,22 @@ export async function fillPage<T>(
   return { items, next: readsRanOut ? lastRead : null };
 }
 
-/** The index of the first of ascending `sorted` that is greater than `after`. */
-export function firstAfter(sorted: string[], after: string): number {
+/**
+ * The index of the first item of `sorted` that passes `reached`, a test that fails for a prefix of the list and
+ * passes after it (a binary search; `sorted.length` when none passes).
+ */
+export function firstWhere(sorted: readonly string[], reached: (item: string) => boolean): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (sorted[mid]! <= after) low = mid + 1;
-    else high = mid;
+    if (reached(sorted[mid]!)) high = mid;
+    else low = mid + 1;
   }
   return low;
+}
+
+/** The index of the first of ascending `sorted` that is greater than `after`. */
+export function firstAfter(sorted: readonly string[], after: string): number {
+  return firstWhere(sorted, (item) => item > after);
 }
