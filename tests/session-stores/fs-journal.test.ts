@@ -270,7 +270,10 @@ describe("fs session store journal", () => {
     release();
     expect(await durable).toBe(1);
     await store.dispose();
-    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:1"))).toHaveLength(2);
+    // Both counts waited for the same flush: only the latest is written.
+    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:1"))).toEqual([
+      '{"k":"rate:t:1","v":2}',
+    ]);
   });
 
   it("writes relaxed counts (rate limits) without a write or sync of their own, ahead of the next write", async () => {
@@ -286,10 +289,11 @@ describe("fs session store journal", () => {
     expect(await store.get("rate:t:1")).toBe(200);
 
     await store.set("task:a:1", "queued");
-    expect(counting.counts.writes).toBe(writesBefore + 1); // one batch: the counts, then the task
+    expect(counting.counts.writes).toBe(writesBefore + 1); // one batch: the count, then the task
     expect(store.syncCount()).toBe(syncsBefore + 1);
     const lines = await journalLines(dir);
-    expect(lines.filter((line) => line.includes("rate:t:1"))).toHaveLength(200);
+    // 200 counts waited: the latest is the one line written (replay keeps a key's last value anyway).
+    expect(lines.filter((line) => line.includes("rate:t:1"))).toEqual(['{"k":"rate:t:1","v":200}']);
     expect(lines.at(-1)).toContain("task:a:1");
     await store.dispose();
   });
@@ -301,11 +305,73 @@ describe("fs session store journal", () => {
     await store.set("rate:t:2", 10); // a durable write of the same key after them wins on replay
     await store.increment("rate:t:2", 1, { durable: false });
     await sleep(1300);
-    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:2"))).toHaveLength(4);
+    // The first two as one line (the latest, 2) ahead of the set, then 11 on its own within the second.
+    expect((await journalLines(dir)).filter((line) => line.includes("rate:t:2"))).toEqual([
+      '{"k":"rate:t:2","v":2}',
+      '{"k":"rate:t:2","v":10}',
+      '{"k":"rate:t:2","v":11}',
+    ]);
     await store.increment("rate:t:2", 1, { durable: false });
     await store.dispose(); // writes what is still held
     const reopened = fsSessionStore({ dir, fs });
     expect(await reopened.get("rate:t:2")).toBe(12);
+    await reopened.dispose();
+  });
+
+  it("writes one relaxed line per key of the counts that share a batch with other writes", async () => {
+    let release: () => void = () => {};
+    let holding = false;
+    const gated: JournalFileSystem = {
+      ...fs,
+      async open(path: string, flags: string): Promise<FileHandleLike> {
+        const handle = await fs.open(path, flags);
+        return {
+          write: async (data, offset, length, position) => {
+            if (holding) {
+              await new Promise<void>((resolve) => {
+                release = resolve;
+              });
+            }
+            return handle.write(data, offset, length, position);
+          },
+          truncate: (length) => handle.truncate(length),
+          datasync: () => handle.datasync(),
+          sync: () => handle.sync(),
+          close: () => handle.close(),
+        };
+      },
+    };
+    const store = fsSessionStore({ dir, fs: gated });
+    await store.keys("");
+    // The first task's batch is held at its write, so the next 20 tasks (a count of two tokens each, then the
+    // record, as the gateway does) wait in the following batch together: group commit.
+    holding = true;
+    const first = store.set("task:a:first", "queued");
+    await sleep(20);
+    holding = false;
+    const tasks: Promise<void>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      void store.increment("rate:t:4", 1, { durable: false });
+      void store.increment("rate:u:4", 2, { durable: false });
+      tasks.push(store.set(`task:a:${i}`, "queued"));
+    }
+    release();
+    await Promise.all([first, ...tasks]);
+    await store.dispose();
+    const lines = await journalLines(dir);
+    expect(lines.filter((line) => line.includes("task:a:"))).toHaveLength(21);
+    // The batch's last count of each token, after the 19th task's record (where the 20th count was taken).
+    expect(lines.filter((line) => line.includes("rate:"))).toEqual([
+      '{"k":"rate:t:4","v":20}',
+      '{"k":"rate:u:4","v":40}',
+    ]);
+    expect(lines.indexOf('{"k":"rate:t:4","v":20}')).toBe(
+      lines.findIndex((line) => line.includes("task:a:19")) + 1,
+    );
+    const reopened = fsSessionStore({ dir, fs });
+    expect(await reopened.get("rate:t:4")).toBe(20);
+    expect(await reopened.get("rate:u:4")).toBe(40);
+    expect(await reopened.keys("task:a:")).toHaveLength(21);
     await reopened.dispose();
   });
 

@@ -17,6 +17,8 @@ export interface WritableHandle {
 
 export interface Batch {
   lines: string[];
+  /** Where each key's relaxed line is in `lines` (see `_journal-file.ts`, `takeRelaxed`). */
+  relaxedAt: Map<string, number>;
   done: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
@@ -31,7 +33,7 @@ export function newBatch(): Batch {
   });
   // A batch nobody awaits (an expiry removal) must not surface as an unhandled rejection.
   done.catch(() => {});
-  return { lines: [], done, resolve, reject };
+  return { lines: [], relaxedAt: new Map(), done, resolve, reject };
 }
 
 /** Bytes of encoding buffer kept between batches; a bigger batch gets a buffer of its own. */

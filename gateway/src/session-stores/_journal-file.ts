@@ -23,6 +23,7 @@
  *   and go out ahead of the next ordinary line, or in a batch of their own within `RELAXED_FLUSH_MS`
  *   (`_journal-relaxed.ts`): a gateway counting every call with a write and an `fdatasync` of its own took 0.35 ms
  *   per sequential call on the fs store instead of 0.22 ms. Order is kept: they are written before any later line.
+ *   Of a key's relaxed lines only the latest is written when several wait, or share a batch.
  * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
  *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).
  * @module
@@ -69,8 +70,11 @@ export interface JournalFile {
   assertWritable(): void;
   /** Queues `line` (ending in a newline); resolves once its batch is written. */
   append(line: string): Promise<void>;
-  /** Queues a line nobody waits for, written with the next batch or within a second; a failure stops the journal. */
-  appendRelaxed(line: string): void;
+  /**
+   * Queues a line of `key` nobody waits for, written with the next batch or within a second; a failure stops the
+   * journal. Only the latest relaxed line of a key is written (in place of earlier ones not yet on disk).
+   */
+  appendRelaxed(key: string, line: string): void;
   /**
    * Replaces the file with the lines `capture` returns. `capture` runs synchronously when the job starts and must
    * reflect every line appended before that moment; it may return a lazy iterable over a frozen copy.
@@ -318,12 +322,22 @@ export async function openJournalFile(options: {
     // Started from a microtask, so every line appended in the current tick joins the first batch.
     pumping ??= Promise.resolve().then(pump);
   };
-  /** Moves the relaxed lines into the batch being filled, ahead of whatever comes next. */
+  /**
+   * Moves the relaxed lines into the batch being filled, ahead of whatever comes next. A key's earlier relaxed line
+   * in the same batch is blanked: replay applies a batch whole or not at all (its commit line), and this later line
+   * of the key decides its value either way. A durable task's count and record share a batch with other tasks'
+   * (group commit), so of their counts only one line per token is written.
+   */
   const takeRelaxed = (): void => {
-    const lines = relaxed.take();
-    if (lines.length === 0) return;
+    const held = relaxed.take();
+    if (held.size === 0) return;
     batch ??= newBatch();
-    batch.lines.push(...lines);
+    const { lines, relaxedAt: at } = batch;
+    for (const [key, line] of held) {
+      const earlier = at.get(key);
+      if (earlier !== undefined) lines[earlier] = "";
+      at.set(key, lines.push(line) - 1);
+    }
   };
   const flushRelaxed = (): void => {
     takeRelaxed();
@@ -358,9 +372,9 @@ export async function openJournalFile(options: {
       schedule();
       return batch.done;
     },
-    appendRelaxed(line) {
+    appendRelaxed(key, line) {
       if (closed || failure) return; // `assertWritable` refused the change before it reached memory
-      relaxed.push(line);
+      relaxed.push(key, line);
     },
     rewrite(capture) {
       if (closed) return Promise.reject(new StoreError("store_disposed", `the journal ${path} is closed`));

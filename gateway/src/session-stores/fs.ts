@@ -223,7 +223,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   const writeRelaxed = (log: JournalFile, key: string, text: string, expiresAt: number | null): void => {
     log.assertWritable();
     put(key, { text, expiresAt });
-    log.appendRelaxed(setLine(key, text, expiresAt));
+    log.appendRelaxed(key, setLine(key, text, expiresAt));
     afterMutation(log);
   };
   const erase = (log: JournalFile, key: string): Promise<void> => {
