@@ -17,10 +17,13 @@ export interface RelaxedLines {
   /** Holds `line`, the latest write of `key`, in place of any line of that key still held. */
   push(key: string, line: string): void;
   /** The lines held, by key, oldest key first; none are held afterwards. */
-  take(): Map<string, string>;
+  take(): ReadonlyMap<string, string>;
   /** Stops the timer (at close, after the journal took what was left). */
   stop(): void;
 }
+
+/** What `take` returns when nothing is held: the journal takes at every ordinary line, mostly finding nothing. */
+const NONE: ReadonlyMap<string, string> = new Map();
 
 /** `flush` must take the lines (`take`) and get them written. */
 export function relaxedLines(flush: () => void): RelaxedLines {
@@ -44,6 +47,7 @@ export function relaxedLines(flush: () => void): RelaxedLines {
       }
     },
     take() {
+      if (lines.size === 0) return NONE;
       const taken = lines;
       lines = new Map();
       return taken;
