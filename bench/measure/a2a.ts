@@ -88,8 +88,11 @@ export async function measureA2a(target: RelayTarget, agent = "echo"): Promise<A
       // Chunk events carry an id; the closing artifact update and the status events do not.
       const a2aChunks = text.split("\nid: ").length - 1 + (text.startsWith("id: ") ? 1 : 0);
       if (v1Chunks !== A2A.chunks || a2aChunks !== A2A.chunks || !text.includes("TASK_STATE_COMPLETED"))
+        // What the door answered goes into the run's notes: a short stream is rare and has not been reproduced.
         throw new Error(
-          `streams on ${target.runtime}: /v1 ${v1Chunks}, A2A ${a2aChunks} of ${A2A.chunks} chunks`,
+          `streams on ${target.runtime} (run ${i}): /v1 ${v1Chunks}, A2A ${a2aChunks} of ${A2A.chunks} chunks; ` +
+            `the A2A answer: status ${door.status}, ${text.length} characters, beginning ` +
+            `${JSON.stringify(text.slice(0, 240))}, ending ${JSON.stringify(text.slice(-240))}`,
         );
       if (i === 0) continue; // warm-up
       v1Rates.push(v1Chunks / v1Seconds);
