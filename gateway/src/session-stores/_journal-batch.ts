@@ -17,7 +17,7 @@ export interface WritableHandle {
 
 export interface Batch {
   lines: string[];
-  /** Where each key's relaxed line is in `lines` (see `_journal-file.ts`, `takeRelaxed`). */
+  /** Where each key's relaxed line is in `lines` (`addRelaxed`). */
   relaxedAt: Map<string, number>;
   done: Promise<void>;
   resolve(): void;
@@ -34,6 +34,20 @@ export function newBatch(): Batch {
   // A batch nobody awaits (an expiry removal) must not surface as an unhandled rejection.
   done.catch(() => {});
   return { lines: [], relaxedAt: new Map(), done, resolve, reject };
+}
+
+/**
+ * Appends relaxed lines (one per key) to `batch`, blanking a key's earlier relaxed line in it: replay applies a batch
+ * whole or not at all (its commit line), and the later line of the key decides its value either way. Durable tasks
+ * written together (group commit) thus share one count line per token.
+ */
+export function addRelaxed(batch: Batch, held: ReadonlyMap<string, string>): void {
+  const { lines, relaxedAt } = batch;
+  for (const [key, line] of held) {
+    const earlier = relaxedAt.get(key);
+    if (earlier !== undefined) lines[earlier] = "";
+    relaxedAt.set(key, lines.push(line) - 1);
+  }
 }
 
 /** Bytes of encoding buffer kept between batches; a bigger batch gets a buffer of its own. */

@@ -30,7 +30,14 @@
  */
 import { StoreError } from "./_errors.ts";
 import type { FileSystemLike } from "./_fs-files.ts";
-import { type Batch, createBatchEncoder, newBatch, type WritableHandle, writeAll } from "./_journal-batch.ts";
+import {
+  addRelaxed,
+  type Batch,
+  createBatchEncoder,
+  newBatch,
+  type WritableHandle,
+  writeAll,
+} from "./_journal-batch.ts";
 import { commitLine } from "./_journal-lines.ts";
 import { relaxedLines } from "./_journal-relaxed.ts";
 import { commitSnapshot, discardSnapshot, type SnapshotFile, writeSnapshot } from "./_journal-snapshot.ts";
@@ -322,22 +329,12 @@ export async function openJournalFile(options: {
     // Started from a microtask, so every line appended in the current tick joins the first batch.
     pumping ??= Promise.resolve().then(pump);
   };
-  /**
-   * Moves the relaxed lines into the batch being filled, ahead of whatever comes next. A key's earlier relaxed line
-   * in the same batch is blanked: replay applies a batch whole or not at all (its commit line), and this later line
-   * of the key decides its value either way. A durable task's count and record share a batch with other tasks'
-   * (group commit), so of their counts only one line per token is written.
-   */
+  /** Moves the relaxed lines into the batch being filled, ahead of whatever comes next (`addRelaxed`). */
   const takeRelaxed = (): void => {
     const held = relaxed.take();
     if (held.size === 0) return;
     batch ??= newBatch();
-    const { lines, relaxedAt: at } = batch;
-    for (const [key, line] of held) {
-      const earlier = at.get(key);
-      if (earlier !== undefined) lines[earlier] = "";
-      at.set(key, lines.push(line) - 1);
-    }
+    addRelaxed(batch, held);
   };
   const flushRelaxed = (): void => {
     takeRelaxed();
