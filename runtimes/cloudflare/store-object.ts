@@ -2,8 +2,13 @@
  * `GatewayStoreObject`: the Durable Object behind `cloudflareSessionStore` (gateway/src/session-stores/cloudflare.ts).
  * One instance holds the whole store. A Durable Object handles one event at a time and its input gates hold other
  * events while a storage call is in flight, so each method below (read, then write) is atomic without locks.
- * Expired entries are treated as absent everywhere and purged lazily: on access, and by a full sweep at most once a
- * minute.
+ * Expired entries are treated as absent everywhere and purged lazily: on access, and by a sweep at most once a minute.
+ *
+ * Values live in the object's key-value storage; every key and its expiry also live in a small SQLite table beside
+ * them (`entry_keys`; the object is SQLite-backed), which is what listing a prefix and the sweep read.
+ * `storage.list()` hands back values too: the sweep used to list the whole store and a listing its whole prefix,
+ * holding every value they covered in the object's memory at once (128 MB on Workers, and a value may hold 2 MB),
+ * so a few dozen long task results, or one agent's many finished tasks, could push the object over its limit.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayStoreRpc } from "../../gateway/src/session-stores/cloudflare.ts";
@@ -19,12 +24,34 @@ interface StoredEntry {
 const SWEEP_INTERVAL_MS = 60_000;
 /** The most keys one storage `get` or `delete` takes. */
 const STORAGE_BATCH = 128;
+/**
+ * Entries read per page when a store written before `entry_keys` existed is indexed: values are read too, and one
+ * can be up to 2 MB (a long task's result), so pages stay small.
+ */
+const INDEXING_PAGE = 16;
+/** Above every character a key may hold (`[A-Za-z0-9._:-]`): `prefix + KEY_END` bounds a prefix's range. */
+const KEY_END = "~";
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS entry_keys (key TEXT PRIMARY KEY, expires_at INTEGER) WITHOUT ROWID",
+  "CREATE INDEX IF NOT EXISTS entry_keys_by_expiry ON entry_keys (expires_at) WHERE expires_at IS NOT NULL",
+  // One row, 'keys_indexed', once every entry stored before the table existed has its row.
+  "CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value TEXT)",
+];
 
 const isLive = (entry: StoredEntry | undefined, now = Date.now()): entry is StoredEntry =>
   entry !== undefined && (entry.expiresAt === null || entry.expiresAt > now);
 
 export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc {
   #nextSweep = 0;
+  /** Settles once `entry_keys` holds every key; the input gate holds events until then (`blockConcurrencyWhile`). */
+  readonly #indexed: Promise<void>;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+    this.#indexed = ctx.blockConcurrencyWhile(() => this.#indexEarlierEntries());
+  }
 
   async get(key: string): Promise<string | null> {
     return (await this.#readLive(key))?.json ?? null;
@@ -59,7 +86,7 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
 
   async delete(key: string): Promise<void> {
     assertKey(key);
-    await this.ctx.storage.delete(key);
+    await this.#deleteAll([key]);
   }
 
   async add(key: string, json: string, ttlMs: number | null): Promise<boolean> {
@@ -71,7 +98,7 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
   async take(key: string): Promise<string | null> {
     const entry = await this.#readLive(key);
     if (!entry) return null;
-    await this.ctx.storage.delete(key);
+    await this.#deleteAll([key]);
     return entry.json;
   }
 
@@ -100,10 +127,14 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
   }
 
   async keys(prefix: string): Promise<string[]> {
-    const now = Date.now();
-    const entries = await this.ctx.storage.list<StoredEntry>({ prefix });
-    // list() is already in ascending key order.
-    return [...entries].filter(([, entry]) => isLive(entry, now)).map(([key]) => key);
+    await this.#indexed;
+    const rows = this.ctx.storage.sql.exec<{ key: string }>(
+      "SELECT key FROM entry_keys WHERE key >= ? AND key < ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key",
+      prefix,
+      prefix + KEY_END,
+      Date.now(),
+    );
+    return rows.toArray().map((row) => row.key);
   }
 
   async #readLive(key: string): Promise<StoredEntry | null> {
@@ -111,29 +142,63 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     const entry = await this.ctx.storage.get<StoredEntry>(key);
     if (entry === undefined) return null;
     if (isLive(entry)) return entry;
-    await this.ctx.storage.delete(key);
+    await this.#deleteAll([key]);
     return null;
   }
 
   async #write(key: string, json: string, expiresAt: number | null): Promise<void> {
     assertKey(key);
+    await this.#indexed;
+    // The row and the value are written in the same event, so they are committed together.
+    this.#keepKey(key, expiresAt);
     await this.ctx.storage.put(key, { json, expiresAt } satisfies StoredEntry);
     await this.#sweepWhenDue();
   }
 
+  #keepKey(key: string, expiresAt: number | null): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO entry_keys (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
+      key,
+      expiresAt,
+    );
+  }
+
+  /** Deletes what expired, found by its row: no value is read. */
   async #sweepWhenDue(): Promise<void> {
     const now = Date.now();
     if (now < this.#nextSweep) return;
     this.#nextSweep = now + SWEEP_INTERVAL_MS;
-    const expired = [...(await this.ctx.storage.list<StoredEntry>())]
-      .filter(([, entry]) => !isLive(entry, now))
-      .map(([key]) => key);
+    const expired = this.ctx.storage.sql
+      .exec<{ key: string }>("SELECT key FROM entry_keys WHERE expires_at <= ?", now)
+      .toArray()
+      .map((row) => row.key);
     await this.#deleteAll(expired);
   }
 
   async #deleteAll(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
-      await this.ctx.storage.delete(keys.slice(i, i + STORAGE_BATCH));
+      const batch = keys.slice(i, i + STORAGE_BATCH);
+      for (const key of batch) this.ctx.storage.sql.exec("DELETE FROM entry_keys WHERE key = ?", key);
+      await this.ctx.storage.delete(batch);
     }
+  }
+
+  /**
+   * A store written before `entry_keys` existed: gives every entry its row, a page at a time, once. Runs before
+   * the object takes any event, so nothing writes meanwhile.
+   */
+  async #indexEarlierEntries(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    if (sql.exec("SELECT value FROM store_meta WHERE name = 'keys_indexed'").toArray().length > 0) return;
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.ctx.storage.list<StoredEntry>(
+        startAfter === undefined ? { limit: INDEXING_PAGE } : { startAfter, limit: INDEXING_PAGE },
+      );
+      for (const [key, entry] of page) this.#keepKey(key, entry.expiresAt);
+      if (page.size < INDEXING_PAGE) break;
+      startAfter = [...page.keys()].at(-1);
+    }
+    sql.exec("INSERT INTO store_meta (name, value) VALUES ('keys_indexed', '1')");
   }
 }
