@@ -15,11 +15,24 @@ import type { GatewayStoreRpc } from "../../gateway/src/session-stores/cloudflar
 import { assertKey } from "../../gateway/src/session-stores/types.ts";
 
 interface StoredEntry {
-  /** The value as JSON text. */
+  /** The value as JSON text (its first part, when `parts` is set). */
   json: string;
   /** Epoch ms after which the entry is gone; `null` for never. */
   expiresAt: number | null;
+  /** How many more parts of the JSON text there are, at `partKey(key, 1…parts)` (a long value). */
+  parts?: number;
 }
+
+/**
+ * JSON text per storage entry. A SQLite-backed object's entry holds 2 MB, and a string is stored with up to two
+ * bytes a character: a longer value (a task whose result is near the 4 MB frame limit) is split over several
+ * entries, all written in one event. Stored whole, it was refused (SQLITE_TOOBIG) and the task never ended.
+ */
+const PART_CHARS = 512 * 1024;
+/** A part's storage key: `~` never appears in a store key (`assertKey`), so no part meets one, nor a listing. */
+const partKey = (key: string, part: number) => `${key}~${part}`;
+const partKeys = (key: string, from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => partKey(key, from + i));
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** The most keys one storage `get` or `delete` takes. */
@@ -33,7 +46,7 @@ const INDEXING_PAGE = 16;
 const KEY_END = "~";
 
 const SCHEMA = [
-  "CREATE TABLE IF NOT EXISTS entry_keys (key TEXT PRIMARY KEY, expires_at INTEGER) WITHOUT ROWID",
+  "CREATE TABLE IF NOT EXISTS entry_keys (key TEXT PRIMARY KEY, expires_at INTEGER, parts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
   "CREATE INDEX IF NOT EXISTS entry_keys_by_expiry ON entry_keys (expires_at) WHERE expires_at IS NOT NULL",
   // One row, 'keys_indexed', once every entry stored before the table existed has its row.
   "CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value TEXT)",
@@ -74,10 +87,12 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     }
     const expired = [...found].filter(([, entry]) => !isLive(entry, now)).map(([key]) => key);
     await this.#deleteAll(expired);
-    return keys.map((key) => {
-      const entry = found.get(key);
-      return isLive(entry, now) ? entry.json : null;
-    });
+    return Promise.all(
+      keys.map((key) => {
+        const entry = found.get(key);
+        return isLive(entry, now) ? this.#wholeJson(key, entry) : null;
+      }),
+    );
   }
 
   async set(key: string, json: string, ttlMs: number | null): Promise<void> {
@@ -141,26 +156,59 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     assertKey(key);
     const entry = await this.ctx.storage.get<StoredEntry>(key);
     if (entry === undefined) return null;
-    if (isLive(entry)) return entry;
+    if (isLive(entry)) return entry.parts ? { ...entry, json: await this.#wholeJson(key, entry) } : entry;
     await this.#deleteAll([key]);
     return null;
+  }
+
+  async #wholeJson(key: string, entry: StoredEntry): Promise<string> {
+    if (!entry.parts) return entry.json;
+    const keys = partKeys(key, 1, entry.parts);
+    let json = entry.json;
+    for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
+      const batch = keys.slice(i, i + STORAGE_BATCH);
+      const parts = await this.ctx.storage.get<string>(batch);
+      for (const part of batch) json += parts.get(part) ?? "";
+    }
+    return json;
   }
 
   async #write(key: string, json: string, expiresAt: number | null): Promise<void> {
     assertKey(key);
     await this.#indexed;
-    // The row and the value are written in the same event, so they are committed together.
-    this.#keepKey(key, expiresAt);
-    await this.ctx.storage.put(key, { json, expiresAt } satisfies StoredEntry);
+    const pieces: string[] = [];
+    for (let at = 0; at === 0 || at < json.length; at += PART_CHARS)
+      pieces.push(json.slice(at, at + PART_CHARS));
+    const parts = pieces.length - 1;
+    const stale = partKeys(key, parts + 1, this.#partsOf(key));
+    // The row, the value and its parts are written in the same event, so they are committed together.
+    this.#keepKey(key, expiresAt, parts);
+    const entry: StoredEntry = parts > 0 ? { json: pieces[0]!, expiresAt, parts } : { json, expiresAt };
+    await this.ctx.storage.put(key, entry);
+    for (let i = 1; i <= parts; i += STORAGE_BATCH) {
+      const batch: Record<string, string> = {};
+      for (let part = i; part < i + STORAGE_BATCH && part <= parts; part++)
+        batch[partKey(key, part)] = pieces[part]!;
+      await this.ctx.storage.put(batch);
+    }
+    if (stale.length > 0) await this.#deleteStorage(stale);
     await this.#sweepWhenDue();
   }
 
-  #keepKey(key: string, expiresAt: number | null): void {
+  #keepKey(key: string, expiresAt: number | null, parts: number): void {
     this.ctx.storage.sql.exec(
-      "INSERT INTO entry_keys (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
+      "INSERT INTO entry_keys (key, expires_at, parts) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, parts = excluded.parts",
       key,
       expiresAt,
+      parts,
     );
+  }
+
+  #partsOf(key: string): number {
+    const [row] = this.ctx.storage.sql
+      .exec<{ parts: number }>("SELECT parts FROM entry_keys WHERE key = ?", key)
+      .toArray();
+    return row?.parts ?? 0;
   }
 
   /** Deletes what expired, found by its row: no value is read. */
@@ -175,12 +223,19 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     await this.#deleteAll(expired);
   }
 
+  /** Deletes entries, their parts and their rows. */
   async #deleteAll(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += STORAGE_BATCH) {
-      const batch = keys.slice(i, i + STORAGE_BATCH);
-      for (const key of batch) this.ctx.storage.sql.exec("DELETE FROM entry_keys WHERE key = ?", key);
-      await this.ctx.storage.delete(batch);
+    const stored: string[] = [];
+    for (const key of keys) {
+      stored.push(key, ...partKeys(key, 1, this.#partsOf(key)));
+      this.ctx.storage.sql.exec("DELETE FROM entry_keys WHERE key = ?", key);
     }
+    await this.#deleteStorage(stored);
+  }
+
+  async #deleteStorage(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += STORAGE_BATCH)
+      await this.ctx.storage.delete(keys.slice(i, i + STORAGE_BATCH));
   }
 
   /**
@@ -195,7 +250,7 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
       const page = await this.ctx.storage.list<StoredEntry>(
         startAfter === undefined ? { limit: INDEXING_PAGE } : { startAfter, limit: INDEXING_PAGE },
       );
-      for (const [key, entry] of page) this.#keepKey(key, entry.expiresAt);
+      for (const [key, entry] of page) this.#keepKey(key, entry.expiresAt, 0);
       if (page.size < INDEXING_PAGE) break;
       startAfter = [...page.keys()].at(-1);
     }

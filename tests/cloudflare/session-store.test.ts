@@ -86,3 +86,56 @@ describe("cloudflare store object: keys and expiry without reading values", () =
     });
   });
 });
+
+// A SQLite-backed object's storage entry holds 2 MB: longer values (a task result near the 4 MB frame limit) are
+// split over several entries, which every operation reads, replaces and deletes together.
+describe("cloudflare store object: values longer than one storage entry", () => {
+  const objectOf = (name: string) => env.STORE.get(env.STORE.idFromName(name));
+  const partsIn = (name: string, key: string) =>
+    runInDurableObject(objectOf(name), async (_object, state) => [
+      ...(await state.storage.list({ prefix: `${key}~` })).keys(),
+    ]);
+
+  it("reads, replaces, takes and deletes a 5 MB value and its parts", async () => {
+    const name = crypto.randomUUID();
+    const store = cloudflareSessionStore({ namespace: env.STORE, name });
+    // Two-byte characters: the stored string takes two bytes each.
+    const long = { result: `${"€".repeat(2_000_000)}${"x".repeat(1_000_000)}` };
+    await store.set("task:a:1", long);
+    expect(await store.get("task:a:1")).toEqual(long);
+    expect(await store.getMany(["task:a:0", "task:a:1"])).toEqual([null, long]);
+    expect(await store.keys("task:")).toEqual(["task:a:1"]);
+    expect((await partsIn(name, "task:a:1")).length).toBeGreaterThan(1);
+
+    await store.set("task:a:1", { result: "short" });
+    expect(await store.get("task:a:1")).toEqual({ result: "short" });
+    expect(await partsIn(name, "task:a:1")).toEqual([]);
+
+    await store.set("task:a:2", long);
+    const { changed } = await store.update<typeof long>("task:a:2", (current) => ({
+      value: { result: `${current!.result}!` },
+    }));
+    expect(changed).toBe(true);
+    expect(((await store.get("task:a:2")) as typeof long).result).toHaveLength(3_000_001);
+    expect(await store.take("task:a:2")).toEqual({ result: `${long.result}!` });
+    expect(await partsIn(name, "task:a:2")).toEqual([]);
+
+    await store.set("task:a:3", long);
+    await store.delete("task:a:3");
+    expect(await store.get("task:a:3")).toBeNull();
+    expect(await partsIn(name, "task:a:3")).toEqual([]);
+  });
+
+  it("sweeps an expired long value with its parts", async () => {
+    const name = crypto.randomUUID();
+    const store = cloudflareSessionStore({ namespace: env.STORE, name });
+    await store.set("warm", 1); // the object's first write sweeps; the next sweep is a minute later
+    await store.set("task:a:1", { result: "y".repeat(3_000_000) }, { ttl: 0.001 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.keys("task:")).toEqual([]);
+    await runInDurableObject(objectOf(name), async (_object, state) => {
+      await new GatewayStoreObject(state, env).set("other", "1", null); // a new instance sweeps at once
+      expect([...(await state.storage.list({ prefix: "task:" })).keys()]).toEqual([]);
+    });
+  });
+});

@@ -194,6 +194,28 @@ export function relayContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("keeps a task's 2.5 MB answer whole (more than one Durable Object storage entry holds)", async () => {
+      const { url, user, agent } = await setup("long-answer");
+      const answer = "0123456789".repeat(250_000);
+      const connected = await connectAgent(url, user.token, agent.name, (_request, reply) =>
+        reply.done(answer),
+      );
+      const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "long",
+        async: true,
+      });
+      expect(accepted.status).toBe(202);
+      const done = await waitFor(
+        async () => {
+          const res = await user.api.get(`/v1/tasks/${accepted.body.task_id}`);
+          return res.body.status === "completed" ? res.body : null;
+        },
+        { what: "the long answer's task to complete" },
+      );
+      expect(done.result).toBe(answer);
+      connected.stop();
+    });
+
     it("cancels a queued async task", async () => {
       const { user, agent } = await setup("cancel-task");
       const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
