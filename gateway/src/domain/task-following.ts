@@ -7,7 +7,7 @@
 import type { ChunkKind } from "../protocol/index.ts";
 import type { AgentHub, RelaySink } from "../relay/types.ts";
 import type { Caller } from "./caller.ts";
-import { isTerminal, requestIdOf, type TaskRecord, type TaskService, type TaskState } from "./tasks.ts";
+import { isTerminal, requestIdOf, type TaskRecord, type TaskService } from "./tasks.ts";
 
 /** What a door hears while it follows a task's current turn. */
 export interface TaskFollower {
@@ -26,6 +26,12 @@ export interface TaskFollowingDeps {
   keepaliveMs: number;
   onError(error: unknown, context: { stage: string }): void;
 }
+
+/**
+ * Failed looks in a row (the store or the agent's home unreachable) before a follower gives up on a task; with
+ * the pauses between them, some seconds.
+ */
+const MAX_FAILED_LOOKS = 12;
 
 export function createTaskFollowing(deps: TaskFollowingDeps) {
   /** Followers of each task waiting for its next state change in this process (see `changed`). */
@@ -67,26 +73,47 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
       // Polls start short (5 ms) and double: on Workers the state changes in another isolate, so nothing wakes us,
       // and a quick task should not wait a long first pause.
       let idleRounds = 0;
+      let failedLooks = 0;
+      let lookedAgain = false;
       while (!stopped) {
-        const now = await deps.tasks.get(task.id);
-        if (!now || now.owner !== caller.user) return;
-        if (isTerminal(now.status) || requestIdOf(now) !== requestIdOf(task)) return follower.end(now);
-        if (now.status === "working") {
-          const outcome = await attachOnce(now);
-          if (outcome === "ended") return;
+        let working = false;
+        try {
+          const now = await deps.tasks.get(task.id);
+          if (!now || now.owner !== caller.user) return;
+          if (isTerminal(now.status) || requestIdOf(now) !== requestIdOf(task)) return follower.end(now);
+          working = now.status === "working";
+          if (working) {
+            const outcome = await attachOnce(now);
+            if (outcome === "ended") return;
+            // Broken off: the store holds the turn's ending if it ended, so read it at once (once per pause).
+            if (outcome === "broken" && !lookedAgain) {
+              lookedAgain = true;
+              continue;
+            }
+          }
+          failedLooks = 0;
+        } catch (error) {
+          // A blip reaching the store or the agent's home (Redis, a Durable Object overloaded or restarting) is
+          // not the task's ending: it runs on, so look again after a pause, unless it persists.
+          if (++failedLooks >= MAX_FAILED_LOOKS) throw error;
+          deps.onError(error, { stage: "follow-task" });
         }
+        lookedAgain = false;
         if (Date.now() - quietSince >= deps.keepaliveMs) {
           quietSince = Date.now();
           follower.keepalive?.();
         }
-        await pause(Math.min(now.status === "working" ? 200 : 500, 5 * 2 ** idleRounds++));
+        await pause(Math.min(working ? 200 : 500, 5 * 2 ** idleRounds++));
       }
     }
 
-    /** Follows one delivery of the turn; "again" when it went back to the queue or is not held here (yet). */
-    async function attachOnce(now: TaskRecord): Promise<"ended" | "again"> {
-      let settle!: (value: "ended" | "again") => void;
-      const settled = new Promise<"ended" | "again">((resolve) => {
+    /**
+     * Follows one delivery of the turn; "again" when it went back to the queue or is not held here (yet);
+     * "broken" when it ended with an error, told by the home or by a broken link to it (see `error` below).
+     */
+    async function attachOnce(now: TaskRecord): Promise<"ended" | "again" | "broken"> {
+      let settle!: (value: "ended" | "again" | "broken") => void;
+      const settled = new Promise<"ended" | "again" | "broken">((resolve) => {
         settle = resolve;
       });
       const sink: RelaySink = {
@@ -104,15 +131,13 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
             updated_at: new Date().toISOString(),
           });
         },
-        error(code, message) {
-          if (code === "task_requeued") {
-            // Its next delivery starts again from seq 1.
-            lastSeq = 0;
-            return settle("again");
-          }
-          settle("ended");
-          const status: TaskState = code === "canceled" ? "canceled" : "failed";
-          follower.end({ ...now, status, error: { code, message }, updated_at: new Date().toISOString() });
+        error(code) {
+          // Its next delivery starts again from seq 1.
+          if (code === "task_requeued") lastSeq = 0;
+          // A task's failure or cancel is saved before its followers hear it (`PendingRequest.#announce`), so the
+          // store tells it; an error that is not the task's ending (the link to the agent's home broke: a Durable
+          // Object reset, a cluster node gone while the task runs on or is taken over) is not told as one.
+          settle(code === "task_requeued" ? "again" : "broken");
         },
         keepalive: () => follower.keepalive?.(),
       };
