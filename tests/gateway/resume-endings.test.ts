@@ -4,57 +4,20 @@
  * MCP ask_agent: `resumable: false`) keeps nothing, since no one can come back for it.
  */
 import { describe, expect, it } from "vitest";
-import type { Caller } from "../../gateway/src/domain/caller.ts";
 import type { RelaySink } from "../../gateway/src/relay/types.ts";
-import { inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { connectInProcessAgent, inProcessGateway } from "../helpers/in-process-gateway.ts";
 
-/** A gateway with one agent connected through a socket that answers every request with one chunk and done. */
+/** A gateway with one agent connected through a link that answers every request with one chunk and done. */
 async function gatewayWithEchoAgent() {
   const gateway = inProcessGateway();
   await gateway.init();
-  const { services } = gateway;
-  const { token, record } = await services.tokens.mint({
-    user: "ada",
-    kind: "user",
-    scopes: ["agents", "connect", "call"],
-  });
-  const agent = await services.agents.create("ada", {
-    name: "echo",
-    description: "",
-    type: "exec",
-    visibility: "private",
-    capabilities: [],
-  });
-  const home = gateway.home!;
-  let welcomed!: () => void;
-  const welcome = new Promise<void>((resolve) => {
-    welcomed = resolve;
-  });
-  const connection = home.accept({
-    send(text: string) {
-      const frame = JSON.parse(text) as { type: string; id: string; message: string };
-      if (frame.type === "welcome") welcomed();
-      if (frame.type !== "request") return;
-      queueMicrotask(() => {
-        home.message(
-          connection,
-          JSON.stringify({ type: "chunk", id: frame.id, seq: 1, delta: frame.message }),
-        );
-        home.message(
-          connection,
-          JSON.stringify({ type: "done", id: frame.id, seq: 2, result: frame.message }),
-        );
-      });
-    },
-    close() {},
-  });
-  home.message(
-    connection,
-    JSON.stringify({ type: "hello", protocol: { min: 1, max: 99 }, token, agent: "echo" }),
+  const { agent, caller } = await connectInProcessAgent(gateway, "echo", (request, send) =>
+    queueMicrotask(() => {
+      send({ type: "chunk", id: request.id, seq: 1, delta: request.message });
+      send({ type: "done", id: request.id, seq: 2, result: request.message });
+    }),
   );
-  await welcome;
-  const caller: Caller = { tokenId: record.id, user: "ada", kind: "user", scopes: record.scopes };
-  return { gateway, services, agent, caller };
+  return { gateway, services: gateway.services, agent, caller };
 }
 
 /** A sink recording what it hears; `ended` settles with the done result (or the error code). */

@@ -4,12 +4,11 @@
  * its chunks and its real ending, not a failure of its own. Only a store that stays away ends the follow.
  */
 import { describe, expect, it } from "vitest";
-import type { Caller } from "../../gateway/src/domain/caller.ts";
 import type { TaskRecord } from "../../gateway/src/domain/tasks.ts";
 import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
-import { inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { connectInProcessAgent, inProcessGateway } from "../helpers/in-process-gateway.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** A memory store whose next `n` reads of task records fail as an unreachable Redis's would. */
@@ -33,41 +32,14 @@ function blinkingStore() {
 async function gatewayWithHeldAgent(store: SessionStore) {
   const gateway = inProcessGateway({ store });
   await gateway.init();
-  const { services } = gateway;
-  const { token, record } = await services.tokens.mint({
-    user: "ada",
-    kind: "user",
-    scopes: ["agents", "connect", "call"],
-  });
-  const agent = await services.agents.create("ada", {
-    name: "held",
-    description: "",
-    type: "exec",
-    visibility: "private",
-    capabilities: [],
-  });
-  const home = gateway.home!;
   const requests: string[] = [];
-  let welcomed!: () => void;
-  const welcome = new Promise<void>((resolve) => (welcomed = resolve));
-  const connection = home.accept({
-    send(text: string) {
-      const frame = JSON.parse(text) as { type: string; id: string };
-      if (frame.type === "welcome") welcomed();
-      if (frame.type === "request") requests.push(frame.id);
-    },
-    close() {},
-  });
-  home.message(
-    connection,
-    JSON.stringify({ type: "hello", protocol: { min: 1, max: 99 }, token, agent: "held" }),
+  const { agent, caller, send } = await connectInProcessAgent(gateway, "held", (request) =>
+    requests.push(request.id),
   );
-  await welcome;
   const answer = (id: string, frames: object[]) => {
-    for (const frame of frames) home.message(connection, JSON.stringify({ ...frame, id }));
+    for (const frame of frames) send({ ...frame, id });
   };
-  const caller: Caller = { tokenId: record.id, user: "ada", kind: "user", scopes: record.scopes };
-  return { gateway, services, agent, caller, requests, answer };
+  return { gateway, services: gateway.services, agent, caller, requests, answer };
 }
 
 function recordingFollower() {
