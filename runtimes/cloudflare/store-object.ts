@@ -184,14 +184,11 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
     // The row, the value and its parts are written in the same event, so they are committed together.
     this.#keepKey(key, expiresAt, parts);
     const entry: StoredEntry = parts > 0 ? { json: pieces[0]!, expiresAt, parts } : { json, expiresAt };
-    await this.ctx.storage.put(key, entry);
-    for (let i = 1; i <= parts; i += STORAGE_BATCH) {
-      const batch: Record<string, string> = {};
-      for (let part = i; part < i + STORAGE_BATCH && part <= parts; part++)
-        batch[partKey(key, part)] = pieces[part]!;
-      await this.ctx.storage.put(batch);
-    }
-    if (stale.length > 0) await this.#deleteStorage(stale);
+    const entries: Array<[string, StoredEntry | string]> = [[key, entry]];
+    for (let part = 1; part <= parts; part++) entries.push([partKey(key, part), pieces[part]!]);
+    for (let i = 0; i < entries.length; i += STORAGE_BATCH)
+      await this.ctx.storage.put(Object.fromEntries(entries.slice(i, i + STORAGE_BATCH)));
+    await this.#deleteStorage(stale);
     await this.#sweepWhenDue();
   }
 
@@ -227,8 +224,10 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
   async #deleteAll(keys: string[]): Promise<void> {
     const stored: string[] = [];
     for (const key of keys) {
-      stored.push(key, ...partKeys(key, 1, this.#partsOf(key)));
-      this.ctx.storage.sql.exec("DELETE FROM entry_keys WHERE key = ?", key);
+      const [row] = this.ctx.storage.sql
+        .exec<{ parts: number }>("DELETE FROM entry_keys WHERE key = ? RETURNING parts", key)
+        .toArray();
+      stored.push(key, ...partKeys(key, 1, row?.parts ?? 0));
     }
     await this.#deleteStorage(stored);
   }

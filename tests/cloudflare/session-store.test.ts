@@ -22,12 +22,12 @@ testSessionStore(
   { durable: true, sharedAcrossProcesses: true },
 );
 
+const objectOf = (name: string) => env.STORE.get(env.STORE.idFromName(name));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 // Listing and sweeping read the object's key table, never its values (`storage.list()` returns values: a store of
 // a few dozen long task results no longer fits the object's memory when all of them are listed at once).
 describe("cloudflare store object: keys and expiry without reading values", () => {
-  const objectOf = (name: string) => env.STORE.get(env.STORE.idFromName(name));
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
   it("lists a prefix and sweeps expired entries without listing storage", async () => {
     const name = crypto.randomUUID();
     const store = cloudflareSessionStore({ namespace: env.STORE, name });
@@ -90,7 +90,6 @@ describe("cloudflare store object: keys and expiry without reading values", () =
 // A SQLite-backed object's storage entry holds 2 MB: longer values (a task result near the 4 MB frame limit) are
 // split over several entries, which every operation reads, replaces and deletes together.
 describe("cloudflare store object: values longer than one storage entry", () => {
-  const objectOf = (name: string) => env.STORE.get(env.STORE.idFromName(name));
   const partsIn = (name: string, key: string) =>
     runInDurableObject(objectOf(name), async (_object, state) => [
       ...(await state.storage.list({ prefix: `${key}~` })).keys(),
@@ -131,7 +130,7 @@ describe("cloudflare store object: values longer than one storage entry", () => 
     const store = cloudflareSessionStore({ namespace: env.STORE, name });
     await store.set("warm", 1); // the object's first write sweeps; the next sweep is a minute later
     await store.set("task:a:1", { result: "y".repeat(3_000_000) }, { ttl: 0.001 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await store.keys("task:")).toEqual([]);
     await runInDurableObject(objectOf(name), async (_object, state) => {
       await new GatewayStoreObject(state, env).set("other", "1", null); // a new instance sweeps at once
