@@ -13,12 +13,13 @@ import type { SessionStore } from "../session-stores/types.ts";
 import type { IndexPass } from "../util/sorted-index.ts";
 import { DIRECTORY_INDEX_PASS } from "./agent-directory.ts";
 import { INBOX_INDEX_PASS } from "./inbox-index.ts";
-import { BACKLOG_INDEX_PASS } from "./task-backlog.ts";
+import { BACKLOG_INDEX_PASS, PENDING_KEYS_PASS } from "./task-backlog.ts";
 import { TASK_OWNER_INDEX_PASS } from "./task-owner-index.ts";
 
 export const INDEX_PASSES: readonly IndexPass[] = [
   DIRECTORY_INDEX_PASS,
   BACKLOG_INDEX_PASS,
+  PENDING_KEYS_PASS,
   TASK_OWNER_INDEX_PASS,
   INBOX_INDEX_PASS,
   TOKEN_INDEX_PASS,

@@ -1,62 +1,108 @@
 /**
- * Which tasks of an agent still have to run, without a keyspace scan. On stores with native sorted sets (redis,
- * upstash, whose `keys` is a SCAN over the whole database) each agent has `task-backlog:<agentId>`: the ulids of its
- * submitted and working tasks, scored by creation time. Other stores list `task:<agentId>:` from their in-memory
- * prefix index, which already costs only the size of the answer.
+ * Which tasks of an agent still have to run. The gateway reads this each time the agent connects, so it must cost
+ * what the agent has left to run, not everything it ran: an agent's finished tasks (with their results) are kept
+ * for the task TTL, a week by default. Listing `task:<agentId>:` and reading every record to find the unfinished
+ * ones took 100–350 ms of a core per connect on the fs store, for an agent with 2,000 finished tasks of 20 KB, and a
+ * store call per task on Workers. So each store keeps the unfinished ones apart (`task-backlog-places.ts`):
  *
- * Deployments that queued tasks before the index existed: the first listing in a process runs ONE scan of `task:`
- * that adds every unfinished task to its agent's index, then sets `meta:task-backlog-index` so no process scans again.
+ * - **sorted sets** (redis, upstash, whose `keys` is a SCAN over the whole database): `task-backlog:<agentId>`, the
+ *   ulids scored by creation time. Tasks queued before the index existed: ONE scan of `task:` per deployment.
+ * - **this process's memory** (memory, fs: `SessionStore.local`): a set of ulids per agent, derived from the
+ *   records; nothing more is written (no journal line per task).
+ * - **index keys** (cloudflare, whose key listing is a range over a table of keys):
+ *   `task-pending:<agentId>:<ulid>`.
+ *
+ * The last two read an agent's own tasks from before the index once, the first time the agent is listed (in each
+ * process for memory; once per store for index keys, and never on a store this version started): what every
+ * connect used to cost, paid once. The task record stays the truth: a listing reads each task it names, and an
+ * entry whose task ended or expired is dropped then.
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { type IndexPass, inBatches, oncePerDeployment } from "../util/sorted-index.ts";
+import type { IndexPass } from "../util/sorted-index.ts";
+import {
+  keyedPlace,
+  memoryPlace,
+  PENDING_KEYS_PASS,
+  type PendingPlace,
+  sortedSetPlace,
+} from "./task-backlog-places.ts";
 import type { TaskRecord } from "./tasks.ts";
 
+export { PENDING_KEYS_PASS };
 export const BACKLOG_INDEX_PASS: IndexPass = { marker: "meta:task-backlog-index", reads: "task:" };
-const indexOf = (agentId: string) => `task-backlog:${agentId}`;
+
+/** Records read at once by an agent's first look (a value may hold a 4 MB result). */
+const FIRST_LOOK_CHUNK = 16;
+/** Between chunks: a local store answers at once, and parsing thousands of results would hold every socket. */
+const letOthersRun = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 const ulidOf = (task: Pick<TaskRecord, "id">) => task.id.slice(task.id.indexOf(".") + 1);
-const scoreOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.created_at) || 0;
+const createdAtOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.created_at) || 0;
+const taskKey = (agentId: string, ulid: string) => `task:${agentId}:${ulid}`;
 
 export function createBacklogIndex(store: SessionStore) {
-  const sets = store.sortedSets;
-  /** Indexes tasks queued before this version, once per deployment. */
-  const migrate = oncePerDeployment(store, BACKLOG_INDEX_PASS.marker, async () => {
-    if (!sets) return;
-    await inBatches(await store.keys(BACKLOG_INDEX_PASS.reads), async (key) => {
-      const task = await store.get<TaskRecord>(key);
-      if (task && isPending(task)) await sets.add(indexOf(task.agent_id), ulidOf(task), scoreOf(task));
-    });
-  });
+  const place: PendingPlace = store.sortedSets
+    ? sortedSetPlace(store, store.sortedSets, BACKLOG_INDEX_PASS, isPending)
+    : store.local
+      ? memoryPlace()
+      : keyedPlace(store);
+  /** Agents whose first look runs now, so concurrent listings share it. */
+  const looking = new Map<string, Promise<void>>();
+
+  /** Adds the agent's unfinished tasks stored before the index knew them. */
+  async function firstLook(agentId: string): Promise<void> {
+    const keys = await store.keys(`task:${agentId}:`);
+    for (let i = 0; i < keys.length; i += FIRST_LOOK_CHUNK) {
+      if (i > 0) await letOthersRun();
+      const chunk = keys.slice(i, i + FIRST_LOOK_CHUNK);
+      const tasks = await store.getMany<TaskRecord>(chunk);
+      await Promise.all(
+        tasks.map((task) =>
+          task && isPending(task) ? place.add(agentId, ulidOf(task), createdAtOf(task)) : null,
+        ),
+      );
+    }
+  }
+
+  async function lookedAt(agentId: string): Promise<void> {
+    if (!place.firstLook || (await place.firstLook.done(agentId))) return;
+    let running = looking.get(agentId);
+    if (running === undefined) {
+      running = firstLook(agentId)
+        .then(() => place.firstLook!.mark(agentId))
+        .finally(() => looking.delete(agentId));
+      looking.set(agentId, running);
+    }
+    await running;
+  }
 
   return {
     /** The task may run (created, continued, re-queued): keep it in its agent's backlog. */
     async track(task: TaskRecord): Promise<void> {
-      if (sets) await sets.add(indexOf(task.agent_id), ulidOf(task), scoreOf(task));
+      await place.add(task.agent_id, ulidOf(task), createdAtOf(task));
     },
     /** The task ended. */
     async untrack(task: TaskRecord): Promise<void> {
-      if (!sets) return;
-      await sets.remove(indexOf(task.agent_id), ulidOf(task));
+      await place.remove(task.agent_id, ulidOf(task));
       // Continued since (another node saved its next turn and tracked it before this removal): put it back.
-      const now = await store.get<TaskRecord>(`task:${task.agent_id}:${ulidOf(task)}`);
-      if (now !== null && isPending(now)) await sets.add(indexOf(task.agent_id), ulidOf(now), scoreOf(now));
+      const now = await store.get<TaskRecord>(taskKey(task.agent_id, ulidOf(task)));
+      if (now !== null && isPending(now)) await place.add(now.agent_id, ulidOf(now), createdAtOf(now));
     },
     /** Store keys of the agent's possibly unfinished tasks, oldest first. */
     async keysOf(agentId: string): Promise<string[]> {
-      if (!sets) return store.keys(`task:${agentId}:`);
-      await migrate();
-      return (await sets.range(indexOf(agentId))).map((ulid) => `task:${agentId}:${ulid}`);
+      await lookedAt(agentId);
+      return (await place.list(agentId)).map((ulid) => taskKey(agentId, ulid));
     },
-    /** Drops index entries whose task ended or expired (a save that could not update the index, an old entry). */
+    /** Drops entries whose task ended or expired (a save that could not update the index, an old entry). */
     async prune(agentId: string, keys: string[], tasks: Array<TaskRecord | null>): Promise<void> {
-      if (!sets) return;
       const stale = keys.filter((_, i) => tasks[i] === null || !isPending(tasks[i]!));
       await Promise.all(
         stale.map(async (key) => {
           // Read again: a task continued since the listing is pending again and must stay.
           const now = await store.get<TaskRecord>(key);
           if (now === null || !isPending(now))
-            await sets.remove(indexOf(agentId), key.slice(key.lastIndexOf(":") + 1));
+            await place.remove(agentId, key.slice(key.lastIndexOf(":") + 1));
         }),
       );
     },
