@@ -14,7 +14,7 @@ export interface PendingPlace {
   list(agentId: string): Promise<string[]>;
   /**
    * Present where the agent's tasks from before the place knew them are read once, the first time it is listed:
-   * whether that was done, and recording that it was.
+   * whether that was done (false: it is about to be), and recording that it was.
    */
   firstLook?: { done(agentId: string): Promise<boolean>; mark(agentId: string): Promise<void> };
 }
@@ -50,13 +50,16 @@ export function sortedSetPlace(
 
 /**
  * Memory and fs, whose data only this process writes: a set per agent with unfinished tasks, in memory. Ulids are
- * time-ordered, so sorting them gives the oldest first.
+ * time-ordered, so sorting them gives the oldest first. An agent this process has not listed yet keeps no entries:
+ * its first look reads them from the store, so a fleet's queued tasks cost no memory here until their agents
+ * connect (a task queued while that look runs is kept, as the look may have listed the keys before it).
  */
 export function memoryPlace(): PendingPlace {
   const byAgent = new Map<string, Set<string>>();
-  const looked = new Set<string>();
+  const looks = new Map<string, "running" | "done">();
   return {
     async add(agentId, ulid) {
+      if (!looks.has(agentId)) return;
       const entries = byAgent.get(agentId);
       if (entries === undefined) byAgent.set(agentId, new Set([ulid]));
       else entries.add(ulid);
@@ -69,8 +72,12 @@ export function memoryPlace(): PendingPlace {
       return [...(byAgent.get(agentId) ?? [])].sort();
     },
     firstLook: {
-      done: async (agentId) => looked.has(agentId),
-      mark: async (agentId) => void looked.add(agentId),
+      async done(agentId) {
+        if (looks.get(agentId) === "done") return true;
+        looks.set(agentId, "running");
+        return false;
+      },
+      mark: async (agentId) => void looks.set(agentId, "done"),
     },
   };
 }
