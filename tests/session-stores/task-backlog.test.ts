@@ -122,8 +122,8 @@ function backlogSuite(name: string, open: () => Promise<SessionStoreUnderTest>, 
       }
     });
 
-    // Sorted sets have no first look per agent.
-    it.skipIf(kind === "sorted sets")("keeps a task queued while the agent's first look runs", async () => {
+    if (kind === "sorted sets") return; // the rest is about an agent's first look, which sorted sets do not take
+    it("keeps a task queued while the agent's first look runs", async () => {
       const subject = await open();
       try {
         const agentId = "ag_00000000000000f6";

@@ -13,6 +13,7 @@
  * @module
  */
 import { StoreError } from "./_errors.ts";
+import { createExpiryQueue } from "./_expiry-queue.ts";
 import { isNotFound, syncCreatedDirectories } from "./_fs-files.ts";
 import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
 import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
@@ -122,6 +123,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     );
   }
   const index = createKeyIndex<Entry>();
+  /** When entries with a TTL expire, so a sweep visits those that are due, not the whole index. */
+  const expiries = createExpiryQueue();
   /** Approximate size of the live data as journal lines (characters, not bytes: a cheap estimate suffices). */
   let liveSize = 0;
   let nextSweep = Date.now() + sweepIntervalMs;
@@ -134,7 +137,15 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     const previous = index.set(key, entry);
     if (previous !== undefined) liveSize -= entrySize(key, previous);
     liveSize += entrySize(key, entry);
+    if (entry.expiresAt !== null && entry.expiresAt !== previous?.expiresAt)
+      expiries.add(key, entry.expiresAt);
   };
+  /** Keys whose entry has expired by `now`; a key the queue gives back may be gone or live again since. */
+  const expiredBy = (now: number): string[] =>
+    expiries.due(now).filter((key) => {
+      const entry = index.get(key);
+      return entry !== undefined && !isLive(entry.expiresAt, now);
+    });
   const remove = (key: string): boolean => {
     const previous = index.get(key);
     if (previous === undefined) return false;
@@ -153,10 +164,8 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       if (change.text === null) remove(change.key);
       else put(change.key, { text: change.text, expiresAt: change.expiresAt });
     });
-    const now = Date.now();
-    for (const [key, entry] of index.entries()) {
-      if (!isLive(entry.expiresAt, now)) remove(key); // dropped from memory; the next compaction drops the line
-    }
+    // Dropped from memory; the next compaction drops the lines.
+    for (const key of expiredBy(Date.now())) remove(key);
     const created = bytes === MISSING;
     journal = await openJournalFile({
       fs,
@@ -235,9 +244,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   };
 
   const sweep = (log: JournalFile, now: number): void => {
-    for (const [key, entry] of index.entries()) {
-      if (!isLive(entry.expiresAt, now)) expire(log, key); // deleting the visited entry is safe in a Map
-    }
+    for (const key of expiredBy(now)) expire(log, key);
   };
   const afterMutation = (log: JournalFile): void => {
     const now = Date.now();
@@ -365,6 +372,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       const log = journal ?? (await opening?.catch(() => null));
       await log?.close(); // writes what is still queued first
       index.clear();
+      expiries.clear();
       liveSize = 0;
     },
   };

@@ -8,6 +8,7 @@
  * `task:<agentId>:` on every agent connect; the key index answers that from the agent's own keys.
  * @module
  */
+import { createExpiryQueue } from "./_expiry-queue.ts";
 import { createKeyIndex } from "./_key-index.ts";
 import { decideUpdate } from "./_update.ts";
 import {
@@ -42,6 +43,7 @@ const isLiveEntry = (entry: MemoryEntry): boolean => isLive(entry.expiresAt);
  */
 export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> = (options = {}) => {
   const index = createKeyIndex<MemoryEntry>();
+  const expiries = createExpiryQueue();
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   let nextSweep = Date.now() + sweepIntervalMs;
 
@@ -55,16 +57,19 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
   };
 
   const write = (key: string, text: string, expiresAt: number | null): void => {
-    index.set(key, { text, expiresAt });
+    const previous = index.set(key, { text, expiresAt });
+    if (expiresAt !== null && expiresAt !== previous?.expiresAt) expiries.add(key, expiresAt);
     sweepWhenDue();
   };
 
+  /** Visits the keys whose time came (see `_expiry-queue.ts`), not every key. */
   const sweepWhenDue = (): void => {
     const now = Date.now();
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
-    for (const [key, entry] of index.entries()) {
-      if (!isLive(entry.expiresAt, now)) index.delete(key); // deleting the visited entry is safe in a Map
+    for (const key of expiries.due(now)) {
+      const entry = index.get(key);
+      if (entry !== undefined && !isLive(entry.expiresAt, now)) index.delete(key);
     }
   };
 
@@ -131,6 +136,7 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     },
     async dispose() {
       index.clear();
+      expiries.clear();
     },
   };
   return store;
