@@ -365,7 +365,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       assertPrefix(prefix);
       await ready();
       const now = Date.now();
-      return index.keys(prefix, (entry) => isLive(entry.expiresAt, now));
+      return index.keys(prefix, now);
     },
     async dispose() {
       disposed = true;

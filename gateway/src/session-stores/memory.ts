@@ -132,7 +132,7 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     async keys(prefix: string) {
       assertPrefix(prefix);
       const now = Date.now();
-      return index.keys(prefix, (entry) => isLive(entry.expiresAt, now));
+      return index.keys(prefix, now);
     },
     async dispose() {
       index.clear();
