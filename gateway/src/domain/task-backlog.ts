@@ -85,6 +85,9 @@ export function createBacklogIndex(store: SessionStore) {
     /** The task ended. */
     async untrack(task: TaskRecord): Promise<void> {
       await place.remove(task.agent_id, ulidOf(task));
+      // Completed, failed and canceled are final: nothing can make the task pending again (one store read less
+      // per task on Workers and Redis). Otherwise (an input-required turn, or a create that failed) look again.
+      if (task.status === "completed" || task.status === "failed" || task.status === "canceled") return;
       // Continued since (another node saved its next turn and tracked it before this removal): put it back.
       const now = await store.get<TaskRecord>(taskKey(task.agent_id, ulidOf(task)));
       if (now !== null && isPending(now)) await place.add(now.agent_id, ulidOf(now), createdAtOf(now));
