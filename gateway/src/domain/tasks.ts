@@ -304,7 +304,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
   /** Every task of an agent that still has to run (submitted or working), oldest first. */
   async function unfinished(agentId: string): Promise<TaskRecord[]> {
     const keys = await backlog.keysOf(agentId);
-    const tasks = await Promise.all(keys.map((key) => store.get<TaskRecord>(key)));
+    const tasks = await store.getMany<TaskRecord>(keys);
     const live = tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
     if (live.length < keys.length) await backlog.prune(agentId, keys, tasks);
     return live;
