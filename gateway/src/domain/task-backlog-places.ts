@@ -10,13 +10,17 @@ import type { TaskRecord } from "./tasks.ts";
 export interface PendingPlace {
   add(agentId: string, ulid: string, createdAt: number): Promise<void>;
   remove(agentId: string, ulid: string): Promise<void>;
-  /** The ulids of the agent's entries, oldest first. */
-  list(agentId: string): Promise<string[]>;
+  /** The ulids of the agent's entries, oldest first (in memory: at once, no promise). */
+  list(agentId: string): string[] | Promise<string[]>;
   /**
    * Present where the agent's tasks from before the place knew them are read once, the first time it is listed:
-   * whether that was done (false: it is about to be), and recording that it was.
+   * whether that was done (false: it is about to be), and recording that it was. In memory both answer at once: a
+   * connect pays no promise for them.
    */
-  firstLook?: { done(agentId: string): Promise<boolean>; mark(agentId: string): Promise<void> };
+  firstLook?: {
+    done(agentId: string): boolean | Promise<boolean>;
+    mark(agentId: string): void | Promise<void>;
+  };
 }
 
 /** Redis and upstash: a sorted set per agent, filled for older tasks by one scan per deployment. */
@@ -68,16 +72,17 @@ export function memoryPlace(): PendingPlace {
       const entries = byAgent.get(agentId);
       if (entries?.delete(ulid) && entries.size === 0) byAgent.delete(agentId);
     },
-    async list(agentId) {
-      return [...(byAgent.get(agentId) ?? [])].sort();
+    list(agentId) {
+      const entries = byAgent.get(agentId);
+      return entries === undefined ? [] : [...entries].sort();
     },
     firstLook: {
-      async done(agentId) {
+      done(agentId) {
         if (looks.get(agentId) === "done") return true;
         looks.set(agentId, "running");
         return false;
       },
-      mark: async (agentId) => void looks.set(agentId, "done"),
+      mark: (agentId) => void looks.set(agentId, "done"),
     },
   };
 }

@@ -50,28 +50,34 @@ export function createBacklogIndex(store: SessionStore) {
   /** Agents whose first look runs now, so concurrent listings share it. */
   const looking = new Map<string, Promise<void>>();
 
-  /** Adds the agent's unfinished tasks stored before the index knew them. */
-  async function firstLook(agentId: string): Promise<void> {
-    const keys = await store.keys(`task:${agentId}:`);
-    for (let i = 0; i < keys.length; i += FIRST_LOOK_CHUNK) {
-      if (i > 0) await letOthersRun();
-      const chunk = keys.slice(i, i + FIRST_LOOK_CHUNK);
-      const tasks = await store.getMany<TaskRecord>(chunk);
-      await Promise.all(
-        tasks.map((task) =>
-          task && isPending(task) ? place.add(agentId, ulidOf(task), createdAtOf(task)) : null,
-        ),
-      );
+  /** Adds the agent's unfinished tasks stored before the index knew them, then says so. */
+  async function firstLook(agentId: string, look: NonNullable<PendingPlace["firstLook"]>): Promise<void> {
+    try {
+      const keys = await store.keys(`task:${agentId}:`);
+      for (let i = 0; i < keys.length; i += FIRST_LOOK_CHUNK) {
+        if (i > 0) await letOthersRun();
+        const tasks = await store.getMany<TaskRecord>(keys.slice(i, i + FIRST_LOOK_CHUNK));
+        await Promise.all(
+          tasks.map((task) =>
+            task && isPending(task) ? place.add(agentId, ulidOf(task), createdAtOf(task)) : null,
+          ),
+        );
+      }
+      await look.mark(agentId);
+    } finally {
+      looking.delete(agentId);
     }
   }
 
+  /** Once the agent's first look is done (concurrent listings share one). */
   async function lookedAt(agentId: string): Promise<void> {
-    if (!place.firstLook || (await place.firstLook.done(agentId))) return;
+    const look = place.firstLook;
+    if (look === undefined) return;
+    const done = look.done(agentId);
+    if (done === true || (done !== false && (await done))) return;
     let running = looking.get(agentId);
     if (running === undefined) {
-      running = firstLook(agentId)
-        .then(() => place.firstLook!.mark(agentId))
-        .finally(() => looking.delete(agentId));
+      running = firstLook(agentId, look);
       looking.set(agentId, running);
     }
     await running;

@@ -132,6 +132,14 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
     if (siblings?.size === 0) children.delete(parent);
   };
 
+  /** How many keys the group prefix `prefix` holds, its child groups' included. */
+  const countUnder = (prefix: string): number => {
+    let count = groups.get(prefix)?.size ?? 0;
+    if (prefix.indexOf(":") === prefix.length - 1)
+      for (const child of children.get(prefix) ?? NO_KEYS) count += groups.get(child)?.size ?? 0;
+    return count;
+  };
+
   /** The keys that may start with `prefix`: everything grouped under its longest indexed `:`-terminated part. */
   function* candidates(prefix: string, end: number): Iterable<string> {
     if (end === 0) return yield* entries.keys();
@@ -166,17 +174,17 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
         return expiresAt === null || expiresAt > now;
       };
       const end = groupEnd(prefix);
-      if (end !== prefix.length || end === 0) {
+      // A group prefix: its keys (and its child groups') are exactly the keys under `prefix`.
+      const exact = end === prefix.length && end > 0;
+      const kept = exact ? sortedUnder.get(prefix) : undefined;
+      if (kept !== undefined) return now < kept.allLiveBefore ? kept.keys.slice() : kept.keys.filter(isLive);
+      if (!exact || countUnder(prefix) < SORTED_KEPT_FROM) {
         const result: string[] = [];
         for (const key of candidates(prefix, end))
-          if (key.startsWith(prefix) && isLive(key)) result.push(key);
+          if ((exact || key.startsWith(prefix)) && isLive(key)) result.push(key);
         return result.sort();
       }
-      // A group prefix: its keys (and its child groups') are exactly the keys under `prefix`.
-      const kept = sortedUnder.get(prefix);
-      if (kept !== undefined) return now < kept.allLiveBefore ? kept.keys.slice() : kept.keys.filter(isLive);
       const sorted = [...candidates(prefix, end)].sort();
-      if (sorted.length < SORTED_KEPT_FROM) return sorted.filter(isLive);
       let allLiveBefore = Number.POSITIVE_INFINITY;
       for (const key of sorted)
         allLiveBefore = Math.min(allLiveBefore, entries.get(key)!.expiresAt ?? allLiveBefore);
