@@ -7,16 +7,7 @@ import { describe, expect, it } from "vitest";
 import { skipIndexPassesOnNewStore } from "../../gateway/src/domain/index-passes.ts";
 import { createTaskService } from "../../gateway/src/domain/tasks.ts";
 import { cloudflareSessionStore } from "../../gateway/src/session-stores/cloudflare.ts";
-import { countingTaskReads } from "../helpers/counting-reads.ts";
-
-const fields = (agentId: string, message: string) => ({
-  agent_id: agentId,
-  agent_name: "a",
-  owner: "alice",
-  session_id: "s",
-  client_id: "c",
-  message,
-});
+import { countingTaskReads, taskFields as fields } from "../helpers/backlog-tests.ts";
 
 describe("task backlog on the cloudflare store", () => {
   it("a connect reads the agent's unfinished tasks only", async () => {

@@ -10,17 +10,8 @@ import { createTaskService, type TaskRecord } from "../../gateway/src/domain/tas
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import type { SessionStoreUnderTest } from "../contracts/session-store.ts";
-import { countingTaskReads } from "../helpers/counting-reads.ts";
+import { countingTaskReads, taskFields as fields } from "../helpers/backlog-tests.ts";
 import { countingScans, fsSessionHarness, storesForIndexes } from "../helpers/store-harness.ts";
-
-const fields = (agentId: string, message: string) => ({
-  agent_id: agentId,
-  agent_name: "a",
-  owner: "alice",
-  session_id: "s",
-  client_id: "c",
-  message,
-});
 
 type Kind = "sorted sets" | "memory" | "index keys";
 
