@@ -1,8 +1,8 @@
 /**
  * When the keys of the memory and fs stores expire, soonest first (a binary min-heap over two parallel arrays), so
  * a sweep visits the keys that are due instead of every key: walking a store of 1,000,000 keys held the event loop
- * for 119–147 ms once a minute (Node 20), and once a second while the fs store is at its size limit, when expired
- * entries are dropped as soon as they may be.
+ * for 20–150 ms (Node 20, `bench/store-sweep.ts`), once a minute, and once a second while the fs store is at its
+ * size limit, when expired entries are dropped as soon as they may be.
  *
  * The queue is not told when a key is deleted or written again: the store adds the key again whenever its expiry
  * changes, and checks each key it gets back from `due` against its entry as it is now (gone, live again, or

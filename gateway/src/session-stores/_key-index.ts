@@ -11,7 +11,7 @@
  * first segment remembers. Putting every key in both groups cost a second Set insert (into a Set as large as all
  * tasks) on every durable task, a visible share of its CPU.
  *
- * A large listing costs its sort and a look at every entry's expiry: `agent-name:` with 100,000 agents took 64–100
+ * A large listing costs its sort and a look at every entry's expiry: `agent-name:` with 100,000 agents took 57–100
  * ms (Node 20), on every page of the admin's agent listing, which the web page asks for every 3 s. So the sorted keys
  * under a group prefix with at least `SORTED_KEPT_FROM` of them are kept, with the soonest expiry among them, until
  * a key joins or leaves a group under it or an entry's expiry changes: until that expiry a listing is a copy of the
@@ -60,9 +60,9 @@ function groupEnd(text: string): number {
 
 /**
  * @example
- * const index = createKeyIndex<number>();
- * index.set("task:a1:01J", 0);
- * index.keys("task:a1:", () => true); // ["task:a1:01J"], without looking at any other agent's keys
+ * const index = createKeyIndex<{ expiresAt: number | null }>();
+ * index.set("task:a1:01J", { expiresAt: null });
+ * index.keys("task:a1:", Date.now()); // ["task:a1:01J"], without looking at any other agent's keys
  */
 export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
   const entries = new Map<string, Entry>();
