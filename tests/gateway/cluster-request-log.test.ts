@@ -76,6 +76,7 @@ describe.skipIf(!server)("cluster request log", () => {
     await waitFor(() => reads > 0, { what: "the follower's first read" });
     await sleep(50); // the subscription takes effect (and reads once more)
     const before = reads;
+    const started = performance.now();
     const large = "x".repeat(10_000);
     for (let seq = 1; seq <= 200; seq++) {
       const entry: LogEntry = { type: "chunk", seq, kind: "text", delta: seq === 100 ? large : `c${seq}` };
@@ -90,9 +91,11 @@ describe.skipIf(!server)("cluster request log", () => {
     expect(seen).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
     expect(deltas.get(100)).toBe(large);
     expect(deltas.get(101)).toBe("c101");
-    // One read for the entry too large to carry (and perhaps one for a wake-up that overtook it), not one a chunk.
+    // One read for the entry too large to carry (and perhaps one for a wake-up that overtook it), not one a chunk;
+    // and the follower's poll (every 250 ms) reads too, as often as a slow host lets the window last.
+    const polls = Math.ceil((performance.now() - started) / 250);
     expect(reads - before).toBeGreaterThanOrEqual(1);
-    expect(reads - before).toBeLessThanOrEqual(3);
+    expect(reads - before).toBeLessThanOrEqual(3 + polls);
   });
 
   it("a follower that never gets a wake-up still gets everything by polling; a late one resumes after its seq", async () => {
