@@ -4,9 +4,9 @@
  * for 20–150 ms (Node 20, `bench/store-sweep.ts`), once a minute, and once a second while the fs store is at its
  * size limit, when expired entries are dropped as soon as they may be.
  *
- * The queue is not told when a key is deleted or written again: the store adds the key again whenever its expiry
- * changes, and checks each key it gets back from `due` against its entry as it is now (gone, live again, or
- * expired). So every entry that expires has an item at its expiry time, and stale items leave as their time passes.
+ * The queue is not told when a key is deleted or written again: the key index (`KeyIndex.expired`, `_key-index.ts`)
+ * adds the key again whenever its expiry changes, and checks each key it gets back from `due` against its entry as
+ * it is now (gone, live again, or expired). So every entry that expires has an item at its expiry time, and stale items leave as their time passes.
  * @module
  */
 

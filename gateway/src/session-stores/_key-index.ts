@@ -34,6 +34,11 @@ export interface KeyIndex<Entry extends IndexedEntry> {
   delete(key: string): boolean;
   entries(): IterableIterator<[string, Entry]>;
   /**
+   * Keys whose entry has expired by `now`, soonest first, from a queue of expiry times (`_expiry-queue.ts`): a sweep
+   * visits those, not every key. Each is reported once; the caller removes them.
+   */
+  expired(now: number): string[];
+  /**
    * Keys starting with `prefix` whose entry is live at `now`, sorted ascending. A `:`-terminated prefix of one or two
    * segments is one group lookup; any other prefix scans only the group of its longest indexed `:`-terminated part
    * (all keys when it has none).
@@ -41,6 +46,8 @@ export interface KeyIndex<Entry extends IndexedEntry> {
   keys(prefix: string, now: number): string[];
   clear(): void;
 }
+
+import { createExpiryQueue } from "./_expiry-queue.ts";
 
 const NO_KEYS: ReadonlySet<string> = new Set();
 /** The least keys under a group prefix whose sorted listing is kept: fewer sort in well under a millisecond. */
@@ -70,6 +77,8 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
   const groups = new Map<string, Set<string>>();
   /** First segment (`a:`) → the two-segment groups under it (`a:b:`, `a:c:`). */
   const children = new Map<string, Set<string>>();
+  /** When entries expire; a key it gives back may be gone or live again since, and is checked. */
+  const expiries = createExpiryQueue();
   /** Group prefix (`a:b:` or `a:`) → every key under it, sorted, and the soonest expiry among them. */
   const sortedUnder = new Map<string, { keys: string[]; allLiveBefore: number }>();
   /** A key joined or left the group `prefix` (under `parent`, for a two-segment group). */
@@ -160,6 +169,8 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
       if (previous === undefined) join(key);
       else if (previous.expiresAt !== entry.expiresAt) expiryChanged(key);
       entries.set(key, entry);
+      if (entry.expiresAt !== null && entry.expiresAt !== previous?.expiresAt)
+        expiries.add(key, entry.expiresAt);
       return previous;
     },
     delete(key) {
@@ -168,6 +179,11 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
       return true;
     },
     entries: () => entries.entries(),
+    expired: (now) =>
+      expiries.due(now).filter((key) => {
+        const expiresAt = entries.get(key)?.expiresAt;
+        return expiresAt !== undefined && expiresAt !== null && expiresAt <= now;
+      }),
     keys(prefix, now) {
       const isLive = (key: string) => {
         const expiresAt = entries.get(key)!.expiresAt;
@@ -196,6 +212,7 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
       groups.clear();
       children.clear();
       sortedUnder.clear();
+      expiries.clear();
     },
   };
 }

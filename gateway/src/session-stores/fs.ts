@@ -13,7 +13,6 @@
  * @module
  */
 import { StoreError } from "./_errors.ts";
-import { createExpiryQueue } from "./_expiry-queue.ts";
 import { isNotFound, syncCreatedDirectories } from "./_fs-files.ts";
 import { type JournalFile, type JournalFileSystem, openJournalFile } from "./_journal-file.ts";
 import { deleteLine, replayJournal, setLine } from "./_journal-lines.ts";
@@ -123,8 +122,6 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     );
   }
   const index = createKeyIndex<Entry>();
-  /** When entries with a TTL expire, so a sweep visits those that are due, not the whole index. */
-  const expiries = createExpiryQueue();
   /** Approximate size of the live data as journal lines (characters, not bytes: a cheap estimate suffices). */
   let liveSize = 0;
   let nextSweep = Date.now() + sweepIntervalMs;
@@ -137,15 +134,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
     const previous = index.set(key, entry);
     if (previous !== undefined) liveSize -= entrySize(key, previous);
     liveSize += entrySize(key, entry);
-    if (entry.expiresAt !== null && entry.expiresAt !== previous?.expiresAt)
-      expiries.add(key, entry.expiresAt);
   };
-  /** Keys whose entry has expired by `now`; a key the queue gives back may be gone or live again since. */
-  const expiredBy = (now: number): string[] =>
-    expiries.due(now).filter((key) => {
-      const entry = index.get(key);
-      return entry !== undefined && !isLive(entry.expiresAt, now);
-    });
   const remove = (key: string): boolean => {
     const previous = index.get(key);
     if (previous === undefined) return false;
@@ -165,7 +154,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       else put(change.key, { text: change.text, expiresAt: change.expiresAt });
     });
     // Dropped from memory; the next compaction drops the lines.
-    for (const key of expiredBy(Date.now())) remove(key);
+    for (const key of index.expired(Date.now())) remove(key);
     const created = bytes === MISSING;
     journal = await openJournalFile({
       fs,
@@ -244,7 +233,7 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
   };
 
   const sweep = (log: JournalFile, now: number): void => {
-    for (const key of expiredBy(now)) expire(log, key);
+    for (const key of index.expired(now)) expire(log, key);
   };
   const afterMutation = (log: JournalFile): void => {
     const now = Date.now();
@@ -372,7 +361,6 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       const log = journal ?? (await opening?.catch(() => null));
       await log?.close(); // writes what is still queued first
       index.clear();
-      expiries.clear();
       liveSize = 0;
     },
   };

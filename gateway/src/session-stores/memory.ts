@@ -8,7 +8,6 @@
  * `task:<agentId>:` on every agent connect; the key index answers that from the agent's own keys.
  * @module
  */
-import { createExpiryQueue } from "./_expiry-queue.ts";
 import { createKeyIndex } from "./_key-index.ts";
 import { decideUpdate } from "./_update.ts";
 import {
@@ -43,7 +42,6 @@ const isLiveEntry = (entry: MemoryEntry): boolean => isLive(entry.expiresAt);
  */
 export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> = (options = {}) => {
   const index = createKeyIndex<MemoryEntry>();
-  const expiries = createExpiryQueue();
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
   let nextSweep = Date.now() + sweepIntervalMs;
 
@@ -57,20 +55,16 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
   };
 
   const write = (key: string, text: string, expiresAt: number | null): void => {
-    const previous = index.set(key, { text, expiresAt });
-    if (expiresAt !== null && expiresAt !== previous?.expiresAt) expiries.add(key, expiresAt);
+    index.set(key, { text, expiresAt });
     sweepWhenDue();
   };
 
-  /** Visits the keys whose time came (see `_expiry-queue.ts`), not every key. */
+  /** Visits the keys whose time came (`KeyIndex.expired`), not every key. */
   const sweepWhenDue = (): void => {
     const now = Date.now();
     if (now < nextSweep) return;
     nextSweep = now + sweepIntervalMs;
-    for (const key of expiries.due(now)) {
-      const entry = index.get(key);
-      if (entry !== undefined && !isLive(entry.expiresAt, now)) index.delete(key);
-    }
+    for (const key of index.expired(now)) index.delete(key);
   };
 
   const store: SessionStore = {
@@ -136,7 +130,6 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
     },
     async dispose() {
       index.clear();
-      expiries.clear();
     },
   };
   return store;
