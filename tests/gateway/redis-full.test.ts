@@ -2,14 +2,16 @@
  * A gateway whose Redis reached its `maxmemory` (policy `noeviction`: Redis then answers every write with an OOM
  * error), over TCP or through an Upstash REST endpoint: callers get 507 `store_full` with advice on every door,
  * not a 500; the gateway logs it once, not a stack per request; and it takes work again as soon as Redis has room.
- * The same for Upstash's own data size quota (`ERR DB capacity quota exceeded`).
+ * The same for Upstash's own data size quota (`ERR DB capacity quota exceeded`). An agent's answer that comes while
+ * Redis is full is kept and saved once it has room, as through an outage.
  */
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { apiClient } from "../helpers/api.ts";
-import { createAgent, createUser, queueUntilRefused } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser, queueUntilRefused } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { redisForFile } from "../helpers/store-harness.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
 
 const redis = await redisForFile({ upstash: true });
 
@@ -93,6 +95,44 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
       async: true,
     });
     expect(after.status).toBe(202);
+  });
+
+  it.each([
+    "redis",
+    "upstash",
+  ] as const)("saves an agent's answer that came while Redis was full once it has room (%s)", async (store) => {
+    gateway = await startOn(store);
+    const user = await createUser(gateway.url, gateway.adminToken, `${store}-answers`);
+    const name = `${store}-late`;
+    await createAgent(user.api, { name });
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const agent = await connectAgent(gateway.url, user.token, name, async (request, reply) => {
+      await answered;
+      reply.done(`answer to ${request.message}`);
+    });
+    try {
+      const queued = await user.api.post(`/v1/agents/${name}/messages`, { message: "the work", async: true });
+      expect(queued.status).toBe(202);
+      const taskPath = `/v1/tasks/${queued.body.task_id}`;
+      await waitFor(async () => (await user.api.get(taskPath)).body.status === "working", {
+        what: "the task running",
+      });
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      await admin.config("SET", "maxmemory", "1");
+      answer();
+      // Reads go on while Redis is full: the task is still working, its answer held, not lost.
+      await sleep(1500);
+      expect((await user.api.get(taskPath)).body.status).toBe("working");
+      await admin.config("SET", "maxmemory", "0");
+      await waitFor(async () => (await user.api.get(taskPath)).body.status === "completed", {
+        what: "the answer saved once Redis had room",
+        timeoutMs: 5000,
+      });
+      expect((await user.api.get(taskPath)).body.result).toBe("answer to the work");
+    } finally {
+      agent.stop();
+    }
   });
 
   it.runIf(redis?.upstash)(

@@ -34,8 +34,10 @@ export interface TaskRunnerOptions {
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
-/** How long a finished task's outcome waits for an unreachable store before it is given up (and logged). */
+/** How long a finished task's outcome waits for a store that refuses it for now before it is given up (and logged). */
 const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
+/** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
+const RETRIED_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
 
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
@@ -166,8 +168,10 @@ export function createTaskRunner(options: TaskRunnerOptions) {
   }
 
   /**
-   * An agent's answer is not dropped because the store blinked: the outcome is saved once the store answers again
-   * (tried every 500 ms for up to STORE_OUTAGE_RETRY_MS), so the task does not have to run twice.
+   * An agent's answer is not dropped because the store blinked, was full for a moment or kept losing a race: the
+   * outcome is saved once the store takes it (tried every 500 ms for up to STORE_OUTAGE_RETRY_MS), so the task does
+   * not have to run twice. A data folder that cannot be written is not waited for (it takes a restart, and the
+   * agent replays the ending where it reconnects).
    */
   async function whileStoreDown<T>(run: () => Promise<T>): Promise<T> {
     const giveUpAt = Date.now() + STORE_OUTAGE_RETRY_MS;
@@ -175,7 +179,8 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       try {
         return await run();
       } catch (error) {
-        if (storeRefusal(error)?.code !== "store_unavailable" || Date.now() > giveUpAt) throw error;
+        const passing = RETRIED_REFUSALS.has(storeRefusal(error)?.code ?? "");
+        if (!passing || Date.now() > giveUpAt) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
