@@ -8,6 +8,7 @@ import { errors } from "../errors.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { extended } from "../util/extended.ts";
 import { prefixedId } from "../util/ids.ts";
+import { letOthersRun } from "../util/let-others-run.ts";
 import { fillPage } from "../util/pages.ts";
 import { createAgentDirectory } from "./agent-directory.ts";
 import type { Caller } from "./caller.ts";
@@ -215,7 +216,7 @@ export function createAgentService(store: SessionStore) {
       if (agents.length > count) return { agents: agents.slice(0, count), more: true };
       if (next === null) return { agents, more: false };
       after = next;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await letOthersRun();
     }
   }
 

@@ -19,6 +19,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
+import { letOthersRun } from "../util/let-others-run.ts";
 import type { IndexPass } from "../util/sorted-index.ts";
 import {
   keyedPlace,
@@ -34,8 +35,6 @@ export const BACKLOG_INDEX_PASS: IndexPass = { marker: "meta:task-backlog-index"
 
 /** Records read at once by an agent's first look (a value may hold a 4 MB result). */
 const FIRST_LOOK_CHUNK = 16;
-/** Between chunks: a local store answers at once, and parsing thousands of results would hold every socket. */
-const letOthersRun = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const ulidOf = (task: Pick<TaskRecord, "id">) => task.id.slice(task.id.indexOf(".") + 1);
 const createdAtOf = (task: Pick<TaskRecord, "created_at">) => Date.parse(task.created_at) || 0;

@@ -16,16 +16,12 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { timeOfOrderedId } from "../util/ids.ts";
+import { letOthersRun } from "../util/let-others-run.ts";
 import { firstAfter, firstWhere } from "../util/pages.ts";
 import { danglingLongEnough } from "../util/sorted-index.ts";
 
 /** Records read at once by the first listing's pass and by a sweep. */
 const CHUNK = 256;
-/**
- * Between chunks: a local store answers at once, so without it the pass over 100,000 tasks (about 0.3 s) would hold
- * every socket of the process until it is done.
- */
-const letOthersRun = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const SWEEP_EVERY_MS = 60_000;
 /** Entries a sweep may check, at least (more when more tasks were added since the last one). */
 const SWEEP_MIN_CHECKS = 1024;
