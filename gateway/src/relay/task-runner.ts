@@ -91,12 +91,13 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     return {
       chunk(_seq, kind, delta) {
         // Progress of a task is not stored chunk by chunk; only the outcome is durable, and an open permission
-        // prompt (so a caller who looks at the task sees that it waits for them) or its withdrawal.
+        // prompt (so a caller who looks at the task sees that it waits for them) or its withdrawal, saved like the
+        // outcome once a store that refuses it for now takes it.
         if (kind !== "permission") return;
         const read = readPermissionDelta(delta);
         if (!read) return;
         promptSaves = promptSaves
-          .then(() => promptChanged(task, read))
+          .then(() => whileStoreDown(() => promptChanged(task, read)))
           .catch((error) => options.onError(error, { stage: "task-prompt" }));
       },
       done(frame: DoneFrame) {
