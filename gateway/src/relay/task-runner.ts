@@ -97,7 +97,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         const read = readPermissionDelta(delta);
         if (!read) return;
         promptSaves = promptSaves
-          .then(() => whileStoreDown(() => promptChanged(task, read)))
+          .then(() => untilStoreTakes(() => promptChanged(task, read)))
           .catch((error) => options.onError(error, { stage: "task-prompt" }));
       },
       done(frame: DoneFrame) {
@@ -134,7 +134,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     (async () => {
       let task: TaskRecord | null;
       try {
-        task = await whileStoreDown(() =>
+        task = await untilStoreTakes(() =>
           changed(ran.id, (current) => {
             if (isTerminal(current.status) || requestIdOf(current) !== requestIdOf(ran)) return null;
             apply(current);
@@ -174,7 +174,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
    * not have to run twice. A data folder that cannot be written is not waited for (it takes a restart, and the
    * agent replays the ending where it reconnects).
    */
-  async function whileStoreDown<T>(run: () => Promise<T>): Promise<T> {
+  async function untilStoreTakes<T>(run: () => Promise<T>): Promise<T> {
     const giveUpAt = Date.now() + STORE_OUTAGE_RETRY_MS;
     for (;;) {
       try {
