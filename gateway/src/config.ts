@@ -35,6 +35,11 @@ export interface GatewayConfig {
   /** Times a task is re-delivered after its agent vanished before it fails. */
   maxTaskAttempts: number;
   /**
+   * How long an agent's answer to a task (or its open prompt) is retried while the store refuses it for now
+   * (unreachable, full, busy); then the agent is asked to reconnect and send it again.
+   */
+  storeRetryMs: number;
+  /**
    * Whether `callback_url` may name loopback, private or link-local addresses. Off by default: a caller could
    * otherwise make the gateway POST into its own network.
    */
@@ -74,6 +79,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   ticketTtlMs: 15 * 60_000,
   taskTtlMs: 7 * 24 * 3_600_000,
   maxTaskAttempts: 3,
+  storeRetryMs: 5 * 60_000,
   allowPrivateCallbacks: false,
   rateLimit: { limit: 600, windowSeconds: 60 },
   shareRateLimit: { limit: 60, windowSeconds: 60 },
@@ -100,6 +106,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",
   taskTtlMs: "AGENT_MESH_TASK_TTL_MS",
   maxTaskAttempts: "AGENT_MESH_MAX_TASK_ATTEMPTS",
+  storeRetryMs: "AGENT_MESH_STORE_RETRY_MS",
 };
 
 /**

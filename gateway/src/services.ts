@@ -111,6 +111,7 @@ export function createCoreServices(options: CoreServicesOptions) {
     tasks,
     secret,
     maxAttempts: config.maxTaskAttempts,
+    storeRetryMs: config.storeRetryMs,
     onError,
     onTaskChange: options.onTaskChange,
   });

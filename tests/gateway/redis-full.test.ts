@@ -16,12 +16,12 @@ import { sleep, waitFor } from "../helpers/wait.ts";
 const redis = await redisForFile({ upstash: true });
 
 /** The gateway on `store`: redis over TCP, or upstash (REST) over the same Redis. */
-function startOn(store: "redis" | "upstash"): Promise<GatewayProcess> {
+function startOn(store: "redis" | "upstash", extra: Record<string, string> = {}): Promise<GatewayProcess> {
   const env: Record<string, string> =
     store === "redis"
       ? { REDIS_URL: redis!.url }
       : { UPSTASH_REDIS_REST_URL: redis!.upstash!.url, UPSTASH_REDIS_REST_TOKEN: redis!.upstash!.token };
-  return startGateway({ runtime: "node", store, env });
+  return startGateway({ runtime: "node", store, env: { ...env, ...extra } });
 }
 
 describe.runIf(redis)("a gateway whose Redis is full", () => {
@@ -130,6 +130,47 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
         timeoutMs: 5000,
       });
       expect((await user.api.get(taskPath)).body.result).toBe("answer to the work");
+    } finally {
+      agent.stop();
+    }
+  });
+
+  it("asks the agent to send its answer again when Redis stayed full longer than the gateway waits", async () => {
+    gateway = await startOn("redis", { AGENT_MESH_STORE_RETRY_MS: "1000" });
+    const user = await createUser(gateway.url, gateway.adminToken, "resend-answers");
+    await createAgent(user.api, { name: "resender" });
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const agent = await connectAgent(gateway.url, user.token, "resender", async (request, reply) => {
+      await answered;
+      reply.done(`answer to ${request.message}`);
+    });
+    try {
+      const queued = await user.api.post("/v1/agents/resender/messages", {
+        message: "the work",
+        async: true,
+      });
+      const taskPath = `/v1/tasks/${queued.body.task_id}`;
+      await waitFor(async () => (await user.api.get(taskPath)).body.status === "working", {
+        what: "the task running",
+      });
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      await admin.config("SET", "maxmemory", "1");
+      answer();
+      // The gateway waits a second for room, then asks the agent to reconnect; the agent sends its answer again
+      // (and again, while Redis stays full).
+      await waitFor(() => agent.statuses.some((s) => s.type === "disconnected" && s.code === 4002), {
+        what: "the agent asked to reconnect",
+      });
+      expect((await user.api.get(taskPath)).body.status).toBe("working");
+      await admin.config("SET", "maxmemory", "0");
+      await waitFor(async () => (await user.api.get(taskPath)).body.status === "completed", {
+        what: "the answer saved once Redis had room",
+        timeoutMs: 8000,
+      });
+      expect((await user.api.get(taskPath)).body.result).toBe("answer to the work");
+      // Acknowledged once saved (acks leave with the next frame or the next sweep): the agent lets go of it.
+      await waitFor(() => agent.client.heldRequests === 0, { what: "the agent's answer acknowledged" });
     } finally {
       agent.stop();
     }

@@ -4,12 +4,13 @@
  * the request leaves its slot, queued tasks take its place, the agent is told it may forget the turn, and a task
  * whose agent is gone for good goes back to the queue.
  */
-import type { DoneFrame, ErrorFrame } from "../protocol/index.ts";
+import { CloseCode, type DoneFrame, type ErrorFrame } from "../protocol/index.ts";
 import type { AgentSlot } from "./agent-slot.ts";
 import type { LocalHomeOptions } from "./home-options.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { RecentEndings } from "./recent-endings.ts";
 import { deliverQueuedTasks, type TaskDeliveryContext } from "./task-delivery.ts";
+import { storeMayTakeItLater } from "./task-runner.ts";
 
 export class RequestEndings {
   readonly #options: LocalHomeOptions;
@@ -97,9 +98,18 @@ export class RequestEndings {
   #ack(slot: AgentSlot, pending: PendingRequest): void {
     const id = pending.call.requestId;
     if (!pending.outcomeStored) return slot.link?.ack(id);
+    const link = slot.link;
     pending.outcomeStored.then(
       () => slot.link?.ack(id),
-      () => {}, // Not saved: the agent keeps the turn and replays its ending where it reconnects.
+      // Not saved: the agent keeps the turn and replays its ending where it reconnects. When the store refused it
+      // for as long as the gateway waits and may take it later, the socket that sent it is asked to reconnect now.
+      (error: unknown) => {
+        if (link && slot.link === link && storeMayTakeItLater(error))
+          link.close(
+            CloseCode.retryLater,
+            "reconnect: the gateway could not save a task's ending yet; send it again",
+          );
+      },
     );
   }
 

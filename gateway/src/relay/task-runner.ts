@@ -24,6 +24,8 @@ export interface TaskRunnerOptions {
   /** Gateway secret; callback signatures use a key derived from it per task. */
   secret: () => Promise<string>;
   maxAttempts: number;
+  /** How long an outcome or prompt is retried while the store refuses it for now (GatewayConfig.storeRetryMs). */
+  storeRetryMs: number;
   onError: (error: unknown, context: { stage: string }) => void;
   /** Retry delays for callbacks (ms). */
   callbackRetryMs?: number[];
@@ -34,10 +36,17 @@ export interface TaskRunnerOptions {
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
-/** How long a finished task's outcome waits for a store that refuses it for now before it is given up (and logged). */
-const STORE_OUTAGE_RETRY_MS = 5 * 60_000;
 /** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
 const RETRIED_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
+
+/**
+ * Whether a save that gave up may succeed later without an operator: then the agent, which still holds the turn,
+ * is asked to reconnect and send its ending again (request-endings.ts), rather than the task reading `working`
+ * until it happens to reconnect. A data folder that cannot be written takes a restart instead.
+ */
+export function storeMayTakeItLater(error: unknown): boolean {
+  return RETRIED_REFUSALS.has(storeRefusal(error)?.code ?? "");
+}
 
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
@@ -170,18 +179,17 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   /**
    * An agent's answer is not dropped because the store blinked, was full for a moment or kept losing a race: the
-   * outcome is saved once the store takes it (tried every 500 ms for up to STORE_OUTAGE_RETRY_MS), so the task does
+   * outcome is saved once the store takes it (tried every 500 ms for up to `storeRetryMs`), so the task does
    * not have to run twice. A data folder that cannot be written is not waited for (it takes a restart, and the
    * agent replays the ending where it reconnects).
    */
   async function untilStoreTakes<T>(run: () => Promise<T>): Promise<T> {
-    const giveUpAt = Date.now() + STORE_OUTAGE_RETRY_MS;
+    const giveUpAt = Date.now() + options.storeRetryMs;
     for (;;) {
       try {
         return await run();
       } catch (error) {
-        const passing = RETRIED_REFUSALS.has(storeRefusal(error)?.code ?? "");
-        if (!passing || Date.now() > giveUpAt) throw error;
+        if (!storeMayTakeItLater(error) || Date.now() > giveUpAt) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
