@@ -60,6 +60,8 @@ return 1`;
  */
 const CARRIED_MAX_BYTES = 4 * 1024;
 const CARRIED = "e:";
+/** Carried entries a follower keeps while a read is in flight (see `follow`); past it, wake-ups read as before. */
+const WAITING_MAX = 1000;
 
 export class RequestLog {
   readonly #redis: RedisCaller;
@@ -155,6 +157,22 @@ export class RequestLog {
     let stopped = false;
     let reading = false;
     let again = false;
+    /**
+     * Carried entries that came while a read was in flight and something before them had not come yet. Without them
+     * every wake-up during a read asked for one more read, and a burst after one entry too large to carry was read
+     * once per chunk; kept, they are delivered as soon as what comes before them has been.
+     */
+    const waiting = new Map<number, LogEntry>();
+    /** Delivers the kept entries that now come next, in order. */
+    const drain = () => {
+      for (let next = waiting.get(last + 1); next && !stopped; next = waiting.get(last + 1)) {
+        waiting.delete(next.seq);
+        last = next.seq;
+        deliver(next);
+        if (next.type !== "chunk") stop();
+      }
+      for (const seq of waiting.keys()) if (seq <= last) waiting.delete(seq);
+    };
     const stop = () => {
       if (stopped) return;
       stopped = true;
@@ -189,7 +207,9 @@ export class RequestLog {
             deliver(entry);
             if (entry.type !== "chunk") return stop();
           }
-          if (entries.length === 500) again = true;
+          drain();
+          // Kept entries still wait behind a hole (an entry too large to carry, a lost wake-up): read again.
+          if (entries.length === 500 || waiting.size > 0) again = true;
         } while (again && !stopped);
       } catch (error) {
         options.onError?.(error); // the next wake-up or poll tries again
@@ -207,10 +227,17 @@ export class RequestLog {
         return false;
       }
       if (entry.seq <= last) return true; // delivered already (by a read that got there first)
-      if (entry.seq !== last + 1) return false; // something before it has not come: read
+      if (entry.seq !== last + 1) {
+        // Something before it has not come: read, unless a read is on its way (it, or the drain after it, brings
+        // what is missing).
+        if (!reading || waiting.size >= WAITING_MAX) return false;
+        waiting.set(entry.seq, entry);
+        return true;
+      }
       last = entry.seq;
       deliver(entry);
       if (entry.type !== "chunk") stop();
+      else drain();
       return true;
     };
     const unsubscribe = subscribe(this.channel(requestId), (message) => {
