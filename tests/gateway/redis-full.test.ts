@@ -97,13 +97,17 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
     expect(after.status).toBe(202);
   });
 
-  it.each([
-    "redis",
-    "upstash",
-  ] as const)("saves an agent's answer that came while Redis was full once it has room (%s)", async (store) => {
-    gateway = await startOn(store);
-    const user = await createUser(gateway.url, gateway.adminToken, `${store}-answers`);
-    const name = `${store}-late`;
+  /**
+   * A task whose agent (the real protocol client) answers once Redis is held over its `maxmemory`: the task's path
+   * and the agent, which the caller stops.
+   */
+  async function answeredWhileFull(
+    store: "redis" | "upstash",
+    name: string,
+    extra: Record<string, string> = {},
+  ) {
+    gateway = await startOn(store, extra);
+    const user = await createUser(gateway.url, gateway.adminToken, `${name}-owner`);
     await createAgent(user.api, { name });
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
@@ -115,60 +119,54 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
       const queued = await user.api.post(`/v1/agents/${name}/messages`, { message: "the work", async: true });
       expect(queued.status).toBe(202);
       const taskPath = `/v1/tasks/${queued.body.task_id}`;
-      await waitFor(async () => (await user.api.get(taskPath)).body.status === "working", {
-        what: "the task running",
-      });
+      const task = async () => (await user.api.get(taskPath)).body;
+      await waitFor(async () => (await task()).status === "working", { what: "the task running" });
       await admin.config("SET", "maxmemory-policy", "noeviction");
       await admin.config("SET", "maxmemory", "1");
       answer();
+      return { agent, task };
+    } catch (error) {
+      agent.stop();
+      throw error;
+    }
+  }
+
+  it.each([
+    "redis",
+    "upstash",
+  ] as const)("saves an agent's answer that came while Redis was full once it has room (%s)", async (store) => {
+    const { agent, task } = await answeredWhileFull(store, `${store}-late`);
+    try {
       // Reads go on while Redis is full: the task is still working, its answer held, not lost.
       await sleep(1500);
-      expect((await user.api.get(taskPath)).body.status).toBe("working");
+      expect((await task()).status).toBe("working");
       await admin.config("SET", "maxmemory", "0");
-      await waitFor(async () => (await user.api.get(taskPath)).body.status === "completed", {
+      await waitFor(async () => (await task()).status === "completed", {
         what: "the answer saved once Redis had room",
-        timeoutMs: 5000,
       });
-      expect((await user.api.get(taskPath)).body.result).toBe("answer to the work");
+      expect((await task()).result).toBe("answer to the work");
     } finally {
       agent.stop();
     }
   });
 
   it("asks the agent to send its answer again when Redis stayed full longer than the gateway waits", async () => {
-    gateway = await startOn("redis", { AGENT_MESH_STORE_RETRY_MS: "1000" });
-    const user = await createUser(gateway.url, gateway.adminToken, "resend-answers");
-    await createAgent(user.api, { name: "resender" });
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
-    const agent = await connectAgent(gateway.url, user.token, "resender", async (request, reply) => {
-      await answered;
-      reply.done(`answer to ${request.message}`);
+    const { agent, task } = await answeredWhileFull("redis", "resender", {
+      AGENT_MESH_STORE_RETRY_MS: "1000",
     });
     try {
-      const queued = await user.api.post("/v1/agents/resender/messages", {
-        message: "the work",
-        async: true,
-      });
-      const taskPath = `/v1/tasks/${queued.body.task_id}`;
-      await waitFor(async () => (await user.api.get(taskPath)).body.status === "working", {
-        what: "the task running",
-      });
-      await admin.config("SET", "maxmemory-policy", "noeviction");
-      await admin.config("SET", "maxmemory", "1");
-      answer();
       // The gateway waits a second for room, then asks the agent to reconnect; the agent sends its answer again
       // (and again, while Redis stays full).
       await waitFor(() => agent.statuses.some((s) => s.type === "disconnected" && s.code === 4002), {
         what: "the agent asked to reconnect",
       });
-      expect((await user.api.get(taskPath)).body.status).toBe("working");
+      expect((await task()).status).toBe("working");
       await admin.config("SET", "maxmemory", "0");
-      await waitFor(async () => (await user.api.get(taskPath)).body.status === "completed", {
+      await waitFor(async () => (await task()).status === "completed", {
         what: "the answer saved once Redis had room",
         timeoutMs: 8000,
       });
-      expect((await user.api.get(taskPath)).body.result).toBe("answer to the work");
+      expect((await task()).result).toBe("answer to the work");
       // Acknowledged once saved (acks leave with the next frame or the next sweep): the agent lets go of it.
       await waitFor(() => agent.client.heldRequests === 0, { what: "the agent's answer acknowledged" });
     } finally {
