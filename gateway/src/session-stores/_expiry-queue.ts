@@ -6,7 +6,8 @@
  *
  * The queue is not told when a key is deleted or written again: the key index (`KeyIndex.expired`, `_key-index.ts`)
  * adds the key again whenever its expiry changes, and checks each key it gets back from `due` against its entry as
- * it is now (gone, live again, or expired). So every entry that expires has an item at its expiry time, and stale items leave as their time passes.
+ * it is now (gone, live again, or expired). So every entry that expires has an item at its expiry time, and stale
+ * items leave as their time passes.
  * @module
  */
 

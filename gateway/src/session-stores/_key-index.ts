@@ -18,6 +18,7 @@
  * array (names change rarely; a group that changes often is sorted again, as before).
  * @module
  */
+import { createExpiryQueue } from "./_expiry-queue.ts";
 
 /** What the index needs of an entry: when it expires (epoch ms; null: never). */
 export interface IndexedEntry {
@@ -46,8 +47,6 @@ export interface KeyIndex<Entry extends IndexedEntry> {
   keys(prefix: string, now: number): string[];
   clear(): void;
 }
-
-import { createExpiryQueue } from "./_expiry-queue.ts";
 
 const NO_KEYS: ReadonlySet<string> = new Set();
 /** The least keys under a group prefix whose sorted listing is kept: fewer sort in well under a millisecond. */
