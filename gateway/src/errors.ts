@@ -114,6 +114,18 @@ function codeForStatus(status: number): string {
   return status >= 500 ? "internal_error" : "invalid_request";
 }
 
+/** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
+const PASSING_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
+
+/**
+ * Whether the store refused for now and may take the same write later without an operator, so work the gateway
+ * holds (a task to deliver, an agent's answer) is tried again rather than given up. A data folder that cannot be
+ * written (`store_read_only`) takes a restart instead.
+ */
+export function storeMayTakeItLater(error: unknown): boolean {
+  return PASSING_REFUSALS.has(storeRefusal(error)?.code ?? "");
+}
+
 /** File-system error codes that mean "this medium takes no more writes". */
 const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 

@@ -1,7 +1,8 @@
 /**
  * What a running task's agent says is saved even when the store refuses it for a moment (an outage, Redis at its
  * `maxmemory`, writers racing): the open permission prompt a caller must see, like the outcome, is written once the
- * store takes it, and in the order the agent said it. (The outcome through a full Redis: redis-full.test.ts.)
+ * store takes it, and in the order the agent said it. A queued task whose start the store refused for a moment is
+ * delivered once it takes it. (The outcome through a full Redis: redis-full.test.ts.)
  */
 import { describe, expect, it } from "vitest";
 import type { TaskRecord } from "../../gateway/src/domain/tasks.ts";
@@ -86,6 +87,31 @@ describe("a running task's saves through store refusals", () => {
       );
       expect(withdrawn.prompt).toBeUndefined();
       expect(withdrawn.status).toBe("working");
+    } finally {
+      gateway.dispose();
+    }
+  });
+
+  it("delivers a queued task whose start the store refused for a moment (store_full)", async () => {
+    const { store, refuseTaskChanges, refusalsLeft } = refusingStore();
+    const gateway = inProcessGateway({ store });
+    await gateway.init();
+    try {
+      const requests: string[] = [];
+      const { agent, caller } = await connectInProcessAgent(gateway, "starter", (request) =>
+        requests.push(request.id),
+      );
+      // Creating a task writes it whole; the first change is its start (submitted → working) at delivery.
+      refuseTaskChanges(1, "store_full");
+      const task = await gateway.services.calls.startTask(caller, agent, {
+        message: "go",
+        awaitHandoff: true,
+      });
+      await waitFor(() => requests.length === 1, {
+        what: "the task delivered once the store took its start",
+      });
+      expect(refusalsLeft()).toBe(0);
+      expect((await gateway.services.tasks.get(task.id))?.status).toBe("working");
     } finally {
       gateway.dispose();
     }

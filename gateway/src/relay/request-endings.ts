@@ -4,13 +4,13 @@
  * the request leaves its slot, queued tasks take its place, the agent is told it may forget the turn, and a task
  * whose agent is gone for good goes back to the queue.
  */
+import { storeMayTakeItLater } from "../errors.ts";
 import { CloseCode, type DoneFrame, type ErrorFrame } from "../protocol/index.ts";
 import type { AgentSlot } from "./agent-slot.ts";
 import type { LocalHomeOptions } from "./home-options.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { RecentEndings } from "./recent-endings.ts";
 import { deliverQueuedTasks, type TaskDeliveryContext } from "./task-delivery.ts";
-import { storeMayTakeItLater } from "./task-runner.ts";
 
 export class RequestEndings {
   readonly #options: LocalHomeOptions;

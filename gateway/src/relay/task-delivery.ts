@@ -4,7 +4,7 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { requestIdOf } from "../domain/tasks.ts";
-import { storeRefusal } from "../errors.ts";
+import { storeMayTakeItLater } from "../errors.ts";
 import type { AgentSlot } from "./agent-slot.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -74,8 +74,8 @@ export async function deliverQueuedTasks(slot: AgentSlot, context: TaskDeliveryC
     }
   } catch (error) {
     context.report(error, "deliver");
-    if (taskId !== undefined && storeRefusal(error)?.code === "store_unavailable") {
-      // The task is still queued in the store: keep it first in line and try again once the store answers.
+    if (taskId !== undefined && storeMayTakeItLater(error)) {
+      // The task is still queued in the store: keep it first in line and try again once the store takes writes.
       slot.requeueFirst(taskId);
       setTimeout(() => void deliverQueuedTasks(slot, context), STORE_RETRY_MS);
     }

@@ -13,7 +13,7 @@ import {
   type TaskService,
   taskIdOfRequest,
 } from "../domain/tasks.ts";
-import { storeRefusal } from "../errors.ts";
+import { storeMayTakeItLater } from "../errors.ts";
 import { type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
 import { PendingRequest } from "./pending.ts";
 import { createTaskCallback } from "./task-callback.ts";
@@ -34,18 +34,6 @@ export interface TaskRunnerOptions {
    * their notifications here (A2A push notifications), so they fire wherever the task runs (a Durable Object too).
    */
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
-}
-
-/** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
-const RETRIED_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
-
-/**
- * Whether a save that gave up may succeed later without an operator: then the agent, which still holds the turn,
- * is asked to reconnect and send its ending again (request-endings.ts), rather than the task reading `working`
- * until it happens to reconnect. A data folder that cannot be written takes a restart instead.
- */
-export function storeMayTakeItLater(error: unknown): boolean {
-  return RETRIED_REFUSALS.has(storeRefusal(error)?.code ?? "");
 }
 
 export function createTaskRunner(options: TaskRunnerOptions) {
