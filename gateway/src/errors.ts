@@ -82,10 +82,7 @@ export function renderError(error: unknown): { status: ContentfulStatusCode; bod
   if (error instanceof ApiError) return { status: error.status, body: errorBody(error.code, error.message) };
   const refusal = storeRefusal(error);
   if (refusal) {
-    return {
-      status: refusal.code === "store_full" ? 507 : 503,
-      body: errorBody(refusal.code, refusal.message),
-    };
+    return { status: refusalStatus(refusal.code), body: errorBody(refusal.code, refusal.message) };
   }
   if (error instanceof HTTPException) {
     return {
@@ -115,6 +112,11 @@ function codeForStatus(status: number): string {
 }
 
 /** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
+/** The status of a store refusal: 507 when the store is full, else 503. */
+export function refusalStatus(code: string): 503 | 507 {
+  return code === "store_full" ? 507 : 503;
+}
+
 const PASSING_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
 
 /**

@@ -1,14 +1,15 @@
 /**
  * Opens what a cluster node needs beside its session store: a Redis connection for the hub's commands and one for
  * wake-up subscriptions (a subscribed connection runs nothing else). The command connection fails like the session
- * store does while Redis is unreachable: at once, with `store_unavailable` (503), never a hang or a 500; both
- * connections handle their own `error` events and reconnect every ≤ 1 s.
+ * store does while Redis is unreachable: at once, with `store_unavailable` (503), never a hang or a 500; and while
+ * it is full, with `store_full` (507). Both connections handle their own `error` events and reconnect every ≤ 1 s.
  */
 import { Redis, ReplyError } from "ioredis";
 import type { ClusterOptions } from "../../gateway/src/cluster/cluster-hooks.ts";
 import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
 import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
 import { createAvailability } from "../../gateway/src/session-stores/_availability.ts";
+import { rethrowRedisFull } from "../../gateway/src/session-stores/_redis-full.ts";
 import type { ClusterSettings } from "./cluster-config.ts";
 
 const CLIENT_OPTIONS = {
@@ -21,8 +22,9 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
   const redis = new Redis(settings.redisUrl, CLIENT_OPTIONS);
   const subscriber = new Redis(settings.redisUrl, CLIENT_OPTIONS);
   subscriber.on("error", () => {}); // its outage is the command connection's, reported by the store
+  const what = `the cluster's redis at ${hostOf(settings.redisUrl)}`;
   const availability = createAvailability({
-    what: `the cluster's redis at ${hostOf(settings.redisUrl)}`,
+    what,
     probe: () => redis.call("PING"),
     log: () => {}, // the session store, on the same Redis, logs the outage once
   });
@@ -42,10 +44,12 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
   });
   const guarded: RedisCaller = {
     call: (command, ...args) =>
-      availability.guard(
-        () => redis.call(command, ...args),
-        (error) => !(error instanceof ReplyError),
-      ),
+      availability
+        .guard(
+          () => redis.call(command, ...args),
+          (error) => !(error instanceof ReplyError),
+        )
+        .catch((error) => rethrowRedisFull(error, what)),
   };
   return {
     options: {

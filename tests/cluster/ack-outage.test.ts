@@ -5,7 +5,7 @@
  * acknowledgement writes with the store's own `store_unavailable`, as its connection would during an outage.
  *
  * The caller must hear `503 store_unavailable` (retry: the agent is fine), not `agent_offline`, and the agent must
- * not go on running a call its caller was told failed. Before the fix, the node reported any non-API error of a
+ * not go on running a call its caller was told failed. The same when Redis is full (`507 store_full`). Before the fix, the node reported any non-API error of a
  * dispatch as `agent_offline` and left the call running; a fresh-clone CI run met it in chaos.test.ts.
  */
 import type { Redis } from "ioredis";
@@ -24,19 +24,30 @@ const PREFIX = `ack-outage-${process.pid}:`;
 /** Node A's Redis: the real connection, except for the acknowledgement writes it is told to fail. */
 function failingAcks(client: Redis) {
   let failing = 0;
+  let refusal = "store_unavailable";
   const caller: RedisCaller = {
     call(command, ...args) {
       // `EVAL script 1 <prefix>cluster:ack:<request> …`: the acknowledgement (agent-side.ts, #writeAck).
       if (failing > 0 && command === "EVAL" && String(args[2]).includes("cluster:ack:")) {
         failing--;
         return Promise.reject(
-          new StoreError("store_unavailable", "the session store (test redis) is unreachable"),
+          refusal === "store_full"
+            ? new StoreError("store_full", "the cluster's redis (test) is full: OOM command not allowed", {
+                reason: "Redis reached its maxmemory",
+              })
+            : new StoreError("store_unavailable", "the session store (test redis) is unreachable"),
         );
       }
       return client.call(command, ...args);
     },
   };
-  return { caller, failNext: (count: number) => (failing = count) };
+  return {
+    caller,
+    failNext: (count: number, code = "store_unavailable") => {
+      failing = count;
+      refusal = code;
+    },
+  };
 }
 
 // Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
@@ -79,15 +90,16 @@ describe.skipIf(!redis)("the agent's node loses Redis between taking a call and 
   });
 
   it.each([
-    ["the acceptance fails once", 1],
-    ["the refusal fails too, and gets through when retried", 2],
-  ])("%s: the caller gets 503 store_unavailable and the agent's call is canceled", async (_, failures) => {
+    ["the acceptance fails once", 1, "store_unavailable", 503, /cannot reach its store/],
+    ["the refusal fails too, and gets through when retried", 2, "store_unavailable", 503, /cannot reach/],
+    ["Redis is full for both, then has room", 2, "store_full", 507, /Redis reached its maxmemory/],
+  ])("%s: the caller gets the store's refusal and the agent's call is canceled", async (_, failures, code, status, advice) => {
     const before = started.length;
-    acks.failNext(failures);
+    acks.failNext(failures, code);
     const res = await viaB.post("/v1/agents/patient/messages", { message: "are you there?" });
-    expect(res.status, JSON.stringify(res.body)).toBe(503);
-    expect(res.body.error.code).toBe("store_unavailable");
-    expect(res.body.error.message).toMatch(/cannot reach its store/);
+    expect(res.status, JSON.stringify(res.body)).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toMatch(advice);
     // The agent had the call: it must be told to stop, not left running for a caller who was told it failed.
     const id = await waitFor(() => started[before], { what: "the call reaching the agent" });
     await waitFor(() => aborted.includes(id), { what: `the agent told to cancel ${id}` });

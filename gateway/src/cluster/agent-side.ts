@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ApiError, errors, storeRefusal } from "../errors.ts";
+import { ApiError, errors, refusalStatus, storeMayTakeItLater, storeRefusal } from "../errors.ts";
 import type { PromptAnswer } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
@@ -158,7 +158,7 @@ export class AgentSide {
       try {
         return await this.#writeAck(requestId, refusal);
       } catch (error) {
-        if (attempt >= REFUSAL_ATTEMPTS || storeRefusal(error)?.code !== "store_unavailable") throw error;
+        if (attempt >= REFUSAL_ATTEMPTS || !storeMayTakeItLater(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, REFUSAL_RETRY_MS));
       }
     }
@@ -307,11 +307,14 @@ function nodeOf(from: unknown): string | null {
 }
 
 /**
- * Why a dispatch failed, for the caller's node: the gateway's own refusals as they are, a store outage as its 503
- * (`store_unavailable`: the caller should retry, the agent is fine), anything else as the agent being offline.
+ * Why a dispatch failed, for the caller's node: the gateway's own refusals as they are, a store refusal as its 503
+ * or 507 (`store_unavailable`, `store_full`: the caller should retry, the agent is fine), anything else as the agent
+ * being offline.
  */
 function asRefusal(error: unknown, agentName: string): ApiError {
   if (error instanceof ApiError) return error;
   const refusal = storeRefusal(error);
-  return refusal ? new ApiError(503, refusal.code, refusal.message) : errors.agentOffline(agentName);
+  return refusal
+    ? new ApiError(refusalStatus(refusal.code), refusal.code, refusal.message)
+    : errors.agentOffline(agentName);
 }

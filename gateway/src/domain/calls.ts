@@ -9,7 +9,7 @@
  * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
  */
 import type { GatewayConfig } from "../config.ts";
-import { ApiError, storeRefusal } from "../errors.ts";
+import { ApiError, storeMayTakeItLater } from "../errors.ts";
 import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -23,7 +23,7 @@ import { createPromptAnswering } from "./prompt-answers.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
 
-/** A task's handoff to its agent's home that met a store outage is tried again this often, this many times. */
+/** A task's handoff to its agent's home that the store refused for now is tried again this often, this many times. */
 const HANDOFF_RETRY_MS = 500;
 const HANDOFF_RETRIES = 120;
 
@@ -151,16 +151,16 @@ export function createCallService(deps: CallServiceDeps) {
   }
 
   /**
-   * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks between saving the task and
-   * this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task is accepted,
-   * so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the first try.
+   * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks or fills up between saving
+   * the task and this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task
+   * is accepted, so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the first try.
    */
   function queued(task: TaskRecord, retriesLeft = HANDOFF_RETRIES): Promise<void> {
     return hub.taskQueued(task.agent_id, task.id).catch((error) => {
-      const outage = storeRefusal(error)?.code === "store_unavailable";
-      if (outage && retriesLeft > 0) setTimeout(() => void queued(task, retriesLeft - 1), HANDOFF_RETRY_MS);
-      // An outage is reported once per task, not once per retry.
-      if (!outage || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
+      const passing = storeMayTakeItLater(error);
+      if (passing && retriesLeft > 0) setTimeout(() => void queued(task, retriesLeft - 1), HANDOFF_RETRY_MS);
+      // A refusal that may pass is reported once per task, not once per retry.
+      if (!passing || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
         deps.onError(error, { stage: "task-queued" });
     });
   }

@@ -14,6 +14,7 @@ import { Redis, ReplyError } from "ioredis";
 import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
+import { rethrowRedisFull } from "./_redis-full.ts";
 import { persistenceNotes, readRedisPersistence, unreadablePersistenceNote } from "./_redis-persistence.ts";
 import type { SessionStore, SessionStoreFactory } from "./types.ts";
 
@@ -65,7 +66,9 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, Re
     name: "redis",
     prefix: options.prefix ?? "agent-mesh:",
     send: ([command, ...args]) =>
-      availability.guard(() => client.call(command, ...args), isOutage).catch(asStoreFull),
+      availability
+        .guard(() => client.call(command, ...args), isOutage)
+        .catch((error) => rethrowRedisFull(error, "the session store (redis)")),
     close: async () => {
       availability.dispose();
       if (ownsClient) await client.quit().catch(() => {});
@@ -95,21 +98,6 @@ const CLIENT_OPTIONS = {
 
 /** Everything but a Redis reply error (wrong type, not an integer…) means the server could not be reached. */
 const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
-
-/**
- * Redis at its `maxmemory` (with a policy that evicts nothing, the safe one for this data) answers every write with
- * an `OOM …` error: that is `store_full` (507, the caller can retry later), not an unexpected 500.
- */
-function asStoreFull(error: unknown): never {
-  const message = error instanceof ReplyError ? String((error as Error).message) : "";
-  if (message.startsWith("OOM ")) {
-    throw new StoreError("store_full", `the session store (redis) is full: ${message}`, {
-      cause: error,
-      reason: "Redis reached its maxmemory",
-    });
-  }
-  throw error;
-}
 
 /** Follows an ioredis client's connection; `error` events are handled here, so they are never "unhandled". */
 function watchConnection(client: RedisClientLike, availability: ReturnType<typeof createAvailability>): void {
