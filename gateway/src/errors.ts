@@ -111,21 +111,25 @@ function codeForStatus(status: number): string {
   return status >= 500 ? "internal_error" : "invalid_request";
 }
 
-/** Refusals that can pass while the gateway runs: unreachable, full (until keys expire or room is made), busy. */
 /** The status of a store refusal: 507 when the store is full, else 503. */
 export function refusalStatus(code: string): 503 | 507 {
   return code === "store_full" ? 507 : 503;
 }
 
-const PASSING_REFUSALS = new Set(["store_unavailable", "store_full", "store_busy"]);
-
 /**
- * Whether the store refused for now and may take the same write later without an operator, so work the gateway
- * holds (a task to deliver, an agent's answer) is tried again rather than given up. A data folder that cannot be
- * written (`store_read_only`) takes a restart instead.
+ * Whether the store refused for now and may take the same write later without an operator restarting the gateway,
+ * so work the gateway holds (a task to deliver, an agent's answer) is tried again rather than given up. An fs data
+ * folder that cannot be written takes a restart instead (its journal is fail-stop).
  */
 export function storeMayTakeItLater(error: unknown): boolean {
-  return PASSING_REFUSALS.has(storeRefusal(error)?.code ?? "");
+  return storeRefusal(error)?.passes ?? false;
+}
+
+/** A store refusal as the caller hears it; `passes`: see `storeMayTakeItLater`. */
+export interface StoreRefusal {
+  code: string;
+  message: string;
+  passes: boolean;
 }
 
 /** File-system error codes that mean "this medium takes no more writes". */
@@ -133,28 +137,32 @@ const UNWRITABLE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
 /**
  * A storage failure the caller can act on: as a 503, `store_unavailable` (redis/upstash unreachable),
- * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions) or `store_busy` (a
+ * `store_read_only` (the data folder cannot be written: disk full, read-only, permissions; or Redis refuses writes:
+ * a read-only replica, a disk it cannot save to) or `store_busy` (a
  * compare-and-set update lost to other writers every time); as a 507, `store_full` (Redis at its maxmemory, Upstash
  * at its data size quota).
  * Looks through `cause` chains, since a store error may wrap the system error. Null for anything else.
  */
-export function storeRefusal(error: unknown): { code: string; message: string } | null {
+export function storeRefusal(error: unknown): StoreRefusal | null {
   for (let at: unknown = error, depth = 0; at && typeof at === "object" && depth < 5; depth++) {
     const code = (at as { code?: unknown }).code;
+    const reason = (at as { reason?: unknown }).reason;
+    const why = typeof reason === "string" ? ` (${reason})` : "";
     if (code === "store_unavailable") {
       const detail = String((at as Error).message ?? "").replace(/^\[gateway\] \[store\] /, "");
       return {
         code: "store_unavailable",
         message: `The gateway cannot reach its store: ${detail}. Retry in a few seconds.`,
+        passes: true,
       };
     }
     if (code === "store_full") {
-      const reason = (at as { reason?: unknown }).reason;
       return {
         code: "store_full",
         message:
-          `The gateway's store is full${typeof reason === "string" ? ` (${reason})` : ""}: it takes no writes ` +
-          "until it has room. Retry later. Operators: give the store more room or free some (docs/storage.md).",
+          `The gateway's store is full${why}: it takes no writes until it has room. Retry later. Operators: ` +
+          "give the store more room or free some (docs/storage.md).",
+        passes: true,
       };
     }
     if (code === "update_conflict") {
@@ -162,6 +170,17 @@ export function storeRefusal(error: unknown): { code: string; message: string } 
         code: "store_busy",
         message:
           "Other requests kept changing the same record while this one tried to; nothing was changed. Retry in a moment.",
+        passes: true,
+      };
+    }
+    if (code === "store_read_only") {
+      // Raised by a Redis that refuses writes (_redis-refusals.ts): it passes once Redis is fixed.
+      return {
+        code: "store_read_only",
+        message:
+          `The gateway's store takes no writes right now${why}; reads still work. Retry later. Operators: ` +
+          "see docs/storage.md (When the store fails).",
+        passes: true,
       };
     }
     if (code === "journal_write_failed" || (typeof code === "string" && UNWRITABLE.has(code))) {
@@ -170,6 +189,7 @@ export function storeRefusal(error: unknown): { code: string; message: string } 
         message:
           "The gateway's data folder cannot be written (disk full or read-only); reads still work, writes are " +
           "refused until an operator frees space or fixes permissions and restarts the gateway.",
+        passes: false,
       };
     }
     at = (at as { cause?: unknown }).cause;

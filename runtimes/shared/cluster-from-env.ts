@@ -2,14 +2,14 @@
  * Opens what a cluster node needs beside its session store: a Redis connection for the hub's commands and one for
  * wake-up subscriptions (a subscribed connection runs nothing else). The command connection fails like the session
  * store does while Redis is unreachable: at once, with `store_unavailable` (503), never a hang or a 500; and while
- * it is full, with `store_full` (507). Both connections handle their own `error` events and reconnect every ≤ 1 s.
+ * it refuses writes, as the store's refusal (`store_full`, `store_read_only`: _redis-refusals.ts). Both connections handle their own `error` events and reconnect every ≤ 1 s.
  */
 import { Redis, ReplyError } from "ioredis";
 import type { ClusterOptions } from "../../gateway/src/cluster/cluster-hooks.ts";
 import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
 import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
 import { createAvailability } from "../../gateway/src/session-stores/_availability.ts";
-import { rethrowRedisFull } from "../../gateway/src/session-stores/_redis-full.ts";
+import { rethrowRedisRefusal } from "../../gateway/src/session-stores/redis.ts";
 import type { ClusterSettings } from "./cluster-config.ts";
 
 const CLIENT_OPTIONS = {
@@ -49,7 +49,7 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
           () => redis.call(command, ...args),
           (error) => !(error instanceof ReplyError),
         )
-        .catch((error) => rethrowRedisFull(error, what)),
+        .catch((error) => rethrowRedisRefusal(error, what)),
   };
   return {
     options: {

@@ -14,8 +14,8 @@ import { Redis, ReplyError } from "ioredis";
 import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
-import { rethrowRedisFull } from "./_redis-full.ts";
 import { persistenceNotes, readRedisPersistence, unreadablePersistenceNote } from "./_redis-persistence.ts";
+import { redisRefusal } from "./_redis-refusals.ts";
 import type { SessionStore, SessionStoreFactory } from "./types.ts";
 
 /** The part of an ioredis client this store uses. */
@@ -68,7 +68,7 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, Re
     send: ([command, ...args]) =>
       availability
         .guard(() => client.call(command, ...args), isOutage)
-        .catch((error) => rethrowRedisFull(error, "the session store (redis)")),
+        .catch((error) => rethrowRedisRefusal(error, "the session store (redis)")),
     close: async () => {
       availability.dispose();
       if (ownsClient) await client.quit().catch(() => {});
@@ -98,6 +98,17 @@ const CLIENT_OPTIONS = {
 
 /** Everything but a Redis reply error (wrong type, not an integer…) means the server could not be reached. */
 const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
+
+/**
+ * Rethrows an ioredis error: a refusal as the store's (_redis-refusals.ts), any other reply without the arguments ioredis keeps
+ * on it (`command.args`: a task's message, a token's hash), which must never reach a log.
+ */
+export function rethrowRedisRefusal(error: unknown, what: string): never {
+  if (!(error instanceof ReplyError)) throw error;
+  const reply = error as Error & { command?: { name?: string; args?: unknown } };
+  if (reply.command) reply.command = { name: reply.command.name };
+  throw redisRefusal(reply.message, what, reply) ?? reply;
+}
 
 /** Follows an ioredis client's connection; `error` events are handled here, so they are never "unhandled". */
 function watchConnection(client: RedisClientLike, availability: ReturnType<typeof createAvailability>): void {

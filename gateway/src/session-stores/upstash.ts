@@ -14,6 +14,7 @@ import { Redis, errors as upstashErrors } from "@upstash/redis";
 import { createAvailability } from "./_availability.ts";
 import { StoreError } from "./_errors.ts";
 import { createRedisCommandStore } from "./_redis-commands.ts";
+import { redisRefusal } from "./_redis-refusals.ts";
 import type { SessionStoreFactory } from "./types.ts";
 
 /** The part of an `@upstash/redis` client this store uses. Create it with `automaticDeserialization: false`. */
@@ -72,7 +73,7 @@ export const upstashSessionStore: SessionStoreFactory<UpstashSessionStoreOptions
   const store = createRedisCommandStore({
     name: "upstash",
     prefix: options.prefix ?? "agent-mesh:",
-    send: (command) => availability.guard(() => client.exec(command), isOutage).catch(asStoreFull),
+    send: (command) => availability.guard(() => client.exec(command), isOutage).catch(asStoreRefusal),
     // REST over fetch: no connection to close.
     close: async () => availability.dispose(),
   });
@@ -88,27 +89,22 @@ const isOutage = (error: unknown): boolean =>
 
 /**
  * A reply error, without the command the client appended to it. Writes refused for want of room: Upstash's own
- * data size quota (`ERR DB capacity quota exceeded`; reads and
- * deletes still work), or the Redis behind a compatible endpoint at its `maxmemory` (`OOM …`). Both are
- * `store_full` (507, retry later), as on the redis backend, not an unexpected 500.
+ * data size quota (`ERR DB capacity quota exceeded`; reads and deletes still work) is `store_full` (507, retry
+ * later); the Redis behind a compatible endpoint refusing writes is read as on the redis backend
+ * (_redis-refusals.ts); not an unexpected 500.
  */
-function asStoreFull(error: unknown): never {
+function asStoreRefusal(error: unknown): never {
   if (!(error instanceof upstashErrors.UpstashError)) throw error;
   // The client appends the whole command, values included (a task's message, a token's hash): never log those.
   const message = error.message.split(", command was: ")[0]!;
   error.message = message;
-  const full = /^ERR DB capacity quota exceeded/.test(message)
-    ? "Upstash's data size quota is used up"
-    : message.startsWith("OOM ")
-      ? "Redis reached its maxmemory"
-      : null;
-  if (full !== null) {
+  if (/^ERR DB capacity quota exceeded/.test(message)) {
     throw new StoreError("store_full", `the session store (upstash) is full: ${message}`, {
       cause: error,
-      reason: full,
+      reason: "Upstash's data size quota is used up",
     });
   }
-  throw error;
+  throw redisRefusal(message, "the session store (upstash)", error) ?? error;
 }
 
 function originOf(url: string): string {
