@@ -9,8 +9,10 @@
  * does, and saves an agent's answer that came meanwhile (the refusal passes, as a full Redis does).
  */
 import { rmSync } from "node:fs";
+import { inspect } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { rethrowRedisRefusal } from "../../gateway/src/session-stores/redis.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { freePort, startRedis } from "../helpers/redis-server.ts";
@@ -130,5 +132,20 @@ describe.skipIf(!redis)("a gateway whose Redis takes no writes", () => {
     } finally {
       agent.stop();
     }
+  });
+
+  it("keeps the values of a command Redis refused for another reason out of what a log prints", async () => {
+    // A real reply error: ioredis keeps the command on it, arguments included.
+    const refused = await admin.call("HSET", "a-key", SECRET_WORDS).catch((error: unknown) => error);
+    expect(inspect(refused)).toContain(SECRET_WORDS);
+    let thrown: unknown;
+    try {
+      rethrowRedisRefusal(refused, "the session store (redis)");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBe(refused); // not a refusal of the store's: still an unexpected error (a 500)
+    expect(inspect(thrown, { depth: 10 })).not.toContain(SECRET_WORDS);
+    expect(inspect(thrown)).toContain("wrong number of arguments");
   });
 });
