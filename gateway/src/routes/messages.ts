@@ -70,7 +70,7 @@ export async function handleMessage<E extends GatewayEnv>(
 
   if (input.async) {
     const task = await calls.startTask(caller, agent, extended(start, { callbackUrl: input.callback_url }));
-    const body: Record<string, unknown> = { ...taskView(task) };
+    const body: Record<string, unknown> = taskView(task);
     if (input.callback_url) body.callback_secret = await runner.callbackKey(task.id);
     return c.json(body, 202);
   }
@@ -95,11 +95,11 @@ export async function handleMessage<E extends GatewayEnv>(
     });
   }
 
-  const { call, answer } = await calls.ask(caller, agent, {
-    ...start,
-    timeoutMs: config.syncTimeoutMs,
-    connection: c.req.raw,
-  });
+  const { call, answer } = await calls.ask(
+    caller,
+    agent,
+    extended(start, { timeoutMs: config.syncTimeoutMs, connection: c.req.raw }),
+  );
   if (!answer.ok && answer.code === "agent_timeout") {
     throw new ApiError(
       504,

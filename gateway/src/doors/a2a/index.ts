@@ -14,6 +14,7 @@ import { bearerToken, requireAuth } from "../../auth/middleware.ts";
 import type { Caller } from "../../domain/caller.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
 import { limitBody } from "../../util/body-limit.ts";
+import { extended } from "../../util/extended.ts";
 import { agentCard, etagOf } from "./card.ts";
 import { A2aError, toA2aError } from "./errors.ts";
 import { checkMethod, dispatchJsonRpc, jsonRpcErrorResponse, readEnvelope } from "./jsonrpc.ts";
@@ -77,7 +78,7 @@ async function card(c: Context<GatewayEnv>): Promise<Response> {
       vary: "Authorization",
     };
     if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
-    return new Response(body, { headers: { ...headers, "content-type": "application/json" } });
+    return new Response(body, { headers: extended(headers, { "content-type": "application/json" }) });
   } catch (error) {
     return restErrorResponse(error);
   }

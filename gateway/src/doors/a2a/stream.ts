@@ -5,6 +5,7 @@
  * with `Last-Event-ID` and get exactly what it missed (beyond the spec, which does not replay).
  */
 import type { TaskRecord } from "../../domain/tasks.ts";
+import { extended } from "../../util/extended.ts";
 import { SSE_HEADERS } from "../../util/sse.ts";
 import { createSseBody } from "../../util/sse-body.ts";
 import { A2aError, a2aErrors } from "./errors.ts";
@@ -64,7 +65,7 @@ export function streamTask(
   let anyText = afterSeq > 0;
   const textChunk = textChunkEncoder(task);
   return call.services.calls.followTask(call.caller, task, afterSeq, {
-    running: (running) => out.event(statusEvent({ ...running, status: "working" })),
+    running: (running) => out.event(statusEvent(extended(running, { status: "working" as const }))),
     chunk(seq, kind, delta) {
       const id = `${turn}:${seq}`;
       if (kind !== "text") return out.event(progressEvent(task, seq, kind, delta), id);

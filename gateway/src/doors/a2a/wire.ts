@@ -11,6 +11,7 @@ import {
   type PromptWithdrawal,
   readPermissionDelta,
 } from "../../protocol/index.ts";
+import { extended } from "../../util/extended.ts";
 
 export type Part =
   | { text: string; mediaType?: string }
@@ -64,7 +65,7 @@ function historyOf(task: TaskRecord): WireMessage[] {
   });
   for (const entry of task.history ?? []) {
     if (entry.role === "user") messages.push(user(entry.text, turn));
-    else messages.push({ ...agentMessage(task, entry.text), messageId: `${task.id}~a${turn++}` });
+    else messages.push(extended(agentMessage(task, entry.text), { messageId: `${task.id}~a${turn++}` }));
   }
   messages.push(user(task.message, task.turn ?? 1));
   if (task.status === "input-required" && task.result !== undefined)
@@ -171,7 +172,7 @@ export function progressEvent(task: TaskRecord, seq: number, kind: ChunkKind, de
   return statusEvent(task, {
     state: "TASK_STATE_WORKING",
     timestamp: new Date().toISOString(),
-    message: { ...agentMessage(task, delta, `-${seq}`), metadata: { kind } },
+    message: extended(agentMessage(task, delta, `-${seq}`), { metadata: { kind } }),
   });
 }
 
