@@ -339,6 +339,12 @@ export function createCallService(deps: CallServiceDeps) {
       hub.attach(agentId, requestId, { user: caller.user, afterSeq }, sink),
     release: (agentId: string, requestId: string, sink: RelaySink) => hub.release(agentId, requestId, sink),
     cancelLive,
+    /**
+     * Runs `onLeft` if the caller of a request that waits for a task goes away (another door's blocking wait, as
+     * A2A SendMessage): the request's signal is read only once the wait is old enough (see caller-watch.ts).
+     * Returns the function that stops watching.
+     */
+    watchCaller: (connection: SignalSource, onLeft: () => void) => watchCaller(connection, onLeft),
   };
 }
 

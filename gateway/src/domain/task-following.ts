@@ -6,6 +6,7 @@
  */
 import type { ChunkKind } from "../protocol/index.ts";
 import type { AgentHub, RelaySink } from "../relay/types.ts";
+import { extended } from "../util/extended.ts";
 import type { Caller } from "./caller.ts";
 import { isTerminal, requestIdOf, type TaskRecord, type TaskService } from "./tasks.ts";
 
@@ -123,13 +124,14 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
         },
         done(frame) {
           settle("ended");
-          follower.end({
-            ...now,
-            status: frame.input_required ? "input-required" : "completed",
-            result: frame.result,
-            attachments: frame.attachments ?? [],
-            updated_at: new Date().toISOString(),
-          });
+          follower.end(
+            extended(now, {
+              status: frame.input_required ? ("input-required" as const) : ("completed" as const),
+              result: frame.result,
+              attachments: frame.attachments ?? [],
+              updated_at: new Date().toISOString(),
+            }),
+          );
         },
         error(code) {
           // Its next delivery starts again from seq 1.
@@ -158,11 +160,12 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
     run().catch((error) => {
       deps.onError(error, { stage: "follow-task" });
       if (!stopped)
-        follower.end({
-          ...task,
-          status: "failed",
-          error: { code: "internal_error", message: "Lost track." },
-        });
+        follower.end(
+          extended(task, {
+            status: "failed" as const,
+            error: { code: "internal_error", message: "Lost track." },
+          }),
+        );
     });
     return {
       stop() {

@@ -225,11 +225,10 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
   function nextTurn(task: TaskRecord, message: string): TaskRecord {
     const history = [...(task.history ?? []), { role: "user" as const, text: task.message }];
     if (task.result !== undefined) history.push({ role: "agent", text: task.result });
-    return {
-      ...task,
+    return extended(task, {
       history,
       message,
-      status: "submitted",
+      status: "submitted" as const,
       turn: (task.turn ?? 1) + 1,
       result: undefined,
       error: undefined,
@@ -238,7 +237,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       withdrawn_prompt: undefined,
       attempts: 0,
       uncounted: undefined,
-    };
+    });
   }
 
   /** A caller's tasks, newest first, one page at a time. */

@@ -121,7 +121,7 @@ async function door(c: Context<GatewayEnv>): Promise<Response> {
       agent: await services.calls.resolveAgent(c.get("caller"), c.req.param("agent") ?? ""),
       services,
       origin: url.origin,
-      signal: c.req.raw.signal,
+      connection: c.req.raw,
     };
     const lastEventId = c.req.header("last-event-id");
     if (envelope)

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
+import type { SignalSource } from "../../domain/caller-watch.ts";
 import { TASK_ID, type TaskRecord } from "../../domain/tasks.ts";
 import { ApiError } from "../../errors.ts";
 import { PromptAnswer } from "../../protocol/index.ts";
@@ -22,8 +23,11 @@ export interface A2aCall {
   agent: AgentRecord;
   services: GatewayServices;
   origin: string;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  /**
+   * The client's request; its signal (aborted when the client goes away) is read only by a wait old enough to
+   * need it: on Node, reading it builds an AbortController and its listeners for every request.
+   */
+  connection: SignalSource;
 }
 
 type Params = Record<string, unknown>;
@@ -104,13 +108,14 @@ function untilTurnEnds(call: A2aCall, task: TaskRecord): Promise<TaskRecord> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopWatching();
       follow.stop();
       resolve(final);
     };
     // Past the timeout (or when the client left) the task as it stands is the answer; it runs on regardless.
     const current = () => calls.getTask(call.caller, task.id).then(finish, () => finish(task));
     const timer = setTimeout(current, config.syncTimeoutMs);
-    call.signal.addEventListener("abort", current, { once: true });
+    const stopWatching = calls.watchCaller(call.connection, current);
     const follow = calls.followTask(call.caller, task, 0, {
       // Blocking waits for a terminal *or interrupted* state: a permission prompt interrupts the turn.
       chunk(_seq, kind, delta) {
