@@ -23,7 +23,7 @@ import { createPromptAnswering } from "./prompt-answers.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
 
-/** A task's handoff to its agent's home that the store refused for now is tried again this often, this many times. */
+/** A task's handoff to its agent's home that the store refused for now is tried this often, this many times more. */
 const HANDOFF_RETRY_MS = 500;
 const HANDOFF_RETRIES = 120;
 
@@ -153,7 +153,8 @@ export function createCallService(deps: CallServiceDeps) {
   /**
    * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks or fills up between saving
    * the task and this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task
-   * is accepted, so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the first try.
+   * is accepted, so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the
+   * first try.
    */
   function queued(task: TaskRecord, retriesLeft = HANDOFF_RETRIES): Promise<void> {
     return hub.taskQueued(task.agent_id, task.id).catch((error) => {

@@ -1,12 +1,15 @@
 /**
- * Redis's replies that refuse a write while reads still work, read once for every connection the gateway keeps to
- * Redis (the session store's, a cluster node's commands, an Upstash-compatible endpoint's; no client library here,
- * so the upstash store stays free of ioredis): at its `maxmemory`
- * (`OOM …`, with a policy that evicts nothing, the safe one for this data) it is `store_full` (507); a read-only
- * replica (`READONLY …`, after a failover that pointed the gateway at one), a server that cannot save to its disk
- * (`MISCONF …`: its append-only file or snapshot failed, a full disk) or one short of the replicas it must write to
- * (`NOREPLICAS …`) is `store_read_only` (503). Each passes once Redis is fixed, without restarting the gateway,
- * so the caller can retry later, not an unexpected 500.
+ * Redis's replies that refuse a write while reads still work, read in one place for every connection the gateway
+ * keeps to Redis: the session store's, a cluster node's commands, an Upstash-compatible endpoint's (so no client
+ * library here: the upstash store stays free of ioredis).
+ *
+ * - `OOM …`: at its `maxmemory`, with a policy that evicts nothing (the safe one for this data): `store_full`, 507.
+ * - `READONLY …` (a replica: the gateway was left pointed at one after a failover), `MISCONF …` (its snapshot or
+ *   append-only file cannot be written: a full disk) and `NOREPLICAS …` (fewer replicas than it must write to):
+ *   `store_read_only`, 503.
+ *
+ * Each passes once Redis is fixed, without restarting the gateway: the caller is told to retry later, where it got
+ * an unexpected 500.
  * @module
  */
 import { StoreError } from "./_errors.ts";

@@ -100,8 +100,8 @@ const CLIENT_OPTIONS = {
 const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
 
 /**
- * Rethrows an ioredis error: a refusal as the store's (_redis-refusals.ts), any other reply without the arguments ioredis keeps
- * on it (`command.args`: a task's message, a token's hash), which must never reach a log.
+ * Rethrows an ioredis error: a refusal as the store's (_redis-refusals.ts), any other reply without the arguments
+ * ioredis keeps on it (`command.args`: a task's message, a token's hash), which must never reach a log.
  */
 export function rethrowRedisRefusal(error: unknown, what: string): never {
   if (!(error instanceof ReplyError)) throw error;
