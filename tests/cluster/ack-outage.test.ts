@@ -8,79 +8,41 @@
  * not go on running a call its caller was told failed. The same when Redis is full (`507 store_full`). Before the fix, the node reported any non-API error of a
  * dispatch as `agent_offline` and left the call running; a fresh-clone CI run met it in chaos.test.ts.
  */
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
-import { StoreError } from "../../gateway/src/session-stores/_errors.ts";
-import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
-import { InProcessCluster } from "../helpers/in-process-cluster.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessApi } from "../helpers/in-process-gateway.ts";
+import type { TestAgent } from "../helpers/fixtures.ts";
+import { agentAcrossNodes, InProcessCluster, refusingRedis } from "../helpers/in-process-cluster.ts";
+import type { inProcessApi } from "../helpers/in-process-gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
 const PREFIX = `ack-outage-${process.pid}:`;
 
-/** Node A's Redis: the real connection, except for the acknowledgement writes it is told to fail. */
-function failingAcks(client: Redis) {
-  let failing = 0;
-  let refusal = "store_unavailable";
-  const caller: RedisCaller = {
-    call(command, ...args) {
-      // `EVAL script 1 <prefix>cluster:ack:<request> …`: the acknowledgement (agent-side.ts, #writeAck).
-      if (failing > 0 && command === "EVAL" && String(args[2]).includes("cluster:ack:")) {
-        failing--;
-        return Promise.reject(
-          refusal === "store_full"
-            ? new StoreError("store_full", "the cluster's redis (test) is full: OOM command not allowed", {
-                reason: "Redis reached its maxmemory",
-              })
-            : new StoreError("store_unavailable", "the session store (test redis) is unreachable"),
-        );
-      }
-      return client.call(command, ...args);
-    },
-  };
-  return {
-    caller,
-    failNext: (count: number, code = "store_unavailable") => {
-      failing = count;
-      refusal = code;
-    },
-  };
-}
-
 // Skipped only without redis-server: startRedis printed the SKIPPED line, and REQUIRE_REDIS=1 (CI) fails.
 describe.skipIf(!redis)("the agent's node loses Redis between taking a call and accepting it", () => {
   let cluster: InProcessCluster | undefined;
   let agent: TestAgent | undefined;
-  let acks: ReturnType<typeof failingAcks>;
+  let acks: ReturnType<typeof refusingRedis>;
   let viaB: ReturnType<typeof inProcessApi>;
   const started: string[] = [];
   const aborted: string[] = [];
 
   beforeAll(async () => {
     cluster = new InProcessCluster(redis!.url, PREFIX);
-    const a = cluster.node("node-a", (client) => {
-      acks = failingAcks(client);
-      return acks.caller;
-    });
-    const b = cluster.node("node-b");
-    await Promise.all([a.init(), b.init()]);
-    const url = await cluster.serve(a);
-
-    const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
-    const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-outage-user" });
-    viaB = inProcessApi(b, user.body.token);
-    expect((await viaB.post("/v1/agents", { name: "patient" })).status).toBe(201);
-    // Never answers: a call it was given stays running until the gateway cancels it.
-    agent = await connectAgent(url, user.body.token, "patient", (request, reply) => {
-      started.push(request.id);
-      reply.signal.addEventListener("abort", () => aborted.push(request.id));
-    });
-    await waitFor(async () => (await viaB.get("/v1/agents/patient")).body.online === true, {
-      what: "node B sees the agent on node A",
-    });
+    ({ agent, viaB } = await agentAcrossNodes(cluster, {
+      user: "ack-outage-user",
+      agentName: "patient",
+      // Node A's acknowledgements (`EVAL script 1 <prefix>cluster:ack:<request> …`, agent-side.ts #writeAck).
+      commandsA: (client) => {
+        acks = refusingRedis(client, "cluster:ack:");
+        return acks.caller;
+      },
+      // Never answers: a call it was given stays running until the gateway cancels it.
+      handler: (request, reply) => {
+        started.push(request.id);
+        reply.signal.addEventListener("abort", () => aborted.push(request.id));
+      },
+    }));
   });
 
   afterAll(async () => {
@@ -93,9 +55,9 @@ describe.skipIf(!redis)("the agent's node loses Redis between taking a call and 
     ["the acceptance fails once", 1, "store_unavailable", 503, /cannot reach its store/],
     ["the refusal fails too, and gets through when retried", 2, "store_unavailable", 503, /cannot reach/],
     ["Redis is full for both, then has room", 2, "store_full", 507, /Redis reached its maxmemory/],
-  ])("%s: the caller gets the store's refusal and the agent's call is canceled", async (_, failures, code, status, advice) => {
+  ] as const)("%s: the caller gets the store's refusal and the agent's call is canceled", async (_, failures, code, status, advice) => {
     const before = started.length;
-    acks.failNext(failures, code);
+    acks.refuseNext(failures, code);
     const res = await viaB.post("/v1/agents/patient/messages", { message: "are you there?" });
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.body.error.code).toBe(code);

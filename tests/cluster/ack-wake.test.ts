@@ -8,11 +8,10 @@
  * through node B, whose Redis commands are counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAgent, type TestAgent } from "../helpers/fixtures.ts";
-import { InProcessCluster } from "../helpers/in-process-cluster.ts";
-import { IN_PROCESS_ADMIN_TOKEN, inProcessApi } from "../helpers/in-process-gateway.ts";
+import type { TestAgent } from "../helpers/fixtures.ts";
+import { agentAcrossNodes, InProcessCluster } from "../helpers/in-process-cluster.ts";
+import type { inProcessApi } from "../helpers/in-process-gateway.ts";
 import { startRedis } from "../helpers/redis-server.ts";
-import { waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
 const PREFIX = `ack-wake-${process.pid}:`;
@@ -30,34 +29,28 @@ describe.skipIf(!redis)("a call across nodes and the acknowledgement's wake-up",
 
   beforeAll(async () => {
     cluster = new InProcessCluster(redis!.url, PREFIX);
-    const a = cluster.node("node-a", (client) => ({
-      call(command, ...args) {
-        // `EVAL script 1 <ack key> <ack> <ttl> <channel> <wake-up>` (agent-side.ts, #writeAck): the older form.
-        const isAck = command === "EVAL" && String(args[2]).includes("cluster:ack:");
-        if (olderAgentNode && isAck) return client.call(command, ...args.slice(0, -1), "ack");
-        return client.call(command, ...args);
+    ({ agent, viaB } = await agentAcrossNodes(cluster, {
+      user: "ack-wake-user",
+      agentName: "echo",
+      commandsA: (client) => ({
+        call(command, ...args) {
+          // `EVAL script 1 <ack key> <ack> <ttl> <channel> <wake-up>` (agent-side.ts, #writeAck): the older form.
+          const isAck = command === "EVAL" && String(args[2]).includes("cluster:ack:");
+          if (olderAgentNode && isAck) return client.call(command, ...args.slice(0, -1), "ack");
+          return client.call(command, ...args);
+        },
+      }),
+      commandsB: (client) => ({
+        call(command, ...args) {
+          if (command === "GET" && String(args[0]).includes("cluster:ack:")) ackReads++;
+          return client.call(command, ...args);
+        },
+      }),
+      handler: (request, reply) => {
+        reply.chunk(request.message);
+        reply.done(request.message);
       },
     }));
-    const b = cluster.node("node-b", (client) => ({
-      call(command, ...args) {
-        if (command === "GET" && String(args[0]).includes("cluster:ack:")) ackReads++;
-        return client.call(command, ...args);
-      },
-    }));
-    await Promise.all([a.init(), b.init()]);
-    const url = await cluster.serve(a);
-
-    const admin = inProcessApi(b, IN_PROCESS_ADMIN_TOKEN);
-    const user = await admin.post<{ token: string }>("/v1/tokens", { name: "ack-wake-user" });
-    viaB = inProcessApi(b, user.body.token);
-    expect((await viaB.post("/v1/agents", { name: "echo" })).status).toBe(201);
-    agent = await connectAgent(url, user.body.token, "echo", (request, reply) => {
-      reply.chunk(request.message);
-      reply.done(request.message);
-    });
-    await waitFor(async () => (await viaB.get("/v1/agents/echo")).body.online === true, {
-      what: "node B sees the agent on node A",
-    });
   });
 
   afterAll(async () => {
