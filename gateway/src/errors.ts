@@ -130,6 +130,8 @@ export interface StoreRefusal {
   code: string;
   message: string;
   passes: boolean;
+  /** Why, when the store said (`store_unavailable` with one is a store that answers but refuses, not an outage). */
+  reason?: string;
 }
 
 /** File-system error codes that mean "this medium takes no more writes". */
@@ -148,6 +150,17 @@ export function storeRefusal(error: unknown): StoreRefusal | null {
     const code = (at as { code?: unknown }).code;
     const reason = (at as { reason?: unknown }).reason;
     const why = typeof reason === "string" ? ` (${reason})` : "";
+    if (code === "store_unavailable" && typeof reason === "string") {
+      // Reached, but refusing every request for a while (a hosted store's request quota).
+      return {
+        code: "store_unavailable",
+        message:
+          `The gateway's store refuses its requests${why}. Retry later. Operators: see docs/storage.md (When the ` +
+          "store fails).",
+        passes: true,
+        reason,
+      };
+    }
     if (code === "store_unavailable") {
       const detail = String((at as Error).message ?? "").replace(/^\[gateway\] \[store\] /, "");
       return {

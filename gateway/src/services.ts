@@ -81,14 +81,16 @@ export function createCoreServices(options: CoreServicesOptions) {
   const report =
     options.onError ?? ((error, context) => console.error(`[gateway] [${context.stage}]`, error));
   // A store outage is logged once by the store when it begins and ends, not once per refused request; so is a
-  // full fs store, by its wiring (runtimes/shared/fs-stores.ts). A full Redis, or one (or a data folder) that takes
-  // no writes, is logged at most once a minute.
+  // full fs store, by its wiring (runtimes/shared/fs-stores.ts). A full Redis, one (or a data folder) that takes no
+  // writes, or a store that refuses every request (Upstash's request quota) is logged at most once a minute.
   let fullReportedAt = Number.NEGATIVE_INFINITY;
   const onError = (error: unknown, context: { stage: string }) => {
     if (error instanceof ApiError && error.code === "store_full") return;
-    const refusal = storeRefusal(error)?.code;
-    if (refusal === "store_unavailable") return;
-    if (refusal === "store_full" || refusal === "store_read_only") {
+    const refused = storeRefusal(error);
+    const refusal = refused?.code;
+    // An outage is logged by the store itself; a store that answers but refuses every request is not.
+    if (refusal === "store_unavailable" && refused?.reason === undefined) return;
+    if (refusal === "store_full" || refusal === "store_read_only" || refusal === "store_unavailable") {
       if (Date.now() - fullReportedAt < 60_000) return;
       fullReportedAt = Date.now();
     }

@@ -175,6 +175,41 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
   });
 
   it.runIf(redis?.upstash)(
+    "answers 503 store_unavailable naming the quota while Upstash's request quota is used up, says so once, and serves again once it resets",
+    async () => {
+      gateway = await startOn("upstash");
+      const user = await createUser(gateway.url, gateway.adminToken, "requests-quota");
+      await createAgent(user.api, { name: "quota-caller" });
+      redis!.upstash!.refuseAll("ERR max daily request limit exceeded. Limit: 10000, Usage: 10000.");
+      try {
+        for (const refused of [
+          await user.api.post("/v1/agents/quota-caller/messages", { message: "secret work", async: true }),
+          await user.api.get("/v1/agents/quota-caller"),
+          await user.api.get("/v1/tasks"),
+        ]) {
+          expect([refused.status, refused.body.error?.code], JSON.stringify(refused.body)).toEqual([
+            503,
+            "store_unavailable",
+          ]);
+          expect(refused.body.error.message).toMatch(
+            /refuses its requests \(Upstash's request quota is used up\)/,
+          );
+        }
+        const logged = gateway.output().match(/refuses every request: ERR max daily request limit exceeded/g);
+        expect(logged, gateway.output().slice(-2000)).toHaveLength(1);
+        expect(gateway.output()).not.toContain("secret work");
+      } finally {
+        redis!.upstash!.refuseAll(null);
+      }
+      const after = await user.api.post("/v1/agents/quota-caller/messages", {
+        message: "reset",
+        async: true,
+      });
+      expect(after.status).toBe(202);
+    },
+  );
+
+  it.runIf(redis?.upstash)(
     "answers 507 store_full while Upstash's data size quota is used up, and reads go on",
     async () => {
       gateway = await startOn("upstash");

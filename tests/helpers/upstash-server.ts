@@ -20,6 +20,8 @@ export interface UpstashServer {
    * exceeded`: reads and deletes still work) until called with null.
    */
   refuseWrites(error: string | null): void;
+  /** Answers every command with `error` (as Upstash answers once a request quota is used up) until called with null. */
+  refuseAll(error: string | null): void;
 }
 
 /** Commands that store data; Upstash's size quota refuses these and lets reads and deletes through. */
@@ -55,8 +57,10 @@ export async function startUpstashServer(redisUrl: string): Promise<UpstashServe
   }
 
   let refusal: string | null = null;
+  let refusingAll: string | null = null;
 
   async function run([name, ...args]: Command): Promise<Reply> {
+    if (refusingAll !== null) return { error: refusingAll };
     if (refusal !== null && WRITES.has(String(name).toUpperCase())) return { error: refusal };
     try {
       return { result: await redis.callBuffer(name, ...args) };
@@ -93,6 +97,9 @@ export async function startUpstashServer(redisUrl: string): Promise<UpstashServe
     halt,
     refuseWrites(error) {
       refusal = error;
+    },
+    refuseAll(error) {
+      refusingAll = error;
     },
     async resume() {
       if (listening) return;

@@ -90,8 +90,9 @@ const isOutage = (error: unknown): boolean =>
 /**
  * A reply error, without the command the client appended to it. Writes refused for want of room: Upstash's own
  * data size quota (`ERR DB capacity quota exceeded`; reads and deletes still work) is `store_full` (507, retry
- * later); the Redis behind a compatible endpoint refusing writes is read as on the redis backend
- * (_redis-refusals.ts); not an unexpected 500.
+ * later); its request quota (`ERR max requests limit exceeded`, daily or monthly: every command refused) is
+ * `store_unavailable` (503) naming it; the Redis behind a compatible endpoint refusing writes is read as on the redis
+ * backend (_redis-refusals.ts); not an unexpected 500.
  */
 function asStoreRefusal(error: unknown): never {
   if (!(error instanceof upstashErrors.UpstashError)) throw error;
@@ -103,6 +104,18 @@ function asStoreRefusal(error: unknown): never {
       cause: error,
       reason: "Upstash's data size quota is used up",
     });
+  }
+  // Every command is refused, reads too, until the quota resets or the plan is raised: not an outage (probing it
+  // would spend more of the quota), and no write waits for room.
+  if (/^ERR max (daily |monthly )?requests? limit exceeded/i.test(message)) {
+    throw new StoreError(
+      "store_unavailable",
+      `the session store (upstash) refuses every request: ${message}`,
+      {
+        cause: error,
+        reason: "Upstash's request quota is used up",
+      },
+    );
   }
   throw redisRefusal(message, "the session store (upstash)", error) ?? error;
 }
