@@ -105,8 +105,8 @@ function asStoreRefusal(error: unknown): never {
       reason: "Upstash's data size quota is used up",
     });
   }
-  // Every command is refused, reads too, until the quota resets or the plan is raised: not an outage (probing it
-  // would spend more of the quota), and no write waits for room.
+  // Every command is refused, reads too, until the quota resets or the plan is raised. Not an outage: the endpoint
+  // answers, and the outage probe (a PING every 250 ms) would spend more of the quota.
   if (/^ERR max (daily |monthly )?requests? limit exceeded/i.test(message)) {
     throw new StoreError(
       "store_unavailable",
