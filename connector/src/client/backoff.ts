@@ -11,7 +11,7 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, 
 
 /** Delay before reconnect attempt number `attempt` (0-based). */
 export function nextDelay(attempt: number, options: Partial<BackoffOptions> = {}): number {
-  const { initialMs, maxMs, factor, jitter } = { ...DEFAULT_BACKOFF, ...options };
+  const { initialMs, maxMs, factor, jitter } = Object.assign({}, DEFAULT_BACKOFF, options);
   const capped = Math.min(maxMs, initialMs * factor ** Math.min(attempt, 30));
   return Math.round(capped * (1 - jitter * Math.random()));
 }

@@ -14,6 +14,7 @@ import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex } from "../util/crypto.ts";
+import { extended } from "../util/extended.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
@@ -134,7 +135,7 @@ export function createCallService(deps: CallServiceDeps) {
       if (task.status !== "input-required") return null;
       const turn = tasks.nextTurn(task, message);
       // A door's data for the new turn (e.g. the A2A message id), merged over what the task already held.
-      if (extensions) turn.extensions = { ...turn.extensions, ...extensions };
+      if (extensions) turn.extensions = extended(turn.extensions ?? {}, extensions);
       return turn;
     });
     if (!next) throw taskNotFound(id);

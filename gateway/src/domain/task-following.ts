@@ -148,7 +148,12 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
       let result = await deps.hub.attach(now.agent_id, requestId, follow, sink);
       // Chunks it missed are gone (a very long turn): follow from here on rather than not at all.
       if (result === "gap")
-        result = await deps.hub.attach(now.agent_id, requestId, { ...follow, afterSeq: 2 ** 31 }, sink);
+        result = await deps.hub.attach(
+          now.agent_id,
+          requestId,
+          extended(follow, { afterSeq: 2 ** 31 }),
+          sink,
+        );
       if (result !== "attached" && result !== "ended") return "again";
       current = { agentId: now.agent_id, requestId, sink };
       follower.running?.(now);

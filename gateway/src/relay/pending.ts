@@ -14,6 +14,7 @@ import {
   type PromptWithdrawal,
   readPermissionDelta,
 } from "../protocol/index.ts";
+import { extended } from "../util/extended.ts";
 import type { AgentConnection } from "./connection.ts";
 import type { PromptAnswerOutcome, RelayCall, RelaySink } from "./types.ts";
 
@@ -229,7 +230,7 @@ export class PendingRequest {
     if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     this.openPrompts.delete(answer.prompt_id);
     // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
-    link.send({ ...answer, type: "input", id: this.call.requestId });
+    link.send(extended(answer, { type: "input" as const, id: this.call.requestId }));
     return "sent";
   }
 

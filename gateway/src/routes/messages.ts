@@ -87,11 +87,10 @@ export async function handleMessage<E extends GatewayEnv>(
     });
     ({ requestId } = await calls.callLive(caller, agent, extended(start, { sessionId }), sink));
     return new Response(body, {
-      headers: {
-        ...SSE_HEADERS,
+      headers: extended(SSE_HEADERS, {
         "x-agent-mesh-request-id": requestId,
         "x-agent-mesh-session-id": sessionId,
-      },
+      }),
     });
   }
 
@@ -152,7 +151,7 @@ export const messageRoutes = new Hono<GatewayEnv>()
         "The chunks after that Last-Event-ID are no longer kept; start the call again.",
       );
     }
-    return new Response(body, { headers: { ...SSE_HEADERS, "x-agent-mesh-request-id": requestId } });
+    return new Response(body, { headers: extended(SSE_HEADERS, { "x-agent-mesh-request-id": requestId }) });
   })
   .delete("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
     const { calls } = c.get("services");
