@@ -2,7 +2,8 @@
  * Opens what a cluster node needs beside its session store: a Redis connection for the hub's commands and one for
  * wake-up subscriptions (a subscribed connection runs nothing else). The command connection fails like the session
  * store does while Redis is unreachable: at once, with `store_unavailable` (503), never a hang or a 500; and while
- * it refuses writes, as the store's refusal (`store_full`, `store_read_only`: _redis-refusals.ts). Both connections handle their own `error` events and reconnect every ≤ 1 s.
+ * it refuses writes, as the store's refusal (`store_full`, `store_read_only`: _redis-refusals.ts). Both connections
+ * handle their own `error` events and reconnect every ≤ 1 s.
  */
 import { Redis, ReplyError } from "ioredis";
 import type { ClusterOptions } from "../../gateway/src/cluster/cluster-hooks.ts";

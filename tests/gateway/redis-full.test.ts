@@ -24,6 +24,7 @@ function startOn(store: "redis" | "upstash", extra: Record<string, string> = {})
   return startGateway({ runtime: "node", store, env: { ...env, ...extra } });
 }
 
+// Skipped only without redis-server: redisForFile registered a SKIPPED test saying so, and REQUIRE_REDIS=1 (CI) fails.
 describe.runIf(redis)("a gateway whose Redis is full", () => {
   const admin = new Redis(redis?.url ?? "redis://127.0.0.1:1", { lazyConnect: true });
   let gateway: GatewayProcess | undefined;
@@ -174,66 +175,58 @@ describe.runIf(redis)("a gateway whose Redis is full", () => {
     }
   });
 
-  it.runIf(redis?.upstash)(
-    "answers 503 store_unavailable naming the quota while Upstash's request quota is used up, says so once, and serves again once it resets",
-    async () => {
-      gateway = await startOn("upstash");
-      const user = await createUser(gateway.url, gateway.adminToken, "requests-quota");
-      await createAgent(user.api, { name: "quota-caller" });
-      redis!.upstash!.refuseAll("ERR max daily request limit exceeded. Limit: 10000, Usage: 10000.");
-      try {
-        for (const refused of [
-          await user.api.post("/v1/agents/quota-caller/messages", { message: "secret work", async: true }),
-          await user.api.get("/v1/agents/quota-caller"),
-          await user.api.get("/v1/tasks"),
-        ]) {
-          expect([refused.status, refused.body.error?.code], JSON.stringify(refused.body)).toEqual([
-            503,
-            "store_unavailable",
-          ]);
-          expect(refused.body.error.message).toMatch(
-            /refuses its requests \(Upstash's request quota is used up\)/,
-          );
-        }
-        const logged = gateway.output().match(/refuses every request: ERR max daily request limit exceeded/g);
-        expect(logged, gateway.output().slice(-2000)).toHaveLength(1);
-        expect(gateway.output()).not.toContain("secret work");
-      } finally {
-        redis!.upstash!.refuseAll(null);
+  it("answers 503 store_unavailable naming the quota while Upstash's request quota is used up, says so once, and serves again once it resets", async () => {
+    gateway = await startOn("upstash");
+    const user = await createUser(gateway.url, gateway.adminToken, "requests-quota");
+    await createAgent(user.api, { name: "quota-caller" });
+    redis!.upstash!.refuseAll("ERR max daily request limit exceeded. Limit: 10000, Usage: 10000.");
+    try {
+      for (const refused of [
+        await user.api.post("/v1/agents/quota-caller/messages", { message: "secret work", async: true }),
+        await user.api.get("/v1/agents/quota-caller"),
+        await user.api.get("/v1/tasks"),
+      ]) {
+        expect([refused.status, refused.body.error?.code], JSON.stringify(refused.body)).toEqual([
+          503,
+          "store_unavailable",
+        ]);
+        expect(refused.body.error.message).toMatch(
+          /refuses its requests \(Upstash's request quota is used up\)/,
+        );
       }
-      const after = await user.api.post("/v1/agents/quota-caller/messages", {
-        message: "reset",
-        async: true,
-      });
-      expect(after.status).toBe(202);
-    },
-  );
-
-  it.runIf(redis?.upstash)(
-    "answers 507 store_full while Upstash's data size quota is used up, and reads go on",
-    async () => {
-      gateway = await startOn("upstash");
-      const user = await createUser(gateway.url, gateway.adminToken, "quota-filler");
-      await createAgent(user.api, { name: "quota-worker" });
-      redis!.upstash!.refuseWrites("ERR DB capacity quota exceeded");
-      const refused = await user.api.post("/v1/agents/quota-worker/messages", {
-        message: "secret work",
-        async: true,
-      });
-      expect(refused.status).toBe(507);
-      expect(refused.body.error.code).toBe("store_full");
-      expect(refused.body.error.message).toMatch(/Upstash's data size quota is used up.*Retry later/);
-      expect((await user.api.get("/v1/agents/quota-worker")).status).toBe(200);
-      expect(gateway.output()).toContain(
-        "the session store (upstash) is full: ERR DB capacity quota exceeded",
-      );
+      const logged = gateway.output().match(/refuses every request: ERR max daily request limit exceeded/g);
+      expect(logged, gateway.output().slice(-2000)).toHaveLength(1);
       expect(gateway.output()).not.toContain("secret work");
-      redis!.upstash!.refuseWrites(null);
-      const after = await user.api.post("/v1/agents/quota-worker/messages", {
-        message: "room again",
-        async: true,
-      });
-      expect(after.status).toBe(202);
-    },
-  );
+    } finally {
+      redis!.upstash!.refuseAll(null);
+    }
+    const after = await user.api.post("/v1/agents/quota-caller/messages", {
+      message: "reset",
+      async: true,
+    });
+    expect(after.status).toBe(202);
+  });
+
+  it("answers 507 store_full while Upstash's data size quota is used up, and reads go on", async () => {
+    gateway = await startOn("upstash");
+    const user = await createUser(gateway.url, gateway.adminToken, "quota-filler");
+    await createAgent(user.api, { name: "quota-worker" });
+    redis!.upstash!.refuseWrites("ERR DB capacity quota exceeded");
+    const refused = await user.api.post("/v1/agents/quota-worker/messages", {
+      message: "secret work",
+      async: true,
+    });
+    expect(refused.status).toBe(507);
+    expect(refused.body.error.code).toBe("store_full");
+    expect(refused.body.error.message).toMatch(/Upstash's data size quota is used up.*Retry later/);
+    expect((await user.api.get("/v1/agents/quota-worker")).status).toBe(200);
+    expect(gateway.output()).toContain("the session store (upstash) is full: ERR DB capacity quota exceeded");
+    expect(gateway.output()).not.toContain("secret work");
+    redis!.upstash!.refuseWrites(null);
+    const after = await user.api.post("/v1/agents/quota-worker/messages", {
+      message: "room again",
+      async: true,
+    });
+    expect(after.status).toBe(202);
+  });
 });

@@ -165,6 +165,7 @@ export class RequestLog {
     const waiting = new Map<number, LogEntry>();
     /** Delivers the kept entries that now come next, in order. */
     const drain = () => {
+      if (waiting.size === 0) return; // the usual case, on every carried chunk
       for (let next = waiting.get(last + 1); next && !stopped; next = waiting.get(last + 1)) {
         waiting.delete(next.seq);
         last = next.seq;
