@@ -68,6 +68,7 @@ function freshStubs(
     compareAndSet: true,
     increment: true,
     keys: true,
+    keyRange: true,
   };
   const METHODS = Object.keys(RPC_METHODS) as Array<keyof GatewayStoreRpc>;
   return {

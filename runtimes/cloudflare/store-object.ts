@@ -11,8 +11,9 @@
  * so a few dozen long task results, or one agent's many finished tasks, could push the object over its limit.
  */
 import { DurableObject } from "cloudflare:workers";
+import { assertKeyRange } from "../../gateway/src/session-stores/_values.ts";
 import type { GatewayStoreRpc } from "../../gateway/src/session-stores/cloudflare.ts";
-import { assertKey } from "../../gateway/src/session-stores/types.ts";
+import { assertKey, type KeyRange } from "../../gateway/src/session-stores/types.ts";
 
 interface StoredEntry {
   /** The value as JSON text (its first part, when `parts` is set). */
@@ -149,6 +150,33 @@ export class GatewayStoreObject extends DurableObject implements GatewayStoreRpc
       prefix + KEY_END,
       Date.now(),
     );
+    return rows.toArray().map((row) => row.key);
+  }
+
+  /** From the key table's primary key: a page reads its own rows, whatever the prefix holds. */
+  async keyRange(prefix: string, range: KeyRange): Promise<string[]> {
+    assertKeyRange(prefix, range);
+    await this.#indexed;
+    const end = prefix + KEY_END;
+    const { from, limit } = range;
+    const rows =
+      range.direction === "up"
+        ? this.ctx.storage.sql.exec<{ key: string }>(
+            "SELECT key FROM entry_keys WHERE key >= ? AND key > ? AND key < ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?",
+            prefix,
+            from ?? "",
+            end,
+            Date.now(),
+            limit,
+          )
+        : this.ctx.storage.sql.exec<{ key: string }>(
+            "SELECT key FROM entry_keys WHERE key >= ? AND key < ? AND key < ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key DESC LIMIT ?",
+            prefix,
+            end,
+            from ?? end,
+            Date.now(),
+            limit,
+          );
     return rows.toArray().map((row) => row.key);
   }
 

@@ -232,6 +232,46 @@ export function testSessionStore(
       expect(await store.keys("agent:abc")).toEqual(["agent:abc:x", "agent:abc:x:y"]);
     });
 
+    it("key ranges (where offered) page a prefix up and down, live keys only", async (context) => {
+      if (!store.keyRange) {
+        return context.skip(`${name} keeps sorted sets (its keys is a scan): no key ranges`);
+      }
+      const range = (prefix: string, from: string | null, limit: number, direction: "up" | "down") =>
+        store.keyRange!(prefix, { from, limit, direction });
+      for (const key of [
+        "agent:b",
+        "agent:abc:x",
+        "agent:abc",
+        "agent:a-b",
+        "agents",
+        "task:1",
+        "agent:abc:x:y",
+      ]) {
+        await store.set(key, key);
+      }
+      await store.set("agent:gone", 1, { ttl: 0.001 }); // after agent:b, expired before it is listed
+      await sleep(20);
+      const all = ["agent:a-b", "agent:abc", "agent:abc:x", "agent:abc:x:y", "agent:b"];
+      expect(await range("agent:", null, 2, "up")).toEqual(all.slice(0, 2));
+      expect(await range("agent:", "agent:abc", 10, "up")).toEqual(all.slice(2));
+      expect(await range("agent:", "agent:ab", 1, "up")).toEqual(["agent:abc"]);
+      expect(await range("agent:", "agent:b", 5, "up")).toEqual([]);
+      expect(await range("agent:", null, 2, "down")).toEqual(["agent:b", "agent:abc:x:y"]);
+      expect(await range("agent:", "agent:abc:x", 10, "down")).toEqual(["agent:abc", "agent:a-b"]);
+      expect(await range("agent:", "agent:a-b", 10, "down")).toEqual([]);
+      expect(await range("agent:abc", null, 10, "up")).toEqual(["agent:abc", "agent:abc:x", "agent:abc:x:y"]);
+      // `from` outside the prefix: the range is still the prefix's.
+      expect(await range("agent:abc:", "a", 10, "up")).toEqual(["agent:abc:x", "agent:abc:x:y"]);
+      expect(await range("agent:abc:", "z", 10, "down")).toEqual(["agent:abc:x:y", "agent:abc:x"]);
+      expect(await range("", "task:1", 2, "down")).toEqual(["agents", "agent:b"]);
+      expect(await range("nothing:", null, 10, "up")).toEqual([]);
+      for (const limit of [0, -1, 1.5, 10_001]) {
+        await expect(range("agent:", null, limit, "up"), String(limit)).rejects.toThrow(/limit/);
+      }
+      await expect(range("agent:", "a b", 1, "up")).rejects.toThrow(/invalid key/);
+      await expect(range("a*", null, 1, "up")).rejects.toThrow(/prefix/);
+    });
+
     it("rejects invalid keys, values, TTLs and prefixes", async () => {
       for (const key of INVALID_KEYS) {
         await expect(store.get(key), key).rejects.toThrow(/invalid key/);

@@ -72,7 +72,7 @@ describe("key index", () => {
   });
 
   // Groups of thousands of keys keep their sorted listing: it must follow every change a scan would see.
-  it("lists large groups as a full scan does through sets, deletes, expiry changes and time passing", () => {
+  it("lists large groups (and pages of them) as a full scan does through sets, deletes, expiry changes and time passing", () => {
     const index = createKeyIndex<Entry>();
     const truth = new Map<string, Entry>();
     let seed = 11;
@@ -93,8 +93,26 @@ describe("key index", () => {
     }
     const prefixes = ["name:", "task:", "task:a:", "task:a:1", "name:2", ""];
     const check = () => {
-      for (const prefix of prefixes)
-        expect(index.keys(prefix, now), prefix).toEqual(scan(truth, prefix, now));
+      for (const prefix of prefixes) {
+        const expected = scan(truth, prefix, now);
+        const listed = index.keys(prefix, now);
+        expect(listed, prefix).toEqual(expected);
+        listed.length = 0; // a caller's copy: the kept listing stays whole
+        // A page from a listed key, from between keys, or from the start, either way: that part of the full scan.
+        const at = expected[Math.floor(expected.length / 3)] ?? `${prefix}0`;
+        for (const from of [null, at, `${at}5`]) {
+          const limit = 1 + random(300);
+          const up = from === null ? expected : expected.filter((key) => key > from);
+          expect(index.range(prefix, { from, limit, direction: "up" }, now), `${prefix} up ${from}`).toEqual(
+            up.slice(0, limit),
+          );
+          const down = (from === null ? expected : expected.filter((key) => key < from)).toReversed();
+          expect(
+            index.range(prefix, { from, limit, direction: "down" }, now),
+            `${prefix} down ${from}`,
+          ).toEqual(down.slice(0, limit));
+        }
+      }
     };
     check();
     for (let step = 0; step < 400; step++) {

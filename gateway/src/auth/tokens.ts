@@ -10,7 +10,8 @@
  */
 import type { SessionStore } from "../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../util/crypto.ts";
-import { fillPage, firstAfter } from "../util/pages.ts";
+import { keysUnder } from "../util/keys-under.ts";
+import { fillPage } from "../util/pages.ts";
 import { type IndexPass, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import { ADMIN_SCOPES, type Scope } from "./scopes.ts";
 
@@ -191,9 +192,7 @@ export function createTokenService(store: SessionStore, options: TokenServiceOpt
       await indexOlder();
       return membersOf(sets, ALL_TOKENS, { from: after, chunk: 256, direction: "up" });
     }
-    const keys = await store.keys("token:");
-    const from = after === undefined ? 0 : firstAfter(keys, `token:${after}`);
-    return keys.slice(from).map((key) => key.slice("token:".length));
+    return keysUnder(store, "token:", { from: after, chunk: 256, direction: "up" });
   }
 
   /**

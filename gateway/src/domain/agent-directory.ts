@@ -23,7 +23,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
-import { firstAfter } from "../util/pages.ts";
+import { keysUnder } from "../util/keys-under.ts";
 import { type IndexPass, inBatches, membersOf, oncePerDeployment } from "../util/sorted-index.ts";
 import type { AgentRecord } from "./agents.ts";
 import type { Caller } from "./caller.ts";
@@ -61,21 +61,13 @@ export function createAgentDirectory(store: SessionStore) {
   }
 
   /**
-   * The index's names after `after` (undefined: all), in byte order (names are lowercase ASCII). A sorted set is
-   * read a chunk at a time, so a page of a user with 100,000 agents does not fetch all their names; prefix keys
-   * come from the store's memory at once.
+   * The index's names after `after` (undefined: all), in byte order (names are lowercase ASCII). A sorted set (or a
+   * Durable Object's key table) is read a chunk at a time, so a page of a user with 100,000 agents does not fetch
+   * all their names; memory and fs list prefix keys from their own memory at once.
    */
   async function* names(index: Index, after: string | undefined): AsyncGenerator<string> {
     if (sets) yield* membersOf(sets, setKey(index), { from: after, chunk: NAMES_CHUNK, direction: "up" });
-    else yield* fromKeys(keyPrefix(index), after);
-  }
-
-  /** The keys under `prefix` after `prefix + after`, without the prefix. */
-  async function* fromKeys(prefix: string, after: string | undefined): AsyncGenerator<string> {
-    const keys = await store.keys(prefix);
-    for (let i = after === undefined ? 0 : firstAfter(keys, prefix + after); i < keys.length; i++) {
-      yield keys[i]!.slice(prefix.length);
-    }
+    else yield* keysUnder(store, keyPrefix(index), { from: after, chunk: NAMES_CHUNK, direction: "up" });
   }
 
   const migrate = oncePerDeployment(store, DIRECTORY_INDEX_PASS.marker, async () => {

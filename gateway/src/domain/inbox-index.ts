@@ -14,6 +14,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
+import { keysUnder } from "../util/keys-under.ts";
 import {
   danglingLongEnough,
   type IndexPass,
@@ -52,11 +53,7 @@ export function createInboxIndex(store: SessionStore) {
 
     /** The ulids of the inbox's messages, oldest first, read as the caller goes. */
     async *ulids(agentId: string): AsyncGenerator<string> {
-      if (!sets) {
-        const prefix = messagePrefix(agentId);
-        for (const key of await store.keys(prefix)) yield key.slice(prefix.length);
-        return;
-      }
+      if (!sets) return yield* keysUnder(store, messagePrefix(agentId), { chunk: CHUNK, direction: "up" });
       await migrate();
       yield* membersOf(sets, setKey(agentId), { chunk: CHUNK, direction: "up" });
     },

@@ -20,6 +20,7 @@
  * @module
  */
 import type { SessionStore } from "../session-stores/types.ts";
+import { keysUnder } from "../util/keys-under.ts";
 import {
   danglingLongEnough,
   type IndexPass,
@@ -99,13 +100,7 @@ export function createTaskOwnerIndex(store: SessionStore, options: { ttlSeconds:
 
     async *entries(owner: string, before: TaskOwnerEntry | undefined): AsyncGenerator<TaskOwnerEntry> {
       if (!sets) {
-        const prefix = ownerPrefix(owner);
-        const keys = await store.keys(prefix);
-        for (let i = keys.length - 1; i >= 0; i--) {
-          const entry = keys[i]!.slice(prefix.length);
-          if (before === undefined || entry < before) yield entry;
-        }
-        return;
+        return yield* keysUnder(store, ownerPrefix(owner), { from: before, chunk: CHUNK, direction: "down" });
       }
       await migrate();
       yield* membersOf(sets, setKey(owner), { from: before, chunk: CHUNK, direction: "down" });

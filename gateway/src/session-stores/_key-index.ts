@@ -19,6 +19,7 @@
  * @module
  */
 import { createExpiryQueue } from "./_expiry-queue.ts";
+import type { KeyRange } from "./types.ts";
 
 /** What the index needs of an entry: when it expires (epoch ms; null: never). */
 export interface IndexedEntry {
@@ -45,6 +46,8 @@ export interface KeyIndex<Entry extends IndexedEntry> {
    * (all keys when it has none).
    */
   keys(prefix: string, now: number): string[];
+  /** A page of `keys(prefix, now)` (`SessionStore.keyRange`): found by binary search, no copy of the whole listing. */
+  range(prefix: string, range: KeyRange, now: number): string[];
   clear(): void;
 }
 
@@ -53,6 +56,18 @@ const NO_KEYS: ReadonlySet<string> = new Set();
 const SORTED_KEPT_FROM = 1024;
 /** Ancestor prefixes a key is grouped under (see the module comment). */
 const GROUP_DEPTH = 2;
+
+/** The index of the first of ascending `sorted` that is greater than `key` (or, with `orEqual`, equal to it). */
+function firstAbove(sorted: readonly string[], key: string, orEqual: boolean): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! > key || (orEqual && sorted[middle] === key)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
 
 /** The end (exclusive) of the longest indexed `:`-terminated part of `text`, or 0 when it has none. */
 function groupEnd(text: string): number {
@@ -157,6 +172,34 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
     for (const child of children.get(part) ?? NO_KEYS) yield* groups.get(child) ?? NO_KEYS;
   }
 
+  /**
+   * The live keys under `prefix`, sorted: the kept listing itself when it is all live (which callers must not
+   * change: `keys` copies it), else a new array.
+   */
+  const listed = (prefix: string, now: number): readonly string[] => {
+    const isLive = (key: string) => {
+      const expiresAt = entries.get(key)!.expiresAt;
+      return expiresAt === null || expiresAt > now;
+    };
+    const end = groupEnd(prefix);
+    // A group prefix: its keys (and its child groups') are exactly the keys under `prefix`.
+    const exact = end === prefix.length && end > 0;
+    const kept = exact ? sortedUnder.get(prefix) : undefined;
+    if (kept !== undefined) return now < kept.allLiveBefore ? kept.keys : kept.keys.filter(isLive);
+    if (!exact || countUnder(prefix) < SORTED_KEPT_FROM) {
+      const result: string[] = [];
+      for (const key of candidates(prefix, end))
+        if ((exact || key.startsWith(prefix)) && isLive(key)) result.push(key);
+      return result.sort();
+    }
+    const sorted = [...candidates(prefix, end)].sort();
+    let allLiveBefore = Number.POSITIVE_INFINITY;
+    for (const key of sorted)
+      allLiveBefore = Math.min(allLiveBefore, entries.get(key)!.expiresAt ?? allLiveBefore);
+    sortedUnder.set(prefix, { keys: sorted, allLiveBefore });
+    return now < allLiveBefore ? sorted : sorted.filter(isLive);
+  };
+
   return {
     get size() {
       return entries.size;
@@ -184,27 +227,17 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
         return expiresAt !== undefined && expiresAt !== null && expiresAt <= now;
       }),
     keys(prefix, now) {
-      const isLive = (key: string) => {
-        const expiresAt = entries.get(key)!.expiresAt;
-        return expiresAt === null || expiresAt > now;
-      };
-      const end = groupEnd(prefix);
-      // A group prefix: its keys (and its child groups') are exactly the keys under `prefix`.
-      const exact = end === prefix.length && end > 0;
-      const kept = exact ? sortedUnder.get(prefix) : undefined;
-      if (kept !== undefined) return now < kept.allLiveBefore ? kept.keys.slice() : kept.keys.filter(isLive);
-      if (!exact || countUnder(prefix) < SORTED_KEPT_FROM) {
-        const result: string[] = [];
-        for (const key of candidates(prefix, end))
-          if ((exact || key.startsWith(prefix)) && isLive(key)) result.push(key);
-        return result.sort();
+      const keys = listed(prefix, now);
+      return keys === sortedUnder.get(prefix)?.keys ? keys.slice() : (keys as string[]);
+    },
+    range(prefix, { from, limit, direction }, now) {
+      const keys = listed(prefix, now);
+      if (direction === "up") {
+        const start = from === null ? 0 : firstAbove(keys, from, false);
+        return keys.slice(start, start + limit);
       }
-      const sorted = [...candidates(prefix, end)].sort();
-      let allLiveBefore = Number.POSITIVE_INFINITY;
-      for (const key of sorted)
-        allLiveBefore = Math.min(allLiveBefore, entries.get(key)!.expiresAt ?? allLiveBefore);
-      sortedUnder.set(prefix, { keys: sorted, allLiveBefore });
-      return now < allLiveBefore ? sorted.slice() : sorted.filter(isLive);
+      const end = from === null ? keys.length : firstAbove(keys, from, true);
+      return keys.slice(Math.max(0, end - limit), end).reverse();
     },
     clear() {
       entries.clear();

@@ -3,7 +3,7 @@
  * @module
  */
 import { StoreError } from "./_errors.ts";
-import type { SetOptions } from "./types.ts";
+import { assertKey, KEY_RANGE_MAX, type KeyRange, type SetOptions } from "./types.ts";
 
 const PREFIX_PATTERN = /^[A-Za-z0-9._:-]*$/;
 
@@ -46,6 +46,21 @@ export function isLive(expiresAt: number | null | undefined, now: number = Date.
 export function assertPrefix(prefix: string): void {
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new StoreError("invalid_prefix", `invalid key prefix ${JSON.stringify(prefix)}`);
+  }
+}
+
+/** Throws unless `prefix` and `range` are what `keyRange` takes. */
+export function assertKeyRange(prefix: string, range: KeyRange): void {
+  assertPrefix(prefix);
+  if (range.from !== null) assertKey(range.from);
+  if (!Number.isInteger(range.limit) || range.limit < 1 || range.limit > KEY_RANGE_MAX) {
+    throw new StoreError(
+      "invalid_range",
+      `limit must be an integer from 1 to ${KEY_RANGE_MAX}, got ${range.limit}`,
+    );
+  }
+  if (range.direction !== "up" && range.direction !== "down") {
+    throw new StoreError("invalid_range", `direction must be up or down, got ${String(range.direction)}`);
   }
 }
 

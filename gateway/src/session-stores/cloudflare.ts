@@ -9,8 +9,20 @@
  */
 import { StoreError } from "./_errors.ts";
 import { updateByCompareAndSet } from "./_update.ts";
-import { assertIncrementStep, assertPrefix, encodeValue, ttlMilliseconds } from "./_values.ts";
-import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
+import {
+  assertIncrementStep,
+  assertKeyRange,
+  assertPrefix,
+  encodeValue,
+  ttlMilliseconds,
+} from "./_values.ts";
+import {
+  assertKey,
+  type KeyRange,
+  type SessionStore,
+  type SessionStoreFactory,
+  type SetOptions,
+} from "./types.ts";
 
 /** The RPC surface of `GatewayStoreObject`; values are JSON text, TTLs are milliseconds. */
 export interface GatewayStoreRpc {
@@ -33,6 +45,8 @@ export interface GatewayStoreRpc {
   /** `null` when the key holds something other than an integer. */
   increment(key: string, by: number): Promise<number | null>;
   keys(prefix: string): Promise<string[]>;
+  /** A page of `keys(prefix)` (see `SessionStore.keyRange`). */
+  keyRange(prefix: string, range: KeyRange): Promise<string[]>;
 }
 
 /** The part of a `DurableObjectNamespace` binding this store uses. */
@@ -114,6 +128,16 @@ export const cloudflareSessionStore: SessionStoreFactory<CloudflareSessionStoreO
     async keys(prefix: string) {
       assertPrefix(prefix);
       return await stub.keys(prefix);
+    },
+    // A listing's page costs the page here, not every key under its prefix sent over RPC (the admin's agent list
+    // holds a name per agent of the deployment).
+    async keyRange(prefix: string, range: KeyRange) {
+      assertKeyRange(prefix, range);
+      return await stub.keyRange(prefix, {
+        from: range.from,
+        limit: range.limit,
+        direction: range.direction,
+      });
     },
     async dispose() {
       // RPC stubs hold no connection worth closing.

@@ -21,6 +21,7 @@ import { createKeyIndex } from "./_key-index.ts";
 import { decideUpdate } from "./_update.ts";
 import {
   assertIncrementStep,
+  assertKeyRange,
   assertPrefix,
   counterValue,
   decodeValue,
@@ -29,7 +30,13 @@ import {
   isLive,
 } from "./_values.ts";
 import type { IncrementOptions, StoreUsage } from "./types.ts";
-import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
+import {
+  assertKey,
+  type KeyRange,
+  type SessionStore,
+  type SessionStoreFactory,
+  type SetOptions,
+} from "./types.ts";
 
 export type { FileHandleLike, JournalFileSystem } from "./_journal-file.ts";
 export { type FsSyncMode, parseFsSyncMode, type WriteThroughFlags } from "./_journal-sync.ts";
@@ -355,6 +362,11 @@ export const fsSessionStore: SessionStoreFactory<FsSessionStoreOptions, FsSessio
       await ready();
       const now = Date.now();
       return index.keys(prefix, now);
+    },
+    async keyRange(prefix: string, range: KeyRange) {
+      assertKeyRange(prefix, range);
+      await ready();
+      return index.range(prefix, range, Date.now());
     },
     async dispose() {
       disposed = true;

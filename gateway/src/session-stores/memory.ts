@@ -12,6 +12,7 @@ import { createKeyIndex } from "./_key-index.ts";
 import { decideUpdate } from "./_update.ts";
 import {
   assertIncrementStep,
+  assertKeyRange,
   assertPrefix,
   counterValue,
   decodeValue,
@@ -19,7 +20,13 @@ import {
   expiryFor,
   isLive,
 } from "./_values.ts";
-import { assertKey, type SessionStore, type SessionStoreFactory, type SetOptions } from "./types.ts";
+import {
+  assertKey,
+  type KeyRange,
+  type SessionStore,
+  type SessionStoreFactory,
+  type SetOptions,
+} from "./types.ts";
 
 export interface MemorySessionStoreOptions {
   /** How often (ms) a write may sweep expired keys. Default 60 s. */
@@ -127,6 +134,10 @@ export const memorySessionStore: SessionStoreFactory<MemorySessionStoreOptions> 
       assertPrefix(prefix);
       const now = Date.now();
       return index.keys(prefix, now);
+    },
+    async keyRange(prefix: string, range: KeyRange) {
+      assertKeyRange(prefix, range);
+      return index.range(prefix, range, Date.now());
     },
     async dispose() {
       index.clear();

@@ -62,6 +62,19 @@ export interface SortedSets {
   rangeBefore(key: string, before: string | null, count: number): Promise<string[]>;
 }
 
+/** Which part of a prefix's keys `keyRange` answers. */
+export interface KeyRange {
+  /** A full key: the page starts after it (`up`) or before it (`down`); null starts at the first (last) key. */
+  from: string | null;
+  /** The most keys answered: an integer from 1 to `KEY_RANGE_MAX`. */
+  limit: number;
+  /** `up`: ascending byte order; `down`: descending. */
+  direction: "up" | "down";
+}
+
+/** The largest `KeyRange.limit`. */
+export const KEY_RANGE_MAX = 10_000;
+
 /**
  * What an `update` step decides: the key's next value and its TTL (as with `set`), `{ delete: true }` to remove the
  * key (only while it still holds what the step saw: a conditional delete), or `undefined` to write nothing.
@@ -103,6 +116,12 @@ export interface SessionStore {
   update<T = unknown>(key: string, step: (current: T | null) => UpdateStep<T>): Promise<UpdateResult<T>>;
   /** Every live key starting with `prefix`, sorted ascending (byte order). */
   keys(prefix: string): Promise<string[]>;
+  /**
+   * A page of `keys(prefix)`, so a listing reads what its page needs: on cloudflare `keys` sends every key under
+   * the prefix over RPC (the admin's agent list: a name per agent of the deployment, for each page), and memory
+   * and fs copy their whole sorted listing. Redis and upstash, whose `keys` is a scan, keep sorted sets instead.
+   */
+  keyRange?(prefix: string, range: KeyRange): Promise<string[]>;
   /** Native sorted sets, on backends whose `keys` is a scan (redis, upstash). */
   sortedSets?: SortedSets;
   /**
