@@ -5,25 +5,24 @@
  * it refuses writes, as the store's refusal (`store_full`, `store_read_only`: _redis-refusals.ts). Both connections
  * handle their own `error` events and reconnect every ≤ 1 s.
  */
-import { Redis, ReplyError } from "ioredis";
+import { Redis } from "ioredis";
 import type { ClusterOptions } from "../../gateway/src/cluster/cluster-hooks.ts";
 import type { RedisCaller } from "../../gateway/src/cluster/presence.ts";
 import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
 import { createAvailability } from "../../gateway/src/session-stores/_availability.ts";
-import { rethrowRedisRefusal } from "../../gateway/src/session-stores/redis.ts";
+import {
+  isRedisOutage,
+  REDIS_CLIENT_OPTIONS,
+  redisHostOf,
+  rethrowRedisRefusal,
+} from "../../gateway/src/session-stores/redis.ts";
 import type { ClusterSettings } from "./cluster-config.ts";
 
-const CLIENT_OPTIONS = {
-  maxRetriesPerRequest: 1,
-  connectTimeout: 1000,
-  retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
-};
-
 export function openCluster(settings: ClusterSettings): { options: ClusterOptions; close(): void } {
-  const redis = new Redis(settings.redisUrl, CLIENT_OPTIONS);
-  const subscriber = new Redis(settings.redisUrl, CLIENT_OPTIONS);
+  const redis = new Redis(settings.redisUrl, REDIS_CLIENT_OPTIONS);
+  const subscriber = new Redis(settings.redisUrl, REDIS_CLIENT_OPTIONS);
   subscriber.on("error", () => {}); // its outage is the command connection's, reported by the store
-  const what = `the cluster's redis at ${hostOf(settings.redisUrl)}`;
+  const what = `the cluster's redis at ${redisHostOf(settings.redisUrl)}`;
   const availability = createAvailability({
     what,
     probe: () => redis.call("PING"),
@@ -46,10 +45,7 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
   const guarded: RedisCaller = {
     call: (command, ...args) =>
       availability
-        .guard(
-          () => redis.call(command, ...args),
-          (error) => !(error instanceof ReplyError),
-        )
+        .guard(() => redis.call(command, ...args), isRedisOutage)
         .catch((error) => rethrowRedisRefusal(error, what)),
   };
   return {
@@ -66,13 +62,4 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
       subscriber.disconnect();
     },
   };
-}
-
-function hostOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || "6379"}`;
-  } catch {
-    return "REDIS_URL";
-  }
 }

@@ -55,8 +55,8 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, Re
     throw new StoreError("missing_option", "redisSessionStore needs `url` (e.g. REDIS_URL) or `client`");
   }
   const ownsClient = !options.client;
-  const client: RedisClientLike = options.client ?? new Redis(options.url, CLIENT_OPTIONS);
-  const where = `redis at ${options.url ? hostOf(options.url) : "the given client"}`;
+  const client: RedisClientLike = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
+  const where = `redis at ${options.url ? redisHostOf(options.url) : "the given client"}`;
   const availability = createAvailability({
     what: where,
     probe: () => client.call("PING"),
@@ -67,7 +67,7 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, Re
     prefix: options.prefix ?? "agent-mesh:",
     send: ([command, ...args]) =>
       availability
-        .guard(() => client.call(command, ...args), isOutage)
+        .guard(() => client.call(command, ...args), isRedisOutage)
         .catch((error) => rethrowRedisRefusal(error, "the session store (redis)")),
     close: async () => {
       availability.dispose();
@@ -89,7 +89,7 @@ export const redisSessionStore: SessionStoreFactory<RedisSessionStoreOptions, Re
  * Fail fast instead of queueing: one retry of a command caught by a reconnect, reconnect attempts every 100 ms to
  * 1 s forever, and a bounded connect time.
  */
-const CLIENT_OPTIONS = {
+export const REDIS_CLIENT_OPTIONS = {
   lazyConnect: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 1000,
@@ -97,7 +97,7 @@ const CLIENT_OPTIONS = {
 };
 
 /** Everything but a Redis reply error (wrong type, not an integer…) means the server could not be reached. */
-const isOutage = (error: unknown): boolean => !(error instanceof ReplyError);
+export const isRedisOutage = (error: unknown): boolean => !(error instanceof ReplyError);
 
 /**
  * Rethrows an ioredis error: a refusal as the store's (_redis-refusals.ts), any other reply without the arguments
@@ -120,7 +120,7 @@ function watchConnection(client: RedisClientLike, availability: ReturnType<typeo
 }
 
 /** `host:port` of a Redis URL, never its password. */
-function hostOf(url: string): string {
+export function redisHostOf(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || "6379"}`;
