@@ -21,6 +21,8 @@ export interface SessionStoreUnderTest {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const INVALID_KEYS = ["../x", "a/b", "", "a::b", "a:..:b", ":a", "a b", "a*"];
+/** Keys for the listing tests, unsorted, some prefixing others. */
+const LISTED_KEYS = ["agent:b", "agent:abc:x", "agent:abc", "agent:a-b", "agents", "task:1", "agent:abc:x:y"];
 
 export interface SessionStoreContractOptions {
   /** Data outlives the store instance (fs, redis, upstash, cloudflare): adds the re-open test. */
@@ -202,17 +204,7 @@ export function testSessionStore(
     });
 
     it("lists live keys by prefix, sorted, including keys that prefix other keys", async () => {
-      for (const key of [
-        "agent:b",
-        "agent:abc:x",
-        "agent:abc",
-        "agent:a-b",
-        "agents",
-        "task:1",
-        "agent:abc:x:y",
-      ]) {
-        await store.set(key, key);
-      }
+      for (const key of LISTED_KEYS) await store.set(key, key);
       expect(await store.get("agent:abc")).toBe("agent:abc");
       expect(await store.get("agent:abc:x")).toBe("agent:abc:x");
       expect(await store.keys("agent:")).toEqual([
@@ -238,17 +230,7 @@ export function testSessionStore(
       }
       const range = (prefix: string, from: string | null, limit: number, direction: "up" | "down") =>
         store.keyRange!(prefix, { from, limit, direction });
-      for (const key of [
-        "agent:b",
-        "agent:abc:x",
-        "agent:abc",
-        "agent:a-b",
-        "agents",
-        "task:1",
-        "agent:abc:x:y",
-      ]) {
-        await store.set(key, key);
-      }
+      for (const key of LISTED_KEYS) await store.set(key, key);
       await store.set("agent:gone", 1, { ttl: 0.001 }); // after agent:b, expired before it is listed
       await sleep(20);
       const all = ["agent:a-b", "agent:abc", "agent:abc:x", "agent:abc:x:y", "agent:b"];
