@@ -24,6 +24,11 @@ export interface LocalAgent {
   args?: string[];
   /** Agent credential redeemed from a ticket; without it the user token connects. */
   token?: string;
+  /**
+   * SHA-256 (hex) of the ticket `token` came from: the same `connect --setup` line run again on this machine (say,
+   * with the exec command it lacked) reuses the credential instead of failing on a used ticket.
+   */
+  ticket?: string;
   maxConcurrent?: number;
   /** echo: how many times each message is streamed back (`--chunks`). */
   chunks?: number;

@@ -39,7 +39,17 @@ export function connectorPackage(source: ConnectorPackageSource | undefined): Co
   };
 }
 
-/** The line a ticket's owner pastes on the agent's machine. `origin` is the gateway as the caller reached it. */
-export function connectCommand(origin: string, fileName: string, ticketUrl: string): string {
-  return `npx -y ${origin}/dl/${fileName} connect --setup ${ticketUrl}`;
+/**
+ * The line a ticket's owner pastes on the agent's machine. `origin` is the gateway as the caller reached it. An exec
+ * agent's line names its type, so a connector given no command after `--` refuses before using the ticket (the
+ * gateway does not know which program the agent runs: the owner appends it).
+ */
+export function connectCommand(
+  origin: string,
+  fileName: string,
+  ticketUrl: string,
+  agentType: string,
+): string {
+  const type = agentType === "exec" ? "exec " : "";
+  return `npx -y ${origin}/dl/${fileName} connect ${type}--setup ${ticketUrl}`;
 }

@@ -91,6 +91,49 @@ describe("connect --setup", () => {
     await first.exited;
   });
 
+  it("an exec agent's line without its command is refused before the ticket is used; run again with it, it connects", async () => {
+    const agent = await createAgent(user.api, { name: "shouter", type: "exec" });
+    const ticket = await user.api.post(`/v1/agents/${agent.name}/tickets`);
+    expect(ticket.body).toMatchObject({
+      agent: { name: "shouter", type: "exec" },
+      command_needs: "-- <command> [args...]",
+    });
+    const machine = freshHome();
+    // The line as the gateway prints it for an exec agent (`connect exec --setup …`), pasted as is.
+    const bare = await runCli(["connect", "exec", "--setup", ticket.body.url], { home: machine });
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toBe(
+      "agent-mesh: an exec agent needs the command that answers its callers: add `-- <command> [args...]` at the end " +
+        "of the line and run it again (the ticket is not used yet).\n",
+    );
+    // A line without the type (an older gateway's): the ticket is used and the credential kept on this machine.
+    const untyped = await runCli(["connect", "--setup", ticket.body.url], { home: machine });
+    expect(untyped.code).toBe(1);
+    expect(untyped.stderr).toContain(
+      "shouter is an exec agent: it needs the command that answers its callers.",
+    );
+    expect(untyped.stderr).toContain("this machine kept the credential, so the used ticket still works here");
+    // The same line again, finished: the used ticket works on the machine that redeemed it.
+    const conn = await connect(["exec", "--setup", ticket.body.url, "--", "tr", "a-z", "A-Z"], {
+      home: machine,
+    });
+    const caller = await loggedInHome(gateway.url, user.token);
+    expect(await cliOk(["chat", "shouter", "hello"], { home: caller })).toBe("HELLO\n");
+    // The owner's CLI prints the line with the type and says what to append.
+    const printed = await runCli(["agents", "connect-command", "shouter"], { home: caller });
+    expect(printed.stdout).toMatch(/ connect exec --setup http:\/\/\S+\/v1\/tickets\/amt_\w+\n$/);
+    expect(printed.stderr).toContain(
+      "shouter is an exec agent: append the program it runs, `-- <command> [args...]`.",
+    );
+    conn.kill();
+    await conn.exited;
+    // Elsewhere it stays used.
+    const elsewhere = await runCli(["connect", "exec", "--setup", ticket.body.url, "--", "cat"], {
+      home: freshHome(),
+    });
+    expect(elsewhere.stderr).toContain("[ticket_used]");
+  });
+
   it("a revoked credential stops the connector with a clear message, without reconnecting", async () => {
     const agent = await createAgent(user.api, { name: "revokee", type: "echo" });
     const machine = freshHome();

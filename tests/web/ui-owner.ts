@@ -72,6 +72,36 @@ export function ownerTests(ctx: UiContext): void {
     await card.waitFor({ state: "detached" });
   });
 
+  it("shows an exec agent's connect command with what its owner appends, and the finished line connects it", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/mine`);
+    await page.getByLabel("Name").fill("shell");
+    await page.getByLabel("Type").selectOption("exec");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    const card = page.locator('[data-agent="shell"]');
+    await card.waitFor();
+    await card.getByRole("button", { name: "Connect…" }).click();
+    const command = (await card.locator(".connect .cmd").first().textContent())!.trim();
+    const parsed = /(connect exec --setup http:\/\/127\.0\.0\.1:\d+\/v1\/tickets\/amt_[0-9a-f]+)$/.exec(
+      command,
+    );
+    expect(parsed, command).not.toBeNull();
+    expect(await card.locator(".connect .hint").textContent()).toBe(
+      "shell is an exec agent: append the program it runs, -- <command> [args...] (for example -- tr a-z A-Z).",
+    );
+    const machine = tempDir("web-machine");
+    const proc = spawnCli([...parsed![1]!.split(" "), "--", "tr", "a-z", "A-Z"], {
+      home: machine,
+      cwd: machine,
+    });
+    await proc.waitFor(/connected as /);
+    await card.getByText("shell is connected.").waitFor({ timeout: 10_000 });
+    proc.kill();
+    await card.getByRole("button", { name: "Delete" }).click();
+    await card.getByRole("button", { name: "Really delete shell?" }).click();
+    await card.waitFor({ state: "detached" });
+  });
+
   it("browses skills and shows install commands and the README", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/skills`);

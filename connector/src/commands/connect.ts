@@ -120,7 +120,10 @@ Examples:
         : await fromRef(options.agent, wanted);
       const status = createStatusLog();
       const log = status.now;
-      const adapter = await buildAdapter(agent, log);
+      const adapter = await buildAdapter(agent, log).catch((error: unknown) => {
+        const noCommand = options.setup && error instanceof CliError && error.code === "missing_command";
+        throw noCommand ? missingSetupCommand(true, agent.name) : error;
+      });
       const running = runningConnector(alias);
       if (running && running.pid !== process.pid) {
         throw new CliError(
@@ -256,6 +259,8 @@ function merge(
 }
 
 async function fromTicket(ticketUrl: string, wanted: Wanted): Promise<Resolved> {
+  // The line says the agent runs a command (`connect exec --setup …`): without it, refuse before the ticket is used.
+  if (wanted.type === "exec" && !wanted.command) throw missingSetupCommand(false);
   const { alias, agent } = await redeemTicket(ticketUrl, merge({}, wanted, ""));
   const full = { ...agent, ...merge(agent, wanted, agent.type) };
   return { alias, agent: full, url: connectUrl(loadConfig(), full), token: agent.token! };
@@ -283,6 +288,17 @@ async function fromRef(ref: string | undefined, wanted: Wanted): Promise<Resolve
   const [alias, saved] = found ?? [aliasFor(record.name), {}];
   const agent: LocalAgent = { ...merge(saved, wanted, record.type), id: record.id, name: record.name };
   return { alias, agent, url, token, announce: record.id };
+}
+
+/** An exec agent's `--setup` line without the command to run: say how to finish it, and whether the ticket is used. */
+function missingSetupCommand(redeemed: boolean, name?: string): CliError {
+  const finish = "add `-- <command> [args...]` at the end of the line and run it again";
+  return new CliError(
+    "missing_command",
+    redeemed
+      ? `${name} is an exec agent: it needs the command that answers its callers. To connect it, ${finish} (this machine kept the credential, so the used ticket still works here), or run \`agent-mesh connect exec --agent ${name} -- <command>\`.`
+      : `an exec agent needs the command that answers its callers: ${finish} (the ticket is not used yet).`,
+  );
 }
 
 function connectUrl(config: Config, agent: LocalAgent): string {

@@ -3,9 +3,10 @@
  * link previews cannot burn it) and records the agent and its credential in the config.
  * @module
  */
+import { createHash } from "node:crypto";
 import { CliError } from "../cli/errors.ts";
 import { GatewayApi } from "../cli/gateway-api.ts";
-import { aliasFor, type LocalAgent, updateConfig } from "../config.ts";
+import { aliasFor, type LocalAgent, loadConfig, updateConfig } from "../config.ts";
 
 interface Redeemed {
   token: string;
@@ -32,7 +33,18 @@ export async function redeemTicket(
       "invalid_ticket_url",
       `"${ticketUrl}" is not a ticket URL (https://<gateway>/v1/tickets/amt_...).`,
     );
-  const redeemed = await new GatewayApi(url.origin).json<Redeemed>("POST", url.pathname);
+  const ticket = createHash("sha256")
+    .update(url.pathname.slice(url.pathname.lastIndexOf("/") + 1))
+    .digest("hex");
+  let redeemed: Redeemed;
+  try {
+    redeemed = await new GatewayApi(url.origin).json<Redeemed>("POST", url.pathname);
+  } catch (error) {
+    const saved =
+      error instanceof CliError && error.code === "ticket_used" ? redeemedHere(ticket) : undefined;
+    if (saved) return saved;
+    throw error;
+  }
   const alias = aliasFor(redeemed.agent.name);
   const agent: LocalAgent = {
     ...local,
@@ -40,6 +52,7 @@ export async function redeemTicket(
     name: redeemed.agent.name,
     type: local.type || redeemed.agent.type,
     token: redeemed.token,
+    ticket,
     url: redeemed.gateway_url,
   };
   updateConfig((config) => {
@@ -50,4 +63,13 @@ export async function redeemTicket(
     config.agents[alias] = agent;
   });
   return { alias, agent, gatewayUrl: redeemed.gateway_url };
+}
+
+/** The agent this machine saved from the ticket (SHA-256 `ticket`), if it redeemed it before. */
+function redeemedHere(ticket: string): { alias: string; agent: LocalAgent; gatewayUrl: string } | undefined {
+  const config = loadConfig();
+  for (const [alias, agent] of Object.entries(config.agents)) {
+    if (agent.ticket === ticket && agent.token && agent.url) return { alias, agent, gatewayUrl: agent.url };
+  }
+  return undefined;
 }

@@ -178,7 +178,7 @@ export const OPENAPI_DOCUMENT = {
       parameters: [refParam],
       post: {
         description:
-          "One-time connect ticket (15 minutes): `{ticket, url, expires_at, agent, command?}`; `command` is the line to paste on the agent's machine when this gateway serves the connector package.",
+          "One-time connect ticket (15 minutes): `{ticket, url, expires_at, agent: {id, name, type}, command?, command_needs?}`; `command` is the line to paste on the agent's machine when this gateway serves the connector package. An exec agent's line lacks the program the agent runs: `command_needs` (`-- <command> [args...]`) is what the owner appends.",
         responses: { "201": ok("Ticket", { type: "object" }) },
       },
     },

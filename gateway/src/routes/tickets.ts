@@ -40,10 +40,18 @@ export const ticketRoutes = new Hono<GatewayEnv>()
     // Only a gateway that can serve the connector names it: a command that 404s helps nobody.
     const command =
       connector && (await connector.bytes())
-        ? connectCommand(new URL(c.req.url).origin, connector.fileName, url)
+        ? connectCommand(new URL(c.req.url).origin, connector.fileName, url, agent.type)
         : undefined;
     return c.json(
-      { ticket, url, expires_at: expiresAt, agent: { id: agent.id, name: agent.name }, command },
+      {
+        ticket,
+        url,
+        expires_at: expiresAt,
+        agent: { id: agent.id, name: agent.name, type: agent.type },
+        command,
+        // An exec agent's line lacks the program it runs, which only its owner knows.
+        command_needs: agent.type === "exec" ? "-- <command> [args...]" : undefined,
+      },
       201,
     );
   })

@@ -11,9 +11,11 @@ interface Ticket {
   ticket: string;
   url: string;
   expires_at: string;
-  agent: { id: string; name: string };
+  agent: { id: string; name: string; type?: string };
   /** Absent when the gateway does not serve the connector package (e.g. on Workers). */
   command?: string;
+  /** What the owner appends to the line: an exec agent's program (`-- <command> [args...]`). */
+  command_needs?: string;
 }
 
 export function register(agents: Command): void {
@@ -29,10 +31,14 @@ export function register(agents: Command): void {
       const { api, config } = userContext();
       const ticket = await api.json<Ticket>("POST", `/v1/agents/${segment(agentRef(config, ref))}/tickets`);
       if (options.json) return printJson(ticket);
-      const line = ticket.command ?? `agent-mesh connect --setup ${ticket.url}`;
+      const exec = ticket.agent.type === "exec" ? "exec " : "";
+      const line = ticket.command ?? `agent-mesh connect ${exec}--setup ${ticket.url}`;
       process.stdout.write(`${line}\n`);
       process.stderr.write(
-        `Run it on the machine that hosts ${ticket.agent.name}; the ticket works once, until ${ticket.expires_at}.` +
+        (ticket.command_needs
+          ? `${ticket.agent.name} is an exec agent: append the program it runs, \`${ticket.command_needs}\`.\n`
+          : "") +
+          `Run it on the machine that hosts ${ticket.agent.name}; the ticket works once, until ${ticket.expires_at}.` +
           (ticket.command
             ? "\n"
             : " (this gateway does not serve the connector: install agent-mesh there first)\n"),

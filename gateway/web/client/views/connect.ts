@@ -10,7 +10,10 @@ import { commandLine, errorBox, onlineDot, poll } from "../ui.ts";
 interface Ticket {
   url: string;
   expires_at: string;
+  agent: { type?: string };
   command?: string;
+  /** What the owner appends to the line: an exec agent's program. */
+  command_needs?: string;
 }
 
 export function connectPanel(agent: Agent, alive: () => boolean, connected: () => void): HTMLElement {
@@ -25,7 +28,8 @@ export function connectPanel(agent: Agent, alive: () => boolean, connected: () =
     start.disabled = true;
     try {
       const ticket = await api<Ticket>("POST", `/v1/agents/${encodeURIComponent(agent.id)}/tickets`);
-      const command = ticket.command ?? `npx agent-mesh connect --setup ${ticket.url}`;
+      const exec = ticket.agent.type === "exec" ? "exec " : "";
+      const command = ticket.command ?? `npx agent-mesh connect ${exec}--setup ${ticket.url}`;
       const state = h("p", { class: "connect-state", "aria-live": "polite" }, "Waiting for the connector…");
       replace(
         panel,
@@ -37,6 +41,17 @@ export function connectPanel(agent: Agent, alive: () => boolean, connected: () =
           "):",
         ),
         commandLine(command, "Copy command"),
+        ticket.command_needs
+          ? h(
+              "p",
+              { class: "hint" },
+              `${agent.name} is an exec agent: append the program it runs, `,
+              h("code", null, ticket.command_needs),
+              " (for example ",
+              h("code", null, "-- tr a-z A-Z"),
+              ").",
+            )
+          : null,
         state,
       );
       let done = false;
