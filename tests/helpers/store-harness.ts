@@ -139,9 +139,17 @@ export async function storesForIndexes(): Promise<IndexedStore[]> {
   ];
 }
 
-/** The store with a record of its `keys()` calls: the keyspace scans an index on sorted sets replaces. */
-export function countingScans(store: SessionStore): { store: SessionStore; scans: string[] } {
+/**
+ * The store with a record of its `keys()` calls (the keyspace scans an index on sorted sets replaces) and of the
+ * prefixes of its `keyRange()` calls (a listing read a chunk at a time).
+ */
+export function countingScans(store: SessionStore): {
+  store: SessionStore;
+  scans: string[];
+  ranges: string[];
+} {
   const scans: string[] = [];
+  const ranges: string[] = [];
   return {
     store: {
       ...store,
@@ -149,7 +157,14 @@ export function countingScans(store: SessionStore): { store: SessionStore; scans
         scans.push(prefix);
         return store.keys(prefix);
       },
+      keyRange:
+        store.keyRange &&
+        ((prefix, range) => {
+          ranges.push(prefix);
+          return store.keyRange!(prefix, range);
+        }),
     },
     scans,
+    ranges,
   };
 }

@@ -20,10 +20,11 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
     it("fetches oldest first, without a keyspace scan, and an acknowledged message leaves the index", async () => {
       const subject = await open();
       try {
-        const { store, scans } = countingScans(subject.store);
+        const { store, scans, ranges } = countingScans(subject.store);
         const inbox = createInboxService(store);
         await inbox.fetch("ag_new", { limit: 1, leaseSeconds: 1 }); // the one-time pass finds nothing
         scans.length = 0;
+        ranges.length = 0;
         for (let n = 0; n < 70; n++) await inbox.send(agent("ag_a"), sender, { text: `a${n}` });
         await inbox.send(agent("ag_b"), sender, { text: "b0" });
         const first = await inbox.fetch("ag_a", { limit: 100, leaseSeconds: 60 });
@@ -36,7 +37,9 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
           first.messages.slice(0, 68).map((m) => m.id),
         );
         expect(acked.acked).toHaveLength(68);
-        expect(scans).toEqual(indexed ? [] : ["inbox:ag_a:", "inbox:ag_a:"]);
+        expect(scans).toEqual([]);
+        // Without sorted sets, the inbox's keys a chunk at a time (64): two reads per fetch of 70.
+        expect(ranges).toEqual(indexed ? [] : Array(4).fill("inbox:ag_a:"));
         if (indexed) expect(await store.sortedSets!.range("inbox-index:ag_a")).toHaveLength(2);
         expect(texts((await inbox.fetch("ag_b", { limit: 5, leaseSeconds: 60 })).messages)).toEqual(["b0"]);
       } finally {
@@ -64,11 +67,11 @@ function inboxSuite(name: string, open: () => Promise<SessionStoreUnderTest>, in
         const before = countingScans(subject.store);
         const fetched = await createInboxService(before.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
         expect(texts(fetched.messages)).toEqual(["old-1", "old-2"]);
-        expect(before.scans).toEqual(indexed ? ["inbox:"] : ["inbox:ag_old:"]);
+        expect(before.scans).toEqual(indexed ? ["inbox:"] : []);
         // Another process: the marker says it is done.
         const later = countingScans(subject.store);
         await createInboxService(later.store).fetch("ag_old", { limit: 5, leaseSeconds: 1 });
-        expect(later.scans).toEqual(indexed ? [] : ["inbox:ag_old:"]);
+        expect(later.scans).toEqual([]);
       } finally {
         await subject.cleanup();
       }

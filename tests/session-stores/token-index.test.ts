@@ -13,7 +13,7 @@ function tokenIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
     it("pages through every token by id without a keyspace scan", async () => {
       const subject = await open();
       try {
-        const { store, scans } = countingScans(subject.store);
+        const { store, scans, ranges } = countingScans(subject.store);
         const tokens = createTokenService(store);
         await tokens.page({ limit: 1 }); // the one-time pass finds nothing
         scans.length = 0;
@@ -33,7 +33,9 @@ function tokenIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
         expect(all.map((t) => t.id)).toEqual(["admin", ...minted].sort());
         const users = await tokens.page({ limit: 100, kinds: ["user", "admin"] });
         expect(users.tokens).toHaveLength(31);
-        expect(scans).toEqual(indexed ? [] : Array(6).fill("token:"));
+        expect(scans).toEqual([]);
+        if (!indexed) expect(ranges.length).toBeGreaterThan(0); // read a chunk (256 ids) at a time
+        expect(ranges.every((prefix) => prefix === "token:")).toBe(true);
       } finally {
         await subject.cleanup();
       }
@@ -52,10 +54,10 @@ function tokenIndexSuite(name: string, open: () => Promise<SessionStoreUnderTest
         const first = countingScans(subject.store);
         const listed = await createTokenService(first.store).page({ limit: 10 });
         expect(listed.tokens.map((t) => t.id)).toEqual([old.record.id]);
-        expect(first.scans).toEqual(["token:"]);
+        expect(first.scans).toEqual(indexed ? ["token:"] : []);
         const later = countingScans(subject.store);
         await createTokenService(later.store).page({ limit: 10 });
-        expect(later.scans).toEqual(indexed ? [] : ["token:"]);
+        expect(later.scans).toEqual([]);
       } finally {
         await subject.cleanup();
       }
