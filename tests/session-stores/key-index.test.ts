@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createKeyIndex } from "../../gateway/src/session-stores/_key-index.ts";
+import { createKeyIndex, type KeyIndex } from "../../gateway/src/session-stores/_key-index.ts";
 
 type Entry = { expiresAt: number | null };
 /** Entries for the tests that only tell live from expired at `NOW`. */
@@ -14,8 +14,29 @@ const scan = (entries: Map<string, Entry>, prefix: string, now = NOW) =>
     .map(([key]) => key)
     .sort();
 
+/** Pages of `prefix` (from the start, from a listed key, from between keys; up and down) are parts of `expected`. */
+function expectPagesLikeScan(
+  index: KeyIndex<Entry>,
+  prefix: string,
+  expected: string[],
+  now: number,
+  limit: number,
+): void {
+  const at = expected[Math.floor(expected.length / 3)] ?? `${prefix}0`;
+  for (const from of [null, at, `${at}5`]) {
+    const up = from === null ? expected : expected.filter((key) => key > from);
+    expect(index.range(prefix, { from, limit, direction: "up" }, now), `${prefix} up ${from}`).toEqual(
+      up.slice(0, limit),
+    );
+    const down = (from === null ? expected : expected.filter((key) => key < from)).toReversed();
+    expect(index.range(prefix, { from, limit, direction: "down" }, now), `${prefix} down ${from}`).toEqual(
+      down.slice(0, limit),
+    );
+  }
+}
+
 describe("key index", () => {
-  it("lists the same keys as a full scan through random sets and deletes, for every kind of prefix", () => {
+  it("lists the same keys (and pages of them) as a full scan through random sets and deletes, for every kind of prefix", () => {
     const index = createKeyIndex<Entry>();
     const truth = new Map<string, Entry>();
     const segments = ["a", "ab", "b", "x-1", "x.2"];
@@ -39,6 +60,8 @@ describe("key index", () => {
       if (step % 100 === 0) {
         for (const prefix of prefixes) {
           expect(index.keys(prefix, NOW), prefix).toEqual(scan(truth, prefix));
+          // Pages keep a group's sorted listing at any size: the sets and deletes since must be seen.
+          expectPagesLikeScan(index, prefix, scan(truth, prefix), NOW, 1 + random(4));
         }
       }
     }
@@ -98,20 +121,7 @@ describe("key index", () => {
         const listed = index.keys(prefix, now);
         expect(listed, prefix).toEqual(expected);
         listed.length = 0; // a caller's copy: the kept listing stays whole
-        // A page from a listed key, from between keys, or from the start, either way: that part of the full scan.
-        const at = expected[Math.floor(expected.length / 3)] ?? `${prefix}0`;
-        for (const from of [null, at, `${at}5`]) {
-          const limit = 1 + random(300);
-          const up = from === null ? expected : expected.filter((key) => key > from);
-          expect(index.range(prefix, { from, limit, direction: "up" }, now), `${prefix} up ${from}`).toEqual(
-            up.slice(0, limit),
-          );
-          const down = (from === null ? expected : expected.filter((key) => key < from)).toReversed();
-          expect(
-            index.range(prefix, { from, limit, direction: "down" }, now),
-            `${prefix} down ${from}`,
-          ).toEqual(down.slice(0, limit));
-        }
+        expectPagesLikeScan(index, prefix, expected, now, 1 + random(300));
       }
     };
     check();
