@@ -16,8 +16,8 @@
  * under a group prefix with at least `SORTED_KEPT_FROM` of them are kept, with the soonest expiry among them, until
  * a key joins or leaves a group under it or an entry's expiry changes: until that expiry a listing is a copy of the
  * array (names change rarely; a group that changes often is sorted again, as before). A page of a listing
- * (`range`) is a binary search of that array, which is kept for a group of any size read that way: an inbox walked
- * a chunk at a time sorts its keys once, not once a chunk.
+ * (`range`) is a binary search of that array, which is kept for any group larger than the page read that way: an
+ * inbox walked a chunk at a time sorts its keys once, not once a chunk.
  * @module
  */
 import { createExpiryQueue } from "./_expiry-queue.ts";
@@ -176,10 +176,9 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
 
   /**
    * The live keys under `prefix`, sorted: the kept listing itself when it is all live (which callers must not
-   * change: `keys` copies it), else a new array. `keepAny`: keep the sorted listing of a group prefix of any size
-   * (a listing read a page at a time sorts it once, not once a page).
+   * change: `keys` copies it), else a new array. The sorted listing of a group prefix is kept from `keepFrom` keys.
    */
-  const listed = (prefix: string, now: number, keepAny: boolean): readonly string[] => {
+  const listed = (prefix: string, now: number, keepFrom: number): readonly string[] => {
     const isLive = (key: string) => {
       const expiresAt = entries.get(key)!.expiresAt;
       return expiresAt === null || expiresAt > now;
@@ -189,7 +188,7 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
     const exact = end === prefix.length && end > 0;
     const kept = exact ? sortedUnder.get(prefix) : undefined;
     if (kept !== undefined) return now < kept.allLiveBefore ? kept.keys : kept.keys.filter(isLive);
-    if (!exact || (!keepAny && countUnder(prefix) < SORTED_KEPT_FROM)) {
+    if (!exact || countUnder(prefix) < keepFrom) {
       const result: string[] = [];
       for (const key of candidates(prefix, end))
         if ((exact || key.startsWith(prefix)) && isLive(key)) result.push(key);
@@ -230,11 +229,13 @@ export function createKeyIndex<Entry extends IndexedEntry>(): KeyIndex<Entry> {
         return expiresAt !== undefined && expiresAt !== null && expiresAt <= now;
       }),
     keys(prefix, now) {
-      const keys = listed(prefix, now, false);
+      const keys = listed(prefix, now, SORTED_KEPT_FROM);
       return keys === sortedUnder.get(prefix)?.keys ? keys.slice() : (keys as string[]);
     },
     range(prefix, { from, limit, direction }, now) {
-      const keys = listed(prefix, now, true);
+      // Kept once it takes more than a page: a listing read page by page sorts it once. An inbox or a user's agents
+      // that fit one page (most, and every empty one polled) keep nothing.
+      const keys = listed(prefix, now, Math.min(limit + 1, SORTED_KEPT_FROM));
       if (direction === "up") {
         const start = from === null ? 0 : firstAbove(keys, from, false);
         return keys.slice(start, start + limit);
