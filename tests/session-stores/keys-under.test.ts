@@ -42,7 +42,8 @@ describe("keysUnder", () => {
       expect(await read("n10", "down")).toEqual(names.slice(0, 10).toReversed());
       expect(await read("n00", "down")).toEqual([]);
     }
-    // With key ranges: chunks of 5 until one comes back short.
-    expect(ranges.slice(0, 5)).toEqual([5, 5, 5, 5, 3]);
+    // With key ranges: 5 keys, then twice as many each time, until a read comes back short (23 in all; then the 13
+    // after n09).
+    expect(ranges.slice(0, 5)).toEqual([5, 10, 8, 5, 8]);
   });
 });

@@ -4,19 +4,22 @@
  * (on cloudflare, each sent over RPC). A store without them is asked once.
  * @module
  */
-import type { SessionStore } from "../session-stores/types.ts";
+import { KEY_RANGE_MAX, type SessionStore } from "../session-stores/types.ts";
 import { firstAfter } from "./pages.ts";
 
 /**
  * What follows `prefix` in each key under it, after `from` (`up`: ascending) or before it (`down`), in byte order.
- * `from` is such a remainder too.
+ * `from` is such a remainder too. The first read asks for `chunk` keys and each next one for twice as many: a page
+ * costs one small read, and a walk through a long listing (an inbox fetch passing thousands of leased messages) a
+ * few reads, not one per chunk.
  */
 export async function* keysUnder(
   store: SessionStore,
   prefix: string,
   options: { from?: string; chunk: number; direction: "up" | "down" },
 ): AsyncGenerator<string> {
-  const { chunk, direction } = options;
+  const { direction } = options;
+  let chunk = options.chunk;
   if (!store.keyRange) {
     const keys = await store.keys(prefix);
     const bound = options.from === undefined ? undefined : prefix + options.from;
@@ -35,5 +38,6 @@ export async function* keysUnder(
     for (const key of keys) yield key.slice(prefix.length);
     if (keys.length < chunk) return;
     from = keys[keys.length - 1]!;
+    chunk = Math.min(chunk * 2, KEY_RANGE_MAX);
   }
 }
