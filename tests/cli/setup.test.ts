@@ -127,6 +127,11 @@ describe("connect --setup", () => {
     );
     conn.kill();
     await conn.exited;
+    // Once it connected with its command, the bare line works on this machine too (the saved command runs).
+    const again = await connect(["exec", "--setup", ticket.body.url], { home: machine });
+    expect(await cliOk(["chat", "shouter", "again"], { home: caller })).toBe("AGAIN\n");
+    again.kill();
+    await again.exited;
     // Elsewhere it stays used.
     const elsewhere = await runCli(["connect", "exec", "--setup", ticket.body.url, "--", "cat"], {
       home: freshHome(),

@@ -23,7 +23,7 @@ import {
   updateConfig,
 } from "../config.ts";
 import { buildAdapter } from "../connection/build-adapter.ts";
-import { redeemTicket } from "../connection/redeem-ticket.ts";
+import { redeemedHere, redeemTicket } from "../connection/redeem-ticket.ts";
 import { runConnector } from "../connection/run-connector.ts";
 import { createStatusLog } from "../connection/status-log.ts";
 import { createAgentRuntime } from "../runtime/run-request.ts";
@@ -259,8 +259,10 @@ function merge(
 }
 
 async function fromTicket(ticketUrl: string, wanted: Wanted): Promise<Resolved> {
-  // The line says the agent runs a command (`connect exec --setup …`): without it, refuse before the ticket is used.
-  if (wanted.type === "exec" && !wanted.command) throw missingSetupCommand(false);
+  // The line says the agent runs a command (`connect exec --setup …`): without it (and none saved here from this
+  // ticket before), refuse before the ticket is used.
+  if (wanted.type === "exec" && !wanted.command && !redeemedHere(ticketUrl)?.agent.command)
+    throw missingSetupCommand(false);
   const { alias, agent } = await redeemTicket(ticketUrl, merge({}, wanted, ""));
   const full = { ...agent, ...merge(agent, wanted, agent.type) };
   return { alias, agent: full, url: connectUrl(loadConfig(), full), token: agent.token! };

@@ -19,29 +19,12 @@ export async function redeemTicket(
   ticketUrl: string,
   local: Pick<LocalAgent, "project" | "type" | "command" | "args" | "permissionMode" | "maxConcurrent">,
 ): Promise<{ alias: string; agent: LocalAgent; gatewayUrl: string }> {
-  let url: URL;
-  try {
-    url = new URL(ticketUrl);
-  } catch {
-    throw new CliError(
-      "invalid_ticket_url",
-      `"${ticketUrl}" is not a ticket URL (https://<gateway>/v1/tickets/amt_...).`,
-    );
-  }
-  if (!/^https?:$/.test(url.protocol) || !/\/v1\/tickets\/[^/]+$/.test(url.pathname))
-    throw new CliError(
-      "invalid_ticket_url",
-      `"${ticketUrl}" is not a ticket URL (https://<gateway>/v1/tickets/amt_...).`,
-    );
-  const ticket = createHash("sha256")
-    .update(url.pathname.slice(url.pathname.lastIndexOf("/") + 1))
-    .digest("hex");
+  const { url, ticket } = parseTicketUrl(ticketUrl);
   let redeemed: Redeemed;
   try {
     redeemed = await new GatewayApi(url.origin).json<Redeemed>("POST", url.pathname);
   } catch (error) {
-    const saved =
-      error instanceof CliError && error.code === "ticket_used" ? redeemedHere(ticket) : undefined;
+    const saved = error instanceof CliError && error.code === "ticket_used" ? savedFrom(ticket) : undefined;
     if (saved) return saved;
     throw error;
   }
@@ -65,8 +48,33 @@ export async function redeemTicket(
   return { alias, agent, gatewayUrl: redeemed.gateway_url };
 }
 
-/** The agent this machine saved from the ticket (SHA-256 `ticket`), if it redeemed it before. */
-function redeemedHere(ticket: string): { alias: string; agent: LocalAgent; gatewayUrl: string } | undefined {
+/** The agent this machine saved when it redeemed `ticketUrl`, if it did. */
+export function redeemedHere(ticketUrl: string): { alias: string; agent: LocalAgent } | undefined {
+  return savedFrom(parseTicketUrl(ticketUrl).ticket);
+}
+
+/** The ticket URL, and the SHA-256 of its ticket (what the config keeps). */
+function parseTicketUrl(ticketUrl: string): { url: URL; ticket: string } {
+  let url: URL;
+  try {
+    url = new URL(ticketUrl);
+  } catch {
+    throw new CliError(
+      "invalid_ticket_url",
+      `"${ticketUrl}" is not a ticket URL (https://<gateway>/v1/tickets/amt_...).`,
+    );
+  }
+  if (!/^https?:$/.test(url.protocol) || !/\/v1\/tickets\/[^/]+$/.test(url.pathname))
+    throw new CliError(
+      "invalid_ticket_url",
+      `"${ticketUrl}" is not a ticket URL (https://<gateway>/v1/tickets/amt_...).`,
+    );
+  const secret = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  return { url, ticket: createHash("sha256").update(secret).digest("hex") };
+}
+
+/** The agent saved from the ticket whose SHA-256 is `ticket`. */
+function savedFrom(ticket: string): { alias: string; agent: LocalAgent; gatewayUrl: string } | undefined {
   const config = loadConfig();
   for (const [alias, agent] of Object.entries(config.agents)) {
     if (agent.ticket === ticket && agent.token && agent.url) return { alias, agent, gatewayUrl: agent.url };
