@@ -178,6 +178,9 @@ describe("other exec agents", () => {
     const claude = await runCli(["connect", "--agent", "ghost"], { home, env: { PATH: "/nonexistent" } });
     expect(claude.code).toBe(1);
     expect(claude.stderr).toContain("npm install -g @anthropic-ai/claude-code");
+    expect(claude.stderr).toContain(
+      "On the command line its path goes after `--`: `agent-mesh connect claude --agent ghost -- /path/to/claude`.",
+    );
     expect(claude.stderr).toContain("[adapter_missing]");
     const noCommand = await runCli(["connect", "exec", "--agent", "ghost"], { home });
     expect(noCommand.code).toBe(1);

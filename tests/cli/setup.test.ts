@@ -139,6 +139,23 @@ describe("connect --setup", () => {
     expect(elsewhere.stderr).toContain("[ticket_used]");
   });
 
+  it("a claude agent's line on a machine without claude says so, and the same line works again there", async () => {
+    await createAgent(user.api, { name: "thinker", type: "claude" });
+    const url = await ticketFor("thinker");
+    const machine = freshHome();
+    const env = { PATH: "/nonexistent" };
+    for (let run = 0; run < 2; run++) {
+      // Both runs: the second reuses the credential the first kept, instead of failing with ticket_used.
+      const result = await runCli(["connect", "--setup", url], { home: machine, env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("`claude` was not found on PATH");
+      expect(result.stderr).toContain(
+        "This machine kept the ticket's credential: once it is installed, run the same line again.",
+      );
+      expect(result.stderr).not.toContain("ticket_used");
+    }
+  });
+
   it("a revoked credential stops the connector with a clear message, without reconnecting", async () => {
     const agent = await createAgent(user.api, { name: "revokee", type: "echo" });
     const machine = freshHome();

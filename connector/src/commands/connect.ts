@@ -121,8 +121,15 @@ Examples:
       const status = createStatusLog();
       const log = status.now;
       const adapter = await buildAdapter(agent, log).catch((error: unknown) => {
-        const noCommand = options.setup && error instanceof CliError && error.code === "missing_command";
-        throw noCommand ? missingSetupCommand(true, agent.name) : error;
+        if (!options.setup || !(error instanceof CliError)) throw error;
+        if (error.code === "missing_command") throw missingSetupCommand(true, agent.name);
+        // The ticket is used by now and its credential kept: the same line works here once the binary is installed.
+        if (error.code === "adapter_missing")
+          throw new CliError(
+            error.code,
+            `${error.message} This machine kept the ticket's credential: once it is installed, run the same line again.`,
+          );
+        throw error;
       });
       const running = runningConnector(alias);
       if (running && running.pid !== process.pid) {

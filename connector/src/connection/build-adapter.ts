@@ -88,7 +88,12 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
     await adapter.check();
     return adapter;
   } catch (error) {
-    if (error instanceof AgentRunError) throw new CliError(error.code, `${error.message} [${error.code}]`);
-    throw error;
+    if (!(error instanceof AgentRunError)) throw error;
+    // The adapters speak of their `command` option; on the command line that is what follows `--`.
+    const onTheCommandLine =
+      error.code === "adapter_missing" && agent.type !== "exec" && !agent.command
+        ? ` On the command line its path goes after \`--\`: \`agent-mesh connect ${agent.type} --agent ${agent.name} -- /path/to/${agent.type}\`.`
+        : "";
+    throw new CliError(error.code, `${error.message}${onTheCommandLine} [${error.code}]`);
   }
 }
