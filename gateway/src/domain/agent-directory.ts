@@ -61,9 +61,9 @@ export function createAgentDirectory(store: SessionStore) {
   }
 
   /**
-   * The index's names after `after` (undefined: all), in byte order (names are lowercase ASCII). A sorted set (or a
-   * Durable Object's key table) is read a chunk at a time, so a page of a user with 100,000 agents does not fetch
-   * all their names; memory and fs list prefix keys from their own memory at once.
+   * The index's names after `after` (undefined: all), in byte order (names are lowercase ASCII). A sorted set, or
+   * the prefix keys in key ranges (util/keys-under.ts), are read a chunk at a time, so a page of a user with 100,000
+   * agents does not fetch all their names (on Workers, over RPC).
    */
   async function* names(index: Index, after: string | undefined): AsyncGenerator<string> {
     if (sets) yield* membersOf(sets, setKey(index), { from: after, chunk: NAMES_CHUNK, direction: "up" });
