@@ -19,7 +19,7 @@ testSessionStore(
       },
     };
   },
-  { durable: true, sharedAcrossProcesses: true },
+  { durable: true, sharedAcrossProcesses: true, listing: "key ranges" },
 );
 
 const objectOf = (name: string) => env.STORE.get(env.STORE.idFromName(name));

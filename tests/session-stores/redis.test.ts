@@ -6,4 +6,5 @@ if (redis)
   testSessionStore("redis", () => redisSessionHarness(redis.url, redis.redis), {
     durable: true,
     sharedAcrossProcesses: true,
+    listing: "sorted sets",
   });

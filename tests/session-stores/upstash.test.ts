@@ -6,4 +6,5 @@ if (redis?.upstash)
   testSessionStore("upstash", () => upstashSessionHarness(redis.upstash!), {
     durable: true,
     sharedAcrossProcesses: true,
+    listing: "sorted sets",
   });
