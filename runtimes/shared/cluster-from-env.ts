@@ -23,6 +23,8 @@ export function openCluster(settings: ClusterSettings): { options: ClusterOption
   const subscriber = new Redis(settings.redisUrl, REDIS_CLIENT_OPTIONS);
   subscriber.on("error", () => {}); // its outage is the command connection's, reported by the store
   const what = `the cluster's redis at ${redisHostOf(settings.redisUrl)}`;
+  // A node's log otherwise reads like a single gateway's on the redis store; the id names it in /v1/node too.
+  console.log(`  Cluster node ${settings.nodeId}: one gateway with every node on ${what} (docs/cluster.md).`);
   const availability = createAvailability({
     what,
     probe: () => redis.call("PING"),

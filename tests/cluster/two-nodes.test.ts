@@ -27,6 +27,13 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     await redis?.stop();
   });
 
+  it("says at start that each is a node of a cluster, and which", () => {
+    expect(nodeA.output()).toContain(
+      "Cluster node node-0: one gateway with every node on the cluster's redis at",
+    );
+    expect(nodeB.output()).toContain("Cluster node node-1:");
+  });
+
   async function setup(name: string) {
     const user = await createUser(nodeA.url, adminToken, name);
     const agent = await createAgent(user.api);
