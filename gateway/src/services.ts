@@ -34,7 +34,7 @@ export interface GatewayServices {
   /** What this node holds right now (`GET /v1/node`, admin only). */
   nodeStats(): NodeStats;
   /** Opaque hex id of a caller as seen by one agent: stable, not reversible, never user text. */
-  clientId(user: string, agentId: string): Promise<string>;
+  clientId(user: string, agentId: string): string | Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
 }
 
@@ -119,14 +119,15 @@ export function createCoreServices(options: CoreServicesOptions) {
     onTaskChange: options.onTaskChange,
   });
   const clientIds = new Map<string, string>();
-  async function clientId(user: string, agentId: string): Promise<string> {
+  /** Remembered ids come back as they are, with no async frame: every call asks for one. */
+  function clientId(user: string, agentId: string): string | Promise<string> {
     const key = `${user}\n${agentId}`;
-    let id = clientIds.get(key);
-    if (!id) {
-      id = (await hmacSha256Hex(await secret(), `client:${key}`)).slice(0, 32);
-      if (clientIds.size > 10_000) clientIds.clear();
-      clientIds.set(key, id);
-    }
+    return clientIds.get(key) ?? mintClientId(key);
+  }
+  async function mintClientId(key: string): Promise<string> {
+    const id = (await hmacSha256Hex(await secret(), `client:${key}`)).slice(0, 32);
+    if (clientIds.size > 10_000) clientIds.clear();
+    clientIds.set(key, id);
     return id;
   }
   /** Calls a task-change listener without letting it throw into the caller. */

@@ -61,7 +61,7 @@ export interface CallServiceDeps {
   tasks: TaskService;
   inbox: InboxService;
   hub: AgentHub;
-  clientId(user: string, agentId: string): Promise<string>;
+  clientId(user: string, agentId: string): string | Promise<string>;
   onError(error: unknown, context: { stage: string }): void;
   /** Tells the gateway's task-change listeners (push notifications, followers) about a state this service saved. */
   notifyTaskChange?(task: TaskRecord): void;
@@ -87,8 +87,12 @@ export function createCallService(deps: CallServiceDeps) {
    * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
    * since ids are not secrets), or a new one.
    */
-  async function claimSession(caller: Caller, agent: AgentRecord, sessionId?: string): Promise<string> {
-    if (!sessionId) return crypto.randomUUID();
+  function claimSession(caller: Caller, agent: AgentRecord, sessionId?: string): string | Promise<string> {
+    // A new conversation (most calls) needs no store and no async frame.
+    return sessionId ? claimKnownSession(caller, agent, sessionId) : crypto.randomUUID();
+  }
+
+  async function claimKnownSession(caller: Caller, agent: AgentRecord, sessionId: string): Promise<string> {
     if (!SESSION_ID.test(sessionId))
       throw new ApiError(400, "invalid_request", "session_id: 1–128 letters, digits, . _ -");
     const key = `session:${agent.id}:${sessionId}`;

@@ -64,10 +64,12 @@ export class PendingRequest {
   /** Seq of the oldest chunk still in `#history` minus one: resuming from before it is impossible. */
   #droppedThrough = 0;
   #outcome: Outcome | null = null;
-  /** Permission prompts the agent is waiting on, by id (a caller may answer each once). */
-  readonly openPrompts = new Map<string, PermissionPrompt>();
-  /** Prompts the agent withdrew (decided by itself, e.g. on its timeout): a late answer is told so. */
-  readonly withdrawnPrompts = new Map<string, PromptWithdrawal>();
+  /**
+   * Permission prompts the agent is waiting on, by id (a caller may answer each once), and those it withdrew
+   * (decided by itself, e.g. on its timeout), so a late answer is told so. Made on the first prompt: most
+   * requests never ask, and a relayed call allocated these two maps for nothing.
+   */
+  #prompts: { open: Map<string, PermissionPrompt>; withdrawn: Map<string, PromptWithdrawal> } | null = null;
   /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
   outcomeStored: Promise<void> | undefined;
   /** Set while a task's ending waits for its save before callers are told (see #announce). */
@@ -224,11 +226,12 @@ export class PendingRequest {
 
   /** Sends a caller's answer to one of this request's open prompts over `link`, the agent's socket (if any). */
   answerPrompt(link: AgentConnection | null, answer: PromptAnswer): PromptAnswerOutcome {
-    if (this.withdrawnPrompts.has(answer.prompt_id)) return "withdrawn";
-    if (!this.openPrompts.has(answer.prompt_id)) return "not_found";
+    const prompts = this.#prompts;
+    if (prompts?.withdrawn.has(answer.prompt_id)) return "withdrawn";
+    if (!prompts?.open.has(answer.prompt_id)) return "not_found";
     if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
     if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
-    this.openPrompts.delete(answer.prompt_id);
+    prompts.open.delete(answer.prompt_id);
     // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
     link.send(extended(answer, { type: "input" as const, id: this.call.requestId }));
     return "sent";
@@ -237,9 +240,12 @@ export class PendingRequest {
   /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */
   #permissionChunk(delta: string): void {
     const read = readPermissionDelta(delta);
-    if (read && "prompt" in read) this.openPrompts.set(read.prompt.prompt_id, read.prompt);
-    else if (read && this.openPrompts.delete(read.withdrawal.prompt_id))
-      this.withdrawnPrompts.set(read.withdrawal.prompt_id, read.withdrawal);
+    if (!read) return;
+    this.#prompts ??= { open: new Map(), withdrawn: new Map() };
+    const prompts = this.#prompts;
+    if ("prompt" in read) prompts.open.set(read.prompt.prompt_id, read.prompt);
+    else if (prompts.open.delete(read.withdrawal.prompt_id))
+      prompts.withdrawn.set(read.withdrawal.prompt_id, read.withdrawal);
   }
 
   #remember(chunk: RelayedChunk): void {
