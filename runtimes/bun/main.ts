@@ -6,7 +6,7 @@ import { upgradeWebSocket, websocket } from "./websocket.ts";
 // Bun runs the microtasks after each WebSocket message it hands over: gather SSE writes until a burst is handled.
 gatherSseWritesUntil(setImmediate);
 
-const { gateway, hostname, port, maxFrameBytes } = await boot("bun", Bun.env, upgradeWebSocket);
+const { gateway, hostname, port, maxFrameBytes, store } = await boot("bun", Bun.env, upgradeWebSocket);
 
 const server = Bun.serve({
   hostname,
@@ -25,7 +25,7 @@ const server = Bun.serve({
   websocket: { ...websocket, maxPayloadLength: maxFrameBytes, idleTimeout: 0 },
 });
 
-console.log(listening("bun", server.url.toString().replace(/\/$/, ""), gateway.services.store.name));
+console.log(listening("bun", server.url.toString().replace(/\/$/, ""), store));
 
 const shutdown = async () => {
   // No new connections; the open ones close with the process (see `prepareExit`), callers' streams too.

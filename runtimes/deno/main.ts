@@ -8,7 +8,7 @@ import { upgradeAgentSocket } from "./agent-sockets.ts";
 // Each agent WebSocket message is a task of its own here: gather SSE writes until the ready ones are handled.
 gatherSseWritesUntil(setImmediate);
 
-const { gateway, hostname, port } = await boot("deno", Deno.env.toObject(), upgradeWebSocket);
+const { gateway, hostname, port, store } = await boot("deno", Deno.env.toObject(), upgradeWebSocket);
 
 /** A pause before listening again, so a process out of files does not spin. */
 const RELISTEN_AFTER_MS = 1000;
@@ -27,8 +27,7 @@ function serve(): void {
       {
         hostname,
         port,
-        onListen: ({ hostname, port }) =>
-          console.log(listening("deno", `http://${hostname}:${port}`, gateway.services.store.name)),
+        onListen: ({ hostname, port }) => console.log(listening("deno", `http://${hostname}:${port}`, store)),
       },
       (request, info) =>
         upgradeAgentSocket(Deno, gateway.agentSocket, request) ?? gateway.fetch(request, info),

@@ -8,14 +8,14 @@ import { answerClientErrorsWithJson } from "./client-errors.ts";
 import { readingSmallBodiesFirst } from "./small-bodies.ts";
 import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
-const { gateway, hostname, port, maxFrameBytes } = await boot("node", process.env, upgradeWebSocket);
+const { gateway, hostname, port, maxFrameBytes, store } = await boot("node", process.env, upgradeWebSocket);
 
 // @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts).
 const server = createServer(readingSmallBodiesFirst(getRequestListener(gateway.fetch, { hostname })));
 answerClientErrorsWithJson(server);
 server.listen(port, hostname, () => {
   const { address, port: bound } = server.address() as AddressInfo;
-  console.log(listening("node", `http://${address}:${bound}`, gateway.services.store.name));
+  console.log(listening("node", `http://${address}:${bound}`, store));
 });
 
 attachWebSockets(

@@ -3,6 +3,7 @@
  * and prints a newly generated admin token once. Kept apart from the store choice (store-from-env.ts) so the
  * connector package, which embeds only the fs store, does not carry the Redis and Upstash clients.
  */
+import { resolve } from "node:path";
 import process from "node:process";
 import type { UpgradeWebSocket } from "hono/ws";
 import {
@@ -21,6 +22,8 @@ export interface Boot {
   port: number;
   /** Largest WebSocket frame the runtime should let through to the gateway (which enforces its own cap). */
   maxFrameBytes: number;
+  /** The store as the start line names it: for fs with the folder its data is in (to back up, to find again). */
+  store: string;
 }
 
 export interface GatewayFromEnvOptions {
@@ -66,6 +69,10 @@ export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Bo
     hostname: env.HOST ?? "127.0.0.1",
     port,
     maxFrameBytes: config.maxFrameBytes + 64 * 1024,
+    store:
+      stores.store.name === "fs"
+        ? `fs in ${resolve(env.AGENT_MESH_DATA_DIR || "./.data")}`
+        : stores.store.name,
   };
 }
 

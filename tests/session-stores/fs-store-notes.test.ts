@@ -2,7 +2,7 @@
  * The fs store's start-up lines: a sync setting below the default, and a data folder on a file system that keeps
  * less than a disk (tmpfs, ramfs, a container's overlayfs). The folder's case runs for real on a tmpfs this Linux
  * machine mounts writable (/dev/shm on every distribution we know), through `createStoresFromEnv` (the gateway
- * entries) and through `agent-mesh gateway`.
+ * entries) and through `agent-mesh gateway`. Every entry's start line names the data folder.
  */
 import { accessSync, constants, readFileSync, statfsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { dataDirVolumeNote, fsSyncNote, volumeNote } from "../../runtimes/shared/fs-store-notes.ts";
 import { createStoresFromEnv } from "../../runtimes/shared/store-from-env.ts";
 import { cleanupCli, freshHome, spawnCli } from "../cli/helpers.ts";
+import { type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
 
 const TMPFS = 0x01021994;
 
@@ -91,7 +92,24 @@ describe("fs store start-up lines", () => {
       "AGENT_MESH_FS_SYNC=250: acknowledged writes are synced within 250 ms",
     );
     expect(gateway.output()).toContain(`WARNING: AGENT_MESH_DATA_DIR (${dir}) is on tmpfs, in memory`);
+    // Where the data is (a default under the home folder is easy to lose track of), in the start line itself.
+    expect(gateway.output()).toContain(`agent-mesh gateway (node, store=fs in ${dir}) listening on ${url}`);
     gateway.kill("SIGTERM");
     expect(await gateway.exited).toBe(0);
+  }, 60_000);
+
+  it.each<RuntimeName>([
+    "bun",
+    "deno",
+    "node",
+  ])("the %s entry names its data folder in its start line, as an absolute path", async (runtime) => {
+    const gateway = await startGateway({ runtime, store: "fs" });
+    try {
+      expect(gateway.output()).toContain(
+        `agent-mesh gateway (${runtime}, store=fs in ${gateway.dataDir}) listening on ${gateway.url}`,
+      );
+    } finally {
+      await gateway.stop();
+    }
   }, 60_000);
 });

@@ -25,7 +25,12 @@ export interface ServeOptions {
 }
 
 export async function serveGateway(options: ServeOptions): Promise<void> {
-  const env = { ...process.env, PORT: String(options.port), HOST: options.host };
+  const env = {
+    ...process.env,
+    PORT: String(options.port),
+    HOST: options.host,
+    AGENT_MESH_DATA_DIR: options.dataDir,
+  };
   let stores: ReturnType<typeof openFsStores>;
   try {
     stores = openFsStores(options.dataDir, {
@@ -38,7 +43,7 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
     throw new CliError((error as { code?: string }).code ?? "data_dir_unusable", `${message}.`);
   }
   await printFsStoreNotes(options.dataDir, process.env.AGENT_MESH_FS_SYNC);
-  const { gateway, hostname, port, maxFrameBytes } = await gatewayFromEnv({
+  const { gateway, hostname, port, maxFrameBytes, store } = await gatewayFromEnv({
     runtime: "node",
     env,
     upgradeWebSocket,
@@ -54,7 +59,7 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
         websocket: { server: new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes }) },
         createServer: createServerReadingSmallBodiesFirst,
       },
-      (info) => console.log(listening("node", `http://${info.address}:${info.port}`, stores.store.name)),
+      (info) => console.log(listening("node", `http://${info.address}:${info.port}`, store)),
     );
     answerClientErrorsWithJson(server as Server);
     server.once("error", (error: NodeJS.ErrnoException) => {
