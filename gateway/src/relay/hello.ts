@@ -65,7 +65,8 @@ export async function welcome(
   const held = frame.inflight ?? [];
   const reattached: PendingRequest[] = [];
   try {
-    reattached.push(...(await reattachHeldTasks(host.slot(agent.id), held, host.delivery)));
+    if (held.length > 0)
+      reattached.push(...(await reattachHeldTasks(host.slot(agent.id), held, host.delivery)));
     if (options.adoptHeld) {
       const known = new Set(reattached.map((pending) => pending.call.requestId));
       const pending = host.slot(agent.id).pending;

@@ -38,6 +38,8 @@ export async function reattachHeldTasks(
 /** Queues the agent's unfinished tasks from the store (oldest first), then delivers what fits. */
 export async function loadTaskBacklog(slot: AgentSlot, context: TaskDeliveryContext): Promise<void> {
   const tasks = await context.tasks.backlog(slot.id);
+  // Nothing stored and nothing queued meanwhile (most connects): no queue to set, nothing to deliver.
+  if (tasks.length === 0 && slot.queue.length === 0) return;
   const ordered = tasks.filter((task) => !slot.isBusyWith(requestIdOf(task))).map((task) => task.id);
   if (slot.queue.length === 0) slot.setQueue(ordered);
   else {
