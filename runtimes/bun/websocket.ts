@@ -41,9 +41,12 @@ export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c: Context, ev
   if (server.upgrade(c.req.raw, { data: events })) return new Response(null);
 });
 
+/** One open event for every socket: the route never reads it, and a wave of connects made one each. */
+const OPENED = new Event("open");
+
 export const websocket = {
   open(ws: BunSocket): void {
-    dispatchSocketEvent(ws.data, "onOpen", new Event("open"), contextOf(ws));
+    dispatchSocketEvent(ws.data, "onOpen", OPENED, contextOf(ws));
   },
   message(ws: BunSocket, message: string | Uint8Array): void {
     const data = typeof message === "string" ? message : (message.buffer as ArrayBuffer);
