@@ -68,18 +68,26 @@ export function createBacklogIndex(store: SessionStore) {
     }
   }
 
-  /** Once the agent's first look is done (concurrent listings share one). */
-  async function lookedAt(agentId: string): Promise<void> {
+  /**
+   * Settles once the agent's first look is done (concurrent listings share one); undefined when it is known done,
+   * so a listing after it (every later connect) waits for nothing.
+   */
+  function lookedAt(agentId: string): Promise<void> | undefined {
     const look = place.firstLook;
-    if (look === undefined) return;
+    if (look === undefined) return undefined;
     const done = look.done(agentId);
-    if (done === true || (done !== false && (await done))) return;
+    if (done === true) return undefined;
+    if (done === false) return lookRunning(agentId, look);
+    return done.then((isDone) => (isDone ? undefined : lookRunning(agentId, look)));
+  }
+
+  function lookRunning(agentId: string, look: NonNullable<PendingPlace["firstLook"]>): Promise<void> {
     let running = looking.get(agentId);
     if (running === undefined) {
       running = firstLook(agentId, look);
       looking.set(agentId, running);
     }
-    await running;
+    return running;
   }
 
   return {
@@ -99,7 +107,8 @@ export function createBacklogIndex(store: SessionStore) {
     },
     /** Store keys of the agent's possibly unfinished tasks, oldest first. */
     async keysOf(agentId: string): Promise<string[]> {
-      await lookedAt(agentId);
+      const looked = lookedAt(agentId);
+      if (looked !== undefined) await looked;
       return (await place.list(agentId)).map((ulid) => taskKey(agentId, ulid));
     },
     /** Drops entries whose task ended or expired (a save that could not update the index, an old entry). */
