@@ -21,9 +21,12 @@ export function ownerTests(ctx: UiContext): void {
     const row = page.locator(".task-row").first();
     await eventually(() => row.getAttribute("data-status")).toBe("completed");
     expect(await page.getByRole("button", { name: "Load more" }).isVisible()).toBe(false);
+    // The row says what the task asked, not only its id; so does the task's page.
+    expect(await row.locator(".task-message").textContent()).toBe("background job");
     await ctx.shot("tasks");
     await row.getByRole("link").click();
     await page.getByText("echo: background job").waitFor();
+    expect(await page.locator(".task-message-full").textContent()).toBe("background job");
   });
 
   it("follows a running task live and cancels it; the agent sees the cancel", async () => {

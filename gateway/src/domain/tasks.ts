@@ -329,10 +329,13 @@ export function taskView(task: TaskRecord) {
     id: task.id,
     task_id: task.id,
     agent_id: task.agent_id,
+    agent_name: task.agent_name,
     session_id: task.session_id,
     status: shownStatus(task),
     a2a_state: A2A_TASK_STATE[shownStatus(task)],
     turn: task.turn ?? 1,
+    /** What the caller asked in the current turn (a list of tasks is read by what each was for). */
+    message: task.message,
     prompt: task.status === "working" ? task.prompt : undefined,
     withdrawn_prompt: task.withdrawn_prompt,
     result: task.result,

@@ -107,6 +107,8 @@ export const SCHEMAS = {
       task_id: { type: "string" },
       status: { enum: ["submitted", "working", "input-required", "completed", "failed", "canceled"] },
       a2a_state: { type: "string" },
+      message: { type: "string", description: "what the caller asked in the current turn" },
+      turn: { type: "integer", description: "1 for the first message; each continuation adds one" },
       result: { type: "string" },
       error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
       attachments: { type: "array", items: ref("Attachment") },

@@ -183,7 +183,11 @@ export function followContract(ctx: () => GatewayContext): void {
         const res = await user.api.get(`/v1/tasks/${taskId}`);
         return res.body.status === "input-required" ? res.body : null;
       });
-      expect(asked).toMatchObject({ result: "For how many?", a2a_state: "TASK_STATE_INPUT_REQUIRED" });
+      expect(asked).toMatchObject({
+        message: "book a table",
+        result: "For how many?",
+        a2a_state: "TASK_STATE_INPUT_REQUIRED",
+      });
       const continued = await user.api.post(`/v1/tasks/${taskId}/messages`, { message: "four" });
       expect(continued.status).toBe(202);
       expect(continued.body).toMatchObject({ status: "submitted", turn: 2 });
@@ -191,7 +195,7 @@ export function followContract(ctx: () => GatewayContext): void {
         const res = await user.api.get(`/v1/tasks/${taskId}`);
         return res.body.status === "completed" ? res.body : null;
       });
-      expect(done).toMatchObject({ result: "Booked for four.", turn: 2 });
+      expect(done).toMatchObject({ message: "four", result: "Booked for four.", turn: 2 });
       expect(connected.requests.map((r) => r.session_id)).toEqual([
         accepted.body.session_id,
         accepted.body.session_id,

@@ -188,7 +188,12 @@ export function relayContract(ctx: () => GatewayContext): void {
         },
         { what: "task completion" },
       );
-      expect(done).toMatchObject({ result: "later", a2a_state: "TASK_STATE_COMPLETED" });
+      expect(done).toMatchObject({ message: "later", result: "later", a2a_state: "TASK_STATE_COMPLETED" });
+      // A listing shows what each task was for.
+      const listed = await user.api.get(`/v1/tasks?agent=${agent.name}`);
+      expect(listed.body.tasks.find((t: { task_id: string }) => t.task_id === taskId)).toMatchObject({
+        message: "later",
+      });
       const stranger = await createUser(url, ctx().gateway.adminToken, "async-stranger");
       expect((await stranger.api.get(`/v1/tasks/${taskId}`)).status).toBe(404);
       connected.stop();

@@ -91,7 +91,13 @@ export async function renderTasks({ root, alive }: ViewContext): Promise<void> {
             h(
               "li",
               { class: "task-row", "data-task": t.task_id, "data-status": t.status },
-              h("a", { href: `#/tasks/${t.task_id}` }, h("code", null, t.task_id)),
+              // What the task asked, one line; its id below (a gateway before tasks carried their message: the id).
+              h(
+                "a",
+                { href: `#/tasks/${t.task_id}`, class: "task-link" },
+                t.message ? h("span", { class: "task-message" }, t.message) : null,
+                h("code", { class: t.message ? "muted small" : undefined }, t.task_id),
+              ),
               statusBadge(t.status),
               h("span", null, names.get(t.agent_id ?? "") ?? t.agent_id),
               h("span", { class: "muted" }, timeAgo(t.updated_at)),
@@ -145,6 +151,8 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
         { class: "facts" },
         h("dt", null, "Id"),
         h("dd", null, h("code", null, t.task_id)),
+        t.message ? h("dt", null, "Message") : null,
+        t.message ? h("dd", { class: "task-message-full" }, t.message) : null,
         h("dt", null, "Status"),
         h("dd", { class: "task-status" }, statusBadge(t.status)),
         h("dt", null, "Updated"),
