@@ -203,6 +203,7 @@ describe("config and help", () => {
       ["chat"],
       ["call"],
       ["task"],
+      ["tasks"],
       ["cancel"],
       ["discover"],
       ["start"],

@@ -99,7 +99,43 @@ describe("connect exec -- tr a-z A-Z", () => {
     expect(id).toMatch(/^ag_[0-9a-f]{16}\.[0-9a-z]{26}$/);
     expect(await cliOk(["task", id, "--wait"], { home })).toBe("LATER\n");
     const task = JSON.parse(await cliOk(["task", id, "--json"], { home }));
-    expect(task).toMatchObject({ id, status: "completed", result: "LATER" });
+    expect(task).toMatchObject({ id, status: "completed", result: "LATER", message: "later" });
+  });
+
+  it("tasks lists your tasks newest first, with what each asked, filtered and paged", async () => {
+    const ids: string[] = [];
+    for (const task of ["first job", "second job\nwith a second line", "third job"])
+      ids.push((await cliOk(["call", "upper", "--task", task, "--async"], { home })).trim());
+    for (const id of ids) await cliOk(["task", id, "--wait"], { home });
+    const table = await cliOk(["tasks", "--agent", "upper", "--limit", "3"], { home });
+    const [header, ...rows] = table.trimEnd().split("\n");
+    expect(header).toMatch(/^TASK\s+STATUS\s+AGENT\s+UPDATED\s+MESSAGE$/);
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual([...ids].reverse());
+    expect(rows[0]).toMatch(/completed\s+upper\s+\S+\s+third job$/);
+    expect(rows[1]).toMatch(/second job…$/); // its first line only
+    // --json gives the tasks as the gateway does.
+    const listed = JSON.parse(await cliOk(["tasks", "--agent", "upper", "--json", "--limit", "2"], { home }));
+    expect(listed.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
+    expect(listed[0]).toMatchObject({ agent_name: "upper", message: "third job", status: "completed" });
+    // More than a gateway page (100) is read page by page, without gaps or repeats.
+    for (let n = 0; n < 101; n++)
+      expect(
+        (await user.api.post("/v1/agents/upper/messages", { message: `bulk ${n}`, async: true })).status,
+      ).toBe(202);
+    const many = JSON.parse(await cliOk(["tasks", "--agent", "upper", "--json", "--limit", "103"], { home }));
+    expect(many).toHaveLength(103);
+    expect(new Set(many.map((t: { id: string }) => t.id)).size).toBe(103);
+    expect(many[0].message).toBe("bulk 100");
+    expect(many.slice(101).map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
+    expect(await cliOk(["tasks", "--status", "canceled", "--agent", "upper"], { home })).toBe(
+      "No tasks match.\n",
+    );
+    const bad = await runCli(["tasks", "--limit", "0"], { home });
+    expect(bad.stderr).toBe("agent-mesh: --limit must be a whole number from 1 to 1000.\n");
+    const wrongState = await runCli(["tasks", "--status", "done"], { home });
+    expect(wrongState.stderr).toContain("--status must be one of submitted, working");
+    const badTimeout = await runCli(["task", ids[0]!, "--wait", "--timeout", "soon"], { home });
+    expect(badTimeout.stderr).toBe("agent-mesh: --timeout must be a number of seconds > 0.\n");
   });
 
   it("an unknown agent or task fails with the gateway's code", async () => {

@@ -56,6 +56,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "show an async task; --wait waits for it to end",
     load: () => import("./task.ts"),
   },
+  {
+    name: "tasks",
+    summary: "list your async tasks, newest first",
+    load: () => import("./tasks.ts"),
+  },
   { name: "cancel", summary: "cancel an async task", load: () => import("./cancel.ts") },
   { name: "discover", summary: "find agents you can call", load: () => import("./discover.ts") },
   {

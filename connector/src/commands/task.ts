@@ -9,6 +9,9 @@ import { dim, printJson } from "../cli/output.ts";
 export interface TaskView {
   id: string;
   agent_id: string;
+  /** Absent from an older gateway's answers. */
+  agent_name?: string;
+  message?: string;
   session_id: string;
   status: string;
   result?: string;
@@ -30,10 +33,12 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  agent-mesh task ag_0123456789abcdef.01J... --wait")
     .action(async (id: string, options: { wait?: boolean; timeout?: string; json?: boolean }) => {
+      const seconds = options.timeout === undefined ? undefined : Number(options.timeout);
+      // As `call --timeout`: a value that is not a number would otherwise wait forever.
+      if (seconds !== undefined && !(seconds > 0))
+        throw new CliError("invalid_option", "--timeout must be a number of seconds > 0.");
       const { api } = userContext();
-      const deadline = options.timeout
-        ? Date.now() + Number(options.timeout) * 1000
-        : Number.POSITIVE_INFINITY;
+      const deadline = seconds ? Date.now() + seconds * 1000 : Number.POSITIVE_INFINITY;
       let task = await getTask(api, id);
       for (let delay = 250; options.wait && !TERMINAL.has(task.status); delay = Math.min(delay * 2, 2000)) {
         if (Date.now() > deadline)
