@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { totalmem } from "node:os";
+import { resolve } from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { fsBlobStore } from "../../gateway/src/blob-stores/fs.ts";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
@@ -21,6 +22,8 @@ import { lockDataDir } from "./data-dir-lock.ts";
 export interface Stores {
   store: SessionStore;
   blobs: BlobStore;
+  /** The folder the fs session store keeps its data in, absolute (the start line names it); absent otherwise. */
+  dataDir?: string;
 }
 
 /** The settings of the fs backend, as their environment variables give them (docs/storage.md). */
@@ -53,7 +56,7 @@ export function openFsStores(dataDir: string, settings: FsSettings = {}): Stores
       unlock();
     },
   };
-  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs, sync }) };
+  return { store, blobs: fsBlobStore({ dir: `${dataDir}/blobs`, fs, sync }), dataDir: resolve(dataDir) };
 }
 
 /**

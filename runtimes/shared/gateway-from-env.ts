@@ -3,7 +3,6 @@
  * and prints a newly generated admin token once. Kept apart from the store choice (store-from-env.ts) so the
  * connector package, which embeds only the fs store, does not carry the Redis and Upstash clients.
  */
-import { resolve } from "node:path";
 import process from "node:process";
 import type { UpgradeWebSocket } from "hono/ws";
 import {
@@ -69,10 +68,7 @@ export async function gatewayFromEnv(options: GatewayFromEnvOptions): Promise<Bo
     hostname: env.HOST ?? "127.0.0.1",
     port,
     maxFrameBytes: config.maxFrameBytes + 64 * 1024,
-    store:
-      stores.store.name === "fs"
-        ? `fs in ${resolve(env.AGENT_MESH_DATA_DIR || "./.data")}`
-        : stores.store.name,
+    store: stores.dataDir ? `${stores.store.name} in ${stores.dataDir}` : stores.store.name,
   };
 }
 

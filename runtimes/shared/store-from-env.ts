@@ -32,9 +32,10 @@ const BACKENDS = ["memory", "fs", "redis", "upstash"] as const;
  * const { store, blobs } = await createStoresFromEnv(process.env);
  */
 export async function createStoresFromEnv(env: Env): Promise<Stores> {
-  const store = await openSessionStore(env);
+  const dataDir = env.AGENT_MESH_DATA_DIR || "./.data";
+  const { store, dataDir: storeDir } = await openSessionStore(env, dataDir);
   try {
-    return { store, blobs: await createBlobsFromEnv(env, store, env.AGENT_MESH_DATA_DIR || "./.data") };
+    return { store, blobs: await createBlobsFromEnv(env, store, dataDir), dataDir: storeDir };
   } catch (error) {
     await store.dispose();
     throw error;
@@ -53,13 +54,14 @@ export function embeddedDurabilityNote(env: Env): string | null {
   return backend === "fs" ? fsSyncNote(env.AGENT_MESH_FS_SYNC) : null;
 }
 
-async function openSessionStore(env: Env): Promise<SessionStore> {
+/** The session store `AGENT_MESH_STORE` names; for fs, with the folder it opened. */
+async function openSessionStore(env: Env, dataDir: string): Promise<Pick<Stores, "store" | "dataDir">> {
   const backend = env.AGENT_MESH_STORE || "fs";
   const prefix = env.AGENT_MESH_STORE_PREFIX || undefined;
   switch (backend) {
     case "memory":
       console.log(embeddedDurabilityNote(env));
-      return memorySessionStore({});
+      return { store: memorySessionStore({}) };
     case "fs": {
       try {
         parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
@@ -67,13 +69,12 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
       } catch (error) {
         throw configError((error as Error).message);
       }
-      const dataDir = env.AGENT_MESH_DATA_DIR || "./.data";
-      const { store } = openFsStores(dataDir, {
+      const { store, dataDir: opened } = openFsStores(dataDir, {
         sync: env.AGENT_MESH_FS_SYNC,
         maxMb: env.AGENT_MESH_FS_MAX_MB,
       });
       await printFsStoreNotes(dataDir, env.AGENT_MESH_FS_SYNC);
-      return store;
+      return { store, dataDir: opened };
     }
     case "redis": {
       const url = required(env, "REDIS_URL", "redis://127.0.0.1:6379");
@@ -83,13 +84,13 @@ async function openSessionStore(env: Env): Promise<SessionStore> {
       void store.persistenceNotes().then((notes) => {
         for (const note of notes) console.log(note);
       });
-      return store;
+      return { store };
     }
     case "upstash": {
       const url = required(env, "UPSTASH_REDIS_REST_URL", "https://<db>.upstash.io");
       const token = required(env, "UPSTASH_REDIS_REST_TOKEN", "<token from the Upstash console>");
       const { upstashSessionStore } = await import("../../gateway/src/session-stores/upstash.ts");
-      return upstashSessionStore({ url, token, prefix });
+      return { store: upstashSessionStore({ url, token, prefix }) };
     }
     default:
       throw configError(

@@ -133,7 +133,9 @@ describe("connect exec -- tr a-z A-Z", () => {
     const bad = await runCli(["tasks", "--limit", "0"], { home });
     expect(bad.stderr).toBe("agent-mesh: --limit must be a whole number from 1 to 1000.\n");
     const wrongState = await runCli(["tasks", "--status", "done"], { home });
-    expect(wrongState.stderr).toContain("--status must be one of submitted, working");
+    expect(wrongState.stderr).toBe(
+      "agent-mesh: status must be one of submitted, working, input-required, completed, failed, canceled. [invalid_request]\n",
+    );
     const badTimeout = await runCli(["task", ids[0]!, "--wait", "--timeout", "soon"], { home });
     expect(badTimeout.stderr).toBe("agent-mesh: --timeout must be a number of seconds > 0.\n");
   });

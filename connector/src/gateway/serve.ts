@@ -25,12 +25,7 @@ export interface ServeOptions {
 }
 
 export async function serveGateway(options: ServeOptions): Promise<void> {
-  const env = {
-    ...process.env,
-    PORT: String(options.port),
-    HOST: options.host,
-    AGENT_MESH_DATA_DIR: options.dataDir,
-  };
+  const env = { ...process.env, PORT: String(options.port), HOST: options.host };
   let stores: ReturnType<typeof openFsStores>;
   try {
     stores = openFsStores(options.dataDir, {
