@@ -58,6 +58,8 @@ describe("listings past one page", () => {
     expect(tokens.length).toBeGreaterThan(1000);
     expect(new Set(tokens.map((t: { id: string }) => t.id)).size).toBe(tokens.length);
     expect(tokens[0].id).toBe(listed.tokens[0].id);
+    // `tokens` alone lists too.
+    expect(JSON.parse(await cliOk(["tokens", "--json"], { home: adminHome })).tokens).toEqual(tokens);
   });
 });
 
@@ -133,6 +135,13 @@ describe("agents and discover", () => {
     const list = JSON.parse(await cliOk(["agents", "list", "--json"], { home }));
     expect(list.map((a: { id: string }) => a.id)).toContain(created.id);
     expect(await cliOk(["agents", "list"], { home })).toMatch(/Reviewer\s+ag_/);
+    // The group alone lists; a mistyped subcommand is refused as one, not handed to `list` as an argument.
+    expect(await cliOk(["agents"], { home })).toMatch(/Reviewer\s+ag_/);
+    expect(JSON.parse(await cliOk(["agents", "--json"], { home }))).toEqual(list);
+    const typo = await runCli(["agents", "lsit"], { home });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown command 'lsit'");
+    expect(typo.stderr).toMatch(/Usage: agent-mesh agents \[options\] \[command\][\s\S]*connect-command/);
 
     // Refs resolve by id and by name, case-insensitively.
     const byName = JSON.parse(await cliOk(["agents", "show", "reviewer", "--json"], { home }));

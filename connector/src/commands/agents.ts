@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { refuseUnknownSubcommands } from "../cli/default-subcommand.ts";
 import { register as connectCommand } from "./agents/connect-command.ts";
 import { register as create } from "./agents/create.ts";
 import { register as remove } from "./agents/delete.ts";
@@ -16,5 +17,6 @@ export function register(program: Command): void {
   const agents = program
     .command("agents")
     .description("create, list, show, update, publish, unpublish and delete agents; print a connect command");
+  refuseUnknownSubcommands(agents);
   for (const add of [create, list, show, update, visibility, remove, connectCommand]) add(agents);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { refuseUnknownSubcommands } from "../cli/default-subcommand.ts";
 import { register as create } from "./tokens/create.ts";
 import { register as list } from "./tokens/list.ts";
 import { register as revoke } from "./tokens/revoke.ts";
@@ -13,5 +14,6 @@ export function register(program: Command): void {
   const tokens = program
     .command("tokens")
     .description("admin: create, list and revoke user tokens (log in with the admin token first)");
+  refuseUnknownSubcommands(tokens);
   for (const add of [create, list, revoke]) add(tokens);
 }

@@ -6,7 +6,8 @@ import { listAgents, printAgentTable } from "./agent-view.ts";
 
 export function register(agents: Command): void {
   agents
-    .command("list")
+    // The default: `agent-mesh agents` alone lists them.
+    .command("list", { isDefault: true })
     .description("list the agents you own")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  agent-mesh agents list --json")

@@ -15,7 +15,8 @@ interface TokenView {
 
 export function register(tokens: Command): void {
   tokens
-    .command("list")
+    // The default: `agent-mesh tokens` alone lists them.
+    .command("list", { isDefault: true })
     .description("list tokens: id, user, kind, scopes, agent, created, revoked")
     .option("--all", "include revoked tokens")
     .option("--json", "print JSON")
