@@ -50,7 +50,18 @@ export interface InboxMessage {
   created_at: string;
   /** How many times it was handed out; above 1 means redelivered after an expired lease. */
   deliveries: number;
+  /** Epoch ms while leased to a fetch (the API shows it as an ISO time: `inboxMessageView`). */
   leased_until?: number;
+}
+
+/** A message as the HTTP API shows it: times as ISO strings, like every other time it answers with. */
+export function inboxMessageView(
+  message: InboxMessage,
+): Omit<InboxMessage, "leased_until"> & { leased_until?: string } {
+  const { leased_until, ...rest } = message;
+  return leased_until === undefined
+    ? rest
+    : extended(rest, { leased_until: new Date(leased_until).toISOString() });
 }
 
 interface AskRecord {

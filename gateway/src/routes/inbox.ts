@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { type AgentRecord, isOwner } from "../domain/agents.ts";
 import type { Caller } from "../domain/caller.ts";
-import { INBOX_LIMITS, type Sender } from "../domain/inbox.ts";
+import { INBOX_LIMITS, inboxMessageView, type Sender } from "../domain/inbox.ts";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
@@ -81,7 +81,7 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     for (;;) {
       const page = await c.get("services").inbox.fetch(agent.id, { limit, leaseSeconds });
       if (page.messages.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted)
-        return c.json({ messages: page.messages, unread: page.unread });
+        return c.json({ messages: page.messages.map(inboxMessageView), unread: page.unread });
       // Long-poll: the store is the truth on every runtime and node, so look again shortly.
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

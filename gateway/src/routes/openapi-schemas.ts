@@ -46,7 +46,16 @@ export const SCHEMAS = {
       text: { type: "string" },
       in_reply_to: { type: "string" },
       created_at: { type: "string", format: "date-time" },
-      deliveries: { type: "integer" },
+      deliveries: {
+        type: "integer",
+        description: "Times handed out; above 1 means redelivered after a lease ran out",
+      },
+      leased_until: {
+        type: "string",
+        format: "date-time",
+        description:
+          "In a fetch's answer: when its lease ends (unacknowledged by then, it is handed out again)",
+      },
     },
   },
   Agent: {

@@ -27,9 +27,15 @@ export function inboxContract(ctx: () => GatewayContext): void {
         agent_id: tester.id,
         agent_name: tester.name,
       });
+      const fetchedFrom = Date.now();
       const first = await alice.api.get(`/v1/agents/${dev.name}/inbox?lease=1`);
       expect(first.body.messages.map((m: { text: string }) => m.text)).toEqual(["build is green"]);
       expect(first.body.messages[0].deliveries).toBe(1);
+      // The lease's end is an ISO time, as every time the API answers with: a second after the fetch.
+      const leasedUntil = first.body.messages[0].leased_until;
+      expect(leasedUntil).toBe(new Date(leasedUntil).toISOString());
+      expect(Date.parse(leasedUntil)).toBeGreaterThanOrEqual(fetchedFrom + 1000);
+      expect(Date.parse(leasedUntil)).toBeLessThanOrEqual(Date.now() + 1000);
       // Leased: a second fetch right away does not hand it out again.
       expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages).toEqual([]);
       await sleep(1100);
