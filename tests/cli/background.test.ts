@@ -103,6 +103,8 @@ describe("background connectors", () => {
     expect(await cliOk(["stop", "bg-upper"], { home })).toContain("not running");
     const offline = await runCli(["chat", "bg-upper", "anyone?"], { home });
     expect(offline.stderr).toContain("[agent_offline]");
+    // The remedy as the CLI spells it, not the HTTP API's `"async": true`.
+    expect(offline.stderr).toContain('queue it as a task: `agent-mesh call bg-upper --task "..." --async`');
   });
 
   it("start reports a connector that dies at once, with the log's tail", async () => {

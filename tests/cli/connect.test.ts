@@ -92,6 +92,12 @@ describe("connect exec -- tr a-z A-Z", () => {
     expect(events[1].data).toMatchObject({ result: "JSON PLEASE", attachments: [] });
     expect(await cliOk(["call", "upper", "--task", "plain"], { home })).toBe("PLAIN\n");
     expect(await cliOk(["call", "upper", "--task", "streamed", "--stream"], { home })).toBe("STREAMED\n");
+    // The task from stdin (its one final newline dropped), with --task left out or given as `-`.
+    expect(await cliOk(["call", "upper"], { home, input: "piped\nin\n" })).toBe("PIPED\nIN\n");
+    expect(await cliOk(["call", "upper", "--task", "-"], { home, input: "dash" })).toBe("DASH\n");
+    const empty = await runCli(["call", "upper"], { home, input: "\n" });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("stdin was empty");
   });
 
   it("call --async prints a task id; task --wait prints the result", async () => {

@@ -1,5 +1,6 @@
 /**
- * `agent-mesh call <agent> --task "..."`: one request for scripts. By default prints the final result;
+ * `agent-mesh call <agent> --task "..."`: one request for scripts (the task may come on stdin instead:
+ * `git diff | agent-mesh call reviewer`). By default prints the final result;
  * `--stream` prints text as it arrives; `--json` prints one JSON event per line; `--async` queues a durable
  * task and prints its id (follow it with `agent-mesh task <id> --wait`).
  * @module
@@ -12,7 +13,7 @@ import { streamMessage } from "../cli/message-stream.ts";
 import { StreamRenderer } from "../cli/render-stream.ts";
 
 interface Options {
-  task: string;
+  task?: string;
   stream?: boolean;
   json?: boolean;
   async?: boolean;
@@ -25,7 +26,7 @@ export function register(program: Command): void {
     .command("call")
     .description("send one task to an agent and print the answer")
     .argument("<agent>", "agent id, name or local alias")
-    .requiredOption("--task <message>", "what to ask")
+    .option("--task <message>", "what to ask (without it, or with `-`, the task is read from stdin)")
     .option("--stream", "print the answer as it streams")
     .option("--json", "print one JSON event per line (chunk, done, error)")
     .option("--async", "queue a durable task and print its id")
@@ -36,14 +37,16 @@ export function register(program: Command): void {
       `
 Examples:
   agent-mesh call upper --task "hello" --json
-  agent-mesh call reviewer --task "review src/" --async      # prints a task id`,
+  agent-mesh call reviewer --task "review src/" --async      # prints a task id
+  git diff | agent-mesh call reviewer                        # the task from stdin`,
     )
     .action(async (agent: string, options: Options) => {
       const { api, config } = userContext();
       const ref = agentRef(config, agent);
+      const message = await taskText(options.task);
       if (options.async) {
         const task = await api.json<{ task_id: string }>("POST", `/v1/agents/${segment(ref)}/messages`, {
-          body: { message: options.task, session_id: options.session, async: true },
+          body: { message, session_id: options.session, async: true },
         });
         process.stdout.write(
           options.json ? `${JSON.stringify({ event: "task", data: task })}\n` : `${task.task_id}\n`,
@@ -71,7 +74,7 @@ Examples:
       let streamedText = false;
       let printedError = false;
       try {
-        const done = await streamMessage(api, ref, options.task, {
+        const done = await streamMessage(api, ref, message, {
           sessionId: options.session,
           signal: abort.signal,
           onEvent: (event) => {
@@ -101,4 +104,18 @@ Examples:
         clearTimeout(timer);
       }
     });
+}
+
+/** `--task`, or all of stdin when it is left out (or `-`) and stdin is not a terminal; one final newline dropped. */
+async function taskText(task: string | undefined): Promise<string> {
+  if (task !== undefined && task !== "-") return task;
+  if (process.stdin.isTTY)
+    throw new CliError(
+      "invalid_option",
+      'say what to ask: --task "...", or pipe it on stdin (git diff | agent-mesh call <agent>).',
+    );
+  let text = "";
+  for await (const chunk of process.stdin.setEncoding("utf8")) text += chunk;
+  if (text.trim() === "") throw new CliError("invalid_option", "stdin was empty: nothing to ask the agent.");
+  return text.endsWith("\n") ? text.slice(0, -1) : text;
 }
