@@ -176,6 +176,37 @@ describe("agents and discover", () => {
     const taken = await runCli(["agents", "create", "--name", "reviewer"], { home: bobHome });
     expect(taken.stderr).toContain("[agent_name_taken]");
 
+    // A share link: the URL alone on stdout, listed without its secret, revoked at once.
+    const shared = await runCli(
+      ["agents", "share", "reviewer", "--label", "design chat", "--expires-in", "1d", "--rate-limit", "10"],
+      { home },
+    );
+    expect(shared.code).toBe(0);
+    const url = shared.stdout.trim();
+    expect(url).toMatch(new RegExp(`^${gateway.url}/s/ams_[0-9a-f]{16}_[0-9a-f]{48}/$`));
+    expect(shared.stderr).toContain("Anyone with this link can call Reviewer until");
+    const guide = await fetch(url);
+    expect(guide.status).toBe(200);
+    expect(await guide.text()).toContain("Reviewer");
+    const [link] = JSON.parse(await cliOk(["agents", "shares", "reviewer", "--json"], { home }));
+    expect(link).toMatchObject({ label: "design chat", status: "active", rate_limit: 10 });
+    expect(Date.parse(link.expires_at) - Date.parse(link.created_at)).toBe(86_400_000);
+    expect(url).toContain(link.id);
+    expect(JSON.stringify(link)).not.toContain(url.split("_").at(-1)!.slice(0, -1)); // never the secret
+    expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(
+      /active\s+\S+\s+10\/min\s+design chat/,
+    );
+    expect(await cliOk(["agents", "unshare", link.id], { home })).toContain(`Revoked share link ${link.id}`);
+    expect((await fetch(url)).status).toBe(410);
+    expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(/revoked/);
+    const badTime = await runCli(["agents", "share", "reviewer", "--expires-in", "5y"], { home });
+    expect(badTime.code).toBe(1);
+    expect(badTime.stderr).toContain("--expires-in takes seconds or 90m, 12h, 7d");
+    const tooLong = await runCli(["agents", "share", "reviewer", "--expires-in", "91d"], { home });
+    expect(tooLong.stderr).toContain("[invalid_request]");
+    const notBobs = await runCli(["agents", "share", "reviewer"], { home: bobHome });
+    expect(notBobs.stderr).toContain("[agent_not_found]");
+
     expect(await cliOk(["agents", "delete", "reviewer"], { home })).toContain("Deleted");
     const gone = await runCli(["agents", "show", created.id], { home });
     expect(gone.stderr).toContain("[agent_not_found]");
@@ -208,6 +239,9 @@ describe("config and help", () => {
       ["agents", "publish"],
       ["agents", "unpublish"],
       ["agents", "delete"],
+      ["agents", "share"],
+      ["agents", "shares"],
+      ["agents", "unshare"],
       ["connect", "call"],
       ["chat"],
       ["call"],
