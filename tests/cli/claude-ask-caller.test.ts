@@ -205,6 +205,38 @@ describe("the caller's terminal", { timeout: 60_000 }, () => {
     expect(workspaceFile(projects.asker!, "no-tty.txt")).toBeUndefined();
   });
 
+  it("task shows the prompt an async task waits on; --allow and --deny answer it, --wait sees it through", async () => {
+    const home = await loggedInHome(gateway.url, alice.token);
+    const id = (
+      await cliOk(["call", "asker", "--task", "WRITE_FILE:from-task.txt", "--async"], { home })
+    ).trim();
+    const waiting = await runCli(["task", id, "--wait"], { home, timeoutMs: 45_000 });
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout).toMatch(
+      /^The agent asks to Write \/.*from-task\.txt \(1 lines\) \(denied if not answered within 60 s\)\.\n$/,
+    );
+    expect(waiting.stderr).toContain(`Answer with: agent-mesh task ${id} --allow (or --deny)`);
+    const allowed = await cliOk(["task", id, "--allow", "--wait"], { home, timeoutMs: 45_000 });
+    expect(allowed).toContain("tool said: File created successfully");
+    expect(workspaceFile(projects.asker!, "from-task.txt")).toBe("content of from-task.txt");
+
+    const other = (
+      await cliOk(["call", "asker", "--task", "WRITE_FILE:denied-task.txt", "--async"], { home })
+    ).trim();
+    await cliOk(["task", other, "--wait"], { home, timeoutMs: 45_000 });
+    const denied = await cliOk(["task", other, "--deny", "--why", "not in this repo", "--wait"], {
+      home,
+      timeoutMs: 45_000,
+    });
+    expect(denied).toContain("tool said: The caller denied this Write call: not in this repo");
+    expect(workspaceFile(projects.asker!, "denied-task.txt")).toBeUndefined();
+    // Bob cannot answer Alice's task: to him it does not exist.
+    const bobHome = await loggedInHome(gateway.url, bob.token);
+    expect((await runCli(["task", other, "--allow"], { home: bobHome })).stderr).toContain(
+      "[task_not_found]",
+    );
+  });
+
   it("call --json prints the permission event with the request id to answer at", async () => {
     const home = await loggedInHome(gateway.url, alice.token);
     const out = await cliOk(["call", "hasty", "--task", "WRITE_FILE:json.txt", "--json"], {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent, createUser } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
 import {
@@ -106,6 +106,43 @@ describe("connect exec -- tr a-z A-Z", () => {
     expect(await cliOk(["task", id, "--wait"], { home })).toBe("LATER\n");
     const task = JSON.parse(await cliOk(["task", id, "--json"], { home }));
     expect(task).toMatchObject({ id, status: "completed", result: "LATER", message: "later" });
+  });
+
+  it("task --reply answers a turn that ended with a question; --allow needs a prompt to answer", async () => {
+    const booker = await createAgent(user.api, { name: "booker" });
+    const agent = await connectAgent(gateway.url, user.token, booker.name, (request, reply) => {
+      if (request.message === "book a table") reply.done("For how many?", { inputRequired: true });
+      else reply.done(`Booked for ${request.message}.`);
+    });
+    try {
+      const id = (await cliOk(["call", "booker", "--task", "book a table", "--async"], { home })).trim();
+      const asked = await runCli(["task", id, "--wait"], { home });
+      expect([asked.code, asked.stdout]).toEqual([0, "For how many?\n"]);
+      expect(asked.stderr).toContain(`Answer with: agent-mesh task ${id} --reply "..."`);
+      const noPrompt = await runCli(["task", id, "--allow"], { home });
+      expect(noPrompt.code).toBe(1);
+      expect(noPrompt.stderr).toContain("waits on no permission prompt: its turn ended with a question");
+      const both = await runCli(["task", id, "--deny", "--reply", "x"], { home });
+      expect(both.stderr).toContain("give one answer");
+      // From stdin, as --task is.
+      expect(await cliOk(["task", id, "--reply", "-", "--wait"], { home, input: "four\n" })).toBe(
+        "Booked for four.\n",
+      );
+      expect(JSON.parse(await cliOk(["task", id, "--json"], { home }))).toMatchObject({
+        status: "completed",
+        turn: 2,
+        message: "four",
+      });
+      expect(agent.requests.map((r) => r.session_id)).toEqual([
+        agent.requests[0]!.session_id,
+        agent.requests[0]!.session_id,
+      ]);
+      // A task that asked nothing has no turn to answer: the gateway's refusal.
+      const again = await runCli(["task", id, "--reply", "five"], { home });
+      expect(again.stderr).toContain("[task_not_waiting]");
+    } finally {
+      agent.stop();
+    }
   });
 
   it("tasks lists your tasks newest first, with what each asked, filtered and paged", async () => {

@@ -11,6 +11,7 @@ import { CliError } from "../cli/errors.ts";
 import { segment } from "../cli/gateway-api.ts";
 import { streamMessage } from "../cli/message-stream.ts";
 import { StreamRenderer } from "../cli/render-stream.ts";
+import { messageText } from "../cli/stdin-text.ts";
 
 interface Options {
   task?: string;
@@ -43,7 +44,7 @@ Examples:
     .action(async (agent: string, options: Options) => {
       const { api, config } = userContext();
       const ref = agentRef(config, agent);
-      const message = await taskText(options.task);
+      const message = await messageText(options.task, "--task", "git diff | agent-mesh call <agent>");
       if (options.async) {
         const task = await api.json<{ task_id: string }>("POST", `/v1/agents/${segment(ref)}/messages`, {
           body: { message, session_id: options.session, async: true },
@@ -104,18 +105,4 @@ Examples:
         clearTimeout(timer);
       }
     });
-}
-
-/** `--task`, or all of stdin when it is left out (or `-`) and stdin is not a terminal; one final newline dropped. */
-async function taskText(task: string | undefined): Promise<string> {
-  if (task !== undefined && task !== "-") return task;
-  if (process.stdin.isTTY)
-    throw new CliError(
-      "invalid_option",
-      'say what to ask: --task "...", or pipe it on stdin (git diff | agent-mesh call <agent>).',
-    );
-  let text = "";
-  for await (const chunk of process.stdin.setEncoding("utf8")) text += chunk;
-  if (text.trim() === "") throw new CliError("invalid_option", "stdin was empty: nothing to ask the agent.");
-  return text.endsWith("\n") ? text.slice(0, -1) : text;
 }
