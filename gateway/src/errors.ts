@@ -49,6 +49,13 @@ export const errors = {
       "agent_offline",
       `Agent \`${name}\` is not connected. Start its connector, or send with "async": true to queue the message.`,
     ),
+  /** No connector serves the agent, but a person's session reads its inbox (`agent-mesh claude` and the like). */
+  agentInteractive: (name: string) =>
+    new ApiError(
+      503,
+      "agent_offline",
+      `Agent \`${name}\` is a person's interactive session, not served by a connector: it reads its inbox. Ask and wait for its reply with POST /v1/agents/${name}/asks {"message"}, or leave a message with POST /v1/agents/${name}/inbox; a task sent with "async": true waits until a connector serves it.`,
+    ),
   badHandshake: () =>
     new ApiError(
       400,

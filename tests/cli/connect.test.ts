@@ -145,6 +145,35 @@ describe("connect exec -- tr a-z A-Z", () => {
     }
   });
 
+  it("chat and call ask a person's interactive session through its inbox, and print its reply", async () => {
+    const desk = await createAgent(user.api, { name: "desk" });
+    expect((await user.api.call("PUT", `/v1/agents/${desk.name}/inbox/presence`)).status).toBe(200);
+    /** The person at the session: reads the next ask in the inbox and replies to it. */
+    const answerNextAsk = async (text: string) => {
+      const ask = await waitFor(
+        async () => (await user.api.get(`/v1/agents/${desk.name}/inbox`)).body.messages[0] ?? null,
+        { what: "the ask in the inbox" },
+      );
+      expect(ask).toMatchObject({ kind: "ask", from: { user: "carol" } });
+      await user.api.post(`/v1/agents/${desk.name}/inbox/${ask.id}/reply`, {
+        message: `${text} (re: ${ask.text})`,
+      });
+    };
+    const chatted = runCli(["chat", "desk", "are you there?"], { home });
+    await answerNextAsk("here");
+    const chat = await chatted;
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toContain("desk is a person's interactive session: asked in its inbox");
+    expect(chat.stdout).toContain("here (re: are you there?)");
+    const called = runCli(["call", "desk", "--task", "status?", "--timeout", "30"], { home });
+    await answerNextAsk("all good");
+    expect(await called).toMatchObject({ code: 0, stdout: "all good (re: status?)\n" });
+    // Nobody replies in time: the ask's own refusal.
+    const unanswered = await runCli(["call", "desk", "--task", "hello?", "--timeout", "1"], { home });
+    expect(unanswered.code).not.toBe(0);
+    await user.api.call("DELETE", `/v1/agents/${desk.name}/inbox/presence`);
+  });
+
   it("tasks lists your tasks newest first, with what each asked, filtered and paged", async () => {
     const ids: string[] = [];
     for (const task of ["first job", "second job\nwith a second line", "third job"])

@@ -77,6 +77,7 @@ Examples:
       try {
         const done = await streamMessage(api, ref, message, {
           sessionId: options.session,
+          askTimeoutSeconds: seconds,
           signal: abort.signal,
           onEvent: (event) => {
             if (event.event === "error") printedError = true;

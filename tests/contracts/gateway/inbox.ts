@@ -109,8 +109,15 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect((await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`)).status).toBe(200);
       const during = await alice.api.get(`/v1/agents/${dev.name}`);
       expect(during.body).toMatchObject({ online: true, mode: "interactive" });
+      // A live call cannot reach a person's session: the refusal says where its messages go instead.
+      const call = await alice.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi" });
+      expect([call.status, call.body.error.code]).toEqual([503, "agent_offline"]);
+      expect(call.body.error.message).toContain("interactive session");
+      expect(call.body.error.message).toContain(`POST /v1/agents/${dev.name}/asks`);
       await alice.api.call("DELETE", `/v1/agents/${dev.name}/inbox/presence`);
       expect((await alice.api.get(`/v1/agents/${dev.name}`)).body.mode).toBe("offline");
+      const offline = await alice.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi" });
+      expect(offline.body.error.message).toContain("is not connected");
     });
   });
 }
