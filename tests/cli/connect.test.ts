@@ -159,6 +159,11 @@ describe("connect exec -- tr a-z A-Z", () => {
         message: `${text} (re: ${ask.text})`,
       });
     };
+    // Online, and how: its rows say it is a person's session.
+    expect(await cliOk(["agents", "show", "desk"], { home })).toMatch(/online\s+yes \(session\)/);
+    expect(await cliOk(["agents"], { home })).toMatch(
+      /desk\s+\S+\s+exec\s+carol\s+private\s+yes \(session\)/,
+    );
     const chatted = runCli(["chat", "desk", "are you there?"], { home });
     await answerNextAsk("here");
     const chat = await chatted;

@@ -3,8 +3,12 @@ import type { AgentRecord } from "../../../../gateway/src/domain/agents.ts";
 import type { GatewayApi } from "../../cli/gateway-api.ts";
 import { dim, printTable } from "../../cli/output.ts";
 
-/** What `GET /v1/agents/:ref` returns: the stored record plus presence. */
-export type AgentView = AgentRecord & { online: boolean };
+/** What `GET /v1/agents/:ref` returns: the stored record plus presence (`mode`: absent from older gateways). */
+export type AgentView = AgentRecord & { online: boolean; mode?: "served" | "interactive" | "offline" };
+
+/** Online, and how: a person's interactive session is reached through its inbox, not a connector. */
+const onlineText = (agent: AgentView): string =>
+  !agent.online ? "no" : agent.mode === "interactive" ? "yes (session)" : "yes";
 
 /** Every agent `GET /v1/agents` lists for `query` (its filters), following the pages. */
 export const listAgents = (api: GatewayApi, query?: URLSearchParams): Promise<AgentView[]> =>
@@ -17,7 +21,7 @@ export function printAgent(agent: AgentView): void {
     ["owner", agent.owner],
     ["type", agent.type],
     ["visibility", agent.visibility],
-    ["online", agent.online ? "yes" : "no"],
+    ["online", onlineText(agent)],
     ["capabilities", agent.capabilities.join(", ") || "-"],
     ["description", agent.description || "-"],
     ["last seen", agent.last_seen ?? "never"],
@@ -35,7 +39,7 @@ export function printAgentTable(agents: AgentView[], empty: string): void {
       a.type,
       a.owner,
       a.visibility,
-      a.online ? "yes" : "no",
+      onlineText(a),
       a.capabilities.join(",") || "-",
     ]),
     empty,
