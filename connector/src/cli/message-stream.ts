@@ -109,7 +109,7 @@ export async function streamMessage(
 }
 
 /** How long an ask waits for a person's reply unless the caller says (the gateway's own default). */
-export const ASK_TIMEOUT_SECONDS = 120;
+const ASK_TIMEOUT_SECONDS = 120;
 
 async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
   const record = await api.get<{ mode?: string }>(`/v1/agents/${segment(agent)}`).catch(() => null);

@@ -24,7 +24,7 @@ interface ShareView {
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `3600`, `90m`, `12h`, `7d` → seconds; the gateway checks the range (1 s to 90 days). */
-export function parseExpiresIn(text: string): number {
+function parseExpiresIn(text: string): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
   if (!match)
     throw new CliError("invalid_option", `--expires-in takes seconds or 90m, 12h, 7d; got "${text}".`);
