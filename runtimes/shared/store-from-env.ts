@@ -16,7 +16,6 @@
  */
 import { parseFsSyncMode } from "../../gateway/src/session-stores/fs.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
-import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import { createBlobsFromEnv } from "./blobs-from-env.ts";
 import { fsSyncNote, printFsStoreNotes } from "./fs-store-notes.ts";
 import { openFsStores, parseFsMaxMb, type Stores } from "./fs-stores.ts";
