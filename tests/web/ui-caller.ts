@@ -1,6 +1,7 @@
 /**
  * The web UI for a caller, in real Chromium: headers, sign-in, directory with live presence, and chat (streaming
- * Markdown, a long reply, hostile output, thinking/tools/status, attachments, Stop and Esc, sessions, offline).
+ * Markdown, a long reply, hostile output, thinking/tools/status, attachments, Stop and Esc, sessions, offline, a
+ * person's session asked through its inbox).
  */
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
@@ -242,5 +243,31 @@ export function callerTests(ctx: UiContext): void {
     const alert = page.locator("article.msg.agent").last().getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toContain("agent_offline");
+  });
+
+  it("asks a person's session through its inbox, and shows its reply", async () => {
+    const { gateway, page, alice } = ctx;
+    // `quiet` online as a person's session (what `agent-mesh claude` keeps up): no connector, an inbox.
+    expect((await alice.api.call("PUT", "/v1/agents/quiet/inbox/presence")).status).toBe(200);
+    try {
+      await page.goto(`${gateway.url}/#/chat/quiet`);
+      const box = page.getByRole("textbox", { name: "Message" });
+      await box.fill("are you there?");
+      await box.press("Enter");
+      const reply = page.locator("article.msg.agent").last();
+      await reply.getByText("asked in its inbox").waitFor();
+      const ask = await waitFor(
+        async () => (await alice.api.get("/v1/agents/quiet/inbox")).body.messages[0] ?? null,
+        { what: "the ask in quiet's inbox" },
+      );
+      expect(ask).toMatchObject({ kind: "ask", text: "are you there?", from: { user: "alice" } });
+      await alice.api.post(`/v1/agents/quiet/inbox/${ask.id}/reply`, {
+        message: "**here**, reading the inbox",
+      });
+      await reply.locator(".md strong").getByText("here").waitFor();
+      expect(await reply.getByRole("alert").count()).toBe(0);
+    } finally {
+      await alice.api.call("DELETE", "/v1/agents/quiet/inbox/presence");
+    }
   });
 }

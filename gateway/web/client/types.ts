@@ -8,6 +8,8 @@ export interface Agent {
   visibility: "private" | "public";
   capabilities: string[];
   online: boolean;
+  /** served: a connector runs each request; interactive: a person's session reads the inbox. */
+  mode?: "served" | "interactive" | "offline";
   last_seen: string | null;
 }
 
