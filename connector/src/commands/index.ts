@@ -33,7 +33,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "agents",
-    summary: "create, list, show, update, publish, unpublish and delete agents; print a connect command",
+    summary:
+      "create, list, show, update, publish, unpublish, share and delete agents; print a connect command",
     load: () => import("./agents.ts"),
   },
   {
@@ -53,7 +54,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "task",
-    summary: "show an async task; --wait waits for it to end",
+    summary: "show an async task; --wait waits for it to end; --allow, --deny or --reply answers it",
     load: () => import("./task.ts"),
   },
   {
