@@ -111,7 +111,8 @@ export async function streamMessage(
 /** How long an ask waits for a person's reply unless the caller says (the gateway's own default). */
 const ASK_TIMEOUT_SECONDS = 120;
 
-async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
+/** Whether the agent is online as a person's session (its inbox read, no connector); false when unknown. */
+export async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
   const record = await api.get<{ mode?: string }>(`/v1/agents/${segment(agent)}`).catch(() => null);
   return record?.mode === "interactive";
 }
