@@ -99,7 +99,7 @@ function getTask(api: GatewayApi, id: string): Promise<TaskView> {
   return api.get<TaskView>(`/v1/tasks/${segment(id)}`);
 }
 
-/** Answers the permission prompt the task waits on; the task as it is after the answer. */
+/** Answers the permission prompt the task waits on; the task as the gateway has it after the answer. */
 async function answerPrompt(
   api: GatewayApi,
   task: TaskView,
@@ -111,13 +111,13 @@ async function answerPrompt(
       "no_prompt",
       `task ${task.id} is ${task.status} and waits on no permission prompt${task.status === "input-required" ? ": its turn ended with a question, answer it with --reply" : ""}.`,
     );
-  await api.json("POST", `/v1/tasks/${segment(task.id)}/input`, {
+  const answered = await api.json<TaskView>("POST", `/v1/tasks/${segment(task.id)}/input`, {
     body: { prompt_id: task.prompt.prompt_id, decision, message: why },
   });
   process.stderr.write(
     dim(`${decision === "allow" ? "allowed" : "denied"}: ${askedFor(task.prompt)}\n`, process.stderr),
   );
-  return getTask(api, task.id);
+  return answered;
 }
 
 /** Starts the task's next turn with `given` (or stdin); the gateway refuses a task that asked nothing. */
