@@ -21,6 +21,23 @@ export class ApiError extends HTTPException {
   }
 }
 
+/**
+ * A live call found no connector, but the agent is online as a person's session (`agent-mesh claude --as` and
+ * the like), which reads its inbox: `/v1` and MCP `ask_agent` catch this and ask there instead. A door that does
+ * not (a share link) refuses with it as it is.
+ */
+export class PersonsSession extends ApiError {
+  readonly agentName: string;
+  constructor(agentName: string) {
+    super(
+      503,
+      "agent_offline",
+      `Agent \`${agentName}\` is a person's interactive session, not served by a connector, and this door does not reach it; a message sent with "async": true waits until a connector serves it.`,
+    );
+    this.agentName = agentName;
+  }
+}
+
 export const errors = {
   unauthorized: () =>
     new ApiError(401, "unauthorized", "Send a valid token as `Authorization: Bearer <token>`."),
@@ -48,13 +65,6 @@ export const errors = {
       503,
       "agent_offline",
       `Agent \`${name}\` is not connected. Start its connector, or send with "async": true to queue the message.`,
-    ),
-  /** No connector serves the agent, but a person's session reads its inbox (`agent-mesh claude` and the like). */
-  agentInteractive: (name: string) =>
-    new ApiError(
-      503,
-      "agent_offline",
-      `Agent \`${name}\` is a person's interactive session, not served by a connector: it reads its inbox. Ask and wait for its reply with POST /v1/agents/${name}/asks {"message"}, or leave a message with POST /v1/agents/${name}/inbox; a task sent with "async": true waits until a connector serves it.`,
     ),
   badHandshake: () =>
     new ApiError(

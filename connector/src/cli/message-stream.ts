@@ -2,8 +2,8 @@
  * Sends a message to an agent over SSE (`Accept: text/event-stream`) and hands each event to the caller as it
  * arrives, parsed with eventsource-parser. Resolves with the `done` payload; an `error` event becomes a
  * CliError with the agent's code. Aborting the signal closes the stream, which cancels the request upstream.
- * An agent that is a person's interactive session (no connector; its session reads the inbox) is asked through
- * its inbox instead, as the MCP door's `ask_agent` does, and its reply is the answer.
+ * (An agent that is a person's interactive session is asked through its inbox by the gateway itself: the stream
+ * is then a `status` chunk and the person's reply as `done`.)
  * @module
  */
 import { createParser } from "eventsource-parser";
@@ -47,8 +47,6 @@ export type StreamEvent =
 export interface StreamOptions {
   sessionId?: string;
   signal?: AbortSignal;
-  /** For an agent that is a person's interactive session (asked in its inbox): how long to wait for the reply. */
-  askTimeoutSeconds?: number;
   onEvent(event: StreamEvent): void;
 }
 
@@ -58,19 +56,11 @@ export async function streamMessage(
   message: string,
   options: StreamOptions,
 ): Promise<DoneEvent> {
-  let res: Response;
-  try {
-    res = await api.fetch("POST", `/v1/agents/${segment(agent)}/messages`, {
-      body: { message, session_id: options.sessionId || undefined },
-      headers: { accept: "text/event-stream" },
-      signal: options.signal,
-    });
-  } catch (error) {
-    // No connector serves it; a person's session may still read its inbox: ask there and wait for the reply.
-    if (error instanceof CliError && error.code === "agent_offline" && (await isInteractive(api, agent)))
-      return askInInbox(api, agent, message, options);
-    throw error;
-  }
+  const res = await api.fetch("POST", `/v1/agents/${segment(agent)}/messages`, {
+    body: { message, session_id: options.sessionId || undefined },
+    headers: { accept: "text/event-stream" },
+    signal: options.signal,
+  });
   const requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
   let done: DoneEvent | undefined;
   let failure: { code: string; message: string } | undefined;
@@ -105,39 +95,5 @@ export async function streamMessage(
   if (failure) throw gatewayError(failure.code, failure.message);
   if (!done)
     throw new CliError("stream_interrupted", "the gateway closed the stream before the agent finished.");
-  return done;
-}
-
-/** How long an ask waits for a person's reply unless the caller says (the gateway's own default). */
-const ASK_TIMEOUT_SECONDS = 120;
-
-/** Whether the agent is online as a person's session (its inbox read, no connector); false when unknown. */
-export async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
-  const record = await api.get<{ mode?: string }>(`/v1/agents/${segment(agent)}`).catch(() => null);
-  return record?.mode === "interactive";
-}
-
-/** `POST /v1/agents/:ref/asks`: the message as an ask in the agent's inbox, answered by the person's session. */
-async function askInInbox(
-  api: GatewayApi,
-  agent: string,
-  message: string,
-  options: StreamOptions,
-): Promise<DoneEvent> {
-  const seconds = Math.min(options.askTimeoutSeconds ?? ASK_TIMEOUT_SECONDS, 600);
-  options.onEvent({
-    event: "chunk",
-    data: {
-      seq: 0,
-      kind: "status",
-      delta: `${agent} is a person's interactive session: asked in its inbox, waiting up to ${seconds} s for the reply`,
-    },
-  });
-  const { reply } = await api.json<{ reply: { text: string } }>("POST", `/v1/agents/${segment(agent)}/asks`, {
-    body: { message, timeout_seconds: seconds },
-    signal: options.signal,
-  });
-  const done: DoneEvent = { result: reply.text, session_id: "", attachments: [] };
-  options.onEvent({ event: "done", data: done });
   return done;
 }

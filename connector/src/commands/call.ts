@@ -8,8 +8,8 @@
 import type { Command } from "commander";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
-import { segment } from "../cli/gateway-api.ts";
-import { isInteractive, streamMessage } from "../cli/message-stream.ts";
+import { type GatewayApi, segment } from "../cli/gateway-api.ts";
+import { streamMessage } from "../cli/message-stream.ts";
 import { StreamRenderer } from "../cli/render-stream.ts";
 import { messageText } from "../cli/stdin-text.ts";
 
@@ -82,7 +82,6 @@ Examples:
       try {
         const done = await streamMessage(api, ref, message, {
           sessionId: options.session,
-          askTimeoutSeconds: seconds,
           signal: abort.signal,
           onEvent: (event) => {
             if (event.event === "error") printedError = true;
@@ -111,4 +110,10 @@ Examples:
         clearTimeout(timer);
       }
     });
+}
+
+/** Whether the agent is online as a person's session (its inbox read, no connector); false when unknown. */
+async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
+  const record = await api.get<{ mode?: string }>(`/v1/agents/${segment(agent)}`).catch(() => null);
+  return record?.mode === "interactive";
 }

@@ -9,7 +9,7 @@
  * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
  */
 import type { GatewayConfig } from "../config.ts";
-import { ApiError, errors, storeMayTakeItLater } from "../errors.ts";
+import { ApiError, PersonsSession, storeMayTakeItLater } from "../errors.ts";
 import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -198,13 +198,13 @@ export function createCallService(deps: CallServiceDeps) {
     try {
       await hub.dispatch(call, sink);
     } catch (error) {
-      // Online as a person's session, which no live call reaches: say where its messages go instead.
+      // Online as a person's session, which no live call reaches: the door may ask it through its inbox instead.
       if (
         error instanceof ApiError &&
         error.code === "agent_offline" &&
         (await deps.inbox.present([agent.id])).has(agent.id)
       )
-        throw errors.agentInteractive(agent.name);
+        throw new PersonsSession(agent.name);
       throw error;
     }
     return call;

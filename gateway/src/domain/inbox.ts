@@ -64,6 +64,17 @@ export function inboxMessageView(
     : extended(rest, { leased_until: new Date(leased_until).toISOString() });
 }
 
+/**
+ * The refusal of an ask nobody answered in time. A late reply still reaches an asker that asked as one of its
+ * agents (it lands in that agent's inbox); a person asking as themselves has no inbox to receive it.
+ */
+export function askUnanswered(to: AgentRecord, ask: InboxMessage, seconds: number): ApiError {
+  const late = ask.from.agent_name
+    ? `its reply, if it comes, lands in ${ask.from.agent_name}'s inbox (ask ${ask.id}).`
+    : `the ask stays in its inbox (${ask.id}); to receive a late reply, ask as one of your agents (X-Agent-Mesh-As: <agent>), whose inbox gets it.`;
+  return new ApiError(504, "ask_timeout", `${to.name} did not reply within ${seconds} s; ${late}`);
+}
+
 interface AskRecord {
   id: string;
   from: Sender;
@@ -241,7 +252,11 @@ export function createInboxService(store: SessionStore) {
   }
 
   /** Waits for the reply to an ask (polling its one key), or null at the deadline. */
-  async function awaitReply(askId: string, timeoutMs: number, signal?: AbortSignal) {
+  async function awaitReply(
+    askId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<InboxMessage | null> {
     const match = MESSAGE_ID.exec(askId);
     if (!match) return null;
     const deadline = Date.now() + timeoutMs;
@@ -254,6 +269,21 @@ export function createInboxService(store: SessionStore) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
     }
     return null;
+  }
+
+  /**
+   * Leaves an ask in `to`'s inbox and waits for its reply (null at the deadline, or once `signal` aborts): how a
+   * person's session is asked, whichever door the asker came through (`/asks`, `/v1` messages, MCP `ask_agent`).
+   */
+  async function ask(
+    to: AgentRecord,
+    from: Sender,
+    text: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ ask: InboxMessage; reply: InboxMessage | null }> {
+    const sent = await send(to, from, { text, kind: "ask" });
+    return { ask: sent, reply: await awaitReply(sent.id, timeoutMs, signal) };
   }
 
   /**
@@ -274,7 +304,7 @@ export function createInboxService(store: SessionStore) {
     return new Set(agentIds.filter((_, i) => beats[i] !== null));
   }
 
-  return { send, fetch, ack, reply, awaitReply, markPresent, leave, present };
+  return { send, fetch, ack, reply, ask, awaitReply, markPresent, leave, present };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;

@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { type AgentRecord, isOwner } from "../domain/agents.ts";
 import type { Caller } from "../domain/caller.ts";
-import { INBOX_LIMITS, inboxMessageView, type Sender } from "../domain/inbox.ts";
+import { askUnanswered, INBOX_LIMITS, inboxMessageView, type Sender } from "../domain/inbox.ts";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
@@ -118,15 +118,15 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     const { agents, inbox } = c.get("services");
     const to = await agents.resolve(c.get("caller"), c.req.param("ref"));
     const input = await readJson(c, AskBody);
-    const ask = await inbox.send(to, await senderOf(c), { text: input.message, kind: "ask" });
-    const reply = await inbox.awaitReply(ask.id, input.timeout_seconds * 1000, c.req.raw.signal);
-    if (!reply) {
-      throw new ApiError(
-        504,
-        "ask_timeout",
-        `${to.name} did not reply within ${input.timeout_seconds} s; its reply, if it comes, lands in your inbox (ask ${ask.id}).`,
-      );
-    }
+    const from = await senderOf(c);
+    const { ask, reply } = await inbox.ask(
+      to,
+      from,
+      input.message,
+      input.timeout_seconds * 1000,
+      c.req.raw.signal,
+    );
+    if (!reply) throw askUnanswered(to, ask, input.timeout_seconds);
     return c.json({ ask_id: ask.id, reply });
   });
 

@@ -1,5 +1,6 @@
 /**
- * `POST /v1/agents/:ref/messages`: stream (SSE), wait (JSON) or queue (async task) a message to an agent.
+ * `POST /v1/agents/:ref/messages`: stream (SSE), wait (JSON) or queue (async task) a message to an agent (one
+ * that is a person's interactive session is asked in its inbox: session-ask.ts).
  * `GET /v1/agents/:ref/messages/:request_id`: re-attach to a live stream after a dropped connection
  * (`Last-Event-ID` = the last seq seen) and get every chunk missed, once. `DELETE` on it stops the call now.
  */
@@ -10,8 +11,9 @@ import type { AgentRecord } from "../domain/agents.ts";
 import { chainFrom } from "../domain/call-chain.ts";
 import type { Caller } from "../domain/caller.ts";
 import { SESSION_ID } from "../domain/calls.ts";
+import type { Sender } from "../domain/inbox.ts";
 import { taskView } from "../domain/tasks.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, PersonsSession } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
 import { createSseSink } from "../relay/caller-sinks.ts";
@@ -19,6 +21,8 @@ import { readJson } from "../util/body.ts";
 import { extended } from "../util/extended.ts";
 import { isPrivateHost } from "../util/private-address.ts";
 import { afterSeqOf, SSE_HEADERS } from "../util/sse.ts";
+import { senderOf } from "./inbox.ts";
+import { askSession, streamSessionAsk } from "./session-ask.ts";
 
 const MessageBody = v.object({
   message: v.pipe(v.string(), v.minLength(1, "message must not be empty")),
@@ -44,12 +48,15 @@ const STATUS_FOR: Record<string, 409 | 429 | 502 | 503 | 504> = {
 
 /**
  * Handles a message body for `agent` on behalf of `caller`: the one implementation behind `/v1` and share links
- * (`{share}/messages`), so both take the same bodies and give the same answers.
+ * (`{share}/messages`), so both take the same bodies and give the same answers. With `asker`, who the caller is
+ * in an inbox, a message that finds the agent online as a person's session (no connector) is asked there
+ * (session-ask.ts); without it (share links) it is refused.
  */
 export async function handleMessage<E extends GatewayEnv>(
   c: Context<E>,
   caller: Caller,
   agent: AgentRecord,
+  asker?: () => Promise<Sender>,
 ): Promise<Response> {
   const { calls, config, runner, onError } = c.get("services");
   const input = await readJson(c, MessageBody);
@@ -85,7 +92,12 @@ export async function handleMessage<E extends GatewayEnv>(
         .release(agent.id, requestId, sink)
         .catch((error: unknown) => onError(error, { stage: "release" }));
     });
-    ({ requestId } = await calls.callLive(caller, agent, extended(start, { sessionId }), sink));
+    try {
+      ({ requestId } = await calls.callLive(caller, agent, extended(start, { sessionId }), sink));
+    } catch (error) {
+      if (!(error instanceof PersonsSession && asker)) throw error;
+      return streamSessionAsk(c, agent, await asker(), input.message);
+    }
     return new Response(body, {
       headers: extended(SSE_HEADERS, {
         "x-agent-mesh-request-id": requestId,
@@ -94,11 +106,18 @@ export async function handleMessage<E extends GatewayEnv>(
     });
   }
 
-  const { call, answer } = await calls.ask(
-    caller,
-    agent,
-    extended(start, { timeoutMs: config.syncTimeoutMs, connection: c.req.raw }),
-  );
+  let asked: Awaited<ReturnType<typeof calls.ask>>;
+  try {
+    asked = await calls.ask(
+      caller,
+      agent,
+      extended(start, { timeoutMs: config.syncTimeoutMs, connection: c.req.raw }),
+    );
+  } catch (error) {
+    if (!(error instanceof PersonsSession && asker)) throw error;
+    return askSession(c, agent, await asker(), input.message);
+  }
+  const { call, answer } = asked;
   if (!answer.ok && answer.code === "agent_timeout") {
     throw new ApiError(
       504,
@@ -117,7 +136,7 @@ export async function handleMessage<E extends GatewayEnv>(
 export const messageRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/messages", requireAuth("call", { rateLimited: true }), async (c) => {
     const agent = await c.get("services").calls.resolveAgent(c.get("caller"), c.req.param("ref"));
-    return handleMessage(c, c.get("caller"), agent);
+    return handleMessage(c, c.get("caller"), agent, () => senderOf(c));
   })
   .post("/v1/agents/:ref/messages/:request_id/input", requireAuth("call"), async (c) => {
     const { calls } = c.get("services");

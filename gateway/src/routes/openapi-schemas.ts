@@ -108,6 +108,10 @@ export const SCHEMAS = {
       result: { type: "string" },
       session_id: { type: "string" },
       attachments: { type: "array", items: ref("Attachment") },
+      ask_id: {
+        type: "string",
+        description: "Set when the agent is a person's interactive session: the ask its reply answered.",
+      },
     },
   },
   Task: {

@@ -222,7 +222,7 @@ export const OPENAPI_DOCUMENT = {
       parameters: [refParam],
       post: {
         description:
-          "With `Accept: text/event-stream`: SSE events `chunk`, `done`, `error`. Plain JSON: waits for the result. With `async: true`: 202 and a task.",
+          "With `Accept: text/event-stream`: SSE events `chunk`, `done`, `error`. Plain JSON: waits for the result. With `async: true`: 202 and a task. An agent online as a person's interactive session (no connector) is asked in its inbox: its reply is the result (`ask_id` in JSON, header `x-agent-mesh-ask-id` on the stream); `ask_timeout` when none comes within the sync timeout.",
         requestBody: json(ref("Message")),
         responses: {
           "200": {
@@ -231,10 +231,10 @@ export const OPENAPI_DOCUMENT = {
           },
           "202": ok("Task queued", ref("Task")),
           "400": errorResponse("invalid_request, callback_url_forbidden"),
-          "413": errorResponse("body_too_large"),
-          "429": errorResponse("agent_busy"),
+          "413": errorResponse("body_too_large, message_too_large"),
+          "429": errorResponse("agent_busy, inbox_full"),
           "503": errorResponse("agent_offline"),
-          "504": errorResponse("agent_timeout"),
+          "504": errorResponse("agent_timeout, ask_timeout"),
           "507": errorResponse("store_full"),
         },
       },

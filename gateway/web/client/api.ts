@@ -74,7 +74,7 @@ export async function listAgents(
   return { agents, more: true, searchedTo: params.get("cursor") };
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -83,10 +83,8 @@ export async function api<T>(method: string, path: string, body?: unknown, signa
         body === undefined ? { accept: "application/json" } : { "content-type": "application/json" },
       ),
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
     });
-  } catch (error) {
-    if (signal?.aborted) throw error;
+  } catch {
     throw new ApiFailure(0, "network_error", "Cannot reach the gateway. Check your connection and retry.");
   }
   if (!res.ok) throw await failure(res);

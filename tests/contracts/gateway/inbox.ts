@@ -1,6 +1,6 @@
 /** Inbox contract: verified senders, at-least-once delivery with leases and acks, asks answered by replies. */
 import { describe, expect, it } from "vitest";
-import { apiClient } from "../../helpers/api.ts";
+import { apiClient, eventData } from "../../helpers/api.ts";
 import { createAgent, createUser } from "../../helpers/fixtures.ts";
 import { sleep } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
@@ -94,6 +94,7 @@ export function inboxContract(ctx: () => GatewayContext): void {
       });
       expect(res.status).toBe(504);
       expect(res.body.error.code).toBe("ask_timeout");
+      expect(res.body.error.message).toContain(`lands in ${tester.name}'s inbox`);
       const [ask] = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages;
       await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: "late but here" });
       const inbox = await bob.api.get(`/v1/agents/${tester.name}/inbox`);
@@ -109,15 +110,71 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect((await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`)).status).toBe(200);
       const during = await alice.api.get(`/v1/agents/${dev.name}`);
       expect(during.body).toMatchObject({ online: true, mode: "interactive" });
-      // A live call cannot reach a person's session: the refusal says where its messages go instead.
-      const call = await alice.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi" });
-      expect([call.status, call.body.error.code]).toEqual([503, "agent_offline"]);
-      expect(call.body.error.message).toContain("interactive session");
-      expect(call.body.error.message).toContain(`POST /v1/agents/${dev.name}/asks`);
+      // A share link does not reach a person's session: refused, saying what the agent is.
+      const share = await alice.api.post(`/v1/agents/${dev.name}/shares`, {});
+      const viaLink = await apiClient(share.body.url).post("messages", { message: "hi" });
+      expect([viaLink.status, viaLink.body.error.code]).toEqual([503, "agent_offline"]);
+      expect(viaLink.body.error.message).toContain("person's interactive session");
       await alice.api.call("DELETE", `/v1/agents/${dev.name}/inbox/presence`);
       expect((await alice.api.get(`/v1/agents/${dev.name}`)).body.mode).toBe("offline");
       const offline = await alice.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi" });
       expect(offline.body.error.message).toContain("is not connected");
+    });
+
+    it("asks a person's session through its inbox when a message finds no connector, and answers with its reply", async () => {
+      const { alice, bob, dev } = await setup("inbox-session-ask");
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      /** The person at the session: reads the next ask and replies to it. */
+      const answerNextAsk = async (text: string) => {
+        const polled = await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`);
+        const ask = polled.body.messages[0];
+        await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: text });
+        return ask;
+      };
+
+      const waiting = bob.api.post(`/v1/agents/${dev.name}/messages`, { message: "is main green?" });
+      const ask = await answerNextAsk("yes, since 10:02");
+      expect(ask).toMatchObject({ kind: "ask", text: "is main green?", from: { user: expect.any(String) } });
+      const answer = await waiting;
+      expect([answer.status, answer.body]).toEqual([
+        200,
+        { result: "yes, since 10:02", session_id: "", attachments: [], ask_id: ask.id },
+      ]);
+
+      // The same as a stream: where the message went, then the reply as `done`.
+      const streaming = bob.api.stream(`/v1/agents/${dev.name}/messages`, { message: "and the release?" });
+      const streamedAsk = await answerNextAsk("tagged");
+      const streamed = await streaming;
+      expect(streamed.status).toBe(200);
+      expect(streamed.events.map((e) => e.event)).toEqual(["chunk", "done"]);
+      expect(eventData(streamed.events, "chunk")[0]).toMatchObject({ kind: "status" });
+      expect(eventData(streamed.events, "chunk")[0].delta).toContain("asked in its inbox");
+      expect(eventData(streamed.events, "done")[0]).toEqual({
+        result: "tagged",
+        session_id: "",
+        attachments: [],
+      });
+      expect(streamedAsk.text).toBe("and the release?");
+    });
+
+    it("ends a streamed ask nobody answers with ask_timeout after the sync timeout, the ask left in the inbox", async () => {
+      const { alice, bob, dev } = await setup("inbox-session-quiet");
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      let askId: string | null = null;
+      const streamed = await bob.api.stream(
+        `/v1/agents/${dev.name}/messages`,
+        { message: "still there?" },
+        { onResponse: (res) => (askId = res.headers.get("x-agent-mesh-ask-id")) },
+      );
+      expect(eventData(streamed.events, "error")).toEqual([
+        {
+          code: "ask_timeout",
+          // Asked as a person, not as one of their agents: a late reply has no inbox to land in, and it says so.
+          message: `${dev.name} did not reply within 5 s; the ask stays in its inbox (${askId}); to receive a late reply, ask as one of your agents (X-Agent-Mesh-As: <agent>), whose inbox gets it.`,
+        },
+      ]);
+      const { messages } = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body;
+      expect(messages.map((m: { id: string; kind: string }) => [m.id, m.kind])).toEqual([[askId, "ask"]]);
     });
   });
 }

@@ -5,8 +5,9 @@
 import { agentFilter } from "../../domain/agent-filter.ts";
 import type { AgentRecord } from "../../domain/agents.ts";
 import type { Caller } from "../../domain/caller.ts";
-import type { InboxMessage, Sender } from "../../domain/inbox.ts";
+import { askUnanswered, type InboxMessage, type Sender } from "../../domain/inbox.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
+import { PersonsSession } from "../../errors.ts";
 import type { GatewayServices } from "../../services.ts";
 import {
   type Mesh,
@@ -84,23 +85,28 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     },
     async ask(to, message, { sessionId, timeoutMs, signal, onProgress }) {
       const agent = await resolve(to);
-      // A person's interactive session answers from its inbox (reply); a served agent answers through the relay.
-      if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive")
-        return askInbox(agent, message, timeoutMs, signal);
       let chunks = 0;
-      const { call, answer } = await calls.ask(caller, agent, {
-        message,
-        sessionId,
-        origin,
-        chain,
-        timeoutMs,
-        connection: signal && { signal },
-        onChunk(_seq, kind, delta) {
-          chunks += 1;
-          const latest = kind === "text" || kind === "status" ? delta.trim().slice(-120) : undefined;
-          onProgress?.({ chunks, latest: latest || undefined });
-        },
-      });
+      let asked: Awaited<ReturnType<typeof calls.ask>>;
+      try {
+        asked = await calls.ask(caller, agent, {
+          message,
+          sessionId,
+          origin,
+          chain,
+          timeoutMs,
+          connection: signal && { signal },
+          onChunk(_seq, kind, delta) {
+            chunks += 1;
+            const latest = kind === "text" || kind === "status" ? delta.trim().slice(-120) : undefined;
+            onProgress?.({ chunks, latest: latest || undefined });
+          },
+        });
+      } catch (error) {
+        // A person's interactive session answers from its inbox (reply); a share link does not reach it.
+        if (!(error instanceof PersonsSession) || onlyAgent) throw error;
+        return askInbox(agent, message, timeoutMs, signal);
+      }
+      const { call, answer } = asked;
       if (!answer.ok && answer.code === "agent_timeout") {
         throw new MeshError(
           "agent_timeout",
@@ -140,15 +146,9 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<MeshAnswer> {
-    const ask = await inbox.send(agent, sender, { text: message, kind: "ask" });
-    const reply = await inbox.awaitReply(ask.id, timeoutMs, signal);
-    if (!reply) {
-      throw new MeshError(
-        "ask_timeout",
-        `${agent.name} (an interactive session) did not reply within ${Math.round(timeoutMs / 1000)} s. ` +
-          `Its reply, if it comes, lands in your inbox (ask ${ask.id}).`,
-      );
-    }
+    const { ask, reply } = await inbox.ask(agent, sender, message, timeoutMs, signal);
+    if (!reply)
+      throw new MeshError("ask_timeout", askUnanswered(agent, ask, Math.round(timeoutMs / 1000)).message);
     return { agent: agent.name, text: reply.text, session_id: "", attachments: [] };
   }
 

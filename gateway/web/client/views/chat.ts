@@ -13,8 +13,6 @@ import type { Agent, Attachment } from "../types.ts";
 import { copyButton, errorBox, onlineDot, poll } from "../ui.ts";
 
 const MAX_RAW_EVENTS = 500;
-/** How long an ask through a person's inbox waits for the reply (the gateway's default). */
-const ASK_TIMEOUT_SECONDS = 120;
 
 export async function renderChat({ root, params, alive }: ViewContext): Promise<void> {
   const ref = params[0]!;
@@ -172,8 +170,6 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
         reply.fail(new ApiFailure(0, "stream_ended", "The stream ended without an answer. Retry."));
     } catch (error) {
       if (running?.stopping && controller.signal.aborted) reply.stopped();
-      else if (!finished && (await isPersonsSession(error)))
-        finished = await askInInbox(text, reply, controller);
       else if (!finished) reply.fail(error);
       if (!finished) logRaw(`failed ${error instanceof ApiFailure ? error.code : String(error)}`);
     }
@@ -184,33 +180,6 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
     setRunning(false);
     live.textContent = `${agent.name} finished.`;
     if (alive()) message.focus();
-  }
-
-  /** No connector serves the agent, but a person's session reads its inbox (`agent-mesh claude` and the like). */
-  async function isPersonsSession(error: unknown): Promise<boolean> {
-    if (!(error instanceof ApiFailure) || error.code !== "agent_offline") return false;
-    const now = await api<Agent>("GET", `/v1/agents/${encodeURIComponent(agent.name)}`).catch(() => null);
-    return now?.mode === "interactive";
-  }
-
-  /** Asks through the agent's inbox, as the MCP `ask_agent` tool and the CLI do; its reply is the answer. */
-  async function askInInbox(text: string, reply: Reply, controller: AbortController): Promise<boolean> {
-    reply.chunk("status", `${agent.name} is a person's session: asked in its inbox, waiting for the reply`);
-    logRaw("ask through the inbox");
-    try {
-      const asked = await api<{ reply: { text: string } }>(
-        "POST",
-        `/v1/agents/${encodeURIComponent(agent.name)}/asks`,
-        { message: text, timeout_seconds: ASK_TIMEOUT_SECONDS },
-        controller.signal,
-      );
-      reply.done(asked.reply.text, []);
-      return true;
-    } catch (error) {
-      if (running?.stopping && controller.signal.aborted) reply.stopped();
-      else reply.fail(error);
-      return false;
-    }
   }
 
   async function stopNow(): Promise<void> {
