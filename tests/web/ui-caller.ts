@@ -251,6 +251,8 @@ export function callerTests(ctx: UiContext): void {
     expect((await alice.api.call("PUT", "/v1/agents/quiet/inbox/presence")).status).toBe(200);
     try {
       await page.goto(`${gateway.url}/#/chat/quiet`);
+      // Online, and how: as the CLI's `yes (session)`.
+      await eventually(() => page.locator(".presence").first().textContent()).toBe("online (session)");
       const box = page.getByRole("textbox", { name: "Message" });
       await box.fill("are you there?");
       await box.press("Enter");

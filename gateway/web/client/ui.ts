@@ -1,6 +1,7 @@
 /** Small shared pieces: error boxes with their code, copy buttons, online dots, page titles, polling. */
 import { ApiFailure } from "./api.ts";
 import { h } from "./dom.ts";
+import type { Agent } from "./types.ts";
 
 export function errorBox(error: unknown): HTMLElement {
   const code = error instanceof ApiFailure ? error.code : "client_error";
@@ -35,12 +36,23 @@ export function commandLine(command: string, label?: string): HTMLElement {
   );
 }
 
-export function onlineDot(online: boolean): HTMLElement {
+/**
+ * Online or not, and how: an agent online as a person's session (`agent-mesh claude --as` and the like, no
+ * connector) reads `online (session)`, as the CLI's `yes (session)`: its answers come from a person, through its
+ * inbox.
+ */
+export function onlineDot(agent: Pick<Agent, "online" | "mode">): HTMLElement {
+  const { online } = agent;
+  const session = online && agent.mode === "interactive";
   return h(
     "span",
-    { class: `presence ${online ? "on" : "off"}`, "data-online": String(online) },
+    {
+      class: `presence ${online ? "on" : "off"}`,
+      "data-online": String(online),
+      title: session ? "A person's interactive session: messages are asked in its inbox" : null,
+    },
     h("span", { class: "dot", "aria-hidden": "true" }),
-    online ? "online" : "offline",
+    session ? "online (session)" : online ? "online" : "offline",
   );
 }
 

@@ -33,7 +33,7 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
   let turns: Turn[] = [];
   let running: { requestId: string | null; controller: AbortController; stopping: boolean } | null = null;
 
-  const presence = h("span", null, onlineDot(agent.online));
+  const presence = h("span", null, onlineDot(agent));
   const log = h("div", { class: "log", role: "log", "aria-label": "Transcript" });
   const live = h("p", { class: "sr-only", "aria-live": "polite" });
   const message = h("textarea", {
@@ -259,7 +259,7 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
   poll(
     async () => {
       const now = await api<Agent>("GET", `/v1/agents/${encodeURIComponent(agent.id)}`);
-      replace(presence, onlineDot(now.online));
+      replace(presence, onlineDot(now));
     },
     5000,
     alive,

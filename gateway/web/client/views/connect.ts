@@ -60,7 +60,7 @@ export function connectPanel(agent: Agent, alive: () => boolean, connected: () =
           const now = await api<Agent>("GET", `/v1/agents/${encodeURIComponent(agent.id)}`);
           if (now.online && !done) {
             done = true;
-            replace(state, onlineDot(true), ` ${agent.name} is connected.`);
+            replace(state, onlineDot({ online: true }), ` ${agent.name} is connected.`);
             state.classList.add("ok");
             connected();
           }

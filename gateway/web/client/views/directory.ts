@@ -119,7 +119,7 @@ function agentCard(a: Agent): HTMLElement {
   return h(
     "li",
     { class: "card agent", "data-agent": a.name },
-    h("div", { class: "row" }, h("h2", null, a.name), onlineDot(a.online)),
+    h("div", { class: "row" }, h("h2", null, a.name), onlineDot(a)),
     h("p", { class: "desc" }, a.description || h("span", { class: "muted" }, "No description.")),
     a.capabilities.length
       ? h(

@@ -52,7 +52,7 @@ export async function renderMyAgents({ root, alive }: ViewContext): Promise<void
       }
       for (const agent of agents) {
         const known = cards.get(agent.id);
-        if (known) replace(known.presence, onlineDot(agent.online));
+        if (known) replace(known.presence, onlineDot(agent));
         else {
           const entry = agentCard(agent, found, alive, () => void refresh());
           cards.set(agent.id, entry);
@@ -131,7 +131,7 @@ function createForm(created: () => void): HTMLElement {
 }
 
 function agentCard(agent: Agent, found: Features, alive: () => boolean, changed: () => void) {
-  const presence = h("span", null, onlineDot(agent.online));
+  const presence = h("span", null, onlineDot(agent));
   const problem = h("div");
   const card = h("article", {
     class: "card agent-admin",
