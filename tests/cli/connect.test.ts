@@ -181,7 +181,10 @@ describe("connect exec -- tr a-z A-Z", () => {
     await cliOk(["cancel", queued.stdout.trim()], { home });
     // Nobody replies in time: the ask's own refusal.
     const unanswered = await runCli(["call", "desk", "--task", "hello?", "--timeout", "1"], { home });
-    expect(unanswered.code).not.toBe(0);
+    expect(unanswered.code).toBe(124);
+    expect(unanswered.stderr).toMatch(
+      /no reply within 1 s; the ask stays in desk's inbox \(msg_[0-9a-z]{26}\)/,
+    );
     await user.api.call("DELETE", `/v1/agents/${desk.name}/inbox/presence`);
   });
 

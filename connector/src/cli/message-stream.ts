@@ -47,6 +47,8 @@ export type StreamEvent =
 export interface StreamOptions {
   sessionId?: string;
   signal?: AbortSignal;
+  /** The agent is a person's session: the message went to its inbox as this ask, which outlives the stream. */
+  onAsk?(askId: string): void;
   onEvent(event: StreamEvent): void;
 }
 
@@ -62,6 +64,8 @@ export async function streamMessage(
     signal: options.signal,
   });
   const requestId = res.headers.get("x-agent-mesh-request-id") ?? "";
+  const askId = res.headers.get("x-agent-mesh-ask-id");
+  if (askId) options.onAsk?.(askId);
   let done: DoneEvent | undefined;
   let failure: { code: string; message: string } | undefined;
   const parser = createParser({

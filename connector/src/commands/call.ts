@@ -63,18 +63,14 @@ Examples:
       const seconds = options.timeout === undefined ? undefined : Number(options.timeout);
       if (seconds !== undefined && !(seconds > 0))
         throw new CliError("invalid_option", "--timeout must be a number of seconds > 0.");
+      let askId: string | undefined;
+      // A person's session was asked in its inbox: the ask stays there (and may still be answered), say so.
+      const timedOut = () =>
+        askId
+          ? `no reply within ${seconds} s; the ask stays in ${ref}'s inbox (${askId}). [timeout]`
+          : `no answer within ${seconds} s; the request was canceled. [timeout]`;
       const timer = seconds
-        ? setTimeout(
-            () =>
-              abort.abort(
-                new CliError(
-                  "timeout",
-                  `no answer within ${seconds} s; the request was canceled. [timeout]`,
-                  124,
-                ),
-              ),
-            seconds * 1000,
-          )
+        ? setTimeout(() => abort.abort(new CliError("timeout", timedOut(), 124)), seconds * 1000)
         : undefined;
       const renderer = new StreamRenderer({ thinking: true });
       let streamedText = false;
@@ -83,6 +79,9 @@ Examples:
         const done = await streamMessage(api, ref, message, {
           sessionId: options.session,
           signal: abort.signal,
+          onAsk: (id) => {
+            askId = id;
+          },
           onEvent: (event) => {
             if (event.event === "error") printedError = true;
             if (options.json) return void process.stdout.write(`${JSON.stringify(event)}\n`);
