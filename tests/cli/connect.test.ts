@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
 import {
   type CliProcess,
   cleanupCli,
@@ -186,6 +186,56 @@ describe("connect exec -- tr a-z A-Z", () => {
       /no reply within 1 s; the ask stays in desk's inbox \(msg_[0-9a-z]{26}\)/,
     );
     await user.api.call("DELETE", `/v1/agents/${desk.name}/inbox/presence`);
+  });
+
+  it("inbox reads your agent's inbox, answers an ask, acknowledges, and leaves messages as you or your agent", async () => {
+    await createAgent(user.api, { name: "mailbox" });
+    const left = await cliOk(["inbox", "mailbox", "--send", "build is green"], { home });
+    expect(left).toMatch(/^msg_[0-9a-z]{26}\n$/);
+    const asUpper = await cliOk(["inbox", "mailbox", "--send", "-", "--as", "upper"], {
+      home,
+      input: "from the agent\n",
+    });
+    const asking = user.api.post("/v1/agents/mailbox/asks", {
+      message: "is main green?",
+      timeout_seconds: 20,
+    });
+    const ask = await waitFor(
+      async () =>
+        (await user.api.get("/v1/agents/mailbox/inbox?lease=1")).body.messages.find(
+          (m: { kind: string }) => m.kind === "ask",
+        ) ?? null,
+      { what: "the ask in the inbox" },
+    );
+    await sleep(1100); // the test's own read leased it for a second
+    const read = await cliOk(["inbox", "mailbox"], { home });
+    expect(read).toContain(`message ${left.trim()} from carol`);
+    expect(read).toContain(`message ${asUpper.trim()} from upper (owner carol)`);
+    expect(read).toContain(`ask ${ask.id} from carol`);
+    expect(read).toContain("\n  is main green?\n");
+    expect(read).toContain("--reply <id>");
+    expect(
+      await cliOk(["inbox", "mailbox", "--reply", ask.id, "--message", "yes, since 10:02"], { home }),
+    ).toBe(`replied to ${ask.id}\n`);
+    expect((await asking).body.reply).toMatchObject({ text: "yes, since 10:02", in_reply_to: ask.id });
+    const acked = await runCli(["inbox", "mailbox", "--ack", left.trim(), asUpper.trim(), ask.id, "msg_x"], {
+      home,
+    });
+    expect([acked.code, acked.stdout]).toEqual([0, "acknowledged 3\n"]);
+    expect(acked.stderr).toContain("not in mailbox's inbox: msg_x");
+    expect(await cliOk(["inbox", "mailbox", "--json"], { home })).toBe(
+      `${JSON.stringify({ messages: [], unread: 0 }, null, 2)}\n`,
+    );
+    expect(await cliOk(["inbox", "mailbox"], { home })).toBe("mailbox's inbox is empty.\n");
+    // One action at a time; and only your own agents' inboxes are read.
+    const both = await runCli(["inbox", "mailbox", "--ack", "msg_x", "--send", "hi"], { home });
+    expect(both).toMatchObject({ code: 1, stderr: "agent-mesh: give one of --reply, --ack and --send.\n" });
+    const dave = await createUser(gateway.url, gateway.adminToken, "dave");
+    const public_ = await createAgent(dave.api, { name: "daves-desk", visibility: "public" });
+    expect(await cliOk(["inbox", public_.name, "--send", "hello dave"], { home })).toMatch(/^msg_/);
+    const peek = await runCli(["inbox", public_.name], { home });
+    expect(peek.code).toBe(1);
+    expect(peek.stderr).toContain("[agent_not_found]");
   });
 
   it("tasks lists your tasks newest first, with what each asked, filtered and paged", async () => {

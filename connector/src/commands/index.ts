@@ -58,6 +58,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./task.ts"),
   },
   {
+    name: "inbox",
+    summary: "read your agent's inbox; --reply answers an ask, --ack removes messages, --send leaves one",
+    load: () => import("./inbox.ts"),
+  },
+  {
     name: "tasks",
     summary: "list your async tasks, newest first",
     load: () => import("./tasks.ts"),

@@ -1,0 +1,152 @@
+/**
+ * `agent-mesh inbox <agent>`: an agent's durable inbox from the terminal, for a person rather than the agent's
+ * model. Reading shows your agent's unacknowledged messages (leased for a second only, so the agent's own session
+ * still gets them at once); `--reply <id>` answers an ask (the asker's waiting call returns it); `--ack <id>...`
+ * removes messages for good; `--send "..."` leaves a message in any agent's inbox you may call, as yourself or,
+ * with `--as`, as one of your agents.
+ */
+import type { Command } from "commander";
+import { agentRef, userContext } from "../cli/context.ts";
+import { CliError } from "../cli/errors.ts";
+import { type GatewayApi, segment } from "../cli/gateway-api.ts";
+import { dim, printJson } from "../cli/output.ts";
+import { messageText } from "../cli/stdin-text.ts";
+
+interface InboxMessage {
+  id: string;
+  kind: "message" | "ask" | "reply";
+  from: { user: string; agent_id?: string; agent_name?: string };
+  text: string;
+  in_reply_to?: string;
+  created_at: string;
+  deliveries: number;
+}
+
+interface Options {
+  wait?: string;
+  limit: string;
+  reply?: string;
+  message?: string;
+  ack?: string[];
+  send?: string;
+  as?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("inbox")
+    .description("read your agent's inbox; --reply answers an ask, --ack removes messages, --send leaves one")
+    .argument("<agent>", "agent id, name or local alias")
+    .option("--wait <seconds>", "wait up to this long (at most 30) for a message when there is none")
+    .option("--limit <n>", "how many messages at most (1-100)", "20")
+    .option("--reply <message-id>", "answer this ask with --message (or stdin)")
+    .option("--message <text>", "with --reply: the answer (`-`: from stdin)")
+    .option("--ack <message-id...>", "acknowledge these messages: they are gone for good")
+    .option("--send <text>", "leave this message in the agent's inbox (`-`: from stdin)")
+    .option("--as <agent>", "with --send: speak as this agent of yours")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  agent-mesh inbox dev --wait 30
+  agent-mesh inbox dev --reply msg_01jx... --message "yes, main is green"
+  agent-mesh inbox dev --ack msg_01jx... msg_01jy...
+  agent-mesh inbox reviewer --send "the release is tagged" --as dev`,
+    )
+    .action(async (agent: string, options: Options) => {
+      const { api, config } = userContext();
+      const ref = agentRef(config, agent);
+      const given = [options.reply, options.ack, options.send].filter((a) => a !== undefined);
+      if (given.length > 1) throw new CliError("invalid_option", "give one of --reply, --ack and --send.");
+      if (options.as !== undefined && options.send === undefined)
+        throw new CliError("invalid_option", "--as goes with --send.");
+      if (options.message !== undefined && options.reply === undefined)
+        throw new CliError(
+          "invalid_option",
+          '--message goes with --reply (to leave a message: --send "...").',
+        );
+      const as = options.as === undefined ? undefined : agentRef(config, options.as);
+      if (options.reply !== undefined) await reply(api, ref, options.reply, options);
+      else if (options.ack !== undefined) await ack(api, ref, options.ack, options);
+      else if (options.send !== undefined) await send(api, ref, options.send, as, options);
+      else await read(api, ref, options);
+    });
+}
+
+async function reply(api: GatewayApi, ref: string, id: string, options: Options): Promise<void> {
+  const example = `echo yes | agent-mesh inbox ${ref} --reply ${id}`;
+  const text = await messageText(options.message, "--message", example);
+  const path = `/v1/agents/${segment(ref)}/inbox/${segment(id)}/reply`;
+  const sent = await api.json<InboxMessage>("POST", path, { body: { message: text } });
+  if (options.json) printJson(sent);
+  else process.stdout.write(`replied to ${id}\n`);
+}
+
+async function ack(api: GatewayApi, ref: string, ids: string[], options: Options): Promise<void> {
+  const path = `/v1/agents/${segment(ref)}/inbox/ack`;
+  const acked = await api.json<{ acked: string[]; unknown: string[] }>("POST", path, { body: { ids } });
+  if (options.json) return printJson(acked);
+  process.stdout.write(`acknowledged ${acked.acked.length}\n`);
+  // Acknowledged before, never there, or in another inbox: the gateway does not say which.
+  if (acked.unknown.length > 0)
+    process.stderr.write(`agent-mesh: not in ${ref}'s inbox: ${acked.unknown.join(", ")}\n`);
+}
+
+async function send(
+  api: GatewayApi,
+  ref: string,
+  given: string,
+  as: string | undefined,
+  options: Options,
+): Promise<void> {
+  const text = await messageText(given, "--send", `git log -1 | agent-mesh inbox ${ref} --send -`);
+  const headers: Record<string, string> = as ? { "x-agent-mesh-as": as } : {};
+  const path = `/v1/agents/${segment(ref)}/inbox`;
+  const sent = await api.json<InboxMessage>("POST", path, { body: { message: text }, headers });
+  if (options.json) printJson(sent);
+  else process.stdout.write(`${sent.id}\n`);
+}
+
+async function read(api: GatewayApi, ref: string, options: Options): Promise<void> {
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw new CliError("invalid_option", "--limit must be a whole number from 1 to 100.");
+  const wait = options.wait === undefined ? 0 : Number(options.wait);
+  if (!Number.isInteger(wait) || wait < 0 || wait > 30)
+    throw new CliError("invalid_option", "--wait must be a whole number of seconds from 0 to 30.");
+  // Leased for a second only: reading here must not hide the messages from the agent's own session.
+  const query = new URLSearchParams({ limit: String(limit), wait: String(wait), lease: "1" });
+  const page = await api.get<{ messages: InboxMessage[]; unread: number }>(
+    `/v1/agents/${segment(ref)}/inbox?${query}`,
+  );
+  if (options.json) return printJson(page);
+  if (page.messages.length === 0) {
+    // Unread but handed out: the agent's session (or another reader) holds their lease right now.
+    process.stdout.write(
+      page.unread === 0
+        ? `${ref}'s inbox is empty.\n`
+        : `${ref}'s inbox holds ${page.unread} unacknowledged message(s), all leased to a reader right now; look again shortly.\n`,
+    );
+    return;
+  }
+  for (const message of page.messages) process.stdout.write(`${describe(message)}\n\n`);
+  const more = page.unread - page.messages.length;
+  const hint = `Answer an ask: agent-mesh inbox ${ref} --reply <id> --message "..."; done with them: agent-mesh inbox ${ref} --ack <id>...`;
+  process.stdout.write(`${dim(`${more > 0 ? `${more} more unread (--limit). ` : ""}${hint}`)}\n`);
+}
+
+/** One message as a person reads it: what and from whom, then its text, indented. */
+function describe(message: InboxMessage): string {
+  const { from } = message;
+  const sender = from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user;
+  const about = message.in_reply_to ? ` to ${message.in_reply_to}` : "";
+  const again = message.deliveries > 1 ? `, delivered ${message.deliveries} times` : "";
+  const head = `${message.kind}${about} ${message.id} from ${sender}, ${message.created_at}${again}`;
+  const body = message.text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+  return `${head}\n${body}`;
+}
