@@ -105,6 +105,35 @@ export function ownerTests(ctx: UiContext): void {
     await card.waitFor({ state: "detached" });
   });
 
+  it("shows an agent's inbox to its owner: answers an ask with a reply, marks a message done", async () => {
+    const { gateway, page, alice } = ctx;
+    expect((await alice.api.post("/v1/agents", { name: "desk" })).status).toBe(201);
+    await alice.api.post("/v1/agents/desk/inbox", { message: "build is green" });
+    const asking = alice.api.post("/v1/agents/desk/asks", { message: "is main green?", timeout_seconds: 30 });
+    asking.catch(() => {}); // awaited below; a failure before that must not leave it unhandled
+    await page.goto(`${gateway.url}/#/mine`);
+    const card = page.locator('[data-agent="desk"]');
+    await card.locator(".inbox-panel summary").click();
+    const inbox = card.getByRole("list", { name: "Inbox of desk" });
+    // The ask may reach the inbox a moment after the page opened it: Refresh reads again.
+    await eventually(async () => {
+      await card.getByRole("button", { name: "Refresh" }).click();
+      return inbox.locator("li[data-message]").count();
+    }).toBe(2);
+    expect(await card.locator(".inbox-panel summary").textContent()).toBe("Inbox (2 unread)");
+    const ask = inbox.locator('li[data-kind="ask"]');
+    expect(await ask.locator(".inbox-text").textContent()).toBe("is main green?");
+    await ask.getByRole("textbox", { name: "Reply to alice" }).fill("yes, since 10:02");
+    await ask.getByRole("button", { name: "Reply" }).click();
+    expect((await asking).body.reply).toMatchObject({ kind: "reply", text: "yes, since 10:02" });
+    // Answered is done: the ask left the inbox with its reply; the message goes with Done.
+    await eventually(() => inbox.locator("li[data-message]").count()).toBe(1);
+    await inbox.locator('li[data-kind="message"]').getByRole("button", { name: "Done" }).click();
+    await eventually(() => card.locator(".inbox-panel summary").textContent()).toBe("Inbox (0 unread)");
+    expect(await inbox.textContent()).toBe("Empty.");
+    expect((await alice.api.get("/v1/agents/desk/inbox")).body).toEqual({ messages: [], unread: 0 });
+  });
+
   it("browses skills and shows install commands and the README", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/skills`);

@@ -1,7 +1,8 @@
 /**
  * `agent-mesh inbox <agent>`: an agent's durable inbox from the terminal, for a person rather than the agent's
- * model. Reading shows your agent's unacknowledged messages (leased for a second only, so the agent's own session
- * still gets them at once); `--reply <id>` answers an ask (the asker's waiting call returns it); `--ack <id>...`
+ * model. Reading shows your agent's unacknowledged messages without taking them (`peek`: no lease, so the
+ * agent's own session still gets every one); `--reply <id>` answers an ask (the asker's waiting call returns it) and acknowledges
+ * it; `--ack <id>...`
  * removes messages for good; `--send "..."` leaves a message in any agent's inbox you may call, as yourself or,
  * with `--as`, as one of your agents.
  */
@@ -80,6 +81,8 @@ async function reply(api: GatewayApi, ref: string, id: string, options: Options)
   const text = await messageText(options.message, "--message", example);
   const path = `/v1/agents/${segment(ref)}/inbox/${segment(id)}/reply`;
   const sent = await api.json<InboxMessage>("POST", path, { body: { message: text } });
+  // Answered is done: the ask is acknowledged with it (a second reply would be refused anyway).
+  await api.json("POST", `/v1/agents/${segment(ref)}/inbox/ack`, { body: { ids: [id] } });
   if (options.json) printJson(sent);
   else process.stdout.write(`replied to ${id}\n`);
 }
@@ -116,19 +119,14 @@ async function read(api: GatewayApi, ref: string, options: Options): Promise<voi
   const wait = options.wait === undefined ? 0 : Number(options.wait);
   if (!Number.isInteger(wait) || wait < 0 || wait > 30)
     throw new CliError("invalid_option", "--wait must be a whole number of seconds from 0 to 30.");
-  // Leased for a second only: reading here must not hide the messages from the agent's own session.
-  const query = new URLSearchParams({ limit: String(limit), wait: String(wait), lease: "1" });
+  // A look, not a fetch: the agent's own session still gets every message, and none counts as delivered.
+  const query = new URLSearchParams({ limit: String(limit), wait: String(wait), peek: "true" });
   const page = await api.get<{ messages: InboxMessage[]; unread: number }>(
     `/v1/agents/${segment(ref)}/inbox?${query}`,
   );
   if (options.json) return printJson(page);
   if (page.messages.length === 0) {
-    // Unread but handed out: the agent's session (or another reader) holds their lease right now.
-    process.stdout.write(
-      page.unread === 0
-        ? `${ref}'s inbox is empty.\n`
-        : `${ref}'s inbox holds ${page.unread} unacknowledged message(s), all leased to a reader right now; look again shortly.\n`,
-    );
+    process.stdout.write(`${ref}'s inbox is empty.\n`);
     return;
   }
   for (const message of page.messages) process.stdout.write(`${describe(message)}\n\n`);

@@ -144,7 +144,8 @@ export function createInboxService(store: SessionStore) {
    * Hands out up to `limit` unacknowledged messages, oldest first, skipping those leased to an earlier fetch;
    * each is leased for `leaseSeconds` (redelivered after that unless acknowledged). Each lease is one
    * compare-and-set step on the message as stored, so a message acknowledged meanwhile is not written back, and
-   * of two fetches at once only one leases a message.
+   * of two fetches at once only one leases a message. With `leaseSeconds: 0` it only looks: every unacknowledged
+   * message, leased or not, as it is (an owner reading the inbox must not take messages from the agent's reader).
    */
   async function fetch(
     agentId: string,
@@ -161,6 +162,10 @@ export function createInboxService(store: SessionStore) {
       await Promise.all(
         ulids.map((ulid, j) => (records[j] === null ? index.noMessage(agentId, ulid, now) : null)),
       );
+      if (options.leaseSeconds === 0) {
+        for (const record of records) if (record !== null && out.length < options.limit) out.push(record);
+        return;
+      }
       const candidates = batch
         .filter((_, j) => leasable(records[j] ?? null))
         .slice(0, options.limit - out.length);

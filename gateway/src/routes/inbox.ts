@@ -76,7 +76,11 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     const agent = await readableInbox(c);
     const limit = Math.max(1, intQuery(c, "limit", 20, 100));
     const waitSeconds = intQuery(c, "wait", 0, 30);
-    const leaseSeconds = Math.max(1, intQuery(c, "lease", 60, 3600));
+    const peek = c.req.query("peek");
+    if (peek !== undefined && peek !== "true" && peek !== "false")
+      throw errors.invalidRequest("peek must be true or false.");
+    // peek=true looks without leasing: a person reading the inbox leaves the messages to the agent's reader.
+    const leaseSeconds = peek === "true" ? 0 : Math.max(1, intQuery(c, "lease", 60, 3600));
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       const page = await c.get("services").inbox.fetch(agent.id, { limit, leaseSeconds });

@@ -22,11 +22,12 @@ export const INBOX_PATHS = {
     },
     get: {
       description:
-        "Owner or the agent's own credential: unacknowledged messages, oldest first, each leased for `lease` seconds (redelivered after that unless acknowledged). `wait` long-polls up to 30 s.",
+        "Owner or the agent's own credential: unacknowledged messages, oldest first, each leased for `lease` seconds (redelivered after that unless acknowledged). `wait` long-polls up to 30 s. `peek=true` only looks: every unacknowledged message, leased or not, unchanged (for a person reading the inbox beside the agent's own reader).",
       parameters: [
         { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
         { name: "wait", in: "query", schema: { type: "integer", minimum: 0, maximum: 30, default: 0 } },
         { name: "lease", in: "query", schema: { type: "integer", minimum: 1, maximum: 3600, default: 60 } },
+        { name: "peek", in: "query", schema: { type: "boolean", default: false } },
       ],
       responses: {
         "200": ok("Messages", {

@@ -38,6 +38,14 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect(Date.parse(leasedUntil)).toBeLessThanOrEqual(Date.now() + 1000);
       // Leased: a second fetch right away does not hand it out again.
       expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages).toEqual([]);
+      // A look (peek) shows it all the same and takes nothing: no new lease, no delivery counted.
+      const peeked = await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`);
+      expect(peeked.body).toEqual({
+        messages: [expect.objectContaining({ id: sent.body.id, deliveries: 1, leased_until: leasedUntil })],
+        unread: 1,
+      });
+      const badPeek = await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=yes`);
+      expect([badPeek.status, badPeek.body.error.code]).toEqual([400, "invalid_request"]);
       await sleep(1100);
       const again = await alice.api.get(`/v1/agents/${dev.name}/inbox`);
       expect(again.body.messages[0]).toMatchObject({ id: sent.body.id, deliveries: 2 });

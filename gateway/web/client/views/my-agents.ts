@@ -7,6 +7,7 @@ import { me } from "../session.ts";
 import type { Agent } from "../types.ts";
 import { errorBox, onlineDot, pageHeader, poll } from "../ui.ts";
 import { connectPanel } from "./connect.ts";
+import { inboxPanel } from "./inbox.ts";
 import { doorsPanel } from "./shares.ts";
 
 const TYPES = ["claude", "codex", "gemini", "exec", "echo"];
@@ -188,6 +189,7 @@ function agentCard(agent: Agent, found: Features, alive: () => boolean, changed:
       ),
       connectPanel(a, alive, changed),
       doorsPanel(a, found),
+      inboxPanel(a),
       problem,
     );
   };

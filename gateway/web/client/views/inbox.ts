@@ -1,0 +1,83 @@
+/**
+ * One agent's durable inbox on its owner's card: the messages nobody acknowledged yet, an ask answered with a reply
+ * (the asker's waiting call returns it), a message marked done (acknowledged: gone for good). It looks without
+ * taking (`peek`): the agent's own session still gets every message, and none counts as delivered. Read when
+ * opened or refreshed.
+ */
+import { api } from "../api.ts";
+import { h, replace, timeAgo } from "../dom.ts";
+import type { Agent, InboxMessage } from "../types.ts";
+import { errorBox } from "../ui.ts";
+
+export function inboxPanel(agent: Agent): HTMLElement {
+  const base = `/v1/agents/${encodeURIComponent(agent.id)}/inbox`;
+  const list = h("ul", { class: "inbox", "aria-label": `Inbox of ${agent.name}` });
+  const problem = h("div");
+  const summary = h("summary", null, "Inbox");
+  const load = async () => {
+    try {
+      const page = await api<{ messages: InboxMessage[]; unread: number }>(
+        "GET",
+        `${base}?limit=50&peek=true`,
+      );
+      summary.textContent = `Inbox (${page.unread} unread)`;
+      replace(list, page.messages.length ? page.messages.map(item) : h("li", { class: "muted" }, "Empty."));
+      replace(problem);
+    } catch (error) {
+      replace(problem, errorBox(error));
+    }
+  };
+  const act = async (step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      replace(problem, errorBox(error));
+      return;
+    }
+    await load();
+  };
+
+  function item(message: InboxMessage): HTMLElement {
+    const { from } = message;
+    const sender = from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user;
+    const done = h("button", { type: "button", class: "ghost small" }, "Done");
+    done.addEventListener("click", () => void act(() => api("POST", `${base}/ack`, { ids: [message.id] })));
+    const li = h(
+      "li",
+      { "data-message": message.id, "data-kind": message.kind },
+      h("p", { class: "muted" }, `${message.kind} from ${sender} · ${timeAgo(message.created_at)}`),
+      h("p", { class: "inbox-text" }, message.text),
+    );
+    if (message.kind !== "ask") {
+      li.append(done);
+      return li;
+    }
+    const answer = h("textarea", { rows: 2, "aria-label": `Reply to ${sender}` });
+    const reply = h(
+      "form",
+      { class: "row wrap" },
+      answer,
+      h("button", { type: "submit", class: "small" }, "Reply"),
+    );
+    reply.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = answer.value.trim();
+      if (!text) return;
+      // Answered asks are acknowledged with it: the reply is what the asker waited for.
+      void act(async () => {
+        await api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text });
+        await api("POST", `${base}/ack`, { ids: [message.id] });
+      });
+    });
+    li.append(reply, done);
+    return li;
+  }
+
+  const refresh = h("button", { type: "button", class: "small" }, "Refresh");
+  refresh.addEventListener("click", () => void load());
+  const panel = h("details", { class: "inbox-panel" }, summary, list, refresh, problem);
+  panel.addEventListener("toggle", () => {
+    if (panel.open) void load();
+  });
+  return panel;
+}
