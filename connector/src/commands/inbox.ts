@@ -7,21 +7,12 @@
  * with `--as`, as one of your agents.
  */
 import type { Command } from "commander";
+import type { InboxMessageView as InboxMessage } from "../../../gateway/src/domain/inbox.ts";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
 import { type GatewayApi, segment } from "../cli/gateway-api.ts";
 import { dim, printJson } from "../cli/output.ts";
 import { messageText } from "../cli/stdin-text.ts";
-
-interface InboxMessage {
-  id: string;
-  kind: "message" | "ask" | "reply";
-  from: { user: string; agent_id?: string; agent_name?: string };
-  text: string;
-  in_reply_to?: string;
-  created_at: string;
-  deliveries: number;
-}
 
 interface Options {
   wait?: string;

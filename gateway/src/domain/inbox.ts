@@ -55,9 +55,9 @@ export interface InboxMessage {
 }
 
 /** A message as the HTTP API shows it: times as ISO strings, like every other time it answers with. */
-export function inboxMessageView(
-  message: InboxMessage,
-): Omit<InboxMessage, "leased_until"> & { leased_until?: string } {
+export type InboxMessageView = Omit<InboxMessage, "leased_until"> & { leased_until?: string };
+
+export function inboxMessageView(message: InboxMessage): InboxMessageView {
   const { leased_until, ...rest } = message;
   return leased_until === undefined
     ? rest

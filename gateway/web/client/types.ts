@@ -32,13 +32,3 @@ export interface Task {
   created_at: string;
   updated_at: string;
 }
-
-export interface InboxMessage {
-  id: string;
-  kind: "message" | "ask" | "reply";
-  from: { user: string; agent_id?: string; agent_name?: string };
-  text: string;
-  in_reply_to?: string;
-  created_at: string;
-  deliveries: number;
-}

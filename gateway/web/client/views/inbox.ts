@@ -4,9 +4,11 @@
  * taking (`peek`): the agent's own session still gets every message, and none counts as delivered. Read when
  * opened or refreshed.
  */
+
+import type { InboxMessageView as InboxMessage } from "../../../src/domain/inbox.ts";
 import { api } from "../api.ts";
 import { h, replace, timeAgo } from "../dom.ts";
-import type { Agent, InboxMessage } from "../types.ts";
+import type { Agent } from "../types.ts";
 import { errorBox } from "../ui.ts";
 
 export function inboxPanel(agent: Agent): HTMLElement {
