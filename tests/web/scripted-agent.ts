@@ -67,6 +67,10 @@ export function scriptedHandler(
       reply.chunk(line, "status");
       return reply.done("Denied: nobody answered.");
     }
+    if (message === "question") {
+      // The turn ends with a question: the task waits on its caller, whose reply runs the next turn.
+      return reply.done("For how many?", { inputRequired: true });
+    }
     if (message === "hostile") {
       reply.chunk(HOSTILE_REPLY);
       return reply.done(HOSTILE_REPLY);

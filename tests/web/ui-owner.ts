@@ -42,6 +42,32 @@ export function ownerTests(ctx: UiContext): void {
     await eventually(() => state.canceled.length).toBeGreaterThan(before);
   });
 
+  it("answers a task's permission prompt, and the question its turn ended with, on the task's page", async () => {
+    const { gateway, page, alice } = ctx;
+    // The turn asks permission (as an agent connected with --ask-caller does): the task waits on its caller.
+    const asking = await alice.api.post("/v1/agents/helper/messages", { message: "ask", async: true });
+    await page.goto(`${gateway.url}/#/tasks/${asking.body.task_id}`);
+    const card = page.getByRole("region", { name: "Permission for Write" });
+    await card.getByText("The agent asks to use Write: Write notes.md (3 lines)").waitFor();
+    expect(await page.locator(".task-status").textContent()).toBe("input-required");
+    await card.getByLabel("Why (optional)").fill("fine by me");
+    await card.getByRole("button", { name: "Allow" }).click();
+    await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
+    await page.getByText("The caller said allow.").waitFor();
+    expect(await page.getByRole("region", { name: "Permission for Write" }).count()).toBe(0);
+    // The turn ends with a question: the reply runs the next turn, in the same session.
+    const question = await alice.api.post("/v1/agents/helper/messages", { message: "question", async: true });
+    await page.goto(`${gateway.url}/#/tasks/${question.body.task_id}`);
+    await eventually(() => page.locator(".task-status").textContent()).toBe("input-required");
+    await page.getByText("For how many?").waitFor();
+    await page.getByLabel("Your reply").fill("4");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
+    await page.getByText("echo: 4").waitFor();
+    const done = await alice.api.get(`/v1/tasks/${question.body.task_id}`);
+    expect(done.body).toMatchObject({ status: "completed", turn: 2, result: "echo: 4" });
+  });
+
   it("creates an agent, shows its connect command, and sees it come online without a reload", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/mine`);

@@ -1,4 +1,6 @@
 /** Shapes of the gateway's JSON answers that the page reads. */
+import type { PermissionPrompt } from "../../src/protocol/index.ts";
+
 export interface Agent {
   id: string;
   name: string;
@@ -21,6 +23,8 @@ export interface Attachment {
 
 export interface Task {
   task_id: string;
+  /** The permission prompt a running turn waits on (the task shows `input-required` meanwhile). */
+  prompt?: PermissionPrompt;
   agent?: string;
   agent_id?: string;
   status: string;

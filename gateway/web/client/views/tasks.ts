@@ -9,6 +9,7 @@ import { markdown } from "../markdown.ts";
 import { downloadLink } from "../reply.ts";
 import type { Task } from "../types.ts";
 import { errorBox, pageHeader, poll, statusBadge } from "../ui.ts";
+import { answerPanel } from "./task-answer.ts";
 
 const STATUSES = ["submitted", "working", "input-required", "completed", "failed", "canceled"];
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
@@ -139,6 +140,7 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
   const chunks = h("pre", { class: "task-live", hidden: true });
   replace(root, h("p", null, h("a", { href: "#/tasks" }, "← All tasks")), head, body, chunks);
   let task: Task;
+  let following = false;
   const draw = (t: Task) => {
     task = t;
     const cancel = TERMINAL.has(t.status)
@@ -167,6 +169,10 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
             t.attachments.map((a) => h("li", null, downloadLink(a))),
           )
         : null,
+      answerPanel(t, (next) => {
+        draw(next);
+        void follow();
+      }),
       cancel,
     );
   };
@@ -183,30 +189,50 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
     replace(body, errorBox(error));
     return;
   }
-  // Follow the running turn live; the stream ends with the final task.
-  while (alive() && !TERMINAL.has(task!.status) && task!.status !== "input-required") {
-    const controller = new AbortController();
+  await follow();
+
+  /**
+   * Follows the task live until it ends or its turn ends with a question; the stream ends with the task. A
+   * permission prompt arrives as an event of the running turn: the task is read again to show it (and its
+   * answer panel), and the stream goes on. Runs once at a time (an answer to a prompt finds it running).
+   */
+  async function follow(): Promise<void> {
+    if (following) return;
+    following = true;
+    chunks.textContent = "";
+    const waitsOnCaller = () => task!.status === "input-required" && !task!.prompt;
+    const reread = async () => draw(await api<Task>("GET", `/v1/tasks/${encodeURIComponent(id)}`));
     try {
-      await stream(`/v1/tasks/${encodeURIComponent(id)}/events`, {
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (!alive()) return controller.abort();
-          const data = JSON.parse(event.data);
-          if (event.event === "chunk" && data.kind === "text") {
-            chunks.hidden = false;
-            chunks.append(data.delta);
-          } else if (event.event !== "chunk") draw(data as Task);
-        },
-      });
-    } catch {
-      if (!alive()) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    if (!alive()) return;
-    if (!TERMINAL.has(task!.status)) {
-      await new Promise((r) => setTimeout(r, 300));
-      draw(await api<Task>("GET", `/v1/tasks/${encodeURIComponent(id)}`));
+      while (alive() && !TERMINAL.has(task!.status) && !waitsOnCaller()) {
+        const controller = new AbortController();
+        try {
+          await stream(`/v1/tasks/${encodeURIComponent(id)}/events`, {
+            signal: controller.signal,
+            onEvent: (event) => {
+              if (!alive()) return controller.abort();
+              const data = JSON.parse(event.data);
+              if (event.event === "chunk") {
+                if (data.kind !== "text") return;
+                chunks.hidden = false;
+                chunks.append(data.delta);
+              } else if (event.event === "permission" || event.event === "permission_withdrawn")
+                void reread();
+              else draw(data as Task);
+            },
+          });
+        } catch {
+          if (!alive()) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        if (!alive()) return;
+        if (!TERMINAL.has(task!.status)) {
+          await new Promise((r) => setTimeout(r, 300));
+          await reread();
+        }
+      }
+      chunks.hidden = true;
+    } finally {
+      following = false;
     }
   }
-  chunks.hidden = true;
 }
