@@ -1,8 +1,8 @@
 /**
  * `agent-mesh inbox <agent>`: an agent's durable inbox from the terminal, for a person rather than the agent's
  * model. Reading shows your agent's unacknowledged messages without taking them (`peek`: no lease, so the agent's
- * own session still gets every one); `--reply <id>` answers an ask (the asker's waiting call returns it) and
- * acknowledges it; `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's inbox
+ * own session still gets every one); `--reply <id>` answers an ask (the asker's waiting call returns it; the
+ * gateway acknowledges the ask with it); `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's inbox
  * you may call, as yourself or, with `--as`, as one of your agents.
  */
 import type { Command } from "commander";
@@ -71,8 +71,6 @@ async function reply(api: GatewayApi, ref: string, id: string, options: Options)
   const text = await messageText(options.message, "--message", example);
   const path = `/v1/agents/${segment(ref)}/inbox/${segment(id)}/reply`;
   const sent = await api.json<InboxMessage>("POST", path, { body: { message: text } });
-  // Answered is done: the ask is acknowledged with it (a second reply would be refused anyway).
-  await api.json("POST", `/v1/agents/${segment(ref)}/inbox/ack`, { body: { ids: [id] } });
   if (options.json) printJson(sent);
   else process.stdout.write(`replied to ${id}\n`);
 }

@@ -217,7 +217,8 @@ export function createInboxService(store: SessionStore) {
   }
 
   /**
-   * Answers an ask addressed to `replier`: the asker's waiting `awaitReply` returns it. If the asker is an agent
+   * Answers an ask addressed to `replier`, and acknowledges the ask: the asker's waiting `awaitReply` returns the
+   * reply. If the asker is an agent
    * the reply also lands in its inbox, so a reply that comes after the asker stopped waiting is not lost;
    * `awaitReply` acknowledges that copy when it hands the reply over itself.
    */
@@ -253,6 +254,9 @@ export function createInboxService(store: SessionStore) {
     if (!changed || !ask.reply)
       throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
     if (ask.from.agent_id) await deliver(ask.from.agent_id, ask.reply);
+    // Answered is handled: the ask leaves the replier's inbox with its reply (handed out again, it could only be
+    // refused as already_replied).
+    await ack(replier.id, [askId]);
     return ask.reply;
   }
 

@@ -88,6 +88,11 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect(answer.status).toBe(200);
       expect(answer.body.reply).toMatchObject({ kind: "reply", text: "yes", in_reply_to: ask.id });
       expect(answer.body.reply.from).toMatchObject({ agent_id: dev.id });
+      // Answered is handled: the ask left dev's inbox with its reply.
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body).toEqual({
+        messages: [],
+        unread: 0,
+      });
       const twice = await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, {
         message: "again",
       });

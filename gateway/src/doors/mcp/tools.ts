@@ -317,7 +317,8 @@ const reply: MeshToolDefinition<typeof ReplyInput> = {
   title: "Reply to a message",
   description:
     "Answer a message or ask from your inbox. Replying to an ask completes the asker's waiting ask_agent; " +
-    "other replies land in the sender's inbox. Acknowledge the original with ack_messages afterwards.",
+    "other replies land in the sender's inbox. An ask you answer leaves your inbox with the reply; acknowledge a " +
+    "plain message you replied to with ack_messages.",
   input: ReplyInput,
   annotations: { readOnlyHint: false, openWorldHint: true },
   async run({ to, message_id, message }, { mesh }) {

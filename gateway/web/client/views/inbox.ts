@@ -4,7 +4,6 @@
  * taking (`peek`): the agent's own session still gets every message, and none counts as delivered. Read when
  * opened or refreshed.
  */
-
 import type { InboxMessageView as InboxMessage } from "../../../src/domain/inbox.ts";
 import { api } from "../api.ts";
 import { h, replace, timeAgo } from "../dom.ts";
@@ -65,11 +64,8 @@ export function inboxPanel(agent: Agent): HTMLElement {
       event.preventDefault();
       const text = answer.value.trim();
       if (!text) return;
-      // Answered asks are acknowledged with it: the reply is what the asker waited for.
-      void act(async () => {
-        await api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text });
-        await api("POST", `${base}/ack`, { ids: [message.id] });
-      });
+      // The gateway acknowledges an answered ask with its reply: it leaves the list on the next load.
+      void act(() => api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text }));
     });
     li.append(reply, done);
     return li;
