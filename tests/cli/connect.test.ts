@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -225,10 +226,30 @@ describe("connect exec -- tr a-z A-Z", () => {
       `${JSON.stringify({ messages: [], unread: 0 }, null, 2)}\n`,
     );
     expect(await cliOk(["inbox", "mailbox"], { home })).toBe("mailbox's inbox is empty.\n");
+    // Without an agent: which of yours have unread messages (here one, from dave's agent).
+    const dave = await createUser(gateway.url, gateway.adminToken, "dave");
+    const daves = await createAgent(dave.api, { name: "daves-bot" });
+    const publicMailbox = await user.api.call("PATCH", "/v1/agents/mailbox", { visibility: "public" });
+    expect(publicMailbox.status).toBe(200);
+    await apiClient(gateway.url, dave.token, { "x-agent-mesh-as": daves.name }).post(
+      "/v1/agents/mailbox/inbox",
+      {
+        message: "hello from dave's bot",
+      },
+    );
+    const waiting = JSON.parse(await cliOk(["inbox", "--json"], { home }));
+    expect(waiting.find((look: { agent: string }) => look.agent === "mailbox")).toMatchObject({
+      unread: 1,
+      oldest: { kind: "message", text: "hello from dave's bot", from: { agent_name: "daves-bot" } },
+    });
+    expect(await cliOk(["inbox"], { home })).toMatch(
+      /mailbox\s+1\s+message from daves-bot \(owner dave\), \d{4}-/,
+    );
+    const unnamed = await runCli(["inbox", "--reply", "msg_x"], { home });
+    expect(unnamed.stderr).toContain("name the agent whose inbox");
     // One action at a time; and only your own agents' inboxes are read.
     const both = await runCli(["inbox", "mailbox", "--ack", "msg_x", "--send", "hi"], { home });
     expect(both).toMatchObject({ code: 1, stderr: "agent-mesh: give one of --reply, --ack and --send.\n" });
-    const dave = await createUser(gateway.url, gateway.adminToken, "dave");
     const public_ = await createAgent(dave.api, { name: "daves-desk", visibility: "public" });
     expect(await cliOk(["inbox", public_.name, "--send", "hello dave"], { home })).toMatch(/^msg_/);
     const peek = await runCli(["inbox", public_.name], { home });

@@ -53,17 +53,18 @@ export function ownerTests(ctx: UiContext): void {
     await card.getByLabel("Why (optional)").fill("fine by me");
     await card.getByRole("button", { name: "Allow" }).click();
     await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
-    await page.getByText("The caller said allow.").waitFor();
+    await page.locator(".task section").getByText("The caller said allow.").waitFor();
     expect(await page.getByRole("region", { name: "Permission for Write" }).count()).toBe(0);
     // The turn ends with a question: the reply runs the next turn, in the same session.
     const question = await alice.api.post("/v1/agents/helper/messages", { message: "question", async: true });
     await page.goto(`${gateway.url}/#/tasks/${question.body.task_id}`);
     await eventually(() => page.locator(".task-status").textContent()).toBe("input-required");
-    await page.getByText("For how many?").waitFor();
+    await page.locator(".task section").getByText("For how many?").waitFor();
     await page.getByLabel("Your reply").fill("4");
     await page.getByRole("button", { name: "Send reply" }).click();
     await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
-    await page.getByText("echo: 4").waitFor();
+    // The result, not the live text the turn streamed (kept, hidden, below it).
+    await page.locator(".task section").getByText("echo: 4").waitFor();
     const done = await alice.api.get(`/v1/tasks/${question.body.task_id}`);
     expect(done.body).toMatchObject({ status: "completed", turn: 2, result: "echo: 4" });
   });

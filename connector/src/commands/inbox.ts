@@ -1,6 +1,6 @@
 /**
- * `agent-mesh inbox <agent>`: an agent's durable inbox from the terminal, for a person rather than the agent's
- * model. Reading shows your agent's unacknowledged messages without taking them (`peek`: no lease, so the agent's
+ * `agent-mesh inbox [<agent>]`: an agent's durable inbox from the terminal, for a person rather than the agent's
+ * model; without an agent, which of your agents have unread messages. Reading shows your agent's unacknowledged messages without taking them (`peek`: no lease, so the agent's
  * own session still gets every one); `--reply <id>` answers an ask (the asker's waiting call returns it; the
  * gateway acknowledges the ask with it); `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's inbox
  * you may call, as yourself or, with `--as`, as one of your agents.
@@ -10,8 +10,9 @@ import type { InboxMessageView as InboxMessage } from "../../../gateway/src/doma
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
 import { type GatewayApi, segment } from "../cli/gateway-api.ts";
-import { dim, printJson } from "../cli/output.ts";
+import { dim, printJson, printTable } from "../cli/output.ts";
 import { messageText } from "../cli/stdin-text.ts";
+import { listAgents } from "./agents/agent-view.ts";
 
 interface Options {
   wait?: string;
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   program
     .command("inbox")
     .description("read your agent's inbox; --reply answers an ask, --ack removes messages, --send leaves one")
-    .argument("<agent>", "agent id, name or local alias")
+    .argument("[agent]", "agent id, name or local alias (without: which of your agents have unread messages)")
     .option("--wait <seconds>", "wait up to this long (at most 30) for a message when there is none")
     .option("--limit <n>", "how many messages at most (1-100)", "20")
     .option("--reply <message-id>", "answer this ask with --message (or stdin)")
@@ -41,16 +42,22 @@ export function register(program: Command): void {
       "after",
       `
 Examples:
+  agent-mesh inbox                 # which of your agents have unread messages
   agent-mesh inbox dev --wait 30
   agent-mesh inbox dev --reply msg_01jx... --message "yes, main is green"
   agent-mesh inbox dev --ack msg_01jx... msg_01jy...
   agent-mesh inbox reviewer --send "the release is tagged" --as dev`,
     )
-    .action(async (agent: string, options: Options) => {
+    .action(async (agent: string | undefined, options: Options) => {
       const { api, config } = userContext();
-      const ref = agentRef(config, agent);
       const given = [options.reply, options.ack, options.send].filter((a) => a !== undefined);
       if (given.length > 1) throw new CliError("invalid_option", "give one of --reply, --ack and --send.");
+      if (agent === undefined) {
+        if (given.length > 0)
+          throw new CliError("invalid_option", "name the agent whose inbox: agent-mesh inbox <agent> ...");
+        return overview(api, options);
+      }
+      const ref = agentRef(config, agent);
       if (options.as !== undefined && options.send === undefined)
         throw new CliError("invalid_option", "--as goes with --send.");
       if (options.message !== undefined && options.reply === undefined)
@@ -123,10 +130,43 @@ async function read(api: GatewayApi, ref: string, options: Options): Promise<voi
   process.stdout.write(`${dim(`${more > 0 ? `${more} more unread (--limit). ` : ""}${hint}`)}\n`);
 }
 
+/** How many agents' inboxes are looked at at once by `overview`. */
+const LOOKS_AT_ONCE = 8;
+
+/** Which of your agents have unread messages: how many, and the oldest (one look at each inbox). */
+async function overview(api: GatewayApi, options: Options): Promise<void> {
+  const me = await api.get<{ user: string }>("/v1/me");
+  const mine = (await listAgents(api, new URLSearchParams({ mine: "true" }))).filter(
+    (a) => a.owner === me.user,
+  );
+  const looks: { agent: string; unread: number; oldest: InboxMessage | null }[] = [];
+  for (let i = 0; i < mine.length; i += LOOKS_AT_ONCE) {
+    const batch = mine.slice(i, i + LOOKS_AT_ONCE).map(async (agent) => {
+      const path = `/v1/agents/${segment(agent.id)}/inbox?limit=1&peek=true`;
+      const page = await api.get<{ messages: InboxMessage[]; unread: number }>(path);
+      return { agent: agent.name, unread: page.unread, oldest: page.messages[0] ?? null };
+    });
+    looks.push(...(await Promise.all(batch)));
+  }
+  const waiting = looks.filter((look) => look.unread > 0);
+  if (options.json) return printJson(waiting);
+  printTable(
+    ["AGENT", "UNREAD", "OLDEST"],
+    waiting.map((look) => [
+      look.agent,
+      String(look.unread),
+      look.oldest ? `${look.oldest.kind} from ${senderOf(look.oldest)}, ${look.oldest.created_at}` : "-",
+    ]),
+    "No unread messages in your agents' inboxes.",
+  );
+}
+
+const senderOf = ({ from }: InboxMessage): string =>
+  from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user;
+
 /** One message as a person reads it: what and from whom, then its text, indented. */
 function describe(message: InboxMessage): string {
-  const { from } = message;
-  const sender = from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user;
+  const sender = senderOf(message);
   const about = message.in_reply_to ? ` to ${message.in_reply_to}` : "";
   const again = message.deliveries > 1 ? `, delivered ${message.deliveries} times` : "";
   const head = `${message.kind}${about} ${message.id} from ${sender}, ${message.created_at}${again}`;
