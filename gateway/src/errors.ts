@@ -27,14 +27,12 @@ export class ApiError extends HTTPException {
  * not (a share link) refuses with it as it is.
  */
 export class PersonsSession extends ApiError {
-  readonly agentName: string;
   constructor(agentName: string) {
     super(
       503,
       "agent_offline",
       `Agent \`${agentName}\` is a person's interactive session, not served by a connector, and this door does not reach it; a message sent with "async": true waits until a connector serves it.`,
     );
-    this.agentName = agentName;
   }
 }
 

@@ -218,9 +218,8 @@ export function createInboxService(store: SessionStore) {
 
   /**
    * Answers an ask addressed to `replier`, and acknowledges the ask: the asker's waiting `awaitReply` returns the
-   * reply. If the asker is an agent
-   * the reply also lands in its inbox, so a reply that comes after the asker stopped waiting is not lost;
-   * `awaitReply` acknowledges that copy when it hands the reply over itself.
+   * reply. If the asker is an agent the reply also lands in its inbox, so a reply that comes after the asker
+   * stopped waiting is not lost; `awaitReply` acknowledges that copy when it hands the reply over itself.
    */
   async function reply(
     replier: AgentRecord,
