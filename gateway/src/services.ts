@@ -149,7 +149,7 @@ export function createCoreServices(options: CoreServicesOptions) {
     agents,
     tasks,
     runner,
-    inbox: createInboxService(store),
+    inbox: createInboxService(store, { answerTask: runner.answerFromInbox }),
     secret,
     clientId,
     onError,

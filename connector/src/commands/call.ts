@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
-import { type GatewayApi, segment } from "../cli/gateway-api.ts";
+import { segment } from "../cli/gateway-api.ts";
 import { streamMessage } from "../cli/message-stream.ts";
 import { StreamRenderer } from "../cli/render-stream.ts";
 import { messageText } from "../cli/stdin-text.ts";
@@ -52,11 +52,6 @@ Examples:
         process.stdout.write(
           options.json ? `${JSON.stringify({ event: "task", data: task })}\n` : `${task.task_id}\n`,
         );
-        // Queued all the same (a connector may come), but a person's session runs no tasks: say how to reach it.
-        if (await isInteractive(api, ref))
-          process.stderr.write(
-            `agent-mesh: ${ref} is a person's session, which runs no tasks: this one waits until a connector serves ${ref}. To reach the session now: agent-mesh call ${ref} --task "..." (asked through its inbox).\n`,
-          );
         return;
       }
       const abort = new AbortController();
@@ -109,10 +104,4 @@ Examples:
         clearTimeout(timer);
       }
     });
-}
-
-/** Whether the agent is online as a person's session (its inbox read, no connector); false when unknown. */
-async function isInteractive(api: GatewayApi, agent: string): Promise<boolean> {
-  const record = await api.get<{ mode?: string }>(`/v1/agents/${segment(agent)}`).catch(() => null);
-  return record?.mode === "interactive";
 }

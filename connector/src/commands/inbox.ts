@@ -167,7 +167,12 @@ const senderOf = ({ from }: InboxMessage): string =>
 /** One message as a person reads it: what and from whom, then its text, indented. */
 function describe(message: InboxMessage): string {
   const sender = senderOf(message);
-  const about = message.in_reply_to ? ` to ${message.in_reply_to}` : "";
+  // A task's ask: the reply is the task's result.
+  const about = message.in_reply_to
+    ? ` to ${message.in_reply_to}`
+    : message.task_id
+      ? ` for task ${message.task_id}`
+      : "";
   const again = message.deliveries > 1 ? `, delivered ${message.deliveries} times` : "";
   const head = `${message.kind}${about} ${message.id} from ${sender}, ${message.created_at}${again}`;
   const body = message.text

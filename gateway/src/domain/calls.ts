@@ -19,7 +19,7 @@ import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
-import type { InboxService } from "./inbox.ts";
+import { type InboxService, newAskId } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
@@ -169,6 +169,40 @@ export function createCallService(deps: CallServiceDeps) {
       if (!passing || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
         deps.onError(error, { stage: "task-queued" });
     });
+  }
+
+  /**
+   * Offers the agent's queued tasks to its person's session (called when the session reads its inbox or beats its
+   * presence): each queued turn not offered yet becomes an ask in the inbox, whose reply is the turn's result
+   * (`TaskRunner.answerFromInbox`). Nothing is offered while a connector serves the agent (it takes them), nor
+   * twice: the task is marked with the ask's id first, in one atomic step, and sent only by the step that marked
+   * it. A mark whose ask was never sent (the process stopped in between) is offered again. Never throws: the
+   * inbox read it rides on must not fail for it.
+   */
+  async function offerTasksToSession(agent: AgentRecord): Promise<void> {
+    try {
+      const queued = (await tasks.unfinished(agent.id)).filter((task) => task.status === "submitted");
+      if (queued.length === 0) return; // nearly every read
+      if ((await hub.isOnline([agent.id])).get(agent.id)) return;
+      for (const task of queued) {
+        const marked = task.inbox_ask;
+        if (marked && (await deps.inbox.hasAsk(marked))) continue;
+        const askId = newAskId();
+        const { changed } = await tasks.update(task.id, (current) => {
+          if (current.status !== "submitted" || current.inbox_ask !== marked) return null;
+          current.inbox_ask = askId;
+          return current;
+        });
+        if (!changed) continue; // started, ended or offered meanwhile
+        await deps.inbox.send(
+          agent,
+          { user: task.owner },
+          { text: task.message, task: { id: task.id, askId } },
+        );
+      }
+    } catch (error) {
+      deps.onError(error, { stage: "offer-tasks" });
+    }
   }
 
   /**
@@ -346,6 +380,7 @@ export function createCallService(deps: CallServiceDeps) {
     continueTask,
     callLive,
     ask,
+    offerTasksToSession,
     getTask,
     listTasks,
     cancelTask,

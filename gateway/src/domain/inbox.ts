@@ -47,6 +47,8 @@ export interface InboxMessage {
   text: string;
   /** The ask or message this answers. */
   in_reply_to?: string;
+  /** An ask that offers a task's queued turn to a person's session: the reply is the task's result. */
+  task_id?: string;
   created_at: string;
   /** How many times it was handed out; above 1 means redelivered after an expired lease. */
   deliveries: number;
@@ -79,12 +81,26 @@ interface AskRecord {
   id: string;
   from: Sender;
   to_agent_id: string;
+  task_id?: string;
   reply?: InboxMessage;
+}
+
+export interface InboxHooks {
+  /**
+   * Saves a reply to a task's ask as the task's result, before the reply is written; throws (409 `task_taken`)
+   * when the task no longer waits for it.
+   */
+  answerTask(taskId: string, askId: string, text: string): Promise<unknown>;
 }
 
 const MESSAGE_ID = /^msg_([0-9a-z]{26})$/;
 
-export function createInboxService(store: SessionStore) {
+/** A new message id, for an ask whose id must be known before it is sent (a task marked with it first). */
+export function newAskId(): string {
+  return `msg_${timeOrderedId()}`;
+}
+
+export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
   const index = createInboxIndex(store);
   const keyOf = (agentId: string, id: string) => {
     const match = MESSAGE_ID.exec(id);
@@ -94,7 +110,13 @@ export function createInboxService(store: SessionStore) {
   async function send(
     to: AgentRecord,
     from: Sender,
-    input: { text: string; kind?: "message" | "ask"; inReplyTo?: string },
+    input: {
+      text: string;
+      kind?: "message" | "ask";
+      inReplyTo?: string;
+      /** The task whose turn this ask offers, and the ask's id, chosen beforehand (`newAskId`) to mark the task. */
+      task?: { id: string; askId: string };
+    },
   ): Promise<InboxMessage> {
     if (input.text.length > INBOX_LIMITS.messageChars) {
       throw new ApiError(
@@ -113,19 +135,20 @@ export function createInboxService(store: SessionStore) {
         `Agent ${to.name}'s inbox holds ${INBOX_LIMITS.unread} unread messages; wait until it reads them.`,
       );
     }
-    const ulid = timeOrderedId();
+    const ulid = input.task ? input.task.askId.slice(4) : timeOrderedId();
     const message: InboxMessage = {
       id: `msg_${ulid}`,
-      kind: input.kind ?? "message",
+      kind: input.task ? "ask" : (input.kind ?? "message"),
       to: { agent_id: to.id, agent_name: to.name },
       from,
       text: input.text,
       in_reply_to: input.inReplyTo,
+      task_id: input.task?.id,
       created_at: new Date().toISOString(),
       deliveries: 0,
     };
     if (message.kind === "ask") {
-      const ask: AskRecord = { id: message.id, from, to_agent_id: to.id };
+      const ask: AskRecord = { id: message.id, from, to_agent_id: to.id, task_id: message.task_id };
       await store.set(`ask:${ulid}`, ask, { ttl: INBOX_LIMITS.askTtlSeconds });
     }
     await index.add(to.id, ulid);
@@ -243,8 +266,22 @@ export function createInboxService(store: SessionStore) {
       created_at: createdAt,
       deliveries: 0,
     });
+    const askKey = `ask:${match[1]}`;
+    const asked = await store.get<AskRecord>(askKey);
+    if (!asked || asked.to_agent_id !== replier.id) throw notFound();
+    if (asked.reply) throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
+    if (asked.task_id && hooks) {
+      // The task's result first: a reply the task refuses (its connector took it) is not written, and the ask,
+      // answered by the task's end, leaves the inbox.
+      try {
+        await hooks.answerTask(asked.task_id, askId, text);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === "task_taken") await ack(replier.id, [askId]);
+        throw error;
+      }
+    }
     // One compare-and-set step: of two replies at once exactly one is written, the other is told 409.
-    const { value: ask, changed } = await store.update<AskRecord>(`ask:${match[1]}`, (current) =>
+    const { value: ask, changed } = await store.update<AskRecord>(askKey, (current) =>
       current === null || current.to_agent_id !== replier.id || current.reply
         ? undefined
         : { value: { ...current, reply: replyTo(current) }, ttl: INBOX_LIMITS.askTtlSeconds },
@@ -257,6 +294,12 @@ export function createInboxService(store: SessionStore) {
     // refused as already_replied).
     await ack(replier.id, [askId]);
     return ask.reply;
+  }
+
+  /** Whether an ask is still kept (answered or not): gone after its TTL, or never sent. */
+  async function hasAsk(askId: string): Promise<boolean> {
+    const match = MESSAGE_ID.exec(askId);
+    return match !== null && (await store.get<AskRecord>(`ask:${match[1]}`)) !== null;
   }
 
   /** Waits for the reply to an ask (polling its one key), or null at the deadline. */
@@ -312,7 +355,7 @@ export function createInboxService(store: SessionStore) {
     return new Set(agentIds.filter((_, i) => beats[i] !== null));
   }
 
-  return { send, fetch, ack, reply, ask, awaitReply, markPresent, leave, present };
+  return { send, fetch, ack, reply, ask, awaitReply, hasAsk, markPresent, leave, present };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;

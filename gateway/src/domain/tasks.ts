@@ -82,6 +82,12 @@ export interface TaskRecord {
   withdrawn_prompt?: PromptWithdrawal;
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
+  /**
+   * The ask that offers this queued turn to a person's session (its inbox read, no connector): the person's reply
+   * is the turn's result. A connector that starts the turn first takes it (the mark goes, and a late reply is
+   * refused), so a turn ends once, by one of them (`TaskRunner.answerFromInbox`).
+   */
+  inbox_ask?: string;
   /** Starts of the current turn (each saves `working`); they only grow, so a stale re-queue can be fenced off. */
   attempts: number;
   /**
@@ -235,6 +241,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       attachments: undefined,
       prompt: undefined,
       withdrawn_prompt: undefined,
+      inbox_ask: undefined,
       attempts: 0,
       uncounted: undefined,
     });
@@ -336,6 +343,8 @@ export function taskView(task: TaskRecord) {
     turn: task.turn ?? 1,
     /** What the caller asked in the current turn (a list of tasks is read by what each was for). */
     message: task.message,
+    /** Queued, and offered to a person's session as this ask in its inbox. */
+    inbox_ask: task.status === "submitted" ? task.inbox_ask : undefined,
     prompt: task.status === "working" ? task.prompt : undefined,
     withdrawn_prompt: task.withdrawn_prompt,
     result: task.result,

@@ -13,7 +13,7 @@ import {
   type TaskService,
   taskIdOfRequest,
 } from "../domain/tasks.ts";
-import { storeMayTakeItLater } from "../errors.ts";
+import { ApiError, storeMayTakeItLater } from "../errors.ts";
 import { type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
 import { PendingRequest } from "./pending.ts";
 import { createTaskCallback } from "./task-callback.ts";
@@ -223,6 +223,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         if (isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
         task.status = "working";
         task.attempts += 1;
+        task.inbox_ask = undefined; // taken from a person it was offered to: their reply is refused now
         return task;
       });
       return task && pendingFor(task, config);
@@ -245,6 +246,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         task.status = "working";
         task.attempts += 1;
         task.uncounted = (task.uncounted ?? 0) + 1;
+        task.inbox_ask = undefined;
         return task;
       });
       return held && task ? pendingFor(task, config) : null;
@@ -262,6 +264,34 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         task.uncounted = (task.uncounted ?? 0) + 1;
         return task;
       });
+    },
+
+    /**
+     * A person's session answered the ask that offered it this queued turn (`TaskRecord.inbox_ask`): the reply is
+     * the turn's result, saved in one atomic step that only a turn still queued with that very ask passes, so a
+     * connector that started it meanwhile (or a cancel) wins and the reply is refused (409 `task_taken`). Told to
+     * the task's listeners and its callback as any other outcome.
+     */
+    async answerFromInbox(taskId: string, askId: string, text: string): Promise<TaskRecord> {
+      const { task, changed } = await changeTask(taskId, (task) => {
+        if (task.status !== "submitted" || task.inbox_ask !== askId) return null;
+        task.status = "completed";
+        task.result = text;
+        task.attachments = [];
+        task.inbox_ask = undefined;
+        return task;
+      });
+      if (!task || !changed) {
+        const now = task ? (task.status === "submitted" ? "queued again" : task.status) : "gone";
+        throw new ApiError(
+          409,
+          "task_taken",
+          `Task ${taskId} no longer waits for this reply (${now}): its agent's connector took it, or its caller canceled it.`,
+        );
+      }
+      // Not awaited: its retries may take half a minute, and the person's reply is answered now.
+      if (task.callback_url) void callback(task);
+      return task;
     },
 
     /** The agent vanished with this task: queue it again, or fail it after too many attempts. */

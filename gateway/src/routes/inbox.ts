@@ -82,8 +82,11 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     // peek=true looks without leasing: a person reading the inbox leaves the messages to the agent's reader.
     const leaseSeconds = peek === "true" ? 0 : Math.max(1, intQuery(c, "lease", 60, 3600));
     const deadline = Date.now() + waitSeconds * 1000;
+    const { calls, inbox } = c.get("services");
     for (;;) {
-      const page = await c.get("services").inbox.fetch(agent.id, { limit, leaseSeconds });
+      // The agent's own reader (not a peek) gets its queued tasks too, as asks, when no connector serves it.
+      if (leaseSeconds > 0) await calls.offerTasksToSession(agent);
+      const page = await inbox.fetch(agent.id, { limit, leaseSeconds });
       if (page.messages.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted)
         return c.json({ messages: page.messages.map(inboxMessageView), unread: page.unread });
       // Long-poll: the store is the truth on every runtime and node, so look again shortly.
@@ -92,7 +95,10 @@ export const inboxRoutes = new Hono<GatewayEnv>()
   })
   .put("/v1/agents/:ref/inbox/presence", requireAuth(), async (c) => {
     const agent = await readableInbox(c);
-    await c.get("services").inbox.markPresent(agent.id);
+    const { calls, inbox } = c.get("services");
+    await inbox.markPresent(agent.id);
+    // Tasks queued for the session show in its inbox within a beat, also while its model reads nothing.
+    await calls.offerTasksToSession(agent);
     return c.json({
       agent_id: agent.id,
       online: true,

@@ -62,13 +62,18 @@ export const INBOX_PATHS = {
   "/v1/agents/{ref}/inbox/{message_id}/reply": {
     parameters: [refParam, { name: "message_id", in: "path", required: true, schema: { type: "string" } }],
     post: {
-      description: "Answer an ask addressed to this agent; the asker's waiting call returns the reply.",
+      description:
+        "Answer an ask addressed to this agent; the asker's waiting call returns the reply. The reply to an ask with task_id is that task's result.",
       requestBody: json({
         type: "object",
         required: ["message"],
         properties: { message: { type: "string" } },
       }),
-      responses: { "201": ok("The reply", ref("InboxMessage")), "404": errorResponse("ask_not_found") },
+      responses: {
+        "201": ok("The reply", ref("InboxMessage")),
+        "404": errorResponse("ask_not_found"),
+        "409": errorResponse("already_replied | task_taken"),
+      },
     },
   },
   "/v1/agents/{ref}/asks": {

@@ -45,6 +45,11 @@ export const SCHEMAS = {
       },
       text: { type: "string" },
       in_reply_to: { type: "string" },
+      task_id: {
+        type: "string",
+        description:
+          "An ask that offers this queued task to the agent's person's session: replying to it completes the task with the reply (409 task_taken if its connector took it first)",
+      },
       created_at: { type: "string", format: "date-time" },
       deliveries: {
         type: "integer",
@@ -126,6 +131,11 @@ export const SCHEMAS = {
       error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
       attachments: { type: "array", items: ref("Attachment") },
       session_id: { type: "string" },
+      inbox_ask: {
+        type: "string",
+        description:
+          "queued, and offered to the agent's person's session as this ask in its inbox (no connector serves the agent); the reply completes the task",
+      },
       prompt: {
         type: "object",
         description:

@@ -113,6 +113,22 @@ export function a2aContract(ctx: () => GatewayContext): void {
           connected.stop();
         });
 
+        it("SendMessage to a person's session (no connector) completes with the reply to the ask in its inbox", async () => {
+          const { user, agent, base } = await setup(`a2a-session-${tag}`);
+          await user.api.call("PUT", `/v1/agents/${agent.name}/inbox/presence`);
+          const client = await a2aClient(binding, base, user.token);
+          const sending = client.sendMessage(userMessage("which release?"));
+          const ask = await waitFor(
+            async () => (await user.api.get(`/v1/agents/${agent.name}/inbox`)).body.messages[0] ?? null,
+            { what: "the task's ask in the inbox" },
+          );
+          expect(ask).toMatchObject({ kind: "ask", text: "which release?", task_id: expect.any(String) });
+          await user.api.post(`/v1/agents/${agent.name}/inbox/${ask.id}/reply`, { message: "2.4" });
+          const task = asTask(await sending);
+          expect([task.id, task.status?.state]).toEqual([ask.task_id, TaskState.TASK_STATE_COMPLETED]);
+          expect(textOf(task.artifacts[0]?.parts)).toBe("2.4");
+        });
+
         it("returnImmediately answers at once; the task finishes on its own", async () => {
           const { user, agent, base } = await setup(`a2a-immediate-${tag}`);
           const release = gate();

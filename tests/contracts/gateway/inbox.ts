@@ -1,8 +1,8 @@
 /** Inbox contract: verified senders, at-least-once delivery with leases and acks, asks answered by replies. */
 import { describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../../helpers/api.ts";
-import { createAgent, createUser } from "../../helpers/fixtures.ts";
-import { sleep } from "../../helpers/wait.ts";
+import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
 
 export function inboxContract(ctx: () => GatewayContext): void {
@@ -188,6 +188,87 @@ export function inboxContract(ctx: () => GatewayContext): void {
       ]);
       const { messages } = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body;
       expect(messages.map((m: { id: string; kind: string }) => [m.id, m.kind])).toEqual([[askId, "ask"]]);
+    });
+    it("offers a queued task to a person's session as an ask in its inbox, and the reply completes the task", async () => {
+      const { alice, bob, dev } = await setup("inbox-session-task");
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      const accepted = await bob.api.post(`/v1/agents/${dev.name}/messages`, {
+        message: "summarize the logs",
+        async: true,
+      });
+      expect(accepted.status).toBe(202);
+      const taskId = accepted.body.task_id;
+      // A look takes nothing, offers included; the session's own read gets the task as an ask.
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages).toEqual([]);
+      const read = await alice.api.get(`/v1/agents/${dev.name}/inbox`);
+      expect(read.body.messages).toEqual([
+        expect.objectContaining({
+          kind: "ask",
+          task_id: taskId,
+          text: "summarize the logs",
+          from: { user: bob.name },
+        }),
+      ]);
+      const askId = read.body.messages[0].id;
+      // Offered once: reads and beats after it add nothing.
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      await alice.api.get(`/v1/agents/${dev.name}/inbox`);
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages).toHaveLength(1);
+      expect((await bob.api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
+        status: "submitted",
+        inbox_ask: askId,
+      });
+
+      const replied = await alice.api.post(`/v1/agents/${dev.name}/inbox/${askId}/reply`, {
+        message: "three warnings, no errors",
+      });
+      expect(replied.status).toBe(201);
+      const done = (await bob.api.get(`/v1/tasks/${taskId}`)).body;
+      expect(done).toMatchObject({
+        status: "completed",
+        result: "three warnings, no errors",
+        attachments: [],
+      });
+      expect(done.inbox_ask).toBeUndefined();
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages).toEqual([]);
+      const twice = await alice.api.post(`/v1/agents/${dev.name}/inbox/${askId}/reply`, { message: "again" });
+      expect([twice.status, twice.body.error.code]).toEqual([409, "already_replied"]);
+    });
+
+    it("lets a connector that comes while the person thinks take the offered task, and refuses the late reply", async () => {
+      const { url, alice, bob, dev } = await setup("inbox-session-taken");
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      const accepted = await bob.api.post(`/v1/agents/${dev.name}/messages`, {
+        message: "ping",
+        async: true,
+      });
+      const taskId = accepted.body.task_id;
+      const [ask] = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages;
+      expect(ask).toMatchObject({ kind: "ask", task_id: taskId });
+      const agent = await connectAgent(url, alice.token, dev.name);
+      try {
+        const ran = await waitFor(async () => {
+          const task = (await bob.api.get(`/v1/tasks/${taskId}`)).body;
+          return task.status === "completed" ? task : null;
+        });
+        expect(ran.result).toBe("ping");
+        const late = await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, {
+          message: "pong",
+        });
+        expect([late.status, late.body.error.code]).toEqual([409, "task_taken"]);
+        expect(late.body.error.message).toContain("its agent's connector took it");
+        // The refused ask left the inbox; the task kept the connector's result.
+        expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages).toEqual([]);
+        expect((await bob.api.get(`/v1/tasks/${taskId}`)).body.result).toBe("ping");
+        // Served by a connector, the agent's tasks are not offered to the session.
+        const next = await bob.api.post(`/v1/agents/${dev.name}/messages`, { message: "again", async: true });
+        await waitFor(
+          async () => (await bob.api.get(`/v1/tasks/${next.body.task_id}`)).body.status === "completed",
+        );
+        expect((await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages).toEqual([]);
+      } finally {
+        agent.stop();
+      }
     });
   });
 }

@@ -164,6 +164,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     return {
       agent: sender.agent_name ?? selfId,
       async check({ limit, leaseSeconds }) {
+        await calls.offerTasksToSession(await self());
         const page = await inbox.fetch(selfId, { limit, leaseSeconds });
         return { messages: page.messages.map(inboxView), unread: page.unread };
       },
@@ -192,6 +193,7 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
     from_agent: from.agent_name,
     text: message.text,
     in_reply_to: message.in_reply_to,
+    task_id: message.task_id,
     created_at: message.created_at,
     deliveries: message.deliveries,
   };

@@ -61,6 +61,8 @@ export interface MeshInboxMessage {
   from_agent?: string;
   text: string;
   in_reply_to?: string;
+  /** An ask that offers this task's queued turn: the reply is the task's result. */
+  task_id?: string;
   created_at: string;
   deliveries: number;
 }

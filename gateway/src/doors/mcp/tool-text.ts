@@ -60,6 +60,7 @@ export function inboxLines(messages: MeshInboxMessage[]): string {
     .map((m) => {
       const head = [`- id: ${m.id}`, `  kind: ${m.kind}`, `  from: ${m.from}`, `  at: ${m.created_at}`];
       if (m.in_reply_to) head.push(`  in_reply_to: ${m.in_reply_to}`);
+      if (m.task_id) head.push(`  task: ${m.task_id} (your reply is its result)`);
       if (m.deliveries > 1) head.push(`  delivered: ${m.deliveries} times (not acknowledged before)`);
       return [...head, "  text: |", ...m.text.split("\n").map((line) => `    ${line}`)].join("\n");
     })

@@ -46,7 +46,12 @@ export function inboxPanel(agent: Agent): HTMLElement {
     const li = h(
       "li",
       { "data-message": message.id, "data-kind": message.kind },
-      h("p", { class: "muted" }, `${message.kind} from ${sender} · ${timeAgo(message.created_at)}`),
+      h(
+        "p",
+        { class: "muted" },
+        // A task's ask: the reply is the task's result.
+        `${message.task_id ? `task ${message.task_id}` : message.kind} from ${sender} · ${timeAgo(message.created_at)}`,
+      ),
       h("p", { class: "inbox-text" }, message.text),
     );
     if (message.kind !== "ask") {
