@@ -161,6 +161,32 @@ export function ownerTests(ctx: UiContext): void {
     expect((await alice.api.get("/v1/agents/desk/inbox")).body).toEqual({ messages: [], unread: 0 });
   });
 
+  it("shows a task offered to a person's session in its inbox, and the reply there completes the task", async () => {
+    const { gateway, page, alice } = ctx;
+    expect((await alice.api.post("/v1/agents", { name: "helpdesk" })).status).toBe(201);
+    const queued = await alice.api.post("/v1/agents/helpdesk/messages", {
+      message: "rotate the logs",
+      async: true,
+    });
+    const taskId = queued.body.task_id;
+    // The session's presence beat (what `agent-mesh claude --as` keeps up) offers the queued task in the inbox.
+    expect((await alice.api.call("PUT", "/v1/agents/helpdesk/inbox/presence")).status).toBe(200);
+    await page.goto(`${gateway.url}/#/mine`);
+    const card = page.locator('[data-agent="helpdesk"]');
+    await card.locator(".inbox-panel summary").click();
+    const ask = card.getByRole("list", { name: "Inbox of helpdesk" }).locator('li[data-kind="ask"]');
+    expect(await ask.locator("p.muted").textContent()).toMatch(new RegExp(`^task ${taskId} from alice · `));
+    expect(await ask.locator(".inbox-text").textContent()).toBe("rotate the logs");
+    await ask.getByRole("textbox", { name: "Reply to alice" }).fill("rotated, 2 GB freed");
+    await ask.getByRole("button", { name: "Reply" }).click();
+    await eventually(async () => (await alice.api.get(`/v1/tasks/${taskId}`)).body.result).toBe(
+      "rotated, 2 GB freed",
+    );
+    expect((await alice.api.get(`/v1/tasks/${taskId}`)).body.status).toBe("completed");
+    await alice.api.call("DELETE", "/v1/agents/helpdesk/inbox/presence");
+    expect((await alice.api.call("DELETE", "/v1/agents/helpdesk")).status).toBe(200);
+  });
+
   it("browses skills and shows install commands and the README", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/skills`);
