@@ -1,7 +1,8 @@
 /**
  * `agent-mesh mcp` as two agents of two users, each a real stdio MCP server process driven by the MCP SDK
  * client, against a real gateway: messages to an interactive session land in its inbox, are redelivered until
- * acknowledged, an ask is answered by a reply, senders cannot be forged, offline and too-deep calls end cleanly.
+ * acknowledged, an ask is answered by a reply, a queued task is offered as an ask and completed by the reply,
+ * senders cannot be forged, offline and too-deep calls end cleanly.
  */
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -118,6 +119,25 @@ describe("agent-mesh mcp: agents messaging agents", () => {
     const answer = await asking;
     expect(answer.isError).toBe(false);
     expect(answer.text).toContain("yes, all green");
+  });
+
+  it("offers a task queued for the session in check_messages, and the reply is the task's result", async () => {
+    const { alice, bob, dev } = await twoAgents("mcp-task");
+    const asDev = await meshServer(alice.token, dev.name);
+    await waitFor(async () => (await alice.api.get(`/v1/agents/${dev.name}`)).body.mode === "interactive");
+    const queued = await bob.api.post(`/v1/agents/${dev.name}/messages`, { message: "tag 2.4", async: true });
+    const taskId = queued.body.task_id;
+    const inbox = await asDev.call("check_messages");
+    expect(inbox.text).toContain(`task: ${taskId} (your reply is its result)`);
+    expect(inbox.text).toContain("tag 2.4");
+    const askId = /id: (msg_[0-9a-z]+)/.exec(inbox.text)![1]!;
+    const replied = await asDev.call("reply", { to: bob.name, message_id: askId, message: "tagged 2.4" });
+    expect(replied.isError).toBe(false);
+    expect((await bob.api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
+      status: "completed",
+      result: "tagged 2.4",
+    });
+    expect((await asDev.call("check_messages")).text).toContain("No new messages");
   });
 
   it("cannot speak as someone else's agent", async () => {

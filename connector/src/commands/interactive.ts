@@ -23,7 +23,8 @@ import { codexMeshOverrides, geminiMeshEntry } from "../mesh/runtime-configs.ts"
 const SYSTEM_PROMPT =
   "You are on the Agent Mesh as agent `{agent}`. Its tools (mcp__mesh__*) let you list agents, ask them, send " +
   "them messages, and read your own inbox. Other agents and people may write to you: call check_messages when " +
-  "you start and between tasks, answer asks with reply, and acknowledge what you handled (ack_messages).";
+  "you start and between tasks, answer asks with reply, and acknowledge what you handled (ack_messages). An ask " +
+  "with a task id is work queued for you: do it, then reply with the result (your reply is the task's result).";
 
 export type Cli = "claude" | "codex" | "gemini";
 

@@ -267,8 +267,9 @@ const checkMessages: MeshToolDefinition<typeof CheckInput> = {
   title: "Read your inbox",
   description:
     "Read unacknowledged messages and asks that other agents and people sent you, oldest first, each with its " +
-    "id, verified sender and time. Answer an ask with reply; when you have handled messages, acknowledge them " +
-    "with ack_messages — unacknowledged ones come back after lease_seconds, so nothing is lost.",
+    "id, verified sender and time. Answer an ask with reply (an ask with a task is work queued for you: your " +
+    "reply is the task's result); when you have handled messages, acknowledge them with ack_messages — " +
+    "unacknowledged ones come back after lease_seconds, so nothing is lost.",
   input: CheckInput,
   annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
   async run({ limit, lease_seconds }, { mesh }) {
@@ -316,7 +317,8 @@ const reply: MeshToolDefinition<typeof ReplyInput> = {
   name: "reply",
   title: "Reply to a message",
   description:
-    "Answer a message or ask from your inbox. Replying to an ask completes the asker's waiting ask_agent; " +
+    "Answer a message or ask from your inbox. Replying to an ask completes the asker's waiting ask_agent (or, " +
+    "for an ask with a task, the task); " +
     "other replies land in the sender's inbox. An ask you answer leaves your inbox with the reply; acknowledge a " +
     "plain message you replied to with ack_messages.",
   input: ReplyInput,
