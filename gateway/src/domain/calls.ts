@@ -176,17 +176,22 @@ export function createCallService(deps: CallServiceDeps) {
    * presence): each queued turn not offered yet becomes an ask in the inbox, whose reply is the turn's result
    * (`TaskRunner.answerFromInbox`). Nothing is offered while a connector serves the agent (it takes them), nor
    * twice: the task is marked with the ask's id first, in one atomic step, and sent only by the step that marked
-   * it. A mark whose ask was never sent (the process stopped in between) is offered again. Never throws: the
-   * inbox read it rides on must not fail for it.
+   * it. A mark whose ask was never sent (the process stopped in between) is offered again; a full inbox gets the
+   * rest once it has room. Never throws: the inbox read it rides on must not fail for it.
    */
   async function offerTasksToSession(agent: AgentRecord): Promise<void> {
     try {
       const queued = (await tasks.unfinished(agent.id)).filter((task) => task.status === "submitted");
       if (queued.length === 0) return; // nearly every read
+      const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
+      const kept = marks.length > 0 ? await deps.inbox.keptAsks(marks) : new Set<string>();
+      const unoffered = queued.filter((task) => !task.inbox_ask || !kept.has(task.inbox_ask));
+      if (unoffered.length === 0) return; // all offered: a session waiting for its reply reads often
       if ((await hub.isOnline([agent.id])).get(agent.id)) return;
-      for (const task of queued) {
+      for (const task of unoffered) {
+        // Checked before the mark, so a full inbox costs no task write per read.
+        if (!(await deps.inbox.hasRoom(agent.id))) return;
         const marked = task.inbox_ask;
-        if (marked && (await deps.inbox.hasAsk(marked))) continue;
         const askId = newAskId();
         const { changed } = await tasks.update(task.id, (current) => {
           if (current.status !== "submitted" || current.inbox_ask !== marked) return null;

@@ -118,7 +118,8 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
       task?: { id: string; askId: string };
     },
   ): Promise<InboxMessage> {
-    if (input.text.length > INBOX_LIMITS.messageChars) {
+    // A task's ask carries the task's message, which passed the task's own limit when it was accepted.
+    if (!input.task && input.text.length > INBOX_LIMITS.messageChars) {
       throw new ApiError(
         413,
         "message_too_large",
@@ -296,10 +297,15 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     return ask.reply;
   }
 
-  /** Whether an ask is still kept (answered or not): gone after its TTL, or never sent. */
-  async function hasAsk(askId: string): Promise<boolean> {
-    const match = MESSAGE_ID.exec(askId);
-    return match !== null && (await store.get<AskRecord>(`ask:${match[1]}`)) !== null;
+  /** Which of these asks are still kept (answered or not); the others are gone after their TTL, or never sent. */
+  async function keptAsks(askIds: string[]): Promise<Set<string>> {
+    const asks = await store.getMany<AskRecord>(askIds.map((id) => `ask:${id.slice(4)}`));
+    return new Set(askIds.filter((_, i) => asks[i] !== null));
+  }
+
+  /** Whether the inbox takes another message now (`inbox_full` otherwise). */
+  async function hasRoom(agentId: string): Promise<boolean> {
+    return ((await store.get<number>(`inbox-unread:${agentId}`)) ?? 0) < INBOX_LIMITS.unread;
   }
 
   /** Waits for the reply to an ask (polling its one key), or null at the deadline. */
@@ -355,7 +361,7 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     return new Set(agentIds.filter((_, i) => beats[i] !== null));
   }
 
-  return { send, fetch, ack, reply, ask, awaitReply, hasAsk, markPresent, leave, present };
+  return { send, fetch, ack, reply, ask, awaitReply, keptAsks, hasRoom, markPresent, leave, present };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;

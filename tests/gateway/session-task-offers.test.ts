@@ -1,0 +1,99 @@
+/**
+ * Offering queued tasks to a person's session, on the paths the contract suite cannot reach over HTTP: a task
+ * marked with an ask that was never sent (the process stopped between the two writes) is offered again, a full
+ * inbox gets no offer and no task write until it has room, a task longer than an inbox message is offered whole,
+ * and a task answered by the person calls back as any other ending.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newAskId } from "../../gateway/src/domain/inbox.ts";
+import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const errors: Array<{ stage: string }> = [];
+const gateway = inProcessGateway({
+  config: { allowPrivateCallbacks: true },
+  onError: (_error, context) => errors.push(context),
+});
+const admin = inProcessApi(gateway, IN_PROCESS_ADMIN_TOKEN);
+let api: ReturnType<typeof inProcessApi>;
+let agentId: string;
+
+beforeAll(async () => {
+  await gateway.init();
+  const user = await admin.post("/v1/tokens", { name: "offers" });
+  api = inProcessApi(gateway, user.body.token);
+  agentId = (await api.post("/v1/agents", { name: "desk" })).body.id;
+});
+afterAll(() => gateway.dispose());
+
+const queue = async (message: string, body: Record<string, unknown> = {}) =>
+  (await api.post("/v1/agents/desk/messages", { message, async: true, ...body })).body.task_id as string;
+const readInbox = async () =>
+  (await api.get("/v1/agents/desk/inbox")).body.messages as Array<{ id: string; [field: string]: unknown }>;
+const ackAll = async (ids: string[]) => api.post("/v1/agents/desk/inbox/ack", { ids });
+
+describe("tasks offered to a person's session", () => {
+  it("offers again a task whose mark names an ask that was never sent", async () => {
+    const taskId = await queue("left half-offered");
+    const lost = newAskId();
+    await gateway.services.tasks.update(taskId, (task) => Object.assign(task, { inbox_ask: lost }));
+    const [ask] = await readInbox();
+    expect(ask).toMatchObject({ kind: "ask", task_id: taskId, text: "left half-offered" });
+    expect(ask!.id).not.toBe(lost);
+    expect((await api.get(`/v1/tasks/${taskId}`)).body.inbox_ask).toBe(ask!.id);
+    await api.post(`/v1/agents/desk/inbox/${ask!.id}/reply`, { message: "done" });
+    expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
+      status: "completed",
+      result: "done",
+    });
+  });
+
+  it("offers nothing to a full inbox, writes no mark and reports nothing, then offers once it has room", async () => {
+    const { store } = gateway.services;
+    await store.set(`inbox-unread:${agentId}`, 10_000);
+    const taskId = await queue("wait for room");
+    const before = (await api.get(`/v1/tasks/${taskId}`)).body;
+    expect(await readInbox()).toEqual([]);
+    const after = (await api.get(`/v1/tasks/${taskId}`)).body;
+    expect([after.inbox_ask, after.updated_at]).toEqual([undefined, before.updated_at]);
+    expect(errors).toEqual([]);
+    await store.set(`inbox-unread:${agentId}`, 0);
+    const [ask] = await readInbox();
+    expect(ask).toMatchObject({ kind: "ask", task_id: taskId });
+    await ackAll([ask!.id]);
+  });
+
+  it("offers a task whose message is longer than an inbox message may be (the task's own limit applies)", async () => {
+    const long = "x".repeat(70_000);
+    const taskId = await queue(long);
+    const [ask] = await readInbox();
+    expect(ask).toMatchObject({ task_id: taskId, text: long });
+    await ackAll([ask!.id]);
+  });
+
+  it("calls the task's callback_url when the person's reply completes it", async () => {
+    const received: Array<{ body: Record<string, unknown>; signature: string | undefined }> = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      let text = "";
+      req.on("data", (part) => (text += part));
+      req.on("end", () => {
+        received.push({ body: JSON.parse(text), signature: req.headers["x-agent-mesh-signature"] as string });
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const taskId = await queue("call me back", { callback_url: `http://127.0.0.1:${port}/done` });
+      const [ask] = await readInbox();
+      await api.post(`/v1/agents/desk/inbox/${ask!.id}/reply`, { message: "called" });
+      await waitFor(() => received.length > 0, { what: "the callback" });
+      expect(received[0]!.body).toMatchObject({ task_id: taskId, status: "completed", result: "called" });
+      expect(received[0]!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    } finally {
+      server.close();
+    }
+  });
+});
