@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newAskId } from "../../gateway/src/domain/inbox.ts";
 import { IN_PROCESS_ADMIN_TOKEN, inProcessApi, inProcessGateway } from "../helpers/in-process-gateway.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -18,21 +18,30 @@ const gateway = inProcessGateway({
 });
 const admin = inProcessApi(gateway, IN_PROCESS_ADMIN_TOKEN);
 let api: ReturnType<typeof inProcessApi>;
-let agentId: string;
+/** Each case's own agent, `desk-<n>`, and its id. */
+let desk = "";
+let agentId = "";
 
 beforeAll(async () => {
   await gateway.init();
   const user = await admin.post("/v1/tokens", { name: "offers" });
   api = inProcessApi(gateway, user.body.token);
-  agentId = (await api.post("/v1/agents", { name: "desk" })).body.id;
+});
+beforeEach(async () => {
+  desk = `desk-${Date.now().toString(36)}`;
+  agentId = (await api.post("/v1/agents", { name: desk })).body.id;
 });
 afterAll(() => gateway.dispose());
 
 const queue = async (message: string, body: Record<string, unknown> = {}) =>
-  (await api.post("/v1/agents/desk/messages", { message, async: true, ...body })).body.task_id as string;
+  (await api.post(`/v1/agents/${desk}/messages`, { message, async: true, ...body })).body.task_id as string;
 const readInbox = async () =>
-  (await api.get("/v1/agents/desk/inbox")).body.messages as Array<{ id: string; [field: string]: unknown }>;
-const ackAll = async (ids: string[]) => api.post("/v1/agents/desk/inbox/ack", { ids });
+  (await api.get(`/v1/agents/${desk}/inbox`)).body.messages as Array<{
+    id: string;
+    [field: string]: unknown;
+  }>;
+const reply = (askId: string, message: string) =>
+  api.post(`/v1/agents/${desk}/inbox/${askId}/reply`, { message });
 
 describe("tasks offered to a person's session", () => {
   it("offers again a task whose mark names an ask that was never sent", async () => {
@@ -43,7 +52,7 @@ describe("tasks offered to a person's session", () => {
     expect(ask).toMatchObject({ kind: "ask", task_id: taskId, text: "left half-offered" });
     expect(ask!.id).not.toBe(lost);
     expect((await api.get(`/v1/tasks/${taskId}`)).body.inbox_ask).toBe(ask!.id);
-    await api.post(`/v1/agents/desk/inbox/${ask!.id}/reply`, { message: "done" });
+    await reply(ask!.id, "done");
     expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
       status: "completed",
       result: "done",
@@ -62,7 +71,6 @@ describe("tasks offered to a person's session", () => {
     await store.set(`inbox-unread:${agentId}`, 0);
     const [ask] = await readInbox();
     expect(ask).toMatchObject({ kind: "ask", task_id: taskId });
-    await ackAll([ask!.id]);
   });
 
   it("offers a task whose message is longer than an inbox message may be (the task's own limit applies)", async () => {
@@ -70,7 +78,26 @@ describe("tasks offered to a person's session", () => {
     const taskId = await queue(long);
     const [ask] = await readInbox();
     expect(ask).toMatchObject({ task_id: taskId, text: long });
-    await ackAll([ask!.id]);
+  });
+
+  it("offers again a task whose ask was acknowledged without a reply: only a reply, a connector or a cancel ends it", async () => {
+    const taskId = await queue("not now");
+    const [ask] = await readInbox();
+    await api.post(`/v1/agents/${desk}/inbox/ack`, { ids: [ask!.id] });
+    const [again] = await readInbox();
+    expect(again).toMatchObject({ kind: "ask", task_id: taskId, text: "not now" });
+    expect(again!.id).not.toBe(ask!.id);
+    // A reply to the first ask is refused, pointing at the new one; the task waits for that.
+    const late = await reply(ask!.id, "late");
+    expect([late.status, late.body.error]).toEqual([
+      409,
+      {
+        code: "task_taken",
+        message: `Task ${taskId} no longer waits for this reply: it was offered again (ask ${again!.id}: reply to that one).`,
+      },
+    ]);
+    await reply(again!.id, "now");
+    expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({ status: "completed", result: "now" });
   });
 
   it("calls the task's callback_url when the person's reply completes it", async () => {
@@ -88,12 +115,26 @@ describe("tasks offered to a person's session", () => {
       const { port } = server.address() as AddressInfo;
       const taskId = await queue("call me back", { callback_url: `http://127.0.0.1:${port}/done` });
       const [ask] = await readInbox();
-      await api.post(`/v1/agents/desk/inbox/${ask!.id}/reply`, { message: "called" });
+      await reply(ask!.id, "called");
       await waitFor(() => received.length > 0, { what: "the callback" });
       expect(received[0]!.body).toMatchObject({ task_id: taskId, status: "completed", result: "called" });
       expect(received[0]!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
     } finally {
       server.close();
     }
+  });
+
+  it("offers the oldest 20 queued tasks at a time, and the next as the person answers", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 22; i++) ids.push(await queue(`job ${i}`));
+    const first = await readInbox();
+    expect(first.map((ask) => ask.task_id)).toEqual(ids.slice(0, 20));
+    await reply(first[0]!.id, "job 0 done");
+    const peeked = (await api.get(`/v1/agents/${desk}/inbox?peek=true`)).body.messages as Array<{
+      task_id: string;
+    }>;
+    expect(peeked.map((ask) => ask.task_id)).toEqual(ids.slice(1, 20));
+    const [next] = await readInbox();
+    expect(next!.task_id).toBe(ids[20]);
   });
 });

@@ -177,6 +177,8 @@ export function ownerTests(ctx: UiContext): void {
     const ask = card.getByRole("list", { name: "Inbox of helpdesk" }).locator('li[data-kind="ask"]');
     expect(await ask.locator("p.muted").textContent()).toMatch(new RegExp(`^task ${taskId} from alice · `));
     expect(await ask.locator(".inbox-text").textContent()).toBe("rotate the logs");
+    // It ends only with a reply: no Done.
+    expect(await ask.getByRole("button", { name: "Done" }).count()).toBe(0);
     await ask.getByRole("textbox", { name: "Reply to alice" }).fill("rotated, 2 GB freed");
     await ask.getByRole("button", { name: "Reply" }).click();
     await eventually(async () => (await alice.api.get(`/v1/tasks/${taskId}`)).body.result).toBe(

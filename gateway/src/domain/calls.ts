@@ -30,6 +30,12 @@ const HANDOFF_RETRIES = 120;
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/**
+ * A person's session is offered at most this many queued tasks at a time, the oldest (more as it answers them):
+ * a person works through a few, and a read of an inbox whose agent has a large backlog stays cheap.
+ */
+const OFFERED_AT_ONCE = 20;
+
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on (caller-watch.ts). */
 const ASK_LISTENS_AFTER_MS = 200;
 
@@ -176,16 +182,19 @@ export function createCallService(deps: CallServiceDeps) {
    * presence): each queued turn not offered yet becomes an ask in the inbox, whose reply is the turn's result
    * (`TaskRunner.answerFromInbox`). Nothing is offered while a connector serves the agent (it takes them), nor
    * twice: the task is marked with the ask's id first, in one atomic step, and sent only by the step that marked
-   * it. A mark whose ask was never sent (the process stopped in between) is offered again; a full inbox gets the
-   * rest once it has room. Never throws: the inbox read it rides on must not fail for it.
+   * it. A task whose ask left the inbox unanswered (acknowledged without a reply, or never sent: the process
+   * stopped in between) is offered again, as a queued task ends only by a reply, a connector or its caller. A full
+   * inbox gets the rest once it has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox
+   * read it rides on must not fail for it.
    */
   async function offerTasksToSession(agent: AgentRecord): Promise<void> {
     try {
-      const queued = (await tasks.unfinished(agent.id)).filter((task) => task.status === "submitted");
+      const oldest = await tasks.unfinished(agent.id, OFFERED_AT_ONCE);
+      const queued = oldest.filter((task) => task.status === "submitted");
       if (queued.length === 0) return; // nearly every read
       const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
-      const kept = marks.length > 0 ? await deps.inbox.keptAsks(marks) : new Set<string>();
-      const unoffered = queued.filter((task) => !task.inbox_ask || !kept.has(task.inbox_ask));
+      const waiting = marks.length > 0 ? await deps.inbox.unacknowledged(agent.id, marks) : new Set<string>();
+      const unoffered = queued.filter((task) => !task.inbox_ask || !waiting.has(task.inbox_ask));
       if (unoffered.length === 0) return; // all offered: a session waiting for its reply reads often
       if ((await hub.isOnline([agent.id])).get(agent.id)) return;
       for (const task of unoffered) {

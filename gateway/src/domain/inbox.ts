@@ -297,10 +297,10 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     return ask.reply;
   }
 
-  /** Which of these asks are still kept (answered or not); the others are gone after their TTL, or never sent. */
-  async function keptAsks(askIds: string[]): Promise<Set<string>> {
-    const asks = await store.getMany<AskRecord>(askIds.map((id) => `ask:${id.slice(4)}`));
-    return new Set(askIds.filter((_, i) => asks[i] !== null));
+  /** Which of these messages of the agent's inbox are still unacknowledged (the others were, or were never sent). */
+  async function unacknowledged(agentId: string, ids: string[]): Promise<Set<string>> {
+    const messages = await store.getMany<InboxMessage>(ids.map((id) => `inbox:${agentId}:${id.slice(4)}`));
+    return new Set(ids.filter((_, i) => messages[i] !== null));
   }
 
   /** Whether the inbox takes another message now (`inbox_full` otherwise). */
@@ -361,7 +361,7 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     return new Set(agentIds.filter((_, i) => beats[i] !== null));
   }
 
-  return { send, fetch, ack, reply, ask, awaitReply, keptAsks, hasRoom, markPresent, leave, present };
+  return { send, fetch, ack, reply, ask, awaitReply, unacknowledged, hasRoom, markPresent, leave, present };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;

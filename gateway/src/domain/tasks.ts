@@ -307,10 +307,11 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
     });
   }
 
-  /** Every task of an agent that still has to run (submitted or working), oldest first. */
-  async function unfinished(agentId: string): Promise<TaskRecord[]> {
-    const keys = await backlog.keysOf(agentId);
+  /** Every task of an agent that still has to run (submitted or working), oldest first; the oldest `limit` of them. */
+  async function unfinished(agentId: string, limit = Number.POSITIVE_INFINITY): Promise<TaskRecord[]> {
+    let keys = await backlog.keysOf(agentId);
     if (keys.length === 0) return []; // most agents, at every connect
+    if (keys.length > limit) keys = keys.slice(0, limit);
     const tasks = await store.getMany<TaskRecord>(keys);
     const live = tasks.filter((t): t is TaskRecord => t !== null && !isTerminal(t.status));
     if (live.length < keys.length) await backlog.prune(agentId, keys, tasks);

@@ -36,6 +36,19 @@ export interface TaskRunnerOptions {
   onTaskChange?: (task: TaskRecord) => Promise<void> | void;
 }
 
+/** Why a reply to a task's ask no longer answers the task (`answerFromInbox`). */
+function notWaiting(taskId: string, task: TaskRecord | null): string {
+  const why =
+    task === null
+      ? "it is gone"
+      : task.status === "submitted"
+        ? `it was offered again${task.inbox_ask ? ` (ask ${task.inbox_ask}: reply to that one)` : ""}`
+        : task.status === "working"
+          ? "its agent's connector took it"
+          : `it already ended (${task.status})`;
+  return `Task ${taskId} no longer waits for this reply: ${why}.`;
+}
+
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { tasks } = options;
   const { callback, callbackKey } = createTaskCallback({
@@ -281,14 +294,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         task.inbox_ask = undefined;
         return task;
       });
-      if (!task || !changed) {
-        const now = task ? (task.status === "submitted" ? "queued again" : task.status) : "gone";
-        throw new ApiError(
-          409,
-          "task_taken",
-          `Task ${taskId} no longer waits for this reply (${now}): its agent's connector took it, or its caller canceled it.`,
-        );
-      }
+      if (!task || !changed) throw new ApiError(409, "task_taken", notWaiting(taskId, task));
       // Not awaited: its retries may take half a minute, and the person's reply is answered now.
       if (task.callback_url) void callback(task);
       return task;

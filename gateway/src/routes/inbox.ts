@@ -83,9 +83,14 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     const leaseSeconds = peek === "true" ? 0 : Math.max(1, intQuery(c, "lease", 60, 3600));
     const deadline = Date.now() + waitSeconds * 1000;
     const { calls, inbox } = c.get("services");
+    let offerAt = 0;
     for (;;) {
-      // The agent's own reader (not a peek) gets its queued tasks too, as asks, when no connector serves it.
-      if (leaseSeconds > 0) await calls.offerTasksToSession(agent);
+      // The agent's own reader (not a peek) gets its queued tasks too, as asks, when no connector serves it; a
+      // long poll looks for new ones every 2 s, not at each of its 250 ms looks at the inbox.
+      if (leaseSeconds > 0 && Date.now() >= offerAt) {
+        await calls.offerTasksToSession(agent);
+        offerAt = Date.now() + 2000;
+      }
       const page = await inbox.fetch(agent.id, { limit, leaseSeconds });
       if (page.messages.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted)
         return c.json({ messages: page.messages.map(inboxMessageView), unread: page.unread });

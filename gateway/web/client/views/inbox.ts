@@ -72,7 +72,9 @@ export function inboxPanel(agent: Agent): HTMLElement {
       // The gateway acknowledges an answered ask with its reply: it leaves the list on the next load.
       void act(() => api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text }));
     });
-    li.append(reply, done);
+    // A task's ask ends only with a reply (acknowledged, it would be offered again): no Done for it.
+    if (message.task_id) li.append(reply);
+    else li.append(reply, done);
     return li;
   }
 
