@@ -36,6 +36,16 @@ export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
  */
 const OFFERED_AT_ONCE = 20;
 
+/**
+ * What a person's session reads of a task's turn: its message, and for a later turn (a task its connector ran to
+ * input-required, continued while only the session is online) the turns before it, which the person never saw.
+ */
+function askTextOf(task: TaskRecord): string {
+  if (!task.history?.length) return task.message;
+  const earlier = task.history.map((turn) => `${turn.role === "user" ? "caller" : "agent"}: ${turn.text}`);
+  return `${task.message}\n\n(Earlier in this task:\n${earlier.join("\n")})`;
+}
+
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on (caller-watch.ts). */
 const ASK_LISTENS_AFTER_MS = 200;
 
@@ -211,7 +221,7 @@ export function createCallService(deps: CallServiceDeps) {
         await deps.inbox.send(
           agent,
           { user: task.owner },
-          { text: task.message, task: { id: task.id, askId } },
+          { text: askTextOf(task), task: { id: task.id, askId } },
         );
       }
     } catch (error) {

@@ -272,5 +272,32 @@ export function inboxContract(ctx: () => GatewayContext): void {
         agent.stop();
       }
     });
+
+    it("offers the next turn of a task its connector left waiting for input, with the turns before it", async () => {
+      const { url, alice, bob, dev } = await setup("inbox-session-turn");
+      const agent = await connectAgent(url, alice.token, dev.name, (_request, reply) =>
+        reply.done("For how many?", { inputRequired: true }),
+      );
+      const accepted = await bob.api.post(`/v1/agents/${dev.name}/messages`, {
+        message: "book a table",
+        async: true,
+      });
+      const taskId = accepted.body.task_id;
+      await waitFor(async () => (await bob.api.get(`/v1/tasks/${taskId}`)).body.status === "input-required");
+      agent.stop();
+      await waitFor(async () => (await alice.api.get(`/v1/agents/${dev.name}`)).body.online === false);
+      expect((await bob.api.post(`/v1/tasks/${taskId}/messages`, { message: "four" })).status).toBe(202);
+      const [ask] = (await alice.api.get(`/v1/agents/${dev.name}/inbox`)).body.messages;
+      expect(ask).toMatchObject({
+        task_id: taskId,
+        text: "four\n\n(Earlier in this task:\ncaller: book a table\nagent: For how many?)",
+      });
+      await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: "Booked for four." });
+      expect((await bob.api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
+        status: "completed",
+        turn: 2,
+        result: "Booked for four.",
+      });
+    });
   });
 }
