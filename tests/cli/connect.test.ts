@@ -179,8 +179,16 @@ describe("connect exec -- tr a-z A-Z", () => {
     expect(queued.code).toBe(0);
     expect(queued.stdout).toMatch(/^ag_[0-9a-f]{16}\.[0-9a-z]{26}\n$/);
     expect(queued.stderr).toBe("");
+    const taskId = queued.stdout.trim();
+    // Offered once the session reads its inbox; meanwhile the task says where it waits.
+    await waitFor(async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "submitted");
+    await user.api.call("PUT", `/v1/agents/${desk.name}/inbox/presence`);
+    const waiting = await runCli(["task", taskId], { home });
+    expect(waiting.stderr).toMatch(
+      /Waiting for a reply from desk's session \(asked in its inbox, msg_[0-9a-z]{26}\)\./,
+    );
     await answerNextAsk("done");
-    expect(JSON.parse(await cliOk(["task", queued.stdout.trim(), "--json"], { home }))).toMatchObject({
+    expect(JSON.parse(await cliOk(["task", taskId, "--json"], { home }))).toMatchObject({
       status: "completed",
       result: "done (re: later)",
     });

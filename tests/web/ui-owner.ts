@@ -169,8 +169,14 @@ export function ownerTests(ctx: UiContext): void {
       async: true,
     });
     const taskId = queued.body.task_id;
-    // The session's presence beat (what `agent-mesh claude --as` keeps up) offers the queued task in the inbox.
+    // The session's presence beat (what `agent-mesh claude --as` keeps up) offers the queued task in the inbox,
+    // and the task's page says where it waits.
     expect((await alice.api.call("PUT", "/v1/agents/helpdesk/inbox/presence")).status).toBe(200);
+    await page.goto(`${gateway.url}/#/tasks/${taskId}`);
+    await page
+      .locator(".task-offered")
+      .getByText("a reply from helpdesk's session (asked in its inbox)")
+      .waitFor();
     await page.goto(`${gateway.url}/#/mine`);
     const card = page.locator('[data-agent="helpdesk"]');
     await card.locator(".inbox-panel summary").click();

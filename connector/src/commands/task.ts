@@ -21,6 +21,8 @@ export interface TaskView {
   message?: string;
   session_id: string;
   status: string;
+  /** Queued, and offered to the agent's person's session as this ask in its inbox. */
+  inbox_ask?: string;
   turn?: number;
   /** The permission prompt a running turn waits on (the task shows `input-required` meanwhile). */
   prompt?: PermissionPrompt;
@@ -134,6 +136,10 @@ const askedFor = (prompt: PermissionPrompt): string => prompt.summary ?? prompt.
 
 function printTask(task: TaskView): void {
   process.stderr.write(dim(`task ${task.id}: ${task.status}\n`, process.stderr));
+  if (task.inbox_ask)
+    process.stderr.write(
+      `Waiting for a reply from ${task.agent_name ?? "the agent"}'s session (asked in its inbox, ${task.inbox_ask}).\n`,
+    );
   if (task.prompt) {
     const wait = task.prompt.timeout_s ? ` (denied if not answered within ${task.prompt.timeout_s} s)` : "";
     process.stdout.write(`The agent asks to ${askedFor(task.prompt)}${wait}.\n`);

@@ -27,7 +27,10 @@ export interface Task {
   prompt?: PermissionPrompt;
   agent?: string;
   agent_id?: string;
+  agent_name?: string;
   status: string;
+  /** Queued, and offered to the agent's person's session as this ask in its inbox. */
+  inbox_ask?: string;
   result?: string;
   error?: { code: string; message: string };
   attachments?: Attachment[];

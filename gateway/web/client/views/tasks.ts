@@ -157,6 +157,15 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
         t.message ? h("dd", { class: "task-message-full" }, t.message) : null,
         h("dt", null, "Status"),
         h("dd", { class: "task-status" }, statusBadge(t.status)),
+        // No connector serves the agent, but a person's session does: the task waits in its inbox.
+        t.inbox_ask ? h("dt", null, "Waiting for") : null,
+        t.inbox_ask
+          ? h(
+              "dd",
+              { class: "task-offered" },
+              `a reply from ${t.agent_name ?? "the agent"}'s session (asked in its inbox)`,
+            )
+          : null,
         h("dt", null, "Updated"),
         h("dd", null, timeAgo(t.updated_at)),
       ),
