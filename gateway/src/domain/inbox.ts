@@ -271,9 +271,11 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     const asked = await store.get<AskRecord>(askKey);
     if (!asked || asked.to_agent_id !== replier.id) throw notFound();
     if (asked.reply) throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
-    if (asked.task_id && hooks) {
+    if (asked.task_id) {
       // The task's result first: a reply the task refuses (its connector took it) is not written, and the ask,
       // answered by the task's end, leaves the inbox.
+      if (!hooks)
+        throw new Error("[gateway] an inbox service without task hooks got a reply to a task's ask");
       try {
         await hooks.answerTask(asked.task_id, askId, text);
       } catch (error) {
