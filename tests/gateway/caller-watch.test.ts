@@ -77,8 +77,10 @@ describe.each([
     second.caller.abort();
     for (const ask of [first, second]) {
       await expect.poll(() => ask.seen.left, { timeout: AFTER_MS * 10, interval: 1 }).toBe(1);
-      // Timers never fire early; 2 ms for Date.now()'s rounding.
-      expect(Date.now() - ask.since).toBeGreaterThanOrEqual(AFTER_MS - 2);
+      // Not noticed young. A timer counts from the event loop's cached time, which lags the wall clock by what the
+      // current tick has run so far (a few ms under a loaded CI run: 37 ms for 40 was seen), so allow a quarter;
+      // the second ask, 20 ms younger, would be noticed 20 ms early if the two shared one deadline.
+      expect(Date.now() - ask.since).toBeGreaterThanOrEqual(AFTER_MS - AFTER_MS / 4);
       ask.stop();
     }
     // A watch that went idle starts again for the next ask.
