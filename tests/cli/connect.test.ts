@@ -187,7 +187,17 @@ describe("connect exec -- tr a-z A-Z", () => {
     expect(waiting.stderr).toMatch(
       /Waiting for a reply from desk's session \(asked in its inbox, msg_[0-9a-z]{26}\)\./,
     );
-    await answerNextAsk("done");
+    // Answered from the terminal: the reply says which task it completed.
+    const offered = await waitFor(
+      async () =>
+        (await user.api.get(`/v1/agents/${desk.name}/inbox?peek=true`)).body.messages.find(
+          (m: { task_id?: string }) => m.task_id === taskId,
+        ) ?? null,
+      { what: "the task's ask" },
+    );
+    expect(
+      await cliOk(["inbox", "desk", "--reply", offered.id, "--message", "done (re: later)"], { home }),
+    ).toBe(`replied to ${offered.id}: task ${taskId} completed with it\n`);
     expect(JSON.parse(await cliOk(["task", taskId, "--json"], { home }))).toMatchObject({
       status: "completed",
       result: "done (re: later)",

@@ -133,6 +133,7 @@ describe("agent-mesh mcp: agents messaging agents", () => {
     const askId = /id: (msg_[0-9a-z]+)/.exec(inbox.text)![1]!;
     const replied = await asDev.call("reply", { to: bob.name, message_id: askId, message: "tagged 2.4" });
     expect(replied.isError).toBe(false);
+    expect(replied.text).toContain(`Task ${taskId} is completed with your reply as its result.`);
     expect((await bob.api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({
       status: "completed",
       result: "tagged 2.4",

@@ -79,7 +79,10 @@ async function reply(api: GatewayApi, ref: string, id: string, options: Options)
   const path = `/v1/agents/${segment(ref)}/inbox/${segment(id)}/reply`;
   const sent = await api.json<InboxMessage>("POST", path, { body: { message: text } });
   if (options.json) printJson(sent);
-  else process.stdout.write(`replied to ${id}\n`);
+  else
+    process.stdout.write(
+      `replied to ${id}${sent.task_id ? `: task ${sent.task_id} completed with it` : ""}\n`,
+    );
 }
 
 async function ack(api: GatewayApi, ref: string, ids: string[], options: Options): Promise<void> {

@@ -47,7 +47,7 @@ export interface InboxMessage {
   text: string;
   /** The ask or message this answers. */
   in_reply_to?: string;
-  /** An ask that offers a task's queued turn to a person's session: the reply is the task's result. */
+  /** An ask that offers a task's queued turn to a person's session (the reply is the task's result), or its reply. */
   task_id?: string;
   created_at: string;
   /** How many times it was handed out; above 1 means redelivered after an expired lease. */
@@ -264,6 +264,8 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
       from,
       text,
       in_reply_to: askId,
+      // The task this reply completed, when the ask offered one.
+      task_id: ask.task_id,
       created_at: createdAt,
       deliveries: 0,
     });

@@ -48,7 +48,7 @@ export const SCHEMAS = {
       task_id: {
         type: "string",
         description:
-          "An ask that offers this queued task to the agent's person's session: replying to it completes the task with the reply (409 task_taken if its connector took it first)",
+          "An ask that offers this queued task to the agent's person's session: replying to it completes the task with the reply (409 task_taken if its connector took it first). On the reply: the task it completed.",
       },
       created_at: { type: "string", format: "date-time" },
       deliveries: {

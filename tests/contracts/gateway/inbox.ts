@@ -223,6 +223,7 @@ export function inboxContract(ctx: () => GatewayContext): void {
         message: "three warnings, no errors",
       });
       expect(replied.status).toBe(201);
+      expect(replied.body).toMatchObject({ kind: "reply", in_reply_to: askId, task_id: taskId });
       const done = (await bob.api.get(`/v1/tasks/${taskId}`)).body;
       expect(done).toMatchObject({
         status: "completed",

@@ -326,7 +326,8 @@ const reply: MeshToolDefinition<typeof ReplyInput> = {
   async run({ to, message_id, message }, { mesh }) {
     if (!mesh.inbox) return { ...text(NO_INBOX), isError: true };
     const sent = await mesh.inbox.reply(to, message_id, message);
-    return text(`Replied (message_id ${sent.id}, in reply to ${message_id}).`);
+    const task = sent.task_id ? ` Task ${sent.task_id} is completed with your reply as its result.` : "";
+    return text(`Replied (message_id ${sent.id}, in reply to ${message_id}).${task}`);
   },
 };
 
