@@ -2,7 +2,8 @@
  * Offering queued tasks to a person's session, on the paths the contract suite cannot reach over HTTP: a task
  * marked with an ask that was never sent (the process stopped between the two writes) is offered again, a full
  * inbox gets no offer and no task write until it has room, a task longer than an inbox message is offered whole,
- * and a task answered by the person calls back as any other ending.
+ * a task queued through a share link is not offered, and a task answered by the person calls back as any other
+ * ending.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -98,6 +99,19 @@ describe("tasks offered to a person's session", () => {
     ]);
     await reply(again!.id, "now");
     expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({ status: "completed", result: "now" });
+  });
+
+  it("does not offer a task a share link's holder queued (a link does not reach a person's inbox), and offers the rest", async () => {
+    const share = await api.post(`/v1/agents/${desk}/shares`, { label: "public page" });
+    const linkPath = new URL(share.body.url).pathname;
+    const viaLink = await inProcessApi(gateway).post(`${linkPath}messages`, {
+      message: "from the link",
+      async: true,
+    });
+    expect(viaLink.status).toBe(202);
+    const mine = await queue("from the owner");
+    const offered = await readInbox();
+    expect(offered.map((ask) => [ask.task_id, ask.text])).toEqual([[mine, "from the owner"]]);
   });
 
   it("calls the task's callback_url when the person's reply completes it", async () => {

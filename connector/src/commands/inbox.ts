@@ -1,9 +1,10 @@
 /**
  * `agent-mesh inbox [<agent>]`: an agent's durable inbox from the terminal, for a person rather than the agent's
- * model; without an agent, which of your agents have unread messages. Reading shows your agent's unacknowledged messages without taking them (`peek`: no lease, so the agent's
- * own session still gets every one); `--reply <id>` answers an ask (the asker's waiting call returns it; the
- * gateway acknowledges the ask with it); `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's inbox
- * you may call, as yourself or, with `--as`, as one of your agents.
+ * model; without an agent, which of your agents have unread messages. Reading shows your agent's unacknowledged
+ * messages without taking them (`peek`: no lease, so the agent's own session still gets every one); `--reply <id>`
+ * answers an ask (the asker's waiting call returns it; the gateway acknowledges the ask with it, and a task's ask
+ * completes the task); `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's
+ * inbox you may call, as yourself or, with `--as`, as one of your agents.
  */
 import type { Command } from "commander";
 import type { InboxMessageView as InboxMessage } from "../../../gateway/src/domain/inbox.ts";

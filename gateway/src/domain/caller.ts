@@ -9,3 +9,16 @@ export interface Caller {
   /** Agent credentials only. */
   agentId?: string;
 }
+
+/**
+ * The pseudo-user a share link's holder calls as, `share.<id>` (doors/share/shares.ts): a name no real user can
+ * have (user names have no `.`), so the link's sessions and tasks belong to the link alone.
+ */
+export function shareUser(shareId: string): string {
+  return `share.${shareId}`;
+}
+
+/** Whether `user` is a share link's holder (`shareUser`) rather than a person with a token. */
+export function isShareUser(user: string): boolean {
+  return user.startsWith("share.");
+}

@@ -19,8 +19,9 @@ import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
-import { type InboxService, newAskId } from "./inbox.ts";
+import type { InboxService } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
+import { createSessionTaskOffers } from "./session-task-offers.ts";
 import { createTaskFollowing } from "./task-following.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
 
@@ -29,22 +30,6 @@ const HANDOFF_RETRY_MS = 500;
 const HANDOFF_RETRIES = 120;
 
 export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-/**
- * A person's session is offered at most this many queued tasks at a time, the oldest (more as it answers them):
- * a person works through a few, and a read of an inbox whose agent has a large backlog stays cheap.
- */
-const OFFERED_AT_ONCE = 20;
-
-/**
- * What a person's session reads of a task's turn: its message, and for a later turn (a task its connector ran to
- * input-required, continued while only the session is online) the turns before it, which the person never saw.
- */
-function askTextOf(task: TaskRecord): string {
-  if (!task.history?.length) return task.message;
-  const earlier = task.history.map((turn) => `${turn.role === "user" ? "caller" : "agent"}: ${turn.text}`);
-  return `${task.message}\n\n(Earlier in this task:\n${earlier.join("\n")})`;
-}
 
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on (caller-watch.ts). */
 const ASK_LISTENS_AFTER_MS = 200;
@@ -92,6 +77,7 @@ export function createCallService(deps: CallServiceDeps) {
     ? watchCallersTogether(ASK_LISTENS_AFTER_MS)
     : watchEachCaller(ASK_LISTENS_AFTER_MS);
   const answerPrompt = createPromptAnswering({ hub, tasks, getTask });
+  const offers = createSessionTaskOffers({ tasks, inbox: deps.inbox, hub, onError: deps.onError });
   const following = createTaskFollowing({
     tasks,
     hub,
@@ -185,48 +171,6 @@ export function createCallService(deps: CallServiceDeps) {
       if (!passing || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
         deps.onError(error, { stage: "task-queued" });
     });
-  }
-
-  /**
-   * Offers the agent's queued tasks to its person's session (called when the session reads its inbox or beats its
-   * presence): each queued turn not offered yet becomes an ask in the inbox, whose reply is the turn's result
-   * (`TaskRunner.answerFromInbox`). Nothing is offered while a connector serves the agent (it takes them), nor
-   * twice: the task is marked with the ask's id first, in one atomic step, and sent only by the step that marked
-   * it. A task whose ask left the inbox unanswered (acknowledged without a reply, or never sent: the process
-   * stopped in between) is offered again, as a queued task ends only by a reply, a connector or its caller. A full
-   * inbox gets the rest once it has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox
-   * read it rides on must not fail for it.
-   */
-  async function offerTasksToSession(agent: AgentRecord): Promise<void> {
-    try {
-      const oldest = await tasks.unfinished(agent.id, OFFERED_AT_ONCE);
-      const queued = oldest.filter((task) => task.status === "submitted");
-      if (queued.length === 0) return; // nearly every read
-      const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
-      const waiting = marks.length > 0 ? await deps.inbox.unacknowledged(agent.id, marks) : new Set<string>();
-      const unoffered = queued.filter((task) => !task.inbox_ask || !waiting.has(task.inbox_ask));
-      if (unoffered.length === 0) return; // all offered: a session waiting for its reply reads often
-      if ((await hub.isOnline([agent.id])).get(agent.id)) return;
-      for (const task of unoffered) {
-        // Checked before the mark, so a full inbox costs no task write per read.
-        if (!(await deps.inbox.hasRoom(agent.id))) return;
-        const marked = task.inbox_ask;
-        const askId = newAskId();
-        const { changed } = await tasks.update(task.id, (current) => {
-          if (current.status !== "submitted" || current.inbox_ask !== marked) return null;
-          current.inbox_ask = askId;
-          return current;
-        });
-        if (!changed) continue; // started, ended or offered meanwhile
-        await deps.inbox.send(
-          agent,
-          { user: task.owner },
-          { text: askTextOf(task), task: { id: task.id, askId } },
-        );
-      }
-    } catch (error) {
-      deps.onError(error, { stage: "offer-tasks" });
-    }
   }
 
   /**
@@ -404,7 +348,8 @@ export function createCallService(deps: CallServiceDeps) {
     continueTask,
     callLive,
     ask,
-    offerTasksToSession,
+    /** Offers the agent's queued tasks to its person's session (session-task-offers.ts). */
+    offerTasksToSession: offers.offer,
     getTask,
     listTasks,
     cancelTask,

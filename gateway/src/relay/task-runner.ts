@@ -236,7 +236,9 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         if (isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
         task.status = "working";
         task.attempts += 1;
-        task.inbox_ask = undefined; // taken from a person it was offered to: their reply is refused now
+        // Taken from a person it was offered to: their reply is refused now. (Guarded: most tasks were never
+        // offered, and a start should not grow their record by a field.)
+        if (task.inbox_ask) task.inbox_ask = undefined;
         return task;
       });
       return task && pendingFor(task, config);
@@ -259,7 +261,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         task.status = "working";
         task.attempts += 1;
         task.uncounted = (task.uncounted ?? 0) + 1;
-        task.inbox_ask = undefined;
+        if (task.inbox_ask) task.inbox_ask = undefined;
         return task;
       });
       return held && task ? pendingFor(task, config) : null;

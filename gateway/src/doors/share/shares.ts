@@ -10,7 +10,7 @@
  * `.`), so the link's sessions and tasks belong to the link and to no one else.
  */
 import type { AgentRecord } from "../../domain/agents.ts";
-import type { Caller } from "../../domain/caller.ts";
+import { type Caller, shareUser } from "../../domain/caller.ts";
 import type { SessionStore } from "../../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../../util/crypto.ts";
 
@@ -53,7 +53,8 @@ export function shareView(record: ShareRecord) {
 
 /** The identity a share link's caller acts as. */
 export function shareCaller(record: ShareRecord): Caller {
-  return { tokenId: `share.${record.id}`, user: `share.${record.id}`, kind: "user", scopes: ["call"] };
+  const user = shareUser(record.id);
+  return { tokenId: user, user, kind: "user", scopes: ["call"] };
 }
 
 export function createShareService(store: SessionStore) {
