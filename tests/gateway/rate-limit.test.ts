@@ -1,8 +1,10 @@
 /**
  * Per-token rate limits on the calling doors (/v1 messages, /mcp, /a2a), counted in the session store: two gateways on
- * one store share the count, a 429 carries `Retry-After`, and the setting parses (or refuses) from the env.
+ * one store share the count, a 429 carries `Retry-After`, and the setting parses (or refuses) from the env. A store
+ * local to the process (memory, fs) keeps its counts in the limiter's memory instead, and writes none.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createLocalRateLimiter } from "../../gateway/src/doors/rate-limit.ts";
 import { configFromEnv } from "../../gateway/src/index.ts";
 import { memorySessionStore } from "../../gateway/src/session-stores/memory.ts";
 import { IN_PROCESS_ADMIN_TOKEN, inProcessGateway } from "../helpers/in-process-gateway.ts";
@@ -29,8 +31,11 @@ describe("rate limits", () => {
     }
   });
 
-  describe("two gateways on one store", () => {
-    const store = memorySessionStore({});
+  describe.each([
+    // As Redis, Upstash and Cloudflare are: each request's count is an increment in the store.
+    { kind: "a store other processes share", store: { ...memorySessionStore({}), local: false }, stored: 2 },
+    { kind: "a store local to this process", store: memorySessionStore({}), stored: 0 },
+  ])("two gateways on $kind", ({ store, stored }) => {
     const make = () =>
       inProcessGateway({
         store,
@@ -106,9 +111,28 @@ describe("rate limits", () => {
       expect(
         (await a.app.request("/v1/me", { headers: { authorization: `Bearer ${user.token}` } })).status,
       ).toBe(200);
-      // The counter lives in the store, with a TTL (it vanishes when its window ends).
+      // A shared store holds the counters, with a TTL (each vanishes when its window ends); a local one holds none.
       const keys = await store.keys("rate:");
-      expect(keys.length).toBe(2);
+      expect(keys.length).toBe(stored);
+    });
+  });
+
+  describe("counted in this process (memory, fs)", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("refuses past the limit until the window ends, per subject, with the seconds left", () => {
+      vi.useFakeTimers({ now: Date.UTC(2026, 11, 6, 12, 0, 0) });
+      const limiter = createLocalRateLimiter();
+      const rule = { limit: 2, windowSeconds: 60 };
+      expect(limiter.hit("t:a", rule)).toEqual({ ok: true });
+      vi.advanceTimersByTime(15_000);
+      expect(limiter.hit("t:a", rule)).toEqual({ ok: true });
+      expect(limiter.hit("t:a", rule)).toEqual({ ok: false, retryAfterSeconds: 45 });
+      expect(limiter.hit("t:b", rule)).toEqual({ ok: true }); // another subject has its own count
+      vi.advanceTimersByTime(45_000); // the next window
+      expect(limiter.hit("t:a", rule)).toEqual({ ok: true });
+      // A rule with another window counts apart (a share link's own limit beside the token's).
+      expect(limiter.hit("t:a", { limit: 1, windowSeconds: 3600 })).toEqual({ ok: true });
     });
   });
 });

@@ -49,7 +49,8 @@ export function requireAuth(scope?: Scope, options: AuthOptions = {}): Middlewar
     c.set("caller", caller);
     if (options.rateLimited) {
       const { store, config } = services;
-      await enforceRateLimit(store, `t:${caller.tokenId}`, config.rateLimit, "token");
+      const counted = enforceRateLimit(store, `t:${caller.tokenId}`, config.rateLimit, "token");
+      if (counted) await counted;
     }
     await next();
   };

@@ -19,10 +19,10 @@
  *   the temp file, it is fsynced and renamed over the journal, the directory is fsynced and the handle reopened
  *   (`_journal-snapshot.ts`). A crash at any step leaves either the complete old journal or the complete new one
  *   (tests/session-stores/fs-crash.test.ts).
- * - **Relaxed lines** (`appendRelaxed`: a rate-limit count, whose loss to a power cut is harmless) wait in memory
+ * - **Relaxed lines** (`appendRelaxed`: a count whose loss to a power cut is harmless) wait in memory
  *   and go out ahead of the next ordinary line, or in a batch of their own within `RELAXED_FLUSH_MS`
- *   (`_journal-relaxed.ts`): a gateway counting every call with a write and an `fdatasync` of its own took 0.35 ms
- *   per sequential call on the fs store instead of 0.22 ms. Order is kept: they are written before any later line.
+ *   (`_journal-relaxed.ts`): a gateway counting every call's rate limit with a write and an `fdatasync` of its own
+ *   took 0.35 ms per sequential call on the fs store instead of 0.22 ms. Order is kept: they are written before any later line.
  *   Of a key's relaxed lines only the latest is written when several wait, or share a batch.
  * - **Fail-stop**: when a write or sync fails (disk full, I/O error) every later `append` rejects with
  *   `journal_write_failed` until the store is reopened. A failed fsync is never retried (see docs/storage.md).

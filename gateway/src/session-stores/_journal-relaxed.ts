@@ -1,5 +1,6 @@
 /**
- * The relaxed lines of the fs journal (`appendRelaxed`: a rate-limit count, whose loss to a power cut is harmless).
+ * The relaxed lines of the fs journal (`appendRelaxed`: a count whose loss to a power cut is harmless,
+ * such as a skill's downloads).
  * They wait in memory until the journal takes them ahead of its next ordinary line, or until `flush` is called for
  * them: at most `RELAXED_FLUSH_MS` after the first of them arrived, or once `RELAXED_MAX_LINES` keys wait.
  *
@@ -30,7 +31,7 @@ export function relaxedLines(flush: () => void): RelaxedLines {
   let lines = new Map<string, string>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   // A `take` leaves the timer armed: when it fires it finds nothing, or lines queued since. Clearing and arming it
-  // again cost a timer per durable task (each follows its rate-limit count): 7–18% of a task's CPU on Deno, whose
+  // again cost a timer per durable task (each followed its rate-limit count, then a relaxed line): 7–18% of a task's CPU on Deno, whose
   // Node-style timers are dear (two runs taking turns).
   const due = (): void => {
     timer = null;

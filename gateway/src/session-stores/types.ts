@@ -17,7 +17,7 @@ export interface SetOptions {
 /** Options of `increment`. */
 export interface IncrementOptions {
   /**
-   * `false`: losing this step to a power cut is harmless (a rate-limit window's count), so a store that syncs
+   * `false`: losing this step to a power cut is harmless (a download count, a rate-limit window's count), so a store that syncs
    * before it acknowledges (fs with sync `always`) resolves once the step is in memory, instead of waiting for the
    * sync. The fs store writes it ahead of its next write, or within a second, in order. Default `true`.
    */
