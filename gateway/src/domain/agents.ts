@@ -34,6 +34,8 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * so 30 MB at most.
  */
 const MOST_REMEMBERED_NAMES = 200_000;
+/** `getById`'s answer for a ref that cannot be an id. */
+const NO_AGENT: Promise<AgentRecord | null> = Promise.resolve(null);
 /** Letters, digits, `-` and `_`; nothing path-like, and nothing that could be mistaken for an id. */
 const AgentName = v.pipe(
   v.string(),
@@ -104,8 +106,9 @@ export function createAgentService(store: SessionStore) {
     return record;
   }
 
-  async function getById(id: string): Promise<AgentRecord | null> {
-    return AGENT_ID.test(id) ? store.get<AgentRecord>(`agent:${id}`) : null;
+  /** The store's own promise, not an async function's around it: every call by name reads a record this way. */
+  function getById(id: string): Promise<AgentRecord | null> {
+    return AGENT_ID.test(id) ? store.get<AgentRecord>(`agent:${id}`) : NO_AGENT;
   }
 
   /**
@@ -166,7 +169,8 @@ export function createAgentService(store: SessionStore) {
 
   /** Resolves an id or a name (case-insensitive) to an agent the caller may see; anything else is a 404. */
   async function resolve(caller: Caller, ref: string): Promise<AgentRecord> {
-    let record = await getById(ref);
+    // A name is not looked up by id first: most calls name their agent, and each await is a turn of the queue.
+    let record = AGENT_ID.test(ref) ? await getById(ref) : null;
     // A ref that cannot be a name is never looked up, so store failures are not mistaken for "not found".
     if (!record && NAME_PATTERN.test(ref)) record = await getByName(ref);
     if (!record || !canSee(caller, record)) throw errors.agentNotFound(ref);
