@@ -23,8 +23,8 @@ export class ApiError extends HTTPException {
 
 /**
  * A live call found no connector, but the agent is online as a person's session (`agent-mesh claude --as` and
- * the like), which reads its inbox: `/v1` and MCP `ask_agent` catch this and ask there instead. A door that does
- * not (a share link) refuses with it as it is.
+ * the like), which reads its inbox: every door that makes live calls (`/v1` and share-link messages, MCP
+ * `ask_agent`) catches this and asks there instead. A door that did not would refuse with it as it is.
  */
 export class PersonsSession extends ApiError {
   constructor(agentName: string) {

@@ -2,8 +2,8 @@
  * Offering queued tasks to a person's session, on the paths the contract suite cannot reach over HTTP: a task
  * marked with an ask that was never sent (the process stopped between the two writes) is offered again, a full
  * inbox gets no offer and no task write until it has room, a task longer than an inbox message is offered whole,
- * a task queued through a share link is not offered, and a task answered by the person calls back as any other
- * ending.
+ * a task queued through a share link is offered from the link, and a task answered by the person calls back as
+ * any other ending.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -101,17 +101,21 @@ describe("tasks offered to a person's session", () => {
     expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({ status: "completed", result: "now" });
   });
 
-  it("does not offer a task a share link's holder queued (a link does not reach a person's inbox), and offers the rest", async () => {
+  it("offers a task a share link's holder queued, from the link, and the link reads the person's reply", async () => {
     const share = await api.post(`/v1/agents/${desk}/shares`, { label: "public page" });
+    const link = inProcessApi(gateway);
     const linkPath = new URL(share.body.url).pathname;
-    const viaLink = await inProcessApi(gateway).post(`${linkPath}messages`, {
-      message: "from the link",
-      async: true,
-    });
+    const viaLink = await link.post(`${linkPath}messages`, { message: "from the link", async: true });
     expect(viaLink.status).toBe(202);
     const mine = await queue("from the owner");
     const offered = await readInbox();
-    expect(offered.map((ask) => [ask.task_id, ask.text])).toEqual([[mine, "from the owner"]]);
+    expect(offered.map((ask) => [ask.task_id, ask.text, ask.from])).toEqual([
+      [viaLink.body.task_id, "from the link", { user: `share.${share.body.id}` }],
+      [mine, "from the owner", { user: expect.any(String) }],
+    ]);
+    await reply(offered[0]!.id, "answered for the link");
+    const read = await link.get(`${linkPath}tasks/${viaLink.body.task_id}`);
+    expect(read.body).toMatchObject({ status: "completed", result: "answered for the link" });
   });
 
   it("calls the task's callback_url when the person's reply completes it", async () => {

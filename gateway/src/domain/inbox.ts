@@ -18,6 +18,7 @@ import type { SessionStore } from "../session-stores/types.ts";
 import { extended } from "../util/extended.ts";
 import { timeOrderedId } from "../util/ids.ts";
 import type { AgentRecord } from "./agents.ts";
+import { isShareUser } from "./caller.ts";
 import { createInboxIndex } from "./inbox-index.ts";
 import { assertStoreRoom } from "./store-room.ts";
 
@@ -68,12 +69,16 @@ export function inboxMessageView(message: InboxMessage): InboxMessageView {
 
 /**
  * The refusal of an ask nobody answered in time. A late reply still reaches an asker that asked as one of its
- * agents (it lands in that agent's inbox); a person asking as themselves has no inbox to receive it.
+ * agents (it lands in that agent's inbox); a person asking as themselves, or a share link's holder, has no inbox
+ * to receive it, and is told the way that has one: as an agent of theirs, or (a link) a task, whose result the
+ * reply is.
  */
 export function askUnanswered(to: AgentRecord, ask: InboxMessage, seconds: number): ApiError {
   const late = ask.from.agent_name
     ? `its reply, if it comes, lands in ${ask.from.agent_name}'s inbox (ask ${ask.id}).`
-    : `the ask stays in its inbox (${ask.id}); to receive a late reply, ask as one of your agents (X-Agent-Mesh-As: <agent>), whose inbox gets it.`;
+    : isShareUser(ask.from.user)
+      ? `the ask stays in its inbox (${ask.id}); to wait longer for the person, send the message with "async": true and read the task's result.`
+      : `the ask stays in its inbox (${ask.id}); to receive a late reply, ask as one of your agents (X-Agent-Mesh-As: <agent>), whose inbox gets it.`;
   return new ApiError(504, "ask_timeout", `${to.name} did not reply within ${seconds} s; ${late}`);
 }
 

@@ -11,7 +11,6 @@
  */
 import type { AgentHub } from "../relay/types.ts";
 import type { AgentRecord } from "./agents.ts";
-import { isShareUser } from "./caller.ts";
 import { type InboxService, newAskId } from "./inbox.ts";
 import type { TaskRecord, TaskService } from "./tasks.ts";
 
@@ -44,15 +43,15 @@ export function createSessionTaskOffers(deps: {
    * presence). Nothing is offered while a connector serves the agent (it takes them), nor twice: each task is
    * marked and sent only by the step that marked it. A task whose ask left the inbox unanswered (acknowledged
    * without a reply, or never sent: the process stopped in between) is offered again, as a queued task ends only
-   * by a reply, a connector or its caller. A task a share link's holder queued is not offered: like a live
-   * message through a link, it does not reach a person's inbox (it waits for a connector). A full inbox gets the
-   * rest once it has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides
+   * by a reply, a connector or its caller. A task a share link's holder queued is offered as any other, from the
+   * link's pseudo-user (`share.<id>`), who reads the result through the link. A full inbox gets the rest once it
+   * has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides
    * on must not fail for it.
    */
   async function offer(agent: AgentRecord): Promise<void> {
     try {
       const oldest = await tasks.unfinished(agent.id, OFFERED_AT_ONCE);
-      const queued = oldest.filter((task) => task.status === "submitted" && !isShareUser(task.owner));
+      const queued = oldest.filter((task) => task.status === "submitted");
       if (queued.length === 0) return; // nearly every read
       const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
       const waiting = marks.length > 0 ? await inbox.unacknowledged(agent.id, marks) : new Set<string>();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import { mcpClient, resultText } from "../../helpers/mcp-client.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
 
@@ -123,11 +124,6 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect((await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`)).status).toBe(200);
       const during = await alice.api.get(`/v1/agents/${dev.name}`);
       expect(during.body).toMatchObject({ online: true, mode: "interactive" });
-      // A share link does not reach a person's session: refused, saying what the agent is.
-      const share = await alice.api.post(`/v1/agents/${dev.name}/shares`, {});
-      const viaLink = await apiClient(share.body.url).post("messages", { message: "hi" });
-      expect([viaLink.status, viaLink.body.error.code]).toEqual([503, "agent_offline"]);
-      expect(viaLink.body.error.message).toContain("person's interactive session");
       await alice.api.call("DELETE", `/v1/agents/${dev.name}/inbox/presence`);
       expect((await alice.api.get(`/v1/agents/${dev.name}`)).body.mode).toBe("offline");
       const offline = await alice.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi" });
@@ -168,6 +164,46 @@ export function inboxContract(ctx: () => GatewayContext): void {
         attachments: [],
       });
       expect(streamedAsk.text).toBe("and the release?");
+    });
+
+    it("asks a person's session for a share link's holder too, over the link's messages and its MCP endpoint", async () => {
+      const { alice, dev } = await setup("inbox-session-share");
+      await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
+      const share = await alice.api.post(`/v1/agents/${dev.name}/shares`, { label: "docs page" });
+      /** The person at the session: reads the next ask, checks it came from the link, and replies. */
+      const answerNextAsk = async (text: string) => {
+        const polled = await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`);
+        const ask = polled.body.messages[0];
+        expect(ask.from).toEqual({ user: `share.${share.body.id}` });
+        await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: text });
+        return ask;
+      };
+
+      const waiting = apiClient(share.body.url).post("messages", { message: "is the doc current?" });
+      const ask = await answerNextAsk("yes, as of today");
+      expect(ask).toMatchObject({ kind: "ask", text: "is the doc current?" });
+      const answer = await waiting;
+      expect([answer.status, answer.body]).toEqual([
+        200,
+        { result: "yes, as of today", session_id: "", attachments: [], ask_id: ask.id },
+      ]);
+
+      const { client, close } = await mcpClient(`${share.body.url}mcp`, "modern");
+      try {
+        const asking = client.callTool({
+          name: "ask_agent",
+          arguments: { to: dev.name, message: "via mcp" },
+        });
+        const mcpAsk = await answerNextAsk("over mcp too");
+        expect(mcpAsk.text).toBe("via mcp");
+        const result = await asking;
+        expect(result.isError).toBeFalsy();
+        expect(resultText(result)).toBe(
+          `over mcp too\nagent: ${dev.name}\nsession_id: none (a person answered from the agent's inbox; each ask stands alone)`,
+        );
+      } finally {
+        await close();
+      }
     });
 
     it("ends a streamed ask nobody answers with ask_timeout after the sync timeout, the ask left in the inbox", async () => {

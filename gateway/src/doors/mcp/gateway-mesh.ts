@@ -102,8 +102,8 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
           },
         });
       } catch (error) {
-        // A person's interactive session answers from its inbox (reply); a share link does not reach it.
-        if (!(error instanceof PersonsSession) || onlyAgent) throw error;
+        // A person's interactive session answers from its inbox (reply).
+        if (!(error instanceof PersonsSession)) throw error;
         return askInbox(agent, message, timeoutMs, signal);
       }
       const { call, answer } = asked;
@@ -123,6 +123,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     },
     async send(to, message, sendOptions) {
       const agent = await resolve(to);
+      // Through a share link, a task even for a session (which is offered it): the link has no inbox for a reply.
       if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive") {
         const sent = await inbox.send(agent, sender, { text: message });
         return { message_id: sent.id, agent: agent.name, delivered: "inbox" as const };

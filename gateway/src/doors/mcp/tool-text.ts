@@ -27,7 +27,10 @@ function attachmentLines(attachments: MeshAttachment[]): string[] {
 export function answerText(answer: MeshAnswer): ToolText {
   const meta = [
     `agent: ${answer.agent}`,
-    `session_id: ${answer.session_id} (pass it to continue this conversation)`,
+    // A person's session answers an ask from its inbox: no conversation to continue, so no empty id to pass.
+    answer.session_id
+      ? `session_id: ${answer.session_id} (pass it to continue this conversation)`
+      : "session_id: none (a person answered from the agent's inbox; each ask stands alone)",
   ];
   if (answer.attachments.length > 0) meta.push("attachments:", ...attachmentLines(answer.attachments));
   return {

@@ -78,7 +78,10 @@ export const shareLinks = new Hono<ShareEnv>()
     const text = shareGuide(base, c.get("agent"), c.get("share"), c.get("rate"));
     return c.body(text, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
-  .post("/s/:secret/messages", (c) => handleMessage(c, c.get("caller"), c.get("agent")))
+  // In a person's inbox the link's holder is its pseudo-user (`share.<id>`), with no inbox of its own.
+  .post("/s/:secret/messages", (c) =>
+    handleMessage(c, c.get("caller"), c.get("agent"), async () => ({ user: c.get("caller").user })),
+  )
   .get("/s/:secret/tasks/:id", async (c) => {
     const task = await c.get("services").calls.getTask(c.get("caller"), c.req.param("id"));
     return c.json(taskView(task));
