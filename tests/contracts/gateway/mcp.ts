@@ -149,6 +149,45 @@ export function mcpContract(ctx: () => GatewayContext): void {
       }
     });
 
+    it("sends to a person's session a note from an agent, and a task from a person with no inbox", async () => {
+      const { url, user, auth } = await setup("mcp-to-session");
+      const desk = await createAgent(user.api);
+      const helper = await createAgent(user.api);
+      await user.api.call("PUT", `/v1/agents/${desk.name}/inbox/presence`);
+      const asPerson = await mcpClient(`${url}/mcp`, "modern", auth);
+      const asHelper = await mcpClient(`${url}/mcp`, "modern", { ...auth, "x-agent-mesh-as": helper.name });
+      try {
+        const note = resultText(
+          await asHelper.client.callTool({
+            name: "send_message",
+            arguments: { to: desk.name, message: "fyi" },
+          }),
+        );
+        expect(note).toContain(`Left in ${desk.name}'s inbox`);
+        const queued = resultText(
+          await asPerson.client.callTool({
+            name: "send_message",
+            arguments: { to: desk.name, message: "review it" },
+          }),
+        );
+        const taskId = /task_id: (\S+)/.exec(queued)![1]!;
+        const inbox = (await user.api.get(`/v1/agents/${desk.name}/inbox`)).body.messages;
+        expect(inbox.map((m: { text: string; task_id?: string }) => [m.text, m.task_id])).toEqual([
+          ["fyi", undefined],
+          ["review it", taskId],
+        ]);
+        await user.api.post(`/v1/agents/${desk.name}/inbox/${inbox[1].id}/reply`, { message: "looks good" });
+        const read = resultText(
+          await asPerson.client.callTool({ name: "get_task", arguments: { task_id: taskId } }),
+        );
+        expect(read).toContain("status: completed");
+        expect(read).toContain("result:\nlooks good");
+      } finally {
+        await asPerson.close();
+        await asHelper.close();
+      }
+    });
+
     it("shows only agents the token may call, and answers other users' tasks as unknown", async () => {
       const { url, user, auth } = await setup("mcp-scope");
       const stranger = await setup("mcp-stranger");

@@ -123,8 +123,10 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
     },
     async send(to, message, sendOptions) {
       const agent = await resolve(to);
-      // Through a share link, a task even for a session (which is offered it): the link has no inbox for a reply.
-      if (!onlyAgent && (await calls.reachability([agent.id])).get(agent.id) === "interactive") {
+      // To a person's session, a note in its inbox from a sender with an inbox of its own (an agent), where the
+      // answer comes back. A sender without one (a person as themselves, a share link) queues a task instead,
+      // which the session is offered and whose result `get_task` reads.
+      if (sender.agent_id && (await calls.reachability([agent.id])).get(agent.id) === "interactive") {
         const sent = await inbox.send(agent, sender, { text: message });
         return { message_id: sent.id, agent: agent.name, delivered: "inbox" as const };
       }

@@ -164,7 +164,8 @@ const sendMessage: MeshToolDefinition<typeof SendInput> = {
   title: "Queue a message for an agent",
   description:
     "Hand work to another agent without waiting: queues a durable task (delivered now, or when the agent " +
-    "connects) and returns its task_id at once. Check on it later with get_task; stop it with cancel_task.",
+    "connects) and returns its task_id at once. Check on it later with get_task; stop it with cancel_task. " +
+    "To a person's interactive session, when you act as an agent, it leaves a note in their inbox instead.",
   input: SendInput,
   annotations: { readOnlyHint: false, openWorldHint: true },
   async run({ to, message }, { mesh }) {
