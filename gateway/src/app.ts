@@ -22,6 +22,7 @@ import { a2aRoutes } from "./doors/a2a/index.ts";
 import { createA2aPushNotifier } from "./doors/a2a/push.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
 import { shareDoor } from "./doors/share/index.ts";
+import { createShareService } from "./doors/share/shares.ts";
 import { ApiError, renderError } from "./errors.ts";
 import type { GatewayEnv } from "./gateway-env.ts";
 import { LocalAgentHome } from "./relay/local-home.ts";
@@ -139,7 +140,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: VERSION,
     blobs: options.blobs,
     hub,
-    calls: createCallService({ ...core, hub, livesBetweenRequests: options.hosting === undefined }),
+    calls: createCallService({
+      ...core,
+      hub,
+      livesBetweenRequests: options.hosting === undefined,
+      taskReachesSessions: createShareService(options.store).reachesSessions,
+    }),
     connector: connectorPackage(options.connector),
     nodeStats: () => {
       const counts = home?.counts();

@@ -23,8 +23,9 @@ export class ApiError extends HTTPException {
 
 /**
  * A live call found no connector, but the agent is online as a person's session (`agent-mesh claude --as` and
- * the like), which reads its inbox: every door that makes live calls (`/v1` and share-link messages, MCP
- * `ask_agent`) catches this and asks there instead. A door that did not would refuse with it as it is.
+ * the like), which reads its inbox: the doors that make live calls (`/v1` and share-link messages, MCP
+ * `ask_agent`) catch this and ask there instead, except through a share link not made to reach sessions, which
+ * refuses with it as it is.
  */
 export class PersonsSession extends ApiError {
   constructor(agentName: string) {

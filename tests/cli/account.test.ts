@@ -194,8 +194,12 @@ describe("agents and discover", () => {
     expect(url).toContain(link.id);
     expect(JSON.stringify(link)).not.toContain(url.split("_").at(-1)!.slice(0, -1)); // never the secret
     expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(
-      /active\s+\S+\s+10\/min\s+design chat/,
+      /active\s+\S+\s+10\/min\s+no\s+design chat/,
     );
+    // A link that also reaches the agent's interactive sessions says so when made and when listed.
+    const reaching = await runCli(["agents", "share", "reviewer", "--sessions", "--label", "team"], { home });
+    expect(reaching.stderr).toContain("also while a person's session serves it");
+    expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(/active\s+\S+\s+-\s+yes\s+team/);
     expect(await cliOk(["agents", "unshare", link.id], { home })).toContain(`Revoked share link ${link.id}`);
     expect((await fetch(url)).status).toBe(410);
     expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(/revoked/);

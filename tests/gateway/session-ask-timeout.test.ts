@@ -28,7 +28,7 @@ describe("an ask to a person's session that times out", () => {
   });
 
   it("tells a share link's holder to send a task, and the task is then offered to the person", async () => {
-    const share = await owner.post("/v1/agents/desk/shares", {});
+    const share = await owner.post("/v1/agents/desk/shares", { sessions: true });
     const link = inProcessApi(gateway);
     const path = new URL(share.body.url).pathname;
     const res = await link.post(`${path}messages`, { message: "anyone there?" });

@@ -2,8 +2,8 @@
  * Offering queued tasks to a person's session, on the paths the contract suite cannot reach over HTTP: a task
  * marked with an ask that was never sent (the process stopped between the two writes) is offered again, a full
  * inbox gets no offer and no task write until it has room, a task longer than an inbox message is offered whole,
- * a task queued through a share link is offered from the link, and a task answered by the person calls back as
- * any other ending.
+ * a task queued through a share link is offered only if the link was made to reach sessions (and is active), and
+ * a task answered by the person calls back as any other ending.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -101,20 +101,29 @@ describe("tasks offered to a person's session", () => {
     expect((await api.get(`/v1/tasks/${taskId}`)).body).toMatchObject({ status: "completed", result: "now" });
   });
 
-  it("offers a task a share link's holder queued, from the link, and the link reads the person's reply", async () => {
-    const share = await api.post(`/v1/agents/${desk}/shares`, { label: "public page" });
+  it("offers a task queued through a link made to reach sessions, from the link, and the link reads the reply", async () => {
     const link = inProcessApi(gateway);
-    const linkPath = new URL(share.body.url).pathname;
-    const viaLink = await link.post(`${linkPath}messages`, { message: "from the link", async: true });
-    expect(viaLink.status).toBe(202);
+    const pathOf = (share: { body: { url: string } }) => new URL(share.body.url).pathname;
+    const plain = await api.post(`/v1/agents/${desk}/shares`, { label: "public page" });
+    const reaching = await api.post(`/v1/agents/${desk}/shares`, { label: "team page", sessions: true });
+    const revoked = await api.post(`/v1/agents/${desk}/shares`, { label: "old page", sessions: true });
+    const queueVia = async (share: { body: { url: string } }, message: string) => {
+      const res = await link.post(`${pathOf(share)}messages`, { message, async: true });
+      expect(res.status).toBe(202);
+      return res.body.task_id as string;
+    };
+    await queueVia(plain, "through a plain link");
+    await queueVia(revoked, "through a link revoked since");
+    await api.call("DELETE", `/v1/shares/${revoked.body.id}`);
+    const viaLink = await queueVia(reaching, "from the link");
     const mine = await queue("from the owner");
     const offered = await readInbox();
     expect(offered.map((ask) => [ask.task_id, ask.text, ask.from])).toEqual([
-      [viaLink.body.task_id, "from the link", { user: `share.${share.body.id}` }],
+      [viaLink, "from the link", { user: `share.${reaching.body.id}` }],
       [mine, "from the owner", { user: expect.any(String) }],
     ]);
     await reply(offered[0]!.id, "answered for the link");
-    const read = await link.get(`${linkPath}tasks/${viaLink.body.task_id}`);
+    const read = await link.get(`${pathOf(reaching)}tasks/${viaLink}`);
     expect(read.body).toMatchObject({ status: "completed", result: "answered for the link" });
   });
 

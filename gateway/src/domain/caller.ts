@@ -22,3 +22,8 @@ export function shareUser(shareId: string): string {
 export function isShareUser(user: string): boolean {
   return user.startsWith("share.");
 }
+
+/** The share id of a link's pseudo-user, or null for anyone else. */
+export function shareIdOf(user: string): string | null {
+  return isShareUser(user) ? user.slice("share.".length) : null;
+}

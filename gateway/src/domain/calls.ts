@@ -68,6 +68,8 @@ export interface CallServiceDeps {
   notifyTaskChange?(task: TaskRecord): void;
   /** This process lives between requests (not Workers): one interval watches every ask's caller (caller-watch.ts). */
   livesBetweenRequests?: boolean;
+  /** Whether a task its owner queued may be offered to a person's session (a share link's only if made so). */
+  taskReachesSessions?(owner: string): Promise<boolean>;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
@@ -77,7 +79,13 @@ export function createCallService(deps: CallServiceDeps) {
     ? watchCallersTogether(ASK_LISTENS_AFTER_MS)
     : watchEachCaller(ASK_LISTENS_AFTER_MS);
   const answerPrompt = createPromptAnswering({ hub, tasks, getTask });
-  const offers = createSessionTaskOffers({ tasks, inbox: deps.inbox, hub, onError: deps.onError });
+  const offers = createSessionTaskOffers({
+    tasks,
+    inbox: deps.inbox,
+    hub,
+    reachesSessions: deps.taskReachesSessions,
+    onError: deps.onError,
+  });
   const following = createTaskFollowing({
     tasks,
     hub,

@@ -34,6 +34,8 @@ export function createSessionTaskOffers(deps: {
   tasks: TaskService;
   inbox: InboxService;
   hub: AgentHub;
+  /** Whether a task its owner queued may be offered (default: every task). */
+  reachesSessions?(owner: string): Promise<boolean>;
   onError(error: unknown, context: { stage: string }): void;
 }) {
   const { tasks, inbox, hub } = deps;
@@ -43,16 +45,28 @@ export function createSessionTaskOffers(deps: {
    * presence). Nothing is offered while a connector serves the agent (it takes them), nor twice: each task is
    * marked and sent only by the step that marked it. A task whose ask left the inbox unanswered (acknowledged
    * without a reply, or never sent: the process stopped in between) is offered again, as a queued task ends only
-   * by a reply, a connector or its caller. A task a share link's holder queued is offered as any other, from the
-   * link's pseudo-user (`share.<id>`), who reads the result through the link. A full inbox gets the rest once it
-   * has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides
+   * by a reply, a connector or its caller. A task a share link's holder queued is offered only if the link was
+   * made to reach sessions (and is still active), from its pseudo-user (`share.<id>`), who reads the result
+   * through the link; else it waits for a connector. A full inbox gets the rest once it has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides
    * on must not fail for it.
    */
+  /** The tasks whose owners' messages may reach the session: each owner asked once. */
+  async function offerable(submitted: TaskRecord[]): Promise<TaskRecord[]> {
+    const reaches = deps.reachesSessions;
+    if (!reaches) return submitted;
+    const owners = [...new Set(submitted.map((task) => task.owner))];
+    const allowed = await Promise.all(owners.map((owner) => reaches(owner)));
+    const ok = new Set(owners.filter((_, i) => allowed[i]));
+    return submitted.filter((task) => ok.has(task.owner));
+  }
+
   async function offer(agent: AgentRecord): Promise<void> {
     try {
       const oldest = await tasks.unfinished(agent.id, OFFERED_AT_ONCE);
-      const queued = oldest.filter((task) => task.status === "submitted");
-      if (queued.length === 0) return; // nearly every read
+      const submitted = oldest.filter((task) => task.status === "submitted");
+      if (submitted.length === 0) return; // nearly every read
+      const queued = await offerable(submitted);
+      if (queued.length === 0) return;
       const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
       const waiting = marks.length > 0 ? await inbox.unacknowledged(agent.id, marks) : new Set<string>();
       const unoffered = queued.filter((task) => !task.inbox_ask || !waiting.has(task.inbox_ask));

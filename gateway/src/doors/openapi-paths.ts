@@ -48,6 +48,12 @@ export const DOOR_PATHS = {
                   minimum: 1,
                   description: "requests per minute, lower than the gateway's",
                 },
+                sessions: {
+                  type: "boolean",
+                  default: false,
+                  description:
+                    "the link also reaches the agent while a person's interactive session serves it: messages asked in its inbox, tasks offered there",
+                },
               },
             },
           },

@@ -48,15 +48,15 @@ const STATUS_FOR: Record<string, 409 | 429 | 502 | 503 | 504> = {
 
 /**
  * Handles a message body for `agent` on behalf of `caller`: the one implementation behind `/v1` and share links
- * (`{share}/messages`), so both take the same bodies and give the same answers. A message that finds the agent
- * online as a person's session (no connector) is asked in its inbox (session-ask.ts), from `asker`: who the caller
- * is there.
+ * (`{share}/messages`), so both take the same bodies and give the same answers. With `asker`, who the caller is
+ * in an inbox, a message that finds the agent online as a person's session (no connector) is asked there
+ * (session-ask.ts); without it (a share link that does not reach sessions) it is refused.
  */
 export async function handleMessage<E extends GatewayEnv>(
   c: Context<E>,
   caller: Caller,
   agent: AgentRecord,
-  asker: () => Promise<Sender>,
+  asker?: () => Promise<Sender>,
 ): Promise<Response> {
   const { calls, config, runner, onError } = c.get("services");
   const input = await readJson(c, MessageBody);
@@ -95,7 +95,7 @@ export async function handleMessage<E extends GatewayEnv>(
     try {
       ({ requestId } = await calls.callLive(caller, agent, extended(start, { sessionId }), sink));
     } catch (error) {
-      if (!(error instanceof PersonsSession)) throw error;
+      if (!(error instanceof PersonsSession && asker)) throw error;
       return streamSessionAsk(c, agent, await asker(), input.message);
     }
     return new Response(body, {
@@ -114,7 +114,7 @@ export async function handleMessage<E extends GatewayEnv>(
       extended(start, { timeoutMs: config.syncTimeoutMs, connection: c.req.raw }),
     );
   } catch (error) {
-    if (!(error instanceof PersonsSession)) throw error;
+    if (!(error instanceof PersonsSession && asker)) throw error;
     return askSession(c, agent, await asker(), input.message);
   }
   const { call, answer } = asked;

@@ -166,10 +166,34 @@ export function inboxContract(ctx: () => GatewayContext): void {
       expect(streamedAsk.text).toBe("and the release?");
     });
 
-    it("asks a person's session for a share link's holder too, over the link's messages and its MCP endpoint", async () => {
+    it("asks a person's session for a share link's holder when the link was made to, over messages and MCP", async () => {
       const { alice, dev } = await setup("inbox-session-share");
       await alice.api.call("PUT", `/v1/agents/${dev.name}/inbox/presence`);
-      const share = await alice.api.post(`/v1/agents/${dev.name}/shares`, { label: "docs page" });
+      // A plain link does not reach the session: refused, saying what the agent is, and nothing is asked.
+      const plain = await alice.api.post(`/v1/agents/${dev.name}/shares`, {});
+      const refused = await apiClient(plain.body.url).post("messages", { message: "hi" });
+      expect([refused.status, refused.body.error.code]).toEqual([503, "agent_offline"]);
+      expect(refused.body.error.message).toContain("person's interactive session");
+      const plainMcp = await mcpClient(`${plain.body.url}mcp`, "modern");
+      try {
+        const asked = await plainMcp.client.callTool({
+          name: "ask_agent",
+          arguments: { to: dev.name, message: "hi" },
+        });
+        expect([asked.isError, resultText(asked)]).toEqual([true, expect.stringMatching(/^agent_offline:/)]);
+      } finally {
+        await plainMcp.close();
+      }
+      expect((await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages).toEqual([]);
+
+      const share = await alice.api.post(`/v1/agents/${dev.name}/shares`, {
+        label: "docs page",
+        sessions: true,
+      });
+      expect(share.body.sessions).toBe(true);
+      // Each link's guide tells its reader what the link does.
+      expect(await (await fetch(share.body.url)).text()).toContain("asked in its inbox");
+      expect(await (await fetch(plain.body.url)).text()).not.toContain("asked in its inbox");
       /** The person at the session: reads the next ask, checks it came from the link, and replies. */
       const answerNextAsk = async (text: string) => {
         const polled = await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`);

@@ -43,6 +43,13 @@ export function sharesContract(ctx: () => GatewayContext): void {
         const tooLong = await owner.api.post(`/v1/agents/${agent.name}/shares`, { expires_in: 91 * 86_400 });
         expect(tooLong.status).toBe(400);
         expect(tooLong.body.error.message).toContain("expires_in");
+        // Reaching a person's session is the owner's choice, off unless asked for (the inbox contract uses it).
+        expect(listed.body.shares[0].sessions).toBeUndefined();
+        const notBoolean = await owner.api.post(`/v1/agents/${agent.name}/shares`, { sessions: "yes" });
+        expect([notBoolean.status, notBoolean.body.error.message]).toEqual([
+          400,
+          expect.stringContaining("sessions"),
+        ]);
       } finally {
         live.stop();
       }

@@ -18,6 +18,7 @@ interface ShareView {
   expires_at: string;
   revoked_at?: string;
   rate_limit?: number;
+  sessions?: boolean;
   status: "active" | "expired" | "revoked";
 }
 
@@ -38,18 +39,29 @@ export function register(agents: Command): void {
     .option("--label <text>", "what the link is for, shown when listing")
     .option("--expires-in <time>", "lifetime: seconds, or 90m, 12h, 7d (default 7d, at most 90d)")
     .option("--rate-limit <n>", "requests per minute this link may take (lowers the gateway's share limit)")
+    .option(
+      "--sessions",
+      "also reach the agent while a person's interactive session serves it (asked in its inbox)",
+    )
     .option("--json", "print the link as JSON")
     .addHelpText(
       "after",
       `
 Examples:
   agent-mesh agents share reviewer --label "design chat" --expires-in 1d
+  agent-mesh agents share desk --sessions                  # also reaches "agent-mesh claude --as desk"
   curl -s "$(agent-mesh agents share reviewer)"            # the link's guide, in Markdown`,
     )
     .action(
       async (
         ref: string,
-        options: { label?: string; expiresIn?: string; rateLimit?: string; json?: boolean },
+        options: {
+          label?: string;
+          expiresIn?: string;
+          rateLimit?: string;
+          sessions?: boolean;
+          json?: boolean;
+        },
       ) => {
         const rateLimit = options.rateLimit === undefined ? undefined : Number(options.rateLimit);
         if (rateLimit !== undefined && !Number.isInteger(rateLimit))
@@ -63,6 +75,7 @@ Examples:
               label: options.label,
               expires_in: options.expiresIn === undefined ? undefined : parseExpiresIn(options.expiresIn),
               rate_limit: rateLimit,
+              sessions: options.sessions,
             },
           },
         );
@@ -70,7 +83,8 @@ Examples:
         process.stdout.write(`${share.url}\n`);
         process.stderr.write(
           `Anyone with this link can call ${share.agent_name} until ${share.expires_at}` +
-            `${share.rate_limit ? `, ${share.rate_limit} requests a minute` : ""}. ` +
+            `${share.rate_limit ? `, ${share.rate_limit} requests a minute` : ""}` +
+            `${share.sessions ? ", also while a person's session serves it (in its inbox)" : ""}. ` +
             `It is shown only now; revoke it with \`agent-mesh agents unshare ${share.id}\`.\n`,
         );
       },
@@ -89,12 +103,13 @@ Examples:
       );
       if (options.json) return printJson(shares);
       printTable(
-        ["ID", "STATUS", "EXPIRES", "RATE", "LABEL"],
+        ["ID", "STATUS", "EXPIRES", "RATE", "SESSIONS", "LABEL"],
         shares.map((s) => [
           s.id,
           s.status,
           s.expires_at,
           s.rate_limit ? `${s.rate_limit}/min` : "-",
+          s.sessions ? "yes" : "no",
           s.label,
         ]),
         `No share links: make one with \`agent-mesh agents share ${ref}\`.`,

@@ -25,6 +25,8 @@ export interface GatewayMeshOptions {
   origin: string;
   /** Share links: the only agent this mesh reaches. */
   onlyAgent?: AgentRecord;
+  /** Whether `ask_agent` asks a person's session in its inbox (default true; a share link only if made so). */
+  reachesSessions?: boolean;
   /** Who the caller speaks as (an agent of theirs, from `X-Agent-Mesh-As` or an agent credential). */
   sender?: Sender;
   /** Agents whose requests led to this caller (`X-Agent-Mesh-Chain`). */
@@ -103,7 +105,7 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
         });
       } catch (error) {
         // A person's interactive session answers from its inbox (reply).
-        if (!(error instanceof PersonsSession)) throw error;
+        if (!(error instanceof PersonsSession) || options.reachesSessions === false) throw error;
         return askInbox(agent, message, timeoutMs, signal);
       }
       const { call, answer } = asked;

@@ -14,6 +14,11 @@ export function shareGuide(
 ): string {
   const caps = agent.capabilities.length > 0 ? agent.capabilities.join(", ") : "none listed";
   const limit = rate ? `${rate.limit} requests per ${rate.windowSeconds} s` : "none";
+  const person = share.sessions
+    ? `
+If the agent is a person's interactive session, your message is asked in its inbox and the person's reply is
+the answer (with an empty \`session_id\`: each such question stands alone).`
+    : "";
   return `# Agent \`${agent.name}\` (Agent Mesh share link)
 
 ${agent.description || "No description given."}
@@ -33,9 +38,7 @@ curl -s -X POST '${base}messages' \\
 \`\`\`
 
 Answer: \`{"result": "<the agent's reply>", "session_id": "<id>", "attachments": [{"name", "size", "url"}]}\`.
-The call waits up to a few minutes; for longer work use the async form below. If the agent is a person's
-interactive session, your message is asked in its inbox and the person's reply is the answer (with an empty
-\`session_id\`: each such question stands alone).
+The call waits up to a few minutes; for longer work use the async form below.${person}
 
 ## Stream the answer as it is written (SSE)
 
@@ -87,8 +90,7 @@ Claude Desktop or claude.ai: add \`${base}mcp\` as a custom connector.
 
 Every error is \`{"error": {"code": "<snake_case>", "message": "<what to do>"}}\`: \`agent_offline\` (503, the
 agent is not connected: retry later or use \`"async": true\`), \`agent_busy\` (429), \`agent_timeout\` (504),
-\`ask_timeout\` (504, a person did not reply in time; the question stays in their inbox),
-\`rate_limited\` (429), \`share_expired\` / \`share_revoked\` (410: ask the owner for a new link),
+${share.sessions ? "`ask_timeout` (504, a person did not reply in time; the question stays in their inbox),\n" : ""}\`rate_limited\` (429), \`share_expired\` / \`share_revoked\` (410: ask the owner for a new link),
 \`invalid_request\` (400, the message says which field).
 `;
 }

@@ -78,9 +78,14 @@ export const shareLinks = new Hono<ShareEnv>()
     const text = shareGuide(base, c.get("agent"), c.get("share"), c.get("rate"));
     return c.body(text, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
-  // In a person's inbox the link's holder is its pseudo-user (`share.<id>`), with no inbox of its own.
+  // In a person's inbox (a link made with `sessions`) its holder is its pseudo-user (`share.<id>`), with no inbox.
   .post("/s/:secret/messages", (c) =>
-    handleMessage(c, c.get("caller"), c.get("agent"), async () => ({ user: c.get("caller").user })),
+    handleMessage(
+      c,
+      c.get("caller"),
+      c.get("agent"),
+      c.get("share").sessions ? async () => ({ user: c.get("caller").user }) : undefined,
+    ),
   )
   .get("/s/:secret/tasks/:id", async (c) => {
     const task = await c.get("services").calls.getTask(c.get("caller"), c.req.param("id"));
@@ -94,6 +99,7 @@ export const shareLinks = new Hono<ShareEnv>()
       caller: c.get("caller"),
       origin: new URL(c.req.url).origin,
       onlyAgent: agent,
+      reachesSessions: c.get("share").sessions === true,
     });
     return serveMcp(c, c.get("caller").tokenId, mesh, {
       tools: SHARE_TOOLS,

@@ -29,6 +29,7 @@ const ShareCreate = v.object({
       v.maxValue(100_000),
     ),
   ),
+  sessions: v.optional(v.boolean("sessions: true or false")),
 });
 
 const shareNotFound = (id: string) =>
@@ -44,6 +45,7 @@ export const shareManagement = new Hono<GatewayEnv>()
       label: input.label,
       expiresInSeconds: input.expires_in ?? SHARE_DEFAULT_TTL_SECONDS,
       rateLimit: input.rate_limit,
+      sessions: input.sessions,
     });
     c.header("cache-control", "no-store");
     return c.json(

@@ -10,7 +10,7 @@
  * `.`), so the link's sessions and tasks belong to the link and to no one else.
  */
 import type { AgentRecord } from "../../domain/agents.ts";
-import { type Caller, shareUser } from "../../domain/caller.ts";
+import { type Caller, shareIdOf, shareUser } from "../../domain/caller.ts";
 import type { SessionStore } from "../../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../../util/crypto.ts";
 
@@ -34,6 +34,12 @@ export interface ShareRecord {
   revoked_at?: string;
   /** Requests per minute this link may take, when lower than the gateway's share limit. */
   rate_limit?: number;
+  /**
+   * The link also reaches the agent while a person's interactive session serves it (its messages asked in the
+   * inbox, its tasks offered there). Off unless the owner turns it on: a stranger's message in a person's inbox
+   * is the owner's choice, not a side effect of sharing an agent that is sometimes a session.
+   */
+  sessions?: true;
 }
 
 export type ShareCheck =
@@ -61,7 +67,7 @@ export function createShareService(store: SessionStore) {
   async function create(
     agent: AgentRecord,
     createdBy: string,
-    input: { label?: string; expiresInSeconds: number; rateLimit?: number },
+    input: { label?: string; expiresInSeconds: number; rateLimit?: number; sessions?: boolean },
   ): Promise<{ secret: string; record: ShareRecord }> {
     const id = randomHex(8);
     const secret = `ams_${id}_${randomHex(24)}`;
@@ -75,6 +81,7 @@ export function createShareService(store: SessionStore) {
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + input.expiresInSeconds * 1000).toISOString(),
       ...(input.rateLimit ? { rate_limit: input.rateLimit } : {}),
+      ...(input.sessions ? { sessions: true as const } : {}),
     };
     const ttl = input.expiresInSeconds + TOMBSTONE_SECONDS;
     await store.set(`share:${id}`, record, { ttl });
@@ -118,7 +125,18 @@ export function createShareService(store: SessionStore) {
     return value ?? { ...record, revoked_at: record.revoked_at ?? revokedAt };
   }
 
-  return { create, verify, get, listOf, revoke };
+  /**
+   * Whether a task its owner queued may be offered to a person's session: always for a person's or an agent's
+   * task; for a share link's, only while the link is active and reaches sessions.
+   */
+  async function reachesSessions(owner: string): Promise<boolean> {
+    const id = shareIdOf(owner);
+    if (id === null) return true;
+    const record = await get(id);
+    return record?.sessions === true && !record.revoked_at && Date.parse(record.expires_at) > Date.now();
+  }
+
+  return { create, verify, get, listOf, revoke, reachesSessions };
 }
 
 export type ShareService = ReturnType<typeof createShareService>;
