@@ -194,6 +194,37 @@ export function ownerTests(ctx: UiContext): void {
     await alice.api.call("DELETE", "/v1/agents/helpdesk/inbox/presence");
   });
 
+  it("makes a share link, shows its URL once, lists it with what it reaches, and revokes it", async () => {
+    const { gateway, page } = ctx;
+    await page.goto(`${gateway.url}/#/mine`);
+    const card = page.locator('[data-agent="helper"]');
+    const form = card.getByRole("form", { name: "New share link for helper" });
+    await form.getByLabel("Label").fill("design chat");
+    await form.getByLabel("Also when a person's session serves it (asked in its inbox)").check();
+    await form.getByRole("button", { name: "New share link" }).click();
+    const made = card.locator(".share-made");
+    await made.getByText("copy it now, it is shown only once").waitFor();
+    await card.scrollIntoViewIfNeeded();
+    await ctx.shot("share-link");
+    const url = (await made.locator("code").textContent())!;
+    expect(url).toMatch(new RegExp(`^${gateway.url}/s/ams_[0-9a-f]{16}_[0-9a-f]{48}/$`));
+    // The link works, and its guide says it reaches the agent's sessions too.
+    const guide = await fetch(url);
+    expect(guide.status).toBe(200);
+    expect(await guide.text()).toContain("asked in its inbox");
+    const row = card
+      .getByRole("list", { name: "Share links of helper" })
+      .locator("li", { hasText: "design chat" });
+    expect(await row.getAttribute("data-status")).toBe("active");
+    expect(await row.textContent()).toContain("also reaches sessions");
+    // The list never holds the secret: only the answer that made the link did.
+    expect(await card.getByRole("list", { name: "Share links of helper" }).textContent()).not.toContain(url);
+    await row.getByRole("button", { name: "Revoke share design chat" }).click();
+    await eventually(() => row.getAttribute("data-status")).toBe("revoked");
+    expect(await row.getByRole("button", { name: /Revoke/ }).count()).toBe(0);
+    expect((await fetch(url)).status).toBe(410);
+  });
+
   it("browses skills and shows install commands and the README", async () => {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/skills`);
