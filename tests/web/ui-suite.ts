@@ -5,6 +5,7 @@
  */
 import { describe } from "vitest";
 import type { RuntimeName } from "../helpers/gateway-process.ts";
+import { accessibilityTests } from "./ui-a11y.ts";
 import { callerTests } from "./ui-caller.ts";
 import { setupUiContext } from "./ui-context.ts";
 import { ownerTests } from "./ui-owner.ts";
@@ -15,5 +16,6 @@ export function describeWebUi(runtime: RuntimeName, skipReason: string | null): 
     const ctx = setupUiContext(runtime);
     callerTests(ctx);
     ownerTests(ctx);
+    accessibilityTests(ctx);
   });
 }

@@ -26,12 +26,15 @@ export function copyButton(getText: () => string, label = "Copy"): HTMLButtonEle
   return button;
 }
 
-/** A command line with its copy button. */
+/**
+ * A command line with its copy button. A long line scrolls sideways, so it takes the keyboard's focus: someone
+ * without a mouse can scroll it with the arrow keys.
+ */
 export function commandLine(command: string, label?: string): HTMLElement {
   return h(
     "div",
     { class: "command" },
-    h("code", { class: "cmd" }, command),
+    h("code", { class: "cmd", tabindex: "0" }, command),
     copyButton(() => command, label ?? "Copy"),
   );
 }
