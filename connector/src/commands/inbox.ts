@@ -165,8 +165,13 @@ async function overview(api: GatewayApi, options: Options): Promise<void> {
   );
 }
 
+/** An agent with its owner, a person, or a share link's holder (the pseudo-user `share.<id>`). */
 const senderOf = ({ from }: InboxMessage): string =>
-  from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user;
+  from.agent_name
+    ? `${from.agent_name} (owner ${from.user})`
+    : from.user.startsWith("share.")
+      ? `share link ${from.user.slice(6)}`
+      : from.user;
 
 /** One message as a person reads it: what and from whom, then its text, indented. */
 function describe(message: InboxMessage): string {

@@ -228,6 +228,21 @@ export function inboxContract(ctx: () => GatewayContext): void {
       } finally {
         await close();
       }
+
+      // The session's model reads who asked: the link, named as such.
+      const { url } = ctx().gateway;
+      await apiClient(share.body.url).post("messages", { message: "queued for the person", async: true });
+      const asDev = await mcpClient(`${url}/mcp`, "modern", {
+        authorization: `Bearer ${alice.token}`,
+        "x-agent-mesh-as": dev.name,
+      });
+      try {
+        const read = resultText(await asDev.client.callTool({ name: "check_messages", arguments: {} }));
+        expect(read).toContain("queued for the person");
+        expect(read).toContain(`from: share link ${share.body.id} (someone holding a link to this agent)`);
+      } finally {
+        await asDev.close();
+      }
     });
 
     it("ends a streamed ask nobody answers with ask_timeout after the sync timeout, the ask left in the inbox", async () => {

@@ -4,7 +4,7 @@
  */
 import { agentFilter } from "../../domain/agent-filter.ts";
 import type { AgentRecord } from "../../domain/agents.ts";
-import type { Caller } from "../../domain/caller.ts";
+import { type Caller, isShareUser } from "../../domain/caller.ts";
 import { askUnanswered, type InboxMessage, type Sender } from "../../domain/inbox.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { PersonsSession } from "../../errors.ts";
@@ -194,7 +194,11 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
   return {
     id: message.id,
     kind: message.kind,
-    from: from.agent_name ? `${from.agent_name} (owner ${from.user})` : from.user,
+    from: from.agent_name
+      ? `${from.agent_name} (owner ${from.user})`
+      : isShareUser(from.user)
+        ? `share link ${from.user.slice("share.".length)} (someone holding a link to this agent)`
+        : from.user,
     from_agent: from.agent_name,
     text: message.text,
     in_reply_to: message.in_reply_to,
