@@ -40,16 +40,6 @@ export function createSessionTaskOffers(deps: {
 }) {
   const { tasks, inbox, hub } = deps;
 
-  /**
-   * Offers the agent's queued tasks not offered yet (called when its session reads its inbox or beats its
-   * presence). Nothing is offered while a connector serves the agent (it takes them), nor twice: each task is
-   * marked and sent only by the step that marked it. A task whose ask left the inbox unanswered (acknowledged
-   * without a reply, or never sent: the process stopped in between) is offered again, as a queued task ends only
-   * by a reply, a connector or its caller. A task a share link's holder queued is offered only if the link was
-   * made to reach sessions (and is still active), from its pseudo-user (`share.<id>`), who reads the result
-   * through the link; else it waits for a connector. A full inbox gets the rest once it has room; only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides
-   * on must not fail for it.
-   */
   /** The tasks whose owners' messages may reach the session: each owner asked once. */
   async function offerable(submitted: TaskRecord[]): Promise<TaskRecord[]> {
     const reaches = deps.reachesSessions;
@@ -60,6 +50,16 @@ export function createSessionTaskOffers(deps: {
     return submitted.filter((task) => ok.has(task.owner));
   }
 
+  /**
+   * Offers the agent's queued tasks not offered yet (called when its session reads its inbox or beats its
+   * presence). Nothing is offered while a connector serves the agent (it takes them), nor twice: each task is
+   * marked and sent only by the step that marked it. A task whose ask left the inbox unanswered (acknowledged
+   * without a reply, or never sent: the process stopped in between) is offered again, as a queued task ends only
+   * by a reply, a connector or its caller. A task a share link's holder queued is offered only if the link was
+   * made to reach sessions (and is still active), from its pseudo-user (`share.<id>`), who reads the result
+   * through the link; else it waits for a connector. A full inbox gets the rest once it has room; only the
+   * oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides on must not fail for it.
+   */
   async function offer(agent: AgentRecord): Promise<void> {
     try {
       const oldest = await tasks.unfinished(agent.id, OFFERED_AT_ONCE);
