@@ -20,7 +20,10 @@ interface Finding {
   elements: string[];
 }
 
-/** axe's findings on the page as it is now. (Evaluated over the DevTools protocol, which the page's CSP allows.) */
+/**
+ * axe's findings on the page as it is now. The script is evaluated over the DevTools protocol, which the page's
+ * CSP does not govern (a script tag would be refused).
+ */
 async function audit(page: Page): Promise<Finding[]> {
   await page.evaluate(AXE);
   return page.evaluate(async (tags) => {
