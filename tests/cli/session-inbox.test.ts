@@ -161,4 +161,25 @@ describe("sessions and inboxes from the terminal", () => {
     expect(peek.code).toBe(1);
     expect(peek.stderr).toContain("[agent_not_found]");
   });
+
+  it("inbox names a share link's holder as the link", async () => {
+    await createAgent(user.api, { name: "frontdesk" });
+    const share = await user.api.post("/v1/agents/frontdesk/shares", { sessions: true });
+    await user.api.call("PUT", "/v1/agents/frontdesk/inbox/presence");
+    try {
+      const queued = await apiClient(share.body.url).post("messages", {
+        message: "opening hours?",
+        async: true,
+      });
+      expect(queued.status).toBe(202);
+      await user.api.call("PUT", "/v1/agents/frontdesk/inbox/presence"); // the beat that offers it
+      const read = await cliOk(["inbox", "frontdesk"], { home });
+      expect(read).toMatch(
+        new RegExp(`^ask for task ${queued.body.task_id} msg_\\w+ from share link ${share.body.id},`),
+      );
+      expect(read).toContain("\n  opening hours?\n");
+    } finally {
+      await user.api.call("DELETE", "/v1/agents/frontdesk/inbox/presence");
+    }
+  });
 });
