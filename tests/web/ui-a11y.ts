@@ -87,7 +87,8 @@ const PAGES: [string, Prepare][] = [
         async: true,
       });
       await go(page, ctx, `#/tasks/${task.body.task_id}`);
-      await page.getByText("echo: audited").waitFor();
+      // The result's paragraph: the live text the task streamed stays in the page too, hidden.
+      await page.locator("p", { hasText: "echo: audited" }).first().waitFor();
     },
   ],
   // An agent's card with its doors, share links and the inbox opened.
@@ -141,7 +142,7 @@ export function accessibilityTests(ctx: UiContext): void {
         await record("sign-in", other.page);
         await other.page.goto(`${gateway.url}/#token=${gateway.adminToken}`);
         await other.page.getByRole("link", { name: "Admin" }).click();
-        await other.page.getByRole("region", { name: "This node" }).getByText("gateway").waitFor();
+        await other.page.getByRole("region", { name: "This node" }).getByText("gateway").first().waitFor();
         await record("admin", other.page);
       } finally {
         await other.context.close();
