@@ -47,14 +47,15 @@ export type ShareCheck =
   | { status: "expired" | "revoked"; record: ShareRecord }
   | { status: "invalid" };
 
+/** Whether a link still works: the one rule behind its listing, its requests and the offers of its tasks. */
+function statusOf(record: ShareRecord): "active" | "expired" | "revoked" {
+  if (record.revoked_at) return "revoked";
+  return Date.parse(record.expires_at) <= Date.now() ? "expired" : "active";
+}
+
 export function shareView(record: ShareRecord) {
   const { hash: _hash, ...rest } = record;
-  const status = record.revoked_at
-    ? "revoked"
-    : Date.parse(record.expires_at) <= Date.now()
-      ? "expired"
-      : "active";
-  return { ...rest, status };
+  return { ...rest, status: statusOf(record) };
 }
 
 /** The identity a share link's caller acts as. */
@@ -94,9 +95,8 @@ export function createShareService(store: SessionStore) {
     if (!match) return { status: "invalid" };
     const record = await store.get<ShareRecord>(`share:${match[1]}`);
     if (!record || !timingSafeEqual(record.hash, await sha256Hex(secret))) return { status: "invalid" };
-    if (record.revoked_at) return { status: "revoked", record };
-    if (Date.parse(record.expires_at) <= Date.now()) return { status: "expired", record };
-    return { status: "ok", record };
+    const status = statusOf(record);
+    return status === "active" ? { status: "ok", record } : { status, record };
   }
 
   async function get(id: string): Promise<ShareRecord | null> {
@@ -133,7 +133,7 @@ export function createShareService(store: SessionStore) {
     const id = shareIdOf(owner);
     if (id === null) return true;
     const record = await get(id);
-    return record?.sessions === true && !record.revoked_at && Date.parse(record.expires_at) > Date.now();
+    return record?.sessions === true && statusOf(record) === "active";
   }
 
   return { create, verify, get, listOf, revoke, reachesSessions };
