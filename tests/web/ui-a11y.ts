@@ -97,6 +97,7 @@ const PAGES: [string, Prepare][] = [
     async (page, ctx) => {
       await go(page, ctx, "#/mine");
       const card = page.locator('[data-agent="helper"]');
+      await card.locator(".shares-panel summary").click();
       await card.locator(".shares li").first().waitFor();
       await card.locator(".inbox-panel summary").click();
       await card.getByRole("list", { name: "Inbox of helper" }).waitFor();

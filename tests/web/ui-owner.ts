@@ -198,6 +198,7 @@ export function ownerTests(ctx: UiContext): void {
     const { gateway, page } = ctx;
     await page.goto(`${gateway.url}/#/mine`);
     const card = page.locator('[data-agent="helper"]');
+    await card.locator(".shares-panel summary").click();
     const form = card.getByRole("form", { name: "New share link for helper" });
     await form.getByLabel("Label").fill("design chat");
     await form.getByLabel("Also when a person's session serves it (asked in its inbox)").check();

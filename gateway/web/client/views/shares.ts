@@ -117,6 +117,18 @@ function sharesList(agent: Agent): HTMLElement {
     }
     await load();
   });
-  void load();
-  return h("div", null, h("h3", null, "Share links"), made, list, form, problem);
+  // Opened on demand, as the inbox is: My agents with a fleet of 1,000 would otherwise ask for 1,000 listings.
+  const panel = h(
+    "details",
+    { class: "shares-panel" },
+    h("summary", null, "Share links"),
+    made,
+    list,
+    form,
+    problem,
+  );
+  panel.addEventListener("toggle", () => {
+    if (panel.open) void load();
+  });
+  return panel;
 }
