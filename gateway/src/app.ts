@@ -144,7 +144,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...core,
       hub,
       livesBetweenRequests: options.hosting === undefined,
-      taskReachesSessions: createShareService(options.store).reachesSessions,
+      taskSender: createShareService(options.store).sessionSender,
     }),
     connector: connectorPackage(options.connector),
     nodeStats: () => {

@@ -162,9 +162,9 @@ describe("sessions and inboxes from the terminal", () => {
     expect(peek.stderr).toContain("[agent_not_found]");
   });
 
-  it("inbox names a share link's holder as the link", async () => {
+  it("inbox names a share link's holder as the link, by its label", async () => {
     await createAgent(user.api, { name: "frontdesk" });
-    const share = await user.api.post("/v1/agents/frontdesk/shares", { sessions: true });
+    const share = await user.api.post("/v1/agents/frontdesk/shares", { label: "web form", sessions: true });
     await user.api.call("PUT", "/v1/agents/frontdesk/inbox/presence");
     try {
       const queued = await apiClient(share.body.url).post("messages", {
@@ -175,7 +175,9 @@ describe("sessions and inboxes from the terminal", () => {
       await user.api.call("PUT", "/v1/agents/frontdesk/inbox/presence"); // the beat that offers it
       const read = await cliOk(["inbox", "frontdesk"], { home });
       expect(read).toMatch(
-        new RegExp(`^ask for task ${queued.body.task_id} msg_\\w+ from share link ${share.body.id},`),
+        new RegExp(
+          `^ask for task ${queued.body.task_id} msg_\\w+ from share link “web form” \\(${share.body.id}\\),`,
+        ),
       );
       expect(read).toContain("\n  opening hours?\n");
     } finally {

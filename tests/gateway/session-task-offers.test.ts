@@ -107,6 +107,7 @@ describe("tasks offered to a person's session", () => {
     const plain = await api.post(`/v1/agents/${desk}/shares`, { label: "public page" });
     const reaching = await api.post(`/v1/agents/${desk}/shares`, { label: "team page", sessions: true });
     const revoked = await api.post(`/v1/agents/${desk}/shares`, { label: "old page", sessions: true });
+    const unlabeled = await api.post(`/v1/agents/${desk}/shares`, { sessions: true });
     const queueVia = async (share: { body: { url: string } }, message: string) => {
       const res = await link.post(`${pathOf(share)}messages`, { message, async: true });
       expect(res.status).toBe(202);
@@ -116,10 +117,13 @@ describe("tasks offered to a person's session", () => {
     await queueVia(revoked, "through a link revoked since");
     await api.call("DELETE", `/v1/shares/${revoked.body.id}`);
     const viaLink = await queueVia(reaching, "from the link");
+    const viaUnlabeled = await queueVia(unlabeled, "from a link with no label");
     const mine = await queue("from the owner");
     const offered = await readInbox();
+    // Each link's ask names the link by its label, as the owner knows it (a link with none: its id alone).
     expect(offered.map((ask) => [ask.task_id, ask.text, ask.from])).toEqual([
-      [viaLink, "from the link", { user: `share.${reaching.body.id}` }],
+      [viaLink, "from the link", { user: `share.${reaching.body.id}`, label: "team page" }],
+      [viaUnlabeled, "from a link with no label", { user: `share.${unlabeled.body.id}` }],
       [mine, "from the owner", { user: expect.any(String) }],
     ]);
     await reply(offered[0]!.id, "answered for the link");

@@ -224,9 +224,9 @@ export function ownerTests(ctx: UiContext): void {
     await eventually(() => row.getAttribute("data-status")).toBe("revoked");
     expect(await row.getByRole("button", { name: /Revoke/ }).count()).toBe(0);
     expect((await fetch(url)).status).toBe(410);
-    // A link that reaches sessions, to an agent online as a person's session: the inbox names the link.
+    // A link that reaches sessions, to an agent online as a person's session: the inbox names the link by its label.
     const { alice } = ctx;
-    const desk = await alice.api.post("/v1/agents/quiet/shares", { sessions: true });
+    const desk = await alice.api.post("/v1/agents/quiet/shares", { label: "reader form", sessions: true });
     expect((await alice.api.call("PUT", "/v1/agents/quiet/inbox/presence")).status).toBe(200);
     try {
       const queued = await fetch(`${desk.body.url}messages`, {
@@ -240,7 +240,9 @@ export function ownerTests(ctx: UiContext): void {
       const quiet = page.locator('[data-agent="quiet"]');
       await quiet.locator(".inbox-panel summary").click();
       const ask = quiet.getByRole("list", { name: "Inbox of quiet" }).locator('li[data-kind="ask"]');
-      await ask.getByRole("textbox", { name: `Reply to share link ${desk.body.id}` }).waitFor();
+      await ask
+        .getByRole("textbox", { name: `Reply to share link “reader form” (${desk.body.id})` })
+        .waitFor();
     } finally {
       await alice.api.call("DELETE", "/v1/agents/quiet/inbox/presence");
     }

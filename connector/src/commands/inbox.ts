@@ -165,12 +165,12 @@ async function overview(api: GatewayApi, options: Options): Promise<void> {
   );
 }
 
-/** An agent with its owner, a person, or a share link's holder (the pseudo-user `share.<id>`). */
+/** An agent with its owner, a person, or a share link's holder (the pseudo-user `share.<id>`, and its label). */
 const senderOf = ({ from }: InboxMessage): string =>
   from.agent_name
     ? `${from.agent_name} (owner ${from.user})`
     : from.user.startsWith("share.")
-      ? `share link ${from.user.slice(6)}`
+      ? `share link ${from.label ? `“${from.label}” (${from.user.slice(6)})` : from.user.slice(6)}`
       : from.user;
 
 /** One message as a person reads it: what and from whom, then its text, indented. */

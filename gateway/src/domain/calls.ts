@@ -19,7 +19,7 @@ import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
 import type { Caller } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
-import type { InboxService } from "./inbox.ts";
+import type { InboxService, Sender } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
 import { createSessionTaskOffers } from "./session-task-offers.ts";
 import { createTaskFollowing } from "./task-following.ts";
@@ -68,8 +68,11 @@ export interface CallServiceDeps {
   notifyTaskChange?(task: TaskRecord): void;
   /** This process lives between requests (not Workers): one interval watches every ask's caller (caller-watch.ts). */
   livesBetweenRequests?: boolean;
-  /** Whether a task its owner queued may be offered to a person's session (a share link's only if made so). */
-  taskReachesSessions?(owner: string): Promise<boolean>;
+  /**
+   * Who a task its owner queued is from when offered to a person's session; null: not offered (a share link's
+   * only if made so). Default: the owner.
+   */
+  taskSender?(owner: string): Promise<Sender | null>;
 }
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
@@ -83,7 +86,7 @@ export function createCallService(deps: CallServiceDeps) {
     tasks,
     inbox: deps.inbox,
     hub,
-    reachesSessions: deps.taskReachesSessions,
+    senderOf: deps.taskSender,
     onError: deps.onError,
   });
   const following = createTaskFollowing({

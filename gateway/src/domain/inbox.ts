@@ -38,6 +38,8 @@ export interface Sender {
   /** Set when the sender acts as one of its agents (an agent credential, or `X-Agent-Mesh-As`). */
   agent_id?: string;
   agent_name?: string;
+  /** A share link's holder (`share.<id>`): the link's label when the message was sent, if it has one. */
+  label?: string;
 }
 
 export interface InboxMessage {

@@ -11,7 +11,7 @@
  */
 import type { AgentHub } from "../relay/types.ts";
 import type { AgentRecord } from "./agents.ts";
-import { type InboxService, newAskId } from "./inbox.ts";
+import { type InboxService, newAskId, type Sender } from "./inbox.ts";
 import type { TaskRecord, TaskService } from "./tasks.ts";
 
 /**
@@ -34,20 +34,23 @@ export function createSessionTaskOffers(deps: {
   tasks: TaskService;
   inbox: InboxService;
   hub: AgentHub;
-  /** Whether a task its owner queued may be offered (default: every task). */
-  reachesSessions?(owner: string): Promise<boolean>;
+  /** Who a task its owner queued is from in the inbox; null: it may not be offered (default: the owner, always). */
+  senderOf?(owner: string): Promise<Sender | null>;
   onError(error: unknown, context: { stage: string }): void;
 }) {
   const { tasks, inbox, hub } = deps;
 
-  /** The tasks whose owners' messages may reach the session: each owner asked once. */
-  async function offerable(submitted: TaskRecord[]): Promise<TaskRecord[]> {
-    const reaches = deps.reachesSessions;
-    if (!reaches) return submitted;
+  /** The tasks whose owners' messages may reach the session, each with its sender: each owner asked once. */
+  async function offerable(submitted: TaskRecord[]): Promise<{ task: TaskRecord; from: Sender }[]> {
+    const senderOf = deps.senderOf ?? (async (owner: string) => ({ user: owner }));
     const owners = [...new Set(submitted.map((task) => task.owner))];
-    const allowed = await Promise.all(owners.map((owner) => reaches(owner)));
-    const ok = new Set(owners.filter((_, i) => allowed[i]));
-    return submitted.filter((task) => ok.has(task.owner));
+    const senders = new Map(
+      await Promise.all(owners.map(async (owner) => [owner, await senderOf(owner)] as const)),
+    );
+    return submitted.flatMap((task) => {
+      const from = senders.get(task.owner);
+      return from ? [{ task, from }] : [];
+    });
   }
 
   /**
@@ -56,9 +59,9 @@ export function createSessionTaskOffers(deps: {
    * marked and sent only by the step that marked it. A task whose ask left the inbox unanswered (acknowledged
    * without a reply, or never sent: the process stopped in between) is offered again, as a queued task ends only
    * by a reply, a connector or its caller. A task a share link's holder queued is offered only if the link was
-   * made to reach sessions (and is still active), from its pseudo-user (`share.<id>`), who reads the result
-   * through the link; else it waits for a connector. A full inbox gets the rest once it has room; only the
-   * oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides on must not fail for it.
+   * made to reach sessions (and is still active), from its pseudo-user (`share.<id>`, with the link's label), who
+   * reads the result through the link; else it waits for a connector. A full inbox gets the rest once it has room;
+   * only the oldest `OFFERED_AT_ONCE` are looked at. Never throws: the inbox read it rides on must not fail for it.
    */
   async function offer(agent: AgentRecord): Promise<void> {
     try {
@@ -67,12 +70,12 @@ export function createSessionTaskOffers(deps: {
       if (submitted.length === 0) return; // nearly every read
       const queued = await offerable(submitted);
       if (queued.length === 0) return;
-      const marks = queued.flatMap((task) => (task.inbox_ask ? [task.inbox_ask] : []));
+      const marks = queued.flatMap(({ task }) => (task.inbox_ask ? [task.inbox_ask] : []));
       const waiting = marks.length > 0 ? await inbox.unacknowledged(agent.id, marks) : new Set<string>();
-      const unoffered = queued.filter((task) => !task.inbox_ask || !waiting.has(task.inbox_ask));
+      const unoffered = queued.filter(({ task }) => !task.inbox_ask || !waiting.has(task.inbox_ask));
       if (unoffered.length === 0) return; // all offered: a session waiting for its reply reads often
       if ((await hub.isOnline([agent.id])).get(agent.id)) return;
-      for (const task of unoffered) {
+      for (const { task, from } of unoffered) {
         // Checked before the mark, so a full inbox costs no task write per read.
         if (!(await inbox.hasRoom(agent.id))) return;
         const marked = task.inbox_ask;
@@ -83,11 +86,7 @@ export function createSessionTaskOffers(deps: {
           return current;
         });
         if (!changed) continue; // started, ended or offered meanwhile
-        await inbox.send(
-          agent,
-          { user: task.owner },
-          { text: askTextOf(task), task: { id: task.id, askId } },
-        );
+        await inbox.send(agent, from, { text: askTextOf(task), task: { id: task.id, askId } });
       }
     } catch (error) {
       deps.onError(error, { stage: "offer-tasks" });

@@ -41,6 +41,10 @@ export const SCHEMAS = {
           user: { type: "string" },
           agent_id: { type: "string" },
           agent_name: { type: "string" },
+          label: {
+            type: "string",
+            description: "A share link's holder (user `share.<id>`): the link's label when it was sent",
+          },
         },
       },
       text: { type: "string" },

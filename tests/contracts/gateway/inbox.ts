@@ -198,7 +198,8 @@ export function inboxContract(ctx: () => GatewayContext): void {
       const answerNextAsk = async (text: string) => {
         const polled = await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`);
         const ask = polled.body.messages[0];
-        expect(ask.from).toEqual({ user: `share.${share.body.id}` });
+        // Named by the link's label as it was when asked: the owner knows a link by it, not by its id.
+        expect(ask.from).toEqual({ user: `share.${share.body.id}`, label: "docs page" });
         await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, { message: text });
         return ask;
       };
@@ -239,7 +240,9 @@ export function inboxContract(ctx: () => GatewayContext): void {
       try {
         const read = resultText(await asDev.client.callTool({ name: "check_messages", arguments: {} }));
         expect(read).toContain("queued for the person");
-        expect(read).toContain(`from: share link ${share.body.id} (someone holding a link to this agent)`);
+        expect(read).toContain(
+          `from: share link “docs page” (id ${share.body.id}; someone holding a link to this agent)`,
+        );
       } finally {
         await asDev.close();
       }

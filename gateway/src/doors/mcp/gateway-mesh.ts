@@ -27,7 +27,7 @@ export interface GatewayMeshOptions {
   onlyAgent?: AgentRecord;
   /** Whether `ask_agent` asks a person's session in its inbox (default true; a share link only if made so). */
   reachesSessions?: boolean;
-  /** Who the caller speaks as (an agent of theirs, from `X-Agent-Mesh-As` or an agent credential). */
+  /** Who the caller speaks as (an agent of theirs, from `X-Agent-Mesh-As` or an agent credential; a share link). */
   sender?: Sender;
   /** Agents whose requests led to this caller (`X-Agent-Mesh-Chain`). */
   chain?: string[];
@@ -197,7 +197,7 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
     from: from.agent_name
       ? `${from.agent_name} (owner ${from.user})`
       : isShareUser(from.user)
-        ? `share link ${from.user.slice("share.".length)} (someone holding a link to this agent)`
+        ? `share link ${linkName(from)}`
         : from.user,
     from_agent: from.agent_name,
     text: message.text,
@@ -206,4 +206,11 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
     created_at: message.created_at,
     deliveries: message.deliveries,
   };
+}
+
+/** A share link as its owner knows it: by its label, with its id (`agent-mesh agents shares` lists both). */
+function linkName(from: Sender): string {
+  const id = from.user.slice("share.".length);
+  const who = "someone holding a link to this agent";
+  return from.label ? `“${from.label}” (id ${id}; ${who})` : `${id} (${who})`;
 }

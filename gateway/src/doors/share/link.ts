@@ -17,7 +17,7 @@ import { serveMcp } from "../mcp/lazy-serve.ts";
 import { MESH_TOOLS, type MeshToolDefinition } from "../mcp/tools.ts";
 import { enforceRateLimit } from "../rate-limit.ts";
 import { shareGuide } from "./guide.ts";
-import { createShareService, type ShareRecord, shareCaller } from "./shares.ts";
+import { createShareService, type ShareRecord, shareCaller, shareSender } from "./shares.ts";
 
 interface ShareEnv extends GatewayEnv {
   Variables: GatewayEnv["Variables"] & { share: ShareRecord; agent: AgentRecord; rate: RateLimit | null };
@@ -78,15 +78,16 @@ export const shareLinks = new Hono<ShareEnv>()
     const text = shareGuide(base, c.get("agent"), c.get("share"), c.get("rate"));
     return c.body(text, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
-  // In a person's inbox (a link made with `sessions`) its holder is its pseudo-user (`share.<id>`), with no inbox.
-  .post("/s/:secret/messages", (c) =>
-    handleMessage(
+  // In a person's inbox (a link made with `sessions`) its holder is the link (`share.<id>`, its label), with no inbox.
+  .post("/s/:secret/messages", (c) => {
+    const share = c.get("share");
+    return handleMessage(
       c,
       c.get("caller"),
       c.get("agent"),
-      c.get("share").sessions ? async () => ({ user: c.get("caller").user }) : undefined,
-    ),
-  )
+      share.sessions ? async () => shareSender(share) : undefined,
+    );
+  })
   .get("/s/:secret/tasks/:id", async (c) => {
     const task = await c.get("services").calls.getTask(c.get("caller"), c.req.param("id"));
     return c.json(taskView(task));
@@ -100,6 +101,7 @@ export const shareLinks = new Hono<ShareEnv>()
       origin: new URL(c.req.url).origin,
       onlyAgent: agent,
       reachesSessions: c.get("share").sessions === true,
+      sender: shareSender(c.get("share")),
     });
     return serveMcp(c, c.get("caller").tokenId, mesh, {
       tools: SHARE_TOOLS,

@@ -11,6 +11,7 @@
  */
 import type { AgentRecord } from "../../domain/agents.ts";
 import { type Caller, shareIdOf, shareUser } from "../../domain/caller.ts";
+import type { Sender } from "../../domain/inbox.ts";
 import type { SessionStore } from "../../session-stores/types.ts";
 import { randomHex, sha256Hex, timingSafeEqual } from "../../util/crypto.ts";
 
@@ -62,6 +63,13 @@ export function shareView(record: ShareRecord) {
 export function shareCaller(record: ShareRecord): Caller {
   const user = shareUser(record.id);
   return { tokenId: user, user, kind: "user", scopes: ["call"] };
+}
+
+/** Who a link's holder is in a person's inbox: the link, named by its label (the id alone says little to a person). */
+export function shareSender(record: ShareRecord): Sender {
+  const sender: Sender = { user: shareUser(record.id) };
+  if (record.label) sender.label = record.label;
+  return sender;
 }
 
 export function createShareService(store: SessionStore) {
@@ -126,17 +134,17 @@ export function createShareService(store: SessionStore) {
   }
 
   /**
-   * Whether a task its owner queued may be offered to a person's session: always for a person's or an agent's
-   * task; for a share link's, only while the link is active and reaches sessions.
+   * Who a task its owner queued is from when offered to a person's session, or null when it may not be offered:
+   * a person's or an agent's task always is; a share link's only while the link is active and reaches sessions.
    */
-  async function reachesSessions(owner: string): Promise<boolean> {
+  async function sessionSender(owner: string): Promise<Sender | null> {
     const id = shareIdOf(owner);
-    if (id === null) return true;
+    if (id === null) return { user: owner };
     const record = await get(id);
-    return record?.sessions === true && statusOf(record) === "active";
+    return record?.sessions === true && statusOf(record) === "active" ? shareSender(record) : null;
   }
 
-  return { create, verify, get, listOf, revoke, reachesSessions };
+  return { create, verify, get, listOf, revoke, sessionSender };
 }
 
 export type ShareService = ReturnType<typeof createShareService>;

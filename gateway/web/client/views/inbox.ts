@@ -40,11 +40,11 @@ export function inboxPanel(agent: Agent): HTMLElement {
 
   function item(message: InboxMessage): HTMLElement {
     const { from } = message;
-    // A share link's holder is the pseudo-user `share.<id>`: named as the link, which My agents lists.
+    // A share link's holder is the pseudo-user `share.<id>`: named as the link (its label and id, as My agents lists).
     const sender = from.agent_name
       ? `${from.agent_name} (owner ${from.user})`
       : from.user.startsWith("share.")
-        ? `share link ${from.user.slice(6)}`
+        ? `share link ${from.label ? `“${from.label}” (${from.user.slice(6)})` : from.user.slice(6)}`
         : from.user;
     const done = h("button", { type: "button", class: "ghost small" }, "Done");
     done.addEventListener("click", () => void act(() => api("POST", `${base}/ack`, { ids: [message.id] })));
