@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import type { InboxMessageView as InboxMessage } from "../../../gateway/src/domain/inbox.ts";
+import { senderName } from "../../../gateway/src/domain/sender-name.ts";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
 import { type GatewayApi, segment } from "../cli/gateway-api.ts";
@@ -159,23 +160,17 @@ async function overview(api: GatewayApi, options: Options): Promise<void> {
     waiting.map((look) => [
       look.agent,
       String(look.unread),
-      look.oldest ? `${look.oldest.kind} from ${senderOf(look.oldest)}, ${look.oldest.created_at}` : "-",
+      look.oldest
+        ? `${look.oldest.kind} from ${senderName(look.oldest.from)}, ${look.oldest.created_at}`
+        : "-",
     ]),
     "No unread messages in your agents' inboxes.",
   );
 }
 
-/** An agent with its owner, a person, or a share link's holder (the pseudo-user `share.<id>`, and its label). */
-const senderOf = ({ from }: InboxMessage): string =>
-  from.agent_name
-    ? `${from.agent_name} (owner ${from.user})`
-    : from.user.startsWith("share.")
-      ? `share link ${from.label ? `“${from.label}” (${from.user.slice(6)})` : from.user.slice(6)}`
-      : from.user;
-
 /** One message as a person reads it: what and from whom, then its text, indented. */
 function describe(message: InboxMessage): string {
-  const sender = senderOf(message);
+  const sender = senderName(message.from);
   // A task's ask: the reply is the task's result.
   const about = message.in_reply_to
     ? ` to ${message.in_reply_to}`

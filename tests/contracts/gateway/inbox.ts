@@ -241,7 +241,7 @@ export function inboxContract(ctx: () => GatewayContext): void {
         const read = resultText(await asDev.client.callTool({ name: "check_messages", arguments: {} }));
         expect(read).toContain("queued for the person");
         expect(read).toContain(
-          `from: share link “docs page” (id ${share.body.id}; someone holding a link to this agent)`,
+          `from: share link “docs page” (${share.body.id}), someone holding a link to this agent`,
         );
       } finally {
         await asDev.close();

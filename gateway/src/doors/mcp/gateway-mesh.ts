@@ -6,6 +6,7 @@ import { agentFilter } from "../../domain/agent-filter.ts";
 import type { AgentRecord } from "../../domain/agents.ts";
 import { type Caller, isShareUser } from "../../domain/caller.ts";
 import { askUnanswered, type InboxMessage, type Sender } from "../../domain/inbox.ts";
+import { senderName } from "../../domain/sender-name.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { PersonsSession } from "../../errors.ts";
 import type { GatewayServices } from "../../services.ts";
@@ -194,11 +195,10 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
   return {
     id: message.id,
     kind: message.kind,
-    from: from.agent_name
-      ? `${from.agent_name} (owner ${from.user})`
-      : isShareUser(from.user)
-        ? `share link ${linkName(from)}`
-        : from.user,
+    // A model may not know what a share link is: it is told.
+    from: isShareUser(from.user)
+      ? `${senderName(from)}, someone holding a link to this agent`
+      : senderName(from),
     from_agent: from.agent_name,
     text: message.text,
     in_reply_to: message.in_reply_to,
@@ -206,11 +206,4 @@ function inboxView(message: InboxMessage): MeshInboxMessage {
     created_at: message.created_at,
     deliveries: message.deliveries,
   };
-}
-
-/** A share link as its owner knows it: by its label, with its id (`agent-mesh agents shares` lists both). */
-function linkName(from: Sender): string {
-  const id = from.user.slice("share.".length);
-  const who = "someone holding a link to this agent";
-  return from.label ? `“${from.label}” (id ${id}; ${who})` : `${id} (${who})`;
 }

@@ -5,6 +5,7 @@
  * opened or refreshed.
  */
 import type { InboxMessageView as InboxMessage } from "../../../src/domain/inbox.ts";
+import { senderName } from "../../../src/domain/sender-name.ts";
 import { api } from "../api.ts";
 import { h, replace, timeAgo } from "../dom.ts";
 import type { Agent } from "../types.ts";
@@ -39,13 +40,7 @@ export function inboxPanel(agent: Agent): HTMLElement {
   };
 
   function item(message: InboxMessage): HTMLElement {
-    const { from } = message;
-    // A share link's holder is the pseudo-user `share.<id>`: named as the link (its label and id, as My agents lists).
-    const sender = from.agent_name
-      ? `${from.agent_name} (owner ${from.user})`
-      : from.user.startsWith("share.")
-        ? `share link ${from.label ? `“${from.label}” (${from.user.slice(6)})` : from.user.slice(6)}`
-        : from.user;
+    const sender = senderName(message.from);
     const done = h("button", { type: "button", class: "ghost small" }, "Done");
     done.addEventListener("click", () => void act(() => api("POST", `${base}/ack`, { ids: [message.id] })));
     const li = h(
