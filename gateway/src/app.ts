@@ -121,6 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       beforeLink: cluster?.beforeLink,
       onUnlinked: cluster?.onUnlinked,
       adoptHeld: cluster?.adoptHeld,
+      keptAnswers: cluster?.keptAnswers,
       onRequestSent: cluster?.onRequestSent,
       config,
       tokens: core.tokens,

@@ -9,12 +9,19 @@ export interface TcpBalancer {
   url: string;
   /** Cuts every connection passing through (a network blip): clients reconnect, likely to another node. */
   dropAll(): void;
+  /**
+   * Stops passing the backends' bytes to the clients on every connection open now (a link gone silent on the
+   * way back): what a node writes on them meanwhile is never read.
+   */
+  partition(): void;
   stop(): Promise<void>;
 }
 
 export async function startBalancer(backends: () => string[]): Promise<TcpBalancer> {
   let next = 0;
   const sockets = new Set<Socket>();
+  /** Each open connection's backend side and the client it feeds. */
+  const links = new Map<Socket, Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -37,6 +44,8 @@ export async function startBalancer(backends: () => string[]): Promise<TcpBalanc
         client.on("close", () => upstream.destroy());
         client.pipe(upstream);
         upstream.pipe(client);
+        links.set(upstream, client);
+        upstream.on("close", () => links.delete(upstream));
         client.resume();
       });
       upstream.once("error", () => attempt(tries + 1));
@@ -49,6 +58,12 @@ export async function startBalancer(backends: () => string[]): Promise<TcpBalanc
     url: `http://127.0.0.1:${address.port}`,
     dropAll() {
       for (const socket of sockets) socket.destroy();
+    },
+    partition() {
+      for (const [upstream, client] of links) {
+        upstream.unpipe(client);
+        upstream.pause();
+      }
     },
     async stop() {
       for (const socket of sockets) socket.destroy();

@@ -46,6 +46,25 @@ const SUITE_ENV = {
 export const eventually = <T>(read: () => Promise<T> | T) =>
   expect.poll(read, { timeout: 10_000, interval: 100 });
 
+/**
+ * Waits until the task's page shows `status`. A failure says what the gateway holds and what the agent went through,
+ * in the error itself: CI keeps only the tail of a run's output, where the failures are listed.
+ */
+export async function taskPageShows(ctx: UiContext, taskId: string, status: string): Promise<void> {
+  const shown = ctx.page.locator(".task-status");
+  try {
+    await eventually(() => shown.textContent()).toBe(status);
+  } catch (error) {
+    const stored = await ctx.alice.api.get(`/v1/tasks/${taskId}`);
+    const statuses = ctx.agent.statuses.map((s) => s.type).join(" ");
+    throw new Error(
+      `The page shows ${await shown.textContent()}, not ${status}. The gateway holds ${JSON.stringify(stored.body)}; ` +
+        `the agent's statuses: ${statuses}`,
+      { cause: error },
+    );
+  }
+}
+
 export function setupUiContext(runtime: RuntimeName): UiContext {
   const ctx = {
     runtime,

@@ -9,7 +9,7 @@ import { spawnCli, tempDir } from "../cli/helpers.ts";
 import { apiClient } from "../helpers/api.ts";
 import { createUser, listAllTokens } from "../helpers/fixtures.ts";
 import { openPage, SCREENSHOTS } from "./browser.ts";
-import { eventually, type UiContext } from "./ui-context.ts";
+import { eventually, taskPageShows, type UiContext } from "./ui-context.ts";
 
 export function ownerTests(ctx: UiContext): void {
   it("queues a task, shows it completing, and opens it", async () => {
@@ -52,17 +52,17 @@ export function ownerTests(ctx: UiContext): void {
     expect(await page.locator(".task-status").textContent()).toBe("input-required");
     await card.getByLabel("Why (optional)").fill("fine by me");
     await card.getByRole("button", { name: "Allow" }).click();
-    await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
+    await taskPageShows(ctx, asking.body.task_id, "completed");
     await page.locator(".task section").getByText("The caller said allow.").waitFor();
     expect(await page.getByRole("region", { name: "Permission for Write" }).count()).toBe(0);
     // The turn ends with a question: the reply runs the next turn, in the same session.
     const question = await alice.api.post("/v1/agents/helper/messages", { message: "question", async: true });
     await page.goto(`${gateway.url}/#/tasks/${question.body.task_id}`);
-    await eventually(() => page.locator(".task-status").textContent()).toBe("input-required");
+    await taskPageShows(ctx, question.body.task_id, "input-required");
     await page.locator(".task section").getByText("For how many?").waitFor();
     await page.getByLabel("Your reply").fill("4");
     await page.getByRole("button", { name: "Send reply" }).click();
-    await eventually(() => page.locator(".task-status").textContent()).toBe("completed");
+    await taskPageShows(ctx, question.body.task_id, "completed");
     // The result, not the live text the turn streamed (kept, hidden, below it).
     await page.locator(".task section").getByText("echo: 4").waitFor();
     const done = await alice.api.get(`/v1/tasks/${question.body.task_id}`);

@@ -87,6 +87,7 @@ export class AgentSide {
   }
 
   #ackKey = (requestId: string) => `${this.#prefix}cluster:ack:${requestId}`;
+  #answersKey = (requestId: string) => `${this.#prefix}cluster:answers:${requestId}`;
   /** Registers a request served here; returns the sink that stands for its remote callers. */
   #serve(agentId: string, requestId: string, afterSeq = 0): RelaySink {
     const caller: RelaySink = { chunk() {}, done() {}, error() {} };
@@ -126,6 +127,27 @@ export class AgentSide {
       }
       entry.muted = true;
     }
+  }
+
+  /**
+   * Keeps a caller's answer to a prompt of `requestId` where every node sees it, for as long as its acknowledgement:
+   * a node the agent resumes the request on sends it again (`keptAnswers`), as the node it was sent from would.
+   */
+  async keepAnswer(requestId: string, answer: PromptAnswer): Promise<void> {
+    const script = "redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1";
+    await this.#redis.call(
+      "EVAL",
+      script,
+      1,
+      this.#answersKey(requestId),
+      JSON.stringify(answer),
+      ACK_TTL_MS,
+    );
+  }
+
+  async keptAnswers(requestId: string): Promise<PromptAnswer[]> {
+    const raw = (await this.#redis.call("LRANGE", this.#answersKey(requestId), 0, -1)) as unknown[];
+    return raw.map((item) => JSON.parse(String(item)) as PromptAnswer);
   }
 
   async readAck(requestId: string): Promise<Ack | null> {

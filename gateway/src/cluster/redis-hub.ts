@@ -210,6 +210,11 @@ export class RedisAgentHub implements AgentHub {
     return adopted;
   }
 
+  /** Answers other nodes took for a request the agent now resumes here (see `answer`). */
+  keptAnswers(requestId: string): Promise<PromptAnswer[]> {
+    return this.#agentSide.keptAnswers(requestId);
+  }
+
   requestSent(pending: PendingRequest): void {
     this.#agentSide.requestSent(pending);
   }
@@ -261,6 +266,8 @@ export class RedisAgentHub implements AgentHub {
    * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
    * that node's verdict (the call service has already checked the task and its open prompt in the store); a live
    * call's answer is first checked against its acknowledgement (its caller) and its output log (a withdrawn prompt).
+   * Every answer taken is also kept in Redis: the agent may resume the request on another node (a reconnect lands
+   * anywhere), which sends it again, as the node it was sent from does when the agent comes back there.
    */
   async answer(
     agentId: string,
@@ -269,15 +276,20 @@ export class RedisAgentHub implements AgentHub {
     answer: PromptAnswer,
   ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
+    if (local === "sent") await this.#agentSide.keepAnswer(requestId, answer);
     if (local !== "not_found") return local;
     const home = (await this.#presence.homes([agentId])).get(agentId);
-    if (!home || home.node === this.#options.nodeId) return "not_found";
+    if (home?.node === this.#options.nodeId) return "not_found";
     const ack = await this.#agentSide.readAck(requestId);
-    if (ack?.ok && ack.call.agentId === agentId) {
+    const known = ack?.ok === true && ack.call.agentId === agentId;
+    if (known) {
       if (ack.user !== user) return "not_found";
       if (await this.#log.withdrew(requestId, answer.prompt_id)) return "withdrawn";
     }
-    await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
+    // No node holds the agent (it is reconnecting): the answer waits for the node it resumes the request on.
+    if (!home && !known) return "not_found";
+    await this.#agentSide.keepAnswer(requestId, answer);
+    if (home) await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
     return "sent";
   }
 

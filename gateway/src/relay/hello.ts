@@ -73,6 +73,13 @@ export async function welcome(
       const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
       reattached.push(...(await options.adoptHeld(agent.id, unknown, held)));
     }
+    const { keptAnswers } = options;
+    if (keptAnswers)
+      await Promise.all(
+        reattached.map(async (pending) => {
+          for (const answer of await keptAnswers(pending.call.requestId)) pending.keepAnswer(answer);
+        }),
+      );
   } catch (error) {
     options.onUnlinked?.(connection.identity);
     throw error;
@@ -96,6 +103,8 @@ export async function welcome(
     resume,
     drop,
   });
+  // Answers to its prompts given while it was away, or sent on a socket that died with them unread, go out again.
+  for (const { id } of resume) slot.pending.get(id)?.resendAnswers(connection);
   if (options.agents.staleAtHello(agent)) host.seen(agent.id);
   await loadTaskBacklog(slot, host.delivery);
 }

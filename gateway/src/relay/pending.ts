@@ -67,9 +67,14 @@ export class PendingRequest {
   /**
    * Permission prompts the agent is waiting on, by id (a caller may answer each once), and those it withdrew
    * (decided by itself, e.g. on its timeout), so a late answer is told so. Made on the first prompt: most
-   * requests never ask, and a relayed call allocated these two maps for nothing.
+   * requests never ask, and a relayed call allocated these two maps for nothing. `answered` keeps the answers sent
+   * (see `answerPrompt`) until the request ends.
    */
-  #prompts: { open: Map<string, PermissionPrompt>; withdrawn: Map<string, PromptWithdrawal> } | null = null;
+  #prompts: {
+    open: Map<string, PermissionPrompt>;
+    withdrawn: Map<string, PromptWithdrawal>;
+    answered: object[];
+  } | null = null;
   /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
   outcomeStored: Promise<void> | undefined;
   /** Set while a task's ending waits for its save before callers are told (see #announce). */
@@ -224,24 +229,41 @@ export class PendingRequest {
     this.#callers = [];
   }
 
-  /** Sends a caller's answer to one of this request's open prompts over `link`, the agent's socket (if any). */
+  /**
+   * Sends a caller's answer to one of this request's open prompts over `link`, the agent's socket (if any). It is
+   * kept until the request ends and sent again when the agent resumes the request on a new socket (`resendAnswers`):
+   * the socket it went on may have died with it unread, and with no socket now (the agent is reconnecting) the next
+   * one takes it. The connector drops an answer to a prompt it no longer holds, so one that arrived is not taken twice.
+   */
   answerPrompt(link: AgentConnection | null, answer: PromptAnswer): PromptAnswerOutcome {
     const prompts = this.#prompts;
     if (prompts?.withdrawn.has(answer.prompt_id)) return "withdrawn";
     if (!prompts?.open.has(answer.prompt_id)) return "not_found";
-    if (!link) return "not_found"; // Its agent is reconnecting; the prompt is asked again on resume.
-    if ((link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
+    if (link && (link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     prompts.open.delete(answer.prompt_id);
-    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
-    link.send(extended(answer, { type: "input" as const, id: this.call.requestId }));
+    link?.send(this.keepAnswer(answer));
     return "sent";
+  }
+
+  /** Keeps an answer to send on resume (`resendAnswers`); in a cluster also one another node took for the agent. */
+  keepAnswer(answer: PromptAnswer): object {
+    this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
+    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
+    const frame = extended(answer, { type: "input" as const, id: this.call.requestId });
+    this.#prompts.answered.push(frame);
+    return frame;
+  }
+
+  /** Sends the answers given so far on the socket the agent resumed this request on (see `answerPrompt`). */
+  resendAnswers(link: AgentConnection): void {
+    for (const frame of this.#prompts?.answered ?? []) link.send(frame);
   }
 
   /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */
   #permissionChunk(delta: string): void {
     const read = readPermissionDelta(delta);
     if (!read) return;
-    this.#prompts ??= { open: new Map(), withdrawn: new Map() };
+    this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
     const prompts = this.#prompts;
     if ("prompt" in read) prompts.open.set(read.prompt.prompt_id, read.prompt);
     else if (prompts.open.delete(read.withdrawal.prompt_id))

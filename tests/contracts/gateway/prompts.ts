@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
-import { waitFor } from "../../helpers/wait.ts";
+import { startBalancer } from "../../helpers/tcp-balancer.ts";
+import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
 
 /** The slice of an A2A task these tests read. */
@@ -22,12 +23,13 @@ function sendMessageRpc(url: string, token: string, agent: string) {
 }
 
 export function promptsContract(ctx: () => GatewayContext): void {
-  async function setup(name: string) {
+  /** `agentUrl`: where the agent connects, if not straight to the gateway (through a TCP balancer). */
+  async function setup(name: string, agentUrl?: string) {
     const { url, adminToken } = ctx().gateway;
     const user = await createUser(url, adminToken, name);
     const agent = await createAgent(user.api, { visibility: "public" });
     // The agent asks before writing a file, then reports what the caller decided.
-    const connected = await connectAgent(url, user.token, agent.name, async (_request, reply) => {
+    const connected = await connectAgent(agentUrl ?? url, user.token, agent.name, async (_request, reply) => {
       const answer = await reply.ask({
         prompt_id: "p1",
         tool: "Write",
@@ -103,6 +105,70 @@ export function promptsContract(ctx: () => GatewayContext): void {
       const again = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p1", decision: "allow" });
       expect(again.body.error.code).toBe("prompt_not_found");
       connected.stop();
+    });
+
+    /** Queues a task of `setup`'s agent and waits until it asks the caller. */
+    async function waitingTask(user: Awaited<ReturnType<typeof setup>>["user"], agent: string) {
+      const accepted = await user.api.post(`/v1/agents/${agent}/messages`, { message: "x", async: true });
+      const taskId: string = accepted.body.task_id;
+      await waitFor(async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "input-required");
+      return taskId;
+    }
+
+    async function completed(user: Awaited<ReturnType<typeof setup>>["user"], taskId: string) {
+      return waitFor(
+        async () => {
+          const res = await user.api.get(`/v1/tasks/${taskId}`);
+          return res.body.status === "completed" ? res.body : null;
+        },
+        { what: "the task completed with the answer" },
+      );
+    }
+
+    it("gives the agent an answer its socket lost, when it resumes the task on a new one", async () => {
+      // The link goes silent on the way back (the gateway cannot tell): the answer is written into a socket that
+      // dies with it unread. The agent reconnects and resumes the task; the answer must reach it there.
+      const balancer = await startBalancer(() => [ctx().gateway.url]);
+      try {
+        const { user, agent, connected } = await setup("prompt-lost-answer", balancer.url);
+        const taskId = await waitingTask(user, agent.name);
+        balancer.partition();
+        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
+          prompt_id: "p1",
+          decision: "allow",
+          message: "go ahead",
+        });
+        expect(answered.status).toBe(200);
+        balancer.dropAll();
+        expect((await completed(user, taskId)).result).toBe("allow: go ahead");
+        expect(connected.statuses.filter((s) => s.type === "connected").length).toBe(2);
+        connected.stop();
+      } finally {
+        await balancer.stop();
+      }
+    });
+
+    it("takes an answer while the agent is reconnecting, and gives it to the agent when it is back", async () => {
+      let reachable = true;
+      const balancer = await startBalancer(() => (reachable ? [ctx().gateway.url] : []));
+      try {
+        const { user, agent, connected } = await setup("prompt-answer-away", balancer.url);
+        const taskId = await waitingTask(user, agent.name);
+        reachable = false;
+        balancer.dropAll();
+        await waitFor(() => !connected.client.connected, { what: "the agent cut off" });
+        await sleep(100); // the gateway sees the socket close
+        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
+          prompt_id: "p1",
+          decision: "deny",
+        });
+        expect(answered.status).toBe(200);
+        reachable = true;
+        expect((await completed(user, taskId)).result).toBe("deny");
+        connected.stop();
+      } finally {
+        await balancer.stop();
+      }
     });
 
     it("over A2A: a blocking SendMessage stops at INPUT_REQUIRED, and a message on the task answers it", async () => {

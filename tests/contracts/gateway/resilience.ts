@@ -142,6 +142,39 @@ export function resilienceContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("passes the answer to a prompt asked before the gateway restarted to the agent holding the task", async () => {
+      const { gateway } = ctx();
+      const { user, agent } = await setup("restart-prompt");
+      const connected = await connectAgent(gateway.url, user.token, agent.name, async (_request, reply) => {
+        const answer = await reply.ask({ prompt_id: "p1", tool: "Bash", summary: "Run: make" });
+        reply.done(`the caller said ${answer.decision}`);
+      });
+      const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "build",
+        async: true,
+      });
+      const taskId = accepted.body.task_id;
+      const asking = async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "input-required";
+      await waitFor(asking, { what: "the prompt" });
+      await gateway.restart();
+      await waitFor(() => connected.client.connected, { timeoutMs: 10_000, what: "reconnect" });
+      expect(await asking()).toBe(true);
+      const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
+        prompt_id: "p1",
+        decision: "allow",
+      });
+      expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+      const task = await waitFor(
+        async () => {
+          const res = await user.api.get(`/v1/tasks/${taskId}`);
+          return res.body.status === "completed" ? res.body : null;
+        },
+        { what: "task completion" },
+      );
+      expect(task.result).toBe("the caller said allow");
+      connected.stop();
+    });
+
     it("completes a task whose agent finished while the gateway was down", async () => {
       const { gateway } = ctx();
       const { user, agent } = await setup("done-while-down");
