@@ -241,7 +241,8 @@ export class PendingRequest {
     if (!prompts?.open.has(answer.prompt_id)) return "not_found";
     if (link && (link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     prompts.open.delete(answer.prompt_id);
-    link?.send(this.keepAnswer(answer));
+    const frame = this.keepAnswer(answer); // kept also with no socket now: `link?.send(…)` would skip its argument
+    link?.send(frame);
     return "sent";
   }
 
