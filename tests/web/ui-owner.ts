@@ -150,7 +150,15 @@ export function ownerTests(ctx: UiContext): void {
     expect(await card.locator(".inbox-panel summary").textContent()).toBe("Inbox (2 unread)");
     const ask = inbox.locator('li[data-kind="ask"]');
     expect(await ask.locator(".inbox-text").textContent()).toBe("is main green?");
-    await ask.getByRole("textbox", { name: "Reply to alice" }).fill("yes, since 10:02");
+    const replyBox = ask.getByRole("textbox", { name: "Reply to alice" });
+    await replyBox.fill("yes, since 10:02");
+    // A load redraws the list while the person types (here a Refresh clicked by script, which leaves the focus
+    // where it is): the draft and the focus stay.
+    const reloaded = page.waitForResponse((res) => res.url().includes("/inbox?"));
+    await card.getByRole("button", { name: "Refresh" }).evaluate((button: HTMLElement) => button.click());
+    await reloaded;
+    await eventually(() => replyBox.evaluate((box) => box === document.activeElement)).toBe(true);
+    expect(await replyBox.inputValue()).toBe("yes, since 10:02");
     await ask.getByRole("button", { name: "Reply" }).click();
     expect((await asking).body.reply).toMatchObject({ kind: "reply", text: "yes, since 10:02" });
     // Answered is done: the ask left the inbox with its reply; the message goes with Done.

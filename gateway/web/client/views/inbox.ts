@@ -2,7 +2,7 @@
  * One agent's durable inbox on its owner's card: the messages nobody acknowledged yet, an ask answered with a reply
  * (the asker's waiting call returns it), a message marked done (acknowledged: gone for good). It looks without
  * taking (`peek`): the agent's own session still gets every message, and none counts as delivered. Read when
- * opened or refreshed.
+ * opened or refreshed; a reply being written survives the redraw.
  */
 import type { InboxMessageView as InboxMessage } from "../../../src/domain/inbox.ts";
 import { senderName } from "../../../src/domain/sender-name.ts";
@@ -16,6 +16,8 @@ export function inboxPanel(agent: Agent): HTMLElement {
   const list = h("ul", { class: "inbox", "aria-label": `Inbox of ${agent.name}` });
   const problem = h("div");
   const summary = h("summary", null, "Inbox");
+  /** Replies being written, by ask: a load redraws the list, and must not wipe what a person is typing. */
+  const drafts = new Map<string, string>();
   const load = async () => {
     try {
       const page = await api<{ messages: InboxMessage[]; unread: number }>(
@@ -23,7 +25,17 @@ export function inboxPanel(agent: Agent): HTMLElement {
         `${base}?limit=50&peek=true`,
       );
       summary.textContent = `Inbox (${page.unread} unread)`;
+      const focused = list.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+      const typingIn = focused?.closest("li")?.getAttribute("data-message");
       replace(list, page.messages.length ? page.messages.map(item) : h("li", { class: "muted" }, "Empty."));
+      // The reply box that had the focus keeps it (with the caret at the end of the draft).
+      if (focused instanceof HTMLTextAreaElement && typingIn) {
+        const box = list.querySelector<HTMLTextAreaElement>(
+          `li[data-message="${CSS.escape(typingIn)}"] textarea`,
+        );
+        box?.focus();
+        box?.setSelectionRange(box.value.length, box.value.length);
+      }
       replace(problem);
     } catch (error) {
       replace(problem, errorBox(error));
@@ -59,6 +71,8 @@ export function inboxPanel(agent: Agent): HTMLElement {
       return li;
     }
     const answer = h("textarea", { rows: 2, "aria-label": `Reply to ${sender}` });
+    answer.value = drafts.get(message.id) ?? "";
+    answer.addEventListener("input", () => drafts.set(message.id, answer.value));
     const reply = h(
       "form",
       { class: "row wrap" },
@@ -70,7 +84,10 @@ export function inboxPanel(agent: Agent): HTMLElement {
       const text = answer.value.trim();
       if (!text) return;
       // The gateway acknowledges an answered ask with its reply: it leaves the list on the next load.
-      void act(() => api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text }));
+      void act(async () => {
+        await api("POST", `${base}/${encodeURIComponent(message.id)}/reply`, { message: text });
+        drafts.delete(message.id);
+      });
     });
     // A task's ask ends only with a reply (acknowledged, it would be offered again): no Done for it.
     if (message.task_id) li.append(reply);
