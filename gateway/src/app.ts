@@ -121,7 +121,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       beforeLink: cluster?.beforeLink,
       onUnlinked: cluster?.onUnlinked,
       adoptHeld: cluster?.adoptHeld,
-      keptAnswers: cluster?.keptAnswers,
       onRequestSent: cluster?.onRequestSent,
       config,
       tokens: core.tokens,

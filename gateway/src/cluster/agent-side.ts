@@ -131,7 +131,8 @@ export class AgentSide {
 
   /**
    * Keeps a caller's answer to a prompt of `requestId` where every node sees it, for as long as its acknowledgement:
-   * a node the agent resumes the request on sends it again (`keptAnswers`), as the node it was sent from would.
+   * a node the agent resumes a live call on sends it again (`adopt`), as the node it was sent from would. (A task
+   * keeps its answers in its record: `TaskRecord.answers`.)
    */
   async keepAnswer(requestId: string, answer: PromptAnswer): Promise<void> {
     const script = "redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1";
@@ -145,7 +146,7 @@ export class AgentSide {
     );
   }
 
-  async keptAnswers(requestId: string): Promise<PromptAnswer[]> {
+  async #keptAnswers(requestId: string): Promise<PromptAnswer[]> {
     const raw = (await this.#redis.call("LRANGE", this.#answersKey(requestId), 0, -1)) as unknown[];
     return raw.map((item) => JSON.parse(String(item)) as PromptAnswer);
   }
@@ -237,6 +238,7 @@ export class AgentSide {
       const limits = liveCallLimits(ack.call, this.#syncTimeoutMs, Date.now());
       const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), limits);
       pending.lastSeq = lastSeq;
+      for (const answer of await this.#keptAnswers(id)) pending.keepAnswer(answer);
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);
       served.follower = ack.follower ?? null; // watched here from now on (see releaseAbandoned)

@@ -5,7 +5,6 @@
  * @module
  */
 import type { GatewayConfig } from "../config.ts";
-import type { PromptAnswer } from "../protocol/index.ts";
 import type { AgentConnection, ConnectionIdentity } from "../relay/connection.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
@@ -35,9 +34,6 @@ export function clusterHooks(
       held: Array<{ id: string; seq: number }>,
     ): Promise<PendingRequest[]> {
       return hub ? hub.adoptHeld(agentId, unknown, held) : Promise.resolve([]);
-    },
-    keptAnswers(requestId: string): Promise<PromptAnswer[]> {
-      return hub ? hub.keptAnswers(requestId) : Promise.resolve([]);
     },
     onRequestSent(pending: PendingRequest): void {
       hub?.requestSent(pending);

@@ -210,11 +210,6 @@ export class RedisAgentHub implements AgentHub {
     return adopted;
   }
 
-  /** Answers other nodes took for a request the agent now resumes here (see `answer`). */
-  keptAnswers(requestId: string): Promise<PromptAnswer[]> {
-    return this.#agentSide.keptAnswers(requestId);
-  }
-
   requestSent(pending: PendingRequest): void {
     this.#agentSide.requestSent(pending);
   }

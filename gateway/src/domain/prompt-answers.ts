@@ -65,6 +65,7 @@ export function createPromptAnswering(deps: {
     const { task: now } = await tasks.update(task.id, (current) => {
       if (current.prompt?.prompt_id !== answer.prompt_id) return null;
       current.prompt = undefined;
+      current.answers = [...(current.answers ?? []), answer];
       return current;
     });
     return now;

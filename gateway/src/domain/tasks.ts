@@ -14,7 +14,7 @@
  *
  * States map 1:1 onto A2A v1.0 task states (`TASK_STATE_SUBMITTED` …), see `A2A_TASK_STATE`.
  */
-import type { Attachment, PermissionPrompt, PromptWithdrawal } from "../protocol/index.ts";
+import type { Attachment, PermissionPrompt, PromptAnswer, PromptWithdrawal } from "../protocol/index.ts";
 import type { SessionStore } from "../session-stores/types.ts";
 import { extended } from "../util/extended.ts";
 import { timeOrderedId } from "../util/ids.ts";
@@ -80,6 +80,12 @@ export interface TaskRecord {
    * answer to it is refused with `prompt_withdrawn` rather than a bare "not found".
    */
   withdrawn_prompt?: PromptWithdrawal;
+  /**
+   * The answers given to this attempt's prompts, until the turn ends or starts over: a connector that takes the turn
+   * up again (back after its grace window, after a gateway restart, on another node) gets them again, and a prompt it
+   * replays that was answered is not shown as open again. Never shown to callers.
+   */
+  answers?: PromptAnswer[];
   /** Door-specific data kept with the task (e.g. A2A message ids, push-notification configs). */
   extensions?: Record<string, unknown>;
   /**
@@ -241,6 +247,7 @@ export function createTaskService(store: SessionStore, options: { ttlSeconds: nu
       attachments: undefined,
       prompt: undefined,
       withdrawn_prompt: undefined,
+      answers: undefined,
       inbox_ask: undefined,
       attempts: 0,
       uncounted: undefined,

@@ -73,13 +73,6 @@ export async function welcome(
       const unknown = held.filter(({ id }) => !pending.has(id) && !known.has(id));
       reattached.push(...(await options.adoptHeld(agent.id, unknown, held)));
     }
-    const { keptAnswers } = options;
-    if (keptAnswers)
-      await Promise.all(
-        reattached.map(async (pending) => {
-          for (const answer of await keptAnswers(pending.call.requestId)) pending.keepAnswer(answer);
-        }),
-      );
   } catch (error) {
     options.onUnlinked?.(connection.identity);
     throw error;

@@ -2,7 +2,7 @@
 import type { TokenService } from "../auth/tokens.ts";
 import type { GatewayConfig } from "../config.ts";
 import type { AgentService } from "../domain/agents.ts";
-import type { DoneFrame, PromptAnswer } from "../protocol/index.ts";
+import type { DoneFrame } from "../protocol/index.ts";
 import type { AgentConnection, ConnectionIdentity } from "./connection.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { TaskRunner } from "./task-runner.ts";
@@ -35,11 +35,6 @@ export interface LocalHomeOptions {
     unknown: Array<{ id: string; seq: number }>,
     held: Array<{ id: string; seq: number }>,
   ) => Promise<PendingRequest[]>;
-  /**
-   * Clusters: answers to permission prompts that other nodes took for a request this process takes up on a
-   * reconnect (a reattached task, an adopted call); they go to the agent again once it resumes the request.
-   */
-  keptAnswers?: (requestId: string) => Promise<PromptAnswer[]>;
   /** Told of every request sent to an agent. */
   onRequestSent?: (pending: PendingRequest) => void;
 }

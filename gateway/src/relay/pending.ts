@@ -73,7 +73,7 @@ export class PendingRequest {
   #prompts: {
     open: Map<string, PermissionPrompt>;
     withdrawn: Map<string, PromptWithdrawal>;
-    answered: object[];
+    answered: PromptAnswer[];
   } | null = null;
   /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
   outcomeStored: Promise<void> | undefined;
@@ -240,24 +240,30 @@ export class PendingRequest {
     if (prompts?.withdrawn.has(answer.prompt_id)) return "withdrawn";
     if (!prompts?.open.has(answer.prompt_id)) return "not_found";
     if (link && (link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
-    prompts.open.delete(answer.prompt_id);
     const frame = this.keepAnswer(answer); // kept also with no socket now: `link?.send(…)` would skip its argument
     link?.send(frame);
     return "sent";
   }
 
-  /** Keeps an answer to send on resume (`resendAnswers`); in a cluster also one another node took for the agent. */
+  /**
+   * Keeps an answer to send on resume (`resendAnswers`): one given here, or before this process took the request up
+   * (a task's record keeps them; in a cluster, one another node took for a live call). Returns its frame.
+   */
   keepAnswer(answer: PromptAnswer): object {
     this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
-    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
-    const frame = extended(answer, { type: "input" as const, id: this.call.requestId });
-    this.#prompts.answered.push(frame);
-    return frame;
+    this.#prompts.open.delete(answer.prompt_id);
+    this.#prompts.answered.push(answer);
+    return this.#inputFrame(answer);
   }
 
   /** Sends the answers given so far on the socket the agent resumed this request on (see `answerPrompt`). */
   resendAnswers(link: AgentConnection): void {
-    for (const frame of this.#prompts?.answered ?? []) link.send(frame);
+    for (const answer of this.#prompts?.answered ?? []) link.send(this.#inputFrame(answer));
+  }
+
+  #inputFrame(answer: PromptAnswer): object {
+    // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
+    return extended(answer, { type: "input" as const, id: this.call.requestId });
   }
 
   /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */
@@ -266,8 +272,12 @@ export class PendingRequest {
     if (!read) return;
     this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
     const prompts = this.#prompts;
-    if ("prompt" in read) prompts.open.set(read.prompt.prompt_id, read.prompt);
-    else if (prompts.open.delete(read.withdrawal.prompt_id))
+    if ("prompt" in read) {
+      // A prompt answered already, replayed by a connector that resumes the request from the start (a task taken up
+      // again): not open again.
+      if (!prompts.answered.some((a) => a.prompt_id === read.prompt.prompt_id))
+        prompts.open.set(read.prompt.prompt_id, read.prompt);
+    } else if (prompts.open.delete(read.withdrawal.prompt_id))
       prompts.withdrawn.set(read.withdrawal.prompt_id, read.withdrawal);
   }
 

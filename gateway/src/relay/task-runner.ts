@@ -113,6 +113,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       done(frame: DoneFrame) {
         finish(task, stored, notStored, (t) => {
           t.prompt = undefined;
+          t.answers = undefined;
           t.status = frame.input_required ? "input-required" : "completed";
           t.result = frame.result;
           t.attachments = frame.attachments ?? [];
@@ -121,6 +122,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       error(code, message) {
         finish(task, stored, notStored, (t) => {
           t.prompt = undefined;
+          t.answers = undefined;
           t.status = code === "canceled" ? "canceled" : "failed";
           t.error = { code, message };
         });
@@ -168,6 +170,8 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     await changed(ran.id, (task) => {
       if (task.status !== "working" || requestIdOf(task) !== requestIdOf(ran)) return null;
       if ("prompt" in read) {
+        // Replayed by a connector that took the turn up again, and answered before: not open again.
+        if (task.answers?.some((answer) => answer.prompt_id === read.prompt.prompt_id)) return null;
         task.prompt = read.prompt;
       } else {
         if (task.prompt?.prompt_id !== read.withdrawal.prompt_id) return null;
@@ -236,6 +240,8 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         if (isTerminal(task.status) || isRunning(requestIdOf(task))) return null;
         task.status = "working";
         task.attempts += 1;
+        // A new attempt asks anew: an answer of an earlier one must not answer its prompts.
+        if (task.answers) task.answers = undefined;
         // Taken from a person it was offered to: their reply is refused now. (Guarded: most tasks were never
         // offered, and a start should not grow their record by a field.)
         if (task.inbox_ask) task.inbox_ask = undefined;
@@ -264,7 +270,11 @@ export function createTaskRunner(options: TaskRunnerOptions) {
         if (task.inbox_ask) task.inbox_ask = undefined;
         return task;
       });
-      return held && task ? pendingFor(task, config) : null;
+      if (!held || !task) return null;
+      const pending = pendingFor(task, config);
+      // Answers it may not have got (given while it was away, or lost with its socket) go out once it resumes.
+      for (const answer of task.answers ?? []) pending.keepAnswer(answer);
+      return pending;
     },
 
     /**

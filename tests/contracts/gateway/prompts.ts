@@ -148,6 +148,43 @@ export function promptsContract(ctx: () => GatewayContext): void {
       }
     });
 
+    it("gives a live call's agent an answer its socket lost, when it resumes the call on a new one", async () => {
+      const balancer = await startBalancer(() => [ctx().gateway.url]);
+      try {
+        const { user, agent, connected } = await setup("prompt-live-lost", balancer.url);
+        let requestId = "";
+        let answered: Promise<{ status: number }> | undefined;
+        const res = await user.api.stream(
+          `/v1/agents/${agent.name}/messages`,
+          { message: "write it" },
+          {
+            onEvent: (event) => {
+              if (event.event !== "permission") return;
+              balancer.partition();
+              answered = user.api
+                .post(`/v1/agents/${agent.name}/messages/${requestId}/input`, {
+                  prompt_id: "p1",
+                  decision: "allow",
+                })
+                .then((answer) => {
+                  balancer.dropAll();
+                  return answer;
+                });
+            },
+            onResponse: (response) => {
+              requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
+            },
+          },
+        );
+        expect((await answered)?.status).toBe(200);
+        expect(eventData(res.events, "done")[0]?.result, JSON.stringify(res.events)).toBe("allow");
+        expect(connected.statuses.filter((s) => s.type === "connected").length).toBe(2);
+        connected.stop();
+      } finally {
+        await balancer.stop();
+      }
+    });
+
     it("takes an answer while the agent is reconnecting, and gives it to the agent when it is back", async () => {
       let reachable = true;
       const balancer = await startBalancer(() => (reachable ? [ctx().gateway.url] : []));
@@ -165,6 +202,35 @@ export function promptsContract(ctx: () => GatewayContext): void {
         expect(answered.status).toBe(200);
         reachable = true;
         expect((await completed(user, taskId)).result).toBe("deny");
+        connected.stop();
+      } finally {
+        await balancer.stop();
+      }
+    });
+
+    it("gives the agent an answer taken while it was away past its grace window, when it takes the task up again", async () => {
+      // Past the grace window the task goes back to the queue; the connector still holds the turn and resumes it
+      // (from the start) when it is back. The answer lives in the task's record, not only in the gateway's memory.
+      let reachable = true;
+      const balancer = await startBalancer(() => (reachable ? [ctx().gateway.url] : []));
+      try {
+        const { user, agent, connected } = await setup("prompt-answer-past-grace", balancer.url);
+        const taskId = await waitingTask(user, agent.name);
+        reachable = false;
+        balancer.dropAll();
+        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
+          prompt_id: "p1",
+          decision: "allow",
+          message: "later",
+        });
+        expect(answered.status).toBe(200);
+        await waitFor(async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "submitted", {
+          timeoutMs: 10_000,
+          what: "the task back in the queue after the grace window",
+        });
+        reachable = true;
+        expect((await completed(user, taskId)).result).toBe("allow: later");
+        expect(connected.requests.length).toBe(1); // resumed, not delivered again
         connected.stop();
       } finally {
         await balancer.stop();

@@ -175,6 +175,40 @@ export function resilienceContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("does not show an answered prompt again when the agent replays its turn to a restarted gateway", async () => {
+      const { gateway } = ctx();
+      const { user, agent } = await setup("restart-answered");
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const connected = await connectAgent(gateway.url, user.token, agent.name, async (_request, reply) => {
+        const answer = await reply.ask({ prompt_id: "p1", tool: "Bash", summary: "Run: make" });
+        reply.chunk(`the caller said ${answer.decision}; building`);
+        await released;
+        reply.done("built");
+      });
+      const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "build",
+        async: true,
+      });
+      const taskId = accepted.body.task_id;
+      const status = async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status as string;
+      await waitFor(async () => (await status()) === "input-required", { what: "the prompt" });
+      await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p1", decision: "allow" });
+      await waitFor(async () => (await status()) === "working", { what: "the answer taken" });
+      await gateway.restart();
+      // The connector replays the turn from its start, prompt included: the task must stay working.
+      await waitFor(() => connected.client.connected, { timeoutMs: 10_000, what: "reconnect" });
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        seen.add(await status());
+        await sleep(25);
+      }
+      expect([...seen]).toEqual(["working"]);
+      release();
+      await waitFor(async () => (await status()) === "completed", { what: "task completion" });
+      connected.stop();
+    });
+
     it("completes a task whose agent finished while the gateway was down", async () => {
       const { gateway } = ctx();
       const { user, agent } = await setup("done-while-down");
