@@ -185,56 +185,56 @@ export function promptsContract(ctx: () => GatewayContext): void {
       }
     });
 
-    it("takes an answer while the agent is reconnecting, and gives it to the agent when it is back", async () => {
+    /**
+     * Cuts `setup`'s agent off while its task waits on the prompt (a balancer that refuses it), answers the prompt,
+     * waits `away` more, lets the agent back, and returns the task as it completed.
+     */
+    async function answerWhileAway(
+      name: string,
+      answer: Record<string, unknown>,
+      away: (user: Awaited<ReturnType<typeof setup>>["user"], taskId: string) => Promise<unknown>,
+    ) {
       let reachable = true;
       const balancer = await startBalancer(() => (reachable ? [ctx().gateway.url] : []));
       try {
-        const { user, agent, connected } = await setup("prompt-answer-away", balancer.url);
+        const { user, agent, connected } = await setup(name, balancer.url);
         const taskId = await waitingTask(user, agent.name);
         reachable = false;
         balancer.dropAll();
         await waitFor(() => !connected.client.connected, { what: "the agent cut off" });
         await sleep(100); // the gateway sees the socket close
-        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
-          prompt_id: "p1",
-          decision: "deny",
-        });
+        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, { prompt_id: "p1", ...answer });
         expect(answered.status).toBe(200);
+        await away(user, taskId);
         reachable = true;
-        expect((await completed(user, taskId)).result).toBe("deny");
+        const done = await completed(user, taskId);
+        expect(connected.requests.length).toBe(1); // resumed, not delivered again
         connected.stop();
+        return done;
       } finally {
         await balancer.stop();
       }
+    }
+
+    it("takes an answer while the agent is reconnecting, and gives it to the agent when it is back", async () => {
+      const done = await answerWhileAway("prompt-answer-away", { decision: "deny" }, () => sleep(50));
+      expect(done.result).toBe("deny");
     });
 
     it("gives the agent an answer taken while it was away past its grace window, when it takes the task up again", async () => {
       // Past the grace window the task goes back to the queue; the connector still holds the turn and resumes it
       // (from the start) when it is back. The answer lives in the task's record, not only in the gateway's memory.
-      let reachable = true;
-      const balancer = await startBalancer(() => (reachable ? [ctx().gateway.url] : []));
-      try {
-        const { user, agent, connected } = await setup("prompt-answer-past-grace", balancer.url);
-        const taskId = await waitingTask(user, agent.name);
-        reachable = false;
-        balancer.dropAll();
-        const answered = await user.api.post(`/v1/tasks/${taskId}/input`, {
-          prompt_id: "p1",
-          decision: "allow",
-          message: "later",
-        });
-        expect(answered.status).toBe(200);
-        await waitFor(async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "submitted", {
+      const backInQueue = (user: Awaited<ReturnType<typeof setup>>["user"], taskId: string) =>
+        waitFor(async () => (await user.api.get(`/v1/tasks/${taskId}`)).body.status === "submitted", {
           timeoutMs: 10_000,
           what: "the task back in the queue after the grace window",
         });
-        reachable = true;
-        expect((await completed(user, taskId)).result).toBe("allow: later");
-        expect(connected.requests.length).toBe(1); // resumed, not delivered again
-        connected.stop();
-      } finally {
-        await balancer.stop();
-      }
+      const done = await answerWhileAway(
+        "prompt-answer-past-grace",
+        { decision: "allow", message: "later" },
+        backInQueue,
+      );
+      expect(done.result).toBe("allow: later");
     });
 
     it("over A2A: a blocking SendMessage stops at INPUT_REQUIRED, and a message on the task answers it", async () => {
