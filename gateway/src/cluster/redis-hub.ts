@@ -261,8 +261,10 @@ export class RedisAgentHub implements AgentHub {
    * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
    * that node's verdict (the call service has already checked the task and its open prompt in the store); a live
    * call's answer is first checked against its acknowledgement (its caller) and its output log (a withdrawn prompt).
-   * Every answer taken is also kept in Redis: the agent may resume the request on another node (a reconnect lands
-   * anywhere), which sends it again, as the node it was sent from does when the agent comes back there.
+   * Every answer taken is also kept in Redis: the agent may resume a live call on another node (a reconnect lands
+   * anywhere), which sends it again, as the node it was sent from does when the agent comes back there. A task's copy
+   * goes unread (its record keeps its answers, `TaskRecord.answers`): the hub cannot tell a task's request id from a
+   * live call's, and an answer is a person's action, rare enough for one more Redis call.
    */
   async answer(
     agentId: string,
