@@ -8,6 +8,7 @@ import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
+import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
@@ -94,6 +95,66 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     });
     expect(offline.body.error.code).toBe("agent_offline");
   });
+
+  /**
+   * A live call from node B to the agent on node A asks a prompt; the agent moves to node B before the caller answers
+   * through `answerVia` (its new node, or the one it left). Node B took the call up from the log's last seq, after
+   * the prompt: it must still know the prompt is open.
+   */
+  async function promptAcrossMove(name: string, answerVia: () => GatewayProcess) {
+    const { user, agent, viaB } = await setup(name);
+    let target = nodeA.url;
+    const balancer = await startBalancer(() => [target]);
+    try {
+      const connected = await connectAgent(balancer.url, user.token, agent.name, async (_request, reply) => {
+        const answer = await reply.ask({
+          prompt_id: "p1",
+          tool: "Write",
+          input: {},
+          summary: "Write notes.md",
+        });
+        reply.done(answer.decision);
+      });
+      let requestId = "";
+      let answered: Promise<{ status: number; body: unknown }> | undefined;
+      const res = await viaB.stream(
+        `/v1/agents/${agent.name}/messages`,
+        { message: "write it" },
+        {
+          onResponse: (response) => {
+            requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
+          },
+          onEvent: (event) => {
+            if (event.event !== "permission") return;
+            target = nodeB.url;
+            balancer.dropAll();
+            answered = (async () => {
+              await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2, {
+                what: "the agent back, on node B",
+              });
+              return apiClient(answerVia().url, user.token).post(
+                `/v1/agents/${agent.name}/messages/${requestId}/input`,
+                { prompt_id: "p1", decision: "allow" },
+              );
+            })();
+          },
+        },
+      );
+      const answer = await answered;
+      expect(answer?.status, JSON.stringify(answer?.body)).toBe(200);
+      expect(eventData(res.events, "permission")).toHaveLength(1);
+      expect(eventData(res.events, "done")[0]?.result, JSON.stringify(res.events)).toBe("allow");
+      connected.stop();
+    } finally {
+      await balancer.stop();
+    }
+  }
+
+  it("takes the answer to a live call's prompt asked before the agent moved to another node, on that node", () =>
+    promptAcrossMove("prompt-move-new", () => nodeB));
+
+  it("takes the answer to a live call's prompt asked before the agent moved, on the node it left", () =>
+    promptAcrossMove("prompt-move-old", () => nodeA));
 
   it("revoking a token on node B closes the agent's socket on node A within 1 s", async () => {
     const { user, agent } = await setup("revoke-user");

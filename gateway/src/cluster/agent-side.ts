@@ -59,10 +59,19 @@ export class AgentSide {
    * and re-attached as they come and go, so an abandoned call is canceled as on one node); `log` is an owner of
    * the request, so the log gets all output whether or not a caller is following. `follower` is the node whose
    * callers follow a live call (null once they left): if that node dies, its callers are gone without a release.
+   * `adopted`: a request this node took over from another (`adopt`), which an answer can reach before the agent's
+   * socket is linked here.
    */
   readonly #served = new Map<
     string,
-    { agentId: string; caller: RelaySink; log: RelaySink; muted: boolean; follower: string | null }
+    {
+      agentId: string;
+      caller: RelaySink;
+      log: RelaySink;
+      muted: boolean;
+      follower: string | null;
+      adopted: PendingRequest | null;
+    }
   >();
 
   readonly #onClaimed: (agentId: string, held: string[], epoch: number | null) => void;
@@ -107,7 +116,14 @@ export class AgentSide {
         this.#served.delete(requestId);
       },
     };
-    const entry = { agentId, caller, log, muted: false, follower: null as string | null };
+    const entry = {
+      agentId,
+      caller,
+      log,
+      muted: false,
+      follower: null as string | null,
+      adopted: null as PendingRequest | null,
+    };
     this.#served.set(requestId, entry);
     return caller;
   }
@@ -238,10 +254,13 @@ export class AgentSide {
       const limits = liveCallLimits(ack.call, this.#syncTimeoutMs, Date.now());
       const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), limits);
       pending.lastSeq = lastSeq;
+      // Prompts it asked on the node it left are open here too, and answers given since are sent on resume.
+      pending.replayPermissions(await this.#log.permissionDeltas(id));
       for (const answer of await this.#keptAnswers(id)) pending.keepAnswer(answer);
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);
       served.follower = ack.follower ?? null; // watched here from now on (see releaseAbandoned)
+      served.adopted = pending;
       adopted.push(pending);
     }
     return adopted;
@@ -308,9 +327,16 @@ export class AgentSide {
           return this.release(agentId, requestId);
         case "cancel":
           return this.#local.cancel(agentId, requestId);
-        case "answer":
-          await this.#local.answer(agentId, requestId, String(command.user), command.answer as PromptAnswer);
+        case "answer": {
+          const user = String(command.user);
+          const answer = command.answer as PromptAnswer;
+          if ((await this.#local.answer(agentId, requestId, user, answer)) !== "not_found") return;
+          // Sent while this node takes the request over (after it read the kept answers, before the agent's socket
+          // is linked): kept with the request, which sends it after `welcome`.
+          const adopted = this.#served.get(requestId)?.adopted;
+          if (adopted?.call.user === user) adopted.answerPrompt(null, answer);
           return;
+        }
         case "taskQueued":
           return this.#local.taskQueued(agentId, String(command.taskId));
         case "disconnectToken":

@@ -273,7 +273,16 @@ export class RedisAgentHub implements AgentHub {
     answer: PromptAnswer,
   ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
-    if (local === "sent") await this.#agentSide.keepAnswer(requestId, answer);
+    if (local === "sent") {
+      await this.#agentSide.keepAnswer(requestId, answer);
+      // Taken by this node's copy of a request whose agent is not here now: if it resumed the request on another
+      // node, which may have read the kept answers before this one, that node is told too.
+      if (!(await this.#local.isOnline([agentId])).get(agentId)) {
+        const home = (await this.#presence.homes([agentId])).get(agentId);
+        if (home && home.node !== this.#options.nodeId)
+          await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
+      }
+    }
     if (local !== "not_found") return local;
     const home = (await this.#presence.homes([agentId])).get(agentId);
     if (home?.node === this.#options.nodeId) return "not_found";

@@ -53,6 +53,22 @@ redis.call('PUBLISH', ARGV[5], wake)
 return 1`;
 
 /**
+ * The entries of a log that may be permission chunks (a JSON-escaped delta cannot contain the pattern's bare quotes;
+ * the caller checks each entry's kind anyway).
+ */
+const PERMISSION_ENTRIES = `
+local found, from = {}, '-'
+repeat
+  local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 500)
+  for _, entry in ipairs(page) do
+    local value = entry[2][2]
+    if string.find(value, '"kind":"permission"', 1, true) then found[#found + 1] = value end
+    from = '(' .. entry[1]
+  end
+until #page < 500
+return found`;
+
+/**
  * Entries up to this size ride on their wake-up, so a follower that is caught up delivers them without reading the
  * stream (a round trip per wake-up, on every cross-node chunk's way). Larger ones (a long result) are read. Kept
  * small: what is published waits in the subscriber's output buffer, which Redis cuts off past its limit (8 MB for a
@@ -124,21 +140,26 @@ export class RequestLog {
   }
 
   /**
-   * Whether the agent withdrew prompt `promptId` of this request (decided it by itself): read from the log, so any
-   * node can refuse a late answer, not only the one holding the agent. Answers are rare; the scan stops at the
-   * kept entries (`maxEntries`).
+   * The deltas of the request's permission chunks still kept (`maxEntries`), oldest first: its prompts and their
+   * withdrawals. Filtered in Redis, so a long output is not sent over for the few chunks that ask. Read when an answer
+   * comes and when a node takes a live call over, both rare.
    */
-  async withdrew(requestId: string, promptId: string): Promise<boolean> {
-    for (let after = 0; ; ) {
-      const entries = await this.read(requestId, after);
-      if (entries === "gap" || entries.length === 0) return false;
-      for (const entry of entries) {
-        if (entry.type !== "chunk" || entry.kind !== "permission") continue;
-        const read = readPermissionDelta(entry.delta);
-        if (read && "withdrawal" in read && read.withdrawal.prompt_id === promptId) return true;
-      }
-      after = entries[entries.length - 1]!.seq;
+  async permissionDeltas(requestId: string): Promise<string[]> {
+    const values = (await this.#redis.call("EVAL", PERMISSION_ENTRIES, 1, this.#key(requestId))) as unknown[];
+    const deltas: string[] = [];
+    for (const value of values) {
+      const entry = JSON.parse(String(value)) as LogEntry;
+      if (entry.type === "chunk" && entry.kind === "permission") deltas.push(entry.delta);
     }
+    return deltas;
+  }
+
+  /** Whether the agent withdrew prompt `promptId` of this request (decided it by itself), so any node can say so. */
+  async withdrew(requestId: string, promptId: string): Promise<boolean> {
+    return (await this.permissionDeltas(requestId)).some((delta) => {
+      const read = readPermissionDelta(delta);
+      return read !== null && "withdrawal" in read && read.withdrawal.prompt_id === promptId;
+    });
   }
 
   /**

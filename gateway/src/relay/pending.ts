@@ -256,6 +256,15 @@ export class PendingRequest {
     return this.#inputFrame(answer);
   }
 
+  /**
+   * Takes up the prompts and withdrawals of permission chunks relayed before this process held the request (a
+   * cluster node adopting a live call whose output went on from the log's last seq): a prompt still open there can
+   * be answered here.
+   */
+  replayPermissions(deltas: string[]): void {
+    for (const delta of deltas) this.#permissionChunk(delta);
+  }
+
   /** Sends the answers given so far on the socket the agent resumed this request on (see `answerPrompt`). */
   resendAnswers(link: AgentConnection): void {
     for (const answer of this.#prompts?.answered ?? []) link.send(this.#inputFrame(answer));
