@@ -156,6 +156,47 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   it("takes the answer to a live call's prompt asked before the agent moved, on the node it left", () =>
     promptAcrossMove("prompt-move-old", () => nodeA));
 
+  it("refuses on node B, as node A would, an answer to a live call's prompt on A that was never asked or is answered already", async () => {
+    const { user, agent, viaB } = await setup("prompt-cross-refusals");
+    const connected = await connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
+      const answer = await reply.ask({
+        prompt_id: "p1",
+        tool: "Write",
+        input: {},
+        summary: "Write notes.md",
+      });
+      reply.done(answer.decision);
+    });
+    await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
+    let requestId = "";
+    type Answered = { status: number; body: { error?: { code: string } } };
+    let answers: Promise<Answered[]> | undefined;
+    const res = await viaB.stream(
+      `/v1/agents/${agent.name}/messages`,
+      { message: "write it" },
+      {
+        onResponse: (response) => {
+          requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
+        },
+        onEvent: (event) => {
+          if (event.event !== "permission") return;
+          const input = `/v1/agents/${agent.name}/messages/${requestId}/input`;
+          answers = (async () => [
+            await viaB.post(input, { prompt_id: "p-never-asked", decision: "allow" }),
+            await viaB.post(input, { prompt_id: "p1", decision: "allow" }),
+            await viaB.post(input, { prompt_id: "p1", decision: "deny" }),
+          ])();
+        },
+      },
+    );
+    const [unknown, taken, again] = (await answers)! as [Answered, Answered, Answered];
+    expect([unknown.status, unknown.body.error?.code]).toEqual([404, "prompt_not_found"]);
+    expect(taken.status).toBe(200);
+    expect([again.status, again.body.error?.code]).toEqual([404, "prompt_not_found"]);
+    expect(eventData(res.events, "done")[0]?.result).toBe("allow");
+    connected.stop();
+  });
+
   it("revoking a token on node B closes the agent's socket on node A within 1 s", async () => {
     const { user, agent } = await setup("revoke-user");
     const connected = await connectAgent(nodeA.url, user.token, agent.name);

@@ -162,7 +162,8 @@ export class AgentSide {
     );
   }
 
-  async #keptAnswers(requestId: string): Promise<PromptAnswer[]> {
+  /** The answers kept for `requestId` (`keepAnswer`), oldest first. */
+  async keptAnswers(requestId: string): Promise<PromptAnswer[]> {
     const raw = (await this.#redis.call("LRANGE", this.#answersKey(requestId), 0, -1)) as unknown[];
     return raw.map((item) => JSON.parse(String(item)) as PromptAnswer);
   }
@@ -255,8 +256,8 @@ export class AgentSide {
       const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), limits);
       pending.lastSeq = lastSeq;
       // Prompts it asked on the node it left are open here too, and answers given since are sent on resume.
-      pending.replayPermissions(await this.#log.permissionDeltas(id));
-      for (const answer of await this.#keptAnswers(id)) pending.keepAnswer(answer);
+      pending.replayPermissions((await this.#log.permissions(id)).deltas);
+      for (const answer of await this.keptAnswers(id)) pending.keepAnswer(answer);
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);
       served.follower = ack.follower ?? null; // watched here from now on (see releaseAbandoned)

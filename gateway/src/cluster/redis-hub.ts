@@ -17,6 +17,7 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
+import { PromptBook, type PromptVerdict } from "../relay/prompt-book.ts";
 import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type AckOutcome, AgentSide } from "./agent-side.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
@@ -259,8 +260,9 @@ export class RedisAgentHub implements AgentHub {
 
   /**
    * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
-   * that node's verdict (the call service has already checked the task and its open prompt in the store); a live
-   * call's answer is first checked against its acknowledgement (its caller) and its output log (a withdrawn prompt).
+   * that node's verdict: a task's answer was checked against its record (`ofTask`), and a live call's is checked here
+   * against its acknowledgement (its caller), its output log (the prompt was asked and not withdrawn) and the answers
+   * kept (not answered already), as the node holding the call would.
    * Every answer taken is also kept in Redis: the agent may resume a live call on another node (a reconnect lands
    * anywhere), which sends it again, as the node it was sent from does when the agent comes back there. A task's copy
    * goes unread (its record keeps its answers, `TaskRecord.answers`): the hub cannot tell a task's request id from a
@@ -271,6 +273,7 @@ export class RedisAgentHub implements AgentHub {
     requestId: string,
     user: string,
     answer: PromptAnswer,
+    options: { ofTask?: boolean } = {},
   ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
     if (local === "sent") {
@@ -290,13 +293,33 @@ export class RedisAgentHub implements AgentHub {
     const known = ack?.ok === true && ack.call.agentId === agentId;
     if (known) {
       if (ack.user !== user) return "not_found";
-      if (await this.#log.withdrew(requestId, answer.prompt_id)) return "withdrawn";
+      if (!options.ofTask) {
+        const verdict = await this.#liveCallVerdict(requestId, answer.prompt_id);
+        if (verdict !== "open") return verdict;
+      }
     }
     // No node holds the agent (it is reconnecting): the answer waits for the node it resumes the request on.
     if (!home && !known) return "not_found";
     await this.#agentSide.keepAnswer(requestId, answer);
     if (home) await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
     return "sent";
+  }
+
+  /**
+   * What an answer to a live call's prompt meets, read from the call's log and the answers kept. A prompt the log
+   * does not show counts as open when the log no longer holds its start (a long output trimmed it away).
+   */
+  async #liveCallVerdict(requestId: string, promptId: string): Promise<PromptVerdict> {
+    const [{ deltas, fromStart }, kept] = await Promise.all([
+      this.#log.permissions(requestId),
+      this.#agentSide.keptAnswers(requestId),
+    ]);
+    const book = new PromptBook();
+    for (const answer of kept) book.keep(answer);
+    for (const delta of deltas) book.note(delta);
+    const verdict = book.verdict(promptId);
+    const answered = kept.some((answer) => answer.prompt_id === promptId);
+    return verdict === "not_found" && !fromStart && !answered ? "open" : verdict;
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {

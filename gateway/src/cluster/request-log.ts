@@ -12,7 +12,7 @@
  * already trimmed away gets `gap`, like a local re-attach that came too late.
  * @module
  */
-import { type ChunkKind, type DoneFrame, readPermissionDelta } from "../protocol/index.ts";
+import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import type { RedisCaller } from "./presence.ts";
 
 export type LogEntry =
@@ -53,14 +53,15 @@ redis.call('PUBLISH', ARGV[5], wake)
 return 1`;
 
 /**
- * The entries of a log that may be permission chunks (a JSON-escaped delta cannot contain the pattern's bare quotes;
- * the caller checks each entry's kind anyway).
+ * The id of the log's first entry kept ('' when it has none), then every entry that may be a permission chunk (a
+ * JSON-escaped delta cannot contain the pattern's bare quotes; the caller checks each entry's kind anyway).
  */
 const PERMISSION_ENTRIES = `
-local found, from = {}, '-'
+local found, from = {''}, '-'
 repeat
   local page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 500)
   for _, entry in ipairs(page) do
+    if found[1] == '' then found[1] = entry[1] end
     local value = entry[2][2]
     if string.find(value, '"kind":"permission"', 1, true) then found[#found + 1] = value end
     from = '(' .. entry[1]
@@ -141,25 +142,23 @@ export class RequestLog {
 
   /**
    * The deltas of the request's permission chunks still kept (`maxEntries`), oldest first: its prompts and their
-   * withdrawals. Filtered in Redis, so a long output is not sent over for the few chunks that ask. Read when an answer
-   * comes and when a node takes a live call over, both rare.
+   * withdrawals; `fromStart` when the log still holds its first chunk (none was trimmed away). Filtered in Redis, so
+   * a long output is not sent over for the few chunks that ask. Read when an answer comes from another node and when
+   * a node takes a live call over, both rare.
    */
-  async permissionDeltas(requestId: string): Promise<string[]> {
-    const values = (await this.#redis.call("EVAL", PERMISSION_ENTRIES, 1, this.#key(requestId))) as unknown[];
+  async permissions(requestId: string): Promise<{ deltas: string[]; fromStart: boolean }> {
+    const [first, ...values] = (await this.#redis.call(
+      "EVAL",
+      PERMISSION_ENTRIES,
+      1,
+      this.#key(requestId),
+    )) as unknown[];
     const deltas: string[] = [];
     for (const value of values) {
       const entry = JSON.parse(String(value)) as LogEntry;
       if (entry.type === "chunk" && entry.kind === "permission") deltas.push(entry.delta);
     }
-    return deltas;
-  }
-
-  /** Whether the agent withdrew prompt `promptId` of this request (decided it by itself), so any node can say so. */
-  async withdrew(requestId: string, promptId: string): Promise<boolean> {
-    return (await this.permissionDeltas(requestId)).some((delta) => {
-      const read = readPermissionDelta(delta);
-      return read !== null && "withdrawal" in read && read.withdrawal.prompt_id === promptId;
-    });
+    return { deltas, fromStart: String(first) === "1-0" };
   }
 
   /**

@@ -51,7 +51,7 @@ export function createPromptAnswering(deps: {
       throw promptNotFound(answer);
     const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
     const requestId = task ? requestIdOf(task) : (target as { requestId: string }).requestId;
-    const outcome = await hub.answer(agentId, requestId, caller.user, answer);
+    const outcome = await hub.answer(agentId, requestId, caller.user, answer, { ofTask: task !== null });
     if (outcome === "unsupported") {
       throw new ApiError(
         409,

@@ -8,14 +8,12 @@
 import {
   type ChunkKind,
   type DoneFrame,
-  type PermissionPrompt,
   PROMPTS_SINCE_VERSION,
   type PromptAnswer,
-  type PromptWithdrawal,
-  readPermissionDelta,
 } from "../protocol/index.ts";
 import { extended } from "../util/extended.ts";
 import type { AgentConnection } from "./connection.ts";
+import { PromptBook } from "./prompt-book.ts";
 import type { PromptAnswerOutcome, RelayCall, RelaySink } from "./types.ts";
 
 /** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
@@ -65,16 +63,10 @@ export class PendingRequest {
   #droppedThrough = 0;
   #outcome: Outcome | null = null;
   /**
-   * Permission prompts the agent is waiting on, by id (a caller may answer each once), and those it withdrew
-   * (decided by itself, e.g. on its timeout), so a late answer is told so. Made on the first prompt: most
-   * requests never ask, and a relayed call allocated these two maps for nothing. `answered` keeps the answers sent
-   * (see `answerPrompt`) until the request ends.
+   * The request's permission prompts and the answers sent (see `answerPrompt`), until it ends. Made on the first
+   * prompt: most requests never ask, and a relayed call allocated its maps for nothing.
    */
-  #prompts: {
-    open: Map<string, PermissionPrompt>;
-    withdrawn: Map<string, PromptWithdrawal>;
-    answered: PromptAnswer[];
-  } | null = null;
+  #prompts: PromptBook | null = null;
   /** A task's: settles once its outcome is saved (its agent's final frame is acked only then). */
   outcomeStored: Promise<void> | undefined;
   /** Set while a task's ending waits for its save before callers are told (see #announce). */
@@ -116,7 +108,7 @@ export class PendingRequest {
     if (seq <= this.lastSeq || this.#outcome) return;
     this.lastSeq = seq;
     this.lastWriteAt = now;
-    if (kind === "permission") this.#permissionChunk(delta);
+    if (kind === "permission") this.#book().note(delta);
     this.#remember({ seq, kind, delta });
     for (const sink of this.#owners) sink.chunk(seq, kind, delta);
     for (const sink of this.#callers) sink.chunk(seq, kind, delta);
@@ -236,9 +228,8 @@ export class PendingRequest {
    * one takes it. The connector drops an answer to a prompt it no longer holds, so one that arrived is not taken twice.
    */
   answerPrompt(link: AgentConnection | null, answer: PromptAnswer): PromptAnswerOutcome {
-    const prompts = this.#prompts;
-    if (prompts?.withdrawn.has(answer.prompt_id)) return "withdrawn";
-    if (!prompts?.open.has(answer.prompt_id)) return "not_found";
+    const verdict = this.#prompts?.verdict(answer.prompt_id) ?? "not_found";
+    if (verdict !== "open") return verdict;
     if (link && (link.identity?.protocol ?? 1) < PROMPTS_SINCE_VERSION) return "unsupported";
     const frame = this.keepAnswer(answer); // kept also with no socket now: `link?.send(…)` would skip its argument
     link?.send(frame);
@@ -250,9 +241,7 @@ export class PendingRequest {
    * (a task's record keeps them; in a cluster, one another node took for a live call). Returns its frame.
    */
   keepAnswer(answer: PromptAnswer): object {
-    this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
-    this.#prompts.open.delete(answer.prompt_id);
-    this.#prompts.answered.push(answer);
+    this.#book().keep(answer);
     return this.#inputFrame(answer);
   }
 
@@ -262,7 +251,13 @@ export class PendingRequest {
    * be answered here.
    */
   replayPermissions(deltas: string[]): void {
-    for (const delta of deltas) this.#permissionChunk(delta);
+    for (const delta of deltas) this.#book().note(delta);
+  }
+
+  /** The request's prompts, made on first use. */
+  #book(): PromptBook {
+    if (!this.#prompts) this.#prompts = new PromptBook();
+    return this.#prompts;
   }
 
   /** Sends the answers given so far on the socket the agent resumed this request on (see `answerPrompt`). */
@@ -273,21 +268,6 @@ export class PendingRequest {
   #inputFrame(answer: PromptAnswer): object {
     // The frame's own fields last: whatever a door let through in `answer` can never retype or re-aim the frame.
     return extended(answer, { type: "input" as const, id: this.call.requestId });
-  }
-
-  /** Opens or closes a prompt; a chunk that is neither is not one anyone can answer (callers still see it). */
-  #permissionChunk(delta: string): void {
-    const read = readPermissionDelta(delta);
-    if (!read) return;
-    this.#prompts ??= { open: new Map(), withdrawn: new Map(), answered: [] };
-    const prompts = this.#prompts;
-    if ("prompt" in read) {
-      // A prompt answered already, replayed by a connector that resumes the request from the start (a task taken up
-      // again): not open again.
-      if (!prompts.answered.some((a) => a.prompt_id === read.prompt.prompt_id))
-        prompts.open.set(read.prompt.prompt_id, read.prompt);
-    } else if (prompts.open.delete(read.withdrawal.prompt_id))
-      prompts.withdrawn.set(read.withdrawal.prompt_id, read.withdrawal);
   }
 
   #remember(chunk: RelayedChunk): void {

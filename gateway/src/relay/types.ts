@@ -84,13 +84,15 @@ export interface AgentHub {
   /**
    * Passes a caller's answer to a permission prompt of its running request to the agent. "not_found": no such
    * request of this user here, or no such open prompt; "withdrawn": the agent already decided that prompt by itself
-   * (its timeout); "unsupported": the agent's connector predates prompts.
+   * (its timeout); "unsupported": the agent's connector predates prompts. `ofTask`: the answer is to a task's
+   * prompt, already checked against the task's record (a hub that does not hold the request need not check it again).
    */
   answer(
     agentId: string,
     requestId: string,
     user: string,
     answer: PromptAnswer,
+    options?: { ofTask?: boolean },
   ): Promise<PromptAnswerOutcome>;
   /** Stops a live call or a delivered task (sends `cancel` to the agent). */
   cancel(agentId: string, requestId: string): Promise<void>;
