@@ -2,6 +2,7 @@
  * Two gateway nodes (Bun and Deno) on one redis-server with AGENT_MESH_CLUSTER=redis: the agent's socket is on node
  * A, every call comes in through node B. Stream, sync, async, busy, offline and revocation behave as on one node.
  */
+import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, eventData } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
@@ -9,7 +10,7 @@ import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { startBalancer } from "../helpers/tcp-balancer.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
 
@@ -196,6 +197,117 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     expect(eventData(res.events, "done")[0]?.result).toBe("allow");
     connected.stop();
   });
+
+  /**
+   * A task on node A is followed through `via` (the agent's node, or the other one); its connector restarts having lost
+   * the turn, so the task goes back to the queue and its next delivery starts again from seq 1. The follower sees the
+   * first delivery, then the second: each chunk once, none of the first one's again.
+   */
+  async function followRequeued(name: string, via: () => GatewayProcess) {
+    const { user, agent, viaB } = await setup(name);
+    const first = await connectAgent(nodeA.url, user.token, agent.name, (_request, reply) => {
+      for (let i = 1; i <= 3; i++) reply.chunk(`a${i},`);
+    });
+    await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
+    const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
+    const res = await fetch(`${via().url}/v1/tasks/${accepted.body.task_id}/events`, {
+      headers: { authorization: `Bearer ${user.token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    let second: Promise<{ stop(): void }> | undefined;
+    const seen: string[] = [];
+    const parser = createParser({
+      onEvent: (event) => {
+        const data = JSON.parse(event.data);
+        seen.push(event.event === "chunk" ? data.delta : `${event.event}:${data.status}`);
+        if (data.delta !== "a3," || second) return;
+        first.stop();
+        second = connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
+          await sleep(200);
+          reply.chunk("b1,");
+          await sleep(200);
+          reply.chunk("b2,");
+          reply.done("B");
+        });
+      },
+    });
+    const decoder = new TextDecoder();
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(part, { stream: true }));
+    expect(seen).toEqual([
+      "status:working",
+      "a1,",
+      "a2,",
+      "a3,",
+      "status:working",
+      "b1,",
+      "b2,",
+      "done:completed",
+    ]);
+    (await second)?.stop();
+  }
+
+  it("a task followed on its agent's node shows its next delivery once it went back to the queue", () =>
+    followRequeued("requeue-followed-a", () => nodeA));
+
+  it("a task followed on another node shows its next delivery once it went back to the queue", () =>
+    followRequeued("requeue-followed-b", () => nodeB));
+
+  /**
+   * A task runs on node A, followed through `via`; its agent moves to node B while its connector holds the turn, and
+   * finishes it there. The follower gets each chunk once, the part from node B too, and the ending (it hung before).
+   */
+  async function followMoved(name: string, via: () => GatewayProcess) {
+    const { user, agent, viaB } = await setup(name);
+    let target = nodeA.url;
+    const balancer = await startBalancer(() => [target]);
+    try {
+      let moved!: () => void;
+      const movedNow = new Promise<void>((resolve) => {
+        moved = resolve;
+      });
+      const connected = await connectAgent(balancer.url, user.token, agent.name, async (_request, reply) => {
+        for (let i = 1; i <= 3; i++) reply.chunk(`a${i},`);
+        await movedNow;
+        await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2);
+        reply.chunk("b1,");
+        reply.done("B");
+      });
+      await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
+      const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
+      const res = await fetch(`${via().url}/v1/tasks/${accepted.body.task_id}/events`, {
+        headers: { authorization: `Bearer ${user.token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      const chunks: string[] = [];
+      let ending: string | undefined;
+      const parser = createParser({
+        onEvent: (event) => {
+          const data = JSON.parse(event.data);
+          if (event.event === "chunk") chunks.push(data.delta);
+          if (event.event === "done") ending = data.status;
+          if (data.delta !== "a3,") return;
+          target = nodeB.url;
+          balancer.dropAll();
+          moved();
+        },
+      });
+      const decoder = new TextDecoder();
+      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+        parser.feed(decoder.decode(part, { stream: true }));
+      expect(chunks).toEqual(["a1,", "a2,", "a3,", "b1,"]);
+      expect(ending).toBe("completed");
+      connected.stop();
+    } finally {
+      await balancer.stop();
+    }
+  }
+
+  it("a task followed on the node its agent left shows what the agent sends from its new node", () =>
+    followMoved("move-followed-a", () => nodeA));
+
+  it("a task followed on the node its agent moves to shows what the agent sends there", () =>
+    followMoved("move-followed-b", () => nodeB));
 
   it("revoking a token on node B closes the agent's socket on node A within 1 s", async () => {
     const { user, agent } = await setup("revoke-user");

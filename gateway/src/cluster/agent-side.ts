@@ -14,7 +14,7 @@ import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
 import type { RelayCall, RelaySink } from "../relay/types.ts";
 import { logSink } from "./log-sink.ts";
 import type { RedisCaller } from "./presence.ts";
-import type { RequestLog } from "./request-log.ts";
+import { logIdOf, type RequestLog } from "./request-log.ts";
 
 export type Ack =
   /** `follower`: the node whose callers follow a live call (a node that takes the call over watches it too). */
@@ -97,23 +97,36 @@ export class AgentSide {
 
   #ackKey = (requestId: string) => `${this.#prefix}cluster:ack:${requestId}`;
   #answersKey = (requestId: string) => `${this.#prefix}cluster:answers:${requestId}`;
-  /** Registers a request served here; returns the sink that stands for its remote callers. */
-  #serve(agentId: string, requestId: string, afterSeq = 0): RelaySink {
+  /**
+   * Registers a request served here, its output going to the log `logId` (`logIdOf` its call); returns the sink that
+   * stands for its remote callers.
+   */
+  #serve(agentId: string, requestId: string, logId: string, afterSeq = 0): RelaySink {
     const caller: RelaySink = { chunk() {}, done() {}, error() {} };
-    const writer = logSink(this.#log, requestId, (error) => this.#report(error, "cluster-log"), afterSeq);
+    const writer = logSink(this.#log, logId, (error) => this.#report(error, "cluster-log"), afterSeq);
     // A muted request was taken over by another node: this node must not write into its log any more. Forgotten
-    // once it ends: later release/attach commands for it have nothing left to do.
+    // once it ends (unless a later delivery of the task took its place): later release/attach commands for it have
+    // nothing left to do.
+    const forget = () => {
+      if (this.#served.get(requestId) === entry) this.#served.delete(requestId);
+    };
     const log: RelaySink = {
       chunk: (seq, kind, delta) => {
         if (!entry.muted) writer.chunk(seq, kind, delta);
       },
       done: (frame) => {
         if (!entry.muted) writer.done(frame);
-        this.#served.delete(requestId);
+        forget();
       },
       error: (code, message) => {
         if (!entry.muted) writer.error(code, message);
-        this.#served.delete(requestId);
+        forget();
+      },
+      // A task's delivery went back to the queue: its followers elsewhere hear so from its log, and follow the next
+      // delivery's log once it starts.
+      requeued: () => {
+        if (!entry.muted) writer.error("task_requeued", "The task went back to the queue.");
+        forget();
       },
     };
     const entry = {
@@ -209,7 +222,7 @@ export class AgentSide {
    * agent_offline / agent_busy.
    */
   async dispatch(call: RelayCall, follower: string | null): Promise<void> {
-    const caller = this.#serve(call.agentId, call.requestId);
+    const caller = this.#serve(call.agentId, call.requestId, logIdOf(call));
     try {
       await this.#local.dispatch(call, caller);
     } catch (error) {
@@ -236,9 +249,12 @@ export class AgentSide {
   requestSent(pending: PendingRequest): void {
     const { call } = pending;
     const served = this.#served.get(call.requestId);
-    if (served) return pending.addOwner(served.log); // a live call dispatched through `dispatch`
-    if (!pending.isTask) return;
-    this.#serve(call.agentId, call.requestId, pending.lastSeq);
+    if (!pending.isTask) {
+      if (served) pending.addOwner(served.log); // a live call dispatched through `dispatch`
+      return;
+    }
+    // Each delivery of a task has a log of its own; an earlier one still registered here gives way.
+    this.#serve(call.agentId, call.requestId, logIdOf(call), pending.lastSeq);
     pending.addOwner(this.#served.get(call.requestId)!.log);
     this.#writeAck(call.requestId, { ok: true, user: call.user, call }).catch((e) =>
       this.#report(e, "cluster-ack"),
@@ -251,12 +267,13 @@ export class AgentSide {
     for (const { id } of held) {
       const ack = await this.readAck(id);
       if (!ack?.ok || ack.call.agentId !== agentId) continue;
-      const lastSeq = await this.#log.lastSeq(id);
+      const logId = logIdOf(ack.call);
+      const lastSeq = await this.#log.lastSeq(logId);
       const limits = liveCallLimits(ack.call, this.#syncTimeoutMs, Date.now());
-      const pending = new PendingRequest(ack.call, this.#serve(agentId, id, lastSeq), limits);
+      const pending = new PendingRequest(ack.call, this.#serve(agentId, id, logId, lastSeq), limits);
       pending.lastSeq = lastSeq;
       // Prompts it asked on the node it left are open here too, and answers given since are sent on resume.
-      pending.replayPermissions((await this.#log.permissions(id)).deltas);
+      pending.replayPermissions((await this.#log.permissions(logId)).deltas);
       for (const answer of await this.keptAnswers(id)) pending.keepAnswer(answer);
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);

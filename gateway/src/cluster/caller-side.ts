@@ -49,10 +49,13 @@ export interface FollowDeps {
   graceMs: number;
 }
 
-/** Feeds the request's log (after `afterSeq`) into `sink` until it ends; `onStop` runs once it stops. */
+/**
+ * Feeds the request's log (`logId`, after `afterSeq`) into `sink` until it ends; `onStop` runs once it stops. `node`
+ * runs the request (watched: the caller hears `agent_offline` if it goes away and nobody takes the request over).
+ */
 export function followRequest(
   deps: FollowDeps,
-  request: { node: string; agentId: string; requestId: string; afterSeq: number },
+  request: { node: string; agentId: string; logId: string; afterSeq: number },
   sink: RelaySink,
   onStop: () => void,
 ): { stop(): void } {
@@ -82,7 +85,7 @@ export function followRequest(
       .catch(() => {});
   }, deps.keepaliveMs);
   const following = deps.log.follow(
-    request.requestId,
+    request.logId,
     request.afterSeq,
     deps.subscribe,
     (entry) => {

@@ -25,7 +25,7 @@ import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
 import { PresenceKeeper } from "./presence-keeper.ts";
-import { RequestLog } from "./request-log.ts";
+import { logIdOf, RequestLog } from "./request-log.ts";
 import type { WakeBus } from "./wake-bus.ts";
 
 export interface RedisHubOptions {
@@ -225,11 +225,16 @@ export class RedisAgentHub implements AgentHub {
     if (!ack?.ok || ack.call.agentId !== agentId)
       return this.#local.attach(agentId, requestId, follower, sink);
     if (ack.user !== follower.user) return "not_found";
-    const entries = await this.#log.read(requestId, follower.afterSeq, 1);
+    // A task's current delivery (its last acknowledgement) has a log of its own.
+    const logId = logIdOf(ack.call);
+    const entries = await this.#log.read(logId, follower.afterSeq, 1);
     if (entries === "gap") return "gap";
     // Already over: hand the follower the rest and the ending from the log, and say so.
-    const rest = await this.#log.read(requestId, follower.afterSeq);
+    const rest = await this.#log.read(logId, follower.afterSeq);
     const last = rest === "gap" ? undefined : rest[rest.length - 1];
+    // A task's delivery that went back to the queue, its next one not acknowledged yet: nothing to follow now (the
+    // follower looks again), and its output is not the task's any more.
+    if (last?.type === "error" && last.code === "task_requeued") return "not_found";
     if (rest !== "gap" && last && last.type !== "chunk") {
       for (const entry of rest) {
         if (entry.type === "chunk") sink.chunk(entry.seq, entry.kind, entry.delta);
@@ -243,7 +248,7 @@ export class RedisAgentHub implements AgentHub {
     const from = this.#options.nodeId;
     if (node === from) await this.#agentSide.reattach(agentId, requestId, follower.user, from);
     else await this.#inbox.send(node, { type: "attach", agentId, requestId, user: follower.user, from });
-    this.#follow(node, agentId, requestId, follower.afterSeq, sink);
+    this.#follow(node, agentId, requestId, follower.afterSeq, sink, logId);
     return "attached";
   }
 
@@ -366,7 +371,15 @@ export class RedisAgentHub implements AgentHub {
     return awaitAck(() => this.#agentSide.readAck(requestId), wakes.subscribe, channel, ackTimeoutMs ?? 2000);
   }
 
-  #follow(node: string, agentId: string, requestId: string, afterSeq: number, sink: RelaySink): void {
+  /** Follows a request's log (`logId`, by default its request id: a live call's) into `sink`. */
+  #follow(
+    node: string,
+    agentId: string,
+    requestId: string,
+    afterSeq: number,
+    sink: RelaySink,
+    logId = requestId,
+  ): void {
     const { wakes, keepaliveMs, graceMs } = this.#options;
     const deps = {
       log: this.#log,
@@ -375,7 +388,7 @@ export class RedisAgentHub implements AgentHub {
       keepaliveMs,
       graceMs,
     };
-    const following = followRequest(deps, { node, agentId, requestId, afterSeq }, sink, () =>
+    const following = followRequest(deps, { node, agentId, logId, afterSeq }, sink, () =>
       this.#following.delete(sink),
     );
     this.#following.set(sink, { stop: following.stop, node, agentId, requestId });

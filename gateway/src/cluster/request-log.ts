@@ -13,6 +13,7 @@
  * @module
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
+import type { RelayCall } from "../relay/types.ts";
 import type { RedisCaller } from "./presence.ts";
 
 export type LogEntry =
@@ -79,6 +80,14 @@ const CARRIED_MAX_BYTES = 4 * 1024;
 const CARRIED = "e:";
 /** Carried entries a follower keeps while a read is in flight (see `follow`); past it, wake-ups read as before. */
 const WAITING_MAX = 1000;
+
+/**
+ * The log of a call's output: a live call's is its request id; a task's delivery after its first has one of its own,
+ * since it starts again from seq 1 and its followers start over with it (the first keeps the request id, so nodes of
+ * an earlier version follow it too).
+ */
+export const logIdOf = (call: RelayCall): string =>
+  (call.attempt ?? 1) > 1 ? `${call.requestId}#${call.attempt}` : call.requestId;
 
 export class RequestLog {
   readonly #redis: RedisCaller;

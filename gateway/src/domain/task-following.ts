@@ -138,7 +138,8 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
           if (code === "task_requeued") lastSeq = 0;
           // A task's failure or cancel is saved before its followers hear it (`PendingRequest.#announce`), so the
           // store tells it; an error that is not the task's ending (the link to the agent's home broke: a Durable
-          // Object reset, a cluster node gone while the task runs on or is taken over) is not told as one.
+          // Object reset, a cluster node gone while the task runs on or is taken over, `task_moved`) is not told as
+          // one, and the delivery is followed again from the last seq seen.
           settle(code === "task_requeued" ? "again" : "broken");
         },
         keepalive: () => follower.keepalive?.(),

@@ -86,6 +86,11 @@ export async function welcome(
   host.link(slot, connection);
   const { resume, drop, lost } = matchHeldRequests(slot, held, reattached);
   for (const pending of lost) host.expire(slot, pending, "the agent restarted and lost the request");
+  // A task taken up here that ran elsewhere (another cluster node, this process before a restart) goes on where its
+  // followers read it (a cluster logs its output), as when it is first sent. Before `welcome`: its frames follow it.
+  for (const pending of reattached)
+    if (pending.isTask && slot.pending.get(pending.call.requestId) === pending)
+      host.delivery.onRequestSent?.(pending);
   connection.send({
     type: "welcome",
     protocol,

@@ -211,13 +211,20 @@ export class PendingRequest {
   }
 
   /**
-   * Ends the request without telling its owners (a task handed back to the queue). Callers following it are told
-   * `task_requeued`, so they can wait for its next delivery.
+   * Ends a task's delivery here without an outcome for its owners. `requeued`: it went back to the queue (owners
+   * that want to know are told `requeued`); callers are told `task_requeued`, so they wait for its next delivery,
+   * which starts from seq 1. `moved`: the agent took it to another cluster node, where this delivery goes on;
+   * callers are told `task_moved`, so they follow it there from the last seq they saw.
    */
-  abandon(): void {
+  abandon(how: "requeued" | "moved" = "requeued"): void {
     if (this.#outcome) return;
-    this.#outcome = { error: { code: "task_requeued", message: "The task went back to the queue." } };
-    for (const sink of this.#callers) sink.error("task_requeued", "The task went back to the queue.");
+    const [code, message] =
+      how === "requeued"
+        ? ["task_requeued", "The task went back to the queue."]
+        : ["task_moved", "The task's agent took it to another gateway node, where it goes on."];
+    this.#outcome = { error: { code, message } };
+    if (how === "requeued") for (const sink of this.#owners) sink.requeued?.();
+    for (const sink of this.#callers) sink.error(code, message);
     this.#callers = [];
   }
 

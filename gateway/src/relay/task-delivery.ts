@@ -120,7 +120,7 @@ export function forgetMovedTasks(slot: AgentSlot): void {
   for (const pending of [...slot.pending.values()]) {
     if (!pending.isTask) continue;
     slot.untrack(pending.call.requestId);
-    pending.abandon();
+    pending.abandon("moved");
   }
   slot.setQueue([]);
 }

@@ -68,6 +68,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       message: task.message,
       origin: task.origin,
       chain: task.chain,
+      attempt: task.attempts,
     };
   }
 

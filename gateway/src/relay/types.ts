@@ -35,6 +35,11 @@ export interface RelayCall {
    * cancels it on the agent. Without it a live call ends only after `syncTimeoutMs` without a frame (streams).
    */
   timeoutMs?: number;
+  /**
+   * A task's delivery: its count of starts when this one began. A delivery starts again from seq 1, so a cluster
+   * logs each one apart (`logIdOf`).
+   */
+  attempt?: number;
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */
@@ -44,6 +49,12 @@ export interface RelaySink {
   error(code: string, message: string): void;
   /** Called while the agent is silent, so streams can send a keepalive. */
   keepalive?(): void;
+  /**
+   * A task's delivery ended without an outcome (it went back to the queue, or another node runs it now): told to
+   * owners that want to know (a cluster's log of this delivery tells its followers on other nodes), never to callers,
+   * who get `task_requeued`.
+   */
+  requeued?(): void;
 }
 
 /** "ended": the request was already over (the sink got its rest and ending at once). */
