@@ -14,6 +14,23 @@ import { sleep, waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
 
+/** Reads a task's event stream on `node` until it ends (10 s at most), each event's data parsed. */
+async function readTaskEvents(
+  node: GatewayProcess,
+  token: string,
+  taskId: string,
+  onEvent: (event: string | undefined, data: { delta: string; status: string }) => void,
+): Promise<void> {
+  const res = await fetch(`${node.url}/v1/tasks/${taskId}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const parser = createParser({ onEvent: (event) => onEvent(event.event, JSON.parse(event.data)) });
+  const decoder = new TextDecoder();
+  for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+    parser.feed(decoder.decode(part, { stream: true }));
+}
+
 describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let nodeA: GatewayProcess;
   let nodeB: GatewayProcess;
@@ -210,30 +227,20 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     });
     await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
     const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
-    const res = await fetch(`${via().url}/v1/tasks/${accepted.body.task_id}/events`, {
-      headers: { authorization: `Bearer ${user.token}` },
-      signal: AbortSignal.timeout(10_000),
-    });
     let second: Promise<{ stop(): void }> | undefined;
     const seen: string[] = [];
-    const parser = createParser({
-      onEvent: (event) => {
-        const data = JSON.parse(event.data);
-        seen.push(event.event === "chunk" ? data.delta : `${event.event}:${data.status}`);
-        if (data.delta !== "a3," || second) return;
-        first.stop();
-        second = connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
-          await sleep(200);
-          reply.chunk("b1,");
-          await sleep(200);
-          reply.chunk("b2,");
-          reply.done("B");
-        });
-      },
+    await readTaskEvents(via(), user.token, accepted.body.task_id, (event, data) => {
+      seen.push(event === "chunk" ? data.delta : `${event}:${data.status}`);
+      if (data.delta !== "a3," || second) return;
+      first.stop();
+      second = connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
+        await sleep(200);
+        reply.chunk("b1,");
+        await sleep(200);
+        reply.chunk("b2,");
+        reply.done("B");
+      });
     });
-    const decoder = new TextDecoder();
-    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
-      parser.feed(decoder.decode(part, { stream: true }));
     expect(seen).toEqual([
       "status:working",
       "a1,",
@@ -275,26 +282,16 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       });
       await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
       const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
-      const res = await fetch(`${via().url}/v1/tasks/${accepted.body.task_id}/events`, {
-        headers: { authorization: `Bearer ${user.token}` },
-        signal: AbortSignal.timeout(10_000),
-      });
       const chunks: string[] = [];
       let ending: string | undefined;
-      const parser = createParser({
-        onEvent: (event) => {
-          const data = JSON.parse(event.data);
-          if (event.event === "chunk") chunks.push(data.delta);
-          if (event.event === "done") ending = data.status;
-          if (data.delta !== "a3,") return;
-          target = nodeB.url;
-          balancer.dropAll();
-          moved();
-        },
+      await readTaskEvents(via(), user.token, accepted.body.task_id, (event, data) => {
+        if (event === "chunk") chunks.push(data.delta);
+        if (event === "done") ending = data.status;
+        if (data.delta !== "a3,") return;
+        target = nodeB.url;
+        balancer.dropAll();
+        moved();
       });
-      const decoder = new TextDecoder();
-      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
-        parser.feed(decoder.decode(part, { stream: true }));
       expect(chunks).toEqual(["a1,", "a2,", "a3,", "b1,"]);
       expect(ending).toBe("completed");
       connected.stop();
