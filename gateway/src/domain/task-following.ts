@@ -52,6 +52,8 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
     let stopped = false;
     let current: { agentId: string; requestId: string; sink: RelaySink } | null = null;
     let lastSeq = afterSeq;
+    /** The delivery (`attempts`) told as running: following it again (its link to the agent broke) is not news. */
+    let toldRunning: number | null = null;
     let wake: (() => void) | null = null;
     /** Waits `ms`, or less when this process saves a new state of the task (then the store is read again). */
     const pause = (ms: number) =>
@@ -157,7 +159,10 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
         );
       if (result !== "attached" && result !== "ended") return "again";
       current = { agentId: now.agent_id, requestId, sink };
-      follower.running?.(now);
+      if (toldRunning !== now.attempts) {
+        toldRunning = now.attempts;
+        follower.running?.(now);
+      }
       const outcome = await settled;
       current = null;
       return outcome;
