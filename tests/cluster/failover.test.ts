@@ -4,7 +4,7 @@
  * (SIGSTOP) that wakes does not serve the agent that moved on.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { apiClient, eventData } from "../helpers/api.ts";
+import { apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
@@ -53,6 +53,11 @@ describe.skipIf(!cluster)("cluster failover (3 nodes behind a load balancer)", (
     const caller = apiClient(callerNode.url, user.token);
     const accepted = await caller.post(`/v1/agents/${agent.name}/messages`, { message: "task", async: true });
     expect(accepted.status).toBe(202);
+    // The task followed from the caller's node: it sees the task through, across the move (it hung before 4bef663).
+    const followed: string[] = [];
+    const following = readTaskEvents(callerNode.url, user.token, accepted.body.task_id, (event, data) => {
+      followed.push(event === "chunk" ? data.delta : `${event}:${data.status}`);
+    });
     let sawChunk = false;
     const live = caller.stream(
       `/v1/agents/${agent.name}/messages`,
@@ -83,6 +88,8 @@ describe.skipIf(!cluster)("cluster failover (3 nodes behind a load balancer)", (
     );
     expect(task.result).toBe("done:task");
     expect(connected.requests.filter((request) => request.id === accepted.body.task_id)).toHaveLength(1);
+    await following;
+    expect(followed).toEqual(["status:working", "working:task", "done:completed"]);
 
     const stream = await live;
     const chunks = eventData(stream.events, "chunk");

@@ -2,9 +2,8 @@
  * Two gateway nodes (Bun and Deno) on one redis-server with AGENT_MESH_CLUSTER=redis: the agent's socket is on node
  * A, every call comes in through node B. Stream, sync, async, busy, offline and revocation behave as on one node.
  */
-import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, eventData } from "../helpers/api.ts";
+import { apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
@@ -13,23 +12,6 @@ import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
-
-/** Reads a task's event stream on `node` until it ends (10 s at most), each event's data parsed. */
-async function readTaskEvents(
-  node: GatewayProcess,
-  token: string,
-  taskId: string,
-  onEvent: (event: string | undefined, data: { delta: string; status: string }) => void,
-): Promise<void> {
-  const res = await fetch(`${node.url}/v1/tasks/${taskId}/events`, {
-    headers: { authorization: `Bearer ${token}` },
-    signal: AbortSignal.timeout(10_000),
-  });
-  const parser = createParser({ onEvent: (event) => onEvent(event.event, JSON.parse(event.data)) });
-  const decoder = new TextDecoder();
-  for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
-    parser.feed(decoder.decode(part, { stream: true }));
-}
 
 describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let nodeA: GatewayProcess;
@@ -229,7 +211,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
     let second: Promise<{ stop(): void }> | undefined;
     const seen: string[] = [];
-    await readTaskEvents(via(), user.token, accepted.body.task_id, (event, data) => {
+    await readTaskEvents(via().url, user.token, accepted.body.task_id, (event, data) => {
       seen.push(event === "chunk" ? data.delta : `${event}:${data.status}`);
       if (data.delta !== "a3," || second) return;
       first.stop();
@@ -284,7 +266,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
       const accepted = await viaB.post(`/v1/agents/${agent.name}/messages`, { message: "go", async: true });
       const seen: string[] = [];
-      await readTaskEvents(via(), user.token, accepted.body.task_id, (event, data) => {
+      await readTaskEvents(via().url, user.token, accepted.body.task_id, (event, data) => {
         seen.push(event === "chunk" ? data.delta : `${event}:${data.status}`);
         if (data.delta !== "a3,") return;
         target = nodeB.url;

@@ -108,3 +108,20 @@ export function startStreamCall(
     signal,
   });
 }
+
+/** Reads a task's event stream (`GET /v1/tasks/:id/events`) until it ends (10 s at most), each event's data parsed. */
+export async function readTaskEvents(
+  baseUrl: string,
+  token: string,
+  taskId: string,
+  onEvent: (event: string | undefined, data: { delta: string; status: string; result?: string }) => void,
+): Promise<void> {
+  const res = await fetch(`${baseUrl}/v1/tasks/${taskId}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const parser = createParser({ onEvent: (event) => onEvent(event.event, JSON.parse(event.data)) });
+  const decoder = new TextDecoder();
+  for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
+    parser.feed(decoder.decode(part, { stream: true }));
+}
