@@ -97,16 +97,32 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   });
 
   /**
+   * Runs `use` with a link for an agent that reaches node A until `moveToB()` cuts it (the agent reconnects, to node
+   * B through it); the link's balancer is stopped afterwards, also when `use` fails.
+   */
+  async function withMovingLink(use: (link: { url: string; moveToB(): void }) => Promise<void>) {
+    let target = nodeA.url;
+    const balancer = await startBalancer(() => [target]);
+    const moveToB = () => {
+      target = nodeB.url;
+      balancer.dropAll();
+    };
+    try {
+      await use({ url: balancer.url, moveToB });
+    } finally {
+      await balancer.stop();
+    }
+  }
+
+  /**
    * A live call from node B to the agent on node A asks a prompt; the agent moves to node B before the caller answers
    * through `answerVia` (its new node, or the one it left). Node B took the call up from the log's last seq, after
    * the prompt: it must still know the prompt is open.
    */
   async function promptAcrossMove(name: string, answerVia: () => GatewayProcess) {
     const { user, agent, viaB } = await setup(name);
-    let target = nodeA.url;
-    const balancer = await startBalancer(() => [target]);
-    try {
-      const connected = await connectAgent(balancer.url, user.token, agent.name, async (_request, reply) => {
+    await withMovingLink(async (link) => {
+      const connected = await connectAgent(link.url, user.token, agent.name, async (_request, reply) => {
         const answer = await reply.ask({
           prompt_id: "p1",
           tool: "Write",
@@ -126,8 +142,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
           },
           onEvent: (event) => {
             if (event.event !== "permission") return;
-            target = nodeB.url;
-            balancer.dropAll();
+            link.moveToB();
             answered = (async () => {
               await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2, {
                 what: "the agent back, on node B",
@@ -145,9 +160,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       expect(eventData(res.events, "permission")).toHaveLength(1);
       expect(eventData(res.events, "done")[0]?.result, JSON.stringify(res.events)).toBe("allow");
       connected.stop();
-    } finally {
-      await balancer.stop();
-    }
+    });
   }
 
   it("takes the answer to a live call's prompt asked before the agent moved to another node, on that node", () =>
@@ -249,14 +262,12 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
    */
   async function followMoved(name: string, via: () => GatewayProcess) {
     const { user, agent, viaB } = await setup(name);
-    let target = nodeA.url;
-    const balancer = await startBalancer(() => [target]);
-    try {
+    await withMovingLink(async (link) => {
       let moved!: () => void;
       const movedNow = new Promise<void>((resolve) => {
         moved = resolve;
       });
-      const connected = await connectAgent(balancer.url, user.token, agent.name, async (_request, reply) => {
+      const connected = await connectAgent(link.url, user.token, agent.name, async (_request, reply) => {
         for (let i = 1; i <= 3; i++) reply.chunk(`a${i},`);
         await movedNow;
         await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2);
@@ -269,15 +280,12 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       await readTaskEvents(via().url, user.token, accepted.body.task_id, (event, data) => {
         seen.push(event === "chunk" ? data.delta : `${event}:${data.status}`);
         if (data.delta !== "a3,") return;
-        target = nodeB.url;
-        balancer.dropAll();
+        link.moveToB();
         moved();
       });
       expect(seen).toEqual(["status:working", "a1,", "a2,", "a3,", "b1,", "done:completed"]);
       connected.stop();
-    } finally {
-      await balancer.stop();
-    }
+    });
   }
 
   it("a task followed on the node its agent left shows what the agent sends from its new node", () =>

@@ -12,6 +12,7 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
 import type { RelayCall, RelaySink } from "../relay/types.ts";
+import { LiveCallAnswers } from "./live-call-answers.ts";
 import { logSink } from "./log-sink.ts";
 import type { RedisCaller } from "./presence.ts";
 import { logIdOf, type RequestLog } from "./request-log.ts";
@@ -54,6 +55,8 @@ export class AgentSide {
   readonly #prefix: string;
   readonly #syncTimeoutMs: number;
   readonly #report: (error: unknown, stage: string) => void;
+  /** Answers to live calls' prompts, kept as long as the calls' acknowledgements (read when a call is adopted here). */
+  readonly answers: LiveCallAnswers;
   /**
    * Requests served here whose output goes to the log. `caller` stands for the callers on other nodes (released
    * and re-attached as they come and go, so an abandoned call is canceled as on one node); `log` is an owner of
@@ -93,10 +96,10 @@ export class AgentSide {
     this.#prefix = options.prefix;
     this.#syncTimeoutMs = options.syncTimeoutMs;
     this.#report = options.report;
+    this.answers = new LiveCallAnswers({ ...options, ttlMs: ACK_TTL_MS });
   }
 
   #ackKey = (requestId: string) => `${this.#prefix}cluster:ack:${requestId}`;
-  #answersKey = (requestId: string) => `${this.#prefix}cluster:answers:${requestId}`;
   /**
    * Registers a request served here, its output going to the log `logId` (`logIdOf` its call); returns the sink that
    * stands for its remote callers.
@@ -156,29 +159,6 @@ export class AgentSide {
       }
       entry.muted = true;
     }
-  }
-
-  /**
-   * Keeps a caller's answer to a prompt of `requestId` where every node sees it, for as long as its acknowledgement:
-   * a node the agent resumes a live call on sends it again (`adopt`), as the node it was sent from would. (A task
-   * keeps its answers in its record: `TaskRecord.answers`.)
-   */
-  async keepAnswer(requestId: string, answer: PromptAnswer): Promise<void> {
-    const script = "redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1";
-    await this.#redis.call(
-      "EVAL",
-      script,
-      1,
-      this.#answersKey(requestId),
-      JSON.stringify(answer),
-      ACK_TTL_MS,
-    );
-  }
-
-  /** The answers kept for `requestId` (`keepAnswer`), oldest first. */
-  async keptAnswers(requestId: string): Promise<PromptAnswer[]> {
-    const raw = (await this.#redis.call("LRANGE", this.#answersKey(requestId), 0, -1)) as unknown[];
-    return raw.map((item) => JSON.parse(String(item)) as PromptAnswer);
   }
 
   async readAck(requestId: string): Promise<Ack | null> {
@@ -274,7 +254,7 @@ export class AgentSide {
       pending.lastSeq = lastSeq;
       // Prompts it asked on the node it left are open here too, and answers given since are sent on resume.
       pending.replayPermissions((await this.#log.permissions(logId)).deltas);
-      for (const answer of await this.keptAnswers(id)) pending.keepAnswer(answer);
+      for (const answer of await this.answers.kept(id)) pending.keepAnswer(answer);
       const served = this.#served.get(id)!;
       pending.addOwner(served.log);
       served.follower = ack.follower ?? null; // watched here from now on (see releaseAbandoned)

@@ -17,7 +17,6 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
-import { PromptBook, type PromptVerdict } from "../relay/prompt-book.ts";
 import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type AckOutcome, AgentSide } from "./agent-side.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
@@ -268,10 +267,9 @@ export class RedisAgentHub implements AgentHub {
    * that node's verdict: a task's answer was checked against its record (`ofTask`), and a live call's is checked here
    * against its acknowledgement (its caller), its output log (the prompt was asked and not withdrawn) and the answers
    * kept (not answered already), as the node holding the call would.
-   * Every answer taken is also kept in Redis: the agent may resume a live call on another node (a reconnect lands
-   * anywhere), which sends it again, as the node it was sent from does when the agent comes back there. A task's copy
-   * goes unread (its record keeps its answers, `TaskRecord.answers`): the hub cannot tell a task's request id from a
-   * live call's, and an answer is a person's action, rare enough for one more Redis call.
+   * Every answer taken for a live call is also kept in Redis: the agent may resume it on another node (a reconnect
+   * lands anywhere), which sends it again, as the node it was sent from does when the agent comes back there. A task
+   * keeps its answers in its record (`TaskRecord.answers`), which whichever node takes it up reads.
    */
   async answer(
     agentId: string,
@@ -282,7 +280,7 @@ export class RedisAgentHub implements AgentHub {
   ): Promise<PromptAnswerOutcome> {
     const local = await this.#local.answer(agentId, requestId, user, answer);
     if (local === "sent") {
-      await this.#agentSide.keepAnswer(requestId, answer);
+      if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
       // Taken by this node's copy of a request whose agent is not here now: if it resumed the request on another
       // node, which may have read the kept answers before this one, that node is told too.
       if (!(await this.#local.isOnline([agentId])).get(agentId)) {
@@ -299,32 +297,15 @@ export class RedisAgentHub implements AgentHub {
     if (known) {
       if (ack.user !== user) return "not_found";
       if (!options.ofTask) {
-        const verdict = await this.#liveCallVerdict(requestId, answer.prompt_id);
+        const verdict = await this.#agentSide.answers.verdict(requestId, answer.prompt_id);
         if (verdict !== "open") return verdict;
       }
     }
     // No node holds the agent (it is reconnecting): the answer waits for the node it resumes the request on.
     if (!home && !known) return "not_found";
-    await this.#agentSide.keepAnswer(requestId, answer);
+    if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
     if (home) await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
     return "sent";
-  }
-
-  /**
-   * What an answer to a live call's prompt meets, read from the call's log and the answers kept. A prompt the log
-   * does not show counts as open when the log no longer holds its start (a long output trimmed it away).
-   */
-  async #liveCallVerdict(requestId: string, promptId: string): Promise<PromptVerdict> {
-    const [{ deltas, fromStart }, kept] = await Promise.all([
-      this.#log.permissions(requestId),
-      this.#agentSide.keptAnswers(requestId),
-    ]);
-    const book = new PromptBook();
-    for (const answer of kept) book.keep(answer);
-    for (const delta of deltas) book.note(delta);
-    const verdict = book.verdict(promptId);
-    const answered = kept.some((answer) => answer.prompt_id === promptId);
-    return verdict === "not_found" && !fromStart && !answered ? "open" : verdict;
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {
