@@ -139,9 +139,13 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
   const body = h("div", { class: "card task" });
   const chunks = h("pre", { class: "task-live", hidden: true });
   replace(root, h("p", null, h("a", { href: "#/tasks" }, "← All tasks")), head, body, chunks);
-  let task: Task;
+  let task: Task | undefined;
   let following = false;
   const draw = (t: Task) => {
+    // Reads and stream events can land out of order (a re-read sent before the task ended may answer after its
+    // ending is drawn): an ended task is never drawn back as running, nor any state older than the one shown.
+    if (task && (TERMINAL.has(task.status) ? !TERMINAL.has(t.status) : t.updated_at < task.updated_at))
+      return;
     task = t;
     const cancel = TERMINAL.has(t.status)
       ? null
