@@ -5,9 +5,16 @@ import { createSseBody, gatherSseWritesUntil } from "../../gateway/src/util/sse-
 const decoder = new TextDecoder();
 
 describe("createSseBody", () => {
+  it("opens with a comment at once, before anything is written, so the runtime sends the headers", async () => {
+    const out = createSseBody(() => {});
+    const first = await out.body.getReader().read();
+    expect(decoder.decode(first.value)).toMatch(/^:[^\n]*\n\n$/);
+  });
+
   it("sends events written together as one piece, in order, and what is queued at end before closing", async () => {
     const out = createSseBody(() => {});
     const reader = out.body.getReader();
+    await reader.read(); // the opening comment
     out.write("a\n\n");
     out.write("b\n\n");
     out.write("c\n\n");
@@ -38,6 +45,7 @@ describe("gatherSseWritesUntil", () => {
     try {
       const out = createSseBody(() => {});
       const reader = out.body.getReader();
+      await reader.read(); // the opening comment
       out.write("a\n\n");
       await Promise.resolve(); // a microtask passes: with this schedule, nothing goes out yet
       out.write("b\n\n");

@@ -54,23 +54,23 @@ export function apiClient(
     });
     options.onResponse?.(res);
     const events: EventSourceMessage[] = [];
-    let comments = 0;
+    let keepalives = 0;
     if (!res.headers.get("content-type")?.includes("text/event-stream")) {
-      return { status: res.status, events, comments, body: await res.json().catch(() => null) };
+      return { status: res.status, events, keepalives, body: await res.json().catch(() => null) };
     }
     const parser = createParser({
       onEvent: (event) => {
         events.push(event);
         options.onEvent?.(event);
       },
-      onComment: () => {
-        comments++;
+      onComment: (comment) => {
+        if (comment.trim() === "keepalive") keepalives++;
       },
     });
     const decoder = new TextDecoder();
     for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
       parser.feed(decoder.decode(part, { stream: true }));
-    return { status: res.status, events, comments, body: null };
+    return { status: res.status, events, keepalives, body: null };
   }
   return {
     call,
@@ -109,17 +109,22 @@ export function startStreamCall(
   });
 }
 
-/** Reads a task's event stream (`GET /v1/tasks/:id/events`) until it ends (10 s at most), each event's data parsed. */
+/**
+ * Reads a task's event stream (`GET /v1/tasks/:id/events`) until it ends (10 s at most), each event's data parsed;
+ * `onResponse` runs once its headers arrived.
+ */
 export async function readTaskEvents(
   baseUrl: string,
   token: string,
   taskId: string,
   onEvent: (event: string | undefined, data: { delta: string; status: string; result?: string }) => void,
+  onResponse?: (res: Response) => void,
 ): Promise<void> {
   const res = await fetch(`${baseUrl}/v1/tasks/${taskId}/events`, {
     headers: { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(10_000),
   });
+  onResponse?.(res);
   const parser = createParser({ onEvent: (event) => onEvent(event.event, JSON.parse(event.data)) });
   const decoder = new TextDecoder();
   for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)

@@ -5,6 +5,14 @@
  */
 const encoder = new TextEncoder();
 
+/**
+ * The first bytes of every SSE answer, a comment that SSE parsers skip. Bun sends a streamed response's headers
+ * with its first bytes (Node, Deno and workerd send them at once), so a caller whose agent was slow to start, or
+ * whose task waited in the queue, got no headers (and no request id to stop the call with) until the first chunk
+ * or keepalive, up to 15 s later.
+ */
+const OPENING = ": open\n\n";
+
 type Schedule = (flush: () => void) => void;
 
 /** When gathered writes go out: see `gatherSseWritesUntil`. */
@@ -39,6 +47,7 @@ export function createSseBody(onCancel: () => void): SseBody {
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+      c.enqueue(encoder.encode(OPENING));
     },
     cancel() {
       if (!open) return;

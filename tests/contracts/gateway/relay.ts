@@ -110,7 +110,7 @@ export function relayContract(ctx: () => GatewayContext): void {
         reply.done("late");
       });
       const res = await user.api.stream(`/v1/agents/${agent.name}/messages`, { message: "x" });
-      expect(res.comments).toBeGreaterThanOrEqual(2);
+      expect(res.keepalives).toBeGreaterThanOrEqual(2);
       expect(eventData(res.events, "done")[0]?.result, JSON.stringify(res.events)).toBe("late");
       connected.stop();
     });
