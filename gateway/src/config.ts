@@ -28,6 +28,11 @@ export interface GatewayConfig {
   resumeWindowMs: number;
   /** SSE keepalive comment interval while the agent is silent. */
   keepaliveMs: number;
+  /**
+   * Bytes of an SSE stream its caller may leave unread (it stopped reading, or reads slower than the agent
+   * writes) before the gateway drops the connection, as if the caller had left, instead of holding the output.
+   */
+  maxUnreadBytes: number;
   /** Time to live of a one-time connect ticket. */
   ticketTtlMs: number;
   /** How long finished tasks stay readable. */
@@ -75,6 +80,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   graceMs: PROTOCOL_DEFAULTS.graceMs,
   helloTimeoutMs: PROTOCOL_DEFAULTS.helloTimeoutMs,
   keepaliveMs: 15_000,
+  maxUnreadBytes: 16 * 1024 * 1024,
   resumeWindowMs: 10_000,
   ticketTtlMs: 15 * 60_000,
   taskTtlMs: 7 * 24 * 3_600_000,
@@ -102,6 +108,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   graceMs: "AGENT_MESH_GRACE_MS",
   helloTimeoutMs: "AGENT_MESH_HELLO_TIMEOUT_MS",
   keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
+  maxUnreadBytes: "AGENT_MESH_MAX_UNREAD_BYTES",
   resumeWindowMs: "AGENT_MESH_RESUME_MS",
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",
   taskTtlMs: "AGENT_MESH_TASK_TTL_MS",

@@ -16,13 +16,14 @@ export interface DonePayload {
 /**
  * An SSE body: `event: chunk|done|error` frames and keepalive comments. Chunks and done carry `id: <seq>`, so a
  * caller that lost the stream can re-attach with `Last-Event-ID` and get the rest. `onCancel` runs if the
- * caller leaves.
+ * caller leaves, or is cut off for leaving more than `maxUnreadBytes` unread (sse-body.ts).
  */
 export function createSseSink(
   sessionId: string,
+  maxUnreadBytes: number,
   onCancel: () => void,
 ): { sink: RelaySink; body: ReadableStream<Uint8Array> } {
-  const { body, write, end } = createSseBody(onCancel);
+  const { body, write, end } = createSseBody(onCancel, maxUnreadBytes);
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
       write(sseChunk(seq, kind, delta));

@@ -42,7 +42,7 @@ export async function streamSessionAsk<E extends GatewayEnv>(
   const seconds = Math.round(config.syncTimeoutMs / 1000);
   const ask = await inbox.send(agent, from, { text: message, kind: "ask" });
   const left = new AbortController();
-  const { sink, body } = createSseSink("", () => left.abort());
+  const { sink, body } = createSseSink("", config.maxUnreadBytes, () => left.abort());
   sink.chunk(
     1,
     "status",

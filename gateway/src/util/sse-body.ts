@@ -39,22 +39,37 @@ export interface SseBody {
   end(): void;
 }
 
-/** `onCancel` runs once if the caller leaves before `end`. */
-export function createSseBody(onCancel: () => void): SseBody {
+/**
+ * The stream's queue is measured in bytes and wants none: its `desiredSize` is then minus the bytes written that
+ * the runtime has not taken. Bun, Deno, Node and workerd take only what the socket can send, so those are bytes
+ * the caller has not read.
+ */
+const UNREAD_BYTES = new ByteLengthQueuingStrategy({ highWaterMark: 0 });
+
+/**
+ * `onCancel` runs once if the caller leaves before `end`, or is cut off: a caller that leaves more than
+ * `maxUnreadBytes` unread (it stopped reading, or reads slower than its agent writes) would otherwise make the
+ * gateway hold the agent's whole output for it. Its connection is dropped, as if it had left; it may re-attach.
+ */
+export function createSseBody(onCancel: () => void, maxUnreadBytes: number): SseBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let open = true;
   let pending = "";
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      c.enqueue(encoder.encode(OPENING));
+  const leave = () => {
+    if (!open) return;
+    open = false;
+    onCancel();
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        c.enqueue(encoder.encode(OPENING));
+      },
+      cancel: leave,
     },
-    cancel() {
-      if (!open) return;
-      open = false;
-      onCancel();
-    },
-  });
+    UNREAD_BYTES,
+  );
   const flush = () => {
     if (!open || pending === "") return;
     const text = pending;
@@ -64,6 +79,12 @@ export function createSseBody(onCancel: () => void): SseBody {
     } catch {
       // The caller is gone; the stream's cancel hook already ran.
       open = false;
+      return;
+    }
+    if (-(controller.desiredSize ?? 0) > maxUnreadBytes) {
+      // Erroring the stream drops its queue and the connection; closing it would keep both until read.
+      controller.error(new Error(`the caller left more than ${maxUnreadBytes} bytes unread`));
+      leave();
     }
   };
   return {

@@ -86,9 +86,9 @@ export async function dispatchJsonRpc(
   const { id, method, params } = request;
   const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
   const wrap = (result: string) => `${head}${result}}`;
-  if (method === "SendStreamingMessage") return sseResponse(wrap, await streamMessage(call, params));
+  if (method === "SendStreamingMessage") return sseResponse(call, wrap, await streamMessage(call, params));
   if (method === "SubscribeToTask")
-    return sseResponse(wrap, await subscribeToTask(call, params, lastEventId));
+    return sseResponse(call, wrap, await subscribeToTask(call, params, lastEventId));
   const result = await UNARY[method]!(call, params);
   return Response.json({ jsonrpc: "2.0", id, result });
 }

@@ -49,7 +49,7 @@ const ROUTES: Array<[string[], RegExp, Handler]> = [
   [
     ["POST"],
     /^\/message:stream$/,
-    async (call, req) => sseResponse(bare, await streamMessage(call, await bodyObject(req))),
+    async (call, req) => sseResponse(call, bare, await streamMessage(call, await bodyObject(req))),
   ],
   [["GET"], /^\/tasks$/, async (call, req) => json(await ops.listTasks(call, req.query))],
   [
@@ -65,7 +65,7 @@ const ROUTES: Array<[string[], RegExp, Handler]> = [
   [
     ["GET", "POST"],
     /^\/tasks\/([^/:]+):subscribe$/,
-    async (call, req, [id]) => sseResponse(bare, await subscribeToTask(call, { id }, req.lastEventId)),
+    async (call, req, [id]) => sseResponse(call, bare, await subscribeToTask(call, { id }, req.lastEventId)),
   ],
   [
     ["POST"],

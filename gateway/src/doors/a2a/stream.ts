@@ -26,11 +26,12 @@ export interface EventWriter {
  * response per event; REST: the bare object).
  */
 export function sseResponse(
+  call: A2aCall,
   wrap: (result: string) => string,
   run: (out: EventWriter) => { stop(): void },
 ): Response {
   let handle: { stop(): void } | undefined;
-  const out = createSseBody(() => handle?.stop());
+  const out = createSseBody(() => handle?.stop(), call.services.config.maxUnreadBytes);
   const json = (result: string, id?: string) =>
     out.write(id ? `id: ${id}\ndata: ${wrap(result)}\n\n` : `data: ${wrap(result)}\n\n`);
   handle = run({

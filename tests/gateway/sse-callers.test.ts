@@ -1,0 +1,138 @@
+/**
+ * SSE answers and their callers, on each runtime's real server (util/sse-body.ts):
+ *
+ * - the headers reach the caller at once, before the agent sends anything: a live call's request id (the caller
+ *   stops the call with it) and a queued task's event stream. Bun sends a streamed response's headers with its
+ *   first bytes, and the keepalive here is a minute away, so without the stream's opening comment each `fetch`
+ *   below would still be waiting when the test times out;
+ * - a caller that stops reading is cut off once it leaves more than `AGENT_MESH_MAX_UNREAD_BYTES` unread, instead
+ *   of the gateway holding the agent's whole output for it.
+ */
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTaskEvents, startStreamCall } from "../helpers/api.ts";
+import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
+import { sleep, waitFor } from "../helpers/wait.ts";
+
+const MAX_UNREAD = 1024 * 1024;
+/**
+ * The most the agent writes to a caller that stopped reading, unless told to stop first: well past what the
+ * kernel holds for a paused reader on loopback (its receive buffer grows to `net.ipv4.tcp_rmem`'s maximum, 32 MiB
+ * on the test machines, plus the sender's 4 MiB) and what the runtime takes on top of it.
+ */
+const OUTPUT_BYTES = 256 * 1024 * 1024;
+
+for (const runtime of ["node", "bun", "deno", "workerd"] as RuntimeName[]) {
+  describe(`SSE headers on ${runtime}`, () => {
+    let gateway: GatewayProcess;
+    let user: Awaited<ReturnType<typeof createUser>>;
+    beforeAll(async () => {
+      gateway = await startGateway({
+        runtime,
+        env: { AGENT_MESH_KEEPALIVE_MS: "60000", AGENT_MESH_MAX_UNREAD_BYTES: String(MAX_UNREAD) },
+      });
+      user = await createUser(gateway.url, gateway.adminToken, `sse-headers-${runtime}`);
+    });
+    afterAll(async () => gateway?.stop());
+
+    it("a live call's stream gives its request id before the agent's first chunk, and the caller stops it", async () => {
+      const agent = await createAgent(user.api);
+      let stopped = false;
+      const connected = await connectAgent(gateway.url, user.token, agent.name, (_request, reply) => {
+        reply.signal.addEventListener("abort", () => {
+          stopped = true;
+        });
+      });
+      try {
+        const res = await startStreamCall(gateway.url, user.token, agent.name);
+        expect(res.status).toBe(200);
+        const requestId = res.headers.get("x-agent-mesh-request-id");
+        expect(requestId).toMatch(/^rq_/);
+        const stop = await user.api.call("DELETE", `/v1/agents/${agent.name}/messages/${requestId}`);
+        expect(stop.body).toEqual({ request_id: requestId, canceled: true });
+        expect(await res.text()).toContain('"code":"canceled"');
+        await waitFor(() => stopped, { what: "the agent told to stop" });
+      } finally {
+        connected.stop();
+      }
+    });
+
+    it("a queued task's event stream answers before the task runs, then follows it to its end", async () => {
+      const agent = await createAgent(user.api);
+      const queued = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+        message: "later",
+        async: true,
+      });
+      expect(queued.status).toBe(202);
+      const events: string[] = [];
+      let answered!: (res: Response) => void;
+      const headers = new Promise<Response>((resolve) => {
+        answered = resolve;
+      });
+      const followed = readTaskEvents(
+        gateway.url,
+        user.token,
+        queued.body.task_id,
+        (event, data) => {
+          events.push(`${event}:${data.result ?? ""}`);
+        },
+        answered,
+      );
+      // The agent is not connected yet: the task waits in the queue.
+      expect((await headers).headers.get("content-type")).toContain("text/event-stream");
+      const connected = await connectAgent(gateway.url, user.token, agent.name);
+      try {
+        await followed;
+        expect(events.at(-1)).toBe("done:later");
+      } finally {
+        connected.stop();
+      }
+    });
+    it("a caller that stops reading is cut off, and its agent is told to stop after the resume window", async () => {
+      const agent = await createAgent(user.api);
+      let stopped = false;
+      let written = 0;
+      const connected = await connectAgent(gateway.url, user.token, agent.name, async (_request, reply) => {
+        reply.signal.addEventListener("abort", () => {
+          stopped = true;
+        });
+        const piece = "x".repeat(64 * 1024);
+        while (!stopped && written < OUTPUT_BYTES) {
+          reply.chunk(piece);
+          written += piece.length;
+          if (written % (16 * piece.length) === 0) await sleep(1);
+        }
+        // Then a word now and then, so the stream is never idle long enough for the gateway to time the call out.
+        while (!stopped) {
+          reply.chunk(".");
+          await sleep(250);
+        }
+      });
+      const caller = connect(Number(new URL(gateway.url).port), "127.0.0.1");
+      try {
+        const body = JSON.stringify({ message: "all of it" });
+        caller.write(
+          `POST /v1/agents/${agent.name}/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+            `authorization: Bearer ${user.token}\r\ncontent-type: application/json\r\n` +
+            `accept: text/event-stream\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
+        caller.pause(); // reads nothing: the kernel's buffers fill, then the gateway's queue
+        // Without the cut this times out: the call runs on as long as its caller is connected.
+        await waitFor(() => stopped, { what: "the agent told to stop", timeoutMs: 15_000 });
+        // What the kernel and the runtime already held reaches it, then the connection ends, with no `done`.
+        let received = "";
+        caller.on("data", (part: Buffer) => {
+          received += part.toString("latin1");
+        });
+        caller.resume();
+        await new Promise((resolve) => caller.once("close", resolve));
+        expect(received).toMatch(/^HTTP\/1\.1 200/);
+        expect(received).not.toContain("event: done");
+      } finally {
+        caller.destroy();
+        connected.stop();
+      }
+    });
+  });
+}
