@@ -22,7 +22,16 @@ const server = Bun.serve({
   },
   // SSE streams can be quiet between keepalives; the gateway times requests out itself.
   idleTimeout: 0,
-  websocket: { ...websocket, maxPayloadLength: maxFrameBytes, idleTimeout: 0 },
+  websocket: {
+    ...websocket,
+    maxPayloadLength: maxFrameBytes,
+    idleTimeout: 0,
+    // Past this many bytes unsent to a connector (a stalled or very slow link), Bun drops what is sent, while the
+    // socket stays open: a request lost without a word. Closed instead, the connector reconnects and says what it
+    // holds, so the gateway knows what never arrived (a task goes back to the queue, a live call fails).
+    backpressureLimit: gateway.services.config.maxUnreadBytes,
+    closeOnBackpressureLimit: true,
+  },
 });
 
 console.log(listening("bun", server.url.toString().replace(/\/$/, ""), store));
