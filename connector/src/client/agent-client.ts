@@ -28,6 +28,7 @@ import {
 } from "../../../gateway/src/protocol/index.ts";
 import { type BackoffOptions, nextDelay } from "./backoff.ts";
 import { readHandshakeRefusal } from "./handshake-refusal.ts";
+import { ReplayTail } from "./replay-tail.ts";
 import { TurnWriter } from "./turn-writer.ts";
 
 /** How the agent answers one request. Calls after `done`/`error` (or after a cancel) are ignored. */
@@ -81,8 +82,8 @@ export interface AgentClientOptions {
 interface HeldRequest {
   id: string;
   seq: number;
-  /** Serialized frames by seq (index = seq - 1), kept for replay until the gateway acks. */
-  frames: string[];
+  /** Its serialized frames, kept for replay until the gateway acks: the latest of them (replay-tail.ts). */
+  frames: ReplayTail;
   finished: boolean;
   abort: AbortController;
   /** Permission prompts waiting for the caller's answer, by prompt id. */
@@ -146,6 +147,13 @@ export class AgentClient {
   /** Requests whose frames are still kept for replay (finished ones leave when the gateway acks them). */
   get heldRequests(): number {
     return this.#held.size;
+  }
+
+  /** Characters of frames kept for replay, over all held requests. */
+  get heldChars(): number {
+    let chars = 0;
+    for (const held of this.#held.values()) chars += held.frames.chars;
+    return chars;
   }
 
   /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
@@ -252,7 +260,7 @@ export class AgentClient {
     for (const { id, seq } of welcome.resume) {
       const held = this.#held.get(id);
       if (!held) continue;
-      for (const frame of held.frames.slice(seq)) this.#socket?.send(frame);
+      for (const frame of held.frames.after(seq)) this.#socket?.send(frame);
     }
     clearInterval(this.#heartbeat);
     this.#lastFrameAt = Date.now();
@@ -273,7 +281,7 @@ export class AgentClient {
     const held: HeldRequest = {
       id: request.id,
       seq: 0,
-      frames: [],
+      frames: new ReplayTail(),
       finished: false,
       abort: new AbortController(),
       prompts: new Map(),
