@@ -44,6 +44,9 @@ class NodeContext {
   get readyState(): 0 | 1 | 2 | 3 {
     return this.raw.readyState as 0 | 1 | 2 | 3;
   }
+  get bufferedAmount(): number {
+    return this.raw.bufferedAmount;
+  }
   send(source: string | ArrayBuffer | Uint8Array): void {
     this.raw.send(source);
   }

@@ -27,6 +27,11 @@ export const CloseCode = {
   helloTimeout: 4001,
   /** Credential valid but the agent's home is moving (e.g. a store hiccup); reconnect. */
   retryLater: 4002,
+  /**
+   * The connector left more than `AGENT_MESH_MAX_UNREAD_BYTES` of the gateway's frames unread (it stopped reading,
+   * or its link is far too slow); reconnect, and say what it holds, so what it never got is sent again or re-queued.
+   */
+  tooSlow: 4003,
   /** Authentication failed: unknown, malformed or expired credential. Do not reconnect. */
   authFailed: 4100,
   /** The credential (or the one it was issued under) was revoked. Do not reconnect. */

@@ -19,6 +19,12 @@ export interface ConnectionIdentity {
   maxInflight: number;
 }
 
+/** How much a socket may leave unread, and what then (the home closes it). */
+export interface UnreadLimit {
+  maxBytes: number;
+  exceeded(connection: AgentConnection): void;
+}
+
 export class AgentConnection {
   readonly socket: WireSocket;
   readonly openedAt: number;
@@ -31,11 +37,14 @@ export class AgentConnection {
    * fleet of idle agents never gets a request, and an empty array per socket is memory for nothing). */
   pendingAcks: string[] | null = null;
 
-  constructor(socket: WireSocket, now: number, agentHint?: string) {
+  readonly #unread: UnreadLimit | undefined;
+
+  constructor(socket: WireSocket, now: number, agentHint?: string, unread?: UnreadLimit) {
     this.socket = socket;
     this.openedAt = now;
     this.lastFrameAt = now;
     this.agentHint = agentHint;
+    this.#unread = unread;
   }
 
   get isClosed(): boolean {
@@ -48,6 +57,13 @@ export class AgentConnection {
       this.socket.send(JSON.stringify(frame));
     } catch {
       // The socket died between our state check and the send; its close event does the cleanup.
+      return;
+    }
+    const unread = this.socket.bufferedAmount;
+    if (unread !== undefined && this.#unread && unread > this.#unread.maxBytes) {
+      const limit = this.#unread;
+      // After the caller's loop of sends, not inside it.
+      queueMicrotask(() => limit.exceeded(this));
     }
   }
 

@@ -11,7 +11,7 @@ import type { GatewayConfig } from "../config.ts";
 import { errors } from "../errors.ts";
 import { CloseCode, LIVENESS_FACTOR, type PromptAnswer } from "../protocol/index.ts";
 import { AgentSlot } from "./agent-slot.ts";
-import { AgentConnection } from "./connection.ts";
+import { AgentConnection, type UnreadLimit } from "./connection.ts";
 import { type HelloHost, welcome } from "./hello.ts";
 import type { LocalHomeOptions, SavedConnection } from "./home-options.ts";
 import { parseConnectorFrame } from "./parse-frame.ts";
@@ -40,6 +40,8 @@ export type { LocalHomeOptions, SavedConnection };
 export class LocalAgentHome implements AgentHub {
   readonly #options: LocalHomeOptions;
   readonly #config: GatewayConfig;
+  /** A connector that stops reading is closed once this much waits for it (connection.ts). */
+  readonly #unread: UnreadLimit;
   readonly #slots = new Map<string, AgentSlot>();
   readonly #connections = new Set<AgentConnection>();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
@@ -54,6 +56,13 @@ export class LocalAgentHome implements AgentHub {
   constructor(options: LocalHomeOptions) {
     this.#options = options;
     this.#config = options.config;
+    this.#unread = {
+      maxBytes: options.config.maxUnreadBytes,
+      exceeded: (connection) => {
+        if (!connection.isClosed)
+          this.#lose(connection, CloseCode.tooSlow, "the connector left too much unread");
+      },
+    };
     this.#delivery = {
       tasks: options.tasks,
       config: options.config,
@@ -84,7 +93,7 @@ export class LocalAgentHome implements AgentHub {
 
   /** Registers a freshly upgraded socket. Feed it frames with `message` and report its end with `closed`. */
   accept(socket: WireSocket, agentHint?: string): AgentConnection {
-    const connection = new AgentConnection(socket, Date.now(), agentHint);
+    const connection = new AgentConnection(socket, Date.now(), agentHint, this.#unread);
     this.#connections.add(connection);
     return connection;
   }
@@ -94,7 +103,7 @@ export class LocalAgentHome implements AgentHub {
    * becomes its agent's link again unless another socket holds that role.
    */
   restore(socket: WireSocket, saved: SavedConnection): AgentConnection {
-    const connection = new AgentConnection(socket, saved.openedAt, saved.agentHint);
+    const connection = new AgentConnection(socket, saved.openedAt, saved.agentHint, this.#unread);
     connection.lastFrameAt = saved.lastFrameAt;
     this.#connections.add(connection);
     if (saved.identity) {

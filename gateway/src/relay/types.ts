@@ -9,6 +9,11 @@ import type { ChunkKind, DoneFrame, PromptAnswer } from "../protocol/index.ts";
 export interface WireSocket {
   send(data: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Bytes sent and not yet taken by the peer (Node's `ws`, Deno), which those runtimes hold without bound; absent
+   * where the runtime bounds it itself (Bun closes the socket past `backpressureLimit`) or cannot tell (workerd).
+   */
+  readonly bufferedAmount?: number;
 }
 
 /** One message on its way to an agent, after auth, lookup and validation. */
