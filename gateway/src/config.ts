@@ -30,7 +30,8 @@ export interface GatewayConfig {
   keepaliveMs: number;
   /**
    * Bytes of an SSE stream its caller may leave unread (it stopped reading, or reads slower than the agent
-   * writes) before the gateway drops the connection, as if the caller had left, instead of holding the output.
+   * writes) before the gateway drops the connection, as if the caller had left, instead of holding the output;
+   * and bytes of frames waiting for a connector that stopped reading before its socket is closed (4003).
    */
   maxUnreadBytes: number;
   /** Time to live of a one-time connect ticket. */
