@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
-import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { startBalancer } from "../helpers/tcp-balancer.ts";
@@ -119,18 +119,16 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
    * through `answerVia` (its new node, or the one it left). Node B took the call up from the log's last seq, after
    * the prompt: it must still know the prompt is open.
    */
+  /** An agent that asks for permission to write (prompt `p1`) and answers with the decision it gets. */
+  const asksThenAnswers: Handler = async (_request, reply) => {
+    const answer = await reply.ask({ prompt_id: "p1", tool: "Write", input: {}, summary: "Write notes.md" });
+    reply.done(answer.decision);
+  };
+
   async function promptAcrossMove(name: string, answerVia: () => GatewayProcess) {
     const { user, agent, viaB } = await setup(name);
     await withMovingLink(async (link) => {
-      const connected = await connectAgent(link.url, user.token, agent.name, async (_request, reply) => {
-        const answer = await reply.ask({
-          prompt_id: "p1",
-          tool: "Write",
-          input: {},
-          summary: "Write notes.md",
-        });
-        reply.done(answer.decision);
-      });
+      const connected = await connectAgent(link.url, user.token, agent.name, asksThenAnswers);
       let requestId = "";
       let answered: Promise<{ status: number; body: unknown }> | undefined;
       const res = await viaB.stream(
@@ -171,15 +169,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
 
   it("refuses on node B, as node A would, an answer to a live call's prompt on A that was never asked or is answered already", async () => {
     const { user, agent, viaB } = await setup("prompt-cross-refusals");
-    const connected = await connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
-      const answer = await reply.ask({
-        prompt_id: "p1",
-        tool: "Write",
-        input: {},
-        summary: "Write notes.md",
-      });
-      reply.done(answer.decision);
-    });
+    const connected = await connectAgent(nodeA.url, user.token, agent.name, asksThenAnswers);
     await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
     let requestId = "";
     type Answered = { status: number; body: { error?: { code: string } } };

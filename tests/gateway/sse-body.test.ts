@@ -6,13 +6,13 @@ const decoder = new TextDecoder();
 
 describe("createSseBody", () => {
   it("opens with a comment at once, before anything is written, so the runtime sends the headers", async () => {
-    const out = createSseBody(() => {}, 1 << 20);
+    const out = createSseBody(1 << 20, () => {});
     const first = await out.body.getReader().read();
     expect(decoder.decode(first.value)).toMatch(/^:[^\n]*\n\n$/);
   });
 
   it("sends events written together as one piece, in order, and what is queued at end before closing", async () => {
-    const out = createSseBody(() => {}, 1 << 20);
+    const out = createSseBody(1 << 20, () => {});
     const reader = out.body.getReader();
     await reader.read(); // the opening comment
     out.write("a\n\n");
@@ -29,7 +29,7 @@ describe("createSseBody", () => {
 
   it("tells the writer once when the caller leaves, and drops what is written after", async () => {
     let cancels = 0;
-    const out = createSseBody(() => cancels++, 1 << 20);
+    const out = createSseBody(1 << 20, () => cancels++);
     out.write("a\n\n");
     await out.body.cancel();
     out.write("b\n\n");
@@ -43,7 +43,7 @@ describe("gatherSseWritesUntil", () => {
     const held: Array<() => void> = [];
     gatherSseWritesUntil((flush) => held.push(flush));
     try {
-      const out = createSseBody(() => {}, 1 << 20);
+      const out = createSseBody(1 << 20, () => {});
       const reader = out.body.getReader();
       await reader.read(); // the opening comment
       out.write("a\n\n");
@@ -66,7 +66,7 @@ describe("a caller that does not read", () => {
   it("is cut off once it leaves more than the limit unread: the stream errors and onCancel runs once", async () => {
     let cancels = 0;
     const event = `data: ${"x".repeat(16 * 1024)}\n\n`;
-    const out = createSseBody(() => cancels++, 4 * event.length);
+    const out = createSseBody(4 * event.length, () => cancels++);
     const reader = out.body.getReader();
     await reader.read(); // the opening comment
     for (let i = 0; i < 4; i++) {
@@ -85,7 +85,7 @@ describe("a caller that does not read", () => {
 
   it("is not cut off while it reads what is written", async () => {
     let cancels = 0;
-    const out = createSseBody(() => cancels++, 64 * 1024);
+    const out = createSseBody(64 * 1024, () => cancels++);
     const reader = out.body.getReader();
     await reader.read();
     for (let i = 0; i < 100; i++) {

@@ -23,7 +23,7 @@ export function createSseSink(
   maxUnreadBytes: number,
   onCancel: () => void,
 ): { sink: RelaySink; body: ReadableStream<Uint8Array> } {
-  const { body, write, end } = createSseBody(onCancel, maxUnreadBytes);
+  const { body, write, end } = createSseBody(maxUnreadBytes, onCancel);
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
       write(sseChunk(seq, kind, delta));

@@ -58,7 +58,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
     const task = await calls.getTask(c.get("caller"), c.req.param("id"));
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     let follow: { stop(): void } | undefined;
-    const out = createSseBody(() => follow?.stop(), config.maxUnreadBytes);
+    const out = createSseBody(config.maxUnreadBytes, () => follow?.stop());
     follow = calls.followTask(c.get("caller"), task, afterSeq, {
       running: (t) => out.write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
       chunk: (seq, kind, delta) => out.write(sseChunk(seq, kind, delta)),

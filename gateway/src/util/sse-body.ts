@@ -51,7 +51,7 @@ const UNREAD_BYTES = new ByteLengthQueuingStrategy({ highWaterMark: 0 });
  * `maxUnreadBytes` unread (it stopped reading, or reads slower than its agent writes) would otherwise make the
  * gateway hold the agent's whole output for it. Its connection is dropped, as if it had left; it may re-attach.
  */
-export function createSseBody(onCancel: () => void, maxUnreadBytes: number): SseBody {
+export function createSseBody(maxUnreadBytes: number, onCancel: () => void): SseBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let open = true;
   let pending = "";
