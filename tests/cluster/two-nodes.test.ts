@@ -3,7 +3,7 @@
  * A, every call comes in through node B. Stream, sync, async, busy, offline and revocation behave as on one node.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
+import { type ApiClient, apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
@@ -125,34 +125,37 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     reply.done(answer.decision);
   };
 
+  /** Streams a call to `agentName` through `via`; when the agent asks, `onAsked` gets the path to answer it on. */
+  function streamUntilAsked(via: ApiClient, agentName: string, onAsked: (inputPath: string) => void) {
+    let requestId = "";
+    return via.stream(
+      `/v1/agents/${agentName}/messages`,
+      { message: "write it" },
+      {
+        onResponse: (response) => {
+          requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
+        },
+        onEvent: (event) => {
+          if (event.event === "permission") onAsked(`/v1/agents/${agentName}/messages/${requestId}/input`);
+        },
+      },
+    );
+  }
+
   async function promptAcrossMove(name: string, answerVia: () => GatewayProcess) {
     const { user, agent, viaB } = await setup(name);
     await withMovingLink(async (link) => {
       const connected = await connectAgent(link.url, user.token, agent.name, asksThenAnswers);
-      let requestId = "";
       let answered: Promise<{ status: number; body: unknown }> | undefined;
-      const res = await viaB.stream(
-        `/v1/agents/${agent.name}/messages`,
-        { message: "write it" },
-        {
-          onResponse: (response) => {
-            requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
-          },
-          onEvent: (event) => {
-            if (event.event !== "permission") return;
-            link.moveToB();
-            answered = (async () => {
-              await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2, {
-                what: "the agent back, on node B",
-              });
-              return apiClient(answerVia().url, user.token).post(
-                `/v1/agents/${agent.name}/messages/${requestId}/input`,
-                { prompt_id: "p1", decision: "allow" },
-              );
-            })();
-          },
-        },
-      );
+      const res = await streamUntilAsked(viaB, agent.name, (input) => {
+        link.moveToB();
+        answered = (async () => {
+          await waitFor(() => connected.statuses.filter((s) => s.type === "connected").length === 2, {
+            what: "the agent back, on node B",
+          });
+          return apiClient(answerVia().url, user.token).post(input, { prompt_id: "p1", decision: "allow" });
+        })();
+      });
       const answer = await answered;
       expect(answer?.status, JSON.stringify(answer?.body)).toBe(200);
       expect(eventData(res.events, "permission")).toHaveLength(1);
@@ -171,27 +174,15 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     const { user, agent, viaB } = await setup("prompt-cross-refusals");
     const connected = await connectAgent(nodeA.url, user.token, agent.name, asksThenAnswers);
     await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
-    let requestId = "";
     type Answered = { status: number; body: { error?: { code: string } } };
     let answers: Promise<Answered[]> | undefined;
-    const res = await viaB.stream(
-      `/v1/agents/${agent.name}/messages`,
-      { message: "write it" },
-      {
-        onResponse: (response) => {
-          requestId = response.headers.get("x-agent-mesh-request-id") ?? "";
-        },
-        onEvent: (event) => {
-          if (event.event !== "permission") return;
-          const input = `/v1/agents/${agent.name}/messages/${requestId}/input`;
-          answers = (async () => [
-            await viaB.post(input, { prompt_id: "p-never-asked", decision: "allow" }),
-            await viaB.post(input, { prompt_id: "p1", decision: "allow" }),
-            await viaB.post(input, { prompt_id: "p1", decision: "deny" }),
-          ])();
-        },
-      },
-    );
+    const res = await streamUntilAsked(viaB, agent.name, (input) => {
+      answers = (async () => [
+        await viaB.post(input, { prompt_id: "p-never-asked", decision: "allow" }),
+        await viaB.post(input, { prompt_id: "p1", decision: "allow" }),
+        await viaB.post(input, { prompt_id: "p1", decision: "deny" }),
+      ])();
+    });
     const [unknown, taken, again] = (await answers)! as [Answered, Answered, Answered];
     expect([unknown.status, unknown.body.error?.code]).toEqual([404, "prompt_not_found"]);
     expect(taken.status).toBe(200);
