@@ -34,6 +34,12 @@ export interface GatewayConfig {
    * and bytes of frames waiting for a connector that stopped reading before its socket is closed (4003).
    */
   maxUnreadBytes: number;
+  /**
+   * How long a caller's connection may sit with nothing from it (a body that stopped arriving, or kept alive with
+   * no next request) before it is closed; more than `keepaliveMs`, so a quiet SSE stream is not cut. Applied by the
+   * Bun entry (Bun's `idleTimeout`, whole seconds up to 255); Node keeps its own timeouts, Deno has none to set.
+   */
+  idleTimeoutMs: number;
   /** Time to live of a one-time connect ticket. */
   ticketTtlMs: number;
   /** How long finished tasks stay readable. */
@@ -82,6 +88,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   helloTimeoutMs: PROTOCOL_DEFAULTS.helloTimeoutMs,
   keepaliveMs: 15_000,
   maxUnreadBytes: 16 * 1024 * 1024,
+  idleTimeoutMs: 60_000,
   resumeWindowMs: 10_000,
   ticketTtlMs: 15 * 60_000,
   taskTtlMs: 7 * 24 * 3_600_000,
@@ -110,6 +117,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   helloTimeoutMs: "AGENT_MESH_HELLO_TIMEOUT_MS",
   keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
   maxUnreadBytes: "AGENT_MESH_MAX_UNREAD_BYTES",
+  idleTimeoutMs: "AGENT_MESH_IDLE_TIMEOUT_MS",
   resumeWindowMs: "AGENT_MESH_RESUME_MS",
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",
   taskTtlMs: "AGENT_MESH_TASK_TTL_MS",
@@ -154,7 +162,28 @@ export function configFromEnv(env: Record<string, unknown>): GatewayConfig {
       .split(",")
       .map((o) => o.trim().toLowerCase())
       .filter(Boolean);
+  const idle = env.AGENT_MESH_IDLE_TIMEOUT_MS;
+  if (idle === undefined || idle === "") {
+    // Past the keepalive, so a quiet SSE stream is not cut (Bun's ceiling wins over a keepalive of minutes).
+    config.idleTimeoutMs = Math.min(255_000, Math.max(config.idleTimeoutMs, config.keepaliveMs + 5_000));
+  } else checkIdleTimeout(config);
   return config;
+}
+
+/** Bun's timeout is whole seconds up to 255, and a quiet SSE stream writes only its keepalives. */
+function checkIdleTimeout({ idleTimeoutMs, keepaliveMs }: GatewayConfig): void {
+  if (idleTimeoutMs > 255_000) {
+    throw new Error(
+      `[gateway] AGENT_MESH_IDLE_TIMEOUT_MS can be at most 255000 (Bun's longest), got ${idleTimeoutMs}`,
+    );
+  }
+  // Bun's timer ticks every 4 s: a connection can go up to 4 s before its timeout.
+  if (idleTimeoutMs < keepaliveMs + 5_000) {
+    throw new Error(
+      `[gateway] AGENT_MESH_IDLE_TIMEOUT_MS (${idleTimeoutMs}) must be at least AGENT_MESH_KEEPALIVE_MS ` +
+        `(${keepaliveMs}) plus 5000, or quiet SSE streams would be closed between their keepalives`,
+    );
+  }
 }
 
 /** `AGENT_MESH_MAX_AGENTS`: a positive integer, or `off` for no cap. */

@@ -1,12 +1,15 @@
 /** Bun entry: `npm start`. */
 import { gatherSseWritesUntil } from "../../gateway/src/index.ts";
 import { boot, listening } from "../shared/boot.ts";
+import { idleSeconds, withIdleTimer } from "./idle-callers.ts";
 import { upgradeWebSocket, websocket } from "./websocket.ts";
 
 // Bun runs the microtasks after each WebSocket message it hands over: gather SSE writes until a burst is handled.
 gatherSseWritesUntil(setImmediate);
 
 const { gateway, hostname, port, maxFrameBytes, store } = await boot("bun", Bun.env, upgradeWebSocket);
+const { idleTimeoutMs, maxBodyBytes } = gateway.services.config;
+const idle = idleSeconds(idleTimeoutMs);
 
 const server = Bun.serve({
   hostname,
@@ -18,10 +21,10 @@ const server = Bun.serve({
       if (server.upgrade(request, { data: events })) return undefined;
       events.abandon(); // not a handshake Bun completes: the app answers it
     }
-    return gateway.fetch(request, server);
+    return withIdleTimer(server, request, (request) => gateway.fetch(request, server), idle, maxBodyBytes);
   },
-  // SSE streams can be quiet between keepalives; the gateway times requests out itself.
-  idleTimeout: 0,
+  // Closes callers' connections that send nothing: off while the gateway works on a request (idle-callers.ts).
+  idleTimeout: idle,
   websocket: {
     ...websocket,
     maxPayloadLength: maxFrameBytes,
