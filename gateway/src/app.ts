@@ -220,7 +220,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const { status, body } = renderError(error);
     // A share link's path is its secret: never let it reach a log line.
     const path = c.req.path.replace(/^\/s\/[^/]+/, "/s/<secret>");
-    if (status >= 500) services.onError(error, { stage: `${c.req.method} ${path}` });
+    if (status >= 500 && isFault(error)) services.onError(error, { stage: `${c.req.method} ${path}` });
     if (error instanceof ApiError && error.headers) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
     }
@@ -252,4 +252,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       await home?.prepareExit({ closeSockets: cluster !== null });
     },
   };
+}
+
+/**
+ * Whether a 5xx answer is worth a log line. An agent offline or too slow, a full node: the caller is told with a
+ * stable code, and a stack trace for each such call (a client polling an offline agent) would bury the faults. What
+ * the gateway did not choose (a bug, a store it cannot reach) and a full store, which an operator must act on, are.
+ */
+function isFault(error: unknown): boolean {
+  return !(error instanceof ApiError) || error.code === "store_full";
 }
