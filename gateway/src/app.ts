@@ -257,8 +257,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 /**
  * Whether a 5xx answer is worth a log line. An agent offline or too slow, a full node: the caller is told with a
  * stable code, and a stack trace for each such call (a client polling an offline agent) would bury the faults. What
- * the gateway did not choose (a bug, a store it cannot reach) and a full store, which an operator must act on, are.
+ * the gateway did not choose is: a bug, a store that refuses (which `services.onError` logs once a minute at most).
+ * A full store is logged by the store's wiring, not per request.
  */
 function isFault(error: unknown): boolean {
-  return !(error instanceof ApiError) || error.code === "store_full";
+  return !(error instanceof ApiError);
 }
