@@ -21,7 +21,7 @@ const server = Bun.serve({
       if (server.upgrade(request, { data: events })) return undefined;
       events.abandon(); // not a handshake Bun completes: the app answers it
     }
-    return withIdleTimer(server, request, (request) => gateway.fetch(request, server), idle, maxBodyBytes);
+    return withIdleTimer(server, request, answer, idle, maxBodyBytes);
   },
   // Closes callers' connections that send nothing: off while the gateway works on a request (idle-callers.ts).
   idleTimeout: idle,
@@ -36,6 +36,23 @@ const server = Bun.serve({
     closeOnBackpressureLimit: true,
   },
 });
+
+const origin = server.url.origin;
+/**
+ * Hands a request to the gateway. One without a Host header (HTTP/1.0 allows it) reaches `fetch` with its URL as
+ * sent, a bare path no URL parser takes (the gateway answered 500): it gets the server's own origin.
+ */
+function answer(request: Request): Response | Promise<Response> {
+  if (request.url.charCodeAt(0) === 47 /* "/" */) {
+    request = new Request(new URL(request.url, origin).href, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      duplex: "half",
+    } as RequestInit);
+  }
+  return gateway.fetch(request, server);
+}
 
 console.log(listening("bun", server.url.toString().replace(/\/$/, ""), store));
 
