@@ -20,6 +20,7 @@ import { skipIndexPassesOnNewStore } from "./domain/index-passes.ts";
 import type { TaskRecord } from "./domain/tasks.ts";
 import { a2aRoutes } from "./doors/a2a/index.ts";
 import { createA2aPushNotifier } from "./doors/a2a/push.ts";
+import { crossOrigin } from "./doors/cross-origin.ts";
 import { mcpDoor } from "./doors/mcp/index.ts";
 import { shareDoor } from "./doors/share/index.ts";
 import { createShareService } from "./doors/share/shares.ts";
@@ -179,6 +180,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     c.set("services", services);
     return next();
   });
+  app.use(crossOrigin());
   const limit = limitBody(config.maxBodyBytes);
   app.on(
     ["POST", "PATCH"],

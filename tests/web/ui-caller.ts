@@ -272,4 +272,35 @@ export function callerTests(ctx: UiContext): void {
       await alice.api.call("DELETE", "/v1/agents/quiet/inbox/presence");
     }
   });
+
+  it("lets a page on another origin (localhost) call the API with a token; a page elsewhere cannot", async () => {
+    const { gateway, alice, browser } = ctx;
+    const page = await browser.newPage();
+    try {
+      // The gateway's /health served from http://localhost:<port>: another origin than http://127.0.0.1:<port>.
+      await page.goto(`${gateway.url.replace("127.0.0.1", "localhost")}/health`);
+      const call = ([url, token]: string[]) =>
+        Promise.all([
+          fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then(async (res) => ({
+            status: res.status,
+            user: (await res.json()).user,
+          })),
+          // Preflighted (JSON and a token); refused, and the page reads why.
+          fetch(`${url}/v1/agents/quiet/messages`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: JSON.stringify({ message: "hello from another page" }),
+          }).then(async (res) => ({ status: res.status, code: (await res.json()).error.code })),
+        ]).catch((error: Error) => error.message);
+      expect(await page.evaluate(call, [gateway.url, alice.token])).toEqual([
+        { status: 200, user: "alice" },
+        { status: 503, code: "agent_offline" },
+      ]);
+      // A page with an opaque origin (`Origin: null`) is not allowed: the browser keeps the answer from it.
+      await page.goto("about:blank");
+      expect(await page.evaluate(call, [gateway.url, alice.token])).toBe("Failed to fetch");
+    } finally {
+      await page.close();
+    }
+  });
 }

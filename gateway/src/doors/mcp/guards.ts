@@ -6,24 +6,17 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../errors.ts";
 import type { GatewayEnv } from "../../gateway-env.ts";
-
-const LOCALHOST = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+import { isAllowedOrigin } from "../../util/origins.ts";
 
 /**
- * A present `Origin` must name localhost or a host in AGENT_MESH_ALLOWED_ORIGINS: browsers send it, MCP clients
- * do not, so a wrong one means a web page (or a DNS-rebinding attack) is trying to use the endpoint.
+ * A present `Origin` must name an allowed page (util/origins.ts): browsers send it, MCP clients do not, so a wrong
+ * one means a web page (or a DNS-rebinding attack) is trying to use the endpoint.
  */
 export function requireAllowedOrigin() {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const origin = c.req.header("origin");
     if (origin !== undefined) {
-      let hostname = "";
-      try {
-        hostname = new URL(origin).hostname.toLowerCase();
-      } catch {
-        // Unparseable: refused below.
-      }
-      if (!LOCALHOST.has(hostname) && !c.get("services").config.allowedOrigins.includes(hostname)) {
+      if (!isAllowedOrigin(origin, c.req.url, c.get("services").config.allowedOrigins)) {
         throw new ApiError(
           403,
           "origin_forbidden",
