@@ -3,27 +3,13 @@
  * each runtime's real server. Bun hands such a request to `fetch` with its URL as sent, a bare path, and the
  * gateway answered every one with `500 internal_error` (and logged it); Node and Deno fill in the server's own host.
  */
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
+import { parseRawAnswer, rawExchange } from "../helpers/raw-http.ts";
 
-/** Sends `raw` over HTTP/1.0 and resolves with the status and parsed body once the gateway closes. */
-function exchange(url: string, raw: string): Promise<{ status: number; body: any }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(raw));
-    let text = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (part) => {
-      text += part;
-    });
-    socket.on("end", () => {
-      const [head, body] = text.split("\r\n\r\n");
-      resolve({ status: Number(head!.split(" ")[1]), body: JSON.parse(body!) });
-    });
-    socket.on("error", reject);
-    socket.setTimeout(5000, () => socket.destroy(new Error("no answer within 5 s")));
-  });
+/** Sends `raw` (HTTP/1.0: the gateway closes after answering) and resolves with the status and parsed body. */
+async function exchange(url: string, raw: string): Promise<{ status: number; body: any }> {
+  return parseRawAnswer((await rawExchange(url, raw)).text);
 }
 
 for (const runtime of ["bun", "node", "deno"] as RuntimeName[]) {

@@ -2,34 +2,12 @@
  * Requests Node's HTTP parser refuses before any route runs (runtimes/node/client-errors.ts) still get the
  * gateway's error body: a URL and headers over 16 KiB, and malformed HTTP. The gateway keeps serving after them.
  */
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { parseRawAnswer, rawExchange } from "../helpers/raw-http.ts";
 
-/** Writes `raw` to the gateway's port and resolves with everything it answers before closing. */
-function exchange(url: string, raw: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(raw));
-    let text = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (part) => {
-      text += part;
-    });
-    socket.on("end", () => resolve(text));
-    socket.on("error", reject);
-    socket.setTimeout(5000, () => socket.destroy(new Error("no answer within 5 s")));
-  });
-}
-
-function parse(answer: string) {
-  const [head, body] = answer.split("\r\n\r\n");
-  return {
-    status: Number(head!.split(" ")[1]),
-    contentType: /content-type: ([^\r\n]+)/i.exec(head!)?.[1],
-    body: JSON.parse(body!),
-  };
-}
+const exchange = async (url: string, raw: string) => (await rawExchange(url, raw)).text;
+const parse = parseRawAnswer;
 
 describe("requests the Node HTTP parser refuses", () => {
   let gateway: GatewayProcess;
