@@ -60,7 +60,7 @@ export interface GatewayConfig {
   rateLimit: RateLimit | null;
   /** Requests per window each share link may take (a share can lower its own); null = off. */
   shareRateLimit: RateLimit | null;
-  /** Hostnames besides localhost-class ones and the gateway's own that may send an `Origin` to `/mcp`. */
+  /** Hostnames besides localhost-class ones whose pages may use the gateway from a browser (CORS, and `/mcp`). */
   allowedOrigins: string[];
   /**
    * Most agent sockets this process holds at once; one more is refused with `503 node_full` before its upgrade.

@@ -1,6 +1,6 @@
 /**
- * CORS (gateway/src/doors/cross-origin.ts): the pages allowed to use the gateway from a browser (localhost, the
- * gateway's own, AGENT_MESH_ALLOWED_ORIGINS) get their preflights answered and can read answers and the headers
+ * CORS (gateway/src/doors/cross-origin.ts): the pages allowed to use the gateway from a browser (localhost,
+ * AGENT_MESH_ALLOWED_ORIGINS) get their preflights answered and can read answers and the headers
  * they need; other pages get no CORS headers, and `/mcp` still refuses them. Before, no page could: a preflight
  * got `404`, so even an allowed origin could not use `/mcp` from a browser. A real browser does the same in
  * tests/web (ui-caller.ts, "a page on another origin").
@@ -37,7 +37,7 @@ describe("cross-origin requests", () => {
     });
 
   it("answers the preflight of an allowed page", async () => {
-    for (const origin of ["http://localhost:5173", "https://app.example", BASE]) {
+    for (const origin of ["http://localhost:5173", "https://app.example"]) {
       const res = await preflight(origin);
       expect(res.status, origin).toBe(204);
       expect(res.headers.get("access-control-allow-origin")).toBe(origin);
@@ -80,19 +80,20 @@ describe("cross-origin requests", () => {
     expect((await mcp.json()).error.code).toBe("origin_forbidden");
   });
 
-  it("lets the gateway's own pages reach /mcp", async () => {
-    const mcp = await gateway.app.request(`${BASE}/mcp`, {
+  it("refuses a DNS-rebinding page, whose Origin names the host it reached the gateway by", async () => {
+    // What a page on rebound.example sends once its name points at the gateway: its own name as Host and Origin.
+    const mcp = await gateway.app.request("http://rebound.example:8080/mcp", {
       method: "POST",
       headers: {
-        origin: BASE,
+        origin: "http://rebound.example:8080",
         authorization: `Bearer ${token}`,
         "content-type": "application/json",
         accept: "application/json, text/event-stream",
       },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
-    expect(mcp.status).toBe(200);
-    expect(mcp.headers.get("access-control-allow-origin")).toBe(BASE);
+    expect(mcp.status).toBe(403);
+    expect(mcp.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("adds nothing to a request without an Origin", async () => {

@@ -22,8 +22,7 @@ const EXPOSED = [
 
 export function crossOrigin() {
   const answer = cors({
-    origin: (origin, c) =>
-      isAllowedOrigin(origin, c.req.url, c.get("services").config.allowedOrigins) ? origin : null,
+    origin: (origin, c) => (isAllowedOrigin(origin, c.get("services").config.allowedOrigins) ? origin : null),
     exposeHeaders: EXPOSED,
     // A preflight names the headers it wants (authorization, content-type, last-event-id, ...): they are allowed.
     maxAge: 600,

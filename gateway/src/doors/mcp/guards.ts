@@ -16,7 +16,7 @@ export function requireAllowedOrigin() {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const origin = c.req.header("origin");
     if (origin !== undefined) {
-      if (!isAllowedOrigin(origin, c.req.url, c.get("services").config.allowedOrigins)) {
+      if (!isAllowedOrigin(origin, c.get("services").config.allowedOrigins)) {
         throw new ApiError(
           403,
           "origin_forbidden",
