@@ -1,5 +1,5 @@
 /**
- * What the gateway logs of the 5xx answers it gives: its faults (an unexpected error, a full store), not the
+ * What the gateway logs of the 5xx answers it gives: its faults (an unexpected error), not the
  * refusals a caller is told about with a stable code (an agent offline). It logged a stack trace for every call
  * to an offline agent, so a client polling one filled the log and buried the faults. The A2A and MCP doors
  * already logged internal errors only.
