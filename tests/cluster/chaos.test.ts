@@ -212,7 +212,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     connected.stop();
   });
 
-  it("Redis stops and comes back under load: refusals are 503 store_unavailable within 2 s, nothing acknowledged is lost", async () => {
+  it("Redis stops and comes back under load: refusals are 503 store_unavailable (agent_offline once a node failed closed) within 2 s, nothing acknowledged is lost", async () => {
     const { user, agent, runs, connected } = await countingAgent("redis-restart-user");
     const outcomes: Array<{ status: number; code?: string; started: number; ended: number }> = [];
     const accepted: string[] = [];
@@ -231,6 +231,7 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
       }
     })();
     await sleep(300);
+    const halted = Date.now();
     await c.server.halt();
     await sleep(100);
     // Requests that arrive during the outage are refused fast with the store's code, on every node.
@@ -244,12 +245,21 @@ describe.skipIf(!cluster)("cluster chaos (3 nodes)", () => {
     await sleep(500);
     await c.server.start();
     const redisBack = Date.now();
+    // A node that could not beat for the presence TTL (3 s; beats every second) fails closed: it drops its agents,
+    // which reconnect once Redis is back, and calls meanwhile are refused `agent_offline`. The harness's own stop and
+    // start of redis-server make the outage that long on a loaded machine; then the agent must come back.
+    const cutOff = redisBack - halted >= 2_000;
+    if (cutOff) await waitFor(async () => (await c.homeOf(agent.id)) >= 0, { what: "the agent back online" });
     await sleep(2000);
     running = false;
     await load;
     const refused = outcomes.filter((outcome) => outcome.status === 503);
     expect(refused.length, "some requests must have met the outage").toBeGreaterThan(0);
-    expect(new Set(refused.map((outcome) => outcome.code))).toEqual(new Set(["store_unavailable"]));
+    const codes = new Set(refused.map((outcome) => outcome.code));
+    expect(codes.has("store_unavailable"), [...codes].join()).toBe(true);
+    expect(
+      [...codes].filter((code) => code !== "store_unavailable" && !(cutOff && code === "agent_offline")),
+    ).toEqual([]);
     expect(
       outcomes.every((outcome) => [200, 202, 503].includes(outcome.status)),
       JSON.stringify(outcomes),
