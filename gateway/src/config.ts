@@ -37,7 +37,8 @@ export interface GatewayConfig {
   /**
    * How long a caller's connection may sit with nothing from it (a body that stopped arriving, or kept alive with
    * no next request) before it is closed; more than `keepaliveMs`, so a quiet SSE stream is not cut. Applied by the
-   * Bun entry (Bun's `idleTimeout`, whole seconds up to 255); Node keeps its own timeouts, Deno has none to set.
+   * Bun entry (Bun's `idleTimeout`, whole seconds up to 255) and, between requests only, by Node's
+   * (`keepAliveTimeout`); Deno has none to set.
    */
   idleTimeoutMs: number;
   /** Time to live of a one-time connect ticket. */

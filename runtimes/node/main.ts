@@ -13,6 +13,11 @@ const { gateway, hostname, port, maxFrameBytes, store } = await boot("node", pro
 // @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts).
 const server = createServer(readingSmallBodiesFirst(getRequestListener(gateway.fetch, { hostname })));
 answerClientErrorsWithJson(server);
+// A caller's connection kept alive between requests stays as long as on Bun, not Node's 5 s: a client or proxy that
+// keeps idle connections longer than 5 s (a load balancer's pool) meets a socket closed under its next request.
+// Node tells clients the figure (`Keep-Alive: timeout=`); its headers timeout must stay longer than it.
+server.keepAliveTimeout = gateway.services.config.idleTimeoutMs;
+server.headersTimeout = Math.max(server.headersTimeout, server.keepAliveTimeout + 1_000);
 server.listen(port, hostname, () => {
   const { address, port: bound } = server.address() as AddressInfo;
   console.log(listening("node", `http://${address}:${bound}`, store));

@@ -4,7 +4,7 @@
  * `idleTimeout: 0` both stayed open for good, a file each); and nothing that waits on the gateway's side is cut by
  * it: a synchronous call whose agent answers late (its body sent at once, or chunked), a long poll without a body,
  * an SSE stream quiet between its keepalives, an upload past the body cap that keeps sending for longer than the
- * timeout.
+ * timeout. On Node's server the same setting is its keep-alive timeout (Node's own is 5 s).
  *
  * Bun's timer ticks every 4 s, so with a timeout of 8 s a connection goes 4–8 s after its last activity; the
  * waits on the gateway's side below last 14 s or more.
@@ -157,5 +157,28 @@ describe.concurrent("callers' idle connections on bun", () => {
     } as RequestInit);
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ name: "slow.bin", size: parts * part.byteLength });
+  });
+});
+
+describe("callers' idle connections on node", () => {
+  let gateway: GatewayProcess;
+  beforeAll(async () => {
+    gateway = await startGateway({
+      runtime: "node",
+      env: { AGENT_MESH_IDLE_TIMEOUT_MS: String(IDLE_MS), AGENT_MESH_KEEPALIVE_MS: "1000" },
+    });
+  });
+  afterAll(async () => gateway?.stop());
+
+  it("keeps a connection kept alive for the timeout, not Node's 5 s, and says so", async () => {
+    const { text, closedAfterMs } = await rawExchange(
+      gateway.url,
+      "GET /health HTTP/1.1\r\nHost: gateway\r\n\r\n",
+      CLOSED_WITHIN_MS,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toMatch(/^keep-alive: timeout=8\r?$/im);
+    expect(closedAfterMs).toBeGreaterThan(IDLE_MS - 1_000);
+    expect(closedAfterMs).toBeLessThan(IDLE_MS + 3_000);
   });
 });
