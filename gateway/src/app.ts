@@ -164,6 +164,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         open_files_limit: process?.openFilesLimit ?? null,
         store_live_bytes: usage?.liveBytes ?? null,
         store_max_live_bytes: usage?.maxLiveBytes ?? null,
+        unread_bytes: home ? core.unread.heldBytes : null,
+        unread_max_bytes: home ? core.unread.totalBytes : null,
       };
     },
   };

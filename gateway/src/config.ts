@@ -34,6 +34,8 @@ export interface GatewayConfig {
    * and bytes of frames waiting for a connector that stopped reading before its socket is closed (4003).
    */
   maxUnreadBytes: number;
+  /** Bytes all SSE callers of one process may leave unread together; past it the largest holders are cut. */
+  maxUnreadTotalBytes: number;
   /**
    * How long a caller's connection may sit with nothing from it (a body that stopped arriving, or kept alive with
    * no next request) before it is closed; more than `keepaliveMs`, so a quiet SSE stream is not cut. Applied by the
@@ -89,6 +91,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   helloTimeoutMs: PROTOCOL_DEFAULTS.helloTimeoutMs,
   keepaliveMs: 15_000,
   maxUnreadBytes: 16 * 1024 * 1024,
+  maxUnreadTotalBytes: 256 * 1024 * 1024,
   idleTimeoutMs: 60_000,
   resumeWindowMs: 10_000,
   ticketTtlMs: 15 * 60_000,
@@ -118,6 +121,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   helloTimeoutMs: "AGENT_MESH_HELLO_TIMEOUT_MS",
   keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
   maxUnreadBytes: "AGENT_MESH_MAX_UNREAD_BYTES",
+  maxUnreadTotalBytes: "AGENT_MESH_MAX_UNREAD_TOTAL_BYTES",
   idleTimeoutMs: "AGENT_MESH_IDLE_TIMEOUT_MS",
   resumeWindowMs: "AGENT_MESH_RESUME_MS",
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",

@@ -14,6 +14,7 @@ import { createTaskRunner, type TaskRunner } from "./relay/task-runner.ts";
 import type { AgentHub } from "./relay/types.ts";
 import type { SessionStore } from "./session-stores/types.ts";
 import { hmacSha256Hex, randomHex } from "./util/crypto.ts";
+import { UnreadBudget } from "./util/unread-budget.ts";
 
 export interface GatewayServices {
   runtime: string;
@@ -26,6 +27,8 @@ export interface GatewayServices {
   tasks: TaskService;
   runner: TaskRunner;
   inbox: InboxService;
+  /** What SSE callers leave unread: per stream, and for the whole process (util/unread-budget.ts). */
+  unread: UnreadBudget;
   hub: AgentHub;
   /** What every door uses to start, follow and stop work. */
   calls: CallService;
@@ -55,6 +58,9 @@ export interface NodeStats {
   store_live_bytes: number | null;
   /** Its limit (`AGENT_MESH_FS_MAX_MB`): past it new tasks get 507 `store_full`; null: no limit or not such a store. */
   store_max_live_bytes: number | null;
+  /** Bytes SSE callers left unread, last counted; past `unread_max_bytes` the largest are cut (null: Workers). */
+  unread_bytes: number | null;
+  unread_max_bytes: number | null;
 }
 
 /** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */
@@ -150,6 +156,10 @@ export function createCoreServices(options: CoreServicesOptions) {
     tasks,
     runner,
     inbox: createInboxService(store, { answerTask: runner.answerFromInbox }),
+    unread: new UnreadBudget({
+      perStreamBytes: config.maxUnreadBytes,
+      totalBytes: config.maxUnreadTotalBytes,
+    }),
     secret,
     clientId,
     onError,

@@ -11,7 +11,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTaskEvents, startStreamCall } from "../helpers/api.ts";
-import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
+import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import { type GatewayProcess, type RuntimeName, startGateway } from "../helpers/gateway-process.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
@@ -22,6 +22,61 @@ const MAX_UNREAD = 1024 * 1024;
  * on the test machines, plus the sender's 4 MiB) and what the runtime takes on top of it.
  */
 const OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * An agent that writes 64 KiB pieces to each call until told to stop or `bytes` are written, then a word now and
+ * then, so the stream is never idle long enough for the gateway to time the call out. A message `small:<n>` gets
+ * `n` pieces and its answer instead. `stopped` holds the request ids it was told to stop.
+ */
+function floodingAgent(bytes: number) {
+  const stopped = new Set<string>();
+  const handler: Handler = async (request, reply) => {
+    reply.signal.addEventListener("abort", () => stopped.add(request.id));
+    const piece = "x".repeat(64 * 1024);
+    const small = /^small:(\d+)$/.exec(request.message);
+    if (small) {
+      for (let i = 0; i < Number(small[1]); i++) reply.chunk(piece);
+      reply.done("end");
+      return;
+    }
+    for (let written = 0; !stopped.has(request.id) && written < bytes; written += piece.length) {
+      reply.chunk(piece);
+      if (written % (16 * piece.length) === 0) await sleep(1);
+    }
+    while (!stopped.has(request.id)) {
+      reply.chunk(".");
+      await sleep(250);
+    }
+  };
+  return { handler, stopped };
+}
+
+/** A raw-socket SSE call to `agent` whose caller reads nothing: the kernel's buffers fill, then the gateway's. */
+function stalledCaller(gateway: GatewayProcess, token: string, agent: string, message: string) {
+  const socket = connect(Number(new URL(gateway.url).port), "127.0.0.1");
+  // Cut off, its connection may end with a reset rather than a FIN: either way it closes, which is awaited below.
+  socket.on("error", () => {});
+  const body = JSON.stringify({ message });
+  socket.write(
+    `POST /v1/agents/${agent}/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `authorization: Bearer ${token}\r\ncontent-type: application/json\r\n` +
+      `accept: text/event-stream\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+  );
+  socket.pause();
+  return {
+    socket,
+    /** Reads what it was sent until the connection closes. */
+    async readToEnd(): Promise<string> {
+      let received = "";
+      socket.on("data", (part: Buffer) => {
+        received += part.toString("latin1");
+      });
+      socket.resume();
+      await new Promise((resolve) => socket.once("close", resolve));
+      return received;
+    },
+  };
+}
 
 for (const runtime of ["node", "bun", "deno", "workerd"] as RuntimeName[]) {
   describe(`SSE headers on ${runtime}`, () => {
@@ -91,50 +146,64 @@ for (const runtime of ["node", "bun", "deno", "workerd"] as RuntimeName[]) {
     });
     it("a caller that stops reading is cut off, and its agent is told to stop after the resume window", async () => {
       const agent = await createAgent(user.api);
-      let stopped = false;
-      let written = 0;
-      const connected = await connectAgent(gateway.url, user.token, agent.name, async (_request, reply) => {
-        reply.signal.addEventListener("abort", () => {
-          stopped = true;
-        });
-        const piece = "x".repeat(64 * 1024);
-        while (!stopped && written < OUTPUT_BYTES) {
-          reply.chunk(piece);
-          written += piece.length;
-          if (written % (16 * piece.length) === 0) await sleep(1);
-        }
-        // Then a word now and then, so the stream is never idle long enough for the gateway to time the call out.
-        while (!stopped) {
-          reply.chunk(".");
-          await sleep(250);
-        }
-      });
-      const caller = connect(Number(new URL(gateway.url).port), "127.0.0.1");
-      // Cut off, its connection may end with a reset rather than a FIN: either way it closes, which is awaited below.
-      caller.on("error", () => {});
+      const flood = floodingAgent(OUTPUT_BYTES);
+      const connected = await connectAgent(gateway.url, user.token, agent.name, flood.handler);
+      const caller = stalledCaller(gateway, user.token, agent.name, "all of it");
       try {
-        const body = JSON.stringify({ message: "all of it" });
-        caller.write(
-          `POST /v1/agents/${agent.name}/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-            `authorization: Bearer ${user.token}\r\ncontent-type: application/json\r\n` +
-            `accept: text/event-stream\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
-        );
-        caller.pause(); // reads nothing: the kernel's buffers fill, then the gateway's queue
         // Without the cut this times out: the call runs on as long as its caller is connected.
-        await waitFor(() => stopped, { what: "the agent told to stop", timeoutMs: 15_000 });
+        await waitFor(() => flood.stopped.size === 1, { what: "the agent told to stop", timeoutMs: 15_000 });
         // What the kernel and the runtime already held reaches it, then the connection ends, with no `done`.
-        let received = "";
-        caller.on("data", (part: Buffer) => {
-          received += part.toString("latin1");
-        });
-        caller.resume();
-        await new Promise((resolve) => caller.once("close", resolve));
+        const received = await caller.readToEnd();
         expect(received).toMatch(/^HTTP\/1\.1 200/);
         expect(received).not.toContain("event: done");
       } finally {
-        caller.destroy();
+        caller.socket.destroy();
         connected.stop();
       }
     });
+  });
+}
+
+/** Past what the kernel holds for two paused readers, short of the stream's own limit below. */
+const FLOOD_BYTES = 48 * 1024 * 1024;
+
+for (const runtime of ["node", "bun", "deno", "workerd"] as RuntimeName[]) {
+  describe(`the unread bytes of all SSE callers on ${runtime}`, () => {
+    let gateway: GatewayProcess;
+    let user: Awaited<ReturnType<typeof createUser>>;
+    beforeAll(async () => {
+      gateway = await startGateway({
+        runtime,
+        env: {
+          AGENT_MESH_MAX_UNREAD_BYTES: String(64 * 1024 * 1024),
+          AGENT_MESH_MAX_UNREAD_TOTAL_BYTES: String(4 * 1024 * 1024),
+        },
+      });
+      user = await createUser(gateway.url, gateway.adminToken, `sse-budget-${runtime}`);
+    });
+    afterAll(async () => gateway?.stop());
+
+    it("callers that stop reading are cut once together they pass the node's limit; one that reads gets it all", async () => {
+      const agent = await createAgent(user.api);
+      const flood = floodingAgent(FLOOD_BYTES);
+      const connected = await connectAgent(gateway.url, user.token, agent.name, flood.handler);
+      const stalled = [1, 2].map((i) => stalledCaller(gateway, user.token, agent.name, `flood ${i}`));
+      try {
+        // Each holds less than its own limit: without the node's, neither is cut and this times out.
+        const reader = await startStreamCall(gateway.url, user.token, agent.name, undefined, "small:64");
+        const text = await reader.text();
+        expect(text.match(/event: chunk/g)).toHaveLength(64);
+        expect(text).toContain("event: done");
+        await waitFor(() => flood.stopped.size === 2, {
+          what: "both floods told to stop",
+          timeoutMs: 60_000,
+        });
+        for (const caller of stalled) expect(await caller.readToEnd()).not.toContain("event: done");
+      } finally {
+        for (const caller of stalled) caller.socket.destroy();
+        connected.stop();
+      }
+      // Both floods pass through the relay (96 MiB; on workerd through the Worker and the agent's Durable Object).
+    }, 90_000);
   });
 }

@@ -96,6 +96,7 @@ export function startStreamCall(
   token: string,
   agent: string,
   signal?: AbortSignal,
+  message = "go",
 ): Promise<Response> {
   return fetch(`${baseUrl}/v1/agents/${agent}/messages`, {
     method: "POST",
@@ -104,7 +105,7 @@ export function startStreamCall(
       "content-type": "application/json",
       accept: "text/event-stream",
     },
-    body: JSON.stringify({ message: "go" }),
+    body: JSON.stringify({ message }),
     signal,
   });
 }

@@ -5,6 +5,7 @@
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import { sseChunk } from "../util/sse.ts";
 import { createSseBody } from "../util/sse-body.ts";
+import type { UnreadBudget } from "../util/unread-budget.ts";
 import type { RelaySink } from "./types.ts";
 
 export interface DonePayload {
@@ -16,14 +17,14 @@ export interface DonePayload {
 /**
  * An SSE body: `event: chunk|done|error` frames and keepalive comments. Chunks and done carry `id: <seq>`, so a
  * caller that lost the stream can re-attach with `Last-Event-ID` and get the rest. `onCancel` runs if the
- * caller leaves, or is cut off for leaving more than `maxUnreadBytes` unread (sse-body.ts).
+ * caller leaves, or is cut off for leaving too much unread (sse-body.ts).
  */
 export function createSseSink(
   sessionId: string,
-  maxUnreadBytes: number,
+  unread: UnreadBudget,
   onCancel: () => void,
 ): { sink: RelaySink; body: ReadableStream<Uint8Array> } {
-  const { body, write, end } = createSseBody(maxUnreadBytes, onCancel);
+  const { body, write, end } = createSseBody(unread, onCancel);
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
       write(sseChunk(seq, kind, delta));

@@ -58,7 +58,7 @@ export async function handleMessage<E extends GatewayEnv>(
   agent: AgentRecord,
   asker?: () => Promise<Sender>,
 ): Promise<Response> {
-  const { calls, config, runner, onError } = c.get("services");
+  const { calls, config, runner, onError, unread } = c.get("services");
   const input = await readJson(c, MessageBody);
   if (input.callback_url && !input.async) {
     throw new ApiError(400, "invalid_request", 'callback_url needs "async": true.');
@@ -86,7 +86,7 @@ export async function handleMessage<E extends GatewayEnv>(
     // The session id is only known once claimed; the sink needs it for `done`, so claim first.
     const sessionId = await calls.claimSession(caller, agent, input.session_id);
     let requestId = "";
-    const { sink, body } = createSseSink(sessionId, config.maxUnreadBytes, () => {
+    const { sink, body } = createSseSink(sessionId, unread, () => {
       // The caller went away: the call keeps running for the resume window (see the GET route below).
       calls
         .release(agent.id, requestId, sink)
@@ -147,12 +147,12 @@ export const messageRoutes = new Hono<GatewayEnv>()
     return c.json({ answered: answer.prompt_id, decision: answer.decision });
   })
   .get("/v1/agents/:ref/messages/:request_id", requireAuth("call"), async (c) => {
-    const { calls, config, onError } = c.get("services");
+    const { calls, onError, unread } = c.get("services");
     const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
     const requestId = c.req.param("request_id");
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     const sessionId = c.req.query("session_id") ?? "";
-    const { sink, body } = createSseSink(sessionId, config.maxUnreadBytes, () => {
+    const { sink, body } = createSseSink(sessionId, unread, () => {
       calls.release(agent.id, requestId, sink).catch((error) => onError(error, { stage: "release" }));
     });
     const attached = await calls.followLive(c.get("caller"), agent.id, requestId, afterSeq, sink);

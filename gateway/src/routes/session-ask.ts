@@ -38,11 +38,11 @@ export async function streamSessionAsk<E extends GatewayEnv>(
   from: Sender,
   message: string,
 ): Promise<Response> {
-  const { inbox, config, onError } = c.get("services");
+  const { inbox, config, onError, unread } = c.get("services");
   const seconds = Math.round(config.syncTimeoutMs / 1000);
   const ask = await inbox.send(agent, from, { text: message, kind: "ask" });
   const left = new AbortController();
-  const { sink, body } = createSseSink("", config.maxUnreadBytes, () => left.abort());
+  const { sink, body } = createSseSink("", unread, () => left.abort());
   sink.chunk(
     1,
     "status",

@@ -54,11 +54,11 @@ export const taskRoutes = new Hono<GatewayEnv>()
     return c.json(taskView(task), 202);
   })
   .get("/v1/tasks/:id/events", requireAuth(), async (c) => {
-    const { calls, config } = c.get("services");
+    const { calls, unread } = c.get("services");
     const task = await calls.getTask(c.get("caller"), c.req.param("id"));
     const afterSeq = afterSeqOf(c.req.header("last-event-id") ?? c.req.query("after"));
     let follow: { stop(): void } | undefined;
-    const out = createSseBody(config.maxUnreadBytes, () => follow?.stop());
+    const out = createSseBody(unread, () => follow?.stop());
     follow = calls.followTask(c.get("caller"), task, afterSeq, {
       running: (t) => out.write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
       chunk: (seq, kind, delta) => out.write(sseChunk(seq, kind, delta)),

@@ -3,6 +3,8 @@
  * chunks arrives as one socket read) leaves as one piece: one encode and one enqueue per burst, flushed in a
  * microtask, instead of one per event, which the runtime's response writer would otherwise pay for each.
  */
+import type { UnreadBudget } from "./unread-budget.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -47,24 +49,45 @@ export interface SseBody {
 const UNREAD_BYTES = new ByteLengthQueuingStrategy({ highWaterMark: 0 });
 
 /**
- * `onCancel` runs once if the caller leaves before `end`, or is cut off: a caller that leaves more than
- * `maxUnreadBytes` unread (it stopped reading, or reads slower than its agent writes) would otherwise make the
- * gateway hold the agent's whole output for it. Its connection is dropped, as if it had left; it may re-attach.
+ * `onCancel` runs once if the caller leaves before `end`, or is cut off: a caller that leaves more than the
+ * budget's `perStreamBytes` unread (it stopped reading, or reads slower than its agent writes) would otherwise make
+ * the gateway hold the agent's whole output for it, and the node's callers together are held to its `totalBytes`
+ * (unread-budget.ts). Its connection is dropped, as if it had left; it may re-attach.
  */
-export function createSseBody(maxUnreadBytes: number, onCancel: () => void): SseBody {
+export function createSseBody(budget: UnreadBudget, onCancel: () => void): SseBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Takes writes: not ended, caller not gone. */
   let open = true;
+  /** Ended while bytes were still queued: closed once the caller has read them, and counted until then. */
+  let ending = false;
   let pending = "";
+  const unread = () => -(controller.desiredSize ?? 0);
   const leave = () => {
+    share.leave();
     if (!open) return;
     open = false;
     onCancel();
   };
+  const cut = (reason: string) => {
+    // Erroring the stream drops its queue and the connection; closing it would keep both until read.
+    controller.error(new Error(reason));
+    leave();
+  };
+  const share = budget.join(unread, () =>
+    cut("the gateway's callers left too much unread; this one the most"),
+  );
   const body = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
         c.enqueue(encoder.encode(OPENING));
+      },
+      // Called once the caller has read everything queued and asks for more.
+      pull() {
+        if (!ending) return;
+        ending = false;
+        controller.close();
+        share.leave();
       },
       cancel: leave,
     },
@@ -81,11 +104,9 @@ export function createSseBody(maxUnreadBytes: number, onCancel: () => void): Sse
       open = false;
       return;
     }
-    if (-(controller.desiredSize ?? 0) > maxUnreadBytes) {
-      // Erroring the stream drops its queue and the connection; closing it would keep both until read.
-      controller.error(new Error(`the caller left more than ${maxUnreadBytes} bytes unread`));
-      leave();
-    }
+    const bytes = unread();
+    if (bytes > budget.perStreamBytes) cut(`the caller left more than ${budget.perStreamBytes} bytes unread`);
+    else share.hold(bytes);
   };
   return {
     body,
@@ -98,11 +119,12 @@ export function createSseBody(maxUnreadBytes: number, onCancel: () => void): Sse
       flush();
       if (!open) return;
       open = false;
-      try {
-        controller.close();
-      } catch {
-        // Already closed by a cancel racing the final frame.
+      if (unread() > 0) {
+        ending = true;
+        return;
       }
+      controller.close();
+      share.leave();
     },
   };
 }

@@ -39,6 +39,8 @@ export function apiContract(ctx: () => GatewayContext): void {
         open_files_limit: count,
         store_live_bytes: count,
         store_max_live_bytes: count,
+        unread_bytes: count,
+        unread_max_bytes: count,
       });
       const user = await createUser(url, adminToken, `node-${Math.random().toString(36).slice(2, 8)}`);
       const refused = await user.api.get("/v1/node");

@@ -31,7 +31,7 @@ export function sseResponse(
   run: (out: EventWriter) => { stop(): void },
 ): Response {
   let handle: { stop(): void } | undefined;
-  const out = createSseBody(call.services.config.maxUnreadBytes, () => handle?.stop());
+  const out = createSseBody(call.services.unread, () => handle?.stop());
   const json = (result: string, id?: string) =>
     out.write(id ? `id: ${id}\ndata: ${wrap(result)}\n\n` : `data: ${wrap(result)}\n\n`);
   handle = run({
