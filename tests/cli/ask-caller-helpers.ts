@@ -12,11 +12,17 @@ import { connect, loggedInHome, tempDir } from "./helpers.ts";
 /** A real gateway and a fake Messages API for the real claude binary. */
 export async function startClaudeGateway(): Promise<{ gateway: GatewayProcess; fake: FakeServer }> {
   agentBinary("claude"); // fails with the install command when tests/agents is not installed
-  // Claude's start-up plus a caller thinking is longer than the helper's 5 s idle limit for live calls.
+  // Claude's start-up plus a caller thinking is longer than the helper's 5 s idle limit for live calls. Nothing
+  // here tests liveness: a connector starved for 1.5 s while Claude Code starts on a loaded machine would be
+  // counted gone under the helper's fast heartbeat (400 ms, grace 1.5 s), failing its call.
   const gateway = await startGateway({
     runtime: "node",
     store: "fs",
-    env: { AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },
+    env: {
+      AGENT_MESH_SYNC_TIMEOUT_MS: "60000",
+      AGENT_MESH_HEARTBEAT_MS: "2000",
+      AGENT_MESH_GRACE_MS: "10000",
+    },
   });
   return { gateway, fake: await startAnthropicFake() };
 }

@@ -74,7 +74,9 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       strangerStatus = (await bob.api.post(path, { prompt_id: prompt.prompt_id, decision: "allow" })).status;
       await alice.api.post(path, { prompt_id: prompt.prompt_id, decision: "allow" });
     });
-    expect(prompts).toHaveLength(1);
+    expect(prompts, JSON.stringify({ status: res.status, events: res.events, body: res.body })).toHaveLength(
+      1,
+    );
     expect(prompts[0]).toMatchObject({ tool: "Write", timeout_s: 60 });
     expect(prompts[0].summary).toMatch(/^Write \/.*\/allowed\.txt \(1 lines\)$/);
     expect(prompts[0].input).toMatchObject({ content: "content of allowed.txt" });
@@ -99,7 +101,10 @@ describe("connect claude --ask-caller", { timeout: 60_000 }, () => {
       call(alice, "alice-only.txt", "allow"),
       call(bob, "bob-only.txt", "deny"),
     ]);
-    expect(mine.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/alice-only\.txt/)]);
+    expect(
+      mine.prompts.map((p) => p.summary),
+      JSON.stringify(mine.res.events),
+    ).toEqual([expect.stringMatching(/alice-only\.txt/)]);
     expect(theirs.prompts.map((p) => p.summary)).toEqual([expect.stringMatching(/bob-only\.txt/)]);
     expect(workspaceFile(projects.asker!, "alice-only.txt")).toBe("content of alice-only.txt");
     expect(workspaceFile(projects.asker!, "bob-only.txt")).toBeUndefined();
