@@ -114,9 +114,11 @@ describe("the callers of one process together (UnreadBudget)", () => {
     return { out, reader, state };
   }
   const flushed = () => new Promise((resolve) => setTimeout(resolve, 0));
+  /** 100 KiB for all streams together; no stream is near its own limit. */
+  const smallBudget = () => new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
 
   it("past the total, cuts the streams holding the most until under three quarters of it; the others go on", async () => {
-    const budget = new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
+    const budget = smallBudget();
     const [a, b, c] = [await stream(budget), await stream(budget), await stream(budget)];
     a.out.write(event(50));
     b.out.write(event(30));
@@ -132,7 +134,7 @@ describe("the callers of one process together (UnreadBudget)", () => {
   });
 
   it("measures every stream before cutting: a caller that read since its stream's last write holds nothing", async () => {
-    const budget = new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
+    const budget = smallBudget();
     const [a, b] = [await stream(budget), await stream(budget)];
     a.out.write(event(60));
     await flushed();
@@ -144,7 +146,7 @@ describe("the callers of one process together (UnreadBudget)", () => {
   });
 
   it("counts an ended stream until its caller has read it, then lets it go; a caller gone lets go too", async () => {
-    const budget = new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
+    const budget = smallBudget();
     const [a, b] = [await stream(budget), await stream(budget)];
     a.out.write(event(40));
     a.out.end();
@@ -161,7 +163,7 @@ describe("the callers of one process together (UnreadBudget)", () => {
   });
 
   it("keeps no stream that holds nothing: one a route made and dropped, or one its caller keeps up with", async () => {
-    const budget = new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
+    const budget = smallBudget();
     createBody(budget, () => {}); // never read, never canceled: a route that failed after making it
     const reading = await stream(budget);
     const next = reading.reader.read(); // the runtime waits for more: what is written goes straight to it
@@ -173,7 +175,7 @@ describe("the callers of one process together (UnreadBudget)", () => {
   });
 
   it("cuts an ended stream nobody reads like any other", async () => {
-    const budget = new UnreadBudget({ perStreamBytes: 1 << 30, totalBytes: 100 * KiB });
+    const budget = smallBudget();
     const [a, b] = [await stream(budget), await stream(budget)];
     a.out.write(event(70));
     a.out.end();

@@ -84,8 +84,9 @@ export class UnreadBudget {
     this.#held = held;
     if (held <= this.totalBytes) return;
     const largestFirst = [...this.#members].sort((a, b) => b.held - a.held);
+    // Every stream left holds bytes (those measured empty were let go above).
     for (const member of largestFirst) {
-      if (this.#held <= this.totalBytes * SHED_TO || member.held === 0) break;
+      if (this.#held <= this.totalBytes * SHED_TO) break;
       member.cut();
     }
   }
