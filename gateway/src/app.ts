@@ -166,6 +166,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         store_max_live_bytes: usage?.maxLiveBytes ?? null,
         unread_bytes: home ? core.unread.heldBytes : null,
         unread_max_bytes: home ? core.unread.totalBytes : null,
+        resume_bytes: counts?.resumeBytes ?? null,
+        resume_max_bytes: home ? config.maxResumeBytes : null,
       };
     },
   };

@@ -37,6 +37,11 @@ export interface GatewayConfig {
   /** Bytes all SSE callers of one process may leave unread together; past it the largest holders are cut. */
   maxUnreadTotalBytes: number;
   /**
+   * Bytes of output the requests of one agent home (a process; on Workers an agent's Durable Object) keep together
+   * for callers that re-attach; past it the requests keeping the most forget theirs (resume-budget.ts).
+   */
+  maxResumeBytes: number;
+  /**
    * How long a caller's connection may sit with nothing from it (a body that stopped arriving, or kept alive with
    * no next request) before it is closed; more than `keepaliveMs`, so a quiet SSE stream is not cut. Applied by the
    * Bun entry (Bun's `idleTimeout`, whole seconds up to 255) and, between requests only, by Node's
@@ -92,6 +97,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   keepaliveMs: 15_000,
   maxUnreadBytes: 16 * 1024 * 1024,
   maxUnreadTotalBytes: 256 * 1024 * 1024,
+  maxResumeBytes: 256 * 1024 * 1024,
   idleTimeoutMs: 60_000,
   resumeWindowMs: 10_000,
   ticketTtlMs: 15 * 60_000,
@@ -122,6 +128,7 @@ const ENV_NAMES: Record<NumericSetting, string> = {
   keepaliveMs: "AGENT_MESH_KEEPALIVE_MS",
   maxUnreadBytes: "AGENT_MESH_MAX_UNREAD_BYTES",
   maxUnreadTotalBytes: "AGENT_MESH_MAX_UNREAD_TOTAL_BYTES",
+  maxResumeBytes: "AGENT_MESH_MAX_RESUME_BYTES",
   idleTimeoutMs: "AGENT_MESH_IDLE_TIMEOUT_MS",
   resumeWindowMs: "AGENT_MESH_RESUME_MS",
   ticketTtlMs: "AGENT_MESH_TICKET_TTL_MS",

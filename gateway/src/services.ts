@@ -61,6 +61,9 @@ export interface NodeStats {
   /** Bytes SSE callers left unread, last counted; past `unread_max_bytes` the largest are cut (null: Workers). */
   unread_bytes: number | null;
   unread_max_bytes: number | null;
+  /** Bytes of output requests keep for callers that re-attach; past `resume_max_bytes` the largest forget theirs. */
+  resume_bytes: number | null;
+  resume_max_bytes: number | null;
 }
 
 /** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */

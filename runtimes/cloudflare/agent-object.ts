@@ -13,6 +13,7 @@
  * their hello there with the usual close codes.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { GatewayConfig } from "../../gateway/src/config.ts";
 import type { TaskRecord } from "../../gateway/src/domain/tasks.ts";
 import { createA2aPushNotifier } from "../../gateway/src/doors/a2a/push.ts";
 import { renderError } from "../../gateway/src/errors.ts";
@@ -51,6 +52,17 @@ interface Attachment extends SavedConnection {
   home: string;
 }
 
+/**
+ * What an agent's requests keep for re-attaching callers, unless `AGENT_MESH_MAX_RESUME_BYTES` says otherwise: a
+ * Durable Object runs in an isolate of 128 MB it may share with others of its class, and one agent's hundred calls
+ * could keep 4 MiB each (an isolate past its memory is reset, with every call in it).
+ */
+const OBJECT_RESUME_BYTES = 32 * 1024 * 1024;
+
+function resumeBytesOf(env: Env, config: GatewayConfig): number {
+  return env.AGENT_MESH_MAX_RESUME_BYTES === undefined ? OBJECT_RESUME_BYTES : config.maxResumeBytes;
+}
+
 export class AgentObject extends DurableObject<Env> {
   readonly #home: LocalAgentHome;
   readonly #store: SessionStore;
@@ -73,7 +85,7 @@ export class AgentObject extends DurableObject<Env> {
     const liveness = config.heartbeatMs * LIVENESS_FACTOR;
     this.#presenceTtlSeconds = Math.max(120, Math.ceil((4 * liveness) / 1000));
     this.#home = new LocalAgentHome({
-      config,
+      config: { ...config, maxResumeBytes: resumeBytesOf(env, config) },
       tokens: core.tokens,
       agents: core.agents,
       tasks: core.runner,

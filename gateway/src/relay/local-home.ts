@@ -19,6 +19,7 @@ import { liveCallLimits, PendingRequest } from "./pending.ts";
 import { PresenceWrites } from "./presence-writes.ts";
 import { RecentEndings } from "./recent-endings.ts";
 import { RequestEndings } from "./request-endings.ts";
+import { ResumeBudget } from "./resume-budget.ts";
 import { nextSweepAt, sweepEveryMs } from "./sweep-schedule.ts";
 import {
   deliverQueuedTasks,
@@ -52,6 +53,8 @@ export class LocalAgentHome implements AgentHub {
   #exiting = false;
   readonly #recent: RecentEndings;
   readonly #endings: RequestEndings;
+  /** What all requests here keep for re-attaching callers, held to `maxResumeBytes` together. */
+  readonly #resume: ResumeBudget;
 
   constructor(options: LocalHomeOptions) {
     this.#options = options;
@@ -71,6 +74,7 @@ export class LocalAgentHome implements AgentHub {
     };
     this.#recent = new RecentEndings(options.config.resumeWindowMs);
     this.#endings = new RequestEndings(options, this.#delivery, this.#recent);
+    this.#resume = new ResumeBudget(options.config.maxResumeBytes, () => this.#keepingRequests());
     const useInterval = options.useInterval !== false;
     this.#presence = new PresenceWrites(options.agents, useInterval, this.#delivery.report);
     this.#helloHost = {
@@ -139,6 +143,7 @@ export class LocalAgentHome implements AgentHub {
         slot.pending
           .get(frame.id)
           ?.chunk(frame.seq, frame.kind ?? "text", frame.delta, connection.lastFrameAt);
+        this.#resume.relayed(frame.delta);
         return;
       case "done":
         return this.#endings.done(slot, frame);
@@ -171,14 +176,14 @@ export class LocalAgentHome implements AgentHub {
   }
 
   /** This process's share of the fleet (`GET /v1/node`): a walk over the slots, for an admin now and then. */
-  counts(): { agentsConnected: number; requestsInFlight: number } {
+  counts(): { agentsConnected: number; requestsInFlight: number; resumeBytes: number } {
     let agentsConnected = 0;
     let requestsInFlight = 0;
     for (const slot of this.#slots.values()) {
       if (slot.link) agentsConnected += 1;
       requestsInFlight += slot.pending.size;
     }
-    return { agentsConnected, requestsInFlight };
+    return { agentsConnected, requestsInFlight, resumeBytes: this.#resume.measure() };
   }
 
   // --- AgentHub ---
@@ -368,6 +373,12 @@ export class LocalAgentHome implements AgentHub {
   #lose(connection: AgentConnection, code: number, reason: string): void {
     connection.close(code, reason);
     this.closed(connection);
+  }
+
+  /** Every request that may keep output for re-attaching callers: those in flight, and endings kept. */
+  *#keepingRequests(): Iterable<PendingRequest> {
+    for (const slot of this.#slots.values()) yield* slot.pending.values();
+    yield* this.#recent.requests();
   }
 
   #slot(agentId: string): AgentSlot {

@@ -18,6 +18,16 @@ import type { PromptAnswerOutcome, RelayCall, RelaySink } from "./types.ts";
 
 /** How much of a request's output is kept for callers that re-attach. Older chunks are dropped first. */
 export const HISTORY_LIMITS = { chunks: 10_000, chars: 4 * 1024 * 1024 };
+/** What keeping a chunk costs besides its text (its record and the array's slot), in bytes. */
+const KEPT_CHUNK_OVERHEAD = 64;
+
+/**
+ * Bytes a kept chunk holds, as the node's limit counts them (resume-budget.ts): a character each, which is what
+ * Latin-1 text takes in memory (other text takes two), and the chunk's record.
+ */
+export function keptBytesOf(delta: string): number {
+  return delta.length + KEPT_CHUNK_OVERHEAD;
+}
 
 interface RelayedChunk {
   seq: number;
@@ -95,6 +105,23 @@ export class PendingRequest {
   /** Characters of relayed chunks still kept for re-attaching callers. */
   get historyChars(): number {
     return this.#historyChars;
+  }
+
+  /** Bytes of output kept for re-attaching callers, as the node's limit counts them (`keptBytesOf`). */
+  get keptBytes(): number {
+    return this.#historyChars + this.#history.length * KEPT_CHUNK_OVERHEAD;
+  }
+
+  /**
+   * Forgets the output kept for re-attaching callers (the node keeps too much): a caller that re-attaches from
+   * before now gets "gap", as past `HISTORY_LIMITS`; chunks from now on are kept again.
+   */
+  forgetKept(): void {
+    const last = this.#history.at(-1);
+    if (!last) return;
+    this.#droppedThrough = last.seq;
+    this.#history = [];
+    this.#historyChars = 0;
   }
 
   /** Callers currently following the request (not counting a task's store writer). */

@@ -32,6 +32,11 @@ export class RecentEndings {
     return this.#byRequest.get(requestId)?.pending;
   }
 
+  /** The requests whose endings are kept. */
+  *requests(): Iterable<PendingRequest> {
+    for (const recent of this.#byRequest.values()) yield recent.pending;
+  }
+
   /** Forgets the endings whose window is over. */
   sweep(now: number): void {
     for (const [requestId, recent] of this.#byRequest)

@@ -41,6 +41,8 @@ export function apiContract(ctx: () => GatewayContext): void {
         store_max_live_bytes: count,
         unread_bytes: count,
         unread_max_bytes: count,
+        resume_bytes: count,
+        resume_max_bytes: count,
       });
       const user = await createUser(url, adminToken, `node-${Math.random().toString(36).slice(2, 8)}`);
       const refused = await user.api.get("/v1/node");
