@@ -2,6 +2,7 @@
  * Two gateway nodes (Bun and Deno) on one redis-server with AGENT_MESH_CLUSTER=redis: the agent's socket is on node
  * A, every call comes in through node B. Stream, sync, async, busy, offline and revocation behave as on one node.
  */
+import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
@@ -17,10 +18,12 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let nodeA: GatewayProcess;
   let nodeB: GatewayProcess;
   let adminToken: string;
+  let prefix: string;
   beforeAll(async () => {
     const started = await startNodes((redis as RedisServer).url, ["bun", "deno"]);
     [nodeA, nodeB] = started.nodes as [GatewayProcess, GatewayProcess];
     adminToken = started.adminToken;
+    prefix = started.prefix;
   });
   afterAll(async () => {
     if (process.env.DEBUG_CLUSTER) console.log(nodeA?.output(), "\n-----\n", nodeB?.output());
@@ -70,6 +73,42 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     });
     expect(task.result).toBe("done:later");
     connected.stop();
+  });
+
+  it("relays an answer longer than a call's log keeps in Redis (AGENT_MESH_MAX_UNREAD_BYTES) whole, in order", async () => {
+    const { user, agent, viaB } = await setup("long-answer");
+    const pieces = 40;
+    const connected = await connectAgent(nodeA.url, user.token, agent.name, async (_request, reply) => {
+      for (let i = 0; i < pieces; i++) {
+        reply.chunk(String(i % 10).repeat(1024 * 1024));
+        await sleep(5);
+      }
+      reply.done("end");
+    });
+    const client = new Redis((redis as RedisServer).url);
+    try {
+      let requestId = "";
+      const stream = await viaB.stream(
+        `/v1/agents/${agent.name}/messages`,
+        { message: "all of it" },
+        { onResponse: (res) => (requestId = res.headers.get("x-agent-mesh-request-id") ?? "") },
+      );
+      const chunks = eventData(stream.events, "chunk");
+      expect(chunks.map((chunk) => chunk.seq)).toEqual(Array.from({ length: pieces }, (_, i) => i + 1));
+      expect(chunks.every((chunk, i) => chunk.delta === String(i % 10).repeat(1024 * 1024))).toBe(true);
+      expect(eventData(stream.events, "done")[0].result).toBe("end");
+      // What the call's log keeps: its last 16 MiB (and the ending), not the 40 MiB it relayed.
+      const log = (await client.xrange(`${prefix}cluster:log:${requestId}`, "-", "+")) as Array<
+        [string, string[]]
+      >;
+      const kept = log.reduce((sum, [, fields]) => sum + fields[1]!.length, 0);
+      expect(kept).toBeGreaterThan(8 * 1024 * 1024);
+      expect(kept).toBeLessThanOrEqual(16 * 1024 * 1024);
+      expect(log.at(-1)![0]).toBe(`${pieces + 1}-0`);
+    } finally {
+      client.disconnect();
+      connected.stop();
+    }
   });
 
   it("says agent_busy across nodes at the agent's limit and agent_offline once it left", async () => {

@@ -128,4 +128,58 @@ describe.skipIf(!server)("cluster request log", () => {
     expect(tail !== "gap" && tail.map((entry) => entry.seq)).toEqual([496, 497, 498, 499, 500]);
     expect(await log.read(`req-${counter++}`, 0)).toEqual([]);
   });
+
+  /** The entries a log keeps, and the bytes it counts for them (`cluster:logbytes:`). */
+  async function kept(requestId: string) {
+    const entries = (await writer.xrange(`log-test:cluster:log:${requestId}`, "-", "+")) as Array<
+      [string, string[]]
+    >;
+    const counted = Number(await writer.get(`log-test:cluster:logbytes:${requestId}`));
+    const bytes = entries.reduce((sum, [, fields]) => sum + Buffer.byteLength(fields[1]!), 0);
+    return { seqs: entries.map(([id]) => Number(id.split("-")[0])), bytes, counted };
+  }
+
+  it("keeps at most maxBytes of a request's entries, the oldest trimmed first and the newest always", async () => {
+    const requestId = `req-${counter++}`;
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxBytes: 1000 });
+    const sized = (seq: number, length: number): LogEntry => ({
+      type: "chunk",
+      seq,
+      kind: "text",
+      delta: "x".repeat(length),
+    });
+    for (let seq = 1; seq <= 10; seq++) await log.append(requestId, sized(seq, 300));
+    // Each entry is its 300 characters and some 50 of JSON: two fit, three do not.
+    expect(await kept(requestId)).toMatchObject({ seqs: [9, 10] });
+    expect(await log.read(requestId, 7)).toBe("gap");
+    const tail = await log.read(requestId, 8);
+    expect(tail !== "gap" && tail.map((entry) => entry.seq)).toEqual([9, 10]);
+    await log.append(requestId, sized(11, 5000)); // larger than the limit alone: kept, and all before it go
+    expect(await kept(requestId)).toMatchObject({ seqs: [11] });
+    await log.append(requestId, sized(12, 10));
+    expect(await kept(requestId)).toMatchObject({ seqs: [12] });
+    await log.append(requestId, sized(13, 10));
+    const now = await kept(requestId);
+    expect(now.seqs).toEqual([12, 13]);
+    expect(now.counted).toBe(now.bytes);
+  });
+
+  it("counts exactly what it keeps while trimming by entries and by bytes", async () => {
+    const requestId = `req-${counter++}`;
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxEntries: 10, maxBytes: 2000 });
+    for (let seq = 1; seq <= 300; seq++) {
+      const delta = "y".repeat((seq * 37) % 400); // from empty to 399 characters: now entries, now bytes trim
+      await log.append(requestId, { type: "chunk", seq, kind: "text", delta });
+      if (seq % 50 === 0) {
+        const now = await kept(requestId);
+        expect(now.counted).toBe(now.bytes);
+        expect(now.bytes).toBeLessThanOrEqual(2000);
+        expect(now.seqs.length).toBeLessThanOrEqual(10);
+        expect(now.seqs.at(-1)).toBe(seq);
+        expect(now.seqs).toEqual(
+          Array.from({ length: now.seqs.length }, (_, i) => seq - now.seqs.length + 1 + i),
+        );
+      }
+    }
+  });
 });

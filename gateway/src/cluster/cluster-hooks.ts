@@ -44,6 +44,7 @@ export function clusterHooks(
         keepaliveMs: config.keepaliveMs,
         graceMs: config.graceMs,
         syncTimeoutMs: config.syncTimeoutMs,
+        logMaxBytes: config.maxUnreadBytes,
         onError,
       });
       return hub;

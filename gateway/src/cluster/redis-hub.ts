@@ -40,6 +40,11 @@ export interface RedisHubOptions {
   graceMs: number;
   /** A live call fails after this long without output (the gateway's sync timeout). */
   syncTimeoutMs: number;
+  /**
+   * Bytes of a request's output its log keeps (request-log.ts): the gateway's `maxUnreadBytes`, since a caller that
+   * falls further behind is cut off on one node too.
+   */
+  logMaxBytes?: number;
   onError: (error: unknown, context: { stage: string }) => void;
   /** Registers a listener for this node's Redis connection coming back after it was lost. */
   onReconnected?: (listener: () => void) => void;
@@ -75,7 +80,11 @@ export class RedisAgentHub implements AgentHub {
       nodeId: options.nodeId,
       liveMs: ttlMs,
     });
-    this.#log = new RequestLog({ redis: options.redis, prefix: options.prefix });
+    this.#log = new RequestLog({
+      redis: options.redis,
+      prefix: options.prefix,
+      maxBytes: options.logMaxBytes,
+    });
     this.#inbox = new NodeInbox(options.redis, options.prefix);
     this.#agentSide = new AgentSide({
       onClaimed: (agentId, held, epoch) => {
