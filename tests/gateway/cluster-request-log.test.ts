@@ -32,7 +32,7 @@ describe.skipIf(!server)("cluster request log", () => {
 
   it("delivers 1,000 chunks once each, in order, through a killed subscriber connection", async () => {
     const requestId = `req-${counter++}`;
-    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" }).writer(requestId);
     const readLog = new RequestLog({ redis: reader, prefix: "log-test:" });
     const seen: number[] = [];
     let ended = false;
@@ -41,11 +41,11 @@ describe.skipIf(!server)("cluster request log", () => {
       if (entry.type === "done") ended = true;
     });
     for (let seq = 1; seq <= 1000; seq++) {
-      await writeLog.append(requestId, chunk(seq));
+      await writeLog.append(chunk(seq));
       if (seq === 300) await writer.call("CLIENT", "KILL", "TYPE", "pubsub");
-      if (seq % 100 === 0) expect(await writeLog.append(requestId, chunk(seq - 5))).toBe(false); // replayed
+      if (seq % 100 === 0) expect(await writeLog.append(chunk(seq - 5))).toBe(false); // replayed
     }
-    await writeLog.append(requestId, {
+    await writeLog.append({
       type: "done",
       seq: 1001,
       frame: { type: "done", id: requestId, seq: 1001, result: "ok" } as never,
@@ -69,7 +69,7 @@ describe.skipIf(!server)("cluster request log", () => {
         return reply;
       },
     };
-    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const writeLog = new RequestLog({ redis: writer, prefix: "log-test:" }).writer(requestId);
     const readLog = new RequestLog({ redis: counted, prefix: "log-test:" });
     const seen: number[] = [];
     const deltas = new Map<number, string>();
@@ -86,9 +86,9 @@ describe.skipIf(!server)("cluster request log", () => {
     const large = "x".repeat(10_000);
     for (let seq = 1; seq <= 200; seq++) {
       const entry: LogEntry = { type: "chunk", seq, kind: "text", delta: seq === 100 ? large : `c${seq}` };
-      await writeLog.append(requestId, entry);
+      await writeLog.append(entry);
     }
-    await writeLog.append(requestId, {
+    await writeLog.append({
       type: "done",
       seq: 201,
       frame: { type: "done", id: requestId, seq: 201, result: "ok" } as never,
@@ -107,10 +107,11 @@ describe.skipIf(!server)("cluster request log", () => {
   it("a follower that never gets a wake-up still gets everything by polling; a late one resumes after its seq", async () => {
     const requestId = `req-${counter++}`;
     const log = new RequestLog({ redis: writer, prefix: "log-test:" });
+    const out = log.writer(requestId);
     const deaf = () => () => {}; // no wake-ups at all
     const seen: number[] = [];
     const follower = log.follow(requestId, 0, deaf, (entry) => seen.push(entry.seq), { pollMs: 50 });
-    for (let seq = 1; seq <= 20; seq++) await log.append(requestId, chunk(seq));
+    for (let seq = 1; seq <= 20; seq++) await out.append(chunk(seq));
     await waitFor(() => seen.length === 20, { what: "polled chunks" });
     follower.stop();
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -121,7 +122,8 @@ describe.skipIf(!server)("cluster request log", () => {
   it("answers gap when the seqs after the reader's were trimmed away", async () => {
     const requestId = `req-${counter++}`;
     const log = new RequestLog({ redis: writer, prefix: "log-test:", maxEntries: 10 });
-    for (let seq = 1; seq <= 500; seq++) await log.append(requestId, chunk(seq));
+    const out = log.writer(requestId);
+    for (let seq = 1; seq <= 500; seq++) await out.append(chunk(seq));
     await sleep(10);
     expect(await log.read(requestId, 3)).toBe("gap");
     const tail = await log.read(requestId, 495);
@@ -129,57 +131,61 @@ describe.skipIf(!server)("cluster request log", () => {
     expect(await log.read(`req-${counter++}`, 0)).toEqual([]);
   });
 
-  /** The entries a log keeps, and the bytes it counts for them (`cluster:logbytes:`). */
+  /** The seqs of the entries a log keeps, and their characters. */
   async function kept(requestId: string) {
     const entries = (await writer.xrange(`log-test:cluster:log:${requestId}`, "-", "+")) as Array<
       [string, string[]]
     >;
-    const counted = Number(await writer.get(`log-test:cluster:logbytes:${requestId}`));
-    const bytes = entries.reduce((sum, [, fields]) => sum + Buffer.byteLength(fields[1]!), 0);
-    return { seqs: entries.map(([id]) => Number(id.split("-")[0])), bytes, counted };
+    const chars = entries.reduce((sum, [, fields]) => sum + fields[1]!.length, 0);
+    return { seqs: entries.map(([id]) => Number(id.split("-")[0])), chars };
   }
 
-  it("keeps at most maxBytes of a request's entries, the oldest trimmed first and the newest always", async () => {
+  it("keeps at most maxChars of a request's entries, the oldest trimmed first and the newest always", async () => {
     const requestId = `req-${counter++}`;
-    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxBytes: 1000 });
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxChars: 1000 });
+    const out = log.writer(requestId);
     const sized = (seq: number, length: number): LogEntry => ({
       type: "chunk",
       seq,
       kind: "text",
       delta: "x".repeat(length),
     });
-    for (let seq = 1; seq <= 10; seq++) await log.append(requestId, sized(seq, 300));
+    for (let seq = 1; seq <= 10; seq++) await out.append(sized(seq, 300));
     // Each entry is its 300 characters and some 50 of JSON: two fit, three do not.
     expect(await kept(requestId)).toMatchObject({ seqs: [9, 10] });
     expect(await log.read(requestId, 7)).toBe("gap");
     const tail = await log.read(requestId, 8);
     expect(tail !== "gap" && tail.map((entry) => entry.seq)).toEqual([9, 10]);
-    await log.append(requestId, sized(11, 5000)); // larger than the limit alone: kept, and all before it go
+    await out.append(sized(11, 5000)); // larger than the limit alone: kept, and all before it go
     expect(await kept(requestId)).toMatchObject({ seqs: [11] });
-    await log.append(requestId, sized(12, 10));
+    await out.append(sized(12, 10));
     expect(await kept(requestId)).toMatchObject({ seqs: [12] });
-    await log.append(requestId, sized(13, 10));
-    const now = await kept(requestId);
-    expect(now.seqs).toEqual([12, 13]);
-    expect(now.counted).toBe(now.bytes);
+    await out.append(sized(13, 10));
+    expect(await kept(requestId)).toMatchObject({ seqs: [12, 13] });
+    expect(await out.append(sized(12, 10))).toBe(false); // a replay changes nothing
+    expect(await kept(requestId)).toMatchObject({ seqs: [12, 13] });
   });
 
-  it("counts exactly what it keeps while trimming by entries and by bytes", async () => {
+  it("keeps the newest entries that fit both limits, whichever binds, as the entries' sizes change", async () => {
     const requestId = `req-${counter++}`;
-    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxEntries: 10, maxBytes: 2000 });
-    for (let seq = 1; seq <= 300; seq++) {
-      const delta = "y".repeat((seq * 37) % 400); // from empty to 399 characters: now entries, now bytes trim
-      await log.append(requestId, { type: "chunk", seq, kind: "text", delta });
-      if (seq % 50 === 0) {
-        const now = await kept(requestId);
-        expect(now.counted).toBe(now.bytes);
-        expect(now.bytes).toBeLessThanOrEqual(2000);
-        expect(now.seqs.length).toBeLessThanOrEqual(10);
-        expect(now.seqs.at(-1)).toBe(seq);
-        expect(now.seqs).toEqual(
-          Array.from({ length: now.seqs.length }, (_, i) => seq - now.seqs.length + 1 + i),
-        );
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxEntries: 10, maxChars: 2000 });
+    const out = log.writer(requestId);
+    const sizes = new Map<number, number>();
+    for (let seq = 1; seq <= 3000; seq++) {
+      const delta = "y".repeat((seq * 37) % 400); // from empty to 399 characters: now entries, now size trims
+      const entry: LogEntry = { type: "chunk", seq, kind: "text", delta };
+      sizes.set(seq, JSON.stringify(entry).length);
+      await out.append(entry);
+      if (seq % 250 !== 0) continue;
+      // What should be kept: the newest entries, back as far as both limits allow.
+      const expected = [seq];
+      let chars = sizes.get(seq)!;
+      for (let older = seq - 1; older > 0 && expected.length < 10; older--) {
+        if (chars + sizes.get(older)! > 2000) break;
+        chars += sizes.get(older)!;
+        expected.unshift(older);
       }
+      expect(await kept(requestId)).toEqual({ seqs: expected, chars });
     }
   });
 });

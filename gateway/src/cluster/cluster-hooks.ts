@@ -44,7 +44,7 @@ export function clusterHooks(
         keepaliveMs: config.keepaliveMs,
         graceMs: config.graceMs,
         syncTimeoutMs: config.syncTimeoutMs,
-        logMaxBytes: config.maxUnreadBytes,
+        logMaxChars: config.maxUnreadBytes,
         onError,
       });
       return hub;

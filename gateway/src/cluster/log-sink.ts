@@ -7,7 +7,7 @@
  */
 import type { DoneFrame } from "../protocol/index.ts";
 import type { RelaySink } from "../relay/types.ts";
-import type { LogEntry, RequestLog } from "./request-log.ts";
+import type { LogEntry, LogWriter, RequestLog } from "./request-log.ts";
 
 export function logSink(
   log: RequestLog,
@@ -17,8 +17,9 @@ export function logSink(
 ): RelaySink {
   let lastSeq = afterSeq;
   let chain: Promise<unknown> = Promise.resolve();
+  const writer = log.writer(requestId);
   const append = (entry: LogEntry) => {
-    chain = chain.then(() => appendWhileRedisReturns(log, requestId, entry)).catch(onError);
+    chain = chain.then(() => appendWhileRedisReturns(writer, entry)).catch(onError);
   };
   return {
     chunk(seq, kind, delta) {
@@ -38,11 +39,11 @@ export function logSink(
 
 const RETRY_FOR_MS = 30_000;
 
-async function appendWhileRedisReturns(log: RequestLog, requestId: string, entry: LogEntry): Promise<void> {
+async function appendWhileRedisReturns(writer: LogWriter, entry: LogEntry): Promise<void> {
   const giveUpAt = Date.now() + RETRY_FOR_MS;
   for (;;) {
     try {
-      await log.append(requestId, entry);
+      await writer.append(entry);
       return;
     } catch (error) {
       if (Date.now() > giveUpAt) throw error;

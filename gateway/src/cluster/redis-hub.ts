@@ -41,10 +41,10 @@ export interface RedisHubOptions {
   /** A live call fails after this long without output (the gateway's sync timeout). */
   syncTimeoutMs: number;
   /**
-   * Bytes of a request's output its log keeps (request-log.ts): the gateway's `maxUnreadBytes`, since a caller that
-   * falls further behind is cut off on one node too.
+   * Characters of a request's output its log keeps (log-retention.ts): the gateway's `maxUnreadBytes`, since a caller
+   * that falls further behind is cut off on one node too.
    */
-  logMaxBytes?: number;
+  logMaxChars?: number;
   onError: (error: unknown, context: { stage: string }) => void;
   /** Registers a listener for this node's Redis connection coming back after it was lost. */
   onReconnected?: (listener: () => void) => void;
@@ -83,7 +83,7 @@ export class RedisAgentHub implements AgentHub {
     this.#log = new RequestLog({
       redis: options.redis,
       prefix: options.prefix,
-      maxBytes: options.logMaxBytes,
+      maxChars: options.logMaxChars,
     });
     this.#inbox = new NodeInbox(options.redis, options.prefix);
     this.#agentSide = new AgentSide({

@@ -8,12 +8,14 @@
  * after the last delivered seq, none is delivered twice. A chunk replayed by a reconnecting agent
  * has an id the stream already passed, so Redis refuses it: each seq is stored once.
  *
- * The stream is trimmed to `maxEntries` and `maxBytes`, oldest first, and expires `ttlMs` after its last append; a
- * reader that asks for seqs already trimmed away gets `gap`, like a local re-attach that came too late.
+ * The stream keeps `maxEntries` entries and `maxChars` characters of them, oldest trimmed first (log-retention.ts),
+ * and expires `ttlMs` after its last append; a reader that asks for seqs already trimmed away gets `gap`, like a
+ * local re-attach that came too late.
  * @module
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import type { RelayCall } from "../relay/types.ts";
+import { LogRetention } from "./log-retention.ts";
 import type { RedisCaller } from "./presence.ts";
 
 export type LogEntry =
@@ -21,16 +23,18 @@ export type LogEntry =
   | { type: "done"; seq: number; frame: DoneFrame }
   | { type: "error"; seq: number; code: string; message: string };
 
+/** Writes one request's log (`RequestLog.writer`). */
+export interface LogWriter {
+  append(entry: LogEntry): Promise<boolean>;
+}
+
 export interface RequestLogOptions {
   redis: RedisCaller;
   prefix: string;
   /** Entries kept per request (older ones are trimmed). Default 10,000. */
   maxEntries?: number;
-  /**
-   * Bytes of entries kept per request (older ones are trimmed; the newest is always kept). Without it an agent's
-   * 10,000 chunks of up to a frame each (4 MiB) could fill Redis with one call, and every node with it. Default 16 MiB.
-   */
-  maxBytes?: number;
+  /** Characters of entries kept per request (older ones are trimmed; the newest is always kept). Default 16 Mi. */
+  maxChars?: number;
   /** How long a finished or abandoned request's log stays readable. Default 60 s. */
   ttlMs?: number;
 }
@@ -44,10 +48,9 @@ export type WakeSubscribe = (channel: string, wake: (message: string) => void) =
 
 /**
  * Append, trim, refresh the TTL and wake readers in one round trip; 0 when the seq is not newer than the last one.
- * KEYS[2] counts the bytes of the entries kept (a stream cannot say); past ARGV[7] bytes or ARGV[1] entries the
- * oldest go, read one at a time (each as large as what pushed it out) and trimmed exactly: with `MAXLEN ~` Redis
- * would drop entries the count does not hear of. Ids are `<seq>-0`, so `<seq>-1` is just past one. The wake-up
- * carries the entry itself (`e:<json>`) when it is at most ARGV[6] bytes, else its id.
+ * ARGV[1], when not '0', is the id the log starts at from now on: the writer counts what it keeps (log-retention.ts),
+ * since a stream cannot say what its entries take. The wake-up carries the entry itself (`e:<json>`) when it is at
+ * most ARGV[6] bytes, else its id.
  */
 const APPEND = `
 local added = redis.pcall('XADD', KEYS[1], ARGV[2], 'e', ARGV[3])
@@ -55,24 +58,8 @@ if type(added) == 'table' and added.err then
   if string.find(added.err, 'equal or smaller') then return 0 end
   return redis.error_reply(added.err)
 end
-local bytes = redis.call('INCRBY', KEYS[2], string.len(ARGV[3]))
-local entries = redis.call('XLEN', KEYS[1])
-local maxEntries, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[7])
-if bytes > maxBytes or entries > maxEntries then
-  local from, dropped = '-', nil
-  while bytes > maxBytes or entries > maxEntries do
-    local oldest = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', 1)[1]
-    if not oldest or oldest[1] == ARGV[2] then break end
-    bytes = bytes - string.len(oldest[2][2])
-    entries = entries - 1
-    dropped = oldest[1]
-    from = '(' .. dropped
-  end
-  if dropped then redis.call('XTRIM', KEYS[1], 'MINID', string.match(dropped, '^%d+') .. '-1') end
-  redis.call('SET', KEYS[2], bytes)
-end
+if ARGV[1] ~= '0' then redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local wake = ARGV[2]
 if string.len(ARGV[3]) <= tonumber(ARGV[6]) then wake = 'e:' .. ARGV[3] end
 redis.call('PUBLISH', ARGV[5], wake)
@@ -118,39 +105,46 @@ export class RequestLog {
   readonly #redis: RedisCaller;
   readonly #prefix: string;
   readonly #maxEntries: number;
-  readonly #maxBytes: number;
+  readonly #maxChars: number;
   readonly #ttlMs: number;
 
   constructor(options: RequestLogOptions) {
     this.#redis = options.redis;
     this.#prefix = options.prefix;
     this.#maxEntries = options.maxEntries ?? 10_000;
-    this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    this.#maxChars = options.maxChars ?? 16 * 1024 * 1024;
     this.#ttlMs = options.ttlMs ?? 60_000;
   }
 
   #key = (requestId: string) => `${this.#prefix}cluster:log:${requestId}`;
-  #bytesKey = (requestId: string) => `${this.#prefix}cluster:logbytes:${requestId}`;
   /** The wake-up channel of a request. */
   channel = (requestId: string) => `${this.#prefix}cluster:wake:${requestId}`;
 
-  /** Stores one entry under its seq and wakes readers. False when that seq (or a later one) is already stored. */
-  async append(requestId: string, entry: LogEntry): Promise<boolean> {
-    const reply = await this.#redis.call(
-      "EVAL",
-      APPEND,
-      2,
-      this.#key(requestId),
-      this.#bytesKey(requestId),
-      this.#maxEntries,
-      `${entry.seq}-0`,
-      JSON.stringify(entry),
-      this.#ttlMs,
-      this.channel(requestId),
-      CARRIED_MAX_BYTES,
-      this.#maxBytes,
-    );
-    return Number(reply) === 1; // 0: a replay, stored already
+  /**
+   * The writer of a request's log: stores each entry under its seq and wakes readers (false when that seq, or a later
+   * one, is stored already), and trims what the log keeps as it goes. One writer per request and node.
+   */
+  writer(requestId: string): LogWriter {
+    const retention = new LogRetention({ maxEntries: this.#maxEntries, maxChars: this.#maxChars });
+    return {
+      append: async (entry) => {
+        const text = JSON.stringify(entry);
+        const start = retention.add(entry.seq, text.length);
+        const reply = await this.#redis.call(
+          "EVAL",
+          APPEND,
+          1,
+          this.#key(requestId),
+          start === 0 ? "0" : `${start}-0`,
+          `${entry.seq}-0`,
+          text,
+          this.#ttlMs,
+          this.channel(requestId),
+          CARRIED_MAX_BYTES,
+        );
+        return Number(reply) === 1; // 0: a replay, stored already
+      },
+    };
   }
 
   /** The highest seq stored for the request (0 when none). */
