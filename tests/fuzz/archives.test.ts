@@ -72,6 +72,7 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
     const documented = documentedCodes("### Error codes", "## Storage");
     const problemCodes = documentedCodes("## Validation at publish", "### Caps");
     const outcomes = { accepted: 0, refused: 0 };
+    let previous: { bytes: number; status: number; code?: string } | null = null;
     await fc.assert(
       fc.asyncProperty(
         fc.constant(null).chain(() => {
@@ -87,8 +88,14 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
             headers: { authorization: `Bearer ${token}`, "content-type": "application/zip" },
             body: archive,
             signal: AbortSignal.timeout(15_000),
+          }).catch((error: Error) => {
+            // A connection closed under this upload (seen once in CI, not reproduced): say what went before it.
+            throw new Error(`PUT of ${archive.length} bytes failed after ${JSON.stringify(previous)}`, {
+              cause: error,
+            });
           });
           const body = await res.json();
+          previous = { bytes: archive.length, status: res.status, code: body?.error?.code };
           if (res.status === 201) {
             outcomes.accepted++;
             const stored = await fetch(body.archive_url, { headers: { authorization: `Bearer ${token}` } });
