@@ -89,10 +89,13 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
             body: archive,
             signal: AbortSignal.timeout(15_000),
           }).catch((error: Error) => {
-            // A connection closed under this upload (seen once in CI, not reproduced): say what went before it.
-            throw new Error(`PUT of ${archive.length} bytes failed after ${JSON.stringify(previous)}`, {
-              cause: error,
-            });
+            // A connection closed under this upload (seen in CI, not reproduced): say what went before it and
+            // what the gateway printed (a crash would close every connection).
+            throw new Error(
+              `PUT of ${archive.length} bytes failed after ${JSON.stringify(previous)}; gateway output:\n` +
+                gateway.output().slice(-4000),
+              { cause: error },
+            );
           });
           const body = await res.json();
           previous = { bytes: archive.length, status: res.status, code: body?.error?.code };
