@@ -13,6 +13,8 @@ import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
 
 const redis = await startRedis();
+const MiB = 1024 * 1024;
+const NODE_LOGS_MAX = 24 * MiB;
 
 describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let nodeA: GatewayProcess;
@@ -20,7 +22,10 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
   let adminToken: string;
   let prefix: string;
   beforeAll(async () => {
-    const started = await startNodes((redis as RedisServer).url, ["bun", "deno"]);
+    // What a node's calls keep for re-attaching callers, and its calls' logs in Redis together: 24 MiB, not 256.
+    const started = await startNodes((redis as RedisServer).url, ["bun", "deno"], {
+      AGENT_MESH_MAX_RESUME_BYTES: String(NODE_LOGS_MAX),
+    });
     [nodeA, nodeB] = started.nodes as [GatewayProcess, GatewayProcess];
     adminToken = started.adminToken;
     prefix = started.prefix;
@@ -106,6 +111,64 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       expect(kept).toBeLessThanOrEqual(16 * 1024 * 1024);
       expect(log.at(-1)![0]).toBe(`${pieces + 1}-0`);
     } finally {
+      client.disconnect();
+      connected.stop();
+    }
+  });
+
+  it("keeps the logs a node's calls write in Redis within AGENT_MESH_MAX_RESUME_BYTES together", async () => {
+    const { user, agent } = await setup("many-logs");
+    const calls = 4;
+    const pieces = 8;
+    const connected = await connectAgent(
+      nodeA.url,
+      user.token,
+      agent.name,
+      async (_request, reply) => {
+        for (let i = 0; i < pieces; i++) {
+          reply.chunk("x".repeat(MiB));
+          await sleep(5);
+        }
+        reply.done("end");
+      },
+      { maxInflight: calls },
+    );
+    const client = new Redis((redis as RedisServer).url);
+    const leave = new AbortController();
+    try {
+      // Four callers on node B that stay connected without reading: their calls run to the end, 32 MiB of logs.
+      const requestIds = await Promise.all(
+        Array.from({ length: calls }, async () => {
+          const res = await fetch(`${nodeB.url}/v1/agents/${agent.name}/messages`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${user.token}`,
+              "content-type": "application/json",
+              accept: "text/event-stream",
+            },
+            body: JSON.stringify({ message: "a lot" }),
+            signal: leave.signal,
+          });
+          expect(res.status).toBe(200);
+          return res.headers.get("x-agent-mesh-request-id")!;
+        }),
+      );
+      const logOf = async (requestId: string) =>
+        (await client.xrange(`${prefix}cluster:log:${requestId}`, "-", "+")) as Array<[string, string[]]>;
+      // Every log has its ending (seq 9): the agent wrote all of it.
+      await waitFor(
+        async () => {
+          for (const id of requestIds) if ((await logOf(id)).at(-1)?.[0] !== `${pieces + 1}-0`) return false;
+          return true;
+        },
+        { timeoutMs: 20_000, what: "every call's ending in its log" },
+      );
+      let kept = 0;
+      for (const id of requestIds) for (const [, fields] of await logOf(id)) kept += fields[1]!.length;
+      expect(kept).toBeLessThanOrEqual(NODE_LOGS_MAX);
+      expect(kept).toBeGreaterThan(NODE_LOGS_MAX / 2);
+    } finally {
+      leave.abort();
       client.disconnect();
       connected.stop();
     }

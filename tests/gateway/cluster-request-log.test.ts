@@ -5,6 +5,7 @@
  */
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shareWithin } from "../../gateway/src/cluster/log-budget.ts";
 import { type LogEntry, RequestLog } from "../../gateway/src/cluster/request-log.ts";
 import { WakeBus } from "../../gateway/src/cluster/wake-bus.ts";
 import { startRedis } from "../helpers/redis-server.ts";
@@ -187,5 +188,108 @@ describe.skipIf(!server)("cluster request log", () => {
       }
       expect(await kept(requestId)).toEqual({ seqs: expected, chars });
     }
+  });
+
+  /** A chunk whose JSON text is `chars` characters (the count each limit uses). */
+  const ofSize = (seq: number, chars: number): LogEntry => {
+    const bare = JSON.stringify({ type: "chunk", seq, kind: "text", delta: "" }).length;
+    return { type: "chunk", seq, kind: "text", delta: "z".repeat(chars - bare) };
+  };
+
+  it("keeps at most nodeMaxChars in the logs a node writes, each held to one share, the largest cut first", async () => {
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", nodeMaxChars: 10_000 });
+    const [a, b, c] = [`req-${counter++}`, `req-${counter++}`, `req-${counter++}`];
+    const total = async () => (await kept(a)).chars + (await kept(b)).chars + (await kept(c)).chars;
+    const writes: Array<[string, number]> = [
+      ...[1, 2, 3, 4, 5].map((seq): [string, number] => [a, seq]),
+      ...[1, 2, 3].map((seq): [string, number] => [b, seq]),
+      ...[1, 2, 3].map((seq): [string, number] => [c, seq]),
+    ];
+    const writers = new Map([a, b, c].map((id) => [id, log.writer(id)]));
+    for (const [id, seq] of writes) {
+      await writers.get(id)!.append(ofSize(seq, 1000));
+      expect(await total()).toBeLessThanOrEqual(10_000);
+      expect(log.nodeChars).toBe(await total());
+    }
+    // The eleventh thousand passed the limit: under three quarters of it (7,500) each log keeps at most 2,500.
+    expect((await kept(a)).seqs).toEqual([4, 5]);
+    expect((await kept(b)).seqs).toEqual([2, 3]);
+    expect((await kept(c)).seqs).toEqual([2, 3]);
+    expect(await log.read(a, 2)).toBe("gap");
+    const newest = await log.read(a, 3);
+    expect(newest !== "gap" && newest.map((entry) => entry.seq)).toEqual([4, 5]);
+    // Below the limit again, logs grow as before.
+    await writers.get(b)!.append(ofSize(4, 1000));
+    expect((await kept(b)).seqs).toEqual([2, 3, 4]);
+  });
+
+  it("shares the node's limit among its logs, the largest cut first", () => {
+    expect(shareWithin([5000, 3000, 3000], 7500)).toBe(2500);
+    expect(shareWithin([9000, 1000, 500], 7500)).toBe(6000); // only the largest is cut
+    expect(shareWithin([4000, 4000], 7500)).toBe(3750);
+    expect(shareWithin([100, 200], 7500)).toBeGreaterThanOrEqual(200); // nothing to cut
+  });
+
+  it("keeps only the ending of a log that ended when the node's limit cuts it", async () => {
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", nodeMaxChars: 6000 });
+    const [ended, live] = [`req-${counter++}`, `req-${counter++}`];
+    const first = log.writer(ended);
+    for (const seq of [1, 2, 3]) await first.append(ofSize(seq, 1000));
+    const done = {
+      type: "done",
+      seq: 4,
+      frame: { type: "done", id: ended, seq: 4, result: "ok" },
+    } as LogEntry;
+    await first.append(done);
+    const second = log.writer(live);
+    for (const seq of [1, 2, 3]) await second.append(ofSize(seq, 1000));
+    // 3,000 and its ending, then 3,000: past 6,000, each may keep 2,250; the ended log keeps its ending alone.
+    expect((await kept(ended)).seqs).toEqual([4]);
+    expect((await kept(live)).seqs).toEqual([2, 3]);
+    expect(log.nodeChars).toBe((await kept(ended)).chars + (await kept(live)).chars);
+  });
+
+  it("stops counting a node's log once Redis let it expire", async () => {
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", ttlMs: 200, nodeMaxChars: 3000 });
+    const [a, b] = [`req-${counter++}`, `req-${counter++}`];
+    const first = log.writer(a);
+    for (const seq of [1, 2]) await first.append(ofSize(seq, 1000));
+    await waitFor(async () => (await kept(a)).seqs.length === 0, { what: "the first log to expire" });
+    await sleep(1100); // and the node's allowance for its last append's way to Redis
+    const second = log.writer(b);
+    for (const seq of [1, 2]) await second.append(ofSize(seq, 1000));
+    expect((await kept(b)).seqs).toEqual([1, 2]);
+    expect(log.nodeChars).toBe(2000);
+  });
+
+  it("counts exactly what a node's logs keep while both limits trim them", async () => {
+    const log = new RequestLog({ redis: writer, prefix: "log-test:", maxChars: 6000, nodeMaxChars: 15_000 });
+    const writers = Array.from({ length: 4 }, () => {
+      const id = `req-${counter++}`;
+      return { id, out: log.writer(id), sizes: [] as number[] };
+    });
+    /** What a log would keep under its own limit alone: its newest entries that fit in 6,000. */
+    const alone = (sizes: number[]) => {
+      let chars = 0;
+      for (let i = sizes.length - 1; i >= 0 && chars + sizes[i]! <= 6000; i--) chars += sizes[i]!;
+      return chars;
+    };
+    let cutByTheNode = 0;
+    for (let i = 1; i <= 600; i++) {
+      const w = writers[(i * 7) % writers.length]!;
+      w.sizes.push(100 + ((i * 397) % 1900));
+      await w.out.append(ofSize(w.sizes.length, w.sizes.at(-1)!));
+      if (i % 25 !== 0) continue;
+      let inRedis = 0;
+      let aloneTotal = 0;
+      for (const { id, sizes } of writers) {
+        inRedis += (await kept(id)).chars;
+        aloneTotal += alone(sizes);
+      }
+      expect(inRedis).toBeLessThanOrEqual(15_000);
+      expect(log.nodeChars).toBe(inRedis);
+      if (inRedis < aloneTotal) cutByTheNode++;
+    }
+    expect(cutByTheNode).toBeGreaterThan(0);
   });
 });

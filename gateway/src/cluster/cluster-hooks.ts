@@ -45,6 +45,7 @@ export function clusterHooks(
         graceMs: config.graceMs,
         syncTimeoutMs: config.syncTimeoutMs,
         logMaxChars: config.maxUnreadBytes,
+        logNodeMaxChars: config.maxResumeBytes,
         onError,
       });
       return hub;

@@ -35,10 +35,38 @@ export class LogRetention {
     this.#seqs.push(seq);
     this.#sizes.push(chars);
     this.#chars += chars;
+    return this.trimTo(this.#maxChars);
+  }
+
+  /**
+   * The log ended (its `done` or `error` is written): only its size and its newest entry are remembered from now on,
+   * as if the rest were one entry, so a node that counts its logs for their minute in Redis (log-budget.ts) holds
+   * two numbers for a call of 10,000 chunks. A trim then leaves its ending alone.
+   */
+  seal(): void {
+    const count = this.#seqs.length - this.#head;
+    if (count <= 2) return;
+    const newest = this.#sizes[this.#sizes.length - 1]!;
+    this.#seqs = [this.#seqs[this.#head]!, this.#seqs[this.#seqs.length - 1]!];
+    this.#sizes = [this.#chars - newest, newest];
+    this.#head = 0;
+  }
+
+  /** Characters of the entries kept. */
+  get chars(): number {
+    return this.#chars;
+  }
+
+  /**
+   * Lets go of the oldest entries until the rest take at most `maxChars` and `maxEntries` (the newest always
+   * stays): also asked by the node's limit on all its logs (log-budget.ts). Returns the seq the log should start at
+   * from now on, or 0 when nothing went.
+   */
+  trimTo(maxChars: number): number {
     let trimmed = false;
     while (
       this.#seqs.length - this.#head > 1 &&
-      (this.#chars > this.#maxChars || this.#seqs.length - this.#head > this.#maxEntries)
+      (this.#chars > maxChars || this.#seqs.length - this.#head > this.#maxEntries)
     ) {
       this.#chars -= this.#sizes[this.#head]!;
       this.#head += 1;

@@ -45,6 +45,11 @@ export interface RedisHubOptions {
    * that falls further behind is cut off on one node too.
    */
   logMaxChars?: number;
+  /**
+   * Characters the logs this node writes keep in Redis together (log-budget.ts): the gateway's `maxResumeBytes`,
+   * what its calls keep in memory for callers that re-attach.
+   */
+  logNodeMaxChars?: number;
   onError: (error: unknown, context: { stage: string }) => void;
   /** Registers a listener for this node's Redis connection coming back after it was lost. */
   onReconnected?: (listener: () => void) => void;
@@ -84,6 +89,8 @@ export class RedisAgentHub implements AgentHub {
       redis: options.redis,
       prefix: options.prefix,
       maxChars: options.logMaxChars,
+      nodeMaxChars: options.logNodeMaxChars,
+      onError: (error) => this.#report(error, "cluster-log"),
     });
     this.#inbox = new NodeInbox(options.redis, options.prefix);
     this.#agentSide = new AgentSide({

@@ -9,12 +9,13 @@
  * has an id the stream already passed, so Redis refuses it: each seq is stored once.
  *
  * The stream keeps `maxEntries` entries and `maxChars` characters of them, oldest trimmed first (log-retention.ts),
- * and expires `ttlMs` after its last append; a reader that asks for seqs already trimmed away gets `gap`, like a
+ * the logs a node writes keep `nodeMaxChars` together (log-budget.ts), and each expires `ttlMs` after its last append; a reader that asks for seqs already trimmed away gets `gap`, like a
  * local re-attach that came too late.
  * @module
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
 import type { RelayCall } from "../relay/types.ts";
+import { LogBudget } from "./log-budget.ts";
 import { LogRetention } from "./log-retention.ts";
 import type { RedisCaller } from "./presence.ts";
 
@@ -37,6 +38,10 @@ export interface RequestLogOptions {
   maxChars?: number;
   /** How long a finished or abandoned request's log stays readable. Default 60 s. */
   ttlMs?: number;
+  /** Characters the logs this node writes keep together (log-budget.ts). Default: no limit but each log's. */
+  nodeMaxChars?: number;
+  /** Told when Redis refuses a trim the node's limit asked for (the log keeps more until its next append). */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -107,6 +112,7 @@ export class RequestLog {
   readonly #maxEntries: number;
   readonly #maxChars: number;
   readonly #ttlMs: number;
+  readonly #budget: LogBudget | null;
 
   constructor(options: RequestLogOptions) {
     this.#redis = options.redis;
@@ -114,6 +120,18 @@ export class RequestLog {
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#maxChars = options.maxChars ?? 16 * 1024 * 1024;
     this.#ttlMs = options.ttlMs ?? 60_000;
+    const onError = options.onError ?? (() => {});
+    this.#budget =
+      options.nodeMaxChars === undefined
+        ? null
+        : new LogBudget(options.nodeMaxChars, this.#ttlMs, (requestId, start) => {
+            this.#redis.call("XTRIM", this.#key(requestId), "MINID", `${start}-0`).catch(onError);
+          });
+  }
+
+  /** Characters the logs this node writes keep in Redis, as counted (null without `nodeMaxChars`). */
+  get nodeChars(): number | null {
+    return this.#budget?.chars ?? null;
   }
 
   #key = (requestId: string) => `${this.#prefix}cluster:log:${requestId}`;
@@ -129,7 +147,11 @@ export class RequestLog {
     return {
       append: async (entry) => {
         const text = JSON.stringify(entry);
+        const before = retention.chars;
         const start = retention.add(entry.seq, text.length);
+        // May trim other logs, or this one down to the entry being appended (its trim goes to Redis first).
+        this.#budget?.appended(retention, requestId, retention.chars - before);
+        if (entry.type !== "chunk") retention.seal();
         const reply = await this.#redis.call(
           "EVAL",
           APPEND,
