@@ -168,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         unread_max_bytes: home ? core.unread.totalBytes : null,
         resume_bytes: counts?.resumeBytes ?? null,
         resume_max_bytes: home ? config.maxResumeBytes : null,
+        cluster_log_bytes: cluster?.logChars() ?? null,
       };
     },
   };

@@ -64,6 +64,11 @@ export interface NodeStats {
   /** Bytes of output requests keep for callers that re-attach; past `resume_max_bytes` the largest forget theirs. */
   resume_bytes: number | null;
   resume_max_bytes: number | null;
+  /**
+   * In a cluster, characters the logs of this node's calls keep in Redis (JSON text), past `resume_max_bytes` held
+   * to one share each; null when not a cluster node.
+   */
+  cluster_log_bytes: number | null;
 }
 
 /** What only the runtime entry can tell (Bun, Deno, Node): memory and the open-files limit. */

@@ -230,25 +230,6 @@ describe.skipIf(!server)("cluster request log", () => {
     expect(shareWithin([100, 200], 7500)).toBeGreaterThanOrEqual(200); // nothing to cut
   });
 
-  it("keeps only the ending of a log that ended when the node's limit cuts it", async () => {
-    const log = new RequestLog({ redis: writer, prefix: "log-test:", nodeMaxChars: 6000 });
-    const [ended, live] = [`req-${counter++}`, `req-${counter++}`];
-    const first = log.writer(ended);
-    for (const seq of [1, 2, 3]) await first.append(ofSize(seq, 1000));
-    const done = {
-      type: "done",
-      seq: 4,
-      frame: { type: "done", id: ended, seq: 4, result: "ok" },
-    } as LogEntry;
-    await first.append(done);
-    const second = log.writer(live);
-    for (const seq of [1, 2, 3]) await second.append(ofSize(seq, 1000));
-    // 3,000 and its ending, then 3,000: past 6,000, each may keep 2,250; the ended log keeps its ending alone.
-    expect((await kept(ended)).seqs).toEqual([4]);
-    expect((await kept(live)).seqs).toEqual([2, 3]);
-    expect(log.nodeChars).toBe((await kept(ended)).chars + (await kept(live)).chars);
-  });
-
   it("stops counting a node's log once Redis let it expire", async () => {
     const log = new RequestLog({ redis: writer, prefix: "log-test:", ttlMs: 200, nodeMaxChars: 3000 });
     const [a, b] = [`req-${counter++}`, `req-${counter++}`];

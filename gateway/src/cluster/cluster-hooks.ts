@@ -50,6 +50,10 @@ export function clusterHooks(
       });
       return hub;
     },
+    /** What the logs of this node's calls keep in Redis, in characters (log-budget.ts). */
+    logChars(): number | null {
+      return hub?.logChars ?? null;
+    },
     dispose(): void {
       hub?.dispose();
     },

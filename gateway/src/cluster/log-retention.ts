@@ -38,20 +38,6 @@ export class LogRetention {
     return this.trimTo(this.#maxChars);
   }
 
-  /**
-   * The log ended (its `done` or `error` is written): only its size and its newest entry are remembered from now on,
-   * as if the rest were one entry, so a node that counts its logs for their minute in Redis (log-budget.ts) holds
-   * two numbers for a call of 10,000 chunks. A trim then leaves its ending alone.
-   */
-  seal(): void {
-    const count = this.#seqs.length - this.#head;
-    if (count <= 2) return;
-    const newest = this.#sizes[this.#sizes.length - 1]!;
-    this.#seqs = [this.#seqs[this.#head]!, this.#seqs[this.#seqs.length - 1]!];
-    this.#sizes = [this.#chars - newest, newest];
-    this.#head = 0;
-  }
-
   /** Characters of the entries kept. */
   get chars(): number {
     return this.#chars;

@@ -209,6 +209,11 @@ export class RedisAgentHub implements AgentHub {
     }
   }
 
+  /** Characters the logs of this node's calls keep in Redis (null: no node limit set). */
+  get logChars(): number | null {
+    return this.#log.nodeChars;
+  }
+
   /** LocalAgentHome hooks: take over held requests on reconnect, log tasks' output. */
   async adoptHeld(
     agentId: string,

@@ -151,7 +151,6 @@ export class RequestLog {
         const start = retention.add(entry.seq, text.length);
         // May trim other logs, or this one down to the entry being appended (its trim goes to Redis first).
         this.#budget?.appended(retention, requestId, retention.chars - before);
-        if (entry.type !== "chunk") retention.seal();
         const reply = await this.#redis.call(
           "EVAL",
           APPEND,

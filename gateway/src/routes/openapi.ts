@@ -53,7 +53,7 @@ export const OPENAPI_DOCUMENT = {
     "/v1/node": {
       get: {
         description:
-          "Admin only. This node's share of the fleet: agents connected, requests in flight, RSS and the open-files limit, and the most agents it takes (agents_max, from AGENT_MESH_MAX_AGENTS or the open-files limit; null on Workers or when unknown); on the fs store its live data and limit (store_live_bytes, store_max_live_bytes: AGENT_MESH_FS_MAX_MB); what SSE callers left unread and its limit (unread_bytes, unread_max_bytes: AGENT_MESH_MAX_UNREAD_TOTAL_BYTES; null on Workers); what requests keep of their output for callers that re-attach and its limit (resume_bytes, resume_max_bytes: AGENT_MESH_MAX_RESUME_BYTES; null on Workers). In a cluster each node answers for itself.",
+          "Admin only. This node's share of the fleet: agents connected, requests in flight, RSS and the open-files limit, and the most agents it takes (agents_max, from AGENT_MESH_MAX_AGENTS or the open-files limit; null on Workers or when unknown); on the fs store its live data and limit (store_live_bytes, store_max_live_bytes: AGENT_MESH_FS_MAX_MB); what SSE callers left unread and its limit (unread_bytes, unread_max_bytes: AGENT_MESH_MAX_UNREAD_TOTAL_BYTES; null on Workers); what requests keep of their output for callers that re-attach and its limit (resume_bytes, resume_max_bytes: AGENT_MESH_MAX_RESUME_BYTES; null on Workers); in a cluster what the logs of its calls keep in Redis, held to resume_max_bytes too (cluster_log_bytes; null when not a cluster node). In a cluster each node answers for itself.",
         responses: {
           "200": ok("Node figures", {
             type: "object",
@@ -73,6 +73,7 @@ export const OPENAPI_DOCUMENT = {
               unread_max_bytes: { type: ["integer", "null"] },
               resume_bytes: { type: ["integer", "null"] },
               resume_max_bytes: { type: ["integer", "null"] },
+              cluster_log_bytes: { type: ["integer", "null"] },
             },
           }),
           "403": errorResponse("Not admin"),

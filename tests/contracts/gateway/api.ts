@@ -43,6 +43,7 @@ export function apiContract(ctx: () => GatewayContext): void {
         unread_max_bytes: count,
         resume_bytes: count,
         resume_max_bytes: count,
+        cluster_log_bytes: count,
       });
       const user = await createUser(url, adminToken, `node-${Math.random().toString(36).slice(2, 8)}`);
       const refused = await user.api.get("/v1/node");
