@@ -4,7 +4,7 @@
  */
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient, eventData, readTaskEvents } from "../helpers/api.ts";
+import { type ApiClient, apiClient, eventData, readTaskEvents, startStreamCall } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
@@ -139,16 +139,7 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
       // Four callers on node B that stay connected without reading: their calls run to the end, 32 MiB of logs.
       const requestIds = await Promise.all(
         Array.from({ length: calls }, async () => {
-          const res = await fetch(`${nodeB.url}/v1/agents/${agent.name}/messages`, {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${user.token}`,
-              "content-type": "application/json",
-              accept: "text/event-stream",
-            },
-            body: JSON.stringify({ message: "a lot" }),
-            signal: leave.signal,
-          });
+          const res = await startStreamCall(nodeB.url, user.token, agent.name, leave.signal, "a lot");
           expect(res.status).toBe(200);
           return res.headers.get("x-agent-mesh-request-id")!;
         }),
