@@ -9,8 +9,10 @@
  * limit, so the logs keeping the most let go of their oldest entries first: a follower that is further behind on one
  * of them than its share gets `gap` (`resume_gap`), as past a log's own limit, and the others go on. (A share, not
  * the largest log first: the log is how a caller on another node gets its output, so emptying one log would cut its
- * caller off, where a share leaves each as much room as the others.) Redis expires a log a minute (`ttlMs`) after its last append, so logs not
- * written since are no longer counted; those are let go once per `ttlMs`, so the node remembers only recent logs.
+ * caller off, where a share leaves each as much room as the others.)
+ *
+ * Redis expires a log a minute (`ttlMs`) after its last append, so logs not written since are no longer counted;
+ * those are let go once per `ttlMs`, so the node remembers only recent logs.
  * @module
  */
 import type { LogRetention } from "./log-retention.ts";

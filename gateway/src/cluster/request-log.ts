@@ -9,8 +9,8 @@
  * has an id the stream already passed, so Redis refuses it: each seq is stored once.
  *
  * The stream keeps `maxEntries` entries and `maxChars` characters of them, oldest trimmed first (log-retention.ts),
- * the logs a node writes keep `nodeMaxChars` together (log-budget.ts), and each expires `ttlMs` after its last append; a reader that asks for seqs already trimmed away gets `gap`, like a
- * local re-attach that came too late.
+ * the logs a node writes keep `nodeMaxChars` together (log-budget.ts), and each expires `ttlMs` after its last
+ * append; a reader that asks for seqs already trimmed away gets `gap`, like a local re-attach that came too late.
  * @module
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
