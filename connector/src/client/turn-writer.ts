@@ -19,73 +19,73 @@ import WebSocket from "ws";
  */
 const WRITE_AT_CHARS = 64 * 1024;
 /**
- * What may wait in the socket's own buffer, in bytes; the rest waits here until the socket drains. Without it, on a
- * link slower than the agent writes (a home uplink, an exec agent's large output), every frame went into the socket
- * at once: 60 MB waited there as one write, the connector's pings queued behind it, and the gateway's pongs came
- * too late for the heartbeat, so the connector dropped a working link and sent everything again.
+ * Characters of frames handed to the WebSocket and not yet to the kernel; the rest waits here until they are. Without
+ * it, on a link slower than the agent writes (a home uplink, an exec agent's large output), every frame went into the
+ * socket at once: 60 MB waited there as one write, the connector's pings queued behind it, and the gateway's pongs
+ * came too late for the heartbeat, so the connector dropped a working link and sent everything again. Counted by the
+ * WebSocket's own callbacks, not its socket's `drain`: with compression (Workers offer it) frames wait in ws before
+ * they reach the socket, and a socket that was never full never drains.
  */
-const SOCKET_HIGH_WATER = 1024 * 1024;
+const IN_FLIGHT_CHARS = 1024 * 1024;
 
 export class TurnWriter {
   readonly #socket: WebSocket;
   #queued: string[] = [];
   #queuedChars = 0;
-  /** Waiting for the socket to drain before writing more. */
-  #draining = false;
+  /** Characters written to the WebSocket whose write has not completed (see IN_FLIGHT_CHARS). */
+  #inFlight = 0;
 
   constructor(socket: WebSocket) {
     this.#socket = socket;
   }
 
   /**
-   * Characters of frames not handed to the kernel yet: queued here or in the socket's own buffer (as bytes). On a
-   * link slower than the agent writes, this is where its output waits, and none of it has reached the gateway.
+   * Characters of frames not handed to the kernel yet: queued here or in the WebSocket. On a link slower than the
+   * agent writes, this is where its output waits, and none of it has reached the gateway.
    */
   get unsent(): number {
-    return this.#queuedChars + this.#socket.bufferedAmount;
+    return this.#queuedChars + this.#inFlight;
   }
 
-  /** Queues a frame; it is written before the event loop next waits for I/O (unless the socket is still full). */
+  /** Queues a frame; it is written before the event loop next waits for I/O (unless too much is in flight). */
   send(frame: string): void {
-    if (this.#queued.push(frame) === 1 && !this.#draining) setImmediate(this.flush);
+    if (this.#queued.push(frame) === 1) setImmediate(this.flush);
     this.#queuedChars += frame.length;
     if (this.#queuedChars >= WRITE_AT_CHARS) this.flush();
   }
 
   /**
-   * Writes what is queued, in order, until the socket holds `SOCKET_HIGH_WATER`; the rest goes once it drains.
-   * Frames queued while the socket closed are dropped: the protocol client keeps every request frame until the
-   * gateway acknowledges it and resends it after a reconnect.
+   * Writes what is queued, in order, while less than `IN_FLIGHT_CHARS` is in flight; the rest goes as writes
+   * complete. Frames queued while the socket closed are dropped: the protocol client keeps every request frame until
+   * the gateway acknowledges it and resends it after a reconnect.
    */
   readonly flush = (): void => {
-    if (this.#queued.length === 0 || this.#draining) return;
+    if (this.#queued.length === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
     if (this.#socket.readyState !== WebSocket.OPEN) {
       this.#queued = [];
       this.#queuedChars = 0;
       return;
     }
     // ws has no cork of its own: corked, its TCP socket sends the frames in one write.
-    const tcp = this.#tcp();
+    const tcp = (this.#socket as unknown as { _socket?: Socket })._socket;
     tcp?.cork();
     let written = 0;
-    while (written < this.#queued.length && this.#socket.bufferedAmount < SOCKET_HIGH_WATER) {
+    let chars = 0;
+    while (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) {
       const frame = this.#queued[written++]!;
-      this.#queuedChars -= frame.length;
-      this.#socket.send(frame);
+      chars += frame.length;
+      // The batch's last frame is written last: its callback says the whole batch left.
+      if (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) this.#socket.send(frame);
+      else this.#socket.send(frame, () => this.#written(chars));
     }
+    this.#inFlight += chars;
+    this.#queuedChars -= chars;
     this.#queued = written === this.#queued.length ? [] : this.#queued.slice(written);
     tcp?.uncork();
-    if (this.#queued.length > 0 && tcp) {
-      this.#draining = true;
-      tcp.once("drain", () => {
-        this.#draining = false;
-        this.flush();
-      });
-    }
   };
 
-  /** ws keeps its TCP socket as `_socket`. */
-  #tcp(): Socket | undefined {
-    return (this.#socket as unknown as { _socket?: Socket })._socket;
+  #written(chars: number): void {
+    this.#inFlight -= chars;
+    this.flush();
   }
 }

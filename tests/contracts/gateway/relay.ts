@@ -33,6 +33,23 @@ export function relayContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("streams 3 MiB written at once, whole and in order (more than the connector lets wait in its socket)", async () => {
+      // The connector writes on as its earlier writes complete (turn-writer.ts), also where frames wait in the
+      // WebSocket to be compressed first (Workers offer compression), where its socket never reports a drain.
+      const { user, agent, url } = await setup("burst-user");
+      const piece = "z".repeat(64 * 1024);
+      const connected = await connectAgent(url, user.token, agent.name, (_request, reply) => {
+        for (let i = 0; i < 48; i++) reply.chunk(piece);
+        reply.done("end");
+      });
+      const res = await user.api.stream(`/v1/agents/${agent.name}/messages`, { message: "burst" });
+      const chunks = eventData(res.events, "chunk");
+      expect(chunks.map((c) => c.seq)).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
+      expect(chunks.every((c) => c.delta === piece)).toBe(true);
+      expect(eventData(res.events, "done")[0]?.result).toBe("end");
+      connected.stop();
+    });
+
     it("answers plain JSON calls synchronously and keeps the caller's session id", async () => {
       const { url, user, agent } = await setup("sync-user");
       const connected = await connectAgent(url, user.token, agent.name);
