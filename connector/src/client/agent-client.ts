@@ -160,6 +160,11 @@ export class AgentClient {
   readonly #unsent = (): number =>
     this.#welcomed && this.#writer ? this.#writer.unsent : Number.POSITIVE_INFINITY;
 
+  /** Characters (or bytes, in the socket) of frames not sent yet; Infinity while the link is down. */
+  get unsentChars(): number {
+    return this.#unsent();
+  }
+
   /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
   dropConnection(): void {
     this.#socket?.terminate();
@@ -264,7 +269,7 @@ export class AgentClient {
     for (const { id, seq } of welcome.resume) {
       const held = this.#held.get(id);
       if (!held) continue;
-      for (const frame of held.frames.after(seq)) this.#writer?.send(frame);
+      for (const frame of held.frames.after(seq)) this.#socket?.send(frame);
     }
     clearInterval(this.#heartbeat);
     this.#lastFrameAt = Date.now();
