@@ -28,14 +28,6 @@ export class TurnWriter {
     this.#socket = socket;
   }
 
-  /**
-   * Characters of frames not handed to the kernel yet: queued here or in the socket's buffer (as bytes). On a link
-   * slower than the agent writes, this is where its output waits, and none of it has reached the gateway.
-   */
-  get unsent(): number {
-    return this.#queuedChars + this.#socket.bufferedAmount;
-  }
-
   /** Queues a frame; it is written before the event loop next waits for I/O. */
   send(frame: string): void {
     if (this.#queued.push(frame) === 1) setImmediate(this.flush);
