@@ -9,7 +9,7 @@ import type { AgentHub, RelayCall, RelaySink } from "../../gateway/src/relay/typ
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
 import type { AgentObject } from "./agent-object.ts";
 import { agentsOfToken, presenceKey } from "./presence.ts";
-import { ObjectRoute, pumpEvents } from "./relay-wire.ts";
+import { type EventPump, ObjectRoute, pumpEvents } from "./relay-wire.ts";
 
 export function durableObjectHub(
   namespace: DurableObjectNamespace<AgentObject>,
@@ -17,13 +17,13 @@ export function durableObjectHub(
 ): AgentHub {
   const stub = (agentId: string) => namespace.get(namespace.idFromName(agentId));
   /** Streams being pumped, by the sink they feed, so `release` can stop one. */
-  const pumps = new Map<RelaySink, AbortController>();
+  const pumps = new Map<RelaySink, EventPump>();
 
   function pump(body: ReadableStream<Uint8Array>, sink: RelaySink): void {
-    const controller = new AbortController();
-    pumps.set(sink, controller);
+    const events = pumpEvents(body, sink);
+    pumps.set(sink, events);
     // Not awaited: the caller's response streams while the agent answers.
-    pumpEvents(body, sink, controller.signal).finally(() => pumps.delete(sink));
+    events.done.finally(() => pumps.delete(sink));
   }
 
   /** The object's refusal (the same ApiError the local home throws), rethrown here. */
@@ -70,7 +70,7 @@ export function durableObjectHub(
     },
 
     async release(_agentId, _requestId, sink) {
-      pumps.get(sink)?.abort();
+      pumps.get(sink)?.stop();
     },
 
     cancel: (agentId, requestId) => command(agentId, ObjectRoute.cancel, { agentId, requestId }),

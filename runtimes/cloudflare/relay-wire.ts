@@ -45,23 +45,45 @@ export function ndjsonSink(writer: WritableStreamDefaultWriter<Uint8Array>, onBr
   };
 }
 
+/** A call's events being read into its sink (`pumpEvents`). */
+export interface EventPump {
+  /** Ends once the stream has ended, broken off, or been stopped. */
+  readonly done: Promise<void>;
+  /** The caller left: stop reading, so the object sees its writes fail and lets go of the call. Idempotent. */
+  stop(): void;
+}
+
 /**
  * Reads an NDJSON event stream into a sink. A stream that ends without `done`/`error` (the object was evicted
  * or restarted mid-call) fails the call with `agent_offline`, so the caller always gets exactly one ending.
  */
-export async function pumpEvents(
-  body: ReadableStream<Uint8Array>,
+export function pumpEvents(body: ReadableStream<Uint8Array>, sink: RelaySink): EventPump {
+  // `stop` may run for another request than the one reading: the unread budget cuts the stream holding the most
+  // from whichever stream's write passed the limit. workerd refuses I/O on one request's objects from another's (a
+  // reader canceled from there, or an AbortSignal aborted, threw or broke the read, and the call went on with
+  // nobody reading it), and a promise settled there runs its continuations there too. So `stop` only marks the
+  // pump, and the loop, in its own request, cancels the reader at its next read: the object writes at least a
+  // keepalive every `AGENT_MESH_KEEPALIVE_MS`. A caller that leaves by closing its connection ends its request,
+  // which cancels the read at once.
+  let stopped = false;
+  return {
+    done: readEvents(body.getReader(), sink, () => stopped),
+    stop() {
+      stopped = true;
+    },
+  };
+}
+
+async function readEvents(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   sink: RelaySink,
-  signal?: AbortSignal,
+  stopped: () => boolean,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let buffered = "";
   let ended = false;
-  const reader = body.getReader();
-  // The caller left (`release`): stop reading, so the object sees its writes fail and lets go of the call.
-  signal?.addEventListener("abort", () => reader.cancel().catch(() => {}), { once: true });
   const handle = (line: string) => {
-    if (!line || ended || signal?.aborted) return;
+    if (!line || ended || stopped()) return;
     const event = JSON.parse(line) as RelayEvent;
     if (event.type === "chunk") sink.chunk(event.seq, event.kind, event.delta);
     else if (event.type === "keepalive") sink.keepalive?.();
@@ -75,6 +97,10 @@ export async function pumpEvents(
     for (;;) {
       const { value: part, done } = await reader.read();
       if (done) break;
+      if (stopped()) {
+        await reader.cancel().catch(() => {});
+        break;
+      }
       buffered += decoder.decode(part, { stream: true });
       let newline = buffered.indexOf("\n");
       while (newline >= 0) {
@@ -87,6 +113,6 @@ export async function pumpEvents(
   } catch {
     // The object's response broke off; reported below like any other early end.
   }
-  if (!ended && !signal?.aborted)
+  if (!ended && !stopped())
     sink.error("agent_offline", "The agent's connection was lost while answering; retry.");
 }
