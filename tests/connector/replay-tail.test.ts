@@ -2,7 +2,7 @@
  * The connector keeps a request's frames for replay until the gateway acknowledges the request, but of a long
  * output only the tail (connector/src/client/replay-tail.ts): what a reconnect needs is what was in flight.
  * Against a real gateway: a 40 MiB stream keeps at most about twice `KEPT_CHARS`, and a reconnect late in it
- * still brings the caller every chunk once, in order.
+ * still brings the caller every chunk once, in order. Frames not sent yet are all kept (slow-link.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEPT_CHARS, ReplayTail } from "../../connector/src/client/replay-tail.ts";
@@ -24,6 +24,23 @@ describe("ReplayTail", () => {
     const kept = tail.after(0);
     expect(kept.at(-1)).toBe(frame(40));
     expect(kept.length).toBeLessThan(40);
+  });
+
+  it("keeps every frame not sent yet, however many: all of them while the link is down", () => {
+    let unsent = 0;
+    const tail = new ReplayTail(() => unsent);
+    const frame = (seq: number) => `${seq}:${"x".repeat(1024 * 1024)}`;
+    for (let seq = 1; seq <= 80; seq++) {
+      unsent += frame(seq).length; // the link is slower than the agent: nothing leaves
+      tail.push(frame(seq));
+    }
+    expect(tail.after(0)).toHaveLength(80);
+    unsent = 0; // all of it went out: the tail lets go of what is far behind again
+    for (let seq = 81; seq <= 90; seq++) tail.push(frame(seq));
+    expect(tail.chars).toBeLessThanOrEqual(2 * KEPT_CHARS);
+    const down = new ReplayTail(() => Number.POSITIVE_INFINITY);
+    for (let seq = 1; seq <= 80; seq++) down.push(frame(seq));
+    expect(down.after(0)).toHaveLength(80);
   });
 });
 
