@@ -10,8 +10,7 @@ import { expect, it } from "vitest";
 
 it("a pump stopped from another request stops reading and cancels its stream", async () => {
   const id = crypto.randomUUID();
-  const reading = SELF.fetch(`https://test/pump?id=${id}`);
-  const res = await reading;
+  const res = await SELF.fetch(`https://test/pump?id=${id}`);
   // The pump runs while its response is open; let a few events through before stopping it.
   await new Promise((resolve) => setTimeout(resolve, 50));
   const stop = await SELF.fetch(`https://test/stop?id=${id}`, { method: "POST" });
