@@ -56,9 +56,11 @@ describe("a long stream through a real gateway", () => {
     const agent = await createAgent(user.api);
     const piece = "x".repeat(1024 * 1024);
     let keptAtDrop = 0;
+    let mostUnsent = 0;
     const connected = await connectAgent(gateway.url, user.token, agent.name, async (_request, reply) => {
       for (let i = 1; i <= 40; i++) {
         reply.chunk(piece);
+        if (i <= 36) mostUnsent = Math.max(mostUnsent, connected.client.unsentChars);
         if (i === 36) {
           keptAtDrop = connected.client.heldChars;
           connected.client.dropConnection();
@@ -73,8 +75,9 @@ describe("a long stream through a real gateway", () => {
       expect(chunks.map((c) => c.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       expect(chunks.every((c) => c.delta.length === piece.length)).toBe(true);
       expect(eventData(res.events, "done")[0].result).toBe("end");
-      // 36 MiB were sent by then: without the tail, all of it was kept.
-      expect(keptAtDrop).toBeLessThanOrEqual(2 * KEPT_CHARS);
+      // 36 MiB were written by then: without the tail, all of it was kept; with it, at most twice KEPT_CHARS besides
+      // the frames not sent yet (a loaded machine leaves some waiting).
+      expect(keptAtDrop).toBeLessThanOrEqual(2 * KEPT_CHARS + mostUnsent);
     } finally {
       connected.stop();
     }

@@ -160,6 +160,11 @@ export class AgentClient {
   readonly #unsent = (): number =>
     this.#welcomed && this.#writer ? this.#writer.unsent : Number.POSITIVE_INFINITY;
 
+  /** Characters of frames not sent yet (queued, or written and not yet taken by the kernel); Infinity while down. */
+  get unsentChars(): number {
+    return this.#unsent();
+  }
+
   /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
   dropConnection(): void {
     this.#socket?.terminate();
