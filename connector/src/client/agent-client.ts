@@ -156,6 +156,15 @@ export class AgentClient {
     return chars;
   }
 
+  /** Characters of frames the gateway cannot have yet: all while the link is down, else those not sent. */
+  readonly #unsent = (): number =>
+    this.#welcomed && this.#writer ? this.#writer.unsent : Number.POSITIVE_INFINITY;
+
+  /** Characters of frames not sent yet (queued, or written and not yet taken by the kernel); Infinity while down. */
+  get unsentChars(): number {
+    return this.#unsent();
+  }
+
   /** Drops the socket without telling anyone (tests use it to simulate a network blip). */
   dropConnection(): void {
     this.#socket?.terminate();
@@ -260,7 +269,7 @@ export class AgentClient {
     for (const { id, seq } of welcome.resume) {
       const held = this.#held.get(id);
       if (!held) continue;
-      for (const frame of held.frames.after(seq)) this.#socket?.send(frame);
+      for (const frame of held.frames.after(seq)) this.#writer?.send(frame);
     }
     clearInterval(this.#heartbeat);
     this.#lastFrameAt = Date.now();
@@ -281,7 +290,7 @@ export class AgentClient {
     const held: HeldRequest = {
       id: request.id,
       seq: 0,
-      frames: new ReplayTail(),
+      frames: new ReplayTail(this.#unsent),
       finished: false,
       abort: new AbortController(),
       prompts: new Map(),

@@ -18,17 +18,36 @@ import WebSocket from "ws";
  * fifth; in parts of 64 KiB (one loopback segment) it ran 20–60% faster than frame by frame, on every runtime.
  */
 const WRITE_AT_CHARS = 64 * 1024;
+/**
+ * Characters of frames handed to the WebSocket and not yet to the kernel; the rest waits here until they are. Without
+ * it, on a link slower than the agent writes (a home uplink, an exec agent's large output), every frame went into the
+ * socket at once: 60 MB waited there as one write, the connector's pings queued behind it, and the gateway's pongs
+ * came too late for the heartbeat, so the connector dropped a working link and sent everything again. Counted by the
+ * WebSocket's own callbacks, not its socket's `drain`: with compression (Workers offer it) frames wait in ws before
+ * they reach the socket, and a socket that was never full never drains.
+ */
+const IN_FLIGHT_CHARS = 1024 * 1024;
 
 export class TurnWriter {
   readonly #socket: WebSocket;
   #queued: string[] = [];
   #queuedChars = 0;
+  /** Characters written to the WebSocket whose write has not completed (see IN_FLIGHT_CHARS). */
+  #inFlight = 0;
 
   constructor(socket: WebSocket) {
     this.#socket = socket;
   }
 
-  /** Queues a frame; it is written before the event loop next waits for I/O. */
+  /**
+   * Characters of frames not handed to the kernel yet: queued here or in the WebSocket. On a link slower than the
+   * agent writes, this is where its output waits, and none of it has reached the gateway.
+   */
+  get unsent(): number {
+    return this.#queuedChars + this.#inFlight;
+  }
+
+  /** Queues a frame; it is written before the event loop next waits for I/O (unless too much is in flight). */
   send(frame: string): void {
     if (this.#queued.push(frame) === 1) setImmediate(this.flush);
     this.#queuedChars += frame.length;
@@ -36,19 +55,37 @@ export class TurnWriter {
   }
 
   /**
-   * Writes what is queued now, in order. Frames queued while the socket closed are dropped: the protocol client
-   * keeps every request frame until the gateway acknowledges it and resends it after a reconnect.
+   * Writes what is queued, in order, while less than `IN_FLIGHT_CHARS` is in flight; the rest goes as writes
+   * complete. Frames queued while the socket closed are dropped: the protocol client keeps every request frame until
+   * the gateway acknowledges it and resends it after a reconnect.
    */
   readonly flush = (): void => {
-    if (this.#queued.length === 0) return;
-    const frames = this.#queued;
-    this.#queued = [];
-    this.#queuedChars = 0;
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
-    // ws has no cork of its own and keeps its TCP socket as `_socket`: corked, the frames leave in one write.
+    if (this.#queued.length === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
+    if (this.#socket.readyState !== WebSocket.OPEN) {
+      this.#queued = [];
+      this.#queuedChars = 0;
+      return;
+    }
+    // ws has no cork of its own: corked, its TCP socket sends the frames in one write.
     const tcp = (this.#socket as unknown as { _socket?: Socket })._socket;
     tcp?.cork();
-    for (const frame of frames) this.#socket.send(frame);
+    let written = 0;
+    let chars = 0;
+    while (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) {
+      const frame = this.#queued[written++]!;
+      chars += frame.length;
+      // The batch's last frame is written last: its callback says the whole batch left.
+      if (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) this.#socket.send(frame);
+      else this.#socket.send(frame, () => this.#written(chars));
+    }
+    this.#inFlight += chars;
+    this.#queuedChars -= chars;
+    this.#queued = written === this.#queued.length ? [] : this.#queued.slice(written);
     tcp?.uncork();
   };
+
+  #written(chars: number): void {
+    this.#inFlight -= chars;
+    this.flush();
+  }
 }
