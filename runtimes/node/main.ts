@@ -5,13 +5,17 @@ import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import { boot, listening } from "../shared/boot.ts";
 import { answerClientErrorsWithJson } from "./client-errors.ts";
+import { answeringAfterTheBody } from "./early-answers.ts";
 import { readingSmallBodiesFirst } from "./small-bodies.ts";
 import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
 const { gateway, hostname, port, maxFrameBytes, store } = await boot("node", process.env, upgradeWebSocket);
 
-// @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts).
-const server = createServer(readingSmallBodiesFirst(getRequestListener(gateway.fetch, { hostname })));
+// @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts),
+// and an answer given before its body arrived waits for the rest (early-answers.ts).
+const server = createServer(
+  readingSmallBodiesFirst(getRequestListener(answeringAfterTheBody(gateway.fetch), { hostname })),
+);
 answerClientErrorsWithJson(server);
 // A caller's connection kept alive between requests stays as long as on Bun, not Node's 5 s: a client or proxy that
 // keeps idle connections longer than 5 s (a load balancer's pool) meets a socket closed under its next request.

@@ -83,23 +83,14 @@ describe("fuzz: skill archives", FUZZ_TIMEOUT, () => {
           }));
         }),
         async ({ version, archive }) => {
-          const put = () =>
-            fetch(`${gateway.url}/v1/skills/${user}/${SLUG}/${version}`, {
-              method: "PUT",
-              headers: { authorization: `Bearer ${token}`, "content-type": "application/zip" },
-              body: archive,
-              signal: AbortSignal.timeout(15_000),
-            });
-          const res = await put().catch((error: Error) => {
-            // Open bug: now and then (about one CI run in four) the Node gateway ends a kept-alive connection
-            // without answering the upload sent on it, after answering the one before (a 422) and staying up. Not
-            // the archive's doing: said loudly and sent once more, on a new connection; a second failure fails.
-            const socketClosed = (error.cause as { code?: string } | undefined)?.code === "UND_ERR_SOCKET";
+          const res = await fetch(`${gateway.url}/v1/skills/${user}/${SLUG}/${version}`, {
+            method: "PUT",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/zip" },
+            body: archive,
+            signal: AbortSignal.timeout(15_000),
+          }).catch((error: Error) => {
+            // Said in full: a closed connection here was once the gateway's (runtimes/node/early-answers.ts).
             const context = `PUT of ${archive.length} bytes failed after ${JSON.stringify(previous)}`;
-            if (socketClosed) {
-              console.error(`KNOWN BUG (connection ended unanswered): ${context}; sending it again`);
-              return put();
-            }
             throw new Error(`${context}; gateway output:\n${gateway.output().slice(-4000)}`, {
               cause: error,
             });

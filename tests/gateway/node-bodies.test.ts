@@ -1,10 +1,12 @@
 /**
  * The Node entry reads small request bodies before the app sees the request (runtimes/node/small-bodies.ts). Every
  * shape of body must still arrive whole: small, just over the read-ahead size, chunked; and a client that dies
- * mid-body must leave the gateway serving.
+ * mid-body must leave the gateway serving. An answer given before a body too large to wait for says the connection
+ * closes (runtimes/node/early-answers.ts; oversized-bodies.test.ts has the rest of that on every runtime).
  */
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRAIN_BYTES } from "../../runtimes/node/early-answers.ts";
 import { SMALL_BODY_BYTES } from "../../runtimes/node/small-bodies.ts";
 import { connectAgent, createAgent, createUser, type TestAgent } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
@@ -81,5 +83,17 @@ describe("request bodies on the Node entry", () => {
     });
     expect((await post(call("after"))).body.result).toBe("after");
     expect(gateway.output()).not.toMatch(/Unhandled|uncaught/i);
+  });
+
+  it("says Connection: close when it answers before a body too large to wait for", async () => {
+    // A skill upload (its size is the registry's to judge, past the gateway's body limit) refused by its token.
+    const answer = await fetch(`${gateway.url}/v1/skills/someone/some-skill/1.0.0`, {
+      method: "PUT",
+      headers: { authorization: "Bearer not-a-token", "content-type": "application/zip" },
+      body: new Uint8Array(DRAIN_BYTES + 1024 * 1024),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get("connection")).toBe("close");
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
   });
 });
