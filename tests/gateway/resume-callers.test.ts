@@ -141,9 +141,8 @@ describe("what an agent's Durable Object keeps for callers that re-attach, by de
   let gateway: GatewayProcess;
   let user: Awaited<ReturnType<typeof createUser>>;
   beforeAll(async () => {
-    // The agent writes all 40 MiB at once, and its connector sends them in order: the last calls' first frames wait
-    // behind 36 MiB of the others'. Through wrangler on a loaded machine (about 5 MiB/s with three busy cores'
-    // worth of other work) that was past the tests' 5 s without a frame, and those calls ended in agent_timeout.
+    // The agent writes all 40 MiB at once. Through wrangler on a loaded machine (about 5 MiB/s with three busy
+    // loops beside it) that took 13-22 s, and the tests' 5 s without a frame ended calls in agent_timeout.
     gateway = await startGateway({
       runtime: "workerd",
       env: { AGENT_MESH_RESUME_MS: "30000", AGENT_MESH_SYNC_TIMEOUT_MS: "60000" },

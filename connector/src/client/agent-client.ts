@@ -269,7 +269,7 @@ export class AgentClient {
     for (const { id, seq } of welcome.resume) {
       const held = this.#held.get(id);
       if (!held) continue;
-      for (const frame of held.frames.after(seq)) this.#writer?.send(frame);
+      for (const frame of held.frames.after(seq)) this.#writer?.send(frame, id);
     }
     clearInterval(this.#heartbeat);
     this.#lastFrameAt = Date.now();
@@ -305,7 +305,7 @@ export class AgentClient {
       frame.seq = held.seq;
       const text = JSON.stringify(frame);
       held.frames.push(text);
-      if (this.#welcomed) this.#writer?.send(text);
+      if (this.#welcomed) this.#writer?.send(text, held.id);
     };
     const reply: RequestReply = {
       chunk: (delta, kind = "text") => emit({ type: "chunk", delta, kind }),

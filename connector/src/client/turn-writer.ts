@@ -28,9 +28,22 @@ const WRITE_AT_CHARS = 64 * 1024;
  */
 const IN_FLIGHT_CHARS = 1024 * 1024;
 
+/** A request's frames waiting to be written, from `next` on. */
+interface Lane {
+  frames: string[];
+  next: number;
+}
+
 export class TurnWriter {
   readonly #socket: WebSocket;
-  #queued: string[] = [];
+  /**
+   * Waiting frames by request, taken in turns of about WRITE_AT_CHARS each, a request that had its turn going to the
+   * back. In one queue, in the order written, a call that answers in one chunk waited behind every frame another
+   * call had written before it: on a slow link long enough for the gateway's idle window to end it in
+   * agent_timeout, while its agent had long answered.
+   */
+  readonly #lanes = new Map<string, Lane>();
+  #queuedFrames = 0;
   #queuedChars = 0;
   /** Characters written to the WebSocket whose write has not completed (see IN_FLIGHT_CHARS). */
   #inFlight = 0;
@@ -47,42 +60,69 @@ export class TurnWriter {
     return this.#queuedChars + this.#inFlight;
   }
 
-  /** Queues a frame; it is written before the event loop next waits for I/O (unless too much is in flight). */
-  send(frame: string): void {
-    if (this.#queued.push(frame) === 1) setImmediate(this.flush);
+  /**
+   * Queues a frame of `request`; it is written before the event loop next waits for I/O (unless too much is in
+   * flight). A request's frames are written in the order queued.
+   */
+  send(frame: string, request: string): void {
+    let lane = this.#lanes.get(request);
+    if (lane === undefined) {
+      lane = { frames: [], next: 0 };
+      this.#lanes.set(request, lane);
+    }
+    lane.frames.push(frame);
+    if (++this.#queuedFrames === 1) setImmediate(this.flush);
     this.#queuedChars += frame.length;
     if (this.#queuedChars >= WRITE_AT_CHARS) this.flush();
   }
 
   /**
-   * Writes what is queued, in order, while less than `IN_FLIGHT_CHARS` is in flight; the rest goes as writes
-   * complete. Frames queued while the socket closed are dropped: the protocol client keeps every request frame until
-   * the gateway acknowledges it and resends it after a reconnect.
+   * Writes what is queued, a turn for each request in rotation, while less than `IN_FLIGHT_CHARS` is in flight; the
+   * rest goes as writes complete. Frames queued while the socket closed are dropped: the protocol client keeps every
+   * request frame until the gateway acknowledges it and resends it after a reconnect.
    */
   readonly flush = (): void => {
-    if (this.#queued.length === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
+    if (this.#queuedFrames === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
     if (this.#socket.readyState !== WebSocket.OPEN) {
-      this.#queued = [];
+      this.#lanes.clear();
+      this.#queuedFrames = 0;
       this.#queuedChars = 0;
       return;
     }
     // ws has no cork of its own: corked, its TCP socket sends the frames in one write.
     const tcp = (this.#socket as unknown as { _socket?: Socket })._socket;
     tcp?.cork();
-    let written = 0;
-    let chars = 0;
-    while (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) {
-      const frame = this.#queued[written++]!;
-      chars += frame.length;
-      // The batch's last frame is written last: its callback says the whole batch left.
-      if (written < this.#queued.length && this.#inFlight + chars < IN_FLIGHT_CHARS) this.#socket.send(frame);
-      else this.#socket.send(frame, () => this.#written(chars));
+    while (this.#queuedFrames > 0 && this.#inFlight < IN_FLIGHT_CHARS) {
+      const [request, lane] = this.#lanes.entries().next().value as [string, Lane];
+      this.#turn(lane);
+      // Its turn is over: to the back of the rotation, or out of it when it has nothing left.
+      this.#lanes.delete(request);
+      if (lane.next < lane.frames.length) this.#lanes.set(request, lane);
     }
-    this.#inFlight += chars;
-    this.#queuedChars -= chars;
-    this.#queued = written === this.#queued.length ? [] : this.#queued.slice(written);
     tcp?.uncork();
   };
+
+  /** Writes one turn of a lane: frames up to WRITE_AT_CHARS, within what may be in flight. */
+  #turn(lane: Lane): void {
+    const { frames } = lane;
+    let end = lane.next;
+    let chars = 0;
+    while (end < frames.length && chars < WRITE_AT_CHARS && this.#inFlight + chars < IN_FLIGHT_CHARS) {
+      chars += frames[end++]!.length;
+    }
+    // Frames leave in order: the turn's last frame's callback says the whole turn left.
+    for (let i = lane.next; i < end - 1; i++) this.#socket.send(frames[i]!);
+    this.#socket.send(frames[end - 1]!, () => this.#written(chars));
+    this.#inFlight += chars;
+    this.#queuedChars -= chars;
+    this.#queuedFrames -= end - lane.next;
+    lane.next = end;
+    // A long backlog is not moved on every turn: only once the written part is most of it.
+    if (end >= 1024 && end * 2 >= frames.length) {
+      lane.frames = frames.slice(end);
+      lane.next = 0;
+    }
+  }
 
   #written(chars: number): void {
     this.#inFlight -= chars;
