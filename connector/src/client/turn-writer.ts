@@ -43,7 +43,6 @@ export class TurnWriter {
    * agent_timeout, while its agent had long answered.
    */
   readonly #lanes = new Map<string, Lane>();
-  #queuedFrames = 0;
   #queuedChars = 0;
   /** Characters written to the WebSocket whose write has not completed (see IN_FLIGHT_CHARS). */
   #inFlight = 0;
@@ -67,11 +66,12 @@ export class TurnWriter {
   send(frame: string, request: string): void {
     let lane = this.#lanes.get(request);
     if (lane === undefined) {
+      // A lane leaves the rotation once written out, so no lanes means nothing was queued.
+      if (this.#lanes.size === 0) setImmediate(this.flush);
       lane = { frames: [], next: 0 };
       this.#lanes.set(request, lane);
     }
     lane.frames.push(frame);
-    if (++this.#queuedFrames === 1) setImmediate(this.flush);
     this.#queuedChars += frame.length;
     if (this.#queuedChars >= WRITE_AT_CHARS) this.flush();
   }
@@ -82,22 +82,24 @@ export class TurnWriter {
    * request frame until the gateway acknowledges it and resends it after a reconnect.
    */
   readonly flush = (): void => {
-    if (this.#queuedFrames === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
+    if (this.#lanes.size === 0 || this.#inFlight >= IN_FLIGHT_CHARS) return;
     if (this.#socket.readyState !== WebSocket.OPEN) {
       this.#lanes.clear();
-      this.#queuedFrames = 0;
       this.#queuedChars = 0;
       return;
     }
     // ws has no cork of its own: corked, its TCP socket sends the frames in one write.
     const tcp = (this.#socket as unknown as { _socket?: Socket })._socket;
     tcp?.cork();
-    while (this.#queuedFrames > 0 && this.#inFlight < IN_FLIGHT_CHARS) {
+    while (this.#lanes.size > 0 && this.#inFlight < IN_FLIGHT_CHARS) {
       const [request, lane] = this.#lanes.entries().next().value as [string, Lane];
       this.#turn(lane);
-      // Its turn is over: to the back of the rotation, or out of it when it has nothing left.
-      this.#lanes.delete(request);
-      if (lane.next < lane.frames.length) this.#lanes.set(request, lane);
+      // Its turn is over: out of the rotation when it has nothing left, else to the back of it (when others wait).
+      if (lane.next === lane.frames.length) this.#lanes.delete(request);
+      else if (this.#lanes.size > 1) {
+        this.#lanes.delete(request);
+        this.#lanes.set(request, lane);
+      }
     }
     tcp?.uncork();
   };
@@ -115,7 +117,6 @@ export class TurnWriter {
     this.#socket.send(frames[end - 1]!, () => this.#written(chars));
     this.#inFlight += chars;
     this.#queuedChars -= chars;
-    this.#queuedFrames -= end - lane.next;
     lane.next = end;
     // A long backlog is not moved on every turn: only once the written part is most of it.
     if (end >= 1024 && end * 2 >= frames.length) {
