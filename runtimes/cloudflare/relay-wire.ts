@@ -19,6 +19,7 @@ export const ObjectRoute = {
 
 export type RelayEvent =
   | { type: "chunk"; seq: number; kind: ChunkKind; delta: string }
+  | { type: "gap"; after: number; next: number }
   | { type: "done"; frame: DoneFrame }
   | { type: "error"; code: string; message: string }
   | { type: "keepalive" };
@@ -39,6 +40,7 @@ export function ndjsonSink(writer: WritableStreamDefaultWriter<Uint8Array>, onBr
   };
   return {
     chunk: (seq, kind, delta) => write({ type: "chunk", seq, kind, delta }),
+    gap: (after, next) => write({ type: "gap", after, next }),
     done: (frame) => write({ type: "done", frame }, true),
     error: (code, message) => write({ type: "error", code, message }, true),
     keepalive: () => write({ type: "keepalive" }),
@@ -87,6 +89,7 @@ async function readEvents(
     const event = JSON.parse(line) as RelayEvent;
     if (event.type === "chunk") sink.chunk(event.seq, event.kind, event.delta);
     else if (event.type === "keepalive") sink.keepalive?.();
+    else if (event.type === "gap") sink.gap?.(event.after, event.next);
     else {
       ended = true;
       if (event.type === "done") sink.done(event.frame);

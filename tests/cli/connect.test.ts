@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
+import { connectRawAgent, sendWithGaps } from "../helpers/raw-agent.ts";
 import { waitFor } from "../helpers/wait.ts";
 import {
   type CliProcess,
@@ -274,5 +275,36 @@ describe("other exec agents", () => {
     expect(second.stderr).toContain(`already running (pid ${upper.pid})`);
     await waitFor(() => upper.output().includes("waiting for requests"));
     expect(upper.child.exitCode).toBeNull();
+  });
+});
+
+describe("an answer whose chunks were partly lost on the way to the gateway", () => {
+  it("call --stream and chat say which are missing, then print the whole result", async () => {
+    await cliOk(["agents", "create", "--name", "gappy"], { home });
+    const raw = await connectRawAgent(gateway.url, user.token, "gappy");
+    const ask = async (args: string[]) => {
+      const run = runCli(args, { home });
+      sendWithGaps(raw, (await raw.nextRequest()).id);
+      return run;
+    };
+    try {
+      const streamed = await ask(["call", "gappy", "--task", "go", "--stream"]);
+      expect(streamed.code).toBe(0);
+      expect(streamed.stdout).toBe("a\nd\nabcdef\n");
+      expect(streamed.stderr).toContain("Chunks 2-3 of the agent's output never reached the gateway");
+      expect(streamed.stderr).toContain("Chunk 5 of the agent's output never reached the gateway");
+      const chat = await ask(["chat", "gappy", "go"]);
+      expect(chat.stdout).toBe("a\nd\nabcdef\n");
+      expect(chat.stderr).toContain("Chunks 2-3");
+      const json = await ask(["call", "gappy", "--task", "go", "--json"]);
+      const events = json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(events.map((event) => event.event)).toEqual(["chunk", "gap", "chunk", "gap", "done"]);
+      expect(events[1].data).toMatchObject({ code: "output_lost", after: 1, next: 4 });
+    } finally {
+      raw.close();
+    }
   });
 });

@@ -4,10 +4,18 @@
  */
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient, eventData, readTaskEvents, startStreamCall } from "../helpers/api.ts";
+import {
+  type ApiClient,
+  apiClient,
+  eventData,
+  readEvents,
+  readTaskEvents,
+  startStreamCall,
+} from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
+import { connectRawAgent, sendWithGaps, told } from "../helpers/raw-agent.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
@@ -78,6 +86,35 @@ describe.skipIf(!redis)("two cluster nodes (bun + deno) on one redis", () => {
     });
     expect(task.result).toBe("done:later");
     connected.stop();
+  });
+
+  it("tells a caller on node B which chunks never reached node A, live and from the log when it re-attaches", async () => {
+    const { user, agent, viaB } = await setup("gap-across");
+    const raw = await connectRawAgent(nodeA.url, user.token, agent.name);
+    try {
+      await waitFor(async () => (await viaB.get(`/v1/agents/${agent.name}`)).body.online);
+      let requestId = "";
+      const live = viaB.stream(
+        `/v1/agents/${agent.name}/messages`,
+        { message: "go" },
+        { onResponse: (res) => (requestId = res.headers.get("x-agent-mesh-request-id") ?? "") },
+      );
+      sendWithGaps(raw, (await raw.nextRequest()).id);
+      const { events } = await live;
+      expect(told(events)).toEqual(["chunk 1", "gap 3", "chunk 4", "gap 5", "done 6"]);
+      expect(eventData(events, "gap")).toMatchObject([
+        { code: "output_lost", after: 1, next: 4 },
+        { code: "output_lost", after: 4, next: 6 },
+      ]);
+      // Ended: node B hands a re-attaching caller the rest from the call's log, gaps included.
+      const again = await fetch(`${nodeB.url}/v1/agents/${agent.name}/messages/${requestId}`, {
+        headers: { authorization: `Bearer ${user.token}`, accept: "text/event-stream", "last-event-id": "2" },
+      });
+      expect(again.status).toBe(200);
+      expect(told(await readEvents(again))).toEqual(["gap 3", "chunk 4", "gap 5", "done 6"]);
+    } finally {
+      raw.close();
+    }
   });
 
   it("relays an answer longer than a call's log keeps in Redis (AGENT_MESH_MAX_UNREAD_BYTES) whole, in order", async () => {

@@ -87,6 +87,36 @@ export function eventData(events: EventSourceMessage[], name: string): any[] {
   return events.filter((e) => e.event === name).map((e) => JSON.parse(e.data));
 }
 
+/** Reads SSE events from a response until `stopAfter` says so (then drops the connection) or the stream ends. */
+export async function readEvents(
+  res: Response,
+  stopAfter?: (event: EventSourceMessage) => boolean | undefined,
+  controller?: AbortController,
+): Promise<EventSourceMessage[]> {
+  const events: EventSourceMessage[] = [];
+  let stop = false;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (stop) return;
+      events.push(event);
+      if (stopAfter?.(event)) stop = true;
+    },
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
+      parser.feed(decoder.decode(part, { stream: true }));
+      if (stop) {
+        controller?.abort();
+        break;
+      }
+    }
+  } catch {
+    // Aborted on purpose.
+  }
+  return events;
+}
+
 /**
  * Starts `POST /v1/agents/<agent>/messages` as SSE and resolves with the raw response as soon as it starts, for
  * tests that read (or cut, through `signal`) the stream themselves.

@@ -37,8 +37,20 @@ export interface PermissionWithdrawnEvent {
   request_id: string;
 }
 
+/**
+ * Chunks `after`+1 … `next`-1 never reached the gateway (the agent's connector no longer had them when its link came
+ * back); the result in `done` is whole all the same.
+ */
+export interface GapEvent {
+  code: string;
+  after: number;
+  next: number;
+  message: string;
+}
+
 export type StreamEvent =
   | { event: "chunk"; data: ChunkEvent }
+  | { event: "gap"; data: GapEvent }
   | { event: "permission"; data: PermissionEvent }
   | { event: "permission_withdrawn"; data: PermissionWithdrawnEvent }
   | { event: "done"; data: DoneEvent }
@@ -78,7 +90,7 @@ export async function streamMessage(
         const { seq, withdrawal } = JSON.parse(data);
         return options.onEvent({ event, data: { seq, withdrawal, request_id: requestId } });
       }
-      if (event !== "chunk" && event !== "done" && event !== "error") return;
+      if (event !== "chunk" && event !== "gap" && event !== "done" && event !== "error") return;
       const parsed = JSON.parse(data);
       if (event === "done") done = parsed;
       if (event === "error") failure = parsed;

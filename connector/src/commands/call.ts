@@ -70,6 +70,7 @@ Examples:
       const renderer = new StreamRenderer({ thinking: true });
       let streamedText = false;
       let printedError = false;
+      let lostChunks = false;
       try {
         const done = await streamMessage(api, ref, message, {
           sessionId: options.session,
@@ -87,12 +88,19 @@ Examples:
                 `agent-mesh: the agent asks to ${prompt.summary ?? prompt.tool}; answer with POST /v1/agents/${segment(ref)}/messages/${request_id}/input {"prompt_id":"${prompt.prompt_id}","decision":"allow"|"deny"} (or use chat)\n`,
               );
             }
+            if (options.stream && event.event === "gap") {
+              // The streamed text has a hole: say so, and print the whole result when it comes.
+              renderer.finish();
+              lostChunks = true;
+              return void process.stderr.write(`agent-mesh: ${event.data.message}\n`);
+            }
             if (!options.stream || event.event !== "chunk") return;
             if (event.data.kind === "text" || !event.data.kind) streamedText = true;
             renderer.chunk(event.data);
           },
         });
-        if (!options.json) renderer.done(done, options.stream === true && streamedText);
+        if (lostChunks) renderer.finish(); // the whole result on lines of its own
+        if (!options.json) renderer.done(done, options.stream === true && streamedText && !lostChunks);
       } catch (error) {
         // --json callers read errors from stdout too, so a script sees every outcome as one line.
         if (options.json && error instanceof CliError && !printedError)

@@ -59,6 +59,7 @@ async function turn(
     abort.abort(new CliError("interrupted", "interrupted; the request was canceled.", 130));
   process.once("SIGINT", onInterrupt);
   let streamedText = false;
+  let lostChunks = false;
   /** Questions on screen by prompt id, stopped when the agent withdraws their prompt. */
   const prompts = new Map<string, AbortController>();
   try {
@@ -82,12 +83,20 @@ async function turn(
           prompts.get(event.data.withdrawal.prompt_id)?.abort();
           return;
         }
+        if (event.event === "gap") {
+          // The streamed text has a hole: say so, and show the whole result when it comes.
+          renderer.finish();
+          lostChunks = true;
+          process.stderr.write(`${dim(event.data.message)}\n`);
+          return;
+        }
         if (event.event !== "chunk") return;
         if (event.data.kind === "text" || !event.data.kind) streamedText = true;
         renderer.chunk(event.data);
       },
     });
-    renderer.done(done, streamedText);
+    if (lostChunks) renderer.finish(); // the whole result on lines of its own
+    renderer.done(done, streamedText && !lostChunks);
     return done.session_id;
   } finally {
     renderer.finish();

@@ -117,6 +117,9 @@ export class AgentSide {
       chunk: (seq, kind, delta) => {
         if (!entry.muted) writer.chunk(seq, kind, delta);
       },
+      gap: (afterSeq, nextSeq) => {
+        if (!entry.muted) writer.gap?.(afterSeq, nextSeq);
+      },
       done: (frame) => {
         if (!entry.muted) writer.done(frame);
         forget();

@@ -92,6 +92,7 @@ export function followRequest(
       quietSince = Date.now();
       homeLostAt = null; // output flows: whichever node writes it (one that took the request over) is fine
       if (entry.type === "chunk") return sink.chunk(entry.seq, entry.kind, entry.delta);
+      if (entry.type === "gap") return sink.gap?.(entry.after, entry.seq + 1);
       stop();
       if (entry.type === "done") sink.done(entry.frame);
       else sink.error(entry.code, entry.message);

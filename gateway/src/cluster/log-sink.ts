@@ -26,6 +26,10 @@ export function logSink(
       lastSeq = Math.max(lastSeq, seq);
       append({ type: "chunk", seq, kind, delta });
     },
+    gap(afterSeq, nextSeq) {
+      lastSeq = Math.max(lastSeq, nextSeq - 1);
+      append({ type: "gap", seq: nextSeq - 1, after: afterSeq });
+    },
     done(frame: DoneFrame) {
       lastSeq = Math.max(lastSeq + 1, frame.seq);
       append({ type: "done", seq: lastSeq, frame });

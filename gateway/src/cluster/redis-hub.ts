@@ -24,7 +24,7 @@ import { awaitAck, followRequest } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
 import { PresenceKeeper } from "./presence-keeper.ts";
-import { logIdOf, RequestLog } from "./request-log.ts";
+import { isEnding, logIdOf, RequestLog } from "./request-log.ts";
 import type { WakeBus } from "./wake-bus.ts";
 
 export interface RedisHubOptions {
@@ -255,9 +255,10 @@ export class RedisAgentHub implements AgentHub {
     // A task's delivery that went back to the queue, its next one not acknowledged yet: nothing to follow now (the
     // follower looks again), and its output is not the task's any more.
     if (last?.type === "error" && last.code === "task_requeued") return "not_found";
-    if (rest !== "gap" && last && last.type !== "chunk") {
+    if (rest !== "gap" && last && isEnding(last)) {
       for (const entry of rest) {
         if (entry.type === "chunk") sink.chunk(entry.seq, entry.kind, entry.delta);
+        else if (entry.type === "gap") sink.gap?.(entry.after, entry.seq + 1);
         else if (entry.type === "done") sink.done(entry.frame);
         else sink.error(entry.code, entry.message);
       }

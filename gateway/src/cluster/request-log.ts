@@ -21,8 +21,20 @@ import type { RedisCaller } from "./presence.ts";
 
 export type LogEntry =
   | { type: "chunk"; seq: number; kind: ChunkKind; delta: string }
+  /** The chunks after `after` never reached the agent's node (`RelaySink.gap`); it takes the last seq they had. */
+  | { type: "gap"; seq: number; after: number }
   | { type: "done"; seq: number; frame: DoneFrame }
   | { type: "error"; seq: number; code: string; message: string };
+
+/** The first seq an entry stands for: a gap stands for every seq it covers. */
+function startOf(entry: LogEntry): number {
+  return entry.type === "gap" ? entry.after + 1 : entry.seq;
+}
+
+/** A request's last entry: nothing follows a `done` or an `error`. */
+export function isEnding(entry: LogEntry): boolean {
+  return entry.type === "done" || entry.type === "error";
+}
 
 /** Writes one request's log (`RequestLog.writer`). */
 export interface LogWriter {
@@ -183,7 +195,7 @@ export class RequestLog {
       [string, string[]]
     >;
     const entries = replies.map(([, fields]) => JSON.parse(fields[1]!) as LogEntry);
-    if (afterSeq > 0 && (entries.length === 0 || entries[0]!.seq > afterSeq + 1)) {
+    if (afterSeq > 0 && (entries.length === 0 || startOf(entries[0]!) > afterSeq + 1)) {
       // Nothing right after afterSeq: fine if the log simply has not got there, a gap if it was trimmed past it.
       const [first] = (await this.#redis.call("XRANGE", key, "-", "+", "COUNT", 1)) as Array<
         [string, string[]]
@@ -241,10 +253,10 @@ export class RequestLog {
     const drain = () => {
       if (waiting.size === 0) return; // the usual case, on every carried chunk
       for (let next = waiting.get(last + 1); next && !stopped; next = waiting.get(last + 1)) {
-        waiting.delete(next.seq);
+        waiting.delete(last + 1);
         last = next.seq;
         deliver(next);
-        if (next.type !== "chunk") stop();
+        if (isEnding(next)) stop();
       }
       for (const seq of waiting.keys()) if (seq <= last) waiting.delete(seq);
     };
@@ -272,7 +284,7 @@ export class RequestLog {
           }
           for (const entry of entries) {
             if (stopped || entry.seq <= last) continue;
-            if (entry.type === "chunk" && entry.seq > last + 1) {
+            if (!isEnding(entry) && startOf(entry) > last + 1) {
               // A hole (an append that never made it): say so rather than skip output silently.
               stop();
               options.onGap?.();
@@ -280,7 +292,7 @@ export class RequestLog {
             }
             last = entry.seq;
             deliver(entry);
-            if (entry.type !== "chunk") return stop();
+            if (isEnding(entry)) return stop();
           }
           drain();
           // Kept entries still wait behind a hole (an entry too large to carry, a lost wake-up): read again.
@@ -302,16 +314,16 @@ export class RequestLog {
         return false;
       }
       if (entry.seq <= last) return true; // delivered already (by a read that got there first)
-      if (entry.seq !== last + 1) {
+      if (startOf(entry) !== last + 1) {
         // Something before it has not come: read, unless a read is on its way (it, or the drain after it, brings
         // what is missing).
         if (!reading || waiting.size >= WAITING_MAX) return false;
-        waiting.set(entry.seq, entry);
+        waiting.set(startOf(entry), entry);
         return true;
       }
       last = entry.seq;
       deliver(entry);
-      if (entry.type !== "chunk") stop();
+      if (isEnding(entry)) stop();
       else drain();
       return true;
     };

@@ -15,6 +15,8 @@ export interface TaskFollower {
   /** The turn is running on the agent; chunks follow. Called again if it is re-delivered. */
   running?(task: TaskRecord): void;
   chunk(seq: number, kind: ChunkKind, delta: string): void;
+  /** Chunks between these seqs never reached the gateway (`RelaySink.gap`). */
+  gap?(afterSeq: number, nextSeq: number): void;
   /** The turn ended (also at once when it had already ended): the task as it now stands. */
   end(task: TaskRecord): void;
   /** Nothing happened for a while; streams send a keepalive. */
@@ -123,6 +125,10 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
         chunk(seq, kind, delta) {
           lastSeq = seq;
           follower.chunk(seq, kind, delta);
+        },
+        gap(afterSeq, nextSeq) {
+          lastSeq = nextSeq - 1;
+          follower.gap?.(afterSeq, nextSeq);
         },
         done(frame) {
           settle("ended");

@@ -3,7 +3,7 @@
  * Both are `RelaySink`s fed by the hub; neither stores anything.
  */
 import type { ChunkKind, DoneFrame } from "../protocol/index.ts";
-import { sseChunk } from "../util/sse.ts";
+import { sseChunk, sseGap } from "../util/sse.ts";
 import { createSseBody } from "../util/sse-body.ts";
 import type { UnreadBudget } from "../util/unread-budget.ts";
 import type { RelaySink } from "./types.ts";
@@ -15,7 +15,7 @@ export interface DonePayload {
 }
 
 /**
- * An SSE body: `event: chunk|done|error` frames and keepalive comments. Chunks and done carry `id: <seq>`, so a
+ * An SSE body: `event: chunk|gap|done|error` frames and keepalive comments. Chunks and done carry `id: <seq>`, so a
  * caller that lost the stream can re-attach with `Last-Event-ID` and get the rest. `onCancel` runs if the
  * caller leaves, or is cut off for leaving too much unread (sse-body.ts).
  */
@@ -28,6 +28,9 @@ export function createSseSink(
   const sink: RelaySink = {
     chunk(seq: number, kind: ChunkKind, delta: string) {
       write(sseChunk(seq, kind, delta));
+    },
+    gap(afterSeq: number, nextSeq: number) {
+      write(sseGap(afterSeq, nextSeq));
     },
     done(frame) {
       const payload: DonePayload = {

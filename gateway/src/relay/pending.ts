@@ -33,6 +33,8 @@ interface RelayedChunk {
   seq: number;
   kind: ChunkKind;
   delta: string;
+  /** Set when chunks before this one never arrived (`RelaySink.gap`): the seq after which they were lost. */
+  lostAfter?: number;
 }
 
 type Outcome = { done: DoneFrame } | { error: { code: string; message: string } };
@@ -72,6 +74,8 @@ export class PendingRequest {
   /** Seq of the oldest chunk still in `#history` minus one: resuming from before it is impossible. */
   #droppedThrough = 0;
   #outcome: Outcome | null = null;
+  /** Set when chunks just before the ending never arrived: the seq after which they were lost. */
+  #lostBeforeEnd: number | undefined;
   /**
    * The request's permission prompts and the answers sent (see `answerPrompt`), until it ends. Made on the first
    * prompt: most requests never ask, and a relayed call allocated its maps for nothing.
@@ -129,20 +133,32 @@ export class PendingRequest {
     return this.#callers.length;
   }
 
-  /** Passes a chunk on unless it is a replay of one already delivered (exactly-once across reconnects). */
+  /**
+   * Passes a chunk on unless it is a replay of one already delivered (exactly-once across reconnects). A seq past
+   * the next one means the chunks between never arrived: the sinks are told so (`gap`) before it, not left to guess.
+   */
   chunk(seq: number, kind: ChunkKind, delta: string, now: number): void {
     this.lastActivity = now;
     if (seq <= this.lastSeq || this.#outcome) return;
+    const lostAfter = this.lastSeq;
     this.lastSeq = seq;
     this.lastWriteAt = now;
     if (kind === "permission") this.#book().note(delta);
-    this.#remember({ seq, kind, delta });
+    if (seq === lostAfter + 1) this.#remember({ seq, kind, delta });
+    else {
+      this.#remember({ seq, kind, delta, lostAfter });
+      this.#tellGap(lostAfter, seq);
+    }
     for (const sink of this.#owners) sink.chunk(seq, kind, delta);
     for (const sink of this.#callers) sink.chunk(seq, kind, delta);
   }
 
   done(frame: DoneFrame): void {
     if (this.#outcome) return;
+    if (frame.seq > this.lastSeq + 1) {
+      this.#lostBeforeEnd = this.lastSeq;
+      this.#tellGap(this.lastSeq, frame.seq);
+    }
     this.#outcome = { done: frame };
     this.lastSeq = frame.seq;
     this.#announce((sink) => sink.done(frame));
@@ -175,6 +191,11 @@ export class PendingRequest {
     this.#endingTold = this.outcomeStored.then(tellRest, tellRest);
   }
 
+  #tellGap(afterSeq: number, nextSeq: number): void {
+    for (const sink of this.#owners) sink.gap?.(afterSeq, nextSeq);
+    for (const sink of this.#callers) sink.gap?.(afterSeq, nextSeq);
+  }
+
   keepalive(now: number): void {
     this.lastWriteAt = now;
     if (this.#outcome) return;
@@ -187,8 +208,12 @@ export class PendingRequest {
    */
   attach(sink: RelaySink, afterSeq: number): AttachResult {
     if (afterSeq < this.#droppedThrough) return "gap";
-    for (const chunk of this.#history)
-      if (chunk.seq > afterSeq) sink.chunk(chunk.seq, chunk.kind, chunk.delta);
+    for (const chunk of this.#history) {
+      if (chunk.seq <= afterSeq) continue;
+      if (chunk.lostAfter !== undefined && chunk.seq - 1 > afterSeq)
+        sink.gap?.(Math.max(afterSeq, chunk.lostAfter), chunk.seq);
+      sink.chunk(chunk.seq, chunk.kind, chunk.delta);
+    }
     const outcome = this.#outcome;
     if (!outcome) {
       this.#callers.push(sink);
@@ -196,8 +221,12 @@ export class PendingRequest {
       return "attached";
     }
     const tell = () => {
-      if ("done" in outcome) sink.done(outcome.done);
-      else sink.error(outcome.error.code, outcome.error.message);
+      if ("done" in outcome) {
+        const lostAfter = this.#lostBeforeEnd;
+        if (lostAfter !== undefined && outcome.done.seq - 1 > afterSeq)
+          sink.gap?.(Math.max(afterSeq, lostAfter), outcome.done.seq);
+        sink.done(outcome.done);
+      } else sink.error(outcome.error.code, outcome.error.message);
     };
     // A task's ending is told once it is saved (see #announce), also to a caller that comes in meanwhile.
     if (this.#endingTold) this.#endingTold.then(tell);

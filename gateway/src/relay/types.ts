@@ -52,6 +52,12 @@ export interface RelaySink {
   chunk(seq: number, kind: ChunkKind, delta: string): void;
   done(frame: DoneFrame): void;
   error(code: string, message: string): void;
+  /**
+   * The chunks after `afterSeq` and before `nextSeq` never reached the gateway: the agent's connector no longer had
+   * them when its link came back (it keeps a bounded tail). Told before the chunk (or ending) of `nextSeq`; the
+   * ending's result is whole all the same. A sink that only wants the ending can leave it out.
+   */
+  gap?(afterSeq: number, nextSeq: number): void;
   /** Called while the agent is silent, so streams can send a keepalive. */
   keepalive?(): void;
   /**

@@ -12,7 +12,7 @@ import type { GatewayEnv } from "../gateway-env.ts";
 import { PromptAnswer } from "../protocol/index.ts";
 import { readJson } from "../util/body.ts";
 import { pageQuery } from "../util/pages.ts";
-import { afterSeqOf, SSE_HEADERS, sseChunk } from "../util/sse.ts";
+import { afterSeqOf, SSE_HEADERS, sseChunk, sseGap } from "../util/sse.ts";
 import { createSseBody } from "../util/sse-body.ts";
 
 const ContinueBody = v.object({ message: v.pipe(v.string(), v.minLength(1, "message must not be empty")) });
@@ -62,6 +62,7 @@ export const taskRoutes = new Hono<GatewayEnv>()
     follow = calls.followTask(c.get("caller"), task, afterSeq, {
       running: (t) => out.write(`event: status\ndata: ${JSON.stringify(taskView(t))}\n\n`),
       chunk: (seq, kind, delta) => out.write(sseChunk(seq, kind, delta)),
+      gap: (afterSeq, nextSeq) => out.write(sseGap(afterSeq, nextSeq)),
       keepalive: () => out.write(": keepalive\n\n"),
       end: (t: TaskRecord) => {
         out.write(

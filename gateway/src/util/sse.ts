@@ -37,3 +37,19 @@ export function sseChunk(seq: number, kind: string, delta: string): string {
   }
   return `event: chunk\nid: ${seq}\ndata: ${JSON.stringify({ seq, delta, kind })}\n\n`;
 }
+
+/**
+ * The chunks after `afterSeq` and before `nextSeq` never reached the gateway (`RelaySink.gap`). Its `id` is the last
+ * seq it covers, so a caller that re-attaches after it is not told again.
+ */
+export function sseGap(afterSeq: number, nextSeq: number): string {
+  const first = afterSeq + 1;
+  const last = nextSeq - 1;
+  const data = {
+    code: "output_lost",
+    after: afterSeq,
+    next: nextSeq,
+    message: `${first === last ? `Chunk ${first}` : `Chunks ${first}-${last}`} of the agent's output never reached the gateway (its connector no longer had them when its link came back); the result at the end is whole.`,
+  };
+  return `event: gap\nid: ${last}\ndata: ${JSON.stringify(data)}\n\n`;
+}

@@ -2,42 +2,12 @@
  * Following work: re-attaching to a dropped stream with Last-Event-ID, following a task over SSE, listing a
  * caller's tasks, and continuing an input-required task.
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { eventData, startStreamCall } from "../../helpers/api.ts";
+import { eventData, readEvents, startStreamCall } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
+import { connectRawAgent, sendWithGaps, told } from "../../helpers/raw-agent.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
-
-/** Reads SSE events from a response until `stopAfter` says so (then drops the connection) or the stream ends. */
-async function readEvents(
-  res: Response,
-  stopAfter?: (event: EventSourceMessage) => boolean | undefined,
-  controller?: AbortController,
-): Promise<EventSourceMessage[]> {
-  const events: EventSourceMessage[] = [];
-  let stop = false;
-  const parser = createParser({
-    onEvent: (event) => {
-      if (stop) return;
-      events.push(event);
-      if (stopAfter?.(event)) stop = true;
-    },
-  });
-  const decoder = new TextDecoder();
-  try {
-    for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(part, { stream: true }));
-      if (stop) {
-        controller?.abort();
-        break;
-      }
-    }
-  } catch {
-    // Aborted on purpose.
-  }
-  return events;
-}
 
 export function followContract(ctx: () => GatewayContext): void {
   async function setup(name: string) {
@@ -84,6 +54,72 @@ export function followContract(ctx: () => GatewayContext): void {
       expect(chunks.map((c) => c.delta).join("")).toBe("a3 b1 b2 b3 ");
       expect(eventData(rest, "done")[0]).toMatchObject({ result: "finished", session_id: sessionId });
       connected.stop();
+    });
+
+    it("tells callers which chunks never reached the gateway, live and when they re-attach", async () => {
+      const { url, user, agent } = await setup("gap-user");
+      // A connector that lost frames in flight (it keeps a bounded tail of them: connector/src/client/replay-tail.ts)
+      // resumes past them. Spoken here over a raw socket, so the seqs jump where the test says.
+      const raw = await connectRawAgent(url, user.token, agent.name);
+      try {
+        let requestId: string | null = null;
+        const live = user.api.stream(
+          `/v1/agents/${agent.name}/messages`,
+          { message: "go" },
+          { onResponse: (res) => (requestId = res.headers.get("x-agent-mesh-request-id")) },
+        );
+        sendWithGaps(raw, (await raw.nextRequest()).id);
+        const { events } = await live;
+        expect(told(events)).toEqual(["chunk 1", "gap 3", "chunk 4", "gap 5", "done 6"]);
+        expect(eventData(events, "gap")).toMatchObject([
+          { code: "output_lost", after: 1, next: 4, message: expect.stringContaining("Chunks 2-3") },
+          { code: "output_lost", after: 4, next: 6, message: expect.stringContaining("Chunk 5") },
+        ]);
+        expect(eventData(events, "done")[0].result).toBe("abcdef");
+        // A caller that re-attaches hears of the chunks it cannot get, unless it was told already (the gap's id).
+        const again = async (lastEventId: string) => {
+          const res = await fetch(`${url}/v1/agents/${agent.name}/messages/${requestId}`, {
+            headers: auth(user.token, { accept: "text/event-stream", "last-event-id": lastEventId }),
+          });
+          expect(res.status).toBe(200);
+          return told(await readEvents(res));
+        };
+        expect(await again("0")).toEqual(["chunk 1", "gap 3", "chunk 4", "gap 5", "done 6"]);
+        expect(await again("3")).toEqual(["chunk 4", "gap 5", "done 6"]);
+        expect(await again("2")).toEqual(["gap 3", "chunk 4", "gap 5", "done 6"]);
+        expect(await again("5")).toEqual(["done 6"]);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it("tells a task's followers which chunks of its turn never reached the gateway", async () => {
+      const { url, user, agent } = await setup("gap-task");
+      const raw = await connectRawAgent(url, user.token, agent.name);
+      try {
+        const accepted = await user.api.post(`/v1/agents/${agent.name}/messages`, {
+          message: "go",
+          async: true,
+        });
+        const request = await raw.nextRequest();
+        const res = await fetch(`${url}/v1/tasks/${accepted.body.task_id}/events`, {
+          headers: auth(user.token, { accept: "text/event-stream" }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        // The agent goes on once the follower was told the turn runs (it follows the delivery from then on).
+        let following!: () => void;
+        const attached = new Promise<void>((resolve) => {
+          following = resolve;
+        });
+        const events = readEvents(res, (event) => void (event.event === "status" && following()));
+        await attached;
+        sendWithGaps(raw, request.id);
+        const stream = (await events).filter((event) => event.event !== "status");
+        expect(told(stream)).toEqual(["chunk 1", "gap 3", "chunk 4", "gap 5", "done undefined"]);
+        expect(eventData(stream, "done")[0]).toMatchObject({ status: "completed", result: "abcdef" });
+      } finally {
+        raw.close();
+      }
     });
 
     it("refuses to re-attach someone else's call, or one that never existed", async () => {
