@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { connectAgent } from "../helpers/fixtures.ts";
+import { connectRawAgent, sendWithGaps } from "../helpers/raw-agent.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { scriptedHandler } from "./scripted-agent.ts";
 import { eventually, RESUME_MS, type UiContext } from "./ui-context.ts";
@@ -301,6 +302,32 @@ export function callerTests(ctx: UiContext): void {
       expect(await page.evaluate(call, [gateway.url, alice.token])).toBe("Failed to fetch");
     } finally {
       await page.close();
+    }
+  });
+
+  it("says where a reply's chunks never reached the gateway, then shows the whole answer", async () => {
+    const { gateway, page, alice } = ctx;
+    expect((await alice.api.post("/v1/agents", { name: "with-gaps" })).status).toBe(201);
+    const raw = await connectRawAgent(gateway.url, alice.token, "with-gaps");
+    try {
+      await page.goto(`${gateway.url}/#/chat/with-gaps`);
+      const box = page.getByRole("textbox", { name: "Message" });
+      await box.fill("go");
+      await box.press("Enter");
+      sendWithGaps(raw, (await raw.nextRequest()).id);
+      const reply = page.locator("article.msg.agent").last();
+      await eventually(() => reply.getAttribute("class")).not.toContain("streaming");
+      const gaps = await reply.locator(".status-line.gap").allTextContents();
+      expect(gaps).toHaveLength(2);
+      expect(gaps[0]).toContain("Chunks 2-3 of the agent's output never reached the gateway");
+      expect(gaps[1]).toContain("Chunk 5 of the agent's output never reached the gateway");
+      expect(await reply.locator(".md").allTextContents()).toEqual(["a", "d", "abcdef"]);
+      await reply.getByRole("button", { name: "Copy reply" }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("abcdef");
+      await ctx.shot("chat-gap");
+    } finally {
+      raw.close();
+      await alice.api.call("DELETE", "/v1/agents/with-gaps");
     }
   });
 }

@@ -17,6 +17,8 @@ export class Reply {
   #thinking: { box: HTMLDetailsElement; body: HTMLElement } | null = null;
   #openTools: { card: HTMLElement; result: HTMLElement }[] = [];
   #dirty = false;
+  /** Chunks never reached the gateway (`event: gap`): the whole result is shown at the end. */
+  #lost = false;
 
   constructor(agent: string) {
     this.#body = h("div", { class: "parts" });
@@ -131,7 +133,22 @@ export class Reply {
     open.state.textContent = withdrawal.message ?? "No answer in time: denied.";
   }
 
+  /** Chunks of the reply never reached the gateway: says so where they are missing. */
+  gap(message: string): void {
+    this.#flush();
+    this.#segment = null;
+    this.#lost = true;
+    this.#body.appendChild(h("p", { class: "status-line gap" }, message));
+  }
+
   done(result: string, attachments: Attachment[]): void {
+    if (this.#lost && result) {
+      // What streamed has holes: the whole answer follows, and is what the copy button copies.
+      this.#flush();
+      this.#segment = null;
+      this.#text = "";
+      this.#body.appendChild(h("p", { class: "status-line" }, "The whole answer:"));
+    }
     // An agent that sends no text chunks still has a result.
     if (!this.#text && result) this.chunk("text", result);
     this.#flush();

@@ -154,6 +154,8 @@ export async function renderChat({ root, params, alive }: ViewContext): Promise<
             });
           } else if (event.event === "permission_withdrawn" && data.withdrawal) {
             reply.withdrawn(data.withdrawal);
+          } else if (event.event === "gap") {
+            reply.gap(data.message);
           } else if (event.event === "done") {
             finished = true;
             sessionId = data.session_id ?? sessionId;

@@ -230,7 +230,11 @@ export async function renderTask({ root, params, alive }: ViewContext): Promise<
                 chunks.append(data.delta);
               } else if (event.event === "permission" || event.event === "permission_withdrawn")
                 void reread();
-              else draw(data as Task);
+              else if (event.event === "gap") {
+                // Chunks that never reached the gateway; the result, shown when the task ends, is whole.
+                chunks.hidden = false;
+                chunks.append(`\n[${data.message}]\n`);
+              } else draw(data as Task);
             },
           });
         } catch {
