@@ -1,6 +1,7 @@
 /**
  * An agent spoken over a raw WebSocket, for tests that need frames the real connector never sends on its own (seqs
- * that jump, as after frames lost in flight): says hello, waits for `welcome`, and hands over the requests it gets.
+ * that jump, as after frames lost in flight): says hello, waits for `welcome`, pings as a connector does (the test
+ * gateways drop a socket silent for a second), and hands over the requests it gets.
  */
 import { once } from "node:events";
 import WebSocket from "ws";
@@ -20,17 +21,20 @@ export async function connectRawAgent(url: string, token: string, agent: string)
   socket.on("message", (data) => frames.push(JSON.parse(data.toString())));
   await once(socket, "open");
   socket.send(JSON.stringify({ type: "hello", protocol: { min: 1, max: PROTOCOL_VERSION }, token, agent }));
-  try {
-    await waitFor(() => frames.some((frame) => frame.type === "welcome"));
-  } catch (error) {
+  const welcome: { heartbeat_ms: number } = await waitFor(() =>
+    frames.find((frame) => frame.type === "welcome"),
+  ).catch((error: unknown) => {
     socket.close();
     throw error;
-  }
+  });
+  const pings = setInterval(() => socket.send('{"type":"ping"}'), welcome.heartbeat_ms / 2);
+  socket.on("close", () => clearInterval(pings));
   let taken = 0;
   return {
     async nextRequest() {
       const requests = () => frames.filter((frame) => frame.type === "request");
-      await waitFor(() => requests().length > taken);
+      // A CLI started from source takes seconds to send its call on a loaded machine.
+      await waitFor(() => requests().length > taken, { timeoutMs: 20_000, what: "a request for the agent" });
       return requests()[taken++];
     },
     send: (frame) => socket.send(JSON.stringify(frame)),
