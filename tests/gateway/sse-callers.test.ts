@@ -197,6 +197,15 @@ for (const runtime of ["node", "bun", "deno", "workerd"] as RuntimeName[]) {
         await waitFor(() => flood.stopped.size === 2, {
           what: "both floods told to stop",
           timeoutMs: 60_000,
+        }).catch(async (error: unknown) => {
+          // Failed once in CI (Deno, one run of about eight): say what the node held then, and what it logged.
+          const node = await fetch(`${gateway.url}/v1/node`, {
+            headers: { authorization: `Bearer ${gateway.adminToken}` },
+          }).then((res) => res.text(), String);
+          const told = `${flood.stopped.size} of 2 told to stop; GET /v1/node: ${node}`;
+          throw new Error(
+            `${String(error)}; ${told}; the gateway's output:\n${gateway.output().slice(-4000)}`,
+          );
         });
         for (const caller of stalled) expect(await caller.readToEnd()).not.toContain("event: done");
       } finally {
