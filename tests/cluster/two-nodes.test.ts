@@ -11,11 +11,12 @@ import {
   readEvents,
   readTaskEvents,
   startStreamCall,
+  told,
 } from "../helpers/api.ts";
 import { startNodes } from "../helpers/cluster.ts";
 import { connectAgent, createAgent, createUser, type Handler } from "../helpers/fixtures.ts";
 import type { GatewayProcess } from "../helpers/gateway-process.ts";
-import { connectRawAgent, sendWithGaps, told } from "../helpers/raw-agent.ts";
+import { connectRawAgent, sendWithGaps } from "../helpers/raw-agent.ts";
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts";
 import { startBalancer } from "../helpers/tcp-balancer.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";

@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEPT_CHARS } from "../../connector/src/client/replay-tail.ts";
-import { eventData } from "../helpers/api.ts";
+import { eventData, told } from "../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { type LossyLink, startLossyLink } from "../helpers/lossy-link.ts";
-import { told } from "../helpers/raw-agent.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const MiB = 1024 * 1024;

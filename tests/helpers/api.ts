@@ -82,6 +82,11 @@ export function apiClient(
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
+/** SSE events as `<event> <id>`, to compare a stream's order at a glance. */
+export function told(events: Array<{ event?: string; id?: string }>): string[] {
+  return events.map((event) => `${event.event} ${event.id}`);
+}
+
 /** Data of the events named `name`, parsed as JSON. */
 export function eventData(events: EventSourceMessage[], name: string): any[] {
   return events.filter((e) => e.event === name).map((e) => JSON.parse(e.data));

@@ -48,8 +48,3 @@ export function sendWithGaps(agent: RawAgent, id: string): void {
   agent.send({ type: "chunk", id, seq: 4, delta: "d" });
   agent.send({ type: "done", id, seq: 6, result: "abcdef" });
 }
-
-/** SSE events as `<event> <id>`, to compare a stream's order at a glance. */
-export function told(events: Array<{ event?: string; id?: string }>): string[] {
-  return events.map((event) => `${event.event} ${event.id}`);
-}

@@ -3,9 +3,9 @@
  * caller's tasks, and continuing an input-required task.
  */
 import { describe, expect, it } from "vitest";
-import { eventData, readEvents, startStreamCall } from "../../helpers/api.ts";
+import { eventData, readEvents, startStreamCall, told } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
-import { connectRawAgent, sendWithGaps, told } from "../../helpers/raw-agent.ts";
+import { connectRawAgent, sendWithGaps } from "../../helpers/raw-agent.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
 import type { GatewayContext } from "./index.ts";
 
