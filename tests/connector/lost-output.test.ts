@@ -75,6 +75,8 @@ describe("a connector whose link lost more than it keeps for replay", () => {
       expect(gap.next - 5).toBeLessThanOrEqual(LOST);
       expect(eventData(res.events, "done")[0].result).toBe("end");
       expect(connected.statuses.filter((status) => status.type === "connected")).toHaveLength(2);
+      // The connector knows it too: what the gateway asked for after the reconnect, against what it still kept.
+      expect(connected.lost).toEqual([{ id: connected.requests[0]!.id, after: 4, next: gap.next }]);
     } finally {
       connected.stop();
     }

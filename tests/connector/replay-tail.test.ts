@@ -24,11 +24,14 @@ describe("ReplayTail", () => {
     const kept = tail.after(0);
     expect(kept.at(-1)).toBe(frame(40));
     expect(kept.length).toBeLessThan(40);
+    expect(kept[0]).toBe(frame(tail.firstSeq));
+    expect(tail.firstSeq).toBe(40 - kept.length + 1);
   });
 
   it("keeps every frame not sent yet, however many: all of them while the link is down", () => {
     let unsent = 0;
     const tail = new ReplayTail(() => unsent);
+    expect(tail.firstSeq).toBe(1);
     const frame = (seq: number) => `${seq}:${"x".repeat(1024 * 1024)}`;
     for (let seq = 1; seq <= 80; seq++) {
       unsent += frame(seq).length; // the link is slower than the agent: nothing leaves

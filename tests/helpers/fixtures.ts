@@ -2,6 +2,7 @@
 import {
   AgentClient,
   type ClientStatus,
+  type OutputLost,
   type RequestReply,
 } from "../../connector/src/client/agent-client.ts";
 import type { AgentRecord } from "../../gateway/src/domain/agents.ts";
@@ -78,6 +79,8 @@ export interface TestAgent {
   client: AgentClient;
   statuses: ClientStatus[];
   requests: RequestFrame[];
+  /** Output the client found lost after a reconnect (`onOutputLost`). */
+  lost: OutputLost[];
   stop(): void;
 }
 
@@ -110,6 +113,7 @@ export async function connectAgent(
 ): Promise<TestAgent> {
   const statuses: ClientStatus[] = [];
   const requests: RequestFrame[] = [];
+  const lost: OutputLost[] = [];
   const client = new AgentClient({
     url,
     token,
@@ -117,13 +121,14 @@ export async function connectAgent(
     maxInflight: options.maxInflight,
     backoff: { initialMs: 50, maxMs: 300 },
     onStatus: (status) => statuses.push(status),
+    onOutputLost: (output) => lost.push(output),
     onRequest: (request, reply) => {
       requests.push(request);
       Promise.resolve(handler(request, reply)).catch((error) => reply.error("test_handler", String(error)));
     },
   });
   await client.start();
-  return { client, statuses, requests, stop: () => client.stop() };
+  return { client, statuses, requests, lost, stop: () => client.stop() };
 }
 
 /**

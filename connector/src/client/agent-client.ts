@@ -74,8 +74,20 @@ export interface AgentClientOptions {
   maxInflight?: number;
   onRequest(request: RequestFrame, reply: RequestReply): void;
   onStatus?(status: ClientStatus): void;
+  /**
+   * After a reconnect the gateway lacked frames this client no longer kept (replay-tail.ts): seqs `after + 1` to
+   * `next - 1` of the request never reached it. The gateway tells the request's callers; this is the agent's side.
+   */
+  onOutputLost?(lost: OutputLost): void;
   backoff?: Partial<BackoffOptions>;
   client?: { name: string; version: string; adapter?: string };
+}
+
+/** Frames of a request that never reached the gateway: the seqs after `after` and before `next`. */
+export interface OutputLost {
+  id: string;
+  after: number;
+  next: number;
 }
 
 /** A request this client received and has not seen acknowledged yet. */
@@ -269,6 +281,8 @@ export class AgentClient {
     for (const { id, seq } of welcome.resume) {
       const held = this.#held.get(id);
       if (!held) continue;
+      const next = held.frames.firstSeq;
+      if (seq + 1 < next) this.#options.onOutputLost?.({ id, after: seq, next });
       for (const frame of held.frames.after(seq)) this.#writer?.send(frame, id);
     }
     clearInterval(this.#heartbeat);

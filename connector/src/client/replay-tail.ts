@@ -43,6 +43,11 @@ export class ReplayTail {
     return this.#frames.slice(Math.max(0, seq - this.#dropped));
   }
 
+  /** The seq of the oldest frame kept (1 until the tail lets go of any). */
+  get firstSeq(): number {
+    return this.#dropped + 1;
+  }
+
   /** Characters kept. */
   get chars(): number {
     return this.#chars;

@@ -80,6 +80,11 @@ export async function runConnector(options: ConnectorOptions): Promise<void> {
         maxInflight: runtime.maxInflight,
         client: { name: "agent-mesh", version: VERSION, adapter: options.type },
         onStatus,
+        onOutputLost: ({ id, after, next }) =>
+          log(
+            `request ${id}: its output's frames ${after + 1}–${next - 1} never reached the gateway (the link dropped ` +
+              "with more on the way than this connector keeps to send again); its callers are told, and the result is whole",
+          ),
         onRequest: (request, reply) => {
           const started = Date.now();
           logRequest(
