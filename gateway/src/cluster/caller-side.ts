@@ -7,7 +7,36 @@
 import type { RelaySink } from "../relay/types.ts";
 import { type Ack, type AckOutcome, ackOutcomeOf } from "./agent-side.ts";
 import type { ClusterPresence } from "./presence.ts";
-import type { RequestLog, WakeSubscribe } from "./request-log.ts";
+import { isEnding, type LogEntry, type RequestLog, type WakeSubscribe } from "./request-log.ts";
+
+/** Hands one entry of a request's log to a caller's sink. */
+function deliver(entry: LogEntry, sink: RelaySink): void {
+  if (entry.type === "chunk") sink.chunk(entry.seq, entry.kind, entry.delta);
+  else if (entry.type === "gap") sink.gap?.(entry.after, entry.seq + 1);
+  else if (entry.type === "done") sink.done(entry.frame);
+  else sink.error(entry.code, entry.message);
+}
+
+/**
+ * A re-attaching caller's first look at the request's log (`logId`, after `afterSeq`): `gap` when what follows is no
+ * longer kept; `requeued` when it was a task's delivery that went back to the queue (its output is not the task's any
+ * more, and the next delivery has not been acknowledged yet); `ended` once the rest and the ending were handed to
+ * `sink`; `live` when the request goes on, to be followed.
+ */
+export async function replayEnded(
+  log: RequestLog,
+  logId: string,
+  afterSeq: number,
+  sink: RelaySink,
+): Promise<"gap" | "requeued" | "ended" | "live"> {
+  const rest = await log.read(logId, afterSeq);
+  if (rest === "gap") return "gap";
+  const last = rest[rest.length - 1];
+  if (last?.type === "error" && last.code === "task_requeued") return "requeued";
+  if (!last || !isEnding(last)) return "live";
+  for (const entry of rest) deliver(entry, sink);
+  return "ended";
+}
 
 /**
  * Waits for the agent's node to accept or refuse a call; null when it does not answer in time. The acknowledgement's
@@ -91,11 +120,8 @@ export function followRequest(
     (entry) => {
       quietSince = Date.now();
       homeLostAt = null; // output flows: whichever node writes it (one that took the request over) is fine
-      if (entry.type === "chunk") return sink.chunk(entry.seq, entry.kind, entry.delta);
-      if (entry.type === "gap") return sink.gap?.(entry.after, entry.seq + 1);
-      stop();
-      if (entry.type === "done") sink.done(entry.frame);
-      else sink.error(entry.code, entry.message);
+      if (isEnding(entry)) stop();
+      deliver(entry, sink);
     },
     {
       onGap: () => {

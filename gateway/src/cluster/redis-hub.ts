@@ -20,11 +20,11 @@ import type { PendingRequest } from "../relay/pending.ts";
 import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
 import { type AckOutcome, AgentSide } from "./agent-side.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
-import { awaitAck, followRequest } from "./caller-side.ts";
+import { awaitAck, followRequest, replayEnded } from "./caller-side.ts";
 import { NodeInbox } from "./node-inbox.ts";
 import { ClusterPresence, type RedisCaller } from "./presence.ts";
 import { PresenceKeeper } from "./presence-keeper.ts";
-import { isEnding, logIdOf, RequestLog } from "./request-log.ts";
+import { logIdOf, RequestLog } from "./request-log.ts";
 import type { WakeBus } from "./wake-bus.ts";
 
 export interface RedisHubOptions {
@@ -247,23 +247,10 @@ export class RedisAgentHub implements AgentHub {
     if (ack.user !== follower.user) return "not_found";
     // A task's current delivery (its last acknowledgement) has a log of its own.
     const logId = logIdOf(ack.call);
-    const entries = await this.#log.read(logId, follower.afterSeq, 1);
-    if (entries === "gap") return "gap";
-    // Already over: hand the follower the rest and the ending from the log, and say so.
-    const rest = await this.#log.read(logId, follower.afterSeq);
-    const last = rest === "gap" ? undefined : rest[rest.length - 1];
-    // A task's delivery that went back to the queue, its next one not acknowledged yet: nothing to follow now (the
-    // follower looks again), and its output is not the task's any more.
-    if (last?.type === "error" && last.code === "task_requeued") return "not_found";
-    if (rest !== "gap" && last && isEnding(last)) {
-      for (const entry of rest) {
-        if (entry.type === "chunk") sink.chunk(entry.seq, entry.kind, entry.delta);
-        else if (entry.type === "gap") sink.gap?.(entry.after, entry.seq + 1);
-        else if (entry.type === "done") sink.done(entry.frame);
-        else sink.error(entry.code, entry.message);
-      }
-      return "ended";
-    }
+    const replayed = await replayEnded(this.#log, logId, follower.afterSeq, sink);
+    // A requeued delivery: nothing to follow now (the follower looks again, and finds the next delivery).
+    if (replayed === "requeued") return "not_found";
+    if (replayed !== "live") return replayed;
     const home = (await this.#presence.homes([agentId])).get(agentId);
     const node = home?.node ?? this.#options.nodeId;
     const from = this.#options.nodeId;
