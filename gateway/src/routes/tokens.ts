@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { requireAuth } from "../auth/middleware.ts";
 import { DEFAULT_USER_SCOPES, SCOPES } from "../auth/scopes.ts";
-import { ADMIN_TOKEN_ID, TOKEN_ID } from "../auth/tokens.ts";
+import { ADMIN_TOKEN_ID, TOKEN_ID, type TokenRecord } from "../auth/tokens.ts";
+import type { Caller } from "../domain/caller.ts";
 import { ApiError, errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import { readJson } from "../util/body.ts";
@@ -59,6 +60,7 @@ export const tokenRoutes = new Hono<GatewayEnv>()
       after: cursor,
       kinds: kinds as Array<(typeof TOKEN_KINDS)[number]> | undefined,
     });
+    const revokedAt = await effectiveRevocations(page.tokens, (id) => c.get("services").tokens.get(id));
     return c.json({
       next_cursor: page.next,
       tokens: page.tokens.map((r) => ({
@@ -69,7 +71,7 @@ export const tokenRoutes = new Hono<GatewayEnv>()
         agent_id: r.agent_id,
         parent_id: r.parent_id,
         created_at: r.created_at,
-        revoked_at: r.revoked_at ?? null,
+        revoked_at: revokedAt(r),
       })),
     });
   })
@@ -78,12 +80,51 @@ export const tokenRoutes = new Hono<GatewayEnv>()
     const caller = c.get("caller");
     const id = c.req.param("id");
     const record = await tokens.get(id);
-    // Users may revoke their own tokens; only the admin may revoke anyone's. Others see 404, not 403.
+    // Only the admin may revoke anyone's; others see 404 for a token of another user, not 403.
     if (!record || (record.user !== caller.user && !caller.scopes.includes("admin")))
       throw errors.notFound("Token");
     if (id === ADMIN_TOKEN_ID)
       throw new ApiError(400, "invalid_request", "The admin token cannot be revoked.");
+    if (!mayRevoke(caller, record)) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        "This token may revoke only itself and the agent credentials redeemed from its tickets; revoke others with a token that has the `agents` scope.",
+      );
+    }
     await tokens.revoke(id);
     await hub.disconnectToken(id);
     return c.json({ id, revoked: true });
   });
+
+/**
+ * When each listed token stopped working: its own revocation, or for an agent credential its parent's (revoking a
+ * token revokes the credentials its tickets minted, without writing them: `TokenService.verify` checks the parent).
+ */
+async function effectiveRevocations(
+  listed: TokenRecord[],
+  get: (id: string) => Promise<TokenRecord | null>,
+): Promise<(record: TokenRecord) => string | null> {
+  const parents = new Map<string, TokenRecord | null>(listed.map((record) => [record.id, record]));
+  for (const { parent_id } of listed)
+    if (parent_id && !parents.has(parent_id)) parents.set(parent_id, await get(parent_id));
+  return (record) => {
+    if (record.revoked_at) return record.revoked_at;
+    if (!record.parent_id) return null;
+    const parent = parents.get(record.parent_id);
+    // A parent gone from the store leaves its credentials refused as revoked; no time to tell, so the credential's own.
+    return parent === null ? record.created_at : (parent?.revoked_at ?? null);
+  };
+}
+
+/**
+ * Whether `caller` may revoke `record`, a token of its own user. An agent credential lives on the agent's machine and
+ * a token with fewer scopes is often handed to a script: neither may cut off the account holder's other tokens (and
+ * with them every connector). Each may revoke itself and what its tickets minted; a user token with the `agents`
+ * scope (it manages the user's agents and their tickets) any token of its user.
+ */
+function mayRevoke(caller: Caller, record: TokenRecord): boolean {
+  if (caller.scopes.includes("admin")) return true;
+  if (record.id === caller.tokenId || record.parent_id === caller.tokenId) return true;
+  return caller.kind === "user" && caller.scopes.includes("agents");
+}

@@ -271,6 +271,40 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await apiClient(url).post("/v1/tickets/amt_unknown")).body.error.code).toBe("ticket_invalid");
     });
 
+    it("lets a token revoke only itself and its tickets' credentials, unless it manages the user's agents", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const admin = apiClient(url, adminToken);
+      const erin = await createUser(url, adminToken, "erin-revokes");
+      const script = (await admin.post("/v1/tokens", { name: "erin-revokes", scopes: ["call"] })).body;
+      const agent = await createAgent(erin.api);
+      const redeemCredential = async () => {
+        const ticket = await erin.api.post(`/v1/agents/${agent.name}/tickets`);
+        return (await apiClient(url).post(new URL(ticket.body.url).pathname)).body;
+      };
+      const credential = await redeemCredential();
+      const asCredential = apiClient(url, credential.token);
+      const asScript = apiClient(url, script.token);
+      // The agent's credential and the call-only token cannot cut off the account holder's token.
+      for (const api of [asCredential, asScript]) {
+        const res = await api.call("DELETE", `/v1/tokens/${erin.id}`);
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe("forbidden");
+      }
+      expect((await asCredential.call("DELETE", `/v1/tokens/${script.id}`)).status).toBe(403);
+      expect((await erin.api.get("/v1/me")).status).toBe(200);
+      // Each may revoke itself; the account's full token may revoke the others.
+      expect((await asScript.call("DELETE", `/v1/tokens/${script.id}`)).status).toBe(200);
+      expect((await asCredential.call("DELETE", `/v1/tokens/${credential.token_id}`)).status).toBe(200);
+      const second = await redeemCredential();
+      expect((await erin.api.call("DELETE", `/v1/tokens/${second.token_id}`)).status).toBe(200);
+      // Revoking the account's token revokes what its tickets minted, and the listing says so.
+      const third = await redeemCredential();
+      expect((await admin.call("DELETE", `/v1/tokens/${erin.id}`)).status).toBe(200);
+      expect((await apiClient(url, third.token).get("/v1/me")).body.error.code).toBe("token_revoked");
+      const listed = await listAllTokens(admin, { kind: "agent" });
+      expect(listed.find((t) => t.id === third.token_id)?.revoked_at).toMatch(/^\d{4}-/);
+    });
+
     it("refuses bodies over the cap with 413 body_too_large", async (context) => {
       const proxied = ctx().notThrough?.bodyCap;
       if (proxied) {
