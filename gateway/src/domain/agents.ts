@@ -26,7 +26,7 @@ export interface AgentRecord {
   last_seen: string | null;
 }
 
-const AGENT_ID = /^ag_[0-9a-f]{16}$/;
+export const AGENT_ID = /^ag_[0-9a-f]{16}$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /**
  * Names whose ids a gateway remembers before it starts over: more than a node's fleet (100,000 agents), or every

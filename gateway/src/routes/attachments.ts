@@ -1,11 +1,15 @@
 /**
  * Files an agent produced for a caller. The connector uploads each file for a request it is running
  * (`PUT /v1/attachments/:request/:name`, agent auth); when its `done` frame lists the file, the gateway hands it to
- * that request's caller. Only that caller can download it; everyone else gets 404.
+ * that request's caller (`GET /v1/attachments/:request/:name?agent=<agent id>`). Only that caller can download it;
+ * everyone else gets 404.
+ *
+ * Files are kept under the uploading agent as well as the request: request ids are unique, not secret, and another
+ * user's agent that guessed one must not be able to take a name before the agent running the request uploads it.
  */
 import { Hono } from "hono";
 import { requireAuth } from "../auth/middleware.ts";
-import { isOwner } from "../domain/agents.ts";
+import { AGENT_ID, isOwner } from "../domain/agents.ts";
 import { errors } from "../errors.ts";
 import type { GatewayEnv } from "../gateway-env.ts";
 import type { DoneFrame } from "../protocol/index.ts";
@@ -25,8 +29,10 @@ interface AttachmentMeta {
   owner: string | null;
 }
 
-async function keyOf(requestId: string, name: string): Promise<string> {
-  return `attachment:${requestId}:${(await sha256Hex(name)).slice(0, 40)}`;
+/** Where a file is kept; without an agent, where files uploaded before they were kept per agent are. */
+async function keyOf(requestId: string, agentId: string | null, name: string): Promise<string> {
+  const hash = (await sha256Hex(name)).slice(0, 40);
+  return agentId === null ? `attachment:${requestId}:${hash}` : `attachment:${requestId}:${agentId}:${hash}`;
 }
 
 function checkName(name: string): string {
@@ -60,14 +66,15 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
       const agent = await agents.resolve(caller, agentRef);
       if (!isOwner(caller, agent) && caller.agentId !== agent.id) throw errors.agentNotFound(agentRef);
       const data = new Uint8Array(await c.req.arrayBuffer());
-      const key = await keyOf(requestId, name);
-      // The name is claimed for this agent before its bytes are stored, in one compare-and-set step: of two agents
-      // uploading one name at once, the second is refused and never overwrites the first one's file.
+      const key = await keyOf(requestId, agent.id, name);
+      // Checked and claimed in one compare-and-set step: a file already handed to its caller stays as they got it
+      // (an upload again would also have cleared its owner, and the caller's download answered 404).
       const meta: AttachmentMeta = { name, size: data.byteLength, agent_id: agent.id, owner: null };
       const { changed } = await store.update<AttachmentMeta>(key, (existing) =>
-        existing && existing.agent_id !== agent.id ? undefined : { value: meta },
+        existing?.owner ? undefined : { value: meta },
       );
-      if (!changed) throw errors.conflict("attachment_exists", "Name already used.");
+      if (!changed)
+        throw errors.conflict("attachment_exists", "This file was already handed to the request's caller.");
       await blobs.put(key, data);
       return c.json({ name, size: data.byteLength }, 201);
     },
@@ -76,8 +83,10 @@ export const attachmentRoutes = new Hono<GatewayEnv>()
     const { store, blobs } = c.get("services");
     const requestId = c.req.param("request");
     const name = c.req.param("name");
-    if (!REQUEST_ID.test(requestId)) throw errors.notFound("Attachment");
-    const key = await keyOf(requestId, name);
+    const agentId = c.req.query("agent") ?? null;
+    if (!REQUEST_ID.test(requestId) || (agentId !== null && !AGENT_ID.test(agentId)))
+      throw errors.notFound("Attachment");
+    const key = await keyOf(requestId, agentId, name);
     const meta = await store.get<AttachmentMeta>(key);
     if (!meta || meta.owner !== c.get("caller").user) throw errors.notFound("Attachment");
     const data = await blobs.get(key);
@@ -100,7 +109,7 @@ export function createAttachmentFinalizer(services: Pick<GatewayServices, "store
   return async (call: RelayCall, frame: DoneFrame): Promise<DoneFrame> => {
     const attachments = [];
     for (const attachment of frame.attachments ?? []) {
-      const key = await keyOf(call.requestId, attachment.name);
+      const key = await keyOf(call.requestId, call.agentId, attachment.name);
       // On the record as stored now, so a re-upload that landed meanwhile keeps its own size.
       const { value: meta, changed } = await services.store.update<AttachmentMeta>(key, (current) =>
         current && current.agent_id === call.agentId
@@ -108,7 +117,7 @@ export function createAttachmentFinalizer(services: Pick<GatewayServices, "store
           : undefined,
       );
       if (!meta || !changed) continue;
-      const path = `/v1/attachments/${encodeURIComponent(call.requestId)}/${encodeURIComponent(meta.name)}`;
+      const path = `/v1/attachments/${encodeURIComponent(call.requestId)}/${encodeURIComponent(meta.name)}?agent=${encodeURIComponent(call.agentId)}`;
       attachments.push({
         name: meta.name,
         size: meta.size,

@@ -69,6 +69,49 @@ export function relayContract(ctx: () => GatewayContext): void {
       connected.stop();
     });
 
+    it("keeps a request's files under the agent running it: another user's agent cannot take a name first", async () => {
+      const { url, user, agent } = await setup("files-owner");
+      const mallory = await setup("files-other");
+      const put = (token: string, requestId: string, agentId: string, body: string) =>
+        fetch(`${url}/v1/attachments/${requestId}/note.txt?agent=${agentId}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}` },
+          body,
+        });
+      let claimed!: () => void;
+      const othersFirst = new Promise<void>((resolve) => {
+        claimed = resolve;
+      });
+      const connected = await connectAgent(url, user.token, agent.name, async (request, reply) => {
+        await othersFirst;
+        const res = await put(user.token, request.id, agent.id, "the real note");
+        if (!res.ok) return reply.error("upload_failed", await res.text());
+        reply.done("attached", { attachments: [{ name: "note.txt", size: 13, url: "" }] });
+      });
+      try {
+        const call = user.api.post(`/v1/agents/${agent.name}/messages`, { message: "a note please" });
+        await waitFor(() => connected.requests.length === 1, { what: "the request at the agent" });
+        const requestId = connected.requests[0]!.id;
+        // Request ids are unique, not secret: another user's agent uploads the same name under it first.
+        expect((await put(mallory.user.token, requestId, mallory.agent.id, "forged")).status).toBe(201);
+        claimed();
+        const res = await call;
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        expect(res.body.attachments).toHaveLength(1);
+        const fileUrl = new URL(res.body.attachments[0].url, url).href;
+        const download = (token: string) => fetch(fileUrl, { headers: { authorization: `Bearer ${token}` } });
+        expect(await (await download(user.token)).text()).toBe("the real note");
+        expect((await download(mallory.user.token)).status).toBe(404);
+        // Handed to its caller, the file stays as they got it.
+        const again = await put(user.token, requestId, agent.id, "changed");
+        expect(again.status).toBe(409);
+        expect(((await again.json()) as { error: { code: string } }).error.code).toBe("attachment_exists");
+        expect(await (await download(user.token)).text()).toBe("the real note");
+      } finally {
+        connected.stop();
+      }
+    });
+
     it("gives each caller a different stable client id", async () => {
       const { url, user, agent } = await setup("client-ids");
       await user.api.call("PATCH", `/v1/agents/${agent.name}`, { visibility: "public" });
