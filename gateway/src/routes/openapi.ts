@@ -315,14 +315,24 @@ export const OPENAPI_DOCUMENT = {
       parameters: [
         { name: "request", in: "path", required: true, schema: { type: "string" } },
         { name: "name", in: "path", required: true, schema: { type: "string" } },
+        {
+          name: "agent",
+          in: "query",
+          description:
+            "GET: the agent's id (as in the done frame's url); PUT: the uploading agent (id or name)",
+          schema: { type: "string" },
+        },
       ],
       get: {
         description: "Only the request's caller.",
         responses: { "200": { description: "The file" }, "404": errorResponse("Not yours or unknown") },
       },
       put: {
-        description: "The connector uploads a file its agent produced.",
-        responses: { "201": ok("Stored", { type: "object" }) },
+        description: "The connector uploads a file its agent produced; files are kept per agent.",
+        responses: {
+          "201": ok("Stored", { type: "object" }),
+          "409": errorResponse("attachment_exists: already handed to the request's caller"),
+        },
       },
     },
     ...DOOR_PATHS,
