@@ -159,7 +159,7 @@ export class AgentObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.#forget(ws);
+    this.#forget(ws, code);
     try {
       // 1005 and 1006 are reserved: they describe a close, they cannot be sent (close() would throw).
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
@@ -280,10 +280,10 @@ export class AgentObject extends DurableObject<Env> {
     return this.#presenceChain;
   }
 
-  #forget(ws: WebSocket): void {
+  #forget(ws: WebSocket, code?: number): void {
     const connection = this.#sockets.get(ws);
     this.#sockets.delete(ws);
-    if (connection) this.#home.closed(connection);
+    if (connection) this.#home.closed(connection, code);
   }
 
   #socketOf(connection: AgentConnection): WebSocket | undefined {

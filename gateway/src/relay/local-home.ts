@@ -157,15 +157,20 @@ export class LocalAgentHome implements AgentHub {
     }
   }
 
-  /** The runtime reports the socket closed (any reason). Idempotent. */
-  closed(connection: AgentConnection): void {
+  /**
+   * The runtime reports the socket closed (any reason), with the code the connector sent when it sent one.
+   * Idempotent. A connector that says goodbye (1000: stopped by its user) aborted its requests and will not resume
+   * them, so they end at once (live calls fail, tasks go back to the queue) instead of waiting out the grace window
+   * for a reconnect that is not coming; any other close may be a network blip, and they wait.
+   */
+  closed(connection: AgentConnection, code?: number): void {
     connection.state = "closed";
     this.#connections.delete(connection);
     const identity = connection.identity;
     if (!identity) return;
     const slot = this.#slots.get(identity.agentId);
     if (!slot || slot.link !== connection) return;
-    this.#unlink(slot, { expireNow: false });
+    this.#unlink(slot, { expireNow: code === CloseCode.normal, why: "its connector stopped" });
     // While exiting, `prepareExit` has stamped every agent already.
     if (!this.#exiting) void this.#presence.closed(identity.agentId);
   }
@@ -356,7 +361,7 @@ export class LocalAgentHome implements AgentHub {
     }
   }
 
-  #unlink(slot: AgentSlot, options: { expireNow: boolean }): void {
+  #unlink(slot: AgentSlot, options: { expireNow: boolean; why?: string }): void {
     const link = slot.link;
     slot.link = null;
     slot.setQueue([]);
@@ -364,7 +369,7 @@ export class LocalAgentHome implements AgentHub {
     if (link?.identity) this.#options.onUnlinked?.(link.identity);
     const deadline = Date.now() + this.#config.graceMs;
     for (const pending of slot.pending.values()) {
-      if (options.expireNow) this.#endings.expire(slot, pending, "its connection was closed");
+      if (options.expireNow) this.#endings.expire(slot, pending, options.why ?? "its connection was closed");
       else pending.graceDeadline = deadline;
     }
   }

@@ -49,9 +49,9 @@ class AgentSocketEvents implements AgentSocketHandlers {
     if (this.#connection) this.#home.message(this.#connection, event.data);
   }
 
-  onClose(): void {
+  onClose(event?: CloseEvent): void {
     this.#settle();
-    if (this.#connection) this.#home.closed(this.#connection);
+    if (this.#connection) this.#home.closed(this.#connection, event?.code);
   }
 
   abandon(): void {
@@ -64,7 +64,7 @@ class AgentSocketEvents implements AgentSocketHandlers {
   }
 
   onError(): void {
-    this.onClose();
+    this.onClose(); // no code: as a connection lost, not a goodbye
   }
 }
 
