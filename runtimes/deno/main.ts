@@ -2,13 +2,17 @@
 import { setImmediate } from "node:timers";
 import { upgradeWebSocket } from "hono/deno";
 import { gatherSseWritesUntil } from "../../gateway/src/index.ts";
-import { boot, listening } from "../shared/boot.ts";
+import { boot } from "../shared/boot.ts";
 import { upgradeAgentSocket } from "./agent-sockets.ts";
 
 // Each agent WebSocket message is a task of its own here: gather SSE writes until the ready ones are handled.
 gatherSseWritesUntil(setImmediate);
 
-const { gateway, hostname, port, store } = await boot("deno", Deno.env.toObject(), upgradeWebSocket);
+const { gateway, hostname, port, listen, started } = await boot(
+  "deno",
+  Deno.env.toObject(),
+  upgradeWebSocket,
+);
 
 /** A pause before listening again, so a process out of files does not spin. */
 const RELISTEN_AFTER_MS = 1000;
@@ -21,34 +25,38 @@ let stopping = false;
  * every connection. Sockets already upgraded live on, so the gateway listens again on the same port and keeps its
  * connected agents. `AGENT_MESH_MAX_AGENTS` keeps agents from using up the files; callers still can.
  */
-function serve(): void {
-  try {
-    server = Deno.serve(
-      {
-        hostname,
-        port,
-        onListen: ({ hostname, port }) => console.log(listening("deno", `http://${hostname}:${port}`, store)),
-      },
-      (request, info) =>
-        upgradeAgentSocket(Deno, gateway.agentSocket, request) ?? gateway.fetch(request, info),
+function serve(): Deno.HttpServer {
+  const listener = Deno.serve(
+    {
+      hostname,
+      port,
+      onListen: ({ hostname, port }) => void started(`http://${hostname}:${port}`),
+    },
+    (request, info) => upgradeAgentSocket(Deno, gateway.agentSocket, request) ?? gateway.fetch(request, info),
+  );
+  listener.finished.catch((error: unknown) => {
+    if (stopping) return;
+    console.error(
+      `[gateway] the server stopped accepting connections (${String(error)}); connected agents stay, listening again in ${RELISTEN_AFTER_MS} ms`,
     );
+    setTimeout(serveAgain, RELISTEN_AFTER_MS);
+  });
+  return listener;
+}
+
+function serveAgain(): void {
+  try {
+    server = serve();
   } catch (error) {
     // Listening needs a file too: wait until one is free.
     console.error(
       `[gateway] cannot listen again yet (${String(error)}); retrying in ${RELISTEN_AFTER_MS} ms`,
     );
-    setTimeout(serve, RELISTEN_AFTER_MS);
-    return;
+    setTimeout(serveAgain, RELISTEN_AFTER_MS);
   }
-  server.finished.catch((error: unknown) => {
-    if (stopping) return;
-    console.error(
-      `[gateway] the server stopped accepting connections (${String(error)}); connected agents stay, listening again in ${RELISTEN_AFTER_MS} ms`,
-    );
-    setTimeout(serve, RELISTEN_AFTER_MS);
-  });
 }
-serve();
+// The first time, a port that cannot be had (in use) ends the start: no retrying.
+server = await listen(serve);
 
 const shutdown = async () => {
   stopping = true;

@@ -3,13 +3,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import { boot, listening } from "../shared/boot.ts";
+import { boot } from "../shared/boot.ts";
 import { answerClientErrorsWithJson } from "./client-errors.ts";
 import { answeringAfterTheBody } from "./early-answers.ts";
 import { readingSmallBodiesFirst } from "./small-bodies.ts";
 import { attachWebSockets, upgradeWebSocket } from "./websocket.ts";
 
-const { gateway, hostname, port, maxFrameBytes, store } = await boot("node", process.env, upgradeWebSocket);
+const { gateway, hostname, port, maxFrameBytes, listen, started } = await boot(
+  "node",
+  process.env,
+  upgradeWebSocket,
+);
 
 // @hono/node-server's request listener on a server of our own, so small bodies are read first (small-bodies.ts),
 // and an answer given before its body arrived waits for the rest (early-answers.ts).
@@ -22,17 +26,24 @@ answerClientErrorsWithJson(server);
 // Node tells clients the figure (`Keep-Alive: timeout=`); its headers timeout must stay longer than it.
 server.keepAliveTimeout = gateway.services.config.idleTimeoutMs;
 server.headersTimeout = Math.max(server.headersTimeout, server.keepAliveTimeout + 1_000);
-server.listen(port, hostname, () => {
-  const { address, port: bound } = server.address() as AddressInfo;
-  console.log(listening("node", `http://${address}:${bound}`, store));
-});
-
 attachWebSockets(
   server,
   new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false }),
   gateway.fetch,
   { agentSocket: gateway.agentSocket },
 );
+await listen(
+  () =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, hostname, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }),
+);
+const { address, port: bound } = server.address() as AddressInfo;
+await started(`http://${address}:${bound}`);
 
 const shutdown = async () => {
   // No new connections; the open ones close with the process (see `prepareExit`), callers' streams too.

@@ -66,7 +66,8 @@ async function openSessionStore(env: Env, dataDir: string): Promise<Pick<Stores,
         parseFsSyncMode(env.AGENT_MESH_FS_SYNC);
         parseFsMaxMb(env.AGENT_MESH_FS_MAX_MB);
       } catch (error) {
-        throw configError((error as Error).message);
+        // parseFsSyncMode's message names its scope already.
+        throw configError((error as Error).message.replace(/^\[gateway\] \[store\] /, ""));
       }
       const { store, dataDir: opened } = openFsStores(dataDir, {
         sync: env.AGENT_MESH_FS_SYNC,

@@ -13,7 +13,7 @@ import { createServerReadingSmallBodiesFirst } from "../../../runtimes/node/smal
 import { connectorTarball } from "../../../runtimes/shared/connector-tarball.ts";
 import { printFsStoreNotes } from "../../../runtimes/shared/fs-store-notes.ts";
 import { openFsStores } from "../../../runtimes/shared/fs-stores.ts";
-import { gatewayFromEnv, listening } from "../../../runtimes/shared/gateway-from-env.ts";
+import { type Boot, gatewayFromEnv } from "../../../runtimes/shared/gateway-from-env.ts";
 import { CliError } from "../cli/errors.ts";
 import { FROM_INSTALL, PACKAGE_ROOT } from "../package-root.ts";
 import { packPackage } from "./pack-package.ts";
@@ -38,13 +38,20 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
     throw new CliError((error as { code?: string }).code ?? "data_dir_unusable", `${message}.`);
   }
   await printFsStoreNotes(options.dataDir, process.env.AGENT_MESH_FS_SYNC);
-  const { gateway, hostname, port, maxFrameBytes, store } = await gatewayFromEnv({
-    runtime: "node",
-    env,
-    upgradeWebSocket,
-    stores,
-    connector: ownPackage(env),
-  });
+  let booted: Boot;
+  try {
+    booted = await gatewayFromEnv({
+      runtime: "node",
+      env,
+      upgradeWebSocket,
+      stores,
+      connector: ownPackage(env),
+    });
+  } catch (error) {
+    await stores.store.dispose(); // a setting the gateway refuses: unlock the data folder
+    throw error;
+  }
+  const { gateway, hostname, port, maxFrameBytes, started } = booted;
   await new Promise<void>((resolve, reject) => {
     const server = serve(
       {
@@ -54,7 +61,13 @@ export async function serveGateway(options: ServeOptions): Promise<void> {
         websocket: { server: new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes }) },
         createServer: createServerReadingSmallBodiesFirst,
       },
-      (info) => console.log(listening("node", `http://${info.address}:${info.port}`, store)),
+      // The admin token is made (and printed) only now: a port in use leaves it to the next start.
+      (info) => {
+        started(`http://${info.address}:${info.port}`).catch((error: unknown) => {
+          shutdown();
+          reject(error);
+        });
+      },
     );
     answerClientErrorsWithJson(server as Server);
     server.once("error", (error: NodeJS.ErrnoException) => {
