@@ -126,6 +126,13 @@ describe("background connectors", () => {
       ).pid,
     ).toBeNull();
 
+    // --all starts the others and still says, by its exit status, that one failed.
+    const all = await runCli(["start", "--all"], { home });
+    expect(all.stdout).toMatch(/Started bg-upper[\s\S]*Started bg-echo/);
+    expect(all.stderr).toMatch(/the connector for bg-broken exited \(code 3\)/);
+    expect(all.code).toBe(1);
+    await cliOk(["stop", "--all"], { home });
+
     const unknown = await runCli(["start", "nobody"], { home });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no local agent "nobody"');

@@ -42,7 +42,7 @@ export async function main(args: string[]): Promise<number> {
     const wanted = commandNamed(args);
     const program = await createProgram(wanted ? [wanted] : []);
     await program.parseAsync(args, { from: "user" });
-    return 0;
+    return commandExitCode();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof CliError) {
@@ -52,4 +52,14 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`agent-mesh: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/**
+ * The status a command that ran to its end asked for. Commands whose outcome is not an error still choose it
+ * (`task --wait` on a failed task, `start --all` with a failure, `claude` passing on its child's) by setting
+ * `process.exitCode`; the bin sets `process.exitCode` from what `main` returns, so a plain 0 would erase theirs.
+ */
+function commandExitCode(): number {
+  const code = Number(process.exitCode ?? 0);
+  return Number.isInteger(code) ? code : 1;
 }

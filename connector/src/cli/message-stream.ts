@@ -1,7 +1,10 @@
 /**
  * Sends a message to an agent over SSE (`Accept: text/event-stream`) and hands each event to the caller as it
  * arrives, parsed with eventsource-parser. Resolves with the `done` payload; an `error` event becomes a
- * CliError with the agent's code. Aborting the signal closes the stream, which cancels the request upstream.
+ * CliError with the agent's code. Aborting the signal closes the stream and, once the gateway named the request
+ * (`x-agent-mesh-request-id`), cancels it with `DELETE /v1/agents/<ref>/messages/<request_id>`: closing alone
+ * would leave it running for the gateway's resume window (`AGENT_MESH_RESUME_MS`), waiting for a re-attach that
+ * never comes.
  * (An agent that is a person's interactive session is asked through its inbox by the gateway itself: the stream
  * is then a `status` chunk and the person's reply as `done`.)
  * @module
@@ -56,6 +59,9 @@ export type StreamEvent =
   | { event: "done"; data: DoneEvent }
   | { event: "error"; data: { code: string; message: string } };
 
+/** How long a caller that gave up waits for the gateway to confirm the cancel: a dead gateway must not hang Ctrl-C. */
+const CANCEL_WAIT_MS = 2_000;
+
 export interface StreamOptions {
   sessionId?: string;
   signal?: AbortSignal;
@@ -102,7 +108,10 @@ export async function streamMessage(
     for await (const part of res.body as unknown as AsyncIterable<Uint8Array>)
       parser.feed(decoder.decode(part, { stream: true }));
   } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason ?? error;
+    if (options.signal?.aborted) {
+      await cancelLive(api, agent, requestId);
+      throw options.signal.reason ?? error;
+    }
     throw new CliError(
       "stream_interrupted",
       `the stream from the gateway broke off: ${(error as Error).message}`,
@@ -112,4 +121,18 @@ export async function streamMessage(
   if (!done)
     throw new CliError("stream_interrupted", "the gateway closed the stream before the agent finished.");
   return done;
+}
+
+/**
+ * Stops the live call `requestId` at once. Best effort: `404 request_not_found` means it ended meanwhile, and a
+ * gateway that does not answer within CANCEL_WAIT_MS still cancels the call when its resume window runs out.
+ */
+async function cancelLive(api: GatewayApi, agent: string, requestId: string): Promise<void> {
+  // No request id: a person's session was asked in its inbox, and that ask outlives the stream by design.
+  if (!requestId) return;
+  await api
+    .json("DELETE", `/v1/agents/${segment(agent)}/messages/${segment(requestId)}`, {
+      signal: AbortSignal.timeout(CANCEL_WAIT_MS),
+    })
+    .catch(() => undefined);
 }

@@ -67,6 +67,18 @@ Examples:
       const timer = seconds
         ? setTimeout(() => abort.abort(new CliError("timeout", timedOut(), 124)), seconds * 1000)
         : undefined;
+      // Without this, Ctrl-C would kill the process and leave the call running for the gateway's resume window.
+      const onInterrupt = () =>
+        abort.abort(
+          new CliError(
+            "interrupted",
+            askId
+              ? `interrupted; the ask stays in ${ref}'s inbox (${askId}).`
+              : "interrupted; the request was canceled.",
+            130,
+          ),
+        );
+      process.once("SIGINT", onInterrupt);
       const renderer = new StreamRenderer({ thinking: true });
       let streamedText = false;
       let printedError = false;
@@ -110,6 +122,7 @@ Examples:
         throw error;
       } finally {
         clearTimeout(timer);
+        process.off("SIGINT", onInterrupt);
       }
     });
 }

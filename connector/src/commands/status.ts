@@ -48,6 +48,9 @@ export function register(program: Command): void {
           report.gateway.error = (error as Error).message;
         }
       }
+      // Scripts read the answer from the exit status: 1 when the gateway cannot be reached or refuses the token,
+      // with the report printed all the same. No gateway configured or no token is a state to show, not a failure.
+      if (report.gateway.error !== null) process.exitCode = 1;
       if (options.json) return printJson(report);
       const lines = [`Config:  ${report.config}`];
       if (!url) lines.push("Gateway: not configured (run `agent-mesh login`)");

@@ -6,10 +6,12 @@
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { writeZip } from "../../../../skills-registry/src/archive/write-zip.ts";
+import type { Problem } from "../../../../skills-registry/src/errors.ts";
 import { LIMITS } from "../../../../skills-registry/src/limits.ts";
+import { validateSkillMd } from "../../../../skills-registry/src/validate/skill-md.ts";
 import { CliError } from "../../cli/errors.ts";
 import { createRegistryClient, print } from "./api.ts";
-import { readSkillFolder } from "./skill-folder.ts";
+import { readSkillFolder, type SkillFolder } from "./skill-folder.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -18,6 +20,24 @@ export function formatBytes(bytes: number): string {
 }
 
 const PROGRESS_THRESHOLD = 256 * 1024;
+
+/**
+ * Checks SKILL.md with the registry's own rules before anything is packed or sent, and throws every problem with
+ * its code. The name becomes a segment of the upload URL: one the registry refuses (`Other_Bad`) came back as a
+ * bare 404, `no skill "alice/Other_Bad"`, and --dry-run called the skill publishable.
+ */
+export function checkSkillMd(folder: string, skill: SkillFolder): void {
+  const problems: Problem[] = [];
+  // The slug is the name itself: the URL is built from it, so the registry's name-equals-slug check holds.
+  validateSkillMd(new TextDecoder().decode(skill.files.get("SKILL.md")), skill.name ?? "", problems);
+  if (problems.length === 0) return;
+  throw new CliError(
+    "validation_failed",
+    `the registry would refuse ${folder}/SKILL.md; fix it and run the command again:${problems
+      .map((p) => `\n  - ${p.message} [${p.code}]`)
+      .join("")}`,
+  );
+}
 
 export function register(skills: Command): void {
   skills
@@ -28,7 +48,7 @@ export function register(skills: Command): void {
     .action(async (path: string | undefined, options: { tag?: string; dryRun?: boolean }) => {
       const folder = resolve(path ?? ".");
       const skill = await readSkillFolder(folder);
-      if (!skill.name) throw new CliError("name_missing", "SKILL.md has no `name` in its frontmatter");
+      checkSkillMd(folder, skill); // also the name: missing (name_missing) or not a slug (name_invalid)
       if (!skill.version) {
         throw new CliError(
           "version_missing",

@@ -48,13 +48,17 @@ export async function readSkillFolder(root: string): Promise<SkillFolder> {
     );
   }
   const skillMd = folder.files.get("SKILL.md");
-  if (!skillMd)
-    throw new CliError("skill_md_missing", `no SKILL.md in ${root} (run \`agent-mesh skills init\`)`);
+  if (!skillMd) throw skillMdMissing(root);
   const frontmatter = readFrontmatter(new TextDecoder().decode(skillMd));
   folder.name = typeof frontmatter.name === "string" ? frontmatter.name : undefined;
   const metadata = frontmatter.metadata as Record<string, unknown> | undefined;
   folder.version = typeof metadata?.version === "string" ? metadata.version : undefined;
   return folder;
+}
+
+/** What `publish`, `version` and the like say about a folder without SKILL.md. */
+export function skillMdMissing(root: string): CliError {
+  return new CliError("skill_md_missing", `no SKILL.md in ${root} (run \`agent-mesh skills init\`)`);
 }
 
 export function readFrontmatter(text: string): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { isMap, isScalar, parseDocument, Scalar } from "yaml";
 import { splitFrontmatter } from "../../../../skills-registry/src/validate/skill-md.ts";
 import { CliError } from "../../cli/errors.ts";
 import { print } from "./api.ts";
+import { skillMdMissing } from "./skill-folder.ts";
 
 export function bumpVersion(current: string | undefined, bump: string): string {
   if (semver.valid(bump)) return bump;
@@ -60,8 +61,13 @@ export function register(skills: Command): void {
     .command("version <bump> [path]")
     .description("set metadata.version in SKILL.md: patch, minor, major or an explicit x.y.z")
     .action(async (bump: string, path: string | undefined) => {
-      const file = join(resolve(path ?? "."), "SKILL.md");
-      const result = setVersion(await readFile(file, "utf8"), bump);
+      const folder = resolve(path ?? ".");
+      const file = join(folder, "SKILL.md");
+      // A folder without SKILL.md gets publish's sentence, not the bare ENOENT of the read.
+      const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "ENOENT" ? skillMdMissing(folder) : error;
+      });
+      const result = setVersion(text, bump);
       await writeFile(file, result.text);
       print(`${result.from ?? "(none)"} → ${result.to}`);
     });
