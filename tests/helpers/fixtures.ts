@@ -81,7 +81,10 @@ export interface TestAgent {
   requests: RequestFrame[];
   /** Output the client found lost after a reconnect (`onOutputLost`). */
   lost: OutputLost[];
+  /** Stops the client, saying goodbye (close 1000): the gateway ends its requests at once. */
   stop(): void;
+  /** Gone without a goodbye, as a crashed process or a cut network: the gateway waits out its grace window. */
+  vanish(): void;
 }
 
 /**
@@ -128,7 +131,11 @@ export async function connectAgent(
     },
   });
   await client.start();
-  return { client, statuses, requests, lost, stop: () => client.stop() };
+  const vanish = () => {
+    client.dropConnection(); // the socket is destroyed first, so the stop that follows sends no close frame
+    client.stop();
+  };
+  return { client, statuses, requests, lost, stop: () => client.stop(), vanish };
 }
 
 /**

@@ -37,12 +37,16 @@ export function resilienceContract(ctx: () => GatewayContext): void {
 
     it("fails the stream with agent_offline when the agent does not come back within the grace window", async () => {
       const { url, user, agent } = await setup("grace-user");
-      const connected = await connectAgent(url, user.token, agent.name, (_r, reply) => {
-        reply.chunk("partial");
-        connected.stop();
-      });
+      const connected = await connectAgent(url, user.token, agent.name, (_r, reply) =>
+        reply.chunk("partial"),
+      );
       const started = Date.now();
-      const res = await user.api.stream(`/v1/agents/${agent.name}/messages`, { message: "x" });
+      // Gone once the chunk is through, without a goodbye (one would end the call at once: connector-goodbye.test.ts).
+      const res = await user.api.stream(
+        `/v1/agents/${agent.name}/messages`,
+        { message: "x" },
+        { onEvent: (event) => event.event === "chunk" && connected.vanish() },
+      );
       expect(eventData(res.events, "chunk")[0].delta).toBe("partial");
       expect(eventData(res.events, "error")[0].code).toBe("agent_offline");
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
@@ -51,7 +55,7 @@ export function resilienceContract(ctx: () => GatewayContext): void {
     it("fails at once when a restarted connector no longer holds the request", async () => {
       const { url, user, agent } = await setup("lost-user");
       const first = await connectAgent(url, user.token, agent.name, () => {
-        setTimeout(() => first.client.stop(), 20);
+        setTimeout(() => first.vanish(), 20);
       });
       const pending = user.api.stream(`/v1/agents/${agent.name}/messages`, { message: "x" });
       await waitFor(() => first.requests.length === 1);
