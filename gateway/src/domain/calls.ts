@@ -17,7 +17,7 @@ import { randomHex } from "../util/crypto.ts";
 import { extended } from "../util/extended.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
-import type { Caller } from "./caller.ts";
+import { agentMaySee, type Caller, ownsSession, sessionOwner } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService, Sender } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
@@ -109,10 +109,11 @@ export function createCallService(deps: CallServiceDeps) {
     if (!SESSION_ID.test(sessionId))
       throw new ApiError(400, "invalid_request", "session_id: 1–128 letters, digits, . _ -");
     const key = `session:${agent.id}:${sessionId}`;
+    const claim = sessionOwner(caller);
     const owner =
       (await store.get<string>(key)) ??
-      ((await store.add(key, caller.user)) ? caller.user : await store.get<string>(key));
-    if (owner !== caller.user)
+      ((await store.add(key, claim)) ? claim : await store.get<string>(key));
+    if (owner === null || !ownsSession(caller, owner))
       throw new ApiError(404, "session_not_found", `No session ${sessionId} of yours with this agent.`);
     return sessionId;
   }
@@ -125,6 +126,8 @@ export function createCallService(deps: CallServiceDeps) {
       agent_id: agent.id,
       agent_name: agent.name,
       owner: caller.user,
+      // Not written for a user token's task (undefined is left out of the stored JSON).
+      from_agent: caller.kind === "agent" ? caller.agentId : undefined,
       session_id: sessionId,
       client_id: await deps.clientId(caller.user, agent.id),
       message: input.message,
@@ -259,12 +262,15 @@ export function createCallService(deps: CallServiceDeps) {
   /** A task of the caller's, or 404 (someone else's task looks exactly like a missing one). */
   async function getTask(caller: Caller, id: string): Promise<TaskRecord> {
     const task = await tasks.get(id);
-    if (!task || task.owner !== caller.user) throw taskNotFound(id);
+    if (!task || task.owner !== caller.user || !agentMaySee(caller, task.from_agent)) throw taskNotFound(id);
     return task;
   }
 
   async function listTasks(caller: Caller, filter: TaskListFilter) {
-    return tasks.listOf(caller.user, filter);
+    return tasks.listOf(
+      caller.user,
+      caller.kind === "agent" ? extended(filter, { fromAgent: caller.agentId }) : filter,
+    );
   }
 
   async function cancelTask(caller: Caller, id: string): Promise<TaskRecord> {

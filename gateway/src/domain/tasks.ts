@@ -54,6 +54,11 @@ export interface TaskRecord {
   agent_name: string;
   /** The user who created it; only they can read or cancel it. */
   owner: string;
+  /**
+   * The agent whose credential created it (a ticket's credential, on the agent's machine): of its user's tasks, that
+   * credential sees only these. Absent for tasks created with a user token.
+   */
+  from_agent?: string;
   session_id: string;
   client_id: string;
   message: string;
@@ -144,6 +149,8 @@ export interface TaskListFilter {
   sessionId?: string;
   /** Only tasks changed after this ISO time. */
   updatedAfter?: string;
+  /** Only tasks this agent's credential created (`TaskRecord.from_agent`). */
+  fromAgent?: string;
 }
 
 export function createTaskService(store: SessionStore, options: { ttlSeconds: number }) {
@@ -334,7 +341,8 @@ function matches(task: TaskRecord, filter: TaskListFilter): boolean {
   return (
     (!filter.status || task.status === filter.status) &&
     (!filter.sessionId || task.session_id === filter.sessionId) &&
-    (!filter.updatedAfter || task.updated_at > filter.updatedAfter)
+    (!filter.updatedAfter || task.updated_at > filter.updatedAfter) &&
+    (!filter.fromAgent || task.from_agent === filter.fromAgent)
   );
 }
 

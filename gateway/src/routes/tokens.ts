@@ -20,7 +20,14 @@ const TokenCreate = v.object({
     v.string(),
     v.regex(USER_NAME, "name must be a lowercase user name (letters, digits, - and _)"),
   ),
-  scopes: v.optional(v.array(v.picklist(SCOPES))),
+  // Each scope once; a token with none could do nothing but say who it is.
+  scopes: v.optional(
+    v.pipe(
+      v.array(v.picklist(SCOPES)),
+      v.minLength(1, `scopes must name at least one of ${SCOPES.join(", ")}`),
+      v.transform((scopes) => [...new Set(scopes)]),
+    ),
+  ),
 });
 
 export const tokenRoutes = new Hono<GatewayEnv>()

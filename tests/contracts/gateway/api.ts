@@ -104,6 +104,11 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await admin.post("/v1/tokens", { name: "../etc" })).body.error.code).toBe("invalid_request");
       expect((await admin.post("/v1/tokens", "{not json")).body.error.code).toBe("invalid_json");
       expect((await admin.post("/v1/tokens", { name: "bob", scopes: ["root"] })).status).toBe(400);
+      const none = await admin.post("/v1/tokens", { name: "bob", scopes: [] });
+      expect(none.status).toBe(400);
+      expect(none.body.error.message).toContain("scopes must name at least one of");
+      const twice = await admin.post("/v1/tokens", { name: "bob", scopes: ["call", "call", "connect"] });
+      expect(twice.body.scopes).toEqual(["call", "connect"]);
     });
 
     it("says in a refusal which field to fix and how, not the schema's internals", async () => {
@@ -171,7 +176,10 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await other.api.post(`/v1/agents/${secret.name}/messages`, { message: "hi" })).status).toBe(
         404,
       );
-      expect((await other.api.call("DELETE", `/v1/agents/${open.name}`)).status).toBe(404);
+      // A public agent is visible, so changing another user's says whose it is rather than "not found".
+      const notYours = await other.api.call("DELETE", `/v1/agents/${open.name}`);
+      expect(notYours.status).toBe(403);
+      expect(notYours.body.error.code).toBe("not_your_agent");
       const names = (await listAllAgents(other.api)).map((a) => a.name);
       expect(names).toContain(open.name);
       expect(names).not.toContain(secret.name);
@@ -303,6 +311,46 @@ export function apiContract(ctx: () => GatewayContext): void {
       expect((await apiClient(url, third.token).get("/v1/me")).body.error.code).toBe("token_revoked");
       const listed = await listAllTokens(admin, { kind: "agent" });
       expect(listed.find((t) => t.id === third.token_id)?.revoked_at).toMatch(/^\d{4}-/);
+    });
+
+    it("shows an agent credential only the tasks and sessions it made, its user all of them", async () => {
+      const { url, adminToken } = ctx().gateway;
+      const fay = await createUser(url, adminToken, "fay-credential");
+      const helper = await createAgent(fay.api);
+      const worker = await createAgent(fay.api);
+      const ticket = await fay.api.post(`/v1/agents/${helper.name}/tickets`);
+      const credential = apiClient(
+        url,
+        (await apiClient(url).post(new URL(ticket.body.url).pathname)).body.token,
+      );
+      const queue = (api: typeof credential, sessionId?: string) =>
+        api.post(`/v1/agents/${worker.name}/messages`, {
+          message: "later",
+          async: true,
+          session_id: sessionId,
+        });
+      const mine = (await queue(fay.api)).body;
+      const its = (await queue(credential)).body;
+      expect(its.task_id).toMatch(/\./);
+      // The user's own task and session stay the user's: the credential on the agent's machine gets 404s.
+      expect((await credential.get(`/v1/tasks/${mine.task_id}`)).status).toBe(404);
+      expect((await credential.call("DELETE", `/v1/tasks/${mine.task_id}`)).status).toBe(404);
+      // A session is claimed when first continued (a new one's id is a random UUID, known to its caller only).
+      expect((await queue(fay.api, mine.session_id)).status).toBe(202);
+      const continued = await queue(credential, mine.session_id);
+      expect(continued.status).toBe(404);
+      expect(continued.body.error.code).toBe("session_not_found");
+      const listed = (await credential.get("/v1/tasks")).body.tasks.map(
+        (t: { task_id: string }) => t.task_id,
+      );
+      expect(listed).toEqual([its.task_id]);
+      // What the credential made is its own, and its user's too.
+      expect((await credential.get(`/v1/tasks/${its.task_id}`)).status).toBe(200);
+      expect((await queue(credential, its.session_id)).status).toBe(202);
+      expect((await fay.api.get(`/v1/tasks/${its.task_id}`)).status).toBe(200);
+      expect((await queue(fay.api, its.session_id)).status).toBe(202);
+      const all = (await fay.api.get("/v1/tasks")).body.tasks.map((t: { task_id: string }) => t.task_id);
+      expect(all).toEqual(expect.arrayContaining([mine.task_id, its.task_id]));
     });
 
     it("refuses bodies over the cap with 413 body_too_large", async (context) => {
