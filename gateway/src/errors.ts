@@ -59,6 +59,13 @@ export const errors = {
   malformedRequest: () => new ApiError(400, "malformed_request", "The request is not well-formed HTTP/1.1."),
   bodyTooLarge: (limit: number) =>
     new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes.`),
+  /** A public agent another user owns: visible, so saying it does not exist would mislead. */
+  notYourAgent: (ref: string) =>
+    new ApiError(
+      403,
+      "not_your_agent",
+      `Agent \`${ref}\` belongs to another user: only its owner can change it, share it or connect it.`,
+    ),
   agentOffline: (name: string) =>
     new ApiError(
       503,

@@ -167,8 +167,16 @@ describe("agents and discover", () => {
     expect(found.map((a: { name: string }) => a.name)).toEqual(["Reviewer"]);
     expect(JSON.parse(await cliOk(["discover", "--online", "--json"], { home: bobHome }))).toEqual([]);
     expect(JSON.parse(await cliOk(["agents", "list", "--json"], { home: bobHome }))).toEqual([]);
+    // Public, so not "not found": another user's.
     const steal = await runCli(["agents", "delete", "reviewer"], { home: bobHome });
-    expect(steal.stderr).toContain("[agent_not_found]");
+    expect(steal.stderr).toContain("[not_your_agent]");
+    const borrow = await runCli(["connect", "exec", "--agent", "reviewer", "--", "cat"], { home: bobHome });
+    expect(borrow.code).toBe(1);
+    expect(borrow.stderr).toContain("you can connect only your own agents");
+    expect(borrow.stderr).toContain("[not_your_agent]");
+    expect(JSON.parse(await cliOk(["config", "--show", "--json"], { home: bobHome })).agents ?? {}).toEqual(
+      {},
+    );
 
     expect(await cliOk(["agents", "unpublish", "reviewer"], { home })).toContain("private");
     expect(JSON.parse(await cliOk(["discover", "--json"], { home: bobHome }))).toEqual([]);

@@ -291,9 +291,21 @@ async function fromRef(ref: string | undefined, wanted: Wanted): Promise<Resolve
     return { alias, agent, url: connectUrl(config, agent), token: saved.token! };
   }
   const { url, token } = gatewaySettings(config);
-  const record = await new GatewayApi(url, token).get<{ id: string; name: string; type: string }>(
-    `/v1/agents/${segment(agentRef(config, ref))}`,
-  );
+  const api = new GatewayApi(url, token);
+  const [record, me] = await Promise.all([
+    api.get<{ id: string; name: string; type: string; owner: string }>(
+      `/v1/agents/${segment(agentRef(config, ref))}`,
+    ),
+    api.get<{ user: string; kind: string }>("/v1/me"),
+  ]);
+  // Another user's public agent is visible, but the gateway would refuse the hello as a failed authentication,
+  // and the connector would advise logging in again (and this machine would have saved the agent as its own).
+  if (record.owner !== me.user && me.kind !== "admin") {
+    throw new CliError(
+      "not_your_agent",
+      `agent ${record.name} belongs to ${record.owner}: you can connect only your own agents (\`agent-mesh agents create --name <name>\` makes one).`,
+    );
+  }
   const [alias, saved] = found ?? [aliasFor(record.name), {}];
   const agent: LocalAgent = { ...merge(saved, wanted, record.type), id: record.id, name: record.name };
   return { alias, agent, url, token, announce: record.id };

@@ -48,14 +48,14 @@ export const agentRoutes = new Hono<GatewayEnv>()
   .patch("/v1/agents/:ref", requireAuth("agents"), async (c) => {
     const { agents, calls } = c.get("services");
     const record = await agents.resolve(c.get("caller"), c.req.param("ref"));
-    if (!isOwner(c.get("caller"), record)) throw errors.agentNotFound(c.req.param("ref"));
+    if (!isOwner(c.get("caller"), record)) throw errors.notYourAgent(c.req.param("ref"));
     const patch = await readJson(c, AgentUpdate);
     return c.json(await withPresence(calls, await agents.update(record, patch)));
   })
   .delete("/v1/agents/:ref", requireAuth("agents"), async (c) => {
     const { agents, hub } = c.get("services");
     const record = await agents.resolve(c.get("caller"), c.req.param("ref"));
-    if (!isOwner(c.get("caller"), record)) throw errors.agentNotFound(c.req.param("ref"));
+    if (!isOwner(c.get("caller"), record)) throw errors.notYourAgent(c.req.param("ref"));
     await agents.remove(record);
     await hub.disconnectAgent(record.id);
     return c.json({ id: record.id, deleted: true });

@@ -21,8 +21,8 @@ export const ticketRoutes = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/tickets", requireAuth("connect"), async (c) => {
     const { agents, store, config, connector } = c.get("services");
     const agent = await agents.resolve(c.get("caller"), c.req.param("ref"));
-    if (!isOwner(c.get("caller"), agent) || c.get("caller").kind === "agent")
-      throw errors.agentNotFound(c.req.param("ref"));
+    if (c.get("caller").kind === "agent") throw errors.agentNotFound(c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent)) throw errors.notYourAgent(c.req.param("ref"));
     const ticket = `amt_${randomHex(24)}`;
     const ttl = Math.ceil(config.ticketTtlMs / 1000);
     const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();

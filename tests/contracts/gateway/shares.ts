@@ -37,8 +37,10 @@ export function sharesContract(ctx: () => GatewayContext): void {
 
         const other = await createUser(url, ctx().gateway.adminToken, "share-other");
         const publicAgent = await createAgent(owner.api, { visibility: "public" });
-        expect((await other.api.post(`/v1/agents/${publicAgent.name}/shares`, {})).status).toBe(404);
-        expect((await other.api.get(`/v1/agents/${publicAgent.name}/shares`)).status).toBe(404);
+        expect((await other.api.post(`/v1/agents/${publicAgent.name}/shares`, {})).status).toBe(403);
+        expect((await other.api.get(`/v1/agents/${publicAgent.name}/shares`)).body.error.code).toBe(
+          "not_your_agent",
+        );
         expect((await other.api.call("DELETE", `/v1/shares/${share.id}`)).status).toBe(404);
         const tooLong = await owner.api.post(`/v1/agents/${agent.name}/shares`, { expires_in: 91 * 86_400 });
         expect(tooLong.status).toBe(400);

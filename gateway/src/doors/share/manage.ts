@@ -39,7 +39,7 @@ export const shareManagement = new Hono<GatewayEnv>()
   .post("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
     const { calls, store } = c.get("services");
     const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
-    if (!isOwner(c.get("caller"), agent)) throw errors.agentNotFound(c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent)) throw errors.notYourAgent(c.req.param("ref"));
     const input = await readJson(c, ShareCreate);
     const { secret, record } = await createShareService(store).create(agent, c.get("caller").user, {
       label: input.label,
@@ -56,7 +56,7 @@ export const shareManagement = new Hono<GatewayEnv>()
   .get("/v1/agents/:ref/shares", requireAuth("agents"), async (c) => {
     const { calls, store } = c.get("services");
     const agent = await calls.resolveAgent(c.get("caller"), c.req.param("ref"));
-    if (!isOwner(c.get("caller"), agent)) throw errors.agentNotFound(c.req.param("ref"));
+    if (!isOwner(c.get("caller"), agent)) throw errors.notYourAgent(c.req.param("ref"));
     const shares = await createShareService(store).listOf(agent.id);
     return c.json({ shares: shares.map(shareView) });
   })
