@@ -11,7 +11,7 @@ import { connectAgent, createAgent, createUser } from "../helpers/fixtures.ts";
 import { type GatewayProcess, startGateway } from "../helpers/gateway-process.ts";
 import { resultText } from "../helpers/mcp-client.ts";
 import { sleep, waitFor } from "../helpers/wait.ts";
-import { BIN, cleanupCli, freshHome } from "./helpers.ts";
+import { BIN, cleanupCli, freshHome, runCli } from "./helpers.ts";
 
 let gateway: GatewayProcess;
 const clients: Client[] = [];
@@ -141,9 +141,15 @@ describe("agent-mesh mcp: agents messaging agents", () => {
     expect((await asDev.call("check_messages")).text).toContain("No new messages");
   });
 
-  it("cannot speak as someone else's agent", async () => {
+  it("cannot speak as someone else's agent, and says why with the gateway's code", async () => {
     const { bob, dev } = await twoAgents("mcp-forge");
     await expect(meshServer(bob.token, dev.name)).rejects.toThrow();
+    const refused = await runCli(["mcp", "--as", dev.name], {
+      home: freshHome(),
+      env: { AGENT_MESH_URL: gateway.url, AGENT_MESH_TOKEN: bob.token },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("[not_your_agent]");
   });
 
   it("ends asks to offline agents and calls past the depth limit with their codes, and asks served agents through the relay", async () => {

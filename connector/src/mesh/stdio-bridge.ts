@@ -11,6 +11,7 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Server } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { CliError } from "../cli/errors.ts";
 import { nodeHttpFetch } from "./node-http-fetch.ts";
 import { fetchWithOwnSignals } from "./own-signal-fetch.ts";
 
@@ -45,14 +46,19 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
     { name: "agent-mesh-mcp", version: options.version },
     { versionNegotiation: { mode: "auto" } },
   );
-  await remote.connect(
-    new StreamableHTTPClientTransport(new URL("/mcp", options.gatewayUrl), {
-      requestInit: { headers },
-      // node:http for the calls the SDK makes (a third less CPU per call than Node 20's fetch); anything else it
-      // does not take goes to Node's fetch, with a signal of its own per request.
-      fetch: nodeHttpFetch({ fallback: fetchWithOwnSignals() }),
-    }),
-  );
+  const door = new URL("/mcp", options.gatewayUrl);
+  await remote
+    .connect(
+      new StreamableHTTPClientTransport(door, {
+        requestInit: { headers },
+        // node:http for the calls the SDK makes (a third less CPU per call than Node 20's fetch); anything else it
+        // does not take goes to Node's fetch, with a signal of its own per request.
+        fetch: nodeHttpFetch({ fallback: fetchWithOwnSignals() }),
+      }),
+    )
+    .catch(async (error: unknown) => {
+      throw (await refusalOf(door, headers)) ?? error;
+    });
   const handle = serveStdio(() => {
     const server = new Server(
       { name: "agent-mesh", version: options.version },
@@ -84,9 +90,42 @@ export async function runStdioBridge(options: BridgeOptions): Promise<void> {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);
   });
+  // Requests still in flight are not answered after stdin ends: the MCP stdio binding asks servers to exit promptly
+  // then, and the SDK's transport aborts them. A client keeps stdin open until it has read its answers.
   await presence?.stop();
   await handle.close().catch(() => {});
   await remote.close().catch(() => {});
+}
+
+/**
+ * The gateway's own refusal of the MCP door (`403 not_your_agent` for `--as` an agent that is not yours, `401` for a
+ * bad token), which the SDK reduces to an HTTP status: asked again with a bare initialize, its code and message.
+ */
+async function refusalOf(door: URL, headers: Record<string, string>): Promise<CliError | null> {
+  const res = await fetch(door, {
+    method: "POST",
+    headers: {
+      ...headers,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "agent-mesh", version: "0" },
+      },
+    }),
+  }).catch(() => null);
+  if (!res || res.ok) return null;
+  const body = (await res.json().catch(() => null)) as {
+    error?: { code?: unknown; message?: unknown };
+  } | null;
+  const { code, message } = body?.error ?? {};
+  return typeof code === "string" && typeof message === "string" ? new CliError(code, message) : null;
 }
 
 /** Beats `PUT …/inbox/presence` every 20 s (the gateway forgets a session after 60 s), and leaves at the end. */

@@ -214,6 +214,9 @@ export function mcpContract(ctx: () => GatewayContext): void {
           arguments: { to: (await createAgent(user.api)).name, message: "anyone?" },
         });
         expect(resultText(offline)).toMatch(/^agent_offline:/);
+        // The way out it offers is this door's: the tool that queues, not the HTTP body's "async" field.
+        expect(resultText(offline)).toContain("send_message");
+        expect(resultText(offline)).not.toContain('"async"');
         const invalid = await client.callTool({ name: "ask_agent", arguments: { to: "x" } });
         expect(invalid.isError).toBe(true);
       } finally {

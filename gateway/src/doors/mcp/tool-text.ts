@@ -70,10 +70,14 @@ export function inboxLines(messages: MeshInboxMessage[]): string {
     .join("\n");
 }
 
-/** `code: message` of a refusal, or a generic line for anything unexpected (details stay in the logs). */
+/**
+ * `code: message` of a refusal, or a generic line for anything unexpected (details stay in the logs). The relay's
+ * messages give HTTP callers their way out (`"async": true`); here it is the tool that queues.
+ */
 export function errorLine(error: unknown): string {
   if (error && typeof error === "object" && "code" in error && typeof error.code === "string") {
-    return `${error.code}: ${(error as unknown as Error).message}`;
+    const message = (error as unknown as Error).message.replaceAll('with "async": true', "with send_message");
+    return `${error.code}: ${message}`;
   }
   return "internal_error: the mesh hit an unexpected error";
 }
