@@ -175,13 +175,15 @@ describe("connect exec -- tr a-z A-Z", () => {
       "No tasks match.\n",
     );
     const bad = await runCli(["tasks", "--limit", "0"], { home });
-    expect(bad.stderr).toBe("agent-mesh: --limit must be a whole number from 1 to 1000.\n");
+    expect(bad.stderr).toBe("agent-mesh: --limit must be a whole number from 1 to 1000. [invalid_option]\n");
     const wrongState = await runCli(["tasks", "--status", "done"], { home });
     expect(wrongState.stderr).toBe(
       "agent-mesh: status must be one of submitted, working, input-required, completed, failed, canceled. [invalid_request]\n",
     );
     const badTimeout = await runCli(["task", ids[0]!, "--wait", "--timeout", "soon"], { home });
-    expect(badTimeout.stderr).toBe("agent-mesh: --timeout must be a number of seconds > 0.\n");
+    expect(badTimeout.stderr).toBe(
+      "agent-mesh: --timeout must be a number of seconds > 0. [invalid_option]\n",
+    );
   });
 
   it("an unknown agent or task fails with the gateway's code", async () => {

@@ -54,6 +54,8 @@ describe("failures mid-request", () => {
       .map((line) => JSON.parse(line));
     expect(events[0]).toMatchObject({ event: "chunk", data: { delta: "started\n" } });
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "agent_offline" } });
+    // The code has its own field: the message does not repeat it (the terminal line does).
+    expect(events.at(-1).data.message).not.toContain("[agent_offline]");
     expect(result.stderr).toContain("[agent_offline]");
     expect(waited).toBeGreaterThanOrEqual(1_000);
     expect(waited).toBeLessThan(10_000);

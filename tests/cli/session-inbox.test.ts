@@ -154,7 +154,10 @@ describe("sessions and inboxes from the terminal", () => {
     expect(unnamed.stderr).toContain("name the agent whose inbox");
     // One action at a time; and only your own agents' inboxes are read.
     const both = await runCli(["inbox", "mailbox", "--ack", "msg_x", "--send", "hi"], { home });
-    expect(both).toMatchObject({ code: 1, stderr: "agent-mesh: give one of --reply, --ack and --send.\n" });
+    expect(both).toMatchObject({
+      code: 1,
+      stderr: "agent-mesh: give one of --reply, --ack and --send. [invalid_option]\n",
+    });
     const public_ = await createAgent(dave.api, { name: "daves-desk", visibility: "public" });
     expect(await cliOk(["inbox", public_.name, "--send", "hello dave"], { home })).toMatch(/^msg_/);
     const peek = await runCli(["inbox", public_.name], { home });

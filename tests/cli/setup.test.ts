@@ -104,7 +104,7 @@ describe("connect --setup", () => {
     expect(bare.code).toBe(1);
     expect(bare.stderr).toBe(
       "agent-mesh: an exec agent needs the command that answers its callers: add `-- <command> [args...]` at the end " +
-        "of the line and run it again (the ticket is not used yet).\n",
+        "of the line and run it again (the ticket is not used yet). [missing_command]\n",
     );
     // A line without the type (an older gateway's): the ticket is used and the credential kept on this machine.
     const untyped = await runCli(["connect", "--setup", ticket.body.url], { home: machine });

@@ -28,7 +28,9 @@ describe("skills, before any request", () => {
     const cwd = tempDir("no-skill");
     const version = await runCli(["skills", "version", "minor"], { home, env, cwd });
     const publish = await runCli(["skills", "publish", "--dry-run"], { home, env, cwd });
-    expect(version.stderr).toMatch(/^agent-mesh: no SKILL\.md in \S+ \(run `agent-mesh skills init`\)\n$/);
+    expect(version.stderr).toMatch(
+      /^agent-mesh: no SKILL\.md in \S+ \(run `agent-mesh skills init`\) \[skill_md_missing\]\n$/,
+    );
     expect(version.stderr).toBe(publish.stderr);
     expect([version.code, publish.code]).toEqual([1, 1]);
   });

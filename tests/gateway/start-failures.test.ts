@@ -148,7 +148,7 @@ describe("a failed start of agent-mesh gateway", () => {
     const failed = await runCli([...args, "--port", String(busyPort)], { home, env: GENERATED_TOKEN });
     expect(failed.code).toBe(1);
     expect(failed.stderr.trimEnd().split("\n")).toEqual([
-      `agent-mesh: port ${busyPort} on 127.0.0.1 is in use; pick another with --port.`,
+      `agent-mesh: port ${busyPort} on 127.0.0.1 is in use; pick another with --port. [port_in_use]`,
     ]);
     expect(failed.stdout).not.toMatch(/admin token/i);
 

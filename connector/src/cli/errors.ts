@@ -1,4 +1,7 @@
-/** An error meant for the person at the terminal: printed as `agent-mesh: <message>` with no stack. */
+/**
+ * An error meant for the person at the terminal: printed as `agent-mesh: <message> [<code>]` with no stack (see
+ * `errorText`). The message itself carries no code, so `--json` output can give both as fields.
+ */
 export class CliError extends Error {
   readonly exitCode: number;
   readonly code: string;
@@ -7,4 +10,10 @@ export class CliError extends Error {
     this.code = code;
     this.exitCode = exitCode;
   }
+}
+
+/** How an error reads after `agent-mesh: `: a CliError's message and its code; anything else, its message. */
+export function errorText(error: unknown): string {
+  if (error instanceof CliError) return `${error.message} [${error.code}]`;
+  return error instanceof Error ? error.message : String(error);
 }

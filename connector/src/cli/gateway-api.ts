@@ -102,15 +102,14 @@ export async function errorFrom(res: Response): Promise<CliError> {
 const API_QUEUE_REMEDY = 'send with "async": true to queue the message';
 
 export function gatewayError(code: string, message: string): CliError {
-  if (code === "unauthorized")
-    return new CliError(code, `${message} Run \`agent-mesh login\` again. [${code}]`);
+  if (code === "unauthorized") return new CliError(code, `${message} Run \`agent-mesh login\` again.`);
   if (code === "agent_offline" && message.includes(API_QUEUE_REMEDY)) {
     // The same remedy as a person at the terminal takes it.
     const agent = /`([^`]+)`/.exec(message)?.[1] ?? "<agent>";
     const remedy = `queue it as a task: \`agent-mesh call ${agent} --task "..." --async\``;
-    return new CliError(code, `${message.replace(API_QUEUE_REMEDY, remedy)} [${code}]`);
+    return new CliError(code, message.replace(API_QUEUE_REMEDY, remedy));
   }
-  return new CliError(code, `${message} [${code}]`);
+  return new CliError(code, message);
 }
 
 /** Path segment for an agent ref, task id or request id. */

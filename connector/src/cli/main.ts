@@ -7,7 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "../commands/index.ts";
 import { VERSION } from "../version.ts";
-import { CliError } from "./errors.ts";
+import { CliError, errorText } from "./errors.ts";
 
 export { VERSION };
 
@@ -45,12 +45,8 @@ export async function main(args: string[]): Promise<number> {
     return commandExitCode();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof CliError) {
-      process.stderr.write(`agent-mesh: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`agent-mesh: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    process.stderr.write(`agent-mesh: ${errorText(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
   }
 }
 

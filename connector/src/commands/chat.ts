@@ -7,7 +7,7 @@ import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
 import { answerPrompt } from "../cli/answer-prompt.ts";
 import { agentRef, userContext } from "../cli/context.ts";
-import { CliError } from "../cli/errors.ts";
+import { CliError, errorText } from "../cli/errors.ts";
 import type { GatewayApi } from "../cli/gateway-api.ts";
 import { streamMessage } from "../cli/message-stream.ts";
 import { dim } from "../cli/output.ts";
@@ -74,7 +74,7 @@ async function turn(
           // The agent waits for this answer (or its own timeout); the stream goes on meanwhile.
           answerPrompt(api, ref, event.data, rl, withdrawn.signal)
             .catch((error: Error) =>
-              process.stderr.write(`agent-mesh: could not send the answer: ${error.message}\n`),
+              process.stderr.write(`agent-mesh: could not send the answer: ${errorText(error)}\n`),
             )
             .finally(() => prompts.delete(event.data.prompt.prompt_id));
           return;
@@ -131,7 +131,7 @@ async function repl(api: GatewayApi, ref: string, name: string, options: Options
     } catch (error) {
       if (!(error instanceof CliError) || error.code === "unauthorized") throw error;
       // One failed turn (agent offline, busy…) does not end the conversation.
-      process.stderr.write(`agent-mesh: ${error.message}\n`);
+      process.stderr.write(`agent-mesh: ${errorText(error)}\n`);
     }
     prompt();
   }

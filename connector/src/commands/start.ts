@@ -1,7 +1,9 @@
 /** `agent-mesh start <agent>|--all`: run saved connectors in the background. */
+
 import type { Command } from "commander";
 import { startConnector } from "../background/control.ts";
 import { logFile } from "../background/process-state.ts";
+import { errorText } from "../cli/errors.ts";
 import { targets } from "./background-targets.ts";
 
 export function register(program: Command): void {
@@ -34,7 +36,7 @@ export async function startAll(list: ReturnType<typeof targets>, skipRunning: bo
       }
       if (list.length === 1) throw error;
       failures++;
-      process.stderr.write(`agent-mesh: ${(error as Error).message}\n`);
+      process.stderr.write(`agent-mesh: ${errorText(error)}\n`);
     }
   }
   if (failures) process.exitCode = 1;

@@ -1,6 +1,8 @@
 /** `agent-mesh status`: is the gateway reachable, who am I, and which local agents are connected. */
+
 import type { Command } from "commander";
 import { runningConnector } from "../background/process-state.ts";
+import { errorText } from "../cli/errors.ts";
 import { GatewayApi } from "../cli/gateway-api.ts";
 import { formatDuration, printJson } from "../cli/output.ts";
 import { configPath, gatewayUrl, loadConfig } from "../config.ts";
@@ -45,7 +47,7 @@ export function register(program: Command): void {
             report.scopes = me.scopes;
           }
         } catch (error) {
-          report.gateway.error = (error as Error).message;
+          report.gateway.error = errorText(error);
         }
       }
       // Scripts read the answer from the exit status: 1 when the gateway cannot be reached or refuses the token,

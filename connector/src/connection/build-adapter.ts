@@ -94,6 +94,6 @@ export async function buildAdapter(agent: LocalAgent, log?: (line: string) => vo
       error.code === "adapter_missing" && agent.type !== "exec" && !agent.command
         ? ` On the command line its path goes after \`--\`: \`agent-mesh connect ${agent.type} --agent ${agent.name} -- /path/to/${agent.type}\`.`
         : "";
-    throw new CliError(error.code, `${error.message}${onTheCommandLine} [${error.code}]`);
+    throw new CliError(error.code, `${error.message}${onTheCommandLine}`);
   }
 }
