@@ -10,11 +10,11 @@ import { waitFor } from "../helpers/wait.ts";
 import { cleanupCli, loggedInHome, runCli, spawnCli } from "./helpers.ts";
 
 /** Far longer than any wait below: a request canceled within it was canceled by the CLI, not the window. */
-const RESUME_MS = 30_000;
-/** The CLI waits up to 2 s for the cancel; the agent hears of it well within this. */
-const CANCELED_WITHIN_MS = 3_000;
+const RESUME_MS = 60_000;
+/** The CLI waits up to 2 s for the cancel; the agent hears of it well within this, on a loaded machine too. */
+const CANCELED_WITHIN_MS = 10_000;
 /** The CLI's 2 s bound on that wait, with room for a loaded machine; without the bound it would hang for minutes. */
-const EXITS_WITHIN_MS = 5_000;
+const EXITS_WITHIN_MS = 10_000;
 
 let gateway: GatewayProcess;
 let user: Awaited<ReturnType<typeof createUser>>;
@@ -47,7 +47,7 @@ async function busyAgent(): Promise<{ name: string; started: () => boolean; canc
 }
 
 describe("giving up on a live call cancels it at the gateway", () => {
-  it("call --timeout", { timeout: 20_000 }, async () => {
+  it("call --timeout", { timeout: 40_000 }, async () => {
     const agent = await busyAgent();
     const result = await runCli(["call", agent.name, "--task", "hi", "--timeout", "1"], { home });
     const exitedAt = Date.now();
@@ -60,7 +60,7 @@ describe("giving up on a live call cancels it at the gateway", () => {
   it.each([
     ["chat", (name: string) => ["chat", name, "hi"]],
     ["call --stream", (name: string) => ["call", name, "--task", "hi", "--stream"]],
-  ])("Ctrl-C in %s", { timeout: 20_000 }, async (_command, args) => {
+  ])("Ctrl-C in %s", { timeout: 40_000 }, async (_command, args) => {
     const agent = await busyAgent();
     const cli = spawnCli(args(agent.name), { home });
     await waitFor(agent.started, { what: "the agent's request" });
@@ -74,7 +74,7 @@ describe("giving up on a live call cancels it at the gateway", () => {
 });
 
 describe("a gateway that does not answer the cancel", () => {
-  it("holds up Ctrl-C for 2 s at most", { timeout: 20_000 }, async () => {
+  it("holds up Ctrl-C for 2 s at most", { timeout: 40_000 }, async () => {
     const agent = await busyAgent();
     const cli = spawnCli(["chat", agent.name, "hi"], { home });
     await waitFor(agent.started, { what: "the agent's request" });
