@@ -62,13 +62,16 @@ const PAGES: [string, Prepare][] = [
       await go(page, ctx, "#/chat/helper");
       const box = page.getByRole("textbox", { name: "Message" });
       for (const [message, shown] of [
-        ["tools", page.locator("article.msg.agent .status-line").last()],
-        ["file", page.getByRole("link", { name: /report\.txt/ }).last()],
-        ["ask", page.getByRole("group", { name: "Permission for Write" }).last()],
+        ["tools", page.locator("article.msg.agent .status-line")],
+        ["file", page.getByRole("link", { name: /report\.txt/ })],
+        ["ask", page.getByRole("group", { name: "Permission for Write" })],
       ] as const) {
+        // The page may show an earlier conversation (the light-mode pass): wait for a new one of each, or the next
+        // message is typed while this reply still runs, and the box does not send it.
+        const before = await shown.count();
         await box.fill(message);
         await box.press("Enter");
-        await shown.waitFor();
+        await expect.poll(() => shown.count(), { timeout: 10_000 }).toBeGreaterThan(before);
       }
     },
   ],
