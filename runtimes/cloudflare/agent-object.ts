@@ -21,7 +21,7 @@ import { CloseCode } from "../../gateway/src/protocol/close-codes.ts";
 import { LIVENESS_FACTOR, type PromptAnswer } from "../../gateway/src/protocol/index.ts";
 import type { AgentConnection } from "../../gateway/src/relay/connection.ts";
 import { LocalAgentHome, type SavedConnection } from "../../gateway/src/relay/local-home.ts";
-import type { RelayCall } from "../../gateway/src/relay/types.ts";
+import type { CallOwner, RelayCall } from "../../gateway/src/relay/types.ts";
 import { createAttachmentFinalizer } from "../../gateway/src/routes/attachments.ts";
 import { createCoreServices } from "../../gateway/src/services.ts";
 import type { SessionStore } from "../../gateway/src/session-stores/types.ts";
@@ -33,17 +33,16 @@ import { ndjsonSink, ObjectRoute } from "./relay-wire.ts";
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
 
-interface AnswerBody {
+/** Who answers or follows travels as its `CallOwner`: its user, and the agent whose credential it is. */
+interface AnswerBody extends CallOwner {
   agentId: string;
   requestId: string;
-  user: string;
   answer: PromptAnswer;
 }
 
-interface AttachBody {
+interface AttachBody extends CallOwner {
   agentId: string;
   requestId: string;
-  user: string;
   afterSeq: number;
 }
 
@@ -124,8 +123,9 @@ export class AgentObject extends DurableObject<Env> {
         case ObjectRoute.attach:
           return await this.#attach(body as unknown as AttachBody);
         case ObjectRoute.answer: {
-          const { agentId, requestId, user, answer } = body as unknown as AnswerBody;
-          return Response.json({ outcome: await this.#home.answer(agentId, requestId, user, answer) });
+          const { agentId, requestId, user, fromAgent, answer } = body as unknown as AnswerBody;
+          const who = { user, fromAgent };
+          return Response.json({ outcome: await this.#home.answer(agentId, requestId, who, answer) });
         }
         case ObjectRoute.cancel:
           await this.#home.cancel(body.agentId!, body.requestId!);
@@ -217,7 +217,7 @@ export class AgentObject extends DurableObject<Env> {
 
   async #attach(body: AttachBody): Promise<Response> {
     const { sink, response } = this.#stream(body.agentId, body.requestId);
-    const follower = { user: body.user, afterSeq: body.afterSeq };
+    const follower = { user: body.user, fromAgent: body.fromAgent, afterSeq: body.afterSeq };
     const outcome = await this.#home.attach(body.agentId, body.requestId, follower, sink);
     // An ending replayed at once is said in a header: the Worker cannot see it before it reads the stream.
     if (outcome === "attached" || outcome === "ended")

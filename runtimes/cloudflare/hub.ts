@@ -63,8 +63,8 @@ export function durableObjectHub(
       return res.headers.get("x-attach") === "ended" ? "ended" : "attached";
     },
 
-    async answer(agentId, requestId, user, answer) {
-      const res = await post(agentId, ObjectRoute.answer, { agentId, requestId, user, answer });
+    async answer(agentId, requestId, who, answer) {
+      const res = await post(agentId, ObjectRoute.answer, { agentId, requestId, answer, ...who });
       if (!res.ok) throw (await refusal(res)) ?? new Error(`answer answered ${res.status}`);
       return ((await res.json()) as { outcome: "sent" | "not_found" | "unsupported" }).outcome;
     },

@@ -11,7 +11,7 @@ import { ApiError, errors, refusalStatus, storeMayTakeItLater, storeRefusal } fr
 import type { PromptAnswer } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import { liveCallLimits, PendingRequest } from "../relay/pending.ts";
-import type { RelayCall, RelaySink } from "../relay/types.ts";
+import { type CallOwner, mayReach, type RelayCall, type RelaySink } from "../relay/types.ts";
 import { LiveCallAnswers } from "./live-call-answers.ts";
 import { logSink } from "./log-sink.ts";
 import type { RedisCaller } from "./presence.ts";
@@ -329,13 +329,14 @@ export class AgentSide {
         case "cancel":
           return this.#local.cancel(agentId, requestId);
         case "answer": {
-          const user = String(command.user);
+          const fromAgent = typeof command.fromAgent === "string" ? command.fromAgent : undefined;
+          const who: CallOwner = { user: String(command.user), fromAgent };
           const answer = command.answer as PromptAnswer;
-          if ((await this.#local.answer(agentId, requestId, user, answer)) !== "not_found") return;
+          if ((await this.#local.answer(agentId, requestId, who, answer)) !== "not_found") return;
           // Sent while this node takes the request over (after it read the kept answers, before the agent's socket
           // is linked): kept with the request, which sends it after `welcome`.
           const adopted = this.#served.get(requestId)?.adopted;
-          if (adopted?.call.user === user) adopted.answerPrompt(null, answer);
+          if (adopted && mayReach(who, adopted.call)) adopted.answerPrompt(null, answer);
           return;
         }
         case "taskQueued":

@@ -17,7 +17,15 @@ import type { PromptAnswer } from "../protocol/index.ts";
 import { CloseCode } from "../protocol/index.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
-import type { AgentHub, AttachOutcome, PromptAnswerOutcome, RelayCall, RelaySink } from "../relay/types.ts";
+import {
+  type AgentHub,
+  type AttachOutcome,
+  type CallOwner,
+  mayReach,
+  type PromptAnswerOutcome,
+  type RelayCall,
+  type RelaySink,
+} from "../relay/types.ts";
 import { type AckOutcome, AgentSide } from "./agent-side.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
 import { awaitAck, followRequest, replayEnded } from "./caller-side.ts";
@@ -238,13 +246,13 @@ export class RedisAgentHub implements AgentHub {
   async attach(
     agentId: string,
     requestId: string,
-    follower: { user: string; afterSeq: number },
+    follower: CallOwner & { afterSeq: number },
     sink: RelaySink,
   ): Promise<AttachOutcome> {
     const ack = await this.#agentSide.readAck(requestId);
     if (!ack?.ok || ack.call.agentId !== agentId)
       return this.#local.attach(agentId, requestId, follower, sink);
-    if (ack.user !== follower.user) return "not_found";
+    if (!mayReach(follower, ack.call)) return "not_found";
     // A task's current delivery (its last acknowledgement) has a log of its own.
     const logId = logIdOf(ack.call);
     const replayed = await replayEnded(this.#log, logId, follower.afterSeq, sink);
@@ -283,19 +291,19 @@ export class RedisAgentHub implements AgentHub {
   async answer(
     agentId: string,
     requestId: string,
-    user: string,
+    who: CallOwner,
     answer: PromptAnswer,
     options: { ofTask?: boolean } = {},
   ): Promise<PromptAnswerOutcome> {
-    const local = await this.#local.answer(agentId, requestId, user, answer);
+    const local = await this.#local.answer(agentId, requestId, who, answer);
+    const command = { type: "answer", agentId, requestId, user: who.user, fromAgent: who.fromAgent, answer };
     if (local === "sent") {
       if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
       // Taken by this node's copy of a request whose agent is not here now: if it resumed the request on another
       // node, which may have read the kept answers before this one, that node is told too.
       if (!(await this.#local.isOnline([agentId])).get(agentId)) {
         const home = (await this.#presence.homes([agentId])).get(agentId);
-        if (home && home.node !== this.#options.nodeId)
-          await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
+        if (home && home.node !== this.#options.nodeId) await this.#inbox.send(home.node, command);
       }
     }
     if (local !== "not_found") return local;
@@ -304,7 +312,7 @@ export class RedisAgentHub implements AgentHub {
     const ack = await this.#agentSide.readAck(requestId);
     const known = ack?.ok === true && ack.call.agentId === agentId;
     if (known) {
-      if (ack.user !== user) return "not_found";
+      if (!mayReach(who, ack.call)) return "not_found";
       if (!options.ofTask) {
         const verdict = await this.#agentSide.answers.verdict(requestId, answer.prompt_id);
         if (verdict !== "open") return verdict;
@@ -313,7 +321,7 @@ export class RedisAgentHub implements AgentHub {
     // No node holds the agent (it is reconnecting): the answer waits for the node it resumes the request on.
     if (!home && !known) return "not_found";
     if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
-    if (home) await this.#inbox.send(home.node, { type: "answer", agentId, requestId, user, answer });
+    if (home) await this.#inbox.send(home.node, command);
     return "sent";
   }
 

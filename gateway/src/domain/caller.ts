@@ -1,4 +1,5 @@
 import type { Scope } from "../auth/scopes.ts";
+import type { CallOwner } from "../relay/types.ts";
 
 /** Who is making an HTTP request, as established by the bearer token. */
 export interface Caller {
@@ -16,6 +17,11 @@ export interface Caller {
  */
 export function agentMaySee(caller: Caller, fromAgent: string | undefined): boolean {
   return caller.kind !== "agent" || fromAgent === caller.agentId;
+}
+
+/** The caller as the owner of the live calls it makes, and as who may reach them (`mayReach`). */
+export function callOwner(caller: Caller): CallOwner {
+  return caller.kind === "agent" ? { user: caller.user, fromAgent: caller.agentId } : { user: caller.user };
 }
 
 /**

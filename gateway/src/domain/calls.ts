@@ -17,7 +17,7 @@ import { randomHex } from "../util/crypto.ts";
 import { extended } from "../util/extended.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
-import { agentMaySee, type Caller, ownsSession, sessionOwner } from "./caller.ts";
+import { agentMaySee, type Caller, callOwner, ownsSession, sessionOwner } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService, Sender } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
@@ -209,6 +209,7 @@ export function createCallService(deps: CallServiceDeps) {
       origin: input.origin,
       chain,
     };
+    if (caller.kind === "agent") call.fromAgent = caller.agentId;
     if (input.resumable === false) call.resumable = false;
     if (input.timeoutMs !== undefined) call.timeoutMs = input.timeoutMs;
     try {
@@ -324,7 +325,7 @@ export function createCallService(deps: CallServiceDeps) {
     // From the start, so a hub that can only tell from the history (a cluster's log) sees the ending too; a
     // history too long to replay still lets the follower attach from now on.
     const follow = (afterSeq: number) =>
-      hub.attach(agentId, requestId, { user: caller.user, afterSeq }, silent);
+      hub.attach(agentId, requestId, extended(callOwner(caller), { afterSeq }), silent);
     let outcome = await follow(0);
     if (outcome === "gap") outcome = await follow(2 ** 31);
     if (outcome !== "attached" || ended) return false; // "ended": nothing left to stop
@@ -374,7 +375,7 @@ export function createCallService(deps: CallServiceDeps) {
     followTask: following.follow,
     /** Follows a live call of the caller's after a dropped connection (see `AgentHub.attach`). */
     followLive: (caller: Caller, agentId: string, requestId: string, afterSeq: number, sink: RelaySink) =>
-      hub.attach(agentId, requestId, { user: caller.user, afterSeq }, sink),
+      hub.attach(agentId, requestId, extended(callOwner(caller), { afterSeq }), sink),
     release: (agentId: string, requestId: string, sink: RelaySink) => hub.release(agentId, requestId, sink),
     cancelLive,
     /**

@@ -6,7 +6,7 @@
 import { ApiError } from "../errors.ts";
 import type { PromptAnswer } from "../protocol/index.ts";
 import type { AgentHub } from "../relay/types.ts";
-import type { Caller } from "./caller.ts";
+import { type Caller, callOwner } from "./caller.ts";
 import { requestIdOf, type TaskRecord, type TaskService } from "./tasks.ts";
 
 const promptNotFound = (answer: PromptAnswer) =>
@@ -51,7 +51,9 @@ export function createPromptAnswering(deps: {
       throw promptNotFound(answer);
     const agentId = task ? task.agent_id : (target as { agentId: string }).agentId;
     const requestId = task ? requestIdOf(task) : (target as { requestId: string }).requestId;
-    const outcome = await hub.answer(agentId, requestId, caller.user, answer, { ofTask: task !== null });
+    // A task's record was checked above (`getTask`); a live call's owner is checked by the hub that holds it.
+    const who = task ? { user: caller.user } : callOwner(caller);
+    const outcome = await hub.answer(agentId, requestId, who, answer, { ofTask: task !== null });
     if (outcome === "unsupported") {
       throw new ApiError(
         409,

@@ -27,13 +27,15 @@ import {
   reloadBacklogs,
   type TaskDeliveryContext,
 } from "./task-delivery.ts";
-import type {
-  AgentHub,
-  AttachOutcome,
-  PromptAnswerOutcome,
-  RelayCall,
-  RelaySink,
-  WireSocket,
+import {
+  type AgentHub,
+  type AttachOutcome,
+  type CallOwner,
+  mayReach,
+  type PromptAnswerOutcome,
+  type RelayCall,
+  type RelaySink,
+  type WireSocket,
 } from "./types.ts";
 
 export type { LocalHomeOptions, SavedConnection };
@@ -209,12 +211,11 @@ export class LocalAgentHome implements AgentHub {
   async attach(
     agentId: string,
     requestId: string,
-    follower: { user: string; afterSeq: number },
+    follower: CallOwner & { afterSeq: number },
     sink: RelaySink,
   ): Promise<AttachOutcome> {
     const pending = this.#slots.get(agentId)?.pending.get(requestId) ?? this.#recent.get(requestId);
-    if (!pending || pending.call.agentId !== agentId || pending.call.user !== follower.user)
-      return "not_found";
+    if (!pending || pending.call.agentId !== agentId || !mayReach(follower, pending.call)) return "not_found";
     return pending.attach(sink, follower.afterSeq);
   }
 
@@ -228,12 +229,12 @@ export class LocalAgentHome implements AgentHub {
   async answer(
     agentId: string,
     requestId: string,
-    user: string,
+    who: CallOwner,
     answer: PromptAnswer,
   ): Promise<PromptAnswerOutcome> {
     const slot = this.#slots.get(agentId);
     const pending = slot?.pending.get(requestId);
-    if (!slot || !pending || pending.call.user !== user) return "not_found";
+    if (!slot || !pending || !mayReach(who, pending.call)) return "not_found";
     return pending.answerPrompt(slot.link, answer);
   }
 

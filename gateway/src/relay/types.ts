@@ -23,6 +23,8 @@ export interface RelayCall {
   agentName: string;
   /** The calling user. */
   user: string;
+  /** The agent whose credential made the call (an agent calling another); only it and its user's tokens reach the call. */
+  fromAgent?: string;
   sessionId: string;
   clientId: string;
   message: string;
@@ -45,6 +47,21 @@ export interface RelayCall {
    * logs each one apart (`logIdOf`).
    */
   attempt?: number;
+}
+
+/**
+ * Who follows, cancels or answers a running request: a user's own tokens reach all of the user's requests; an agent
+ * credential (`fromAgent`, a ticket's, living on the agent's machine) only the live calls it made, since request ids
+ * are unique, not secret.
+ */
+export interface CallOwner {
+  user: string;
+  fromAgent?: string;
+}
+
+/** Whether `who` may reach a running call (`RelayCall` carries its own owner: `user` and `fromAgent`). */
+export function mayReach(who: CallOwner, call: CallOwner): boolean {
+  return who.user === call.user && (who.fromAgent === undefined || who.fromAgent === call.fromAgent);
 }
 
 /** Receives a request's output. Exactly one of `done` / `error` is called, once, and nothing after it. */
@@ -88,14 +105,14 @@ export interface AgentHub {
   /** Sends a live call. Throws `agent_offline` / `agent_busy` ApiErrors when it cannot start. */
   dispatch(call: RelayCall, sink: RelaySink): Promise<void>;
   /**
-   * Adds a caller to a running request (a live call or a delivered task) of `follower.user`: the sink gets every
+   * Adds a caller to a running request (a live call or a delivered task) it may reach (`mayReach`): the sink gets every
    * chunk after `afterSeq`, then follows live. A live call that ended while its caller was away is still found
    * for the resume window. "gap": the chunks it asks for are no longer kept; "not_found": no such request here.
    */
   attach(
     agentId: string,
     requestId: string,
-    follower: { user: string; afterSeq: number },
+    follower: CallOwner & { afterSeq: number },
     sink: RelaySink,
   ): Promise<AttachOutcome>;
   /**
@@ -105,14 +122,14 @@ export interface AgentHub {
   release(agentId: string, requestId: string, sink: RelaySink): Promise<void>;
   /**
    * Passes a caller's answer to a permission prompt of its running request to the agent. "not_found": no such
-   * request of this user here, or no such open prompt; "withdrawn": the agent already decided that prompt by itself
+   * request of `who`'s here (`mayReach`), or no such open prompt; "withdrawn": the agent already decided that prompt by itself
    * (its timeout); "unsupported": the agent's connector predates prompts. `ofTask`: the answer is to a task's
    * prompt, already checked against the task's record (a hub that does not hold the request need not check it again).
    */
   answer(
     agentId: string,
     requestId: string,
-    user: string,
+    who: CallOwner,
     answer: PromptAnswer,
     options?: { ofTask?: boolean },
   ): Promise<PromptAnswerOutcome>;

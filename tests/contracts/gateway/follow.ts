@@ -3,7 +3,7 @@
  * caller's tasks, and continuing an input-required task.
  */
 import { describe, expect, it } from "vitest";
-import { eventData, readEvents, startStreamCall, told } from "../../helpers/api.ts";
+import { apiClient, eventData, readEvents, startStreamCall, told } from "../../helpers/api.ts";
 import { connectAgent, createAgent, createUser } from "../../helpers/fixtures.ts";
 import { connectRawAgent, sendWithGaps } from "../../helpers/raw-agent.ts";
 import { sleep, waitFor } from "../../helpers/wait.ts";
@@ -239,6 +239,73 @@ export function followContract(ctx: () => GatewayContext): void {
       const again = await user.api.post(`/v1/tasks/${taskId}/messages`, { message: "five" });
       expect(again.status).toBe(409);
       expect(again.body.error.code).toBe("task_not_waiting");
+      connected.stop();
+    });
+
+    it("lets an agent credential reach only the live calls it made, and its user's tokens all of them", async () => {
+      const { url, user, agent } = await setup("reach-live");
+      // A ticket's credential lives on another agent's machine; request ids are unique, not secret.
+      const other = await createAgent(user.api);
+      const ticket = await user.api.post(`/v1/agents/${other.name}/tickets`);
+      const credentialToken = (await apiClient(url).post(new URL(ticket.body.url).pathname)).body.token;
+      const credential = apiClient(url, credentialToken);
+      const connected = await connectAgent(url, user.token, agent.name, async (_request, reply) => {
+        const answer = await reply.ask({ prompt_id: "p1", tool: "Write", input: {}, summary: "Write it" });
+        reply.done(answer.decision);
+      });
+      const base = `/v1/agents/${agent.name}/messages`;
+      /** Starts a call as `caller`; at its prompt, `atPrompt` runs with the request id and answers it. */
+      const callWithPrompt = async (
+        caller: typeof credential,
+        atPrompt: (requestId: string) => Promise<void>,
+      ) => {
+        let requestId = "";
+        let checked: Promise<void> = Promise.resolve();
+        const res = await caller.stream(
+          base,
+          { message: "write it" },
+          {
+            onResponse: (r) => {
+              requestId = r.headers.get("x-agent-mesh-request-id") ?? "";
+            },
+            onEvent: (event) => {
+              if (event.event === "permission") checked = atPrompt(requestId);
+            },
+          },
+        );
+        await checked;
+        return eventData(res.events, "done")[0]?.result;
+      };
+      /** Answering its prompt, re-attaching to it and stopping it, as the credential: each answer's status. */
+      const reachAsCredential = async (requestId: string) => {
+        const followed = await fetch(`${url}${base}/${requestId}`, {
+          headers: auth(credentialToken, { accept: "text/event-stream", "last-event-id": "0" }),
+        });
+        await followed.body?.cancel();
+        const answered = await credential.post(`${base}/${requestId}/input`, {
+          prompt_id: "p1",
+          decision: "allow",
+        });
+        const stopped = await credential.call("DELETE", `${base}/${requestId}`);
+        return [followed.status, answered.status, stopped.status];
+      };
+      const refused: number[][] = [];
+      // The user's own call: the credential can neither answer, follow nor stop it; the user answers.
+      const mine = await callWithPrompt(user.api, async (requestId) => {
+        refused.push(await reachAsCredential(requestId));
+        await user.api.post(`${base}/${requestId}/input`, { prompt_id: "p1", decision: "deny" });
+      });
+      expect(refused).toEqual([[404, 404, 404]]);
+      expect(mine).toBe("deny");
+      // The credential's own call: it answers it itself.
+      const its = await callWithPrompt(credential, async (requestId) => {
+        const answered = await credential.post(`${base}/${requestId}/input`, {
+          prompt_id: "p1",
+          decision: "allow",
+        });
+        expect(answered.status).toBe(200);
+      });
+      expect(its).toBe("allow");
       connected.stop();
     });
 
