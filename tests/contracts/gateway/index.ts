@@ -17,6 +17,7 @@ import { protocolContract } from "./protocol.ts";
 import { relayContract } from "./relay.ts";
 import { resilienceContract } from "./resilience.ts";
 import { sharesContract } from "./shares.ts";
+import { tokensContract } from "./tokens.ts";
 import { webContract } from "./web.ts";
 
 export interface GatewayContext {
@@ -58,6 +59,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       });
       const get = () => context;
       apiContract(get);
+      tokensContract(get);
       relayContract(get);
       followContract(get);
       inboxContract(get);
