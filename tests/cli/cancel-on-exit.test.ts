@@ -53,6 +53,7 @@ describe("giving up on a live call cancels it at the gateway", () => {
     const exitedAt = Date.now();
     expect(result.code).toBe(124);
     expect(result.stderr).toContain("no answer within 1 s; the request was canceled. [timeout]");
+    expect(result.stderr.match(/\[timeout\]/g), "the code once").toHaveLength(1);
     await waitFor(agent.canceledAt, { timeoutMs: CANCELED_WITHIN_MS, what: "the agent's request canceled" });
     expect(agent.canceledAt() - exitedAt).toBeLessThan(CANCELED_WITHIN_MS);
   });

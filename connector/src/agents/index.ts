@@ -7,6 +7,7 @@ import { type CodexAdapterOptions, createCodexAdapter } from "./codex.ts";
 import { createEchoAdapter, type EchoAdapterOptions } from "./echo.ts";
 import { createExecAdapter, type ExecAdapterOptions } from "./exec.ts";
 import { createGeminiAdapter, type GeminiAdapterOptions } from "./gemini.ts";
+import { ADAPTER_TYPES as ADAPTER_TYPE_NAMES } from "./type-names.ts";
 import { type AgentAdapter, AgentRunError } from "./types.ts";
 
 export * from "./types.ts";
@@ -19,7 +20,8 @@ export interface AdapterOptionsByType {
   gemini: GeminiAdapterOptions;
 }
 export type AdapterType = keyof AdapterOptionsByType;
-export const ADAPTER_TYPES: readonly AdapterType[] = ["echo", "exec", "claude", "codex", "gemini"];
+// The names live in type-names.ts so that commands can check a type without loading the adapters.
+export const ADAPTER_TYPES: readonly AdapterType[] = ADAPTER_TYPE_NAMES;
 
 export function createAdapter<T extends AdapterType>(
   type: T,

@@ -38,6 +38,7 @@ export function commandNamed(args: readonly string[]): string | undefined {
 
 /** Runs the CLI with `args` (without `node` and the script). Returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  exitQuietlyWhenReaderLeaves();
   try {
     const wanted = commandNamed(args);
     const program = await createProgram(wanted ? [wanted] : []);
@@ -47,6 +48,26 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     process.stderr.write(`agent-mesh: ${errorText(error)}\n`);
     return error instanceof CliError ? error.exitCode : 1;
+  }
+}
+
+let readerWatched = false;
+
+/**
+ * A reader that stops early (`agent-mesh tasks | head -1`) closes the pipe, and the next write fails with EPIPE,
+ * which Node raises as an unhandled 'error' event: a stack trace. Unix tools die of SIGPIPE there, quietly, but
+ * Node ignores SIGPIPE, so exit here instead, with the status set so far (`process.exitCode`, else 0): whether a
+ * write loses the race with the reader is a matter of timing, and a non-zero status that depends on it would make
+ * `set -o pipefail` scripts fail now and then. stderr too: `2>&1 | head` puts both on the same pipe.
+ */
+function exitQuietlyWhenReaderLeaves(): void {
+  if (readerWatched) return; // main may run many times in one process (tests): one listener per stream
+  readerWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit();
+    });
   }
 }
 

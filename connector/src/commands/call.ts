@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { agentRef, userContext } from "../cli/context.ts";
 import { CliError } from "../cli/errors.ts";
-import { segment } from "../cli/gateway-api.ts";
+import { type GatewayApi, segment } from "../cli/gateway-api.ts";
 import { streamMessage } from "../cli/message-stream.ts";
 import { StreamRenderer } from "../cli/render-stream.ts";
 import { messageText } from "../cli/stdin-text.ts";
@@ -45,15 +45,7 @@ Examples:
       const { api, config } = userContext();
       const ref = agentRef(config, agent);
       const message = await messageText(options.task, "--task", "git diff | agent-mesh call <agent>");
-      if (options.async) {
-        const task = await api.json<{ task_id: string }>("POST", `/v1/agents/${segment(ref)}/messages`, {
-          body: { message, session_id: options.session, async: true },
-        });
-        process.stdout.write(
-          options.json ? `${JSON.stringify({ event: "task", data: task })}\n` : `${task.task_id}\n`,
-        );
-        return;
-      }
+      if (options.async) return queueTask(api, ref, message, options);
       const abort = new AbortController();
       const seconds = options.timeout === undefined ? undefined : Number(options.timeout);
       if (seconds !== undefined && !(seconds > 0))
@@ -62,8 +54,8 @@ Examples:
       // A person's session was asked in its inbox: the ask stays there (and may still be answered), say so.
       const timedOut = () =>
         askId
-          ? `no reply within ${seconds} s; the ask stays in ${ref}'s inbox (${askId}). [timeout]`
-          : `no answer within ${seconds} s; the request was canceled. [timeout]`;
+          ? `no reply within ${seconds} s; the ask stays in ${ref}'s inbox (${askId}).`
+          : `no answer within ${seconds} s; the request was canceled.`;
       const timer = seconds
         ? setTimeout(() => abort.abort(new CliError("timeout", timedOut(), 124)), seconds * 1000)
         : undefined;
@@ -114,15 +106,36 @@ Examples:
         if (lostChunks) renderer.finish(); // the whole result on lines of its own
         if (!options.json) renderer.done(done, options.stream === true && streamedText && !lostChunks);
       } catch (error) {
-        // --json callers read errors from stdout too, so a script sees every outcome as one line.
-        if (options.json && error instanceof CliError && !printedError)
-          process.stdout.write(
-            `${JSON.stringify({ event: "error", data: { code: error.code, message: error.message } })}\n`,
-          );
+        if (options.json && !printedError) printJsonError(error);
         throw error;
       } finally {
         clearTimeout(timer);
         process.off("SIGINT", onInterrupt);
       }
     });
+}
+
+/** `--async`: queues a durable task and prints its id, or with `--json` a `task` event. */
+async function queueTask(api: GatewayApi, ref: string, message: string, options: Options): Promise<void> {
+  try {
+    const task = await api.json<{ task_id: string }>("POST", `/v1/agents/${segment(ref)}/messages`, {
+      body: { message, session_id: options.session, async: true },
+    });
+    process.stdout.write(
+      options.json ? `${JSON.stringify({ event: "task", data: task })}\n` : `${task.task_id}\n`,
+    );
+  } catch (error) {
+    if (options.json) printJsonError(error);
+    throw error;
+  }
+}
+
+/**
+ * --json callers read errors from stdout too, so a script sees every outcome as one line; the code has its own
+ * field, so the message goes without the `[code]` the terminal line (printed by `main`) ends with.
+ */
+function printJsonError(error: unknown): void {
+  if (!(error instanceof CliError)) return;
+  const data = { code: error.code, message: error.message };
+  process.stdout.write(`${JSON.stringify({ event: "error", data })}\n`);
 }

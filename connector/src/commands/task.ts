@@ -84,7 +84,7 @@ Examples:
         if (Date.now() > deadline)
           throw new CliError(
             "timeout",
-            `task ${id} is still ${task.status} after ${options.timeout} s. [timeout]`,
+            `task ${id} is still ${task.status} after ${options.timeout} s.`,
             124,
           );
         await new Promise((r) => setTimeout(r, delay));

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { userContext } from "../../cli/context.ts";
 import { printJson } from "../../cli/output.ts";
+import { checkAgentType } from "./agent-type.ts";
 import { type AgentView, collect, printAgent } from "./agent-view.ts";
 
 interface Options {
@@ -28,6 +29,7 @@ export function register(agents: Command): void {
       "\nExample:\n  agent-mesh agents create --name reviewer --type claude --capability code-review",
     )
     .action(async (options: Options) => {
+      checkAgentType(options.type);
       const { api } = userContext();
       const agent = await api.json<AgentView>("POST", "/v1/agents", {
         body: {

@@ -5,6 +5,7 @@ import { CliError } from "../../cli/errors.ts";
 import { segment } from "../../cli/gateway-api.ts";
 import { printJson } from "../../cli/output.ts";
 import { updateConfig } from "../../config.ts";
+import { checkAgentType } from "./agent-type.ts";
 import { type AgentView, collect, printAgent } from "./agent-view.ts";
 
 interface Options {
@@ -43,6 +44,7 @@ export function register(agents: Command): void {
           "missing_option",
           "nothing to update: pass --name, --type, --description, --visibility or --capability.",
         );
+      if (options.type !== undefined) checkAgentType(options.type);
       const agent = await patchAgent(ref, patch);
       if (options.json) return printJson(agent);
       process.stdout.write(`Updated ${agent.name}.\n`);
