@@ -2,7 +2,7 @@
  * The contract every BlobStore backend passes; one call per backend from tests/blob-stores/<name>.test.ts (Node)
  * or tests/cloudflare/ (workerd). Web APIs only.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BlobStore } from "../../gateway/src/blob-stores/types.ts";
 
 export interface BlobStoreUnderTest {
@@ -10,11 +10,20 @@ export interface BlobStoreUnderTest {
   cleanup(): Promise<void>;
   /** Durable backends: a second instance over the same data. */
   reopen?(): Promise<BlobStore>;
+  /** Lets `seconds` pass for the store: moves the clock it was given on; without it, a real wait. */
+  elapse?(seconds: number): Promise<void>;
 }
 
 export interface BlobStoreContractOptions {
   durable?: boolean;
+  /**
+   * `"dropped"`: a blob put with a TTL is gone once it has passed (memory, kv, fs). Otherwise why the expiry test is
+   * skipped (S3 leaves expiry to the bucket's lifecycle rules; Workers KV takes no TTL under 60 s).
+   */
+  expiry?: "dropped" | { skip: string };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every byte value 0–255 a few times, so encodings that mangle binary data fail. */
 function sampleBytes(length: number): Uint8Array {
@@ -86,6 +95,26 @@ export function testBlobStore(
         await expect(blobs.get(key), key).rejects.toThrow(/invalid key/);
         await expect(blobs.delete(key), key).rejects.toThrow(/invalid key/);
       }
+    });
+
+    it("takes a put with a TTL and answers it until the TTL has passed", async () => {
+      await blobs.put("attachment:r1:short", Uint8Array.of(1), { ttl: 1 });
+      await blobs.put("attachment:r1:long", Uint8Array.of(2), { ttl: 7 * 24 * 3600 });
+      expect(Array.from((await blobs.get("attachment:r1:short"))!)).toEqual([1]);
+      expect(Array.from((await blobs.get("attachment:r1:long"))!)).toEqual([2]);
+    });
+
+    it("drops a blob once its TTL has passed and keeps one put without a TTL", async (context) => {
+      const expiry = options.expiry ?? { skip: `${name} declares no expiry to test` };
+      if (expiry !== "dropped") return context.skip(expiry.skip);
+      await blobs.put("attachment:r1:short", Uint8Array.of(1), { ttl: 1 });
+      await blobs.put("skill:alice:demo:1.0.0", Uint8Array.of(2));
+      await (subject.elapse?.(1.2) ?? sleep(1200));
+      // A backend may drop it in the background: fs deletes it in the sweep that the next read starts.
+      await vi.waitFor(async () => expect(await blobs.get("attachment:r1:short")).toBeNull(), {
+        timeout: 2000,
+      });
+      expect(Array.from((await blobs.get("skill:alice:demo:1.0.0"))!)).toEqual([2]);
     });
 
     if (!options.durable) return;

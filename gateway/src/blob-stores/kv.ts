@@ -1,7 +1,7 @@
 /**
  * Blob store on top of any session store (used with redis and upstash): each blob is one base64 string under
  * `<prefix>:<key>`. Suited to the small objects the gateway keeps (attachments, skill archives); Redis caps a value
- * at 512 MB and Upstash at its plan's request size.
+ * at 512 MB and Upstash at its plan's request size. A put's TTL is the key's TTL.
  * @module
  */
 import { assertKey, type SessionStore } from "../session-stores/types.ts";
@@ -27,8 +27,9 @@ export function kvBlobStore(options: KvBlobStoreOptions): BlobStore {
   };
   return {
     name: `kv:${store.name}`,
-    async put(key, data) {
-      await store.set(at(key), toBase64(data));
+    async put(key, data, options) {
+      // The session store's own expiry (on redis and upstash, Redis `PX`): an expired blob is gone for every node.
+      await store.set(at(key), toBase64(data), options?.ttl === undefined ? undefined : { ttl: options.ttl });
     },
     async get(key) {
       const encoded = await store.get<string>(at(key));

@@ -30,8 +30,11 @@ export function unstorageBlobStore(options: UnstorageBlobStoreOptions): BlobStor
   }
   return {
     name: options.name ?? driver.name ?? "unstorage",
-    async put(key, data) {
+    async put(key, data, _options) {
       assertKey(key);
+      // The TTL is ignored: S3 has no per-object expiry through this API (the s3 driver takes no `ttl`), and a timer
+      // here would die with the process. Expiring blobs (attachments, the objects under `attachment/`) are cleared
+      // by the bucket's lifecycle rule on that prefix: see docs/storage.md.
       await driver.setItemRaw!(key, data, {});
     },
     async get(key) {

@@ -324,11 +324,16 @@ export const OPENAPI_DOCUMENT = {
         },
       ],
       get: {
-        description: "Only the request's caller.",
-        responses: { "200": { description: "The file" }, "404": errorResponse("Not yours or unknown") },
+        description:
+          "Only the request's caller, until the task TTL (AGENT_MESH_TASK_TTL_MS) has passed since the upload.",
+        responses: {
+          "200": { description: "The file" },
+          "404": errorResponse("Not yours, unknown or expired"),
+        },
       },
       put: {
-        description: "The connector uploads a file its agent produced; files are kept per agent.",
+        description:
+          "The connector uploads a file its agent produced; files are kept per agent, for the task TTL from the upload.",
         responses: {
           "201": ok("Stored", { type: "object" }),
           "409": errorResponse("attachment_exists: already handed to the request's caller"),
