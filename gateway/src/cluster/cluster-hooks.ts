@@ -8,7 +8,8 @@ import type { GatewayConfig } from "../config.ts";
 import type { AgentConnection, ConnectionIdentity } from "../relay/connection.ts";
 import type { LocalAgentHome } from "../relay/local-home.ts";
 import type { PendingRequest } from "../relay/pending.ts";
-import { RedisAgentHub, type RedisHubOptions } from "./redis-hub.ts";
+import type { RedisHubOptions } from "./hub-options.ts";
+import { RedisAgentHub } from "./redis-hub.ts";
 
 export type ClusterOptions = Omit<RedisHubOptions, "keepaliveMs" | "graceMs" | "syncTimeoutMs" | "onError">;
 

@@ -27,41 +27,14 @@ import {
   type RelaySink,
 } from "../relay/types.ts";
 import { type AckOutcome, AgentSide } from "./agent-side.ts";
+import { AnswerRouting } from "./answer-routing.ts";
 import { afterReconnect } from "./backlog-recovery.ts";
 import { awaitAck, followRequest, replayEnded } from "./caller-side.ts";
+import type { RedisHubOptions } from "./hub-options.ts";
 import { NodeInbox } from "./node-inbox.ts";
-import { ClusterPresence, type RedisCaller } from "./presence.ts";
+import { ClusterPresence } from "./presence.ts";
 import { PresenceKeeper } from "./presence-keeper.ts";
 import { logIdOf, RequestLog } from "./request-log.ts";
-import type { WakeBus } from "./wake-bus.ts";
-
-export interface RedisHubOptions {
-  redis: RedisCaller;
-  wakes: WakeBus;
-  prefix: string;
-  nodeId: string;
-  /** Liveness bound: the agents of a node without a heartbeat for this long count as offline. Default 3 s. */
-  presenceTtlMs?: number;
-  ackTimeoutMs?: number;
-  keepaliveMs: number;
-  /** How long an agent may be away before its requests fail (the gateway's grace window). */
-  graceMs: number;
-  /** A live call fails after this long without output (the gateway's sync timeout). */
-  syncTimeoutMs: number;
-  /**
-   * Characters of a request's output its log keeps (log-retention.ts): the gateway's `maxUnreadBytes`, since a caller
-   * that falls further behind is cut off on one node too.
-   */
-  logMaxChars?: number;
-  /**
-   * Characters the logs this node writes keep in Redis together (log-budget.ts): the gateway's `maxResumeBytes`,
-   * what its calls keep in memory for callers that re-attach.
-   */
-  logNodeMaxChars?: number;
-  onError: (error: unknown, context: { stage: string }) => void;
-  /** Registers a listener for this node's Redis connection coming back after it was lost. */
-  onReconnected?: (listener: () => void) => void;
-}
 
 /** A node without a heartbeat for this many presence TTLs is dead: its presence is removed, its calls released. */
 const DEAD_AFTER_TTLS = 3;
@@ -74,6 +47,7 @@ export class RedisAgentHub implements AgentHub {
   readonly #inbox: NodeInbox;
   readonly #keeper: PresenceKeeper;
   readonly #agentSide: AgentSide;
+  readonly #answers: AnswerRouting;
   /** Agents that said hello here while another node held them, until that node is told. */
   readonly #previousOwner = new Map<string, string>();
   /** Requests this node follows for its callers: caller sink → what to stop. */
@@ -113,6 +87,13 @@ export class RedisAgentHub implements AgentHub {
       prefix: options.prefix,
       syncTimeoutMs: options.syncTimeoutMs,
       report: (error, stage) => this.#report(error, stage),
+    });
+    this.#answers = new AnswerRouting({
+      local,
+      agentSide: this.#agentSide,
+      presence: this.#presence,
+      inbox: this.#inbox,
+      nodeId: options.nodeId,
     });
     this.#listening = this.#inbox.listen(
       options.nodeId,
@@ -279,15 +260,7 @@ export class RedisAgentHub implements AgentHub {
     else await this.#inbox.send(node, { type: "release", agentId, requestId });
   }
 
-  /**
-   * A permission answer goes to the node that holds the agent. Across nodes it is passed on without waiting for
-   * that node's verdict: a task's answer was checked against its record (`ofTask`), and a live call's is checked here
-   * against its acknowledgement (its caller), its output log (the prompt was asked and not withdrawn) and the answers
-   * kept (not answered already), as the node holding the call would.
-   * Every answer taken for a live call is also kept in Redis: the agent may resume it on another node (a reconnect
-   * lands anywhere), which sends it again, as the node it was sent from does when the agent comes back there. A task
-   * keeps its answers in its record (`TaskRecord.answers`), which whichever node takes it up reads.
-   */
+  /** A permission answer goes to the node that holds the agent, checked here as that node would (answer-routing.ts). */
   async answer(
     agentId: string,
     requestId: string,
@@ -295,34 +268,7 @@ export class RedisAgentHub implements AgentHub {
     answer: PromptAnswer,
     options: { ofTask?: boolean } = {},
   ): Promise<PromptAnswerOutcome> {
-    const local = await this.#local.answer(agentId, requestId, who, answer);
-    const command = { type: "answer", agentId, requestId, user: who.user, fromAgent: who.fromAgent, answer };
-    if (local === "sent") {
-      if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
-      // Taken by this node's copy of a request whose agent is not here now: if it resumed the request on another
-      // node, which may have read the kept answers before this one, that node is told too.
-      if (!(await this.#local.isOnline([agentId])).get(agentId)) {
-        const home = (await this.#presence.homes([agentId])).get(agentId);
-        if (home && home.node !== this.#options.nodeId) await this.#inbox.send(home.node, command);
-      }
-    }
-    if (local !== "not_found") return local;
-    const home = (await this.#presence.homes([agentId])).get(agentId);
-    if (home?.node === this.#options.nodeId) return "not_found";
-    const ack = await this.#agentSide.readAck(requestId);
-    const known = ack?.ok === true && ack.call.agentId === agentId;
-    if (known) {
-      if (!mayReach(who, ack.call)) return "not_found";
-      if (!options.ofTask) {
-        const verdict = await this.#agentSide.answers.verdict(requestId, answer.prompt_id);
-        if (verdict !== "open") return verdict;
-      }
-    }
-    // No node holds the agent (it is reconnecting): the answer waits for the node it resumes the request on.
-    if (!home && !known) return "not_found";
-    if (!options.ofTask) await this.#agentSide.answers.keep(requestId, answer);
-    if (home) await this.#inbox.send(home.node, command);
-    return "sent";
+    return this.#answers.answer(agentId, requestId, who, answer, options);
   }
 
   async cancel(agentId: string, requestId: string): Promise<void> {

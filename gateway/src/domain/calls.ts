@@ -9,7 +9,7 @@
  * const follow = calls.followTask(caller, task, 0, { chunk: …, end: (final) => … });
  */
 import type { GatewayConfig } from "../config.ts";
-import { ApiError, PersonsSession, storeMayTakeItLater } from "../errors.ts";
+import { ApiError, PersonsSession } from "../errors.ts";
 import { createSyncSink, type SyncOutcome } from "../relay/caller-sinks.ts";
 import type { AgentHub, RelayCall, RelaySink } from "../relay/types.ts";
 import type { SessionStore } from "../session-stores/types.ts";
@@ -17,19 +17,15 @@ import { randomHex } from "../util/crypto.ts";
 import { extended } from "../util/extended.ts";
 import type { AgentRecord, AgentService } from "./agents.ts";
 import { extendChain } from "./call-chain.ts";
-import { agentMaySee, type Caller, callOwner, ownsSession, sessionOwner } from "./caller.ts";
+import { agentMaySee, type Caller, callOwner } from "./caller.ts";
 import { type SignalSource, watchCallersTogether, watchEachCaller } from "./caller-watch.ts";
 import type { InboxService, Sender } from "./inbox.ts";
 import { createPromptAnswering } from "./prompt-answers.ts";
+import { createSessionClaims } from "./session-claims.ts";
 import { createSessionTaskOffers } from "./session-task-offers.ts";
 import { createTaskFollowing } from "./task-following.ts";
+import { createTaskHandoff } from "./task-handoff.ts";
 import { isTerminal, requestIdOf, type TaskListFilter, type TaskRecord, type TaskService } from "./tasks.ts";
-
-/** A task's handoff to its agent's home that the store refused for now is tried this often, this many times more. */
-const HANDOFF_RETRY_MS = 500;
-const HANDOFF_RETRIES = 120;
-
-export const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A call whose caller waits for the answer (`ask`) watches for the caller leaving from this age on (caller-watch.ts). */
 const ASK_LISTENS_AFTER_MS = 200;
@@ -77,7 +73,9 @@ export interface CallServiceDeps {
 
 const taskNotFound = (id: string) => new ApiError(404, "task_not_found", `No task ${id} of yours.`);
 export function createCallService(deps: CallServiceDeps) {
-  const { store, tasks, hub, config } = deps;
+  const { tasks, hub, config } = deps;
+  const claimSession = createSessionClaims(deps);
+  const queued = createTaskHandoff(deps);
   const watchCaller = deps.livesBetweenRequests
     ? watchCallersTogether(ASK_LISTENS_AFTER_MS)
     : watchEachCaller(ASK_LISTENS_AFTER_MS);
@@ -95,28 +93,6 @@ export function createCallService(deps: CallServiceDeps) {
     keepaliveMs: config.keepaliveMs,
     onError: deps.onError,
   });
-
-  /**
-   * The session id to use: the caller's own (claimed on first use; a session belongs to whoever used it first,
-   * since ids are not secrets), or a new one.
-   */
-  function claimSession(caller: Caller, agent: AgentRecord, sessionId?: string): string | Promise<string> {
-    // A new conversation (most calls) needs no store and no async frame.
-    return sessionId ? claimKnownSession(caller, agent, sessionId) : crypto.randomUUID();
-  }
-
-  async function claimKnownSession(caller: Caller, agent: AgentRecord, sessionId: string): Promise<string> {
-    if (!SESSION_ID.test(sessionId))
-      throw new ApiError(400, "invalid_request", "session_id: 1–128 letters, digits, . _ -");
-    const key = `session:${agent.id}:${sessionId}`;
-    const claim = sessionOwner(caller);
-    const owner =
-      (await store.get<string>(key)) ??
-      ((await store.add(key, claim)) ? claim : await store.get<string>(key));
-    if (owner === null || !ownsSession(caller, owner))
-      throw new ApiError(404, "session_not_found", `No session ${sessionId} of yours with this agent.`);
-    return sessionId;
-  }
 
   /** Queues a durable task; the agent gets it now if connected, else when it connects. */
   async function startTask(caller: Caller, agent: AgentRecord, input: StartInput): Promise<TaskRecord> {
@@ -169,22 +145,6 @@ export function createCallService(deps: CallServiceDeps) {
     const handoff = queued(next);
     if (options.awaitHandoff) await handoff;
     return next;
-  }
-
-  /**
-   * Tells the agent's home a task is waiting. When the store (a cluster's Redis) blinks or fills up between saving
-   * the task and this handoff, the handoff is tried again in the background (every 500 ms, for a minute): the task
-   * is accepted, so it must not wait for its agent to reconnect. A caller awaiting the handoff is answered by the
-   * first try.
-   */
-  function queued(task: TaskRecord, retriesLeft = HANDOFF_RETRIES): Promise<void> {
-    return hub.taskQueued(task.agent_id, task.id).catch((error) => {
-      const passing = storeMayTakeItLater(error);
-      if (passing && retriesLeft > 0) setTimeout(() => void queued(task, retriesLeft - 1), HANDOFF_RETRY_MS);
-      // A refusal that may pass is reported once per task, not once per retry.
-      if (!passing || retriesLeft === HANDOFF_RETRIES || retriesLeft === 0)
-        deps.onError(error, { stage: "task-queued" });
-    });
   }
 
   /**

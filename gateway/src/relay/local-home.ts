@@ -9,18 +9,21 @@
  */
 import type { GatewayConfig } from "../config.ts";
 import { errors } from "../errors.ts";
-import { CloseCode, LIVENESS_FACTOR, type PromptAnswer } from "../protocol/index.ts";
-import { AgentSlot } from "./agent-slot.ts";
+import { CloseCode, type PromptAnswer } from "../protocol/index.ts";
+import type { AgentSlot } from "./agent-slot.ts";
 import { AgentConnection, type UnreadLimit } from "./connection.ts";
 import { type HelloHost, welcome } from "./hello.ts";
+import { createHelloHost } from "./hello-host.ts";
+import { stampAndCloseAtExit } from "./home-exit.ts";
 import type { LocalHomeOptions, SavedConnection } from "./home-options.ts";
+import { sweepOnInterval, sweepRequests, sweepSockets } from "./home-sweep.ts";
 import { parseConnectorFrame } from "./parse-frame.ts";
 import { liveCallLimits, PendingRequest } from "./pending.ts";
 import { PresenceWrites } from "./presence-writes.ts";
 import { RecentEndings } from "./recent-endings.ts";
 import { RequestEndings } from "./request-endings.ts";
 import { ResumeBudget } from "./resume-budget.ts";
-import { nextSweepAt, sweepEveryMs } from "./sweep-schedule.ts";
+import { nextSweepAt } from "./sweep-schedule.ts";
 import {
   deliverQueuedTasks,
   forgetMovedTasks,
@@ -79,20 +82,16 @@ export class LocalAgentHome implements AgentHub {
     this.#resume = new ResumeBudget(options.config.maxResumeBytes, () => this.#keepingRequests());
     const useInterval = options.useInterval !== false;
     this.#presence = new PresenceWrites(options.agents, useInterval, this.#delivery.report);
-    this.#helloHost = {
+    this.#helloHost = createHelloHost({
       options,
       delivery: this.#delivery,
-      slot: (agentId) => this.#slot(agentId),
-      link: (slot, connection) => this.#link(slot, connection),
+      slots: this.#slots,
+      connections: this.#connections,
       lose: (connection, code, reason) => this.#lose(connection, code, reason),
       expire: (slot, pending, why) => this.#endings.expire(slot, pending, why),
       seen: (agentId) => this.#presence.seenAtHello(agentId),
-    };
-    if (useInterval) {
-      this.#interval = setInterval(() => this.sweep(Date.now()), sweepEveryMs(this.#config));
-      // Deno and Node keep the process alive for an interval; the server keeps it alive anyway.
-      (this.#interval as { unref?: () => void }).unref?.();
-    }
+    });
+    if (useInterval) this.#interval = sweepOnInterval(this, this.#config);
   }
 
   // --- sockets ---
@@ -115,7 +114,7 @@ export class LocalAgentHome implements AgentHub {
     if (saved.identity) {
       connection.identity = saved.identity;
       connection.state = "open";
-      const slot = this.#slot(saved.identity.agentId);
+      const slot = this.#helloHost.slot(saved.identity.agentId);
       slot.link ??= connection;
     }
     return connection;
@@ -302,23 +301,11 @@ export class LocalAgentHome implements AgentHub {
     return nextSweepAt(this.#slots.values(), this.#connections, this.#config, now, pendingWakeMs);
   }
 
-  /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives. */
+  /** Checks every deadline: hello, liveness, grace windows, timeouts, keepalives (home-sweep.ts). */
   sweep(now: number): void {
     void this.#presence.flush();
-    const liveness = this.#config.heartbeatMs * LIVENESS_FACTOR;
-    for (const connection of this.#connections) {
-      if (connection.state === "awaiting_hello" && now - connection.openedAt > this.#config.helloTimeoutMs) {
-        this.#lose(connection, CloseCode.helloTimeout, "no hello before the deadline");
-      } else if (connection.state === "open" && now - connection.lastFrameAt > liveness) {
-        this.#lose(connection, CloseCode.heartbeatTimeout, "no heartbeat");
-      } else if (connection.state === "open") {
-        connection.flushAcks();
-      }
-    }
-    for (const slot of this.#slots.values()) {
-      for (const pending of slot.pending.values()) this.#endings.sweep(slot, pending, now);
-      if (!slot.link && slot.pending.size === 0) this.#slots.delete(slot.id);
-    }
+    sweepSockets(this.#connections, this.#config, this.#helloHost.lose, now);
+    sweepRequests(this.#slots, this.#endings, now);
     this.#recent.sweep(now);
   }
 
@@ -329,38 +316,16 @@ export class LocalAgentHome implements AgentHub {
 
   /**
    * The process is about to exit (SIGTERM): stamps `last_seen` of every agent linked here, as its close would, and
-   * resolves once the store has those writes (a close event may come after the store is shut). With `closeSockets`
-   * (a cluster node: each close hands its agent's presence over at once) every socket is closed with 1001. Without,
-   * they are left to close with the process: the kernel closes 19,000 in a fraction of the second Bun takes to send
-   * each a close frame (docs/capacity.md, Restart storms), and connectors reconnect alike after a close frame (1001)
-   * or without one (1006).
+   * resolves once the store has those writes. With `closeSockets` every socket is closed with 1001; without, they
+   * are left to close with the process (home-exit.ts says why each).
    */
   async prepareExit(options: { closeSockets: boolean }): Promise<void> {
     if (this.#interval) clearInterval(this.#interval);
     this.#exiting = true;
-    const stamps = [this.#presence.flush()];
-    for (const slot of this.#slots.values()) {
-      const identity = slot.link?.identity;
-      if (identity) stamps.push(this.#presence.closed(identity.agentId));
-    }
-    for (const connection of this.#connections) {
-      if (options.closeSockets) connection.close(CloseCode.goingAway, "gateway shutting down");
-      else connection.state = "closed"; // frames that still arrive are ignored, as after a close
-    }
-    await Promise.all(stamps);
+    await stampAndCloseAtExit(this.#presence, this.#slots.values(), this.#connections, options.closeSockets);
   }
 
   // --- internal ---
-
-  #link(slot: AgentSlot, connection: AgentConnection): void {
-    const previous = slot.link;
-    slot.link = connection;
-    connection.state = "open";
-    if (previous && previous !== connection) {
-      previous.close(CloseCode.replaced, "replaced by a newer connection");
-      this.#connections.delete(previous);
-    }
-  }
 
   #unlink(slot: AgentSlot, options: { expireNow: boolean; why?: string }): void {
     const link = slot.link;
@@ -385,15 +350,6 @@ export class LocalAgentHome implements AgentHub {
   *#keepingRequests(): Iterable<PendingRequest> {
     for (const slot of this.#slots.values()) yield* slot.pending.values();
     yield* this.#recent.requests();
-  }
-
-  #slot(agentId: string): AgentSlot {
-    let slot = this.#slots.get(agentId);
-    if (!slot) {
-      slot = new AgentSlot(agentId);
-      this.#slots.set(agentId, slot);
-    }
-    return slot;
   }
 
   #report(error: unknown, stage: string): void {

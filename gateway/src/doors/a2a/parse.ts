@@ -2,7 +2,7 @@
  * Reads A2A request parameters (the same objects on both bindings) into what the call service needs, refusing
  * anything we cannot carry with the protocol's own error and a message naming the field.
  */
-import { SESSION_ID } from "../../domain/calls.ts";
+import { SESSION_ID } from "../../domain/session-claims.ts";
 import { A2A_TASK_STATE, TASK_STATES, type TaskState } from "../../domain/tasks.ts";
 import { a2aErrors } from "./errors.ts";
 
