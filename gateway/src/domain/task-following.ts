@@ -152,6 +152,12 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
         },
         keepalive: () => follower.keepalive?.(),
       };
+      // Told before attaching: an attach replays the chunks kept so far (and an ending) into the sink at once, and a
+      // follower must hear that the delivery is working before its chunks. The store says it is.
+      if (toldRunning !== now.attempts) {
+        toldRunning = now.attempts;
+        follower.running?.(now);
+      }
       const requestId = requestIdOf(now);
       const follow = { user: caller.user, afterSeq: lastSeq };
       let result = await deps.hub.attach(now.agent_id, requestId, follow, sink);
@@ -165,10 +171,6 @@ export function createTaskFollowing(deps: TaskFollowingDeps) {
         );
       if (result !== "attached" && result !== "ended") return "again";
       current = { agentId: now.agent_id, requestId, sink };
-      if (toldRunning !== now.attempts) {
-        toldRunning = now.attempts;
-        follower.running?.(now);
-      }
       const outcome = await settled;
       current = null;
       return outcome;

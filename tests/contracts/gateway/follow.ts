@@ -171,6 +171,8 @@ export function followContract(ctx: () => GatewayContext): void {
       const rest = await readEvents(again, (e) => void (e.id === "2" && release()));
       const deltas = eventData(rest, "chunk").map((c) => c.delta);
       expect(deltas).toEqual(["two ", "three"]);
+      // That it is working comes first, before the chunks replayed to it.
+      expect(rest.map((e) => e.event)).toEqual(["status", "chunk", "chunk", "done"]);
       expect(eventData(rest, "done")[0]).toMatchObject({ status: "completed", result: "one two three" });
       // A finished task's stream is just its ending.
       const late = await readEvents(
