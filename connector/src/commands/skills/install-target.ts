@@ -9,14 +9,22 @@ import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFi
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { contentDigestOf } from "../../../../skills-registry/src/hashes.ts";
 import { CliError } from "../../cli/errors.ts";
+import { assertSkillPlace } from "./project-folders.ts";
 
 export interface SkillPaths {
   canonical: string;
   link: string;
 }
 
+/** The skill's two places; throws `path_forbidden` if a slug would lead anywhere else (`..`, `.`, `a/b`). */
 export function skillPaths(root: string, slug: string): SkillPaths {
-  return { canonical: join(root, ".agents", "skills", slug), link: join(root, ".claude", "skills", slug) };
+  const paths = {
+    canonical: join(root, ".agents", "skills", slug),
+    link: join(root, ".claude", "skills", slug),
+  };
+  assertSkillPlace(root, paths.canonical);
+  assertSkillPlace(root, paths.link);
+  return paths;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -6,11 +6,20 @@
  */
 import type { Command } from "commander";
 import { CliError } from "../../cli/errors.ts";
-import { createRegistryClient, parseSkillRef, print, type RegistryClient } from "./api.ts";
+import { createRegistryClient, print, type RegistryClient } from "./api.ts";
 import { installedDigest, occupiedBy } from "./install-target.ts";
-import { fetchPackage, installVersion, pickVersion, rangeFor, type Scope, scopeFor } from "./installer.ts";
+import {
+  assertScopeContained,
+  fetchPackage,
+  installVersion,
+  pickVersion,
+  rangeFor,
+  type Scope,
+  scopeFor,
+} from "./installer.ts";
 import { type LockFile, readLock, writeLock } from "./lock-file.ts";
 import { loadSettings } from "./settings.ts";
+import { checkSkillRef, slugOf } from "./skill-names.ts";
 
 export interface InstallOptions {
   force?: boolean;
@@ -51,8 +60,9 @@ export async function installOne(
   ref: string,
   options: InstallOptions,
 ): Promise<void> {
-  const { author, slug, spec } = parseSkillRef(ref);
+  const { author, slug, spec } = checkSkillRef(ref);
   const name = `${author}/${slug}`;
+  await assertScopeContained(scope);
   const lock = await readLock(scope.lockPath);
   await checkCollision(scope, lock, name, slug, options.force ?? false);
   const current = lock.skills[name];
@@ -79,7 +89,9 @@ export async function installOne(
 /** Restores every lock entry whose files are missing or differ, verifying integrity; offline from the cache. */
 export async function restore(scope: Scope, options: InstallOptions): Promise<void> {
   const settings = loadSettings();
+  // readLock has checked every key and entry, so each slug below is a plain folder name.
   const lock = await readLock(scope.lockPath);
+  await assertScopeContained(scope);
   const names = Object.keys(lock.skills);
   if (names.length === 0) {
     print(`nothing to install: ${scope.lockPath} lists no skills`);
@@ -89,8 +101,9 @@ export async function restore(scope: Scope, options: InstallOptions): Promise<vo
   let restored = 0;
   for (const name of names) {
     const entry = lock.skills[name]!;
-    const slug = name.split("/")[1]!;
-    if ((await installedDigest(scope.root, slug)) === entry.content && !options.force) continue;
+    const slug = slugOf(name);
+    const before = await installedDigest(scope.root, slug);
+    if (before === entry.content && !options.force) continue;
     const written = await installVersion(
       client,
       settings.home,
@@ -108,6 +121,9 @@ export async function restore(scope: Scope, options: InstallOptions): Promise<vo
     }
     restored++;
     print(`restored ${name}@${entry.version}`);
+    // Restoring is `npm ci`: the lock wins. Still, say so when that threw away someone's edits.
+    if (before !== null && before !== entry.content)
+      print(`discarded local changes in .agents/skills/${slug}`);
   }
   print(`${restored} restored, ${names.length - restored} already in place (${scope.lockPath})`);
 }

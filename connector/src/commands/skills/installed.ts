@@ -4,11 +4,13 @@
  * @module
  */
 import type { Command } from "commander";
+import { CliError } from "../../cli/errors.ts";
 import { configHome } from "../../config.ts";
-import { createRegistryClient, print, printJson } from "./api.ts";
+import { createRegistryClient, print, printJson, type RegistryClient } from "./api.ts";
 import { installedDigest } from "./install-target.ts";
 import { fetchPackage, pickVersion, scopeFor } from "./installer.ts";
-import { readLock } from "./lock-file.ts";
+import { type LockEntry, readLock } from "./lock-file.ts";
+import { slugOf } from "./skill-names.ts";
 
 interface Row {
   name: string;
@@ -16,8 +18,30 @@ interface Row {
   range: string;
   status: "ok" | "modified" | "missing";
   latest?: string;
-  wanted?: string;
+  /** The newest version within `range`; `null` when no published version matches it any more. */
+  wanted?: string | null;
   deprecated?: string;
+}
+
+const STATUS_TEXT: Record<Row["status"], string> = {
+  ok: "ok",
+  modified: "modified locally",
+  missing: "files missing",
+};
+
+/** Adds `latest`, `wanted` and `deprecated`; a skill whose range matches nothing does not fail the listing. */
+async function addUpdates(client: RegistryClient, row: Row, entry: LockEntry): Promise<void> {
+  try {
+    const doc = await fetchPackage(client, row.name.split("/")[0]!, slugOf(row.name));
+    row.latest = doc["dist-tags"].latest;
+    const deprecated = doc.versions[entry.version]?.deprecated;
+    if (deprecated) row.deprecated = deprecated;
+    row.wanted = pickVersion(doc, entry.range).version;
+  } catch (error) {
+    // `version_not_found` (nothing in range), or the skill or author is gone from the registry.
+    if (!(error instanceof CliError && error.code.endsWith("_not_found"))) throw error;
+    row.wanted = null;
+  }
 }
 
 export function register(skills: Command): void {
@@ -34,33 +58,27 @@ export function register(skills: Command): void {
       const client = options.checkUpdates ? createRegistryClient() : null;
       const rows: Row[] = [];
       for (const [name, entry] of Object.entries(lock.skills)) {
-        const digest = await installedDigest(scope.root, name.split("/")[1]!);
+        const digest = await installedDigest(scope.root, slugOf(name));
         const row: Row = {
           name,
           version: entry.version,
           range: entry.range,
           status: digest === null ? "missing" : digest === entry.content ? "ok" : "modified",
         };
-        if (client) {
-          const [author, slug] = name.split("/") as [string, string];
-          const doc = await fetchPackage(client, author, slug);
-          row.latest = doc["dist-tags"].latest;
-          row.wanted = pickVersion(doc, entry.range).version;
-          const deprecated = doc.versions[entry.version]?.deprecated;
-          if (deprecated) row.deprecated = deprecated;
-        }
+        if (client) await addUpdates(client, row, entry);
         rows.push(row);
       }
       if (options.json) return printJson(rows);
       if (rows.length === 0) return print("no skills installed here");
       for (const row of rows) {
         const extra = [
-          row.status !== "ok" ? (row.status === "modified" ? "modified locally" : "files missing") : "",
+          STATUS_TEXT[row.status],
+          row.wanted === null ? `no published version matches ${row.range}` : "",
           row.wanted && row.wanted !== row.version ? `update available: ${row.wanted}` : "",
           row.latest && row.latest !== row.wanted ? `latest: ${row.latest}` : "",
           row.deprecated ? `deprecated: ${row.deprecated}` : "",
         ].filter(Boolean);
-        print(`${row.name}@${row.version} (${row.range})${extra.length ? `  ${extra.join("; ")}` : ""}`);
+        print(`${row.name}@${row.version} (${row.range})  ${extra.join("; ")}`);
       }
     });
 }

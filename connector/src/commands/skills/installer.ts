@@ -11,23 +11,34 @@ import { ValidationError } from "../../../../skills-registry/src/errors.ts";
 import { contentDigestOf, integrityOf } from "../../../../skills-registry/src/hashes.ts";
 import { resolveSpec } from "../../../../skills-registry/src/resolve.ts";
 import { CliError } from "../../cli/errors.ts";
-import type { RegistryClient } from "./api.ts";
+import { createRegistryClient, type RegistryClient } from "./api.ts";
 import { readCached, writeCached } from "./cache.ts";
 import { writeSkill } from "./install-target.ts";
 import { LOCK_FILE_NAME, type LockEntry } from "./lock-file.ts";
+import { assertFoldersInProject } from "./project-folders.ts";
 
 export interface Scope {
   /** Folder that receives `.agents/skills` and `.claude/skills`. */
   root: string;
   lockPath: string;
+  /** `--global`: the root is the user's home, whose own dotfile links are the user's business. */
+  global: boolean;
 }
 
 export function scopeFor(options: { dir?: string; global?: boolean }, home: string): Scope {
   if (options.global) {
-    return { root: process.env.HOME || home, lockPath: join(home, "global-skills.lock.json") };
+    return { root: process.env.HOME || home, lockPath: join(home, "global-skills.lock.json"), global: true };
   }
   const root = options.dir ?? process.cwd();
-  return { root, lockPath: join(root, LOCK_FILE_NAME) };
+  return { root, lockPath: join(root, LOCK_FILE_NAME), global: false };
+}
+
+/**
+ * Refuses a project whose `.agents`/`.claude` skill folders are symlinks out of it (see project-folders.ts).
+ * Run before a command reads or changes anything, and again right before each write or delete.
+ */
+export async function assertScopeContained(scope: Scope): Promise<void> {
+  if (!scope.global) await assertFoldersInProject(scope.root);
 }
 
 export interface VersionInfo {
@@ -69,6 +80,15 @@ export function rangeFor(spec: string | undefined, version: string): string {
   return semver.prerelease(version) ? version : `^${version}`;
 }
 
+/**
+ * The client to download `url` with: the user's own for the configured gateway, a tokenless one for any other
+ * origin. A lock file's `resolved` is the project's text, and must not be a way to send the token elsewhere.
+ */
+function clientFor(client: RegistryClient, url: string): RegistryClient {
+  if (new URL(url).origin === new URL(client.base).origin || !client.settings.token) return client;
+  return createRegistryClient({ ...client.settings, token: undefined });
+}
+
 /** Cache first (so restores work offline), else download; either way the bytes must match `integrity`. */
 export async function fetchArchive(
   client: RegistryClient | null,
@@ -80,7 +100,7 @@ export async function fetchArchive(
   if (cached) return cached;
   if (!client)
     throw new CliError("offline_cache_miss", `${url} is not in the local cache and no gateway is configured`);
-  const bytes = await client.download(url);
+  const bytes = await clientFor(client, url).download(url);
   await verifyIntegrity(bytes, integrity, url);
   await writeCached(home, integrity, bytes);
   return bytes;
@@ -126,6 +146,7 @@ export async function installVersion(
 ): Promise<LockEntry> {
   const bytes = await fetchArchive(client, home, info.archive_url, info.integrity);
   const files = await unpackVerified(bytes, info.integrity, label);
+  await assertScopeContained(scope);
   await writeSkill(scope.root, slug, files);
   return {
     range,

@@ -5,10 +5,11 @@
  */
 import type { Command } from "commander";
 import { CliError } from "../../cli/errors.ts";
-import { createRegistryClient, parseSkillRef, print, printJson } from "./api.ts";
+import { createRegistryClient, print, printJson } from "./api.ts";
 import { installedDigest } from "./install-target.ts";
-import { fetchPackage, installVersion, pickVersion, scopeFor } from "./installer.ts";
+import { assertScopeContained, fetchPackage, installVersion, pickVersion, scopeFor } from "./installer.ts";
 import { readLock, writeLock } from "./lock-file.ts";
+import { checkSkillRef, slugOf } from "./skill-names.ts";
 
 interface UpdateOptions {
   force?: boolean;
@@ -26,20 +27,21 @@ export function register(skills: Command): void {
     .option("--global", "the user's skills instead of the project's")
     .option("--json", "print the summary as JSON")
     .action(async (skill: string | undefined, options: UpdateOptions) => {
+      const wanted = skill ? checkSkillRef(skill) : null;
       const client = createRegistryClient();
       const scope = scopeFor(options, client.settings.home);
       const lock = await readLock(scope.lockPath);
+      await assertScopeContained(scope);
       let names = Object.keys(lock.skills);
-      if (skill) {
-        const { author, slug } = parseSkillRef(skill);
-        names = names.filter((n) => n === `${author}/${slug}`);
+      if (wanted) {
+        names = names.filter((n) => n === `${wanted.author}/${wanted.slug}`);
         if (names.length === 0) throw new CliError("not_installed", `${skill} is not installed here`);
       }
       const summary = { updated: [] as string[], current: [] as string[], skipped: [] as string[] };
       for (const name of names) {
         const entry = lock.skills[name]!;
-        const [author, slug] = name.split("/") as [string, string];
-        const info = pickVersion(await fetchPackage(client, author, slug), entry.range);
+        const slug = slugOf(name);
+        const info = pickVersion(await fetchPackage(client, name.split("/")[0]!, slug), entry.range);
         if (info.version === entry.version) {
           summary.current.push(`${name}@${entry.version}`);
           continue;
