@@ -19,6 +19,18 @@ export type RouteRequest = Request & {
   query: Record<string, string | string[]>;
 };
 
+const HEAD_REQUESTS = new WeakSet<Request>();
+
+/** Marks the GET the registry makes of a HEAD request (itty matches methods literally), see `isHeadRequest`. */
+export function markHeadRequest(request: Request): void {
+  HEAD_REQUESTS.add(request);
+}
+
+/** True when `request` is the GET made of a client's HEAD: it must not count as a download. */
+export function isHeadRequest(request: Request): boolean {
+  return HEAD_REQUESTS.has(request);
+}
+
 /**
  * Header a host sets when it mounts the registry under a prefix (the gateway's `mountSkills` does), so absolute
  * links in documents point back through the mount. Hosts overwrite any value a client sent.

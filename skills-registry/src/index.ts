@@ -10,7 +10,7 @@
  * @module
  */
 import { Router } from "itty-router";
-import type { RegistryContext, RouteRequest } from "./context.ts";
+import { markHeadRequest, type RegistryContext, type RouteRequest } from "./context.ts";
 import { errorResponse, RegistryError } from "./errors.ts";
 import { discoveryIndex, discoverySkillMd, listAuthor, search, whoami } from "./routes/discovery.ts";
 import { addTag, deprecate, listTags, removeTag, unpublish } from "./routes/manage.ts";
@@ -69,7 +69,9 @@ export function createSkillsRegistry(options: SkillsRegistryOptions): SkillsRegi
     async fetch(request, ...rest) {
       // HEAD is GET without a body (discovery RFC asks servers for both); itty matches methods literally.
       if (request.method === "HEAD") {
-        const response = await router.fetch(new Request(request, { method: "GET" }) as RouteRequest, ...rest);
+        const asGet = new Request(request, { method: "GET" });
+        markHeadRequest(asGet);
+        const response = await router.fetch(asGet as RouteRequest, ...rest);
         return new Response(null, { status: response.status, headers: response.headers });
       }
       return router.fetch(request as RouteRequest, ...rest);

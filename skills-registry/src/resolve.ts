@@ -3,10 +3,24 @@
  * @module
  */
 import semver from "semver";
+import { TAG_PATTERN } from "./names.ts";
 
 export interface ResolvableVersion {
   version: string;
   unpublished?: boolean;
+}
+
+/** Comparator operators as people write them; semver itself also reads `>===1` (as `>=1.0.0`). */
+const OPERATORS = new Set(["<", ">", "<=", ">=", "=", "~", "^", "~>"]);
+
+/**
+ * True when `spec` can name a version at all: empty (`latest`), a tag of `tags` or one that could be, an exact
+ * version, or a semver range with well-formed operators. `>===1` is a malformed request, not a missing version.
+ */
+export function isVersionSpec(spec: string, tags: Readonly<Record<string, string>>): boolean {
+  if (spec === "" || tags[spec] !== undefined || TAG_PATTERN.test(spec)) return true;
+  const operators = spec.match(/[<>=~^]+/g) ?? [];
+  return semver.validRange(spec) !== null && operators.every((operator) => OPERATORS.has(operator));
 }
 
 /**

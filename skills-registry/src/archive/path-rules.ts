@@ -31,7 +31,8 @@ const SECRET_FILE =
 export function pathProblem(path: string): string | null {
   if (path.length === 0) return "empty path";
   if (path.length > LIMITS.pathLength) return `path longer than ${LIMITS.pathLength} characters`;
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return "absolute path";
+  // A drive only when a separator or nothing follows: `a:b.md` is a relative name with a forbidden `:` (below).
+  if (path.startsWith("/") || /^[A-Za-z]:(?:[/\\]|$)/.test(path)) return "absolute path";
   if (path.includes("\\")) return "backslash in path (use / separators)";
   if (!SAFE_PATH.test(path)) return 'path must be printable ASCII without \\ ? # [ ] : * " < > |';
   const segments = path.split("/");

@@ -7,6 +7,7 @@
 import { Inflate } from "fflate";
 import { type Problem, ValidationError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
+import { crc32 } from "./crc32.ts";
 import { pathProblem } from "./path-rules.ts";
 
 export interface ZipLimits {
@@ -19,6 +20,7 @@ interface Entry {
   path: string;
   method: number;
   flags: number;
+  crc: number;
   compressedSize: number;
   localHeaderOffset: number;
   isSymlink: boolean;
@@ -44,12 +46,22 @@ function findEndOfCentralDirectory(view: DataView): number {
   for (let offset = view.byteLength - 22; offset >= stop; offset--) {
     if (view.getUint32(offset, true) === EOCD_SIGNATURE) return offset;
   }
-  return fail("archive_invalid", "not a zip archive (no end-of-central-directory record)");
+  return fail("archive_invalid", `not a zip archive (no end-of-central-directory record)${formatHint(view)}`);
+}
+
+/** A hint for the formats people send instead of zip: gzip (`.tar.gz`, `.tgz`) and plain tar. */
+function formatHint(view: DataView): string {
+  const isGzip = view.byteLength >= 2 && view.getUint8(0) === 0x1f && view.getUint8(1) === 0x8b;
+  const isTar =
+    view.byteLength >= 262 &&
+    new TextDecoder().decode(new Uint8Array(view.buffer, view.byteOffset + 257, 5)) === "ustar";
+  if (!isGzip && !isTar) return "";
+  return `; this looks like ${isGzip ? "gzip" : "tar"}: the registry takes zip archives (\`zip -r skill.zip .\`)`;
 }
 
 function readEntries(bytes: Uint8Array, limits: ZipLimits): Entry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 22) fail("archive_invalid", "not a zip archive (too short)");
+  if (bytes.byteLength < 22) fail("archive_invalid", `not a zip archive (too short)${formatHint(view)}`);
   const eocd = findEndOfCentralDirectory(view);
   const count = view.getUint16(eocd + 10, true);
   const directoryOffset = view.getUint32(eocd + 16, true);
@@ -69,10 +81,16 @@ function readEntries(bytes: Uint8Array, limits: ZipLimits): Entry[] {
     const externalAttributes = view.getUint32(offset + 38, true);
     const unixMode = externalAttributes >>> 16;
     const path = decoder.decode(bytes.subarray(offset + 46, offset + 46 + nameLength));
+    // A size or offset of 0xffffffff means "see the zip64 extra field". Zip64 extras on small entries (Python's
+    // force_zip64 writes them) are harmless: the 32-bit fields read here still hold the real values.
+    if ([20, 24, 42].some((field) => view.getUint32(offset + field, true) === 0xffffffff)) {
+      fail("archive_invalid", "zip64 sizes or offsets are not supported", path);
+    }
     entries.push({
       path,
       flags: view.getUint16(offset + 8, true),
       method: view.getUint16(offset + 10, true),
+      crc: view.getUint32(offset + 16, true),
       compressedSize: view.getUint32(offset + 20, true),
       localHeaderOffset: view.getUint32(offset + 42, true),
       // Unix-made entries record the file type in the high 16 bits; a symlink stores its target as data. Like the
@@ -99,13 +117,18 @@ function entryData(bytes: Uint8Array, entry: Entry): Uint8Array {
   return bytes.subarray(start, end);
 }
 
-/** Inflates with a hard cap: throws as soon as the output would exceed `maxBytes`. */
-function inflateCapped(compressed: Uint8Array, maxBytes: number, path: string, code: string): Uint8Array {
+/** Inflates with a hard cap: calls `overflow` (which throws) as soon as the output would exceed `maxBytes`. */
+function inflateCapped(
+  compressed: Uint8Array,
+  maxBytes: number,
+  path: string,
+  overflow: () => never,
+): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const inflater = new Inflate((chunk) => {
     total += chunk.length;
-    if (total > maxBytes) fail(code, `unpacks to more than ${maxBytes} bytes`, path);
+    if (total > maxBytes) overflow();
     chunks.push(chunk);
   });
   // Small input slices bound how much one push can expand before the count above stops it.
@@ -176,16 +199,22 @@ export function readZip(bytes: Uint8Array, limits: ZipLimits = LIMITS): Map<stri
   for (const entry of entries) {
     if (entry.isDirectory) continue;
     const raw = entryData(bytes, entry);
+    const fileTooLarge = () => fail("file_too_large", `larger than ${limits.fileBytes} bytes`, entry.path);
+    // The message names the cap that was passed, not what was left of the total when this file began.
+    const totalTooLarge = () =>
+      fail(
+        "decompression_limit",
+        `all files together unpack to more than ${limits.unpackedBytes} bytes (the total cap), reached at this file`,
+        entry.path,
+      );
     const budget = Math.min(limits.fileBytes, limits.unpackedBytes - unpacked);
-    const code = budget === limits.fileBytes ? "file_too_large" : "decompression_limit";
-    const data = entry.method === 0 ? raw : inflateCapped(raw, budget, entry.path, code);
-    if (data.length > limits.fileBytes) {
-      fail("file_too_large", `larger than ${limits.fileBytes} bytes`, entry.path);
-    }
+    const overflow = budget === limits.fileBytes ? fileTooLarge : totalTooLarge;
+    const data = entry.method === 0 ? raw : inflateCapped(raw, budget, entry.path, overflow);
+    if (data.length > limits.fileBytes) fileTooLarge();
     unpacked += data.length;
-    if (unpacked > limits.unpackedBytes) {
-      fail("decompression_limit", `the skill unpacks to more than ${limits.unpackedBytes} bytes`);
-    }
+    if (unpacked > limits.unpackedBytes) totalTooLarge();
+    // Corruption in transit must not be frozen into an immutable version (the registry re-packs with fresh CRCs).
+    if (crc32(data) !== entry.crc) fail("archive_invalid", `CRC mismatch in ${entry.path}`, entry.path);
     files.set(entry.path, data);
   }
   return files;

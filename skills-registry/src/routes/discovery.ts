@@ -37,8 +37,13 @@ export async function search(request: RouteRequest, context: RegistryContext): P
   return jsonResponse({ results: matches.slice(0, limit), total: matches.length });
 }
 
+/**
+ * One rule for every name: the registry keeps no list of users, so an author without skills and a name no user can
+ * have (`Alice`) both list no skills, as `search?author=` does. (`Alice` answered 404 author_not_found, `zzz` 200.)
+ */
 export async function listAuthor(request: RouteRequest, context: RegistryContext): Promise<Response> {
-  const { author } = skillParams(request);
+  const author = request.params.author ?? "";
+  if (!AUTHOR_PATTERN.test(author)) return jsonResponse({ author, skills: [] });
   return jsonResponse({ author, skills: await summaries(context, author) });
 }
 

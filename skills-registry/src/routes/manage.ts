@@ -13,6 +13,7 @@ import {
 import { jsonResponse, RegistryError } from "../errors.ts";
 import { UNPUBLISH_WINDOW_HOURS } from "../limits.ts";
 import { skillName } from "../names.ts";
+import { CONTROL_CHARACTER } from "../printable.ts";
 import type { VersionRecord } from "../types.ts";
 import { checkTag, checkVersion } from "./publish.ts";
 import { loadExisting } from "./skills.ts";
@@ -23,10 +24,20 @@ export async function listTags(request: RouteRequest, context: RegistryContext):
   return jsonResponse(state.tags);
 }
 
+/** The `:tag` route parameter %-decoded, so a refusal shows `^1` as typed, not `%5E1` as sent. */
+function tagParam(request: RouteRequest): string {
+  const raw = request.params.tag ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // malformed %-escapes: checkTag refuses the raw text
+  }
+}
+
 export async function addTag(request: RouteRequest, context: RegistryContext): Promise<Response> {
   const { author, slug } = skillParams(request);
   await requirePublisher(context, request, author);
-  const tag = request.params.tag ?? "";
+  const tag = tagParam(request);
   checkTag(tag);
   const body = await readJson(request);
   const version = typeof body.version === "string" ? body.version : "";
@@ -48,7 +59,7 @@ export async function addTag(request: RouteRequest, context: RegistryContext): P
 export async function removeTag(request: RouteRequest, context: RegistryContext): Promise<Response> {
   const { author, slug } = skillParams(request);
   await requirePublisher(context, request, author);
-  const tag = request.params.tag ?? "";
+  const tag = tagParam(request);
   if (tag === "latest")
     throw new RegistryError(400, "tag_protected", "`latest` cannot be removed; point it elsewhere");
   const tags = await context.storage.getTags(author, slug);
@@ -67,6 +78,14 @@ export async function deprecate(request: RouteRequest, context: RegistryContext)
   const range = typeof body.range === "string" && body.range !== "" ? body.range : "*";
   if (typeof body.message !== "string" || body.message.length > 1024) {
     throw new RegistryError(400, "message_invalid", "`message` must be a string of at most 1024 characters");
+  }
+  // Printed by `skills info` and `skills install` in other people's terminals, like a description.
+  if (CONTROL_CHARACTER.test(body.message)) {
+    throw new RegistryError(
+      400,
+      "message_invalid",
+      "`message` must not contain control characters (only tab and line feed are allowed)",
+    );
   }
   if (semver.validRange(range) === null)
     throw new RegistryError(400, "range_invalid", `"${range}" is not a semver range`);

@@ -3,7 +3,13 @@
  * or range) and `GET /:author/:slug/-/<slug>-<version>.zip` (the archive, with its integrity in headers).
  * @module
  */
-import { publicBase, type RegistryContext, type RouteRequest, skillParams } from "../context.ts";
+import {
+  isHeadRequest,
+  publicBase,
+  type RegistryContext,
+  type RouteRequest,
+  skillParams,
+} from "../context.ts";
 import {
   archiveFileName,
   loadSkill,
@@ -12,7 +18,7 @@ import {
   versionDocument,
 } from "../documents.ts";
 import { jsonResponse, RegistryError } from "../errors.ts";
-import { resolveSpec } from "../resolve.ts";
+import { isVersionSpec, resolveSpec } from "../resolve.ts";
 import type { VersionRecord } from "../types.ts";
 
 const MUTABLE = { "cache-control": "no-cache" };
@@ -45,6 +51,13 @@ function findVersion(state: SkillState, spec: string): VersionRecord {
     version: v.version,
     unpublished: v.unpublished_at !== undefined,
   }));
+  if (!isVersionSpec(spec, state.tags)) {
+    throw new RegistryError(
+      400,
+      "range_invalid",
+      `"${spec}" is neither a version, a dist-tag nor a semver range (such as ^1.2.0)`,
+    );
+  }
   const version = resolveSpec(spec, state.tags, live);
   const record = state.versions.find((v) => v.version === version);
   if (!record)
@@ -88,8 +101,13 @@ export async function getArchive(request: RouteRequest, context: RegistryContext
   }
   const archive = await context.storage.getArchive(record.blob);
   if (!archive)
-    throw new RegistryError(500, "archive_missing", `the archive of ${author}/${slug}@${version} is missing`);
-  if (request.method === "GET") await context.storage.countDownload(author, slug, version);
+    throw new RegistryError(
+      500,
+      "archive_lost",
+      `the stored archive of ${author}/${slug}@${version} is missing`,
+    );
+  // A HEAD reaches the router as a GET (index.ts): only a real GET counts a download.
+  if (!isHeadRequest(request)) await context.storage.countDownload(author, slug, version);
   const sha512 = record.integrity.slice("sha512-".length);
   return new Response(archive as Uint8Array<ArrayBuffer>, {
     headers: {

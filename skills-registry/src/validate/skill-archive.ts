@@ -21,7 +21,12 @@ export function validateSkillArchive(archive: Uint8Array, slug: string, version:
   const skillMd = files.get("SKILL.md");
   if (!skillMd) {
     const nested = [...files.keys()].find((p) => p.endsWith("/SKILL.md"));
-    const hint = nested ? ` (found ${nested}: SKILL.md must be at the archive root)` : "";
+    const otherCase = [...files.keys()].find((p) => p.toLowerCase() === "skill.md");
+    const hint = otherCase
+      ? ` (found ${otherCase}; the name must be SKILL.md, in capitals)`
+      : nested
+        ? ` (found ${nested}: SKILL.md must be at the archive root)`
+        : "";
     problems.push({ code: "skill_md_missing", message: `SKILL.md is missing${hint}` });
     throw new ValidationError(problems);
   }
@@ -35,12 +40,16 @@ export function validateSkillArchive(archive: Uint8Array, slug: string, version:
   const text = new TextDecoder("utf-8").decode(skillMd);
   const frontmatter = validateSkillMd(text, slug, problems);
   if (frontmatter) {
+    const metadata = frontmatter.data.metadata;
+    const hasVersionKey = typeof metadata === "object" && metadata !== null && "version" in metadata;
     if (frontmatter.version === undefined) {
-      problems.push({
-        code: "version_missing",
-        message: `\`metadata.version\` is missing (expected "${version}")`,
-        path: "SKILL.md",
-      });
+      // Present but not a string (`!!int "1"`) was already reported as version_invalid: one fault, one problem.
+      if (!hasVersionKey)
+        problems.push({
+          code: "version_missing",
+          message: `\`metadata.version\` is missing (expected "${version}")`,
+          path: "SKILL.md",
+        });
     } else if (semver.valid(frontmatter.version) !== frontmatter.version) {
       problems.push({
         code: "version_invalid",

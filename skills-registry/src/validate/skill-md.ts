@@ -7,6 +7,7 @@
 import { parseDocument } from "yaml";
 import type { Problem } from "../errors.ts";
 import { SLUG_PATTERN } from "../names.ts";
+import { firstControlCharacter } from "../printable.ts";
 
 export const ALLOWED_KEYS = [
   "name",
@@ -25,6 +26,17 @@ export interface SkillFrontmatter {
 }
 
 const XML_TAG = /<\/?[A-Za-z][^<>]*>/;
+
+/** Front-matter text is printed in other people's terminals: see printable.ts. */
+function checkControlCharacters(field: string, value: string, problems: Problem[]): void {
+  const found = firstControlCharacter(value);
+  if (found === null) return;
+  problems.push({
+    code: "frontmatter_control_char",
+    message: `\`${field}\` contains the control character ${found}; only tab and line feed are allowed`,
+    path: "SKILL.md",
+  });
+}
 
 /** Splits `---\n<yaml>\n---\n<body>`; returns `null` when there is no properly closed frontmatter block. */
 export function splitFrontmatter(text: string): { yaml: string; body: string } | null {
@@ -63,6 +75,38 @@ function checkText(field: string, value: unknown, max: number, problems: Problem
   return value;
 }
 
+/** Alias expansions allowed while turning the frontmatter into data (the yaml library's default). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The frontmatter as plain data, or `undefined` after pushing a `frontmatter_invalid` problem. Every exception of the
+ * YAML library becomes that problem: an alias bomb (`&a [...]` nested in `*a` lists) makes `toJS` throw "Excessive
+ * alias count", which answered 500 internal_error and reached the CLI as the library's bare message.
+ */
+function parseFrontmatter(yaml: string, problems: Problem[]): unknown {
+  const invalid = (detail: string) => {
+    problems.push({
+      code: "frontmatter_invalid",
+      message: `frontmatter is not valid YAML: ${detail}`,
+      path: "SKILL.md",
+    });
+    return undefined;
+  };
+  try {
+    const document = parseDocument(yaml, { uniqueKeys: true, prettyErrors: false });
+    if (document.errors.length > 0)
+      return invalid(document.errors.map((e) => e.message.split("\n")[0]).join("; "));
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    return invalid(
+      /alias count/i.test(message)
+        ? `too many YAML aliases (at most ${MAX_ALIAS_COUNT} expansions; use plain values)`
+        : message,
+    );
+  }
+}
+
 /**
  * Validates SKILL.md text for the skill `slug`. Pushes every problem found into `problems` and returns what it
  * could read.
@@ -77,17 +121,8 @@ export function validateSkillMd(text: string, slug: string, problems: Problem[])
     });
     return null;
   }
-  const document = parseDocument(parts.yaml, { uniqueKeys: true, prettyErrors: false });
-  if (document.errors.length > 0) {
-    const detail = document.errors.map((e) => e.message.split("\n")[0]).join("; ");
-    problems.push({
-      code: "frontmatter_invalid",
-      message: `frontmatter is not valid YAML: ${detail}`,
-      path: "SKILL.md",
-    });
-    return null;
-  }
-  const data: unknown = document.toJS();
+  const data = parseFrontmatter(parts.yaml, problems);
+  if (data === undefined) return null;
   if (!isRecord(data)) {
     problems.push({
       code: "frontmatter_invalid",
@@ -121,17 +156,27 @@ export function validateSkillMd(text: string, slug: string, problems: Problem[])
       path: "SKILL.md",
     });
   }
+  // `name` needs no control-character check: the slug rule above already refuses anything but a-z 0-9 -.
   const description = checkText("description", data.description, 1024, problems);
-  if (data.compatibility !== undefined) checkText("compatibility", data.compatibility, 500, problems);
+  checkControlCharacters("description", description, problems);
+  if (data.compatibility !== undefined) {
+    checkControlCharacters(
+      "compatibility",
+      checkText("compatibility", data.compatibility, 500, problems),
+      problems,
+    );
+  }
   if (data.license !== undefined && typeof data.license !== "string") {
     problems.push({ code: "license_invalid", message: "`license` must be a string", path: "SKILL.md" });
-  }
+  } else if (typeof data.license === "string") checkControlCharacters("license", data.license, problems);
   if (data["allowed-tools"] !== undefined && typeof data["allowed-tools"] !== "string") {
     problems.push({
       code: "allowed_tools_invalid",
       message: "`allowed-tools` must be a space-separated string",
       path: "SKILL.md",
     });
+  } else if (typeof data["allowed-tools"] === "string") {
+    checkControlCharacters("allowed-tools", data["allowed-tools"], problems);
   }
   let version: string | undefined;
   if (data.metadata !== undefined) {

@@ -24,8 +24,8 @@ async function failure(response: Response, what: string): Promise<CliError> {
     const { error } = JSON.parse(text) as { error: { code: string; message: string; problems?: unknown[] } };
     if (error?.code) {
       const problems = Array.isArray(error.problems)
-        ? (error.problems as Array<{ path?: string; message: string }>)
-            .map((p) => `\n  - ${p.path ? `${p.path}: ` : ""}${p.message}`)
+        ? (error.problems as Array<{ path?: string; message: string; code?: string }>)
+            .map((p) => `\n  - ${p.path ? `${p.path}: ` : ""}${p.message}${p.code ? ` [${p.code}]` : ""}`)
             .join("")
         : "";
       return new CliError(error.code, problems ? `${error.code}:${problems}` : error.message);

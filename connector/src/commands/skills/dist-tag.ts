@@ -14,9 +14,13 @@ export function register(skills: Command): void {
     .action(async (skill: string, tag: string) => {
       const { author, slug, spec } = parseSkillRef(skill);
       if (!spec) throw new CliError("version_required", "name the version: author/slug@1.2.3");
-      const tags = await createRegistryClient().json("PUT", `/${author}/${slug}/-/dist-tags/${tag}`, {
-        version: spec,
-      });
+      const tags = await createRegistryClient().json(
+        "PUT",
+        `/${author}/${slug}/-/dist-tags/${encodeURIComponent(tag)}`,
+        {
+          version: spec,
+        },
+      );
       print(`${tag} → ${spec}; tags: ${JSON.stringify(tags)}`);
     });
   distTag
@@ -24,7 +28,10 @@ export function register(skills: Command): void {
     .description("remove a dist-tag (not latest)")
     .action(async (skill: string, tag: string) => {
       const { author, slug } = parseSkillRef(skill);
-      await createRegistryClient().json("DELETE", `/${author}/${slug}/-/dist-tags/${tag}`);
+      await createRegistryClient().json(
+        "DELETE",
+        `/${author}/${slug}/-/dist-tags/${encodeURIComponent(tag)}`,
+      );
       print(`removed ${tag} from ${author}/${slug}`);
     });
   distTag

@@ -1,9 +1,11 @@
 /**
  * `agent-mesh skills publish [path] [--tag <t>] [--dry-run]`: packs the folder deterministically and uploads it
- * as `<you>/<name>@<metadata.version>`. `--dry-run` only lists what would be packed and its size.
+ * as `<you>/<name>@<metadata.version>`. `--dry-run` lists what would be packed and its size, and applies the
+ * registry's SKILL.md rules and caps, so a skill it passes is one the registry takes.
  * @module
  */
-import { basename, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { writeZip } from "../../../../skills-registry/src/archive/write-zip.ts";
 import type { Problem } from "../../../../skills-registry/src/errors.ts";
@@ -27,16 +29,89 @@ const PROGRESS_THRESHOLD = 256 * 1024;
  * bare 404, `no skill "alice/Other_Bad"`, and --dry-run called the skill publishable.
  */
 export function checkSkillMd(folder: string, skill: SkillFolder): void {
+  checkSkillMdText(folder, new TextDecoder().decode(skill.files.get("SKILL.md")), skill.name ?? "");
+}
+
+function checkSkillMdText(folder: string, text: string, name: string): void {
   const problems: Problem[] = [];
   // The slug is the name itself: the URL is built from it, so the registry's name-equals-slug check holds.
-  validateSkillMd(new TextDecoder().decode(skill.files.get("SKILL.md")), skill.name ?? "", problems);
-  if (problems.length === 0) return;
-  throw new CliError(
+  validateSkillMd(text, name, problems);
+  if (problems.length > 0) throw refusal(`${folder}/SKILL.md`, problems);
+}
+
+/** Every problem on a line of its own, each with its own code, as the registry would name them. */
+function refusal(what: string, problems: Problem[]): CliError {
+  return new CliError(
     "validation_failed",
-    `the registry would refuse ${folder}/SKILL.md; fix it and run the command again:${problems
-      .map((p) => `\n  - ${p.message} [${p.code}]`)
+    `the registry would refuse ${what}; fix it and run the command again:${problems
+      .map((p) => `\n  - ${p.path && p.path !== "SKILL.md" ? `${p.path}: ` : ""}${p.message} [${p.code}]`)
       .join("")}`,
   );
+}
+
+/**
+ * Reads the folder. `readSkillFolder` turns the frontmatter into data with the YAML library itself, so a document
+ * the library refuses to expand (an alias bomb) threw the library's bare message; the registry's own check then
+ * names the problem with its code (`frontmatter_invalid`).
+ */
+async function readFolder(folder: string): Promise<SkillFolder> {
+  try {
+    return await readSkillFolder(folder);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const text = await readFile(join(folder, "SKILL.md"), "utf8").catch(() => null);
+    if (text !== null) checkSkillMdText(folder, text, "");
+    throw error;
+  }
+}
+
+/** The registry's caps (skills-registry/src/limits.ts) applied to what would be packed, with its codes. */
+export function capProblems(files: Map<string, Uint8Array>, archiveBytes: number): Problem[] {
+  const problems: Problem[] = [];
+  if (files.size > LIMITS.fileCount) {
+    problems.push({ code: "too_many_files", message: `more than ${LIMITS.fileCount} files (${files.size})` });
+  }
+  let unpacked = 0;
+  for (const [path, data] of files) {
+    unpacked += data.length;
+    const cap = path === "SKILL.md" ? LIMITS.skillMdBytes : LIMITS.fileBytes;
+    if (data.length > cap) {
+      problems.push({
+        code: "file_too_large",
+        message: `larger than ${cap} bytes (${formatBytes(cap)})`,
+        path,
+      });
+    }
+  }
+  if (unpacked > LIMITS.unpackedBytes) {
+    problems.push({
+      code: "decompression_limit",
+      message: `all files together are more than ${LIMITS.unpackedBytes} bytes (${formatBytes(LIMITS.unpackedBytes)})`,
+    });
+  }
+  if (archiveBytes > LIMITS.archiveBytes) {
+    problems.push({
+      code: "archive_too_large",
+      message: `the archive is larger than ${LIMITS.archiveBytes} bytes (${formatBytes(LIMITS.archiveBytes)})`,
+    });
+  }
+  return problems;
+}
+
+/** Skips that are a surprise: names the registry refuses (`a:b.md`, `résumé.md`), not `.git` or secrets. */
+function refusedNames(skipped: SkillFolder["skipped"]): string[] {
+  return skipped.filter(({ reason }) => !reason.endsWith("never packed")).map(({ path }) => path);
+}
+
+/** The user name a publish would go under, for --dry-run; a placeholder when the registry does not answer soon. */
+async function publisherName(): Promise<string | null> {
+  try {
+    const whoami = createRegistryClient().json<{ user: string }>("GET", "/-/whoami");
+    const timeout = new Promise<null>((resolveLater) => setTimeout(resolveLater, 3000, null).unref());
+    return (await Promise.race([whoami, timeout]))?.user ?? null;
+  } catch {
+    return null; // not logged in, or the gateway is unreachable: a dry run works offline
+  }
 }
 
 export function register(skills: Command): void {
@@ -47,7 +122,7 @@ export function register(skills: Command): void {
     .option("--dry-run", "list what would be packed and its size, upload nothing")
     .action(async (path: string | undefined, options: { tag?: string; dryRun?: boolean }) => {
       const folder = resolve(path ?? ".");
-      const skill = await readSkillFolder(folder);
+      const skill = await readFolder(folder);
       checkSkillMd(folder, skill); // also the name: missing (name_missing) or not a slug (name_invalid)
       if (!skill.version) {
         throw new CliError(
@@ -67,17 +142,20 @@ export function register(skills: Command): void {
       print(
         `${skill.files.size} files, ${formatBytes(unpacked)} unpacked, ${formatBytes(archive.length)} archive`,
       );
-      if (
-        archive.length > LIMITS.archiveBytes ||
-        unpacked > LIMITS.unpackedBytes ||
-        skill.files.size > LIMITS.fileCount
-      ) {
-        throw new CliError(
-          "skill_too_large",
-          `over the registry's caps (${LIMITS.fileCount} files, ${formatBytes(LIMITS.unpackedBytes)} unpacked, ${formatBytes(LIMITS.archiveBytes)} archive)`,
+      const refused = refusedNames(skill.skipped);
+      if (refused.length > 0) {
+        print(
+          `warning: ${refused.length} ${refused.length === 1 ? "file was" : "files were"} left out because the registry refuses ${refused.length === 1 ? "its name" : "their names"}: ${refused.join(", ")}`,
         );
       }
-      if (options.dryRun) return print(`dry run: would publish ${skill.name}@${skill.version}`);
+      const problems = capProblems(skill.files, archive.length);
+      if (problems.length > 0) throw refusal(folder, problems);
+      if (options.dryRun) {
+        const author = await publisherName();
+        const where = author ? `${author}/` : "";
+        const note = author ? "" : " (under your user name; the registry did not say which)";
+        return print(`dry run: would publish ${where}${skill.name}@${skill.version}${note}`);
+      }
       const client = createRegistryClient();
       const me = await client.json<{ user: string }>("GET", "/-/whoami");
       const query = options.tag ? `?tag=${encodeURIComponent(options.tag)}` : "";

@@ -7,7 +7,8 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseDocument } from "yaml";
 import { pathProblem } from "../../../../skills-registry/src/archive/path-rules.ts";
-import { splitFrontmatter } from "../../../../skills-registry/src/validate/skill-md.ts";
+import type { Problem } from "../../../../skills-registry/src/errors.ts";
+import { splitFrontmatter, validateSkillMd } from "../../../../skills-registry/src/validate/skill-md.ts";
 import { CliError } from "../../cli/errors.ts";
 
 export interface SkillFolder {
@@ -63,6 +64,15 @@ export function skillMdMissing(root: string): CliError {
 
 export function readFrontmatter(text: string): Record<string, unknown> {
   const parts = splitFrontmatter(text);
-  const data: unknown = parts ? parseDocument(parts.yaml).toJS() : null;
+  let data: unknown = null;
+  try {
+    data = parts ? parseDocument(parts.yaml).toJS() : null;
+  } catch (error) {
+    // The YAML library refuses some documents outright (an alias bomb): say it as the registry would, with its code.
+    const problems: Problem[] = [];
+    validateSkillMd(text, "", problems);
+    const invalid = problems.find((problem) => problem.code === "frontmatter_invalid");
+    throw new CliError("frontmatter_invalid", `SKILL.md: ${invalid?.message ?? (error as Error).message}`);
+  }
   return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
 }
