@@ -1,10 +1,15 @@
 /**
  * Prints an agent's stream for a person: text as it arrives, thinking dimmed (or hidden), tool calls as one
  * compact line each (`⏺ Bash(ls -la)` / `  ⎿ 12 lines`), status notices dimmed, attachments listed at the end.
+ *
+ * All of it is the agent's (another person's) text. Status, tool and attachment lines always show control
+ * characters instead of obeying them (`printableLine`); the reply and thinking text do so only when stdout is a
+ * terminal, so `agent-mesh call ... > out.txt` keeps the reply byte for byte (docs/cli.md, "Text from others").
  * @module
  */
 import type { ChunkEvent, DoneEvent } from "./message-stream.ts";
 import { dim } from "./output.ts";
+import { printableFor, printableLine } from "./terminal-text.ts";
 
 export interface RenderOptions {
   thinking: boolean;
@@ -21,29 +26,35 @@ export class StreamRenderer {
   }
 
   chunk(chunk: ChunkEvent): void {
+    const text = printableFor(process.stdout, chunk.delta);
     switch (chunk.kind) {
       case "thinking":
         if (!this.#options.thinking) return;
         this.#switchTo("thinking");
-        return this.#write(dim(chunk.delta), chunk.delta);
+        return this.#write(dim(text), text);
       case "tool_start":
-        return this.#line(`⏺ ${toolStart(chunk.delta)}`);
+        return this.#line(`⏺ ${printableLine(toolStart(chunk.delta))}`);
       case "tool_result":
-        return this.#line(dim(`  ⎿ ${toolResult(chunk.delta)}`));
+        return this.#line(dim(`  ⎿ ${printableLine(toolResult(chunk.delta))}`));
       case "status":
-        return this.#line(dim(`· ${chunk.delta}`));
+        return this.#line(dim(`· ${printableLine(chunk.delta)}`));
       default:
         this.#switchTo("text");
-        return this.#write(chunk.delta, chunk.delta);
+        return this.#write(text, text);
     }
   }
 
   /** Ends the output: a final newline, then the attachments. */
   done(done: DoneEvent, streamedText: boolean): void {
-    if (!streamedText && done.result) this.#write(done.result, done.result);
+    if (!streamedText && done.result) {
+      const result = printableFor(process.stdout, done.result);
+      this.#write(result, result);
+    }
     this.finish();
     for (const file of done.attachments)
-      process.stdout.write(`${dim(`attachment: ${file.name} (${file.size} bytes) ${file.url}`)}\n`);
+      process.stdout.write(
+        `${dim(`attachment: ${printableLine(file.name)} (${file.size} bytes) ${file.url}`)}\n`,
+      );
   }
 
   finish(): void {

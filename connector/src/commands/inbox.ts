@@ -5,6 +5,9 @@
  * answers an ask (the asker's waiting call returns it; the gateway acknowledges the ask with it, and a task's ask
  * completes the task); `--ack <id>...` removes messages for good; `--send "..."` leaves a message in any agent's
  * inbox you may call, as yourself or, with `--as`, as one of your agents.
+ *
+ * Messages and sender names are other people's text: printed for a person, their control characters are shown,
+ * not obeyed (`printable`); `--json` prints them exactly.
  */
 import type { Command } from "commander";
 import type { InboxMessageView as InboxMessage } from "../../../gateway/src/domain/inbox.ts";
@@ -14,6 +17,7 @@ import { CliError } from "../cli/errors.ts";
 import { type GatewayApi, segment } from "../cli/gateway-api.ts";
 import { dim, printJson, printTable } from "../cli/output.ts";
 import { messageText } from "../cli/stdin-text.ts";
+import { printable, printableLine } from "../cli/terminal-text.ts";
 import { listAgents } from "./agents/agent-view.ts";
 
 interface Options {
@@ -79,8 +83,15 @@ async function reply(api: GatewayApi, ref: string, id: string, options: Options)
   const example = `echo yes | agent-mesh inbox ${ref} --reply ${id}`;
   const text = await messageText(options.message, "--message", example);
   const path = `/v1/agents/${segment(ref)}/inbox/${segment(id)}/reply`;
-  const sent = await api.json<InboxMessage>("POST", path, { body: { message: text } });
+  const sent = await api.json<InboxMessage & { delivered?: boolean; reason?: string }>("POST", path, {
+    body: { message: text },
+  });
   if (options.json) printJson(sent);
+  // Recorded, but nobody receives it: the asker stopped waiting and has no inbox (the gateway says who).
+  else if (sent.delivered === false)
+    process.stdout.write(
+      `replied to ${id}, but ${printableLine(sent.reason ?? "nobody receives the reply; it was not delivered.")}\n`,
+    );
   else
     process.stdout.write(
       `replied to ${id}${sent.task_id ? `: task ${sent.task_id} completed with it` : ""}\n`,
@@ -161,7 +172,7 @@ async function overview(api: GatewayApi, options: Options): Promise<void> {
       look.agent,
       String(look.unread),
       look.oldest
-        ? `${look.oldest.kind} from ${senderName(look.oldest.from)}, ${look.oldest.created_at}`
+        ? `${look.oldest.kind} from ${printableLine(senderName(look.oldest.from))}, ${look.oldest.created_at}`
         : "-",
     ]),
     "No unread messages in your agents' inboxes.",
@@ -170,7 +181,7 @@ async function overview(api: GatewayApi, options: Options): Promise<void> {
 
 /** One message as a person reads it: what and from whom, then its text, indented. */
 function describe(message: InboxMessage): string {
-  const sender = senderName(message.from);
+  const sender = printableLine(senderName(message.from));
   // A task's ask: the reply is the task's result.
   const about = message.in_reply_to
     ? ` to ${message.in_reply_to}`
@@ -179,7 +190,8 @@ function describe(message: InboxMessage): string {
       : "";
   const again = message.deliveries > 1 ? `, delivered ${message.deliveries} times` : "";
   const head = `${message.kind}${about} ${message.id} from ${sender}, ${message.created_at}${again}`;
-  const body = message.text
+  // Shown, not obeyed: `ESC [2K` with a carriage return would erase the indent and write a line of its own.
+  const body = printable(message.text)
     .split("\n")
     .map((line) => `  ${line}`)
     .join("\n");

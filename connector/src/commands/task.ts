@@ -12,6 +12,7 @@ import type { GatewayApi } from "../cli/gateway-api.ts";
 import { segment } from "../cli/gateway-api.ts";
 import { dim, printJson } from "../cli/output.ts";
 import { messageText } from "../cli/stdin-text.ts";
+import { printableFor, printableLine } from "../cli/terminal-text.ts";
 
 export interface TaskView {
   id: string;
@@ -132,7 +133,8 @@ async function reply(api: GatewayApi, task: TaskView, given: string): Promise<Ta
   return next;
 }
 
-const askedFor = (prompt: PermissionPrompt): string => prompt.summary ?? prompt.tool;
+// The agent's words, shown and not obeyed (terminal-text.ts), as is everything of the agent's printed below.
+const askedFor = (prompt: PermissionPrompt): string => printableLine(prompt.summary ?? prompt.tool);
 
 function printTask(task: TaskView): void {
   process.stderr.write(dim(`task ${task.id}: ${task.status}\n`, process.stderr));
@@ -146,12 +148,16 @@ function printTask(task: TaskView): void {
     process.stderr.write(`Answer with: agent-mesh task ${task.id} --allow (or --deny)\n`);
     return;
   }
-  if (task.result !== undefined)
-    process.stdout.write(task.result.endsWith("\n") ? task.result : `${task.result}\n`);
+  if (task.result !== undefined) {
+    // The agent's reply: exact into a pipe or file, its control characters shown, not obeyed, on a terminal.
+    const result = printableFor(process.stdout, task.result);
+    process.stdout.write(result.endsWith("\n") ? result : `${result}\n`);
+  }
   if (task.status === "input-required")
     process.stderr.write(`Answer with: agent-mesh task ${task.id} --reply "..."\n`);
-  if (task.error) process.stdout.write(`error: ${task.error.message} [${task.error.code}]\n`);
+  if (task.error)
+    process.stdout.write(`error: ${printableLine(task.error.message)} [${printableLine(task.error.code)}]\n`);
   for (const file of task.attachments)
-    process.stdout.write(`attachment: ${file.name} (${file.size} bytes) ${file.url}\n`);
+    process.stdout.write(`attachment: ${printableLine(file.name)} (${file.size} bytes) ${file.url}\n`);
   if (!TERMINAL.has(task.status)) process.stdout.write(`${task.status}\n`);
 }

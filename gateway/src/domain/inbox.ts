@@ -20,10 +20,13 @@ import { timeOrderedId } from "../util/ids.ts";
 import type { AgentRecord } from "./agents.ts";
 import { isShareUser } from "./caller.ts";
 import { createInboxIndex } from "./inbox-index.ts";
+import { checkInboxText } from "./inbox-text.ts";
+import { senderName } from "./sender-name.ts";
 import { assertStoreRoom } from "./store-room.ts";
 
 /** Documented caps: one message, and how many unacknowledged messages an inbox holds. */
 export const INBOX_LIMITS = {
+  /** UTF-16 code units (JavaScript string length), not bytes: 65,536 `a`s, `é`s alike; an emoji counts 2. */
   messageChars: 64 * 1024,
   unread: 10_000,
   /** An unanswered ask is forgotten after this long. */
@@ -90,7 +93,15 @@ interface AskRecord {
   to_agent_id: string;
   task_id?: string;
   reply?: InboxMessage;
+  /** Set when the asker's wait ended without a reply (timeout, or the caller left). */
+  gave_up?: boolean;
 }
+
+/**
+ * A reply as its writer is told about it: `delivered: false` (with `reason`) when nobody can receive it, an ask
+ * whose asker stopped waiting and has no inbox (a person's token, a share link).
+ */
+export type ReplyOutcome = InboxMessage & { delivered: boolean; reason?: string };
 
 export interface InboxHooks {
   /**
@@ -125,14 +136,8 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
       task?: { id: string; askId: string };
     },
   ): Promise<InboxMessage> {
-    // A task's ask carries the task's message, which passed the task's own limit when it was accepted.
-    if (!input.task && input.text.length > INBOX_LIMITS.messageChars) {
-      throw new ApiError(
-        413,
-        "message_too_large",
-        `An inbox message holds at most ${INBOX_LIMITS.messageChars} characters; send a file link for more.`,
-      );
-    }
+    // A task's ask carries the task's message, which passed the task's own checks when it was accepted.
+    if (!input.task) checkInboxText(input.text, INBOX_LIMITS.messageChars);
     assertStoreRoom(store);
     const unread = await store.increment(`inbox-unread:${to.id}`);
     if (unread > INBOX_LIMITS.unread) {
@@ -257,7 +262,8 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     from: Sender,
     askId: string,
     text: string,
-  ): Promise<InboxMessage> {
+  ): Promise<ReplyOutcome> {
+    checkInboxText(text, INBOX_LIMITS.messageChars);
     const match = MESSAGE_ID.exec(askId);
     const notFound = () =>
       new ApiError(404, "ask_not_found", `No ask ${askId} addressed to ${replier.name} is waiting.`);
@@ -278,6 +284,7 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     });
     const askKey = `ask:${match[1]}`;
     const asked = await store.get<AskRecord>(askKey);
+    if (!asked) await refuseReplyToMessage(replier, askId);
     if (!asked || asked.to_agent_id !== replier.id) throw notFound();
     if (asked.reply) throw new ApiError(409, "already_replied", `Ask ${askId} was already answered.`);
     if (asked.task_id) {
@@ -305,7 +312,24 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
     // Answered is handled: the ask leaves the replier's inbox with its reply (handed out again, it could only be
     // refused as already_replied).
     await ack(replier.id, [askId]);
-    return ask.reply;
+    // Nobody receives it: the asker's wait ended, and a person's token or a share link has no inbox to hold it.
+    if (ask.gave_up && !ask.from.agent_id && !ask.task_id) {
+      const reason = `the asker (${senderName(ask.from)}) stopped waiting and has no inbox; your reply was not delivered.`;
+      return extended(ask.reply, { delivered: false, reason });
+    }
+    return extended(ask.reply, { delivered: true });
+  }
+
+  /** A reply to a plain message of this inbox (not an ask) is told so, rather than "no ask is waiting". */
+  async function refuseReplyToMessage(replier: AgentRecord, id: string): Promise<void> {
+    const key = keyOf(replier.id, id);
+    const message = key ? await store.get<InboxMessage>(key) : null;
+    if (message && message.kind !== "ask")
+      throw new ApiError(
+        404,
+        "ask_not_found",
+        `${id} is a ${message.kind}, not an ask; only asks take a reply. Send ${senderName(message.from)} a message instead.`,
+      );
   }
 
   /** Which of these messages of the agent's inbox are still unacknowledged (the others were, or were never sent). */
@@ -335,6 +359,17 @@ export function createInboxService(store: SessionStore, hooks?: InboxHooks) {
         return ask.reply;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
+    }
+    // The wait is over: marked, so a later reply is told nobody received it. One compare-and-set step with the
+    // reply's, so a reply written meanwhile is handed over here instead.
+    const { value: ended } = await store.update<AskRecord>(`ask:${match[1]}`, (current) =>
+      current === null || current.reply
+        ? undefined
+        : { value: extended(current, { gave_up: true }), ttl: INBOX_LIMITS.askTtlSeconds },
+    );
+    if (ended?.reply) {
+      if (ended.from.agent_id) await ack(ended.from.agent_id, [ended.reply.id]);
+      return ended.reply;
     }
     return null;
   }

@@ -46,7 +46,8 @@ export const DOOR_PATHS = {
                 rate_limit: {
                   type: "integer",
                   minimum: 1,
-                  description: "requests per minute, lower than the gateway's",
+                  description:
+                    "requests per minute, at most the gateway's share limit (AGENT_MESH_SHARE_RATE_LIMIT, 60 per 60 s by default; a higher value is refused with 400 invalid_request)",
                 },
                 sessions: {
                   type: "boolean",
@@ -66,7 +67,8 @@ export const DOOR_PATHS = {
   "/v1/shares/{id}": {
     parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
     delete: {
-      description: "Revokes a share link at once, on every door.",
+      description:
+        "Revokes a share link at once, on every door. Revoking a revoked link again is no error; `already_revoked` says so.",
       responses: { "200": obj("The revoked share"), "404": err("share_not_found") },
     },
   },

@@ -66,7 +66,8 @@ function onlyAction(action: string): MiddlewareHandler<GatewayEnv> {
 }
 
 export const inboxRoutes = new Hono<GatewayEnv>()
-  .post("/v1/agents/:ref/inbox", requireAuth("call"), async (c) => {
+  // Every door that puts work on an agent counts against the token's rate limit, the inbox and asks included.
+  .post("/v1/agents/:ref/inbox", requireAuth("call", { rateLimited: true }), async (c) => {
     const { agents, inbox } = c.get("services");
     const to = await agents.resolve(c.get("caller"), c.req.param("ref"));
     const { message } = await readJson(c, SendBody);
@@ -129,7 +130,7 @@ export const inboxRoutes = new Hono<GatewayEnv>()
     const from = { user: c.get("caller").user, agent_id: agent.id, agent_name: agent.name };
     return c.json(await c.get("services").inbox.reply(agent, from, c.req.param("message_id"), message), 201);
   })
-  .post("/v1/agents/:ref/asks", requireAuth("call"), async (c) => {
+  .post("/v1/agents/:ref/asks", requireAuth("call", { rateLimited: true }), async (c) => {
     const { agents, inbox } = c.get("services");
     const to = await agents.resolve(c.get("caller"), c.req.param("ref"));
     const input = await readJson(c, AskBody);

@@ -6,7 +6,7 @@ export const INBOX_PATHS = {
     parameters: [refParam],
     post: {
       description:
-        "Leave a message in the agent's inbox (anyone who may call it). The sender is taken from the credential; `X-Agent-Mesh-As: <your agent>` sends as one of your agents.",
+        "Leave a message in the agent's inbox (anyone who may call it). The sender is taken from the credential; `X-Agent-Mesh-As: <your agent>` sends as one of your agents. Counts against the token's rate limit. The message is not blank, at most 65,536 characters (UTF-16 code units, not bytes) and well-formed Unicode (no lone surrogates).",
       requestBody: json({
         type: "object",
         required: ["message"],
@@ -14,9 +14,10 @@ export const INBOX_PATHS = {
       }),
       responses: {
         "201": ok("Stored", ref("InboxMessage")),
+        "400": errorResponse("invalid_request"),
         "403": errorResponse("not_your_agent"),
         "413": errorResponse("message_too_large"),
-        "429": errorResponse("inbox_full"),
+        "429": errorResponse("inbox_full, rate_limited (with Retry-After)"),
         "507": errorResponse("store_full"),
       },
     },
@@ -63,14 +64,15 @@ export const INBOX_PATHS = {
     parameters: [refParam, { name: "message_id", in: "path", required: true, schema: { type: "string" } }],
     post: {
       description:
-        "Answer an ask addressed to this agent; the asker's waiting call returns the reply. The reply to an ask with task_id is that task's result.",
+        "Answer an ask addressed to this agent; the asker's waiting call returns the reply. The reply to an ask with task_id is that task's result. The answer adds `delivered`: false (with `reason`) when nobody can receive the reply: the asker stopped waiting and has no inbox (a person's token, a share link). A reply to a plain message (not an ask) is refused with ask_not_found, saying so.",
       requestBody: json({
         type: "object",
         required: ["message"],
         properties: { message: { type: "string" } },
       }),
       responses: {
-        "201": ok("The reply", ref("InboxMessage")),
+        "201": ok("The reply, with `delivered` (boolean) and, when false, `reason`", ref("InboxMessage")),
+        "400": errorResponse("invalid_request"),
         "404": errorResponse("ask_not_found"),
         "409": errorResponse("already_replied | task_taken"),
       },
@@ -79,7 +81,8 @@ export const INBOX_PATHS = {
   "/v1/agents/{ref}/asks": {
     parameters: [refParam],
     post: {
-      description: "Put an ask in the agent's inbox and wait for its reply.",
+      description:
+        "Put an ask in the agent's inbox and wait for its reply. Counts against the token's rate limit.",
       requestBody: json({
         type: "object",
         required: ["message"],
@@ -87,6 +90,7 @@ export const INBOX_PATHS = {
       }),
       responses: {
         "200": ok("The reply", { type: "object" }),
+        "429": errorResponse("inbox_full, rate_limited (with Retry-After)"),
         "504": errorResponse("ask_timeout"),
       },
     },

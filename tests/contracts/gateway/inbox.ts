@@ -117,6 +117,77 @@ export function inboxContract(ctx: () => GatewayContext): void {
       ]);
     });
 
+    it("counts inbox sends and asks against the token's rate limit, as messages, MCP and A2A are", async () => {
+      const { bob, dev } = await setup("inbox-rate");
+      // Spend bob's budget (600 a minute by default) on the inbox door alone: sends to an agent nobody can see
+      // are counted before they are refused, and store nothing.
+      let spent = 0;
+      let refused = 0;
+      while (refused === 0 && spent < 1000) {
+        const batch = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            bob.api.post("/v1/agents/no-such-agent-here/inbox", { message: "x" }),
+          ),
+        );
+        spent += batch.length;
+        refused = batch.filter((res) => res.status === 429).length;
+      }
+      expect(refused, `no 429 after ${spent} inbox sends`).toBeGreaterThan(0);
+      for (const path of [`/v1/agents/${dev.name}/inbox`, `/v1/agents/${dev.name}/asks`]) {
+        const res = await bob.api.post(path, { message: "one more", timeout_seconds: 1 });
+        expect([res.status, res.body.error?.code], path).toEqual([429, "rate_limited"]);
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      }
+      // One budget across doors: the messages door is refused too.
+      const message = await bob.api.post(`/v1/agents/${dev.name}/messages`, { message: "hi", async: true });
+      expect(message.status).toBe(429);
+    });
+
+    it("tells a replier when nobody receives the reply, and refuses replies to messages, blank and ill-formed text", async () => {
+      const { alice, bob, dev } = await setup("inbox-undelivered");
+      // Bob asks as himself (no inbox of his own) and gives up after a second.
+      const gaveUp = await bob.api.post(`/v1/agents/${dev.name}/asks`, {
+        message: "quick q",
+        timeout_seconds: 1,
+      });
+      expect(gaveUp.body.error.code).toBe("ask_timeout");
+      const [ask] = (await alice.api.get(`/v1/agents/${dev.name}/inbox?peek=true`)).body.messages;
+      const late = await alice.api.post(`/v1/agents/${dev.name}/inbox/${ask.id}/reply`, {
+        message: "too late",
+      });
+      expect(late.status).toBe(201);
+      expect(late.body).toMatchObject({ kind: "reply", in_reply_to: ask.id, delivered: false });
+      expect(late.body.reason).toContain("stopped waiting and has no inbox; your reply was not delivered");
+      // A reply to an ask whose asker still waits is delivered.
+      const waiting = bob.api.post(`/v1/agents/${dev.name}/asks`, {
+        message: "still here",
+        timeout_seconds: 10,
+      });
+      const [second] = (await alice.api.get(`/v1/agents/${dev.name}/inbox?wait=5`)).body.messages;
+      const onTime = await alice.api.post(`/v1/agents/${dev.name}/inbox/${second.id}/reply`, {
+        message: "ok",
+      });
+      expect([onTime.status, onTime.body.delivered]).toEqual([201, true]);
+      expect((await waiting).body.reply.text).toBe("ok");
+
+      const plain = await bob.api.post(`/v1/agents/${dev.name}/inbox`, { message: "fyi" });
+      const toMessage = await alice.api.post(`/v1/agents/${dev.name}/inbox/${plain.body.id}/reply`, {
+        message: "thanks",
+      });
+      expect([toMessage.status, toMessage.body.error.code]).toEqual([404, "ask_not_found"]);
+      expect(toMessage.body.error.message).toContain("is a message, not an ask");
+      for (const text of ["   ", "\n\t", "a\ud800b", "\udc00"]) {
+        const sent = await bob.api.post(`/v1/agents/${dev.name}/inbox`, { message: text });
+        expect([sent.status, sent.body.error?.code], JSON.stringify(text)).toEqual([400, "invalid_request"]);
+      }
+      const blankReply = await alice.api.post(`/v1/agents/${dev.name}/inbox/${plain.body.id}/reply`, {
+        message: " ",
+      });
+      expect(blankReply.status).toBe(400);
+      // A surrogate pair (an emoji) is text like any other.
+      expect((await bob.api.post(`/v1/agents/${dev.name}/inbox`, { message: "\u{1F600}" })).status).toBe(201);
+    });
+
     it("shows an agent with an interactive session as online in interactive mode", async () => {
       const { alice, dev } = await setup("inbox-presence");
       const before = await alice.api.get(`/v1/agents/${dev.name}`);

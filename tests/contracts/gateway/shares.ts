@@ -57,6 +57,27 @@ export function sharesContract(ctx: () => GatewayContext): void {
       }
     });
 
+    it("refuse a rate limit above the gateway's, a body that is not an object, and say when a link was already revoked", async () => {
+      const { owner, agent, live, share } = await setup("share-limits");
+      try {
+        const tooFast = await owner.api.post(`/v1/agents/${agent.name}/shares`, { rate_limit: 100_000 });
+        expect([tooFast.status, tooFast.body.error.code]).toEqual([400, "invalid_request"]);
+        // The gateway's share limit here is the default, 60 per 60 s: the message names it.
+        expect(tooFast.body.error.message).toContain("at most 60 requests per minute");
+        const atLimit = await owner.api.post(`/v1/agents/${agent.name}/shares`, { rate_limit: 60 });
+        expect([atLimit.status, atLimit.body.rate_limit]).toEqual([201, 60]);
+        const array = await owner.api.post(`/v1/agents/${agent.name}/shares`, []);
+        expect([array.status, array.body.error?.code]).toEqual([400, "invalid_request"]);
+        const first = await owner.api.call("DELETE", `/v1/shares/${share.id}`);
+        expect(first.body).toMatchObject({ status: "revoked", already_revoked: false });
+        const again = await owner.api.call("DELETE", `/v1/shares/${share.id}`);
+        expect(again.body).toMatchObject({ status: "revoked", already_revoked: true });
+        expect(again.body.revoked_at).toBe(first.body.revoked_at);
+      } finally {
+        live.stop();
+      }
+    });
+
     it("teach a model with Markdown, and answer JSON and SSE messages with the /v1 bodies", async () => {
       const { owner, agent, live, share } = await setup("share-call");
       try {

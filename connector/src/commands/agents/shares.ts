@@ -9,6 +9,7 @@ import { agentRef, userContext } from "../../cli/context.ts";
 import { CliError } from "../../cli/errors.ts";
 import { segment } from "../../cli/gateway-api.ts";
 import { printJson, printTable } from "../../cli/output.ts";
+import { printableLine } from "../../cli/terminal-text.ts";
 
 interface ShareView {
   id: string;
@@ -20,6 +21,8 @@ interface ShareView {
   rate_limit?: number;
   sessions?: boolean;
   status: "active" | "expired" | "revoked";
+  /** On revoking: whether it was revoked before. */
+  already_revoked?: boolean;
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -38,7 +41,10 @@ export function register(agents: Command): void {
     .description("make a share link that calls this agent (and nothing else); prints its URL once")
     .option("--label <text>", "what the link is for, shown when listing")
     .option("--expires-in <time>", "lifetime: seconds, or 90m, 12h, 7d (default 7d, at most 90d)")
-    .option("--rate-limit <n>", "requests per minute this link may take (lowers the gateway's share limit)")
+    .option(
+      "--rate-limit <n>",
+      "requests per minute this link may take: at most the gateway's share limit (60 by default), which it lowers",
+    )
     .option(
       "--sessions",
       "also reach the agent while a person's interactive session serves it (asked in its inbox)",
@@ -83,7 +89,8 @@ Examples:
         process.stdout.write(`${share.url}\n`);
         process.stderr.write(
           `Anyone with this link can call ${share.agent_name} until ${share.expires_at}` +
-            `${share.rate_limit ? `, ${share.rate_limit} requests a minute` : ""}` +
+            // The gateway refuses a link limit above its own, so the one stored is the one in force.
+            `${share.rate_limit ? `, ${share.rate_limit} requests a minute` : ", within the gateway's rate limit for links"}` +
             `${share.sessions ? ", also while a person's session serves it (in its inbox)" : ""}. ` +
             `It is shown only now; revoke it with \`agent-mesh agents unshare ${share.id}\`.\n`,
         );
@@ -108,9 +115,9 @@ Examples:
           s.id,
           s.status,
           s.expires_at,
-          s.rate_limit ? `${s.rate_limit}/min` : "-",
+          s.rate_limit ? `${s.rate_limit}/min` : "gateway's",
           s.sessions ? "yes" : "no",
-          s.label,
+          printableLine(s.label),
         ]),
         `No share links: make one with \`agent-mesh agents share ${ref}\`.`,
       );
@@ -125,6 +132,10 @@ Examples:
       const { api } = userContext();
       const share = await api.json<ShareView>("DELETE", `/v1/shares/${segment(id)}`);
       if (options.json) return printJson(share);
-      process.stdout.write(`Revoked share link ${share.id}.\n`);
+      process.stdout.write(
+        share.already_revoked
+          ? `Share link ${share.id} was already revoked (${share.revoked_at}).\n`
+          : `Revoked share link ${share.id}.\n`,
+      );
     });
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { printableLine } from "../../cli/terminal-text.ts";
 import { createRegistryClient, printJson } from "./api.ts";
 import { printSummaries, type Summary } from "./summaries.ts";
 
@@ -20,6 +21,16 @@ export function register(skills: Command): void {
         `/-/search?${params}`,
       );
       if (options.json) printJson(results);
-      else printSummaries(results);
+      // Names and descriptions are other people's text: no control character of theirs reaches the terminal.
+      else
+        printSummaries(
+          results.map((row) => ({
+            name: printableLine(row.name),
+            version: printableLine(row.version),
+            description: printableLine(row.description),
+            downloads: row.downloads,
+            deprecated: row.deprecated === undefined ? undefined : printableLine(row.deprecated),
+          })),
+        );
     });
 }
