@@ -207,7 +207,9 @@ describe("agents and discover", () => {
     // A link that also reaches the agent's interactive sessions says so when made and when listed.
     const reaching = await runCli(["agents", "share", "reviewer", "--sessions", "--label", "team"], { home });
     expect(reaching.stderr).toContain("also while a person's session serves it");
-    expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(/active\s+\S+\s+gateway's\s+yes\s+team/);
+    expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(
+      /active\s+\S+\s+gateway's\s+yes\s+team/,
+    );
     expect(await cliOk(["agents", "unshare", link.id], { home })).toContain(`Revoked share link ${link.id}`);
     expect((await fetch(url)).status).toBe(410);
     expect(await cliOk(["agents", "shares", "reviewer"], { home })).toMatch(/revoked/);
