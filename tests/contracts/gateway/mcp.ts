@@ -188,6 +188,32 @@ export function mcpContract(ctx: () => GatewayContext): void {
       }
     });
 
+    it("tells a session's model when its reply reaches no one (the asker stopped waiting and has no inbox)", async () => {
+      const { url, user, auth } = await setup("mcp-reply-undelivered");
+      const desk = await createAgent(user.api);
+      await user.api.call("PUT", `/v1/agents/${desk.name}/inbox/presence`);
+      // A person's token asks and gives up after a second.
+      const asked = await user.api.post(`/v1/agents/${desk.name}/asks`, {
+        message: "quick q",
+        timeout_seconds: 1,
+      });
+      expect(asked.body.error.code).toBe("ask_timeout");
+      const [ask] = (await user.api.get(`/v1/agents/${desk.name}/inbox?peek=true`)).body.messages;
+      const asDesk = await mcpClient(`${url}/mcp`, "modern", { ...auth, "x-agent-mesh-as": desk.name });
+      try {
+        const replied = await asDesk.client.callTool({
+          name: "reply",
+          arguments: { to: user.name, message_id: ask.id, message: "too late" },
+        });
+        expect(replied.isError).toBeFalsy();
+        expect(resultText(replied)).toContain(
+          "stopped waiting and has no inbox; your reply was not delivered",
+        );
+      } finally {
+        await asDesk.close();
+      }
+    });
+
     it("shows only agents the token may call, and answers other users' tasks as unknown", async () => {
       const { url, user, auth } = await setup("mcp-scope");
       const stranger = await setup("mcp-stranger");

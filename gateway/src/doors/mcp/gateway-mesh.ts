@@ -10,6 +10,7 @@ import { senderName } from "../../domain/sender-name.ts";
 import type { TaskRecord } from "../../domain/tasks.ts";
 import { PersonsSession } from "../../errors.ts";
 import type { GatewayServices } from "../../services.ts";
+import { extended } from "../../util/extended.ts";
 import {
   type Mesh,
   type MeshAgent,
@@ -179,7 +180,8 @@ export function createGatewayMesh(options: GatewayMeshOptions): Mesh {
         const me = await self();
         // An ask addressed to us: answer it (the asker's waiting call returns). Otherwise a plain reply message.
         try {
-          return inboxView(await inbox.reply(me, sender, messageId, text));
+          const sent = await inbox.reply(me, sender, messageId, text);
+          return sent.delivered ? inboxView(sent) : extended(inboxView(sent), { undelivered: sent.reason });
         } catch (error) {
           if ((error as { code?: string }).code !== "ask_not_found") throw error;
         }

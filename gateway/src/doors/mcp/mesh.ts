@@ -105,7 +105,12 @@ export interface Mesh {
       leaseSeconds: number;
     }): Promise<{ messages: MeshInboxMessage[]; unread: number }>;
     ack(ids: string[]): Promise<{ acked: string[]; unknown: string[] }>;
-    reply(to: string, messageId: string, message: string): Promise<MeshInboxMessage>;
+    /** `undelivered`: why nobody receives the reply (the asker stopped waiting and has no inbox). */
+    reply(
+      to: string,
+      messageId: string,
+      message: string,
+    ): Promise<MeshInboxMessage & { undelivered?: string }>;
   };
 }
 

@@ -328,6 +328,9 @@ const reply: MeshToolDefinition<typeof ReplyInput> = {
     if (!mesh.inbox) return { ...text(NO_INBOX), isError: true };
     const sent = await mesh.inbox.reply(to, message_id, message);
     const task = sent.task_id ? ` Task ${sent.task_id} is completed with your reply as its result.` : "";
+    // Not an error: the reply is recorded and the ask is done; the model learns its answer reached no one.
+    if (sent.undelivered)
+      return text(`Replied (message_id ${sent.id}, in reply to ${message_id}), but ${sent.undelivered}`);
     return text(`Replied (message_id ${sent.id}, in reply to ${message_id}).${task}`);
   },
 };
