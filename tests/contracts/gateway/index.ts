@@ -10,6 +10,7 @@ import { a2aFollowContract } from "./a2a-follow.ts";
 import { apiContract } from "./api.ts";
 import { followContract } from "./follow.ts";
 import { inboxContract } from "./inbox.ts";
+import { inboxSessionsContract } from "./inbox-sessions.ts";
 import { mcpContract } from "./mcp.ts";
 import { promptWithdrawalContract } from "./prompt-withdrawal.ts";
 import { promptsContract } from "./prompts.ts";
@@ -63,6 +64,7 @@ export function gatewayContract(options: GatewayContractOptions): void {
       relayContract(get);
       followContract(get);
       inboxContract(get);
+      inboxSessionsContract(get);
       promptsContract(get);
       promptWithdrawalContract(get);
       protocolContract(get);
