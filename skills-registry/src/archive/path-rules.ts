@@ -1,6 +1,8 @@
 /**
  * Which paths may appear inside a skill. Applied by the registry at publish, by the CLI when packing and again
- * when unpacking, so a hostile archive can never name a file outside its folder.
+ * when unpacking, so a hostile archive can never name a file outside its folder. The rules for names only some
+ * disks cannot hold (Windows device names, trailing dots, case clashes) are in portable-paths.ts: they apply at
+ * publish only, so versions published before them stay readable.
  * @module
  */
 import { LIMITS } from "../limits.ts";

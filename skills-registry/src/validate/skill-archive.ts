@@ -4,6 +4,7 @@
  * @module
  */
 import semver from "semver";
+import { caseClashes, portablePathProblem } from "../archive/portable-paths.ts";
 import { readZip } from "../archive/read-zip.ts";
 import { type Problem, ValidationError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
@@ -17,7 +18,12 @@ export interface ValidSkill {
 /** Unpacks and validates an uploaded archive for `slug@version`; throws `ValidationError` with every problem. */
 export function validateSkillArchive(archive: Uint8Array, slug: string, version: string): ValidSkill {
   const files = readZip(archive);
-  const problems: Problem[] = [];
+  // Names Windows or a case-insensitive volume cannot hold: checked here, not in readZip, which also reads stored
+  // versions (installs, discovery) published before these rules.
+  const problems: Problem[] = [
+    ...[...files.keys()].flatMap((path) => portablePathProblem(path) ?? []),
+    ...caseClashes(files.keys()),
+  ];
   const skillMd = files.get("SKILL.md");
   if (!skillMd) {
     const nested = [...files.keys()].find((p) => p.endsWith("/SKILL.md"));

@@ -7,13 +7,15 @@
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { caseClashes, portablePathProblem } from "../../../../skills-registry/src/archive/portable-paths.ts";
 import { writeZip } from "../../../../skills-registry/src/archive/write-zip.ts";
 import type { Problem } from "../../../../skills-registry/src/errors.ts";
 import { LIMITS } from "../../../../skills-registry/src/limits.ts";
 import { validateSkillMd } from "../../../../skills-registry/src/validate/skill-md.ts";
 import { CliError } from "../../cli/errors.ts";
 import { createRegistryClient, print } from "./api.ts";
-import { readSkillFolder, type SkillFolder } from "./skill-folder.ts";
+import { skeleton } from "./init.ts";
+import { readFrontmatter, readSkillFolder, type SkillFolder } from "./skill-folder.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -98,6 +100,29 @@ export function capProblems(files: Map<string, Uint8Array>, archiveBytes: number
   return problems;
 }
 
+/**
+ * Leaves out files Windows cannot hold (`nul.txt`, `trail. `), as `readSkillFolder` leaves out the names every
+ * registry refuses, so they show in the same skip lines and warning; the registry refuses them with their codes.
+ */
+function skipUnportable(skill: SkillFolder): void {
+  for (const path of [...skill.files.keys()]) {
+    const problem = portablePathProblem(path);
+    if (!problem) continue;
+    skill.files.delete(path);
+    skill.skipped.push({ path, reason: problem.message });
+  }
+}
+
+/** The description `skills init` writes, which says nothing about the skill. */
+const PLACEHOLDER_DESCRIPTION = readFrontmatter(skeleton("x")).description;
+
+/** A warning, not a refusal: the placeholder is a valid description, but agents pick skills by what it says. */
+function placeholderWarning(skill: SkillFolder): string | null {
+  const frontmatter = readFrontmatter(new TextDecoder().decode(skill.files.get("SKILL.md")));
+  if (frontmatter.description !== PLACEHOLDER_DESCRIPTION) return null;
+  return "warning: the description is still the placeholder from `agent-mesh skills init`; agents choose skills by their description, so say what this one does and when to use it";
+}
+
 /** Skips that are a surprise: names the registry refuses (`a:b.md`, `résumé.md`), not `.git` or secrets. */
 function refusedNames(skipped: SkillFolder["skipped"]): string[] {
   return skipped.filter(({ reason }) => !reason.endsWith("never packed")).map(({ path }) => path);
@@ -135,6 +160,7 @@ export function register(skills: Command): void {
           `note: folder "${basename(folder)}" differs from the skill name "${skill.name}"; it installs as ${skill.name}`,
         );
       }
+      skipUnportable(skill);
       const archive = writeZip(skill.files);
       const unpacked = [...skill.files.values()].reduce((sum, f) => sum + f.length, 0);
       for (const { path: skipped, reason } of skill.skipped) print(`skip  ${skipped} (${reason})`);
@@ -148,7 +174,10 @@ export function register(skills: Command): void {
           `warning: ${refused.length} ${refused.length === 1 ? "file was" : "files were"} left out because the registry refuses ${refused.length === 1 ? "its name" : "their names"}: ${refused.join(", ")}`,
         );
       }
-      const problems = capProblems(skill.files, archive.length);
+      const placeholder = placeholderWarning(skill);
+      if (placeholder) print(placeholder);
+      // Neither of two names that differ only in case can be left out silently: the skill needs one of them.
+      const problems = [...caseClashes(skill.files.keys()), ...capProblems(skill.files, archive.length)];
       if (problems.length > 0) throw refusal(folder, problems);
       if (options.dryRun) {
         const author = await publisherName();
